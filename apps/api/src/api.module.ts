@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { APP_FILTER } from '@nestjs/core';
+import { ClockModule, envValidator } from '@app/core';
+import { DatabaseModule } from '@app/database';
+import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
+import { FirmBotQuotaModule } from '@app/firm-bot-quota';
+import { TaskModule } from '@app/task';
+import { StatsModule } from '@app/stats';
+import { ApiEnv } from './config/api-env';
+import { TasksController } from './tasks/tasks.controller';
+import { AdminBotController, OwnBotController } from './bot/bot.controller';
+import { DomainExceptionFilter } from './http/domain-exception.filter';
+import { ServiceAuthGuard } from './auth/service-auth.guard';
+import { AdminAuthGuard } from './auth/admin-auth.guard';
+import { TaskOwnershipGuard } from './auth/task-ownership.guard';
+import { BotEntitlementGuard } from './auth/bot-entitlement.guard';
+
+/** The internal HTTP API. A function, not a static module, so configuration is validated when the app
+ * boots (and fails there with a readable message), not when this file is imported. */
+@Module({})
+export class ApiModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(ApiEnv) }),
+        ClockModule,
+        DatabaseModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ url: config.getOrThrow('DATABASE_URL'), logSql: config.get('LOG_SQL') === 'true' }),
+        }),
+        CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
+        FirmBotQuotaModule,
+        TaskModule.forRoot(),
+        StatsModule,
+      ],
+      controllers: [TasksController, AdminBotController, OwnBotController],
+      providers: [
+        { provide: APP_FILTER, useClass: DomainExceptionFilter },
+        ServiceAuthGuard,
+        AdminAuthGuard,
+        TaskOwnershipGuard,
+        BotEntitlementGuard,
+      ],
+    };
+  }
+}

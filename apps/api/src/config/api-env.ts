@@ -1,0 +1,19 @@
+import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
+import { SharedEnv } from '@app/core';
+
+export class ApiEnv extends SharedEnv {
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  API_PORT: number = 3000;
+
+  /** The recruiting platform's back end presents this on every user route. */
+  @IsString()
+  @MinLength(16, { message: 'SERVICE_TOKEN must be at least 16 characters' })
+  SERVICE_TOKEN: string;
+
+  /** Operations tooling presents this on /v1/admin routes. */
+  @IsString()
+  @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
+  ADMIN_TOKEN: string;
+}

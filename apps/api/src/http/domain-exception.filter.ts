@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { Response } from 'express';
+import { DomainError, ErrorKind, maskPhonesInText } from '@app/core';
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  [ErrorKind.Invalid]: HttpStatus.BAD_REQUEST,
+  [ErrorKind.Unauthenticated]: HttpStatus.UNAUTHORIZED,
+  [ErrorKind.Forbidden]: HttpStatus.FORBIDDEN,
+  [ErrorKind.NotFound]: HttpStatus.NOT_FOUND,
+  [ErrorKind.Conflict]: HttpStatus.CONFLICT,
+  [ErrorKind.UpstreamUnavailable]: HttpStatus.BAD_GATEWAY,
+  [ErrorKind.UpstreamTimeout]: HttpStatus.GATEWAY_TIMEOUT,
+  [ErrorKind.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** Nest's own HTTP errors (unknown route, oversized body…) get stable codes too. */
+const CODE_BY_HTTP_STATUS: Record<number, string> = {
+  // Nest turns body-parser's SyntaxError (malformed JSON) and bad %-escapes into a 400; validation never
+  // reaches here (it raises RequestValidationError).
+  400: 'MALFORMED_REQUEST',
+  401: 'UNAUTHENTICATED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+export interface ErrorBody {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** The one place errors become HTTP: `{ code, message, details? }` with the status the contract names. */
+@Catch()
+export class DomainExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('HttpError');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.toHttp(exception);
+    if (status >= 500) {
+      const text = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
+      this.logger.error(maskPhonesInText(text));
+    }
+    response.status(status).json(body);
+  }
+
+  private toHttp(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof DomainError) {
+      const body: ErrorBody = { code: exception.code, message: maskPhonesInText(exception.message) };
+      if (exception.details !== undefined) body.details = exception.details;
+      return [STATUS_BY_KIND[exception.kind], body];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return [status, { code: CODE_BY_HTTP_STATUS[status] ?? `HTTP_${status}`, message: exception.message }];
+    }
+    const httpError = exception as { status?: number; message?: string };
+    if (typeof httpError?.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
+      // body-parser's other errors (body too large, bad charset) arrive as plain errors with a status.
+      const code = CODE_BY_HTTP_STATUS[httpError.status] ?? `HTTP_${httpError.status}`;
+      return [httpError.status, { code, message: httpError.message ?? 'Bad request' }];
+    }
+    return [HttpStatus.INTERNAL_SERVER_ERROR, { code: 'INTERNAL_ERROR', message: 'Internal error' }];
+  }
+}

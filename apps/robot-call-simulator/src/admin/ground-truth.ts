@@ -1,0 +1,30 @@
+import { SimulatedCampaign } from '../campaigns/simulated-campaign';
+import { recordView } from '../contract/wire-views';
+
+/** What the simulator knows about a campaign, for tests and benchmarks to check a consumer against. */
+export function campaignSummary(campaign: SimulatedCampaign) {
+  const byCallResult: Record<string, number> = { '1': 0, '2': 0 };
+  const byIntention: Record<string, number> = { '0': 0, '1': 0, '2': 0, '3': 0, '4': 0 };
+  for (const record of campaign.records) {
+    byCallResult[record.callResult] += 1;
+    byIntention[record.intention] += 1;
+  }
+  return {
+    campaign_id: campaign.id,
+    request_id: campaign.identity.requestId,
+    name: campaign.identity.name,
+    script_id: campaign.identity.scriptId,
+    status: campaign.status,
+    contact_count: campaign.contacts.length,
+    dialled_count: campaign.dialledCount,
+    in_flight_count: campaign.inFlightCount,
+    /** Keyed by call_result (1 connected, 2 failed). */
+    by_call_result: byCallResult,
+    /** Keyed by intention 0–4, over every record (failed calls count as 0). */
+    by_intention: byIntention,
+  };
+}
+
+export function campaignGroundTruth(campaign: SimulatedCampaign) {
+  return { ...campaignSummary(campaign), records: campaign.records.map(recordView) };
+}

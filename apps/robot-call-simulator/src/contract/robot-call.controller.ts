@@ -1,0 +1,56 @@
+import { Body, Controller, HttpCode, Post, UseGuards, UseInterceptors } from '@nestjs/common';
+import { ApiKeyGuard } from '../auth/api-key.guard';
+import { CampaignStore } from '../campaigns/campaign-store.service';
+import { Envelope, ok, RefusalCode, SimulatorRefusal } from '../envelope/envelope';
+import { FaultInterceptor } from '../faults/fault.interceptor';
+import { LostReplyInterceptor } from '../faults/lost-reply.interceptor';
+import { RequestCounterInterceptor } from '../admin/request-counter.interceptor';
+import { AddCampaignDto } from './dto/add-campaign.dto';
+import { CampaignDetailDto, DEFAULT_PAGE_LIMIT } from './dto/campaign-detail.dto';
+import { ChangeStatusDto } from './dto/change-status.dto';
+import { addedView, detailView, statusView } from './wire-views';
+
+/** The contract's three calls (libs/campaign-gateway/README.md), behind the API key and the fault injection. */
+@Controller()
+@UseGuards(ApiKeyGuard)
+@UseInterceptors(RequestCounterInterceptor, FaultInterceptor)
+export class RobotCallController {
+  constructor(private readonly campaigns: CampaignStore) {}
+
+  @Post('robot_call_campaign_add')
+  @HttpCode(200)
+  @UseInterceptors(LostReplyInterceptor)
+  add(@Body() body: AddCampaignDto): Envelope {
+    const { campaign, created } = this.campaigns.add({
+      requestId: body.request_id,
+      name: body.name ?? '',
+      scriptId: body.script_id,
+      contacts: body.contacts.map((c) => ({ ref: c.ref, phone: c.phone, name: c.name ?? null })),
+    });
+    return ok(addedView(campaign, created));
+  }
+
+  @Post('robot_call_campaign_detail')
+  @HttpCode(200)
+  detail(@Body() body: CampaignDetailDto): Envelope {
+    const campaign = this.campaigns.get(body.campaign_id);
+    const offset = body.cursor ? Number(body.cursor) : 0;
+    if (offset > campaign.records.length) {
+      throw new SimulatorRefusal(RefusalCode.InvalidParameters, 'cursor must be a next_cursor returned earlier');
+    }
+    return ok(detailView(campaign, offset, body.limit ?? DEFAULT_PAGE_LIMIT));
+  }
+
+  @Post('robot_call_campaign_change_status')
+  @HttpCode(200)
+  changeStatus(@Body() body: ChangeStatusDto): Envelope {
+    const campaign = this.campaigns.get(body.campaign_id);
+    if (!campaign.apply(body.action)) {
+      throw new SimulatorRefusal(
+        RefusalCode.TransitionNotAllowed,
+        `cannot ${body.action} campaign ${campaign.id} in status ${campaign.status}`,
+      );
+    }
+    return ok(statusView(campaign));
+  }
+}

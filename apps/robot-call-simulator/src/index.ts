@@ -1,0 +1,7 @@
+export * from './start-simulator';
+export * from './simulator-app';
+export * from './simulator.module';
+export * from './simulator.options';
+export type { IntentionMix } from './outcomes/intention-mix';
+export { parseIntentionMix, DEFAULT_INTENTION_MIX_TEXT } from './outcomes/intention-mix';
+export { CampaignStatus as SimulatedCampaignStatus } from './campaigns/campaign-status';

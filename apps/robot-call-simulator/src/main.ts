@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createSimulatorApp } from './simulator-app';
+import { simulatorOptionsFromEnv } from './simulator.options';
+
+async function bootstrap(): Promise<void> {
+  const options = simulatorOptionsFromEnv();
+  const app = await createSimulatorApp(options);
+  app.enableShutdownHooks();
+  await app.listen(options.port);
+  new Logger('RobotCallSimulator').log(`Robot-call simulator listening on port ${options.port}`);
+}
+
+bootstrap().catch((error: Error) => {
+  console.error(`Robot-call simulator failed to start: ${error.message}`);
+  process.exit(1);
+});

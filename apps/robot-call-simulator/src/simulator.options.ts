@@ -1,0 +1,117 @@
+import { DEFAULT_INTENTION_MIX_TEXT, IntentionMix, intentionMixProblem, parseIntentionMix } from './outcomes/intention-mix';
+
+/** Faults injected into the contract's three calls; changeable at runtime via `PUT /_simulator/faults`. */
+export interface SimulatorFaults {
+  /** Fraction of requests answered HTTP 500 / code 50000 (nothing is done). */
+  errorRate: number;
+  /** Fraction of requests held for `hangMs` before being handled, so clients time out. */
+  timeoutRate: number;
+  hangMs: number;
+  /** Latency added to every request. */
+  delayMs: number;
+  /** Fraction of `add` calls whose campaign is created but whose connection is then destroyed unanswered. */
+  lostReplyRate: number;
+}
+
+export interface SimulatorOptions extends SimulatorFaults {
+  port: number;
+  apiKey: string;
+  /** How long one call takes, from dial to record. */
+  callMs: number;
+  /** Calls in flight at once per campaign. */
+  parallelism: number;
+  seed: number;
+  /** Fraction of calls that connect. */
+  connectRate: number;
+  intentionMix: IntentionMix;
+}
+
+export const SIMULATOR_OPTIONS = Symbol('SIMULATOR_OPTIONS');
+
+type NumericOption = { [K in keyof SimulatorOptions]: SimulatorOptions[K] extends number ? K : never }[keyof SimulatorOptions];
+
+interface NumericSpec {
+  env: string;
+  fallback: number;
+  integer: boolean;
+  min: number;
+  max: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** One table for env parsing, option checks and fault updates, so the limits cannot drift apart. */
+export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
+  port: { env: 'SIMULATOR_PORT', fallback: 4010, integer: true, min: 0, max: 65535 },
+  callMs: { env: 'SIMULATOR_CALL_MS', fallback: 2000, integer: true, min: 0, max: HOUR_MS },
+  parallelism: { env: 'SIMULATOR_PARALLELISM', fallback: 5, integer: true, min: 1, max: 10_000 },
+  seed: { env: 'SIMULATOR_SEED', fallback: 42, integer: true, min: 0, max: 0xffffffff },
+  connectRate: { env: 'SIMULATOR_CONNECT_RATE', fallback: 0.7, integer: false, min: 0, max: 1 },
+  errorRate: { env: 'SIMULATOR_ERROR_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  timeoutRate: { env: 'SIMULATOR_TIMEOUT_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  hangMs: { env: 'SIMULATOR_HANG_MS', fallback: 30_000, integer: true, min: 0, max: HOUR_MS },
+  delayMs: { env: 'SIMULATOR_DELAY_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
+  lostReplyRate: { env: 'SIMULATOR_LOST_REPLY_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+};
+
+export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = ['errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate'];
+
+const API_KEY_ENV = 'SIMULATOR_API_KEY';
+const INTENTION_MIX_ENV = 'SIMULATOR_INTENTION_MIX';
+const DEFAULT_API_KEY = 'dev-robot-key';
+
+/** Why `value` is not acceptable for `key` (named `label` in the message), or null. */
+export function numericOptionProblem(key: NumericOption, value: unknown, label: string = key): string | null {
+  const spec = NUMERIC_OPTIONS[key];
+  const kind = spec.integer ? 'an integer' : 'a number';
+  const valid =
+    typeof value === 'number' &&
+    Number.isFinite(value) &&
+    (!spec.integer || Number.isInteger(value)) &&
+    value >= spec.min &&
+    value <= spec.max;
+  return valid ? null : `${label} must be ${kind} between ${spec.min} and ${spec.max}, got ${JSON.stringify(value)}`;
+}
+
+/**
+ * Reads the `SIMULATOR_*` variables (README lists them); unset or empty ones take their defaults.
+ * Throws naming the variable when a value is invalid, so a bad deployment fails at start.
+ */
+export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorOptions {
+  const problems: string[] = [];
+  const read = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    return raw ? raw : undefined;
+  };
+
+  const numbers = {} as Record<NumericOption, number>;
+  for (const [key, spec] of Object.entries(NUMERIC_OPTIONS) as [NumericOption, NumericSpec][]) {
+    const raw = read(spec.env);
+    const value = raw === undefined ? spec.fallback : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
+    const problem = numericOptionProblem(key, value, spec.env);
+    if (problem) problems.push(raw === undefined ? problem : problem.replace(/got .*$/, `got "${raw}"`));
+    numbers[key] = value;
+  }
+
+  const mix = parseIntentionMix(read(INTENTION_MIX_ENV) ?? DEFAULT_INTENTION_MIX_TEXT);
+  if (typeof mix === 'string') problems.push(`${INTENTION_MIX_ENV} is invalid: ${mix}`);
+
+  if (problems.length > 0) throw new Error(`Invalid simulator configuration: ${problems.join('; ')}`);
+  return { ...numbers, apiKey: read(API_KEY_ENV) ?? DEFAULT_API_KEY, intentionMix: mix as IntentionMix };
+}
+
+/** The defaults, ignoring the environment: what in-process tests start from. */
+export function defaultSimulatorOptions(): SimulatorOptions {
+  return simulatorOptionsFromEnv({});
+}
+
+/** Checks options built in code (forRoot, startSimulator overrides) with the same limits as the env. */
+export function assertValidSimulatorOptions(options: SimulatorOptions): void {
+  const problems = (Object.keys(NUMERIC_OPTIONS) as NumericOption[])
+    .map((key) => numericOptionProblem(key, options[key]))
+    .filter((p): p is string => p !== null);
+  if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) problems.push('apiKey must be a non-empty string');
+  const mixProblem = options.intentionMix ? intentionMixProblem(options.intentionMix) : 'intentionMix is required';
+  if (mixProblem) problems.push(`intentionMix: ${mixProblem}`);
+  if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
+}

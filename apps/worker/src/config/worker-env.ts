@@ -1,0 +1,36 @@
+import { IsInt, IsString, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { CronTime } from 'cron';
+import { SharedEnv } from '@app/core';
+
+@ValidatorConstraint({ name: 'cronExpression' })
+class IsCronExpression implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    try {
+      new CronTime(String(value));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  defaultMessage(): string {
+    return 'SYNC_CRON must be a cron expression such as "*/30 * * * *"';
+  }
+}
+
+export class WorkerEnv extends SharedEnv {
+  /** How often the sync pass runs; the review's 30 minutes by default. */
+  @IsString()
+  @Validate(IsCronExpression)
+  SYNC_CRON: string = '*/30 * * * *';
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SYNC_PAGE_SIZE: number = 500;
+
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SYNC_CONCURRENCY: number = 4;
+}

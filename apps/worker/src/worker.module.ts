@@ -1,0 +1,31 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import { ClockModule, envValidator } from '@app/core';
+import { DatabaseModule } from '@app/database';
+import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
+import { TaskModule } from '@app/task';
+import { WorkerEnv } from './config/worker-env';
+import { SyncScheduler } from './sync.scheduler';
+
+/** The worker: no HTTP layer, only the sync. `scheduled: false` (for `--once`) leaves the cron out. */
+@Module({})
+export class WorkerModule {
+  static forRoot(options: { scheduled: boolean }): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(WorkerEnv) }),
+        ClockModule,
+        DatabaseModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({ url: config.getOrThrow('DATABASE_URL'), logSql: config.get('LOG_SQL') === 'true' }),
+        }),
+        CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
+        TaskModule.forRoot(),
+        ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
+      ],
+      providers: options.scheduled ? [SyncScheduler] : [],
+    };
+  }
+}

@@ -1,0 +1,47 @@
+import { DomainError, ErrorKind, maskPhonesInText } from '@app/core';
+import { RobotCall } from '../wire/robot-call';
+
+/**
+ * No answer in time after the retries. For an `add` the outcome is unknown: the caller retries later with
+ * the same request id, which returns the campaign if it was created.
+ */
+export class RobotCallTimeoutError extends DomainError {
+  readonly code = 'ROBOT_CALL_TIMEOUT';
+  readonly kind = ErrorKind.UpstreamTimeout;
+
+  constructor(call: RobotCall, attempts: number) {
+    super(`The robot-call platform did not answer ${call} in time (${attempts} attempt(s))`, { call, attempts });
+  }
+}
+
+/** Network failure, a 5xx/5xxxx after the retries, or an answer that breaks the contract. */
+export class RobotCallUnavailableError extends DomainError {
+  readonly code = 'ROBOT_CALL_UNAVAILABLE';
+  readonly kind = ErrorKind.UpstreamUnavailable;
+
+  constructor(
+    call: RobotCall,
+    reason: string,
+    details: { attempts?: number; httpStatus?: number; remoteCode?: number } = {},
+  ) {
+    // The reason may quote the platform's own text, which could echo a phone number.
+    super(`The robot-call platform failed ${call}: ${maskPhonesInText(reason)}`, { call, ...details });
+  }
+}
+
+/** A 4xxxx refusal: retrying the same request cannot succeed. */
+export class RobotCallRejectedError extends DomainError {
+  readonly code = 'ROBOT_CALL_REJECTED';
+  readonly kind = ErrorKind.UpstreamUnavailable;
+
+  constructor(
+    call: RobotCall,
+    readonly remoteCode: number,
+    remoteMessage: string,
+  ) {
+    super(`The robot-call platform refused ${call} with ${remoteCode}: ${maskPhonesInText(remoteMessage)}`, {
+      call,
+      remoteCode,
+    });
+  }
+}

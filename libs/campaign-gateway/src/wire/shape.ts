@@ -1,0 +1,59 @@
+/**
+ * Minimal readers for the platform's answers. They name the offending field but never echo its value, so
+ * a record's content (which may hold personal data) cannot end up in an error message.
+ */
+export class ShapeError extends Error {}
+
+export type WireObject = Record<string, unknown>;
+
+export function asObject(value: unknown, what: string): WireObject {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ShapeError(`${what} is not an object`);
+  }
+  return value as WireObject;
+}
+
+export function readString(obj: WireObject, key: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string') throw new ShapeError(`${key} is not a string`);
+  return value;
+}
+
+export function readNullableString(obj: WireObject, key: string): string | null {
+  const value = obj[key];
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'string') throw new ShapeError(`${key} is not a string or null`);
+  return value;
+}
+
+export function readCount(obj: WireObject, key: string): number {
+  const value = obj[key];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+    throw new ShapeError(`${key} is not a non-negative integer`);
+  }
+  return value;
+}
+
+export function readBoolean(obj: WireObject, key: string): boolean {
+  const value = obj[key];
+  if (typeof value !== 'boolean') throw new ShapeError(`${key} is not a boolean`);
+  return value;
+}
+
+export function readOneOf<T extends number>(obj: WireObject, key: string, allowed: readonly T[]): T {
+  const value = obj[key];
+  if (!allowed.includes(value as T)) throw new ShapeError(`${key} is not one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
+export function readDate(obj: WireObject, key: string): Date {
+  const date = new Date(readString(obj, key));
+  if (Number.isNaN(date.getTime())) throw new ShapeError(`${key} is not a date`);
+  return date;
+}
+
+export function readArray(obj: WireObject, key: string): unknown[] {
+  const value = obj[key];
+  if (!Array.isArray(value)) throw new ShapeError(`${key} is not an array`);
+  return value;
+}

@@ -1,0 +1,86 @@
+import {
+  AddCampaignInput,
+  AddCampaignResult,
+  CampaignAction,
+  CampaignDetail,
+  CampaignDetailQuery,
+  CampaignStatusChange,
+  RemoteCallRecord,
+  RemoteCampaignStatus,
+} from '../campaign-gateway.types';
+import {
+  asObject,
+  readArray,
+  readBoolean,
+  readCount,
+  readDate,
+  readNullableString,
+  readOneOf,
+  readString,
+  WireObject,
+} from './shape';
+
+const STATUSES = [
+  RemoteCampaignStatus.New,
+  RemoteCampaignStatus.Running,
+  RemoteCampaignStatus.Paused,
+  RemoteCampaignStatus.Finished,
+] as const;
+const CALL_RESULTS = [1, 2] as const;
+const INTENTIONS = [0, 1, 2, 3, 4] as const;
+
+export function toAddRequest(input: AddCampaignInput): WireObject {
+  return {
+    request_id: input.requestId,
+    name: input.name,
+    script_id: input.scriptId,
+    contacts: input.contacts.map((c) => (c.name === undefined ? { ref: c.ref, phone: c.phone } : { ...c })),
+  };
+}
+
+export function toDetailRequest(query: CampaignDetailQuery): WireObject {
+  const body: WireObject = { campaign_id: query.campaignId, cursor: query.cursor ?? null };
+  if (query.limit !== undefined) body.limit = query.limit;
+  return body;
+}
+
+export function toChangeStatusRequest(campaignId: string, action: CampaignAction): WireObject {
+  return { campaign_id: campaignId, action };
+}
+
+export function fromAddData(data: WireObject): AddCampaignResult {
+  return {
+    campaignId: readString(data, 'campaign_id'),
+    status: readOneOf(data, 'status', STATUSES),
+    contactCount: readCount(data, 'contact_count'),
+    created: readBoolean(data, 'created'),
+  };
+}
+
+export function fromDetailData(data: WireObject): CampaignDetail {
+  return {
+    campaignId: readString(data, 'campaign_id'),
+    status: readOneOf(data, 'status', STATUSES),
+    contactCount: readCount(data, 'contact_count'),
+    dialledCount: readCount(data, 'dialled_count'),
+    records: readArray(data, 'records').map((item, i) => fromRecord(asObject(item, `records[${i}]`))),
+    nextCursor: readNullableString(data, 'next_cursor'),
+    hasMore: readBoolean(data, 'has_more'),
+  };
+}
+
+export function fromStatusData(data: WireObject): CampaignStatusChange {
+  return { campaignId: readString(data, 'campaign_id'), status: readOneOf(data, 'status', STATUSES) };
+}
+
+function fromRecord(record: WireObject): RemoteCallRecord {
+  return {
+    recordId: readString(record, 'record_id'),
+    ref: readString(record, 'ref'),
+    callResult: readOneOf(record, 'call_result', CALL_RESULTS),
+    failReason: readNullableString(record, 'fail_reason'),
+    intention: readOneOf(record, 'intention', INTENTIONS),
+    durationSec: readCount(record, 'duration_sec'),
+    calledAt: readDate(record, 'called_at'),
+  };
+}

@@ -1,0 +1,52 @@
+import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+
+/** Variables every app that talks to the database and the robot-call platform reads. */
+export class SharedEnv {
+  @Matches(/^(mysql|mariadb):\/\/[^/]+\/\w+/, {
+    message: 'DATABASE_URL must look like mysql://user:password@host:3306/database',
+  })
+  DATABASE_URL: string = 'mysql://root@127.0.0.1:3306/test';
+
+  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
+    message: 'ROBOT_CALL_BASE_URL must be an http(s) URL',
+  })
+  ROBOT_CALL_BASE_URL: string = 'http://127.0.0.1:4010';
+
+  @IsString()
+  @MinLength(1)
+  ROBOT_CALL_API_KEY: string = 'dev-robot-key';
+
+  @IsInt()
+  @Min(100)
+  @Max(120_000)
+  ROBOT_CALL_TIMEOUT_MS: number = 5000;
+
+  @IsInt()
+  @Min(0)
+  @Max(10)
+  ROBOT_CALL_RETRIES: number = 2;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TASK_DEFAULT_BATCH_SIZE: number = 200;
+
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TASK_MAX_BATCH_SIZE: number = 1000;
+
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  TASK_DEFAULT_MAX_ATTEMPTS: number = 2;
+
+  @IsInt()
+  @Min(0)
+  @Max(10_080)
+  TASK_DEFAULT_RETRY_GAP_MINUTES: number = 60;
+
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  LOG_SQL?: string;
+}

@@ -1,0 +1,38 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { buildDataSourceOptions, DatabaseSettings } from './database-url';
+import { SqlDialect } from './dialect/sql-dialect';
+import { MysqlDialect } from './dialect/mysql-dialect';
+import { TransactionRunner } from './transaction-runner';
+
+export interface DatabaseModuleAsyncOptions {
+  imports?: DynamicModule['imports'];
+  inject?: any[];
+  useFactory: (...args: any[]) => DatabaseSettings | Promise<DatabaseSettings>;
+}
+
+/**
+ * The TypeORM connection plus the dialect seam and the transaction runner, for every app. Entities are
+ * registered by the lib that owns them (`TypeOrmModule.forFeature`) and picked up by `autoLoadEntities`.
+ */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRootAsync(options: DatabaseModuleAsyncOptions): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          imports: options.imports,
+          inject: options.inject,
+          useFactory: async (...args: unknown[]) => ({
+            ...buildDataSourceOptions(await options.useFactory(...args)),
+            autoLoadEntities: true,
+          }),
+        }),
+      ],
+      providers: [{ provide: SqlDialect, useClass: MysqlDialect }, TransactionRunner],
+      exports: [SqlDialect, TransactionRunner],
+    };
+  }
+}

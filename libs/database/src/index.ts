@@ -1,0 +1,6 @@
+export * from './database.module';
+export * from './database-url';
+export * from './dialect/sql-dialect';
+export * from './dialect/mysql-dialect';
+export * from './transaction-runner';
+export * from './safe-typeorm-logger';

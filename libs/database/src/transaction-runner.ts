@@ -1,0 +1,43 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { ErrorKind, DomainError } from '@app/core';
+import { SqlDialect } from './dialect/sql-dialect';
+
+export class DatabaseBusyError extends DomainError {
+  readonly code = 'DATABASE_BUSY';
+  readonly kind = ErrorKind.Unavailable;
+}
+
+const MAX_ATTEMPTS = 4;
+const BASE_DELAY_MS = 20;
+
+/**
+ * Runs a unit of work in one transaction. InnoDB may roll a transaction back on a deadlock, and a lock-wait
+ * timeout leaves it half done; both are safe to run again from the start, a bounded number of times, after
+ * which the caller gets a clear DATABASE_BUSY (503) instead of a 500.
+ */
+@Injectable()
+export class TransactionRunner {
+  private readonly logger = new Logger(TransactionRunner.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction(work);
+      } catch (error) {
+        if (!this.dialect.isTransientLockError(error)) throw error;
+        if (attempt >= MAX_ATTEMPTS) {
+          throw new DatabaseBusyError('The database is busy with a conflicting change; try again shortly');
+        }
+        const delay = BASE_DELAY_MS * 2 ** attempt * (0.5 + Math.random());
+        this.logger.warn(`transaction hit a lock conflict (attempt ${attempt}); retrying in ${Math.round(delay)} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
+  }
+}

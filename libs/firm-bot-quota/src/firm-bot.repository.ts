@@ -1,0 +1,72 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import { FirmBotEntity } from './entities/firm-bot.entity';
+import { BotEntitlement } from './bot-entitlement';
+
+export interface GrantInput {
+  isOpenBot: boolean;
+  botExpireAt: Date | null;
+  botTaskNum: number;
+}
+
+@Injectable()
+export class FirmBotRepository {
+  constructor(@InjectRepository(FirmBotEntity) private readonly repo: Repository<FirmBotEntity>) {}
+
+  private scoped(manager?: EntityManager): Repository<FirmBotEntity> {
+    return manager ? manager.getRepository(FirmBotEntity) : this.repo;
+  }
+
+  async find(firmId: string, manager?: EntityManager): Promise<BotEntitlement | null> {
+    const row = await this.scoped(manager).findOne({ where: { firmId } });
+    return row && toEntitlement(row);
+  }
+
+  async upsert(firmId: string, grant: GrantInput, manager?: EntityManager): Promise<void> {
+    await this.scoped(manager).upsert(
+      {
+        firmId,
+        isOpenBot: grant.isOpenBot ? 1 : 0,
+        botExpireAt: grant.botExpireAt,
+        botTaskNum: grant.botTaskNum,
+      },
+      { conflictPaths: ['firmId'], skipUpdateIfNoValuesChanged: false },
+    );
+  }
+
+  /**
+   * Takes one task slot if, at this instant, the BOT is open, unexpired and under quota. One conditional
+   * UPDATE is the whole check-and-take, so concurrent creations can never overshoot the quota.
+   */
+  async tryTakeTaskSlot(firmId: string, now: Date, manager: EntityManager): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(FirmBotEntity)
+      .set({ botTaskUsed: () => 'bot_task_used + 1' })
+      .where('firm_id = :firmId', { firmId })
+      .andWhere('is_open_bot = 1')
+      .andWhere('bot_expire_at > :now', { now })
+      .andWhere('bot_task_used < bot_task_num')
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  async releaseTaskSlot(firmId: string, manager: EntityManager): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(FirmBotEntity)
+      .set({ botTaskUsed: () => 'bot_task_used - 1' })
+      .where('firm_id = :firmId AND bot_task_used > 0', { firmId })
+      .execute();
+  }
+}
+
+function toEntitlement(row: FirmBotEntity): BotEntitlement {
+  return {
+    isOpenBot: row.isOpenBot === 1,
+    botExpireAt: row.botExpireAt,
+    botTaskNum: row.botTaskNum,
+    botTaskUsed: row.botTaskUsed,
+  };
+}

@@ -1,0 +1,123 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { EntityManager, IsNull } from 'typeorm';
+import { Clock } from '@app/core';
+import { TransactionRunner } from '@app/database';
+import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
+import { isTransitionRefused } from './domain/remote-refusal';
+import { TaskRepository } from './repositories/task.repository';
+import { ContactRepository } from './repositories/contact.repository';
+import { TaskEntity } from './entities/task.entity';
+import { CallTaskEntity } from './entities/call-task.entity';
+import { CallTaskStatus, TaskStatus } from './domain/statuses';
+
+/**
+ * Creates and starts remote campaigns in three steps so that no row lock is held across a remote call and a
+ * crash or lost reply never yields a second campaign:
+ *  1. `prepare` (in the caller's locked transaction): record the call task with a fresh `request_id` and
+ *     claim its contacts; the task becomes "starting".
+ *  2. `launch`: call `campaign_add` with that `request_id` (the same id always returns the same campaign), record
+ *     the campaign id; call `change_status(start)`; record the call task as in progress and the task as running.
+ *  3. Anyone may run `launch` again for the same call task (a retried start, the sync's reconciliation):
+ *     every step is idempotent.
+ */
+@Injectable()
+export class CampaignLauncher {
+  private readonly logger = new Logger(CampaignLauncher.name);
+
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly contacts: ContactRepository,
+    private readonly gateway: CampaignGatewayClient,
+    private readonly tx: TransactionRunner,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Step 1. Returns the new call task's id, or null when no contact is due now. Caller holds the task lock. */
+  async prepare(manager: EntityManager, task: TaskEntity): Promise<string | null> {
+    const ids = await this.contacts.dueWaitingIds(manager, task.id, this.clock.now(), task.batchSize);
+    if (ids.length === 0) return null;
+    const batchNo = await this.tasks.nextBatchNo(manager, task.id);
+    const callTaskId = await this.tasks.insertCallTask(manager, {
+      taskId: task.id,
+      batchNo,
+      requestId: randomUUID(),
+      status: CallTaskStatus.New,
+      contactCount: ids.length,
+    });
+    await this.contacts.assignToCallTask(manager, ids, callTaskId);
+    await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
+      status: TaskStatus.Starting,
+      pauseReason: null,
+    });
+    return callTaskId;
+  }
+
+  /** Steps 2–3: brings the call task's remote campaign to running and records it. Safe to repeat. */
+  async launch(callTaskId: string): Promise<void> {
+    const callTask = await this.tasks.findCallTask(callTaskId);
+    if (!callTask || callTask.status === CallTaskStatus.Finished) return;
+    const task = await this.tasks.findById(callTask.taskId);
+    if (!task) return;
+
+    const campaignId = callTask.campaignId ?? (await this.createRemote(task, callTask));
+    try {
+      await this.gateway.changeCampaignStatus(campaignId, 'start');
+    } catch (error) {
+      if (isTransitionRefused(error)) {
+        // Finished remotely (e.g. stopped by a racing cancel): nothing to start; the sync will read it out.
+        this.logger.warn(`campaign ${campaignId} of task ${task.id} refused to start; leaving it to the sync`);
+        return;
+      }
+      throw error;
+    }
+
+    const stillWanted = await this.tx.run(async (manager) => {
+      await this.tasks.lock(manager, task.id);
+      const moved = await this.tasks.updateCallTask(manager, callTaskId, [CallTaskStatus.New, CallTaskStatus.Paused], {
+        status: CallTaskStatus.InProgress,
+      });
+      const current = await this.tasks.findCallTask(callTaskId, manager);
+      if (!moved && current?.status !== CallTaskStatus.InProgress) return false; // cancelled meanwhile
+      await this.tasks.transition(manager, task.id, [TaskStatus.Starting, TaskStatus.Paused, TaskStatus.NotStarted], {
+        status: TaskStatus.InProgress,
+        pauseReason: null,
+        startedAt: task.startedAt ?? this.clock.now(),
+      });
+      return true;
+    });
+    if (!stillWanted) {
+      // A cancel won the race after we started the campaign: nobody may be called for a cancelled task.
+      await this.gateway.changeCampaignStatus(campaignId, 'stop');
+    }
+  }
+
+  /** Returns the campaign id for a call task, creating the campaign remotely if needed (idempotent by request id). */
+  async ensureRemote(callTaskId: string): Promise<string | null> {
+    const callTask = await this.tasks.findCallTask(callTaskId);
+    if (!callTask) return null;
+    if (callTask.campaignId) return callTask.campaignId;
+    const task = await this.tasks.findById(callTask.taskId);
+    return task ? this.createRemote(task, callTask) : null;
+  }
+
+  private async createRemote(task: TaskEntity, callTask: CallTaskEntity): Promise<string> {
+    const batch = await this.contacts.findByCallTask(callTask.id);
+    const created = await this.gateway.addCampaign({
+      requestId: callTask.requestId,
+      name: `ai-visitor task ${task.id} batch ${callTask.batchNo}`,
+      scriptId: task.scriptId,
+      contacts: batch.map((c) => ({ ref: String(c.id), phone: c.phone, ...(c.name ? { name: c.name } : {}) })),
+    });
+    await this.tx.run(async (manager) => {
+      await manager.getRepository(CallTaskEntity).update(
+        { id: callTask.id, campaignId: IsNull() },
+        { campaignId: created.campaignId },
+      );
+    });
+    if (created.status === RemoteCampaignStatus.Finished) {
+      this.logger.warn(`campaign ${created.campaignId} of task ${task.id} is already finished remotely`);
+    }
+    return created.campaignId;
+  }
+}

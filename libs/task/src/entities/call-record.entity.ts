@@ -1,0 +1,41 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { CallResult, Intention } from '../domain/statuses';
+
+/** Every call the platform reported, stored once by its remote `record_id` (the idempotency key of ingest). */
+@Entity({ name: 'ai_visitor_call_record' })
+@Index('uq_call_record_remote', ['recordId'], { unique: true })
+@Index('idx_call_record_contact', ['contactId'])
+export class CallRecordEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'record_id', type: 'varchar', length: 64 })
+  recordId: string;
+
+  @Column({ name: 'task_id', type: 'bigint' })
+  taskId: string;
+
+  @Column({ name: 'call_task_id', type: 'bigint' })
+  callTaskId: string;
+
+  @Column({ name: 'contact_id', type: 'bigint' })
+  contactId: string;
+
+  @Column({ name: 'call_result', type: 'tinyint' })
+  callResult: CallResult;
+
+  @Column({ name: 'fail_reason', type: 'varchar', length: 16, nullable: true })
+  failReason: string | null;
+
+  @Column({ name: 'intension_result', type: 'tinyint' })
+  intensionResult: Intention;
+
+  @Column({ name: 'duration_sec', type: 'int' })
+  durationSec: number;
+
+  @Column({ name: 'called_at', type: 'datetime', precision: 3 })
+  calledAt: Date;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

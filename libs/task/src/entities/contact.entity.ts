@@ -1,0 +1,69 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { CallResult, ContactStatus, Intention } from '../domain/statuses';
+
+/** One candidate contact of a task (`ai_visitor_list`); holds the latest call's result. */
+@Entity({ name: 'ai_visitor_list' })
+@Index('uq_list_task_phone', ['taskId', 'phone'], { unique: true })
+@Index('idx_list_waiting', ['taskId', 'status', 'nextAttemptAt', 'id'])
+@Index('idx_list_call_task', ['callTaskId'])
+export class ContactEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'task_id', type: 'bigint' })
+  taskId: string;
+
+  @Column({ name: 'candidate_ref', type: 'varchar', length: 64, nullable: true })
+  candidateRef: string | null;
+
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  name: string | null;
+
+  /** E.164. Personal data: masked wherever people read it, sent whole only to the robot-call platform. */
+  @Column({ type: 'varchar', length: 20 })
+  phone: string;
+
+  @Column({ type: 'tinyint' })
+  status: ContactStatus;
+
+  @Column({ name: 'skip_reason', type: 'varchar', length: 16, nullable: true })
+  skipReason: string | null;
+
+  @Column({ name: 'call_task_id', type: 'bigint', nullable: true })
+  callTaskId: string | null;
+
+  @Column({ type: 'tinyint' })
+  attempts: number;
+
+  @Column({ name: 'call_result', type: 'tinyint' })
+  callResult: CallResult;
+
+  @Column({ name: 'fail_reason', type: 'varchar', length: 16, nullable: true })
+  failReason: string | null;
+
+  /** Spelling as in the review's schema. */
+  @Column({ name: 'intension_result', type: 'tinyint' })
+  intensionResult: Intention;
+
+  @Column({ name: 'duration_sec', type: 'int' })
+  durationSec: number;
+
+  @Column({ name: 'called_at', type: 'datetime', precision: 3, nullable: true })
+  calledAt: Date | null;
+
+  @Column({ name: 'record_id', type: 'varchar', length: 64, nullable: true })
+  recordId: string | null;
+
+  @Column({ name: 'synced_at', type: 'datetime', precision: 3, nullable: true })
+  syncedAt: Date | null;
+
+  /** A requeued contact joins no campaign before this moment. */
+  @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
+  nextAttemptAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

@@ -1,0 +1,53 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { TaskStatus } from '../domain/statuses';
+
+/** An outreach task of one recruiter account (`ai_visitor_task`). */
+@Entity({ name: 'ai_visitor_task' })
+@Index('idx_task_account', ['firmId', 'accountId', 'id'])
+@Index('idx_task_status', ['status', 'id'])
+export class TaskEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'firm_id', type: 'bigint' })
+  firmId: string;
+
+  @Column({ name: 'account_id', type: 'bigint' })
+  accountId: string;
+
+  @Column({ type: 'varchar', length: 100 })
+  name: string;
+
+  @Column({ name: 'script_id', type: 'varchar', length: 64 })
+  scriptId: string;
+
+  @Column({ type: 'tinyint' })
+  status: TaskStatus;
+
+  @Column({ name: 'pause_reason', type: 'varchar', length: 32, nullable: true })
+  pauseReason: string | null;
+
+  /** Contacts per remote campaign. */
+  @Column({ name: 'batch_size', type: 'int' })
+  batchSize: number;
+
+  /** Calls a contact may get in all, the first included. */
+  @Column({ name: 'max_attempts', type: 'tinyint' })
+  maxAttempts: number;
+
+  @Column({ name: 'retry_gap_minutes', type: 'int' })
+  retryGapMinutes: number;
+
+  /** Set by the first successful start; a task never started gives its quota slot back when cancelled. */
+  @Column({ name: 'started_at', type: 'datetime', precision: 3, nullable: true })
+  startedAt: Date | null;
+
+  @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
+  finishedAt: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt: Date;
+}

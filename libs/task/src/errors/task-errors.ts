@@ -1,0 +1,46 @@
+import { DomainError, ErrorKind } from '@app/core';
+
+export class TaskNotFoundError extends DomainError {
+  readonly code = 'TASK_NOT_FOUND';
+  readonly kind = ErrorKind.NotFound;
+  constructor(taskId: string) {
+    super(`Task ${taskId} does not exist`);
+  }
+}
+
+export class NotTaskOwnerError extends DomainError {
+  readonly code = 'NOT_TASK_OWNER';
+  readonly kind = ErrorKind.Forbidden;
+  constructor(taskId: string) {
+    super(`Task ${taskId} belongs to another account`);
+  }
+}
+
+export class TaskNotRunningError extends DomainError {
+  readonly code = 'TASK_NOT_RUNNING';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string) {
+    super(`Task ${taskId} has no campaign in progress`);
+  }
+}
+
+export class NoContactsWaitingError extends DomainError {
+  readonly code = 'NO_CONTACTS_WAITING';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string) {
+    super(`Task ${taskId} has no contact waiting to be called`);
+  }
+}
+
+export class TaskFinishedError extends DomainError {
+  readonly code = 'TASK_FINISHED';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string, status: string) {
+    super(`Task ${taskId} is already ${status}`);
+  }
+}
+
+export class InvalidTaskInputError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+  readonly kind = ErrorKind.Invalid;
+}

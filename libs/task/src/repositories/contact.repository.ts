@@ -1,0 +1,236 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Brackets, EntityManager, In, Repository } from 'typeorm';
+import { SqlDialect } from '@app/database';
+import { ContactEntity } from '../entities/contact.entity';
+import { AcceptedContact } from '../domain/contact-intake';
+import { applyCall, ReportedCall, RetryPolicy } from '../domain/call-outcome';
+import { CallResult, ContactStatus, Intention } from '../domain/statuses';
+
+export interface ContactListQuery {
+  taskId: string;
+  status?: ContactStatus;
+  callResult?: CallResult;
+  intention?: Intention;
+  page: number;
+  pageSize: number;
+}
+
+export interface IncomingRecord extends ReportedCall {
+  /** The contact id this service sent as `ref` to `campaign_add`. */
+  ref: string;
+}
+
+export interface IngestOutcome {
+  received: number;
+  stored: number;
+  requeued: number;
+}
+
+const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone', 'status', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
+const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
+/** Contacts updated by one CASE statement; keeps placeholders well under the server limit. */
+const UPDATE_CHUNK = 1000;
+
+@Injectable()
+export class ContactRepository {
+  constructor(
+    @InjectRepository(ContactEntity) private readonly contacts: Repository<ContactEntity>,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** Which of these numbers the task already holds. */
+  async existingPhones(manager: EntityManager, taskId: string, phones: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < phones.length; i += UPDATE_CHUNK) {
+      const rows = await manager.getRepository(ContactEntity).find({
+        select: { phone: true },
+        where: { taskId, phone: In(phones.slice(i, i + UPDATE_CHUNK)) },
+      });
+      rows.forEach((r) => found.add(r.phone));
+    }
+    return found;
+  }
+
+  async insertMany(manager: EntityManager, taskId: string, contacts: readonly AcceptedContact[]): Promise<void> {
+    const rows = contacts.map((c) => [taskId, c.candidateRef, c.name, c.phone, ContactStatus.Waiting, 0, 0, 0, 0]);
+    await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
+  }
+
+  /** Contacts due for a call now, oldest first: the next campaign's batch. */
+  async dueWaitingIds(manager: EntityManager, taskId: string, now: Date, limit: number): Promise<string[]> {
+    const rows = await manager
+      .getRepository(ContactEntity)
+      .createQueryBuilder('c')
+      .select('c.id', 'id')
+      .where('c.task_id = :taskId AND c.status = :waiting', { taskId, waiting: ContactStatus.Waiting })
+      .andWhere(new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })))
+      .orderBy('c.id', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: string | number }>();
+    return rows.map((r) => String(r.id));
+  }
+
+  async assignToCallTask(manager: EntityManager, ids: readonly string[], callTaskId: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      await manager
+        .getRepository(ContactEntity)
+        .update({ id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting }, { status: ContactStatus.InCampaign, callTaskId });
+    }
+  }
+
+  /** The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). */
+  findByCallTask(callTaskId: string, manager?: EntityManager): Promise<Pick<ContactEntity, 'id' | 'phone' | 'name'>[]> {
+    const repo = manager ? manager.getRepository(ContactEntity) : this.contacts;
+    return repo.find({ select: { id: true, phone: true, name: true }, where: { callTaskId }, order: { id: 'ASC' } });
+  }
+
+  /** Contacts a finished campaign never reported go back to waiting, without spending an attempt. */
+  async releaseFromCallTask(manager: EntityManager, callTaskId: string): Promise<number> {
+    const result = await manager
+      .getRepository(ContactEntity)
+      .update({ callTaskId, status: ContactStatus.InCampaign }, { status: ContactStatus.Waiting, callTaskId: null });
+    return result.affected ?? 0;
+  }
+
+  async skipUnfinished(manager: EntityManager, taskId: string, reason: string): Promise<void> {
+    await manager
+      .getRepository(ContactEntity)
+      .update(
+        { taskId, status: In([ContactStatus.Waiting, ContactStatus.InCampaign]) },
+        { status: ContactStatus.Skipped, skipReason: reason },
+      );
+  }
+
+  async countPending(manager: EntityManager, taskId: string): Promise<{ waiting: number; inCampaign: number }> {
+    const rows = await manager
+      .getRepository(ContactEntity)
+      .createQueryBuilder('c')
+      .select('c.status', 'status')
+      .addSelect('COUNT(*)', 'n')
+      .where('c.task_id = :taskId AND c.status IN (:...statuses)', {
+        taskId,
+        statuses: [ContactStatus.Waiting, ContactStatus.InCampaign],
+      })
+      .groupBy('c.status')
+      .getRawMany<{ status: number | string; n: number | string }>();
+    const count = (s: ContactStatus) => Number(rows.find((r) => Number(r.status) === s)?.n ?? 0);
+    return { waiting: count(ContactStatus.Waiting), inCampaign: count(ContactStatus.InCampaign) };
+  }
+
+  async list(query: ContactListQuery): Promise<{ items: ContactEntity[]; total: number }> {
+    const [items, total] = await this.contacts.findAndCount({
+      where: {
+        taskId: query.taskId,
+        ...(query.status !== undefined ? { status: query.status } : {}),
+        ...(query.callResult !== undefined ? { callResult: query.callResult } : {}),
+        ...(query.intention !== undefined ? { intensionResult: query.intention } : {}),
+      },
+      order: { id: 'ASC' },
+      skip: (query.page - 1) * query.pageSize,
+      take: query.pageSize,
+    });
+    return { items, total };
+  }
+
+  /**
+   * Stores a page of call records once each (by remote record id) and moves their contacts on, in a fixed
+   * number of statements whatever the page size: one read of known record ids, one read of the contacts,
+   * one multi-row insert, one CASE update per thousand contacts. Runs under the task's lock.
+   */
+  async ingest(
+    manager: EntityManager,
+    taskId: string,
+    callTaskId: string,
+    records: readonly IncomingRecord[],
+    policy: RetryPolicy,
+    now: Date,
+  ): Promise<IngestOutcome> {
+    const outcome: IngestOutcome = { received: records.length, stored: 0, requeued: 0 };
+    const known = await this.knownRecordIds(manager, records.map((r) => r.recordId));
+    const fresh = new Map<string, IncomingRecord>();
+    for (const record of records) {
+      if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
+    }
+    if (fresh.size === 0) return outcome;
+
+    const contactIds = [...new Set([...fresh.values()].map((r) => r.ref))];
+    const contacts = await manager.getRepository(ContactEntity).find({
+      select: { id: true, attempts: true, status: true, callTaskId: true },
+      where: { taskId, id: In(contactIds) },
+    });
+    const byId = new Map(contacts.map((c) => [String(c.id), c]));
+
+    const recordRows: unknown[][] = [];
+    const updates = new Map<string, ReturnType<typeof applyCall>>();
+    const ordered = [...fresh.values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime());
+    for (const record of ordered) {
+      const contact = byId.get(record.ref);
+      if (!contact) continue; // not this task's contact: never trust a ref blindly
+      recordRows.push([
+        record.recordId, taskId, callTaskId, contact.id, record.callResult, record.failReason,
+        record.callResult === CallResult.Connected ? record.intention : Intention.None,
+        record.callResult === CallResult.Connected ? record.durationSec : 0, record.calledAt,
+      ]);
+      // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
+      if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
+        const after = applyCall(contact.attempts, record, policy);
+        updates.set(String(contact.id), after);
+        contact.attempts = after.attempts;
+        contact.status = after.status;
+        if (after.requeued) contact.callTaskId = null;
+      }
+    }
+    recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);
+    await this.applyUpdates(manager, updates, now);
+    outcome.stored = recordRows.length;
+    outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
+    return outcome;
+  }
+
+  private async knownRecordIds(manager: EntityManager, recordIds: readonly string[]): Promise<Set<string>> {
+    if (recordIds.length === 0) return new Set();
+    const rows: { record_id: string }[] = await manager.query(
+      `SELECT record_id FROM ai_visitor_call_record WHERE record_id IN (${recordIds.map(() => '?').join(', ')})`,
+      [...recordIds],
+    );
+    return new Set(rows.map((r) => r.record_id));
+  }
+
+  private async applyUpdates(
+    manager: EntityManager,
+    updates: Map<string, ReturnType<typeof applyCall>>,
+    now: Date,
+  ): Promise<void> {
+    const entries = [...updates.entries()].sort(([a], [b]) => Number(a) - Number(b));
+    for (let i = 0; i < entries.length; i += UPDATE_CHUNK) {
+      const chunk = entries.slice(i, i + UPDATE_CHUNK);
+      const params: unknown[] = [];
+      const caseOf = (column: string, value: (u: ReturnType<typeof applyCall>) => unknown): string => {
+        const whens = chunk.map(([id, u]) => {
+          params.push(id, value(u));
+          return 'WHEN ? THEN ?';
+        });
+        return `${column} = CASE id ${whens.join(' ')} END`;
+      };
+      const sets = [
+        caseOf('status', (u) => u.status),
+        caseOf('attempts', (u) => u.attempts),
+        caseOf('call_result', (u) => u.callResult),
+        caseOf('fail_reason', (u) => u.failReason),
+        caseOf('intension_result', (u) => u.intensionResult),
+        caseOf('duration_sec', (u) => u.durationSec),
+        caseOf('called_at', (u) => u.calledAt),
+        caseOf('record_id', (u) => u.recordId),
+        caseOf('next_attempt_at', (u) => u.nextAttemptAt),
+        `call_task_id = CASE id ${chunk.map(([id, u]) => { params.push(id); return u.requeued ? 'WHEN ? THEN NULL' : 'WHEN ? THEN call_task_id'; }).join(' ')} END`,
+      ];
+      params.push(now, ...chunk.map(([id]) => id));
+      await manager.query(
+        `UPDATE ai_visitor_list SET ${sets.join(', ')}, synced_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        params,
+      );
+    }
+  }
+}

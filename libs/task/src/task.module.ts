@@ -1,0 +1,48 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { FirmBotQuotaModule } from '@app/firm-bot-quota';
+import { TaskEntity } from './entities/task.entity';
+import { ContactEntity } from './entities/contact.entity';
+import { CallTaskEntity } from './entities/call-task.entity';
+import { CallRecordEntity } from './entities/call-record.entity';
+import { TaskRepository } from './repositories/task.repository';
+import { ContactRepository } from './repositories/contact.repository';
+import { CampaignLauncher } from './campaign-launcher';
+import { ConfigService } from '@nestjs/config';
+import { TASK_SETTINGS, taskSettingsFromConfig } from './task.settings';
+import { CreateTask } from './usecases/create-task.usecase';
+import { AddContacts } from './usecases/add-contacts.usecase';
+import { GetTask } from './usecases/get-task.usecase';
+import { ListTasks } from './usecases/list-tasks.usecase';
+import { ListContacts } from './usecases/list-contacts.usecase';
+import { StartTask } from './usecases/start-task.usecase';
+import { PauseTask } from './usecases/pause-task.usecase';
+import { CancelTask } from './usecases/cancel-task.usecase';
+import { SyncTask } from './usecases/sync-task.usecase';
+import { RunSyncPass } from './usecases/run-sync-pass.usecase';
+
+const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass];
+
+/**
+ * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them.
+ * Needs a `CampaignGatewayClient` (import CampaignGatewayModule globally in the app) and the database module.
+ */
+@Module({})
+export class TaskModule {
+  /** Settings come from the app's ConfigService (TASK_* / SYNC_* variables), defaults otherwise. */
+  static forRoot(): DynamicModule {
+    return {
+      module: TaskModule,
+      global: true,
+      imports: [TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]), FirmBotQuotaModule],
+      providers: [
+        { provide: TASK_SETTINGS, inject: [ConfigService], useFactory: taskSettingsFromConfig },
+        TaskRepository,
+        ContactRepository,
+        CampaignLauncher,
+        ...USE_CASES,
+      ],
+      exports: [TASK_SETTINGS, TaskRepository, ...USE_CASES],
+    };
+  }
+}

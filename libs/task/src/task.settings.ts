@@ -1,0 +1,38 @@
+/** Task defaults and limits, from the apps' validated configuration. */
+export interface TaskSettings {
+  defaultBatchSize: number;
+  maxBatchSize: number;
+  defaultMaxAttempts: number;
+  defaultRetryGapMinutes: number;
+  /** Records asked for per `campaign_detail` page. */
+  syncPageSize: number;
+  /** Tasks synced at the same time by one worker. */
+  syncConcurrency: number;
+}
+
+export const TASK_SETTINGS = Symbol('TASK_SETTINGS');
+
+export const DEFAULT_TASK_SETTINGS: TaskSettings = {
+  defaultBatchSize: 200,
+  maxBatchSize: 1000,
+  defaultMaxAttempts: 2,
+  defaultRetryGapMinutes: 60,
+  syncPageSize: 500,
+  syncConcurrency: 4,
+};
+
+/** Reads the task settings from the apps' validated configuration (TASK_* and SYNC_* variables). */
+export function taskSettingsFromConfig(config: { get(key: string): unknown }): TaskSettings {
+  const number = (key: string, fallback: number) => {
+    const value = config.get(key);
+    return value === undefined || value === null || value === '' ? fallback : Number(value);
+  };
+  return {
+    defaultBatchSize: number('TASK_DEFAULT_BATCH_SIZE', DEFAULT_TASK_SETTINGS.defaultBatchSize),
+    maxBatchSize: number('TASK_MAX_BATCH_SIZE', DEFAULT_TASK_SETTINGS.maxBatchSize),
+    defaultMaxAttempts: number('TASK_DEFAULT_MAX_ATTEMPTS', DEFAULT_TASK_SETTINGS.defaultMaxAttempts),
+    defaultRetryGapMinutes: number('TASK_DEFAULT_RETRY_GAP_MINUTES', DEFAULT_TASK_SETTINGS.defaultRetryGapMinutes),
+    syncPageSize: number('SYNC_PAGE_SIZE', DEFAULT_TASK_SETTINGS.syncPageSize),
+    syncConcurrency: number('SYNC_CONCURRENCY', DEFAULT_TASK_SETTINGS.syncConcurrency),
+  };
+}

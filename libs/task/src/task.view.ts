@@ -1,0 +1,86 @@
+import { maskPhone } from '@app/core';
+import { TaskEntity } from './entities/task.entity';
+import { ContactEntity } from './entities/contact.entity';
+import { CallTaskEntity } from './entities/call-task.entity';
+
+export interface TaskView {
+  id: string;
+  firmId: string;
+  accountId: string;
+  name: string;
+  scriptId: string;
+  status: number;
+  pauseReason: string | null;
+  batchSize: number;
+  maxAttempts: number;
+  retryGapMinutes: number;
+  activeCampaign: { callTaskId: string; campaignId: string | null; status: number; contactCount: number } | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export function toTaskView(task: TaskEntity, active: CallTaskEntity | null = null): TaskView {
+  return {
+    id: String(task.id),
+    firmId: String(task.firmId),
+    accountId: String(task.accountId),
+    name: task.name,
+    scriptId: task.scriptId,
+    status: task.status,
+    pauseReason: task.pauseReason,
+    batchSize: task.batchSize,
+    maxAttempts: task.maxAttempts,
+    retryGapMinutes: task.retryGapMinutes,
+    activeCampaign: active
+      ? { callTaskId: String(active.id), campaignId: active.campaignId, status: active.status, contactCount: active.contactCount }
+      : null,
+    startedAt: task.startedAt?.toISOString() ?? null,
+    finishedAt: task.finishedAt?.toISOString() ?? null,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+  };
+}
+
+export interface ContactView {
+  id: string;
+  candidateRef: string | null;
+  name: string | null;
+  /** Masked: list responses never carry whole numbers. */
+  phone: string;
+  status: number;
+  skipReason: string | null;
+  attempts: number;
+  callResult: number;
+  failReason: string | null;
+  intensionResult: number;
+  durationSec: number;
+  calledAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+export function toContactView(contact: ContactEntity): ContactView {
+  return {
+    id: String(contact.id),
+    candidateRef: contact.candidateRef,
+    name: contact.name,
+    phone: maskPhone(contact.phone),
+    status: contact.status,
+    skipReason: contact.skipReason,
+    attempts: contact.attempts,
+    callResult: contact.callResult,
+    failReason: contact.failReason,
+    intensionResult: contact.intensionResult,
+    durationSec: contact.durationSec,
+    calledAt: contact.calledAt?.toISOString() ?? null,
+    nextAttemptAt: contact.nextAttemptAt?.toISOString() ?? null,
+  };
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  pageSize: number;
+}

@@ -1,0 +1,68 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TransactionRunner } from '@app/database';
+import { FirmBotService } from '@app/firm-bot-quota';
+import { Caller } from '../domain/caller';
+import { ContactInput, RejectedContact, screenContacts } from '../domain/contact-intake';
+import { TaskStatus } from '../domain/statuses';
+import { TaskRepository } from '../repositories/task.repository';
+import { ContactRepository } from '../repositories/contact.repository';
+import { TASK_SETTINGS, TaskSettings } from '../task.settings';
+import { InvalidTaskInputError } from '../errors/task-errors';
+import { toTaskView, TaskView } from '../task.view';
+
+export interface CreateTaskCommand {
+  caller: Caller;
+  name: string;
+  scriptId: string;
+  batchSize?: number;
+  maxAttempts?: number;
+  retryGapMinutes?: number;
+  contacts: ContactInput[];
+}
+
+export interface CreateTaskResult {
+  task: TaskView;
+  contacts: { added: number; rejected: RejectedContact[] };
+}
+
+/**
+ * Creates a task with its first contacts. Taking the firm's quota slot and inserting the task are one
+ * transaction, so concurrent creations can never exceed `bot_task_num`.
+ */
+@Injectable()
+export class CreateTask {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly tasks: TaskRepository,
+    private readonly contacts: ContactRepository,
+    private readonly firmBot: FirmBotService,
+    @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
+  ) {}
+
+  async execute(command: CreateTaskCommand): Promise<CreateTaskResult> {
+    const batchSize = command.batchSize ?? this.settings.defaultBatchSize;
+    if (batchSize > this.settings.maxBatchSize) {
+      throw new InvalidTaskInputError(`batchSize may be at most ${this.settings.maxBatchSize}`, {
+        field: 'batchSize',
+      });
+    }
+    const screened = screenContacts(command.contacts);
+    const taskId = await this.tx.run(async (manager) => {
+      await this.firmBot.takeTaskSlot(command.caller.firmId, manager);
+      const id = await this.tasks.insert(manager, {
+        firmId: command.caller.firmId,
+        accountId: command.caller.accountId,
+        name: command.name,
+        scriptId: command.scriptId,
+        status: TaskStatus.NotStarted,
+        batchSize,
+        maxAttempts: command.maxAttempts ?? this.settings.defaultMaxAttempts,
+        retryGapMinutes: command.retryGapMinutes ?? this.settings.defaultRetryGapMinutes,
+      });
+      await this.contacts.insertMany(manager, id, screened.accepted);
+      return id;
+    });
+    const task = await this.tasks.findById(taskId);
+    return { task: toTaskView(task!), contacts: { added: screened.accepted.length, rejected: screened.rejected } };
+  }
+}

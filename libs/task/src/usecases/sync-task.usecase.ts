@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@app/core';
+import { TransactionRunner } from '@app/database';
+import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
+import { FirmBotService } from '@app/firm-bot-quota';
+import { EntityManager } from 'typeorm';
+import { CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
+import { TaskRepository } from '../repositories/task.repository';
+import { ContactRepository, IncomingRecord } from '../repositories/contact.repository';
+import { CampaignLauncher } from '../campaign-launcher';
+import { isTransitionRefused } from '../domain/remote-refusal';
+import { CallTaskEntity } from '../entities/call-task.entity';
+import { TaskEntity } from '../entities/task.entity';
+import { TASK_SETTINGS, TaskSettings } from '../task.settings';
+
+export interface SyncTaskOutcome {
+  taskId: string;
+  recordsStored: number;
+  action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended';
+}
+
+/**
+ * SPEC §3 "sync" for one task: confirm a campaign whose start was not confirmed, read the active campaign's
+ * new records page by page from the stored cursor, store each once and move their contacts on; when the
+ * campaign is finished, open the next one or complete the task. A firm whose BOT was closed or expired has
+ * its campaign and task paused instead, with the reason.
+ */
+@Injectable()
+export class SyncTask {
+  private readonly logger = new Logger(SyncTask.name);
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly tasks: TaskRepository,
+    private readonly contacts: ContactRepository,
+    private readonly launcher: CampaignLauncher,
+    private readonly gateway: CampaignGatewayClient,
+    private readonly firmBot: FirmBotService,
+    private readonly clock: Clock,
+    @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
+  ) {}
+
+  async execute(taskId: string): Promise<SyncTaskOutcome> {
+    const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
+    const task = await this.tasks.findById(taskId);
+    if (!task || ![TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused].includes(task.status)) return outcome;
+    let active = await this.tasks.findActiveCallTask(undefined, taskId);
+
+    if (task.status !== TaskStatus.Paused) {
+      const bot = await this.firmBot.isUsable(task.firmId);
+      if (!bot.usable) {
+        await this.suspend(task, active, bot.reason as PauseReason);
+        return { ...outcome, action: 'suspended' };
+      }
+    }
+
+    if (task.status === TaskStatus.Starting) {
+      if (active && active.status === CallTaskStatus.New) {
+        await this.launcher.launch(active.id);
+        return { ...outcome, action: 'confirmed' };
+      }
+      return outcome;
+    }
+
+    if (active?.campaignId && [CallTaskStatus.InProgress, CallTaskStatus.Paused].includes(active.status)) {
+      const drained = await this.drain(task, active);
+      outcome.recordsStored = drained.stored;
+      outcome.action = drained.stored > 0 ? 'ingested' : 'none';
+      if (!drained.finished) return outcome;
+      active = null;
+    } else if (active || task.status !== TaskStatus.InProgress) {
+      return outcome;
+    }
+
+    const next = await this.rollOver(taskId);
+    if (next === 'completed') return { ...outcome, action: 'completed' };
+    if (next) {
+      await this.launcher.launch(next);
+      return { ...outcome, action: 'next_campaign' };
+    }
+    return outcome;
+  }
+
+  /** Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction. */
+  private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; finished: boolean }> {
+    let cursor = callTask.detailCursor;
+    let stored = 0;
+    for (;;) {
+      const page = await this.gateway.getCampaignDetail({
+        campaignId: callTask.campaignId!,
+        cursor,
+        limit: this.settings.syncPageSize,
+      });
+      const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
+      const stillActive = await this.tx.run(async (manager) => {
+        await this.tasks.lock(manager, task.id);
+        const current = await this.tasks.findCallTask(callTask.id, manager);
+        // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
+        // moves for the call task this pass is reading.
+        const result = await this.contacts.ingest(manager, task.id, callTask.id, records, task, this.clock.now());
+        stored += result.stored;
+        if (page.nextCursor && page.nextCursor !== cursor) {
+          await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
+        }
+        return current?.status !== CallTaskStatus.Finished;
+      });
+      cursor = page.nextCursor ?? cursor;
+      if (!stillActive) return { stored, finished: false };
+      if (!page.hasMore) {
+        const finished = page.status === RemoteCampaignStatus.Finished;
+        if (finished) await this.markFinished(task.id, callTask.id);
+        return { stored, finished };
+      }
+    }
+  }
+
+  private async markFinished(taskId: string, callTaskId: string): Promise<void> {
+    await this.tx.run(async (manager) => {
+      await this.tasks.lock(manager, taskId);
+      const moved = await this.tasks.updateCallTask(
+        manager,
+        callTaskId,
+        [CallTaskStatus.InProgress, CallTaskStatus.Paused],
+        { status: CallTaskStatus.Finished, finishedAt: this.clock.now() },
+      );
+      if (moved) await this.contacts.releaseFromCallTask(manager, callTaskId);
+    });
+  }
+
+  /** With no campaign active: open the next one if contacts are due, or complete the task if none is left. */
+  private async rollOver(taskId: string): Promise<string | 'completed' | null> {
+    return this.tx.run(async (manager) => {
+      const task = await this.tasks.lock(manager, taskId);
+      if (!task) return null;
+      if (await this.tasks.findActiveCallTask(manager, taskId)) return null; // another pass got here first
+      if (task.status === TaskStatus.InProgress) {
+        const next = await this.launcher.prepare(manager, task);
+        if (next) return next;
+      }
+      if (![TaskStatus.InProgress, TaskStatus.Paused].includes(task.status)) return null;
+      return (await this.completeIfDone(manager, task)) ? 'completed' : null;
+    });
+  }
+
+  private async completeIfDone(manager: EntityManager, task: TaskEntity): Promise<boolean> {
+    const pending = await this.contacts.countPending(manager, task.id);
+    if (pending.waiting > 0 || pending.inCampaign > 0) return false;
+    return this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Paused], {
+      status: TaskStatus.Completed,
+      finishedAt: this.clock.now(),
+    });
+  }
+
+  private async suspend(task: TaskEntity, active: CallTaskEntity | null, reason: PauseReason): Promise<void> {
+    let remotelyPaused = false;
+    if (active?.campaignId && active.status === CallTaskStatus.InProgress) {
+      try {
+        await this.gateway.changeCampaignStatus(active.campaignId, 'pause');
+        remotelyPaused = true;
+      } catch (error) {
+        // Already finished remotely: nothing left to pause; the sync of the paused task reads it out.
+        if (!isTransitionRefused(error)) throw error;
+      }
+    }
+    await this.tx.run(async (manager) => {
+      await this.tasks.lock(manager, task.id);
+      if (active && remotelyPaused) {
+        await this.tasks.updateCallTask(manager, active.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
+      }
+      await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Starting], {
+        status: TaskStatus.Paused,
+        pauseReason: reason,
+      });
+    });
+    this.logger.log(`task ${task.id} paused: ${reason}`);
+  }
+}

@@ -1,0 +1,55 @@
+import { Harness, asAccount, asAdmin } from './harness';
+
+/** Distinct valid Chinese mobile numbers: 139 0000 0001, 139 0000 0002, … */
+export function mobiles(count: number, start = 1, prefix = '139'): string[] {
+  return Array.from({ length: count }, (_, i) => `${prefix}${String(start + i).padStart(8, '0')}`);
+}
+
+export function contacts(count: number, start = 1): { phone: string; name: string; candidateRef: string }[] {
+  return mobiles(count, start).map((phone, i) => ({ phone, name: `候选人${start + i}`, candidateRef: `cand-${start + i}` }));
+}
+
+export async function grantBot(
+  h: Harness,
+  firmId: number | string,
+  grant: Partial<{ isOpenBot: boolean; botExpireAt: string | null; botTaskNum: number }> = {},
+): Promise<void> {
+  await h
+    .http()
+    .put(`/v1/admin/firms/${firmId}/bot`)
+    .set(asAdmin())
+    .send({
+      isOpenBot: true,
+      botExpireAt: new Date(Date.now() + 30 * 24 * 3600_000).toISOString(),
+      botTaskNum: 100,
+      ...grant,
+    })
+    .expect(200);
+}
+
+export async function createTask(
+  h: Harness,
+  firmId: number | string,
+  accountId: number | string,
+  body: Record<string, unknown> = {},
+): Promise<string> {
+  const res = await h
+    .http()
+    .post('/v1/tasks')
+    .set(asAccount(firmId, accountId))
+    .send({ name: 'Java 架构师寻访', scriptId: 'recruit-v1', contacts: contacts(10), retryGapMinutes: 0, ...body })
+    .expect(201);
+  return res.body.task.id;
+}
+
+/** Runs sync passes (the simulator dials in real time) until the task reaches `status` or passes run out. */
+export async function syncUntil(h: Harness, firmId: number | string, accountId: number | string, taskId: string, status: number, maxPasses = 200): Promise<Record<string, any>> {
+  let task: Record<string, any> = {};
+  for (let pass = 0; pass < maxPasses; pass++) {
+    await h.sync();
+    task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firmId, accountId)).expect(200)).body;
+    if (task.status === status) return task;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`task ${taskId} did not reach status ${status}; last seen ${JSON.stringify(task)}`);
+}

@@ -1,0 +1,61 @@
+import axios from 'axios';
+import { SIMULATOR_KEY } from './harness';
+
+interface SimRecord {
+  record_id: string;
+  ref: string;
+  call_result: number;
+  intention: number;
+  called_at: string;
+}
+
+interface SimCampaign {
+  campaign_id: string;
+  request_id: string;
+  status: number;
+  contact_count: number;
+  dialled_count: number;
+  records?: SimRecord[];
+}
+
+export interface GroundTruth {
+  campaigns: SimCampaign[];
+  byId: Record<string, SimCampaign>;
+  /** Calls dialled in all. */
+  records: number;
+  /** Contacts whose last call connected. */
+  finalConnected: number;
+  finalIntentions: { interested: number; notConsidering: number; inconvenient: number; wrongNumber: number };
+}
+
+/** What the simulator really dialled, read from its ground-truth endpoints, optionally for some campaigns only. */
+export async function groundTruth(baseUrl: string, campaignIds?: string[]): Promise<GroundTruth> {
+  const headers = { Authorization: `Bearer ${SIMULATOR_KEY}` };
+  const list = (await axios.get(`${baseUrl}/_simulator/campaigns`, { headers })).data;
+  const summaries: SimCampaign[] = list.data?.campaigns ?? list.data ?? list.campaigns ?? list;
+  const wanted = campaignIds ? summaries.filter((c) => campaignIds.includes(c.campaign_id)) : summaries;
+  const campaigns: SimCampaign[] = [];
+  for (const c of wanted) {
+    const detail = (await axios.get(`${baseUrl}/_simulator/campaigns/${c.campaign_id}`, { headers })).data;
+    campaigns.push(detail.data ?? detail);
+  }
+  const last = new Map<string, SimRecord>();
+  let records = 0;
+  for (const c of campaigns) {
+    for (const r of c.records ?? []) {
+      records++;
+      const prev = last.get(r.ref);
+      if (!prev || new Date(prev.called_at) <= new Date(r.called_at)) last.set(r.ref, r);
+    }
+  }
+  const finals = [...last.values()];
+  const connected = finals.filter((r) => r.call_result === 1);
+  const intention = (n: number) => connected.filter((r) => r.intention === n).length;
+  return {
+    campaigns,
+    byId: Object.fromEntries(campaigns.map((c) => [c.campaign_id, c])),
+    records,
+    finalConnected: connected.length,
+    finalIntentions: { interested: intention(1), notConsidering: intention(2), inconvenient: intention(3), wrongNumber: intention(4) },
+  };
+}

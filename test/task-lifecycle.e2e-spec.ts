@@ -1,0 +1,106 @@
+import { asAccount, Harness, startHarness } from './support/harness';
+import { contacts, createTask, grantBot, syncUntil } from './support/factories';
+import { groundTruth } from './support/ground-truth';
+
+const FIRM = 7001;
+const ACCOUNT = 8001;
+const me = asAccount(FIRM, ACCOUNT);
+
+describe('task lifecycle (API + worker + MariaDB + simulator over HTTP)', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ simulator: { connectRate: 0.6, seed: 7 } });
+    await grantBot(h, FIRM, { botTaskNum: 50 });
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('walks a task from creation to completed, with stats equal to what the simulator dialled', async () => {
+    const created = await h
+      .http()
+      .post('/v1/tasks')
+      .set(me)
+      .send({
+        name: '资深 Java 工程师',
+        scriptId: 'recruit-v1',
+        batchSize: 15,
+        maxAttempts: 2,
+        retryGapMinutes: 0,
+        contacts: [...contacts(40), { phone: '13900000001' }, { phone: '12345', candidateRef: 'bad' }],
+      })
+      .expect(201);
+    expect(created.body.task).toMatchObject({ status: 1, batchSize: 15, maxAttempts: 2, name: '资深 Java 工程师' });
+    expect(created.body.contacts.added).toBe(40);
+    expect(created.body.contacts.rejected).toEqual([
+      { index: 40, phone: '+86139****0001', candidateRef: null, reason: 'duplicate_in_request' },
+      { index: 41, phone: '*****', candidateRef: 'bad', reason: 'invalid' },
+    ]);
+    const taskId = created.body.task.id;
+
+    const started = await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
+    expect(started.body.status).toBe(3);
+    expect(started.body.activeCampaign).toMatchObject({ status: 1, contactCount: 15 });
+
+    const done = await syncUntil(h, FIRM, ACCOUNT, taskId, 5);
+    expect(done.finishedAt).not.toBeNull();
+    expect(done.activeCampaign).toBeNull();
+
+    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
+    const truth = await groundTruth(h.simulator.baseUrl);
+    expect(truth.campaigns.length).toBeGreaterThanOrEqual(3); // 40 contacts in batches of 15, plus retries
+    expect(stats).toMatchObject({
+      taskId,
+      total: 40,
+      waiting: 0,
+      inCampaign: 0,
+      done: 40,
+      skipped: 0,
+      connected: truth.finalConnected,
+      failed: 40 - truth.finalConnected,
+      attempts: truth.records,
+      intentions: truth.finalIntentions,
+    });
+    expect(stats.connectRate).toBeCloseTo(truth.finalConnected / 40, 3);
+
+    const list = (await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200)).body;
+    expect(list.total).toBe(40);
+    for (const c of list.items) {
+      expect(c.phone).toMatch(/^\+86\d{3}\*{4}\d{4}$/);
+      expect(c.status).toBe(3);
+      expect(c.attempts).toBeGreaterThanOrEqual(1);
+      expect(c.attempts).toBeLessThanOrEqual(2);
+    }
+    const interested = (await h.http().get(`/v1/tasks/${taskId}/contacts?intention=1`).set(me).expect(200)).body;
+    expect(interested.total).toBe(truth.finalIntentions.interested);
+  });
+
+  it('adds contacts in bulk, reporting numbers already in the task, and a running task calls them next', async () => {
+    const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(3, 200), batchSize: 10, retryGapMinutes: 0 });
+    const res = await h
+      .http()
+      .post(`/v1/tasks/${taskId}/contacts`)
+      .set(me)
+      .send({ contacts: [...contacts(2, 202), { phone: 'not a phone' }] })
+      .expect(201);
+    expect(res.body.added).toBe(1);
+    expect(res.body.rejected.map((r: { reason: string }) => r.reason)).toEqual(['already_in_task', 'invalid']);
+    await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
+    await syncUntil(h, FIRM, ACCOUNT, taskId, 5);
+    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
+    expect(stats).toMatchObject({ total: 4, done: 4 });
+  });
+
+  it('lists only the calling account’s tasks, newest first, filterable by status', async () => {
+    await createTask(h, FIRM, 8999); // a colleague's task
+    const mine = (await h.http().get('/v1/tasks?pageSize=100').set(me).expect(200)).body;
+    expect(mine.items.length).toBeGreaterThan(0);
+    expect(mine.items.every((t: { accountId: string }) => t.accountId === String(ACCOUNT))).toBe(true);
+    const ids = mine.items.map((t: { id: string }) => Number(t.id));
+    expect(ids).toEqual([...ids].sort((a, b) => b - a));
+    const completed = (await h.http().get('/v1/tasks?status=5').set(me).expect(200)).body;
+    expect(completed.items.every((t: { status: number }) => t.status === 5)).toBe(true);
+  });
+});
