@@ -8,6 +8,7 @@ import { CampaignGatewayModule } from './campaign-gateway.module';
 import { CampaignDetail, RemoteCallRecord, RemoteCampaignStatus } from './campaign-gateway.types';
 import { RobotCallRejectedError } from './errors/robot-call-errors';
 import { gatewayFor, GatewayUnderTest } from './test/gateway-module';
+import { rejectionOf } from './test/rejection-of';
 
 describe('CampaignGatewayClient against the simulator', () => {
   let simulator: RunningSimulator;
@@ -139,7 +140,7 @@ describe('CampaignGatewayClient against the simulator', () => {
   it('refuses an invalid contact with 40000 and an error message that shows no phone number', async () => {
     const bad = { ...input(), contacts: [{ ref: 'a', phone: '+86 138 0013 8000' }] };
 
-    const error = await sut.addCampaign(bad).catch((e: Error) => e);
+    const error = await rejectionOf(sut.addCampaign(bad));
 
     expect(error).toMatchObject({ code: 'ROBOT_CALL_REJECTED', remoteCode: 40000 });
     expect(error.message).toContain('contacts.0.phone');
@@ -185,6 +186,5 @@ describe('CampaignGatewayClient against the simulator', () => {
     } finally {
       await other.close();
     }
-  });
   });
 });

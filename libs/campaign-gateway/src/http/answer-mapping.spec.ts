@@ -1,6 +1,7 @@
 import { RobotCallRejectedError, RobotCallUnavailableError } from '../errors/robot-call-errors';
 import { gatewayFor, GatewayUnderTest } from '../test/gateway-module';
 import { ScriptedReply, ScriptedServer, startScriptedServer } from '../test/scripted-server';
+import { rejectionOf } from '../test/rejection-of';
 
 /** Answers a real platform might give that the simulator does not, served over real HTTP. */
 describe('CampaignGatewayClient answer mapping', () => {
@@ -71,7 +72,7 @@ describe('CampaignGatewayClient answer mapping', () => {
     const data = { campaign_id: 'c', status: 1, contact_count: 1, dialled_count: 1, records: [record], next_cursor: '1', has_more: false };
     await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
 
-    const error = await gateway.client.getCampaignDetail({ campaignId: 'c' }).catch((e: Error) => e);
+    const error = await rejectionOf(gateway.client.getCampaignDetail({ campaignId: 'c' }));
 
     expect(error).toBeInstanceOf(RobotCallUnavailableError);
     expect(error.message).toContain('intention');
@@ -92,8 +93,8 @@ describe('CampaignGatewayClient answer mapping', () => {
       0,
     );
 
-    const refused = await change().catch((e: RobotCallRejectedError) => e);
-    const failed = await change().catch((e: RobotCallUnavailableError) => e);
+    const refused = await rejectionOf(change());
+    const failed = await rejectionOf(change());
 
     for (const error of [refused, failed]) {
       const visible = JSON.stringify({ message: error.message, details: error.details, stack: error.stack });

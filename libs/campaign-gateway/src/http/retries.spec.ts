@@ -3,6 +3,7 @@ import { SimulatorHttp, testContacts } from '../../../../apps/robot-call-simulat
 import { AddCampaignInput } from '../campaign-gateway.types';
 import { RobotCallTimeoutError, RobotCallUnavailableError } from '../errors/robot-call-errors';
 import { gatewayFor, GatewayUnderTest } from '../test/gateway-module';
+import { rejectionOf } from '../test/rejection-of';
 
 describe('CampaignGatewayClient retries against the simulator', () => {
   const RETRIES = 2;
@@ -38,7 +39,7 @@ describe('CampaignGatewayClient retries against the simulator', () => {
   it('gives up with RobotCallUnavailableError after exactly retries + 1 attempts on 50000', async () => {
     await truth.setFaults({ errorRate: 1 });
 
-    const error = await gateway.client.addCampaign(input).catch((e: Error) => e);
+    const error = await rejectionOf(gateway.client.addCampaign(input));
 
     expect(error).toBeInstanceOf(RobotCallUnavailableError);
     expect(error).toMatchObject({ code: 'ROBOT_CALL_UNAVAILABLE', details: { attempts: RETRIES + 1, remoteCode: 50000 } });
@@ -81,7 +82,7 @@ describe('CampaignGatewayClient retries against the simulator', () => {
     await truth.setFaults({ timeoutRate: 1, hangMs: 1500 });
     const startedAt = Date.now();
     try {
-      const error = await impatient.client.getCampaignDetail({ campaignId: 'cmp_000001' }).catch((e: Error) => e);
+      const error = await rejectionOf(impatient.client.getCampaignDetail({ campaignId: 'cmp_000001' }));
 
       expect(error).toBeInstanceOf(RobotCallTimeoutError);
       expect(error).toMatchObject({ code: 'ROBOT_CALL_TIMEOUT', details: { attempts: 2 } });
