@@ -30,7 +30,10 @@ export function dataOf(call: RobotCall, response: AxiosResponse): WireObject {
   }
 }
 
-/** Maps a failed request (after the retries) to the contract's errors; the axios error itself is dropped because its config holds the request body. */
+/**
+ * Maps a failed request (after the retries) to the contract's errors. The axios error itself is dropped,
+ * not wrapped: its config holds the request body, phone numbers included, which a logger would print.
+ */
 export function failureOf(call: RobotCall, error: unknown): Error {
   if (!isAxiosError(error)) return error instanceof Error ? error : new Error(String(error));
   if (error.response) {
