@@ -133,6 +133,10 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       await h.http().post(`/v1/tasks/${c}/cancel`).set(asAccount(firm, 1)).expect(200);
       const bot = (await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200)).body;
       expect(bot).toMatchObject({ botTaskUsed: 2, botTaskRemaining: 0 });
+      // A new grant changes the quota, never the usage.
+      await grantBot(h, firm, { botTaskNum: 3 });
+      const regranted = (await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200)).body;
+      expect(regranted).toMatchObject({ botTaskNum: 3, botTaskUsed: 2, botTaskRemaining: 1 });
       expect(b).toBeDefined();
     });
 

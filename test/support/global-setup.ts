@@ -1,18 +1,25 @@
 import { createConnection } from 'mysql2/promise';
 
 /**
- * Fails the run at once, with the reason, when the test database server is not reachable.
- * (Jest's global setup runs outside the module mapper, so it talks to mysql2 directly.)
+ * Decides, once for the whole run, which database the suite uses: the MySQL/MariaDB server of DATABASE_URL,
+ * or (with no DATABASE_URL) the embedded SQLite database. Fails the run at once when the server is not
+ * reachable. (Jest's global setup runs outside the module mapper, so it talks to mysql2 directly; the
+ * variable it sets reaches every worker, which starts after it.)
  */
 export default async function globalSetup(): Promise<void> {
-  const url = process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306/test';
+  const url = process.env.DATABASE_URL ?? '';
+  process.env.AIV_TEST_DATABASE_URL = url;
+  if (!url) {
+    process.stdout.write('\ntests run on the embedded SQLite database (set DATABASE_URL to run them on MySQL)\n');
+    return;
+  }
+  const shown = url.replace(/\/\/[^@]*@/, '//***@');
   try {
     const connection = await createConnection({ uri: url, connectTimeout: 5000 });
     const [rows] = await connection.query('SELECT VERSION() AS version');
     await connection.end();
-    const version = (rows as { version: string }[])[0].version;
-    process.stdout.write(`\ntests run on ${version} (${url.replace(/\/\/[^@]*@/, '//***@')})\n`);
+    process.stdout.write(`\ntests run on ${(rows as { version: string }[])[0].version} (${shown})\n`);
   } catch (error) {
-    throw new Error(`Cannot reach the test database at ${url.replace(/\/\/[^@]*@/, '//***@')}: ${(error as Error).message}`);
+    throw new Error(`Cannot reach the test database at ${shown}: ${(error as Error).message}`);
   }
 }

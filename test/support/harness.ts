@@ -35,7 +35,7 @@ export async function startHarness(options: { simulator?: SimulatorOverrides; en
   const db = await createTestDatabase();
   const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, callMs: 5, parallelism: 20, ...options.simulator });
   Object.assign(process.env, {
-    DATABASE_URL: db.url,
+    ...db.env,
     ROBOT_CALL_BASE_URL: simulator.baseUrl,
     ROBOT_CALL_API_KEY: SIMULATOR_KEY,
     ROBOT_CALL_TIMEOUT_MS: '2000',
@@ -43,6 +43,7 @@ export async function startHarness(options: { simulator?: SimulatorOverrides; en
     SERVICE_TOKEN,
     ADMIN_TOKEN,
     SYNC_CRON: '0 0 1 1 *',
+    LOG_LEVEL: 'error',
     ...options.env,
   });
 

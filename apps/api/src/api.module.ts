@@ -28,7 +28,11 @@ export class ApiModule {
         ClockModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
-          useFactory: (config: ConfigService) => ({ url: config.getOrThrow('DATABASE_URL'), logSql: config.get('LOG_SQL') === 'true' }),
+          useFactory: (config: ConfigService) => ({
+            url: config.get('DATABASE_URL') || undefined,
+            sqlitePath: config.get('SQLITE_PATH'),
+            logSql: config.get('LOG_SQL') === 'true',
+          }),
         }),
         CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
         FirmBotQuotaModule,

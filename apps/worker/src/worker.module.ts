@@ -19,7 +19,11 @@ export class WorkerModule {
         ClockModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
-          useFactory: (config: ConfigService) => ({ url: config.getOrThrow('DATABASE_URL'), logSql: config.get('LOG_SQL') === 'true' }),
+          useFactory: (config: ConfigService) => ({
+            url: config.get('DATABASE_URL') || undefined,
+            sqlitePath: config.get('SQLITE_PATH'),
+            logSql: config.get('LOG_SQL') === 'true',
+          }),
         }),
         CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
         TaskModule.forRoot(),

@@ -1,8 +1,10 @@
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, ENTITY_GLOBS } from './database-url';
 
-/** The DataSource the TypeORM CLI and `npm run migration:run` use; same settings as the apps. */
-export function createDataSource(url = process.env.DATABASE_URL): DataSource {
-  if (!url) throw new Error('DATABASE_URL is required (e.g. mysql://root@127.0.0.1:3306/test)');
-  return new DataSource({ ...buildDataSourceOptions({ url }), entities: ENTITY_GLOBS });
+/** The DataSource `npm run migration:run` uses: DATABASE_URL, or the embedded SQLite file (SQLITE_PATH). */
+export function createDataSource(env: NodeJS.ProcessEnv = process.env): DataSource {
+  return new DataSource({
+    ...buildDataSourceOptions({ url: env.DATABASE_URL || undefined, sqlitePath: env.SQLITE_PATH || undefined }),
+    entities: ENTITY_GLOBS,
+  });
 }

@@ -1,19 +1,30 @@
 import { DataSourceOptions } from 'typeorm';
-import { join } from 'path';
+import { mkdirSync } from 'fs';
+import { dirname, join, resolve } from 'path';
 import { SafeTypeOrmLogger } from './safe-typeorm-logger';
 
 export interface DatabaseSettings {
-  /** `mysql://user:pass@host:3306/db` (MySQL 8 or MariaDB 10.6+). */
-  url: string;
-  /** Log every SQL statement (without parameters: they may hold phone numbers). */
+  /** `mysql://user:pass@host:3306/db` (MySQL 8 or MariaDB 10.6+). Absent: the embedded SQLite database. */
+  url?: string;
+  /** The embedded database's file, when there is no `url`. */
+  sqlitePath?: string;
+  /** Log every SQL statement (never with parameters: they may hold phone numbers). */
   logSql?: boolean;
   poolSize?: number;
 }
+
+export type DatabaseKind = 'mysql' | 'sqlite';
+
+export const DEFAULT_SQLITE_PATH = 'data/ai-visitor.sqlite';
 
 /** Entities register themselves through `TypeOrmModule.forFeature` + `autoLoadEntities` in the apps;
  * the migration CLI, which has no Nest container, loads them from the libs by glob instead. */
 export const ENTITY_GLOBS = [join(__dirname, '..', '..', '*', 'src', '**', '*.entity.{ts,js}')];
 export const MIGRATION_GLOBS = [join(__dirname, 'migrations', '*.{ts,js}')];
+
+export function databaseKind(settings: DatabaseSettings): DatabaseKind {
+  return settings.url ? 'mysql' : 'sqlite';
+}
 
 export function parseDatabaseUrl(url: string): URL {
   let parsed: URL;
@@ -31,13 +42,44 @@ export function parseDatabaseUrl(url: string): URL {
   return parsed;
 }
 
+const COMMON = {
+  synchronize: false,
+  migrationsRun: false,
+  migrations: MIGRATION_GLOBS,
+  migrationsTableName: 'ai_visitor_migrations',
+  maxQueryExecutionTime: 2000,
+} as const;
+
 /**
- * TypeORM options for the production database. `type: 'mariadb'` on purpose, for MySQL too: the `mysql` type
- * re-selects every inserted row, and `mariadb` only uses RETURNING where the server version supports it.
+ * TypeORM options: MySQL/MariaDB when a DATABASE_URL is given (production), else an embedded SQLite file
+ * (a newcomer's first run, tests on a machine with no database server). The same migrations build both.
  */
 export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
+  const logger = new SafeTypeOrmLogger(settings.logSql ?? false);
+  const logging = settings.logSql ? (['query', 'error', 'warn', 'migration'] as const) : (['error', 'warn', 'migration'] as const);
+  if (!settings.url) {
+    const file = resolve(settings.sqlitePath ?? DEFAULT_SQLITE_PATH);
+    mkdirSync(dirname(file), { recursive: true });
+    return {
+      ...COMMON,
+      type: 'better-sqlite3',
+      database: file,
+      // WAL lets the API and the worker (two processes) read while one writes; writers wait up to 10 s.
+      enableWAL: true,
+      timeout: 10_000,
+      prepareDatabase: (db: { pragma(sql: string): unknown }) => {
+        db.pragma('foreign_keys = ON');
+        db.pragma('synchronous = NORMAL');
+      },
+      logger,
+      logging: [...logging],
+    };
+  }
   const url = parseDatabaseUrl(settings.url);
+  // `type: 'mariadb'` on purpose, for MySQL too: the `mysql` type re-selects every inserted row, and
+  // `mariadb` only uses RETURNING where the server version supports it.
   return {
+    ...COMMON,
     type: 'mariadb',
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
@@ -50,13 +92,8 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     bigNumberStrings: true,
     dateStrings: false,
     poolSize: settings.poolSize ?? 10,
-    synchronize: false,
-    migrationsRun: false,
-    migrations: MIGRATION_GLOBS,
-    migrationsTableName: 'ai_visitor_migrations',
-    logger: new SafeTypeOrmLogger(settings.logSql ?? false),
-    logging: settings.logSql ? ['query', 'error', 'warn', 'migration'] : ['error', 'warn', 'migration'],
-    maxQueryExecutionTime: 2000,
+    logger,
+    logging: [...logging],
     extra: { connectTimeout: 10000 },
   };
 }

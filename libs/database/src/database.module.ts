@@ -1,8 +1,10 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, DatabaseSettings } from './database-url';
 import { SqlDialect } from './dialect/sql-dialect';
 import { MysqlDialect } from './dialect/mysql-dialect';
+import { SqliteDialect } from './dialect/sqlite-dialect';
 import { TransactionRunner } from './transaction-runner';
 
 export interface DatabaseModuleAsyncOptions {
@@ -31,7 +33,15 @@ export class DatabaseModule {
           }),
         }),
       ],
-      providers: [{ provide: SqlDialect, useClass: MysqlDialect }, TransactionRunner],
+      providers: [
+        {
+          provide: SqlDialect,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            dataSource.options.type === 'better-sqlite3' ? new SqliteDialect() : new MysqlDialect(),
+        },
+        TransactionRunner,
+      ],
       exports: [SqlDialect, TransactionRunner],
     };
   }

@@ -4,3 +4,4 @@ export * from './dialect/sql-dialect';
 export * from './dialect/mysql-dialect';
 export * from './transaction-runner';
 export * from './safe-typeorm-logger';
+export * from './dialect/sqlite-dialect';

@@ -28,7 +28,7 @@ export class TransactionRunner {
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(work);
+        return await this.dialect.transaction(this.dataSource, work);
       } catch (error) {
         if (!this.dialect.isTransientLockError(error)) throw error;
         if (attempt >= MAX_ATTEMPTS) {

@@ -23,16 +23,21 @@ export class FirmBotRepository {
     return row && toEntitlement(row);
   }
 
+  /** Sets the grant; usage (`bot_task_used`) is never touched by a grant. */
   async upsert(firmId: string, grant: GrantInput, manager?: EntityManager): Promise<void> {
-    await this.scoped(manager).upsert(
-      {
+    await this.scoped(manager)
+      .createQueryBuilder()
+      .insert()
+      .into(FirmBotEntity)
+      .values({
         firmId,
         isOpenBot: grant.isOpenBot ? 1 : 0,
         botExpireAt: grant.botExpireAt,
         botTaskNum: grant.botTaskNum,
-      },
-      { conflictPaths: ['firmId'], skipUpdateIfNoValuesChanged: false },
-    );
+        botTaskUsed: 0,
+      })
+      .orUpdate(['is_open_bot', 'bot_expire_at', 'bot_task_num'], ['firm_id'])
+      .execute();
   }
 
   /**

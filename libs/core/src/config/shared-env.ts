@@ -1,11 +1,19 @@
+import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
 /** Variables every app that talks to the database and the robot-call platform reads. */
 export class SharedEnv {
+  /** MySQL/MariaDB in production. Unset: the embedded SQLite database at SQLITE_PATH. */
+  @Transform(({ value }) => (value === '' ? undefined : value))
+  @IsOptional()
   @Matches(/^(mysql|mariadb):\/\/[^/]+\/\w+/, {
-    message: 'DATABASE_URL must look like mysql://user:password@host:3306/database',
+    message: 'DATABASE_URL must look like mysql://user:password@host:3306/database (or be unset for the embedded database)',
   })
-  DATABASE_URL: string = 'mysql://root@127.0.0.1:3306/test';
+  DATABASE_URL?: string;
+
+  @IsString()
+  @MinLength(1)
+  SQLITE_PATH: string = 'data/ai-visitor.sqlite';
 
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
     message: 'ROBOT_CALL_BASE_URL must be an http(s) URL',

@@ -1,5 +1,5 @@
-import { EntityManager } from 'typeorm';
-import { SqlDialect } from './sql-dialect';
+import { DataSource, EntityManager } from 'typeorm';
+import { chunkRows, SqlDialect } from './sql-dialect';
 
 const ER_DUP_ENTRY = 1062;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
@@ -13,7 +13,14 @@ function errno(error: unknown): number | undefined {
   return e?.driverError?.errno ?? e?.errno;
 }
 
+/** MySQL 8 / MariaDB 10.6+: InnoDB row locks, concurrent transactions over a connection pool. */
 export class MysqlDialect extends SqlDialect {
+  readonly kind = 'mysql' as const;
+
+  transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return dataSource.transaction(work);
+  }
+
   async lockRow(manager: EntityManager, table: string, id: string): Promise<boolean> {
     const rows: unknown[] = await manager.query(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [id]);
     return rows.length > 0;
@@ -25,17 +32,18 @@ export class MysqlDialect extends SqlDialect {
     columns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    if (rows.length === 0) return;
-    const rowsPerStatement = Math.max(1, Math.floor(MAX_PARAMS_PER_STATEMENT / columns.length));
     const placeholder = `(${columns.map(() => '?').join(', ')})`;
-    for (let start = 0; start < rows.length; start += rowsPerStatement) {
-      const chunk = rows.slice(start, start + rowsPerStatement);
+    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
       await manager.query(
         // ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings.
         `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON DUPLICATE KEY UPDATE id = id`,
         chunk.flat(),
       );
     }
+  }
+
+  dateParam(date: Date | null): unknown {
+    return date; // mysql2 formats it in the connection's time zone ('Z')
   }
 
   isUniqueViolation(error: unknown): boolean {

@@ -1,15 +1,21 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /**
- * The one seam for SQL that differs between database engines: row locks, insert-or-ignore and how a
- * unique-key violation is recognised. Repositories call it instead of writing engine-specific SQL.
+ * The one seam for SQL that differs between database engines: row locks, how transactions are run,
+ * insert-or-ignore, date parameters of raw SQL and how errors are recognised. Repositories call it instead of
+ * writing engine-specific SQL; each engine has one implementation, both covered by the same test suite.
  */
 export abstract class SqlDialect {
-  /** Locks one row for the rest of the transaction (`SELECT … FOR UPDATE`); returns false when it does not exist. */
+  abstract readonly kind: 'mysql' | 'sqlite';
+
+  /** Runs `work` in one transaction. */
+  abstract transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T>;
+
+  /** Locks one row for the rest of the transaction; returns false when it does not exist. */
   abstract lockRow(manager: EntityManager, table: string, id: string): Promise<boolean>;
 
   /**
-   * Inserts many rows in one statement, silently skipping rows whose unique key already exists.
+   * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
    * Rows are sent in the order given: callers sort them by key so concurrent writers lock in one order.
    */
   abstract insertIgnore(
@@ -19,8 +25,19 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
   ): Promise<void>;
 
+  /** A Date as a parameter of hand-written SQL (the query builder converts dates itself). */
+  abstract dateParam(date: Date | null): unknown;
+
   abstract isUniqueViolation(error: unknown): boolean;
 
-  /** Deadlock or lock-wait timeout: the transaction may succeed if run again. */
+  /** Deadlock, lock-wait timeout or busy database: the transaction may succeed if run again. */
   abstract isTransientLockError(error: unknown): boolean;
+}
+
+/** Splits rows so one statement binds at most `maxParams` placeholders. */
+export function chunkRows<T>(rows: readonly T[], columns: number, maxParams: number): T[][] {
+  const size = Math.max(1, Math.floor(maxParams / columns));
+  const chunks: T[][] = [];
+  for (let start = 0; start < rows.length; start += size) chunks.push(rows.slice(start, start + size));
+  return chunks;
 }

@@ -170,7 +170,7 @@ export class ContactRepository {
       recordRows.push([
         record.recordId, taskId, callTaskId, contact.id, record.callResult, record.failReason,
         record.callResult === CallResult.Connected ? record.intention : Intention.None,
-        record.callResult === CallResult.Connected ? record.durationSec : 0, record.calledAt,
+        record.callResult === CallResult.Connected ? record.durationSec : 0, this.dialect.dateParam(record.calledAt),
       ]);
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
       if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
@@ -221,12 +221,12 @@ export class ContactRepository {
         caseOf('fail_reason', (u) => u.failReason),
         caseOf('intension_result', (u) => u.intensionResult),
         caseOf('duration_sec', (u) => u.durationSec),
-        caseOf('called_at', (u) => u.calledAt),
+        caseOf('called_at', (u) => this.dialect.dateParam(u.calledAt)),
         caseOf('record_id', (u) => u.recordId),
-        caseOf('next_attempt_at', (u) => u.nextAttemptAt),
+        caseOf('next_attempt_at', (u) => this.dialect.dateParam(u.nextAttemptAt)),
         `call_task_id = CASE id ${chunk.map(([id, u]) => { params.push(id); return u.requeued ? 'WHEN ? THEN NULL' : 'WHEN ? THEN call_task_id'; }).join(' ')} END`,
       ];
-      params.push(now, ...chunk.map(([id]) => id));
+      params.push(this.dialect.dateParam(now), ...chunk.map(([id]) => id));
       await manager.query(
         `UPDATE ai_visitor_list SET ${sets.join(', ')}, synced_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
         params,

@@ -1,0 +1,66 @@
+import { DataSource, EntityManager } from 'typeorm';
+import { DateUtils } from 'typeorm/util/DateUtils';
+import { chunkRows, SqlDialect } from './sql-dialect';
+
+/** SQLite's default limit of bound parameters per statement is 32,766. */
+const MAX_PARAMS_PER_STATEMENT = 30_000;
+
+function sqliteCode(error: unknown): string | undefined {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return e?.driverError?.code ?? e?.code;
+}
+
+/**
+ * The embedded database (better-sqlite3). SQLite has one writer at a time per file and TypeORM drives it
+ * through a single connection, on which two interleaved transactions would silently become one. So:
+ *  - transactions of this process run one after another (an in-process queue);
+ *  - "locking a row" takes the database's write lock at once, with a no-op write as the transaction's first
+ *    statement, so another process (API vs worker) waits on the busy timeout instead of failing a
+ *    snapshot upgrade later; the effect is the row lock of MySQL and more.
+ */
+export class SqliteDialect extends SqlDialect {
+  readonly kind = 'sqlite' as const;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => dataSource.transaction(work));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async lockRow(manager: EntityManager, table: string, id: string): Promise<boolean> {
+    await manager.query(`UPDATE ${table} SET id = id WHERE id = ?`, [id]);
+    const rows: unknown[] = await manager.query(`SELECT id FROM ${table} WHERE id = ?`, [id]);
+    return rows.length > 0;
+  }
+
+  async insertIgnore(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
+    const placeholder = `(${columns.map(() => '?').join(', ')})`;
+    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
+      await manager.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON CONFLICT DO NOTHING`,
+        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
+      );
+    }
+  }
+
+  dateParam(date: Date | null): unknown {
+    // The format TypeORM itself stores datetime columns in: UTC 'YYYY-MM-DD HH:MM:SS.SSS'.
+    return date ? DateUtils.mixedDateToUtcDatetimeString(date) : null;
+  }
+
+  isUniqueViolation(error: unknown): boolean {
+    const code = sqliteCode(error);
+    return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+  }
+
+  isTransientLockError(error: unknown): boolean {
+    const code = sqliteCode(error);
+    return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
+  }
+}
