@@ -48,10 +48,11 @@ describe('worker sync and gateway faults', () => {
       'SELECT COUNT(*) AS n, COUNT(DISTINCT contact_id) AS distinct_contacts FROM ai_visitor_call_record WHERE task_id = ?',
       [taskId],
     );
-    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
-    expect(Number(n)).toBe(25);
+    const truth = await groundTruth(h.simulator.baseUrl); // this file's first task: all campaigns are its own
+    expect(truth.byId[started.activeCampaign.campaignId]).toBeDefined();
+    expect(Number(n)).toBe(truth.records); // one row per call made ("inconvenient now" is called back once)
     expect(Number(distinct_contacts)).toBe(25);
-    expect(truth.records).toBe(25);
+    expect(truth.records).toBeGreaterThanOrEqual(25);
     const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
     expect(stats).toMatchObject({ done: 25, connected: truth.finalConnected, failed: 25 - truth.finalConnected, intentions: truth.finalIntentions });
   });

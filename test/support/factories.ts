@@ -1,5 +1,8 @@
 import { Harness, asAccount, asAdmin } from './harness';
 
+/** A call window that is always open, so tests do not depend on the hour they run at. */
+export const ALWAYS = { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' };
+
 /** Distinct valid Chinese mobile numbers: 139 0000 0001, 139 0000 0002, … */
 export function mobiles(count: number, start = 1, prefix = '139'): string[] {
   return Array.from({ length: count }, (_, i) => `${prefix}${String(start + i).padStart(8, '0')}`);
@@ -37,7 +40,7 @@ export async function createTask(
     .http()
     .post('/v1/tasks')
     .set(asAccount(firmId, accountId))
-    .send({ name: 'Java 架构师寻访', scriptId: 'recruit-v1', contacts: contacts(10), retryGapMinutes: 0, ...body })
+    .send({ name: 'Java 架构师寻访', scriptId: 'recruit-v1', contacts: contacts(10), retryGapMinutes: 0, callWindow: ALWAYS, ...body })
     .expect(201);
   return res.body.task.id;
 }

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
-import { Test, TestingModule } from '@nestjs/testing';
+import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
+import { Clock } from '@app/core';
 import request from 'supertest';
 import { RunSyncPass, SyncPassSummary } from '@app/task';
 import { ApiModule } from '../../apps/api/src/api.module';
@@ -11,6 +12,20 @@ import { createTestDatabase, TestDatabase } from './test-database';
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 export const SIMULATOR_KEY = 'test-robot-key';
+export const CALLBACK_SECRET = 'test-callback-secret-0123';
+
+/** Real time moved by an offset the test sets: the service sees a chosen hour while the simulator runs for real. */
+export class ShiftedClock extends Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  set(at: Date): void {
+    this.offsetMs = at.getTime() - Date.now();
+  }
+}
 
 type SimulatorHandle = Awaited<ReturnType<typeof startSimulator>>;
 type SimulatorOverrides = Parameters<typeof startSimulator>[0];
@@ -31,7 +46,9 @@ export interface Harness {
  * Boots what production runs, in one process for speed: the robot-call simulator on a real port, the API
  * module on a real HTTP server, the worker module, all on a fresh migrated database.
  */
-export async function startHarness(options: { simulator?: SimulatorOverrides; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<Harness> {
   const db = await createTestDatabase();
   const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, callMs: 5, parallelism: 20, ...options.simulator });
   Object.assign(process.env, {
@@ -40,18 +57,22 @@ export async function startHarness(options: { simulator?: SimulatorOverrides; en
     ROBOT_CALL_API_KEY: SIMULATOR_KEY,
     ROBOT_CALL_TIMEOUT_MS: '2000',
     ROBOT_CALL_RETRIES: '2',
+    ROBOT_CALL_CALLBACK_SECRET: CALLBACK_SECRET,
     SERVICE_TOKEN,
     ADMIN_TOKEN,
     SYNC_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'error',
+    // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).
+    INCONVENIENT_CALLBACK_DAYS: '0',
     ...options.env,
   });
 
-  const apiModule = await Test.createTestingModule({ imports: [ApiModule.forRoot()] }).compile();
+  const withClock = (builder: TestingModuleBuilder) => (options.clock ? builder.overrideProvider(Clock).useValue(options.clock) : builder);
+  const apiModule = await withClock(Test.createTestingModule({ imports: [ApiModule.forRoot()] })).compile();
   const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: ['error'] }));
   await api.init();
 
-  const worker = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true })] }).compile();
+  const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true })] })).compile();
   worker.useLogger(['error']);
   await worker.init();
 

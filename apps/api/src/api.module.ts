@@ -7,8 +7,13 @@ import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/ca
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
+import { ObservabilityModule } from '@app/observability';
 import { ApiEnv } from './config/api-env';
 import { TasksController } from './tasks/tasks.controller';
+import { TaskExportController } from './tasks/task-export.controller';
+import { DoNotCallController, AdminDoNotCallController } from './do-not-call/do-not-call.controller';
+import { CallbacksController } from './callbacks/callbacks.controller';
+import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
 import { DomainExceptionFilter } from './http/domain-exception.filter';
 import { ServiceAuthGuard } from './auth/service-auth.guard';
@@ -25,6 +30,7 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(ApiEnv) }),
+        ObservabilityModule.forRoot({ service: 'ai-visitor-api' }),
         ClockModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
@@ -39,13 +45,22 @@ export class ApiModule {
         TaskModule.forRoot(),
         StatsModule,
       ],
-      controllers: [TasksController, AdminBotController, OwnBotController],
+      controllers: [
+        TasksController,
+        TaskExportController,
+        AdminBotController,
+        OwnBotController,
+        DoNotCallController,
+        AdminDoNotCallController,
+        CallbacksController,
+      ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
         ServiceAuthGuard,
         AdminAuthGuard,
         TaskOwnershipGuard,
         BotEntitlementGuard,
+        CallbackSignatureGuard,
       ],
     };
   }

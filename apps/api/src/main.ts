@@ -1,15 +1,17 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigService } from '@nestjs/config';
+import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { configureApi } from './bootstrap';
 
 async function bootstrap(): Promise<void> {
-  const app = configureApi(await NestFactory.create(ApiModule.forRoot(), { bodyParser: false }));
+  const app = await NestFactory.create(ApiModule.forRoot(), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  configureApi(app);
   const port = app.get(ConfigService).getOrThrow<number>('API_PORT');
   await app.listen(port);
-  new Logger('Api').log(`AI Visitor API listening on port ${port}`);
+  app.get(Logger).log(`AI Visitor API listening on port ${port}`, 'Api');
 }
 
 bootstrap().catch((error: Error) => {

@@ -8,7 +8,9 @@ async function bootstrap(): Promise<void> {
   const app = await createSimulatorApp(options);
   app.enableShutdownHooks();
   await app.listen(options.port);
-  new Logger('RobotCallSimulator').log(`Robot-call simulator listening on port ${options.port}`);
+  const logger = new Logger('RobotCallSimulator');
+  logger.log(`Robot-call simulator listening on port ${options.port}`);
+  if (options.pushUrl) logger.log(`Pushing call results to SIMULATOR_PUSH_URL (batch ${options.pushBatchMs} ms)`);
 }
 
 bootstrap().catch((error: Error) => {

@@ -8,6 +8,7 @@ import { EnvelopeFilter } from './envelope/envelope.filter';
 import { buildValidationPipe } from './envelope/validation';
 import { FaultInjector } from './faults/fault-injector.service';
 import { Sleeper } from './faults/sleeper.service';
+import { CallResultPusher } from './push/call-result-pusher.service';
 import { assertValidSimulatorOptions, SIMULATOR_OPTIONS, SimulatorOptions } from './simulator.options';
 
 /** The robot-call platform's contract, simulated in memory (see the app's README). */
@@ -26,6 +27,7 @@ export class RobotCallSimulatorModule {
         FaultInjector,
         Sleeper,
         RequestCounter,
+        CallResultPusher,
       ],
     };
   }

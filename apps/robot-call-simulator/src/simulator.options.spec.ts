@@ -18,6 +18,9 @@ describe('simulatorOptionsFromEnv', () => {
       hangMs: 30_000,
       delayMs: 0,
       lostReplyRate: 0,
+      pushUrl: '',
+      pushSecret: 'dev-callback-secret',
+      pushBatchMs: 0,
     });
   });
 
@@ -35,6 +38,9 @@ describe('simulatorOptionsFromEnv', () => {
       SIMULATOR_HANG_MS: '100',
       SIMULATOR_DELAY_MS: '3',
       SIMULATOR_LOST_REPLY_RATE: '0.3',
+      SIMULATOR_PUSH_URL: 'http://127.0.0.1:3000/robot-call/callback',
+      SIMULATOR_PUSH_SECRET: 's3cret',
+      SIMULATOR_PUSH_BATCH_MS: '250',
       SIMULATOR_SEED_UNUSED: 'x',
     });
     const withEmpty = sut({ SIMULATOR_CALL_MS: ' ', SIMULATOR_API_KEY: '' });
@@ -52,8 +58,15 @@ describe('simulatorOptionsFromEnv', () => {
       hangMs: 100,
       delayMs: 3,
       lostReplyRate: 0.3,
+      pushUrl: 'http://127.0.0.1:3000/robot-call/callback',
+      pushSecret: 's3cret',
+      pushBatchMs: 250,
     });
     expect(withEmpty).toMatchObject({ callMs: 2000, apiKey: 'dev-robot-key' });
+    expect(sut({ SIMULATOR_PUSH_URL: ' ', SIMULATOR_PUSH_SECRET: '' })).toMatchObject({
+      pushUrl: '',
+      pushSecret: 'dev-callback-secret',
+    });
   });
 
   it.each([
@@ -71,6 +84,10 @@ describe('simulatorOptionsFromEnv', () => {
     ['SIMULATOR_INTENTION_MIX', '5:1'],
     ['SIMULATOR_INTENTION_MIX', '1:0.5,1:0.5'],
     ['SIMULATOR_INTENTION_MIX', '0:0'],
+    ['SIMULATOR_PUSH_URL', 'localhost:3000/callback'],
+    ['SIMULATOR_PUSH_URL', 'ftp://example.com/callback'],
+    ['SIMULATOR_PUSH_BATCH_MS', '-1'],
+    ['SIMULATOR_PUSH_BATCH_MS', '0.5'],
   ])('throws naming %s when it is %p', (name, value) => {
     expect(() => sut({ [name]: value })).toThrow(name);
   });
@@ -93,5 +110,8 @@ describe('assertValidSimulatorOptions', () => {
   it('accepts the defaults and names an invalid option', () => {
     expect(() => assertValidSimulatorOptions(defaultSimulatorOptions())).not.toThrow();
     expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), parallelism: 0 })).toThrow('parallelism');
+    expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushUrl: 'not a url' })).toThrow('pushUrl');
+    expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushSecret: '' })).toThrow('pushSecret');
+    expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushBatchMs: -1 })).toThrow('pushBatchMs');
   });
 });

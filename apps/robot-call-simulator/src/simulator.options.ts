@@ -13,7 +13,17 @@ export interface SimulatorFaults {
   lostReplyRate: number;
 }
 
-export interface SimulatorOptions extends SimulatorFaults {
+/** Where finished calls are pushed (contract: "Push: call results by callback"); changeable via `PUT /_simulator/push`. */
+export interface SimulatorPushSettings {
+  /** The receiver's callback URL (http or https); empty disables pushing. */
+  pushUrl: string;
+  /** Shared secret of the `X-Robot-Signature` HMAC. */
+  pushSecret: string;
+  /** 0: one POST per record; above 0: a campaign's records are gathered this long and POSTed together. */
+  pushBatchMs: number;
+}
+
+export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings {
   port: number;
   apiKey: string;
   /** How long one call takes, from dial to record. */
@@ -52,6 +62,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
   hangMs: { env: 'SIMULATOR_HANG_MS', fallback: 30_000, integer: true, min: 0, max: HOUR_MS },
   delayMs: { env: 'SIMULATOR_DELAY_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
   lostReplyRate: { env: 'SIMULATOR_LOST_REPLY_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  pushBatchMs: { env: 'SIMULATOR_PUSH_BATCH_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
 };
 
 export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = ['errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate'];
@@ -59,6 +70,27 @@ export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = ['errorRate', 'tim
 const API_KEY_ENV = 'SIMULATOR_API_KEY';
 const INTENTION_MIX_ENV = 'SIMULATOR_INTENTION_MIX';
 const DEFAULT_API_KEY = 'dev-robot-key';
+const PUSH_URL_ENV = 'SIMULATOR_PUSH_URL';
+const PUSH_SECRET_ENV = 'SIMULATOR_PUSH_SECRET';
+const DEFAULT_PUSH_SECRET = 'dev-callback-secret';
+
+/** Why `value` is not a push URL (empty, or an absolute http/https URL), or null. Never echoes the value: it may carry a token. */
+export function pushUrlProblem(value: unknown, label = 'pushUrl'): string | null {
+  if (value === '') return null;
+  if (typeof value !== 'string') return `${label} must be a string (empty disables pushing)`;
+  let protocol: string;
+  try {
+    protocol = new URL(value).protocol;
+  } catch {
+    return `${label} must be an absolute http or https URL, or empty`;
+  }
+  return protocol === 'http:' || protocol === 'https:' ? null : `${label} must be an absolute http or https URL, or empty`;
+}
+
+/** Why `value` is not a push secret (a non-empty string), or null. */
+export function pushSecretProblem(value: unknown, label = 'pushSecret'): string | null {
+  return typeof value === 'string' && value.length > 0 ? null : `${label} must be a non-empty string`;
+}
 
 /** Why `value` is not acceptable for `key` (named `label` in the message), or null. */
 export function numericOptionProblem(key: NumericOption, value: unknown, label: string = key): string | null {
@@ -96,8 +128,18 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
   const mix = parseIntentionMix(read(INTENTION_MIX_ENV) ?? DEFAULT_INTENTION_MIX_TEXT);
   if (typeof mix === 'string') problems.push(`${INTENTION_MIX_ENV} is invalid: ${mix}`);
 
+  const pushUrl = read(PUSH_URL_ENV) ?? '';
+  const urlProblem = pushUrlProblem(pushUrl, PUSH_URL_ENV);
+  if (urlProblem) problems.push(urlProblem);
+
   if (problems.length > 0) throw new Error(`Invalid simulator configuration: ${problems.join('; ')}`);
-  return { ...numbers, apiKey: read(API_KEY_ENV) ?? DEFAULT_API_KEY, intentionMix: mix as IntentionMix };
+  return {
+    ...numbers,
+    apiKey: read(API_KEY_ENV) ?? DEFAULT_API_KEY,
+    intentionMix: mix as IntentionMix,
+    pushUrl,
+    pushSecret: read(PUSH_SECRET_ENV) ?? DEFAULT_PUSH_SECRET,
+  };
 }
 
 /** The defaults, ignoring the environment: what in-process tests start from. */
@@ -113,5 +155,8 @@ export function assertValidSimulatorOptions(options: SimulatorOptions): void {
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) problems.push('apiKey must be a non-empty string');
   const mixProblem = options.intentionMix ? intentionMixProblem(options.intentionMix) : 'intentionMix is required';
   if (mixProblem) problems.push(`intentionMix: ${mixProblem}`);
+  for (const problem of [pushUrlProblem(options.pushUrl), pushSecretProblem(options.pushSecret)]) {
+    if (problem) problems.push(problem);
+  }
   if (problems.length > 0) throw new Error(`Invalid simulator options: ${problems.join('; ')}`);
 }

@@ -1,25 +1,34 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { RunSyncPass } from '@app/task';
+import { ConfigService } from '@nestjs/config';
+import { Logger } from 'nestjs-pino';
+import { configureOperationalHttp } from '@app/observability';
 import { WorkerModule } from './worker.module';
+import { SyncPassRunner } from './sync-pass.runner';
 
 /**
- * `node main.js` runs the scheduled sync until SIGTERM; `node main.js --once` runs one pass and exits
- * (0 when every task synced, 2 when some failed: the pass itself still went through all of them).
+ * `node main.js` runs the scheduled sync, with `/health/live`, `/health/ready` and `/metrics` on WORKER_PORT,
+ * until SIGTERM/SIGINT: the cron stops, a pass in progress finishes (bounded by SHUTDOWN_TIMEOUT_MS), then
+ * the process exits 0. `node main.js --once` runs one pass and exits (0 when every task synced, 2 when some
+ * failed: the pass itself still went through all of them; nothing listens).
  */
 async function bootstrap(): Promise<void> {
-  const once = process.argv.includes('--once');
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: !once }));
-  const logger = new Logger('Worker');
-  if (once) {
-    const summary = await app.get(RunSyncPass).execute();
-    logger.log(`sync pass: ${JSON.stringify(summary)}`);
-    await app.close();
-    process.exit(summary.failed > 0 ? 2 : 0);
-  }
-  app.enableShutdownHooks();
-  logger.log('AI Visitor worker started');
+  if (process.argv.includes('--once')) return runOnce();
+  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true }), { bodyParser: false, bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  configureOperationalHttp(app);
+  const port = app.get(ConfigService).getOrThrow<number>('WORKER_PORT');
+  await app.listen(port);
+  app.get(Logger).log(`AI Visitor worker started; probes and metrics on port ${port}`, 'Worker');
+}
+
+async function runOnce(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  const summary = await app.get(SyncPassRunner).run();
+  await app.close();
+  process.exit(summary === null ? 1 : summary.failed > 0 ? 2 : 0);
 }
 
 bootstrap().catch((error: Error) => {

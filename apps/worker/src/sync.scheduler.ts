@@ -1,24 +1,24 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
-import { RunSyncPass } from '@app/task';
+import { SyncPassRunner } from './sync-pass.runner';
 
 const JOB_NAME = 'sync';
 
 /**
  * Runs the sync pass on SYNC_CRON. The schedule comes from configuration, so the job is registered at boot
  * rather than with a static `@Cron` decorator. `waitForCompletion` skips a tick while the previous pass runs.
+ * On shutdown the cron stops first (onModuleDestroy); SyncPassRunner then lets a pass in progress finish.
  */
 @Injectable()
-export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
+export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SyncScheduler.name);
-  private running: Promise<unknown> | null = null;
 
   constructor(
     private readonly registry: SchedulerRegistry,
     private readonly config: ConfigService,
-    private readonly runSyncPass: RunSyncPass,
+    private readonly runner: SyncPassRunner,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -35,17 +35,11 @@ export class SyncScheduler implements OnApplicationBootstrap, OnApplicationShutd
 
   /** The cron handler; tests call it directly instead of waiting for the clock. */
   async tick(): Promise<void> {
-    this.running = this.runSyncPass
-      .execute()
-      .then((summary) => this.logger.log(`sync pass: ${JSON.stringify(summary)}`))
-      .catch((error: Error) => this.logger.error(`sync pass failed: ${error.message}`));
-    await this.running;
-    this.running = null;
+    await this.runner.run();
   }
 
-  /** Lets a pass in flight finish before the process exits. */
-  async onApplicationShutdown(): Promise<void> {
-    if (this.registry.doesExist('cron', JOB_NAME)) this.registry.getCronJob(JOB_NAME).stop();
-    if (this.running) await this.running;
+  /** No new tick once the app closes. (With waitForCompletion, stop() resolves after a running tick: not awaited here, the runner bounds that wait.) */
+  onModuleDestroy(): void {
+    if (this.registry.doesExist('cron', JOB_NAME)) void this.registry.getCronJob(JOB_NAME).stop();
   }
 }

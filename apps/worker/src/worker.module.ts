@@ -5,10 +5,16 @@ import { ClockModule, envValidator } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
 import { TaskModule } from '@app/task';
+import { ObservabilityModule } from '@app/observability';
 import { WorkerEnv } from './config/worker-env';
 import { SyncScheduler } from './sync.scheduler';
+import { SyncPassRunner } from './sync-pass.runner';
 
-/** The worker: no HTTP layer, only the sync. `scheduled: false` (for `--once`) leaves the cron out. */
+/**
+ * The worker: the sync, plus (from ObservabilityModule) the probes and `/metrics` it serves on WORKER_PORT
+ * when main.ts runs it as an HTTP app; no business routes. As an application context (tests, `--once`)
+ * nothing listens. `scheduled: false` (for `--once`) leaves the cron out.
+ */
 @Module({})
 export class WorkerModule {
   static forRoot(options: { scheduled: boolean }): DynamicModule {
@@ -16,6 +22,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(WorkerEnv) }),
+        ObservabilityModule.forRoot({ service: 'ai-visitor-worker' }),
         ClockModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
@@ -29,7 +36,7 @@ export class WorkerModule {
         TaskModule.forRoot(),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
-      providers: options.scheduled ? [SyncScheduler] : [],
+      providers: [SyncPassRunner, ...(options.scheduled ? [SyncScheduler] : [])],
     };
   }
 }

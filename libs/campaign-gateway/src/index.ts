@@ -1,5 +1,6 @@
 export * from './campaign-gateway.module';
 export * from './campaign-gateway.client';
+export * from './campaign-gateway.metrics';
 export * from './campaign-gateway.types';
 export * from './campaign-gateway.config';
 export type { CampaignGatewayOptions } from './campaign-gateway.options';

@@ -4,3 +4,4 @@ export * from './clock/clock.module';
 export * from './privacy/mask-phone';
 export * from './config/validate-env';
 export * from './config/shared-env';
+export * from './logging/log-scope';

@@ -5,11 +5,17 @@ import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
 import { isTransitionRefused } from './domain/remote-refusal';
+import { isWindowOpen } from './domain/call-window';
+import { taskCallWindow } from './domain/task-window';
+import { SuppressionService } from '@app/suppression';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { TaskEntity } from './entities/task.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
-import { CallTaskStatus, TaskStatus } from './domain/statuses';
+import { CallTaskStatus, PauseReason, TaskStatus } from './domain/statuses';
+
+/** Batches screened away entirely by the firm's rules before prepare gives up for this pass. */
+const MAX_SCREENING_ROUNDS = 5;
 
 /**
  * Creates and starts remote campaigns in three steps so that no row lock is held across a remote call and a
@@ -31,12 +37,30 @@ export class CampaignLauncher {
     private readonly gateway: CampaignGatewayClient,
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
+    private readonly suppression: SuppressionService,
   ) {}
 
-  /** Step 1. Returns the new call task's id, or null when no contact is due now. Caller holds the task lock. */
+  /**
+   * Step 1. Returns the new call task's id, or null when nobody may be called now: the call window is closed,
+   * or no contact is due. Caller holds the task lock. The firm's rules are checked again here, at dispatch:
+   * numbers put on the do-not-call list, found wrong or called by another task since they were added are
+   * skipped with that reason.
+   */
   async prepare(manager: EntityManager, task: TaskEntity): Promise<string | null> {
-    const ids = await this.contacts.dueWaitingIds(manager, task.id, this.clock.now(), task.batchSize);
-    if (ids.length === 0) return null;
+    const now = this.clock.now();
+    if (!isWindowOpen(taskCallWindow(task), now)) return null;
+    let batch: { id: string; phone: string }[] = [];
+    for (let round = 0; round < MAX_SCREENING_ROUNDS && batch.length === 0; round++) {
+      const due = await this.contacts.dueWaiting(manager, task.id, now, task.batchSize);
+      if (due.length === 0) return null;
+      const suppressed = await this.suppression.screen(manager, task.firmId, task.id, due.map((c) => c.phone), now);
+      for (const reason of new Set(suppressed.values())) {
+        await this.contacts.skip(manager, due.filter((c) => suppressed.get(c.phone) === reason).map((c) => c.id), reason);
+      }
+      batch = due.filter((c) => !suppressed.has(c.phone));
+    }
+    if (batch.length === 0) return null;
+    const ids = batch.map((c) => c.id);
     const batchNo = await this.tasks.nextBatchNo(manager, task.id);
     const callTaskId = await this.tasks.insertCallTask(manager, {
       taskId: task.id,
@@ -46,6 +70,7 @@ export class CampaignLauncher {
       contactCount: ids.length,
     });
     await this.contacts.assignToCallTask(manager, ids, callTaskId);
+    await this.suppression.recordCalls(manager, task.firmId, task.id, batch.map((c) => c.phone), now);
     await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Starting,
       pauseReason: null,
@@ -59,6 +84,14 @@ export class CampaignLauncher {
     if (!callTask || callTask.status === CallTaskStatus.Finished) return;
     const task = await this.tasks.findById(callTask.taskId);
     if (!task) return;
+    if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
+      // Nobody is called outside the window: the sync launches it when the window opens.
+      await this.tx.run(async (manager) => {
+        await this.tasks.lock(manager, task.id);
+        await this.tasks.transition(manager, task.id, [TaskStatus.Paused], { pauseReason: PauseReason.OutsideWindow });
+      });
+      return;
+    }
 
     const campaignId = callTask.campaignId ?? (await this.createRemote(task, callTask));
     try {

@@ -1,5 +1,6 @@
 export * from './task.module';
 export * from './task.settings';
+export * from './sync-metrics';
 export * from './task.view';
 export * from './domain/statuses';
 export * from './domain/caller';
@@ -22,3 +23,8 @@ export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
 export * from './usecases/sync-task.usecase';
 export * from './usecases/run-sync-pass.usecase';
+export * from './domain/call-window';
+export * from './record-ingestor';
+export * from './contact-intake.service';
+export * from './usecases/ingest-pushed-records.usecase';
+export * from './usecases/export-contacts.usecase';

@@ -8,6 +8,9 @@ import { CallRecordEntity } from './entities/call-record.entity';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { CampaignLauncher } from './campaign-launcher';
+import { RecordIngestor } from './record-ingestor';
+import { ContactIntake } from './contact-intake.service';
+import { SuppressionModule } from '@app/suppression';
 import { ConfigService } from '@nestjs/config';
 import { TASK_SETTINGS, taskSettingsFromConfig } from './task.settings';
 import { CreateTask } from './usecases/create-task.usecase';
@@ -20,8 +23,10 @@ import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { SyncTask } from './usecases/sync-task.usecase';
 import { RunSyncPass } from './usecases/run-sync-pass.usecase';
+import { IngestPushedRecords } from './usecases/ingest-pushed-records.usecase';
+import { ExportContacts } from './usecases/export-contacts.usecase';
 
-const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass];
+const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, IngestPushedRecords, ExportContacts];
 
 /**
  * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them.
@@ -34,15 +39,17 @@ export class TaskModule {
     return {
       module: TaskModule,
       global: true,
-      imports: [TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]), FirmBotQuotaModule],
+      imports: [TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]), FirmBotQuotaModule, SuppressionModule],
       providers: [
         { provide: TASK_SETTINGS, inject: [ConfigService], useFactory: taskSettingsFromConfig },
         TaskRepository,
         ContactRepository,
         CampaignLauncher,
+        RecordIngestor,
+        ContactIntake,
         ...USE_CASES,
       ],
-      exports: [TASK_SETTINGS, TaskRepository, ...USE_CASES],
+      exports: [TASK_SETTINGS, TaskRepository, RecordIngestor, ...USE_CASES],
     };
   }
 }

@@ -8,6 +8,8 @@ export interface TaskSettings {
   syncPageSize: number;
   /** Tasks synced at the same time by one worker. */
   syncConcurrency: number;
+  /** "Inconvenient now" is called back at the window's opening this many days later. */
+  inconvenientCallbackDays: number;
 }
 
 export const TASK_SETTINGS = Symbol('TASK_SETTINGS');
@@ -19,6 +21,7 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   defaultRetryGapMinutes: 60,
   syncPageSize: 500,
   syncConcurrency: 4,
+  inconvenientCallbackDays: 1,
 };
 
 /** Reads the task settings from the apps' validated configuration (TASK_* and SYNC_* variables). */
@@ -34,5 +37,6 @@ export function taskSettingsFromConfig(config: { get(key: string): unknown }): T
     defaultRetryGapMinutes: number('TASK_DEFAULT_RETRY_GAP_MINUTES', DEFAULT_TASK_SETTINGS.defaultRetryGapMinutes),
     syncPageSize: number('SYNC_PAGE_SIZE', DEFAULT_TASK_SETTINGS.syncPageSize),
     syncConcurrency: number('SYNC_CONCURRENCY', DEFAULT_TASK_SETTINGS.syncConcurrency),
+    inconvenientCallbackDays: number('INCONVENIENT_CALLBACK_DAYS', DEFAULT_TASK_SETTINGS.inconvenientCallbackDays),
   };
 }

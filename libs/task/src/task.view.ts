@@ -2,6 +2,8 @@ import { maskPhone } from '@app/core';
 import { TaskEntity } from './entities/task.entity';
 import { ContactEntity } from './entities/contact.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
+import { CallWindow } from './domain/call-window';
+import { taskCallWindow } from './domain/task-window';
 
 export interface TaskView {
   id: string;
@@ -14,6 +16,7 @@ export interface TaskView {
   batchSize: number;
   maxAttempts: number;
   retryGapMinutes: number;
+  callWindow: CallWindow;
   activeCampaign: { callTaskId: string; campaignId: string | null; status: number; contactCount: number } | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -33,6 +36,7 @@ export function toTaskView(task: TaskEntity, active: CallTaskEntity | null = nul
     batchSize: task.batchSize,
     maxAttempts: task.maxAttempts,
     retryGapMinutes: task.retryGapMinutes,
+    callWindow: taskCallWindow(task),
     activeCampaign: active
       ? { callTaskId: String(active.id), campaignId: active.campaignId, status: active.status, contactCount: active.contactCount }
       : null,

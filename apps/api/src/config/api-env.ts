@@ -16,4 +16,9 @@ export class ApiEnv extends SharedEnv {
   @IsString()
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN: string;
+
+  /** Shared with the robot-call platform: it signs pushed results with it (POST /v1/callbacks/robot-call). */
+  @IsString()
+  @MinLength(16, { message: 'ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters' })
+  ROBOT_CALL_CALLBACK_SECRET: string = 'dev-callback-secret';
 }

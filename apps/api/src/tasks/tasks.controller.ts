@@ -1,4 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import {
   AddContacts, CancelTask, Caller, CreateTask, GetTask, ListContacts, ListTasks, PauseTask, StartTask,
 } from '@app/task';
@@ -7,9 +8,20 @@ import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
 import { BotEntitlementGuard } from '../auth/bot-entitlement.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
+import {
+  ApiErrors, BODY_ERRORS, BOT_ERRORS, OWNED_TASK_ERRORS, ROBOT_CALL_ERRORS, USER_AUTH_ERRORS,
+} from '../http/api-errors';
+import { ApiServiceAuth } from '../openapi';
 import { AddContactsDto, CreateTaskDto, ListContactsQueryDto, ListTasksQueryDto } from './task.dto';
+import {
+  AddContactsResponse, ContactPageResponse, CreateTaskResponse, TaskPageResponse, TaskResponse, TaskStatsResponse,
+} from './task.responses';
+
+export const TaskId = () => ApiParam({ name: 'id', description: 'Task id (digits)', example: '42' });
 
 /** Recruiters' task routes. Controllers only map HTTP to use-case commands. */
+@ApiTags('tasks')
+@ApiServiceAuth()
 @Controller('tasks')
 @UseGuards(ServiceAuthGuard)
 export class TasksController {
@@ -27,29 +39,47 @@ export class TasksController {
 
   @Post()
   @UseGuards(BotEntitlementGuard)
+  @ApiOperation({ summary: "Create a task with contacts; takes one slot of the firm's quota" })
+  @ApiCreatedResponse({ type: CreateTaskResponse, description: 'The task created, and what became of each contact' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...BOT_ERRORS, 'BOT_TASK_QUOTA_EXCEEDED', 'DATABASE_BUSY')
   create(@CurrentCaller() caller: Caller, @Body() body: CreateTaskDto) {
     return this.createTask.execute({ caller, ...body });
   }
 
   @Get()
+  @ApiOperation({ summary: "The calling account's tasks, newest first" })
+  @ApiOkResponse({ type: TaskPageResponse, description: 'A page of tasks' })
+  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED')
   list(@CurrentCaller() caller: Caller, @Query() query: ListTasksQueryDto) {
     return this.listTasks.execute({ caller, ...query });
   }
 
   @Get(':id')
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'The task, with its active campaign' })
+  @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
   get(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
     return this.getTask.execute({ caller, taskId });
   }
 
   @Post(':id/contacts')
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Add contacts in bulk (at most 10,000); a running task calls them in its next campaign' })
+  @ApiCreatedResponse({ type: AddContactsResponse, description: 'What became of each contact' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', 'DATABASE_BUSY')
   add(@CurrentCaller() caller: Caller, @Param('id') taskId: string, @Body() body: AddContactsDto) {
     return this.addContacts.execute({ caller, taskId, contacts: body.contacts });
   }
 
   @Get(':id/contacts')
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Contacts with their results; phone numbers masked' })
+  @ApiOkResponse({ type: ContactPageResponse, description: 'A page of contacts, numbers masked' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
   contacts(@CurrentCaller() caller: Caller, @Param('id') taskId: string, @Query() query: ListContactsQueryDto) {
     return this.listContacts.execute({ caller, taskId, ...query });
   }
@@ -57,6 +87,13 @@ export class TasksController {
   @Post(':id/start')
   @HttpCode(200)
   @UseGuards(TaskOwnershipGuard, BotEntitlementGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Start, or resume a paused task; a no-op on a running one' })
+  @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...BOT_ERRORS, 'TASK_FINISHED', 'NO_CONTACTS_WAITING', ...ROBOT_CALL_ERRORS,
+    'DATABASE_BUSY',
+  )
   start(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
     return this.startTask.execute({ caller, taskId });
   }
@@ -64,6 +101,10 @@ export class TasksController {
   @Post(':id/pause')
   @HttpCode(200)
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Pause the running campaign' })
+  @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_NOT_RUNNING', 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
   pause(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
     return this.pauseTask.execute({ caller, taskId });
   }
@@ -71,12 +112,20 @@ export class TasksController {
   @Post(':id/cancel')
   @HttpCode(200)
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Stop for good (status 6); a never-started task gives its quota slot back' })
+  @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
   cancel(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
     return this.cancelTask.execute({ caller, taskId });
   }
 
   @Get(':id/stats')
   @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({ summary: 'Totals by status, result and intention; attempts; connect and interest rates' })
+  @ApiOkResponse({ type: TaskStatsResponse, description: "The task's statistics" })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
   stats(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
     return this.getTaskStats.execute({ caller, taskId });
   }

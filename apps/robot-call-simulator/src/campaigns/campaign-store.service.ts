@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { callOutcome } from '../outcomes/call-outcome';
+import { CallResultPusher } from '../push/call-result-pusher.service';
 import { SIMULATOR_OPTIONS, SimulatorOptions } from '../simulator.options';
 import { SimulatedCampaign, SimulatedContact } from './simulated-campaign';
 
@@ -20,7 +21,10 @@ export class CampaignStore implements OnModuleDestroy {
   // never meets a campaign id twice.
   private serial = 0;
 
-  constructor(@Inject(SIMULATOR_OPTIONS) private readonly options: SimulatorOptions) {}
+  constructor(
+    @Inject(SIMULATOR_OPTIONS) private readonly options: SimulatorOptions,
+    private readonly pusher: CallResultPusher,
+  ) {}
 
   /** Idempotent by request id: the same payload returns the existing campaign, another payload is refused. */
   add(request: NewCampaign): { campaign: SimulatedCampaign; created: boolean } {
@@ -66,10 +70,16 @@ export class CampaignStore implements OnModuleDestroy {
   private create(request: NewCampaign, fingerprint: string): SimulatedCampaign {
     const serial = String(++this.serial).padStart(6, '0');
     const { callMs, parallelism } = this.options;
+    const id = `cmp_${serial}`;
     return new SimulatedCampaign(
-      { id: `cmp_${serial}`, serial, requestId: request.requestId, name: request.name, scriptId: request.scriptId, fingerprint },
+      { id, serial, requestId: request.requestId, name: request.name, scriptId: request.scriptId, fingerprint },
       request.contacts,
-      { callMs, parallelism, outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref) },
+      {
+        callMs,
+        parallelism,
+        outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
+        onRecord: (record) => this.pusher.recorded(id, record),
+      },
     );
   }
 }

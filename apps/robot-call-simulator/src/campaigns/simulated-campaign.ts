@@ -13,6 +13,8 @@ export interface DialPlan {
   callMs: number;
   parallelism: number;
   outcomeOf(ref: string): CallOutcome;
+  /** Told of each record once it is appended (the push); must not throw or block. */
+  onRecord?(record: SimulatedCallRecord): void;
 }
 
 export interface CampaignIdentity {
@@ -110,12 +112,14 @@ export class SimulatedCampaign {
 
   private record(contact: SimulatedContact, calledAt: Date): void {
     const n = String(this.callRecords.length + 1).padStart(6, '0');
-    this.callRecords.push({
+    const record: SimulatedCallRecord = {
       ...this.plan.outcomeOf(contact.ref),
       recordId: `rec_${this.identity.serial}_${n}`,
       ref: contact.ref,
       calledAt,
-    });
+    };
+    this.callRecords.push(record);
+    this.plan.onRecord?.(record);
   }
 
   /** Also from paused: once the last in-flight call ends there is nothing left to resume. */

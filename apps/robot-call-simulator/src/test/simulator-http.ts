@@ -60,6 +60,15 @@ export class SimulatorHttp {
     if (answer.code !== 0) throw new Error(`setting faults failed: ${answer.message}`);
   }
 
+  async push(): Promise<any> {
+    return (await this.get('/_simulator/push')).data;
+  }
+
+  async setPush(settings: { url?: string; secret?: string; batchMs?: number }): Promise<void> {
+    const answer = await this.put('/_simulator/push', settings);
+    if (answer.code !== 0) throw new Error(`setting push failed: ${answer.message}`);
+  }
+
   async reset(): Promise<void> {
     await this.post('/_simulator/reset', {});
   }

@@ -33,4 +33,10 @@ export class WorkerEnv extends SharedEnv {
   @Min(1)
   @Max(64)
   SYNC_CONCURRENCY: number = 4;
+
+  /** The worker's own small HTTP port: `/health/live`, `/health/ready` and `/metrics` only. */
+  @IsInt()
+  @Min(0)
+  @Max(65535)
+  WORKER_PORT: number = 3001;
 }

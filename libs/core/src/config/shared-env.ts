@@ -1,6 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LOG_LEVELS)[number];
+
 /** Variables every app that talks to the database and the robot-call platform reads. */
 export class SharedEnv {
   /** MySQL/MariaDB in production. Unset: the embedded SQLite database at SQLITE_PATH. */
@@ -54,7 +57,32 @@ export class SharedEnv {
   @Max(10_080)
   TASK_DEFAULT_RETRY_GAP_MINUTES: number = 60;
 
+  /** A firm calls a number at most once per this many days across its tasks. */
+  @IsInt()
+  @Min(0)
+  @Max(365)
+  COOLING_PERIOD_DAYS: number = 7;
+
+  /** "Inconvenient now" is called back at the call window's opening this many days later (0: the next opening). */
+  @IsInt()
+  @Min(0)
+  @Max(30)
+  INCONVENIENT_CALLBACK_DAYS: number = 1;
+
   @IsOptional()
   @IsIn(['true', 'false'])
   LOG_SQL?: string;
+
+  /** Lowest level written to the JSON log on stdout; `silent` writes nothing. */
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevelName = 'info';
+
+  /**
+   * On SIGTERM: how long in-flight HTTP requests (and, in the worker, a sync pass in progress) may run on
+   * before the process closes anyway. Keep it below the orchestrator's grace period (Kubernetes: 30 s).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600_000)
+  SHUTDOWN_TIMEOUT_MS: number = 25_000;
 }

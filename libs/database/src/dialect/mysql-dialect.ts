@@ -42,6 +42,24 @@ export class MysqlDialect extends SqlDialect {
     }
   }
 
+  async upsert(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    _keyColumns: readonly string[],
+    rows: readonly unknown[][],
+    updateColumns: readonly string[],
+  ): Promise<void> {
+    const placeholder = `(${columns.map(() => '?').join(', ')})`;
+    const updates = updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ');
+    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
+      await manager.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON DUPLICATE KEY UPDATE ${updates}`,
+        chunk.flat(),
+      );
+    }
+  }
+
   dateParam(date: Date | null): unknown {
     return date; // mysql2 formats it in the connection's time zone ('Z')
   }

@@ -25,6 +25,19 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
   ): Promise<void>;
 
+  /**
+   * Inserts many rows; a row whose key (`keyColumns`, a unique key) exists instead updates `updateColumns`
+   * from the row given. One statement per chunk.
+   */
+  abstract upsert(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    keyColumns: readonly string[],
+    rows: readonly unknown[][],
+    updateColumns: readonly string[],
+  ): Promise<void>;
+
   /** A Date as a parameter of hand-written SQL (the query builder converts dates itself). */
   abstract dateParam(date: Date | null): unknown;
 

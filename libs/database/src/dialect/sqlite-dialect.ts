@@ -49,6 +49,25 @@ export class SqliteDialect extends SqlDialect {
     }
   }
 
+  async upsert(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    keyColumns: readonly string[],
+    rows: readonly unknown[][],
+    updateColumns: readonly string[],
+  ): Promise<void> {
+    const placeholder = `(${columns.map(() => '?').join(', ')})`;
+    const updates = updateColumns.map((c) => `${c} = excluded.${c}`).join(', ');
+    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
+      await manager.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ` +
+          `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
+        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
+      );
+    }
+  }
+
   dateParam(date: Date | null): unknown {
     // The format TypeORM itself stores datetime columns in: UTC 'YYYY-MM-DD HH:MM:SS.SSS'.
     return date ? DateUtils.mixedDateToUtcDatetimeString(date) : null;

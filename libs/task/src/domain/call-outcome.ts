@@ -14,9 +14,15 @@ export interface ReportedCall {
   calledAt: Date;
 }
 
+export interface ContactBeforeCall {
+  attempts: number;
+  callbackCount: number;
+}
+
 export interface ContactAfterCall {
   status: ContactStatus;
   attempts: number;
+  callbackCount: number;
   callResult: CallResult;
   failReason: string | null;
   intensionResult: Intention;
@@ -28,17 +34,30 @@ export interface ContactAfterCall {
   nextAttemptAt: Date | null;
 }
 
+/** Calls a contact may get back after saying "inconvenient now". */
+export const MAX_INCONVENIENT_CALLBACKS = 1;
+
 /**
- * What one reported call does to its contact: a connected call is final; a failed one is queued again for a
- * later campaign, after the retry gap, while the contact has attempts left.
+ * What one reported call does to its contact:
+ *  - failed: queued again for a later campaign, after the retry gap, while attempts remain; else done;
+ *  - connected and "inconvenient now" the first time: called once more, at `callbackAt` (a later window);
+ *  - any other connected call is final.
  */
-export function applyCall(attemptsBefore: number, call: ReportedCall, policy: RetryPolicy): ContactAfterCall {
-  const attempts = attemptsBefore + 1;
+export function applyCall(
+  before: ContactBeforeCall,
+  call: ReportedCall,
+  policy: RetryPolicy,
+  callbackAt: (calledAt: Date) => Date,
+): ContactAfterCall {
+  const attempts = before.attempts + 1;
   const connected = call.callResult === CallResult.Connected;
-  const requeued = !connected && attempts < policy.maxAttempts;
+  const retry = !connected && attempts < policy.maxAttempts;
+  const callback = connected && call.intention === Intention.Inconvenient && before.callbackCount < MAX_INCONVENIENT_CALLBACKS;
+  const requeued = retry || callback;
   return {
     status: requeued ? ContactStatus.Waiting : ContactStatus.Done,
     attempts,
+    callbackCount: before.callbackCount + (callback ? 1 : 0),
     callResult: call.callResult,
     failReason: connected ? null : call.failReason,
     intensionResult: connected ? call.intention : Intention.None,
@@ -46,6 +65,10 @@ export function applyCall(attemptsBefore: number, call: ReportedCall, policy: Re
     calledAt: call.calledAt,
     recordId: call.recordId,
     requeued,
-    nextAttemptAt: requeued ? new Date(call.calledAt.getTime() + policy.retryGapMinutes * 60_000) : null,
+    nextAttemptAt: retry
+      ? new Date(call.calledAt.getTime() + policy.retryGapMinutes * 60_000)
+      : callback
+        ? callbackAt(call.calledAt)
+        : null,
   };
 }

@@ -45,6 +45,8 @@ export enum PauseReason {
   Recruiter = 'recruiter',
   BotExpired = 'bot_expired',
   BotClosed = 'bot_closed',
+  /** The call window closed; the worker resumes the task when it opens. */
+  OutsideWindow = 'outside_window',
 }
 
 export const FINISHED_TASK_STATUSES = [TaskStatus.Completed, TaskStatus.Cancelled];

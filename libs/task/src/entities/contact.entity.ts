@@ -57,6 +57,10 @@ export class ContactEntity {
   @Column({ name: 'synced_at', type: 'datetime', precision: 3, nullable: true })
   syncedAt: Date | null;
 
+  /** "Inconvenient now" callbacks scheduled so far (one is allowed). */
+  @Column({ name: 'callback_count', type: 'tinyint', default: 0 })
+  callbackCount: number;
+
   /** A requeued contact joins no campaign before this moment. */
   @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
   nextAttemptAt: Date | null;

@@ -38,6 +38,19 @@ export class TaskEntity {
   @Column({ name: 'retry_gap_minutes', type: 'int' })
   retryGapMinutes: number;
 
+  /** The call window: daily 'HH:MM' range in `windowTz`, on ISO weekdays `windowDays` ('1,2,…,7'). */
+  @Column({ name: 'window_start', type: 'varchar', length: 5, default: '09:00' })
+  windowStart: string;
+
+  @Column({ name: 'window_end', type: 'varchar', length: 5, default: '20:00' })
+  windowEnd: string;
+
+  @Column({ name: 'window_days', type: 'varchar', length: 13, default: '1,2,3,4,5,6,7' })
+  windowDays: string;
+
+  @Column({ name: 'window_tz', type: 'varchar', length: 40, default: 'Asia/Shanghai' })
+  windowTz: string;
+
   /** Set by the first successful start; a task never started gives its quota slot back when cancelled. */
   @Column({ name: 'started_at', type: 'datetime', precision: 3, nullable: true })
   startedAt: Date | null;

@@ -25,9 +25,18 @@ export interface IngestOutcome {
   received: number;
   stored: number;
   requeued: number;
+  /** Numbers whose candidate said "not considering": they go on the firm's do-not-call list. */
+  notConsidering: string[];
+  /** Numbers that proved wrong: invalid for the whole firm. */
+  wrongNumbers: string[];
 }
 
-const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone', 'status', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
+/** A contact to store; `skipReason` set stores it as skipped (never called) with that reason. */
+export interface NewContact extends AcceptedContact {
+  skipReason?: string | null;
+}
+
+const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
 const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
 /** Contacts updated by one CASE statement; keeps placeholders well under the server limit. */
 const UPDATE_CHUNK = 1000;
@@ -52,23 +61,34 @@ export class ContactRepository {
     return found;
   }
 
-  async insertMany(manager: EntityManager, taskId: string, contacts: readonly AcceptedContact[]): Promise<void> {
-    const rows = contacts.map((c) => [taskId, c.candidateRef, c.name, c.phone, ContactStatus.Waiting, 0, 0, 0, 0]);
+  async insertMany(manager: EntityManager, taskId: string, contacts: readonly NewContact[]): Promise<void> {
+    const rows = contacts.map((c) => [
+      taskId, c.candidateRef, c.name, c.phone, c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
+    ]);
     await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
   }
 
   /** Contacts due for a call now, oldest first: the next campaign's batch. */
-  async dueWaitingIds(manager: EntityManager, taskId: string, now: Date, limit: number): Promise<string[]> {
+  async dueWaiting(manager: EntityManager, taskId: string, now: Date, limit: number): Promise<{ id: string; phone: string }[]> {
     const rows = await manager
       .getRepository(ContactEntity)
       .createQueryBuilder('c')
       .select('c.id', 'id')
+      .addSelect('c.phone', 'phone')
       .where('c.task_id = :taskId AND c.status = :waiting', { taskId, waiting: ContactStatus.Waiting })
       .andWhere(new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })))
       .orderBy('c.id', 'ASC')
       .limit(limit)
-      .getRawMany<{ id: string | number }>();
-    return rows.map((r) => String(r.id));
+      .getRawMany<{ id: string | number; phone: string }>();
+    return rows.map((r) => ({ id: String(r.id), phone: r.phone }));
+  }
+
+  async skip(manager: EntityManager, ids: readonly string[], reason: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      await manager
+        .getRepository(ContactEntity)
+        .update({ id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting }, { status: ContactStatus.Skipped, skipReason: reason });
+    }
   }
 
   async assignToCallTask(manager: EntityManager, ids: readonly string[], callTaskId: string): Promise<void> {
@@ -144,9 +164,10 @@ export class ContactRepository {
     callTaskId: string,
     records: readonly IncomingRecord[],
     policy: RetryPolicy,
+    callbackAt: (calledAt: Date) => Date,
     now: Date,
   ): Promise<IngestOutcome> {
-    const outcome: IngestOutcome = { received: records.length, stored: 0, requeued: 0 };
+    const outcome: IngestOutcome = { received: records.length, stored: 0, requeued: 0, notConsidering: [], wrongNumbers: [] };
     const known = await this.knownRecordIds(manager, records.map((r) => r.recordId));
     const fresh = new Map<string, IncomingRecord>();
     for (const record of records) {
@@ -156,7 +177,7 @@ export class ContactRepository {
 
     const contactIds = [...new Set([...fresh.values()].map((r) => r.ref))];
     const contacts = await manager.getRepository(ContactEntity).find({
-      select: { id: true, attempts: true, status: true, callTaskId: true },
+      select: { id: true, phone: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
       where: { taskId, id: In(contactIds) },
     });
     const byId = new Map(contacts.map((c) => [String(c.id), c]));
@@ -174,12 +195,19 @@ export class ContactRepository {
       ]);
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
       if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
-        const after = applyCall(contact.attempts, record, policy);
+        const after = applyCall(contact, record, policy, callbackAt);
         updates.set(String(contact.id), after);
         contact.attempts = after.attempts;
+        contact.callbackCount = after.callbackCount;
         contact.status = after.status;
         if (after.requeued) contact.callTaskId = null;
       }
+    }
+    for (const record of ordered) {
+      const contact = byId.get(record.ref);
+      if (!contact || record.callResult !== CallResult.Connected) continue;
+      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(contact.phone);
+      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(contact.phone);
     }
     recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);
@@ -217,6 +245,7 @@ export class ContactRepository {
       const sets = [
         caseOf('status', (u) => u.status),
         caseOf('attempts', (u) => u.attempts),
+        caseOf('callback_count', (u) => u.callbackCount),
         caseOf('call_result', (u) => u.callResult),
         caseOf('fail_reason', (u) => u.failReason),
         caseOf('intension_result', (u) => u.intensionResult),

@@ -26,6 +26,11 @@ export class TaskRepository {
     return manager ? manager.getRepository(TaskEntity) : this.tasks;
   }
 
+  /** The default manager, for reads outside a transaction. */
+  manager(): EntityManager {
+    return this.tasks.manager;
+  }
+
   async insert(manager: EntityManager, task: Partial<TaskEntity>): Promise<string> {
     const result = await manager.getRepository(TaskEntity).insert(task);
     return String(result.identifiers[0].id);

@@ -2,10 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
 import { FirmBotService } from '@app/firm-bot-quota';
 import { Caller } from '../domain/caller';
-import { ContactInput, RejectedContact, screenContacts } from '../domain/contact-intake';
+import { ContactInput } from '../domain/contact-intake';
+import { CallWindow, callWindowProblem, DEFAULT_CALL_WINDOW } from '../domain/call-window';
+import { ContactIntake, IntakeReport } from '../contact-intake.service';
 import { TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
-import { ContactRepository } from '../repositories/contact.repository';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { InvalidTaskInputError } from '../errors/task-errors';
 import { toTaskView, TaskView } from '../task.view';
@@ -17,12 +18,13 @@ export interface CreateTaskCommand {
   batchSize?: number;
   maxAttempts?: number;
   retryGapMinutes?: number;
+  callWindow?: Partial<CallWindow>;
   contacts: ContactInput[];
 }
 
 export interface CreateTaskResult {
   task: TaskView;
-  contacts: { added: number; rejected: RejectedContact[] };
+  contacts: IntakeReport;
 }
 
 /**
@@ -34,7 +36,7 @@ export class CreateTask {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
-    private readonly contacts: ContactRepository,
+    private readonly intake: ContactIntake,
     private readonly firmBot: FirmBotService,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
   ) {}
@@ -46,8 +48,10 @@ export class CreateTask {
         field: 'batchSize',
       });
     }
-    const screened = screenContacts(command.contacts);
-    const taskId = await this.tx.run(async (manager) => {
+    const window: CallWindow = { ...DEFAULT_CALL_WINDOW, ...command.callWindow };
+    const problem = callWindowProblem(window);
+    if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, { field: 'callWindow' });
+    const { taskId, report } = await this.tx.run(async (manager) => {
       await this.firmBot.takeTaskSlot(command.caller.firmId, manager);
       const id = await this.tasks.insert(manager, {
         firmId: command.caller.firmId,
@@ -58,11 +62,14 @@ export class CreateTask {
         batchSize,
         maxAttempts: command.maxAttempts ?? this.settings.defaultMaxAttempts,
         retryGapMinutes: command.retryGapMinutes ?? this.settings.defaultRetryGapMinutes,
+        windowStart: window.start,
+        windowEnd: window.end,
+        windowDays: [...new Set(window.days)].sort().join(','),
+        windowTz: window.timeZone,
       });
-      await this.contacts.insertMany(manager, id, screened.accepted);
-      return id;
+      return { taskId: id, report: await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, { newTask: true }) };
     });
     const task = await this.tasks.findById(taskId);
-    return { task: toTaskView(task!), contacts: { added: screened.accepted.length, rejected: screened.rejected } };
+    return { task: toTaskView(task!), contacts: report };
   }
 }

@@ -33,12 +33,19 @@ export class PauseTask {
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
+      if (task.status === TaskStatus.Paused && task.pauseReason !== PauseReason.Recruiter) {
+        // Paused by the system (window closed, BOT expired): the recruiter's pause takes over, so nothing
+        // resumes it but the recruiter.
+        await this.tasks.transition(manager, task.id, [TaskStatus.Paused], { pauseReason: PauseReason.Recruiter });
+        return null;
+      }
       const active = await this.tasks.findActiveCallTask(manager, task.id);
       if (!active || active.status !== CallTaskStatus.InProgress || !active.campaignId) {
         throw new TaskNotRunningError(task.id);
       }
       return active;
     });
+    if (!running) return this.getTask.execute(command);
 
     const remotelyPaused = await this.pauseRemote(running.campaignId!);
 

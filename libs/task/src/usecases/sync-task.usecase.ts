@@ -9,6 +9,9 @@ import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository, IncomingRecord } from '../repositories/contact.repository';
 import { CampaignLauncher } from '../campaign-launcher';
 import { isTransitionRefused } from '../domain/remote-refusal';
+import { isWindowOpen } from '../domain/call-window';
+import { taskCallWindow } from '../domain/task-window';
+import { RecordIngestor } from '../record-ingestor';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
@@ -16,7 +19,7 @@ import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 export interface SyncTaskOutcome {
   taskId: string;
   recordsStored: number;
-  action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended';
+  action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended' | 'resumed';
 }
 
 /**
@@ -34,6 +37,7 @@ export class SyncTask {
     private readonly tasks: TaskRepository,
     private readonly contacts: ContactRepository,
     private readonly launcher: CampaignLauncher,
+    private readonly ingestor: RecordIngestor,
     private readonly gateway: CampaignGatewayClient,
     private readonly firmBot: FirmBotService,
     private readonly clock: Clock,
@@ -45,8 +49,11 @@ export class SyncTask {
     const task = await this.tasks.findById(taskId);
     if (!task || ![TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused].includes(task.status)) return outcome;
     let active = await this.tasks.findActiveCallTask(undefined, taskId);
+    const windowOpen = isWindowOpen(taskCallWindow(task), this.clock.now());
+    // Paused by the system for the window: the worker resumes it. Paused by the recruiter: only they do.
+    const waitingForWindow = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
 
-    if (task.status !== TaskStatus.Paused) {
+    if (task.status !== TaskStatus.Paused || waitingForWindow) {
       const bot = await this.firmBot.isUsable(task.firmId);
       if (!bot.usable) {
         await this.suspend(task, active, bot.reason as PauseReason);
@@ -55,7 +62,7 @@ export class SyncTask {
     }
 
     if (task.status === TaskStatus.Starting) {
-      if (active && active.status === CallTaskStatus.New) {
+      if (windowOpen && active && active.status === CallTaskStatus.New) {
         await this.launcher.launch(active.id);
         return { ...outcome, action: 'confirmed' };
       }
@@ -66,11 +73,28 @@ export class SyncTask {
       const drained = await this.drain(task, active);
       outcome.recordsStored = drained.stored;
       outcome.action = drained.stored > 0 ? 'ingested' : 'none';
-      if (!drained.finished) return outcome;
+      if (!drained.finished) {
+        if (!windowOpen && task.status === TaskStatus.InProgress && active.status === CallTaskStatus.InProgress) {
+          await this.suspend(task, active, PauseReason.OutsideWindow);
+          return { ...outcome, action: 'suspended' };
+        }
+        if (windowOpen && waitingForWindow) {
+          await this.launcher.launch(active.id);
+          return { ...outcome, action: 'resumed' };
+        }
+        return outcome;
+      }
       active = null;
-    } else if (active || task.status !== TaskStatus.InProgress) {
+    } else if (active) {
+      if (windowOpen && waitingForWindow) {
+        await this.launcher.launch(active.id);
+        return { ...outcome, action: 'resumed' };
+      }
       return outcome;
     }
+
+    if (waitingForWindow && windowOpen) await this.resumeWithoutCampaign(taskId);
+    else if (task.status !== TaskStatus.InProgress && task.status !== TaskStatus.Paused) return outcome;
 
     const next = await this.rollOver(taskId);
     if (next === 'completed') return { ...outcome, action: 'completed' };
@@ -79,6 +103,13 @@ export class SyncTask {
       return { ...outcome, action: 'next_campaign' };
     }
     return outcome;
+  }
+
+  private async resumeWithoutCampaign(taskId: string): Promise<void> {
+    await this.tx.run(async (manager) => {
+      await this.tasks.lock(manager, taskId);
+      await this.tasks.transition(manager, taskId, [TaskStatus.Paused], { status: TaskStatus.InProgress, pauseReason: null });
+    });
   }
 
   /** Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction. */
@@ -97,7 +128,8 @@ export class SyncTask {
         const current = await this.tasks.findCallTask(callTask.id, manager);
         // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
         // moves for the call task this pass is reading.
-        const result = await this.contacts.ingest(manager, task.id, callTask.id, records, task, this.clock.now());
+        const locked = (await this.tasks.findById(task.id, manager)) ?? task;
+        const result = await this.ingestor.ingest(manager, locked, callTask.id, records);
         stored += result.stored;
         if (page.nextCursor && page.nextCursor !== cursor) {
           await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
@@ -167,7 +199,10 @@ export class SyncTask {
       if (active && remotelyPaused) {
         await this.tasks.updateCallTask(manager, active.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
       }
-      await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Starting], {
+      // A recruiter's pause is never overwritten by a system reason.
+      const current = await this.tasks.findById(task.id, manager);
+      if (current?.status === TaskStatus.Paused && current.pauseReason === PauseReason.Recruiter) return;
+      await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Starting, TaskStatus.Paused], {
         status: TaskStatus.Paused,
         pauseReason: reason,
       });

@@ -1,0 +1,57 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import {
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+} from 'class-validator';
+
+/** One call record, exactly as `campaign_detail` lists it (snake_case: the platform's wire format). */
+export class PushedRecordDto {
+  @ApiProperty({ example: 'rec_000001_000001' })
+  @IsString()
+  @Matches(/^[\w.:-]{1,64}$/)
+  record_id: string;
+
+  @ApiProperty({ description: "The contact's ref sent with campaign_add", example: '1001' })
+  @IsString()
+  @MaxLength(64)
+  ref: string;
+
+  @ApiProperty({ enum: [1, 2] })
+  @IsIn([1, 2])
+  call_result: 1 | 2;
+
+  @ApiPropertyOptional({ nullable: true, example: 'no_answer' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(16)
+  fail_reason: string | null;
+
+  @ApiProperty({ enum: [0, 1, 2, 3, 4] })
+  @IsIn([0, 1, 2, 3, 4])
+  intention: 0 | 1 | 2 | 3 | 4;
+
+  @ApiProperty({ minimum: 0 })
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  duration_sec: number;
+
+  @ApiProperty({ example: '2026-11-28T02:03:04.000Z' })
+  @IsISO8601({ strict: true })
+  called_at: string;
+}
+
+export class RobotCallPushDto {
+  @ApiProperty({ example: 'cmp_000001' })
+  @IsString()
+  @Matches(/^[\w.:-]{1,64}$/)
+  campaign_id: string;
+
+  @ApiProperty({ type: [PushedRecordDto] })
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(1000)
+  @ValidateNested({ each: true })
+  @Type(() => PushedRecordDto)
+  records: PushedRecordDto[];
+}

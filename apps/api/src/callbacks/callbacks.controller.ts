@@ -1,0 +1,37 @@
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { IngestPushedRecords } from '@app/task';
+import { CallbackSignatureGuard } from './callback-signature.guard';
+import { RobotCallPushDto } from './callback.dto';
+import { CallbackResultResponse } from './callback.responses';
+import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
+
+/** Results pushed by the robot-call platform; polling by the worker stays the safety net. */
+@ApiTags('callbacks')
+@Controller('callbacks')
+export class CallbacksController {
+  constructor(private readonly ingestPushedRecords: IngestPushedRecords) {}
+
+  @Post('robot-call')
+  @HttpCode(200)
+  @UseGuards(CallbackSignatureGuard)
+  @ApiOperation({ summary: 'Ingest call records pushed by the platform (HMAC-signed; idempotent by record_id)' })
+  @ApiHeader({ name: 'X-Robot-Timestamp', required: true, description: 'Unix seconds; older than 5 minutes is refused' })
+  @ApiHeader({ name: 'X-Robot-Signature', required: true, description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>' })
+  @ApiOkResponse({ type: CallbackResultResponse, description: 'Records received and newly stored' })
+  @ApiErrors('CALLBACK_SIGNATURE_INVALID', ...BODY_ERRORS, 'CAMPAIGN_NOT_FOUND', 'DATABASE_BUSY')
+  push(@Body() body: RobotCallPushDto) {
+    return this.ingestPushedRecords.execute({
+      campaignId: body.campaign_id,
+      records: body.records.map((r) => ({
+        recordId: r.record_id,
+        ref: r.ref,
+        callResult: r.call_result,
+        failReason: r.fail_reason ?? null,
+        intention: r.intention,
+        durationSec: r.duration_sec,
+        calledAt: new Date(r.called_at),
+      })),
+    });
+  }
+}

@@ -1,0 +1,114 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { AddDoNotCall, ListDoNotCall, RemoveDoNotCall } from '@app/suppression';
+import { Caller, normalizePhone } from '@app/task';
+import { DomainError, ErrorKind, maskPhone } from '@app/core';
+import { ServiceAuthGuard } from '../auth/service-auth.guard';
+import { AdminAuthGuard } from '../auth/admin-auth.guard';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { InvalidIdError } from '../http/invalid-id.error';
+import { PageQueryDto } from '../tasks/task.dto';
+import { DoNotCallChangeDto } from './do-not-call.dto';
+import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
+import { DoNotCallAddedResponse, DoNotCallPageResponse, DoNotCallRemovedResponse } from './do-not-call.responses';
+
+class InvalidPhonesError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+  readonly kind = ErrorKind.Invalid;
+}
+
+/** Normalises every number or refuses the whole request, naming the bad entries (masked). */
+function normalized(phones: string[]): string[] {
+  const result: string[] = [];
+  const bad: { index: number; phone: string; reason: string }[] = [];
+  phones.forEach((raw, index) => {
+    const n = normalizePhone(raw);
+    if (n.ok) result.push(n.e164);
+    else bad.push({ index, phone: maskPhone(raw), reason: n.reason });
+  });
+  if (bad.length) throw new InvalidPhonesError('Some numbers are not valid mobile numbers', bad.slice(0, 50));
+  return result;
+}
+
+function firmIdParam(value: string): string {
+  if (!/^[1-9]\d{0,18}$/.test(value)) throw new InvalidIdError('firmId', value);
+  return value;
+}
+
+/** A firm's own do-not-call list. Removal is a POST with a body: phone numbers never go into URLs. */
+@ApiTags('do-not-call')
+@ApiServiceAuth()
+@Controller('do-not-call')
+@UseGuards(ServiceAuthGuard)
+export class DoNotCallController {
+  constructor(
+    private readonly list: ListDoNotCall,
+    private readonly add: AddDoNotCall,
+    private readonly remove: RemoveDoNotCall,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "The calling firm's do-not-call list (masked numbers)" })
+  @ApiOkResponse({ type: DoNotCallPageResponse, description: 'A page of the list, numbers masked' })
+  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED')
+  get(@CurrentCaller() caller: Caller, @Query() query: PageQueryDto) {
+    return this.list.execute({ firmId: caller.firmId, page: query.page, pageSize: query.pageSize });
+  }
+
+  @Post()
+  @ApiOperation({ summary: 'Add numbers: they are never called again by any task of the firm' })
+  @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
+  put(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
+    return this.add.execute({ firmId: caller.firmId, phones: normalized(body.phones), reason: body.reason });
+  }
+
+  @Post('remove')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Remove numbers from the list' })
+  @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
+  delete(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
+    return this.remove.execute({ firmId: caller.firmId, phones: normalized(body.phones) });
+  }
+}
+
+/** Operations view and edit any firm's do-not-call list. */
+@ApiTags('admin')
+@ApiAdminAuth()
+@ApiParam({ name: 'firmId', description: 'Firm id (digits)', example: '1' })
+@Controller('admin/firms/:firmId/do-not-call')
+@UseGuards(AdminAuthGuard)
+export class AdminDoNotCallController {
+  constructor(
+    private readonly list: ListDoNotCall,
+    private readonly add: AddDoNotCall,
+    private readonly remove: RemoveDoNotCall,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "A firm's do-not-call list (masked numbers)" })
+  @ApiOkResponse({ type: DoNotCallPageResponse, description: 'A page of the list, numbers masked' })
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
+  get(@Param('firmId') firmId: string, @Query() query: PageQueryDto) {
+    return this.list.execute({ firmId: firmIdParam(firmId), page: query.page, pageSize: query.pageSize });
+  }
+
+  @Post()
+  @ApiOperation({ summary: "Add numbers to a firm's do-not-call list" })
+  @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
+  put(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
+    return this.add.execute({ firmId: firmIdParam(firmId), phones: normalized(body.phones), reason: body.reason });
+  }
+
+  @Post('remove')
+  @HttpCode(200)
+  @ApiOperation({ summary: "Remove numbers from a firm's do-not-call list" })
+  @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
+  delete(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
+    return this.remove.execute({ firmId: firmIdParam(firmId), phones: normalized(body.phones) });
+  }
+}

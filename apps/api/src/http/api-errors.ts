@@ -1,0 +1,82 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import { ErrorBody } from './domain-exception.filter';
+
+/** Every stable error code of the contract (README "Errors") and its HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  CALLER_HEADERS_INVALID: 400,
+  MALFORMED_REQUEST: 400,
+  UNAUTHENTICATED: 401,
+  CALLBACK_SIGNATURE_INVALID: 401,
+  NOT_TASK_OWNER: 403,
+  BOT_NOT_OPEN: 403,
+  BOT_EXPIRED: 403,
+  BOT_TASK_QUOTA_EXCEEDED: 403,
+  TASK_NOT_FOUND: 404,
+  CAMPAIGN_NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  TASK_NOT_RUNNING: 409,
+  NO_CONTACTS_WAITING: 409,
+  TASK_FINISHED: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  ROBOT_CALL_UNAVAILABLE: 502,
+  ROBOT_CALL_REJECTED: 502,
+  DATABASE_BUSY: 503,
+  ROBOT_CALL_TIMEOUT: 504,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const DESCRIPTIONS: Record<number, string> = {
+  400: 'Bad request',
+  401: 'Not authenticated',
+  403: 'Forbidden',
+  404: 'Not found',
+  409: 'Conflict with the task\'s state',
+  413: 'Body over 4 MB',
+  502: 'The robot-call platform failed or refused',
+  503: 'The database stayed busy through the retries; try again shortly',
+  504: 'The robot-call platform did not answer in time',
+};
+
+/** The one error shape: `{ code, message, details? }`. */
+export class ErrorResponse implements ErrorBody {
+  @ApiProperty({ description: 'Stable error code', enum: Object.keys(ERROR_STATUS), example: 'TASK_NOT_FOUND' })
+  code: string;
+
+  @ApiProperty({ description: 'Human-readable explanation (phone numbers masked)', example: 'Task 42 does not exist' })
+  message: string;
+
+  @ApiPropertyOptional({
+    description: 'More about the error, e.g. for VALIDATION_FAILED the fields: `[{ field, errors[] }]`',
+    example: [{ field: 'name', errors: ['name should not be empty'] }],
+  })
+  details?: unknown;
+}
+
+/** Documents the error responses a route may give, one per status, each listing its codes. */
+export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  const responses = [...byStatus.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([status, statusCodes]) =>
+      ApiResponse({
+        status,
+        description: `${DESCRIPTIONS[status] ?? 'Error'}: ${statusCodes.map((c) => `\`${c}\``).join(', ')}`,
+        schema: {
+          allOf: [{ $ref: getSchemaPath(ErrorResponse) }, { properties: { code: { type: 'string', enum: statusCodes } } }],
+        },
+      }),
+    );
+  return applyDecorators(ApiExtraModels(ErrorResponse), ...responses);
+}
+
+/** Groups of codes many routes share. */
+export const USER_AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'CALLER_HEADERS_INVALID'];
+export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE'];
+/** Routes under /tasks/:id: a malformed id, another account's task, a task not found (or another firm's). */
+export const OWNED_TASK_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'NOT_TASK_OWNER', 'TASK_NOT_FOUND'];
+export const BOT_ERRORS: ErrorCode[] = ['BOT_NOT_OPEN', 'BOT_EXPIRED'];
+export const ROBOT_CALL_ERRORS: ErrorCode[] = ['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_REJECTED', 'ROBOT_CALL_TIMEOUT'];

@@ -1,0 +1,43 @@
+import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Response } from 'express';
+import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
+import { Caller, ExportContacts } from '@app/task';
+import { ServiceAuthGuard } from '../auth/service-auth.guard';
+import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { ListContactsQueryDto } from './task.dto';
+import { ApiErrors, OWNED_TASK_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiServiceAuth } from '../openapi';
+import { TaskId } from './tasks.controller';
+
+/** A task's results as CSV for recruiters; streamed, so memory stays flat whatever the task's size. */
+@ApiTags('tasks')
+@ApiServiceAuth()
+@Controller('tasks')
+@UseGuards(ServiceAuthGuard)
+export class TaskExportController {
+  constructor(private readonly exportContacts: ExportContacts) {}
+
+  @Get(':id/contacts.csv')
+  @UseGuards(TaskOwnershipGuard)
+  @ApiOperation({ summary: 'Export contacts and results as CSV (UTF-8 with BOM; full phone numbers)' })
+  @ApiProduces('text/csv')
+  @TaskId()
+  @ApiOkResponse({ description: 'The CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
+  async export(
+    @CurrentCaller() caller: Caller,
+    @Param('id') taskId: string,
+    @Query() query: ListContactsQueryDto,
+    @Res() res: Response,
+  ): Promise<void> {
+    const lines = await this.exportContacts.execute({ caller, taskId, callResult: query.callResult, intention: query.intention });
+    res.status(200);
+    res.setHeader('Content-Type', 'text/csv; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="task-${taskId}-contacts.csv"`);
+    res.setHeader('Cache-Control', 'no-store');
+    await pipeline(Readable.from(lines), res);
+  }
+}

@@ -1,0 +1,256 @@
+import { ApiProperty } from '@nestjs/swagger';
+import {
+  ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, RejectedContact, SkippedContact, TaskView,
+} from '@app/task';
+import { TaskStats } from '@app/stats';
+
+/**
+ * The shapes the task routes answer with, for the OpenAPI document. Each mirrors a view of the libs
+ * (`implements` keeps them in step at compile time); the use cases still build the plain views.
+ */
+
+const TASK_STATUS = 'Task status: 1 not started, 2 starting (campaign not yet confirmed), 3 in progress, 4 paused, 5 completed, 6 cancelled';
+const CALL_TASK_STATUS = 'Campaign (call task) status: 0 new, 1 in progress, 2 paused, 3 finished';
+const CONTACT_STATUS = 'Contact status: 1 waiting, 2 in a campaign, 3 done, 4 skipped (see skipReason)';
+const CALL_RESULT = 'Call result: 0 none, 1 connected, 2 failed';
+const INTENTION = 'Intention: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number';
+const DATE_TIME = { type: String, format: 'date-time' } as const;
+
+export class ActiveCampaignResponse {
+  @ApiProperty({ description: 'Local call task id', example: '7' })
+  callTaskId: string;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Remote campaign id; null until the platform confirmed it', example: 'cmp_000001' })
+  campaignId: string | null;
+
+  @ApiProperty({ enum: [0, 1, 2, 3], description: CALL_TASK_STATUS, example: 1 })
+  status: number;
+
+  @ApiProperty({ example: 200 })
+  contactCount: number;
+}
+
+export class CallWindowResponse {
+  @ApiProperty({ description: "Daily start, 'HH:MM' (inclusive)", example: '09:00' })
+  start: string;
+
+  @ApiProperty({ description: "Daily end, 'HH:MM' (exclusive; after start)", example: '20:00' })
+  end: string;
+
+  @ApiProperty({ type: [Number], description: 'ISO weekdays: 1 Monday … 7 Sunday', example: [1, 2, 3, 4, 5] })
+  days: number[];
+
+  @ApiProperty({ description: 'IANA time zone', example: 'Asia/Shanghai' })
+  timeZone: string;
+}
+
+export class TaskResponse implements TaskView {
+  @ApiProperty({ example: '42' })
+  id: string;
+
+  @ApiProperty({ example: '1' })
+  firmId: string;
+
+  @ApiProperty({ example: '42' })
+  accountId: string;
+
+  @ApiProperty({ example: 'Java 架构师' })
+  name: string;
+
+  @ApiProperty({ example: 'recruit-v1' })
+  scriptId: string;
+
+  @ApiProperty({ enum: [1, 2, 3, 4, 5, 6], description: TASK_STATUS, example: 3 })
+  status: number;
+
+  @ApiProperty({ type: String, nullable: true, enum: Object.values(PauseReason), description: 'Why a paused task is paused' })
+  pauseReason: string | null;
+
+  @ApiProperty({ description: 'Contacts per campaign', example: 200 })
+  batchSize: number;
+
+  @ApiProperty({ description: 'Calls per contact at most', example: 2 })
+  maxAttempts: number;
+
+  @ApiProperty({ description: 'Minutes before a failed contact is called again', example: 60 })
+  retryGapMinutes: number;
+
+  @ApiProperty({ type: CallWindowResponse, description: 'When the task may call; nobody is called outside it' })
+  callWindow: CallWindowResponse;
+
+  @ApiProperty({ type: ActiveCampaignResponse, nullable: true, description: 'The campaign now open (new, in progress or paused), if any' })
+  activeCampaign: ActiveCampaignResponse | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  startedAt: string | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  finishedAt: string | null;
+
+  @ApiProperty(DATE_TIME)
+  createdAt: string;
+
+  @ApiProperty(DATE_TIME)
+  updatedAt: string;
+}
+
+export class RejectedContactResponse implements RejectedContact {
+  @ApiProperty({ description: 'Index of the contact in the request', example: 3 })
+  index: number;
+
+  @ApiProperty({ description: 'The number, masked', example: '138****8000' })
+  phone: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'cand-3' })
+  candidateRef: string | null;
+
+  @ApiProperty({ enum: ['empty', 'invalid', 'not_mobile', 'duplicate_in_request', 'already_in_task'] })
+  reason: RejectedContact['reason'];
+}
+
+export class SkippedContactResponse implements SkippedContact {
+  @ApiProperty({ description: 'Index of the contact in the request', example: 4 })
+  index: number;
+
+  @ApiProperty({ description: 'The number, masked', example: '138****8001' })
+  phone: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'cand-4' })
+  candidateRef: string | null;
+
+  @ApiProperty({ enum: ['do_not_call', 'invalid', 'cooling'], description: "Why the firm must not call it now" })
+  reason: string;
+}
+
+export class AddContactsResponse implements IntakeReport {
+  @ApiProperty({ description: 'Contacts stored and waiting to be called', example: 9 })
+  added: number;
+
+  @ApiProperty({ type: [SkippedContactResponse], description: 'Contacts stored but not to be called (status 4), with the reason' })
+  skipped: SkippedContactResponse[];
+
+  @ApiProperty({ type: [RejectedContactResponse], description: 'Contacts refused, not stored: invalid or duplicate numbers' })
+  rejected: RejectedContactResponse[];
+}
+
+export class CreateTaskResponse implements CreateTaskResult {
+  @ApiProperty({ type: TaskResponse })
+  task: TaskResponse;
+
+  @ApiProperty({ type: AddContactsResponse })
+  contacts: AddContactsResponse;
+}
+
+class PageResponse {
+  @ApiProperty({ example: 1 })
+  total: number;
+
+  @ApiProperty({ example: 1 })
+  page: number;
+
+  @ApiProperty({ example: 50 })
+  pageSize: number;
+}
+
+export class TaskPageResponse extends PageResponse implements Page<TaskView> {
+  @ApiProperty({ type: [TaskResponse] })
+  items: TaskResponse[];
+}
+
+export class ContactResponse implements ContactView {
+  @ApiProperty({ example: '1001' })
+  id: string;
+
+  @ApiProperty({ type: String, nullable: true, description: "The platform's own id for the candidate", example: 'cand-1' })
+  candidateRef: string | null;
+
+  @ApiProperty({ type: String, nullable: true, example: '张三' })
+  name: string | null;
+
+  @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
+  phone: string;
+
+  @ApiProperty({ enum: [1, 2, 3, 4], description: CONTACT_STATUS, example: 3 })
+  status: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'Why a skipped contact was skipped, e.g. cancelled' })
+  skipReason: string | null;
+
+  @ApiProperty({ description: 'Calls made to this contact', example: 1 })
+  attempts: number;
+
+  @ApiProperty({ enum: [0, 1, 2], description: CALL_RESULT, example: 1 })
+  callResult: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'When failed: no_answer, busy, rejected, unreachable' })
+  failReason: string | null;
+
+  @ApiProperty({ enum: [0, 1, 2, 3, 4], description: INTENTION, example: 1 })
+  intensionResult: number;
+
+  @ApiProperty({ description: 'Talk time of the last call, seconds', example: 37 })
+  durationSec: number;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true })
+  calledAt: string | null;
+
+  @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When a failed contact becomes due again' })
+  nextAttemptAt: string | null;
+}
+
+export class ContactPageResponse extends PageResponse implements Page<ContactView> {
+  @ApiProperty({ type: [ContactResponse] })
+  items: ContactResponse[];
+}
+
+export class IntentionCountsResponse {
+  @ApiProperty({ example: 3 })
+  interested: number;
+
+  @ApiProperty({ example: 4 })
+  notConsidering: number;
+
+  @ApiProperty({ example: 2 })
+  inconvenient: number;
+
+  @ApiProperty({ example: 1 })
+  wrongNumber: number;
+}
+
+export class TaskStatsResponse implements TaskStats {
+  @ApiProperty({ example: '42' })
+  taskId: string;
+
+  @ApiProperty({ description: 'Contacts in the task', example: 20 })
+  total: number;
+
+  @ApiProperty({ example: 5 })
+  waiting: number;
+
+  @ApiProperty({ example: 5 })
+  inCampaign: number;
+
+  @ApiProperty({ example: 10 })
+  done: number;
+
+  @ApiProperty({ example: 0 })
+  skipped: number;
+
+  @ApiProperty({ example: 7 })
+  connected: number;
+
+  @ApiProperty({ example: 3 })
+  failed: number;
+
+  @ApiProperty({ description: 'Calls made in all, retries included', example: 12 })
+  attempts: number;
+
+  @ApiProperty({ type: IntentionCountsResponse })
+  intentions: IntentionCountsResponse;
+
+  @ApiProperty({ description: 'connected / contacts called at least once; 0 when nobody was called yet', example: 0.7 })
+  connectRate: number;
+
+  @ApiProperty({ description: 'interested / connected; 0 when nobody was reached yet', example: 0.4286 })
+  interestRate: number;
+}

@@ -1,0 +1,47 @@
+import { envValidator } from '@app/core';
+import { WorkerEnv } from './worker-env';
+
+describe('WorkerEnv validation', () => {
+  const validate = envValidator(WorkerEnv);
+
+  function failure(env: Record<string, unknown>): string {
+    try {
+      validate(env);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('expected the configuration to be refused');
+  }
+
+  it('takes the defaults from an empty environment', () => {
+    expect(validate({})).toMatchObject({ WORKER_PORT: 3001, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 25_000, SYNC_CRON: '*/30 * * * *' });
+  });
+
+  it('accepts WORKER_PORT, LOG_LEVEL=silent and a SHUTDOWN_TIMEOUT_MS', () => {
+    expect(validate({ WORKER_PORT: '9464', LOG_LEVEL: 'silent', SHUTDOWN_TIMEOUT_MS: '0' })).toMatchObject({
+      WORKER_PORT: 9464,
+      LOG_LEVEL: 'silent',
+      SHUTDOWN_TIMEOUT_MS: 0,
+    });
+  });
+
+  it.each([
+    ['WORKER_PORT', '65536'],
+    ['WORKER_PORT', 'http'],
+    ['LOG_LEVEL', 'INFO'],
+    ['SHUTDOWN_TIMEOUT_MS', '3600000'],
+    ['SYNC_CRON', 'every minute'],
+    ['SYNC_CONCURRENCY', '0'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(failure({ [name]: value })).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+  });
+
+  it('names every bad variable at once', () => {
+    const message = failure({ WORKER_PORT: '-1', LOG_LEVEL: 'chatty', SHUTDOWN_TIMEOUT_MS: 'later', SYNC_CRON: '* *' });
+
+    expect(message).toMatch(/^Invalid configuration:/);
+    for (const name of ['WORKER_PORT', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_MS', 'SYNC_CRON']) {
+      expect(message).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+    }
+  });
+});

@@ -1,0 +1,59 @@
+import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { RunSyncPass, SyncPassSummary } from '@app/task';
+
+/**
+ * Runs sync passes for the cron and for `--once`, and keeps shutdown honest: once the app closes
+ * (SIGTERM) no new pass starts, and a pass in progress gets up to SHUTDOWN_TIMEOUT_MS to finish before the
+ * database connection goes. The wait is in `beforeApplicationShutdown`, which Nest runs for every module
+ * before any `onApplicationShutdown` (where TypeORM closes its pool) and before the probe server closes.
+ * A pass cut off by the bound loses nothing committed: each page of records is stored with its cursor in
+ * one transaction, and the next pass resumes from the stored cursors.
+ */
+@Injectable()
+export class SyncPassRunner implements BeforeApplicationShutdown {
+  private readonly logger = new Logger('SyncPass');
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
+
+  constructor(
+    private readonly runSyncPass: RunSyncPass,
+    private readonly config: ConfigService,
+  ) {}
+
+  /** One pass, logged; null when the worker is shutting down (nothing was started). Never rejects. */
+  async run(): Promise<SyncPassSummary | null> {
+    if (this.stopping) {
+      this.logger.warn('shutting down: sync pass not started');
+      return null;
+    }
+    const pass = this.runSyncPass.execute();
+    this.inFlight.add(pass);
+    try {
+      const summary = await pass;
+      this.logger.log({ msg: 'sync pass finished', ...summary });
+      return summary;
+    } catch (error) {
+      this.logger.error(`sync pass failed: ${error instanceof Error ? error.message : String(error)}`);
+      return null;
+    } finally {
+      this.inFlight.delete(pass);
+    }
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.inFlight.size === 0) return;
+    const timeoutMs = Number(this.config.get('SHUTDOWN_TIMEOUT_MS', 25_000));
+    this.logger.log(`waiting up to ${timeoutMs} ms for the sync pass in progress`);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      Promise.allSettled([...this.inFlight]).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.logger.warn(`sync pass still running after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing anyway (the next pass resumes it)`);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import { RobotCallRejectedError, RobotCallTimeoutError } from './errors/robot-call-errors';
+import { RobotCall } from './wire/robot-call';
+
+/** How one call (retries included) ended. */
+export type GatewayCallOutcome = 'ok' | 'rejected' | 'unavailable' | 'timeout';
+
+export const GATEWAY_CALL_OUTCOMES: readonly GatewayCallOutcome[] = ['ok', 'rejected', 'unavailable', 'timeout'];
+
+/**
+ * What the client reports about each call, for an app that measures it. Optional: provide an implementation
+ * (a global provider for this class) to get the numbers; without one the client works the same.
+ */
+export abstract class CampaignGatewayMetrics {
+  abstract observeCall(call: RobotCall, outcome: GatewayCallOutcome, durationSeconds: number): void;
+}
+
+/** The outcome a failed call counts as: the client only ever raises the contract's three errors. */
+export function gatewayOutcomeOf(error: unknown): GatewayCallOutcome {
+  if (error instanceof RobotCallRejectedError) return 'rejected';
+  if (error instanceof RobotCallTimeoutError) return 'timeout';
+  return 'unavailable';
+}

@@ -1,0 +1,29 @@
+import { DynamicModule, Global, Module } from '@nestjs/common';
+import { HealthModule } from './health/health.module';
+import { HttpDrain } from './http/http-drain';
+import { LoggingModule } from './logging/logging.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+export interface ObservabilityOptions {
+  /** The `service` field of every log line, e.g. `ai-visitor-api`. */
+  service: string;
+}
+
+/**
+ * What every app of the service gets for operations: JSON logs (nestjs-pino), Prometheus metrics at
+ * `/metrics`, health probes at `/health/live` and `/health/ready` (terminus), and the bounded HTTP drain on
+ * shutdown. Needs the app's global ConfigService (LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, ROBOT_CALL_*) and its
+ * TypeORM DataSource. Call `configureOperationalHttp(app)` on an HTTP app to install the middleware.
+ */
+@Global()
+@Module({})
+export class ObservabilityModule {
+  static forRoot(options: ObservabilityOptions): DynamicModule {
+    return {
+      module: ObservabilityModule,
+      imports: [LoggingModule.forRoot({ service: options.service }), MetricsModule, HealthModule],
+      providers: [HttpDrain],
+      exports: [HttpDrain],
+    };
+  }
+}

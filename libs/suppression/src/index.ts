@@ -1,0 +1,5 @@
+export * from './suppression.module';
+export * from './suppression.service';
+export * from './suppression.settings';
+export * from './firm-phone.entity';
+export * from './usecases/do-not-call.usecases';

@@ -1,0 +1,23 @@
+import type { SyncTaskOutcome } from './usecases/sync-task.usecase';
+
+/** A pass went through every task (`ok`), through every task with some failing (`partial`), or broke off. */
+export type SyncPassOutcome = 'ok' | 'partial' | 'error';
+
+/** What one task's sync did, or `failed`. */
+export type SyncTaskRunOutcome = SyncTaskOutcome['action'] | 'failed';
+
+export const SYNC_PASS_OUTCOMES: readonly SyncPassOutcome[] = ['ok', 'partial', 'error'];
+export const SYNC_TASK_RUN_OUTCOMES: readonly SyncTaskRunOutcome[] = [
+  'none', 'confirmed', 'ingested', 'next_campaign', 'completed', 'suspended', 'failed',
+];
+
+/**
+ * What the sync reports, for an app that measures it. Optional: provide an implementation (a global provider
+ * for this class) to get the numbers; without one the sync works the same.
+ */
+export abstract class SyncMetrics {
+  /** One task synced (or failed), with the call records it stored. */
+  abstract taskSynced(outcome: SyncTaskRunOutcome, recordsStored: number): void;
+  /** One pass over every task to sync, and how long it took. */
+  abstract passFinished(outcome: SyncPassOutcome, durationSeconds: number): void;
+}
