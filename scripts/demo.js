@@ -196,6 +196,8 @@ async function main() {
     ROBOT_CALL_API_KEY: 'demo-robot-key',
     SYNC_CRON: '*/2 * * * * *',
     TASK_DEFAULT_RETRY_GAP_MINUTES: '0',
+    // A demo must finish whatever the hour: "inconvenient now" is called back at once, not tomorrow.
+    INCONVENIENT_CALLBACK_DAYS: '0',
   };
   runMigrations(env);
   startProcess('simulator', 'apps/robot-call-simulator/src/main.js', {
@@ -224,12 +226,15 @@ async function main() {
     batchSize: 100,
     maxAttempts: 2,
     retryGapMinutes: 0,
+    // Open around the clock for the demo; the production default is 09:00–20:00 Asia/Shanghai.
+    callWindow: { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' },
     contacts: candidates(CANDIDATES),
   });
   const taskId = created.task.id;
   log(`Firm ${FIRM_ID} granted its BOT; task ${taskId} created with ${created.contacts.added} candidates.`);
   await api(base, 'POST', `/v1/tasks/${taskId}/start`);
-  log(`Task ${taskId} started: the worker syncs every 2 s, campaigns of 100 contacts, failed calls retried once.\n`);
+  log(`Task ${taskId} started: the worker syncs every 2 s, campaigns of 100 contacts, failed calls retried once,`);
+  log('"inconvenient now" called back once; call window open around the clock for the demo.\n');
   printCurl(base, taskId);
 
   const bar = new cliProgress.SingleBar(

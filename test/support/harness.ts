@@ -39,6 +39,8 @@ export interface Harness {
   db: TestDatabase;
   /** One sync pass, as the worker's cron would run it. */
   sync(): Promise<SyncPassSummary>;
+  /** Another worker (its own module, connections and lease owner), as a second worker process would be. */
+  addWorker(): Promise<TestingModule>;
   close(): Promise<void>;
 }
 
@@ -76,7 +78,15 @@ export async function startHarness(
   worker.useLogger(['error']);
   await worker.init();
 
+  const extraWorkers: TestingModule[] = [];
   return {
+    addWorker: async () => {
+      const extra = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] })).compile();
+      extra.useLogger(['error']);
+      await extra.init();
+      extraWorkers.push(extra);
+      return extra;
+    },
     http: () => request(api.getHttpServer()),
     api,
     worker,
@@ -86,6 +96,7 @@ export async function startHarness(
     close: async () => {
       await api.close();
       await worker.close();
+      for (const extra of extraWorkers) await extra.close();
       await simulator.close();
       await db.drop();
     },

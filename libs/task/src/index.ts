@@ -28,3 +28,5 @@ export * from './record-ingestor';
 export * from './contact-intake.service';
 export * from './usecases/ingest-pushed-records.usecase';
 export * from './usecases/export-contacts.usecase';
+export * from './sync-fence';
+export * from './sync-leases';

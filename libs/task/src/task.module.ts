@@ -9,6 +9,7 @@ import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { CampaignLauncher } from './campaign-launcher';
 import { RecordIngestor } from './record-ingestor';
+import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
 import { SuppressionModule } from '@app/suppression';
 import { ConfigService } from '@nestjs/config';
@@ -46,10 +47,11 @@ export class TaskModule {
         ContactRepository,
         CampaignLauncher,
         RecordIngestor,
+        SyncLeases,
         ContactIntake,
         ...USE_CASES,
       ],
-      exports: [TASK_SETTINGS, TaskRepository, RecordIngestor, ...USE_CASES],
+      exports: [TASK_SETTINGS, TaskRepository, RecordIngestor, SyncLeases, ...USE_CASES],
     };
   }
 }

@@ -8,6 +8,8 @@ export interface TaskSettings {
   syncPageSize: number;
   /** Tasks synced at the same time by one worker. */
   syncConcurrency: number;
+  /** How long a worker's claim on a task lasts without renewal (renewed at every step of its sync). */
+  syncLeaseSeconds: number;
   /** "Inconvenient now" is called back at the window's opening this many days later. */
   inconvenientCallbackDays: number;
 }
@@ -22,6 +24,7 @@ export const DEFAULT_TASK_SETTINGS: TaskSettings = {
   syncPageSize: 500,
   syncConcurrency: 4,
   inconvenientCallbackDays: 1,
+  syncLeaseSeconds: 300,
 };
 
 /** Reads the task settings from the apps' validated configuration (TASK_* and SYNC_* variables). */
@@ -37,6 +40,7 @@ export function taskSettingsFromConfig(config: { get(key: string): unknown }): T
     defaultRetryGapMinutes: number('TASK_DEFAULT_RETRY_GAP_MINUTES', DEFAULT_TASK_SETTINGS.defaultRetryGapMinutes),
     syncPageSize: number('SYNC_PAGE_SIZE', DEFAULT_TASK_SETTINGS.syncPageSize),
     syncConcurrency: number('SYNC_CONCURRENCY', DEFAULT_TASK_SETTINGS.syncConcurrency),
+    syncLeaseSeconds: number('SYNC_LEASE_SECONDS', DEFAULT_TASK_SETTINGS.syncLeaseSeconds),
     inconvenientCallbackDays: number('INCONVENIENT_CALLBACK_DAYS', DEFAULT_TASK_SETTINGS.inconvenientCallbackDays),
   };
 }

@@ -34,6 +34,12 @@ export class WorkerEnv extends SharedEnv {
   @Max(64)
   SYNC_CONCURRENCY: number = 4;
 
+  /** How long a worker's claim on a task lasts without renewal (database time); renewed at every step. */
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  SYNC_LEASE_SECONDS: number = 300;
+
   /** The worker's own small HTTP port: `/health/live`, `/health/ready` and `/metrics` only. */
   @IsInt()
   @Min(0)

@@ -60,6 +60,14 @@ export class MysqlDialect extends SqlDialect {
     }
   }
 
+  nowPlus(seconds: number): string {
+    return `(NOW(3) + INTERVAL ${Math.trunc(seconds)} SECOND)`;
+  }
+
+  skipLockedClause(): string {
+    return ' FOR UPDATE SKIP LOCKED';
+  }
+
   dateParam(date: Date | null): unknown {
     return date; // mysql2 formats it in the connection's time zone ('Z')
   }

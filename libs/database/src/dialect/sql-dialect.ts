@@ -38,6 +38,12 @@ export abstract class SqlDialect {
     updateColumns: readonly string[],
   ): Promise<void>;
 
+  /** SQL for the database's own clock, `seconds` from now (leases use database time only, never the worker's). */
+  abstract nowPlus(seconds: number): string;
+
+  /** ` FOR UPDATE SKIP LOCKED` where the engine has it (rows other workers are claiming are passed over). */
+  abstract skipLockedClause(): string;
+
   /** A Date as a parameter of hand-written SQL (the query builder converts dates itself). */
   abstract dateParam(date: Date | null): unknown;
 

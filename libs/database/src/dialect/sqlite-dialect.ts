@@ -68,6 +68,15 @@ export class SqliteDialect extends SqlDialect {
     }
   }
 
+  nowPlus(seconds: number): string {
+    return `strftime('%Y-%m-%d %H:%M:%f', 'now', '${Math.trunc(seconds) >= 0 ? '+' : ''}${Math.trunc(seconds)} seconds')`;
+  }
+
+  /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
+  skipLockedClause(): string {
+    return '';
+  }
+
   dateParam(date: Date | null): unknown {
     // The format TypeORM itself stores datetime columns in: UTC 'YYYY-MM-DD HH:MM:SS.SSS'.
     return date ? DateUtils.mixedDateToUtcDatetimeString(date) : null;

@@ -58,6 +58,16 @@ export class TaskEntity {
   @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
   finishedAt: Date | null;
 
+  /** The worker holding this task's sync lease, until when (database time), and the fencing epoch. */
+  @Column({ name: 'lease_owner', type: 'varchar', length: 64, nullable: true })
+  leaseOwner: string | null;
+
+  @Column({ name: 'lease_until', type: 'datetime', precision: 3, nullable: true })
+  leaseUntil: Date | null;
+
+  @Column({ name: 'lease_epoch', type: 'bigint', default: 0 })
+  leaseEpoch: string;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -1,4 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { currentFence, LeaseLostError } from '../sync-fence';
+import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
 import { SqlDialect } from '@app/database';
@@ -20,6 +22,7 @@ export class TaskRepository {
   constructor(
     @InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>,
     private readonly dialect: SqlDialect,
+    @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
   ) {}
 
   private taskRepo(manager?: EntityManager): Repository<TaskEntity> {
@@ -40,10 +43,24 @@ export class TaskRepository {
     return this.taskRepo(manager).findOne({ where: { id } });
   }
 
-  /** Serialises every state change of one task: start, pause, cancel and sync all take this lock first. */
+  /**
+   * Serialises every state change of one task: start, pause, cancel and sync all take this lock first.
+   * Inside a fenced sync (runFenced) it is also the fencing check, under the lock, and renews the lease.
+   */
   async lock(manager: EntityManager, id: string): Promise<TaskEntity | null> {
     if (!(await this.dialect.lockRow(manager, 'ai_visitor_task', id))) return null;
-    return manager.getRepository(TaskEntity).findOne({ where: { id } });
+    const task = await manager.getRepository(TaskEntity).findOne({ where: { id } });
+    const fence = currentFence();
+    if (task && fence && String(fence.taskId) === String(id)) {
+      if (String(task.leaseEpoch) !== String(fence.epoch)) throw new LeaseLostError(String(id));
+      await manager
+        .createQueryBuilder()
+        .update(TaskEntity)
+        .set({ leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds) })
+        .where('id = :id', { id })
+        .execute();
+    }
+    return task;
   }
 
   async list(query: TaskListQuery): Promise<{ items: TaskEntity[]; total: number }> {

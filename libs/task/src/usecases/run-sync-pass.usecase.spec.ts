@@ -3,7 +3,7 @@ import { Logger } from '@nestjs/common';
 import { LogScope } from '@app/core';
 import { SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome } from '../sync-metrics';
 import { DEFAULT_TASK_SETTINGS } from '../task.settings';
-import { TaskRepository } from '../repositories/task.repository';
+import { SyncLeases } from '../sync-leases';
 import { RunSyncPass } from './run-sync-pass.usecase';
 import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
 
@@ -40,8 +40,19 @@ describe('RunSyncPass instrumentation', () => {
   let seenFields: Record<string, unknown>;
   let errors: { message: string; fields: unknown }[];
 
-  const tasks = (ids: string[] | Error) =>
-    ({ idsToSync: async () => (ids instanceof Error ? Promise.reject(ids) : ids) }) as unknown as TaskRepository;
+  /** Leases that hand out `ids` on the first claim and nothing after (one worker, one batch). */
+  const tasks = (ids: string[] | Error) => {
+    let claimed = false;
+    return {
+      tryClaim: async () => {
+        if (ids instanceof Error) throw ids;
+        if (claimed) return { won: [], contended: false };
+        claimed = true;
+        return { won: ids.map((taskId) => ({ taskId, epoch: '1' })), contended: false };
+      },
+      release: async () => undefined,
+    } as unknown as SyncLeases;
+  };
   const syncTask = {
     execute: async (taskId: string) => {
       seenFields[taskId] = scope.storage.getStore();

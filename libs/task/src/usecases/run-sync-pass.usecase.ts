@@ -1,6 +1,9 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { LogScope, maskPhonesInText, withinLogScope } from '@app/core';
-import { TaskRepository } from '../repositories/task.repository';
+import { hostname } from 'os';
+import { randomBytes } from 'crypto';
+import { SyncLeases } from '../sync-leases';
+import { runFenced, SyncFence } from '../sync-fence';
 import { SyncMetrics } from '../sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
@@ -15,6 +18,10 @@ export interface SyncPassSummary {
 
 /** Tasks visited per pass; a larger backlog is picked up by the next pass. */
 const MAX_TASKS_PER_PASS = 10_000;
+/** Leases claimed per concurrency slot at a time: enough to keep slots busy, few enough to share with others. */
+const CLAIM_BATCH_PER_SLOT = 4;
+/** Claims in a row that found every candidate taken by other workers before this pass gives up. */
+const MAX_CONTENDED_ROUNDS = 5;
 
 /**
  * One sync pass over every task that may have news, a few at a time; one task's failure never stops the rest.
@@ -24,9 +31,11 @@ const MAX_TASKS_PER_PASS = 10_000;
 @Injectable()
 export class RunSyncPass {
   private readonly logger = new Logger(RunSyncPass.name);
+  /** Who holds the leases: host, process and this instance. */
+  readonly owner = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`.slice(0, 64);
 
   constructor(
-    private readonly tasks: TaskRepository,
+    private readonly leases: SyncLeases,
     private readonly syncTask: SyncTask,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
@@ -45,24 +54,48 @@ export class RunSyncPass {
     }
   }
 
+  /**
+   * Claims leases a batch at a time and syncs the claimed tasks, a few at once, until nothing is left to
+   * claim. Leases are kept until the pass ends, so a task is synced once per pass even with several workers,
+   * then given back; a crashed worker's leases expire after SYNC_LEASE_SECONDS and another worker takes over.
+   */
   private async visitAll(started: number): Promise<SyncPassSummary> {
-    const ids = await this.tasks.idsToSync(MAX_TASKS_PER_PASS);
-    const summary: SyncPassSummary = { tasks: ids.length, failed: 0, recordsStored: 0, completed: 0, durationMs: 0 };
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < ids.length) {
-        const taskId = ids[next++];
-        await withinLogScope(this.logScope, { taskId: String(taskId) }, () => this.syncOne(taskId, summary));
+    const summary: SyncPassSummary = { tasks: 0, failed: 0, recordsStored: 0, completed: 0, durationMs: 0 };
+    const held: SyncFence[] = [];
+    const concurrency = Math.max(1, this.settings.syncConcurrency);
+    try {
+      let contendedRounds = 0;
+      while (summary.tasks < MAX_TASKS_PER_PASS) {
+        const { won: batch, contended } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT);
+        if (batch.length === 0) {
+          // Other workers were claiming at that instant: look again shortly, a bounded number of times.
+          if (!contended || ++contendedRounds > MAX_CONTENDED_ROUNDS) break;
+          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+          continue;
+        }
+        contendedRounds = 0;
+        held.push(...batch);
+        summary.tasks += batch.length;
+        let next = 0;
+        const slot = async (): Promise<void> => {
+          while (next < batch.length) {
+            const fence = batch[next++];
+            await withinLogScope(this.logScope, { taskId: fence.taskId }, () => this.syncOne(fence, summary));
+          }
+        };
+        await Promise.all(Array.from({ length: concurrency }, slot));
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.settings.syncConcurrency) }, worker));
+    } finally {
+      await this.leases.release(held).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
+    }
     summary.durationMs = Date.now() - started;
     return summary;
   }
 
-  private async syncOne(taskId: string, summary: SyncPassSummary): Promise<void> {
+  private async syncOne(fence: SyncFence, summary: SyncPassSummary): Promise<void> {
+    const taskId = fence.taskId;
     try {
-      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId);
+      const outcome: SyncTaskOutcome = await runFenced(fence, () => this.syncTask.execute(taskId));
       summary.recordsStored += outcome.recordsStored;
       if (outcome.action === 'completed') summary.completed++;
       this.metrics?.taskSynced(outcome.action, outcome.recordsStored);
