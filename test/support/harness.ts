@@ -66,6 +66,8 @@ export async function startHarness(
     LOG_LEVEL: 'error',
     // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).
     INCONVENIENT_CALLBACK_DAYS: '0',
+    // Rate limiting has its own test; elsewhere it must not get in the way of concurrency tests.
+    THROTTLE_LIMIT: '1000000',
     ...options.env,
   });
 

@@ -1,6 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AccountThrottlerGuard } from './http/account-throttler.guard';
 import { ClockModule, envValidator } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
@@ -43,6 +45,12 @@ export class ApiModule {
         CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
         FirmBotQuotaModule,
         TaskModule.forRoot(),
+        ThrottlerModule.forRootAsync({
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => [
+            { ttl: Number(config.get('THROTTLE_TTL_SECONDS')) * 1000, limit: Number(config.get('THROTTLE_LIMIT')) },
+          ],
+        }),
         StatsModule,
       ],
       controllers: [
@@ -56,6 +64,7 @@ export class ApiModule {
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
+        { provide: APP_GUARD, useClass: AccountThrottlerGuard },
         ServiceAuthGuard,
         AdminAuthGuard,
         TaskOwnershipGuard,

@@ -97,12 +97,13 @@ export class CampaignLauncher {
     try {
       await this.gateway.changeCampaignStatus(campaignId, 'start');
     } catch (error) {
-      if (isTransitionRefused(error)) {
-        // Finished remotely (e.g. stopped by a racing cancel): nothing to start; the sync will read it out.
-        this.logger.warn(`campaign ${campaignId} of task ${task.id} refused to start; leaving it to the sync`);
-        return;
-      }
-      throw error;
+      if (!isTransitionRefused(error)) throw error;
+      // Refused because the campaign already finished: an earlier start went through but its answer was lost
+      // (timeout), and the platform dialled everybody meanwhile. Record it as running: the sync reads its
+      // records out and finishes it. Anything else refused stays an error.
+      const detail = await this.gateway.getCampaignDetail({ campaignId, cursor: callTask.detailCursor, limit: 1 });
+      if (detail.status !== RemoteCampaignStatus.Finished) throw error;
+      this.logger.warn(`campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`);
     }
 
     const stillWanted = await this.tx.run(async (manager) => {

@@ -17,6 +17,17 @@ export class ApiEnv extends SharedEnv {
   @MinLength(16, { message: 'ADMIN_TOKEN must be at least 16 characters' })
   ADMIN_TOKEN: string;
 
+  /** Requests one recruiter account may make per THROTTLE_TTL_SECONDS (429 TOO_MANY_REQUESTS beyond). */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  THROTTLE_LIMIT: number = 600;
+
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  THROTTLE_TTL_SECONDS: number = 60;
+
   /** Shared with the robot-call platform: it signs pushed results with it (POST /v1/callbacks/robot-call). */
   @IsString()
   @MinLength(16, { message: 'ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters' })

@@ -54,9 +54,13 @@ interface LocalTime {
   minutes: number;
 }
 
-function localTime(at: Date, timeZone: string): LocalTime {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', {
+/** Building a DateTimeFormat is costly and the sync asks for local times often: one per zone. */
+const formats = new Map<string, Intl.DateTimeFormat>();
+
+function formatFor(timeZone: string): Intl.DateTimeFormat {
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -65,7 +69,15 @@ function localTime(at: Date, timeZone: string): LocalTime {
       weekday: 'short',
       hour: 'numeric',
       minute: 'numeric',
-    })
+    });
+    formats.set(timeZone, format);
+  }
+  return format;
+}
+
+function localTime(at: Date, timeZone: string): LocalTime {
+  const parts = Object.fromEntries(
+    formatFor(timeZone)
       .formatToParts(at)
       .map((p) => [p.type, p.value]),
   );

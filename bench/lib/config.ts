@@ -1,0 +1,96 @@
+/** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
+
+export type ScaleName = 'small' | 'full';
+export type SectionName = 'stats' | 'ingest' | 'api' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'api', 'scale'];
+
+export interface BenchConfig {
+  scale: ScaleName;
+  /** The MySQL/MariaDB server; the bench creates (and drops) its own database on it. */
+  serverUrl: string;
+  sections: SectionName[];
+  /** Repetitions of cheap measurements (stats) and of expensive ones (ingest, API, scale). */
+  repsCheap: number;
+  repsExpensive: number;
+  ingest: { tasks: number; contactsPerTask: number; rowByRowMaxRecords: number; rowByRowMaxMs: number };
+  stats: { contacts: number; runs: number; warmup: number };
+  api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
+  scaling: { tasks: number; contactsPerTask: number; timeoutS: number; maxPasses: number };
+  /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
+  useDist: boolean;
+  keepDatabase: boolean;
+  resultFile: string;
+}
+
+const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sections' | 'repsCheap' | 'repsExpensive' | 'useDist' | 'keepDatabase' | 'resultFile'>> = {
+  small: {
+    ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
+    stats: { contacts: 100_000, runs: 50, warmup: 3 },
+    api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
+    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60 },
+  },
+  full: {
+    ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
+    stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
+    api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
+    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200 },
+  },
+};
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1, max = 100_000_000): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
+  const scaleRaw = (env.BENCH_SCALE ?? 'small').trim() || 'small';
+  if (scaleRaw !== 'small' && scaleRaw !== 'full') throw new Error(`BENCH_SCALE must be small or full, got "${scaleRaw}"`);
+  const scale = scaleRaw as ScaleName;
+  const preset = PRESETS[scale];
+  const sections = (env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL_SECTIONS) as SectionName[];
+  for (const s of sections) {
+    if (!ALL_SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section "${s}" (known: ${ALL_SECTIONS.join(', ')})`);
+  }
+  const reps = env.BENCH_REPS?.trim() ? int(env, 'BENCH_REPS', 1, 1, 50) : undefined;
+  return {
+    scale,
+    serverUrl: env.BENCH_DATABASE_URL || env.DATABASE_URL || 'mysql://root@127.0.0.1:3306/test',
+    sections,
+    repsCheap: int(env, 'BENCH_REPS_CHEAP', reps ?? 5, 1, 50),
+    repsExpensive: int(env, 'BENCH_REPS_EXPENSIVE', reps ?? 3, 1, 50),
+    ingest: {
+      tasks: int(env, 'BENCH_INGEST_TASKS', preset.ingest.tasks, 1, 10_000),
+      contactsPerTask: int(env, 'BENCH_INGEST_CONTACTS', preset.ingest.contactsPerTask, 1, 10_000),
+      rowByRowMaxRecords: int(env, 'BENCH_ROW_BY_ROW_MAX_RECORDS', preset.ingest.rowByRowMaxRecords),
+      rowByRowMaxMs: int(env, 'BENCH_ROW_BY_ROW_MAX_MS', preset.ingest.rowByRowMaxMs, 1000, 3_600_000),
+    },
+    stats: {
+      contacts: int(env, 'BENCH_STATS_CONTACTS', preset.stats.contacts, 1, 10_000_000),
+      runs: int(env, 'BENCH_STATS_RUNS', preset.stats.runs, 2, 10_000),
+      warmup: int(env, 'BENCH_STATS_WARMUP', preset.stats.warmup, 0, 100),
+    },
+    api: {
+      connections: int(env, 'BENCH_API_CONNECTIONS', preset.api.connections, 1, 1000),
+      durationS: int(env, 'BENCH_API_DURATION_S', preset.api.durationS, 1, 600),
+      poolTasks: Math.max(
+        int(env, 'BENCH_API_POOL_TASKS', preset.api.poolTasks, 1, 10_000),
+        2 * int(env, 'BENCH_API_CONNECTIONS', preset.api.connections, 1, 1000) + 2,
+      ),
+      contactsPerTask: int(env, 'BENCH_API_CONTACTS', preset.api.contactsPerTask, 1, 10_000),
+    },
+    scaling: {
+      tasks: int(env, 'BENCH_SCALE_TASKS', preset.scaling.tasks, 1, 100_000),
+      contactsPerTask: int(env, 'BENCH_SCALE_CONTACTS', preset.scaling.contactsPerTask, 1, 10_000),
+      timeoutS: int(env, 'BENCH_SCALE_TIMEOUT_S', preset.scaling.timeoutS, 10, 24 * 3600),
+      maxPasses: int(env, 'BENCH_SCALE_MAX_PASSES', preset.scaling.maxPasses, 1, 10_000),
+    },
+    useDist: env.BENCH_USE_DIST === '1',
+    keepDatabase: env.BENCH_KEEP_DB === '1',
+    resultFile: env.BENCH_RESULT_FILE || 'bench/results/latest.json',
+  };
+}

@@ -1,0 +1,263 @@
+/**
+ * `npm run bench` (ts-node --transpile-only -r tsconfig-paths/register bench/run.ts): seeds its own database on
+ * the MySQL/MariaDB server and the robot-call simulator, measures ingest, stats, the API and the worker's
+ * scaling in one run, writes bench/results/latest.json and prints a Markdown table. See bench/README.md.
+ */
+import 'reflect-metadata';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
+import { cpus, freemem, loadavg, totalmem, tmpdir } from 'os';
+import { dirname, join, resolve } from 'path';
+import { loadConfig, SectionName } from './lib/config';
+import { BenchDatabase, createBenchDatabase } from './lib/db';
+import { AppBuild, prepareBuild, removeBuild, REPO } from './lib/children';
+import { SectionContext } from './lib/context';
+import { log, round } from './lib/util';
+import { runStats, StatsResult } from './sections/stats';
+import { IngestResult, runIngest } from './sections/ingest';
+import { ApiResult, runApi } from './sections/api';
+import { runScale, ScaleResult } from './sections/scale';
+
+interface Row {
+  metric: string;
+  median: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  met: string;
+}
+
+const cleanups: (() => Promise<void> | void)[] = [];
+let db: BenchDatabase | undefined;
+let build: AppBuild | undefined;
+let tmpDir: string | undefined;
+let keepDatabase = false;
+
+async function cleanUp(): Promise<void> {
+  for (const fn of cleanups.splice(0).reverse()) {
+    try {
+      await fn();
+    } catch {
+      // best effort
+    }
+  }
+  if (db && !keepDatabase) await db.drop().catch((e: Error) => log(`could not drop ${db!.name}: ${e.message}`));
+  removeBuild(build);
+  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+}
+
+function yesNo(ok: boolean): string {
+  return ok ? 'yes' : '**no**';
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  keepDatabase = config.keepDatabase;
+  const startedAt = new Date();
+  const server = new URL(config.serverUrl);
+  if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.hostname)) {
+    log(`note: the database server is ${server.hostname}, not this machine`);
+  }
+  log(`scale ${config.scale}; sections ${config.sections.join(', ')}; repetitions ${config.repsCheap} (cheap) / ${config.repsExpensive} (expensive)`);
+
+  db = await createBenchDatabase(config.serverUrl);
+  log(`database ${db.name} created and migrated on ${db.serverVersion}`);
+  tmpDir = mkdtempSync(join(tmpdir(), 'aiv-bench-'));
+  const ctx: SectionContext = { config, db, tmpDir, onCleanup: (fn) => cleanups.push(fn) };
+  const machine = {
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cores: cpus().length,
+    memoryGb: round(totalmem() / 1024 ** 3, 1),
+    freeMemoryGb: round(freemem() / 1024 ** 3, 1),
+    node: process.version,
+    database: db.serverVersion,
+    loadAverageAtStart: loadavg().map((x) => round(x, 2)),
+    loadAverageAtEnd: [] as number[],
+  };
+
+  const results: { stats?: StatsResult; ingest?: IngestResult; api?: ApiResult; scale?: ScaleResult } = {};
+  const errors: Partial<Record<SectionName, string>> = {};
+  const sectionMs: Partial<Record<SectionName, number>> = {};
+  const needsBuild = config.sections.some((s) => s === 'api' || s === 'scale');
+  if (needsBuild) {
+    log(config.useDist ? 'children run dist/ (BENCH_USE_DIST=1)' : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)');
+    build = await prepareBuild(config.useDist);
+    if (build.kind === 'fresh') log(`compiled in ${(build.buildMs / 1000).toFixed(1)} s`);
+  }
+  for (const section of config.sections) {
+    const t0 = Date.now();
+    log(`── ${section} ──`);
+    try {
+      if (section === 'stats') results.stats = await runStats(ctx);
+      if (section === 'ingest') results.ingest = await runIngest(ctx);
+      if (section === 'api') results.api = await runApi(ctx, build!);
+      if (section === 'scale') results.scale = await runScale(ctx, build!);
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      errors[section] = message;
+      log(`${section} FAILED: ${message}`);
+    }
+    sectionMs[section] = Date.now() - t0;
+    log(`${section} took ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  }
+  machine.loadAverageAtEnd = loadavg().map((x) => round(x, 2));
+
+  const rows = table(results, errors, config.sections);
+  const totalMs = Date.now() - startedAt.getTime();
+  const out = {
+    startedAt: startedAt.toISOString(),
+    totalMs,
+    scale: config.scale,
+    repetitions: { cheap: config.repsCheap, expensive: config.repsExpensive },
+    machine,
+    config: { ...config, serverUrl: config.serverUrl.replace(/\/\/[^@/]*@/, '//***@') },
+    childBuild: build ? { kind: build.kind, buildMs: round(build.buildMs, 0) } : null,
+    sectionMs,
+    results,
+    errors,
+    table: rows,
+  };
+  const file = resolve(REPO, config.resultFile);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+
+  const lines = [
+    '',
+    `## AI Visitor bench — scale \`${config.scale}\`, ${startedAt.toISOString()}`,
+    '',
+    `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.database}; ` +
+      `load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end.`,
+    `Medians of ${config.repsCheap} (stats) / ${config.repsExpensive} (ingest, API, scale) repetitions; children ran the ${build?.kind ?? '—'} build.`,
+    '',
+    '| metric | median | baseline | ratio | target | met? |',
+    '|---|---|---|---|---|---|',
+    ...rows.map((r) => `| ${r.metric} | ${r.median} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met} |`),
+    '',
+    'Ratio: taken within each repetition (app and baseline back to back), then the median over repetitions.',
+    `Total ${(totalMs / 1000).toFixed(0)} s (${Object.entries(sectionMs).map(([s, ms]) => `${s} ${((ms ?? 0) / 1000).toFixed(0)} s`).join(', ')}). Details: ${config.resultFile}`,
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+  if (Object.keys(errors).length) process.exitCode = 1;
+}
+
+function table(
+  r: { stats?: StatsResult; ingest?: IngestResult; api?: ApiResult; scale?: ScaleResult },
+  errors: Partial<Record<SectionName, string>>,
+  sections: SectionName[],
+): Row[] {
+  const rows: Row[] = [];
+  const failed = (section: SectionName, metric: string) => {
+    if (sections.includes(section) && errors[section]) rows.push({ metric, median: 'error', baseline: '', ratio: '', target: '', met: '**error**' });
+  };
+  const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : String(n));
+
+  if (r.ingest) {
+    const i = r.ingest;
+    const incomplete = i.perRep.some((p) => !p.complete) ? ' (incomplete!)' : '';
+    rows.push({
+      metric: `ingest, records/s end to end (${fmt(i.records)} records) vs raw multi-row upsert`,
+      median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
+      baseline: `${fmt(i.rawUpsertPerSec)}/s`,
+      ratio: `${fmt(i.ratioToRawUpsert, 2)}×`,
+      target: '≥ 0.5×',
+      met: yesNo(i.ratioToRawUpsert >= 0.5),
+    });
+    rows.push({
+      metric: 'ingest, records/s end to end vs row-by-row (4 round trips/record)',
+      median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
+      baseline: `${fmt(i.rowByRowPerSec)}/s`,
+      ratio: `${fmt(i.ratioToRowByRow, 1)}×`,
+      target: '≥ 50×',
+      met: yesNo(i.ratioToRowByRow >= 50),
+    });
+  } else failed('ingest', 'ingest');
+
+  if (r.stats) {
+    const s = r.stats;
+    const full = s.contacts >= 1_000_000;
+    rows.push({
+      metric: `stats p50 latency, ms (task of ${fmt(s.contacts)} contacts) vs bare SQL`,
+      median: fmt(s.appP50, 1),
+      baseline: fmt(s.bareP50, 1),
+      ratio: `${fmt(s.ratioP50, 2)}×`,
+      target: '≤ 1.5×',
+      met: yesNo(s.ratioP50 <= 1.5),
+    });
+    rows.push({
+      metric: `stats p50 latency, absolute`,
+      median: `${fmt(s.appP50, 1)} ms`,
+      baseline: '—',
+      ratio: '—',
+      target: '< 50 ms at 1M contacts',
+      met: full ? yesNo(s.appP50 < 50) : `${s.appP50 < 50 ? 'yes' : 'no'} at ${fmt(s.contacts)} (target is for 1M: run full)`,
+    });
+    rows.push({
+      metric: 'stats p99 latency, ms vs bare SQL',
+      median: fmt(s.appP99, 1),
+      baseline: fmt(s.bareP99, 1),
+      ratio: `${fmt(s.ratioP99, 2)}×`,
+      target: '—',
+      met: '—',
+    });
+  } else failed('stats', 'stats');
+
+  if (r.api) {
+    const a = r.api;
+    const names = { stats: 'GET /tasks/:id/stats', start_noop: 'POST /tasks/:id/start (running task: no-op)', pause_start: 'POST pause / POST start alternating' };
+    for (const s of ['stats', 'start_noop', 'pause_start'] as const) {
+      const m = a.median[s];
+      const bad = m.non2xx || m.errors ? ` (non-2xx ${m.non2xx}, errors ${m.errors})` : '';
+      rows.push({
+        metric: `API ${names[s]}, req/s (p99), ${a.connections} connections`,
+        median: `${fmt(m.rps)}/s (p99 ${fmt(m.p99)} ms)${bad}`,
+        baseline: '—',
+        ratio: '—',
+        target: '—',
+        met: bad ? '**errors**' : '—',
+      });
+    }
+  } else failed('api', 'API');
+
+  if (r.scale) {
+    const s = r.scale;
+    const incomplete = s.runs.some((x) => !x.allCompleted) ? ' (incomplete!)' : '';
+    rows.push({
+      metric: `sync ${fmt(s.tasks)} tasks × ${fmt(s.contactsPerTask)} contacts to completion: 2 workers vs 1, s`,
+      median: `${fmt(s.twoWorkersMs / 1000, 2)} s${incomplete}`,
+      baseline: `${fmt(s.oneWorkerMs / 1000, 2)} s`,
+      ratio: `${fmt(s.speedUp, 2)}× speed-up`,
+      target: '≥ 1.7×',
+      met: yesNo(s.speedUp >= 1.7),
+    });
+    rows.push({
+      metric: 'worker peak RSS (max over runs and processes)',
+      median: `${fmt(s.peakRssMb, 0)} MB`,
+      baseline: '—',
+      ratio: '—',
+      target: '< 256 MB',
+      met: yesNo(s.peakRssMb < 256),
+    });
+  } else failed('scale', 'scale');
+  return rows;
+}
+
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`${signal}: cleaning up (children, database)…`);
+    void cleanUp().finally(() => process.exit(130));
+  });
+}
+
+main()
+  .catch((error: Error) => {
+    log(`bench failed: ${error.stack ?? error.message}`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanUp();
+    // Nest apps and pools closed; anything left (keep-alive sockets) must not keep the bench alive.
+    process.exit(process.exitCode ?? 0);
+  });

@@ -1,0 +1,204 @@
+import { Test, TestingModule } from '@nestjs/testing';
+import { ConfigService } from '@nestjs/config';
+import { Connection, RowDataPacket } from 'mysql2/promise';
+import mysql from 'mysql2/promise';
+import { RunSyncPass } from '@app/task';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { contactsByTask, scalar, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
+import { BenchSimulator } from '../lib/simulator';
+import { SectionContext, setAppEnv } from '../lib/context';
+import { log, median, nowMs, round, timed } from '../lib/util';
+
+interface StoredRecord {
+  record_id: string;
+  task_id: string;
+  call_task_id: string;
+  contact_id: string;
+  call_result: number;
+  fail_reason: string | null;
+  intension_result: number;
+  duration_sec: number;
+  called_at: Date;
+}
+
+export interface IngestRep {
+  records: number;
+  syncMs: number;
+  recordsPerSec: number;
+  complete: boolean;
+  failedTasks: number;
+  rawUpsertMs: number;
+  rawUpsertPerSec: number;
+  rowByRowRecords: number;
+  rowByRowMs: number;
+  rowByRowPerSec: number;
+}
+
+export interface IngestResult {
+  tasks: number;
+  contactsPerTask: number;
+  records: number;
+  syncPageSize: number;
+  syncConcurrency: number;
+  rawChunkRows: number;
+  perRep: IngestRep[];
+  recordsPerSec: number;
+  rawUpsertPerSec: number;
+  rowByRowPerSec: number;
+  ratioToRawUpsert: number;
+  ratioToRowByRow: number;
+}
+
+const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'] as const;
+
+/**
+ * End to end: campaigns dialled to completion by the simulator, then one sync pass of the real worker module
+ * (RunSyncPass, in this process) reads every record over HTTP and stores it; only that pass is timed. The
+ * stored rows are then written again by the two baselines, each time into an emptied ai_visitor_call_record.
+ */
+export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
+  const { db, config } = ctx;
+  const { tasks, contactsPerTask } = config.ingest;
+  const simulator = await BenchSimulator.start({ callMs: 0, parallelism: 10_000 });
+  ctx.onCleanup(() => simulator.close().catch(() => undefined));
+  setAppEnv(db, simulator.baseUrl);
+  const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
+  worker.useLogger(['error']);
+  await worker.init();
+  const settings = worker.get(ConfigService);
+  const syncPageSize = Number(settings.get('SYNC_PAGE_SIZE') ?? 500);
+  const syncConcurrency = Number(settings.get('SYNC_CONCURRENCY') ?? 4);
+  const conn = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+  const perRep: IngestRep[] = [];
+  try {
+    for (let rep = 0; rep < config.repsExpensive; rep++) {
+      await truncateAll(db.pool);
+      await simulator.reset();
+      const expected = await prepareDialledCampaigns(ctx, simulator, rep);
+
+      const sync = await timed(() => worker.get(RunSyncPass).execute());
+      const stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
+      const complete = stored === expected && sync.value.failed === 0;
+      if (!complete) log(`ingest: WARNING stored ${stored} of ${expected} records, ${sync.value.failed} task(s) failed`);
+      const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${RECORD_COLUMNS.join(', ')} FROM ai_visitor_call_record ORDER BY id`);
+      const records = rows as unknown as StoredRecord[];
+
+      const raw = await rawUpsert(conn, records, syncPageSize);
+      const byRow = await rowByRow(conn, records, config.ingest.rowByRowMaxRecords, config.ingest.rowByRowMaxMs, tasks);
+      const r: IngestRep = {
+        records: stored,
+        syncMs: round(sync.ms, 1),
+        recordsPerSec: round(stored / (sync.ms / 1000), 0),
+        complete,
+        failedTasks: sync.value.failed,
+        rawUpsertMs: round(raw.ms, 1),
+        rawUpsertPerSec: round(records.length / (raw.ms / 1000), 0),
+        rowByRowRecords: byRow.records,
+        rowByRowMs: round(byRow.ms, 1),
+        rowByRowPerSec: round(byRow.records / (byRow.ms / 1000), 0),
+      };
+      perRep.push(r);
+      log(
+        `ingest: rep ${rep + 1}/${config.repsExpensive}: sync ${r.records} records in ${(r.syncMs / 1000).toFixed(2)} s = ${r.recordsPerSec}/s; ` +
+          `raw upsert ${r.rawUpsertPerSec}/s; row by row ${r.rowByRowPerSec}/s (${r.rowByRowRecords} records)`,
+      );
+    }
+  } finally {
+    await conn.end().catch(() => undefined);
+    await worker.close();
+    await simulator.close().catch(() => undefined);
+    await truncateAll(db.pool);
+  }
+  const recordsPerSec = median(perRep.map((r) => r.recordsPerSec));
+  const rawUpsertPerSec = median(perRep.map((r) => r.rawUpsertPerSec));
+  const rowByRowPerSec = median(perRep.map((r) => r.rowByRowPerSec));
+  return {
+    tasks,
+    contactsPerTask,
+    records: tasks * contactsPerTask,
+    syncPageSize,
+    syncConcurrency,
+    rawChunkRows: syncPageSize,
+    perRep,
+    recordsPerSec,
+    rawUpsertPerSec,
+    rowByRowPerSec,
+    // Each repetition measures the app and the baselines minutes apart at most: the ratio is taken within a
+    // repetition, then the median over repetitions (steadier than a ratio of medians on a noisy machine).
+    ratioToRawUpsert: round(median(perRep.map((r) => r.recordsPerSec / r.rawUpsertPerSec)), 3),
+    ratioToRowByRow: round(median(perRep.map((r) => r.recordsPerSec / r.rowByRowPerSec)), 1),
+  };
+}
+
+/**
+ * Tasks 1..T in progress, each with one campaign (call task id = task id) holding all its contacts, created and
+ * started on the simulator, dialled to the end. Returns the number of records the simulator produced.
+ */
+async function prepareDialledCampaigns(ctx: SectionContext, simulator: BenchSimulator, rep: number): Promise<number> {
+  const { db, config } = ctx;
+  const { tasks, contactsPerTask } = config.ingest;
+  await seedFirmBot(db.pool, 1, tasks);
+  // Retries wait an hour, so the pass stores records and opens no new campaign.
+  await seedTasks(db, { firstId: 1, count: tasks, status: 3, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 60 });
+  await seedContacts(db, { firstTaskId: 1, tasks, perTask: contactsPerTask, status: 2, inCallTaskOfSameId: true });
+  const byTask = await contactsByTask(db.pool, 1, tasks);
+  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({ taskId, requestId: `bench-ingest-${rep}-${taskId}`, contacts }));
+  const campaignIds = await simulator.createCampaigns(batches, true);
+  const values = batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length]);
+  await db.pool.query(
+    'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
+    [values],
+  );
+  const done = await simulator.waitAllFinished(Math.max(60_000, tasks * contactsPerTask));
+  return done.records;
+}
+
+/** Baseline (a): the same rows, multi-row INSERT … ON DUPLICATE KEY UPDATE, `chunk` rows per statement, autocommit. */
+async function rawUpsert(conn: Connection, records: StoredRecord[], chunk: number): Promise<{ ms: number }> {
+  await conn.query('TRUNCATE TABLE ai_visitor_call_record');
+  const updates = RECORD_COLUMNS.filter((c) => c !== 'record_id').map((c) => `${c} = VALUES(${c})`).join(', ');
+  const sql = `INSERT INTO ai_visitor_call_record (${RECORD_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`;
+  const start = nowMs();
+  for (let i = 0; i < records.length; i += chunk) {
+    const rows = records.slice(i, i + chunk).map((r) => RECORD_COLUMNS.map((c) => r[c]));
+    await conn.query(sql, [rows]);
+  }
+  return { ms: nowMs() - start };
+}
+
+/**
+ * Baseline (b): the original review's algorithm, one round trip per statement, autocommit: for each record,
+ * SELECT whether it is stored, INSERT it, SELECT its contact, UPDATE the contact. Bounded in records and time;
+ * the rate is what counts.
+ */
+async function rowByRow(conn: Connection, records: StoredRecord[], maxRecords: number, maxMs: number, tasks: number): Promise<{ records: number; ms: number }> {
+  await conn.query('TRUNCATE TABLE ai_visitor_call_record');
+  await conn.query(
+    `UPDATE ai_visitor_list SET status = 2, attempts = 0, call_result = 0, fail_reason = NULL, intension_result = 0, duration_sec = 0,
+       called_at = NULL, record_id = NULL, synced_at = NULL, next_attempt_at = NULL, call_task_id = task_id WHERE task_id BETWEEN 1 AND ?`,
+    [tasks],
+  );
+  const insert = `INSERT INTO ai_visitor_call_record (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`;
+  const start = nowMs();
+  let done = 0;
+  for (const r of records) {
+    if (done >= maxRecords || nowMs() - start > maxMs) break;
+    const [known] = await conn.query<RowDataPacket[]>('SELECT id FROM ai_visitor_call_record WHERE record_id = ?', [r.record_id]);
+    if (known.length === 0) {
+      await conn.query(insert, RECORD_COLUMNS.map((c) => r[c]));
+      const [contacts] = await conn.query<RowDataPacket[]>('SELECT id, status, attempts, call_task_id FROM ai_visitor_list WHERE id = ?', [r.contact_id]);
+      const contact = contacts[0];
+      if (contact) {
+        const attempts = Number(contact.attempts) + 1;
+        const connected = Number(r.call_result) === 1;
+        await conn.query(
+          `UPDATE ai_visitor_list SET status = ?, attempts = ?, call_result = ?, fail_reason = ?, intension_result = ?, duration_sec = ?,
+             called_at = ?, record_id = ?, synced_at = UTC_TIMESTAMP(3) WHERE id = ?`,
+          [connected || attempts >= 2 ? 3 : 1, attempts, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at, r.record_id, r.contact_id],
+        );
+      }
+    }
+    done++;
+  }
+  return { records: done, ms: nowMs() - start };
+}

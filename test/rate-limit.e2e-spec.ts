@@ -1,0 +1,34 @@
+import { asAccount, Harness, startHarness } from './support/harness';
+import { grantBot } from './support/factories';
+
+describe('rate limiting per account', () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ env: { THROTTLE_LIMIT: '5', THROTTLE_TTL_SECONDS: '60' } });
+    await grantBot(h, 7601);
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('an account over its budget gets 429 TOO_MANY_REQUESTS; other accounts and the probes are unaffected', async () => {
+    const me = asAccount(7601, 1);
+    for (let i = 0; i < 5; i++) await h.http().get('/v1/tasks').set(me).expect(200);
+    const refused = await h.http().get('/v1/tasks').set(me).expect(429);
+    expect(refused.body.code).toBe('TOO_MANY_REQUESTS');
+    expect(refused.headers['retry-after']).toBeDefined();
+
+    await h.http().get('/v1/tasks').set(asAccount(7601, 2)).expect(200);
+    for (let i = 0; i < 8; i++) await h.http().get('/health/live').expect(200);
+  });
+
+  it('forged headers without the service token do not spend that account’s budget', async () => {
+    const victim = asAccount(7601, 3);
+    for (let i = 0; i < 10; i++) {
+      await h.http().get('/v1/tasks').set({ ...victim, Authorization: 'Bearer forged-token-xxxxxxxx' });
+    }
+    await h.http().get('/v1/tasks').set(victim).expect(200);
+  });
+});
