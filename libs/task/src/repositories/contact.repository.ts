@@ -38,8 +38,13 @@ export interface NewContact extends AcceptedContact {
 
 const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
 const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
-/** Contacts updated by one CASE statement; keeps placeholders well under the server limit. */
+/** Rows per IN (…) list of a set-based statement; keeps placeholders well under the server limit. */
 const UPDATE_CHUNK = 1000;
+/**
+ * Contacts per CASE update: the server matches every row against every WHEN, so one statement's cost grows
+ * with the square of its size (measured: 500 rows 85 ms, 1,000 rows 250 ms); chunks of 100 keep it linear.
+ */
+const CASE_CHUNK = 100;
 
 @Injectable()
 export class ContactRepository {
@@ -232,8 +237,8 @@ export class ContactRepository {
     now: Date,
   ): Promise<void> {
     const entries = [...updates.entries()].sort(([a], [b]) => Number(a) - Number(b));
-    for (let i = 0; i < entries.length; i += UPDATE_CHUNK) {
-      const chunk = entries.slice(i, i + UPDATE_CHUNK);
+    for (let i = 0; i < entries.length; i += CASE_CHUNK) {
+      const chunk = entries.slice(i, i + CASE_CHUNK);
       const params: unknown[] = [];
       const caseOf = (column: string, value: (u: ReturnType<typeof applyCall>) => unknown): string => {
         const whens = chunk.map(([id, u]) => {
