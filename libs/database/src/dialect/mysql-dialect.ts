@@ -1,12 +1,9 @@
 import { DataSource, EntityManager } from 'typeorm';
-import { chunkRows, SqlDialect } from './sql-dialect';
+import { SqlDialect } from './sql-dialect';
 
 const ER_DUP_ENTRY = 1062;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
-
-/** Keeps a statement's placeholder count well under the server's 65,535 limit. */
-const MAX_PARAMS_PER_STATEMENT = 30_000;
 
 function errno(error: unknown): number | undefined {
   const e = error as { errno?: number; driverError?: { errno?: number } };
@@ -26,38 +23,13 @@ export class MysqlDialect extends SqlDialect {
     return rows.length > 0;
   }
 
-  async insertIgnore(
-    manager: EntityManager,
-    table: string,
-    columns: readonly string[],
-    rows: readonly unknown[][],
-  ): Promise<void> {
-    const placeholder = `(${columns.map(() => '?').join(', ')})`;
-    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
-      await manager.query(
-        // ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings.
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON DUPLICATE KEY UPDATE id = id`,
-        chunk.flat(),
-      );
-    }
+  /** ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings. */
+  protected ignoreDuplicatesClause(): string {
+    return 'ON DUPLICATE KEY UPDATE id = id';
   }
 
-  async upsert(
-    manager: EntityManager,
-    table: string,
-    columns: readonly string[],
-    _keyColumns: readonly string[],
-    rows: readonly unknown[][],
-    updateColumns: readonly string[],
-  ): Promise<void> {
-    const placeholder = `(${columns.map(() => '?').join(', ')})`;
-    const updates = updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ');
-    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
-      await manager.query(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON DUPLICATE KEY UPDATE ${updates}`,
-        chunk.flat(),
-      );
-    }
+  protected upsertClause(_keyColumns: readonly string[], updateColumns: readonly string[]): string {
+    return `ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   }
 
   nowPlus(seconds: number): string {

@@ -18,25 +18,30 @@ export abstract class SqlDialect {
    * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
    * Rows are sent in the order given: callers sort them by key so concurrent writers lock in one order.
    */
-  abstract insertIgnore(
-    manager: EntityManager,
-    table: string,
-    columns: readonly string[],
-    rows: readonly unknown[][],
-  ): Promise<void>;
+  insertIgnore(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+    return this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause());
+  }
 
   /**
    * Inserts many rows; a row whose key (`keyColumns`, a unique key) exists instead updates `updateColumns`
    * from the row given. One statement per chunk.
    */
-  abstract upsert(
+  upsert(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
     keyColumns: readonly string[],
     rows: readonly unknown[][],
     updateColumns: readonly string[],
-  ): Promise<void>;
+  ): Promise<void> {
+    return this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns));
+  }
+
+  /** The tail of an INSERT that skips rows whose unique key exists. */
+  protected abstract ignoreDuplicatesClause(): string;
+
+  /** The tail of an INSERT that updates `updateColumns` of rows whose key exists. */
+  protected abstract upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string;
 
   /** SQL for the database's own clock, `seconds` from now (leases use database time only, never the worker's). */
   abstract nowPlus(seconds: number): string;
@@ -51,7 +56,27 @@ export abstract class SqlDialect {
 
   /** Deadlock, lock-wait timeout or busy database: the transaction may succeed if run again. */
   abstract isTransientLockError(error: unknown): boolean;
+
+  /** Multi-row INSERTs in chunks binding at most MAX_PARAMS_PER_STATEMENT placeholders each. */
+  private async insertRows(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+    tail: string,
+  ): Promise<void> {
+    const placeholder = `(${columns.map(() => '?').join(', ')})`;
+    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
+      await manager.query(
+        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ${tail}`,
+        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
+      );
+    }
+  }
 }
+
+/** Keeps a statement's placeholders well under both engines' limits (MySQL 65,535; SQLite 32,766). */
+const MAX_PARAMS_PER_STATEMENT = 30_000;
 
 /** Splits rows so one statement binds at most `maxParams` placeholders. */
 export function chunkRows<T>(rows: readonly T[], columns: number, maxParams: number): T[][] {

@@ -1,9 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
-import { chunkRows, SqlDialect } from './sql-dialect';
-
-/** SQLite's default limit of bound parameters per statement is 32,766. */
-const MAX_PARAMS_PER_STATEMENT = 30_000;
+import { SqlDialect } from './sql-dialect';
 
 function sqliteCode(error: unknown): string | undefined {
   const e = error as { code?: string; driverError?: { code?: string } };
@@ -34,38 +31,12 @@ export class SqliteDialect extends SqlDialect {
     return rows.length > 0;
   }
 
-  async insertIgnore(
-    manager: EntityManager,
-    table: string,
-    columns: readonly string[],
-    rows: readonly unknown[][],
-  ): Promise<void> {
-    const placeholder = `(${columns.map(() => '?').join(', ')})`;
-    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
-      await manager.query(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ON CONFLICT DO NOTHING`,
-        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
-      );
-    }
+  protected ignoreDuplicatesClause(): string {
+    return 'ON CONFLICT DO NOTHING';
   }
 
-  async upsert(
-    manager: EntityManager,
-    table: string,
-    columns: readonly string[],
-    keyColumns: readonly string[],
-    rows: readonly unknown[][],
-    updateColumns: readonly string[],
-  ): Promise<void> {
-    const placeholder = `(${columns.map(() => '?').join(', ')})`;
-    const updates = updateColumns.map((c) => `${c} = excluded.${c}`).join(', ');
-    for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
-      await manager.query(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ` +
-          `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updates}`,
-        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
-      );
-    }
+  protected upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string {
+    return `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
   }
 
   nowPlus(seconds: number): string {
