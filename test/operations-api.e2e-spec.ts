@@ -2,6 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { TestingModule } from '@nestjs/testing';
+import { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { RunSyncPass } from '@app/task';
 import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-http';
@@ -276,11 +277,13 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       const taskId = await newTask();
       await SimulatorHttp.of(stack.simulator).setFaults({ delayMs: 400 });
       const events: string[] = [];
+      // Seen from the server: the response is written out in full before the close completes.
+      app.getHttpServer().on('request', (_req: unknown, res: ServerResponse) => res.on('finish', () => events.push('answered')));
 
-      const inFlight = fetch(`${url}/v1/tasks/${taskId}/start`, { method: 'POST', headers: me }).then(async (res) => {
-        events.push('answered');
-        return { status: res.status, body: await res.json() };
-      });
+      const inFlight = fetch(`${url}/v1/tasks/${taskId}/start`, { method: 'POST', headers: me }).then(async (res) => ({
+        status: res.status,
+        body: await res.json(),
+      }));
       await sleep(100);
       const closing = Date.now();
       await app.close();

@@ -1,4 +1,7 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import CircuitBreaker from 'opossum';
+import { CAMPAIGN_GATEWAY_OPTIONS, CampaignGatewayOptions } from './campaign-gateway.options';
+import { RobotCallCircuitOpenError, RobotCallRejectedError } from './errors/robot-call-errors';
 import { AxiosInstance, AxiosResponse } from 'axios';
 import {
   AddCampaignInput,
@@ -29,10 +32,32 @@ import {
  */
 @Injectable()
 export class CampaignGatewayClient {
+  private readonly logger = new Logger(CampaignGatewayClient.name);
+  /**
+   * One breaker for the platform (opossum): when at least half of the calls of the last 10 s failed
+   * (unavailable or timed out, after their retries), calls fail fast with ROBOT_CALL_UNAVAILABLE instead of
+   * hammering a platform that is down; after `breakerResetMs` one trial call decides whether it closes.
+   * Refusals (4xxxx) are the platform working, and never count. Its timers are unref'd, and it is not shut
+   * down on module destroy: a sync pass or request still draining at shutdown must still reach the platform.
+   */
+  private readonly breaker: CircuitBreaker<[() => Promise<unknown>], unknown>;
+
   constructor(
     @Inject(ROBOT_CALL_HTTP) private readonly http: AxiosInstance,
     @Optional() private readonly metrics?: CampaignGatewayMetrics,
-  ) {}
+    @Optional() @Inject(CAMPAIGN_GATEWAY_OPTIONS) options?: CampaignGatewayOptions,
+  ) {
+    this.breaker = new CircuitBreaker((work: () => Promise<unknown>) => work(), {
+      timeout: false, // the HTTP client has its own per-attempt timeout and retries
+      errorThresholdPercentage: 50,
+      volumeThreshold: options?.breakerVolumeThreshold ?? 10,
+      resetTimeout: options?.breakerResetMs ?? 10_000,
+      rollingCountTimeout: 10_000,
+      errorFilter: (error: unknown) => error instanceof RobotCallRejectedError,
+    });
+    this.breaker.on('open', () => this.logger.warn('robot-call platform failing: circuit open, calls fail fast'));
+    this.breaker.on('close', () => this.logger.log('robot-call platform answering again: circuit closed'));
+  }
 
   addCampaign(input: AddCampaignInput): Promise<AddCampaignResult> {
     return this.call(RobotCall.Add, toAddRequest(input), fromAddData);
@@ -62,6 +87,15 @@ export class CampaignGatewayClient {
   }
 
   private async send<T>(call: RobotCall, body: WireObject, read: (data: WireObject) => T): Promise<T> {
+    try {
+      return (await this.breaker.fire(() => this.sendNow(call, body, read))) as T;
+    } catch (error) {
+      if ((error as { code?: string })?.code === 'EOPENBREAKER') throw new RobotCallCircuitOpenError(call);
+      throw error;
+    }
+  }
+
+  private async sendNow<T>(call: RobotCall, body: WireObject, read: (data: WireObject) => T): Promise<T> {
     let response: AxiosResponse;
     try {
       response = await this.http.post(call, body);

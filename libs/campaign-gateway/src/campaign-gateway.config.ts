@@ -14,5 +14,6 @@ export function campaignGatewayOptionsFromConfig(config: ConfigService): Campaig
     timeoutMs: Number(config.get<string | number>('ROBOT_CALL_TIMEOUT_MS', 5000)),
     retries: Number(config.get<string | number>('ROBOT_CALL_RETRIES', 2)),
     ...(retryBaseDelayMs === undefined ? {} : { retryBaseDelayMs: Number(retryBaseDelayMs) }),
+    breakerResetMs: Number(config.get<string | number>('ROBOT_CALL_BREAKER_RESET_MS', 10_000)),
   };
 }

@@ -11,6 +11,10 @@ export interface CampaignGatewayOptions {
   retries: number;
   /** First backoff step; doubles per retry, with jitter. Default 200 ms. */
   retryBaseDelayMs?: number;
+  /** Circuit breaker: how long it stays open before letting one trial call through. Default 10 s. */
+  breakerResetMs?: number;
+  /** Circuit breaker: calls in the rolling 10 s window before the failure rate may open it. Default 10. */
+  breakerVolumeThreshold?: number;
 }
 
 export const DEFAULT_RETRY_BASE_DELAY_MS = 200;

@@ -29,6 +29,16 @@ export class RobotCallUnavailableError extends DomainError {
   }
 }
 
+/**
+ * The circuit breaker is open: the platform failed most recent calls, so calls fail fast for a while instead
+ * of hammering it; a trial call after the reset time closes the breaker again when it answers.
+ */
+export class RobotCallCircuitOpenError extends RobotCallUnavailableError {
+  constructor(call: RobotCall) {
+    super(call, 'the robot-call platform failed most recent calls; calls are paused for a moment (circuit open)', { attempts: 0 });
+  }
+}
+
 /** A 4xxxx refusal: retrying the same request cannot succeed. */
 export class RobotCallRejectedError extends DomainError {
   readonly code = 'ROBOT_CALL_REJECTED';

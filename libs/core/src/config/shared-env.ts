@@ -37,6 +37,12 @@ export class SharedEnv {
   @Max(10)
   ROBOT_CALL_RETRIES: number = 2;
 
+  /** How long the circuit breaker stays open (calls fail fast) before a trial call. */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  ROBOT_CALL_BREAKER_RESET_MS: number = 10_000;
+
   @IsInt()
   @Min(1)
   @Max(10_000)
