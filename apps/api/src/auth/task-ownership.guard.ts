@@ -2,7 +2,7 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Request } from 'express';
 import { assertOwnedBy, TaskRepository } from '@app/task';
 import { CallerRequest } from './caller.decorator';
-import { InvalidIdError } from '../http/invalid-id.error';
+import { idParam } from '../http/invalid-id.error';
 
 /** Routes under /tasks/:id: the task must exist in the caller's firm and belong to the caller's account. */
 @Injectable()
@@ -11,8 +11,7 @@ export class TaskOwnershipGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & CallerRequest>();
-    const taskId = String(request.params.id);
-    if (!/^[1-9]\d{0,18}$/.test(taskId)) throw new InvalidIdError('id', taskId);
+    const taskId = idParam('id', String(request.params.id));
     assertOwnedBy(await this.tasks.findById(taskId), taskId, request.caller!);
     return true;
   }

@@ -6,15 +6,11 @@ import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
-import { InvalidIdError } from '../http/invalid-id.error';
+import { idParam } from '../http/invalid-id.error';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { GrantBotDto } from './bot.dto';
 import { FirmBotResponse } from './bot.responses';
 
-function firmIdParam(value: string): string {
-  if (!/^[1-9]\d{0,18}$/.test(value)) throw new InvalidIdError('firmId', value);
-  return value;
-}
 
 /** Operations set and read a firm's BOT entitlement. */
 @ApiTags('admin')
@@ -34,7 +30,7 @@ export class AdminBotController {
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
   grant(@Param('firmId') firmId: string, @Body() body: GrantBotDto) {
     return this.grantFirmBot.execute({
-      firmId: firmIdParam(firmId),
+      firmId: idParam('firmId', firmId),
       isOpenBot: body.isOpenBot,
       botExpireAt: body.botExpireAt ? new Date(body.botExpireAt) : null,
       botTaskNum: body.botTaskNum,
@@ -46,7 +42,7 @@ export class AdminBotController {
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
   get(@Param('firmId') firmId: string) {
-    return this.getFirmBot.execute(firmIdParam(firmId));
+    return this.getFirmBot.execute(idParam('firmId', firmId));
   }
 }
 

@@ -6,7 +6,7 @@ import { DomainError, ErrorKind, maskPhone } from '@app/core';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { InvalidIdError } from '../http/invalid-id.error';
+import { idParam } from '../http/invalid-id.error';
 import { PageQueryDto } from '../tasks/task.dto';
 import { DoNotCallChangeDto } from './do-not-call.dto';
 import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
@@ -31,10 +31,6 @@ function normalized(phones: string[]): string[] {
   return result;
 }
 
-function firmIdParam(value: string): string {
-  if (!/^[1-9]\d{0,18}$/.test(value)) throw new InvalidIdError('firmId', value);
-  return value;
-}
 
 /** A firm's own do-not-call list. Removal is a POST with a body: phone numbers never go into URLs. */
 @ApiTags('do-not-call')
@@ -92,7 +88,7 @@ export class AdminDoNotCallController {
   @ApiOkResponse({ type: DoNotCallPageResponse, description: 'A page of the list, numbers masked' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
   get(@Param('firmId') firmId: string, @Query() query: PageQueryDto) {
-    return this.list.execute({ firmId: firmIdParam(firmId), page: query.page, pageSize: query.pageSize });
+    return this.list.execute({ firmId: idParam('firmId', firmId), page: query.page, pageSize: query.pageSize });
   }
 
   @Post()
@@ -100,7 +96,7 @@ export class AdminDoNotCallController {
   @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
   put(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
-    return this.add.execute({ firmId: firmIdParam(firmId), phones: normalized(body.phones), reason: body.reason });
+    return this.add.execute({ firmId: idParam('firmId', firmId), phones: normalized(body.phones), reason: body.reason });
   }
 
   @Post('remove')
@@ -109,6 +105,6 @@ export class AdminDoNotCallController {
   @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
   delete(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
-    return this.remove.execute({ firmId: firmIdParam(firmId), phones: normalized(body.phones) });
+    return this.remove.execute({ firmId: idParam('firmId', firmId), phones: normalized(body.phones) });
   }
 }

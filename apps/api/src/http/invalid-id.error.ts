@@ -7,3 +7,12 @@ export class InvalidIdError extends DomainError {
     super(`${field} must be a positive integer id`, [{ field, value: value.slice(0, 32) }]);
   }
 }
+
+/** The id syntax of the platform's firms, accounts and tasks: a positive integer of up to 19 digits. */
+export const ID_PATTERN = /^[1-9]\d{0,18}$/;
+
+/** A path id, checked: refused with VALIDATION_FAILED before it reaches a query. */
+export function idParam(field: string, value: string): string {
+  if (!ID_PATTERN.test(value)) throw new InvalidIdError(field, value);
+  return value;
+}
