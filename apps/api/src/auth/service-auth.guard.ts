@@ -4,8 +4,8 @@ import { Request } from 'express';
 import { CallerRequest } from './caller.decorator';
 import { MissingCallerError, UnauthenticatedError } from './auth-errors';
 import { bearerMatches } from './token';
+import { ID_PATTERN } from '../http/invalid-id.error';
 
-const ID = /^[1-9]\d{0,18}$/;
 
 /**
  * User routes: the recruiting platform's back end authenticates with SERVICE_TOKEN and asserts the acting
@@ -22,7 +22,7 @@ export class ServiceAuthGuard implements CanActivate {
     }
     const accountId = request.header('x-account-id');
     const firmId = request.header('x-firm-id');
-    if (!accountId || !ID.test(accountId) || !firmId || !ID.test(firmId)) {
+    if (!accountId || !ID_PATTERN.test(accountId) || !firmId || !ID_PATTERN.test(firmId)) {
       throw new MissingCallerError('X-Account-Id and X-Firm-Id must be positive integer ids');
     }
     request.caller = { accountId, firmId };

@@ -1,5 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { DoNotCallEntryView } from '@app/suppression';
+import { PageResponse } from '../tasks/task.responses';
 
 /** The do-not-call routes' answers, for the OpenAPI document (mirroring the suppression lib's views). */
 
@@ -14,22 +15,13 @@ export class DoNotCallEntryResponse implements DoNotCallEntryView {
   since: string | null;
 }
 
-export class DoNotCallPageResponse {
+export class DoNotCallPageResponse extends PageResponse {
   @ApiProperty({ type: [DoNotCallEntryResponse] })
   items: DoNotCallEntryResponse[];
-
-  @ApiProperty({ example: 1 })
-  total: number;
-
-  @ApiProperty({ example: 1 })
-  page: number;
-
-  @ApiProperty({ example: 50 })
-  pageSize: number;
 }
 
 export class DoNotCallAddedResponse {
-  @ApiProperty({ description: 'Numbers added (already listed ones are not counted)', example: 1 })
+  @ApiProperty({ description: 'Distinct numbers in the request, all now on the list (numbers already listed included)', example: 1 })
   added: number;
 }
 

@@ -1,8 +1,8 @@
 import { ExecutionContext, Injectable } from '@nestjs/common';
 import { ThrottlerGuard } from '@nestjs/throttler';
 import { bearerMatches } from '../auth/token';
+import { ID_PATTERN } from './invalid-id.error';
 
-const ID = /^[1-9]\d{0,18}$/;
 const OPERATIONS_PATHS = ['/health', '/metrics', '/docs'];
 
 /**
@@ -23,7 +23,7 @@ export class AccountThrottlerGuard extends ThrottlerGuard {
     const firm = headers['x-firm-id'];
     const account = headers['x-account-id'];
     const token = process.env.SERVICE_TOKEN ?? '';
-    if (token && firm && account && ID.test(firm) && ID.test(account) && bearerMatches(headers.authorization, token)) {
+    if (token && firm && account && ID_PATTERN.test(firm) && ID_PATTERN.test(account) && bearerMatches(headers.authorization, token)) {
       return `account:${firm}:${account}`;
     }
     return `ip:${req.ip ?? 'unknown'}`;

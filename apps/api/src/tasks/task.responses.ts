@@ -141,7 +141,8 @@ export class CreateTaskResponse implements CreateTaskResult {
   contacts: AddContactsResponse;
 }
 
-class PageResponse {
+/** The paging fields every list response shares. */
+export class PageResponse {
   @ApiProperty({ example: 1 })
   total: number;
 

@@ -79,7 +79,7 @@ export abstract class SqlDialect {
 const MAX_PARAMS_PER_STATEMENT = 30_000;
 
 /** Splits rows so one statement binds at most `maxParams` placeholders. */
-export function chunkRows<T>(rows: readonly T[], columns: number, maxParams: number): T[][] {
+function chunkRows<T>(rows: readonly T[], columns: number, maxParams: number): T[][] {
   const size = Math.max(1, Math.floor(maxParams / columns));
   const chunks: T[][] = [];
   for (let start = 0; start < rows.length; start += size) chunks.push(rows.slice(start, start + size));

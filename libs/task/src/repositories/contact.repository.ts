@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, In, Repository } from 'typeorm';
+import { Brackets, EntityManager, In, MoreThan, Repository } from 'typeorm';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -141,6 +141,25 @@ export class ContactRepository {
       .getRawMany<{ status: number | string; n: number | string }>();
     const count = (s: ContactStatus) => Number(rows.find((r) => Number(r.status) === s)?.n ?? 0);
     return { waiting: count(ContactStatus.Waiting), inCampaign: count(ContactStatus.InCampaign) };
+  }
+
+  /** The next `limit` contacts after id `afterId` (keyset paging: constant cost per page however deep). */
+  pageAfter(
+    taskId: string,
+    afterId: string,
+    filter: { callResult?: CallResult; intention?: Intention },
+    limit: number,
+  ): Promise<ContactEntity[]> {
+    return this.contacts.find({
+      where: {
+        taskId,
+        id: MoreThan(afterId),
+        ...(filter.callResult !== undefined ? { callResult: filter.callResult } : {}),
+        ...(filter.intention !== undefined ? { intensionResult: filter.intention } : {}),
+      },
+      order: { id: 'ASC' },
+      take: limit,
+    });
   }
 
   async list(query: ContactListQuery): Promise<{ items: ContactEntity[]; total: number }> {

@@ -29,11 +29,6 @@ export class TaskRepository {
     return manager ? manager.getRepository(TaskEntity) : this.tasks;
   }
 
-  /** The default manager, for reads outside a transaction. */
-  manager(): EntityManager {
-    return this.tasks.manager;
-  }
-
   async insert(manager: EntityManager, task: Partial<TaskEntity>): Promise<string> {
     const result = await manager.getRepository(TaskEntity).insert(task);
     return String(result.identifiers[0].id);
@@ -84,20 +79,13 @@ export class TaskRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  /** Task ids the sync should visit: starting (to confirm), in progress, and paused (to drain records). */
-  async idsToSync(limit: number): Promise<string[]> {
-    const rows = await this.tasks.find({
-      select: { id: true },
-      where: { status: In([TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused]) },
-      order: { id: 'ASC' },
-      take: limit,
-    });
-    return rows.map((r) => r.id);
-  }
-
   findActiveCallTask(manager: EntityManager | undefined, taskId: string): Promise<CallTaskEntity | null> {
     const repo = manager ? manager.getRepository(CallTaskEntity) : this.tasks.manager.getRepository(CallTaskEntity);
     return repo.findOne({ where: { taskId, status: In(ACTIVE_CALL_TASK_STATUSES) } });
+  }
+
+  findCallTaskByCampaign(campaignId: string): Promise<CallTaskEntity | null> {
+    return this.tasks.manager.getRepository(CallTaskEntity).findOne({ where: { campaignId } });
   }
 
   findCallTask(id: string, manager?: EntityManager): Promise<CallTaskEntity | null> {
@@ -130,7 +118,4 @@ export class TaskRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  async countCallTasks(taskId: string): Promise<number> {
-    return this.tasks.manager.getRepository(CallTaskEntity).count({ where: { taskId } });
-  }
 }

@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { MoreThan } from 'typeorm';
 import { assertOwnedBy, Caller } from '../domain/caller';
 import { CallResult, Intention } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
-import { ContactEntity } from '../entities/contact.entity';
+import { ContactRepository } from '../repositories/contact.repository';
 
 export interface ExportContactsQuery {
   caller: Caller;
@@ -41,25 +40,19 @@ function row(values: unknown[]): string {
  */
 @Injectable()
 export class ExportContacts {
-  constructor(private readonly tasks: TaskRepository) {}
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly contacts: ContactRepository,
+  ) {}
 
   async execute(query: ExportContactsQuery): Promise<AsyncIterable<string>> {
     assertOwnedBy(await this.tasks.findById(query.taskId), query.taskId, query.caller);
-    const repo = this.tasks.manager().getRepository(ContactEntity);
+    const contacts = this.contacts;
     return (async function* lines() {
       yield BOM + row(HEADER);
       let after = '0';
       for (;;) {
-        const page = await repo.find({
-          where: {
-            taskId: query.taskId,
-            id: MoreThan(after),
-            ...(query.callResult !== undefined ? { callResult: query.callResult } : {}),
-            ...(query.intention !== undefined ? { intensionResult: query.intention } : {}),
-          },
-          order: { id: 'ASC' },
-          take: PAGE,
-        });
+        const page = await contacts.pageAfter(query.taskId, after, query, PAGE);
         if (page.length === 0) return;
         yield page
           .map((c) =>

@@ -4,7 +4,6 @@ import { TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { TaskRepository } from '../repositories/task.repository';
 import { RecordIngestor } from '../record-ingestor';
-import { CallTaskEntity } from '../entities/call-task.entity';
 
 export class UnknownCampaignError extends DomainError {
   readonly code = 'CAMPAIGN_NOT_FOUND';
@@ -33,7 +32,7 @@ export class IngestPushedRecords {
   ) {}
 
   async execute(command: IngestPushedRecordsCommand): Promise<{ received: number; stored: number }> {
-    const callTask = await this.tasks.manager().getRepository(CallTaskEntity).findOne({ where: { campaignId: command.campaignId } });
+    const callTask = await this.tasks.findCallTaskByCampaign(command.campaignId);
     if (!callTask) throw new UnknownCampaignError(command.campaignId);
     return this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, callTask.taskId);
