@@ -8,6 +8,7 @@ import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { RunningSimulator, startSimulator } from '../../apps/robot-call-simulator/src';
+import { TEST_PHONE_KEYS } from '../support/phone-keys';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
 
 /**
@@ -60,6 +61,7 @@ export function setEnv(db: TestDatabase, simulator: RunningSimulator, env: Recor
     ROBOT_CALL_RETRY_BASE_DELAY_MS: '5',
     SERVICE_TOKEN,
     ADMIN_TOKEN,
+    ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
     // Captured, not printed: the level only decides what the assertions can see.
     LOG_LEVEL: 'debug',

@@ -34,6 +34,6 @@ export async function dbFingerprint(h: Harness): Promise<Record<string, unknown>
         'SELECT firm_id, is_open_bot, bot_expire_at, bot_task_num, bot_task_used, updated_at FROM ai_visitor_firm_bot ORDER BY firm_id',
       ),
     ),
-    phones: rows(await ds.query('SELECT firm_id, phone, do_not_call, dnc_reason, updated_at FROM ai_visitor_firm_phone ORDER BY firm_id, phone')),
+    phones: rows(await ds.query('SELECT firm_id, phone_hash, do_not_call, dnc_reason, updated_at FROM ai_visitor_firm_phone ORDER BY firm_id, phone_hash')),
   };
 }

@@ -7,6 +7,7 @@ import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { startSimulator } from '../../apps/robot-call-simulator/src';
+import { TEST_PHONE_KEYS } from './phone-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
@@ -62,6 +63,7 @@ export async function startHarness(
     ROBOT_CALL_CALLBACK_SECRET: CALLBACK_SECRET,
     SERVICE_TOKEN,
     ADMIN_TOKEN,
+    ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'error',
     // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).

@@ -25,12 +25,13 @@ export interface TestDatabase {
  * each other's rows, and every test runs on the schema the migrations build: a new database on the MySQL
  * server, or a new SQLite file.
  */
-export async function createTestDatabase(): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+  const applyMigrations = options.migrate ?? true;
   const name = `aiv_t${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
   const server = serverUrl();
   if (!server) {
     const sqlitePath = resolve(join('data', 'test', `${name}.sqlite`));
-    await migrate({ sqlitePath });
+    if (applyMigrations) await migrate({ sqlitePath });
     return {
       kind: 'sqlite',
       settings: { sqlitePath },
@@ -48,7 +49,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   await admin.destroy();
   const url = new URL(server);
   url.pathname = `/${name}`;
-  await migrate({ url: url.toString() });
+  if (applyMigrations) await migrate({ url: url.toString() });
   return {
     kind: 'mysql',
     settings: { url: url.toString() },

@@ -3,7 +3,7 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountThrottlerGuard } from './http/account-throttler.guard';
-import { ClockModule, envValidator } from '@app/core';
+import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
@@ -34,6 +34,7 @@ export class ApiModule {
         ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(ApiEnv) }),
         ObservabilityModule.forRoot({ service: 'ai-visitor-api' }),
         ClockModule,
+        PhoneVaultModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({

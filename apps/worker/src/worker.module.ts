@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ClockModule, envValidator } from '@app/core';
+import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
 import { TaskModule } from '@app/task';
@@ -24,6 +24,7 @@ export class WorkerModule {
         ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(WorkerEnv) }),
         ObservabilityModule.forRoot({ service: 'ai-visitor-worker' }),
         ClockModule,
+        PhoneVaultModule,
         DatabaseModule.forRootAsync({
           inject: [ConfigService],
           useFactory: (config: ConfigService) => ({

@@ -5,3 +5,5 @@ export * from './privacy/mask-phone';
 export * from './config/validate-env';
 export * from './config/shared-env';
 export * from './logging/log-scope';
+export * from './privacy/phone-vault';
+export * from './privacy/phone-vault.module';

@@ -5,3 +5,4 @@ export * from './dialect/mysql-dialect';
 export * from './transaction-runner';
 export * from './safe-typeorm-logger';
 export * from './dialect/sqlite-dialect';
+export * from './phone-rekey';

@@ -9,9 +9,16 @@ export class FirmPhoneEntity {
   @PrimaryColumn({ name: 'firm_id', type: 'bigint' })
   firmId: string;
 
-  /** E.164. */
-  @PrimaryColumn({ type: 'varchar', length: 20 })
-  phone: string;
+  /** Keyed hash of the E.164 number (PhoneVault): what every look-up matches on. */
+  @PrimaryColumn({ name: 'phone_hash', type: 'varchar', length: 64 })
+  phoneHash: string;
+
+  /** The number itself, AES-256-GCM under key `phoneKeyId`: read only to show the do-not-call list (masked). */
+  @Column({ name: 'phone_enc', type: 'varchar', length: 96 })
+  phoneEnc: string;
+
+  @Column({ name: 'phone_key_id', type: 'varchar', length: 16 })
+  phoneKeyId: string;
 
   @Column({ name: 'last_called_at', type: 'datetime', precision: 3, nullable: true })
   lastCalledAt: Date | null;

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
+import { PhoneVault } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { FirmPhoneEntity } from './firm-phone.entity';
 import { SUPPRESSION_SETTINGS, SuppressionSettings } from './suppression.settings';
@@ -10,18 +11,30 @@ export type SuppressionReason = 'do_not_call' | 'invalid' | 'cooling';
 
 export type DoNotCallReason = 'not_considering' | 'opted_out' | 'requested' | string;
 
+/** An entry of the do-not-call list, its number opened (mask it before showing it). */
+export interface DoNotCallEntry {
+  phone: string;
+  reason: string | null;
+  since: Date | null;
+}
+
 const CHUNK = 1000;
+/** The registry's key, and the sealed number every upsert writes with it. */
+const KEY = ['firm_id', 'phone_hash'];
+const SEALED = ['phone_hash', 'phone_enc', 'phone_key_id'];
 
 /**
  * The firm-wide rules on numbers: never call one on the do-not-call list or known to be wrong, and never call
  * one twice within the cooling period across the firm's tasks. Checked when contacts are added and again when
- * a campaign is prepared (things change in between).
+ * a campaign is prepared (things change in between). Numbers come in and go out in clear (E.164); the
+ * registry holds them sealed (PhoneVault) and matches on their keyed hashes.
  */
 @Injectable()
 export class SuppressionService {
   constructor(
     @InjectRepository(FirmPhoneEntity) private readonly phones: Repository<FirmPhoneEntity>,
     private readonly dialect: SqlDialect,
+    private readonly vault: PhoneVault,
     @Inject(SUPPRESSION_SETTINGS) private readonly settings: SuppressionSettings,
   ) {}
 
@@ -35,19 +48,23 @@ export class SuppressionService {
   ): Promise<Map<string, SuppressionReason>> {
     const reasons = new Map<string, SuppressionReason>();
     const coolingSince = now.getTime() - this.settings.coolingDays * 24 * 3600_000;
-    for (let i = 0; i < phones.length; i += CHUNK) {
+    const byHash = new Map(phones.map((phone) => [this.vault.hash(phone), phone]));
+    const hashes = [...byHash.keys()];
+    for (let i = 0; i < hashes.length; i += CHUNK) {
       const rows = await manager.getRepository(FirmPhoneEntity).find({
-        where: { firmId, phone: In(phones.slice(i, i + CHUNK)) },
+        select: { phoneHash: true, doNotCall: true, invalid: true, lastCalledAt: true, lastTaskId: true },
+        where: { firmId, phoneHash: In(hashes.slice(i, i + CHUNK)) },
       });
       for (const row of rows) {
-        if (row.doNotCall) reasons.set(row.phone, 'do_not_call');
-        else if (row.invalid) reasons.set(row.phone, 'invalid');
+        const phone = byHash.get(row.phoneHash)!;
+        if (row.doNotCall) reasons.set(phone, 'do_not_call');
+        else if (row.invalid) reasons.set(phone, 'invalid');
         else if (
           row.lastCalledAt &&
           row.lastCalledAt.getTime() > coolingSince &&
           String(row.lastTaskId) !== String(taskId)
         ) {
-          reasons.set(row.phone, 'cooling');
+          reasons.set(phone, 'cooling');
         }
       }
     }
@@ -57,12 +74,12 @@ export class SuppressionService {
   /** Records that task `taskId` is calling these numbers now (taken when the campaign is prepared). */
   async recordCalls(manager: EntityManager, firmId: string, taskId: string, phones: readonly string[], at: Date): Promise<void> {
     const when = this.dialect.dateParam(at);
-    const rows = [...phones].sort().map((phone) => [firmId, phone, when, taskId]);
+    const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, when, taskId]);
     await this.dialect.upsert(
       manager,
       'ai_visitor_firm_phone',
-      ['firm_id', 'phone', 'last_called_at', 'last_task_id'],
-      ['firm_id', 'phone'],
+      ['firm_id', ...SEALED, 'last_called_at', 'last_task_id'],
+      KEY,
       rows,
       ['last_called_at', 'last_task_id'],
     );
@@ -70,12 +87,12 @@ export class SuppressionService {
 
   async addDoNotCall(manager: EntityManager | undefined, firmId: string, phones: readonly string[], reason: DoNotCallReason, at: Date): Promise<void> {
     const when = this.dialect.dateParam(at);
-    const rows = [...new Set(phones)].sort().map((phone) => [firmId, phone, 1, reason, when]);
+    const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1, reason, when]);
     await this.dialect.upsert(
       manager ?? this.phones.manager,
       'ai_visitor_firm_phone',
-      ['firm_id', 'phone', 'do_not_call', 'dnc_reason', 'dnc_at'],
-      ['firm_id', 'phone'],
+      ['firm_id', ...SEALED, 'do_not_call', 'dnc_reason', 'dnc_at'],
+      KEY,
       rows,
       ['do_not_call', 'dnc_reason', 'dnc_at'],
     );
@@ -84,24 +101,39 @@ export class SuppressionService {
   async removeDoNotCall(firmId: string, phones: readonly string[]): Promise<number> {
     if (phones.length === 0) return 0;
     const result = await this.phones.update(
-      { firmId, phone: In([...phones]), doNotCall: 1 },
+      { firmId, phoneHash: In([...new Set(phones)].map((phone) => this.vault.hash(phone))), doNotCall: 1 },
       { doNotCall: 0, dncReason: null, dncAt: null },
     );
     return result.affected ?? 0;
   }
 
   async markInvalid(manager: EntityManager, firmId: string, phones: readonly string[]): Promise<void> {
-    const rows = [...new Set(phones)].sort().map((phone) => [firmId, phone, 1]);
-    await this.dialect.upsert(manager, 'ai_visitor_firm_phone', ['firm_id', 'phone', 'invalid'], ['firm_id', 'phone'], rows, ['invalid']);
+    const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1]);
+    await this.dialect.upsert(manager, 'ai_visitor_firm_phone', ['firm_id', ...SEALED, 'invalid'], KEY, rows, ['invalid']);
   }
 
-  async listDoNotCall(firmId: string, page: number, pageSize: number): Promise<{ items: FirmPhoneEntity[]; total: number }> {
-    const [items, total] = await this.phones.findAndCount({
+  /** The firm's do-not-call list, oldest entry first. */
+  async listDoNotCall(firmId: string, page: number, pageSize: number): Promise<{ items: DoNotCallEntry[]; total: number }> {
+    const [rows, total] = await this.phones.findAndCount({
+      select: { phoneHash: true, phoneEnc: true, phoneKeyId: true, dncReason: true, dncAt: true },
       where: { firmId, doNotCall: 1 },
-      order: { phone: 'ASC' },
+      order: { dncAt: 'ASC', phoneHash: 'ASC' },
       skip: (page - 1) * pageSize,
       take: pageSize,
     });
+    const items = rows.map((row) => ({
+      phone: this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId }),
+      reason: row.dncReason,
+      since: row.dncAt,
+    }));
     return { items, total };
+  }
+
+  /**
+   * Distinct numbers sealed, in the order of their hashes: concurrent upserts then take their row locks in one
+   * order (no deadlock between two of them). A row that exists keeps the ciphertext it has.
+   */
+  private sealSorted(phones: readonly string[]) {
+    return [...new Set(phones)].map((phone) => this.vault.seal(phone)).sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
   }
 }

@@ -1,6 +1,6 @@
 import { maskPhone } from '@app/core';
 import { TaskEntity } from './entities/task.entity';
-import { ContactEntity } from './entities/contact.entity';
+import type { StoredContact } from './repositories/contact.repository';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallWindow } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
@@ -64,7 +64,7 @@ export interface ContactView {
   nextAttemptAt: string | null;
 }
 
-export function toContactView(contact: ContactEntity): ContactView {
+export function toContactView(contact: StoredContact): ContactView {
   return {
     id: String(contact.id),
     candidateRef: contact.candidateRef,

@@ -37,6 +37,26 @@ describe('ApiEnv validation', () => {
     expect(failure({ [name]: value })).toMatch(message);
   });
 
+  describe('phone keys', () => {
+    const key = (fill: string) => Buffer.alloc(32, fill).toString('base64');
+    const mysql = { DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv' };
+
+    it('are optional with the embedded database, required with a DATABASE_URL', () => {
+      expect(() => validate(valid)).not.toThrow();
+      expect(failure(mysql)).toMatch(/PHONE_HASH_KEY: PHONE_ENCRYPTION_KEYS and PHONE_HASH_KEY must be set when DATABASE_URL is set/);
+      expect(() => validate({ ...valid, ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_HASH_KEY: key('h') })).not.toThrow();
+    });
+
+    it('refuses a malformed key list or an active id it does not list, without echoing a key', () => {
+      const bad = failure({ ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 'a').toString('base64')}`, PHONE_HASH_KEY: key('h') });
+      expect(bad).toMatch(/key "k1" must be the base64 of exactly 32 bytes/);
+      expect(bad).not.toContain(Buffer.alloc(16, 'a').toString('base64'));
+      expect(failure({ ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_ENCRYPTION_KEY_ID: 'k2', PHONE_HASH_KEY: key('h') })).toMatch(
+        /PHONE_ENCRYPTION_KEY_ID "k2" is not one of the ids/,
+      );
+    });
+  });
+
   it('names every bad variable at once, and no good one', () => {
     const message = failure({ LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: 'x', API_PORT: '-5', ADMIN_TOKEN: undefined });
 

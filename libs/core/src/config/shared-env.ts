@@ -1,5 +1,30 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength } from 'class-validator';
+import {
+  IsIn, IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min, MinLength, Validate, ValidationArguments,
+  ValidatorConstraint, ValidatorConstraintInterface,
+} from 'class-validator';
+import { phoneKeysFromEnv, PhoneVaultError } from '../privacy/phone-vault';
+
+/** The three phone-key variables make sense only together: checked as one. */
+@ValidatorConstraint({ name: 'phoneKeys' })
+class PhoneKeysAreUsable implements ValidatorConstraintInterface {
+  private problem = '';
+
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    try {
+      phoneKeysFromEnv(args.object as SharedEnv);
+      return true;
+    } catch (error) {
+      if (!(error instanceof PhoneVaultError)) throw error;
+      this.problem = error.message;
+      return false;
+    }
+  }
+
+  defaultMessage(): string {
+    return this.problem;
+  }
+}
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevelName = (typeof LOG_LEVELS)[number];
@@ -78,6 +103,27 @@ export class SharedEnv {
   @IsOptional()
   @IsIn(['true', 'false'])
   LOG_SQL?: string;
+
+  /**
+   * Phone numbers are stored encrypted (AES-256-GCM) under these keys: `id:base64key[,id:base64key…]`, each
+   * key 32 random bytes. Keep retired keys listed until `npm run phones:rekey` has resealed their rows.
+   * Required with a DATABASE_URL; unset with the embedded database, public development keys are used.
+   */
+  @IsOptional()
+  @IsString()
+  PHONE_ENCRYPTION_KEYS?: string;
+
+  /** The key id that seals new numbers; default: the first in PHONE_ENCRYPTION_KEYS. */
+  @IsOptional()
+  @IsString()
+  PHONE_ENCRYPTION_KEY_ID?: string;
+
+  /**
+   * Key of the keyed hash (HMAC-SHA256) the look-ups run on (dedup, cooling, do-not-call): base64 of ≥ 32
+   * random bytes. Never change it on a live database: every stored hash would stop matching.
+   */
+  @Validate(PhoneKeysAreUsable)
+  PHONE_HASH_KEY?: string;
 
   /** Lowest level written to the JSON log on stdout; `silent` writes nothing. */
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })

@@ -23,10 +23,10 @@ export class ListDoNotCall {
 
   async execute(query: { firmId: string; page: number; pageSize: number }) {
     const { items, total } = await this.suppression.listDoNotCall(query.firmId, query.page, query.pageSize);
-    const views: DoNotCallEntryView[] = items.map((row) => ({
-      phone: maskPhone(row.phone),
-      reason: row.dncReason,
-      since: row.dncAt?.toISOString() ?? null,
+    const views: DoNotCallEntryView[] = items.map((entry) => ({
+      phone: maskPhone(entry.phone),
+      reason: entry.reason,
+      since: entry.since?.toISOString() ?? null,
     }));
     return { items: views, total, page: query.page, pageSize: query.pageSize };
   }

@@ -3,7 +3,7 @@ import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 
 /** One candidate contact of a task (`ai_visitor_list`); holds the latest call's result. */
 @Entity({ name: 'ai_visitor_list' })
-@Index('uq_list_task_phone', ['taskId', 'phone'], { unique: true })
+@Index('uq_list_task_phone', ['taskId', 'phoneHash'], { unique: true })
 @Index('idx_list_waiting', ['taskId', 'status', 'nextAttemptAt', 'id'])
 @Index('idx_list_call_task', ['callTaskId'])
 export class ContactEntity {
@@ -19,9 +19,19 @@ export class ContactEntity {
   @Column({ type: 'varchar', length: 64, nullable: true })
   name: string | null;
 
-  /** E.164. Personal data: masked wherever people read it, sent whole only to the robot-call platform. */
-  @Column({ type: 'varchar', length: 20 })
-  phone: string;
+  /**
+   * The number is personal data and never stored in clear (see PhoneVault): the keyed hash of its E.164 form
+   * finds duplicates, the AES-256-GCM ciphertext and its key id give it back, to the robot-call platform and
+   * the export in full and to everyone else masked. Only ContactRepository seals and opens it.
+   */
+  @Column({ name: 'phone_hash', type: 'varchar', length: 64 })
+  phoneHash: string;
+
+  @Column({ name: 'phone_enc', type: 'varchar', length: 96 })
+  phoneEnc: string;
+
+  @Column({ name: 'phone_key_id', type: 'varchar', length: 16 })
+  phoneKeyId: string;
 
   @Column({ type: 'tinyint' })
   status: ContactStatus;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, In, MoreThan, Repository } from 'typeorm';
+import { PhoneVault } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -31,12 +32,15 @@ export interface IngestOutcome {
   wrongNumbers: string[];
 }
 
+/** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
+export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'> & { phone: string };
+
 /** A contact to store; `skipReason` set stores it as skipped (never called) with that reason. */
 export interface NewContact extends AcceptedContact {
   skipReason?: string | null;
 }
 
-const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
+const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
 const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
 /** Rows per IN (…) list of a set-based statement; keeps placeholders well under the server limit. */
 const UPDATE_CHUNK = 1000;
@@ -46,30 +50,41 @@ const UPDATE_CHUNK = 1000;
  */
 const CASE_CHUNK = 100;
 
+/**
+ * The contact list. Phone numbers cross this boundary in clear (E.164) and are stored sealed (PhoneVault):
+ * written as keyed hash + ciphertext, looked up by hash, opened only when read.
+ */
 @Injectable()
 export class ContactRepository {
   constructor(
     @InjectRepository(ContactEntity) private readonly contacts: Repository<ContactEntity>,
     private readonly dialect: SqlDialect,
+    private readonly vault: PhoneVault,
   ) {}
 
-  /** Which of these numbers the task already holds. */
+  /** Which of these numbers the task already holds (matched on their keyed hashes). */
   async existingPhones(manager: EntityManager, taskId: string, phones: readonly string[]): Promise<Set<string>> {
+    const byHash = new Map(phones.map((phone) => [this.vault.hash(phone), phone]));
+    const hashes = [...byHash.keys()];
     const found = new Set<string>();
-    for (let i = 0; i < phones.length; i += UPDATE_CHUNK) {
+    for (let i = 0; i < hashes.length; i += UPDATE_CHUNK) {
       const rows = await manager.getRepository(ContactEntity).find({
-        select: { phone: true },
-        where: { taskId, phone: In(phones.slice(i, i + UPDATE_CHUNK)) },
+        select: { phoneHash: true },
+        where: { taskId, phoneHash: In(hashes.slice(i, i + UPDATE_CHUNK)) },
       });
-      rows.forEach((r) => found.add(r.phone));
+      rows.forEach((r) => found.add(byHash.get(r.phoneHash)!));
     }
     return found;
   }
 
   async insertMany(manager: EntityManager, taskId: string, contacts: readonly NewContact[]): Promise<void> {
-    const rows = contacts.map((c) => [
-      taskId, c.candidateRef, c.name, c.phone, c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
-    ]);
+    const rows = contacts.map((c) => {
+      const sealed = this.vault.seal(c.phone);
+      return [
+        taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId,
+        c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
+      ];
+    });
     await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
   }
 
@@ -79,13 +94,14 @@ export class ContactRepository {
       .getRepository(ContactEntity)
       .createQueryBuilder('c')
       .select('c.id', 'id')
-      .addSelect('c.phone', 'phone')
+      .addSelect('c.phone_enc', 'enc')
+      .addSelect('c.phone_key_id', 'keyId')
       .where('c.task_id = :taskId AND c.status = :waiting', { taskId, waiting: ContactStatus.Waiting })
       .andWhere(new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })))
       .orderBy('c.id', 'ASC')
       .limit(limit)
-      .getRawMany<{ id: string | number; phone: string }>();
-    return rows.map((r) => ({ id: String(r.id), phone: r.phone }));
+      .getRawMany<{ id: string | number; enc: string; keyId: string }>();
+    return rows.map((r) => ({ id: String(r.id), phone: this.vault.open(r) }));
   }
 
   async skip(manager: EntityManager, ids: readonly string[], reason: string): Promise<void> {
@@ -105,9 +121,14 @@ export class ContactRepository {
   }
 
   /** The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). */
-  findByCallTask(callTaskId: string, manager?: EntityManager): Promise<Pick<ContactEntity, 'id' | 'phone' | 'name'>[]> {
+  async findByCallTask(callTaskId: string, manager?: EntityManager): Promise<{ id: string; phone: string; name: string | null }[]> {
     const repo = manager ? manager.getRepository(ContactEntity) : this.contacts;
-    return repo.find({ select: { id: true, phone: true, name: true }, where: { callTaskId }, order: { id: 'ASC' } });
+    const rows = await repo.find({
+      select: { id: true, phoneEnc: true, phoneKeyId: true, name: true },
+      where: { callTaskId },
+      order: { id: 'ASC' },
+    });
+    return rows.map((c) => ({ id: String(c.id), phone: this.openPhone(c), name: c.name }));
   }
 
   /** Contacts a finished campaign never reported go back to waiting, without spending an attempt. */
@@ -144,13 +165,13 @@ export class ContactRepository {
   }
 
   /** The next `limit` contacts after id `afterId` (keyset paging: constant cost per page however deep). */
-  pageAfter(
+  async pageAfter(
     taskId: string,
     afterId: string,
     filter: { callResult?: CallResult; intention?: Intention },
     limit: number,
-  ): Promise<ContactEntity[]> {
-    return this.contacts.find({
+  ): Promise<StoredContact[]> {
+    const rows = await this.contacts.find({
       where: {
         taskId,
         id: MoreThan(afterId),
@@ -160,9 +181,10 @@ export class ContactRepository {
       order: { id: 'ASC' },
       take: limit,
     });
+    return rows.map((row) => this.reveal(row));
   }
 
-  async list(query: ContactListQuery): Promise<{ items: ContactEntity[]; total: number }> {
+  async list(query: ContactListQuery): Promise<{ items: StoredContact[]; total: number }> {
     const [items, total] = await this.contacts.findAndCount({
       where: {
         taskId: query.taskId,
@@ -174,7 +196,16 @@ export class ContactRepository {
       skip: (query.page - 1) * query.pageSize,
       take: query.pageSize,
     });
-    return { items, total };
+    return { items: items.map((row) => this.reveal(row)), total };
+  }
+
+  private openPhone(row: Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'>): string {
+    return this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId });
+  }
+
+  private reveal(row: ContactEntity): StoredContact {
+    const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, ...rest } = row;
+    return { ...rest, phone: this.openPhone(row) };
   }
 
   /**
@@ -201,7 +232,7 @@ export class ContactRepository {
 
     const contactIds = [...new Set([...fresh.values()].map((r) => r.ref))];
     const contacts = await manager.getRepository(ContactEntity).find({
-      select: { id: true, phone: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
+      select: { id: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
       where: { taskId, id: In(contactIds) },
     });
     const byId = new Map(contacts.map((c) => [String(c.id), c]));
@@ -230,8 +261,8 @@ export class ContactRepository {
     for (const record of ordered) {
       const contact = byId.get(record.ref);
       if (!contact || record.callResult !== CallResult.Connected) continue;
-      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(contact.phone);
-      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(contact.phone);
+      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(this.openPhone(contact));
+      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(this.openPhone(contact));
     }
     recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);

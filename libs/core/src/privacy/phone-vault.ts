@@ -1,0 +1,130 @@
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'crypto';
+
+/**
+ * A phone number as it is stored: never in clear. `hash` is a keyed hash (HMAC-SHA256, hex) of the E.164
+ * form, the same for the same number under the same hash key, so equality look-ups (dedup within a task,
+ * the firm's cooling period and do-not-call list) run on an index without decrypting anything. `enc` is the
+ * number under AES-256-GCM (base64 of IV ‖ ciphertext ‖ tag) and `keyId` names the key that sealed it, so
+ * keys can be rotated: old rows stay readable while their key is still configured, new rows use the active one.
+ */
+export interface SealedPhone {
+  hash: string;
+  enc: string;
+  keyId: string;
+}
+
+export interface PhoneKeys {
+  /** Seals every new number. */
+  activeKeyId: string;
+  /** Every key that may still have sealed a stored number, by id (32 bytes each). */
+  encryptionKeys: ReadonlyMap<string, Buffer>;
+  /** The HMAC key of the blind index (≥ 32 bytes). Changing it orphans every stored hash: it is not rotated. */
+  hashKey: Buffer;
+}
+
+/** Raised when a stored number cannot be opened: its key is no longer configured, or the value was altered. */
+export class PhoneVaultError extends Error {}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
+
+/** Seals, opens and hashes phone numbers. Pure: the keys come from configuration (see {@link phoneKeysFromEnv}). */
+export class PhoneVault {
+  private readonly activeKey: Buffer;
+
+  constructor(private readonly keys: PhoneKeys) {
+    const active = keys.encryptionKeys.get(keys.activeKeyId);
+    if (!active) throw new PhoneVaultError(`the active phone key "${keys.activeKeyId}" is not among the configured keys`);
+    this.activeKey = active;
+  }
+
+  get activeKeyId(): string {
+    return this.keys.activeKeyId;
+  }
+
+  /** The blind index of an E.164 number. */
+  hash(e164: string): string {
+    return createHmac('sha256', this.keys.hashKey).update(e164, 'utf8').digest('hex');
+  }
+
+  seal(e164: string): SealedPhone {
+    const iv = randomBytes(IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.activeKey, iv);
+    cipher.setAAD(Buffer.from(this.keys.activeKeyId, 'utf8'));
+    const body = Buffer.concat([cipher.update(e164, 'utf8'), cipher.final()]);
+    const enc = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
+    return { hash: this.hash(e164), enc, keyId: this.keys.activeKeyId };
+  }
+
+  open(sealed: { enc: string; keyId: string }): string {
+    const key = this.keys.encryptionKeys.get(sealed.keyId);
+    if (!key) throw new PhoneVaultError(`phone key "${sealed.keyId}" is not configured (PHONE_ENCRYPTION_KEYS)`);
+    const raw = Buffer.from(sealed.enc, 'base64');
+    if (raw.length < IV_BYTES + TAG_BYTES + 1) throw new PhoneVaultError('sealed phone number is truncated');
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+      decipher.setAAD(Buffer.from(sealed.keyId, 'utf8'));
+      decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    } catch {
+      throw new PhoneVaultError(`sealed phone number does not open with key "${sealed.keyId}" (altered, or the wrong key)`);
+    }
+  }
+}
+
+/**
+ * Keys for the embedded database only (a newcomer's first run, the demo, tests): public, so worthless as
+ * secrets. With a DATABASE_URL (production) the keys must be configured: see {@link phoneKeysFromEnv}.
+ */
+const DEV_KEYS = {
+  PHONE_ENCRYPTION_KEYS: `dev:${Buffer.alloc(32, 'ai-visitor-dev-encryption-key').toString('base64')}`,
+  PHONE_HASH_KEY: Buffer.alloc(32, 'ai-visitor-dev-hash-key').toString('base64'),
+};
+
+export interface PhoneKeyEnv {
+  DATABASE_URL?: string;
+  PHONE_ENCRYPTION_KEYS?: string;
+  PHONE_ENCRYPTION_KEY_ID?: string;
+  PHONE_HASH_KEY?: string;
+}
+
+/**
+ * Reads the keys from the environment:
+ * - `PHONE_ENCRYPTION_KEYS`: `id:base64key[,id:base64key…]`, each key 32 random bytes (`openssl rand -base64 32`);
+ * - `PHONE_ENCRYPTION_KEY_ID`: the id that seals new numbers (default: the first listed);
+ * - `PHONE_HASH_KEY`: base64 of at least 32 random bytes.
+ * Unset with the embedded database: public development keys. Unset with a DATABASE_URL: an error.
+ */
+export function phoneKeysFromEnv(env: PhoneKeyEnv): PhoneKeys {
+  const embedded = !env.DATABASE_URL;
+  const keysText = env.PHONE_ENCRYPTION_KEYS || (embedded ? DEV_KEYS.PHONE_ENCRYPTION_KEYS : undefined);
+  const hashText = env.PHONE_HASH_KEY || (embedded ? DEV_KEYS.PHONE_HASH_KEY : undefined);
+  if (!keysText || !hashText) {
+    throw new PhoneVaultError('PHONE_ENCRYPTION_KEYS and PHONE_HASH_KEY must be set when DATABASE_URL is set');
+  }
+  const encryptionKeys = parseEncryptionKeys(keysText);
+  const activeKeyId = env.PHONE_ENCRYPTION_KEY_ID || [...encryptionKeys.keys()][0];
+  if (!encryptionKeys.has(activeKeyId)) {
+    throw new PhoneVaultError(`PHONE_ENCRYPTION_KEY_ID "${activeKeyId}" is not one of the ids in PHONE_ENCRYPTION_KEYS`);
+  }
+  const hashKey = Buffer.from(hashText, 'base64');
+  if (hashKey.length < 32) throw new PhoneVaultError('PHONE_HASH_KEY must be the base64 of at least 32 bytes');
+  return { activeKeyId, encryptionKeys, hashKey };
+}
+
+/** Parses PHONE_ENCRYPTION_KEYS; throws a {@link PhoneVaultError} naming what is wrong. */
+export function parseEncryptionKeys(text: string): Map<string, Buffer> {
+  const keys = new Map<string, Buffer>();
+  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : '';
+    if (!KEY_ID.test(id)) throw new PhoneVaultError('PHONE_ENCRYPTION_KEYS entries must look like id:base64key (id: 1-16 of A-Z a-z 0-9 _ -)');
+    const key = Buffer.from(entry.slice(colon + 1), 'base64');
+    if (key.length !== 32) throw new PhoneVaultError(`PHONE_ENCRYPTION_KEYS key "${id}" must be the base64 of exactly 32 bytes`);
+    if (keys.has(id)) throw new PhoneVaultError(`PHONE_ENCRYPTION_KEYS lists key "${id}" twice`);
+    keys.set(id, key);
+  }
+  if (keys.size === 0) throw new PhoneVaultError('PHONE_ENCRYPTION_KEYS lists no key');
+  return keys;
+}
