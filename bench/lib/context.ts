@@ -1,5 +1,5 @@
 import { BenchConfig } from './config';
-import { BenchDatabase } from './db';
+import { BENCH_PHONE_KEYS, BenchDatabase } from './db';
 import { SIMULATOR_KEY } from './simulator';
 
 export interface SectionContext {
@@ -29,6 +29,7 @@ export function appEnv(db: BenchDatabase, simulatorUrl: string, extra: Record<st
     LOG_LEVEL: 'error',
     // With an always-open window, "inconvenient now" callbacks are due at once (else tasks wait a day to complete).
     INCONVENIENT_CALLBACK_DAYS: '0',
+    ...BENCH_PHONE_KEYS,
     ...extra,
   };
 }

@@ -1,7 +1,18 @@
 import { randomBytes } from 'crypto';
 import mysql, { Pool, PoolOptions, RowDataPacket } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
+import { PhoneVault, phoneKeysFromEnv } from '@app/core';
 import { buildDataSourceOptions, parseDatabaseUrl } from '@app/database';
+
+/** The keys the bench's apps and its seeding share (any keys do: the bench database is its own). */
+export const BENCH_PHONE_KEYS = {
+  PHONE_ENCRYPTION_KEYS: `bench:${Buffer.alloc(32, 'bench-encryption-key').toString('base64')}`,
+  PHONE_HASH_KEY: Buffer.alloc(32, 'bench-hash-key').toString('base64'),
+};
+
+function benchVault(): PhoneVault {
+  return new PhoneVault(phoneKeysFromEnv({ ...BENCH_PHONE_KEYS, DATABASE_URL: 'mysql://bench/bench' }));
+}
 
 /** The bench's own database on the server: created and migrated at the start, dropped at the end. */
 export interface BenchDatabase {
@@ -153,51 +164,55 @@ export interface ContactSeed {
   phoneBase?: number;
 }
 
-const SEED_CHUNK = 100_000;
+const SEED_CHUNK = 5_000;
 
-/** Contacts for tasks firstTaskId.. with fast INSERT … SELECT over a number sequence, in chunks. */
+/** One contact row of a seed, as the SQL seed used to compute it: n is the contact's 1-based number. */
+function seedRow(seed: ContactSeed, n: number, vault: PhoneVault): unknown[] {
+  const taskId = seed.firstTaskId + Math.floor((n - 1) / seed.perTask);
+  const sealed = vault.seal(`+86139${String((seed.phoneBase ?? 0) + n).padStart(8, '0')}`);
+  const head = [taskId, sealed.hash, sealed.enc, sealed.keyId, `候选人${n}`, `cand-${n}`];
+  if (seed.status !== 'stats') {
+    return [...head, seed.status, 0, 0, 0, null, seed.inCallTaskOfSameId ? taskId : null];
+  }
+  // 10% waiting (half of them after a failed call), 5% in a campaign, 75% done (70% connected), 10% skipped.
+  const m = n % 20;
+  const status = m < 2 ? 1 : m < 3 ? 2 : m < 18 ? 3 : 4;
+  const connected = status === 3 && n % 10 < 7;
+  const callResult = status === 3 ? (connected ? 1 : 2) : m === 1 ? 2 : 0;
+  const attempts = status === 3 ? 1 + (n % 3 === 0 ? 1 : 0) : m === 1 ? 1 : 0;
+  return [...head, status, callResult, connected ? n % 5 : 0, attempts, status === 4 ? 'cooling' : null, null];
+}
+
+/**
+ * Contacts for tasks firstTaskId.. in multi-row inserts. Numbers are sealed as the service stores them
+ * (PhoneVault with the bench's keys, BENCH_PHONE_KEYS), so the apps can open what the bench seeded.
+ */
 export async function seedContacts(db: BenchDatabase, seed: ContactSeed): Promise<void> {
+  const vault = benchVault();
   const total = seed.tasks * seed.perTask;
-  const phoneBase = seed.phoneBase ?? 0;
-  const taskOf = `(${seed.firstTaskId} + FLOOR((n - 1) / ${seed.perTask}))`;
   for (let a = 1; a <= total; a += SEED_CHUNK) {
-    const b = Math.min(total, a + SEED_CHUNK - 1);
-    let select: string;
-    if (seed.status === 'stats') {
-      // 10% waiting (half of them after a failed call), 5% in a campaign, 75% done (70% connected), 10% skipped.
-      select = `SELECT task_id, phone, name, ref, s,
-          CASE WHEN s = 3 THEN IF(n % 10 < 7, 1, 2) WHEN n % 20 = 1 THEN 2 ELSE 0 END,
-          CASE WHEN s = 3 AND n % 10 < 7 THEN n % 5 ELSE 0 END,
-          CASE WHEN s = 3 THEN 1 + (n % 3 = 0) WHEN n % 20 = 1 THEN 1 ELSE 0 END,
-          CASE WHEN s = 4 THEN 'cooling' ELSE NULL END,
-          NULL
-        FROM (SELECT n, ${taskOf} AS task_id, CONCAT('+86139', LPAD(${phoneBase} + n, 8, '0')) AS phone,
-                CONCAT('候选人', n) AS name, CONCAT('cand-', n) AS ref,
-                CASE WHEN n % 20 < 2 THEN 1 WHEN n % 20 < 3 THEN 2 WHEN n % 20 < 18 THEN 3 ELSE 4 END AS s
-              FROM ${numbers(db, a, b)}) x`;
-    } else {
-      select = `SELECT ${taskOf}, CONCAT('+86139', LPAD(${phoneBase} + n, 8, '0')), CONCAT('候选人', n), CONCAT('cand-', n), ${seed.status},
-          0, 0, 0, NULL, ${seed.inCallTaskOfSameId ? taskOf : 'NULL'}
-        FROM ${numbers(db, a, b)}`;
-    }
+    const rows: unknown[][] = [];
+    for (let n = a; n <= Math.min(total, a + SEED_CHUNK - 1); n++) rows.push(seedRow(seed, n, vault));
     await db.pool.query(
-      `INSERT INTO ai_visitor_list (task_id, phone, name, candidate_ref, status, call_result, intension_result, attempts, skip_reason, call_task_id)
-       ${select}`,
+      `INSERT INTO ai_visitor_list (task_id, phone_hash, phone_enc, phone_key_id, name, candidate_ref, status, call_result,
+         intension_result, attempts, skip_reason, call_task_id) VALUES ?`,
+      [rows],
     );
   }
 }
 
-/** Contacts of these tasks in id order, grouped by task: what a campaign_add carries. */
+/** Contacts of these tasks in id order, grouped by task, numbers opened: what a campaign_add carries. */
 export async function contactsByTask(pool: Pool, firstTaskId: number, lastTaskId: number): Promise<Map<number, { id: string; phone: string; name: string }[]>> {
+  const vault = benchVault();
   const [rows] = await pool.query<RowDataPacket[]>(
-    'SELECT id, task_id, phone, name FROM ai_visitor_list WHERE task_id BETWEEN ? AND ? ORDER BY id',
+    'SELECT id, task_id, phone_enc, phone_key_id, name FROM ai_visitor_list WHERE task_id BETWEEN ? AND ? ORDER BY id',
     [firstTaskId, lastTaskId],
   );
   const byTask = new Map<number, { id: string; phone: string; name: string }[]>();
   for (const r of rows) {
     const t = Number(r.task_id);
     if (!byTask.has(t)) byTask.set(t, []);
-    byTask.get(t)!.push({ id: String(r.id), phone: r.phone, name: r.name });
+    byTask.get(t)!.push({ id: String(r.id), phone: vault.open({ enc: r.phone_enc, keyId: r.phone_key_id }), name: r.name });
   }
   return byTask;
 }
