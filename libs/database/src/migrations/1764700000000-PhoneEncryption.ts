@@ -1,8 +1,10 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { PhoneVault, phoneKeysFromEnv } from '@app/core';
+import { PhoneVault, phoneKeysFromEnv, SealedPhone } from '@app/core';
 
 /** Rows sealed per statement while converting. */
 const BATCH = 500;
+/** Rows per CASE update. */
+const CASE_ROWS = 100;
 
 /**
  * Phone numbers at rest: the clear `phone` columns of the contact list and of the firm's number registry become
@@ -102,11 +104,24 @@ async function sealAll(queryRunner: QueryRunner, table: string, key: string[], v
       `SELECT ${key.join(', ')}, phone FROM ${table} WHERE phone_key_id IS NULL OR phone_key_id = '' LIMIT ${BATCH}`,
     );
     if (rows.length === 0) return;
-    for (const row of rows) {
-      const sealed = vault().seal(String(row.phone));
+    const sealed = rows.map((row) => vault().seal(String(row.phone)));
+    if (key.length === 1) {
+      // One statement per hundred rows (CASE on the key): about ten times faster than one UPDATE per row.
+      for (let i = 0; i < rows.length; i += CASE_ROWS) {
+        const ids = rows.slice(i, i + CASE_ROWS).map((row) => row[key[0]]);
+        const part = sealed.slice(i, i + CASE_ROWS);
+        const params: unknown[] = [];
+        const caseOf = (pick: (p: SealedPhone) => string) =>
+          `CASE ${key[0]} ${ids.map((id, j) => (params.push(id, pick(part[j])), 'WHEN ? THEN ?')).join(' ')} END`;
+        const sets = `phone_hash = ${caseOf((p) => p.hash)}, phone_enc = ${caseOf((p) => p.enc)}, phone_key_id = ${caseOf((p) => p.keyId)}`;
+        await queryRunner.query(`UPDATE ${table} SET ${sets} WHERE ${key[0]} IN (${ids.map(() => '?').join(', ')})`, [...params, ...ids]);
+      }
+      continue;
+    }
+    for (const [j, row] of rows.entries()) {
       await queryRunner.query(
         `UPDATE ${table} SET phone_hash = ?, phone_enc = ?, phone_key_id = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')}`,
-        [sealed.hash, sealed.enc, sealed.keyId, ...key.map((k) => row[k])],
+        [sealed[j].hash, sealed[j].enc, sealed[j].keyId, ...key.map((k) => row[k])],
       );
     }
   }
