@@ -7,3 +7,4 @@ export * from './config/shared-env';
 export * from './logging/log-scope';
 export * from './privacy/phone-vault';
 export * from './privacy/phone-vault.module';
+export * from './failpoints/failpoint';

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { EntityManager, IsNull } from 'typeorm';
-import { Clock } from '@app/core';
+import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
 import { isTransitionRefused } from './domain/remote-refusal';
@@ -70,6 +70,7 @@ export class CampaignLauncher {
       contactCount: ids.length,
     });
     await this.contacts.assignToCallTask(manager, ids, callTaskId);
+    failpoint('prepare.after-claim');
     await this.suppression.recordCalls(manager, task.firmId, task.id, batch.map((c) => c.phone), now);
     await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Starting,
@@ -105,6 +106,7 @@ export class CampaignLauncher {
       if (detail.status !== RemoteCampaignStatus.Finished) throw error;
       this.logger.warn(`campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`);
     }
+    failpoint('launch.after-start');
 
     const stillWanted = await this.tx.run(async (manager) => {
       await this.tasks.lock(manager, task.id);
@@ -120,6 +122,7 @@ export class CampaignLauncher {
       });
       return true;
     });
+    failpoint('launch.after-running');
     if (!stillWanted) {
       // A cancel won the race after we started the campaign: nobody may be called for a cancelled task.
       await this.gateway.changeCampaignStatus(campaignId, 'stop');
@@ -137,18 +140,21 @@ export class CampaignLauncher {
 
   private async createRemote(task: TaskEntity, callTask: CallTaskEntity): Promise<string> {
     const batch = await this.contacts.findByCallTask(callTask.id);
+    failpoint('launch.before-create');
     const created = await this.gateway.addCampaign({
       requestId: callTask.requestId,
       name: `ai-visitor task ${task.id} batch ${callTask.batchNo}`,
       scriptId: task.scriptId,
       contacts: batch.map((c) => ({ ref: String(c.id), phone: c.phone, ...(c.name ? { name: c.name } : {}) })),
     });
+    failpoint('launch.after-create');
     await this.tx.run(async (manager) => {
       await manager.getRepository(CallTaskEntity).update(
         { id: callTask.id, campaignId: IsNull() },
         { campaignId: created.campaignId },
       );
     });
+    failpoint('launch.after-campaign-id');
     if (created.status === RemoteCampaignStatus.Finished) {
       this.logger.warn(`campaign ${created.campaignId} of task ${task.id} is already finished remotely`);
     }

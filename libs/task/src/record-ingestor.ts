@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock } from '@app/core';
+import { Clock, failpoint } from '@app/core';
 import { SuppressionService } from '@app/suppression';
 import { ContactRepository, IncomingRecord, IngestOutcome } from './repositories/contact.repository';
 import { TaskEntity } from './entities/task.entity';
@@ -33,6 +33,7 @@ export class RecordIngestor {
       await this.suppression.addDoNotCall(manager, task.firmId, outcome.notConsidering, 'not_considering', now);
     }
     if (outcome.wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, outcome.wrongNumbers);
+    if (outcome.notConsidering.length || outcome.wrongNumbers.length) failpoint('ingest.after-suppression');
     return outcome;
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, In, MoreThan, Repository } from 'typeorm';
-import { PhoneVault } from '@app/core';
+import { failpoint, PhoneVault } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -266,7 +266,9 @@ export class ContactRepository {
     }
     recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);
+    failpoint('ingest.after-records');
     await this.applyUpdates(manager, updates, now);
+    failpoint('ingest.after-contacts');
     outcome.stored = recordRows.length;
     outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
     return outcome;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { LogScope, maskPhonesInText, withinLogScope } from '@app/core';
+import { failpoint, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { SyncLeases } from '../sync-leases';
@@ -75,17 +75,20 @@ export class RunSyncPass {
         }
         contendedRounds = 0;
         held.push(...batch);
+        failpoint('pass.after-claim');
         summary.tasks += batch.length;
         let next = 0;
         const slot = async (): Promise<void> => {
           while (next < batch.length) {
             const fence = batch[next++];
+            failpoint('task.before-sync');
             await withinLogScope(this.logScope, { taskId: fence.taskId }, () => this.syncOne(fence, summary));
           }
         };
         await Promise.all(Array.from({ length: concurrency }, slot));
       }
     } finally {
+      failpoint('pass.before-release');
       await this.leases.release(held).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
     }
     summary.durationMs = Date.now() - started;

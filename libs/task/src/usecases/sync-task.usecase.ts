@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Clock } from '@app/core';
+import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
 import { FirmBotService } from '@app/firm-bot-quota';
@@ -97,8 +97,12 @@ export class SyncTask {
     else if (task.status !== TaskStatus.InProgress && task.status !== TaskStatus.Paused) return outcome;
 
     const next = await this.rollOver(taskId);
-    if (next === 'completed') return { ...outcome, action: 'completed' };
+    if (next === 'completed') {
+      failpoint('complete.after-commit');
+      return { ...outcome, action: 'completed' };
+    }
     if (next) {
+      failpoint('prepare.after-commit');
       await this.launcher.launch(next);
       return { ...outcome, action: 'next_campaign' };
     }
@@ -122,6 +126,7 @@ export class SyncTask {
         cursor,
         limit: this.settings.syncPageSize,
       });
+      failpoint('drain.after-fetch');
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
       const stillActive = await this.tx.run(async (manager) => {
         await this.tasks.lock(manager, task.id);
@@ -134,13 +139,19 @@ export class SyncTask {
         if (page.nextCursor && page.nextCursor !== cursor) {
           await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
         }
+        failpoint('drain.before-commit');
         return current?.status !== CallTaskStatus.Finished;
       });
+      failpoint('drain.after-commit');
       cursor = page.nextCursor ?? cursor;
       if (!stillActive) return { stored, finished: false };
       if (!page.hasMore) {
         const finished = page.status === RemoteCampaignStatus.Finished;
-        if (finished) await this.markFinished(task.id, callTask.id);
+        if (finished) {
+          failpoint('finish.before');
+          await this.markFinished(task.id, callTask.id);
+          failpoint('finish.after-commit');
+        }
         return { stored, finished };
       }
     }
@@ -177,10 +188,12 @@ export class SyncTask {
   private async completeIfDone(manager: EntityManager, task: TaskEntity): Promise<boolean> {
     const pending = await this.contacts.countPending(manager, task.id);
     if (pending.waiting > 0 || pending.inCampaign > 0) return false;
-    return this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Paused], {
+    const completed = await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Completed,
       finishedAt: this.clock.now(),
     });
+    failpoint('complete.before-commit');
+    return completed;
   }
 
   private async suspend(task: TaskEntity, active: CallTaskEntity | null, reason: PauseReason): Promise<void> {

@@ -1,0 +1,73 @@
+/**
+ * The worker as its own OS process, for the suites that kill workers or run several (test/support/worker-child.ts
+ * spawns it; it runs the TypeScript sources through ts-node, so no build is needed). It boots the real
+ * WorkerModule (as `main.js --once` does), says `ready`, and on `go` runs sync passes back to back until no
+ * task is left to sync (status 2, 3 or 4) or AIV_WORKER_MAX_MS passes, then reports `done` and exits 0.
+ * With AIV_FAILPOINT set it dies at that point instead, by SIGKILL (see libs/core/src/failpoints).
+ *
+ * For the assertions it records when each task's sync ran in this process (`SyncTask.execute`, wall-clock
+ * milliseconds with sub-millisecond precision): instrumentation of the real code path, nothing replaced.
+ */
+import 'reflect-metadata';
+import { performance } from 'perf_hooks';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { RunSyncPass, SyncTask } from '@app/task';
+import { WorkerModule } from '../../apps/worker/src/worker.module';
+
+export interface SyncInterval {
+  taskId: string;
+  pid: number;
+  start: number;
+  end: number;
+}
+
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'done'; passes: number; intervals: SyncInterval[]; left: number }
+  | { type: 'failed'; message: string };
+
+const send = (message: ChildMessage) => process.send?.(message);
+const wallClock = () => performance.timeOrigin + performance.now();
+
+async function main(): Promise<void> {
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { logger: ['error'] });
+  const dataSource = app.get(DataSource);
+  const pass = app.get(RunSyncPass);
+  const syncTask = app.get(SyncTask);
+  const intervals: SyncInterval[] = [];
+  const execute = syncTask.execute.bind(syncTask);
+  syncTask.execute = async (taskId: string) => {
+    const start = wallClock();
+    try {
+      return await execute(taskId);
+    } finally {
+      intervals.push({ taskId: String(taskId), pid: process.pid, start, end: wallClock() });
+    }
+  };
+
+  await new Promise<void>((resolve) => {
+    process.on('message', (message: { type?: string }) => message?.type === 'go' && resolve());
+    send({ type: 'ready' });
+  });
+
+  const deadline = Date.now() + Number(process.env.AIV_WORKER_MAX_MS ?? 60_000);
+  let passes = 0;
+  let left = -1;
+  while (Date.now() < deadline) {
+    await pass.execute();
+    passes++;
+    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (2, 3, 4)');
+    left = Number(n);
+    if (left === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  send({ type: 'done', passes, intervals, left });
+  await app.close();
+  process.exit(0);
+}
+
+main().catch((error: Error) => {
+  send({ type: 'failed', message: error.message });
+  process.exit(1);
+});
