@@ -39,7 +39,10 @@ export function spawnWorker(env: Record<string, string> = {}): WorkerChild {
   child.on('message', (message: ChildMessage) => {
     if (message.type === 'ready') resolveReady();
     if (message.type === 'done') report = message;
-    if (message.type === 'failed') rejectReady(new Error(`worker process failed: ${message.message}`));
+    if (message.type === 'failed') {
+      stderr += `worker process failed: ${message.message}\n`;
+      rejectReady(new Error(`worker process failed: ${message.message}`));
+    }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: typeof report; stderr: string }>((resolve) => {
     child.on('exit', (code, signal) => {

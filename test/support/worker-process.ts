@@ -68,6 +68,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: Error) => {
-  send({ type: 'failed', message: error.message });
+  send({ type: 'failed', message: error.stack ?? error.message });
   process.exit(1);
 });

@@ -33,6 +33,7 @@ export class SyncLeases {
   async tryClaim(owner: string, limit: number): Promise<{ won: SyncFence[]; contended: boolean }> {
     const now = this.dialect.nowPlus(0);
     return this.tx.run(async (manager) => {
+      await this.dialect.intendToWrite(manager, 'ai_visitor_task');
       const candidates: { id: string | number }[] = await manager.query(
         `SELECT id FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
           `AND (lease_until IS NULL OR lease_until < ${now}) ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,

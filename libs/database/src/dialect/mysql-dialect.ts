@@ -18,6 +18,10 @@ export class MysqlDialect extends SqlDialect {
     return dataSource.transaction(work);
   }
 
+  async intendToWrite(): Promise<void> {
+    // Row locks taken by the statements themselves are enough.
+  }
+
   async lockRow(manager: EntityManager, table: string, id: string): Promise<boolean> {
     const rows: unknown[] = await manager.query(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [id]);
     return rows.length > 0;

@@ -15,6 +15,12 @@ export abstract class SqlDialect {
   abstract lockRow(manager: EntityManager, table: string, id: string): Promise<boolean>;
 
   /**
+   * Declares, as a transaction's first statement, that it will write `table` after reading it (a claim:
+   * select candidates, then update them). MySQL needs nothing (row locks, SKIP LOCKED); see SqliteDialect.
+   */
+  abstract intendToWrite(manager: EntityManager, table: string): Promise<void>;
+
+  /**
    * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
    * Rows are sent in the order given: callers sort them by key so concurrent writers lock in one order.
    */

@@ -31,6 +31,15 @@ export class SqliteDialect extends SqlDialect {
     return rows.length > 0;
   }
 
+  /**
+   * Takes the database's write lock now, with a write that changes nothing. A transaction that reads first and
+   * writes later would otherwise fail at once (SQLITE_BUSY_SNAPSHOT, no busy timeout) when another process
+   * wrote in between: with several worker processes claiming leases, they all would.
+   */
+  async intendToWrite(manager: EntityManager, table: string): Promise<void> {
+    await manager.query(`UPDATE ${table} SET id = id WHERE 0`);
+  }
+
   protected ignoreDuplicatesClause(): string {
     return 'ON CONFLICT DO NOTHING';
   }
