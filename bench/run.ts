@@ -176,7 +176,7 @@ function table(
     const s = r.stats;
     const full = s.contacts >= 1_000_000;
     rows.push({
-      metric: `stats p50 latency, ms (task of ${fmt(s.contacts)} contacts) vs bare SQL`,
+      metric: `stats p50 latency, ms (task of ${fmt(s.contacts)} contacts) vs bare aggregate SQL`,
       median: fmt(s.appP50, 1),
       baseline: fmt(s.bareP50, 1),
       ratio: `${fmt(s.ratioP50, 2)}×`,

@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -66,5 +67,9 @@ describe('concurrent pause / start / cancel', () => {
       expect(callTasks[0].status).toBe(1);
       expect(remote.status).toBe(1);
     }
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
   });
 });

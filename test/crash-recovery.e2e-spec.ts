@@ -5,6 +5,7 @@ import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harne
 import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
+import { expectCountersExact } from './support/stats-counters';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -68,7 +69,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     await setFaults(h, SOAK ? { errorRate: 0.2, timeoutRate: 0.1, hangMs: 1_200, delayMs: 20, lostReplyRate: 0.1 } : NO_FAULTS);
 
     // The worker as its own process, armed to die at the point; it syncs until it does.
-    const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: '30000' });
+    const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: SOAK ? '180000' : '30000' });
     await worker.ready;
     worker.go();
     const death = await worker.exited;
@@ -118,7 +119,9 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       contacts.map((c) => ({ id: String(c.id), status: 3, attempts: callsPerRef.get(String(c.id)) ?? -1 })),
     );
 
-    // The statistics equal what was really dialled, per task.
+    // The statistics counters moved with the contacts, even in the transactions the crash cut short…
+    await expectCountersExact(ds);
+    // …and the statistics equal what was really dialled, per task.
     for (const id of taskIds) {
       const own: { campaign_id: string }[] = await ds.query('SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id]);
       const taskTruth = await groundTruth(h.simulator.baseUrl, own.map((c) => c.campaign_id));

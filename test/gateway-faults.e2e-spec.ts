@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7701;
 const me = asAccount(FIRM, 1);
@@ -72,5 +73,9 @@ describe('gateway faults', () => {
     const [{ n, d }] = await ds.query('SELECT COUNT(*) AS n, COUNT(DISTINCT record_id) AS d FROM ai_visitor_call_record');
     expect(Number(n)).toBe(truth.records);
     expect(Number(d)).toBe(Number(n));
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
   });
 });

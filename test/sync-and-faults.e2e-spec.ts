@@ -4,6 +4,7 @@ import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harne
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7301;
 const ACCOUNT = 8301;
@@ -112,5 +113,9 @@ describe('worker sync and gateway faults', () => {
     expect(task).toMatchObject({ status: 4, pauseReason: 'bot_expired' });
     const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
     expect([2, 3]).toContain(truth.campaigns[0].status); // paused (or already finished dialling)
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
   });
 });

@@ -3,6 +3,7 @@ import { SqlDialect } from '@app/database';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7101;
 const ACCOUNT = 8101;
@@ -99,5 +100,9 @@ describe('start, pause, resume, cancel against a running campaign', () => {
       "INSERT INTO ai_visitor_call_task (task_id, batch_no, request_id, status, contact_count) VALUES (?, 98, 'old-request', 3, 0)",
       [taskId],
     );
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
   });
 });

@@ -1,6 +1,8 @@
+import { DataSource } from 'typeorm';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7001;
 const ACCOUNT = 8001;
@@ -103,5 +105,9 @@ describe('task lifecycle (API + worker + MariaDB + simulator over HTTP)', () => 
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     const completed = (await h.http().get('/v1/tasks?status=5').set(me).expect(200)).body;
     expect(completed.items.every((t: { status: number }) => t.status === 5)).toBe(true);
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
   });
 });

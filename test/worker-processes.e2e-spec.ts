@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker, SyncInterval } from './support/worker-child';
+import { expectCountersExact } from './support/stats-counters';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -66,6 +67,7 @@ describe(`${WORKERS} worker processes over ${TASKS} tasks`, () => {
     );
     expect(records).toBe(distinct);
     expect(records).toBe((await groundTruth(h.simulator.baseUrl)).records);
+    await expectCountersExact(ds);
     const [{ n: held }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_until IS NOT NULL');
     expect(Number(held)).toBe(0);
   });

@@ -89,7 +89,7 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
   };
 }
 
-const TABLES = ['ai_visitor_call_record', 'ai_visitor_list', 'ai_visitor_call_task', 'ai_visitor_task', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot'];
+const TABLES = ['ai_visitor_call_record', 'ai_visitor_task_stats', 'ai_visitor_list', 'ai_visitor_call_task', 'ai_visitor_task', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot'];
 
 /** Empties every table (between repetitions and sections), so each measurement starts from the same state. */
 export async function truncateAll(pool: Pool): Promise<void> {

@@ -20,12 +20,19 @@ export interface TaskStats {
   interestRate: number;
 }
 
-type Row = Record<string, string | number | null>;
+interface CounterRow {
+  status: number | string;
+  call_result: number | string;
+  intension_result: number | string;
+  contacts: number | string;
+  attempts: number | string;
+}
 
 /**
- * SPEC §3 statistics, counted by the database in one aggregate over the task's contacts (the covering index
- * idx_list_stats), never by loading rows. Intentions come from `intension_result` (the review's slip read them
- * from `call_result`).
+ * SPEC §3 statistics, read from the task's counters (`ai_visitor_task_stats`: contacts and attempts by status,
+ * call result and intention, kept by triggers in the same transaction as every contact change; see migration
+ * TaskStatsCounters): a few dozen rows at most, whatever the task's size, never the contacts themselves.
+ * Intentions come from `intension_result` (the review's slip read them from `call_result`).
  */
 @Injectable()
 export class GetTaskStats {
@@ -36,46 +43,45 @@ export class GetTaskStats {
 
   async execute(query: { caller: Caller; taskId: string }): Promise<TaskStats> {
     assertOwnedBy(await this.tasks.findById(query.taskId), query.taskId, query.caller);
-    const [row]: Row[] = await this.dataSource.query(
-      `SELECT
-         COUNT(*) AS total,
-         COALESCE(SUM(status = ${ContactStatus.Waiting}), 0) AS waiting,
-         COALESCE(SUM(status = ${ContactStatus.InCampaign}), 0) AS in_campaign,
-         COALESCE(SUM(status = ${ContactStatus.Done}), 0) AS done,
-         COALESCE(SUM(status = ${ContactStatus.Skipped}), 0) AS skipped,
-         COALESCE(SUM(call_result = ${CallResult.Connected}), 0) AS connected,
-         COALESCE(SUM(call_result = ${CallResult.Failed}), 0) AS failed,
-         COALESCE(SUM(attempts), 0) AS attempts,
-         COALESCE(SUM(intension_result = ${Intention.Interested}), 0) AS interested,
-         COALESCE(SUM(intension_result = ${Intention.NotConsidering}), 0) AS not_considering,
-         COALESCE(SUM(intension_result = ${Intention.Inconvenient}), 0) AS inconvenient,
-         COALESCE(SUM(intension_result = ${Intention.WrongNumber}), 0) AS wrong_number
-       FROM ai_visitor_list WHERE task_id = ?`,
+    const rows: CounterRow[] = await this.dataSource.query(
+      'SELECT status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats WHERE task_id = ? AND contacts <> 0',
       [query.taskId],
     );
-    const n = (key: string) => Number(row?.[key] ?? 0);
-    const connected = n('connected');
-    const called = connected + n('failed');
-    return {
-      taskId: String(query.taskId),
-      total: n('total'),
-      waiting: n('waiting'),
-      inCampaign: n('in_campaign'),
-      done: n('done'),
-      skipped: n('skipped'),
-      connected,
-      failed: n('failed'),
-      attempts: n('attempts'),
-      intentions: {
-        interested: n('interested'),
-        notConsidering: n('not_considering'),
-        inconvenient: n('inconvenient'),
-        wrongNumber: n('wrong_number'),
-      },
-      connectRate: called ? round(connected / called) : 0,
-      interestRate: connected ? round(n('interested') / connected) : 0,
-    };
+    return summarize(String(query.taskId), rows);
   }
+}
+
+/** Adds the counter rows up into the statistics the API reports. */
+export function summarize(taskId: string, rows: readonly CounterRow[]): TaskStats {
+  const count = (match: (r: { status: number; callResult: number; intention: number }) => boolean, field: 'contacts' | 'attempts' = 'contacts') =>
+    rows.reduce(
+      (sum, r) =>
+        match({ status: Number(r.status), callResult: Number(r.call_result), intention: Number(r.intension_result) }) ? sum + Number(r[field]) : sum,
+      0,
+    );
+  const connected = count((r) => r.callResult === CallResult.Connected);
+  const failed = count((r) => r.callResult === CallResult.Failed);
+  const interested = count((r) => r.intention === Intention.Interested);
+  const called = connected + failed;
+  return {
+    taskId,
+    total: count(() => true),
+    waiting: count((r) => r.status === ContactStatus.Waiting),
+    inCampaign: count((r) => r.status === ContactStatus.InCampaign),
+    done: count((r) => r.status === ContactStatus.Done),
+    skipped: count((r) => r.status === ContactStatus.Skipped),
+    connected,
+    failed,
+    attempts: count(() => true, 'attempts'),
+    intentions: {
+      interested,
+      notConsidering: count((r) => r.intention === Intention.NotConsidering),
+      inconvenient: count((r) => r.intention === Intention.Inconvenient),
+      wrongNumber: count((r) => r.intention === Intention.WrongNumber),
+    },
+    connectRate: called ? round(connected / called) : 0,
+    interestRate: connected ? round(interested / connected) : 0,
+  };
 }
 
 function round(x: number): number {
