@@ -18,6 +18,11 @@ export class MysqlDialect extends SqlDialect {
     return dataSource.transaction(work);
   }
 
+  protected updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string {
+    const assignments = Object.entries(set).map(([column, expression]) => `t.${column} = ${expression}`);
+    return `UPDATE ${table} t JOIN (${derived}) v ON t.${key} = v.${key} SET ${assignments.join(', ')}`;
+  }
+
   async intendToWrite(): Promise<void> {
     // Row locks taken by the statements themselves are enough.
   }

@@ -43,6 +43,35 @@ export abstract class SqlDialect {
     return this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns));
   }
 
+  /**
+   * Updates many rows, each to its own values, in one statement per chunk: the rows (`[key, ...values]`) become
+   * a derived table joined to `table` on its key, so each row is found once by its key (a CASE per column would
+   * compare every row against every value). `set` maps a column to the expression it takes, with `v.<name>`
+   * for the row's value of `columns` and `t.<column>` for the current one. Rows are sent in the order given:
+   * callers sort them by key so concurrent writers lock in one order.
+   */
+  async updateRows(
+    manager: EntityManager,
+    table: string,
+    key: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+    set: Readonly<Record<string, string>>,
+    chunkRows = 500,
+  ): Promise<void> {
+    const names = [key, ...columns];
+    for (let i = 0; i < rows.length; i += chunkRows) {
+      const chunk = rows.slice(i, i + chunkRows);
+      const first = `SELECT ${names.map((n) => `? AS ${n}`).join(', ')}`;
+      const rest = ` UNION ALL SELECT ${names.map(() => '?').join(', ')}`;
+      const derived = first + rest.repeat(chunk.length - 1);
+      await manager.query(this.updateFromClause(table, key, derived, set), chunk.flat());
+    }
+  }
+
+  /** `UPDATE table t … (derived) v … SET …` joined on `key`, in the engine's syntax. */
+  protected abstract updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string;
+
   /** The tail of an INSERT that skips rows whose unique key exists. */
   protected abstract ignoreDuplicatesClause(): string;
 

@@ -40,6 +40,12 @@ export class SqliteDialect extends SqlDialect {
     await manager.query(`UPDATE ${table} SET id = id WHERE 0`);
   }
 
+  protected updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string {
+    // UPDATE … FROM (SQLite 3.33+): the assigned columns are the target's, unqualified.
+    const assignments = Object.entries(set).map(([column, expression]) => `${column} = ${expression}`);
+    return `UPDATE ${table} AS t SET ${assignments.join(', ')} FROM (${derived}) AS v WHERE t.${key} = v.${key}`;
+  }
+
   protected ignoreDuplicatesClause(): string {
     return 'ON CONFLICT DO NOTHING';
   }

@@ -44,11 +44,6 @@ const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phon
 const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
 /** Rows per IN (…) list of a set-based statement; keeps placeholders well under the server limit. */
 const UPDATE_CHUNK = 1000;
-/**
- * Contacts per CASE update: the server matches every row against every WHEN, so one statement's cost grows
- * with the square of its size (measured: 500 rows 85 ms, 1,000 rows 250 ms); chunks of 100 keep it linear.
- */
-const CASE_CHUNK = 100;
 
 /**
  * The contact list. Phone numbers cross this boundary in clear (E.164) and are stored sealed (PhoneVault):
@@ -211,7 +206,7 @@ export class ContactRepository {
   /**
    * Stores a page of call records once each (by remote record id) and moves their contacts on, in a fixed
    * number of statements whatever the page size: one read of known record ids, one read of the contacts,
-   * one multi-row insert, one CASE update per thousand contacts. Runs under the task's lock.
+   * one multi-row insert, one joined update per 500 contacts. Runs under the task's lock.
    */
   async ingest(
     manager: EntityManager,
@@ -283,40 +278,26 @@ export class ContactRepository {
     return new Set(rows.map((r) => r.record_id));
   }
 
+  /** Moves the contacts of a page on: one statement per 500 contacts, each contact found once by its id. */
   private async applyUpdates(
     manager: EntityManager,
     updates: Map<string, ReturnType<typeof applyCall>>,
     now: Date,
   ): Promise<void> {
-    const entries = [...updates.entries()].sort(([a], [b]) => Number(a) - Number(b));
-    for (let i = 0; i < entries.length; i += CASE_CHUNK) {
-      const chunk = entries.slice(i, i + CASE_CHUNK);
-      const params: unknown[] = [];
-      const caseOf = (column: string, value: (u: ReturnType<typeof applyCall>) => unknown): string => {
-        const whens = chunk.map(([id, u]) => {
-          params.push(id, value(u));
-          return 'WHEN ? THEN ?';
-        });
-        return `${column} = CASE id ${whens.join(' ')} END`;
-      };
-      const sets = [
-        caseOf('status', (u) => u.status),
-        caseOf('attempts', (u) => u.attempts),
-        caseOf('callback_count', (u) => u.callbackCount),
-        caseOf('call_result', (u) => u.callResult),
-        caseOf('fail_reason', (u) => u.failReason),
-        caseOf('intension_result', (u) => u.intensionResult),
-        caseOf('duration_sec', (u) => u.durationSec),
-        caseOf('called_at', (u) => this.dialect.dateParam(u.calledAt)),
-        caseOf('record_id', (u) => u.recordId),
-        caseOf('next_attempt_at', (u) => this.dialect.dateParam(u.nextAttemptAt)),
-        `call_task_id = CASE id ${chunk.map(([id, u]) => { params.push(id); return u.requeued ? 'WHEN ? THEN NULL' : 'WHEN ? THEN call_task_id'; }).join(' ')} END`,
-      ];
-      params.push(this.dialect.dateParam(now), ...chunk.map(([id]) => id));
-      await manager.query(
-        `UPDATE ai_visitor_list SET ${sets.join(', ')}, synced_at = ? WHERE id IN (${chunk.map(() => '?').join(', ')})`,
-        params,
-      );
-    }
+    const rows = [...updates.entries()]
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([id, u]) => [
+        Number(id), u.status, u.attempts, u.callbackCount, u.callResult, u.failReason, u.intensionResult, u.durationSec,
+        this.dialect.dateParam(u.calledAt), u.recordId, this.dialect.dateParam(u.nextAttemptAt), this.dialect.dateParam(now),
+        u.requeued ? 1 : 0,
+      ]);
+    const columns = [
+      'status', 'attempts', 'callback_count', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at',
+      'record_id', 'next_attempt_at', 'synced_at',
+    ];
+    await this.dialect.updateRows(manager, 'ai_visitor_list', 'id', [...columns, 'requeued'], rows, {
+      ...Object.fromEntries(columns.map((c) => [c, `v.${c}`])),
+      call_task_id: 'CASE WHEN v.requeued = 1 THEN NULL ELSE t.call_task_id END',
+    });
   }
 }
