@@ -36,7 +36,8 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
 
   beforeAll(async () => {
     h = await startHarness({
-      simulator: { callMs: 5, parallelism: 20 },
+      // Slow enough dialling that a long campaign is still running when a suspend reaches it.
+      simulator: { callMs: 20, parallelism: 10 },
       // Small pages and batches: a pass crosses every boundary (several pages, campaigns and tasks).
       env: { SYNC_PAGE_SIZE: '3', SYNC_CONCURRENCY: '2', ROBOT_CALL_TIMEOUT_MS: '1000' },
     });
@@ -51,32 +52,45 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     const firm = 8100 + index;
     const me = asAccount(firm, 1);
     await grantBot(h, firm);
+    // Suspend points: the firm's BOT is closed while a long campaign dials, so the worker pauses tasks.
+    const suspending = point.startsWith('suspend.');
+    const sizes = [...Array(TASKS).fill(CONTACTS), ...(suspending ? [120] : [])] as number[];
     const taskIds: string[] = [];
-    for (let t = 0; t < TASKS; t++) {
-      const numbers = mobiles(CONTACTS, index * 1000 + t * 100 + 1, '135');
+    for (const [t, size] of sizes.entries()) {
+      const numbers = mobiles(size, index * 1000 + t * 200 + 1, '135');
       taskIds.push(
         await createTask(h, firm, 1, {
           contacts: numbers.map((phone) => ({ phone })),
-          batchSize: BATCH,
+          batchSize: size > CONTACTS ? size : BATCH,
           maxAttempts: 2,
           retryGapMinutes: 0,
           callWindow: ALWAYS,
         }),
       );
     }
-    for (const id of taskIds) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
-    // Soak: the platform misbehaves too (errors, time-outs, slow replies, lost "create" replies).
-    await setFaults(h, SOAK ? { errorRate: 0.2, timeoutRate: 0.1, hangMs: 1_200, delayMs: 20, lostReplyRate: 0.1 } : NO_FAULTS);
 
-    // The worker as its own process, armed to die at the point; it syncs until it does.
+    // The worker as its own process, armed to die at the point; booted first, so the campaigns it meets are fresh.
     const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: SOAK ? '180000' : '30000' });
     await worker.ready;
+    for (const id of taskIds) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    if (suspending) await grantBot(h, firm, { isOpenBot: false });
+    // Soak: the platform misbehaves too (errors, time-outs, slow replies, lost "create" replies).
+    await setFaults(h, SOAK ? { errorRate: 0.2, timeoutRate: 0.1, hangMs: 1_200, delayMs: 20, lostReplyRate: 0.1 } : NO_FAULTS);
     worker.go();
     const death = await worker.exited;
     expect({ signal: death.signal, reachedPoint: death.report === undefined }).toEqual({ signal: 'SIGKILL', reachedPoint: true });
 
     // Its leases would expire after SYNC_LEASE_SECONDS; expire them now, then a new worker takes over.
     await ds.query('UPDATE ai_visitor_task SET lease_until = NULL WHERE firm_id = ?', [firm]);
+    if (suspending) {
+      // Operations reopen the BOT; the recruiter resumes what the closed BOT paused.
+      await grantBot(h, firm);
+      await h.sync(); // a pause cut short is finished first
+      for (const id of taskIds) {
+        const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+        if (task.status === 4) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+      }
+    }
     for (const id of taskIds) await syncUntil(h, firm, 1, id, COMPLETED, 400);
     await setFaults(h, NO_FAULTS);
 
@@ -114,7 +128,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       `SELECT id, attempts, status FROM ai_visitor_list WHERE task_id IN (${placeholders}) ORDER BY id`,
       taskIds,
     );
-    expect(contacts).toHaveLength(TASKS * CONTACTS);
+    expect(contacts).toHaveLength(sizes.reduce((a, b) => a + b, 0));
     expect(contacts.map((c) => ({ id: String(c.id), status: Number(c.status), attempts: Number(c.attempts) }))).toEqual(
       contacts.map((c) => ({ id: String(c.id), status: 3, attempts: callsPerRef.get(String(c.id)) ?? -1 })),
     );
@@ -122,13 +136,13 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     // The statistics counters moved with the contacts, even in the transactions the crash cut short…
     await expectCountersExact(ds);
     // …and the statistics equal what was really dialled, per task.
-    for (const id of taskIds) {
+    for (const [t, id] of taskIds.entries()) {
       const own: { campaign_id: string }[] = await ds.query('SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id]);
       const taskTruth = await groundTruth(h.simulator.baseUrl, own.map((c) => c.campaign_id));
       const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
       expect(stats).toMatchObject({
-        total: CONTACTS,
-        done: CONTACTS,
+        total: sizes[t],
+        done: sizes[t],
         connected: taskTruth.finalConnected,
         attempts: taskTruth.records,
         intentions: taskTruth.finalIntentions,

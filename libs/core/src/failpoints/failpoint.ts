@@ -25,6 +25,8 @@ export const FAILPOINTS = [
   'prepare.after-commit',
   'complete.before-commit',
   'complete.after-commit',
+  'suspend.after-pause-recorded',
+  'suspend.after-remote-pause',
   'pass.before-release',
 ] as const;
 

@@ -82,6 +82,11 @@ export class SyncTask {
           await this.launcher.launch(active.id);
           return { ...outcome, action: 'resumed' };
         }
+        if (task.status === TaskStatus.Paused && active.status === CallTaskStatus.InProgress) {
+          // A suspend cut off between recording the pause and pausing the campaign: finish it.
+          await this.pauseCampaign(task.id, active);
+          return { ...outcome, action: 'suspended' };
+        }
         return outcome;
       }
       active = null;
@@ -196,22 +201,15 @@ export class SyncTask {
     return completed;
   }
 
+  /**
+   * Pauses the task with `reason`, then its running campaign. The pause is recorded first, so a worker killed
+   * between the two steps leaves a paused task whose call task still runs: the next sync finishes the pause
+   * (pauseCampaign), or resumes the campaign if the window has opened meanwhile. (Pausing the campaign first
+   * would leave a remotely paused campaign that the database believes is running, which nothing resumes.)
+   */
   private async suspend(task: TaskEntity, active: CallTaskEntity | null, reason: PauseReason): Promise<void> {
-    let remotelyPaused = false;
-    if (active?.campaignId && active.status === CallTaskStatus.InProgress) {
-      try {
-        await this.gateway.changeCampaignStatus(active.campaignId, 'pause');
-        remotelyPaused = true;
-      } catch (error) {
-        // Already finished remotely: nothing left to pause; the sync of the paused task reads it out.
-        if (!isTransitionRefused(error)) throw error;
-      }
-    }
     await this.tx.run(async (manager) => {
       await this.tasks.lock(manager, task.id);
-      if (active && remotelyPaused) {
-        await this.tasks.updateCallTask(manager, active.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
-      }
       // A recruiter's pause is never overwritten by a system reason.
       const current = await this.tasks.findById(task.id, manager);
       if (current?.status === TaskStatus.Paused && current.pauseReason === PauseReason.Recruiter) return;
@@ -220,6 +218,25 @@ export class SyncTask {
         pauseReason: reason,
       });
     });
+    failpoint('suspend.after-pause-recorded');
+    await this.pauseCampaign(task.id, active);
     this.logger.log(`task ${task.id} paused: ${reason}`);
+  }
+
+  /** Pauses a paused task's campaign that still runs, remotely then locally; idempotent. */
+  private async pauseCampaign(taskId: string, active: CallTaskEntity | null): Promise<void> {
+    if (!active?.campaignId || active.status !== CallTaskStatus.InProgress) return;
+    try {
+      await this.gateway.changeCampaignStatus(active.campaignId, 'pause');
+    } catch (error) {
+      // Already finished remotely: nothing left to pause; the sync of the paused task reads it out.
+      if (!isTransitionRefused(error)) throw error;
+      return;
+    }
+    failpoint('suspend.after-remote-pause');
+    await this.tx.run(async (manager) => {
+      await this.tasks.lock(manager, taskId);
+      await this.tasks.updateCallTask(manager, active.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
+    });
   }
 }
