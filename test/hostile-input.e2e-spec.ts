@@ -331,8 +331,10 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
   });
 
   it('exactly 10,000 contacts are accepted', async () => {
+    // A task of its own: the property tests above may have cancelled the shared one (a valid request among them).
+    const fresh = await createTask(h, FIRM, OWNER);
     const list = contacts(10_000, 40_000).map(({ phone }) => ({ phone }));
-    const res = await h.http().post(`/v1/tasks/${taskId}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list });
-    expect({ status: res.status, added: res.body.added }).toEqual({ status: 201, added: 10_000 });
+    const res = await h.http().post(`/v1/tasks/${fresh}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list });
+    expect({ status: res.status, added: res.body.added, body: res.status === 201 ? null : res.body }).toEqual({ status: 201, added: 10_000, body: null });
   });
 });
