@@ -21,6 +21,9 @@ const TASKS = SOAK ? 3 : 2;
 const CONTACTS = SOAK ? 30 : 8;
 const BATCH = SOAK ? 7 : 3;
 const COMPLETED = 5;
+const CALL_MS = 20;
+/** Calls of the long campaign the suspend points need running when the worker pauses it (2 rounds: ~3 s). */
+const SLOW_CALL_MS = 1_500;
 
 const NO_FAULTS = { errorRate: 0, timeoutRate: 0, hangMs: 0, delayMs: 0, lostReplyRate: 0 };
 
@@ -36,8 +39,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
 
   beforeAll(async () => {
     h = await startHarness({
-      // Slow enough dialling that a long campaign is still running when a suspend reaches it.
-      simulator: { callMs: 20, parallelism: 10 },
+      simulator: { callMs: CALL_MS, parallelism: 10 },
       // Small pages and batches: a pass crosses every boundary (several pages, campaigns and tasks).
       env: { SYNC_PAGE_SIZE: '3', SYNC_CONCURRENCY: '2', ROBOT_CALL_TIMEOUT_MS: '1000' },
     });
@@ -52,9 +54,9 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     const firm = 8100 + index;
     const me = asAccount(firm, 1);
     await grantBot(h, firm);
-    // Suspend points: the firm's BOT is closed while a long campaign dials, so the worker pauses tasks.
+    // Suspend points: the firm's BOT is closed while a slow campaign dials, so the worker pauses tasks.
     const suspending = point.startsWith('suspend.');
-    const sizes = [...Array(TASKS).fill(CONTACTS), ...(suspending ? [120] : [])] as number[];
+    const sizes = [...Array(TASKS).fill(CONTACTS), ...(suspending ? [20] : [])] as number[];
     const taskIds: string[] = [];
     for (const [t, size] of sizes.entries()) {
       const numbers = mobiles(size, index * 1000 + t * 200 + 1, '135');
@@ -72,7 +74,12 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     // The worker as its own process, armed to die at the point; booted first, so the campaigns it meets are fresh.
     const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: SOAK ? '180000' : '30000' });
     await worker.ready;
-    for (const id of taskIds) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    for (const [t, id] of taskIds.entries()) {
+      // The simulator reads the call duration when a campaign is created: only the last (suspend) one is slow.
+      h.simulator.options.callMs = sizes[t] > CONTACTS ? SLOW_CALL_MS : CALL_MS;
+      await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    }
+    h.simulator.options.callMs = CALL_MS;
     if (suspending) await grantBot(h, firm, { isOpenBot: false });
     // Soak: the platform misbehaves too (errors, time-outs, slow replies, lost "create" replies).
     await setFaults(h, SOAK ? { errorRate: 0.2, timeoutRate: 0.1, hangMs: 1_200, delayMs: 20, lostReplyRate: 0.1 } : NO_FAULTS);
