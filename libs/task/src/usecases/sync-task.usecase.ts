@@ -134,11 +134,10 @@ export class SyncTask {
       failpoint('drain.after-fetch');
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
       const stillActive = await this.tx.run(async (manager) => {
-        await this.tasks.lock(manager, task.id);
+        const locked = (await this.tasks.lock(manager, task.id)) ?? task;
         const current = await this.tasks.findCallTask(callTask.id, manager);
         // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
         // moves for the call task this pass is reading.
-        const locked = (await this.tasks.findById(task.id, manager)) ?? task;
         const result = await this.ingestor.ingest(manager, locked, callTask.id, records);
         stored += result.stored;
         if (page.nextCursor && page.nextCursor !== cursor) {
