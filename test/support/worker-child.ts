@@ -14,7 +14,6 @@ export interface WorkerChild {
   go(): void;
   /** How the process ended, with its report if it got that far. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Extract<ChildMessage, { type: 'done' }>; stderr: string }>;
-  kill(): void;
 }
 
 /**
@@ -55,6 +54,5 @@ export function spawnWorker(env: Record<string, string> = {}): WorkerChild {
     ready,
     go: () => child.send({ type: 'go' }),
     exited,
-    kill: () => child.kill('SIGKILL'),
   };
 }
