@@ -62,3 +62,30 @@ export function log(message: string): void {
   const t = new Date().toISOString().slice(11, 19);
   process.stderr.write(`[bench ${t}] ${message}\n`);
 }
+
+/**
+ * Runs `work` under the V8 CPU profiler when BENCH_CPU_PROFILE_DIR is set, writing `<dir>/<name>.cpuprofile`
+ * (open it in Chrome DevTools or speedscope); otherwise just runs it. Only the timed work is profiled.
+ */
+export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
+  const dir = process.env.BENCH_CPU_PROFILE_DIR?.trim();
+  if (!dir) return work();
+  const { Session } = await import('node:inspector');
+  const { mkdirSync, writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  const post = (method: string, params?: object) =>
+    new Promise<any>((resolve, reject) => session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))));
+  await post('Profiler.enable');
+  await post('Profiler.setSamplingInterval', { interval: 200 });
+  await post('Profiler.start');
+  try {
+    return await work();
+  } finally {
+    const { profile } = await post('Profiler.stop');
+    session.disconnect();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));
+    log(`CPU profile written to ${dir}/${name}.cpuprofile`);
+  }
+}

@@ -7,7 +7,7 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { contactsByTask, scalar, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
 import { SectionContext, setAppEnv } from '../lib/context';
-import { log, median, nowMs, round, timed } from '../lib/util';
+import { log, median, nowMs, profiled, round, timed } from '../lib/util';
 
 interface StoredRecord {
   record_id: string;
@@ -61,7 +61,9 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
   const { tasks, contactsPerTask } = config.ingest;
   const simulator = await BenchSimulator.start({ callMs: 0, parallelism: 10_000 });
   ctx.onCleanup(() => simulator.close().catch(() => undefined));
-  setAppEnv(db, simulator.baseUrl);
+  // Only ingest is timed: "inconvenient now" callbacks wait a day here (with the bench's default of 0 days the
+  // pass would open follow-up campaigns for them), as failed calls wait an hour (retry gap below).
+  setAppEnv(db, simulator.baseUrl, { INCONVENIENT_CALLBACK_DAYS: '1' });
   const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
   worker.useLogger(['error']);
   await worker.init();
@@ -76,7 +78,7 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
       await simulator.reset();
       const expected = await prepareDialledCampaigns(ctx, simulator, rep);
 
-      const sync = await timed(() => worker.get(RunSyncPass).execute());
+      const sync = await profiled(`ingest-rep${rep + 1}`, () => timed(() => worker.get(RunSyncPass).execute()));
       const stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
       const complete = stored === expected && sync.value.failed === 0;
       if (!complete) log(`ingest: WARNING stored ${stored} of ${expected} records, ${sync.value.failed} task(s) failed`);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, In, Repository } from 'typeorm';
-import { PhoneVault } from '@app/core';
+import { PhoneVault, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { FirmPhoneEntity } from './firm-phone.entity';
 import { SUPPRESSION_SETTINGS, SuppressionSettings } from './suppression.settings';
@@ -17,6 +17,12 @@ export interface DoNotCallEntry {
   reason: string | null;
   since: Date | null;
 }
+
+/**
+ * A number as callers hold it: in clear (E.164), or already sealed as a contact row stores it (the same vault
+ * and keys, so its hash and ciphertext serve the registry as they are: no decryption on the sync's hot paths).
+ */
+export type PhoneRef = string | SealedPhone;
 
 const CHUNK = 1000;
 /** The registry's key, and the sealed number every upsert writes with it. */
@@ -38,17 +44,26 @@ export class SuppressionService {
     @Inject(SUPPRESSION_SETTINGS) private readonly settings: SuppressionSettings,
   ) {}
 
-  /** The numbers of `phones` that task `taskId` of the firm must not call at `now`, with the reason. */
-  async screen(
+  /**
+   * The numbers of `phones` that task `taskId` of the firm must not call at `now`, with the reason; keyed by
+   * the caller's own values (a clear number, or the very SealedPhone object passed in).
+   */
+  async screen<P extends PhoneRef>(
     manager: EntityManager,
     firmId: string,
     taskId: string | null,
-    phones: readonly string[],
+    phones: readonly P[],
     now: Date,
-  ): Promise<Map<string, SuppressionReason>> {
-    const reasons = new Map<string, SuppressionReason>();
+  ): Promise<Map<P, SuppressionReason>> {
+    const reasons = new Map<P, SuppressionReason>();
     const coolingSince = now.getTime() - this.settings.coolingDays * 24 * 3600_000;
-    const byHash = new Map(phones.map((phone) => [this.vault.hash(phone), phone]));
+    const byHash = new Map<string, P[]>();
+    for (const phone of phones) {
+      const hash = this.hashOf(phone);
+      const same = byHash.get(hash);
+      if (same) same.push(phone);
+      else byHash.set(hash, [phone]);
+    }
     const hashes = [...byHash.keys()];
     for (let i = 0; i < hashes.length; i += CHUNK) {
       const rows = await manager.getRepository(FirmPhoneEntity).find({
@@ -56,23 +71,20 @@ export class SuppressionService {
         where: { firmId, phoneHash: In(hashes.slice(i, i + CHUNK)) },
       });
       for (const row of rows) {
-        const phone = byHash.get(row.phoneHash)!;
-        if (row.doNotCall) reasons.set(phone, 'do_not_call');
-        else if (row.invalid) reasons.set(phone, 'invalid');
-        else if (
-          row.lastCalledAt &&
-          row.lastCalledAt.getTime() > coolingSince &&
-          String(row.lastTaskId) !== String(taskId)
-        ) {
-          reasons.set(phone, 'cooling');
+        let reason: SuppressionReason | null = null;
+        if (row.doNotCall) reason = 'do_not_call';
+        else if (row.invalid) reason = 'invalid';
+        else if (row.lastCalledAt && row.lastCalledAt.getTime() > coolingSince && String(row.lastTaskId) !== String(taskId)) {
+          reason = 'cooling';
         }
+        if (reason) for (const phone of byHash.get(row.phoneHash)!) reasons.set(phone, reason);
       }
     }
     return reasons;
   }
 
   /** Records that task `taskId` is calling these numbers now (taken when the campaign is prepared). */
-  async recordCalls(manager: EntityManager, firmId: string, taskId: string, phones: readonly string[], at: Date): Promise<void> {
+  async recordCalls(manager: EntityManager, firmId: string, taskId: string, phones: readonly PhoneRef[], at: Date): Promise<void> {
     const when = this.dialect.dateParam(at);
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, when, taskId]);
     await this.dialect.upsert(
@@ -85,7 +97,7 @@ export class SuppressionService {
     );
   }
 
-  async addDoNotCall(manager: EntityManager | undefined, firmId: string, phones: readonly string[], reason: DoNotCallReason, at: Date): Promise<void> {
+  async addDoNotCall(manager: EntityManager | undefined, firmId: string, phones: readonly PhoneRef[], reason: DoNotCallReason, at: Date): Promise<void> {
     const when = this.dialect.dateParam(at);
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1, reason, when]);
     await this.dialect.upsert(
@@ -107,7 +119,7 @@ export class SuppressionService {
     return result.affected ?? 0;
   }
 
-  async markInvalid(manager: EntityManager, firmId: string, phones: readonly string[]): Promise<void> {
+  async markInvalid(manager: EntityManager, firmId: string, phones: readonly PhoneRef[]): Promise<void> {
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1]);
     await this.dialect.upsert(manager, 'ai_visitor_firm_phone', ['firm_id', ...SEALED, 'invalid'], KEY, rows, ['invalid']);
   }
@@ -130,10 +142,20 @@ export class SuppressionService {
   }
 
   /**
-   * Distinct numbers sealed, in the order of their hashes: concurrent upserts then take their row locks in one
-   * order (no deadlock between two of them). A row that exists keeps the ciphertext it has.
+   * Distinct numbers sealed (those already sealed are taken as they are), in the order of their hashes:
+   * concurrent upserts then take their row locks in one order (no deadlock between two of them). A row that
+   * exists keeps the ciphertext it has.
    */
-  private sealSorted(phones: readonly string[]) {
-    return [...new Set(phones)].map((phone) => this.vault.seal(phone)).sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  private sealSorted(phones: readonly PhoneRef[]): SealedPhone[] {
+    const byHash = new Map<string, SealedPhone>();
+    for (const phone of new Set(phones)) {
+      const sealed = typeof phone === 'string' ? this.vault.seal(phone) : phone;
+      byHash.set(sealed.hash, sealed);
+    }
+    return [...byHash.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  }
+
+  private hashOf(phone: PhoneRef): string {
+    return typeof phone === 'string' ? this.vault.hash(phone) : phone.hash;
   }
 }

@@ -9,7 +9,7 @@ import { isWindowOpen } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
 import { SuppressionService } from '@app/suppression';
 import { TaskRepository } from './repositories/task.repository';
-import { ContactRepository } from './repositories/contact.repository';
+import { ContactRepository, DueContact } from './repositories/contact.repository';
 import { TaskEntity } from './entities/task.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallTaskStatus, PauseReason, TaskStatus } from './domain/statuses';
@@ -49,7 +49,7 @@ export class CampaignLauncher {
   async prepare(manager: EntityManager, task: TaskEntity): Promise<string | null> {
     const now = this.clock.now();
     if (!isWindowOpen(taskCallWindow(task), now)) return null;
-    let batch: { id: string; phone: string }[] = [];
+    let batch: DueContact[] = [];
     for (let round = 0; round < MAX_SCREENING_ROUNDS && batch.length === 0; round++) {
       const due = await this.contacts.dueWaiting(manager, task.id, now, task.batchSize);
       if (due.length === 0) return null;

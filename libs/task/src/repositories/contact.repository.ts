@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Brackets, EntityManager, In, MoreThan, Repository } from 'typeorm';
-import { failpoint, PhoneVault } from '@app/core';
+import { failpoint, PhoneVault, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -26,14 +26,20 @@ export interface IngestOutcome {
   received: number;
   stored: number;
   requeued: number;
-  /** Numbers whose candidate said "not considering": they go on the firm's do-not-call list. */
-  notConsidering: string[];
-  /** Numbers that proved wrong: invalid for the whole firm. */
-  wrongNumbers: string[];
+  /** Numbers whose candidate said "not considering": they go on the firm's do-not-call list (sealed as stored). */
+  notConsidering: SealedPhone[];
+  /** Numbers that proved wrong: invalid for the whole firm (sealed as stored). */
+  wrongNumbers: SealedPhone[];
 }
 
 /** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
 export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'> & { phone: string };
+
+/** A contact due for a call, its number as stored (sealed). */
+export interface DueContact {
+  id: string;
+  phone: SealedPhone;
+}
 
 /** A contact to store; `skipReason` set stores it as skipped (never called) with that reason. */
 export interface NewContact extends AcceptedContact {
@@ -83,20 +89,24 @@ export class ContactRepository {
     await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
   }
 
-  /** Contacts due for a call now, oldest first: the next campaign's batch. */
-  async dueWaiting(manager: EntityManager, taskId: string, now: Date, limit: number): Promise<{ id: string; phone: string }[]> {
+  /**
+   * Contacts due for a call now, oldest first: the next campaign's batch. Their numbers stay sealed (screening
+   * and the firm registry work on the hash and ciphertext as stored); `campaign_add` opens them later.
+   */
+  async dueWaiting(manager: EntityManager, taskId: string, now: Date, limit: number): Promise<DueContact[]> {
     const rows = await manager
       .getRepository(ContactEntity)
       .createQueryBuilder('c')
       .select('c.id', 'id')
+      .addSelect('c.phone_hash', 'hash')
       .addSelect('c.phone_enc', 'enc')
       .addSelect('c.phone_key_id', 'keyId')
       .where('c.task_id = :taskId AND c.status = :waiting', { taskId, waiting: ContactStatus.Waiting })
       .andWhere(new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })))
       .orderBy('c.id', 'ASC')
       .limit(limit)
-      .getRawMany<{ id: string | number; enc: string; keyId: string }>();
-    return rows.map((r) => ({ id: String(r.id), phone: this.vault.open(r) }));
+      .getRawMany<{ id: string | number; hash: string; enc: string; keyId: string }>();
+    return rows.map((r) => ({ id: String(r.id), phone: { hash: r.hash, enc: r.enc, keyId: r.keyId } }));
   }
 
   async skip(manager: EntityManager, ids: readonly string[], reason: string): Promise<void> {
@@ -227,7 +237,7 @@ export class ContactRepository {
 
     const contactIds = [...new Set([...fresh.values()].map((r) => r.ref))];
     const contacts = await manager.getRepository(ContactEntity).find({
-      select: { id: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
+      select: { id: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
       where: { taskId, id: In(contactIds) },
     });
     const byId = new Map(contacts.map((c) => [String(c.id), c]));
@@ -256,8 +266,9 @@ export class ContactRepository {
     for (const record of ordered) {
       const contact = byId.get(record.ref);
       if (!contact || record.callResult !== CallResult.Connected) continue;
-      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(this.openPhone(contact));
-      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(this.openPhone(contact));
+      const sealed = { hash: contact.phoneHash, enc: contact.phoneEnc, keyId: contact.phoneKeyId };
+      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(sealed);
+      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(sealed);
     }
     recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);
