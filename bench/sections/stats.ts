@@ -12,7 +12,7 @@ export interface StatsResult {
   runsPerRep: number;
   reps: number;
   seedMs: number;
-  /** The bare aggregate over the task's contacts (the covering index idx_list_stats): the baseline. */
+  /** The bare aggregate over the task's contacts, at its best (on the covering index the bench adds): the baseline. */
   sql: string;
   /** What GetTaskStats sends, captured at run time (it reads the task's counters). */
   appSql: string;
@@ -34,6 +34,9 @@ const BARE_AGGREGATE = `SELECT COUNT(*) AS total, COALESCE(SUM(status = 1), 0) A
   COALESCE(SUM(intension_result = 3), 0) AS inconvenient, COALESCE(SUM(intension_result = 4), 0) AS wrong_number
   FROM ai_visitor_list WHERE task_id = ?`;
 
+/** Created for the baseline only, on the seeded contacts, and dropped when the section ends. */
+const BASELINE_INDEX = 'bench_idx_list_aggregate';
+
 /**
  * GetTaskStats (the use case, with its ownership read, through TypeORM, reading the task's counters) against the
  * bare aggregate over the contacts run through one mysql2 connection, on one task holding `contacts` contacts;
@@ -48,6 +51,9 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     await seedFirmBot(db.pool);
     await seedTasks(db, { firstId: 1, count: 1, status: 3, batchSize: 1000, maxAttempts: 2, retryGapMinutes: 60 });
     await seedContacts(db, { firstTaskId: 1, tasks: 1, perTask: n, status: 'stats' });
+    // The schema has no index for the aggregate any more (statistics read counters); the baseline gets the
+    // covering index it would need, so the app is compared with the aggregate at its best. Dropped at the end.
+    await db.pool.query(`CREATE INDEX ${BASELINE_INDEX} ON ai_visitor_list (task_id, status, call_result, intension_result, attempts)`);
     await db.pool.query('ANALYZE TABLE ai_visitor_list');
   });
   log(`stats: seeded in ${(seeded.ms / 1000).toFixed(1)} s`);
@@ -137,5 +143,6 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     await bare.end().catch(() => undefined);
     await moduleRef.close();
     await truncateAll(db.pool);
+    await db.pool.query(`DROP INDEX IF EXISTS ${BASELINE_INDEX} ON ai_visitor_list`).catch(() => undefined);
   }
 }
