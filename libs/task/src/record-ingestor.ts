@@ -26,8 +26,10 @@ export class RecordIngestor {
   async ingest(manager: EntityManager, task: TaskEntity, callTaskId: string, records: readonly IncomingRecord[]): Promise<IngestOutcome> {
     const now = this.clock.now();
     const window = taskCallWindow(task);
-    // Scheduled on the service's clock, like every other window decision.
-    const callbackAt = () => nextWindowOpening(window, now, this.settings.inconvenientCallbackDays);
+    // Scheduled on the service's clock, like every other window decision: the same instant for the whole page,
+    // so it is worked out once (the time-zone arithmetic is the costliest JavaScript of a page).
+    let callback: Date | undefined;
+    const callbackAt = () => (callback ??= nextWindowOpening(window, now, this.settings.inconvenientCallbackDays));
     const outcome = await this.contacts.ingest(manager, task.id, callTaskId, records, task, callbackAt, now);
     if (outcome.notConsidering.length) {
       await this.suppression.addDoNotCall(manager, task.firmId, outcome.notConsidering, 'not_considering', now);
