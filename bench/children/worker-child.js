@@ -32,6 +32,7 @@ async function syncUntilDone(app, { maxPasses, maxMs }) {
   const runner = app.get(SyncPassRunner);
   const dataSource = app.get(DataSource);
   const goAt = Date.now();
+  const cpuAtGo = process.cpuUsage();
   const passes = [];
   let left = -1;
   let outcome = 'completed';
@@ -53,8 +54,10 @@ async function syncUntilDone(app, { maxPasses, maxMs }) {
     if (!summary || (summary.recordsStored === 0 && summary.completed === 0)) await sleep(20);
   }
   const usage = process.resourceUsage();
+  const cpu = process.cpuUsage(cpuAtGo);
   return {
     type: 'done',
+    cpuMs: Math.round((cpu.user + cpu.system) / 1000),
     outcome,
     goAt,
     doneAt: Date.now(),

@@ -15,7 +15,7 @@ export interface BenchConfig {
   ingest: { tasks: number; contactsPerTask: number; rowByRowMaxRecords: number; rowByRowMaxMs: number };
   stats: { contacts: number; runs: number; warmup: number };
   api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
-  scaling: { tasks: number; contactsPerTask: number; timeoutS: number; maxPasses: number };
+  scaling: { tasks: number; contactsPerTask: number; timeoutS: number; maxPasses: number; platformLatencyMs: number };
   /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
   useDist: boolean;
   keepDatabase: boolean;
@@ -27,13 +27,13 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60 },
+    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 0 },
   },
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200 },
+    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 0 },
   },
 };
 
@@ -88,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       contactsPerTask: int(env, 'BENCH_SCALE_CONTACTS', preset.scaling.contactsPerTask, 1, 10_000),
       timeoutS: int(env, 'BENCH_SCALE_TIMEOUT_S', preset.scaling.timeoutS, 10, 24 * 3600),
       maxPasses: int(env, 'BENCH_SCALE_MAX_PASSES', preset.scaling.maxPasses, 1, 10_000),
+      platformLatencyMs: int(env, 'BENCH_SCALE_LATENCY_MS', preset.scaling.platformLatencyMs, 0, 10_000),
     },
     useDist: env.BENCH_USE_DIST === '1',
     keepDatabase: env.BENCH_KEEP_DB === '1',

@@ -22,7 +22,7 @@ export interface CampaignSummary {
 export class BenchSimulator {
   private constructor(readonly running: RunningSimulator) {}
 
-  static async start(options: { callMs: number; parallelism: number }): Promise<BenchSimulator> {
+  static async start(options: { callMs: number; parallelism: number; delayMs?: number }): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
   }
 

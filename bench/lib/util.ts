@@ -89,3 +89,30 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
     log(`CPU profile written to ${dir}/${name}.cpuprofile`);
   }
 }
+
+/**
+ * CPU time (ms) used so far by the local database server process (mariadbd or mysqld), read from /proc;
+ * undefined when there is none on this machine (a remote database) or /proc is not readable.
+ */
+export function localDatabaseCpuMs(): number | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const fs = require('node:fs') as typeof import('node:fs');
+  try {
+    for (const pid of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let comm: string;
+      try {
+        comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        continue;
+      }
+      if (comm !== 'mariadbd' && comm !== 'mysqld') continue;
+      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      // utime and stime (fields 14 and 15 of stat; 12 and 13 after the command name), in clock ticks of 10 ms.
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    }
+  } catch {
+    return undefined;
+  }
+  return undefined;
+}

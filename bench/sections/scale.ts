@@ -1,10 +1,11 @@
 import { readFileSync } from 'fs';
+import { cpus } from 'os';
 import { join } from 'path';
 import { scalar, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, LogSummary, logSize, SpawnedChild, spawnNode, summarizeLog, REPO } from '../lib/children';
 import { appEnv, SectionContext } from '../lib/context';
-import { log, median, round } from '../lib/util';
+import { localDatabaseCpuMs, log, median, round } from '../lib/util';
 
 interface PassInfo {
   /** Wall time of the pass (in once mode: of the whole process, boot included). */
@@ -25,6 +26,8 @@ interface DoneMessage {
   left: number;
   passes: PassInfo[];
   maxRssKb: number;
+  /** CPU time the worker used from the start signal to this report. */
+  cpuMs: number;
   rssBytes: number;
   heapUsedBytes: number;
 }
@@ -45,6 +48,12 @@ export interface ScaleRun {
   logs: LogSummary[];
   /** Loop mode, per worker, when it reported: resident set and V8 heap in use (MB). */
   memoryAtEndMb?: { rss: number; heapUsed: number }[];
+  /**
+   * CPU time during the run (ms): each worker (loop mode), this process (the simulator and the bench's
+   * polling), and the local database server when there is one; `machineBusy` is their sum over the time the
+   * machine's cores offered (wall × cores): near 1, the machine itself is the bound.
+   */
+  cpu: { workersMs?: number[]; benchMs: number; databaseMs?: number; machineBusy?: number };
 }
 
 export interface ScaleResult {
@@ -60,6 +69,11 @@ export interface ScaleResult {
   oneWorkerMs: number;
   twoWorkersMs: number;
   speedUp: number;
+  /** Median share of the machine's cores busy during the 1-worker runs, when it could be measured. */
+  oneWorkerMachineBusy?: number;
+  cores: number;
+  /** Latency the simulator added to every platform request (BENCH_SCALE_LATENCY_MS). */
+  platformLatencyMs: number;
   peakRssMb: number;
   workerLogs: LogSummary[];
   note: string;
@@ -114,6 +128,7 @@ interface LaneResult {
   doneAt: number;
   left: number;
   peakRssKb: number;
+  cpuMs?: number;
   logFile: string;
   logFrom: number;
   memoryAtEndMb?: { rss: number; heapUsed: number };
@@ -161,8 +176,10 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
   const { db, config } = ctx;
   const { tasks, contactsPerTask, timeoutS, maxPasses } = config.scaling;
   const mode: Mode = process.env.BENCH_WORKER_MODE === 'once' ? 'once' : 'loop';
-  const simulator = await BenchSimulator.start({ callMs: 0, parallelism: 10_000 });
+  const platformLatencyMs = config.scaling.platformLatencyMs;
+  const simulator = await BenchSimulator.start({ callMs: 0, parallelism: 10_000, delayMs: platformLatencyMs });
   ctx.onCleanup(() => simulator.close().catch(() => undefined));
+  const cores = cpus().length;
   const env = appEnv(db, simulator.baseUrl, { LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL || 'info' });
   const logFiles = [1, 2].map((i) => join(ctx.tmpDir, `worker-${i}.log`));
   const remaining = () => scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_task WHERE status NOT IN (5, 6)');
@@ -195,6 +212,7 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
           doneAt: done.doneAt,
           left: done.left,
           peakRssKb: done.maxRssKb,
+          cpuMs: done.cpuMs,
           logFile: w.proc.logFile,
           logFrom: logFrom[i],
           memoryAtEndMb: { rss: round(done.rssBytes / 2 ** 20, 1), heapUsed: round(done.heapUsedBytes / 2 ** 20, 1) },
@@ -253,13 +271,21 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         await seedTasks(db, { firstId: 1, count: tasks, status: 3, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 0 });
         await seedContacts(db, { firstTaskId: 1, tasks, perTask: contactsPerTask, status: 1 });
         const goAt = Date.now();
+        const benchCpuAtGo = process.cpuUsage();
+        const databaseCpuAtGo = localDatabaseCpuMs();
         const lanes = mode === 'loop' ? await runLoop(count, goAt) : await runOnce(count, goAt);
+        const benchCpu = process.cpuUsage(benchCpuAtGo);
+        const databaseCpuAtEnd = localDatabaseCpuMs();
         const completedAt = lanes.filter((l) => l.left === 0).map((l) => l.doneAt);
+        const lastReportAt = Math.max(...lanes.map((l) => l.doneAt));
         const completedTasks = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_task WHERE status = 5');
+        const workersCpu = lanes.every((l) => l.cpuMs !== undefined) ? lanes.map((l) => l.cpuMs!) : undefined;
+        const benchMs = Math.round((benchCpu.user + benchCpu.system) / 1000);
+        const databaseMs = databaseCpuAtGo !== undefined && databaseCpuAtEnd !== undefined ? databaseCpuAtEnd - databaseCpuAtGo : undefined;
         const run: ScaleRun = {
           workers: count,
           // Until the first moment a worker saw every task completed.
-          wallMs: (completedAt.length ? Math.min(...completedAt) : Math.max(...lanes.map((l) => l.doneAt))) - goAt,
+          wallMs: (completedAt.length ? Math.min(...completedAt) : lastReportAt) - goAt,
           completedTasks,
           allCompleted: completedTasks === tasks,
           records: await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record'),
@@ -270,12 +296,26 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
           passes: lanes.map((l) => l.passes),
           logs: lanes.map((l) => summarizeLog(l.logFile, 4, l.logFrom)),
           ...(mode === 'loop' ? { memoryAtEndMb: lanes.map((l) => l.memoryAtEndMb!) } : {}),
+          cpu: {
+            workersMs: workersCpu,
+            benchMs,
+            databaseMs,
+            // Every CPU counter runs until the last report (a worker may finish its pass after the first saw none left).
+            machineBusy:
+              workersCpu && databaseMs !== undefined
+                ? round((workersCpu.reduce((a, b) => a + b, 0) + benchMs + databaseMs) / ((lastReportAt - goAt) * cores), 2)
+                : undefined,
+          },
         };
         runs.push(run);
         log(
           `scale: rep ${rep + 1}/${config.repsExpensive}, ${count} worker(s): ${run.completedTasks}/${tasks} tasks completed in ${(run.wallMs / 1000).toFixed(2)} s, ` +
             `${run.records} records, ${run.campaigns} campaigns, passes ${run.passesPerWorker.join('+')}, failed task syncs ${run.failedTaskSyncs}, ` +
-            `warnings ${run.logs.map((l) => l.warn).join('+')}, errors ${run.logs.map((l) => l.error).join('+')}, peak RSS ${run.peakRssMb} MB`,
+            `warnings ${run.logs.map((l) => l.warn).join('+')}, errors ${run.logs.map((l) => l.error).join('+')}, peak RSS ${run.peakRssMb} MB` +
+            (run.cpu.machineBusy !== undefined
+              ? `; CPU s: workers ${run.cpu.workersMs!.map((ms) => (ms / 1000).toFixed(1)).join('+')}, database ${(run.cpu.databaseMs! / 1000).toFixed(1)}, ` +
+                `simulator+bench ${(run.cpu.benchMs / 1000).toFixed(1)}: ${Math.round(run.cpu.machineBusy * 100)}% of ${cores} cores busy`
+              : ''),
         );
         if (!run.allCompleted) log(`scale: WARNING not every task completed (bounded at ${maxPasses} passes / ${timeoutS} s)`);
       }
@@ -299,9 +339,17 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
       twoWorkersMs: round(twoWorkersMs, 0),
       // Runs of one repetition are paired (1 and 2 workers back to back): speed-up within each, then the median.
       speedUp: round(median(pairs(runs).map(([one, two]) => one.wallMs / two.wallMs)), 2),
+      oneWorkerMachineBusy: (() => {
+        const busy = runs.filter((r) => r.workers === 1 && r.cpu.machineBusy !== undefined).map((r) => r.cpu.machineBusy!);
+        return busy.length ? round(median(busy), 2) : undefined;
+      })(),
+      cores,
+      platformLatencyMs,
       peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)),
       workerLogs: logFiles.map((f) => summarizeLog(f)),
-      note: 'RunSyncPass visits every task in status 2/3/4; there is no lease yet, so two workers visit the same tasks and serialise on each task row lock.',
+      note:
+        'Workers share the tasks by lease (SyncLeases): each claims a few tasks per concurrency slot at a time. ' +
+        'Whatever the 1-worker run leaves of the machine (1 − oneWorkerMachineBusy, database and simulator on the same cores) is all a second worker can add.',
     };
   } finally {
     for (const w of workers) {
