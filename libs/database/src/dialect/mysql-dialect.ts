@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
 import { SqlDialect } from './sql-dialect';
 
 const ER_DUP_ENTRY = 1062;
@@ -27,9 +27,9 @@ export class MysqlDialect extends SqlDialect {
     // Row locks taken by the statements themselves are enough.
   }
 
-  async lockRow(manager: EntityManager, table: string, id: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(`SELECT id FROM ${table} WHERE id = ? FOR UPDATE`, [id]);
-    return rows.length > 0;
+  /** `SELECT … FOR UPDATE`: the row is read and locked by the same statement. */
+  lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null> {
+    return manager.getRepository(target).findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
   }
 
   /** ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings. */

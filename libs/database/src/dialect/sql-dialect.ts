@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget } from 'typeorm';
 
 /**
  * The one seam for SQL that differs between database engines: row locks, how transactions are run,
@@ -11,8 +11,11 @@ export abstract class SqlDialect {
   /** Runs `work` in one transaction. */
   abstract transaction<T>(dataSource: DataSource, work: (manager: EntityManager) => Promise<T>): Promise<T>;
 
-  /** Locks one row for the rest of the transaction; returns false when it does not exist. */
-  abstract lockRow(manager: EntityManager, table: string, id: string): Promise<boolean>;
+  /**
+   * Locks one row (by its `id`) for the rest of the transaction and reads it, in one statement where the engine
+   * has locking reads; null when it does not exist.
+   */
+  abstract lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null>;
 
   /**
    * Declares, as a transaction's first statement, that it will write `table` after reading it (a claim:

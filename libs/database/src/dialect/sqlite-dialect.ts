@@ -1,4 +1,4 @@
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { SqlDialect } from './sql-dialect';
 
@@ -25,10 +25,11 @@ export class SqliteDialect extends SqlDialect {
     return run;
   }
 
-  async lockRow(manager: EntityManager, table: string, id: string): Promise<boolean> {
-    await manager.query(`UPDATE ${table} SET id = id WHERE id = ?`, [id]);
-    const rows: unknown[] = await manager.query(`SELECT id FROM ${table} WHERE id = ?`, [id]);
-    return rows.length > 0;
+  /** SQLite has no row locks: a write that changes nothing takes the database's write lock, then the read. */
+  async lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null> {
+    const repo = manager.getRepository(target);
+    await manager.query(`UPDATE ${repo.metadata.tableName} SET id = id WHERE id = ?`, [id]);
+    return repo.findOne({ where: { id } as FindOptionsWhere<T> });
   }
 
   /**

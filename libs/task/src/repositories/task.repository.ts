@@ -43,8 +43,7 @@ export class TaskRepository {
    * Inside a fenced sync (runFenced) it is also the fencing check, under the lock, and renews the lease.
    */
   async lock(manager: EntityManager, id: string): Promise<TaskEntity | null> {
-    if (!(await this.dialect.lockRow(manager, 'ai_visitor_task', id))) return null;
-    const task = await manager.getRepository(TaskEntity).findOne({ where: { id } });
+    const task = await this.dialect.lockOne(manager, TaskEntity, id);
     const fence = currentFence();
     if (task && fence && String(fence.taskId) === String(id)) {
       if (String(task.leaseEpoch) !== String(fence.epoch)) throw new LeaseLostError(String(id));
