@@ -1,6 +1,6 @@
 # One image for every app; the compose services (or your orchestrator) pick the entry point:
 #   API        node dist/apps/api/src/main.js                  (HTTP on API_PORT, default 3000)
-#   worker     node dist/apps/worker/src/main.js               (probes and /metrics on WORKER_PORT, default 3001)
+#   worker     node --max-old-space-size=128 dist/apps/worker/src/main.js (probes, /metrics on WORKER_PORT, default 3001)
 #   migrations node dist/libs/database/src/cli/migrate.js      (one-shot, before the API and the worker start)
 #   simulator  node dist/apps/robot-call-simulator/src/main.js (local runs and tests only)
 FROM node:20-bookworm-slim AS build

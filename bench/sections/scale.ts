@@ -7,6 +7,9 @@ import { AppBuild, LogSummary, logSize, SpawnedChild, spawnNode, summarizeLog, R
 import { appEnv, SectionContext } from '../lib/context';
 import { localDatabaseCpuMs, log, median, round } from '../lib/util';
 
+/** As package.json's start:worker and docker-compose.yml run the worker (docs/operations.md, "Worker memory"). */
+export const WORKER_HEAP_FLAG = '--max-old-space-size=128';
+
 interface PassInfo {
   /** Wall time of the pass (in once mode: of the whole process, boot included). */
   ms: number;
@@ -180,7 +183,11 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
   const simulator = await BenchSimulator.start({ callMs: 0, parallelism: 10_000, delayMs: platformLatencyMs });
   ctx.onCleanup(() => simulator.close().catch(() => undefined));
   const cores = cpus().length;
-  const env = appEnv(db, simulator.baseUrl, { LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL || 'info' });
+  const env = appEnv(db, simulator.baseUrl, {
+    LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL || 'info',
+    // The heap cap the worker is deployed with (package.json start:worker, docker-compose.yml).
+    NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_FLAG].filter(Boolean).join(' '),
+  });
   const logFiles = [1, 2].map((i) => join(ctx.tmpDir, `worker-${i}.log`));
   const remaining = () => scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_task WHERE status NOT IN (5, 6)');
 
