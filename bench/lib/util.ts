@@ -1,3 +1,6 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
+import { Session } from 'inspector';
+
 /** Small numeric and timing helpers shared by the bench sections. */
 
 export function median(values: readonly number[]): number {
@@ -70,8 +73,6 @@ export function log(message: string): void {
 export async function profiled<T>(name: string, work: () => Promise<T>): Promise<T> {
   const dir = process.env.BENCH_CPU_PROFILE_DIR?.trim();
   if (!dir) return work();
-  const { Session } = await import('node:inspector');
-  const { mkdirSync, writeFileSync } = await import('node:fs');
   const session = new Session();
   session.connect();
   const post = (method: string, params?: object) =>
@@ -95,19 +96,17 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
  * undefined when there is none on this machine (a remote database) or /proc is not readable.
  */
 export function localDatabaseCpuMs(): number | undefined {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const fs = require('node:fs') as typeof import('node:fs');
   try {
-    for (const pid of fs.readdirSync('/proc')) {
+    for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue;
       let comm: string;
       try {
-        comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+        comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
       } catch {
         continue;
       }
       if (comm !== 'mariadbd' && comm !== 'mysqld') continue;
-      const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
       // utime and stime (fields 14 and 15 of stat; 12 and 13 after the command name), in clock ticks of 10 ms.
       return (Number(fields[11]) + Number(fields[12])) * 10;
     }

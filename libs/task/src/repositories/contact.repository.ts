@@ -208,6 +208,11 @@ export class ContactRepository {
     return this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId });
   }
 
+  /** The number as the row stores it, for the firm registry (same vault and keys: usable as it is). */
+  private sealedPhone(row: Pick<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'>): SealedPhone {
+    return { hash: row.phoneHash, enc: row.phoneEnc, keyId: row.phoneKeyId };
+  }
+
   private reveal(row: ContactEntity): StoredContact {
     const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, ...rest } = row;
     return { ...rest, phone: this.openPhone(row) };
@@ -266,7 +271,7 @@ export class ContactRepository {
     for (const record of ordered) {
       const contact = byId.get(record.ref);
       if (!contact || record.callResult !== CallResult.Connected) continue;
-      const sealed = { hash: contact.phoneHash, enc: contact.phoneEnc, keyId: contact.phoneKeyId };
+      const sealed = this.sealedPhone(contact);
       if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(sealed);
       if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(sealed);
     }
