@@ -33,7 +33,11 @@ describe('call window: nobody is called outside it', () => {
     clock.set(shanghai('2026-11-30T08:00:00'));
     const taskId = await createTask(h, FIRM, 1, { callWindow: OFFICE_HOURS, contacts: contacts(5, 100) });
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    expect(started).toMatchObject({ status: 3, activeCampaign: null, callWindow: OFFICE_HOURS });
+    // Nobody is called outside the window: the task waits for it, and says so and until when.
+    expect(started).toMatchObject({
+      status: 4, pauseReason: 'outside_window', activeCampaign: null, callWindow: OFFICE_HOURS,
+      waitingFor: 'call_window', nextActionAt: shanghai('2026-11-30T09:00:00').toISOString(),
+    });
     await h.sync();
     expect((await groundTruth(h.simulator.baseUrl)).campaigns).toHaveLength(0);
 
@@ -63,7 +67,11 @@ describe('call window: nobody is called outside it', () => {
     const taskId = await createTask(h, FIRM, 1, { callWindow: OFFICE_HOURS, contacts: contacts(3, 200) });
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
     await h.sync();
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me)).body).toMatchObject({ status: 3, activeCampaign: null });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me)).body).toMatchObject({
+      status: 4, pauseReason: 'outside_window', activeCampaign: null,
+      waitingFor: 'call_window', nextActionAt: shanghai('2026-12-07T09:00:00').toISOString(),
+    });
+    expect((await groundTruth(h.simulator.baseUrl)).campaigns.filter((c) => c.contact_count === 3)).toHaveLength(0);
   });
 
   it("the recruiter's pause wins over the window: a task they paused is not resumed when the window opens", async () => {

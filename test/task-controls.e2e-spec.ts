@@ -55,9 +55,12 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(30, 300), batchSize: 30 });
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
     const cancelled = (await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200)).body;
-    expect(cancelled).toMatchObject({ status: 6, activeCampaign: null });
+    // Stopped remotely at once; kept until the worker has read it to its last record.
+    expect(cancelled).toMatchObject({ status: 6, waitingFor: null, activeCampaign: { campaignId: started.activeCampaign.campaignId } });
     const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
     expect(truth.campaigns[0].status).toBe(3);
+    await h.sync();
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({ status: 6, activeCampaign: null });
 
     for (const action of ['start', 'pause', 'cancel']) {
       const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(me).expect(409);

@@ -26,6 +26,7 @@ export function appEnv(db: BenchDatabase, simulatorUrl: string, extra: Record<st
     SERVICE_TOKEN,
     ADMIN_TOKEN,
     SYNC_CRON: '0 0 1 1 *',
+    SYNC_EDGE_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'error',
     // With an always-open window, "inconvenient now" callbacks are due at once (else tasks wait a day to complete).
     INCONVENIENT_CALLBACK_DAYS: '0',

@@ -63,6 +63,7 @@ export function setEnv(db: TestDatabase, simulator: RunningSimulator, env: Recor
     ADMIN_TOKEN,
     ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
+    SYNC_EDGE_CRON: '0 0 1 1 *',
     // Captured, not printed: the level only decides what the assertions can see.
     LOG_LEVEL: 'debug',
     ...env,

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { Clock } from '@app/core';
 import request from 'supertest';
-import { RunSyncPass, SyncPassSummary } from '@app/task';
+import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -40,6 +40,8 @@ export interface Harness {
   db: TestDatabase;
   /** One sync pass, as the worker's cron would run it. */
   sync(): Promise<SyncPassSummary>;
+  /** One edge check (window and BOT edges), as the worker's every-minute cron would run it. */
+  edges(): Promise<EdgePassSummary>;
   /** Another worker (its own module, connections and lease owner), as a second worker process would be. */
   addWorker(): Promise<TestingModule>;
   close(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startHarness(
     ADMIN_TOKEN,
     ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
+    SYNC_EDGE_CRON: '0 0 1 1 *',
     LOG_LEVEL: 'error',
     // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).
     INCONVENIENT_CALLBACK_DAYS: '0',
@@ -97,6 +100,7 @@ export async function startHarness(
     simulator,
     db,
     sync: () => worker.get(RunSyncPass).execute(),
+    edges: () => worker.get(RunEdgePass).execute(),
     close: async () => {
       await api.close();
       await worker.close();

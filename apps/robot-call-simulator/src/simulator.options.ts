@@ -11,6 +11,10 @@ export interface SimulatorFaults {
   delayMs: number;
   /** Fraction of `add` calls whose campaign is created but whose connection is then destroyed unanswered. */
   lostReplyRate: number;
+  /** Fraction of `add` and `change_status(start)` requests refused with 42200 (nothing done). */
+  refuseRate: number;
+  /** Fraction of contacts a running campaign passes over without dialling: it finishes without their record. */
+  undialledRate: number;
 }
 
 /** Where finished calls are pushed (contract: "Push: call results by callback"); changeable via `PUT /_simulator/push`. */
@@ -62,10 +66,14 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
   hangMs: { env: 'SIMULATOR_HANG_MS', fallback: 30_000, integer: true, min: 0, max: HOUR_MS },
   delayMs: { env: 'SIMULATOR_DELAY_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
   lostReplyRate: { env: 'SIMULATOR_LOST_REPLY_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  refuseRate: { env: 'SIMULATOR_REFUSE_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  undialledRate: { env: 'SIMULATOR_UNDIALLED_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   pushBatchMs: { env: 'SIMULATOR_PUSH_BATCH_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
 };
 
-export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = ['errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate'];
+export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = [
+  'errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate', 'refuseRate', 'undialledRate',
+];
 
 const API_KEY_ENV = 'SIMULATOR_API_KEY';
 const INTENTION_MIX_ENV = 'SIMULATOR_INTENTION_MIX';

@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { RunSyncPass, SyncPassSummary } from '@app/task';
+import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
 
 /**
  * Runs sync passes for the cron and for `--once`, and keeps shutdown honest: once the app closes
@@ -18,23 +18,33 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
 
   constructor(
     private readonly runSyncPass: RunSyncPass,
+    private readonly runEdgePass: RunEdgePass,
     private readonly config: ConfigService,
   ) {}
 
   /** One pass, logged; null when the worker is shutting down (nothing was started). Never rejects. */
   async run(): Promise<SyncPassSummary | null> {
+    return this.track('sync pass', () => this.runSyncPass.execute());
+  }
+
+  /** One edge check (window and BOT edges), logged when it synced something; null when shutting down. Never rejects. */
+  async runEdges(): Promise<EdgePassSummary | null> {
+    return this.track('edge check', () => this.runEdgePass.execute(), (summary) => summary.synced > 0);
+  }
+
+  private async track<T extends object>(name: string, work: () => Promise<T>, worthLogging: (summary: T) => boolean = () => true): Promise<T | null> {
     if (this.stopping) {
-      this.logger.warn('shutting down: sync pass not started');
+      this.logger.warn(`shutting down: ${name} not started`);
       return null;
     }
-    const pass = this.runSyncPass.execute();
+    const pass = work();
     this.inFlight.add(pass);
     try {
       const summary = await pass;
-      this.logger.log({ msg: 'sync pass finished', ...summary });
+      if (worthLogging(summary)) this.logger.log({ msg: `${name} finished`, ...summary });
       return summary;
     } catch (error) {
-      this.logger.error(`sync pass failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
       return null;
     } finally {
       this.inFlight.delete(pass);

@@ -5,6 +5,7 @@ import { CronJob } from 'cron';
 import { SyncPassRunner } from './sync-pass.runner';
 
 const JOB_NAME = 'sync';
+const EDGE_JOB_NAME = 'sync-edges';
 
 /**
  * Runs the sync pass on SYNC_CRON. The schedule comes from configuration, so the job is registered at boot
@@ -22,15 +23,8 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
   ) {}
 
   onApplicationBootstrap(): void {
-    const schedule = this.config.getOrThrow<string>('SYNC_CRON');
-    const job = CronJob.from({
-      cronTime: schedule,
-      onTick: () => this.tick(),
-      waitForCompletion: true,
-      start: true,
-    });
-    this.registry.addCronJob(JOB_NAME, job);
-    this.logger.log(`sync scheduled: "${schedule}"`);
+    this.schedule(JOB_NAME, this.config.getOrThrow<string>('SYNC_CRON'), () => this.tick());
+    this.schedule(EDGE_JOB_NAME, this.config.getOrThrow<string>('SYNC_EDGE_CRON'), () => this.edgeTick());
   }
 
   /** The cron handler; tests call it directly instead of waiting for the clock. */
@@ -38,8 +32,20 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.runner.run();
   }
 
+  /** The edge check's cron handler (window and BOT edges, every minute by default). */
+  async edgeTick(): Promise<void> {
+    await this.runner.runEdges();
+  }
+
+  private schedule(name: string, cronTime: string, onTick: () => Promise<void>): void {
+    this.registry.addCronJob(name, CronJob.from({ cronTime, onTick, waitForCompletion: true, start: true }));
+    this.logger.log(`${name} scheduled: "${cronTime}"`);
+  }
+
   /** No new tick once the app closes. (With waitForCompletion, stop() resolves after a running tick: not awaited here, the runner bounds that wait.) */
   onModuleDestroy(): void {
-    if (this.registry.doesExist('cron', JOB_NAME)) void this.registry.getCronJob(JOB_NAME).stop();
+    for (const name of [JOB_NAME, EDGE_JOB_NAME]) {
+      if (this.registry.doesExist('cron', name)) void this.registry.getCronJob(name).stop();
+    }
   }
 }

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { EntityManager, IsNull } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
-import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
+import { CampaignGatewayClient, RemoteCampaignStatus, RobotCallRejectedError } from '@app/campaign-gateway';
 import { isTransitionRefused } from './domain/remote-refusal';
 import { isWindowOpen } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
+import { campaignIntent, CampaignIntent } from './domain/transitions';
 import { SuppressionService } from '@app/suppression';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository, DueContact } from './repositories/contact.repository';
@@ -16,16 +17,18 @@ import { CallTaskStatus, PauseReason, TaskStatus } from './domain/statuses';
 
 /** Batches screened away entirely by the firm's rules before prepare gives up for this pass. */
 const MAX_SCREENING_ROUNDS = 5;
+/** Times the platform may refuse to create or start a campaign before the task is paused `platform_rejected`. */
+export const MAX_PLATFORM_REFUSALS = 3;
+/** Rounds of act-then-confirm when the intent keeps changing under us (a pause racing a start); then the sync. */
+const MAX_DRIVE_ROUNDS = 3;
 
 /**
- * Creates and starts remote campaigns in three steps so that no row lock is held across a remote call and a
- * crash or lost reply never yields a second campaign:
- *  1. `prepare` (in the caller's locked transaction): record the call task with a fresh `request_id` and
- *     claim its contacts; the task becomes "starting".
- *  2. `launch`: call `campaign_add` with that `request_id` (the same id always returns the same campaign), record
- *     the campaign id; call `change_status(start)`; record the call task as in progress and the task as running.
- *  3. Anyone may run `launch` again for the same call task (a retried start, the sync's reconciliation):
- *     every step is idempotent.
+ * Drives remote campaigns by one rule: the intent is recorded first, under the task's lock (the task's status:
+ * 2/3 running, 4 paused, 6 stopped, see `campaignIntent`); then the platform is called with no lock held; then
+ * the result is confirmed under the lock, and only if the intent is still the same (else the next round acts on
+ * the new intent). Anyone may drive a call task again at any time (a retried start, the recruiter's pause, the
+ * sync's reconciliation with the status the platform reports): every step is idempotent, and `campaign_add`
+ * carries the call task's `request_id`, so a crash or a lost reply never yields a second campaign.
  */
 @Injectable()
 export class CampaignLauncher {
@@ -41,10 +44,10 @@ export class CampaignLauncher {
   ) {}
 
   /**
-   * Step 1. Returns the new call task's id, or null when nobody may be called now: the call window is closed,
-   * or no contact is due. Caller holds the task lock. The firm's rules are checked again here, at dispatch:
-   * numbers put on the do-not-call list, found wrong or called by another task since they were added are
-   * skipped with that reason.
+   * Records a new call task with a fresh `request_id` and claims its contacts; the task becomes "starting".
+   * Returns its id, or null when nobody may be called now: the call window is closed, or no contact is due.
+   * Caller holds the task lock. The firm's rules are checked again here, at dispatch: numbers put on the
+   * do-not-call list, found wrong or called by another task since they were added are skipped with that reason.
    */
   async prepare(manager: EntityManager, task: TaskEntity): Promise<string | null> {
     const now = this.clock.now();
@@ -79,85 +82,217 @@ export class CampaignLauncher {
     return callTaskId;
   }
 
-  /** Steps 2–3: brings the call task's remote campaign to running and records it. Safe to repeat. */
-  async launch(callTaskId: string): Promise<void> {
-    const callTask = await this.tasks.findCallTask(callTaskId);
-    if (!callTask || callTask.status === CallTaskStatus.Finished) return;
-    const task = await this.tasks.findById(callTask.taskId);
-    if (!task) return;
+  /**
+   * Brings the call task's remote campaign to what its task intends, and records what the platform confirmed.
+   * `observed` is the status the platform just reported (the sync's last detail page), when known: it lets the
+   * sync repair a campaign whose local and remote states disagree (a pause or start that went through remotely
+   * but was never confirmed locally). Transient gateway errors propagate (the intent stays recorded; the sync
+   * tries again); a refusal is counted and, at the limit, pauses the task with `platform_rejected`.
+   */
+  async drive(callTaskId: string, observed?: RemoteCampaignStatus): Promise<void> {
+    for (let round = 0; round < MAX_DRIVE_ROUNDS; round++) {
+      const callTask = await this.tasks.findCallTask(callTaskId);
+      if (!callTask || callTask.status === CallTaskStatus.Finished) return;
+      const task = await this.tasks.findById(callTask.taskId);
+      if (!task) return;
+      const settled = await this.step(task, callTask, campaignIntent(task.status), round === 0 ? observed : undefined);
+      if (settled) return;
+    }
+    this.logger.warn(`call task ${callTaskId}: its task's intent kept changing; the next sync reconciles it`);
+  }
+
+  /** One act-and-confirm round toward `intent`; false when the intent changed meanwhile (act again). */
+  private async step(task: TaskEntity, callTask: CallTaskEntity, intent: CampaignIntent, observed?: RemoteCampaignStatus): Promise<boolean> {
+    switch (intent) {
+      case 'running':
+        return this.run(task, callTask, observed);
+      case 'paused':
+        return this.pause(task, callTask, observed);
+      case 'stopped':
+        return this.stop(task, callTask, observed);
+    }
+  }
+
+  private async run(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
     if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
-      // Nobody is called outside the window: the sync launches it when the window opens.
+      // Nobody is called outside the window: record the pause; the next round pauses a running campaign, and
+      // the worker resumes it when the window opens.
       await this.tx.run(async (manager) => {
         await this.tasks.lock(manager, task.id);
-        await this.tasks.transition(manager, task.id, [TaskStatus.Paused], { pauseReason: PauseReason.OutsideWindow });
+        await this.tasks.transition(manager, task.id, [TaskStatus.Starting, TaskStatus.InProgress], {
+          status: TaskStatus.Paused,
+          pauseReason: PauseReason.OutsideWindow,
+        });
       });
-      return;
+      return callTask.status !== CallTaskStatus.InProgress;
     }
 
-    const campaignId = callTask.campaignId ?? (await this.createRemote(task, callTask));
-    try {
-      await this.gateway.changeCampaignStatus(campaignId, 'start');
-    } catch (error) {
-      if (!isTransitionRefused(error)) throw error;
-      // Refused because the campaign already finished: an earlier start went through but its answer was lost
-      // (timeout), and the platform dialled everybody meanwhile. Record it as running: the sync reads its
-      // records out and finishes it. Anything else refused stays an error.
-      const detail = await this.gateway.getCampaignDetail({ campaignId, cursor: callTask.detailCursor, limit: 1 });
-      if (detail.status !== RemoteCampaignStatus.Finished) throw error;
-      this.logger.warn(`campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`);
+    let campaignId = callTask.campaignId;
+    if (!campaignId) {
+      campaignId = await this.createRemote(task, callTask);
+      if (!campaignId) return false;
+    }
+    const needsStart =
+      callTask.status !== CallTaskStatus.InProgress ||
+      observed === RemoteCampaignStatus.New ||
+      observed === RemoteCampaignStatus.Paused;
+    if (needsStart) {
+      if (!(await this.stillIntended(task.id, 'running'))) return false;
+      if (!(await this.startRemote(task, callTask, campaignId))) return true;
     }
     failpoint('launch.after-start');
 
-    const stillWanted = await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, task.id);
-      const moved = await this.tasks.updateCallTask(manager, callTaskId, [CallTaskStatus.New, CallTaskStatus.Paused], {
+    const confirmed = await this.tx.run(async (manager) => {
+      const current = await this.tasks.lock(manager, task.id);
+      if (!current || campaignIntent(current.status) !== 'running') return false;
+      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.New, CallTaskStatus.Paused], {
         status: CallTaskStatus.InProgress,
+        refusals: 0,
       });
-      const current = await this.tasks.findCallTask(callTaskId, manager);
-      if (!moved && current?.status !== CallTaskStatus.InProgress) return false; // cancelled meanwhile
-      await this.tasks.transition(manager, task.id, [TaskStatus.Starting, TaskStatus.Paused, TaskStatus.NotStarted], {
+      await this.tasks.transition(manager, task.id, [TaskStatus.Starting], {
         status: TaskStatus.InProgress,
         pauseReason: null,
-        startedAt: task.startedAt ?? this.clock.now(),
+        lastError: null,
+        startedAt: current.startedAt ?? this.clock.now(),
       });
       return true;
     });
     failpoint('launch.after-running');
-    if (!stillWanted) {
-      // A cancel won the race after we started the campaign: nobody may be called for a cancelled task.
-      await this.gateway.changeCampaignStatus(campaignId, 'stop');
+    return confirmed;
+  }
+
+  private async pause(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
+    if (!callTask.campaignId) return true; // never started: nothing dials
+    const remoteRunning = observed === RemoteCampaignStatus.Running || (observed === undefined && callTask.status === CallTaskStatus.InProgress);
+    if (remoteRunning) {
+      try {
+        await this.gateway.changeCampaignStatus(callTask.campaignId, 'pause');
+      } catch (error) {
+        // Already finished remotely: nothing left to pause; the sync reads it out.
+        if (!isTransitionRefused(error)) throw error;
+        return true;
+      }
+      failpoint('suspend.after-remote-pause');
+    } else if (callTask.status !== CallTaskStatus.InProgress) {
+      return true;
+    }
+    return this.tx.run(async (manager) => {
+      const current = await this.tasks.lock(manager, task.id);
+      if (!current || campaignIntent(current.status) !== 'paused') return false;
+      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
+      return true;
+    });
+  }
+
+  /**
+   * A finished task's campaign is stopped, then read to its last record by the sync, which closes it. One that
+   * the platform never created (no campaign id) is closed here, without creating it just to stop it.
+   */
+  private async stop(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
+    if (!callTask.campaignId) {
+      return this.tx.run(async (manager) => {
+        await this.tasks.lock(manager, task.id);
+        const current = await this.tasks.findCallTask(callTask.id, manager);
+        if (!current || current.status === CallTaskStatus.Finished) return true;
+        if (current.campaignId) return false; // created meanwhile: stop it remotely
+        await this.closeNeverCreated(manager, task, current.id);
+        return true;
+      });
+    }
+    if (observed === RemoteCampaignStatus.Finished) return true;
+    try {
+      await this.gateway.changeCampaignStatus(callTask.campaignId, 'stop');
+    } catch (error) {
+      if (!isTransitionRefused(error)) throw error; // refused: it had finished already
+    }
+    return true;
+  }
+
+  /** A call task whose campaign the platform never created is closed; its contacts follow the task's state. */
+  async closeNeverCreated(manager: EntityManager, task: TaskEntity, callTaskId: string): Promise<void> {
+    await this.tasks.updateCallTask(manager, callTaskId, [CallTaskStatus.New, CallTaskStatus.Paused], {
+      status: CallTaskStatus.Finished,
+      finishedAt: this.clock.now(),
+    });
+    if (task.status === TaskStatus.Cancelled) await this.contacts.closeForCancel(manager, task.id, callTaskId);
+    else await this.contacts.releaseFromCallTask(manager, callTaskId);
+  }
+
+  private async stillIntended(taskId: string, intent: CampaignIntent): Promise<boolean> {
+    const task = await this.tasks.findById(taskId);
+    return !!task && campaignIntent(task.status) === intent;
+  }
+
+  /** False when the platform refused the start (counted; see `refused`). */
+  private async startRemote(task: TaskEntity, callTask: CallTaskEntity, campaignId: string): Promise<boolean> {
+    try {
+      await this.gateway.changeCampaignStatus(campaignId, 'start');
+      return true;
+    } catch (error) {
+      if (isTransitionRefused(error)) {
+        // Refused because the campaign already finished: an earlier start went through but its answer was lost
+        // (timeout), and the platform dialled everybody meanwhile. Record it as running: the sync reads its
+        // records out and finishes it.
+        const detail = await this.gateway.getCampaignDetail({ campaignId, cursor: callTask.detailCursor, limit: 1 });
+        if (detail.status === RemoteCampaignStatus.Finished) {
+          this.logger.warn(`campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`);
+          return true;
+        }
+      }
+      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, true);
+      throw error;
     }
   }
 
-  /** Returns the campaign id for a call task, creating the campaign remotely if needed (idempotent by request id). */
-  async ensureRemote(callTaskId: string): Promise<string | null> {
-    const callTask = await this.tasks.findCallTask(callTaskId);
-    if (!callTask) return null;
-    if (callTask.campaignId) return callTask.campaignId;
-    const task = await this.tasks.findById(callTask.taskId);
-    return task ? this.createRemote(task, callTask) : null;
-  }
-
-  private async createRemote(task: TaskEntity, callTask: CallTaskEntity): Promise<string> {
+  /**
+   * Returns the campaign id for a call task, creating the campaign remotely if needed (idempotent by request
+   * id); null when the call task was given up meanwhile or the platform refused it.
+   */
+  private async createRemote(task: TaskEntity, callTask: CallTaskEntity): Promise<string | null> {
     const batch = await this.contacts.findByCallTask(callTask.id);
     failpoint('launch.before-create');
-    const created = await this.gateway.addCampaign({
-      requestId: callTask.requestId,
-      name: `ai-visitor task ${task.id} batch ${callTask.batchNo}`,
-      scriptId: task.scriptId,
-      contacts: batch.map((c) => ({ ref: String(c.id), phone: c.phone, ...(c.name ? { name: c.name } : {}) })),
-    });
+    let created;
+    try {
+      created = await this.gateway.addCampaign({
+        requestId: callTask.requestId,
+        name: `ai-visitor task ${task.id} batch ${callTask.batchNo}`,
+        scriptId: task.scriptId,
+        contacts: batch.map((c) => ({ ref: String(c.id), phone: c.phone, ...(c.name ? { name: c.name } : {}) })),
+      });
+    } catch (error) {
+      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, false);
+      throw error;
+    }
     failpoint('launch.after-create');
-    await this.tx.run(async (manager) => {
-      await manager.getRepository(CallTaskEntity).update(
-        { id: callTask.id, campaignId: IsNull() },
-        { campaignId: created.campaignId },
-      );
-    });
+    const recorded = await this.tx.run((manager) => this.tasks.recordCampaignId(manager, callTask.id, created.campaignId));
     failpoint('launch.after-campaign-id');
+    if (!recorded) return null;
     if (created.status === RemoteCampaignStatus.Finished) {
       this.logger.warn(`campaign ${created.campaignId} of task ${task.id} is already finished remotely`);
     }
     return created.campaignId;
+  }
+
+  /**
+   * The platform refused to create or start the campaign. Counted on the call task; at MAX_PLATFORM_REFUSALS
+   * the task is paused with `platform_rejected` and the platform's message in `lastError` (a stated state,
+   * never an endless retry); a campaign the platform never created is given up, its contacts wait again.
+   */
+  private async refused(taskId: string, callTaskId: string, error: RobotCallRejectedError, created: boolean): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const task = await this.tasks.lock(manager, taskId);
+      const callTask = await this.tasks.findCallTask(callTaskId, manager);
+      if (!task || !callTask || callTask.status === CallTaskStatus.Finished) return;
+      const refusals = callTask.refusals + 1;
+      await this.tasks.setRefusals(manager, callTaskId, refusals);
+      await this.tasks.setLastError(manager, taskId, error.message);
+      if (refusals < MAX_PLATFORM_REFUSALS) return;
+      this.logger.warn(`task ${taskId}: the platform refused its campaign ${refusals} times; paused (platform_rejected)`);
+      if (!created && !callTask.campaignId) await this.closeNeverCreated(manager, task, callTaskId);
+      await this.tasks.transition(manager, taskId, [TaskStatus.Starting, TaskStatus.InProgress], {
+        status: TaskStatus.Paused,
+        pauseReason: PauseReason.PlatformRejected,
+      });
+    });
   }
 }

@@ -4,6 +4,7 @@ import { Clock, failpoint } from '@app/core';
 import { SuppressionService } from '@app/suppression';
 import { ContactRepository, IncomingRecord, IngestOutcome } from './repositories/contact.repository';
 import { TaskEntity } from './entities/task.entity';
+import { TaskStatus } from './domain/statuses';
 import { nextWindowOpening } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
 import { TASK_SETTINGS, TaskSettings } from './task.settings';
@@ -36,6 +37,8 @@ export class RecordIngestor {
     }
     if (outcome.wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, outcome.wrongNumbers);
     if (outcome.notConsidering.length || outcome.wrongNumbers.length) failpoint('ingest.after-suppression');
+    // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
+    if (task.status === TaskStatus.Cancelled && outcome.requeued > 0) await this.contacts.closeForCancel(manager, task.id, null);
     return outcome;
   }
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { In } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
 import { TaskEntity } from './entities/task.entity';
-import { TaskStatus } from './domain/statuses';
+import { ACTIVE_CALL_TASK_STATUSES, TaskStatus } from './domain/statuses';
 import { TASK_SETTINGS, TaskSettings } from './task.settings';
 import { SyncFence } from './sync-fence';
 
@@ -38,29 +38,60 @@ export class SyncLeases {
         `SELECT id FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
           `AND (lease_until IS NULL OR lease_until < ${now}) ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
       );
-      const won: string[] = [];
-      for (const { id } of candidates) {
-        const result = await manager
-          .createQueryBuilder()
-          .update(TaskEntity)
-          .set({
-            leaseOwner: owner,
-            leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds),
-            leaseEpoch: () => 'lease_epoch + 1',
-          })
-          .where('id = :id', { id: String(id) })
-          .andWhere(`(lease_until IS NULL OR lease_until < ${now})`)
-          .execute();
-        if ((result.affected ?? 0) === 1) won.push(String(id));
-      }
+      if (candidates.length < limit) candidates.push(...(await this.finishedStillReading(manager, limit - candidates.length, now)));
+      const won = await this.claimEach(manager, owner, candidates.map((c) => String(c.id)));
       if (won.length === 0) return { won: [], contended: candidates.length > 0 || (await this.othersClaiming(manager)) };
-      const rows = await manager.getRepository(TaskEntity).find({ select: { id: true, leaseEpoch: true }, where: { id: In(won) } });
-      return { won: rows.map((r) => ({ taskId: String(r.id), epoch: String(r.leaseEpoch) })), contended: false };
+      return { won, contended: false };
     });
   }
 
+  /** Claims the leases of these tasks that are free now (the edge pass: tasks at a window or BOT edge). */
+  async claimTasks(owner: string, taskIds: readonly string[]): Promise<SyncFence[]> {
+    if (taskIds.length === 0) return [];
+    return this.tx.run(async (manager) => {
+      await this.dialect.intendToWrite(manager, 'ai_visitor_task');
+      return this.claimEach(manager, owner, taskIds);
+    });
+  }
+
+  /** One conditional update per task: of two workers racing for a task exactly one wins, and bumps the epoch. */
+  private async claimEach(manager: EntityManager, owner: string, taskIds: readonly string[]): Promise<SyncFence[]> {
+    const now = this.dialect.nowPlus(0);
+    const won: string[] = [];
+    for (const id of taskIds) {
+      const result = await manager
+        .createQueryBuilder()
+        .update(TaskEntity)
+        .set({
+          leaseOwner: owner,
+          leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds),
+          leaseEpoch: () => 'lease_epoch + 1',
+        })
+        .where('id = :id', { id })
+        .andWhere(`(lease_until IS NULL OR lease_until < ${now})`)
+        .execute();
+      if ((result.affected ?? 0) === 1) won.push(id);
+    }
+    if (won.length === 0) return [];
+    const rows = await manager.getRepository(TaskEntity).find({ select: { id: true, leaseEpoch: true }, where: { id: In(won) } });
+    return rows.map((r) => ({ taskId: String(r.id), epoch: String(r.leaseEpoch) }));
+  }
+
+  /**
+   * Finished tasks (a cancelled one, mostly) whose campaign is not finished yet: the sync reads it to its last
+   * record before closing it. Few rows, found through the call tasks' status index; not locked (the claim's
+   * conditional update decides who wins).
+   */
+  private async finishedStillReading(manager: EntityManager, limit: number, now: string): Promise<{ id: string | number }[]> {
+    return manager.query(
+      `SELECT DISTINCT t.id AS id FROM ai_visitor_call_task ct JOIN ai_visitor_task t ON t.id = ct.task_id ` +
+        `WHERE ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
+        `AND (t.lease_until IS NULL OR t.lease_until < ${now}) ORDER BY t.id LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+
   /** Whether syncable tasks exist that this claim could not see (locked by another worker's claim, SKIP LOCKED). */
-  private async othersClaiming(manager: import('typeorm').EntityManager): Promise<boolean> {
+  private async othersClaiming(manager: EntityManager): Promise<boolean> {
     const now = this.dialect.nowPlus(0);
     const [row]: { n: string | number }[] = await manager.query(
       `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) AND (lease_until IS NULL OR lease_until < ${now})`,

@@ -8,7 +8,7 @@ export type SyncTaskRunOutcome = SyncTaskOutcome['action'] | 'failed';
 
 export const SYNC_PASS_OUTCOMES: readonly SyncPassOutcome[] = ['ok', 'partial', 'error'];
 export const SYNC_TASK_RUN_OUTCOMES: readonly SyncTaskRunOutcome[] = [
-  'none', 'confirmed', 'ingested', 'next_campaign', 'completed', 'suspended', 'failed',
+  'none', 'confirmed', 'ingested', 'next_campaign', 'completed', 'suspended', 'resumed', 'failed',
 ];
 
 /**

@@ -24,10 +24,11 @@ import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { SyncTask } from './usecases/sync-task.usecase';
 import { RunSyncPass } from './usecases/run-sync-pass.usecase';
+import { RunEdgePass } from './usecases/run-edge-pass.usecase';
 import { IngestPushedRecords } from './usecases/ingest-pushed-records.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 
-const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, IngestPushedRecords, ExportContacts];
+const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, ExportContacts];
 
 /**
  * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them.

@@ -4,6 +4,7 @@ import type { StoredContact } from './repositories/contact.repository';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallWindow } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
+import { Waiting, WaitingFor } from './domain/waiting';
 
 export interface TaskView {
   id: string;
@@ -13,6 +14,12 @@ export interface TaskView {
   scriptId: string;
   status: number;
   pauseReason: string | null;
+  /** What a task that is not finished and has no campaign running waits for (null otherwise). */
+  waitingFor: WaitingFor | null;
+  /** When that wait ends by itself (call window, retry gap, callback); null otherwise. */
+  nextActionAt: string | null;
+  /** The platform's last refusal or failure while starting (e.g. with `pauseReason: platform_rejected`). */
+  lastError: string | null;
   batchSize: number;
   maxAttempts: number;
   retryGapMinutes: number;
@@ -24,7 +31,7 @@ export interface TaskView {
   updatedAt: string;
 }
 
-export function toTaskView(task: TaskEntity, active: CallTaskEntity | null = null): TaskView {
+export function toTaskView(task: TaskEntity, active: CallTaskEntity | null, waiting: Waiting): TaskView {
   return {
     id: String(task.id),
     firmId: String(task.firmId),
@@ -33,6 +40,9 @@ export function toTaskView(task: TaskEntity, active: CallTaskEntity | null = nul
     scriptId: task.scriptId,
     status: task.status,
     pauseReason: task.pauseReason,
+    waitingFor: waiting.waitingFor,
+    nextActionAt: waiting.nextActionAt?.toISOString() ?? null,
+    lastError: task.lastError,
     batchSize: task.batchSize,
     maxAttempts: task.maxAttempts,
     retryGapMinutes: task.retryGapMinutes,

@@ -1,6 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
-  ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, RejectedContact, SkippedContact, TaskView,
+  ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, RejectedContact, SkippedContact, TaskView, WAITING_FOR_VALUES,
+  WaitingFor,
 } from '@app/task';
 import { TaskStats } from '@app/stats';
 
@@ -65,6 +66,38 @@ export class TaskResponse implements TaskView {
 
   @ApiProperty({ type: String, nullable: true, enum: Object.values(PauseReason), description: 'Why a paused task is paused' })
   pauseReason: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: WAITING_FOR_VALUES,
+    description:
+      'What a task that is not finished and has no campaign running waits for: `call_window` (window closed), ' +
+      '`retry_gap` / `callback` (every contact left waits for its retry gap or its "inconvenient" callback), ' +
+      '`platform` (a campaign not yet confirmed by the robot-call platform; the worker retries), `worker` (the ' +
+      "worker's next pass opens the next campaign or completes the task), `bot` (the firm's BOT is closed or " +
+      'expired), `recruiter` (paused by the recruiter or refused by the platform: only a start resumes it). ' +
+      'Null while a campaign runs, and for tasks not started or finished.',
+    example: 'retry_gap',
+  })
+  waitingFor: WaitingFor | null;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'When the wait ends by itself (UTC): the window opening, the earliest retry or callback; null for other waits',
+    example: '2026-12-01T01:00:00.000Z',
+  })
+  nextActionAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The robot-call platform's last refusal or failure while starting the task (see `pauseReason: platform_rejected`)",
+    example: null,
+  })
+  lastError: string | null;
 
   @ApiProperty({ description: 'Contacts per campaign', example: 200 })
   batchSize: number;

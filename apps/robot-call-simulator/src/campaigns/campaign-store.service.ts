@@ -1,6 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { callOutcome } from '../outcomes/call-outcome';
+import { FaultInjector } from '../faults/fault-injector.service';
 import { CallResultPusher } from '../push/call-result-pusher.service';
 import { SIMULATOR_OPTIONS, SimulatorOptions } from '../simulator.options';
 import { SimulatedCampaign, SimulatedContact } from './simulated-campaign';
@@ -24,6 +25,7 @@ export class CampaignStore implements OnModuleDestroy {
   constructor(
     @Inject(SIMULATOR_OPTIONS) private readonly options: SimulatorOptions,
     private readonly pusher: CallResultPusher,
+    private readonly faults: FaultInjector,
   ) {}
 
   /** Idempotent by request id: the same payload returns the existing campaign, another payload is refused. */
@@ -78,6 +80,7 @@ export class CampaignStore implements OnModuleDestroy {
         callMs,
         parallelism,
         outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
+        passOver: () => this.faults.shouldPassOver(),
         onRecord: (record) => this.pusher.recorded(id, record),
       },
     );

@@ -13,6 +13,8 @@ export interface DialPlan {
   callMs: number;
   parallelism: number;
   outcomeOf(ref: string): CallOutcome;
+  /** Whether to pass over the next contact without dialling it (the `undialledRate` fault). */
+  passOver?(): boolean;
   /** Told of each record once it is appended (the push); must not throw or block. */
   onRecord?(record: SimulatedCallRecord): void;
 }
@@ -98,6 +100,11 @@ export class SimulatedCampaign {
   }
 
   private dial(contact: SimulatedContact): void {
+    if (this.plan.passOver?.()) {
+      // Never dialled and never reported: the campaign still finishes once everybody else is dialled.
+      this.finishWhenAllDialled();
+      return;
+    }
     const calledAt = new Date();
     const timer = setTimeout(() => {
       this.inFlight.delete(timer);

@@ -3,6 +3,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CampaignStore } from '../campaigns/campaign-store.service';
 import { Envelope, ok, RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { FaultInterceptor } from '../faults/fault.interceptor';
+import { FaultInjector } from '../faults/fault-injector.service';
 import { LostReplyInterceptor } from '../faults/lost-reply.interceptor';
 import { RequestCounterInterceptor } from '../admin/request-counter.interceptor';
 import { AddCampaignDto } from './dto/add-campaign.dto';
@@ -15,12 +16,16 @@ import { addedView, detailView, statusView } from './wire-views';
 @UseGuards(ApiKeyGuard)
 @UseInterceptors(RequestCounterInterceptor, FaultInterceptor)
 export class RobotCallController {
-  constructor(private readonly campaigns: CampaignStore) {}
+  constructor(
+    private readonly campaigns: CampaignStore,
+    private readonly faults: FaultInjector,
+  ) {}
 
   @Post('robot_call_campaign_add')
   @HttpCode(200)
   @UseInterceptors(LostReplyInterceptor)
   add(@Body() body: AddCampaignDto): Envelope {
+    this.refuseIfInjected('add');
     const { campaign, created } = this.campaigns.add({
       requestId: body.request_id,
       name: body.name ?? '',
@@ -45,6 +50,7 @@ export class RobotCallController {
   @HttpCode(200)
   changeStatus(@Body() body: ChangeStatusDto): Envelope {
     const campaign = this.campaigns.get(body.campaign_id);
+    if (body.action === 'start') this.refuseIfInjected('start');
     if (!campaign.apply(body.action)) {
       throw new SimulatorRefusal(
         RefusalCode.TransitionNotAllowed,
@@ -52,5 +58,10 @@ export class RobotCallController {
       );
     }
     return ok(statusView(campaign));
+  }
+
+  /** The `refuseRate` fault: the platform will not take this campaign (nothing is done). */
+  private refuseIfInjected(what: string): void {
+    if (this.faults.shouldRefuse()) throw new SimulatorRefusal(RefusalCode.RequestIdReused, `injected refusal of ${what}`);
   }
 }

@@ -37,9 +37,9 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.reset();
     const afterReset = await sut.get('/_simulator/faults');
 
-    expect(changed.data).toEqual({ errorRate: 1, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0 });
+    expect(changed.data).toEqual({ errorRate: 1, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 });
     expect(refused.code).toBe(50000);
-    expect(afterReset.data).toEqual({ errorRate: 0, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0 });
+    expect(afterReset.data).toEqual({ errorRate: 0, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 });
   });
 
   it('refuses invalid fault updates with 40000 and applies none of them', async () => {
@@ -58,7 +58,7 @@ describe('fault injection (simulator over HTTP)', () => {
 
     await expect(sut.add('req-lost', testContacts(2))).rejects.toThrow();
     const afterLoss = await sut.campaigns();
-    await sut.setFaults({ lostReplyRate: 0 });
+    await sut.setFaults({ lostReplyRate: 0, refuseRate: 0, undialledRate: 0 });
     const resent = await sut.add('req-lost', testContacts(2));
 
     expect(afterLoss).toHaveLength(1);

@@ -56,6 +56,16 @@ export class FaultInjector {
     return this.roll(this.faults.lostReplyRate);
   }
 
+  /** Whether to refuse this `add` or `start` with 42200, as a platform that will not take the campaign. */
+  shouldRefuse(): boolean {
+    return this.roll(this.faults.refuseRate);
+  }
+
+  /** Whether a running campaign passes over its next contact without dialling it. */
+  shouldPassOver(): boolean {
+    return this.roll(this.faults.undialledRate);
+  }
+
   private roll(rate: number): boolean {
     // Rates of 0 draw nothing, so turning one fault on does not shift the others' sequence.
     return rate > 0 && this.random() < rate;
@@ -63,6 +73,6 @@ export class FaultInjector {
 }
 
 function pickFaults(options: SimulatorFaults): SimulatorFaults {
-  const { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate } = options;
-  return { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate };
+  const { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate } = options;
+  return { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate };
 }

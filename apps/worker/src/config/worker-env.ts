@@ -1,4 +1,4 @@
-import { IsInt, IsString, Max, Min, Validate, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { IsInt, IsString, Max, Min, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
 import { CronTime } from 'cron';
 import { SharedEnv } from '@app/core';
 
@@ -13,8 +13,8 @@ class IsCronExpression implements ValidatorConstraintInterface {
     }
   }
 
-  defaultMessage(): string {
-    return 'SYNC_CRON must be a cron expression such as "*/30 * * * *"';
+  defaultMessage(args?: ValidationArguments): string {
+    return `${args?.property ?? 'SYNC_CRON'} must be a cron expression such as "*/30 * * * *"`;
   }
 }
 
@@ -23,6 +23,14 @@ export class WorkerEnv extends SharedEnv {
   @IsString()
   @Validate(IsCronExpression)
   SYNC_CRON: string = '*/30 * * * *';
+
+  /**
+   * How often the light edge check runs: tasks whose call window or BOT just closed are paused, and tasks the
+   * window paused are resumed when it opens, within this period rather than at the next full sync.
+   */
+  @IsString()
+  @Validate(IsCronExpression)
+  SYNC_EDGE_CRON: string = '* * * * *';
 
   @IsInt()
   @Min(1)

@@ -47,6 +47,16 @@ export enum PauseReason {
   BotClosed = 'bot_closed',
   /** The call window closed; the worker resumes the task when it opens. */
   OutsideWindow = 'outside_window',
+  /** The platform refused to create or start the campaign (bounded retries): `lastError` says why. */
+  PlatformRejected = 'platform_rejected',
 }
+
+/** Pause reasons the system set and the system lifts (the BOT ones need the recruiter once it is open again). */
+export const SYSTEM_PAUSE_REASONS: readonly string[] = [
+  PauseReason.BotExpired,
+  PauseReason.BotClosed,
+  PauseReason.OutsideWindow,
+  PauseReason.PlatformRejected,
+];
 
 export const FINISHED_TASK_STATUSES = [TaskStatus.Completed, TaskStatus.Cancelled];

@@ -10,6 +10,7 @@ import { CallTaskStatus } from '../domain/statuses';
 @Entity({ name: 'ai_visitor_call_task' })
 @Index('uq_call_task_request', ['requestId'], { unique: true })
 @Index('uq_call_task_batch', ['taskId', 'batchNo'], { unique: true })
+@Index('idx_call_task_status', ['status', 'taskId'])
 export class CallTaskEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -36,6 +37,10 @@ export class CallTaskEntity {
   /** Where the next `campaign_detail` read resumes: records before it are stored. */
   @Column({ name: 'detail_cursor', type: 'varchar', length: 64, nullable: true })
   detailCursor: string | null;
+
+  /** Times the platform refused to create or start this campaign; bounded (the task pauses at the limit). */
+  @Column({ type: 'int', default: 0 })
+  refusals: number;
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -51,6 +51,10 @@ export class TaskEntity {
   @Column({ name: 'window_tz', type: 'varchar', length: 40, default: 'Asia/Shanghai' })
   windowTz: string;
 
+  /** The platform's last refusal or failure message while starting, for the recruiter; cleared once running. */
+  @Column({ name: 'last_error', type: 'varchar', length: 255, nullable: true })
+  lastError: string | null;
+
   /** Set by the first successful start; a task never started gives its quota slot back when cancelled. */
   @Column({ name: 'started_at', type: 'datetime', precision: 3, nullable: true })
   startedAt: Date | null;

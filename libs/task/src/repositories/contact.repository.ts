@@ -48,6 +48,9 @@ export interface NewContact extends AcceptedContact {
 
 const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
 const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
+/** The fail reason of a contact a finished campaign never dialled. */
+export const NOT_DIALLED = 'not_dialled';
+
 /** Rows per IN (…) list of a set-based statement; keeps placeholders well under the server limit. */
 const UPDATE_CHUNK = 1000;
 
@@ -136,7 +139,51 @@ export class ContactRepository {
     return rows.map((c) => ({ id: String(c.id), phone: this.openPhone(c), name: c.name }));
   }
 
-  /** Contacts a finished campaign never reported go back to waiting, without spending an attempt. */
+  /**
+   * Contacts a finished campaign never reported: the platform had them and did not dial them, so each spends
+   * an attempt (`failReason` `not_dialled`) and waits for the retry gap while attempts remain, else is done. A
+   * number the platform never dials therefore ends after `maxAttempts` campaigns instead of reopening one every
+   * pass. An earlier connected result (an "inconvenient" callback not dialled) is kept.
+   * The assignments are ordered so that MySQL (which reads a column assigned earlier in the same SET as its
+   * new value) and SQLite (old values) compute the same: `attempts` is assigned last.
+   */
+  async settleUnreported(manager: EntityManager, callTaskId: string, policy: RetryPolicy, now: Date): Promise<number> {
+    const retry = `attempts + 1 < ${Math.trunc(policy.maxAttempts)}`;
+    const nextAttemptAt = this.dialect.dateParam(new Date(now.getTime() + policy.retryGapMinutes * 60_000));
+    const result = await manager.query(
+      `UPDATE ai_visitor_list SET ` +
+        `status = CASE WHEN ${retry} THEN ${ContactStatus.Waiting} ELSE ${ContactStatus.Done} END, ` +
+        `next_attempt_at = CASE WHEN ${retry} THEN ? ELSE NULL END, ` +
+        `call_task_id = CASE WHEN ${retry} THEN NULL ELSE call_task_id END, ` +
+        `fail_reason = CASE WHEN call_result = ${CallResult.Connected} THEN fail_reason ELSE '${NOT_DIALLED}' END, ` +
+        `call_result = CASE WHEN call_result = ${CallResult.Connected} THEN call_result ELSE ${CallResult.Failed} END, ` +
+        `synced_at = ?, attempts = attempts + 1 ` +
+        `WHERE call_task_id = ? AND status = ${ContactStatus.InCampaign}`,
+      [nextAttemptAt, this.dialect.dateParam(now), callTaskId],
+    );
+    return affectedRows(result);
+  }
+
+  /**
+   * A cancelled task's contacts that will not be called any more: those waiting, and those of `callTaskId` (a
+   * campaign that never existed remotely, or one read to its end). One that was called before is done (its last
+   * result stays); one never called is skipped with reason `cancelled`.
+   */
+  async closeForCancel(manager: EntityManager, taskId: string, callTaskId: string | null): Promise<number> {
+    const which = callTaskId === null
+      ? `status = ${ContactStatus.Waiting}`
+      : `(status = ${ContactStatus.Waiting} OR (status = ${ContactStatus.InCampaign} AND call_task_id = ?))`;
+    const result = await manager.query(
+      `UPDATE ai_visitor_list SET ` +
+        `skip_reason = CASE WHEN attempts > 0 THEN skip_reason ELSE 'cancelled' END, ` +
+        `status = CASE WHEN attempts > 0 THEN ${ContactStatus.Done} ELSE ${ContactStatus.Skipped} END, ` +
+        `next_attempt_at = NULL WHERE task_id = ? AND ${which}`,
+      callTaskId === null ? [taskId] : [taskId, callTaskId],
+    );
+    return affectedRows(result);
+  }
+
+  /** A call task given up before its campaign existed (refused): its contacts wait again, no attempt spent. */
   async releaseFromCallTask(manager: EntityManager, callTaskId: string): Promise<number> {
     const result = await manager
       .getRepository(ContactEntity)
@@ -144,13 +191,15 @@ export class ContactRepository {
     return result.affected ?? 0;
   }
 
-  async skipUnfinished(manager: EntityManager, taskId: string, reason: string): Promise<void> {
-    await manager
-      .getRepository(ContactEntity)
-      .update(
-        { taskId, status: In([ContactStatus.Waiting, ContactStatus.InCampaign]) },
-        { status: ContactStatus.Skipped, skipReason: reason },
-      );
+  /** The earliest moment a waiting contact of the task is due, and whether it is an "inconvenient" callback. */
+  async nextDue(taskId: string): Promise<{ at: Date | null; callback: boolean } | null> {
+    // NULL (due at once) sorts first in ascending order on both MySQL and SQLite.
+    const row = await this.contacts.findOne({
+      select: { id: true, nextAttemptAt: true, callbackCount: true },
+      where: { taskId, status: ContactStatus.Waiting },
+      order: { nextAttemptAt: 'ASC' },
+    });
+    return row ? { at: row.nextAttemptAt, callback: row.callbackCount > 0 } : null;
   }
 
   async countPending(manager: EntityManager, taskId: string): Promise<{ waiting: number; inCampaign: number }> {
@@ -316,4 +365,10 @@ export class ContactRepository {
       call_task_id: 'CASE WHEN v.requeued = 1 THEN NULL ELSE t.call_task_id END',
     });
   }
+}
+
+/** Rows changed by a raw UPDATE: mysql2 answers a result header, better-sqlite3 (through TypeORM) `[rows, changes]`. */
+function affectedRows(result: unknown): number {
+  if (Array.isArray(result)) return Number(result[1] ?? 0);
+  return Number((result as { affectedRows?: number })?.affectedRows ?? 0);
 }

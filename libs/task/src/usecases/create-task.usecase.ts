@@ -9,6 +9,7 @@ import { TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { InvalidTaskInputError } from '../errors/task-errors';
+import { NOT_STARTED_WAITING } from '../domain/waiting';
 import { toTaskView, TaskView } from '../task.view';
 
 export interface CreateTaskCommand {
@@ -70,6 +71,6 @@ export class CreateTask {
       return { taskId: id, report: await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, { newTask: true }) };
     });
     const task = await this.tasks.findById(taskId);
-    return { task: toTaskView(task!), contacts: report };
+    return { task: toTaskView(task!, null, NOT_STARTED_WAITING), contacts: report };
   }
 }

@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { Caller } from '../domain/caller';
 import { TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
-import { Page, toTaskView, TaskView } from '../task.view';
+import { Page, TaskView } from '../task.view';
+import { GetTask } from './get-task.usecase';
 
 export interface ListTasksQuery {
   caller: Caller;
@@ -11,13 +12,18 @@ export interface ListTasksQuery {
   pageSize: number;
 }
 
-/** The calling account's own tasks, newest first. */
+/** The calling account's own tasks, newest first, each with its active campaign and what it waits for. */
 @Injectable()
 export class ListTasks {
-  constructor(private readonly tasks: TaskRepository) {}
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly getTask: GetTask,
+  ) {}
 
   async execute(query: ListTasksQuery): Promise<Page<TaskView>> {
     const { items, total } = await this.tasks.list({ ...query.caller, ...query });
-    return { items: items.map((t) => toTaskView(t)), total, page: query.page, pageSize: query.pageSize };
+    const active = await this.tasks.findActiveCallTasks(items.map((t) => t.id));
+    const views = await Promise.all(items.map((t) => this.getTask.view(t, active.get(String(t.id)) ?? null)));
+    return { items: views, total, page: query.page, pageSize: query.pageSize };
   }
 }

@@ -1,10 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
-import { CampaignGatewayClient } from '@app/campaign-gateway';
+import { maskPhonesInText } from '@app/core';
 import { assertOwnedBy, Caller } from '../domain/caller';
-import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
-import { isTransitionRefused } from '../domain/remote-refusal';
+import { FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
+import { CampaignLauncher } from '../campaign-launcher';
 import { TaskFinishedError, TaskNotRunningError } from '../errors/task-errors';
 import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
@@ -15,64 +15,40 @@ export interface PauseTaskCommand {
 }
 
 /**
- * SPEC §3 "pause task" with the review's slip fixed: the call task becomes 2 (paused) and the task 4 (paused).
- * A task without a campaign in progress is refused with TASK_NOT_RUNNING.
+ * SPEC §3 "pause task" with the review's slip fixed: the task becomes 4 (`recruiter`) and its campaign 2. Accepted
+ * whenever the task has been started and is not finished or already paused by its recruiter: with a campaign
+ * running, between campaigns, while starting, or paused by the system (the recruiter's pause then takes over,
+ * and only their start resumes it). The pause is recorded first, then the campaign is paused remotely; if the
+ * platform cannot be reached the pause stands and the worker's next pass pauses the campaign.
  */
 @Injectable()
 export class PauseTask {
+  private readonly logger = new Logger(PauseTask.name);
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
-    private readonly gateway: CampaignGatewayClient,
+    private readonly launcher: CampaignLauncher,
     private readonly getTask: GetTask,
   ) {}
 
   async execute(command: PauseTaskCommand): Promise<TaskView> {
-    const running = await this.tx.run(async (manager) => {
+    const active = await this.tx.run(async (manager) => {
       const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
-      if (task.status === TaskStatus.Paused && task.pauseReason !== PauseReason.Recruiter) {
-        // Paused by the system (window closed, BOT expired): the recruiter's pause takes over, so nothing
-        // resumes it but the recruiter.
-        await this.tasks.transition(manager, task.id, [TaskStatus.Paused], { pauseReason: PauseReason.Recruiter });
-        return null;
-      }
-      const active = await this.tasks.findActiveCallTask(manager, task.id);
-      if (!active || active.status !== CallTaskStatus.InProgress || !active.campaignId) {
+      if (task.status === TaskStatus.NotStarted || (task.status === TaskStatus.Paused && task.pauseReason === PauseReason.Recruiter)) {
         throw new TaskNotRunningError(task.id);
       }
-      return active;
+      await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter });
+      return this.tasks.findActiveCallTask(manager, task.id);
     });
-    if (!running) return this.getTask.execute(command);
-
-    const remotelyPaused = await this.pauseRemote(running.campaignId!);
-
-    await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, command.taskId);
-      if (remotelyPaused) {
-        await this.tasks.updateCallTask(manager, running.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
-      }
-      await this.tasks.transition(manager, command.taskId, [TaskStatus.InProgress], {
-        status: TaskStatus.Paused,
-        pauseReason: PauseReason.Recruiter,
+    if (active) {
+      await this.launcher.drive(active.id).catch((error: Error) => {
+        this.logger.warn(`task ${command.taskId} paused; its campaign will be paused by the next sync: ${maskPhonesInText(error.message)}`);
       });
-    });
-    return this.getTask.execute(command);
-  }
-
-  /**
-   * False when the campaign had already finished remotely (its last calls ended before the pause arrived):
-   * the task is still paused, and the sync reads the finished campaign out without opening the next one.
-   */
-  private async pauseRemote(campaignId: string): Promise<boolean> {
-    try {
-      await this.gateway.changeCampaignStatus(campaignId, 'pause');
-      return true;
-    } catch (error) {
-      if (isTransitionRefused(error)) return false;
-      throw error;
     }
+    return this.getTask.execute(command);
   }
 }

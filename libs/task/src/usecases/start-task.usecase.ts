@@ -1,8 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { FirmBotService } from '@app/firm-bot-quota';
 import { assertOwnedBy, Caller } from '../domain/caller';
-import { CallTaskStatus, FINISHED_TASK_STATUSES, TaskStatus } from '../domain/statuses';
+import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
+import { isWindowOpen } from '../domain/call-window';
+import { taskCallWindow } from '../domain/task-window';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
 import { CampaignLauncher } from '../campaign-launcher';
@@ -16,8 +19,9 @@ export interface StartTaskCommand {
 }
 
 /**
- * SPEC §3 "start task", which also resumes a paused one. Under the task lock it decides what to do and records
- * the intent; the remote calls happen after the lock is released (see CampaignLauncher).
+ * SPEC §3 "start task", which also resumes a paused one. Under the task lock it decides and records the intent
+ * (the task's status: 2 starting, or 4 `outside_window` when the call window is closed); the remote calls happen
+ * after the lock is released (CampaignLauncher.drive), and a gateway failure leaves the intent for the sync.
  */
 @Injectable()
 export class StartTask {
@@ -27,36 +31,44 @@ export class StartTask {
     private readonly contacts: ContactRepository,
     private readonly launcher: CampaignLauncher,
     private readonly firmBot: FirmBotService,
+    private readonly clock: Clock,
     private readonly getTask: GetTask,
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
-    const callTaskToLaunch = await this.tx.run(async (manager) => {
+    const callTaskToDrive = await this.tx.run(async (manager) => {
       const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
       await this.firmBot.assertUsable(task.firmId, manager);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
-      if (active?.status === CallTaskStatus.InProgress) {
-        // Already running: a no-op. (A task paused while its campaign had just finished remotely still has
-        // that campaign in progress here; resuming it just lets the sync go on.)
-        await this.tasks.transition(manager, task.id, [TaskStatus.Paused], { status: TaskStatus.InProgress, pauseReason: null });
-        return null;
+      if (!active) {
+        const pending = await this.contacts.countPending(manager, task.id);
+        if (pending.waiting === 0) throw new NoContactsWaitingError(task.id);
       }
-      if (active) return active.id; // new (maybe never confirmed) or paused: bring it to running
+      if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
+        // Nobody is called outside the window: the task waits for it (waitingFor call_window), the worker
+        // resumes it when it opens, and pauses a campaign still running.
+        await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
+        return active?.status === CallTaskStatus.InProgress ? active.id : null;
+      }
+      if (active) {
+        if (active.status === CallTaskStatus.InProgress && task.status === TaskStatus.InProgress) return null; // running: a no-op
+        // New (maybe never confirmed) or paused: record the intent, then bring it to running. The recruiter's
+        // start gives a campaign the platform refused another full round of tries.
+        await this.tasks.setRefusals(manager, active.id, 0);
+        await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Starting, pauseReason: null });
+        return active.id;
+      }
       const prepared = await this.launcher.prepare(manager, task);
       if (prepared) return prepared;
-      const pending = await this.contacts.countPending(manager, task.id);
-      if (pending.waiting === 0) throw new NoContactsWaitingError(task.id);
-      // Contacts wait only for their retry gap: the task runs, and the sync opens the campaign when they are due.
-      await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.Paused], {
-        status: TaskStatus.InProgress,
-        pauseReason: null,
-      });
+      // Contacts wait only for their retry gap or a callback: the task runs, and the sync opens the campaign
+      // when they are due (waitingFor retry_gap / callback says until when).
+      await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.InProgress, pauseReason: null });
       return null;
     });
-    if (callTaskToLaunch) await this.launcher.launch(callTaskToLaunch);
+    if (callTaskToDrive) await this.launcher.drive(callTaskToDrive);
     return this.getTask.execute({ caller: command.caller, taskId: command.taskId });
   }
 }

@@ -4,11 +4,10 @@ import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
 import { FirmBotService } from '@app/firm-bot-quota';
 import { EntityManager } from 'typeorm';
-import { CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
+import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository, IncomingRecord } from '../repositories/contact.repository';
 import { CampaignLauncher } from '../campaign-launcher';
-import { isTransitionRefused } from '../domain/remote-refusal';
 import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
 import { RecordIngestor } from '../record-ingestor';
@@ -22,11 +21,18 @@ export interface SyncTaskOutcome {
   action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended' | 'resumed';
 }
 
+/** Why the edge check changed a task: the BOT or the window closed (suspended), or the window opened (resumed). */
+type Edge = 'suspended' | 'resumed' | null;
+
 /**
- * SPEC §3 "sync" for one task: confirm a campaign whose start was not confirmed, read the active campaign's
- * new records page by page from the stored cursor, store each once and move their contacts on; when the
- * campaign is finished, open the next one or complete the task. A firm whose BOT was closed or expired has
- * its campaign and task paused instead, with the reason.
+ * SPEC §3 "sync" for one task, in three steps:
+ *  1. edges: a closed or expired BOT or a closed window pauses the task (recorded first, with the reason); the
+ *     window opening resumes a task the window paused;
+ *  2. read the campaign not finished yet, whatever the task's status (a paused or cancelled task's calls are
+ *     real results), page by page from the stored cursor; each record stored once, contacts moved on; a
+ *     campaign finished remotely and read to its end is closed;
+ *  3. reconcile: bring the campaign to what the task intends, given the status the platform just reported
+ *     (CampaignLauncher.drive); with no campaign left, open the next one or complete the task.
  */
 @Injectable()
 export class SyncTask {
@@ -46,60 +52,31 @@ export class SyncTask {
 
   async execute(taskId: string): Promise<SyncTaskOutcome> {
     const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
-    const task = await this.tasks.findById(taskId);
-    if (!task || ![TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused].includes(task.status)) return outcome;
+    const found = await this.tasks.findById(taskId);
+    if (!found || found.status === TaskStatus.NotStarted) return outcome;
     let active = await this.tasks.findActiveCallTask(undefined, taskId);
-    const windowOpen = isWindowOpen(taskCallWindow(task), this.clock.now());
-    // Paused by the system for the window: the worker resumes it. Paused by the recruiter: only they do.
-    const waitingForWindow = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
+    if (FINISHED_TASK_STATUSES.includes(found.status) && !active) return outcome;
 
-    if (task.status !== TaskStatus.Paused || waitingForWindow) {
-      const bot = await this.firmBot.isUsable(task.firmId);
-      if (!bot.usable) {
-        await this.suspend(task, active, bot.reason as PauseReason);
-        return { ...outcome, action: 'suspended' };
-      }
-    }
+    const edge = await this.applyEdges(taskId);
+    if (edge) outcome.action = edge;
+    const task = (await this.tasks.findById(taskId))!;
 
-    if (task.status === TaskStatus.Starting) {
-      if (windowOpen && active && active.status === CallTaskStatus.New) {
-        await this.launcher.launch(active.id);
-        return { ...outcome, action: 'confirmed' };
-      }
-      return outcome;
-    }
-
+    let observed: RemoteCampaignStatus | undefined;
     if (active?.campaignId && [CallTaskStatus.InProgress, CallTaskStatus.Paused].includes(active.status)) {
       const drained = await this.drain(task, active);
       outcome.recordsStored = drained.stored;
-      outcome.action = drained.stored > 0 ? 'ingested' : 'none';
-      if (!drained.finished) {
-        if (!windowOpen && task.status === TaskStatus.InProgress && active.status === CallTaskStatus.InProgress) {
-          await this.suspend(task, active, PauseReason.OutsideWindow);
-          return { ...outcome, action: 'suspended' };
-        }
-        if (windowOpen && waitingForWindow) {
-          await this.launcher.launch(active.id);
-          return { ...outcome, action: 'resumed' };
-        }
-        if (task.status === TaskStatus.Paused && active.status === CallTaskStatus.InProgress) {
-          // A suspend cut off between recording the pause and pausing the campaign: finish it.
-          await this.pauseCampaign(task.id, active);
-          return { ...outcome, action: 'suspended' };
-        }
-        return outcome;
-      }
-      active = null;
-    } else if (active) {
-      if (windowOpen && waitingForWindow) {
-        await this.launcher.launch(active.id);
-        return { ...outcome, action: 'resumed' };
-      }
-      return outcome;
+      if (drained.stored > 0 && !edge) outcome.action = 'ingested';
+      if (drained.closed) active = null;
+      observed = drained.remoteStatus;
     }
 
-    if (waitingForWindow && windowOpen) await this.resumeWithoutCampaign(taskId);
-    else if (task.status !== TaskStatus.InProgress && task.status !== TaskStatus.Paused) return outcome;
+    if (active) {
+      const wasStarting = task.status === TaskStatus.Starting;
+      await this.launcher.drive(active.id, observed);
+      if (wasStarting && !edge) outcome.action = 'confirmed';
+      return outcome;
+    }
+    if (FINISHED_TASK_STATUSES.includes(task.status)) return outcome;
 
     const next = await this.rollOver(taskId);
     if (next === 'completed') {
@@ -108,21 +85,53 @@ export class SyncTask {
     }
     if (next) {
       failpoint('prepare.after-commit');
-      await this.launcher.launch(next);
+      await this.launcher.drive(next);
       return { ...outcome, action: 'next_campaign' };
     }
     return outcome;
   }
 
-  private async resumeWithoutCampaign(taskId: string): Promise<void> {
-    await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, taskId);
-      await this.tasks.transition(manager, taskId, [TaskStatus.Paused], { status: TaskStatus.InProgress, pauseReason: null });
+  /**
+   * The BOT and the call window, checked under the task's lock and recorded as the task's status (the intent):
+   * the campaign itself is paused or started by the reconcile step. A recruiter's pause is never overwritten.
+   */
+  private async applyEdges(taskId: string): Promise<Edge> {
+    const edge = await this.tx.run(async (manager): Promise<Edge> => {
+      const task = await this.tasks.lock(manager, taskId);
+      if (!task) return null;
+      const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
+      const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
+      if (!running && !windowPaused) return null;
+      const bot = await this.firmBot.isUsable(task.firmId, manager);
+      if (!bot.usable) {
+        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: bot.reason as PauseReason });
+        return running ? 'suspended' : null;
+      }
+      const open = isWindowOpen(taskCallWindow(task), this.clock.now());
+      if (running && !open) {
+        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
+        return 'suspended';
+      }
+      if (windowPaused && open) {
+        const active = await this.tasks.findActiveCallTask(manager, taskId);
+        await this.tasks.transition(manager, taskId, [TaskStatus.Paused], {
+          status: active ? TaskStatus.Starting : TaskStatus.InProgress,
+          pauseReason: null,
+        });
+        return 'resumed';
+      }
+      return null;
     });
+    if (edge === 'suspended') failpoint('suspend.after-pause-recorded');
+    if (edge) this.logger.log(`task ${taskId} ${edge} at a BOT or call-window edge`);
+    return edge;
   }
 
-  /** Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction. */
-  private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; finished: boolean }> {
+  /**
+   * Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction.
+   * Once the platform reports the campaign finished and every page is read, the call task is closed.
+   */
+  private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; closed: boolean; remoteStatus?: RemoteCampaignStatus }> {
     let cursor = callTask.detailCursor;
     let stored = 0;
     for (;;) {
@@ -148,29 +157,34 @@ export class SyncTask {
       });
       failpoint('drain.after-commit');
       cursor = page.nextCursor ?? cursor;
-      if (!stillActive) return { stored, finished: false };
+      if (!stillActive) return { stored, closed: true };
       if (!page.hasMore) {
-        const finished = page.status === RemoteCampaignStatus.Finished;
-        if (finished) {
-          failpoint('finish.before');
-          await this.markFinished(task.id, callTask.id);
-          failpoint('finish.after-commit');
-        }
-        return { stored, finished };
+        if (page.status !== RemoteCampaignStatus.Finished) return { stored, closed: false, remoteStatus: page.status };
+        failpoint('finish.before');
+        await this.close(task.id, callTask.id);
+        failpoint('finish.after-commit');
+        return { stored, closed: true, remoteStatus: page.status };
       }
     }
   }
 
-  private async markFinished(taskId: string, callTaskId: string): Promise<void> {
+  /**
+   * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: for
+   * a cancelled task they are closed with it; otherwise each spends an attempt (`not_dialled`).
+   */
+  private async close(taskId: string, callTaskId: string): Promise<void> {
     await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, taskId);
+      const task = await this.tasks.lock(manager, taskId);
+      if (!task) return;
       const moved = await this.tasks.updateCallTask(
         manager,
         callTaskId,
-        [CallTaskStatus.InProgress, CallTaskStatus.Paused],
+        [CallTaskStatus.New, CallTaskStatus.InProgress, CallTaskStatus.Paused],
         { status: CallTaskStatus.Finished, finishedAt: this.clock.now() },
       );
-      if (moved) await this.contacts.releaseFromCallTask(manager, callTaskId);
+      if (!moved) return;
+      if (task.status === TaskStatus.Cancelled) await this.contacts.closeForCancel(manager, taskId, callTaskId);
+      else await this.contacts.settleUnreported(manager, callTaskId, task, this.clock.now());
     });
   }
 
@@ -180,6 +194,11 @@ export class SyncTask {
       const task = await this.tasks.lock(manager, taskId);
       if (!task) return null;
       if (await this.tasks.findActiveCallTask(manager, taskId)) return null; // another pass got here first
+      if (task.status === TaskStatus.Starting) {
+        // Its campaign ran and was read to its end before the start was ever confirmed: it is running.
+        await this.tasks.transition(manager, taskId, [TaskStatus.Starting], { status: TaskStatus.InProgress, startedAt: task.startedAt ?? this.clock.now() });
+        task.status = TaskStatus.InProgress;
+      }
       if (task.status === TaskStatus.InProgress) {
         const next = await this.launcher.prepare(manager, task);
         if (next) return next;
@@ -194,48 +213,10 @@ export class SyncTask {
     if (pending.waiting > 0 || pending.inCampaign > 0) return false;
     const completed = await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Completed,
+      pauseReason: null,
       finishedAt: this.clock.now(),
     });
     failpoint('complete.before-commit');
     return completed;
-  }
-
-  /**
-   * Pauses the task with `reason`, then its running campaign. The pause is recorded first, so a worker killed
-   * between the two steps leaves a paused task whose call task still runs: the next sync finishes the pause
-   * (pauseCampaign), or resumes the campaign if the window has opened meanwhile. (Pausing the campaign first
-   * would leave a remotely paused campaign that the database believes is running, which nothing resumes.)
-   */
-  private async suspend(task: TaskEntity, active: CallTaskEntity | null, reason: PauseReason): Promise<void> {
-    await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, task.id);
-      // A recruiter's pause is never overwritten by a system reason.
-      const current = await this.tasks.findById(task.id, manager);
-      if (current?.status === TaskStatus.Paused && current.pauseReason === PauseReason.Recruiter) return;
-      await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Starting, TaskStatus.Paused], {
-        status: TaskStatus.Paused,
-        pauseReason: reason,
-      });
-    });
-    failpoint('suspend.after-pause-recorded');
-    await this.pauseCampaign(task.id, active);
-    this.logger.log(`task ${task.id} paused: ${reason}`);
-  }
-
-  /** Pauses a paused task's campaign that still runs, remotely then locally; idempotent. */
-  private async pauseCampaign(taskId: string, active: CallTaskEntity | null): Promise<void> {
-    if (!active?.campaignId || active.status !== CallTaskStatus.InProgress) return;
-    try {
-      await this.gateway.changeCampaignStatus(active.campaignId, 'pause');
-    } catch (error) {
-      // Already finished remotely: nothing left to pause; the sync of the paused task reads it out.
-      if (!isTransitionRefused(error)) throw error;
-      return;
-    }
-    failpoint('suspend.after-remote-pause');
-    await this.tx.run(async (manager) => {
-      await this.tasks.lock(manager, taskId);
-      await this.tasks.updateCallTask(manager, active.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
-    });
   }
 }

@@ -1,0 +1,71 @@
+import { Injectable, Logger, Optional } from '@nestjs/common';
+import { hostname } from 'os';
+import { randomBytes } from 'crypto';
+import { Clock, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
+import { FirmBotService } from '@app/firm-bot-quota';
+import { isWindowOpen } from '../domain/call-window';
+import { taskCallWindow } from '../domain/task-window';
+import { PauseReason, TaskStatus } from '../domain/statuses';
+import { TaskRepository } from '../repositories/task.repository';
+import { SyncLeases } from '../sync-leases';
+import { runFenced } from '../sync-fence';
+import { SyncTask } from './sync-task.usecase';
+
+export interface EdgePassSummary {
+  /** Tasks whose window or BOT was looked at. */
+  checked: number;
+  /** Tasks found at an edge and synced (suspended or resumed). */
+  synced: number;
+}
+
+/**
+ * The light check the worker runs every minute beside the sync (SYNC_EDGE_CRON): a running task whose call
+ * window closed or whose firm's BOT closed or expired, and a task the window paused whose window opened, are
+ * synced at once (under their lease, as the sync does), so nobody is called outside the window or the
+ * entitlement for more than about a minute, and a window opening is not missed until the next full pass.
+ * It reads only the tasks' window columns and each firm's entitlement once; no platform call for tasks at no edge.
+ */
+@Injectable()
+export class RunEdgePass {
+  private readonly logger = new Logger(RunEdgePass.name);
+  readonly owner = `${hostname()}:${process.pid}:edge:${randomBytes(3).toString('hex')}`.slice(0, 64);
+
+  constructor(
+    private readonly tasks: TaskRepository,
+    private readonly firmBot: FirmBotService,
+    private readonly leases: SyncLeases,
+    private readonly syncTask: SyncTask,
+    private readonly clock: Clock,
+    @Optional() private readonly logScope?: LogScope,
+  ) {}
+
+  async execute(): Promise<EdgePassSummary> {
+    const candidates = await this.tasks.edgeCandidates();
+    const now = this.clock.now();
+    const botUsable = new Map<string, Promise<boolean>>();
+    const usable = (firmId: string) => {
+      if (!botUsable.has(firmId)) botUsable.set(firmId, this.firmBot.isUsable(firmId).then((b) => b.usable));
+      return botUsable.get(firmId)!;
+    };
+    const atEdge: string[] = [];
+    for (const task of candidates) {
+      const open = isWindowOpen(taskCallWindow(task), now);
+      const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
+      if (running && (!open || !(await usable(task.firmId)))) atEdge.push(task.id);
+      else if (!running && task.pauseReason === PauseReason.OutsideWindow && open && (await usable(task.firmId))) atEdge.push(task.id);
+    }
+    const fences = await this.leases.claimTasks(this.owner, atEdge);
+    try {
+      for (const fence of fences) {
+        await withinLogScope(this.logScope, { taskId: fence.taskId }, () =>
+          runFenced(fence, () => this.syncTask.execute(fence.taskId)).catch((error: Error) => {
+            this.logger.error(`edge sync of task ${fence.taskId} failed: ${maskPhonesInText(error.message)}`);
+          }),
+        );
+      }
+    } finally {
+      await this.leases.release(fences).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
+    }
+    return { checked: candidates.length, synced: fences.length };
+  }
+}

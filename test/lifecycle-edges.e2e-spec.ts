@@ -1,0 +1,225 @@
+import axios from 'axios';
+import { DataSource } from 'typeorm';
+import { asAccount, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from './support/harness';
+import { contacts, createTask, grantBot } from './support/factories';
+import { groundTruth } from './support/ground-truth';
+import { expectCountersExact } from './support/stats-counters';
+
+const FIRM = 7901;
+const me = asAccount(FIRM, 1);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function faults(h: Harness, patch: Record<string, number>): Promise<void> {
+  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, patch, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+}
+
+const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 };
+
+/** Every edge of a task's life named in issue 11, each through the HTTP API, the worker and the simulator. */
+describe('lifecycle edges: nothing lost, nothing stuck', () => {
+  let h: Harness;
+  let ds: DataSource;
+  const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+
+  beforeAll(async () => {
+    // Calls of 40 ms, one at a time: a campaign of 20 is part-way through for most of a second.
+    h = await startHarness({ simulator: { callMs: 40, parallelism: 1, seed: 11 } });
+    ds = h.api.get(DataSource);
+    await grantBot(h, FIRM, { botTaskNum: 100 });
+  });
+
+  afterEach(async () => {
+    await faults(h, NO_FAULTS);
+  });
+
+  afterAll(async () => {
+    await expectCountersExact(ds);
+    await h.close();
+  });
+
+  it('cancel keeps every call already made: the stopped campaign is read to its end, onto contacts, stats and export', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(20, 100), batchSize: 20, maxAttempts: 1 });
+    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    await sleep(300); // some calls made, none read yet
+    await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
+    await h.sync();
+
+    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
+    expect(truth.records).toBeGreaterThan(0);
+    expect(truth.records).toBeLessThan(20);
+    const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+    expect(stats).toMatchObject({ total: 20, done: truth.records, skipped: 20 - truth.records, waiting: 0, inCampaign: 0 });
+    expect(stats.connected).toBe(truth.finalConnected);
+    expect(stats.intentions.interested).toBe(truth.finalIntentions.interested);
+    const csv = (await h.http().get(`/v1/tasks/${id}/contacts.csv`).set(me).expect(200)).text;
+    expect(csv.trim().split('\n')).toHaveLength(21);
+    expect(await task(id)).toMatchObject({ status: 6, activeCampaign: null });
+  });
+
+  it('a pause the platform cannot take is recorded first, answered 200, and finished by the next sync', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(20, 200), batchSize: 20 });
+    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    await faults(h, { errorRate: 1 });
+    const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
+    expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter', waitingFor: 'recruiter', activeCampaign: { status: 1 } });
+    await faults(h, NO_FAULTS);
+    await h.sync();
+    expect(await task(id)).toMatchObject({ status: 4, activeCampaign: { status: 2 } });
+    const [campaign] = (await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId])).campaigns;
+    expect([2, 3]).toContain(campaign.status);
+  });
+
+  it('pause between campaigns is accepted, and no campaign opens until the recruiter starts again', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(4, 300), batchSize: 4, maxAttempts: 3, retryGapMinutes: 1 });
+    await faults(h, { undialledRate: 1 });
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    await h.sync(); // the campaign dialled nobody: its contacts wait a minute for their next attempt
+    await faults(h, NO_FAULTS);
+    expect(await task(id)).toMatchObject({ status: 3, activeCampaign: null, waitingFor: 'retry_gap' });
+
+    const before = (await groundTruth(h.simulator.baseUrl)).campaigns.length;
+    const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
+    expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter', waitingFor: 'recruiter', nextActionAt: null });
+    await ds.query('UPDATE ai_visitor_list SET next_attempt_at = NULL WHERE task_id = ?', [id]); // the gap has passed
+    for (let i = 0; i < 3; i++) await h.sync();
+    expect((await groundTruth(h.simulator.baseUrl)).campaigns.length).toBe(before);
+    expect(await task(id)).toMatchObject({ status: 4, pauseReason: 'recruiter' });
+
+    const resumed = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    expect(resumed).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+  });
+
+  it('a task waiting for its retry gap says so and until when', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(3, 400), batchSize: 3, maxAttempts: 2, retryGapMinutes: 90 });
+    await faults(h, { undialledRate: 1 }); // nobody dialled: each spends an attempt and waits 90 minutes
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    await h.sync();
+    await faults(h, NO_FAULTS);
+    const waiting = await task(id);
+    expect(waiting).toMatchObject({ status: 3, activeCampaign: null, waitingFor: 'retry_gap' });
+    const due = new Date(waiting.nextActionAt).getTime();
+    expect(due).toBeGreaterThan(Date.now() + 85 * 60_000);
+    expect(due).toBeLessThan(Date.now() + 95 * 60_000);
+  });
+
+  it('a contact the platform never dials spends an attempt (not_dialled) and the task ends instead of reopening campaigns', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 500), batchSize: 5, maxAttempts: 2, retryGapMinutes: 0 });
+    await faults(h, { undialledRate: 1 });
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    for (let pass = 0; pass < 10 && (await task(id)).status !== 5; pass++) {
+      await h.sync();
+      await sleep(20);
+    }
+    expect(await task(id)).toMatchObject({ status: 5 });
+    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    expect(Number(n)).toBe(2);
+    const list = (await h.http().get(`/v1/tasks/${id}/contacts`).set(me).expect(200)).body.items;
+    for (const c of list) expect(c).toMatchObject({ status: 3, attempts: 2, callResult: 2, failReason: 'not_dialled' });
+  });
+
+  it('a create the platform keeps refusing pauses the task platform_rejected with lastError, its contacts back to waiting', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 600), batchSize: 5 });
+    await faults(h, { refuseRate: 1 });
+    const first = await h.http().post(`/v1/tasks/${id}/start`).set(me);
+    expect(first.status).toBe(502);
+    expect(first.body.code).toBe('ROBOT_CALL_REJECTED');
+    expect(await task(id)).toMatchObject({ status: 2, waitingFor: 'platform', lastError: expect.stringContaining('42200') });
+    for (let pass = 0; pass < 5; pass++) await h.sync();
+    const stated = await task(id);
+    expect(stated).toMatchObject({
+      status: 4, pauseReason: 'platform_rejected', waitingFor: 'recruiter', activeCampaign: null, lastError: expect.stringContaining('42200'),
+    });
+    expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({ waiting: 5, inCampaign: 0 });
+
+    await faults(h, NO_FAULTS);
+    const resumed = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    expect(resumed).toMatchObject({ status: 3, pauseReason: null, lastError: null, activeCampaign: { status: 1 } });
+  });
+
+  it('cancelling a task whose campaign was never created creates nothing remotely and answers 200 while the platform is down', async () => {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 700), batchSize: 5 });
+    await faults(h, { errorRate: 1 });
+    const ofTask = async () => ((await groundTruth(h.simulator.baseUrl)).campaigns as { name?: string }[]).filter((c) => c.name?.startsWith(`ai-visitor task ${id} `));
+    expect([502, 504]).toContain((await h.http().post(`/v1/tasks/${id}/start`).set(me)).status);
+    const cancelled = (await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200)).body;
+    expect(cancelled).toMatchObject({ status: 6, activeCampaign: null });
+    await faults(h, NO_FAULTS);
+    await h.sync();
+    expect(await ofTask()).toHaveLength(0);
+    expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({ skipped: 5, waiting: 0, inCampaign: 0 });
+  });
+
+  it('cancel gives the quota slot back only when nothing can have been dialled (not by startedAt)', async () => {
+    const bot = async () => (await h.http().get('/v1/bot').set(me).expect(200)).body.botTaskUsed;
+    const never = await createTask(h, FIRM, 1, { contacts: contacts(2, 800) });
+    let used = await bot();
+    await h.http().post(`/v1/tasks/${never}/cancel`).set(me).expect(200);
+    expect(await bot()).toBe(used - 1);
+
+    // A start whose confirmation was lost: startedAt is null, yet the campaign exists and may have dialled.
+    const dialled = await createTask(h, FIRM, 1, { contacts: contacts(2, 810) });
+    await h.http().post(`/v1/tasks/${dialled}/start`).set(me).expect(200);
+    await ds.query('UPDATE ai_visitor_task SET started_at = NULL WHERE id = ?', [dialled]);
+    used = await bot();
+    await h.http().post(`/v1/tasks/${dialled}/cancel`).set(me).expect(200);
+    expect(await bot()).toBe(used);
+  });
+});
+
+describe('window and BOT edges act within a minute (the edge check), not at the next 30-minute sync', () => {
+  const EDGE_FIRM = 7902;
+  const mine = asAccount(EDGE_FIRM, 1);
+  const clock = new ShiftedClock();
+  const OFFICE = { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' };
+  const shanghai = (local: string) => new Date(`${local}+08:00`);
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ clock, simulator: { callMs: 60_000, parallelism: 1 } });
+    await grantBot(h, EDGE_FIRM, { botTaskNum: 10 });
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('pauses a running campaign at the window close, resumes it at the opening, and pauses it when the BOT expires', async () => {
+    clock.set(shanghai('2026-12-01T19:58:00'));
+    const id = await createTask(h, EDGE_FIRM, 1, { callWindow: OFFICE, contacts: contacts(3, 900) });
+    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200)).body;
+    const campaignId = started.activeCampaign.campaignId;
+    const remote = async () => (await groundTruth(h.simulator.baseUrl, [campaignId])).campaigns[0].status;
+
+    clock.set(shanghai('2026-12-01T19:59:30'));
+    expect((await h.edges()).synced).toBe(0);
+    clock.set(shanghai('2026-12-01T20:00:10'));
+    expect((await h.edges()).synced).toBe(1);
+    expect(await remote()).toBe(2);
+    const view = (await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body;
+    expect(view).toMatchObject({ status: 4, pauseReason: 'outside_window', waitingFor: 'call_window', nextActionAt: shanghai('2026-12-02T09:00:00').toISOString() });
+
+    clock.set(shanghai('2026-12-02T09:00:20'));
+    expect((await h.edges()).synced).toBe(1);
+    expect(await remote()).toBe(1);
+    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+
+    // The BOT expires at 09:30: within a minute the campaign is paused.
+    await grantBot(h, EDGE_FIRM, { botTaskNum: 10, botExpireAt: shanghai('2026-12-02T09:30:00').toISOString() });
+    clock.set(shanghai('2026-12-02T09:30:30'));
+    expect((await h.edges()).synced).toBe(1);
+    expect(await remote()).toBe(2);
+    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({ status: 4, pauseReason: 'bot_expired', waitingFor: 'bot' });
+  });
+
+  it('start on a running campaign outside the window keeps it paused (it does not flip to 3)', async () => {
+    clock.set(shanghai('2026-12-03T10:00:00'));
+    await grantBot(h, EDGE_FIRM, { botTaskNum: 10 });
+    const id = await createTask(h, EDGE_FIRM, 1, { callWindow: OFFICE, contacts: contacts(3, 950) });
+    await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200);
+    clock.set(shanghai('2026-12-03T21:00:00'));
+    const again = (await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200)).body;
+    expect(again).toMatchObject({ status: 4, pauseReason: 'outside_window', waitingFor: 'call_window' });
+    const truth = await groundTruth(h.simulator.baseUrl, [again.activeCampaign.campaignId]);
+    expect(truth.campaigns[0].status).toBe(2);
+  });
+});
