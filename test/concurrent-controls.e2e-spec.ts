@@ -46,6 +46,9 @@ describe('concurrent pause / start / cancel', () => {
       expect([200, 409]).toContain(res.status);
       if (res.status === 409) expect(['TASK_NOT_RUNNING', 'TASK_FINISHED']).toContain(res.body.code);
     }
+    // The intent each answer recorded is final; one worker pass reads a cancelled task's stopped campaign to its
+    // end and makes the platform agree with whichever intent won.
+    await h.sync();
 
     const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
     const callTasks: { status: number; campaign_id: string }[] = await ds.query(

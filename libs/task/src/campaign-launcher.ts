@@ -141,6 +141,8 @@ export class CampaignLauncher {
       if (!(await this.startRemote(task, callTask, campaignId))) return true;
     }
     failpoint('launch.after-start');
+    // Running and recorded as running: nothing to confirm (the common case of every sync pass).
+    if (!needsStart && task.status === TaskStatus.InProgress) return true;
 
     const confirmed = await this.tx.run(async (manager) => {
       const current = await this.tasks.lock(manager, task.id);

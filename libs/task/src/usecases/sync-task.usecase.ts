@@ -57,9 +57,9 @@ export class SyncTask {
     let active = await this.tasks.findActiveCallTask(undefined, taskId);
     if (FINISHED_TASK_STATUSES.includes(found.status) && !active) return outcome;
 
-    const edge = await this.applyEdges(taskId);
+    const edge = (await this.atEdge(found)) ? await this.applyEdges(taskId) : null;
     if (edge) outcome.action = edge;
-    const task = (await this.tasks.findById(taskId))!;
+    const task = edge ? (await this.tasks.findById(taskId))! : found;
 
     let observed: RemoteCampaignStatus | undefined;
     if (active?.campaignId && [CallTaskStatus.InProgress, CallTaskStatus.Paused].includes(active.status)) {
@@ -89,6 +89,17 @@ export class SyncTask {
       return { ...outcome, action: 'next_campaign' };
     }
     return outcome;
+  }
+
+  /** A cheap look without the lock: whether the BOT or the window may change the task now. */
+  private async atEdge(task: TaskEntity): Promise<boolean> {
+    const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
+    const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
+    if (!running && !windowPaused) return false;
+    const open = isWindowOpen(taskCallWindow(task), this.clock.now());
+    if (running && !open) return true;
+    const usable = (await this.firmBot.isUsable(task.firmId)).usable;
+    return running ? !usable : open || !usable;
   }
 
   /**
