@@ -49,12 +49,13 @@ export interface Harness {
 
 /**
  * Boots what production runs, in one process for speed: the robot-call simulator on a real port, the API
- * module on a real HTTP server, the worker module, all on a fresh migrated database.
+ * module on a real HTTP server, the worker module, all on a fresh migrated database (on the suite's server, or on
+ * `databaseServer`, a MySQL URL).
  */
 export async function startHarness(
-  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock } = {},
+  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock; databaseServer?: string } = {},
 ): Promise<Harness> {
-  const db = await createTestDatabase();
+  const db = await createTestDatabase({ server: options.databaseServer });
   const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, callMs: 5, parallelism: 20, ...options.simulator });
   Object.assign(process.env, {
     ...db.env,

@@ -23,12 +23,12 @@ export interface TestDatabase {
 /**
  * A fresh database per test file, migrations applied, so files run in parallel jest workers without seeing
  * each other's rows, and every test runs on the schema the migrations build: a new database on the MySQL
- * server, or a new SQLite file.
+ * server, or a new SQLite file. `server` (a MySQL URL) puts it on another server than the suite's.
  */
-export async function createTestDatabase(options: { migrate?: boolean } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { migrate?: boolean; server?: string } = {}): Promise<TestDatabase> {
   const applyMigrations = options.migrate ?? true;
   const name = `aiv_t${process.env.JEST_WORKER_ID ?? '0'}_${randomBytes(4).toString('hex')}`;
-  const server = serverUrl();
+  const server = options.server ?? serverUrl();
   if (!server) {
     const sqlitePath = resolve(join('data', 'test', `${name}.sqlite`));
     if (applyMigrations) await migrate({ sqlitePath });

@@ -7,3 +7,4 @@ export type { CampaignGatewayOptions } from './campaign-gateway.options';
 export { CAMPAIGN_GATEWAY_OPTIONS, DEFAULT_RETRY_BASE_DELAY_MS } from './campaign-gateway.options';
 export * from './errors/robot-call-errors';
 export { RobotCall } from './wire/robot-call';
+export { parseWireDateTime } from './wire/shape';

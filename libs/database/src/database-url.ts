@@ -2,6 +2,7 @@ import { DataSourceOptions } from 'typeorm';
 import { mkdirSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { SafeTypeOrmLogger } from './safe-typeorm-logger';
+import { mysql2WithUtcSessions } from './utc-sessions';
 
 export interface DatabaseSettings {
   /** `mysql://user:pass@host:3306/db` (MySQL 8 or MariaDB 10.6+). Absent: the embedded SQLite database. */
@@ -81,6 +82,10 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
   return {
     ...COMMON,
     type: 'mariadb',
+    // Times are UTC both ways: the driver converts dates as UTC ('Z') and every session runs at UTC, so the
+    // server's own clock (column defaults, NOW()) agrees with them whatever zone the server runs at.
+    connectorPackage: 'mysql2',
+    driver: mysql2WithUtcSessions(),
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
     username: decodeURIComponent(url.username || 'root'),

@@ -7,6 +7,7 @@ import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
 import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { idParam } from '../http/invalid-id.error';
+import { instantOf } from '../http/zoned-date-time';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { GrantBotDto } from './bot.dto';
 import { FirmBotResponse } from './bot.responses';
@@ -32,7 +33,7 @@ export class AdminBotController {
     return this.grantFirmBot.execute({
       firmId: idParam('firmId', firmId),
       isOpenBot: body.isOpenBot,
-      botExpireAt: body.botExpireAt ? new Date(body.botExpireAt) : null,
+      botExpireAt: body.botExpireAt === null ? null : instantOf(body.botExpireAt),
       botTaskNum: body.botTaskNum,
     });
   }

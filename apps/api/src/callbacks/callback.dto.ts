@@ -1,8 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
 } from 'class-validator';
+import { parseWireDateTime } from '@app/campaign-gateway';
+
+/** A date-time as the wire has it: ISO 8601, UTC when it carries no zone (the platform's contract). */
+const IsWireDateTime = () =>
+  ValidateBy({
+    name: 'isWireDateTime',
+    validator: {
+      validate: (value) => typeof value === 'string' && parseWireDateTime(value) !== null,
+      defaultMessage: (args) => `${args?.property} must be an ISO 8601 date-time (UTC when it has no zone)`,
+    },
+  });
 
 /** One call record, exactly as `campaign_detail` lists it (snake_case: the platform's wire format). */
 export class PushedRecordDto {
@@ -36,8 +47,15 @@ export class PushedRecordDto {
   @Max(86_400)
   duration_sec: number;
 
-  @ApiProperty({ example: '2026-11-28T02:03:04.000Z' })
-  @IsISO8601({ strict: true })
+  // Not `format: date-time`: that is RFC 3339, which requires the zone the platform may leave out.
+  @ApiProperty({
+    type: String,
+    description:
+      'When the call ended: ISO 8601 (`T` or a space before the time). Without a zone it is UTC, as the wire contract ' +
+      "says, never the receiver's own zone; a zone (`Z`, `±HH:MM`) is honoured.",
+    example: '2026-11-28T02:03:04.000Z',
+  })
+  @IsWireDateTime()
   called_at: string;
 }
 

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { parseWireDateTime } from '@app/campaign-gateway';
 import { IngestPushedRecords } from '@app/task';
 import { CallbackSignatureGuard } from './callback-signature.guard';
 import { RobotCallPushDto } from './callback.dto';
@@ -30,7 +31,7 @@ export class CallbacksController {
         failReason: r.fail_reason ?? null,
         intention: r.intention,
         durationSec: r.duration_sec,
-        calledAt: new Date(r.called_at),
+        calledAt: parseWireDateTime(r.called_at)!, // validated by the DTO
       })),
     });
   }

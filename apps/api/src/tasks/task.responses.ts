@@ -15,7 +15,7 @@ const CALL_TASK_STATUS = 'Campaign (call task) status: 0 new, 1 in progress, 2 p
 const CONTACT_STATUS = 'Contact status: 1 waiting, 2 in a campaign, 3 done, 4 skipped (see skipReason)';
 const CALL_RESULT = 'Call result: 0 none, 1 connected, 2 failed';
 const INTENTION = 'Intention: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number';
-const DATE_TIME = { type: String, format: 'date-time' } as const;
+const DATE_TIME = { type: String, format: 'date-time', description: 'ISO 8601, UTC', example: '2026-11-28T02:03:04.000Z' } as const;
 
 export class ActiveCampaignResponse {
   @ApiProperty({ description: 'Local call task id', example: '7' })

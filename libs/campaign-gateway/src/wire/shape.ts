@@ -1,3 +1,5 @@
+import { parseDateTime } from '@app/core';
+
 /**
  * Minimal readers for the platform's answers. They name the offending field but never echo its value, so
  * a record's content (which may hold personal data) cannot end up in an error message.
@@ -46,9 +48,17 @@ export function readOneOf<T extends number>(obj: WireObject, key: string, allowe
   return value as T;
 }
 
+/**
+ * A date-time of the wire: ISO 8601, and UTC when it carries no zone, as the contract says (README, "Times"),
+ * never the zone of the machine that happens to read it. Null when it is not one.
+ */
+export function parseWireDateTime(text: string): Date | null {
+  return parseDateTime(text, 'utc');
+}
+
 export function readDate(obj: WireObject, key: string): Date {
-  const date = new Date(readString(obj, key));
-  if (Number.isNaN(date.getTime())) throw new ShapeError(`${key} is not a date`);
+  const date = parseWireDateTime(readString(obj, key));
+  if (!date) throw new ShapeError(`${key} is not an ISO 8601 date-time`);
   return date;
 }
 
