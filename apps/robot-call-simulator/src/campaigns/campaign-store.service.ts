@@ -2,6 +2,7 @@ import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { callOutcome } from '../outcomes/call-outcome';
 import { CallResultPusher } from '../push/call-result-pusher.service';
+import { FaultInjector } from '../faults/fault-injector.service';
 import { SIMULATOR_OPTIONS, SimulatorOptions } from '../simulator.options';
 import { SimulatedCampaign, SimulatedContact } from './simulated-campaign';
 
@@ -24,6 +25,7 @@ export class CampaignStore implements OnModuleDestroy {
   constructor(
     @Inject(SIMULATOR_OPTIONS) private readonly options: SimulatorOptions,
     private readonly pusher: CallResultPusher,
+    private readonly faults: FaultInjector,
   ) {}
 
   /** Idempotent by request id: the same payload returns the existing campaign, another payload is refused. */
@@ -77,7 +79,7 @@ export class CampaignStore implements OnModuleDestroy {
       {
         callMs,
         parallelism,
-        outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
+        outcomeOf: (ref) => this.faults.distortOutcome(callOutcome(this.options, request.requestId, ref)),
         onRecord: (record) => this.pusher.recorded(id, record),
       },
     );

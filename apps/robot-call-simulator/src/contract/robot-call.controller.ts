@@ -3,6 +3,7 @@ import { ApiKeyGuard } from '../auth/api-key.guard';
 import { CampaignStore } from '../campaigns/campaign-store.service';
 import { Envelope, ok, RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { FaultInterceptor } from '../faults/fault.interceptor';
+import { FaultInjector } from '../faults/fault-injector.service';
 import { LostReplyInterceptor } from '../faults/lost-reply.interceptor';
 import { RequestCounterInterceptor } from '../admin/request-counter.interceptor';
 import { AddCampaignDto } from './dto/add-campaign.dto';
@@ -15,7 +16,10 @@ import { addedView, detailView, statusView } from './wire-views';
 @UseGuards(ApiKeyGuard)
 @UseInterceptors(RequestCounterInterceptor, FaultInterceptor)
 export class RobotCallController {
-  constructor(private readonly campaigns: CampaignStore) {}
+  constructor(
+    private readonly campaigns: CampaignStore,
+    private readonly faults: FaultInjector,
+  ) {}
 
   @Post('robot_call_campaign_add')
   @HttpCode(200)
@@ -38,7 +42,10 @@ export class RobotCallController {
     if (offset > campaign.records.length) {
       throw new SimulatorRefusal(RefusalCode.InvalidParameters, 'cursor must be a next_cursor returned earlier');
     }
-    return ok(detailView(campaign, offset, body.limit ?? DEFAULT_PAGE_LIMIT));
+    const view = detailView(campaign, offset, body.limit ?? DEFAULT_PAGE_LIMIT);
+    // The stuck-cursor fault: more records exist, but the answer hands back the position it was asked for.
+    if (view.has_more && this.faults.shouldStickCursor()) return ok({ ...view, next_cursor: body.cursor ?? null });
+    return ok(view);
   }
 
   @Post('robot_call_campaign_change_status')
