@@ -78,6 +78,16 @@ describe('CampaignGatewayClient answer mapping', () => {
     expect(error.message).toContain('intention');
   });
 
+  it('refuses a campaign id longer than the contract allows (the caller stores it whole), naming the field', async () => {
+    const data = { campaign_id: `cmp_${'9'.repeat(61)}`, status: 0, contact_count: 1, created: true };
+    await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
+
+    const error = await rejectionOf(gateway.client.addCampaign({ requestId: 'r', name: 'n', scriptId: 's', contacts: [{ ref: '1', phone: PHONE }] }));
+
+    expect(error).toBeInstanceOf(RobotCallUnavailableError);
+    expect(error.message).toContain('campaign_id is not 1 to 64 characters long');
+  });
+
   it('raises Unavailable for a 4xx without an envelope, without retrying', async () => {
     await serve(() => ({ status: 404, raw: 'Not Found' }));
 

@@ -14,6 +14,7 @@ import {
   readBoolean,
   readCount,
   readDate,
+  readId,
   readNullableString,
   readOneOf,
   readString,
@@ -27,6 +28,8 @@ const STATUSES = [
   RemoteCampaignStatus.Finished,
 ] as const;
 const CALL_RESULTS = [1, 2] as const;
+/** The contract's limit on a campaign id (README): the caller stores it, and addresses the campaign by it. */
+export const CAMPAIGN_ID_MAX_LENGTH = 64;
 const INTENTIONS = [0, 1, 2, 3, 4] as const;
 
 export function toAddRequest(input: AddCampaignInput): WireObject {
@@ -50,7 +53,8 @@ export function toChangeStatusRequest(campaignId: string, action: CampaignAction
 
 export function fromAddData(data: WireObject): AddCampaignResult {
   return {
-    campaignId: readString(data, 'campaign_id'),
+    // Refused rather than cut: a campaign is addressed by its whole id.
+    campaignId: readId(data, 'campaign_id', CAMPAIGN_ID_MAX_LENGTH),
     status: readOneOf(data, 'status', STATUSES),
     contactCount: readCount(data, 'contact_count'),
     created: readBoolean(data, 'created'),

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallTaskStatus } from '../domain/statuses';
+import { DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
 /**
  * One remote campaign created for a task (`ai_visitor_call_task`). The row is written with its `request_id`
@@ -34,7 +35,7 @@ export class CallTaskEntity {
   contactCount: number;
 
   /** Where the next `campaign_detail` read resumes: records before it are stored. */
-  @Column({ name: 'detail_cursor', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'detail_cursor', type: 'varchar', length: DETAIL_CURSOR_LENGTH, nullable: true })
   detailCursor: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
