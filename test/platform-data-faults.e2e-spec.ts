@@ -1,8 +1,12 @@
 import axios from 'axios';
 import { createHmac } from 'crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
+import { groundTruth } from './support/ground-truth';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
 import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-injector.service';
@@ -19,6 +23,27 @@ async function metrics(h: Harness): Promise<string> {
 }
 
 const unfit = (text: string, field: string, action: string) => sample(text, 'aiv_ingest_unfit_values_total', { field, action }) ?? 0;
+
+/** Runs `work`, failing instead of waiting for ever when it does not settle within `ms`. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function dialledOut(h: Harness, campaignId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await groundTruth(h.simulator.baseUrl, [campaignId])).campaigns[0]?.status === 3) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`campaign ${campaignId} did not finish dialling`);
+}
 
 describe('a call record whose values do not fit the database', () => {
   const FIRM = 7701;
@@ -107,5 +132,127 @@ describe('a call record whose values do not fit the database', () => {
 
   it('left the statistics counters equal to the contacts they count', async () => {
     await expectCountersExact(h.api.get(DataSource));
+  });
+});
+
+describe('paging that does not advance', () => {
+  const FIRM = 7702;
+  const me = asAccount(FIRM, 1);
+  let h: Harness;
+
+  beforeAll(async () => {
+    // Pages of two records; every answer with more records beyond its page hands back the cursor it was asked with.
+    h = await startHarness({ simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, stuckCursorRate: 1 }, env: { SYNC_PAGE_SIZE: '2' } });
+    await grantBot(h, FIRM);
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await h.close();
+  });
+
+  it('ends the pass for that task with a logged error and a metric, keeping the page it read; reading goes on once the platform pages again', async () => {
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
+    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    await dialledOut(h, started.activeCampaign.campaignId);
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const before = await metrics(h);
+
+    // First page: has_more true and no next_cursor at all. Then the same again on the next pass.
+    const summary = await within(15_000, 'a sync pass over a campaign whose paging never advances', h.sync());
+    await within(15_000, 'a second sync pass', h.sync());
+
+    expect(summary).toMatchObject({ tasks: 1, failed: 0, recordsStored: 2 });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 2, inCampaign: 4 });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+    const logged = errors.mock.calls.map((call) => String(call[0]));
+    expect(logged.filter((line) => line.includes('next_cursor') && line.includes(taskId))).toHaveLength(2);
+    const after = await metrics(h);
+    expect((sample(after, 'aiv_sync_paging_stalls_total') ?? 0) - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(2);
+
+    // Past the first page (a cursor stored as a platform that paged once would have), the stuck answer hands back
+    // the very cursor it was asked with: the same error.
+    await h.api.get(DataSource).query("UPDATE ai_visitor_call_task SET detail_cursor = '2' WHERE task_id = ?", [taskId]);
+    await within(15_000, 'a sync pass from a stored cursor', h.sync());
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 4 });
+    expect(sample(await metrics(h), 'aiv_sync_paging_stalls_total')! - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(3);
+
+    await setFaults(h, { stuckCursorRate: 0 });
+    await syncUntil(h, FIRM, 1, taskId, 5, 20);
+    const [{ n }] = await h.api.get(DataSource).query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+    expect(Number(n)).toBe(6);
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6, inCampaign: 0 });
+  });
+});
+
+/**
+ * A platform whose cursors are long opaque tokens: a proxy in front of the simulator that hands out each
+ * `next_cursor` stretched to 80 characters and gives the simulator back its own when one is sent.
+ */
+async function startCursorStretcher(): Promise<{ url: string; target: string; close(): Promise<void> }> {
+  const PAD = `opaque-${'x'.repeat(70)}:`;
+  const state = { url: '', target: '', close: async () => undefined as void };
+  const server: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', async () => {
+      const detail = req.url === '/robot_call_campaign_detail';
+      const body = text ? JSON.parse(text) : {};
+      if (detail && typeof body.cursor === 'string') body.cursor = body.cursor.split(':').pop();
+      const answer = await fetch(state.target + req.url, {
+        method: req.method,
+        headers: { 'Content-Type': 'application/json', Authorization: req.headers.authorization ?? '' },
+        body: JSON.stringify(body),
+      });
+      const envelope = (await answer.json()) as { data?: { next_cursor?: unknown } };
+      if (detail && typeof envelope.data?.next_cursor === 'string') envelope.data.next_cursor = PAD + envelope.data.next_cursor;
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(envelope));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return state;
+}
+
+describe('a paging cursor too long for its column', () => {
+  const FIRM = 7703;
+  const me = asAccount(FIRM, 1);
+  let h: Harness;
+  let stretcher: Awaited<ReturnType<typeof startCursorStretcher>>;
+
+  beforeAll(async () => {
+    stretcher = await startCursorStretcher();
+    h = await startHarness({
+      simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 } },
+      env: { SYNC_PAGE_SIZE: '2', ROBOT_CALL_BASE_URL: stretcher.url },
+    });
+    stretcher.target = h.simulator.baseUrl;
+    await grantBot(h, FIRM);
+  });
+
+  afterAll(async () => {
+    await h.close();
+    await stretcher.close();
+  });
+
+  it('is followed in the pass but not stored, with a warning; every record is stored once and the task completes', async () => {
+    const before = await metrics(h);
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
+    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    await dialledOut(h, started.activeCampaign.campaignId);
+
+    const summary = await within(15_000, 'a sync pass over long cursors', h.sync());
+
+    expect(summary).toMatchObject({ failed: 0, recordsStored: 6, completed: 1 });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body.status).toBe(5);
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6 });
+    // Three pages, each handing a cursor of 80 characters.
+    expect(unfit(await metrics(h), 'next_cursor', 'not_saved') - unfit(before, 'next_cursor', 'not_saved')).toBe(3);
+    const [{ stored_cursor: storedCursor }] = await h.api.get(DataSource).query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+    expect(storedCursor).toBeNull();
   });
 });

@@ -19,6 +19,7 @@ export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitActi
   { field: 'fail_reason', action: 'cut' },
   { field: 'duration_sec', action: 'cut' },
   { field: 'called_at', action: 'replaced' },
+  { field: 'next_cursor', action: 'not_saved' },
 ];
 
 /**
@@ -33,4 +34,6 @@ export abstract class SyncMetrics {
   abstract passFinished(outcome: SyncPassOutcome, durationSeconds: number): void;
   /** One value from the platform that did not fit the database, and what was done with it (domain/wire-fit). */
   abstract unfitValue(field: UnfitField, action: UnfitAction): void;
+  /** A campaign's paging that did not advance (more records announced, no new cursor): its reading stopped for this pass. */
+  abstract pagingStalled(): void;
 }

@@ -68,7 +68,8 @@ export function fromDetailData(data: WireObject): CampaignDetail {
     contactCount: readCount(data, 'contact_count'),
     dialledCount: readCount(data, 'dialled_count'),
     records: readArray(data, 'records').map((item, i) => fromRecord(asObject(item, `records[${i}]`))),
-    nextCursor: readNullableString(data, 'next_cursor'),
+    // Absent, null and "" all mean "no cursor" (a has_more page without one does not advance: see the README).
+    nextCursor: readNullableString(data, 'next_cursor') || null,
     hasMore: readBoolean(data, 'has_more'),
   };
 }

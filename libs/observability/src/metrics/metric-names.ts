@@ -19,6 +19,8 @@ export const METRIC = {
    * pushed) that did not fit the database, counted each time they are received.
    */
   ingestUnfitValues: 'aiv_ingest_unfit_values_total',
+  /** Counter: campaign paging answers that announced more records without a new cursor (reading stopped for the pass). */
+  syncPagingStalls: 'aiv_sync_paging_stalls_total',
   /** Counter {call, outcome: ok | rejected | unavailable | timeout}: robot-call platform calls, retries included. */
   gatewayCalls: 'aiv_gateway_calls_total',
   /** Histogram {call, outcome}: how long a robot-call platform call took, retries included. */

@@ -43,6 +43,10 @@ export const METRIC_PROVIDERS: Provider[] = [
     labelNames: ['field', 'action'],
   }),
   makeCounterProvider({
+    name: METRIC.syncPagingStalls,
+    help: 'Campaign detail answers with has_more true and no new next_cursor: reading that campaign stopped for the pass',
+  }),
+  makeCounterProvider({
     name: METRIC.gatewayCalls,
     help: 'Robot-call platform calls (retries included) by call and outcome',
     labelNames: ['call', 'outcome'],

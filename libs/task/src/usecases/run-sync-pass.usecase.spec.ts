@@ -21,6 +21,8 @@ class RecordingMetrics extends SyncMetrics {
   }
 
   unfitValue(): void {}
+
+  pagingStalled(): void {}
 }
 
 /** A LogScope on its own AsyncLocalStorage, so the spec can see which fields were bound where. */

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
@@ -15,6 +15,9 @@ import { RecordIngestor } from '../record-ingestor';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
+import { SyncMetrics } from '../sync-metrics';
+import { pagingStall } from '../domain/paging';
+import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
 export interface SyncTaskOutcome {
   taskId: string;
@@ -42,6 +45,7 @@ export class SyncTask {
     private readonly firmBot: FirmBotService,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
+    @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
   async execute(taskId: string): Promise<SyncTaskOutcome> {
@@ -121,9 +125,13 @@ export class SyncTask {
     });
   }
 
-  /** Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction. */
+  /**
+   * Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction.
+   * Paging that does not advance stops the reading for this pass, with an error: the page's records are stored.
+   */
   private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; finished: boolean }> {
     let cursor = callTask.detailCursor;
+    const followed = new Set<string | null>([cursor]);
     let stored = 0;
     for (;;) {
       const page = await this.gateway.getCampaignDetail({
@@ -133,6 +141,7 @@ export class SyncTask {
       });
       failpoint('drain.after-fetch');
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
+      const storable = !page.nextCursor || this.cursorStorable(task.id, page.nextCursor);
       const stillActive = await this.tx.run(async (manager) => {
         const locked = (await this.tasks.lock(manager, task.id)) ?? task;
         const current = await this.tasks.findCallTask(callTask.id, manager);
@@ -140,14 +149,13 @@ export class SyncTask {
         // moves for the call task this pass is reading.
         const result = await this.ingestor.ingest(manager, locked, callTask.id, records);
         stored += result.stored;
-        if (page.nextCursor && page.nextCursor !== cursor) {
+        if (page.nextCursor && page.nextCursor !== cursor && storable) {
           await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
         }
         failpoint('drain.before-commit');
         return current?.status !== CallTaskStatus.Finished;
       });
       failpoint('drain.after-commit');
-      cursor = page.nextCursor ?? cursor;
       if (!stillActive) return { stored, finished: false };
       if (!page.hasMore) {
         const finished = page.status === RemoteCampaignStatus.Finished;
@@ -158,7 +166,29 @@ export class SyncTask {
         }
         return { stored, finished };
       }
+      const stall = pagingStall(cursor, page.nextCursor, followed);
+      if (stall) {
+        this.logger.error(
+          `task ${task.id}: campaign ${callTask.campaignId} ${stall} (after cursor ${cursor?.slice(0, DETAIL_CURSOR_LENGTH) ?? 'null'}); ` +
+            'its reading stops for this pass, the records of the page are stored',
+        );
+        this.metrics?.pagingStalled();
+        return { stored, finished: false };
+      }
+      cursor = page.nextCursor ?? cursor;
+      followed.add(cursor);
     }
+  }
+
+  /** A cursor too long for its column is followed in this pass but not stored: the next pass re-reads from the last one stored. */
+  private cursorStorable(taskId: string, cursor: string): boolean {
+    if (cursorFits(cursor)) return true;
+    this.logger.warn(
+      `task ${taskId}: a next_cursor of ${characters(cursor)} characters does not fit its column (${DETAIL_CURSOR_LENGTH}): ` +
+        'followed in this pass, not stored',
+    );
+    this.metrics?.unfitValue('next_cursor', 'not_saved');
+    return false;
   }
 
   private async markFinished(taskId: string, callTaskId: string): Promise<void> {
