@@ -32,8 +32,9 @@ const SEALED = ['phone_hash', 'phone_enc', 'phone_key_id'];
 /**
  * The firm-wide rules on numbers: never call one on the do-not-call list or known to be wrong, and never call
  * one twice within the cooling period across the firm's tasks. Checked when contacts are added (`screen`, a
- * read) and again when a campaign is prepared, where the numbers are claimed (`claim`, a conditional write). Numbers come in and go out in clear (E.164); the
- * registry holds them sealed (PhoneVault) and matches on their keyed hashes.
+ * read) and again when a campaign is prepared, where the numbers are claimed (`claim`, a conditional write).
+ * Numbers come in and go out in clear (E.164); the registry holds them sealed (PhoneVault) and matches on their
+ * keyed hashes.
  */
 @Injectable()
 export class SuppressionService {
