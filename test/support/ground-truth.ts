@@ -16,6 +16,8 @@ interface SimCampaign {
   contact_count: number;
   dialled_count: number;
   records?: SimRecord[];
+  /** The campaign's contacts as sent to `add`: which number each record's `ref` dialled. */
+  contacts?: { ref: string; phone: string }[];
 }
 
 export interface GroundTruth {
@@ -26,6 +28,8 @@ export interface GroundTruth {
   /** Contacts whose last call connected. */
   finalConnected: number;
   finalIntentions: { interested: number; notConsidering: number; inconvenient: number; wrongNumber: number };
+  /** Calls dialled per number (E.164), over every campaign read: the same number in two campaigns counts twice. */
+  dialsByPhone: Record<string, number>;
 }
 
 /** What the simulator really dialled, read from its ground-truth endpoints, optionally for some campaigns only. */
@@ -40,10 +44,14 @@ export async function groundTruth(baseUrl: string, campaignIds?: string[]): Prom
     campaigns.push(detail.data ?? detail);
   }
   const last = new Map<string, SimRecord>();
+  const dialsByPhone: Record<string, number> = {};
   let records = 0;
   for (const c of campaigns) {
+    const phoneOf = new Map((c.contacts ?? []).map((contact) => [contact.ref, contact.phone]));
     for (const r of c.records ?? []) {
       records++;
+      const phone = phoneOf.get(r.ref);
+      if (phone) dialsByPhone[phone] = (dialsByPhone[phone] ?? 0) + 1;
       const prev = last.get(r.ref);
       if (!prev || new Date(prev.called_at) <= new Date(r.called_at)) last.set(r.ref, r);
     }
@@ -57,5 +65,6 @@ export async function groundTruth(baseUrl: string, campaignIds?: string[]): Prom
     records,
     finalConnected: connected.length,
     finalIntentions: { interested: intention(1), notConsidering: intention(2), inconvenient: intention(3), wrongNumber: intention(4) },
+    dialsByPhone,
   };
 }

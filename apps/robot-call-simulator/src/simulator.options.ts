@@ -15,6 +15,13 @@ export interface SimulatorFaults {
   refuseRate: number;
   /** Fraction of contacts a running campaign passes over without dialling: it finishes without their record. */
   undialledRate: number;
+  /** Fraction of failed calls whose `fail_reason` is a long free text instead of one of the four codes. */
+  longFailReasonRate: number;
+  /**
+   * Fraction of `detail` answers with more records beyond the page (`has_more` true) that hand back the cursor
+   * they were asked with (null for a first page) instead of the next one: paging that does not advance.
+   */
+  stuckCursorRate: number;
 }
 
 /** Where finished calls are pushed (contract: "Push: call results by callback"); changeable via `PUT /_simulator/push`. */
@@ -68,11 +75,14 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
   lostReplyRate: { env: 'SIMULATOR_LOST_REPLY_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   refuseRate: { env: 'SIMULATOR_REFUSE_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   undialledRate: { env: 'SIMULATOR_UNDIALLED_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  longFailReasonRate: { env: 'SIMULATOR_LONG_FAIL_REASON_RATE', fallback: 0, integer: false, min: 0, max: 1 },
+  stuckCursorRate: { env: 'SIMULATOR_STUCK_CURSOR_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   pushBatchMs: { env: 'SIMULATOR_PUSH_BATCH_MS', fallback: 0, integer: true, min: 0, max: HOUR_MS },
 };
 
 export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = [
-  'errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate', 'refuseRate', 'undialledRate',
+  'errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate', 'refuseRate', 'undialledRate', 'longFailReasonRate',
+  'stuckCursorRate',
 ];
 
 const API_KEY_ENV = 'SIMULATOR_API_KEY';

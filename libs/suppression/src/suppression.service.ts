@@ -31,9 +31,10 @@ const SEALED = ['phone_hash', 'phone_enc', 'phone_key_id'];
 
 /**
  * The firm-wide rules on numbers: never call one on the do-not-call list or known to be wrong, and never call
- * one twice within the cooling period across the firm's tasks. Checked when contacts are added and again when
- * a campaign is prepared (things change in between). Numbers come in and go out in clear (E.164); the
- * registry holds them sealed (PhoneVault) and matches on their keyed hashes.
+ * one twice within the cooling period across the firm's tasks. Checked when contacts are added (`screen`, a
+ * read) and again when a campaign is prepared, where the numbers are claimed (`claim`, a conditional write).
+ * Numbers come in and go out in clear (E.164); the registry holds them sealed (PhoneVault) and matches on their
+ * keyed hashes.
  */
 @Injectable()
 export class SuppressionService {
@@ -83,18 +84,68 @@ export class SuppressionService {
     return reasons;
   }
 
-  /** Records that task `taskId` is calling these numbers now (taken when the campaign is prepared). */
-  async recordCalls(manager: EntityManager, firmId: string, taskId: string, phones: readonly PhoneRef[], at: Date): Promise<void> {
-    const when = this.dialect.dateParam(at);
-    const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, when, taskId]);
-    await this.dialect.upsert(
-      manager,
-      'ai_visitor_firm_phone',
-      ['firm_id', ...SEALED, 'last_called_at', 'last_task_id'],
-      KEY,
-      rows,
-      ['last_called_at', 'last_task_id'],
-    );
+  /**
+   * Claims these numbers for a campaign of task `taskId` at `now`, atomically whatever runs at the same time,
+   * and returns the reasons of those it could not claim (keyed like `screen`'s): `do_not_call`, `invalid`, or
+   * `cooling` when another task of the firm called or claimed the number within the cooling period. Taken in the
+   * caller's transaction when a campaign is prepared; a claim rolled back with it leaves the registry as it was.
+   *
+   * A read then a write (screen, then record the call) lets two tasks preparing at once both read "free" and
+   * both dial. Here the write decides: numbers the registry lacks are inserted already claimed; the others are
+   * taken by one conditional UPDATE (free, and cooled down or last claimed by this very task: a retry); then the
+   * rows are read back as last committed, locked, and a number is this task's if its row now names it. A second
+   * transaction claiming the same row waits on the first's lock, then finds it taken.
+   */
+  async claim<P extends PhoneRef>(
+    manager: EntityManager,
+    firmId: string,
+    taskId: string,
+    phones: readonly P[],
+    now: Date,
+  ): Promise<Map<P, SuppressionReason>> {
+    const reasons = new Map<P, SuppressionReason>();
+    const byHash = new Map<string, P[]>();
+    for (const phone of phones) {
+      const hash = this.hashOf(phone);
+      const same = byHash.get(hash);
+      if (same) same.push(phone);
+      else byHash.set(hash, [phone]);
+    }
+    const when = this.dialect.dateParam(now);
+    const coolingSince = this.dialect.dateParam(new Date(now.getTime() - this.settings.coolingDays * 24 * 3600_000));
+    const sealed = this.sealSorted(phones);
+    for (let i = 0; i < sealed.length; i += CHUNK) {
+      const chunk = sealed.slice(i, i + CHUNK);
+      const hashes = chunk.map((p) => p.hash);
+      const inList = hashes.map(() => '?').join(', ');
+      await this.dialect.insertMissing(
+        manager,
+        'ai_visitor_firm_phone',
+        ['firm_id', ...SEALED, 'last_called_at', 'last_task_id'],
+        KEY,
+        chunk.map((p) => [firmId, p.hash, p.enc, p.keyId, when, taskId]),
+      );
+      await manager.query(
+        `UPDATE ai_visitor_firm_phone SET last_called_at = ?, last_task_id = ? ` +
+          `WHERE firm_id = ? AND phone_hash IN (${inList}) AND do_not_call = 0 AND invalid = 0 ` +
+          `AND (last_called_at IS NULL OR last_called_at <= ? OR last_task_id = ?)`,
+        [when, taskId, firmId, ...hashes, coolingSince, taskId],
+      );
+      const rows: { phone_hash: string; do_not_call: number | string; invalid: number | string; last_task_id: string | number | null }[] =
+        await manager.query(
+          `SELECT phone_hash, do_not_call, invalid, last_task_id FROM ai_visitor_firm_phone ` +
+            `WHERE firm_id = ? AND phone_hash IN (${inList})${this.dialect.forUpdateClause()}`,
+          [firmId, ...hashes],
+        );
+      for (const row of rows) {
+        let reason: SuppressionReason | null = null;
+        if (Number(row.do_not_call)) reason = 'do_not_call';
+        else if (Number(row.invalid)) reason = 'invalid';
+        else if (String(row.last_task_id) !== String(taskId)) reason = 'cooling';
+        if (reason) for (const phone of byHash.get(row.phone_hash) ?? []) reasons.set(phone, reason);
+      }
+    }
+    return reasons;
   }
 
   async addDoNotCall(manager: EntityManager | undefined, firmId: string, phones: readonly PhoneRef[], reason: DoNotCallReason, at: Date): Promise<void> {

@@ -46,8 +46,9 @@ export class CampaignLauncher {
   /**
    * Records a new call task with a fresh `request_id` and claims its contacts; the task becomes "starting".
    * Returns its id, or null when nobody may be called now: the call window is closed, or no contact is due.
-   * Caller holds the task lock. The firm's rules are checked again here, at dispatch: numbers put on the
-   * do-not-call list, found wrong or called by another task since they were added are skipped with that reason.
+   * Caller holds the task lock. The firm's rules are checked again here, at dispatch, and each number is claimed
+   * in the firm's registry: numbers put on the do-not-call list, found wrong, or called or claimed by another
+   * task since they were added are skipped with that reason.
    */
   async prepare(manager: EntityManager, task: TaskEntity): Promise<string | null> {
     const now = this.clock.now();
@@ -56,7 +57,8 @@ export class CampaignLauncher {
     for (let round = 0; round < MAX_SCREENING_ROUNDS && batch.length === 0; round++) {
       const due = await this.contacts.dueWaiting(manager, task.id, now, task.batchSize);
       if (due.length === 0) return null;
-      const suppressed = await this.suppression.screen(manager, task.firmId, task.id, due.map((c) => c.phone), now);
+      // Claimed, not just read: two tasks of the firm preparing at once cannot both take a number.
+      const suppressed = await this.suppression.claim(manager, task.firmId, task.id, due.map((c) => c.phone), now);
       for (const reason of new Set(suppressed.values())) {
         await this.contacts.skip(manager, due.filter((c) => suppressed.get(c.phone) === reason).map((c) => c.id), reason);
       }
@@ -74,7 +76,6 @@ export class CampaignLauncher {
     });
     await this.contacts.assignToCallTask(manager, ids, callTaskId);
     failpoint('prepare.after-claim');
-    await this.suppression.recordCalls(manager, task.firmId, task.id, batch.map((c) => c.phone), now);
     await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Starting,
       pauseReason: null,

@@ -9,6 +9,7 @@ export * from './domain/caller';
 export * from './domain/phone';
 export * from './domain/contact-intake';
 export * from './domain/call-outcome';
+export * from './domain/wire-fit';
 export * from './errors/task-errors';
 export * from './entities/task.entity';
 export * from './entities/contact.entity';

@@ -1,4 +1,5 @@
 import type { SyncTaskOutcome } from './usecases/sync-task.usecase';
+import type { UnfitAction, UnfitField } from './domain/wire-fit';
 
 /** A pass went through every task (`ok`), through every task with some failing (`partial`), or broke off. */
 export type SyncPassOutcome = 'ok' | 'partial' | 'error';
@@ -11,13 +12,28 @@ export const SYNC_TASK_RUN_OUTCOMES: readonly SyncTaskRunOutcome[] = [
   'none', 'confirmed', 'ingested', 'next_campaign', 'completed', 'suspended', 'resumed', 'failed',
 ];
 
+export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitAction }[] = [
+  { field: 'record_id', action: 'hashed' },
+  { field: 'record_id', action: 'rejected' },
+  { field: 'ref', action: 'rejected' },
+  { field: 'fail_reason', action: 'cut' },
+  { field: 'duration_sec', action: 'cut' },
+  { field: 'called_at', action: 'replaced' },
+  { field: 'next_cursor', action: 'not_saved' },
+];
+
 /**
- * What the sync reports, for an app that measures it. Optional: provide an implementation (a global provider
- * for this class) to get the numbers; without one the sync works the same.
+ * What the sync reports, for an app that measures it, and the ingest path it shares with pushed records.
+ * Optional: provide an implementation (a global provider for this class) to get the numbers; without one the
+ * sync works the same.
  */
 export abstract class SyncMetrics {
   /** One task synced (or failed), with the call records it stored. */
   abstract taskSynced(outcome: SyncTaskRunOutcome, recordsStored: number): void;
   /** One pass over every task to sync, and how long it took. */
   abstract passFinished(outcome: SyncPassOutcome, durationSeconds: number): void;
+  /** One value from the platform that did not fit the database, and what was done with it (domain/wire-fit). */
+  abstract unfitValue(field: UnfitField, action: UnfitAction): void;
+  /** A campaign's paging that did not advance (more records announced, no new cursor): its reading stopped for this pass. */
+  abstract pagingStalled(): void;
 }

@@ -15,36 +15,37 @@ const IsWireDateTime = () =>
     },
   });
 
-/** One call record, exactly as `campaign_detail` lists it (snake_case: the platform's wire format). */
+/**
+ * One call record, exactly as `campaign_detail` lists it (snake_case: the platform's wire format). Only shapes are
+ * checked here: lengths and ranges are the ingest's business (RecordIngestor, domain/wire-fit), which fits a value
+ * that does not fit its column or rejects that one record, for pushed and polled records alike, instead of
+ * refusing the whole push for one oversized value.
+ */
 export class PushedRecordDto {
-  @ApiProperty({ example: 'rec_000001_000001' })
+  @ApiProperty({ example: 'rec_000001_000001', description: 'Over 64 characters: stored as its SHA-256 digest (`sha256:…`)' })
   @IsString()
-  @Matches(/^[\w.:-]{1,64}$/)
   record_id: string;
 
-  @ApiProperty({ description: "The contact's ref sent with campaign_add", example: '1001' })
+  @ApiProperty({ description: "The contact's ref sent with campaign_add; a record whose ref is no contact id is not stored", example: '1001' })
   @IsString()
-  @MaxLength(64)
   ref: string;
 
   @ApiProperty({ enum: [1, 2] })
   @IsIn([1, 2])
   call_result: 1 | 2;
 
-  @ApiPropertyOptional({ nullable: true, example: 'no_answer' })
+  @ApiPropertyOptional({ nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
   @IsOptional()
   @IsString()
-  @MaxLength(16)
   fail_reason: string | null;
 
   @ApiProperty({ enum: [0, 1, 2, 3, 4] })
   @IsIn([0, 1, 2, 3, 4])
   intention: 0 | 1 | 2 | 3 | 4;
 
-  @ApiProperty({ minimum: 0 })
+  @ApiProperty({ minimum: 0, description: 'Above 86,400 (a day) stored as 86,400' })
   @IsInt()
   @Min(0)
-  @Max(86_400)
   duration_sec: number;
 
   // Not `format: date-time`: that is RFC 3339, which requires the zone the platform may leave out.

@@ -25,6 +25,11 @@ export function campaignSummary(campaign: SimulatedCampaign) {
   };
 }
 
+/** The summary, every record (wire shape) and the campaign's `contacts` (`ref`, `phone`: which number a record dialled). */
 export function campaignGroundTruth(campaign: SimulatedCampaign) {
-  return { ...campaignSummary(campaign), records: campaign.records.map(recordView) };
+  return {
+    ...campaignSummary(campaign),
+    contacts: campaign.contacts.map((c) => ({ ref: c.ref, phone: c.phone })),
+    records: campaign.records.map(recordView),
+  };
 }

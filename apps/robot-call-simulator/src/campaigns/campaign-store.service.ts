@@ -79,7 +79,7 @@ export class CampaignStore implements OnModuleDestroy {
       {
         callMs,
         parallelism,
-        outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
+        outcomeOf: (ref) => this.faults.distortOutcome(callOutcome(this.options, request.requestId, ref)),
         passOver: () => this.faults.shouldPassOver(),
         onRecord: (record) => this.pusher.recorded(id, record),
       },

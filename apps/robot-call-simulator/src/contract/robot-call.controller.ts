@@ -43,7 +43,10 @@ export class RobotCallController {
     if (offset > campaign.records.length) {
       throw new SimulatorRefusal(RefusalCode.InvalidParameters, 'cursor must be a next_cursor returned earlier');
     }
-    return ok(detailView(campaign, offset, body.limit ?? DEFAULT_PAGE_LIMIT));
+    const view = detailView(campaign, offset, body.limit ?? DEFAULT_PAGE_LIMIT);
+    // The stuck-cursor fault: more records exist, but the answer hands back the position it was asked for.
+    if (view.has_more && this.faults.shouldStickCursor()) return ok({ ...view, next_cursor: body.cursor ?? null });
+    return ok(view);
   }
 
   @Post('robot_call_campaign_change_status')

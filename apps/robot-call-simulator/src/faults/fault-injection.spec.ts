@@ -1,5 +1,6 @@
 import { RunningSimulator, startSimulator } from '../start-simulator';
-import { SimulatorHttp, testContacts } from '../test/simulator-http';
+import { SimulatorHttp, testContacts, waitFor } from '../test/simulator-http';
+import { LONG_FAIL_REASON } from './fault-injector.service';
 
 describe('fault injection (simulator over HTTP)', () => {
   let simulator: RunningSimulator;
@@ -37,9 +38,10 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.reset();
     const afterReset = await sut.get('/_simulator/faults');
 
-    expect(changed.data).toEqual({ errorRate: 1, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 });
+    const quiet = { timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0, longFailReasonRate: 0, stuckCursorRate: 0 };
+    expect(changed.data).toEqual({ errorRate: 1, ...quiet });
     expect(refused.code).toBe(50000);
-    expect(afterReset.data).toEqual({ errorRate: 0, timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 });
+    expect(afterReset.data).toEqual({ errorRate: 0, ...quiet });
   });
 
   it('refuses invalid fault updates with 40000 and applies none of them', async () => {
@@ -98,6 +100,47 @@ describe('fault injection (simulator over HTTP)', () => {
 
     expect(answer.code).toBe(40400);
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(75);
+  });
+
+  it('gives failed calls a long free-text fail_reason at long-fail-reason rate 1, the same in detail and ground truth', async () => {
+    await start({ connectRate: 0, longFailReasonRate: 1 });
+
+    const { campaign_id: id } = (await sut.add('req-long', testContacts(3))).data;
+    await sut.changeStatus(id, 'start');
+    const truth = await waitFor(() => sut.truth(id), (c) => c.status === 3);
+    const page = (await sut.detail(id)).data;
+
+    expect(page.records.map((r: { fail_reason: string }) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
+    expect(truth.records.map((r: { fail_reason: string }) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
+    expect([...LONG_FAIL_REASON].length).toBeGreaterThan(16);
+  });
+
+  it('leaves connected calls and the four codes alone while the long-fail-reason rate is 0', async () => {
+    await start({ connectRate: 0.5, seed: 4 });
+
+    const { campaign_id: id } = (await sut.add('req-short', testContacts(20))).data;
+    await sut.changeStatus(id, 'start');
+    const truth = await waitFor(() => sut.truth(id), (c) => c.status === 3);
+
+    for (const record of truth.records) {
+      expect([null, 'no_answer', 'busy', 'rejected', 'unreachable']).toContain(record.fail_reason);
+    }
+  });
+
+  it('hands back the cursor it was asked with while more records exist, at stuck-cursor rate 1; a last page is unaffected', async () => {
+    await start({ stuckCursorRate: 1 });
+
+    const { campaign_id: id } = (await sut.add('req-stuck', testContacts(3))).data;
+    await sut.changeStatus(id, 'start');
+    await waitFor(() => sut.truth(id), (c) => c.status === 3);
+    const first = (await sut.detail(id, null, 2)).data;
+    const again = (await sut.detail(id, '1', 1)).data;
+    const last = (await sut.detail(id, '2', 2)).data;
+
+    expect(first).toMatchObject({ has_more: true, next_cursor: null });
+    expect(first.records).toHaveLength(2);
+    expect(again).toMatchObject({ has_more: true, next_cursor: '1' });
+    expect(last).toMatchObject({ has_more: false, next_cursor: '3' });
   });
 
   it('counts the contract requests it receives, faulted ones included', async () => {

@@ -3,6 +3,13 @@ import { RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { hash32, mulberry32 } from '../outcomes/prng';
 import { FAULT_KEYS, numericOptionProblem, SIMULATOR_OPTIONS, SimulatorFaults, SimulatorOptions } from '../simulator.options';
 import { Sleeper } from './sleeper.service';
+import { CallOutcome, FailReason } from '../outcomes/call-outcome';
+
+/**
+ * The `fail_reason` of the long-fail-reason fault: a carrier's free text as some platforms pass it on
+ * (51 characters, Chinese among them), not one of the contract's four codes.
+ */
+export const LONG_FAIL_REASON = 'unreachable: 您拨打的用户暂时无法接通，请稍后再拨 (carrier code 4412)' as FailReason;
 
 /** The current faults and the dice that apply them; seeded, so a run's fault sequence is reproducible. */
 @Injectable()
@@ -66,6 +73,17 @@ export class FaultInjector {
     return this.roll(this.faults.undialledRate);
   }
 
+  /** A failed call's outcome, maybe with a long free-text `fail_reason` (decided once, when the call is recorded). */
+  distortOutcome(outcome: CallOutcome): CallOutcome {
+    if (outcome.callResult !== 2 || !this.roll(this.faults.longFailReasonRate)) return outcome;
+    return { ...outcome, failReason: LONG_FAIL_REASON };
+  }
+
+  /** Whether this `detail` answer hands back the cursor it was asked with (asked only when `has_more` is true). */
+  shouldStickCursor(): boolean {
+    return this.roll(this.faults.stuckCursorRate);
+  }
+
   private roll(rate: number): boolean {
     // Rates of 0 draw nothing, so turning one fault on does not shift the others' sequence.
     return rate > 0 && this.random() < rate;
@@ -73,6 +91,6 @@ export class FaultInjector {
 }
 
 function pickFaults(options: SimulatorFaults): SimulatorFaults {
-  const { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate } = options;
-  return { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate };
+  const { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate, longFailReasonRate, stuckCursorRate } = options;
+  return { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate, longFailReasonRate, stuckCursorRate };
 }

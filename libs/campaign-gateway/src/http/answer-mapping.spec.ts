@@ -78,6 +78,30 @@ describe('CampaignGatewayClient answer mapping', () => {
     expect(error.message).toContain('intention');
   });
 
+  it('refuses a campaign id longer than the contract allows (the caller stores it whole), naming the field', async () => {
+    const data = { campaign_id: `cmp_${'9'.repeat(61)}`, status: 0, contact_count: 1, created: true };
+    await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
+
+    const error = await rejectionOf(gateway.client.addCampaign({ requestId: 'r', name: 'n', scriptId: 's', contacts: [{ ref: '1', phone: PHONE }] }));
+
+    expect(error).toBeInstanceOf(RobotCallUnavailableError);
+    expect(error.message).toContain('campaign_id is not 1 to 64 characters long');
+  });
+
+  it.each([
+    ['absent', {}],
+    ['null', { next_cursor: null }],
+    ['empty', { next_cursor: '' }],
+  ])('reads a next_cursor %s as no cursor, and passes record values through as sent (fitting them is the caller’s)', async (_, cursor) => {
+    const record = { record_id: 'r'.repeat(80), ref: '1', call_result: 2, fail_reason: 'x'.repeat(40), intention: 0, duration_sec: 0, called_at: '2026-11-28T02:03:04.000Z' };
+    const data = { campaign_id: 'c', status: 1, contact_count: 1, dialled_count: 1, records: [record], has_more: true, ...cursor };
+    await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
+
+    const page = await gateway.client.getCampaignDetail({ campaignId: 'c' });
+
+    expect(page).toMatchObject({ nextCursor: null, hasMore: true, records: [{ recordId: 'r'.repeat(80), failReason: 'x'.repeat(40) }] });
+  });
+
   it('raises Unavailable for a 4xx without an envelope, without retrying', async () => {
     await serve(() => ({ status: 404, raw: 'Not Found' }));
 

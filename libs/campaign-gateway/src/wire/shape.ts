@@ -21,6 +21,15 @@ export function readString(obj: WireObject, key: string): string {
   return value;
 }
 
+/** A non-empty string of at most `maxLength` characters (an id the caller stores in a column of that size). */
+export function readId(obj: WireObject, key: string, maxLength: number): string {
+  const value = readString(obj, key);
+  if (value.length === 0 || Array.from(value).length > maxLength) {
+    throw new ShapeError(`${key} is not 1 to ${maxLength} characters long`);
+  }
+  return value;
+}
+
 export function readNullableString(obj: WireObject, key: string): string | null {
   const value = obj[key];
   if (value === null || value === undefined) return null;

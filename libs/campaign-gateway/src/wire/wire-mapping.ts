@@ -14,6 +14,7 @@ import {
   readBoolean,
   readCount,
   readDate,
+  readId,
   readNullableString,
   readOneOf,
   readString,
@@ -27,6 +28,8 @@ const STATUSES = [
   RemoteCampaignStatus.Finished,
 ] as const;
 const CALL_RESULTS = [1, 2] as const;
+/** The contract's limit on a campaign id (README): the caller stores it, and addresses the campaign by it. */
+export const CAMPAIGN_ID_MAX_LENGTH = 64;
 const INTENTIONS = [0, 1, 2, 3, 4] as const;
 
 export function toAddRequest(input: AddCampaignInput): WireObject {
@@ -50,7 +53,8 @@ export function toChangeStatusRequest(campaignId: string, action: CampaignAction
 
 export function fromAddData(data: WireObject): AddCampaignResult {
   return {
-    campaignId: readString(data, 'campaign_id'),
+    // Refused rather than cut: a campaign is addressed by its whole id.
+    campaignId: readId(data, 'campaign_id', CAMPAIGN_ID_MAX_LENGTH),
     status: readOneOf(data, 'status', STATUSES),
     contactCount: readCount(data, 'contact_count'),
     created: readBoolean(data, 'created'),
@@ -64,7 +68,8 @@ export function fromDetailData(data: WireObject): CampaignDetail {
     contactCount: readCount(data, 'contact_count'),
     dialledCount: readCount(data, 'dialled_count'),
     records: readArray(data, 'records').map((item, i) => fromRecord(asObject(item, `records[${i}]`))),
-    nextCursor: readNullableString(data, 'next_cursor'),
+    // Absent, null and "" all mean "no cursor" (a has_more page without one does not advance: see the README).
+    nextCursor: readNullableString(data, 'next_cursor') || null,
     hasMore: readBoolean(data, 'has_more'),
   };
 }

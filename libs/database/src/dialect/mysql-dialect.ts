@@ -37,6 +37,11 @@ export class MysqlDialect extends SqlDialect {
     return 'ON DUPLICATE KEY UPDATE id = id';
   }
 
+  /** A no-op assignment of the key: the existing row is left as it is (and locked), nothing is turned into a warning. */
+  protected keepExistingClause(keyColumns: readonly string[]): string {
+    return `ON DUPLICATE KEY UPDATE ${keyColumns[0]} = ${keyColumns[0]}`;
+  }
+
   protected upsertClause(_keyColumns: readonly string[], updateColumns: readonly string[]): string {
     return `ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   }
@@ -47,6 +52,10 @@ export class MysqlDialect extends SqlDialect {
 
   skipLockedClause(): string {
     return ' FOR UPDATE SKIP LOCKED';
+  }
+
+  forUpdateClause(): string {
+    return ' FOR UPDATE';
   }
 
   dateParam(date: Date | null): unknown {

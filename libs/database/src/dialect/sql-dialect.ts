@@ -47,6 +47,21 @@ export abstract class SqlDialect {
   }
 
   /**
+   * Inserts the rows whose key (`keyColumns`, a unique key) does not exist yet and leaves the existing ones as
+   * they are, one statement per chunk. Unlike `insertIgnore` it names the key, so it suits tables without an
+   * `id` column. On MySQL an existing row is locked by the statement, as by a write; SQLite has one writer.
+   */
+  insertMissing(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    keyColumns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
+    return this.insertRows(manager, table, columns, rows, this.keepExistingClause(keyColumns));
+  }
+
+  /**
    * Updates many rows, each to its own values, in one statement per chunk: the rows (`[key, ...values]`) become
    * a derived table joined to `table` on its key, so each row is found once by its key (a CASE per column would
    * compare every row against every value). `set` maps a column to the expression it takes, with `v.<name>`
@@ -78,6 +93,9 @@ export abstract class SqlDialect {
   /** The tail of an INSERT that skips rows whose unique key exists. */
   protected abstract ignoreDuplicatesClause(): string;
 
+  /** The tail of an INSERT that leaves rows whose key (`keyColumns`) exists as they are. */
+  protected abstract keepExistingClause(keyColumns: readonly string[]): string;
+
   /** The tail of an INSERT that updates `updateColumns` of rows whose key exists. */
   protected abstract upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string;
 
@@ -86,6 +104,12 @@ export abstract class SqlDialect {
 
   /** ` FOR UPDATE SKIP LOCKED` where the engine has it (rows other workers are claiming are passed over). */
   abstract skipLockedClause(): string;
+
+  /**
+   * ` FOR UPDATE` where the engine has row locks: the SELECT reads the rows as last committed (not the
+   * transaction's snapshot) and keeps them locked to its end. SQLite has one writer, whose reads are current.
+   */
+  abstract forUpdateClause(): string;
 
   /** A Date as a parameter of hand-written SQL (the query builder converts dates itself). */
   abstract dateParam(date: Date | null): unknown;

@@ -51,6 +51,10 @@ export class SqliteDialect extends SqlDialect {
     return 'ON CONFLICT DO NOTHING';
   }
 
+  protected keepExistingClause(keyColumns: readonly string[]): string {
+    return `ON CONFLICT (${keyColumns.join(', ')}) DO NOTHING`;
+  }
+
   protected upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string {
     return `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
   }
@@ -61,6 +65,11 @@ export class SqliteDialect extends SqlDialect {
 
   /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
   skipLockedClause(): string {
+    return '';
+  }
+
+  /** The transaction already holds the database's write lock (lockOne / intendToWrite): its reads are current. */
+  forUpdateClause(): string {
     return '';
   }
 

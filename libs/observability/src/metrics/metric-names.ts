@@ -14,6 +14,13 @@ export const METRIC = {
   syncTaskRuns: 'aiv_sync_task_runs_total',
   /** Counter: call records stored by the sync (each remote record is stored once). */
   syncRecordsIngested: 'aiv_sync_records_ingested_total',
+  /**
+   * Counter {field, action: cut | hashed | replaced | rejected | not_saved}: values from the platform (polled or
+   * pushed) that did not fit the database, counted each time they are received.
+   */
+  ingestUnfitValues: 'aiv_ingest_unfit_values_total',
+  /** Counter: campaign paging answers that announced more records without a new cursor (reading stopped for the pass). */
+  syncPagingStalls: 'aiv_sync_paging_stalls_total',
   /** Counter {call, outcome: ok | rejected | unavailable | timeout}: robot-call platform calls, retries included. */
   gatewayCalls: 'aiv_gateway_calls_total',
   /** Histogram {call, outcome}: how long a robot-call platform call took, retries included. */

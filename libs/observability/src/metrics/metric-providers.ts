@@ -38,6 +38,15 @@ export const METRIC_PROVIDERS: Provider[] = [
     help: 'Call records stored by the sync',
   }),
   makeCounterProvider({
+    name: METRIC.ingestUnfitValues,
+    help: 'Values from the robot-call platform that did not fit the database, by field and what was done (cut, hashed, replaced, rejected, not_saved)',
+    labelNames: ['field', 'action'],
+  }),
+  makeCounterProvider({
+    name: METRIC.syncPagingStalls,
+    help: 'Campaign detail answers with has_more true and no new next_cursor: reading that campaign stopped for the pass',
+  }),
+  makeCounterProvider({
     name: METRIC.gatewayCalls,
     help: 'Robot-call platform calls (retries included) by call and outcome',
     labelNames: ['call', 'outcome'],

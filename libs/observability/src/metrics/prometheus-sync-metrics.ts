@@ -5,6 +5,9 @@ import {
   SYNC_PASS_OUTCOMES,
   SYNC_TASK_RUN_OUTCOMES,
   SyncMetrics,
+  UNFIT_VALUE_LABELS,
+  UnfitAction,
+  UnfitField,
   SyncPassOutcome,
   SyncTaskRunOutcome,
 } from '@app/task';
@@ -18,11 +21,23 @@ export class PrometheusSyncMetrics extends SyncMetrics {
     @InjectMetric(METRIC.syncPassDuration) private readonly passDuration: Histogram<string>,
     @InjectMetric(METRIC.syncTaskRuns) private readonly taskRuns: Counter<string>,
     @InjectMetric(METRIC.syncRecordsIngested) private readonly records: Counter<string>,
+    @InjectMetric(METRIC.ingestUnfitValues) private readonly unfitValues: Counter<string>,
+    @InjectMetric(METRIC.syncPagingStalls) private readonly pagingStalls: Counter<string>,
   ) {
     super();
     for (const outcome of SYNC_PASS_OUTCOMES) this.passes.inc({ outcome }, 0);
     for (const outcome of SYNC_TASK_RUN_OUTCOMES) this.taskRuns.inc({ outcome }, 0);
     this.records.inc(0);
+    for (const labels of UNFIT_VALUE_LABELS) this.unfitValues.inc(labels, 0);
+    this.pagingStalls.inc(0);
+  }
+
+  unfitValue(field: UnfitField, action: UnfitAction): void {
+    this.unfitValues.inc({ field, action });
+  }
+
+  pagingStalled(): void {
+    this.pagingStalls.inc();
   }
 
   taskSynced(outcome: SyncTaskRunOutcome, recordsStored: number): void {

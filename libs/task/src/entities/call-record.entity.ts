@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { CallResult, Intention } from '../domain/statuses';
+import { FAIL_REASON_LENGTH, RECORD_ID_LENGTH } from '../domain/wire-fit';
 
 /** Every call the platform reported, stored once by its remote `record_id` (the idempotency key of ingest). */
 @Entity({ name: 'ai_visitor_call_record' })
@@ -9,7 +10,7 @@ export class CallRecordEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
-  @Column({ name: 'record_id', type: 'varchar', length: 64 })
+  @Column({ name: 'record_id', type: 'varchar', length: RECORD_ID_LENGTH })
   recordId: string;
 
   @Column({ name: 'task_id', type: 'bigint' })
@@ -24,7 +25,7 @@ export class CallRecordEntity {
   @Column({ name: 'call_result', type: 'tinyint' })
   callResult: CallResult;
 
-  @Column({ name: 'fail_reason', type: 'varchar', length: 16, nullable: true })
+  @Column({ name: 'fail_reason', type: 'varchar', length: FAIL_REASON_LENGTH, nullable: true })
   failReason: string | null;
 
   @Column({ name: 'intension_result', type: 'tinyint' })

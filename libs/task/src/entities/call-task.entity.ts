@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallTaskStatus } from '../domain/statuses';
+import { DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
 /**
  * One remote campaign created for a task (`ai_visitor_call_task`). The row is written with its `request_id`
@@ -35,7 +36,7 @@ export class CallTaskEntity {
   contactCount: number;
 
   /** Where the next `campaign_detail` read resumes: records before it are stored. */
-  @Column({ name: 'detail_cursor', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'detail_cursor', type: 'varchar', length: DETAIL_CURSOR_LENGTH, nullable: true })
   detailCursor: string | null;
 
   /** Times the platform refused to create or start this campaign; bounded (the task pauses at the limit). */

@@ -1,5 +1,6 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
+import { FAIL_REASON_LENGTH, RECORD_ID_LENGTH } from '../domain/wire-fit';
 
 /** One candidate contact of a task (`ai_visitor_list`); holds the latest call's result. */
 @Entity({ name: 'ai_visitor_list' })
@@ -48,7 +49,7 @@ export class ContactEntity {
   @Column({ name: 'call_result', type: 'tinyint' })
   callResult: CallResult;
 
-  @Column({ name: 'fail_reason', type: 'varchar', length: 16, nullable: true })
+  @Column({ name: 'fail_reason', type: 'varchar', length: FAIL_REASON_LENGTH, nullable: true })
   failReason: string | null;
 
   /** Spelling as in the review's schema. */
@@ -61,7 +62,7 @@ export class ContactEntity {
   @Column({ name: 'called_at', type: 'datetime', precision: 3, nullable: true })
   calledAt: Date | null;
 
-  @Column({ name: 'record_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'record_id', type: 'varchar', length: RECORD_ID_LENGTH, nullable: true })
   recordId: string | null;
 
   @Column({ name: 'synced_at', type: 'datetime', precision: 3, nullable: true })

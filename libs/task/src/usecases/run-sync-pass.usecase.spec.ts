@@ -19,6 +19,10 @@ class RecordingMetrics extends SyncMetrics {
     expect(durationSeconds).toBeGreaterThanOrEqual(0);
     this.passes.push(outcome);
   }
+
+  unfitValue(): void {}
+
+  pagingStalled(): void {}
 }
 
 /** A LogScope on its own AsyncLocalStorage, so the spec can see which fields were bound where. */

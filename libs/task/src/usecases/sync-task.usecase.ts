@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
@@ -14,6 +14,9 @@ import { RecordIngestor } from '../record-ingestor';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
+import { SyncMetrics } from '../sync-metrics';
+import { pagingStall } from '../domain/paging';
+import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
 export interface SyncTaskOutcome {
   taskId: string;
@@ -48,6 +51,7 @@ export class SyncTask {
     private readonly firmBot: FirmBotService,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
+    @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
   async execute(taskId: string): Promise<SyncTaskOutcome> {
@@ -140,10 +144,12 @@ export class SyncTask {
 
   /**
    * Reads every record newer than the stored cursor; each page is stored with its cursor in one transaction.
-   * Once the platform reports the campaign finished and every page is read, the call task is closed.
+   * Once the platform reports the campaign finished and every page is read, the call task is closed. Paging
+   * that does not advance stops the reading for this pass, with an error: the page's records are stored.
    */
   private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; closed: boolean; remoteStatus?: RemoteCampaignStatus }> {
     let cursor = callTask.detailCursor;
+    const followed = new Set<string | null>([cursor]);
     let stored = 0;
     for (;;) {
       const page = await this.gateway.getCampaignDetail({
@@ -153,6 +159,7 @@ export class SyncTask {
       });
       failpoint('drain.after-fetch');
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
+      const storable = !page.nextCursor || this.cursorStorable(task.id, page.nextCursor);
       const stillActive = await this.tx.run(async (manager) => {
         const locked = (await this.tasks.lock(manager, task.id)) ?? task;
         const current = await this.tasks.findCallTask(callTask.id, manager);
@@ -160,14 +167,13 @@ export class SyncTask {
         // moves for the call task this pass is reading.
         const result = await this.ingestor.ingest(manager, locked, callTask.id, records);
         stored += result.stored;
-        if (page.nextCursor && page.nextCursor !== cursor) {
+        if (page.nextCursor && page.nextCursor !== cursor && storable) {
           await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
         }
         failpoint('drain.before-commit');
         return current?.status !== CallTaskStatus.Finished;
       });
       failpoint('drain.after-commit');
-      cursor = page.nextCursor ?? cursor;
       if (!stillActive) return { stored, closed: true };
       if (!page.hasMore) {
         if (page.status !== RemoteCampaignStatus.Finished) return { stored, closed: false, remoteStatus: page.status };
@@ -176,8 +182,31 @@ export class SyncTask {
         failpoint('finish.after-commit');
         return { stored, closed: true, remoteStatus: page.status };
       }
+      const stall = pagingStall(cursor, page.nextCursor, followed);
+      if (stall) {
+        this.logger.error(
+          `task ${task.id}: campaign ${callTask.campaignId} ${stall} (after cursor ${cursor?.slice(0, DETAIL_CURSOR_LENGTH) ?? 'null'}); ` +
+            'its reading stops for this pass, the records of the page are stored',
+        );
+        this.metrics?.pagingStalled();
+        return { stored, closed: false };
+      }
+      cursor = page.nextCursor ?? cursor;
+      followed.add(cursor);
     }
   }
+
+  /** A cursor too long for its column is followed in this pass but not stored: the next pass re-reads from the last one stored. */
+  private cursorStorable(taskId: string, cursor: string): boolean {
+    if (cursorFits(cursor)) return true;
+    this.logger.warn(
+      `task ${taskId}: a next_cursor of ${characters(cursor)} characters does not fit its column (${DETAIL_CURSOR_LENGTH}): ` +
+        'followed in this pass, not stored',
+    );
+    this.metrics?.unfitValue('next_cursor', 'not_saved');
+    return false;
+  }
+
 
   /**
    * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: for

@@ -1,0 +1,129 @@
+import { createHash } from 'crypto';
+import type { IncomingRecord } from '../repositories/contact.repository';
+
+/**
+ * The platform's values are stored in columns of fixed size, and strict MySQL refuses a value that does not fit
+ * (the whole statement, so the whole page of records, on every pass). What comes from the wire is fitted here
+ * first, field by field, on the one ingest path shared by the sync and pushed records; each value that did not
+ * fit is reported, never silently changed.
+ *
+ * Lengths are in characters, as MySQL counts them for VARCHAR (utf8mb4): a string is cut by code points.
+ */
+export const RECORD_ID_LENGTH = 64;
+export const FAIL_REASON_LENGTH = 16;
+export const DETAIL_CURSOR_LENGTH = 64;
+/** The longest call a record may report; longer is cut to it (also keeps `duration_sec` inside INT). */
+export const MAX_CALL_SECONDS = 86_400;
+/** Contact ids are BIGINT: a ref of more digits cannot name one. */
+const REF_PATTERN = /^\d{1,19}$/;
+/** DATETIME's range on MySQL (UTC on every connection). */
+const EARLIEST_DATETIME = Date.UTC(1000, 0, 1);
+const LATEST_DATETIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+/** Prefix of a record id stored as the digest of one too long for its column. */
+export const RECORD_ID_DIGEST_PREFIX = 'sha256:';
+
+export type UnfitField = 'record_id' | 'ref' | 'fail_reason' | 'duration_sec' | 'called_at' | 'next_cursor';
+
+/**
+ * What was done with a value that did not fit: `cut` to the column (or the limit), `hashed` (a record id, stored
+ * as its digest), `replaced` (a date outside the column's range, stored as the time it was received), `rejected`
+ * (the record is not stored), `not_saved` (a paging cursor used but not stored).
+ */
+export type UnfitAction = 'cut' | 'hashed' | 'replaced' | 'rejected' | 'not_saved';
+
+export interface UnfitValue {
+  field: UnfitField;
+  action: UnfitAction;
+  /** The record's id as received, cut for a log line (record ids are the platform's, never personal data). */
+  recordId: string;
+}
+
+export interface FittedRecords {
+  /** The records to store, in the order received, their values fitted. */
+  records: IncomingRecord[];
+  unfit: UnfitValue[];
+}
+
+/** Length in characters (code points), as MySQL counts a VARCHAR's. */
+export function characters(value: string): number {
+  return Array.from(value).length;
+}
+
+export function cutToCharacters(value: string, length: number): string {
+  if (value.length <= length) return value; // UTF-16 units ≥ code points: it fits
+  return characters(value) <= length ? value : Array.from(value).slice(0, length).join('');
+}
+
+/**
+ * A record id too long for its column, as a key that fits: cutting it would make two ids that share their first
+ * 64 characters one record (the second never stored), so it is replaced by its SHA-256 (224 bits, hex: the
+ * column's case-insensitive collation cannot merge two digests). Deterministic: the same id, polled or pushed,
+ * always maps to the same key, so storing stays idempotent.
+ */
+export function recordIdDigest(recordId: string): string {
+  return RECORD_ID_DIGEST_PREFIX + createHash('sha256').update(recordId, 'utf8').digest('hex').slice(0, 56);
+}
+
+/**
+ * Fits each record's values to the database, or rejects the record when it cannot be stored meaningfully:
+ * - `record_id` empty: rejected (nothing to be idempotent on); longer than its column: stored as its digest;
+ * - `ref` not a contact id (digits, within BIGINT): rejected, it cannot name one of this service's contacts;
+ * - `fail_reason` longer than its column: cut;
+ * - `duration_sec` beyond MAX_CALL_SECONDS: cut to it;
+ * - `called_at` outside DATETIME's range: replaced by `receivedAt`.
+ */
+export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date): FittedRecords {
+  const fitted: IncomingRecord[] = [];
+  const unfit: UnfitValue[] = [];
+  for (const record of records) {
+    const recordId = cutToCharacters(String(record.recordId ?? ''), RECORD_ID_LENGTH);
+    const report = (field: UnfitField, action: UnfitAction) => unfit.push({ field, action, recordId });
+    if (!record.recordId) {
+      report('record_id', 'rejected');
+      continue;
+    }
+    if (!REF_PATTERN.test(record.ref)) {
+      report('ref', 'rejected');
+      continue;
+    }
+    let next = record;
+    if (characters(record.recordId) > RECORD_ID_LENGTH) {
+      next = { ...next, recordId: recordIdDigest(record.recordId) };
+      report('record_id', 'hashed');
+    }
+    if (record.failReason !== null && characters(record.failReason) > FAIL_REASON_LENGTH) {
+      next = { ...next, failReason: cutToCharacters(record.failReason, FAIL_REASON_LENGTH) };
+      report('fail_reason', 'cut');
+    }
+    if (record.durationSec > MAX_CALL_SECONDS) {
+      next = { ...next, durationSec: MAX_CALL_SECONDS };
+      report('duration_sec', 'cut');
+    }
+    const calledAt = record.calledAt.getTime();
+    if (!(calledAt >= EARLIEST_DATETIME && calledAt <= LATEST_DATETIME)) {
+      next = { ...next, calledAt: receivedAt };
+      report('called_at', 'replaced');
+    }
+    fitted.push(next);
+  }
+  return { records: fitted, unfit };
+}
+
+/** Whether a paging cursor fits its column (one that does not is used for the pass but not stored). */
+export function cursorFits(cursor: string): boolean {
+  return characters(cursor) <= DETAIL_CURSOR_LENGTH;
+}
+
+/** One log line's worth: counts by field and action, with a few record ids; values themselves are never logged. */
+export function describeUnfit(unfit: readonly UnfitValue[]): string {
+  const groups = new Map<string, string[]>();
+  for (const value of unfit) {
+    const key = `${value.field} ${value.action}`;
+    const ids = groups.get(key) ?? [];
+    ids.push(value.recordId);
+    groups.set(key, ids);
+  }
+  return [...groups.entries()]
+    .map(([key, ids]) => `${key} ×${ids.length} (record ${ids.slice(0, 3).join(', ')}${ids.length > 3 ? ', …' : ''})`)
+    .join('; ');
+}

@@ -1,0 +1,258 @@
+import axios from 'axios';
+import { createHmac } from 'crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
+import { contacts, createTask, grantBot, syncUntil } from './support/factories';
+import { groundTruth } from './support/ground-truth';
+import { sample } from './operations/ops-stack';
+import { expectCountersExact } from './support/stats-counters';
+import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-injector.service';
+
+/** The platform's long fail_reason cut to the column's 16 characters (characters, not bytes: MySQL's VARCHAR). */
+const CUT_FAIL_REASON = [...LONG_FAIL_REASON].slice(0, 16).join('');
+
+async function setFaults(h: Harness, faults: Record<string, number>): Promise<void> {
+  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, faults, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+}
+
+async function metrics(h: Harness): Promise<string> {
+  return (await h.http().get('/metrics').expect(200)).text;
+}
+
+const unfit = (text: string, field: string, action: string) => sample(text, 'aiv_ingest_unfit_values_total', { field, action }) ?? 0;
+
+/** Runs `work`, failing instead of waiting for ever when it does not settle within `ms`. */
+async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function dialledOut(h: Harness, campaignId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await groundTruth(h.simulator.baseUrl, [campaignId])).campaigns[0]?.status === 3) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`campaign ${campaignId} did not finish dialling`);
+}
+
+describe('a call record whose values do not fit the database', () => {
+  const FIRM = 7701;
+  const me = asAccount(FIRM, 1);
+  let h: Harness;
+
+  beforeAll(async () => {
+    // Every call fails, and every fail_reason is the platform's long free text.
+    h = await startHarness({ simulator: { connectRate: 0, longFailReasonRate: 1 } });
+    await grantBot(h, FIRM);
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  it('polled: is stored with fail_reason cut to its column and a warning, and never blocks the page or the task', async () => {
+    const before = await metrics(h);
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
+    await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
+
+    await syncUntil(h, FIRM, 1, taskId, 5, 60);
+
+    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    expect(items).toHaveLength(6);
+    for (const contact of items) expect(contact).toMatchObject({ status: 3, callResult: 2, failReason: CUT_FAIL_REASON });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6, failed: 6 });
+    const csv = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
+    expect(csv.split(CUT_FAIL_REASON)).toHaveLength(7);
+    const after = await metrics(h);
+    expect(unfit(after, 'fail_reason', 'cut') - unfit(before, 'fail_reason', 'cut')).toBe(6);
+  });
+
+  describe('pushed by the platform, through the same ingest', () => {
+    const sign = (body: string) => {
+      const timestamp = Math.floor(Date.now() / 1000);
+      return {
+        'Content-Type': 'application/json',
+        'X-Robot-Timestamp': String(timestamp),
+        'X-Robot-Signature': `sha256=${createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
+      };
+    };
+
+    it('cuts a long fail_reason, stores a record id too long for its column under a digest (distinct, idempotent), rejects a ref that names no contact', async () => {
+      const before = await metrics(h);
+      await setFaults(h, { longFailReasonRate: 0 });
+      // The simulator dials these contacts too; its own records (other ids) are read by no sync in this test.
+      const taskId = await createTask(h, FIRM, 1, { contacts: contacts(3, 300), batchSize: 3 });
+      const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+      const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+      const common = `rec_${'x'.repeat(70)}_`; // 75 characters before the last one: two ids alike in their first 64
+      const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
+        record_id: recordId, ref, call_result: 2, fail_reason: 'no_answer', intention: 0, duration_sec: 0,
+        called_at: new Date().toISOString(), ...extra,
+      });
+      const body = JSON.stringify({
+        campaign_id: started.activeCampaign.campaignId,
+        records: [
+          record('rec_push_long_reason', ids[0], { fail_reason: LONG_FAIL_REASON }),
+          record(`${common}A`, ids[1]),
+          record(`${common}B`, ids[2]),
+          record('rec_push_bad_ref', 'x'.repeat(80)),
+        ],
+      });
+
+      const first = await h.http().post('/v1/callbacks/robot-call').set(sign(body)).send(body).expect(200);
+      const replay = await h.http().post('/v1/callbacks/robot-call').set(sign(body)).send(body).expect(200);
+
+      expect(first.body).toEqual({ received: 4, stored: 3 });
+      expect(replay.body).toEqual({ received: 4, stored: 0 });
+      const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+      expect(items.map((c: { failReason: string }) => c.failReason)).toEqual([CUT_FAIL_REASON, 'no_answer', 'no_answer']);
+      const stored: { record_id: string }[] = await h.api
+        .get(DataSource)
+        .query('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id', [taskId]);
+      expect(stored).toHaveLength(3);
+      for (const { record_id } of stored) expect(record_id.length).toBeLessThanOrEqual(64);
+      expect(stored.filter((r) => r.record_id.startsWith('sha256:'))).toHaveLength(2);
+      const after = await metrics(h);
+      // Counted each time received: the push and its replay.
+      expect(unfit(after, 'fail_reason', 'cut') - unfit(before, 'fail_reason', 'cut')).toBe(2);
+      expect(unfit(after, 'record_id', 'hashed') - unfit(before, 'record_id', 'hashed')).toBe(4);
+      expect(unfit(after, 'ref', 'rejected') - unfit(before, 'ref', 'rejected')).toBe(2);
+    });
+  });
+
+  it('left the statistics counters equal to the contacts they count', async () => {
+    await expectCountersExact(h.api.get(DataSource));
+  });
+});
+
+describe('paging that does not advance', () => {
+  const FIRM = 7702;
+  const me = asAccount(FIRM, 1);
+  let h: Harness;
+
+  beforeAll(async () => {
+    // Pages of two records; every answer with more records beyond its page hands back the cursor it was asked with.
+    h = await startHarness({ simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, stuckCursorRate: 1 }, env: { SYNC_PAGE_SIZE: '2' } });
+    await grantBot(h, FIRM);
+  });
+
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await h.close();
+  });
+
+  it('ends the pass for that task with a logged error and a metric, keeping the page it read; reading goes on once the platform pages again', async () => {
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
+    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    await dialledOut(h, started.activeCampaign.campaignId);
+    const errors = jest.spyOn(Logger.prototype, 'error');
+    const before = await metrics(h);
+
+    // First page: has_more true and no next_cursor at all. Then the same again on the next pass.
+    const summary = await within(15_000, 'a sync pass over a campaign whose paging never advances', h.sync());
+    await within(15_000, 'a second sync pass', h.sync());
+
+    expect(summary).toMatchObject({ tasks: 1, failed: 0, recordsStored: 2 });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 2, inCampaign: 4 });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+    const logged = errors.mock.calls.map((call) => String(call[0]));
+    expect(logged.filter((line) => line.includes('next_cursor') && line.includes(taskId))).toHaveLength(2);
+    const after = await metrics(h);
+    expect((sample(after, 'aiv_sync_paging_stalls_total') ?? 0) - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(2);
+
+    // Past the first page (a cursor stored as a platform that paged once would have), the stuck answer hands back
+    // the very cursor it was asked with: the same error.
+    await h.api.get(DataSource).query("UPDATE ai_visitor_call_task SET detail_cursor = '2' WHERE task_id = ?", [taskId]);
+    await within(15_000, 'a sync pass from a stored cursor', h.sync());
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 4 });
+    expect(sample(await metrics(h), 'aiv_sync_paging_stalls_total')! - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(3);
+
+    await setFaults(h, { stuckCursorRate: 0 });
+    await syncUntil(h, FIRM, 1, taskId, 5, 20);
+    const [{ n }] = await h.api.get(DataSource).query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+    expect(Number(n)).toBe(6);
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6, inCampaign: 0 });
+  });
+});
+
+/**
+ * A platform whose cursors are long opaque tokens: a proxy in front of the simulator that hands out each
+ * `next_cursor` stretched to 80 characters and gives the simulator back its own when one is sent.
+ */
+async function startCursorStretcher(): Promise<{ url: string; target: string; close(): Promise<void> }> {
+  const PAD = `opaque-${'x'.repeat(70)}:`;
+  const state = { url: '', target: '', close: async () => undefined as void };
+  const server: Server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    req.on('end', async () => {
+      const detail = req.url === '/robot_call_campaign_detail';
+      const body = text ? JSON.parse(text) : {};
+      if (detail && typeof body.cursor === 'string') body.cursor = body.cursor.split(':').pop();
+      const answer = await fetch(state.target + req.url, {
+        method: req.method,
+        headers: { 'Content-Type': 'application/json', Authorization: req.headers.authorization ?? '' },
+        body: JSON.stringify(body),
+      });
+      const envelope = (await answer.json()) as { data?: { next_cursor?: unknown } };
+      if (detail && typeof envelope.data?.next_cursor === 'string') envelope.data.next_cursor = PAD + envelope.data.next_cursor;
+      res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(envelope));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  state.close = () => new Promise<void>((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  return state;
+}
+
+describe('a paging cursor too long for its column', () => {
+  const FIRM = 7703;
+  const me = asAccount(FIRM, 1);
+  let h: Harness;
+  let stretcher: Awaited<ReturnType<typeof startCursorStretcher>>;
+
+  beforeAll(async () => {
+    stretcher = await startCursorStretcher();
+    h = await startHarness({
+      simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 } },
+      env: { SYNC_PAGE_SIZE: '2', ROBOT_CALL_BASE_URL: stretcher.url },
+    });
+    stretcher.target = h.simulator.baseUrl;
+    await grantBot(h, FIRM);
+  });
+
+  afterAll(async () => {
+    await h.close();
+    await stretcher.close();
+  });
+
+  it('is followed in the pass but not stored, with a warning; every record is stored once and the task completes', async () => {
+    const before = await metrics(h);
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
+    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    await dialledOut(h, started.activeCampaign.campaignId);
+
+    const summary = await within(15_000, 'a sync pass over long cursors', h.sync());
+
+    expect(summary).toMatchObject({ failed: 0, recordsStored: 6, completed: 1 });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body.status).toBe(5);
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6 });
+    // Three pages, each handing a cursor of 80 characters.
+    expect(unfit(await metrics(h), 'next_cursor', 'not_saved') - unfit(before, 'next_cursor', 'not_saved')).toBe(3);
+    const [{ stored_cursor: storedCursor }] = await h.api.get(DataSource).query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+    expect(storedCursor).toBeNull();
+  });
+});
