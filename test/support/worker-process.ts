@@ -27,7 +27,15 @@ export type ChildMessage =
   | { type: 'done'; passes: number; intervals: SyncInterval[]; left: number }
   | { type: 'failed'; message: string };
 
-const send = (message: ChildMessage) => process.send?.(message);
+/**
+ * Resolves once the message is handed to the IPC channel: `process.send` is asynchronous, and a `process.exit`
+ * right after it can drop the message (the parent then sees an exit without the report).
+ */
+const send = (message: ChildMessage) =>
+  new Promise<void>((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 const wallClock = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
@@ -48,7 +56,7 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => {
     process.on('message', (message: { type?: string }) => message?.type === 'go' && resolve());
-    send({ type: 'ready' });
+    void send({ type: 'ready' });
   });
 
   const deadline = Date.now() + Number(process.env.AIV_WORKER_MAX_MS ?? 60_000);
@@ -62,12 +70,12 @@ async function main(): Promise<void> {
     if (left === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  send({ type: 'done', passes, intervals, left });
+  await send({ type: 'done', passes, intervals, left });
   await app.close();
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  send({ type: 'failed', message: error.stack ?? error.message });
+main().catch(async (error: Error) => {
+  await send({ type: 'failed', message: error.stack ?? error.message });
   process.exit(1);
 });
