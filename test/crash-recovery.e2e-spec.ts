@@ -107,7 +107,8 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: SOAK ? '180000' : '30000' });
     await worker.ready;
     for (const [t, id] of taskIds.entries()) {
-      // The simulator reads the call duration when a campaign is created: only the suspend tasks' first are slow.
+      // The simulator reads the call duration when a campaign is created: only the slow tasks' first campaigns are
+      // slow (a second attempt opened later by the worker dials at CALL_MS).
       h.simulator.options.callMs = slow(t) ? SLOW_CALL_MS : CALL_MS;
       await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     }
