@@ -22,13 +22,42 @@ const CONTACTS = SOAK ? 30 : 8;
 const BATCH = SOAK ? 7 : 3;
 const COMPLETED = 5;
 const CALL_MS = 20;
-/** Calls of the long campaign the suspend points need running when the worker pauses it (2 rounds: ~3 s). */
-const SLOW_CALL_MS = 1_500;
+/**
+ * The suspend points need campaigns still dialling when the worker pauses them: `suspend.after-remote-pause` is
+ * only reached by a pause the platform accepts, one per running campaign, so the scenario adds one slow task per
+ * occurrence run (the @3 case needs three). Each is one campaign of SLOW_SIZE contacts, two rounds of calls at the
+ * simulator's parallelism (10). Under soak faults a pause can take several retries and passes (time-outs of 1 s,
+ * backoff, 20% errors), so the calls last long enough there that the pause lands while they run (two rounds:
+ * ~40 s, vs ~3 s without faults).
+ */
+const SLOW_TASKS = Math.max(...OCCURRENCES);
+const SLOW_SIZE = 20;
+const SLOW_CALL_MS = SOAK ? 20_000 : 1_500;
+/** Errors of the API that a recruiter meets when the platform misbehaves, and answers by trying again. */
+const TRANSIENT_PLATFORM_ERRORS = ['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_TIMEOUT'];
 
 const NO_FAULTS = { errorRate: 0, timeoutRate: 0, hangMs: 0, delayMs: 0, lostReplyRate: 0 };
 
 async function setFaults(h: Harness, faults: typeof NO_FAULTS): Promise<void> {
   await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, faults, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The recruiter's start (resume). Under soak faults the platform may fail it (502/504, right for the API): the
+ * recruiter tries again, as a person would; the launch is idempotent. Without faults the first answer must be 200.
+ */
+async function startAsRecruiter(h: Harness, me: Record<string, string>, taskId: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const res = await h.http().post(`/v1/tasks/${taskId}/start`).set(me);
+    const transient = SOAK && TRANSIENT_PLATFORM_ERRORS.includes(res.body?.code) && attempt < 40;
+    if (!transient) {
+      expect({ status: res.status, body: res.status === 200 ? undefined : res.body }).toEqual({ status: 200 });
+      return;
+    }
+    await sleep(500); // past a circuit opened by the faults (10 s) within the 40 attempts
+  }
 }
 
 const CASES: { point: FailpointName; nth: number }[] = FAILPOINTS.flatMap((point) => OCCURRENCES.map((nth) => ({ point, nth })));
@@ -56,14 +85,17 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     await grantBot(h, firm);
     // Suspend points: the firm's BOT is closed while a slow campaign dials, so the worker pauses tasks.
     const suspending = point.startsWith('suspend.');
-    const sizes = [...Array(TASKS).fill(CONTACTS), ...(suspending ? [20] : [])] as number[];
+    const sizes = [...Array(TASKS).fill(CONTACTS), ...Array(suspending ? SLOW_TASKS : 0).fill(SLOW_SIZE)] as number[];
+    // The slow tasks are the last ones (told by position: SLOW_SIZE is below CONTACTS under soak).
+    const slow = (t: number) => t >= TASKS;
     const taskIds: string[] = [];
     for (const [t, size] of sizes.entries()) {
       const numbers = mobiles(size, index * 1000 + t * 200 + 1, '135');
       taskIds.push(
         await createTask(h, firm, 1, {
           contacts: numbers.map((phone) => ({ phone })),
-          batchSize: size > CONTACTS ? size : BATCH,
+          // A slow task is one campaign of all its contacts.
+          batchSize: slow(t) ? size : BATCH,
           maxAttempts: 2,
           retryGapMinutes: 0,
           callWindow: ALWAYS,
@@ -75,8 +107,9 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     const worker = spawnWorker({ AIV_FAILPOINT: `${point}@${nth}`, AIV_WORKER_MAX_MS: SOAK ? '180000' : '30000' });
     await worker.ready;
     for (const [t, id] of taskIds.entries()) {
-      // The simulator reads the call duration when a campaign is created: only the last (suspend) one is slow.
-      h.simulator.options.callMs = sizes[t] > CONTACTS ? SLOW_CALL_MS : CALL_MS;
+      // The simulator reads the call duration when a campaign is created: only the slow tasks' first campaigns are
+      // slow (a second attempt opened later by the worker dials at CALL_MS).
+      h.simulator.options.callMs = slow(t) ? SLOW_CALL_MS : CALL_MS;
       await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     }
     h.simulator.options.callMs = CALL_MS;
@@ -85,20 +118,35 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     await setFaults(h, SOAK ? { errorRate: 0.2, timeoutRate: 0.1, hangMs: 1_200, delayMs: 20, lostReplyRate: 0.1 } : NO_FAULTS);
     worker.go();
     const death = await worker.exited;
-    expect({ signal: death.signal, reachedPoint: death.report === undefined }).toEqual({ signal: 'SIGKILL', reachedPoint: true });
+    // A worker that never reached the point reports its passes and the tasks it left before exiting.
+    const report = death.report && { passes: death.report.passes, left: death.report.left };
+    expect({ signal: death.signal, code: death.code, report }).toEqual({ signal: 'SIGKILL', code: null, report: undefined });
 
     // Its leases would expire after SYNC_LEASE_SECONDS; expire them now, then a new worker takes over.
     await ds.query('UPDATE ai_visitor_task SET lease_until = NULL WHERE firm_id = ?', [firm]);
     if (suspending) {
       // Operations reopen the BOT; the recruiter resumes what the closed BOT paused.
       await grantBot(h, firm);
-      await h.sync(); // a pause cut short is finished first
+      // A pause cut short is finished first: passes until no paused task has a campaign recorded as running
+      // (under faults a pass may fail to reach the platform; the worker's next pass tries again).
+      for (let pass = 0; ; pass++) {
+        await h.sync();
+        const [{ n }] = await ds.query(
+          `SELECT COUNT(*) AS n FROM ai_visitor_call_task c JOIN ai_visitor_task t ON t.id = c.task_id
+           WHERE t.firm_id = ? AND t.status = 4 AND c.status = 1`,
+          [firm],
+        );
+        if (Number(n) === 0) break;
+        if (pass >= 50) throw new Error(`firm ${firm}: ${n} paused task(s) still have a running campaign after ${pass + 1} passes`);
+        await sleep(100);
+      }
       for (const id of taskIds) {
         const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
-        if (task.status === 4) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+        if (task.status === 4) await startAsRecruiter(h, me, id);
       }
     }
-    for (const id of taskIds) await syncUntil(h, firm, 1, id, COMPLETED, 400);
+    // The slow campaigns dial for ~40 s under soak: enough passes to outlast them.
+    for (const id of taskIds) await syncUntil(h, firm, 1, id, COMPLETED, suspending && SOAK ? 4000 : 400);
     await setFaults(h, NO_FAULTS);
 
     const placeholders = taskIds.map(() => '?').join(', ');

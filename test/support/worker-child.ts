@@ -12,7 +12,7 @@ export interface WorkerChild {
   ready: Promise<void>;
   /** Starts the passes. */
   go(): void;
-  /** How the process ended, with its report if it got that far. */
+  /** How the process ended, with its report if it got that far (resolves once its IPC channel is read to the end). */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Extract<ChildMessage, { type: 'done' }>; stderr: string }>;
 }
 
@@ -44,7 +44,9 @@ export function spawnWorker(env: Record<string, string> = {}): WorkerChild {
     }
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: typeof report; stderr: string }>((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' may come before the parent has read the IPC channel to its end, and a large
+    // `done` report (the worker-processes suite's intervals) would then be missed.
+    child.on('close', (code, signal) => {
       rejectReady(new Error(`worker process exited before it was ready (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`));
       resolve({ code, signal, report, stderr });
     });

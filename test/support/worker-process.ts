@@ -27,7 +27,16 @@ export type ChildMessage =
   | { type: 'done'; passes: number; intervals: SyncInterval[]; left: number }
   | { type: 'failed'; message: string };
 
-const send = (message: ChildMessage) => process.send?.(message);
+/**
+ * Resolves once the message is written to the IPC channel: `process.send` is asynchronous, and a `process.exit`
+ * right after it drops the message (measured: a 2 MB report never arrived without waiting; worker-child.ts
+ * also waits for the channel's 'close', not 'exit', on its side).
+ */
+const send = (message: ChildMessage) =>
+  new Promise<void>((resolve) => {
+    if (!process.send) return resolve();
+    process.send(message, undefined, {}, () => resolve());
+  });
 const wallClock = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
@@ -48,7 +57,7 @@ async function main(): Promise<void> {
 
   await new Promise<void>((resolve) => {
     process.on('message', (message: { type?: string }) => message?.type === 'go' && resolve());
-    send({ type: 'ready' });
+    void send({ type: 'ready' });
   });
 
   const deadline = Date.now() + Number(process.env.AIV_WORKER_MAX_MS ?? 60_000);
@@ -62,12 +71,12 @@ async function main(): Promise<void> {
     if (left === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  send({ type: 'done', passes, intervals, left });
+  await send({ type: 'done', passes, intervals, left });
   await app.close();
   process.exit(0);
 }
 
-main().catch((error: Error) => {
-  send({ type: 'failed', message: error.stack ?? error.message });
+main().catch(async (error: Error) => {
+  await send({ type: 'failed', message: error.stack ?? error.message });
   process.exit(1);
 });
