@@ -66,7 +66,9 @@ export class SyncTask {
     const task = edge ? (await this.tasks.findById(taskId))! : found;
 
     let observed: RemoteCampaignStatus | undefined;
-    if (active?.campaignId && [CallTaskStatus.InProgress, CallTaskStatus.Paused].includes(active.status)) {
+    // Any campaign the platform created is read, also one never started (status 0): a cancelled task's such
+    // campaign is closed once the platform reports it finished, instead of being visited for ever.
+    if (active?.campaignId) {
       const drained = await this.drain(task, active);
       outcome.recordsStored = drained.stored;
       if (drained.stored > 0 && !edge) outcome.action = 'ingested';
