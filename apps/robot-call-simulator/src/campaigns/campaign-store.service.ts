@@ -79,6 +79,7 @@ export class CampaignStore implements OnModuleDestroy {
         parallelism,
         outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
         onRecord: (record) => this.pusher.recorded(id, record),
+        now: this.options.now,
       },
     );
   }

@@ -15,6 +15,8 @@ export interface DialPlan {
   outcomeOf(ref: string): CallOutcome;
   /** Told of each record once it is appended (the push); must not throw or block. */
   onRecord?(record: SimulatedCallRecord): void;
+  /** The platform's clock (test-only hook, see SimulatorOptions.now); default: the real clock. */
+  now?(): Date;
 }
 
 export interface CampaignIdentity {
@@ -98,7 +100,7 @@ export class SimulatedCampaign {
   }
 
   private dial(contact: SimulatedContact): void {
-    const calledAt = new Date();
+    const calledAt = this.plan.now?.() ?? new Date();
     const timer = setTimeout(() => {
       this.inFlight.delete(timer);
       this.record(contact, calledAt);
