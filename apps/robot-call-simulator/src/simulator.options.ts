@@ -40,6 +40,11 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
    * ShiftedClock) passes the same clock here, so the two systems share one time as real ones do.
    */
   now?: () => Date;
+  /**
+   * Test-only hook, never read from the environment: numbers (E.164) the platform never dials, as a real one
+   * skips blocked numbers. Their campaign finishes without a record for them (they count as undialled).
+   */
+  neverDials?: (phone: string) => boolean;
 }
 
 export const SIMULATOR_OPTIONS = Symbol('SIMULATOR_OPTIONS');

@@ -48,9 +48,9 @@ export const DIAGNOSTIC_NOTE = DIAGNOSTIC
 
 /** The CI size keeps one database's run near a minute; SOAK explores more and longer sequences. */
 export const SIZE = {
-  runs: int('MODEL_RUNS', SOAK ? 60 : 6),
-  commands: int('MODEL_COMMANDS', SOAK ? 60 : 30),
-  timeLimitMs: int('MODEL_TIME_LIMIT_MS', SOAK ? 40 * 60_000 : 80_000),
+  runs: int('MODEL_RUNS', SOAK ? 60 : 10),
+  commands: int('MODEL_COMMANDS', SOAK ? 60 : 40),
+  timeLimitMs: int('MODEL_TIME_LIMIT_MS', SOAK ? 20 * 60_000 : 70_000),
   /** Tasks a run creates at most, over `firms` firms. */
   maxTasks: SOAK ? 5 : 4,
   firms: 2,

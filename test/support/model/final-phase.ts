@@ -6,7 +6,7 @@ import { as, grant, Model, note, pass, Real, setFaults, simCampaigns, sleep } fr
 /** Passes the final phase may run before a task that should finish counts as stuck (per clock jump). */
 const PASSES_PER_DAY = 25;
 /** Days the final phase may move the clock on (retry gaps and "inconvenient now" callbacks wait for a later day). */
-const DAYS = 4;
+const DAYS = 6;
 
 /** Runs one healthy pass and checks every invariant after it. */
 async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: number }> {

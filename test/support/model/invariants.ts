@@ -52,6 +52,8 @@ export interface ContactRow {
 export interface Snapshot {
   at: Date;
   views: Map<string, any>;
+  /** The same tasks as GET /v1/tasks lists them. */
+  listed: Map<string, any>;
   callTasks: CallTaskRow[];
   records: RecordRow[];
   contacts: ContactRow[];
@@ -61,6 +63,11 @@ export interface Snapshot {
 }
 
 const TIME_BASED = ['call_window', 'retry_gap', 'callback'];
+/**
+ * Healthy passes (window open, BOT usable) a task may stay "starting" (2): a healthy platform confirms a campaign
+ * at the next pass; a refusing one must end in a stated state (`platform_rejected`) after bounded retries.
+ */
+export const STARTING_PASSES = 3;
 const norm = (rows: Record<string, unknown>[], numeric: string[]): any[] =>
   rows.map((row) => {
     const out: Record<string, unknown> = {};
@@ -78,6 +85,12 @@ export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
     if (res.status !== 200) throw new Error(`GET /v1/tasks/${task.id} answered ${res.status} ${JSON.stringify(res.body)}`);
     views.set(task.id, res.body);
   }
+  const listed = new Map<string, any>();
+  for (const firm of m.firms.filter((_, i) => m.tasks.some((t) => t.firm === i))) {
+    const res = await w.h.http().get('/v1/tasks').query({ pageSize: 100 }).set(as(firm));
+    if (res.status !== 200) throw new Error(`GET /v1/tasks answered ${res.status} ${JSON.stringify(res.body)}`);
+    for (const item of res.body.items) listed.set(String(item.id), item);
+  }
   const empty = { callTasks: [], records: [], contacts: [], counterRows: { counters: {}, contacts: {} } };
   const db = ids.length === 0 ? empty : await w.observer.transaction((manager) => readDb(manager, ids));
   const known = new Set(db.callTasks.map((c) => c.request_id));
@@ -87,10 +100,10 @@ export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
     const named = /\btask (\d+)\b/.exec(summary.name ?? '')?.[1];
     if (known.has(summary.request_id) || (named && runTasks.has(named))) campaigns.push(await simCampaign(w, summary.campaign_id));
   }
-  return { at, views, ...db, campaigns };
+  return { at, views, listed, ...db, campaigns };
 }
 
-async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snapshot, 'at' | 'views' | 'campaigns'>> {
+async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns'>> {
   const marks = ids.map(() => '?').join(', ');
   const callTasks = norm(
     await manager.query(`SELECT id, task_id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`, ids),
@@ -193,8 +206,15 @@ export function checkAlways(m: Model, s: Snapshot): void {
   if (show(sorted(s.counterRows.counters)) !== show(sorted(s.counterRows.contacts))) {
     violated('counters', `statistics counters ${show(sorted(s.counterRows.counters))} differ from the contacts ${show(sorted(s.counterRows.contacts))}`);
   }
-  // 5. waitingFor / nextActionAt
-  for (const [id, view] of s.views) checkWaiting(id, view);
+  // 5. waitingFor / nextActionAt, in the task and in the list
+  for (const [id, view] of s.views) {
+    checkWaiting(id, view);
+    const item = s.listed.get(id);
+    if (!item) violated('records', `task ${id} is missing from GET /v1/tasks`);
+    else if (item.status === view.status && [2, 3, 4].includes(view.status) && view.activeCampaign?.status !== 1 && item.waitingFor !== view.waitingFor) {
+      violated('waitingFor', `GET /v1/tasks lists task ${id} waiting for ${show(item.waitingFor)}, GET /v1/tasks/${id} says ${show(view.waitingFor)}`);
+    }
+  }
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {
@@ -243,7 +263,7 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
     const view = s.views.get(task.id);
     const stuck = view?.status === 2 && windowOpen(task.window, passStartedAt) && botUsable(m.firms[task.firm], passStartedAt);
     m.startingStreak[task.id] = stuck ? (m.startingStreak[task.id] ?? 0) + 1 : 0;
-    if (m.startingStreak[task.id] > 4) {
+    if (m.startingStreak[task.id] > STARTING_PASSES) {
       violated('boundedStart', `task ${task.id} is still "starting" (2) after ${m.startingStreak[task.id]} healthy passes (refusal ${m.refuse}): ${show({ pauseReason: view.pauseReason, activeCampaign: view.activeCampaign, lastError: view.lastError })}`);
     }
   }

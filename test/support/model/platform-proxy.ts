@@ -6,12 +6,10 @@ import { AddressInfo } from 'node:net';
  * platform behaviours the simulator has no knob for (test-only, nothing of it ships):
  *  - `refuse`: `campaign_add` and `change_status(start)` are refused with `40000` (the platform's policy
  *    refusing a script, say): the service must end in a stated state, never retry for ever;
- *  - numbers the platform never dials (`neverDials`): stripped from `campaign_add` before the simulator sees
- *    them (unless that would leave the campaign empty), so their campaign finishes without reporting them —
- *    deterministic per payload, so a retried `add` with the same `request_id` still matches;
  *  - `oversize`: failed records read by `campaign_detail` carry a `fail_reason` longer than any column.
  * Lost connections stay lost: when the simulator drops a reply, the proxy drops the client's too.
- * Pushes go from the simulator to the API directly, not through here.
+ * Pushes go from the simulator to the API directly, not through here. (Numbers the platform never dials are the
+ * simulator's own test-only `neverDials` option, so its ground truth knows them.)
  */
 export interface PlatformProxy {
   readonly baseUrl: string;
@@ -19,22 +17,20 @@ export interface PlatformProxy {
   target: string;
   refuse: boolean;
   oversize: boolean;
-  neverDials: (e164: string) => boolean;
-  readonly counts: { refused: number; stripped: number; oversized: number };
+  readonly counts: { refused: number; oversized: number };
   close(): Promise<void>;
 }
 
 export const REFUSAL = { code: 40000, message: 'script not approved for outbound calls (refused by the platform)', data: null };
 export const OVERSIZED_SUFFIX = '_the_platform_sent_a_reason_longer_than_any_column_holds';
 
-export async function startPlatformProxy(options: { neverDials: (e164: string) => boolean }): Promise<PlatformProxy> {
+export async function startPlatformProxy(): Promise<PlatformProxy> {
   const proxy = {
     baseUrl: '',
     target: '',
     refuse: false,
     oversize: false,
-    neverDials: options.neverDials,
-    counts: { refused: 0, stripped: 0, oversized: 0 },
+    counts: { refused: 0, oversized: 0 },
     close: async () => undefined,
   } as PlatformProxy & { baseUrl: string };
 
@@ -59,7 +55,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const raw = await readBody(req);
   const call = (req.url ?? '').replace(/^\//, '').split('?')[0];
-  let body = raw.toString('utf8');
+  const body = raw.toString('utf8');
   let parsed: Record<string, any> | null = null;
   try {
     parsed = JSON.parse(body);
@@ -74,13 +70,6 @@ async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerRes
       proxy.counts.refused++;
       res.writeHead(400, { 'Content-Type': 'application/json' }).end(JSON.stringify(REFUSAL));
       return;
-    }
-  }
-  if (parsed && call === 'robot_call_campaign_add' && Array.isArray(parsed.contacts)) {
-    const dialled = parsed.contacts.filter((c: { phone?: string }) => !proxy.neverDials(String(c.phone ?? '')));
-    if (dialled.length > 0 && dialled.length < parsed.contacts.length) {
-      proxy.counts.stripped += parsed.contacts.length - dialled.length;
-      body = JSON.stringify({ ...parsed, contacts: dialled });
     }
   }
 

@@ -76,7 +76,7 @@ export const NEVER_DIALLED_PREFIX = '137';
 export async function startWorld(): Promise<World> {
   const clock = new ShiftedClock();
   clock.set(nextShanghai(new Date(), 10, 0));
-  const proxy = await startPlatformProxy({ neverDials: (phone) => phone.startsWith(`+86${NEVER_DIALLED_PREFIX}`) });
+  const proxy = await startPlatformProxy();
   const h = await startHarness({
     clock,
     simulator: {
@@ -84,6 +84,7 @@ export async function startWorld(): Promise<World> {
       parallelism: PLATFORM.parallelism,
       connectRate: PLATFORM.connectRate,
       now: () => clock.now(),
+      neverDials: (phone) => phone.startsWith(`+86${NEVER_DIALLED_PREFIX}`),
     },
     env: {
       ROBOT_CALL_BASE_URL: proxy.baseUrl,

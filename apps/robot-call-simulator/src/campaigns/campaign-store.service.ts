@@ -80,6 +80,7 @@ export class CampaignStore implements OnModuleDestroy {
         outcomeOf: (ref) => callOutcome(this.options, request.requestId, ref),
         onRecord: (record) => this.pusher.recorded(id, record),
         now: this.options.now,
+        neverDials: this.options.neverDials,
       },
     );
   }

@@ -17,6 +17,8 @@ export interface DialPlan {
   onRecord?(record: SimulatedCallRecord): void;
   /** The platform's clock (test-only hook, see SimulatorOptions.now); default: the real clock. */
   now?(): Date;
+  /** Numbers the platform never dials (test-only hook, see SimulatorOptions.neverDials). */
+  neverDials?(phone: string): boolean;
 }
 
 export interface CampaignIdentity {
@@ -72,7 +74,10 @@ export class SimulatedCampaign {
     if (target === null) return false;
     if (target === this.currentStatus) return true;
     this.currentStatus = target;
-    if (target === CampaignStatus.Running) this.dialWhatFits();
+    if (target === CampaignStatus.Running) {
+      this.dialWhatFits();
+      this.finishWhenAllDialled(); // only never-dialled contacts were left
+    }
     // A stopped campaign is final, and "finished, nothing more to read" must stay true: calls still
     // ringing are hung up unrecorded, and their contacts count as undialled.
     if (target === CampaignStatus.Finished) this.hangUpAll();
@@ -95,7 +100,8 @@ export class SimulatedCampaign {
       this.inFlight.size < this.plan.parallelism &&
       this.nextContact < this.contacts.length
     ) {
-      this.dial(this.contacts[this.nextContact++]);
+      const contact = this.contacts[this.nextContact++];
+      if (!this.plan.neverDials?.(contact.phone)) this.dial(contact);
     }
   }
 
