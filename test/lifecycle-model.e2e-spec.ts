@@ -3,7 +3,7 @@ import { nextShanghai } from './support/model/call-windows';
 import { commandArbitrary, createTaskArbitrary } from './support/model/commands';
 import { DIAGNOSTIC_NOTE, PATH, PLATFORM, REPLAY_PATH, SEED, SHRINK, SIZE, SOAK } from './support/model/config';
 import { finalPhase } from './support/model/final-phase';
-import { as, FirmModel, grant, Model, Real, setFaults, setPush, sleep, startWorld, stopWorld, World } from './support/model/world';
+import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, sleep, startWorld, stopWorld, World } from './support/model/world';
 
 /**
  * The lifecycle of tasks, proven by a model-based test (issue 11, "How it is proven"): fast-check generates
@@ -45,6 +45,7 @@ describe('task lifecycle: model-based test against the real API, worker and plat
   async function setupRun(world: World): Promise<{ model: Model; real: Real }> {
     world.runs++;
     await setFaults(world, null);
+    await setLatency(world, 0);
     await setPush(world, false);
     world.proxy.refuse = false;
     world.proxy.oversize = false;
@@ -63,7 +64,7 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     world.clock.set(nextShanghai(world.clock.now(), 10, 0));
     const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({ id: 100_000 + world.runs * 10 + i, account: 1, bot: { kind: 'open' } }));
     for (const firm of firms) if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
-    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, refuse: false, oversize: false, startingStreak: {}, observed: {} };
+    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
     return { model, real: { w: world, run: world.runs, phoneSeq: 0, step: 0, log: [] } };
   }
 

@@ -1,9 +1,10 @@
 import fc from 'fast-check';
 import { enabled, FeatureName, PLATFORM, SIZE } from './config';
-import { nextShanghai, WindowKind, WINDOWS } from './call-windows';
+import { nextShanghai, windowOpen, WindowKind, WINDOWS } from './call-windows';
 import { checkAfterHealthyPass, checkAlways, snapshot, violated } from './invariants';
 import {
-  as, BotState, botRefusal, botUsable, Faults, grant, Model, NEVER_DIALLED_PREFIX, note, pass, Real, setFaults, setPush, sleep,
+  as, BotState, botRefusal, botUsable, errorsSince, Faults, grant, Model, NEVER_DIALLED_PREFIX, note, pass, Real, setFaults, setPush,
+  setLatency, sleep, taskDialling,
 } from './world';
 
 type Answer = { status: number; body: any };
@@ -220,9 +221,15 @@ class Recruiter extends TaskCommand {
   protected async act(m: Model, r: Real) {
     const { task, firm, pre } = await view(m, r, this.taskIx);
     const waiting = (await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm))).body.waiting;
+    const diallingBefore = this.action === 'start' ? await taskDialling(r.w, task.id) : null;
     const before = r.w.clock.now();
     const res = await r.w.h.http().post(`/v1/tasks/${task.id}/${this.action}`).set(as(firm));
     checkAnswer(this.action, m, r, task, firm, pre, waiting, before, res, false);
+    if (this.action === 'start' && res.status === 200 && !diallingBefore && !windowOpen(task.window, before) && !windowOpen(task.window, r.w.clock.now())) {
+      // SPEC: no campaign is created or started outside the window, whoever asks.
+      const started = await taskDialling(r.w, task.id);
+      if (started) violated('dialling', `start of task ${task.id} outside its ${task.window} window (${before.toISOString()}) set campaign ${started} dialling`);
+    }
     return { text: `${brief(res)}${res.status === 200 ? ` → ${res.body.status}${res.body.pauseReason ? `/${res.body.pauseReason}` : ''}` : ''} (task ${task.id} was ${pre.status}${pre.pauseReason ? `/${pre.pauseReason}` : ''}, ${waiting} waiting)` };
   }
   toString() {
@@ -271,6 +278,7 @@ class Pass extends ModelCommand {
   protected async act(m: Model, r: Real) {
     const wasHealthy = healthy(m);
     const startedAt = r.w.clock.now();
+    const realStart = Date.now();
     const summaries =
       this.which !== 'both'
         ? [await pass(r.w, this.which)]
@@ -279,7 +287,7 @@ class Pass extends ModelCommand {
           : [await pass(r.w, 'main'), await pass(r.w, 'second')];
     const failed = summaries.reduce((n, s) => n + s.failed, 0);
     const stillHealthy = wasHealthy && healthy(m);
-    if (stillHealthy && !m.refuse && failed > 0) violated('passClean', `a pass on a healthy platform failed ${failed} task(s)`);
+    if (stillHealthy && !m.refuse && failed > 0) violated('passClean', `a pass on a healthy platform failed ${failed} task(s)${errorsSince(r.w, realStart)}`);
     return {
       text: `${summaries.map((s) => `${s.tasks} tasks, ${s.recordsStored} records, ${s.failed} failed`).join(' | ')}${stillHealthy ? '' : ' (platform not healthy)'}`,
       healthyPassAt: stillHealthy ? startedAt : undefined,
@@ -325,11 +333,14 @@ class SetFaults extends ModelCommand {
 }
 
 class Toggle extends ModelCommand {
-  constructor(readonly what: 'push' | 'refuse' | 'oversize', readonly on: boolean) {
+  constructor(readonly what: 'push' | 'refuse' | 'oversize' | 'latency', readonly on: boolean) {
     super();
   }
   protected async act(m: Model, r: Real) {
-    if (this.what === 'push') {
+    if (this.what === 'latency') {
+      m.latencyMs = this.on ? LATENCY_MS : 0;
+      await setLatency(r.w, m.latencyMs);
+    } else if (this.what === 'push') {
       await setPush(r.w, this.on);
       m.push = this.on;
     } else if (this.what === 'refuse') {
@@ -342,10 +353,13 @@ class Toggle extends ModelCommand {
     return { text: 'ok' };
   }
   toString() {
-    const names = { push: 'Push', refuse: 'PlatformRefuses', oversize: 'OversizedValues' };
+    const names = { push: 'Push', refuse: 'PlatformRefuses', oversize: 'OversizedValues', latency: `PlatformLatency ${LATENCY_MS} ms` };
     return `${names[this.what]}(${this.on ? 'on' : 'off'})`;
   }
 }
+
+/** Latency of a slow (not failing) platform: widens the windows in which a recruiter's action and a pass overlap. */
+const LATENCY_MS = 40;
 
 type ClockMove = { advanceMinutes: number } | 'window-close' | 'window-open' | 'midnight' | 'weekend';
 
@@ -463,6 +477,7 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
     { weight: 2, arbitrary: gated('faults', fc.option(faultsArb, { freq: 2 }).map((f) => new SetFaults(f))) },
     { weight: 1, arbitrary: gated('refuse', fc.boolean().map((on) => new Toggle('refuse', on))) },
     { weight: 1, arbitrary: gated('oversize', fc.boolean().map((on) => new Toggle('oversize', on))) },
+    { weight: 1, arbitrary: gated('latency', fc.boolean().map((on) => new Toggle('latency', on))) },
     {
       weight: 2,
       arbitrary: gated(

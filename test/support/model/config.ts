@@ -12,8 +12,8 @@
  * Diagnostic only (never in CI; a run using them says so loudly):
  *  MODEL_SKIP=check,…        do not check these (names: records, dialling, oneActive, counters, waitingFor,
  *                            liveness, boundedStart, passClean, pauseAnyTime, responses)
- *  MODEL_DISABLE=feature,…   do not generate these (names: faults, refuse, neverDial, oversize, push, race, bot,
- *                            clock, secondWorker)
+ *  MODEL_DISABLE=feature,…   do not run these (names: faults, latency, refuse, neverDial, oversize, push, race,
+ *                            bot, clock, secondWorker); they are still generated, so a seed keeps its sequence
  * e.g. to look at cancel alone on a service without `waitingFor` yet:
  *  MODEL_SKIP=waitingFor,pauseAnyTime MODEL_DISABLE=refuse,neverDial,oversize npx jest test/lifecycle-model.e2e-spec.ts
  */
@@ -31,7 +31,7 @@ export const CHECKS = [
   'records', 'dialling', 'oneActive', 'counters', 'waitingFor', 'liveness', 'boundedStart', 'passClean', 'pauseAnyTime', 'responses',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
-export const FEATURES = ['faults', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker'] as const;
+export const FEATURES = ['faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker'] as const;
 export type FeatureName = (typeof FEATURES)[number];
 
 const skipped = list('MODEL_SKIP');

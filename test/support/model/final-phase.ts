@@ -1,7 +1,7 @@
 import { nextShanghai, WEEKDAYS } from './call-windows';
 import { PLATFORM } from './config';
 import { checkAfterHealthyPass, checkAlways, checkResultsComplete, checkWaiting, Snapshot, snapshot, violated } from './invariants';
-import { as, grant, Model, note, pass, Real, setFaults, simCampaigns, sleep } from './world';
+import { as, errorsSince, grant, Model, note, pass, Real, setFaults, simCampaigns, sleep } from './world';
 
 /** Passes the final phase may run before a task that should finish counts as stuck (per clock jump). */
 const PASSES_PER_DAY = 25;
@@ -11,8 +11,9 @@ const DAYS = 6;
 /** Runs one healthy pass and checks every invariant after it. */
 async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: number }> {
   const startedAt = r.w.clock.now();
+  const realStart = Date.now();
   const summary = await pass(r.w);
-  if (summary.failed > 0) violated('passClean', `final phase: a pass on a healthy platform failed ${summary.failed} task(s)`);
+  if (summary.failed > 0) violated('passClean', `final phase: a pass on a healthy platform failed ${summary.failed} task(s)${errorsSince(r.w, realStart)}`);
   const s = await snapshot(m, r);
   checkAlways(m, s);
   checkAfterHealthyPass(m, s, startedAt);
@@ -76,6 +77,7 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
     }
   }
   const started = m.tasks.filter((t) => s.views.get(t.id).status !== 1).map((t) => t.id);
+  const phaseB = Date.now();
   let passes = 0;
   let finished = false;
   for (let day = 0; day < DAYS && !finished; day++) {
@@ -110,7 +112,7 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
         `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
       );
     }
-    violated('liveness', `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}`);
+    violated('liveness', `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}${errorsSince(w, phaseB)}`);
   }
   note(r, `final phase B: every started task finished after ${passes} passes`);
 

@@ -210,7 +210,7 @@ export function checkAlways(m: Model, s: Snapshot): void {
   for (const [id, view] of s.views) {
     checkWaiting(id, view);
     const item = s.listed.get(id);
-    if (!item) violated('records', `task ${id} is missing from GET /v1/tasks`);
+    if (!item) violated('responses', `task ${id} is missing from GET /v1/tasks`);
     else if (item.status === view.status && [2, 3, 4].includes(view.status) && view.activeCampaign?.status !== 1 && item.waitingFor !== view.waitingFor) {
       violated('waitingFor', `GET /v1/tasks lists task ${id} waiting for ${show(item.waitingFor)}, GET /v1/tasks/${id} says ${show(view.waitingFor)}`);
     }
@@ -313,6 +313,10 @@ export async function checkResultsComplete(m: Model, r: Real, s: Snapshot, taskI
         }
       }
       if (!last && row.call_result !== 0 && !notDialled) violated('records', `${where} shows call result ${row.call_result} but the platform never called it`);
+      // Done without ever being called: only as a contact finished campaigns never reported (an attempt spent each time).
+      if (!last && row.status === 3 && !(notDialled && row.attempts >= 1)) {
+        violated('records', `${where} is done (attempts ${row.attempts}, failReason ${row.fail_reason}) but the platform never called it`);
+      }
       if ([5, 6].includes(view.status) && ![3, 4].includes(row.status)) violated('records', `${where} is still ${row.status} although its task finished (${view.status})`);
     }
     if (apiContacts.length !== rows.length) violated('records', `${phase}: task ${taskId} lists ${apiContacts.length} contacts, the database holds ${rows.length}`);

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/database';
@@ -19,6 +20,8 @@ export interface World {
   observer: DataSource;
   callbackUrl: string;
   runs: number;
+  /** The service's error log lines, kept so a broken invariant can say what the service logged meanwhile. */
+  errors: { at: number; line: string }[];
   /** Task ids of earlier runs, retired (cancelled) at the start of the next run so passes stay small. */
   leftovers: { firm: FirmModel; taskId: string }[];
 }
@@ -55,6 +58,8 @@ export interface Model {
   /** Real time (ms) from which the platform is healthy again: faults off, hung requests landed, breaker closed. */
   healthyFrom: number;
   push: boolean;
+  /** Latency added to every platform call (ms): slow, not failing. */
+  latencyMs: number;
   refuse: boolean;
   oversize: boolean;
   /** Per task: healthy passes in a row after which it was still "starting" (2) with its window and BOT open. */
@@ -102,7 +107,28 @@ export async function startWorld(): Promise<World> {
   const secondWorker = await h.addWorker();
   const observer = new DataSource({ ...buildDataSourceOptions(h.db.settings), migrations: [] });
   await observer.initialize();
-  return { h, clock, proxy, secondWorker, observer, callbackUrl, runs: 0, leftovers: [] };
+  const errors: World['errors'] = [];
+  Logger.overrideLogger(new CapturingLogger(errors));
+  return { h, clock, proxy, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
+}
+
+/** Errors only, as the harness logs them, and a copy of the last 200 lines. */
+class CapturingLogger extends ConsoleLogger {
+  constructor(private readonly sink: World['errors']) {
+    super('', { logLevels: ['error'] });
+  }
+
+  override error(message: unknown, ...rest: unknown[]): void {
+    this.sink.push({ at: Date.now(), line: String(message) });
+    if (this.sink.length > 200) this.sink.shift();
+    super.error(message, ...(rest as []));
+  }
+}
+
+/** The service's error lines logged since `since` (ms), for the message of a broken invariant. */
+export function errorsSince(w: World, since: number): string {
+  const lines = w.errors.filter((e) => e.at >= since).map((e) => e.line);
+  return lines.length ? ` — the service logged: ${lines.slice(-5).join(' | ')}` : '';
 }
 
 export async function stopWorld(w: World | undefined): Promise<void> {
@@ -117,8 +143,22 @@ export async function stopWorld(w: World | undefined): Promise<void> {
 const simHeaders = { Authorization: `Bearer ${SIMULATOR_KEY}` };
 const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, delayMs: 0, hangMs: 0 };
 
+/** Sets the failure faults (or none); `delayMs` is latency, not failure, and set on its own (setLatency). */
 export async function setFaults(w: World, faults: Faults | null): Promise<void> {
-  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, faults ? { ...NO_FAULTS, ...faults } : NO_FAULTS, { headers: simHeaders });
+  const { delayMs: _latency, ...failures } = NO_FAULTS;
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, faults ? { ...failures, ...faults } : failures, { headers: simHeaders });
+}
+
+export async function setLatency(w: World, delayMs: number): Promise<void> {
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, { delayMs }, { headers: simHeaders });
+}
+
+/** Whether a campaign of this task dials now (status 1 with contacts left), read from the platform. */
+export async function taskDialling(w: World, taskId: string): Promise<string | null> {
+  const rows: { request_id: string }[] = await w.observer.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+  const mine = new Set(rows.map((row) => row.request_id));
+  const dialling = (await simCampaigns(w)).find((c) => mine.has(c.request_id) && c.status === 1 && c.dialled_count < c.contact_count);
+  return dialling?.campaign_id ?? null;
 }
 
 export async function setPush(w: World, on: boolean): Promise<void> {
