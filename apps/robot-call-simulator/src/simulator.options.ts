@@ -45,11 +45,22 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
   /** Fraction of calls that connect. */
   connectRate: number;
   intentionMix: IntentionMix;
+  /**
+   * Test-only hook, never read from the environment: the platform's clock, for `called_at` and the push
+   * timestamp (default: the real clock). A test that moves the service's clock (test/support/harness.ts
+   * ShiftedClock) passes the same clock here, so the two systems share one time as real ones do.
+   */
+  now?: () => Date;
+  /**
+   * Test-only hook, never read from the environment: numbers (E.164) the platform never dials, as a real one
+   * skips blocked numbers. Their campaign finishes without a record for them (they count as undialled).
+   */
+  neverDials?: (phone: string) => boolean;
 }
 
 export const SIMULATOR_OPTIONS = Symbol('SIMULATOR_OPTIONS');
 
-type NumericOption = { [K in keyof SimulatorOptions]: SimulatorOptions[K] extends number ? K : never }[keyof SimulatorOptions];
+type NumericOption = { [K in keyof SimulatorOptions]-?: SimulatorOptions[K] extends number ? K : never }[keyof SimulatorOptions];
 
 interface NumericSpec {
   env: string;

@@ -82,6 +82,8 @@ export class CampaignStore implements OnModuleDestroy {
         outcomeOf: (ref) => this.faults.distortOutcome(callOutcome(this.options, request.requestId, ref)),
         passOver: () => this.faults.shouldPassOver(),
         onRecord: (record) => this.pusher.recorded(id, record),
+        now: this.options.now,
+        neverDials: this.options.neverDials,
       },
     );
   }

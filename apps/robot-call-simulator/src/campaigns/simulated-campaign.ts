@@ -17,6 +17,10 @@ export interface DialPlan {
   passOver?(): boolean;
   /** Told of each record once it is appended (the push); must not throw or block. */
   onRecord?(record: SimulatedCallRecord): void;
+  /** The platform's clock (test-only hook, see SimulatorOptions.now); default: the real clock. */
+  now?(): Date;
+  /** Numbers the platform never dials (test-only hook, see SimulatorOptions.neverDials). */
+  neverDials?(phone: string): boolean;
 }
 
 export interface CampaignIdentity {
@@ -72,7 +76,10 @@ export class SimulatedCampaign {
     if (target === null) return false;
     if (target === this.currentStatus) return true;
     this.currentStatus = target;
-    if (target === CampaignStatus.Running) this.dialWhatFits();
+    if (target === CampaignStatus.Running) {
+      this.dialWhatFits();
+      this.finishWhenAllDialled(); // only never-dialled contacts were left
+    }
     // A stopped campaign is final, and "finished, nothing more to read" must stay true: calls still
     // ringing are hung up unrecorded, and their contacts count as undialled.
     if (target === CampaignStatus.Finished) this.hangUpAll();
@@ -95,7 +102,8 @@ export class SimulatedCampaign {
       this.inFlight.size < this.plan.parallelism &&
       this.nextContact < this.contacts.length
     ) {
-      this.dial(this.contacts[this.nextContact++]);
+      const contact = this.contacts[this.nextContact++];
+      if (!this.plan.neverDials?.(contact.phone)) this.dial(contact);
     }
   }
 
@@ -105,7 +113,7 @@ export class SimulatedCampaign {
       this.finishWhenAllDialled();
       return;
     }
-    const calledAt = new Date();
+    const calledAt = this.plan.now?.() ?? new Date();
     const timer = setTimeout(() => {
       this.inFlight.delete(timer);
       this.record(contact, calledAt);

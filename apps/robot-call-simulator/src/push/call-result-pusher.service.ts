@@ -207,7 +207,7 @@ export class CallResultPusher implements OnModuleDestroy {
     timer.unref();
     this.inFlight.add(controller);
     try {
-      const timestamp = String(Math.floor(Date.now() / 1000));
+      const timestamp = String(Math.floor((this.options.now?.() ?? new Date()).getTime() / 1000));
       const response = await fetch(target.url, {
         method: 'POST',
         headers: {

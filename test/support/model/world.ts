@@ -1,0 +1,240 @@
+import axios from 'axios';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { TestingModule } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import { buildDataSourceOptions } from '@app/database';
+import { RunSyncPass, SyncPassSummary } from '@app/task';
+import { asAccount, asAdmin, CALLBACK_SECRET, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from '../harness';
+import { PlatformProxy, startPlatformProxy } from './platform-proxy';
+import { nextShanghai, WindowKind } from './call-windows';
+import { PLATFORM, VERBOSE } from './config';
+
+/** Everything the model drives, started once per test file and shared by every run. */
+export interface World {
+  h: Harness;
+  clock: ShiftedClock;
+  proxy: PlatformProxy;
+  /** A second worker (own module, connections and lease owner) for concurrent passes. */
+  secondWorker: TestingModule;
+  /** The test's own connection, for consistent read-only snapshots (never the API's or the worker's). */
+  observer: DataSource;
+  callbackUrl: string;
+  runs: number;
+  /** The service's error log lines, kept so a broken invariant can say what the service logged meanwhile. */
+  errors: { at: number; line: string }[];
+  /** Task ids of earlier runs, retired (cancelled) at the start of the next run so passes stay small. */
+  leftovers: { firm: FirmModel; taskId: string }[];
+}
+
+export type BotState = { kind: 'open' } | { kind: 'closed' } | { kind: 'expires'; at: number };
+
+export interface FirmModel {
+  id: number;
+  account: number;
+  bot: BotState;
+}
+
+export interface TaskModel {
+  id: string;
+  firm: number;
+  window: WindowKind;
+  maxAttempts: number;
+  retryGapMinutes: number;
+  batchSize: number;
+}
+
+export interface Faults {
+  errorRate: number;
+  timeoutRate: number;
+  lostReplyRate: number;
+  hangMs: number;
+}
+
+/** What the model knows: the inputs it gave (firms, tasks, faults, BOT, clock). Task states are read, not guessed. */
+export interface Model {
+  firms: FirmModel[];
+  tasks: TaskModel[];
+  faults: Faults | null;
+  /** Real time (ms) from which the platform is healthy again: faults off, hung requests landed, breaker closed. */
+  healthyFrom: number;
+  push: boolean;
+  /** Latency added to every platform call (ms): slow, not failing. */
+  latencyMs: number;
+  refuse: boolean;
+  oversize: boolean;
+  /** Per task: healthy passes in a row after which it was still "starting" (2) with its window and BOT open. */
+  startingStreak: Record<string, number>;
+  /** Per task: its status as last read (only to aim commands at tasks still alive; never used as an oracle). */
+  observed: Record<string, number>;
+}
+
+export interface Real {
+  w: World;
+  run: number;
+  phoneSeq: number;
+  step: number;
+  log: string[];
+}
+
+export const NEVER_DIALLED_PREFIX = '137';
+
+export async function startWorld(): Promise<World> {
+  const clock = new ShiftedClock();
+  clock.set(nextShanghai(new Date(), 10, 0));
+  const proxy = await startPlatformProxy();
+  const h = await startHarness({
+    clock,
+    simulator: {
+      callMs: PLATFORM.callMs,
+      parallelism: PLATFORM.parallelism,
+      connectRate: PLATFORM.connectRate,
+      now: () => clock.now(),
+      neverDials: (phone) => phone.startsWith(`+86${NEVER_DIALLED_PREFIX}`),
+    },
+    env: {
+      ROBOT_CALL_BASE_URL: proxy.baseUrl,
+      ROBOT_CALL_TIMEOUT_MS: String(PLATFORM.clientTimeoutMs),
+      ROBOT_CALL_RETRIES: '1',
+      ROBOT_CALL_RETRY_BASE_DELAY_MS: '20',
+      ROBOT_CALL_BREAKER_RESET_MS: String(PLATFORM.breakerResetMs),
+      SYNC_PAGE_SIZE: '2',
+      SYNC_CONCURRENCY: '2',
+    },
+  });
+  proxy.target = h.simulator.baseUrl;
+  await h.api.listen(0, '127.0.0.1');
+  const callbackUrl = `${await h.api.getUrl()}/v1/callbacks/robot-call`.replace('[::1]', '127.0.0.1');
+  const secondWorker = await h.addWorker();
+  const observer = new DataSource({ ...buildDataSourceOptions(h.db.settings), migrations: [] });
+  await observer.initialize();
+  const errors: World['errors'] = [];
+  Logger.overrideLogger(new CapturingLogger(errors));
+  return { h, clock, proxy, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
+}
+
+/** Errors only, as the harness logs them, and a copy of the last 200 lines. */
+class CapturingLogger extends ConsoleLogger {
+  constructor(private readonly sink: World['errors']) {
+    super('', { logLevels: ['error'] });
+  }
+
+  override error(message: unknown, ...rest: unknown[]): void {
+    this.sink.push({ at: Date.now(), line: String(message) });
+    if (this.sink.length > 200) this.sink.shift();
+    super.error(message, ...(rest as []));
+  }
+}
+
+/** The service's error lines logged since `since` (ms), for the message of a broken invariant. */
+export function errorsSince(w: World, since: number): string {
+  const lines = w.errors.filter((e) => e.at >= since).map((e) => e.line);
+  return lines.length ? ` — the service logged: ${lines.slice(-5).join(' | ')}` : '';
+}
+
+export async function stopWorld(w: World | undefined): Promise<void> {
+  if (!w) return;
+  await w.observer.destroy().catch(() => undefined);
+  await w.h.close();
+  await w.proxy.close();
+}
+
+// ---- the simulator's admin endpoints -------------------------------------------------------------------------
+
+const simHeaders = { Authorization: `Bearer ${SIMULATOR_KEY}` };
+const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, delayMs: 0, hangMs: 0 };
+
+/** Sets the failure faults (or none); `delayMs` is latency, not failure, and set on its own (setLatency). */
+export async function setFaults(w: World, faults: Faults | null): Promise<void> {
+  const { delayMs: _latency, ...failures } = NO_FAULTS;
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, faults ? { ...failures, ...faults } : failures, { headers: simHeaders });
+}
+
+export async function setLatency(w: World, delayMs: number): Promise<void> {
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, { delayMs }, { headers: simHeaders });
+}
+
+/** Whether a campaign of this task dials now (status 1 with contacts left), read from the platform. */
+export async function taskDialling(w: World, taskId: string): Promise<string | null> {
+  const rows: { request_id: string }[] = await w.observer.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+  const mine = new Set(rows.map((row) => row.request_id));
+  const dialling = (await simCampaigns(w)).find((c) => mine.has(c.request_id) && c.status === 1 && c.dialled_count < c.contact_count);
+  return dialling?.campaign_id ?? null;
+}
+
+export async function setPush(w: World, on: boolean): Promise<void> {
+  const body = on ? { url: w.callbackUrl, secret: CALLBACK_SECRET, batchMs: 0 } : { url: '' };
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/push`, body, { headers: simHeaders });
+}
+
+export async function pushPending(w: World): Promise<number> {
+  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/push`, { headers: simHeaders })).data.data.pending;
+}
+
+export interface SimRecord {
+  record_id: string;
+  ref: string;
+  call_result: number;
+  fail_reason: string | null;
+  intention: number;
+  called_at: string;
+}
+
+export interface SimCampaign {
+  campaign_id: string;
+  request_id: string;
+  name: string;
+  status: number;
+  contact_count: number;
+  dialled_count: number;
+  in_flight_count: number;
+  records: SimRecord[];
+}
+
+/** Every campaign the simulator holds (summaries only). */
+export async function simCampaigns(w: World): Promise<Omit<SimCampaign, 'records'>[]> {
+  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/campaigns`, { headers: simHeaders })).data.data;
+}
+
+export async function simCampaign(w: World, id: string): Promise<SimCampaign> {
+  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/campaigns/${id}`, { headers: simHeaders })).data.data;
+}
+
+// ---- the service -------------------------------------------------------------------------------------------
+
+export function as(firm: FirmModel): Record<string, string> {
+  return asAccount(firm.id, firm.account);
+}
+
+export async function grant(w: World, firm: FirmModel, state: BotState): Promise<number> {
+  const now = w.clock.now().getTime();
+  const farAway = new Date(now + 30 * 24 * 3600_000).toISOString();
+  const body =
+    state.kind === 'open'
+      ? { isOpenBot: true, botExpireAt: farAway, botTaskNum: 1000 }
+      : state.kind === 'closed'
+        ? { isOpenBot: false, botExpireAt: farAway, botTaskNum: 1000 }
+        : { isOpenBot: true, botExpireAt: new Date(state.at).toISOString(), botTaskNum: 1000 };
+  const res = await w.h.http().put(`/v1/admin/firms/${firm.id}/bot`).set(asAdmin()).send(body);
+  return res.status;
+}
+
+export function botUsable(firm: FirmModel, at: Date): boolean {
+  if (firm.bot.kind === 'open') return true;
+  if (firm.bot.kind === 'closed') return false;
+  return at.getTime() < firm.bot.at;
+}
+
+export function botRefusal(firm: FirmModel): string | null {
+  return firm.bot.kind === 'closed' ? 'BOT_NOT_OPEN' : firm.bot.kind === 'expires' ? 'BOT_EXPIRED' : null;
+}
+
+export async function pass(w: World, which: 'main' | 'second' = 'main'): Promise<SyncPassSummary> {
+  return which === 'main' ? w.h.sync() : w.secondWorker.get(RunSyncPass).execute();
+}
+
+export function note(r: Real, line: string): void {
+  r.log.push(line);
+  if (VERBOSE) process.stdout.write(`[run ${r.run}] ${line}\n`);
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
