@@ -195,6 +195,8 @@ function allowedFor(action: Action, m: Model, firm: Model['firms'][number], pre:
   if (action === 'pause') {
     if (finished) return [[409, 'TASK_FINISHED']];
     if (pre.status === 1) return [[409]];
+    // Already paused by its recruiter: nothing to pause (README: 409 TASK_NOT_RUNNING), unless a pass raced it.
+    if (pre.status === 4 && pre.pauseReason === 'recruiter') return [[409, 'TASK_NOT_RUNNING'], ...raced];
     return [[200], ...failing, ...raced];
   }
   if (finished) return [[409, 'TASK_FINISHED']];
@@ -240,7 +242,7 @@ class Recruiter extends TaskCommand {
 function checkAnswer(action: Action, m: Model, r: Real, task: Model['tasks'][number], firm: Model['firms'][number], pre: any, waiting: number, before: Date, res: Answer, racing: boolean): void {
   // A BOT expiring between the read and the answer may go either way.
   const allowed = [...allowedFor(action, m, firm, pre, waiting, before, racing), ...allowedFor(action, m, firm, pre, waiting, r.w.clock.now(), racing)];
-  if (action === 'pause' && [2, 3, 4].includes(pre.status) && res.status === 409 && res.body?.code === 'TASK_NOT_RUNNING') {
+  if (action === 'pause' && [2, 3, 4].includes(pre.status) && !(pre.status === 4 && pre.pauseReason === 'recruiter') && res.status === 409 && res.body?.code === 'TASK_NOT_RUNNING') {
     violated('pauseAnyTime', `pause of task ${task.id} in status ${pre.status} (activeCampaign ${show(pre.activeCampaign)}) was refused: 409 TASK_NOT_RUNNING`);
     return; // (only reached when that check is skipped: the refusal is then taken as an answer)
   }
