@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
-  ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, RejectedContact, SkippedContact, TaskView, WAITING_FOR_VALUES,
+  CALL_TASK_TRANSITIONS, ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, TASK_TRANSITIONS, RejectedContact, SkippedContact, TaskView, WAITING_FOR_VALUES,
   WaitingFor,
 } from '@app/task';
 import { TaskStats } from '@app/stats';
@@ -10,8 +10,17 @@ import { TaskStats } from '@app/stats';
  * (`implements` keeps them in step at compile time); the use cases still build the plain views.
  */
 
-const TASK_STATUS = 'Task status: 1 not started, 2 starting (campaign not yet confirmed), 3 in progress, 4 paused, 5 completed, 6 cancelled';
-const CALL_TASK_STATUS = 'Campaign (call task) status: 0 new, 1 in progress, 2 paused, 3 finished';
+/** "1 → 2, 3, 4, 6; …": the transition table itself, so the document cannot drift from the code. */
+const moves = (table: Readonly<Record<number, readonly number[]>>) =>
+  Object.entries(table)
+    .map(([from, to]) => `${from} → ${to.length ? to.join(', ') : 'final'}`)
+    .join('; ');
+const TASK_STATUS =
+  'Task status: 1 not started, 2 starting (campaign not yet confirmed), 3 in progress, 4 paused, 5 completed, 6 cancelled. ' +
+  `Allowed moves: ${moves(TASK_TRANSITIONS)}.`;
+const CALL_TASK_STATUS =
+  'Campaign (call task) status: 0 new, 1 in progress, 2 paused, 3 finished (finished remotely and read to its last record). ' +
+  `Allowed moves: ${moves(CALL_TASK_TRANSITIONS)}.`;
 const CONTACT_STATUS = 'Contact status: 1 waiting, 2 in a campaign, 3 done, 4 skipped (see skipReason)';
 const CALL_RESULT = 'Call result: 0 none, 1 connected, 2 failed';
 const INTENTION = 'Intention: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number';
