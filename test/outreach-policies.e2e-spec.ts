@@ -1,8 +1,7 @@
 import axios from 'axios';
-import { createHmac } from 'crypto';
 import { DataSource } from 'typeorm';
 import { maskPhone, PhoneVault } from '@app/core';
-import { asAccount, asAdmin, CALLBACK_SECRET, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from './support/harness';
+import { asAccount, asAdmin, CALLBACK_SECRET, Harness, ShiftedClock, SIMULATOR_KEY, startHarness, signedPushHeaders } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 
@@ -279,12 +278,6 @@ describe('results pushed by the platform', () => {
     await h.close();
   });
 
-  const sign = (body: string, timestamp = Math.floor(Date.now() / 1000)) => ({
-    'Content-Type': 'application/json',
-    'X-Robot-Timestamp': String(timestamp),
-    'X-Robot-Signature': `sha256=${createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
-  });
-
   it('pushed records are stored through the same idempotent path as the sync, with no sync pass at all', async () => {
     await axios.put(`${h.simulator.baseUrl}/_simulator/push`, { url: callbackUrl, secret: CALLBACK_SECRET }, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(20, 100), maxAttempts: 1 });
@@ -313,22 +306,22 @@ describe('results pushed by the platform', () => {
     });
     const post = (headers: Record<string, string>, payload = body) => h.http().post('/v1/callbacks/robot-call').set(headers).send(payload);
 
-    expect((await post({ ...sign(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
-    expect((await post(sign(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect((await post({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect((await post(signedPushHeaders(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
     expect((await post({ 'Content-Type': 'application/json' }).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
     const tampered = body.replace('"intention":1', '"intention":2');
-    expect((await post(sign(body), tampered).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect((await post(signedPushHeaders(body), tampered).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
 
     const unknown = body.replace(campaignId, 'cmp_nobody');
-    expect((await post(sign(unknown), unknown).expect(404)).body.code).toBe('CAMPAIGN_NOT_FOUND');
+    expect((await post(signedPushHeaders(unknown), unknown).expect(404)).body.code).toBe('CAMPAIGN_NOT_FOUND');
 
-    const first = (await post(sign(body)).expect(200)).body;
-    const replay = (await post(sign(body)).expect(200)).body;
+    const first = (await post(signedPushHeaders(body)).expect(200)).body;
+    const replay = (await post(signedPushHeaders(body)).expect(200)).body;
     expect(first).toEqual({ received: 1, stored: 0 }); // ref 999999 is not this task's contact: never trusted
     expect(replay).toEqual({ received: 1, stored: 0 });
 
     const invalid = JSON.stringify({ campaign_id: campaignId, records: [{ record_id: 'x' }] });
-    expect((await post(sign(invalid), invalid).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect((await post(signedPushHeaders(invalid), invalid).expect(400)).body.code).toBe('VALIDATION_FAILED');
   });
 });
 

@@ -1,10 +1,9 @@
 import axios from 'axios';
-import { createHmac } from 'crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
+import { asAccount, Harness, SIMULATOR_KEY, startHarness, signedPushHeaders } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { sample } from './operations/ops-stack';
@@ -78,14 +77,6 @@ describe('a call record whose values do not fit the database', () => {
   });
 
   describe('pushed by the platform, through the same ingest', () => {
-    const sign = (body: string) => {
-      const timestamp = Math.floor(Date.now() / 1000);
-      return {
-        'Content-Type': 'application/json',
-        'X-Robot-Timestamp': String(timestamp),
-        'X-Robot-Signature': `sha256=${createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
-      };
-    };
 
     it('cuts a long fail_reason, stores a record id too long for its column under a digest (distinct, idempotent), rejects a ref that names no contact', async () => {
       const before = await metrics(h);
@@ -109,8 +100,8 @@ describe('a call record whose values do not fit the database', () => {
         ],
       });
 
-      const first = await h.http().post('/v1/callbacks/robot-call').set(sign(body)).send(body).expect(200);
-      const replay = await h.http().post('/v1/callbacks/robot-call').set(sign(body)).send(body).expect(200);
+      const first = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
+      const replay = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
 
       expect(first.body).toEqual({ received: 4, stored: 3 });
       expect(replay.body).toEqual({ received: 4, stored: 0 });

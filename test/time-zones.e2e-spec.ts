@@ -1,7 +1,6 @@
-import { createHmac } from 'crypto';
 import { createConnection } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { asAccount, asAdmin, CALLBACK_SECRET, Harness, startHarness } from './support/harness';
+import { asAccount, asAdmin, Harness, startHarness, signedPushHeaders } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
 import { startPrivateMariaDb, PrivateMariaDb } from './support/private-mariadb';
@@ -19,15 +18,6 @@ import { serverUrl } from './support/test-database';
 const FIRM = 8101;
 const me = asAccount(FIRM, 1);
 const ZONE = '+08:00';
-
-const sign = (body: string) => {
-  const timestamp = Math.floor(Date.now() / 1000);
-  return {
-    'Content-Type': 'application/json',
-    'X-Robot-Timestamp': String(timestamp),
-    'X-Robot-Signature': `sha256=${createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
-  };
-};
 
 /** Within `seconds` of the real time now. */
 function expectNow(iso: string, seconds = 5): void {
@@ -123,12 +113,12 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
       campaign_id: campaignId,
       records: [{ record_id: `rec_tz_${taskId}`, ref: contact.id, call_result: 1, fail_reason: null, intention: 1, duration_sec: 30, called_at: '2026-11-28 10:03:04.5' }],
     });
-    expect((await h.http().post('/v1/callbacks/robot-call').set(sign(body)).send(body).expect(200)).body).toEqual({ received: 1, stored: 1 });
+    expect((await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body).toEqual({ received: 1, stored: 1 });
     const [called] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
     expect(called.calledAt).toBe('2026-11-28T10:03:04.500Z');
 
     const garbled = body.replace('2026-11-28 10:03:04.5', 'Nov 28 2026 10:03');
-    expect((await h.http().post('/v1/callbacks/robot-call').set(sign(garbled)).send(garbled).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect((await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400)).body.code).toBe('VALIDATION_FAILED');
   });
 
   it('the OpenAPI document states the rule on the fields that take date-times', async () => {

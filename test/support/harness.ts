@@ -1,3 +1,4 @@
+import { createHmac } from 'crypto';
 import { INestApplication } from '@nestjs/common';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { Clock } from '@app/core';
@@ -119,4 +120,13 @@ export function asAccount(firmId: number | string, accountId: number | string): 
 
 export function asAdmin(): Record<string, string> {
   return { Authorization: `Bearer ${ADMIN_TOKEN}` };
+}
+
+/** Headers of a push signed as the robot-call platform signs it (README "Pushed results"). */
+export function signedPushHeaders(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return {
+    'Content-Type': 'application/json',
+    'X-Robot-Timestamp': String(timestamp),
+    'X-Robot-Signature': `sha256=${createHmac('sha256', CALLBACK_SECRET).update(`${timestamp}.${body}`).digest('hex')}`,
+  };
 }

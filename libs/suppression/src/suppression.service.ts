@@ -58,13 +58,7 @@ export class SuppressionService {
   ): Promise<Map<P, SuppressionReason>> {
     const reasons = new Map<P, SuppressionReason>();
     const coolingSince = now.getTime() - this.settings.coolingDays * 24 * 3600_000;
-    const byHash = new Map<string, P[]>();
-    for (const phone of phones) {
-      const hash = this.hashOf(phone);
-      const same = byHash.get(hash);
-      if (same) same.push(phone);
-      else byHash.set(hash, [phone]);
-    }
+    const byHash = this.groupByHash(phones);
     const hashes = [...byHash.keys()];
     for (let i = 0; i < hashes.length; i += CHUNK) {
       const rows = await manager.getRepository(FirmPhoneEntity).find({
@@ -104,13 +98,7 @@ export class SuppressionService {
     now: Date,
   ): Promise<Map<P, SuppressionReason>> {
     const reasons = new Map<P, SuppressionReason>();
-    const byHash = new Map<string, P[]>();
-    for (const phone of phones) {
-      const hash = this.hashOf(phone);
-      const same = byHash.get(hash);
-      if (same) same.push(phone);
-      else byHash.set(hash, [phone]);
-    }
+    const byHash = this.groupByHash(phones);
     const when = this.dialect.dateParam(now);
     const coolingSince = this.dialect.dateParam(new Date(now.getTime() - this.settings.coolingDays * 24 * 3600_000));
     const sealed = this.sealSorted(phones);
@@ -204,6 +192,18 @@ export class SuppressionService {
       byHash.set(sealed.hash, sealed);
     }
     return [...byHash.values()].sort((a, b) => (a.hash < b.hash ? -1 : a.hash > b.hash ? 1 : 0));
+  }
+
+  /** The caller's numbers by their keyed hash (one number may come in several forms, or twice). */
+  private groupByHash<P extends PhoneRef>(phones: readonly P[]): Map<string, P[]> {
+    const byHash = new Map<string, P[]>();
+    for (const phone of phones) {
+      const hash = this.hashOf(phone);
+      const same = byHash.get(hash);
+      if (same) same.push(phone);
+      else byHash.set(hash, [phone]);
+    }
+    return byHash;
   }
 
   private hashOf(phone: PhoneRef): string {
