@@ -22,7 +22,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
 
   beforeAll(async () => {
-    // Calls of 40 ms, one at a time: a campaign of 20 is part-way through for most of a second.
+    // Calls of 40 ms, one at a time: a campaign of 100 or more is part-way through for seconds.
     h = await startHarness({ simulator: { callMs: 40, parallelism: 1, seed: 11 } });
     ds = h.api.get(DataSource);
     await grantBot(h, FIRM, { botTaskNum: 100 });
@@ -38,7 +38,8 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   });
 
   it('cancel keeps every call already made: the stopped campaign is read to its end, onto contacts, stats and export', async () => {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(20, 100), batchSize: 20, maxAttempts: 1 });
+    // 100 calls of 40 ms one at a time: part-way through for seconds, however loaded the machine.
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(100, 1000), batchSize: 100, maxAttempts: 1 });
     const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
     await sleep(300); // some calls made, none read yet
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -46,18 +47,19 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
 
     const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
     expect(truth.records).toBeGreaterThan(0);
-    expect(truth.records).toBeLessThan(20);
+    expect(truth.records).toBeLessThan(100);
     const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
-    expect(stats).toMatchObject({ total: 20, done: truth.records, skipped: 20 - truth.records, waiting: 0, inCampaign: 0 });
+    expect(stats).toMatchObject({ total: 100, done: truth.records, skipped: 100 - truth.records, waiting: 0, inCampaign: 0 });
     expect(stats.connected).toBe(truth.finalConnected);
     expect(stats.intentions.interested).toBe(truth.finalIntentions.interested);
     const csv = (await h.http().get(`/v1/tasks/${id}/contacts.csv`).set(me).expect(200)).text;
-    expect(csv.trim().split('\n')).toHaveLength(21);
+    expect(csv.trim().split('\n')).toHaveLength(101);
     expect(await task(id)).toMatchObject({ status: 6, activeCampaign: null });
   });
 
   it('a pause the platform cannot take is recorded first, answered 200, and finished by the next sync', async () => {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(20, 200), batchSize: 20 });
+    // 200 calls of 40 ms one at a time: still dialling after the sync, however loaded the machine.
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(200, 2000), batchSize: 200 });
     const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
     await faults(h, { errorRate: 1 });
     const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
@@ -66,7 +68,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await h.sync();
     expect(await task(id)).toMatchObject({ status: 4, activeCampaign: { status: 2 } });
     const [campaign] = (await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId])).campaigns;
-    expect([2, 3]).toContain(campaign.status);
+    expect(campaign.status).toBe(2);
   });
 
   it('pause between campaigns is accepted, and no campaign opens until the recruiter starts again', async () => {
