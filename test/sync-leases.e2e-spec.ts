@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { LeaseLostError, runFenced, SyncLeases, SyncTask } from '@app/task';
+import { LeaseLostError, SyncLeases, SyncTask } from '@app/task';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 
@@ -41,10 +41,10 @@ describe('sync leases', () => {
     expect(Number(fenceB.epoch)).toBe(Number(fenceA.epoch) + 1);
 
     const count = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
-    await expect(runFenced(fenceA, () => a.get(SyncTask).execute(String(taskId)))).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(a.get(SyncTask).execute(String(taskId), fenceA)).rejects.toBeInstanceOf(LeaseLostError);
     expect(await count()).toBe(0);
 
-    await runFenced(fenceB, () => b.get(SyncTask).execute(String(taskId)));
+    await b.get(SyncTask).execute(String(taskId), fenceB);
     expect(await count()).toBe(5);
     await b.get(SyncLeases).release([fenceB]);
     await a.get(SyncLeases).release([fenceA]); // a stale release changes nothing

@@ -2,6 +2,7 @@ import { Test } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import mysql, { RowDataPacket } from 'mysql2/promise';
 import { GetTaskStats } from '@app/stats';
+import { AuthorizeTaskAccess } from '@app/task';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { BENCH_ACCOUNT, BENCH_FIRM, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { log, median, nowMs, percentile, round, timed } from '../lib/util';
@@ -38,7 +39,7 @@ const BARE_AGGREGATE = `SELECT COUNT(*) AS total, COALESCE(SUM(status = 1), 0) A
 const BASELINE_INDEX = 'bench_idx_list_aggregate';
 
 /**
- * GetTaskStats (the use case, with its ownership read, through TypeORM, reading the task's counters) against the
+ * GetTaskStats (the use case, after the ownership check the API's guard makes, through TypeORM, reading the task's counters) against the
  * bare aggregate over the contacts run through one mysql2 connection, on one task holding `contacts` contacts;
  * runs interleaved, both warm. The two must agree exactly, or the section fails.
  */
@@ -65,6 +66,7 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
   const bare = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
   try {
     const stats = moduleRef.get(GetTaskStats);
+    const authorize = moduleRef.get(AuthorizeTaskAccess);
     const dataSource = moduleRef.get(DataSource);
     const caller = { firmId: String(BENCH_FIRM), accountId: String(BENCH_ACCOUNT) };
 
@@ -75,7 +77,7 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
       if (!appSql && /FROM\s+ai_visitor_task_stats/i.test(query)) appSql = query;
       return original(query, params);
     }) as typeof dataSource.query;
-    const first = await stats.execute({ caller, taskId: '1' });
+    const first = await stats.execute({ access: await authorize.execute(caller, '1') });
     delete (dataSource as unknown as { query?: unknown }).query;
     if (!appSql) throw new Error('could not capture the statement GetTaskStats sends');
     if (first.total !== n) throw new Error(`GetTaskStats counted ${first.total} contacts, expected ${n}`);
@@ -88,7 +90,7 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     if (!agrees) throw new Error(`GetTaskStats ${JSON.stringify(first)} disagrees with the aggregate over the contacts ${JSON.stringify(truth)}`);
 
     const [explain] = await bare.query<RowDataPacket[]>(`EXPLAIN ${sql}`, ['1']);
-    const app = () => stats.execute({ caller, taskId: '1' });
+    const app = async () => stats.execute({ access: await authorize.execute(caller, '1') });
     const raw = () => bare.query(sql, ['1']);
     for (let i = 0; i < config.stats.warmup; i++) {
       await app();

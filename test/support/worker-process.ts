@@ -46,10 +46,11 @@ async function main(): Promise<void> {
   const syncTask = app.get(SyncTask);
   const intervals: SyncInterval[] = [];
   const execute = syncTask.execute.bind(syncTask);
-  syncTask.execute = async (taskId: string) => {
+  syncTask.execute = async (...args: Parameters<SyncTask['execute']>) => {
+    const [taskId] = args;
     const start = wallClock();
     try {
-      return await execute(taskId);
+      return await execute(...args);
     } finally {
       intervals.push({ taskId: String(taskId), pid: process.pid, start, end: wallClock() });
     }

@@ -5,10 +5,10 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountThrottlerGuard } from './http/account-throttler.guard';
 import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
-import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
+import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
 import { ApiEnv } from './config/api-env';
 import { TasksController } from './tasks/tasks.controller';
@@ -43,8 +43,8 @@ export class ApiModule {
             logSql: config.get('LOG_SQL') === 'true',
           }),
         }),
-        CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
         FirmBotQuotaModule,
+        SuppressionModule,
         TaskModule.forRoot(),
         ThrottlerModule.forRootAsync({
           inject: [ConfigService],

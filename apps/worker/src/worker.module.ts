@@ -3,7 +3,6 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
-import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
 import { TaskModule } from '@app/task';
 import { ObservabilityModule } from '@app/observability';
 import { WorkerEnv } from './config/worker-env';
@@ -33,7 +32,6 @@ export class WorkerModule {
             logSql: config.get('LOG_SQL') === 'true',
           }),
         }),
-        CampaignGatewayModule.registerAsync({ isGlobal: true, inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
         TaskModule.forRoot(),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],

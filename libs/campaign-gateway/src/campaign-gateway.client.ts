@@ -11,7 +11,7 @@ import {
   CampaignDetailQuery,
   CampaignStatusChange,
 } from './campaign-gateway.types';
-import { CampaignGatewayMetrics, gatewayOutcomeOf } from './campaign-gateway.metrics';
+import { CampaignGatewayMetrics, gatewayOutcomeOf } from './metrics/campaign-gateway.metrics';
 import { dataOf, failureOf, unexpectedShape } from './http/interpret-answer';
 import { ROBOT_CALL_HTTP } from './http/robot-call-http.provider';
 import { RobotCall } from './wire/robot-call';

@@ -1,10 +1,13 @@
-export * from './campaign-gateway.module';
-export * from './campaign-gateway.client';
-export * from './campaign-gateway.metrics';
+// The campaign gateway's contract: the module, its client and the types it speaks, its errors, the metrics
+// port, and the one decoder of the platform's call-record format. Everything else is internal.
+export { CampaignGatewayModule } from './campaign-gateway.module';
+export { CampaignGatewayClient } from './campaign-gateway.client';
 export * from './campaign-gateway.types';
 export * from './campaign-gateway.config';
 export type { CampaignGatewayOptions } from './campaign-gateway.options';
-export { CAMPAIGN_GATEWAY_OPTIONS, DEFAULT_RETRY_BASE_DELAY_MS } from './campaign-gateway.options';
 export * from './errors/robot-call-errors';
+export { CampaignGatewayMetrics, GATEWAY_CALL_OUTCOMES } from './metrics/campaign-gateway.metrics';
+export type { GatewayCallOutcome } from './metrics/campaign-gateway.metrics';
 export { RobotCall } from './wire/robot-call';
+export { decodeCallRecord } from './wire/wire-mapping';
 export { parseWireDateTime } from './wire/shape';

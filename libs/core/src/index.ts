@@ -3,6 +3,8 @@ export * from './clock/clock';
 export * from './clock/clock.module';
 export * from './clock/date-time';
 export * from './privacy/mask-phone';
+export * from './privacy/phone-number';
+export * from './identity/caller';
 export * from './config/validate-env';
 export * from './config/shared-env';
 export * from './logging/log-scope';

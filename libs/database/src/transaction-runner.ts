@@ -25,6 +25,14 @@ export class TransactionRunner {
     private readonly dialect: SqlDialect,
   ) {}
 
+  /**
+   * The manager for statements outside any transaction (each one commits on its own): what a repository method
+   * is given for a plain read. Repository methods always take the manager they run on as their first argument.
+   */
+  get autocommit(): EntityManager {
+    return this.dataSource.manager;
+  }
+
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

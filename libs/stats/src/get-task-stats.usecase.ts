@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { assertOwnedBy, Caller, CallResult, ContactStatus, Intention, TaskRepository } from '@app/task';
+import { CallResult, ContactStatus, Intention, TaskAccess } from '@app/task';
 
 export interface TaskStats {
   taskId: string;
@@ -36,18 +36,15 @@ interface CounterRow {
  */
 @Injectable()
 export class GetTaskStats {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly tasks: TaskRepository,
-  ) {}
+  constructor(private readonly dataSource: DataSource) {}
 
-  async execute(query: { caller: Caller; taskId: string }): Promise<TaskStats> {
-    assertOwnedBy(await this.tasks.findById(query.taskId), query.taskId, query.caller);
+  /** One query: the counter rows of a task the caller was granted access to (the ownership check is the grant's). */
+  async execute({ access }: { access: TaskAccess }): Promise<TaskStats> {
     const rows: CounterRow[] = await this.dataSource.query(
       'SELECT status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats WHERE task_id = ? AND contacts <> 0',
-      [query.taskId],
+      [access.taskId],
     );
-    return summarize(String(query.taskId), rows);
+    return summarize(access.taskId, rows);
   }
 }
 

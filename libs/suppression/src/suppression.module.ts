@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FirmPhoneEntity } from './firm-phone.entity';
@@ -10,7 +10,6 @@ import { AddDoNotCall, ListDoNotCall, RemoveDoNotCall } from './usecases/do-not-
  * The firm's number registry: cooling period, do-not-call list, wrong numbers. Its own domain (and lib)
  * because it spans every task of a firm and outlives them; the task lib consults it.
  */
-@Global()
 @Module({
   imports: [TypeOrmModule.forFeature([FirmPhoneEntity])],
   providers: [

@@ -14,6 +14,17 @@ import { ContactRepository, DueContact } from './repositories/contact.repository
 import { TaskEntity } from './entities/task.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallTaskStatus, PauseReason, TaskStatus } from './domain/statuses';
+import { SyncFence } from './sync-fence';
+
+/** How a call task is driven: what the platform just reported, the sync's lease, and what the caller just read. */
+export interface DriveOptions {
+  /** The status the platform just reported (the sync's last detail page), when known. */
+  observed?: RemoteCampaignStatus;
+  /** The sync's lease on the task: checked at every lock the drive takes (nothing written once it is lost). */
+  fence?: SyncFence;
+  /** The task and call task as the caller just read them, to save the first round's reads (the confirm re-checks under the lock). */
+  known?: { task: TaskEntity; callTask: CallTaskEntity };
+}
 
 /** Batches screened away entirely by the firm's rules before prepare gives up for this pass. */
 const MAX_SCREENING_ROUNDS = 5;
@@ -90,36 +101,44 @@ export class CampaignLauncher {
    * but was never confirmed locally). Transient gateway errors propagate (the intent stays recorded; the sync
    * tries again); a refusal is counted and, at the limit, pauses the task with `platform_rejected`.
    */
-  async drive(callTaskId: string, observed?: RemoteCampaignStatus): Promise<void> {
+  async drive(callTaskId: string, options: DriveOptions = {}): Promise<void> {
     for (let round = 0; round < MAX_DRIVE_ROUNDS; round++) {
-      const callTask = await this.tasks.findCallTask(callTaskId);
+      const known = round === 0 && options.known?.callTask.id === callTaskId ? options.known : undefined;
+      const callTask = known?.callTask ?? (await this.tasks.findCallTask(this.tx.autocommit, callTaskId));
       if (!callTask || callTask.status === CallTaskStatus.Finished) return;
-      const task = await this.tasks.findById(callTask.taskId);
+      const task = known?.task ?? (await this.tasks.findById(this.tx.autocommit, callTask.taskId));
       if (!task) return;
-      const settled = await this.step(task, callTask, campaignIntent(task.status), round === 0 ? observed : undefined);
+      const observed = round === 0 ? options.observed : undefined;
+      const settled = await this.step(task, callTask, campaignIntent(task.status), observed, options.fence);
       if (settled) return;
     }
     this.logger.warn(`call task ${callTaskId}: its task's intent kept changing; the next sync reconciles it`);
   }
 
   /** One act-and-confirm round toward `intent`; false when the intent changed meanwhile (act again). */
-  private async step(task: TaskEntity, callTask: CallTaskEntity, intent: CampaignIntent, observed?: RemoteCampaignStatus): Promise<boolean> {
+  private async step(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    intent: CampaignIntent,
+    observed: RemoteCampaignStatus | undefined,
+    fence: SyncFence | undefined,
+  ): Promise<boolean> {
     switch (intent) {
       case 'running':
-        return this.run(task, callTask, observed);
+        return this.run(task, callTask, observed, fence);
       case 'paused':
-        return this.pause(task, callTask, observed);
+        return this.pause(task, callTask, observed, fence);
       case 'stopped':
-        return this.stop(task, callTask, observed);
+        return this.stop(task, callTask, observed, fence);
     }
   }
 
-  private async run(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
+  private async run(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
     if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
       // Nobody is called outside the window: record the pause; the next round pauses a running campaign, and
       // the worker resumes it when the window opens.
       await this.tx.run(async (manager) => {
-        await this.tasks.lock(manager, task.id);
+        await this.tasks.lock(manager, task.id, fence);
         await this.tasks.transition(manager, task.id, [TaskStatus.Starting, TaskStatus.InProgress], {
           status: TaskStatus.Paused,
           pauseReason: PauseReason.OutsideWindow,
@@ -130,7 +149,7 @@ export class CampaignLauncher {
 
     let campaignId = callTask.campaignId;
     if (!campaignId) {
-      campaignId = await this.createRemote(task, callTask);
+      campaignId = await this.createRemote(task, callTask, fence);
       if (!campaignId) return false;
     }
     const needsStart =
@@ -139,14 +158,14 @@ export class CampaignLauncher {
       observed === RemoteCampaignStatus.Paused;
     if (needsStart) {
       if (!(await this.stillIntended(task.id, 'running'))) return false;
-      if (!(await this.startRemote(task, callTask, campaignId))) return true;
+      if (!(await this.startRemote(task, callTask, campaignId, fence))) return true;
     }
     failpoint('launch.after-start');
     // Running and recorded as running: nothing to confirm (the common case of every sync pass).
     if (!needsStart && task.status === TaskStatus.InProgress) return true;
 
     const confirmed = await this.tx.run(async (manager) => {
-      const current = await this.tasks.lock(manager, task.id);
+      const current = await this.tasks.lock(manager, task.id, fence);
       if (!current || campaignIntent(current.status) !== 'running') return false;
       await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.New, CallTaskStatus.Paused], {
         status: CallTaskStatus.InProgress,
@@ -164,7 +183,7 @@ export class CampaignLauncher {
     return confirmed;
   }
 
-  private async pause(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
+  private async pause(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
     if (!callTask.campaignId) return true; // never started: nothing dials
     const remoteRunning = observed === RemoteCampaignStatus.Running || (observed === undefined && callTask.status === CallTaskStatus.InProgress);
     if (remoteRunning) {
@@ -180,7 +199,7 @@ export class CampaignLauncher {
       return true;
     }
     return this.tx.run(async (manager) => {
-      const current = await this.tasks.lock(manager, task.id);
+      const current = await this.tasks.lock(manager, task.id, fence);
       if (!current || campaignIntent(current.status) !== 'paused') return false;
       await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
       return true;
@@ -191,11 +210,11 @@ export class CampaignLauncher {
    * A finished task's campaign is stopped, then read to its last record by the sync, which closes it. One that
    * the platform never created (no campaign id) is closed here, without creating it just to stop it.
    */
-  private async stop(task: TaskEntity, callTask: CallTaskEntity, observed?: RemoteCampaignStatus): Promise<boolean> {
+  private async stop(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
     if (!callTask.campaignId) {
       return this.tx.run(async (manager) => {
-        await this.tasks.lock(manager, task.id);
-        const current = await this.tasks.findCallTask(callTask.id, manager);
+        await this.tasks.lock(manager, task.id, fence);
+        const current = await this.tasks.findCallTask(manager, callTask.id);
         if (!current || current.status === CallTaskStatus.Finished) return true;
         if (current.campaignId) return false; // created meanwhile: stop it remotely
         await this.closeNeverCreated(manager, task, current.id);
@@ -222,12 +241,12 @@ export class CampaignLauncher {
   }
 
   private async stillIntended(taskId: string, intent: CampaignIntent): Promise<boolean> {
-    const task = await this.tasks.findById(taskId);
+    const task = await this.tasks.findById(this.tx.autocommit, taskId);
     return !!task && campaignIntent(task.status) === intent;
   }
 
   /** False when the platform refused the start (counted; see `refused`). */
-  private async startRemote(task: TaskEntity, callTask: CallTaskEntity, campaignId: string): Promise<boolean> {
+  private async startRemote(task: TaskEntity, callTask: CallTaskEntity, campaignId: string, fence: SyncFence | undefined): Promise<boolean> {
     try {
       await this.gateway.changeCampaignStatus(campaignId, 'start');
       return true;
@@ -242,7 +261,7 @@ export class CampaignLauncher {
           return true;
         }
       }
-      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, true);
+      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, true, fence);
       throw error;
     }
   }
@@ -251,8 +270,8 @@ export class CampaignLauncher {
    * Returns the campaign id for a call task, creating the campaign remotely if needed (idempotent by request
    * id); null when the call task was given up meanwhile or the platform refused it.
    */
-  private async createRemote(task: TaskEntity, callTask: CallTaskEntity): Promise<string | null> {
-    const batch = await this.contacts.findByCallTask(callTask.id);
+  private async createRemote(task: TaskEntity, callTask: CallTaskEntity, fence: SyncFence | undefined): Promise<string | null> {
+    const batch = await this.contacts.findByCallTask(this.tx.autocommit, callTask.id);
     failpoint('launch.before-create');
     let created;
     try {
@@ -263,7 +282,7 @@ export class CampaignLauncher {
         contacts: batch.map((c) => ({ ref: String(c.id), phone: c.phone, ...(c.name ? { name: c.name } : {}) })),
       });
     } catch (error) {
-      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, false);
+      if (error instanceof RobotCallRejectedError) await this.refused(task.id, callTask.id, error, false, fence);
       throw error;
     }
     failpoint('launch.after-create');
@@ -281,10 +300,16 @@ export class CampaignLauncher {
    * the task is paused with `platform_rejected` and the platform's message in `lastError` (a stated state,
    * never an endless retry); a campaign the platform never created is given up, its contacts wait again.
    */
-  private async refused(taskId: string, callTaskId: string, error: RobotCallRejectedError, created: boolean): Promise<void> {
+  private async refused(
+    taskId: string,
+    callTaskId: string,
+    error: RobotCallRejectedError,
+    created: boolean,
+    fence: SyncFence | undefined,
+  ): Promise<void> {
     await this.tx.run(async (manager) => {
-      const task = await this.tasks.lock(manager, taskId);
-      const callTask = await this.tasks.findCallTask(callTaskId, manager);
+      const task = await this.tasks.lock(manager, taskId, fence);
+      const callTask = await this.tasks.findCallTask(manager, callTaskId);
       if (!task || !callTask || callTask.status === CallTaskStatus.Finished) return;
       const refusals = callTask.refusals + 1;
       await this.tasks.setRefusals(manager, callTaskId, refusals);

@@ -1,21 +1,36 @@
-export * from './task.module';
-export * from './task.settings';
-export * from './sync-metrics';
-export * from './task.view';
+// The task lib's contract: its module, its use cases and what they take and return (commands, views, the
+// TaskAccess grant), its vocabulary (statuses, the transition table, what a task waits for), its errors, and
+// its metrics port. Entities, repositories, leases and the launcher are internal: nothing outside reads or
+// writes a task but through a use case.
+export { TaskModule } from './task.module';
+export type { TaskSettings } from './task.settings';
+
+// Vocabulary
 export * from './domain/statuses';
-export * from './domain/transitions';
-export * from './domain/waiting';
-export * from './domain/caller';
-export * from './domain/phone';
-export * from './domain/contact-intake';
-export * from './domain/call-outcome';
-export * from './domain/wire-fit';
+export {
+  TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, canMoveTask, canMoveCallTask, campaignIntent, IllegalTransitionError,
+} from './domain/transitions';
+export type { CampaignIntent } from './domain/transitions';
+export { WAITING_FOR_VALUES } from './domain/waiting';
+export type { WaitingFor, Waiting } from './domain/waiting';
+export { DEFAULT_CALL_WINDOW } from './domain/call-window';
+export type { CallWindow } from './domain/call-window';
+export type { ContactInput, RejectedContact, RejectionReason } from './domain/contact-intake';
+export { MAX_INCONVENIENT_CALLBACKS } from './domain/call-outcome';
+export { FAIL_REASON_LENGTH, MAX_CALL_SECONDS, RECORD_ID_LENGTH } from './domain/wire-fit';
+export type { UnfitAction, UnfitField } from './domain/wire-fit';
+export type { TaskAccess } from './domain/task-access';
+
+// Errors
 export * from './errors/task-errors';
-export * from './entities/task.entity';
-export * from './entities/contact.entity';
-export * from './entities/call-task.entity';
-export * from './entities/call-record.entity';
-export * from './repositories/task.repository';
+export { LeaseLostError } from './sync-fence';
+export type { SyncFence } from './sync-fence';
+
+// Sync leases: what RunSyncPass claims tasks with, for a worker (or a test) that drives SyncTask itself
+export { SyncLeases } from './sync-leases';
+
+// Use cases, with their commands and results
+export * from './usecases/authorize-task-access.usecase';
 export * from './usecases/create-task.usecase';
 export * from './usecases/add-contacts.usecase';
 export * from './usecases/get-task.usecase';
@@ -27,10 +42,14 @@ export * from './usecases/cancel-task.usecase';
 export * from './usecases/sync-task.usecase';
 export * from './usecases/run-sync-pass.usecase';
 export * from './usecases/run-edge-pass.usecase';
-export * from './domain/call-window';
-export * from './record-ingestor';
-export * from './contact-intake.service';
 export * from './usecases/ingest-pushed-records.usecase';
 export * from './usecases/export-contacts.usecase';
-export * from './sync-fence';
-export * from './sync-leases';
+export type { IntakeReport, SkippedContact } from './contact-intake.service';
+
+// Views
+export type { TaskView, ContactView, Page } from './task.view';
+
+// Metrics port
+export { SyncMetrics, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, UNFIT_VALUE_LABELS } from './metrics/sync-metrics';
+export type { SyncPassOutcome, SyncTaskRunOutcome } from './metrics/sync-metrics';
+export { TASK_METRIC } from './metrics/task-metrics';

@@ -1,15 +1,32 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, failpoint, maskPhonesInText } from '@app/core';
+import { Clock, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
 import { SuppressionService } from '@app/suppression';
-import { ContactRepository, IncomingRecord, IngestOutcome } from './repositories/contact.repository';
+import { CallUpdates, ContactRepository, IncomingRecord } from './repositories/contact.repository';
+import { CallRecordRepository, CallRecordRow } from './repositories/call-record.repository';
+import { ContactPhones } from './repositories/contact-phones';
 import { TaskEntity } from './entities/task.entity';
-import { TaskStatus } from './domain/statuses';
+import { CallResult, ContactStatus, Intention, TaskStatus } from './domain/statuses';
+import { applyCall } from './domain/call-outcome';
 import { nextWindowOpening } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';
 import { TASK_SETTINGS, TaskSettings } from './task.settings';
 import { describeUnfit, fitRecords } from './domain/wire-fit';
-import { SyncMetrics } from './sync-metrics';
+import { SyncMetrics } from './metrics/sync-metrics';
+
+/** A page of call records for one call task of a task, polled or pushed. */
+export interface IngestCommand {
+  /** The task, locked by the caller. */
+  task: TaskEntity;
+  callTaskId: string;
+  records: readonly IncomingRecord[];
+}
+
+export interface IngestOutcome {
+  received: number;
+  stored: number;
+  requeued: number;
+}
 
 /**
  * The one path by which call results enter the database, whether polled by the sync or pushed by the platform:
@@ -17,7 +34,8 @@ import { SyncMetrics } from './sync-metrics';
  * candidate said ("not considering" → do-not-call list, wrong number → invalid for the firm).
  * Values that do not fit their columns are fitted first (domain/wire-fit: cut, or the record rejected), with a
  * warning and a metric, so one oversized value never fails the page it came in.
- * Runs inside the caller's transaction, under the task's lock.
+ * A fixed number of statements whatever the page size: one read of known record ids, one of the contacts, one
+ * multi-row insert, one joined update per 500 contacts. Runs inside the caller's transaction, under the task's lock.
  */
 @Injectable()
 export class RecordIngestor {
@@ -25,13 +43,15 @@ export class RecordIngestor {
 
   constructor(
     private readonly contacts: ContactRepository,
+    private readonly records: CallRecordRepository,
+    private readonly phones: ContactPhones,
     private readonly suppression: SuppressionService,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  async ingest(manager: EntityManager, task: TaskEntity, callTaskId: string, received: readonly IncomingRecord[]): Promise<IngestOutcome> {
+  async ingest(manager: EntityManager, { task, callTaskId, records: received }: IngestCommand): Promise<IngestOutcome> {
     const now = this.clock.now();
     const { records, unfit } = fitRecords(received, now);
     if (unfit.length > 0) {
@@ -41,17 +61,60 @@ export class RecordIngestor {
       );
       for (const value of unfit) this.metrics?.unfitValue(value.field, value.action);
     }
-    const window = taskCallWindow(task);
+    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0 };
+    const known = await this.records.knownIds(manager, records.map((r) => r.recordId));
+    const fresh = new Map<string, IncomingRecord>();
+    for (const record of records) {
+      if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
+    }
+    if (fresh.size === 0) return outcome;
+
+    const targets = await this.contacts.callTargets(manager, task.id, [...new Set([...fresh.values()].map((r) => r.ref))]);
+    const byId = new Map(targets.map((c) => [String(c.id), c]));
     // Scheduled on the service's clock, like every other window decision: the same instant for the whole page,
     // so it is worked out once (the time-zone arithmetic is the costliest JavaScript of a page).
     let callback: Date | undefined;
-    const callbackAt = () => (callback ??= nextWindowOpening(window, now, this.settings.inconvenientCallbackDays));
-    const outcome = { ...(await this.contacts.ingest(manager, task.id, callTaskId, records, task, callbackAt, now)), received: received.length };
-    if (outcome.notConsidering.length) {
-      await this.suppression.addDoNotCall(manager, task.firmId, outcome.notConsidering, 'not_considering', now);
+    const callbackAt = () => (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
+
+    const rows: CallRecordRow[] = [];
+    const updates: CallUpdates = new Map();
+    const notConsidering: SealedPhone[] = [];
+    const wrongNumbers: SealedPhone[] = [];
+    for (const record of [...fresh.values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime())) {
+      const contact = byId.get(record.ref);
+      if (!contact) continue; // not this task's contact: never trust a ref blindly
+      const connected = record.callResult === CallResult.Connected;
+      rows.push({
+        recordId: record.recordId,
+        taskId: task.id,
+        callTaskId,
+        contactId: String(contact.id),
+        callResult: record.callResult,
+        failReason: record.failReason,
+        intention: connected ? record.intention : Intention.None,
+        durationSec: connected ? record.durationSec : 0,
+        calledAt: record.calledAt,
+      });
+      if (connected && record.intention === Intention.NotConsidering) notConsidering.push(this.phones.sealedOf(contact));
+      if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));
+      // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
+      if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
+        const after = applyCall(contact, record, task, callbackAt);
+        updates.set(String(contact.id), after);
+        Object.assign(contact, { attempts: after.attempts, callbackCount: after.callbackCount, status: after.status });
+        if (after.requeued) contact.callTaskId = null;
+      }
     }
-    if (outcome.wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, outcome.wrongNumbers);
-    if (outcome.notConsidering.length || outcome.wrongNumbers.length) failpoint('ingest.after-suppression');
+    await this.records.insertMany(manager, rows);
+    failpoint('ingest.after-records');
+    await this.contacts.applyCalls(manager, updates, now);
+    failpoint('ingest.after-contacts');
+    outcome.stored = rows.length;
+    outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
+
+    if (notConsidering.length) await this.suppression.addDoNotCall(manager, task.firmId, notConsidering, 'not_considering', now);
+    if (wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, wrongNumbers);
+    if (notConsidering.length || wrongNumbers.length) failpoint('ingest.after-suppression');
     // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
     if (task.status === TaskStatus.Cancelled && outcome.requeued > 0) await this.contacts.closeForCancel(manager, task.id, null);
     return outcome;

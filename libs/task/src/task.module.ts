@@ -7,6 +7,13 @@ import { CallTaskEntity } from './entities/call-task.entity';
 import { CallRecordEntity } from './entities/call-record.entity';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
+import { CallRecordRepository } from './repositories/call-record.repository';
+import { ContactPhones } from './repositories/contact-phones';
+import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
+import { SyncMetrics } from './metrics/sync-metrics';
+import { PrometheusSyncMetrics } from './metrics/prometheus-sync-metrics';
+import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
+import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { CampaignLauncher } from './campaign-launcher';
 import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
@@ -28,11 +35,13 @@ import { RunEdgePass } from './usecases/run-edge-pass.usecase';
 import { IngestPushedRecords } from './usecases/ingest-pushed-records.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 
-const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, ExportContacts];
+const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, ExportContacts];
 
 /**
- * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them.
- * Needs a `CampaignGatewayClient` (import CampaignGatewayModule globally in the app) and the database module.
+ * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them. Imports
+ * what it uses: the robot-call platform (CampaignGatewayModule, from the ROBOT_CALL_* configuration), the firm's
+ * BOT entitlement and its number registry. Needs only the app's infrastructure roots: configuration, the
+ * database, the clock and the phone vault. Exports its use cases, nothing else.
  */
 @Module({})
 export class TaskModule {
@@ -40,19 +49,27 @@ export class TaskModule {
   static forRoot(): DynamicModule {
     return {
       module: TaskModule,
-      global: true,
-      imports: [TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]), FirmBotQuotaModule, SuppressionModule],
+      imports: [
+        TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]),
+        CampaignGatewayModule.registerAsync({ inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
+        FirmBotQuotaModule,
+        SuppressionModule,
+      ],
       providers: [
         { provide: TASK_SETTINGS, inject: [ConfigService], useFactory: taskSettingsFromConfig },
+        ...TASK_METRIC_PROVIDERS,
+        { provide: SyncMetrics, useClass: PrometheusSyncMetrics },
         TaskRepository,
         ContactRepository,
+        CallRecordRepository,
+        ContactPhones,
         CampaignLauncher,
         RecordIngestor,
         SyncLeases,
         ContactIntake,
         ...USE_CASES,
       ],
-      exports: [TASK_SETTINGS, TaskRepository, RecordIngestor, SyncLeases, ...USE_CASES],
+      exports: [...USE_CASES, SyncLeases],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { maskPhone } from '@app/core';
 import { TaskEntity } from './entities/task.entity';
-import type { StoredContact } from './repositories/contact.repository';
+import type { StoredContact } from './repositories/contact-phones';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallWindow } from './domain/call-window';
 import { taskCallWindow } from './domain/task-window';

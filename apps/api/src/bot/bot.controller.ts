@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Put, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { GetFirmBot, GrantFirmBot } from '@app/firm-bot-quota';
-import { Caller } from '@app/task';
+import { Caller } from '@app/core';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';

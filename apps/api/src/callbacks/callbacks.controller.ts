@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { parseWireDateTime } from '@app/campaign-gateway';
+import { decodeCallRecord } from '@app/campaign-gateway';
 import { IngestPushedRecords } from '@app/task';
 import { CallbackSignatureGuard } from './callback-signature.guard';
 import { RobotCallPushDto } from './callback.dto';
@@ -24,15 +24,9 @@ export class CallbacksController {
   push(@Body() body: RobotCallPushDto) {
     return this.ingestPushedRecords.execute({
       campaignId: body.campaign_id,
-      records: body.records.map((r) => ({
-        recordId: r.record_id,
-        ref: r.ref,
-        callResult: r.call_result,
-        failReason: r.fail_reason ?? null,
-        intention: r.intention,
-        durationSec: r.duration_sec,
-        calledAt: parseWireDateTime(r.called_at)!, // validated by the DTO
-      })),
+      // The DTO documents and validates the push (400 naming each bad field); the gateway's one decoder of the
+      // record format maps it, as it maps the records campaign_detail lists.
+      records: body.records.map(decodeCallRecord),
     });
   }
 }

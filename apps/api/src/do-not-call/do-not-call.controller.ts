@@ -1,8 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { AddDoNotCall, ListDoNotCall, RemoveDoNotCall } from '@app/suppression';
-import { Caller, normalizePhone } from '@app/task';
-import { DomainError, ErrorKind, maskPhone } from '@app/core';
+import { Caller } from '@app/core';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
@@ -12,25 +11,6 @@ import { DoNotCallChangeDto } from './do-not-call.dto';
 import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { DoNotCallAddedResponse, DoNotCallPageResponse, DoNotCallRemovedResponse } from './do-not-call.responses';
-
-class InvalidPhonesError extends DomainError {
-  readonly code = 'VALIDATION_FAILED';
-  readonly kind = ErrorKind.Invalid;
-}
-
-/** Normalises every number or refuses the whole request, naming the bad entries (masked). */
-function normalized(phones: string[]): string[] {
-  const result: string[] = [];
-  const bad: { index: number; phone: string; reason: string }[] = [];
-  phones.forEach((raw, index) => {
-    const n = normalizePhone(raw);
-    if (n.ok) result.push(n.e164);
-    else bad.push({ index, phone: maskPhone(raw), reason: n.reason });
-  });
-  if (bad.length) throw new InvalidPhonesError('Some numbers are not valid mobile numbers', bad.slice(0, 50));
-  return result;
-}
-
 
 /** A firm's own do-not-call list. Removal is a POST with a body: phone numbers never go into URLs. */
 @ApiTags('do-not-call')
@@ -57,7 +37,7 @@ export class DoNotCallController {
   @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
   @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
   put(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
-    return this.add.execute({ firmId: caller.firmId, phones: normalized(body.phones), reason: body.reason });
+    return this.add.execute({ firmId: caller.firmId, phones: body.phones, reason: body.reason });
   }
 
   @Post('remove')
@@ -66,7 +46,7 @@ export class DoNotCallController {
   @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
   @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
   delete(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
-    return this.remove.execute({ firmId: caller.firmId, phones: normalized(body.phones) });
+    return this.remove.execute({ firmId: caller.firmId, phones: body.phones });
   }
 }
 
@@ -96,7 +76,7 @@ export class AdminDoNotCallController {
   @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
   put(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
-    return this.add.execute({ firmId: idParam('firmId', firmId), phones: normalized(body.phones), reason: body.reason });
+    return this.add.execute({ firmId: idParam('firmId', firmId), phones: body.phones, reason: body.reason });
   }
 
   @Post('remove')
@@ -105,6 +85,6 @@ export class AdminDoNotCallController {
   @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
   delete(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
-    return this.remove.execute({ firmId: idParam('firmId', firmId), phones: normalized(body.phones) });
+    return this.remove.execute({ firmId: idParam('firmId', firmId), phones: body.phones });
   }
 }

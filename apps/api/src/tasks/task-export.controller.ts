@@ -1,12 +1,12 @@
-import { Controller, Get, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
-import { Caller, ExportContacts } from '@app/task';
+import { ExportContacts, TaskAccess } from '@app/task';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
-import { CurrentCaller } from '../auth/caller.decorator';
+import { GrantedTask } from '../auth/caller.decorator';
 import { ListContactsQueryDto } from './task.dto';
 import { ApiErrors, OWNED_TASK_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
@@ -28,15 +28,14 @@ export class TaskExportController {
   @ApiOkResponse({ description: 'The CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
   async export(
-    @CurrentCaller() caller: Caller,
-    @Param('id') taskId: string,
+    @GrantedTask() access: TaskAccess,
     @Query() query: ListContactsQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    const lines = await this.exportContacts.execute({ caller, taskId, callResult: query.callResult, intention: query.intention });
+    const lines = await this.exportContacts.execute({ access, callResult: query.callResult, intention: query.intention });
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="task-${taskId}-contacts.csv"`);
+    res.setHeader('Content-Disposition', `attachment; filename="task-${access.taskId}-contacts.csv"`);
     res.setHeader('Cache-Control', 'no-store');
     await pipeline(Readable.from(lines), res);
   }

@@ -1,13 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Caller } from '@app/core';
 import {
-  AddContacts, CancelTask, Caller, CreateTask, GetTask, ListContacts, ListTasks, PauseTask, StartTask,
+  AddContacts, CancelTask, CreateTask, GetTask, ListContacts, ListTasks, PauseTask, StartTask, TaskAccess,
 } from '@app/task';
 import { GetTaskStats } from '@app/stats';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
 import { BotEntitlementGuard } from '../auth/bot-entitlement.guard';
-import { CurrentCaller } from '../auth/caller.decorator';
+import { CurrentCaller, GrantedTask } from '../auth/caller.decorator';
 import {
   ApiErrors, BODY_ERRORS, BOT_ERRORS, OWNED_TASK_ERRORS, ROBOT_CALL_ERRORS, USER_AUTH_ERRORS,
 } from '../http/api-errors';
@@ -60,8 +61,8 @@ export class TasksController {
   @ApiOperation({ summary: 'The task, with its active campaign' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
-  get(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
-    return this.getTask.execute({ caller, taskId });
+  get(@GrantedTask() access: TaskAccess) {
+    return this.getTask.execute({ access });
   }
 
   @Post(':id/contacts')
@@ -70,8 +71,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Add contacts in bulk (at most 10,000); a running task calls them in its next campaign' })
   @ApiCreatedResponse({ type: AddContactsResponse, description: 'What became of each contact' })
   @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', 'DATABASE_BUSY')
-  add(@CurrentCaller() caller: Caller, @Param('id') taskId: string, @Body() body: AddContactsDto) {
-    return this.addContacts.execute({ caller, taskId, contacts: body.contacts });
+  add(@GrantedTask() access: TaskAccess, @Body() body: AddContactsDto) {
+    return this.addContacts.execute({ access, contacts: body.contacts });
   }
 
   @Get(':id/contacts')
@@ -80,8 +81,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Contacts with their results; phone numbers masked' })
   @ApiOkResponse({ type: ContactPageResponse, description: 'A page of contacts, numbers masked' })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
-  contacts(@CurrentCaller() caller: Caller, @Param('id') taskId: string, @Query() query: ListContactsQueryDto) {
-    return this.listContacts.execute({ caller, taskId, ...query });
+  contacts(@GrantedTask() access: TaskAccess, @Query() query: ListContactsQueryDto) {
+    return this.listContacts.execute({ access, ...query });
   }
 
   @Post(':id/start')
@@ -94,8 +95,8 @@ export class TasksController {
     ...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...BOT_ERRORS, 'TASK_FINISHED', 'NO_CONTACTS_WAITING', ...ROBOT_CALL_ERRORS,
     'DATABASE_BUSY',
   )
-  start(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
-    return this.startTask.execute({ caller, taskId });
+  start(@GrantedTask() access: TaskAccess) {
+    return this.startTask.execute({ access });
   }
 
   @Post(':id/pause')
@@ -105,8 +106,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Pause the running campaign' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_NOT_RUNNING', 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
-  pause(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
-    return this.pauseTask.execute({ caller, taskId });
+  pause(@GrantedTask() access: TaskAccess) {
+    return this.pauseTask.execute({ access });
   }
 
   @Post(':id/cancel')
@@ -116,8 +117,8 @@ export class TasksController {
   @ApiOperation({ summary: 'Stop for good (status 6); a never-started task gives its quota slot back' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
-  cancel(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
-    return this.cancelTask.execute({ caller, taskId });
+  cancel(@GrantedTask() access: TaskAccess) {
+    return this.cancelTask.execute({ access });
   }
 
   @Get(':id/stats')
@@ -126,7 +127,7 @@ export class TasksController {
   @ApiOperation({ summary: 'Totals by status, result and intention; attempts; connect and interest rates' })
   @ApiOkResponse({ type: TaskStatsResponse, description: "The task's statistics" })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
-  stats(@CurrentCaller() caller: Caller, @Param('id') taskId: string) {
-    return this.getTaskStats.execute({ caller, taskId });
+  stats(@GrantedTask() access: TaskAccess) {
+    return this.getTaskStats.execute({ access });
   }
 }

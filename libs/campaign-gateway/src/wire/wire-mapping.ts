@@ -78,6 +78,14 @@ export function fromStatusData(data: WireObject): CampaignStatusChange {
   return { campaignId: readString(data, 'campaign_id'), status: readOneOf(data, 'status', STATUSES) };
 }
 
+/**
+ * One call record as the wire has it (campaign_detail lists them, the platform's callback pushes them): the one
+ * decoder of the record format. Throws when the shape does not hold.
+ */
+export function decodeCallRecord(raw: object): RemoteCallRecord {
+  return fromRecord(asObject(raw, 'record'));
+}
+
 function fromRecord(record: WireObject): RemoteCallRecord {
   return {
     recordId: readString(record, 'record_id'),

@@ -1,14 +1,6 @@
 import { Provider } from '@nestjs/common';
-import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
-import { Gauge } from 'prom-client';
-import { DataSource } from 'typeorm';
-import {
-  GATEWAY_DURATION_BUCKETS,
-  HTTP_DURATION_BUCKETS,
-  METRIC,
-  SYNC_PASS_DURATION_BUCKETS,
-} from './metric-names';
-import { collectTasksByStatus } from './tasks-by-status';
+import { makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import { HTTP_DURATION_BUCKETS, METRIC } from './metric-names';
 
 /** The metrics, registered once per process (a second app in the same process shares them). */
 export const METRIC_PROVIDERS: Provider[] = [
@@ -17,53 +9,5 @@ export const METRIC_PROVIDERS: Provider[] = [
     help: 'HTTP requests by method, route template and status code',
     labelNames: ['method', 'route', 'status_code'],
     buckets: HTTP_DURATION_BUCKETS,
-  }),
-  makeCounterProvider({
-    name: METRIC.syncPasses,
-    help: 'Sync passes by outcome (ok, partial: some task failed, error: the pass broke off)',
-    labelNames: ['outcome'],
-  }),
-  makeHistogramProvider({
-    name: METRIC.syncPassDuration,
-    help: 'Duration of sync passes',
-    buckets: SYNC_PASS_DURATION_BUCKETS,
-  }),
-  makeCounterProvider({
-    name: METRIC.syncTaskRuns,
-    help: "One task's sync, by what it did (or failed)",
-    labelNames: ['outcome'],
-  }),
-  makeCounterProvider({
-    name: METRIC.syncRecordsIngested,
-    help: 'Call records stored by the sync',
-  }),
-  makeCounterProvider({
-    name: METRIC.ingestUnfitValues,
-    help: 'Values from the robot-call platform that did not fit the database, by field and what was done (cut, hashed, replaced, rejected, not_saved)',
-    labelNames: ['field', 'action'],
-  }),
-  makeCounterProvider({
-    name: METRIC.syncPagingStalls,
-    help: 'Campaign detail answers with has_more true and no new next_cursor: reading that campaign stopped for the pass',
-  }),
-  makeCounterProvider({
-    name: METRIC.gatewayCalls,
-    help: 'Robot-call platform calls (retries included) by call and outcome',
-    labelNames: ['call', 'outcome'],
-  }),
-  makeHistogramProvider({
-    name: METRIC.gatewayCallDuration,
-    help: 'Duration of robot-call platform calls (retries included) by call and outcome',
-    labelNames: ['call', 'outcome'],
-    buckets: GATEWAY_DURATION_BUCKETS,
-  }),
-  makeGaugeProvider({
-    name: METRIC.tasks,
-    help: 'Tasks by status, counted by the database on each scrape',
-    labelNames: ['status'],
-    inject: [DataSource],
-    collect(this: Gauge<string>, dataSource: DataSource) {
-      return collectTasksByStatus(this, dataSource);
-    },
   }),
 ];

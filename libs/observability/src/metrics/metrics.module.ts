@@ -1,19 +1,14 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
-import { CampaignGatewayMetrics } from '@app/campaign-gateway';
-import { SyncMetrics } from '@app/task';
 import { HttpMetrics } from './http-metrics';
 import { METRIC_PROVIDERS } from './metric-providers';
 import { METRICS_PATH, MetricsController } from './metrics.controller';
-import { PrometheusCampaignGatewayMetrics } from './prometheus-gateway-metrics';
-import { PrometheusSyncMetrics } from './prometheus-sync-metrics';
 
 /**
- * `GET /metrics` and every metric of METRIC. Global, so the libs' optional metrics ports
- * (`CampaignGatewayMetrics`, `SyncMetrics`) find their Prometheus implementations.
+ * `GET /metrics`, which exports every metric registered in the process (prom-client's global registry: the
+ * libs register their own beside their ports), and the HTTP request metric.
  */
-@Global()
 @Module({
   imports: [
     PrometheusModule.registerAsync({
@@ -26,12 +21,7 @@ import { PrometheusSyncMetrics } from './prometheus-sync-metrics';
       }),
     }),
   ],
-  providers: [
-    ...METRIC_PROVIDERS,
-    HttpMetrics,
-    { provide: CampaignGatewayMetrics, useClass: PrometheusCampaignGatewayMetrics },
-    { provide: SyncMetrics, useClass: PrometheusSyncMetrics },
-  ],
-  exports: [...METRIC_PROVIDERS, HttpMetrics, CampaignGatewayMetrics, SyncMetrics],
+  providers: [...METRIC_PROVIDERS, HttpMetrics],
+  exports: [HttpMetrics],
 })
 export class MetricsModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, maskPhone } from '@app/core';
 import { SuppressionService } from '../suppression.service';
+import { doNotCallNumbers } from '../domain/do-not-call-numbers';
 
 export interface DoNotCallEntryView {
   /** Masked: list responses never carry whole numbers. */
@@ -11,7 +12,7 @@ export interface DoNotCallEntryView {
 
 export interface DoNotCallChange {
   firmId: string;
-  /** E.164 numbers, already validated and normalised by the caller. */
+  /** Numbers as entered; normalised here, or the whole change is refused (VALIDATION_FAILED, nothing written). */
   phones: string[];
   reason?: string;
 }
@@ -40,8 +41,9 @@ export class AddDoNotCall {
   ) {}
 
   async execute(change: DoNotCallChange): Promise<{ added: number }> {
-    await this.suppression.addDoNotCall(undefined, change.firmId, change.phones, change.reason ?? 'requested', this.clock.now());
-    return { added: new Set(change.phones).size };
+    const phones = doNotCallNumbers(change.phones);
+    await this.suppression.addDoNotCall(undefined, change.firmId, phones, change.reason ?? 'requested', this.clock.now());
+    return { added: new Set(phones).size };
   }
 }
 
@@ -50,6 +52,6 @@ export class RemoveDoNotCall {
   constructor(private readonly suppression: SuppressionService) {}
 
   async execute(change: DoNotCallChange): Promise<{ removed: number }> {
-    return { removed: await this.suppression.removeDoNotCall(change.firmId, change.phones) };
+    return { removed: await this.suppression.removeDoNotCall(change.firmId, doNotCallNumbers(change.phones)) };
   }
 }

@@ -1,5 +1,4 @@
-import { maskPhone } from '@app/core';
-import { normalizePhone, PhoneRejection } from './phone';
+import { maskPhone, normalizePhone, PhoneRejection } from '@app/core';
 
 export interface ContactInput {
   phone: string;

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Brackets, EntityManager, In, MoreThan, Repository } from 'typeorm';
-import { failpoint, PhoneVault, SealedPhone } from '@app/core';
+import { Brackets, EntityManager, In, MoreThan } from 'typeorm';
+import { SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
-import { applyCall, ReportedCall, RetryPolicy } from '../domain/call-outcome';
+import { ContactAfterCall, ReportedCall, RetryPolicy } from '../domain/call-outcome';
+import { ContactPhones, StoredContact } from './contact-phones';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 
 export interface ContactListQuery {
@@ -22,18 +22,11 @@ export interface IncomingRecord extends ReportedCall {
   ref: string;
 }
 
-export interface IngestOutcome {
-  received: number;
-  stored: number;
-  requeued: number;
-  /** Numbers whose candidate said "not considering": they go on the firm's do-not-call list (sealed as stored). */
-  notConsidering: SealedPhone[];
-  /** Numbers that proved wrong: invalid for the whole firm (sealed as stored). */
-  wrongNumbers: SealedPhone[];
-}
+/** A contact a reported call may move on: what the ingest rules read of it. */
+export type CallTarget = Pick<ContactEntity, 'id' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'>;
 
-/** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
-export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'> & { phone: string };
+/** What a reported call does to its contact (domain/call-outcome), by contact id. */
+export type CallUpdates = Map<string, ContactAfterCall>;
 
 /** A contact due for a call, its number as stored (sealed). */
 export interface DueContact {
@@ -47,7 +40,6 @@ export interface NewContact extends AcceptedContact {
 }
 
 const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
-const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
 /** The fail reason of a contact a finished campaign never dialled. */
 export const NOT_DIALLED = 'not_dialled';
 
@@ -55,20 +47,20 @@ export const NOT_DIALLED = 'not_dialled';
 const UPDATE_CHUNK = 1000;
 
 /**
- * The contact list. Phone numbers cross this boundary in clear (E.164) and are stored sealed (PhoneVault):
- * written as keyed hash + ciphertext, looked up by hash, opened only when read.
+ * The contact list: each contact's place in its task's outreach (waiting, in a campaign, done, skipped) and its
+ * last result. Phone numbers cross this boundary in clear (E.164) and are stored sealed (ContactPhones). Every
+ * method takes the EntityManager it runs on first (a transaction's, or `TransactionRunner.autocommit`).
  */
 @Injectable()
 export class ContactRepository {
   constructor(
-    @InjectRepository(ContactEntity) private readonly contacts: Repository<ContactEntity>,
     private readonly dialect: SqlDialect,
-    private readonly vault: PhoneVault,
+    private readonly phones: ContactPhones,
   ) {}
 
   /** Which of these numbers the task already holds (matched on their keyed hashes). */
   async existingPhones(manager: EntityManager, taskId: string, phones: readonly string[]): Promise<Set<string>> {
-    const byHash = new Map(phones.map((phone) => [this.vault.hash(phone), phone]));
+    const byHash = new Map(phones.map((phone) => [this.phones.hash(phone), phone]));
     const hashes = [...byHash.keys()];
     const found = new Set<string>();
     for (let i = 0; i < hashes.length; i += UPDATE_CHUNK) {
@@ -83,7 +75,7 @@ export class ContactRepository {
 
   async insertMany(manager: EntityManager, taskId: string, contacts: readonly NewContact[]): Promise<void> {
     const rows = contacts.map((c) => {
-      const sealed = this.vault.seal(c.phone);
+      const sealed = this.phones.seal(c.phone);
       return [
         taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId,
         c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
@@ -129,14 +121,13 @@ export class ContactRepository {
   }
 
   /** The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). */
-  async findByCallTask(callTaskId: string, manager?: EntityManager): Promise<{ id: string; phone: string; name: string | null }[]> {
-    const repo = manager ? manager.getRepository(ContactEntity) : this.contacts;
-    const rows = await repo.find({
+  async findByCallTask(manager: EntityManager, callTaskId: string): Promise<{ id: string; phone: string; name: string | null }[]> {
+    const rows = await manager.getRepository(ContactEntity).find({
       select: { id: true, phoneEnc: true, phoneKeyId: true, name: true },
       where: { callTaskId },
       order: { id: 'ASC' },
     });
-    return rows.map((c) => ({ id: String(c.id), phone: this.openPhone(c), name: c.name }));
+    return rows.map((c) => ({ id: String(c.id), phone: this.phones.open(c), name: c.name }));
   }
 
   /**
@@ -192,9 +183,9 @@ export class ContactRepository {
   }
 
   /** The earliest moment a waiting contact of the task is due, and whether it is an "inconvenient" callback. */
-  async nextDue(taskId: string): Promise<{ at: Date | null; callback: boolean } | null> {
+  async nextDue(manager: EntityManager, taskId: string): Promise<{ at: Date | null; callback: boolean } | null> {
     // NULL (due at once) sorts first in ascending order on both MySQL and SQLite.
-    const row = await this.contacts.findOne({
+    const row = await manager.getRepository(ContactEntity).findOne({
       select: { id: true, nextAttemptAt: true, callbackCount: true },
       where: { taskId, status: ContactStatus.Waiting },
       order: { nextAttemptAt: 'ASC' },
@@ -220,12 +211,13 @@ export class ContactRepository {
 
   /** The next `limit` contacts after id `afterId` (keyset paging: constant cost per page however deep). */
   async pageAfter(
+    manager: EntityManager,
     taskId: string,
     afterId: string,
     filter: { callResult?: CallResult; intention?: Intention },
     limit: number,
   ): Promise<StoredContact[]> {
-    const rows = await this.contacts.find({
+    const rows = await manager.getRepository(ContactEntity).find({
       where: {
         taskId,
         id: MoreThan(afterId),
@@ -235,11 +227,11 @@ export class ContactRepository {
       order: { id: 'ASC' },
       take: limit,
     });
-    return rows.map((row) => this.reveal(row));
+    return rows.map((row) => this.phones.reveal(row));
   }
 
-  async list(query: ContactListQuery): Promise<{ items: StoredContact[]; total: number }> {
-    const [items, total] = await this.contacts.findAndCount({
+  async list(manager: EntityManager, query: ContactListQuery): Promise<{ items: StoredContact[]; total: number }> {
+    const [items, total] = await manager.getRepository(ContactEntity).findAndCount({
       where: {
         taskId: query.taskId,
         ...(query.status !== undefined ? { status: query.status } : {}),
@@ -250,105 +242,19 @@ export class ContactRepository {
       skip: (query.page - 1) * query.pageSize,
       take: query.pageSize,
     });
-    return { items: items.map((row) => this.reveal(row)), total };
+    return { items: items.map((row) => this.phones.reveal(row)), total };
   }
 
-  private openPhone(row: Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'>): string {
-    return this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId });
-  }
-
-  /** The number as the row stores it, for the firm registry (same vault and keys: usable as it is). */
-  private sealedPhone(row: Pick<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'>): SealedPhone {
-    return { hash: row.phoneHash, enc: row.phoneEnc, keyId: row.phoneKeyId };
-  }
-
-  private reveal(row: ContactEntity): StoredContact {
-    const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, ...rest } = row;
-    return { ...rest, phone: this.openPhone(row) };
-  }
-
-  /**
-   * Stores a page of call records once each (by remote record id) and moves their contacts on, in a fixed
-   * number of statements whatever the page size: one read of known record ids, one read of the contacts,
-   * one multi-row insert, one joined update per 500 contacts. Runs under the task's lock.
-   */
-  async ingest(
-    manager: EntityManager,
-    taskId: string,
-    callTaskId: string,
-    records: readonly IncomingRecord[],
-    policy: RetryPolicy,
-    callbackAt: (calledAt: Date) => Date,
-    now: Date,
-  ): Promise<IngestOutcome> {
-    const outcome: IngestOutcome = { received: records.length, stored: 0, requeued: 0, notConsidering: [], wrongNumbers: [] };
-    const known = await this.knownRecordIds(manager, records.map((r) => r.recordId));
-    const fresh = new Map<string, IncomingRecord>();
-    for (const record of records) {
-      if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
-    }
-    if (fresh.size === 0) return outcome;
-
-    const contactIds = [...new Set([...fresh.values()].map((r) => r.ref))];
-    const contacts = await manager.getRepository(ContactEntity).find({
+  /** The contacts of this task among `ids`, as the ingest rules read them (a ref from the platform is never trusted blindly). */
+  callTargets(manager: EntityManager, taskId: string, ids: readonly string[]): Promise<CallTarget[]> {
+    return manager.getRepository(ContactEntity).find({
       select: { id: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
-      where: { taskId, id: In(contactIds) },
+      where: { taskId, id: In([...ids]) },
     });
-    const byId = new Map(contacts.map((c) => [String(c.id), c]));
-
-    const recordRows: unknown[][] = [];
-    const updates = new Map<string, ReturnType<typeof applyCall>>();
-    const ordered = [...fresh.values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime());
-    for (const record of ordered) {
-      const contact = byId.get(record.ref);
-      if (!contact) continue; // not this task's contact: never trust a ref blindly
-      recordRows.push([
-        record.recordId, taskId, callTaskId, contact.id, record.callResult, record.failReason,
-        record.callResult === CallResult.Connected ? record.intention : Intention.None,
-        record.callResult === CallResult.Connected ? record.durationSec : 0, this.dialect.dateParam(record.calledAt),
-      ]);
-      // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
-      if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
-        const after = applyCall(contact, record, policy, callbackAt);
-        updates.set(String(contact.id), after);
-        contact.attempts = after.attempts;
-        contact.callbackCount = after.callbackCount;
-        contact.status = after.status;
-        if (after.requeued) contact.callTaskId = null;
-      }
-    }
-    for (const record of ordered) {
-      const contact = byId.get(record.ref);
-      if (!contact || record.callResult !== CallResult.Connected) continue;
-      const sealed = this.sealedPhone(contact);
-      if (record.intention === Intention.NotConsidering) outcome.notConsidering.push(sealed);
-      if (record.intention === Intention.WrongNumber) outcome.wrongNumbers.push(sealed);
-    }
-    recordRows.sort((a, b) => String(a[0]).localeCompare(String(b[0])));
-    await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, recordRows);
-    failpoint('ingest.after-records');
-    await this.applyUpdates(manager, updates, now);
-    failpoint('ingest.after-contacts');
-    outcome.stored = recordRows.length;
-    outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
-    return outcome;
-  }
-
-  private async knownRecordIds(manager: EntityManager, recordIds: readonly string[]): Promise<Set<string>> {
-    if (recordIds.length === 0) return new Set();
-    const rows: { record_id: string }[] = await manager.query(
-      `SELECT record_id FROM ai_visitor_call_record WHERE record_id IN (${recordIds.map(() => '?').join(', ')})`,
-      [...recordIds],
-    );
-    return new Set(rows.map((r) => r.record_id));
   }
 
   /** Moves the contacts of a page on: one statement per 500 contacts, each contact found once by its id. */
-  private async applyUpdates(
-    manager: EntityManager,
-    updates: Map<string, ReturnType<typeof applyCall>>,
-    now: Date,
-  ): Promise<void> {
+  async applyCalls(manager: EntityManager, updates: CallUpdates, now: Date): Promise<void> {
     const rows = [...updates.entries()]
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([id, u]) => [

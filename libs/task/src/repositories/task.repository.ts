@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { currentFence, LeaseLostError } from '../sync-fence';
-import { TASK_SETTINGS, TaskSettings } from '../task.settings';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, IsNull, Not, Repository } from 'typeorm';
+import { EntityManager, In, IsNull, Not } from 'typeorm';
 import { SqlDialect } from '@app/database';
 import { TaskEntity } from '../entities/task.entity';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { ACTIVE_CALL_TASK_STATUSES, CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
 import { assertCallTaskMoves, assertTaskMoves } from '../domain/transitions';
+import { LeaseLostError, SyncFence } from '../sync-fence';
+import { TaskAccess } from '../domain/task-access';
+import { TaskNotFoundError } from '../errors/task-errors';
+import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 
 export interface TaskListQuery {
   firmId: string;
@@ -17,49 +18,35 @@ export interface TaskListQuery {
   pageSize: number;
 }
 
-/** The task aggregate: a task row and its call tasks (remote campaigns). */
+/** Statuses the sync visits: a task started and not finished. */
+const SYNCABLE = [TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused];
+
+/**
+ * The task aggregate (a task row and its call tasks, the remote campaigns): the only writer of both tables.
+ * Every method takes the EntityManager it runs on first: a transaction's (`TransactionRunner.run`), or
+ * `TransactionRunner.autocommit` for a read outside one. Status changes are compare-and-sets checked against
+ * the transition table; the lease columns are written only by the lease methods below.
+ */
 @Injectable()
 export class TaskRepository {
   constructor(
-    @InjectRepository(TaskEntity) private readonly tasks: Repository<TaskEntity>,
     private readonly dialect: SqlDialect,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
   ) {}
 
-  private taskRepo(manager?: EntityManager): Repository<TaskEntity> {
-    return manager ? manager.getRepository(TaskEntity) : this.tasks;
+  // --- reads -------------------------------------------------------------------------------------------------
+
+  findById(manager: EntityManager, id: string): Promise<TaskEntity | null> {
+    return manager.getRepository(TaskEntity).findOne({ where: { id } });
   }
 
-  async insert(manager: EntityManager, task: Partial<TaskEntity>): Promise<string> {
-    const result = await manager.getRepository(TaskEntity).insert(task);
-    return String(result.identifiers[0].id);
+  /** Who owns the task (its firm and account never change): the ownership check's one read. */
+  ownerOf(manager: EntityManager, id: string): Promise<Pick<TaskEntity, 'firmId' | 'accountId'> | null> {
+    return manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, accountId: true }, where: { id } });
   }
 
-  findById(id: string, manager?: EntityManager): Promise<TaskEntity | null> {
-    return this.taskRepo(manager).findOne({ where: { id } });
-  }
-
-  /**
-   * Serialises every state change of one task: start, pause, cancel and sync all take this lock first.
-   * Inside a fenced sync (runFenced) it is also the fencing check, under the lock, and renews the lease.
-   */
-  async lock(manager: EntityManager, id: string): Promise<TaskEntity | null> {
-    const task = await this.dialect.lockOne(manager, TaskEntity, id);
-    const fence = currentFence();
-    if (task && fence && String(fence.taskId) === String(id)) {
-      if (String(task.leaseEpoch) !== String(fence.epoch)) throw new LeaseLostError(String(id));
-      await manager
-        .createQueryBuilder()
-        .update(TaskEntity)
-        .set({ leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds) })
-        .where('id = :id', { id })
-        .execute();
-    }
-    return task;
-  }
-
-  async list(query: TaskListQuery): Promise<{ items: TaskEntity[]; total: number }> {
-    const [items, total] = await this.tasks.findAndCount({
+  async list(manager: EntityManager, query: TaskListQuery): Promise<{ items: TaskEntity[]; total: number }> {
+    const [items, total] = await manager.getRepository(TaskEntity).findAndCount({
       where: { firmId: query.firmId, accountId: query.accountId, ...(query.status ? { status: query.status } : {}) },
       order: { id: 'DESC' },
       skip: (query.page - 1) * query.pageSize,
@@ -68,38 +55,11 @@ export class TaskRepository {
     return { items, total };
   }
 
-  /**
-   * Compare-and-set: changes the task only while it is still in one of `from`; returns whether it did. Every
-   * status move it could make is checked against the transition table first (IllegalTransitionError).
-   */
-  async transition(
-    manager: EntityManager,
-    id: string,
-    from: readonly TaskStatus[],
-    patch: Partial<TaskEntity>,
-  ): Promise<boolean> {
-    assertTaskMoves(from, patch.status);
-    const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch);
-    return (result.affected ?? 0) === 1;
-  }
-
-  findActiveCallTask(manager: EntityManager | undefined, taskId: string): Promise<CallTaskEntity | null> {
-    const repo = manager ? manager.getRepository(CallTaskEntity) : this.tasks.manager.getRepository(CallTaskEntity);
-    return repo.findOne({ where: { taskId, status: In(ACTIVE_CALL_TASK_STATUSES) } });
-  }
-
-  /** The active call task of each of these tasks, by task id (one query). */
-  async findActiveCallTasks(taskIds: readonly string[]): Promise<Map<string, CallTaskEntity>> {
-    if (taskIds.length === 0) return new Map();
-    const rows = await this.tasks.manager
-      .getRepository(CallTaskEntity)
-      .find({ where: { taskId: In([...taskIds]), status: In(ACTIVE_CALL_TASK_STATUSES) } });
-    return new Map(rows.map((r) => [String(r.taskId), r]));
-  }
-
   /** Tasks a call-window or BOT edge may change: running ones, and those the window paused (window columns only). */
-  edgeCandidates(): Promise<Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>[]> {
-    return this.tasks.find({
+  edgeCandidates(
+    manager: EntityManager,
+  ): Promise<Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>[]> {
+    return manager.getRepository(TaskEntity).find({
       select: { id: true, firmId: true, status: true, pauseReason: true, windowStart: true, windowEnd: true, windowDays: true, windowTz: true },
       where: [
         { status: In([TaskStatus.Starting, TaskStatus.InProgress]) },
@@ -108,13 +68,34 @@ export class TaskRepository {
     });
   }
 
-  findCallTaskByCampaign(campaignId: string): Promise<CallTaskEntity | null> {
-    return this.tasks.manager.getRepository(CallTaskEntity).findOne({ where: { campaignId } });
+  findActiveCallTask(manager: EntityManager, taskId: string): Promise<CallTaskEntity | null> {
+    return manager.getRepository(CallTaskEntity).findOne({ where: { taskId, status: In(ACTIVE_CALL_TASK_STATUSES) } });
   }
 
-  findCallTask(id: string, manager?: EntityManager): Promise<CallTaskEntity | null> {
-    const repo = manager ? manager.getRepository(CallTaskEntity) : this.tasks.manager.getRepository(CallTaskEntity);
-    return repo.findOne({ where: { id } });
+  /** The active call task of each of these tasks, by task id (one query). */
+  async findActiveCallTasks(manager: EntityManager, taskIds: readonly string[]): Promise<Map<string, CallTaskEntity>> {
+    if (taskIds.length === 0) return new Map();
+    const rows = await manager
+      .getRepository(CallTaskEntity)
+      .find({ where: { taskId: In([...taskIds]), status: In(ACTIVE_CALL_TASK_STATUSES) } });
+    return new Map(rows.map((r) => [String(r.taskId), r]));
+  }
+
+  findCallTask(manager: EntityManager, id: string): Promise<CallTaskEntity | null> {
+    return manager.getRepository(CallTaskEntity).findOne({ where: { id } });
+  }
+
+  findCallTaskByCampaign(manager: EntityManager, campaignId: string): Promise<CallTaskEntity | null> {
+    return manager.getRepository(CallTaskEntity).findOne({ where: { campaignId } });
+  }
+
+  /**
+   * Whether the platform created a campaign for the task. A campaign is started only once its id is recorded,
+   * so without one nobody can have been dialled (then a cancel gives the quota slot back), whatever
+   * `startedAt` says (a lost start reply leaves it null although calls were made).
+   */
+  async hasRemoteCampaigns(manager: EntityManager, taskId: string): Promise<boolean> {
+    return (await manager.getRepository(CallTaskEntity).count({ where: { taskId, campaignId: Not(IsNull()) } })) > 0;
   }
 
   async nextBatchNo(manager: EntityManager, taskId: string): Promise<number> {
@@ -127,29 +108,68 @@ export class TaskRepository {
     return Number(row?.max ?? 0) + 1;
   }
 
+  // --- the task lock -----------------------------------------------------------------------------------------
+
+  /**
+   * Serialises every state change of one task: start, pause, cancel and sync all take this lock first. Given
+   * the `fence` of a worker's lease (the sync), it is also the fencing check, under the lock: a worker whose
+   * lease expired and was taken over finds a newer epoch (LeaseLostError, nothing written); else the lease is
+   * renewed.
+   */
+  async lock(manager: EntityManager, id: string, fence?: SyncFence): Promise<TaskEntity | null> {
+    const task = await this.dialect.lockOne(manager, TaskEntity, id);
+    if (task && fence) {
+      if (String(task.leaseEpoch) !== String(fence.epoch)) throw new LeaseLostError(String(id));
+      await manager
+        .createQueryBuilder()
+        .update(TaskEntity)
+        .set({ leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds) })
+        .where('id = :id', { id })
+        .execute();
+    }
+    return task;
+  }
+
+  /** The task a caller was granted access to, locked (it exists: the grant read it, and tasks are never deleted). */
+  async lockGranted(manager: EntityManager, access: TaskAccess): Promise<TaskEntity> {
+    const task = await this.lock(manager, access.taskId);
+    if (!task) throw new TaskNotFoundError(access.taskId);
+    return task;
+  }
+
+  // --- task writes -------------------------------------------------------------------------------------------
+
+  async insert(manager: EntityManager, task: Partial<TaskEntity>): Promise<string> {
+    const result = await manager.getRepository(TaskEntity).insert(task);
+    return String(result.identifiers[0].id);
+  }
+
+  /**
+   * Compare-and-set: changes the task only while it is still in one of `from`; returns whether it did. Every
+   * status move it could make is checked against the transition table first (IllegalTransitionError).
+   */
+  async transition(manager: EntityManager, id: string, from: readonly TaskStatus[], patch: Partial<TaskEntity>): Promise<boolean> {
+    assertTaskMoves(from, patch.status);
+    const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch);
+    return (result.affected ?? 0) === 1;
+  }
+
+  async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {
+    await manager.getRepository(TaskEntity).update({ id: taskId }, { lastError: lastError === null ? null : lastError.slice(0, 255) });
+  }
+
+  // --- call-task writes --------------------------------------------------------------------------------------
+
   async insertCallTask(manager: EntityManager, callTask: Partial<CallTaskEntity>): Promise<string> {
     const result = await manager.getRepository(CallTaskEntity).insert(callTask);
     return String(result.identifiers[0].id);
   }
 
-  async updateCallTask(
-    manager: EntityManager,
-    id: string,
-    from: readonly CallTaskStatus[],
-    patch: Partial<CallTaskEntity>,
-  ): Promise<boolean> {
+  /** Compare-and-set on a call task's status, checked against its transition table. */
+  async updateCallTask(manager: EntityManager, id: string, from: readonly CallTaskStatus[], patch: Partial<CallTaskEntity>): Promise<boolean> {
     assertCallTaskMoves(from, patch.status);
     const result = await manager.getRepository(CallTaskEntity).update({ id, status: In([...from]) }, patch);
     return (result.affected ?? 0) === 1;
-  }
-
-  /**
-   * Whether the platform created a campaign for the task. A campaign is started only once its id is recorded,
-   * so without one nobody can have been dialled (then a cancel gives the quota slot back), whatever
-   * `startedAt` says (a lost start reply leaves it null although calls were made).
-   */
-  async hasRemoteCampaigns(manager: EntityManager, taskId: string): Promise<boolean> {
-    return (await manager.getRepository(CallTaskEntity).count({ where: { taskId, campaignId: Not(IsNull()) } })) > 0;
   }
 
   /**
@@ -161,15 +181,81 @@ export class TaskRepository {
       .getRepository(CallTaskEntity)
       .update({ id: callTaskId, campaignId: IsNull(), status: In(ACTIVE_CALL_TASK_STATUSES) }, { campaignId });
     if ((result.affected ?? 0) === 1) return true;
-    const current = await this.findCallTask(callTaskId, manager);
+    const current = await this.findCallTask(manager, callTaskId);
     return current?.campaignId === campaignId && current.status !== CallTaskStatus.Finished;
+  }
+
+  /** Where the next `campaign_detail` read of this call task resumes. */
+  async saveDetailCursor(manager: EntityManager, callTaskId: string, cursor: string): Promise<void> {
+    await manager.getRepository(CallTaskEntity).update({ id: callTaskId }, { detailCursor: cursor });
   }
 
   async setRefusals(manager: EntityManager, callTaskId: string, refusals: number): Promise<void> {
     await manager.getRepository(CallTaskEntity).update({ id: callTaskId }, { refusals });
   }
 
-  async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {
-    await manager.getRepository(TaskEntity).update({ id: taskId }, { lastError: lastError === null ? null : lastError.slice(0, 255) });
+  // --- sync leases (see SyncLeases) --------------------------------------------------------------------------
+
+  /** Syncable tasks whose lease is free or expired, skipping rows another worker's claim holds (SKIP LOCKED). */
+  leaseCandidates(manager: EntityManager, limit: number): Promise<{ id: string | number }[]> {
+    return manager.query(
+      `SELECT id FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
+        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+    );
+  }
+
+  /**
+   * Finished tasks (a cancelled one, mostly) whose campaign is not finished yet: the sync reads it to its last
+   * record before closing it. Few rows, found through the call tasks' status index; not locked (the claim's
+   * conditional update decides who wins).
+   */
+  finishedStillReading(manager: EntityManager, limit: number): Promise<{ id: string | number }[]> {
+    return manager.query(
+      `SELECT DISTINCT t.id AS id FROM ai_visitor_call_task ct JOIN ai_visitor_task t ON t.id = ct.task_id ` +
+        `WHERE ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
+        `AND (t.lease_until IS NULL OR t.lease_until < ${this.dialect.nowPlus(0)}) ORDER BY t.id LIMIT ${Math.trunc(limit)}`,
+    );
+  }
+
+  /** Whether syncable tasks with a free lease exist (seen even when another worker's claim has them locked). */
+  async anyLeaseFree(manager: EntityManager): Promise<boolean> {
+    const [row]: { n: string | number }[] = await manager.query(
+      `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
+        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`,
+    );
+    return Number(row?.n ?? 0) > 0;
+  }
+
+  /** Claims the task's lease if it is free now, bumping the fencing epoch: of two racing workers exactly one wins. */
+  async claimLease(manager: EntityManager, taskId: string, owner: string): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({
+        leaseOwner: owner,
+        leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds),
+        leaseEpoch: () => 'lease_epoch + 1',
+      })
+      .where('id = :id', { id: taskId })
+      .andWhere(`(lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`)
+      .execute();
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** The fences (current epochs) of these tasks. */
+  async fencesOf(manager: EntityManager, taskIds: readonly string[]): Promise<SyncFence[]> {
+    if (taskIds.length === 0) return [];
+    const rows = await manager.getRepository(TaskEntity).find({ select: { id: true, leaseEpoch: true }, where: { id: In([...taskIds]) } });
+    return rows.map((r) => ({ taskId: String(r.id), epoch: String(r.leaseEpoch) }));
+  }
+
+  /** Gives a lease back, only while it is still this fence's (same epoch). */
+  async releaseLease(manager: EntityManager, fence: SyncFence): Promise<void> {
+    await manager
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({ leaseOwner: null, leaseUntil: null })
+      .where('id = :id AND lease_epoch = :epoch', { id: fence.taskId, epoch: fence.epoch })
+      .execute();
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
-import { assertOwnedBy, Caller } from '../domain/caller';
+import { TaskAccess } from '../domain/task-access';
 import { ContactInput } from '../domain/contact-intake';
 import { FINISHED_TASK_STATUSES, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
@@ -8,8 +8,7 @@ import { ContactIntake, IntakeReport } from '../contact-intake.service';
 import { TaskFinishedError } from '../errors/task-errors';
 
 export interface AddContactsCommand {
-  caller: Caller;
-  taskId: string;
+  access: TaskAccess;
   contacts: ContactInput[];
 }
 
@@ -26,7 +25,7 @@ export class AddContacts {
 
   async execute(command: AddContactsCommand): Promise<AddContactsResult> {
     return this.tx.run(async (manager) => {
-      const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
+      const task = await this.tasks.lockGranted(manager, command.access);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { Clock, maskPhonesInText } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { FirmBotService } from '@app/firm-bot-quota';
-import { assertOwnedBy, Caller } from '../domain/caller';
+import { TaskAccess } from '../domain/task-access';
 import { FINISHED_TASK_STATUSES, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
@@ -12,8 +12,7 @@ import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
 
 export interface CancelTaskCommand {
-  caller: Caller;
-  taskId: string;
+  access: TaskAccess;
 }
 
 /**
@@ -39,7 +38,7 @@ export class CancelTask {
 
   async execute(command: CancelTaskCommand): Promise<TaskView> {
     const toStop = await this.tx.run(async (manager) => {
-      const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
+      const task = await this.tasks.lockGranted(manager, command.access);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
@@ -61,7 +60,7 @@ export class CancelTask {
     });
     if (toStop) {
       await this.launcher.drive(toStop.id).catch((error: Error) => {
-        this.logger.warn(`task ${command.taskId} cancelled; its campaign will be stopped by the next sync: ${maskPhonesInText(error.message)}`);
+        this.logger.warn(`task ${command.access.taskId} cancelled; its campaign will be stopped by the next sync: ${maskPhonesInText(error.message)}`);
       });
     }
     return this.getTask.execute(command);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Caller } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { FirmBotService } from '@app/firm-bot-quota';
-import { Caller } from '../domain/caller';
 import { ContactInput } from '../domain/contact-intake';
 import { CallWindow, callWindowProblem, DEFAULT_CALL_WINDOW } from '../domain/call-window';
 import { ContactIntake, IntakeReport } from '../contact-intake.service';
@@ -52,7 +52,7 @@ export class CreateTask {
     const window: CallWindow = { ...DEFAULT_CALL_WINDOW, ...command.callWindow };
     const problem = callWindowProblem(window);
     if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, { field: 'callWindow' });
-    const { taskId, report } = await this.tx.run(async (manager) => {
+    const { task, report } = await this.tx.run(async (manager) => {
       await this.firmBot.takeTaskSlot(command.caller.firmId, manager);
       const id = await this.tasks.insert(manager, {
         firmId: command.caller.firmId,
@@ -68,9 +68,10 @@ export class CreateTask {
         windowDays: [...new Set(window.days)].sort().join(','),
         windowTz: window.timeZone,
       });
-      return { taskId: id, report: await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, { newTask: true }) };
+      const report = await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, { newTask: true });
+      // Read back in the same transaction: the view shows the row as stored (defaults, times).
+      return { task: (await this.tasks.findById(manager, id))!, report };
     });
-    const task = await this.tasks.findById(taskId);
-    return { task: toTaskView(task!, null, NOT_STARTED_WAITING), contacts: report };
+    return { task: toTaskView(task, null, NOT_STARTED_WAITING), contacts: report };
   }
 }

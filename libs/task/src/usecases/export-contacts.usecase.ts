@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { assertOwnedBy, Caller } from '../domain/caller';
+import { TransactionRunner } from '@app/database';
 import { CallResult, Intention } from '../domain/statuses';
-import { TaskRepository } from '../repositories/task.repository';
+import { TaskAccess } from '../domain/task-access';
 import { ContactRepository } from '../repositories/contact.repository';
 
 export interface ExportContactsQuery {
-  caller: Caller;
-  taskId: string;
+  access: TaskAccess;
   callResult?: CallResult;
   intention?: Intention;
 }
@@ -41,18 +40,18 @@ function row(values: unknown[]): string {
 @Injectable()
 export class ExportContacts {
   constructor(
-    private readonly tasks: TaskRepository,
+    private readonly tx: TransactionRunner,
     private readonly contacts: ContactRepository,
   ) {}
 
   async execute(query: ExportContactsQuery): Promise<AsyncIterable<string>> {
-    assertOwnedBy(await this.tasks.findById(query.taskId), query.taskId, query.caller);
-    const contacts = this.contacts;
+    const { contacts, tx } = this;
+    const { taskId } = query.access;
     return (async function* lines() {
       yield BOM + row(HEADER);
       let after = '0';
       for (;;) {
-        const page = await contacts.pageAfter(query.taskId, after, query, PAGE);
+        const page = await contacts.pageAfter(tx.autocommit, taskId, after, query, PAGE);
         if (page.length === 0) return;
         yield page
           .map((c) =>

@@ -32,12 +32,12 @@ export class IngestPushedRecords {
   ) {}
 
   async execute(command: IngestPushedRecordsCommand): Promise<{ received: number; stored: number }> {
-    const callTask = await this.tasks.findCallTaskByCampaign(command.campaignId);
+    const callTask = await this.tasks.findCallTaskByCampaign(this.tx.autocommit, command.campaignId);
     if (!callTask) throw new UnknownCampaignError(command.campaignId);
     return this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, callTask.taskId);
       if (!task) throw new UnknownCampaignError(command.campaignId);
-      const outcome = await this.ingestor.ingest(manager, task, callTask.id, command.records);
+      const outcome = await this.ingestor.ingest(manager, { task, callTaskId: callTask.id, records: command.records });
       return { received: outcome.received, stored: outcome.stored };
     });
   }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
 import { maskPhonesInText } from '@app/core';
-import { assertOwnedBy, Caller } from '../domain/caller';
+import { TaskAccess } from '../domain/task-access';
 import { FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { CampaignLauncher } from '../campaign-launcher';
@@ -10,8 +10,7 @@ import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
 
 export interface PauseTaskCommand {
-  caller: Caller;
-  taskId: string;
+  access: TaskAccess;
 }
 
 /**
@@ -34,7 +33,7 @@ export class PauseTask {
 
   async execute(command: PauseTaskCommand): Promise<TaskView> {
     const active = await this.tx.run(async (manager) => {
-      const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
+      const task = await this.tasks.lockGranted(manager, command.access);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
@@ -46,7 +45,7 @@ export class PauseTask {
     });
     if (active) {
       await this.launcher.drive(active.id).catch((error: Error) => {
-        this.logger.warn(`task ${command.taskId} paused; its campaign will be paused by the next sync: ${maskPhonesInText(error.message)}`);
+        this.logger.warn(`task ${command.access.taskId} paused; its campaign will be paused by the next sync: ${maskPhonesInText(error.message)}`);
       });
     }
     return this.getTask.execute(command);

@@ -3,12 +3,12 @@ import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { Clock, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { FirmBotService } from '@app/firm-bot-quota';
+import { TransactionRunner } from '@app/database';
 import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
 import { PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { SyncLeases } from '../sync-leases';
-import { runFenced } from '../sync-fence';
 import { SyncTask } from './sync-task.usecase';
 
 export interface EdgePassSummary {
@@ -31,6 +31,7 @@ export class RunEdgePass {
   readonly owner = `${hostname()}:${process.pid}:edge:${randomBytes(3).toString('hex')}`.slice(0, 64);
 
   constructor(
+    private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
     private readonly firmBot: FirmBotService,
     private readonly leases: SyncLeases,
@@ -40,7 +41,7 @@ export class RunEdgePass {
   ) {}
 
   async execute(): Promise<EdgePassSummary> {
-    const candidates = await this.tasks.edgeCandidates();
+    const candidates = await this.tasks.edgeCandidates(this.tx.autocommit);
     const now = this.clock.now();
     const botUsable = new Map<string, Promise<boolean>>();
     const usable = (firmId: string) => {
@@ -58,7 +59,7 @@ export class RunEdgePass {
     try {
       for (const fence of fences) {
         await withinLogScope(this.logScope, { taskId: fence.taskId }, () =>
-          runFenced(fence, () => this.syncTask.execute(fence.taskId)).catch((error: Error) => {
+          this.syncTask.execute(fence.taskId, fence).catch((error: Error) => {
             this.logger.error(`edge sync of task ${fence.taskId} failed: ${maskPhonesInText(error.message)}`);
           }),
         );

@@ -1,7 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import { LogScope } from '@app/core';
-import { SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome } from '../sync-metrics';
+import { SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome } from '../metrics/sync-metrics';
 import { DEFAULT_TASK_SETTINGS } from '../task.settings';
 import { SyncLeases } from '../sync-leases';
 import { RunSyncPass } from './run-sync-pass.usecase';

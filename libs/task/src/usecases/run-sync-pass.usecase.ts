@@ -3,8 +3,8 @@ import { failpoint, LogScope, maskPhonesInText, withinLogScope } from '@app/core
 import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { SyncLeases } from '../sync-leases';
-import { runFenced, SyncFence } from '../sync-fence';
-import { SyncMetrics } from '../sync-metrics';
+import { SyncFence } from '../sync-fence';
+import { SyncMetrics } from '../metrics/sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
 
@@ -98,7 +98,7 @@ export class RunSyncPass {
   private async syncOne(fence: SyncFence, summary: SyncPassSummary): Promise<void> {
     const taskId = fence.taskId;
     try {
-      const outcome: SyncTaskOutcome = await runFenced(fence, () => this.syncTask.execute(taskId));
+      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence);
       summary.recordsStored += outcome.recordsStored;
       if (outcome.action === 'completed') summary.completed++;
       this.metrics?.taskSynced(outcome.action, outcome.recordsStored);

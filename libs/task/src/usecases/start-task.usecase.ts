@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
-import { FirmBotService } from '@app/firm-bot-quota';
-import { assertOwnedBy, Caller } from '../domain/caller';
+import { TaskAccess } from '../domain/task-access';
 import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
@@ -14,14 +13,15 @@ import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
 
 export interface StartTaskCommand {
-  caller: Caller;
-  taskId: string;
+  access: TaskAccess;
 }
 
 /**
  * SPEC §3 "start task", which also resumes a paused one. Under the task lock it decides and records the intent
  * (the task's status: 2 starting, or 4 `outside_window` when the call window is closed); the remote calls happen
  * after the lock is released (CampaignLauncher.drive), and a gateway failure leaves the intent for the sync.
+ * The firm's BOT entitlement is checked once, by the API's entitlement guard before any work; a BOT closed after
+ * that is caught by the worker's edge check (SYNC_EDGE_CRON), as for a task already running.
  */
 @Injectable()
 export class StartTask {
@@ -30,18 +30,16 @@ export class StartTask {
     private readonly tasks: TaskRepository,
     private readonly contacts: ContactRepository,
     private readonly launcher: CampaignLauncher,
-    private readonly firmBot: FirmBotService,
     private readonly clock: Clock,
     private readonly getTask: GetTask,
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
     const callTaskToDrive = await this.tx.run(async (manager) => {
-      const task = assertOwnedBy(await this.tasks.lock(manager, command.taskId), command.taskId, command.caller);
+      const task = await this.tasks.lockGranted(manager, command.access);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
-      await this.firmBot.assertUsable(task.firmId, manager);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
       if (!active) {
         const pending = await this.contacts.countPending(manager, task.id);
@@ -69,6 +67,6 @@ export class StartTask {
       return null;
     });
     if (callTaskToDrive) await this.launcher.drive(callTaskToDrive);
-    return this.getTask.execute({ caller: command.caller, taskId: command.taskId });
+    return this.getTask.execute(command);
   }
 }

@@ -7,6 +7,7 @@ import { EntityManager } from 'typeorm';
 import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository, IncomingRecord } from '../repositories/contact.repository';
+import { SyncFence } from '../sync-fence';
 import { CampaignLauncher } from '../campaign-launcher';
 import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
@@ -14,7 +15,7 @@ import { RecordIngestor } from '../record-ingestor';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
-import { SyncMetrics } from '../sync-metrics';
+import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
@@ -36,6 +37,8 @@ type Edge = 'suspended' | 'resumed' | null;
  *     campaign finished remotely and read to its end is closed;
  *  3. reconcile: bring the campaign to what the task intends, given the status the platform just reported
  *     (CampaignLauncher.drive); with no campaign left, open the next one or complete the task.
+ * Run by a worker under its lease on the task: `fence` goes to every lock taken, which checks it (nothing is
+ * written once the lease is lost).
  */
 @Injectable()
 export class SyncTask {
@@ -54,22 +57,22 @@ export class SyncTask {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  async execute(taskId: string): Promise<SyncTaskOutcome> {
+  async execute(taskId: string, fence?: SyncFence): Promise<SyncTaskOutcome> {
     const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
-    const found = await this.tasks.findById(taskId);
+    const found = await this.tasks.findById(this.tx.autocommit, taskId);
     if (!found || found.status === TaskStatus.NotStarted) return outcome;
-    let active = await this.tasks.findActiveCallTask(undefined, taskId);
+    let active = await this.tasks.findActiveCallTask(this.tx.autocommit, taskId);
     if (FINISHED_TASK_STATUSES.includes(found.status) && !active) return outcome;
 
-    const edge = (await this.atEdge(found)) ? await this.applyEdges(taskId) : null;
+    const edge = (await this.atEdge(found)) ? await this.applyEdges(taskId, fence) : null;
     if (edge) outcome.action = edge;
-    const task = edge ? (await this.tasks.findById(taskId))! : found;
+    const task = edge ? (await this.tasks.findById(this.tx.autocommit, taskId))! : found;
 
     let observed: RemoteCampaignStatus | undefined;
     // Any campaign the platform created is read, also one never started (status 0): a cancelled task's such
     // campaign is closed once the platform reports it finished, instead of being visited for ever.
     if (active?.campaignId) {
-      const drained = await this.drain(task, active);
+      const drained = await this.drain(task, active, fence);
       outcome.recordsStored = drained.stored;
       if (drained.stored > 0 && !edge) outcome.action = 'ingested';
       if (drained.closed) active = null;
@@ -78,20 +81,20 @@ export class SyncTask {
 
     if (active) {
       const wasStarting = task.status === TaskStatus.Starting;
-      await this.launcher.drive(active.id, observed);
+      await this.launcher.drive(active.id, { observed, fence, known: { task, callTask: active } });
       if (wasStarting && !edge) outcome.action = 'confirmed';
       return outcome;
     }
     if (FINISHED_TASK_STATUSES.includes(task.status)) return outcome;
 
-    const next = await this.rollOver(taskId);
+    const next = await this.rollOver(taskId, fence);
     if (next === 'completed') {
       failpoint('complete.after-commit');
       return { ...outcome, action: 'completed' };
     }
     if (next) {
       failpoint('prepare.after-commit');
-      await this.launcher.drive(next);
+      await this.launcher.drive(next, { fence });
       return { ...outcome, action: 'next_campaign' };
     }
     return outcome;
@@ -112,9 +115,9 @@ export class SyncTask {
    * The BOT and the call window, checked under the task's lock and recorded as the task's status (the intent):
    * the campaign itself is paused or started by the reconcile step. A recruiter's pause is never overwritten.
    */
-  private async applyEdges(taskId: string): Promise<Edge> {
+  private async applyEdges(taskId: string, fence: SyncFence | undefined): Promise<Edge> {
     const edge = await this.tx.run(async (manager): Promise<Edge> => {
-      const task = await this.tasks.lock(manager, taskId);
+      const task = await this.tasks.lock(manager, taskId, fence);
       if (!task) return null;
       const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
       const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
@@ -149,7 +152,11 @@ export class SyncTask {
    * Once the platform reports the campaign finished and every page is read, the call task is closed. Paging
    * that does not advance stops the reading for this pass, with an error: the page's records are stored.
    */
-  private async drain(task: TaskEntity, callTask: CallTaskEntity): Promise<{ stored: number; closed: boolean; remoteStatus?: RemoteCampaignStatus }> {
+  private async drain(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    fence: SyncFence | undefined,
+  ): Promise<{ stored: number; closed: boolean; remoteStatus?: RemoteCampaignStatus }> {
     let cursor = callTask.detailCursor;
     const followed = new Set<string | null>([cursor]);
     let stored = 0;
@@ -163,14 +170,14 @@ export class SyncTask {
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
       const storable = !page.nextCursor || this.cursorStorable(task.id, page.nextCursor);
       const stillActive = await this.tx.run(async (manager) => {
-        const locked = (await this.tasks.lock(manager, task.id)) ?? task;
-        const current = await this.tasks.findCallTask(callTask.id, manager);
+        const locked = (await this.tasks.lock(manager, task.id, fence)) ?? task;
+        const current = await this.tasks.findCallTask(manager, callTask.id);
         // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
         // moves for the call task this pass is reading.
-        const result = await this.ingestor.ingest(manager, locked, callTask.id, records);
+        const result = await this.ingestor.ingest(manager, { task: locked, callTaskId: callTask.id, records });
         stored += result.stored;
         if (page.nextCursor && page.nextCursor !== cursor && storable) {
-          await manager.getRepository(CallTaskEntity).update({ id: callTask.id }, { detailCursor: page.nextCursor });
+          await this.tasks.saveDetailCursor(manager, callTask.id, page.nextCursor);
         }
         failpoint('drain.before-commit');
         return current?.status !== CallTaskStatus.Finished;
@@ -180,7 +187,7 @@ export class SyncTask {
       if (!page.hasMore) {
         if (page.status !== RemoteCampaignStatus.Finished) return { stored, closed: false, remoteStatus: page.status };
         failpoint('finish.before');
-        await this.close(task.id, callTask.id);
+        await this.close(task.id, callTask.id, fence);
         failpoint('finish.after-commit');
         return { stored, closed: true, remoteStatus: page.status };
       }
@@ -214,9 +221,9 @@ export class SyncTask {
    * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: for
    * a cancelled task they are closed with it; otherwise each spends an attempt (`not_dialled`).
    */
-  private async close(taskId: string, callTaskId: string): Promise<void> {
+  private async close(taskId: string, callTaskId: string, fence: SyncFence | undefined): Promise<void> {
     await this.tx.run(async (manager) => {
-      const task = await this.tasks.lock(manager, taskId);
+      const task = await this.tasks.lock(manager, taskId, fence);
       if (!task) return;
       const moved = await this.tasks.updateCallTask(
         manager,
@@ -231,9 +238,9 @@ export class SyncTask {
   }
 
   /** With no campaign active: open the next one if contacts are due, or complete the task if none is left. */
-  private async rollOver(taskId: string): Promise<string | 'completed' | null> {
+  private async rollOver(taskId: string, fence: SyncFence | undefined): Promise<string | 'completed' | null> {
     return this.tx.run(async (manager) => {
-      const task = await this.tasks.lock(manager, taskId);
+      const task = await this.tasks.lock(manager, taskId, fence);
       if (!task) return null;
       if (await this.tasks.findActiveCallTask(manager, taskId)) return null; // another pass got here first
       if (task.status === TaskStatus.Starting) {

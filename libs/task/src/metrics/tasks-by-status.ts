@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { TaskEntity, TaskStatus } from '@app/task';
+import { TaskEntity } from '../entities/task.entity';
+import { TaskStatus } from '../domain/statuses';
 
 const STATUS_LABELS: Record<TaskStatus, string> = {
   [TaskStatus.NotStarted]: 'not_started',

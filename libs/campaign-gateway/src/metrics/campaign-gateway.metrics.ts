@@ -1,5 +1,5 @@
-import { RobotCallCircuitOpenError, RobotCallRejectedError, RobotCallTimeoutError } from './errors/robot-call-errors';
-import { RobotCall } from './wire/robot-call';
+import { RobotCallCircuitOpenError, RobotCallRejectedError, RobotCallTimeoutError } from '../errors/robot-call-errors';
+import { RobotCall } from '../wire/robot-call';
 
 /** How one call (retries included) ended. */
 export type GatewayCallOutcome = 'ok' | 'rejected' | 'unavailable' | 'timeout' | 'circuit_open';
@@ -7,8 +7,8 @@ export type GatewayCallOutcome = 'ok' | 'rejected' | 'unavailable' | 'timeout' |
 export const GATEWAY_CALL_OUTCOMES: readonly GatewayCallOutcome[] = ['ok', 'rejected', 'unavailable', 'timeout', 'circuit_open'];
 
 /**
- * What the client reports about each call, for an app that measures it. Optional: provide an implementation
- * (a global provider for this class) to get the numbers; without one the client works the same.
+ * What the client reports about each call: the port its code writes to. CampaignGatewayModule binds it to
+ * PrometheusCampaignGatewayMetrics; a test may bind its own.
  */
 export abstract class CampaignGatewayMetrics {
   abstract observeCall(call: RobotCall, outcome: GatewayCallOutcome, durationSeconds: number): void;

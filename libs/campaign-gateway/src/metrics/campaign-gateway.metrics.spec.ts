@@ -1,12 +1,12 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
-import { startSimulator } from '../../../apps/robot-call-simulator/src';
-import { SimulatorHttp } from '../../../apps/robot-call-simulator/src/test/simulator-http';
-import { CampaignGatewayClient } from './campaign-gateway.client';
+import { startSimulator } from '../../../../apps/robot-call-simulator/src';
+import { SimulatorHttp } from '../../../../apps/robot-call-simulator/src/test/simulator-http';
+import { CampaignGatewayClient } from '../campaign-gateway.client';
 import { CampaignGatewayMetrics, GatewayCallOutcome } from './campaign-gateway.metrics';
-import { CampaignGatewayModule } from './campaign-gateway.module';
-import { ScriptedReply, ScriptedServer, startScriptedServer } from './test/scripted-server';
-import { RobotCall } from './wire/robot-call';
+import { CampaignGatewayModule } from '../campaign-gateway.module';
+import { ScriptedReply, ScriptedServer, startScriptedServer } from '../test/scripted-server';
+import { RobotCall } from '../wire/robot-call';
 
 class RecordingMetrics extends CampaignGatewayMetrics {
   readonly calls: { call: RobotCall; outcome: GatewayCallOutcome; durationSeconds: number }[] = [];
@@ -16,23 +16,20 @@ class RecordingMetrics extends CampaignGatewayMetrics {
   }
 }
 
-describe('CampaignGatewayClient metrics (optional port)', () => {
+describe('CampaignGatewayClient metrics (its port)', () => {
   let server: ScriptedServer | undefined;
   let moduleRef: TestingModule | undefined;
   let metrics: RecordingMetrics;
 
-  /** The app side: a global provider of the port, as ObservabilityModule does. */
+  /** The module binds the port to Prometheus; here it is bound to a recorder instead. */
   async function clientFor(baseUrl: string, timeoutMs = 2000): Promise<CampaignGatewayClient> {
     metrics = new RecordingMetrics();
-    @Global()
-    @Module({ providers: [{ provide: CampaignGatewayMetrics, useValue: metrics }], exports: [CampaignGatewayMetrics] })
-    class MetricsPortModule {}
     moduleRef = await Test.createTestingModule({
-      imports: [
-        MetricsPortModule,
-        CampaignGatewayModule.register({ baseUrl, apiKey: 'spec-key', timeoutMs, retries: 1, retryBaseDelayMs: 1 }),
-      ],
-    }).compile();
+      imports: [CampaignGatewayModule.register({ baseUrl, apiKey: 'spec-key', timeoutMs, retries: 1, retryBaseDelayMs: 1 })],
+    })
+      .overrideProvider(CampaignGatewayMetrics)
+      .useValue(metrics)
+      .compile();
     moduleRef.useLogger(false);
     Logger.overrideLogger(false);
     return moduleRef.get(CampaignGatewayClient);

@@ -1,19 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram } from 'prom-client';
-import {
-  SYNC_PASS_OUTCOMES,
-  SYNC_TASK_RUN_OUTCOMES,
-  SyncMetrics,
-  UNFIT_VALUE_LABELS,
-  UnfitAction,
-  UnfitField,
-  SyncPassOutcome,
-  SyncTaskRunOutcome,
-} from '@app/task';
-import { METRIC } from './metric-names';
+import { UnfitAction, UnfitField } from '../domain/wire-fit';
+import { SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome, UNFIT_VALUE_LABELS } from './sync-metrics';
+import { TASK_METRIC as METRIC } from './task-metrics';
 
-/** The task lib's sync metrics port, on Prometheus. */
+/** The sync metrics port, on Prometheus (the task module provides it; the app's `/metrics` exports it). */
 @Injectable()
 export class PrometheusSyncMetrics extends SyncMetrics {
   constructor(

@@ -1,4 +1,4 @@
-import { normalizePhone } from './phone';
+import { normalizePhone } from './phone-number';
 
 describe('normalizePhone', () => {
   it.each([

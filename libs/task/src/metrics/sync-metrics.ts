@@ -1,5 +1,5 @@
-import type { SyncTaskOutcome } from './usecases/sync-task.usecase';
-import type { UnfitAction, UnfitField } from './domain/wire-fit';
+import type { SyncTaskOutcome } from '../usecases/sync-task.usecase';
+import type { UnfitAction, UnfitField } from '../domain/wire-fit';
 
 /** A pass went through every task (`ok`), through every task with some failing (`partial`), or broke off. */
 export type SyncPassOutcome = 'ok' | 'partial' | 'error';
@@ -23,9 +23,8 @@ export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitActi
 ];
 
 /**
- * What the sync reports, for an app that measures it, and the ingest path it shares with pushed records.
- * Optional: provide an implementation (a global provider for this class) to get the numbers; without one the
- * sync works the same.
+ * What the sync reports, and the ingest path it shares with pushed records: the port the task lib's code
+ * writes to. TaskModule binds it to PrometheusSyncMetrics; a test may bind its own.
  */
 export abstract class SyncMetrics {
   /** One task synced (or failed), with the call records it stored. */

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram } from 'prom-client';
-import { CampaignGatewayMetrics, GATEWAY_CALL_OUTCOMES, GatewayCallOutcome, RobotCall } from '@app/campaign-gateway';
-import { METRIC } from './metric-names';
+import { RobotCall } from '../wire/robot-call';
+import { CampaignGatewayMetrics, GATEWAY_CALL_OUTCOMES, GatewayCallOutcome } from './campaign-gateway.metrics';
+import { GATEWAY_METRIC as METRIC } from './gateway-metrics';
 
-/** The campaign-gateway lib's metrics port, on Prometheus. */
+/** The gateway's metrics port, on Prometheus (the gateway module provides it; the app's `/metrics` exports it). */
 @Injectable()
 export class PrometheusCampaignGatewayMetrics extends CampaignGatewayMetrics {
   constructor(

@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SqlDialect } from '@app/database';
+
+const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
+
+/** One call record to store: the remote record, its task, call task and contact. */
+export interface CallRecordRow {
+  recordId: string;
+  taskId: string;
+  callTaskId: string;
+  contactId: string;
+  callResult: number;
+  failReason: string | null;
+  intention: number;
+  durationSec: number;
+  calledAt: Date;
+}
+
+/** The call history: every call the platform reported, stored once by its remote record id. */
+@Injectable()
+export class CallRecordRepository {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  /** Which of these remote record ids are stored already. */
+  async knownIds(manager: EntityManager, recordIds: readonly string[]): Promise<Set<string>> {
+    if (recordIds.length === 0) return new Set();
+    const rows: { record_id: string }[] = await manager.query(
+      `SELECT record_id FROM ai_visitor_call_record WHERE record_id IN (${recordIds.map(() => '?').join(', ')})`,
+      [...recordIds],
+    );
+    return new Set(rows.map((r) => r.record_id));
+  }
+
+  /** One multi-row insert, in record-id order (so concurrent inserts take their locks in the same order); a record already stored is left as it is. */
+  async insertMany(manager: EntityManager, records: readonly CallRecordRow[]): Promise<void> {
+    const rows = [...records]
+      .sort((a, b) => a.recordId.localeCompare(b.recordId))
+      .map((r) => [
+        r.recordId, r.taskId, r.callTaskId, r.contactId, r.callResult, r.failReason, r.intention, r.durationSec, this.dialect.dateParam(r.calledAt),
+      ]);
+    await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
+  }
+}

@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { PhoneVault, SealedPhone } from '@app/core';
+import { ContactEntity } from '../entities/contact.entity';
+
+/** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
+export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'> & { phone: string };
+
+/**
+ * How a contact's number is stored (PhoneVault): written as keyed hash + ciphertext, looked up by hash, opened
+ * only when read. The contact repositories cross this boundary; nothing else sees a sealed column.
+ */
+@Injectable()
+export class ContactPhones {
+  constructor(private readonly vault: PhoneVault) {}
+
+  hash(e164: string): string {
+    return this.vault.hash(e164);
+  }
+
+  seal(e164: string): SealedPhone {
+    return this.vault.seal(e164);
+  }
+
+  open(row: Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'>): string {
+    return this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId });
+  }
+
+  /** The number as the row stores it, for the firm registry (same vault and keys: usable as it is). */
+  sealedOf(row: Pick<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'>): SealedPhone {
+    return { hash: row.phoneHash, enc: row.phoneEnc, keyId: row.phoneKeyId };
+  }
+
+  /** The row with its number opened and the sealed columns left out. */
+  reveal(row: ContactEntity): StoredContact {
+    const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, ...rest } = row;
+    return { ...rest, phone: this.open(row) };
+  }
+}
