@@ -39,9 +39,9 @@ export const {
 } = new ConfigurableModuleBuilder<CampaignGatewayOptions>({ moduleName: 'CampaignGateway' })
   // Each registration imports its own HttpModule so it owns a private axios instance: the retry
   // interceptors and defaults installed on it must never leak into another registration or the global axios.
-  .setExtras({ isGlobal: false }, (definition, extras) => ({
+  // Never global: the module that calls the platform imports it.
+  .setExtras({}, (definition) => ({
     ...definition,
-    global: extras.isGlobal,
     imports: [...(definition.imports ?? []), HttpModule.register({})],
   }))
   .build();

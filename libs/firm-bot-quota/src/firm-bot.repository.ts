@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { FirmBotEntity } from './entities/firm-bot.entity';
 import { BotEntitlement } from './bot-entitlement';
 
@@ -12,20 +11,15 @@ export interface GrantInput {
 
 @Injectable()
 export class FirmBotRepository {
-  constructor(@InjectRepository(FirmBotEntity) private readonly repo: Repository<FirmBotEntity>) {}
-
-  private scoped(manager?: EntityManager): Repository<FirmBotEntity> {
-    return manager ? manager.getRepository(FirmBotEntity) : this.repo;
-  }
-
-  async find(firmId: string, manager?: EntityManager): Promise<BotEntitlement | null> {
-    const row = await this.scoped(manager).findOne({ where: { firmId } });
+  async find(manager: EntityManager, firmId: string): Promise<BotEntitlement | null> {
+    const row = await manager.getRepository(FirmBotEntity).findOne({ where: { firmId } });
     return row && toEntitlement(row);
   }
 
   /** Sets the grant; usage (`bot_task_used`) is never touched by a grant. */
-  async upsert(firmId: string, grant: GrantInput, manager?: EntityManager): Promise<void> {
-    await this.scoped(manager)
+  async upsert(manager: EntityManager, firmId: string, grant: GrantInput): Promise<void> {
+    await manager
+      .getRepository(FirmBotEntity)
       .createQueryBuilder()
       .insert()
       .into(FirmBotEntity)
@@ -44,7 +38,7 @@ export class FirmBotRepository {
    * Takes one task slot if, at this instant, the BOT is open, unexpired and under quota. One conditional
    * UPDATE is the whole check-and-take, so concurrent creations can never overshoot the quota.
    */
-  async tryTakeTaskSlot(firmId: string, now: Date, manager: EntityManager): Promise<boolean> {
+  async tryTakeTaskSlot(manager: EntityManager, firmId: string, now: Date): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(FirmBotEntity)
@@ -57,7 +51,7 @@ export class FirmBotRepository {
     return (result.affected ?? 0) === 1;
   }
 
-  async releaseTaskSlot(firmId: string, manager: EntityManager): Promise<void> {
+  async releaseTaskSlot(manager: EntityManager, firmId: string): Promise<void> {
     await manager
       .createQueryBuilder()
       .update(FirmBotEntity)

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '@app/core';
+import { TransactionRunner } from '@app/database';
 import { FirmBotRepository } from './firm-bot.repository';
 import { assertBotUsable, BotEntitlement, botState } from './bot-entitlement';
 import { BotTaskQuotaExceededError } from './errors/bot-errors';
@@ -9,29 +10,32 @@ import { BotTaskQuotaExceededError } from './errors/bot-errors';
 @Injectable()
 export class FirmBotService {
   constructor(
+    private readonly tx: TransactionRunner,
     private readonly repository: FirmBotRepository,
     private readonly clock: Clock,
   ) {}
 
-  async assertUsable(firmId: string, manager?: EntityManager): Promise<void> {
-    assertBotUsable(await this.repository.find(firmId, manager), this.clock.now());
+  /** The entitlement check of the API's guard (one read): BOT_NOT_OPEN or BOT_EXPIRED. */
+  async assertUsable(firmId: string): Promise<void> {
+    assertBotUsable(await this.repository.find(this.tx.autocommit, firmId), this.clock.now());
   }
 
-  async isUsable(firmId: string, manager?: EntityManager): Promise<{ usable: boolean; reason?: string }> {
-    const state = botState(await this.repository.find(firmId, manager), this.clock.now());
+  /** Whether the firm's BOT may dial now, and if not why (the pause reason), read on `manager`. */
+  async isUsable(manager: EntityManager, firmId: string): Promise<{ usable: boolean; reason?: string }> {
+    const state = botState(await this.repository.find(manager, firmId), this.clock.now());
     return state === 'open' ? { usable: true } : { usable: false, reason: state === 'expired' ? 'bot_expired' : 'bot_closed' };
   }
 
   /** Takes a task slot inside the caller's transaction, or says precisely why not. */
-  async takeTaskSlot(firmId: string, manager: EntityManager): Promise<void> {
+  async takeTaskSlot(manager: EntityManager, firmId: string): Promise<void> {
     const now = this.clock.now();
-    if (await this.repository.tryTakeTaskSlot(firmId, now, manager)) return;
-    const entitlement: BotEntitlement | null = await this.repository.find(firmId, manager);
+    if (await this.repository.tryTakeTaskSlot(manager, firmId, now)) return;
+    const entitlement: BotEntitlement | null = await this.repository.find(manager, firmId);
     assertBotUsable(entitlement, now);
     throw new BotTaskQuotaExceededError(entitlement!.botTaskNum);
   }
 
-  async releaseTaskSlot(firmId: string, manager: EntityManager): Promise<void> {
-    await this.repository.releaseTaskSlot(firmId, manager);
+  async releaseTaskSlot(manager: EntityManager, firmId: string): Promise<void> {
+    await this.repository.releaseTaskSlot(manager, firmId);
   }
 }

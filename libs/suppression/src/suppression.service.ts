@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, In, Repository } from 'typeorm';
+import { EntityManager, In } from 'typeorm';
 import { PhoneVault, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { FirmPhoneEntity } from './firm-phone.entity';
@@ -39,7 +38,6 @@ const SEALED = ['phone_hash', 'phone_enc', 'phone_key_id'];
 @Injectable()
 export class SuppressionService {
   constructor(
-    @InjectRepository(FirmPhoneEntity) private readonly phones: Repository<FirmPhoneEntity>,
     private readonly dialect: SqlDialect,
     private readonly vault: PhoneVault,
     @Inject(SUPPRESSION_SETTINGS) private readonly settings: SuppressionSettings,
@@ -136,11 +134,12 @@ export class SuppressionService {
     return reasons;
   }
 
-  async addDoNotCall(manager: EntityManager | undefined, firmId: string, phones: readonly PhoneRef[], reason: DoNotCallReason, at: Date): Promise<void> {
+  /** Puts numbers on the firm's do-not-call list, in the caller's transaction (every method takes the EntityManager it runs on first). */
+  async addDoNotCall(manager: EntityManager, firmId: string, phones: readonly PhoneRef[], reason: DoNotCallReason, at: Date): Promise<void> {
     const when = this.dialect.dateParam(at);
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1, reason, when]);
     await this.dialect.upsert(
-      manager ?? this.phones.manager,
+      manager,
       'ai_visitor_firm_phone',
       ['firm_id', ...SEALED, 'do_not_call', 'dnc_reason', 'dnc_at'],
       KEY,
@@ -149,9 +148,9 @@ export class SuppressionService {
     );
   }
 
-  async removeDoNotCall(firmId: string, phones: readonly string[]): Promise<number> {
+  async removeDoNotCall(manager: EntityManager, firmId: string, phones: readonly string[]): Promise<number> {
     if (phones.length === 0) return 0;
-    const result = await this.phones.update(
+    const result = await manager.getRepository(FirmPhoneEntity).update(
       { firmId, phoneHash: In([...new Set(phones)].map((phone) => this.vault.hash(phone))), doNotCall: 1 },
       { doNotCall: 0, dncReason: null, dncAt: null },
     );
@@ -164,8 +163,8 @@ export class SuppressionService {
   }
 
   /** The firm's do-not-call list, oldest entry first. */
-  async listDoNotCall(firmId: string, page: number, pageSize: number): Promise<{ items: DoNotCallEntry[]; total: number }> {
-    const [rows, total] = await this.phones.findAndCount({
+  async listDoNotCall(manager: EntityManager, firmId: string, page: number, pageSize: number): Promise<{ items: DoNotCallEntry[]; total: number }> {
+    const [rows, total] = await manager.getRepository(FirmPhoneEntity).findAndCount({
       select: { phoneHash: true, phoneEnc: true, phoneKeyId: true, dncReason: true, dncAt: true },
       where: { firmId, doNotCall: 1 },
       order: { dncAt: 'ASC', phoneHash: 'ASC' },

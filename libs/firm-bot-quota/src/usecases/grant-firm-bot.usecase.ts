@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
+import { TransactionRunner } from '@app/database';
 import { FirmBotRepository } from '../firm-bot.repository';
 import { FirmBotView, toFirmBotView } from '../firm-bot.view';
 
@@ -15,12 +16,13 @@ export interface GrantFirmBotCommand {
 @Injectable()
 export class GrantFirmBot {
   constructor(
+    private readonly tx: TransactionRunner,
     private readonly repository: FirmBotRepository,
     private readonly clock: Clock,
   ) {}
 
   async execute(command: GrantFirmBotCommand): Promise<FirmBotView> {
-    await this.repository.upsert(command.firmId, command);
-    return toFirmBotView(command.firmId, await this.repository.find(command.firmId), this.clock.now());
+    await this.repository.upsert(this.tx.autocommit, command.firmId, command);
+    return toFirmBotView(command.firmId, await this.repository.find(this.tx.autocommit, command.firmId), this.clock.now());
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Clock, maskPhone } from '@app/core';
+import { TransactionRunner } from '@app/database';
 import { SuppressionService } from '../suppression.service';
 import { doNotCallNumbers } from '../domain/do-not-call-numbers';
 
@@ -20,10 +21,13 @@ export interface DoNotCallChange {
 /** A firm's do-not-call list, as operations or the firm itself see and edit it. */
 @Injectable()
 export class ListDoNotCall {
-  constructor(private readonly suppression: SuppressionService) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly suppression: SuppressionService,
+  ) {}
 
   async execute(query: { firmId: string; page: number; pageSize: number }) {
-    const { items, total } = await this.suppression.listDoNotCall(query.firmId, query.page, query.pageSize);
+    const { items, total } = await this.suppression.listDoNotCall(this.tx.autocommit, query.firmId, query.page, query.pageSize);
     const views: DoNotCallEntryView[] = items.map((entry) => ({
       phone: maskPhone(entry.phone),
       reason: entry.reason,
@@ -36,22 +40,26 @@ export class ListDoNotCall {
 @Injectable()
 export class AddDoNotCall {
   constructor(
+    private readonly tx: TransactionRunner,
     private readonly suppression: SuppressionService,
     private readonly clock: Clock,
   ) {}
 
   async execute(change: DoNotCallChange): Promise<{ added: number }> {
     const phones = doNotCallNumbers(change.phones);
-    await this.suppression.addDoNotCall(undefined, change.firmId, phones, change.reason ?? 'requested', this.clock.now());
+    await this.suppression.addDoNotCall(this.tx.autocommit, change.firmId, phones, change.reason ?? 'requested', this.clock.now());
     return { added: new Set(phones).size };
   }
 }
 
 @Injectable()
 export class RemoveDoNotCall {
-  constructor(private readonly suppression: SuppressionService) {}
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly suppression: SuppressionService,
+  ) {}
 
   async execute(change: DoNotCallChange): Promise<{ removed: number }> {
-    return { removed: await this.suppression.removeDoNotCall(change.firmId, doNotCallNumbers(change.phones)) };
+    return { removed: await this.suppression.removeDoNotCall(this.tx.autocommit, change.firmId, doNotCallNumbers(change.phones)) };
   }
 }

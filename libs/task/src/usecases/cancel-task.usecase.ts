@@ -51,7 +51,7 @@ export class CancelTask {
       task.status = TaskStatus.Cancelled;
       await this.contacts.closeForCancel(manager, task.id, null);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
-      if (!mayHaveDialled) await this.firmBot.releaseTaskSlot(task.firmId, manager);
+      if (!mayHaveDialled) await this.firmBot.releaseTaskSlot(manager, task.firmId);
       if (active && !active.campaignId) {
         await this.launcher.closeNeverCreated(manager, task, active.id);
         return null;

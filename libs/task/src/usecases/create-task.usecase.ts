@@ -53,7 +53,7 @@ export class CreateTask {
     const problem = callWindowProblem(window);
     if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, { field: 'callWindow' });
     const { task, report } = await this.tx.run(async (manager) => {
-      await this.firmBot.takeTaskSlot(command.caller.firmId, manager);
+      await this.firmBot.takeTaskSlot(manager, command.caller.firmId);
       const id = await this.tasks.insert(manager, {
         firmId: command.caller.firmId,
         accountId: command.caller.accountId,

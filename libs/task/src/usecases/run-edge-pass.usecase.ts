@@ -45,7 +45,7 @@ export class RunEdgePass {
     const now = this.clock.now();
     const botUsable = new Map<string, Promise<boolean>>();
     const usable = (firmId: string) => {
-      if (!botUsable.has(firmId)) botUsable.set(firmId, this.firmBot.isUsable(firmId).then((b) => b.usable));
+      if (!botUsable.has(firmId)) botUsable.set(firmId, this.firmBot.isUsable(this.tx.autocommit, firmId).then((b) => b.usable));
       return botUsable.get(firmId)!;
     };
     const atEdge: string[] = [];

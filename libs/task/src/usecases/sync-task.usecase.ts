@@ -107,7 +107,7 @@ export class SyncTask {
     if (!running && !windowPaused) return false;
     const open = isWindowOpen(taskCallWindow(task), this.clock.now());
     if (running && !open) return true;
-    const usable = (await this.firmBot.isUsable(task.firmId)).usable;
+    const usable = (await this.firmBot.isUsable(this.tx.autocommit, task.firmId)).usable;
     return running ? !usable : open || !usable;
   }
 
@@ -122,7 +122,7 @@ export class SyncTask {
       const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
       const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
       if (!running && !windowPaused) return null;
-      const bot = await this.firmBot.isUsable(task.firmId, manager);
+      const bot = await this.firmBot.isUsable(manager, task.firmId);
       if (!bot.usable) {
         await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: bot.reason as PauseReason });
         return running ? 'suspended' : null;

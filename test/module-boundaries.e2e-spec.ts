@@ -1,0 +1,149 @@
+import { DynamicModule, Logger, Type } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import { readdirSync, readFileSync, statSync } from 'fs';
+import { join, relative, resolve, sep } from 'path';
+import { ClockModule, PhoneVaultModule } from '@app/core';
+import { DatabaseModule } from '@app/database';
+import { CampaignGatewayModule } from '@app/campaign-gateway';
+import { FirmBotQuotaModule } from '@app/firm-bot-quota';
+import { StatsModule } from '@app/stats';
+import { SuppressionModule } from '@app/suppression';
+import { TaskModule } from '@app/task';
+import { createTestDatabase, TestDatabase } from './support/test-database';
+
+/**
+ * The module boundaries the code relies on, checked so they cannot erode:
+ *  - a lib is imported only through its index (`@app/<lib>`), never by a deep path or a relative path into it;
+ *  - each lib depends only on the libs it is allowed to (the layering below: observability and core sit under
+ *    the domain, not above it);
+ *  - only the apps' infrastructure roots are global, and every domain module compiles with those roots alone,
+ *    so none relies on another module's global registration.
+ */
+const ROOT = resolve(__dirname, '..');
+
+/** Which libs each lib may import. Adding an edge is a design decision: say why in its README. */
+const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
+  core: [],
+  database: ['core'],
+  observability: ['core'],
+  'campaign-gateway': ['core'],
+  'firm-bot-quota': ['core', 'database'],
+  suppression: ['core', 'database'],
+  task: ['core', 'database', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
+  stats: ['core', 'task'],
+};
+
+/** The modules an app registers once at its root and shares with every module: infrastructure, no domain. */
+const GLOBAL_ROOTS = [
+  'libs/core/src/clock/clock.module.ts',
+  'libs/core/src/privacy/phone-vault.module.ts',
+  'libs/database/src/database.module.ts',
+  'libs/observability/src/observability.module.ts',
+  'libs/observability/src/logging/logging.module.ts',
+];
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name === 'dist' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) out.push(...sourceFiles(path));
+    else if (name.endsWith('.ts')) out.push(path);
+  }
+  return out;
+}
+
+const FILES = ['apps', 'libs', 'test', 'bench'].flatMap((d) => sourceFiles(join(ROOT, d)));
+const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+/** The lib a repository path belongs to (`libs/<lib>/...`), if any. */
+function libOf(path: string): string | undefined {
+  const parts = relative(ROOT, path).split(sep);
+  return parts[0] === 'libs' ? parts[1] : undefined;
+}
+
+describe('module boundaries', () => {
+  it('knows every lib', () => {
+    const libs = readdirSync(join(ROOT, 'libs')).filter((d) => statSync(join(ROOT, 'libs', d)).isDirectory());
+    expect(libs.sort()).toEqual(Object.keys(ALLOWED_LIB_DEPENDENCIES).sort());
+  });
+
+  it('imports a lib only through its index', () => {
+    const offences: string[] = [];
+    for (const file of FILES) {
+      const home = libOf(file);
+      for (const spec of importsOf(file)) {
+        if (/^@app\/[^/]+\//.test(spec)) offences.push(`${relative(ROOT, file)}: ${spec} (deep import; use the lib's index)`);
+        if (!spec.startsWith('.')) continue;
+        const target = resolve(join(file, '..'), spec);
+        const targetLib = libOf(target);
+        // A test may load single migrations, to build the schema as it was before one of them.
+        const migration = relative(ROOT, target).split(sep).join('/').startsWith('libs/database/src/migrations/') && !home;
+        if (targetLib && targetLib !== home && !migration) offences.push(`${relative(ROOT, file)}: ${spec} (reaches into libs/${targetLib}; use @app/${targetLib})`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('keeps each lib to the libs it may depend on', () => {
+    const offences: string[] = [];
+    for (const file of FILES) {
+      const home = libOf(file);
+      if (!home) continue;
+      for (const spec of importsOf(file)) {
+        const used = /^@app\/([^/]+)/.exec(spec)?.[1];
+        if (used && used !== home && !ALLOWED_LIB_DEPENDENCIES[home].includes(used)) {
+          offences.push(`${relative(ROOT, file)}: libs/${home} may not depend on @app/${used}`);
+        }
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('makes only the infrastructure roots global', () => {
+    const globals = FILES.filter((f) => !f.endsWith('.spec.ts') && !relative(ROOT, f).startsWith('test'))
+      .filter((f) => /@Global\(\)|\bglobal:\s*true|isGlobal:\s*true/.test(readFileSync(f, 'utf8')))
+      .map((f) => relative(ROOT, f).split(sep).join('/'))
+      .filter((f) => !f.endsWith('api.module.ts') && !f.endsWith('worker.module.ts')); // ConfigModule's isGlobal: the config root
+    expect(globals.sort()).toEqual([...GLOBAL_ROOTS].sort());
+  });
+
+  describe('each domain module compiles with the infrastructure roots alone', () => {
+    let db: TestDatabase;
+
+    beforeAll(async () => {
+      db = await createTestDatabase();
+      Logger.overrideLogger(false);
+    });
+
+    afterAll(async () => {
+      await db?.drop();
+    });
+
+    const roots = () => [
+      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...db.env })] }),
+      DatabaseModule.forRootAsync({ useFactory: () => db.settings }),
+      ClockModule,
+      PhoneVaultModule,
+    ];
+
+    const modules: [string, () => DynamicModule | Type<unknown>][] = [
+      ['TaskModule', () => TaskModule.forRoot()],
+      ['StatsModule', () => StatsModule],
+      ['SuppressionModule', () => SuppressionModule],
+      ['FirmBotQuotaModule', () => FirmBotQuotaModule],
+      ['CampaignGatewayModule', () => CampaignGatewayModule.register({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 100, retries: 0 })],
+    ];
+
+    it.each(modules)('%s', async (_name, module) => {
+      const moduleRef = await Test.createTestingModule({ imports: [...roots(), module()] }).compile();
+      await moduleRef.close();
+    });
+  });
+});
