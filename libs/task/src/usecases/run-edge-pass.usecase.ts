@@ -4,9 +4,7 @@ import { randomBytes } from 'crypto';
 import { Clock, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { FirmBotService } from '@app/firm-bot-quota';
 import { TransactionRunner } from '@app/database';
-import { isWindowOpen } from '../domain/call-window';
-import { taskCallWindow } from '../domain/task-window';
-import { PauseReason, TaskStatus } from '../domain/statuses';
+import { BotCheck, edgeOf } from '../domain/edges';
 import { TaskRepository } from '../repositories/task.repository';
 import { SyncLeases } from '../sync-leases';
 import { SyncTask } from './sync-task.usecase';
@@ -43,18 +41,13 @@ export class RunEdgePass {
   async execute(): Promise<EdgePassSummary> {
     const candidates = await this.tasks.edgeCandidates(this.tx.autocommit);
     const now = this.clock.now();
-    const botUsable = new Map<string, Promise<boolean>>();
-    const usable = (firmId: string) => {
-      if (!botUsable.has(firmId)) botUsable.set(firmId, this.firmBot.isUsable(this.tx.autocommit, firmId).then((b) => b.usable));
-      return botUsable.get(firmId)!;
+    const bots = new Map<string, Promise<BotCheck>>();
+    const bot = (firmId: string) => {
+      if (!bots.has(firmId)) bots.set(firmId, this.firmBot.isUsable(this.tx.autocommit, firmId));
+      return bots.get(firmId)!;
     };
     const atEdge: string[] = [];
-    for (const task of candidates) {
-      const open = isWindowOpen(taskCallWindow(task), now);
-      const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
-      if (running && (!open || !(await usable(task.firmId)))) atEdge.push(task.id);
-      else if (!running && task.pauseReason === PauseReason.OutsideWindow && open && (await usable(task.firmId))) atEdge.push(task.id);
-    }
+    for (const task of candidates) if (await edgeOf(task, now, () => bot(task.firmId))) atEdge.push(task.id);
     const fences = await this.leases.claimTasks(this.owner, atEdge);
     try {
       for (const fence of fences) {

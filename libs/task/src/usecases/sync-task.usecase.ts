@@ -17,6 +17,7 @@ import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
+import { edgeOf } from '../domain/edges';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 
 export interface SyncTaskOutcome {
@@ -102,13 +103,7 @@ export class SyncTask {
 
   /** A cheap look without the lock: whether the BOT or the window may change the task now. */
   private async atEdge(task: TaskEntity): Promise<boolean> {
-    const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
-    const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
-    if (!running && !windowPaused) return false;
-    const open = isWindowOpen(taskCallWindow(task), this.clock.now());
-    if (running && !open) return true;
-    const usable = (await this.firmBot.isUsable(this.tx.autocommit, task.firmId)).usable;
-    return running ? !usable : open || !usable;
+    return (await edgeOf(task, this.clock.now(), () => this.firmBot.isUsable(this.tx.autocommit, task.firmId))) !== null;
   }
 
   /**
@@ -119,20 +114,12 @@ export class SyncTask {
     const edge = await this.tx.run(async (manager): Promise<Edge> => {
       const task = await this.tasks.lock(manager, taskId, fence);
       if (!task) return null;
-      const running = task.status === TaskStatus.Starting || task.status === TaskStatus.InProgress;
-      const windowPaused = task.status === TaskStatus.Paused && task.pauseReason === PauseReason.OutsideWindow;
-      if (!running && !windowPaused) return null;
-      const bot = await this.firmBot.isUsable(manager, task.firmId);
-      if (!bot.usable) {
-        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: bot.reason as PauseReason });
-        return running ? 'suspended' : null;
+      const edge = await edgeOf(task, this.clock.now(), () => this.firmBot.isUsable(manager, task.firmId));
+      if (edge?.action === 'pause') {
+        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: edge.reason });
+        return edge.suspends ? 'suspended' : null;
       }
-      const open = isWindowOpen(taskCallWindow(task), this.clock.now());
-      if (running && !open) {
-        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
-        return 'suspended';
-      }
-      if (windowPaused && open) {
+      if (edge?.action === 'resume') {
         const active = await this.tasks.findActiveCallTask(manager, taskId);
         await this.tasks.transition(manager, taskId, [TaskStatus.Paused], {
           status: active ? TaskStatus.Starting : TaskStatus.InProgress,
