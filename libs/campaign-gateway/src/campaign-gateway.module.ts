@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { CampaignGatewayClient } from './campaign-gateway.client';
+import { campaignGatewayConfig } from './campaign-gateway.config';
 import { ConfigurableCampaignGatewayModule } from './campaign-gateway.options';
 import { robotCallHttpProvider } from './http/robot-call-http.provider';
 
@@ -11,4 +13,13 @@ import { robotCallHttpProvider } from './http/robot-call-http.provider';
   providers: [robotCallHttpProvider, CampaignGatewayClient],
   exports: [CampaignGatewayClient],
 })
-export class CampaignGatewayModule extends ConfigurableCampaignGatewayModule {}
+export class CampaignGatewayModule extends ConfigurableCampaignGatewayModule {
+  /** The app's one, global registration, from `campaignGatewayConfig` (the app loads that namespace). */
+  static forRootFromConfig(): DynamicModule {
+    return CampaignGatewayModule.registerAsync({
+      isGlobal: true,
+      inject: [campaignGatewayConfig.KEY],
+      useFactory: (options: ConfigType<typeof campaignGatewayConfig>) => options,
+    });
+  }
+}

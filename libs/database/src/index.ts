@@ -1,4 +1,5 @@
 export * from './database.module';
+export * from './database.config';
 export * from './database-url';
 export * from './dialect/sql-dialect';
 export * from './dialect/mysql-dialect';

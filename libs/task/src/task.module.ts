@@ -12,8 +12,7 @@ import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
 import { SuppressionModule } from '@app/suppression';
-import { ConfigService } from '@nestjs/config';
-import { TASK_SETTINGS, taskSettingsFromConfig } from './task.settings';
+import { TASK_SETTINGS, taskConfig } from './task.settings';
 import { CreateTask } from './usecases/create-task.usecase';
 import { AddContacts } from './usecases/add-contacts.usecase';
 import { GetTask } from './usecases/get-task.usecase';
@@ -36,14 +35,14 @@ const USE_CASES = [CreateTask, AddContacts, GetTask, ListTasks, ListContacts, St
  */
 @Module({})
 export class TaskModule {
-  /** Settings come from the app's ConfigService (TASK_* / SYNC_* variables), defaults otherwise. */
+  /** Settings come from `taskConfig` (TASK_* / SYNC_* variables): the app loads that namespace. */
   static forRoot(): DynamicModule {
     return {
       module: TaskModule,
       global: true,
       imports: [TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]), FirmBotQuotaModule, SuppressionModule],
       providers: [
-        { provide: TASK_SETTINGS, inject: [ConfigService], useFactory: taskSettingsFromConfig },
+        { provide: TASK_SETTINGS, useExisting: taskConfig.KEY },
         TaskRepository,
         ContactRepository,
         CampaignLauncher,
