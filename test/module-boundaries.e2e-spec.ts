@@ -1,15 +1,15 @@
 import { DynamicModule, Logger, Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative, resolve, sep } from 'path';
-import { ClockModule, PhoneVaultModule } from '@app/core';
-import { DatabaseModule } from '@app/database';
-import { CampaignGatewayModule } from '@app/campaign-gateway';
+import { ClockModule, configModuleFor, phoneVaultConfig, PhoneVaultModule } from '@app/core';
+import { databaseConfig, DatabaseModule } from '@app/database';
+import { campaignGatewayConfig, CampaignGatewayModule } from '@app/campaign-gateway';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { StatsModule } from '@app/stats';
-import { SuppressionModule } from '@app/suppression';
-import { TaskModule } from '@app/task';
+import { suppressionConfig, SuppressionModule } from '@app/suppression';
+import { taskConfig, TaskModule } from '@app/task';
+import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /**
@@ -36,6 +36,7 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
 
 /** The modules an app registers once at its root and shares with every module: infrastructure, no domain. */
 const GLOBAL_ROOTS = [
+  'libs/core/src/config/env-namespace.ts', // the app's ConfigModule (configModuleFor)
   'libs/core/src/clock/clock.module.ts',
   'libs/core/src/privacy/phone-vault.module.ts',
   'libs/database/src/database.module.ts',
@@ -109,26 +110,35 @@ describe('module boundaries', () => {
   it('makes only the infrastructure roots global', () => {
     const globals = FILES.filter((f) => !f.endsWith('.spec.ts') && !relative(ROOT, f).startsWith('test'))
       .filter((f) => /@Global\(\)|\bglobal:\s*true|isGlobal:\s*true/.test(readFileSync(f, 'utf8')))
-      .map((f) => relative(ROOT, f).split(sep).join('/'))
-      .filter((f) => !f.endsWith('api.module.ts') && !f.endsWith('worker.module.ts')); // ConfigModule's isGlobal: the config root
+      .map((f) => relative(ROOT, f).split(sep).join('/'));
     expect(globals.sort()).toEqual([...GLOBAL_ROOTS].sort());
   });
 
   describe('each domain module compiles with the infrastructure roots alone', () => {
     let db: TestDatabase;
+    const saved = { ...process.env };
 
     beforeAll(async () => {
       db = await createTestDatabase();
+      Object.assign(process.env, {
+        ...db.env,
+        ...TEST_PHONE_KEYS,
+        ROBOT_CALL_BASE_URL: 'http://127.0.0.1:9',
+        ROBOT_CALL_API_KEY: 'boundaries-robot-key',
+        ROBOT_CALL_CALLBACK_SECRET: 'boundaries-callback-secret',
+      });
       Logger.overrideLogger(false);
     });
 
     afterAll(async () => {
+      process.env = saved;
       await db?.drop();
     });
 
+    /** The roots an app registers, with every lib's configuration namespace loaded (as the apps load theirs). */
     const roots = () => [
-      ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...db.env })] }),
-      DatabaseModule.forRootAsync({ useFactory: () => db.settings }),
+      configModuleFor([databaseConfig, phoneVaultConfig, campaignGatewayConfig, taskConfig, suppressionConfig]),
+      DatabaseModule.forRootFromConfig(),
       ClockModule,
       PhoneVaultModule,
     ];

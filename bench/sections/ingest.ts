@@ -1,8 +1,7 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { ConfigService } from '@nestjs/config';
 import { Connection, RowDataPacket } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { RunSyncPass } from '@app/task';
+import { RunSyncPass, taskConfig, TaskSettings } from '@app/task';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { contactsByTask, scalar, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
@@ -67,9 +66,7 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
   const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
   worker.useLogger(['error']);
   await worker.init();
-  const settings = worker.get(ConfigService);
-  const syncPageSize = Number(settings.get('SYNC_PAGE_SIZE') ?? 500);
-  const syncConcurrency = Number(settings.get('SYNC_CONCURRENCY') ?? 4);
+  const { syncPageSize, syncConcurrency } = worker.get<TaskSettings>(taskConfig.KEY);
   const conn = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
   const perRep: IngestRep[] = [];
   try {

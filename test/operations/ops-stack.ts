@@ -20,6 +20,7 @@ import { createTestDatabase, TestDatabase } from '../support/test-database';
 export const SERVICE_TOKEN = 'ops-service-token-0123456789';
 export const ADMIN_TOKEN = 'ops-admin-token-0123456789';
 export const SIMULATOR_KEY = 'ops-robot-key';
+export const CALLBACK_SECRET = 'ops-callback-secret-0123';
 
 /** Collects pino's JSON lines. */
 export class LogCapture extends Writable {
@@ -59,6 +60,8 @@ export function setEnv(db: TestDatabase, simulator: RunningSimulator, env: Recor
     ROBOT_CALL_TIMEOUT_MS: '2000',
     ROBOT_CALL_RETRIES: '1',
     ROBOT_CALL_RETRY_BASE_DELAY_MS: '5',
+    // Required with a DATABASE_URL (the MySQL run), like the phone keys.
+    ROBOT_CALL_CALLBACK_SECRET: CALLBACK_SECRET,
     SERVICE_TOKEN,
     ADMIN_TOKEN,
     ...TEST_PHONE_KEYS,

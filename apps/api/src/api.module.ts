@@ -1,16 +1,16 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { AccountThrottlerGuard } from './http/account-throttler.guard';
-import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
+import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
-import { ApiEnv } from './config/api-env';
+import { ApiConfig, apiConfig } from './config/api-env';
+import { API_NAMESPACES } from './config/api-namespaces';
 import { TasksController } from './tasks/tasks.controller';
 import { TaskExportController } from './tasks/task-export.controller';
 import { DoNotCallController, AdminDoNotCallController } from './do-not-call/do-not-call.controller';
@@ -31,26 +31,17 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(ApiEnv) }),
+        configModuleFor(API_NAMESPACES),
         ObservabilityModule.forRoot({ service: 'ai-visitor-api' }),
         ClockModule,
         PhoneVaultModule,
-        DatabaseModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => ({
-            url: config.get('DATABASE_URL') || undefined,
-            sqlitePath: config.get('SQLITE_PATH'),
-            logSql: config.get('LOG_SQL') === 'true',
-          }),
-        }),
+        DatabaseModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
         TaskModule.forRoot(),
         ThrottlerModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => [
-            { ttl: Number(config.get('THROTTLE_TTL_SECONDS')) * 1000, limit: Number(config.get('THROTTLE_LIMIT')) },
-          ],
+          inject: [apiConfig.KEY],
+          useFactory: (config: ApiConfig) => [{ ttl: config.throttle.ttlMs, limit: config.throttle.limit }],
         }),
         StatsModule,
       ],

@@ -1,15 +1,15 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module';
 import { configureApi } from './bootstrap';
+import { ApiConfig, apiConfig } from './config/api-env';
 
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(ApiModule.forRoot(), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   configureApi(app);
-  const port = app.get(ConfigService).getOrThrow<number>('API_PORT');
+  const { port } = app.get<ApiConfig>(apiConfig.KEY);
   await app.listen(port);
   app.get(Logger).log(`AI Visitor API listening on port ${port}`, 'Api');
 }

@@ -136,7 +136,8 @@ export function numericOptionProblem(key: NumericOption, value: unknown, label: 
 
 /**
  * Reads the `SIMULATOR_*` variables (README lists them); unset or empty ones take their defaults.
- * Throws naming the variable when a value is invalid, so a bad deployment fails at start.
+ * Throws naming the variable when a value is invalid, so a bad deployment fails at start. It reads process.env
+ * itself: the simulator stands in for the platform and is no part of the service's configuration.
  */
 export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): SimulatorOptions {
   const problems: string[] = [];

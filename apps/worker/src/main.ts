@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { ConfigService } from '@nestjs/config';
 import { Logger } from 'nestjs-pino';
 import { configureOperationalHttp } from '@app/observability';
 import { WorkerModule } from './worker.module';
 import { SyncPassRunner } from './sync-pass.runner';
+import { WorkerConfig, workerConfig } from './config/worker-env';
 
 /**
  * `node main.js` runs the scheduled sync, with `/health/live`, `/health/ready` and `/metrics` on WORKER_PORT,
@@ -17,7 +17,7 @@ async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true }), { bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   configureOperationalHttp(app);
-  const port = app.get(ConfigService).getOrThrow<number>('WORKER_PORT');
+  const { port } = app.get<WorkerConfig>(workerConfig.KEY);
   await app.listen(port);
   app.get(Logger).log(`AI Visitor worker started; probes and metrics on port ${port}`, 'Worker');
 }

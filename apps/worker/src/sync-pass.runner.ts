@@ -1,6 +1,7 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
+import { observabilityConfig } from '@app/observability';
 
 /**
  * Runs sync passes for the cron and for `--once`, and keeps shutdown honest: once the app closes
@@ -19,7 +20,7 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
   constructor(
     private readonly runSyncPass: RunSyncPass,
     private readonly runEdgePass: RunEdgePass,
-    private readonly config: ConfigService,
+    @Inject(observabilityConfig.KEY) private readonly operations: ConfigType<typeof observabilityConfig>,
   ) {}
 
   /** One pass, logged; null when the worker is shutting down (nothing was started). Never rejects. */
@@ -54,7 +55,7 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     if (this.inFlight.size === 0) return;
-    const timeoutMs = Number(this.config.get('SHUTDOWN_TIMEOUT_MS', 25_000));
+    const timeoutMs = this.operations.shutdownTimeoutMs;
     this.logger.log(`waiting up to ${timeoutMs} ms for the sync pass in progress`);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([

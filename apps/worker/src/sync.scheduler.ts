@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob } from 'cron';
 import { SyncPassRunner } from './sync-pass.runner';
+import { WorkerConfig, workerConfig } from './config/worker-env';
 
 const JOB_NAME = 'sync';
 const EDGE_JOB_NAME = 'sync-edges';
@@ -18,13 +18,13 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     private readonly registry: SchedulerRegistry,
-    private readonly config: ConfigService,
+    @Inject(workerConfig.KEY) private readonly config: WorkerConfig,
     private readonly runner: SyncPassRunner,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(JOB_NAME, this.config.getOrThrow<string>('SYNC_CRON'), () => this.tick());
-    this.schedule(EDGE_JOB_NAME, this.config.getOrThrow<string>('SYNC_EDGE_CRON'), () => this.edgeTick());
+    this.schedule(JOB_NAME, this.config.syncCron, () => this.tick());
+    this.schedule(EDGE_JOB_NAME, this.config.syncEdgeCron, () => this.edgeTick());
   }
 
   /** The cron handler; tests call it directly instead of waiting for the clock. */

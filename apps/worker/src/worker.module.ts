@@ -1,11 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ConfigModule, ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { ClockModule, envValidator, PhoneVaultModule } from '@app/core';
+import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { TaskModule } from '@app/task';
 import { ObservabilityModule } from '@app/observability';
-import { WorkerEnv } from './config/worker-env';
+import { WORKER_NAMESPACES } from './config/worker-namespaces';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncPassRunner } from './sync-pass.runner';
 
@@ -20,18 +19,11 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        ConfigModule.forRoot({ isGlobal: true, cache: true, validate: envValidator(WorkerEnv) }),
+        configModuleFor(WORKER_NAMESPACES),
         ObservabilityModule.forRoot({ service: 'ai-visitor-worker' }),
         ClockModule,
         PhoneVaultModule,
-        DatabaseModule.forRootAsync({
-          inject: [ConfigService],
-          useFactory: (config: ConfigService) => ({
-            url: config.get('DATABASE_URL') || undefined,
-            sqlitePath: config.get('SQLITE_PATH'),
-            logSql: config.get('LOG_SQL') === 'true',
-          }),
-        }),
+        DatabaseModule.forRootFromConfig(),
         TaskModule.forRoot(),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],

@@ -1,8 +1,9 @@
 import { Test } from '@nestjs/testing';
-import { ConfigModule, ConfigService } from '@nestjs/config';
+import { ConfigType } from '@nestjs/config';
+import { configModuleFor } from '@app/core';
 import { RunningSimulator, startSimulator } from '../../../apps/robot-call-simulator/src';
 import { SimulatorHttp, testContacts } from '../../../apps/robot-call-simulator/src/test/simulator-http';
-import { campaignGatewayOptionsFromConfig } from './campaign-gateway.config';
+import { campaignGatewayConfig } from './campaign-gateway.config';
 import { CampaignGatewayClient } from './campaign-gateway.client';
 import { CampaignGatewayModule } from './campaign-gateway.module';
 import { CampaignDetail, RemoteCallRecord, RemoteCampaignStatus } from './campaign-gateway.types';
@@ -147,26 +148,22 @@ describe('CampaignGatewayClient against the simulator', () => {
     expect(JSON.stringify({ message: error.message, details: (error as RobotCallRejectedError).details })).not.toMatch(/\d{7,}|138 0013/);
   });
 
-  it('registers asynchronously from ConfigService', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        CampaignGatewayModule.registerAsync({
-          imports: [
-            ConfigModule.forRoot({
-              ignoreEnvFile: true,
-              load: [() => ({ ROBOT_CALL_BASE_URL: simulator.baseUrl, ROBOT_CALL_API_KEY: 'spec-key', ROBOT_CALL_TIMEOUT_MS: '3000' })],
-            }),
-          ],
-          inject: [ConfigService],
-          useFactory: campaignGatewayOptionsFromConfig,
-        }),
-      ],
-    }).compile();
+  it('registers from its typed configuration (the ROBOT_CALL_* variables)', async () => {
+    const saved = process.env;
+    process.env = { ...saved, DATABASE_URL: '', ROBOT_CALL_BASE_URL: simulator.baseUrl, ROBOT_CALL_API_KEY: 'spec-key', ROBOT_CALL_TIMEOUT_MS: '3000' };
     try {
-      const added = await moduleRef.get(CampaignGatewayClient).addCampaign(input('req-async'));
-      expect(added.created).toBe(true);
+      const moduleRef = await Test.createTestingModule({
+        imports: [configModuleFor([campaignGatewayConfig]), CampaignGatewayModule.forRootFromConfig()],
+      }).compile();
+      try {
+        expect(moduleRef.get<ConfigType<typeof campaignGatewayConfig>>(campaignGatewayConfig.KEY)).toMatchObject({ apiKey: 'spec-key', timeoutMs: 3000 });
+        const added = await moduleRef.get(CampaignGatewayClient).addCampaign(input('req-async'));
+        expect(added.created).toBe(true);
+      } finally {
+        await moduleRef.close();
+      }
     } finally {
-      await moduleRef.close();
+      process.env = saved;
     }
   });
 

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { CampaignGatewayClient } from './campaign-gateway.client';
+import { campaignGatewayConfig } from './campaign-gateway.config';
 import { ConfigurableCampaignGatewayModule } from './campaign-gateway.options';
 import { robotCallHttpProvider } from './http/robot-call-http.provider';
 import { CampaignGatewayMetrics } from './metrics/campaign-gateway.metrics';
@@ -20,4 +22,12 @@ import { PrometheusCampaignGatewayMetrics } from './metrics/prometheus-gateway-m
   ],
   exports: [CampaignGatewayClient],
 })
-export class CampaignGatewayModule extends ConfigurableCampaignGatewayModule {}
+export class CampaignGatewayModule extends ConfigurableCampaignGatewayModule {
+  /** Registered from `campaignGatewayConfig` (the app loads that namespace), by the module that calls the platform. */
+  static forRootFromConfig(): DynamicModule {
+    return CampaignGatewayModule.registerAsync({
+      inject: [campaignGatewayConfig.KEY],
+      useFactory: (options: ConfigType<typeof campaignGatewayConfig>) => options,
+    });
+  }
+}

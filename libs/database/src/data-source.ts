@@ -1,10 +1,7 @@
 import { DataSource } from 'typeorm';
-import { buildDataSourceOptions, ENTITY_GLOBS } from './database-url';
+import { buildDataSourceOptions, DatabaseSettings, ENTITY_GLOBS } from './database-url';
 
-/** The DataSource `npm run migration:run` uses: DATABASE_URL, or the embedded SQLite file (SQLITE_PATH). */
-export function createDataSource(env: NodeJS.ProcessEnv = process.env): DataSource {
-  return new DataSource({
-    ...buildDataSourceOptions({ url: env.DATABASE_URL || undefined, sqlitePath: env.SQLITE_PATH || undefined }),
-    entities: ENTITY_GLOBS,
-  });
+/** The DataSource of the CLI entry points (`npm run migration:run`, `npm run phones:rekey`): given `databaseConfig()`. */
+export function createDataSource(settings: DatabaseSettings): DataSource {
+  return new DataSource({ ...buildDataSourceOptions(settings), entities: ENTITY_GLOBS });
 }

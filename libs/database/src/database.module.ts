@@ -1,7 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions, DatabaseSettings } from './database-url';
+import { databaseConfig } from './database.config';
 import { SqlDialect } from './dialect/sql-dialect';
 import { MysqlDialect } from './dialect/mysql-dialect';
 import { SqliteDialect } from './dialect/sqlite-dialect';
@@ -20,6 +22,14 @@ export interface DatabaseModuleAsyncOptions {
 @Global()
 @Module({})
 export class DatabaseModule {
+  /** The connection of `databaseConfig` (DATABASE_URL, SQLITE_PATH, LOG_SQL): the app loads that namespace. */
+  static forRootFromConfig(): DynamicModule {
+    return DatabaseModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (settings: ConfigType<typeof databaseConfig>) => settings,
+    });
+  }
+
   static forRootAsync(options: DatabaseModuleAsyncOptions): DynamicModule {
     return {
       module: DatabaseModule,

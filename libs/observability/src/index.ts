@@ -1,4 +1,5 @@
 export * from './observability.module';
+export * from './observability.config';
 export * from './logging/logging.module';
 export * from './logging/pino-options';
 export * from './logging/request-id';

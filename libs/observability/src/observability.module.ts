@@ -12,8 +12,8 @@ export interface ObservabilityOptions {
 /**
  * What every app of the service gets for operations: JSON logs (nestjs-pino), Prometheus metrics at
  * `/metrics`, health probes at `/health/live` and `/health/ready` (terminus), and the bounded HTTP drain on
- * shutdown. Needs the app's global ConfigService (LOG_LEVEL, SHUTDOWN_TIMEOUT_MS, ROBOT_CALL_*) and its
- * TypeORM DataSource. Call `configureOperationalHttp(app)` on an HTTP app to install the middleware.
+ * shutdown. Needs the app to load `observabilityConfig` (LOG_LEVEL, SHUTDOWN_TIMEOUT_MS) and
+ * `campaignGatewayConfig` (the readiness probe's ROBOT_CALL_BASE_URL), and its TypeORM DataSource. Call `configureOperationalHttp(app)` on an HTTP app to install the middleware.
  */
 @Global()
 @Module({})

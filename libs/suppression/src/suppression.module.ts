@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { FirmPhoneEntity } from './firm-phone.entity';
 import { SuppressionService } from './suppression.service';
-import { SUPPRESSION_SETTINGS, suppressionSettingsFromConfig } from './suppression.settings';
+import { SUPPRESSION_SETTINGS, suppressionConfig } from './suppression.settings';
 import { AddDoNotCall, ListDoNotCall, RemoveDoNotCall } from './usecases/do-not-call.usecases';
 
 /**
@@ -13,7 +12,7 @@ import { AddDoNotCall, ListDoNotCall, RemoveDoNotCall } from './usecases/do-not-
 @Module({
   imports: [TypeOrmModule.forFeature([FirmPhoneEntity])],
   providers: [
-    { provide: SUPPRESSION_SETTINGS, inject: [ConfigService], useFactory: suppressionSettingsFromConfig },
+    { provide: SUPPRESSION_SETTINGS, useExisting: suppressionConfig.KEY },
     SuppressionService,
     ListDoNotCall,
     AddDoNotCall,

@@ -3,6 +3,7 @@
 // its metrics port. Entities, repositories, leases and the launcher are internal: nothing outside reads or
 // writes a task but through a use case.
 export { TaskModule } from './task.module';
+export { taskConfig } from './task.settings';
 export type { TaskSettings } from './task.settings';
 
 // Vocabulary

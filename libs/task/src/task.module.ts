@@ -9,7 +9,7 @@ import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ContactPhones } from './repositories/contact-phones';
-import { CampaignGatewayModule, campaignGatewayOptionsFromConfig } from '@app/campaign-gateway';
+import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { SyncMetrics } from './metrics/sync-metrics';
 import { PrometheusSyncMetrics } from './metrics/prometheus-sync-metrics';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
@@ -19,8 +19,7 @@ import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
 import { SuppressionModule } from '@app/suppression';
-import { ConfigService } from '@nestjs/config';
-import { TASK_SETTINGS, taskSettingsFromConfig } from './task.settings';
+import { TASK_SETTINGS, taskConfig } from './task.settings';
 import { CreateTask } from './usecases/create-task.usecase';
 import { AddContacts } from './usecases/add-contacts.usecase';
 import { GetTask } from './usecases/get-task.usecase';
@@ -45,18 +44,18 @@ const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTa
  */
 @Module({})
 export class TaskModule {
-  /** Settings come from the app's ConfigService (TASK_* / SYNC_* variables), defaults otherwise. */
+  /** Settings come from `taskConfig` (TASK_* / SYNC_* variables): the app loads that namespace. */
   static forRoot(): DynamicModule {
     return {
       module: TaskModule,
       imports: [
         TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]),
-        CampaignGatewayModule.registerAsync({ inject: [ConfigService], useFactory: campaignGatewayOptionsFromConfig }),
+        CampaignGatewayModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
       ],
       providers: [
-        { provide: TASK_SETTINGS, inject: [ConfigService], useFactory: taskSettingsFromConfig },
+        { provide: TASK_SETTINGS, useExisting: taskConfig.KEY },
         ...TASK_METRIC_PROVIDERS,
         { provide: SyncMetrics, useClass: PrometheusSyncMetrics },
         TaskRepository,

@@ -1,3 +1,6 @@
+import { IsInt, Max, Min } from 'class-validator';
+import { envNamespace } from '@app/core';
+
 /** Task defaults and limits, from the apps' validated configuration. */
 export interface TaskSettings {
   defaultBatchSize: number;
@@ -14,33 +17,69 @@ export interface TaskSettings {
   inconvenientCallbackDays: number;
 }
 
-export const TASK_SETTINGS = Symbol('TASK_SETTINGS');
+/** The TASK_* and SYNC_* variables of the task lib, with their defaults. */
+export class TaskEnv {
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TASK_DEFAULT_BATCH_SIZE: number = 200;
 
-export const DEFAULT_TASK_SETTINGS: TaskSettings = {
-  defaultBatchSize: 200,
-  maxBatchSize: 1000,
-  defaultMaxAttempts: 2,
-  defaultRetryGapMinutes: 60,
-  syncPageSize: 500,
-  syncConcurrency: 4,
-  inconvenientCallbackDays: 1,
-  syncLeaseSeconds: 300,
-};
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
+  TASK_MAX_BATCH_SIZE: number = 1000;
 
-/** Reads the task settings from the apps' validated configuration (TASK_* and SYNC_* variables). */
-export function taskSettingsFromConfig(config: { get(key: string): unknown }): TaskSettings {
-  const number = (key: string, fallback: number) => {
-    const value = config.get(key);
-    return value === undefined || value === null || value === '' ? fallback : Number(value);
-  };
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  TASK_DEFAULT_MAX_ATTEMPTS: number = 2;
+
+  @IsInt()
+  @Min(0)
+  @Max(10_080)
+  TASK_DEFAULT_RETRY_GAP_MINUTES: number = 60;
+
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  SYNC_PAGE_SIZE: number = 500;
+
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  SYNC_CONCURRENCY: number = 4;
+
+  /** How long a worker's claim on a task lasts without renewal (database time); renewed at every step. */
+  @IsInt()
+  @Min(10)
+  @Max(86_400)
+  SYNC_LEASE_SECONDS: number = 300;
+
+  /** "Inconvenient now" is called back at the call window's opening this many days later (0: the next opening). */
+  @IsInt()
+  @Min(0)
+  @Max(30)
+  INCONVENIENT_CALLBACK_DAYS: number = 1;
+}
+
+function taskSettings(env: TaskEnv): TaskSettings {
   return {
-    defaultBatchSize: number('TASK_DEFAULT_BATCH_SIZE', DEFAULT_TASK_SETTINGS.defaultBatchSize),
-    maxBatchSize: number('TASK_MAX_BATCH_SIZE', DEFAULT_TASK_SETTINGS.maxBatchSize),
-    defaultMaxAttempts: number('TASK_DEFAULT_MAX_ATTEMPTS', DEFAULT_TASK_SETTINGS.defaultMaxAttempts),
-    defaultRetryGapMinutes: number('TASK_DEFAULT_RETRY_GAP_MINUTES', DEFAULT_TASK_SETTINGS.defaultRetryGapMinutes),
-    syncPageSize: number('SYNC_PAGE_SIZE', DEFAULT_TASK_SETTINGS.syncPageSize),
-    syncConcurrency: number('SYNC_CONCURRENCY', DEFAULT_TASK_SETTINGS.syncConcurrency),
-    syncLeaseSeconds: number('SYNC_LEASE_SECONDS', DEFAULT_TASK_SETTINGS.syncLeaseSeconds),
-    inconvenientCallbackDays: number('INCONVENIENT_CALLBACK_DAYS', DEFAULT_TASK_SETTINGS.inconvenientCallbackDays),
+    defaultBatchSize: env.TASK_DEFAULT_BATCH_SIZE,
+    maxBatchSize: env.TASK_MAX_BATCH_SIZE,
+    defaultMaxAttempts: env.TASK_DEFAULT_MAX_ATTEMPTS,
+    defaultRetryGapMinutes: env.TASK_DEFAULT_RETRY_GAP_MINUTES,
+    syncPageSize: env.SYNC_PAGE_SIZE,
+    syncConcurrency: env.SYNC_CONCURRENCY,
+    syncLeaseSeconds: env.SYNC_LEASE_SECONDS,
+    inconvenientCallbackDays: env.INCONVENIENT_CALLBACK_DAYS,
   };
 }
+
+/** The task lib's configuration; `TaskModule` reads it (the app loads this namespace). */
+export const taskConfig = envNamespace('task', TaskEnv, taskSettings);
+
+/** The same settings under the token the task lib's classes inject. */
+export const TASK_SETTINGS = Symbol('TASK_SETTINGS');
+
+/** The schema's defaults, for unit tests that build the classes by hand. */
+export const DEFAULT_TASK_SETTINGS: TaskSettings = taskSettings(new TaskEnv());

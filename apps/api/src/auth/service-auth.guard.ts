@@ -1,10 +1,10 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Request } from 'express';
 import { CallerRequest } from './caller.decorator';
 import { MissingCallerError, UnauthenticatedError } from './auth-errors';
 import { bearerMatches } from './token';
 import { ID_PATTERN } from '../http/invalid-id.error';
+import { ApiConfig, apiConfig } from '../config/api-env';
 
 
 /**
@@ -13,11 +13,11 @@ import { ID_PATTERN } from '../http/invalid-id.error';
  */
 @Injectable()
 export class ServiceAuthGuard implements CanActivate {
-  constructor(private readonly config: ConfigService) {}
+  constructor(@Inject(apiConfig.KEY) private readonly config: ApiConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<Request & CallerRequest>();
-    if (!bearerMatches(request.headers.authorization, this.config.getOrThrow('SERVICE_TOKEN'))) {
+    if (!bearerMatches(request.headers.authorization, this.config.serviceToken)) {
       throw new UnauthenticatedError('Missing or wrong service token');
     }
     const accountId = request.header('x-account-id');

@@ -1,8 +1,8 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { createHmac, timingSafeEqual } from 'crypto';
 import { Request } from 'express';
 import { Clock, DomainError, ErrorKind } from '@app/core';
+import { ApiConfig, apiConfig } from '../config/api-env';
 
 export class CallbackSignatureError extends DomainError {
   readonly code = 'CALLBACK_SIGNATURE_INVALID';
@@ -24,7 +24,7 @@ export interface RawBodyRequest {
 @Injectable()
 export class CallbackSignatureGuard implements CanActivate {
   constructor(
-    private readonly config: ConfigService,
+    @Inject(apiConfig.KEY) private readonly config: ApiConfig,
     private readonly clock: Clock,
   ) {}
 
@@ -37,7 +37,7 @@ export class CallbackSignatureGuard implements CanActivate {
     }
     const age = Math.abs(this.clock.now().getTime() / 1000 - Number(timestamp));
     if (age > CALLBACK_MAX_AGE_SECONDS) throw new CallbackSignatureError('The push is too old (or from the future): refused as a replay');
-    const expected = createHmac('sha256', this.config.getOrThrow<string>('ROBOT_CALL_CALLBACK_SECRET'))
+    const expected = createHmac('sha256', this.config.callbackSecret)
       .update(`${timestamp}.`)
       .update(request.rawBody)
       .digest();

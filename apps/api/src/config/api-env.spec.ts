@@ -1,8 +1,10 @@
-import { envValidator } from '@app/core';
+import { envValidator, readEnvOrThrow } from '@app/core';
+import { CampaignGatewayEnv } from '@app/campaign-gateway';
 import { ApiEnv } from './api-env';
+import { API_NAMESPACES } from './api-namespaces';
 
-describe('ApiEnv validation', () => {
-  const validate = envValidator(ApiEnv);
+describe('API configuration validation', () => {
+  const validate = envValidator(...API_NAMESPACES.map((namespace) => namespace.schema));
   const valid = { SERVICE_TOKEN: 'service-token-0123456789', ADMIN_TOKEN: 'admin-token-0123456789' };
 
   function failure(env: Record<string, unknown>): string {
@@ -39,7 +41,7 @@ describe('ApiEnv validation', () => {
 
   describe('phone keys', () => {
     const key = (fill: string) => Buffer.alloc(32, fill).toString('base64');
-    const mysql = { DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv' };
+    const mysql = { DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv', ROBOT_CALL_API_KEY: 'robot-key', ROBOT_CALL_CALLBACK_SECRET: 'callback-secret-0123' };
 
     it('are optional with the embedded database, required with a DATABASE_URL', () => {
       expect(() => validate(valid)).not.toThrow();
@@ -54,6 +56,38 @@ describe('ApiEnv validation', () => {
       expect(failure({ ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_ENCRYPTION_KEY_ID: 'k2', PHONE_HASH_KEY: key('h') })).toMatch(
         /PHONE_ENCRYPTION_KEY_ID "k2" is not one of the ids/,
       );
+    });
+  });
+
+  describe('secrets of the robot-call platform', () => {
+    const production = {
+      DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv',
+      PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 'a').toString('base64')}`,
+      PHONE_HASH_KEY: Buffer.alloc(32, 'h').toString('base64'),
+    };
+    const secrets = { ROBOT_CALL_API_KEY: 'robot-key', ROBOT_CALL_CALLBACK_SECRET: 'callback-secret-0123' };
+
+    it('are required with a DATABASE_URL, each named', () => {
+      const message = failure(production);
+
+      expect(message).toMatch(/^\s+ROBOT_CALL_API_KEY: ROBOT_CALL_API_KEY must be set when DATABASE_URL is set/m);
+      expect(message).toMatch(/^\s+ROBOT_CALL_CALLBACK_SECRET: ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/m);
+      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: '' })).toMatch(/ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/);
+      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: 'short' })).toMatch(/ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters/);
+    });
+
+    it('are accepted when set with a DATABASE_URL', () => {
+      expect(validate({ ...valid, ...production, ...secrets })).toMatchObject(secrets);
+    });
+
+    it('take the development values with the embedded database, without writing them back into the environment', () => {
+      const validated = validate({ ...valid, DATABASE_URL: '' });
+
+      expect(validated).not.toHaveProperty('ROBOT_CALL_API_KEY');
+      expect(validated).not.toHaveProperty('ROBOT_CALL_CALLBACK_SECRET');
+      expect(readEnvOrThrow(ApiEnv, valid).ROBOT_CALL_CALLBACK_SECRET).toBe('dev-callback-secret');
+      expect(readEnvOrThrow(CampaignGatewayEnv, {}).ROBOT_CALL_API_KEY).toBe('dev-robot-key');
+      expect(readEnvOrThrow(ApiEnv, { ...valid, ROBOT_CALL_CALLBACK_SECRET: 'own-secret-0123456' }).ROBOT_CALL_CALLBACK_SECRET).toBe('own-secret-0123456');
     });
   });
 

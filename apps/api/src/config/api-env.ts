@@ -1,7 +1,9 @@
 import { IsInt, IsString, Max, Min, MinLength } from 'class-validator';
-import { SharedEnv } from '@app/core';
+import { ConfigType } from '@nestjs/config';
+import { envNamespace, Secret } from '@app/core';
 
-export class ApiEnv extends SharedEnv {
+/** The API's own variables; the libs' namespaces (see api-namespaces.ts) declare theirs. */
+export class ApiEnv {
   @IsInt()
   @Min(0)
   @Max(65535)
@@ -28,8 +30,21 @@ export class ApiEnv extends SharedEnv {
   @Max(3600)
   THROTTLE_TTL_SECONDS: number = 60;
 
-  /** Shared with the robot-call platform: it signs pushed results with it (POST /v1/callbacks/robot-call). */
-  @IsString()
-  @MinLength(16, { message: 'ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters' })
-  ROBOT_CALL_CALLBACK_SECRET: string = 'dev-callback-secret';
+  /**
+   * Shared with the robot-call platform: it signs pushed results with it (POST /v1/callbacks/robot-call). The
+   * simulator's default secret with the embedded database only; required with a DATABASE_URL, else anyone
+   * could forge call results with the value published in this repository.
+   */
+  @Secret({ embeddedDefault: 'dev-callback-secret', minLength: 16 })
+  ROBOT_CALL_CALLBACK_SECRET?: string;
 }
+
+export const apiConfig = envNamespace('api', ApiEnv, (env) => ({
+  port: env.API_PORT,
+  serviceToken: env.SERVICE_TOKEN,
+  adminToken: env.ADMIN_TOKEN,
+  throttle: { limit: env.THROTTLE_LIMIT, ttlMs: env.THROTTLE_TTL_SECONDS * 1000 },
+  callbackSecret: env.ROBOT_CALL_CALLBACK_SECRET ?? '',
+}));
+
+export type ApiConfig = ConfigType<typeof apiConfig>;

@@ -1,7 +1,9 @@
-import { ExecutionContext, Injectable } from '@nestjs/common';
-import { ThrottlerGuard } from '@nestjs/throttler';
+import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
 import { bearerMatches } from '../auth/token';
 import { ID_PATTERN } from './invalid-id.error';
+import { ApiConfig, apiConfig } from '../config/api-env';
 
 const OPERATIONS_PATHS = ['/health', '/metrics', '/docs'];
 
@@ -13,6 +15,15 @@ const OPERATIONS_PATHS = ['/health', '/metrics', '/docs'];
  */
 @Injectable()
 export class AccountThrottlerGuard extends ThrottlerGuard {
+  constructor(
+    @InjectThrottlerOptions() options: ThrottlerModuleOptions,
+    @InjectThrottlerStorage() storage: ThrottlerStorage,
+    reflector: Reflector,
+    @Inject(apiConfig.KEY) private readonly config: ApiConfig,
+  ) {
+    super(options, storage, reflector);
+  }
+
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const path: string = context.switchToHttp().getRequest<{ path?: string }>().path ?? '';
     return OPERATIONS_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`));
@@ -22,7 +33,7 @@ export class AccountThrottlerGuard extends ThrottlerGuard {
     const headers = (req.headers ?? {}) as Record<string, string | undefined>;
     const firm = headers['x-firm-id'];
     const account = headers['x-account-id'];
-    const token = process.env.SERVICE_TOKEN ?? '';
+    const token = this.config.serviceToken;
     if (token && firm && account && ID_PATTERN.test(firm) && ID_PATTERN.test(account) && bearerMatches(headers.authorization, token)) {
       return `account:${firm}:${account}`;
     }

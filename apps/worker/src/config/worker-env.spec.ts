@@ -1,8 +1,8 @@
 import { envValidator } from '@app/core';
-import { WorkerEnv } from './worker-env';
+import { WORKER_NAMESPACES } from './worker-namespaces';
 
-describe('WorkerEnv validation', () => {
-  const validate = envValidator(WorkerEnv);
+describe('worker configuration validation', () => {
+  const validate = envValidator(...WORKER_NAMESPACES.map((namespace) => namespace.schema));
 
   function failure(env: Record<string, unknown>): string {
     try {
@@ -34,6 +34,19 @@ describe('WorkerEnv validation', () => {
     ['SYNC_CONCURRENCY', '0'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(failure({ [name]: value })).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
+  });
+
+  it('requires ROBOT_CALL_API_KEY with a DATABASE_URL (the callback secret is the API\'s alone)', () => {
+    const production = {
+      DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv',
+      PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 'a').toString('base64')}`,
+      PHONE_HASH_KEY: Buffer.alloc(32, 'h').toString('base64'),
+    };
+    const message = failure(production);
+
+    expect(message).toMatch(/^\s+ROBOT_CALL_API_KEY: ROBOT_CALL_API_KEY must be set when DATABASE_URL is set/m);
+    expect(message).not.toMatch(/ROBOT_CALL_CALLBACK_SECRET/);
+    expect(() => validate({ ...production, ROBOT_CALL_API_KEY: 'robot-key' })).not.toThrow();
   });
 
   it('names every bad variable at once', () => {

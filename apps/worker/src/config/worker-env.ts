@@ -1,6 +1,7 @@
 import { IsInt, IsString, Max, Min, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import { ConfigType } from '@nestjs/config';
 import { CronTime } from 'cron';
-import { SharedEnv } from '@app/core';
+import { envNamespace } from '@app/core';
 
 @ValidatorConstraint({ name: 'cronExpression' })
 class IsCronExpression implements ValidatorConstraintInterface {
@@ -18,7 +19,8 @@ class IsCronExpression implements ValidatorConstraintInterface {
   }
 }
 
-export class WorkerEnv extends SharedEnv {
+/** The worker's own variables; the libs' namespaces (see worker-namespaces.ts) declare theirs. */
+export class WorkerEnv {
   /** How often the sync pass runs; the review's 30 minutes by default. */
   @IsString()
   @Validate(IsCronExpression)
@@ -32,25 +34,17 @@ export class WorkerEnv extends SharedEnv {
   @Validate(IsCronExpression)
   SYNC_EDGE_CRON: string = '* * * * *';
 
-  @IsInt()
-  @Min(1)
-  @Max(1000)
-  SYNC_PAGE_SIZE: number = 500;
-
-  @IsInt()
-  @Min(1)
-  @Max(64)
-  SYNC_CONCURRENCY: number = 4;
-
-  /** How long a worker's claim on a task lasts without renewal (database time); renewed at every step. */
-  @IsInt()
-  @Min(10)
-  @Max(86_400)
-  SYNC_LEASE_SECONDS: number = 300;
-
   /** The worker's own small HTTP port: `/health/live`, `/health/ready` and `/metrics` only. */
   @IsInt()
   @Min(0)
   @Max(65535)
   WORKER_PORT: number = 3001;
 }
+
+export const workerConfig = envNamespace('worker', WorkerEnv, (env) => ({
+  syncCron: env.SYNC_CRON,
+  syncEdgeCron: env.SYNC_EDGE_CRON,
+  port: env.WORKER_PORT,
+}));
+
+export type WorkerConfig = ConfigType<typeof workerConfig>;

@@ -45,7 +45,11 @@ function arm(spec: string | undefined): Armed | null {
   return { name, nth: nth ? Math.max(1, Number(nth)) : 1, hits: 0 };
 }
 
-/** Read once, when the process loads this module: unset (production), the cost of a point is one comparison. */
+/**
+ * Read once, when the process loads this module: unset (production), the cost of a point is one comparison.
+ * Straight from process.env, not from a config namespace: a test hook, not configuration, and the points sit
+ * in lib code that runs before (and outside) any Nest container.
+ */
 const armed = arm(process.env.AIV_FAILPOINT);
 
 export function failpoint(name: FailpointName): void {

@@ -1,23 +1,16 @@
 import { Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { PhoneVault, phoneKeysFromEnv } from './phone-vault';
+import { ConfigType } from '@nestjs/config';
+import { PhoneVault } from './phone-vault';
+import { phoneVaultConfig } from './phone-vault.config';
 
-/** Provides the {@link PhoneVault} with the keys from configuration (validated at start by SharedEnv). */
+/** Provides the {@link PhoneVault} with the keys of `phoneVaultConfig` (the app loads that namespace). */
 @Global()
 @Module({
   providers: [
     {
       provide: PhoneVault,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) =>
-        new PhoneVault(
-          phoneKeysFromEnv({
-            DATABASE_URL: config.get<string>('DATABASE_URL'),
-            PHONE_ENCRYPTION_KEYS: config.get<string>('PHONE_ENCRYPTION_KEYS'),
-            PHONE_ENCRYPTION_KEY_ID: config.get<string>('PHONE_ENCRYPTION_KEY_ID'),
-            PHONE_HASH_KEY: config.get<string>('PHONE_HASH_KEY'),
-          }),
-        ),
+      inject: [phoneVaultConfig.KEY],
+      useFactory: (config: ConfigType<typeof phoneVaultConfig>) => new PhoneVault(config.keys),
     },
   ],
   exports: [PhoneVault],

@@ -1,8 +1,9 @@
 import { createDataSource } from '../data-source';
+import { databaseConfig } from '../database.config';
 
 /** `npm run migration:run`: applies pending migrations to DATABASE_URL and exits. */
 async function main(): Promise<void> {
-  const dataSource = createDataSource();
+  const dataSource = createDataSource(databaseConfig());
   await dataSource.initialize();
   try {
     const applied = await dataSource.runMigrations({ transaction: 'each' });

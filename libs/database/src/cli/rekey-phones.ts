@@ -1,5 +1,6 @@
-import { PhoneVault, phoneKeysFromEnv } from '@app/core';
+import { PhoneVault, phoneVaultConfig } from '@app/core';
 import { createDataSource } from '../data-source';
+import { databaseConfig } from '../database.config';
 import { rekeyPhones } from '../phone-rekey';
 
 /**
@@ -7,8 +8,8 @@ import { rekeyPhones } from '../phone-rekey';
  * after deploying the new key as active with the old one still listed; then the old key can be removed.
  */
 async function main(): Promise<void> {
-  const vault = new PhoneVault(phoneKeysFromEnv(process.env));
-  const dataSource = createDataSource();
+  const vault = new PhoneVault(phoneVaultConfig().keys);
+  const dataSource = createDataSource(databaseConfig());
   await dataSource.initialize();
   try {
     const report = await rekeyPhones(dataSource, vault);

@@ -89,7 +89,11 @@ export class PhoneEncryption1764700000000 implements MigrationInterface {
   }
 }
 
-/** The vault is needed only when there are rows to convert: a new database needs no keys to be migrated. */
+/**
+ * The vault is needed only when there are rows to convert: a new database needs no keys to be migrated. A
+ * migration runs outside any Nest container (the migration CLI, a test's migrator), so it reads the keys from the
+ * environment itself, as config loading; DATABASE_URL follows the connection being migrated, not the variable.
+ */
 function lazyVault(sqlite: boolean): () => PhoneVault {
   let vault: PhoneVault | undefined;
   return () => {

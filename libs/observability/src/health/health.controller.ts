@@ -1,9 +1,10 @@
 import { HttpService } from '@nestjs/axios';
-import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, HttpHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Response } from 'express';
+import { campaignGatewayConfig } from '@app/campaign-gateway';
 
 /** Probe checks must answer well inside a probe's own timeout (set the probe's timeout to 3 s or more). */
 export const HEALTH_CHECK_TIMEOUT_MS = 2000;
@@ -27,7 +28,7 @@ export class HealthController {
     private readonly database: TypeOrmHealthIndicator,
     private readonly httpIndicator: HttpHealthIndicator,
     private readonly http: HttpService,
-    private readonly config: ConfigService,
+    @Inject(campaignGatewayConfig.KEY) private readonly robotCall: ConfigType<typeof campaignGatewayConfig>,
   ) {}
 
   @Get('live')
@@ -41,8 +42,8 @@ export class HealthController {
   @HealthCheck()
   @ApiOperation({ summary: 'Readiness: the database answers and the robot-call platform is reachable' })
   ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    const baseUrl = this.config.get<string>('ROBOT_CALL_BASE_URL', 'http://127.0.0.1:4010');
-    const timeout = Math.min(Number(this.config.get('ROBOT_CALL_TIMEOUT_MS', 5000)), HEALTH_CHECK_TIMEOUT_MS);
+    const baseUrl = this.robotCall.baseUrl;
+    const timeout = Math.min(this.robotCall.timeoutMs, HEALTH_CHECK_TIMEOUT_MS);
     const checks = this.health.check([
       () => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS }),
       () =>

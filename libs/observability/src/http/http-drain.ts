@@ -1,7 +1,8 @@
-import { BeforeApplicationShutdown, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigType } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { observabilityConfig } from '../observability.config';
 
 /** How often connections left idle by the drain are closed. */
 const SWEEP_MS = 100;
@@ -20,7 +21,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly config: ConfigService,
+    @Inject(observabilityConfig.KEY) private readonly config: ConfigType<typeof observabilityConfig>,
   ) {}
 
   get isDraining(): boolean {
@@ -37,7 +38,7 @@ export class HttpDrain implements BeforeApplicationShutdown {
     this.draining = true;
     const server = this.adapterHost?.httpAdapter?.getHttpServer?.() as Server | undefined;
     if (!server?.listening) return;
-    const timeoutMs = Number(this.config.get('SHUTDOWN_TIMEOUT_MS', 25_000));
+    const timeoutMs = this.config.shutdownTimeoutMs;
     const sweep = setInterval(() => server.closeIdleConnections(), SWEEP_MS);
     const deadline = setTimeout(() => {
       this.logger.warn(`requests still open after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing their connections`);

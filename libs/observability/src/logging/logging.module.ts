@@ -1,8 +1,9 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { ConfigType } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { LogLevelName, LogScope } from '@app/core';
+import { LogScope } from '@app/core';
+import { observabilityConfig } from '../observability.config';
 import { buildPinoHttpOptions } from './pino-options';
 import { PinoLogScope } from './pino-log-scope';
 
@@ -25,11 +26,11 @@ export class LoggingModule {
       imports: [
         LoggerModule.forRootAsync({
           providers: [{ provide: LOG_DESTINATION, useValue: null }],
-          inject: [ConfigService, LOG_DESTINATION],
-          useFactory: (config: ConfigService, destination: DestinationStream | null) => {
+          inject: [observabilityConfig.KEY, LOG_DESTINATION],
+          useFactory: (config: ConfigType<typeof observabilityConfig>, destination: DestinationStream | null) => {
             const pinoHttp = buildPinoHttpOptions({
               service: options.service,
-              level: config.get<LogLevelName>('LOG_LEVEL') ?? 'info',
+              level: config.logLevel,
             });
             return { pinoHttp: destination ? [pinoHttp, destination] : pinoHttp };
           },
