@@ -2,8 +2,8 @@ import { ConfigService } from '@nestjs/config';
 import { CampaignGatewayOptions } from './campaign-gateway.options';
 
 /**
- * `useFactory` for `CampaignGatewayModule.registerAsync({ inject: [ConfigService], ... })`: the README's
- * `ROBOT_CALL_*` variables. Values arrive already validated and converted by the app's env schema; the
+ * `useFactory` for `CampaignGatewayModule.registerAsync({ inject: [ConfigService], ... })`: the `ROBOT_CALL_*`
+ * variables (docs/configuration.md). Values arrive already validated and converted by the app's env schema; the
  * conversions here only make the defaults hold when a variable is absent.
  */
 export function campaignGatewayOptionsFromConfig(config: ConfigService): CampaignGatewayOptions {
