@@ -122,7 +122,7 @@ export function asAdmin(): Record<string, string> {
   return { Authorization: `Bearer ${ADMIN_TOKEN}` };
 }
 
-/** Headers of a push signed as the robot-call platform signs it (README "Pushed results"). */
+/** Headers of a push signed as the robot-call platform signs it (docs/api.md, "Outreach rules", pushed results). */
 export function signedPushHeaders(body: string, timestamp = Math.floor(Date.now() / 1000)): Record<string, string> {
   return {
     'Content-Type': 'application/json',

@@ -2,7 +2,7 @@ import { IsInt, IsUrl, Max, Min } from 'class-validator';
 import { envNamespace, Secret } from '@app/core';
 import { CampaignGatewayOptions, DEFAULT_RETRY_BASE_DELAY_MS } from './campaign-gateway.options';
 
-/** The README's `ROBOT_CALL_*` variables of the outgoing calls. */
+/** The `ROBOT_CALL_*` variables of the outgoing calls (docs/configuration.md). */
 export class CampaignGatewayEnv {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
     message: 'ROBOT_CALL_BASE_URL must be an http(s) URL',

@@ -195,7 +195,7 @@ function allowedFor(action: Action, m: Model, firm: Model['firms'][number], pre:
   if (action === 'pause') {
     if (finished) return [[409, 'TASK_FINISHED']];
     if (pre.status === 1) return [[409]];
-    // Already paused by its recruiter: nothing to pause (README: 409 TASK_NOT_RUNNING), unless a pass raced it.
+    // Already paused by its recruiter: nothing to pause (docs/api.md: 409 TASK_NOT_RUNNING), unless a pass raced it.
     if (pre.status === 4 && pre.pauseReason === 'recruiter') return [[409, 'TASK_NOT_RUNNING'], ...raced];
     return [[200], ...failing, ...raced];
   }

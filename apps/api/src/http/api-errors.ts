@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import { ErrorBody } from './domain-exception.filter';
 
-/** Every stable error code of the contract (README "Errors") and its HTTP status. */
+/** Every stable error code of the contract (docs/api.md, "Errors") and its HTTP status. */
 export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   CALLER_HEADERS_INVALID: 400,

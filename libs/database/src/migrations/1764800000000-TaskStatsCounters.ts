@@ -9,7 +9,7 @@ const KEY = 'task_id, status, call_result, intension_result';
  * campaigns, results, pause, cancel, a worker killed mid-transaction) moves them in the same transaction as the
  * contacts themselves: exact by construction, never a second code path to forget. Reading a task's statistics
  * reads at most a few dozen counter rows instead of aggregating up to millions of contacts (measured: see the
- * README's benchmark table). Existing contacts are counted once when the migration runs (run it with the apps
+ * latest full run in bench/README.md). Existing contacts are counted once when the migration runs (run it with the apps
  * stopped: a contact written between the count and the triggers would be missed).
  */
 export class TaskStatsCounters1764800000000 implements MigrationInterface {
