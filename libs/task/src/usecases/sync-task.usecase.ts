@@ -17,15 +17,12 @@ import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncMetrics } from '../sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
+import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
-export interface SyncTaskOutcome {
-  taskId: string;
-  recordsStored: number;
-  action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended' | 'resumed';
-}
+export type { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
 /** Why the edge check changed a task: the BOT or the window closed (suspended), or the window opened (resumed). */
-type Edge = 'suspended' | 'resumed' | null;
+type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
 
 /**
  * SPEC §3 "sync" for one task, in three steps:
