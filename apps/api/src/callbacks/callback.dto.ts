@@ -34,7 +34,7 @@ export class PushedRecordDto {
   @IsIn(REMOTE_CALL_RESULTS)
   call_result: RemoteCallResult;
 
-  @ApiPropertyOptional({ nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
   @IsOptional()
   @IsString()
   fail_reason: string | null;
