@@ -14,6 +14,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const cliProgress = require('cli-progress');
+const { buildIfNeeded } = require('./build-if-needed');
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'data', 'demo');
@@ -29,27 +30,6 @@ let stopping = false;
 
 function log(line = '') {
   process.stdout.write(`${line}\n`);
-}
-
-/** The newest modification time under a folder (sources), to tell whether dist/ is stale. */
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-function buildIfNeeded() {
-  const marker = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
-  const built = fs.existsSync(marker) ? fs.statSync(marker).mtimeMs : 0;
-  const sources = Math.max(newestMtime(path.join(ROOT, 'apps')), newestMtime(path.join(ROOT, 'libs')));
-  if (built >= sources) return;
-  log('Building (npm run build)…');
-  const result = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  if (result.status !== 0) throw new Error('the build failed');
 }
 
 function freePort() {
@@ -179,7 +159,7 @@ async function main() {
   });
   process.on('SIGTERM', () => shutdown(143));
 
-  buildIfNeeded();
+  buildIfNeeded(log);
   fs.mkdirSync(DEMO_DIR, { recursive: true });
   const sqlitePath = path.join(DEMO_DIR, 'ai-visitor.sqlite');
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${sqlitePath}${suffix}`, { force: true });

@@ -8,11 +8,13 @@ export enum RemoteCampaignStatus {
 
 export type CampaignAction = 'start' | 'pause' | 'stop';
 
-/** 1 connected, 2 failed. */
-export type RemoteCallResult = 1 | 2;
+/** A call record's result on the wire: 1 connected, 2 failed. The one list: readers check against it. */
+export const REMOTE_CALL_RESULTS = [1, 2] as const;
+export type RemoteCallResult = (typeof REMOTE_CALL_RESULTS)[number];
 
-/** 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number. */
-export type RemoteIntention = 0 | 1 | 2 | 3 | 4;
+/** A call record's intention on the wire: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number. */
+export const REMOTE_INTENTIONS = [0, 1, 2, 3, 4] as const;
+export type RemoteIntention = (typeof REMOTE_INTENTIONS)[number];
 
 export interface CampaignContact {
   /** The caller's own contact id, unique within one campaign; every call record echoes it. */

@@ -3,7 +3,7 @@ import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
 } from 'class-validator';
-import { parseWireDateTime } from '@app/campaign-gateway';
+import { parseWireDateTime, REMOTE_CALL_RESULTS, REMOTE_INTENTIONS, RemoteCallResult, RemoteIntention } from '@app/campaign-gateway';
 
 /** A date-time as the wire has it: ISO 8601, UTC when it carries no zone (the platform's contract). */
 const IsWireDateTime = () =>
@@ -30,18 +30,18 @@ export class PushedRecordDto {
   @IsString()
   ref: string;
 
-  @ApiProperty({ enum: [1, 2] })
-  @IsIn([1, 2])
-  call_result: 1 | 2;
+  @ApiProperty({ enum: REMOTE_CALL_RESULTS })
+  @IsIn(REMOTE_CALL_RESULTS)
+  call_result: RemoteCallResult;
 
-  @ApiPropertyOptional({ nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
   @IsOptional()
   @IsString()
   fail_reason: string | null;
 
-  @ApiProperty({ enum: [0, 1, 2, 3, 4] })
-  @IsIn([0, 1, 2, 3, 4])
-  intention: 0 | 1 | 2 | 3 | 4;
+  @ApiProperty({ enum: REMOTE_INTENTIONS })
+  @IsIn(REMOTE_INTENTIONS)
+  intention: RemoteIntention;
 
   @ApiProperty({ minimum: 0, description: 'Above 86,400 (a day) stored as 86,400' })
   @IsInt()

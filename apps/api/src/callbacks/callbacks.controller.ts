@@ -6,6 +6,7 @@ import { CallbackSignatureGuard } from './callback-signature.guard';
 import { RobotCallPushDto } from './callback.dto';
 import { CallbackResultResponse } from './callback.responses';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
+import { ApiNoSecurityScheme } from '../openapi';
 
 /** Results pushed by the robot-call platform; polling by the worker stays the safety net. */
 @ApiTags('callbacks')
@@ -16,7 +17,14 @@ export class CallbacksController {
   @Post('robot-call')
   @HttpCode(200)
   @UseGuards(CallbackSignatureGuard)
-  @ApiOperation({ summary: 'Ingest call records pushed by the platform (HMAC-signed; idempotent by record_id)' })
+  @ApiOperation({
+    summary: 'Ingest call records pushed by the platform (HMAC-signed; idempotent by record_id)',
+    description:
+      'Called by the robot-call platform, not by the recruiting platform. No security scheme: each push is ' +
+      'authenticated by its signature headers, an HMAC of the timestamp and the exact body with the shared ' +
+      'ROBOT_CALL_CALLBACK_SECRET; a missing, stale or wrong signature answers 401 `CALLBACK_SIGNATURE_INVALID`.',
+  })
+  @ApiNoSecurityScheme()
   @ApiHeader({ name: 'X-Robot-Timestamp', required: true, description: 'Unix seconds; older than 5 minutes is refused' })
   @ApiHeader({ name: 'X-Robot-Signature', required: true, description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>' })
   @ApiOkResponse({ type: CallbackResultResponse, description: 'Records received and newly stored' })

@@ -48,7 +48,10 @@ export class ErrorResponse implements ErrorBody {
   @ApiProperty({ description: 'Human-readable explanation (phone numbers masked)', example: 'Task 42 does not exist' })
   message: string;
 
+  // Either shape is sent: an array (invalid fields or numbers, one entry each) or an object (e.g. the field of an
+  // invalid task setting, the robot-call call and its attempts).
   @ApiPropertyOptional({
+    oneOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, { type: 'object', additionalProperties: true }],
     description: 'More about the error, e.g. for VALIDATION_FAILED the fields: `[{ field, errors[] }]`',
     example: [{ field: 'name', errors: ['name should not be empty'] }],
   })

@@ -11,6 +11,7 @@ import { ListContactsQueryDto } from './task.dto';
 import { ApiErrors, OWNED_TASK_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
 import { TaskId } from './tasks.controller';
+import { contactsCsv } from './contacts-csv';
 
 /** A task's results as CSV for recruiters; streamed, so memory stays flat whatever the task's size. */
 @ApiTags('tasks')
@@ -32,11 +33,12 @@ export class TaskExportController {
     @Query() query: ListContactsQueryDto,
     @Res() res: Response,
   ): Promise<void> {
-    const lines = await this.exportContacts.execute({ access, callResult: query.callResult, intention: query.intention });
+    // Awaited before the first byte: a refused caller gets its error status, not a CSV cut short.
+    const contacts = await this.exportContacts.execute({ access, callResult: query.callResult, intention: query.intention });
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="task-${access.taskId}-contacts.csv"`);
     res.setHeader('Cache-Control', 'no-store');
-    await pipeline(Readable.from(lines), res);
+    await pipeline(Readable.from(contactsCsv(contacts)), res);
   }
 }

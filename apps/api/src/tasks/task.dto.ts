@@ -1,6 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
+import { CallResult, ContactStatus, Intention, TaskStatus } from '@app/task';
 import { CallWindowDto } from './call-window.dto';
+import {
+  CALL_RESULT_MEANINGS, CALL_RESULTS, CONTACT_STATUS_MEANINGS, CONTACT_STATUSES, INTENTION_MEANINGS, INTENTIONS, TASK_STATUS_MEANINGS,
+  TASK_STATUSES,
+} from './status-words';
 import {
   ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min,
   ValidateNested,
@@ -115,35 +120,29 @@ export class PageQueryDto {
 }
 
 export class ListTasksQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({
-    enum: [1, 2, 3, 4, 5, 6],
-    description: 'Only tasks in this status: 1 not started, 2 starting, 3 in progress, 4 paused, 5 completed, 6 cancelled',
-  })
+  @ApiPropertyOptional({ enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
-  @IsIn([1, 2, 3, 4, 5, 6])
-  status?: number;
+  @IsIn(TASK_STATUSES)
+  status?: TaskStatus;
 }
 
 export class ListContactsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: [1, 2, 3, 4], description: 'Only contacts in this status: 1 waiting, 2 in a campaign, 3 done, 4 skipped' })
+  @ApiPropertyOptional({ enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
-  @IsIn([1, 2, 3, 4])
-  status?: number;
+  @IsIn(CONTACT_STATUSES)
+  status?: ContactStatus;
 
-  @ApiPropertyOptional({ enum: [0, 1, 2], description: 'Only this call result: 0 none, 1 connected, 2 failed' })
+  @ApiPropertyOptional({ enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
-  @IsIn([0, 1, 2])
-  callResult?: number;
+  @IsIn(CALL_RESULTS)
+  callResult?: CallResult;
 
-  @ApiPropertyOptional({
-    enum: [0, 1, 2, 3, 4],
-    description: 'Only this intention: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number',
-  })
+  @ApiPropertyOptional({ enum: INTENTIONS, description: `Only this intention: ${INTENTION_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
-  @IsIn([0, 1, 2, 3, 4])
-  intention?: number;
+  @IsIn(INTENTIONS)
+  intention?: Intention;
 }

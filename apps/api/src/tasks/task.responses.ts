@@ -1,9 +1,13 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
-  CALL_TASK_TRANSITIONS, ContactView, CreateTaskResult, IntakeReport, Page, PauseReason, TASK_TRANSITIONS, RejectedContact, SkippedContact, TaskView, WAITING_FOR_VALUES,
-  WaitingFor,
+  CALL_TASK_TRANSITIONS, CallResult, CallTaskStatus, ContactStatus, ContactView, CreateTaskResult, IntakeReport, Intention, Page, PauseReason,
+  TASK_TRANSITIONS, RejectedContact, SkippedContact, TaskStatus, TaskView, WAITING_FOR_VALUES, WaitingFor,
 } from '@app/task';
 import { TaskStats } from '@app/stats';
+import {
+  CALL_RESULT_MEANINGS, CALL_RESULTS, CALL_TASK_STATUS_MEANINGS, CALL_TASK_STATUSES, CONTACT_STATUS_MEANINGS, CONTACT_STATUSES, INTENTION_MEANINGS,
+  INTENTIONS, TASK_STATUS_MEANINGS, TASK_STATUSES,
+} from './status-words';
 
 /**
  * The shapes the task routes answer with, for the OpenAPI document. Each mirrors a view of the libs
@@ -15,15 +19,11 @@ const moves = (table: Readonly<Record<number, readonly number[]>>) =>
   Object.entries(table)
     .map(([from, to]) => `${from} → ${to.length ? to.join(', ') : 'final'}`)
     .join('; ');
-const TASK_STATUS =
-  'Task status: 1 not started, 2 starting (campaign not yet confirmed), 3 in progress, 4 paused, 5 completed, 6 cancelled. ' +
-  `Allowed moves: ${moves(TASK_TRANSITIONS)}.`;
-const CALL_TASK_STATUS =
-  'Campaign (call task) status: 0 new, 1 in progress, 2 paused, 3 finished (finished remotely and read to its last record). ' +
-  `Allowed moves: ${moves(CALL_TASK_TRANSITIONS)}.`;
-const CONTACT_STATUS = 'Contact status: 1 waiting, 2 in a campaign, 3 done, 4 skipped (see skipReason)';
-const CALL_RESULT = 'Call result: 0 none, 1 connected, 2 failed';
-const INTENTION = 'Intention: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number';
+const TASK_STATUS = `Task status: ${TASK_STATUS_MEANINGS}. Allowed moves: ${moves(TASK_TRANSITIONS)}.`;
+const CALL_TASK_STATUS = `Campaign (call task) status: ${CALL_TASK_STATUS_MEANINGS}. Allowed moves: ${moves(CALL_TASK_TRANSITIONS)}.`;
+const CONTACT_STATUS = `Contact status: ${CONTACT_STATUS_MEANINGS}`;
+const CALL_RESULT = `Call result: ${CALL_RESULT_MEANINGS}`;
+const INTENTION = `Intention: ${INTENTION_MEANINGS}`;
 const DATE_TIME = { type: String, format: 'date-time', description: 'ISO 8601, UTC', example: '2026-11-28T02:03:04.000Z' } as const;
 
 export class ActiveCampaignResponse {
@@ -33,8 +33,8 @@ export class ActiveCampaignResponse {
   @ApiProperty({ type: String, nullable: true, description: 'Remote campaign id; null until the platform confirmed it', example: 'cmp_000001' })
   campaignId: string | null;
 
-  @ApiProperty({ enum: [0, 1, 2, 3], description: CALL_TASK_STATUS, example: 1 })
-  status: number;
+  @ApiProperty({ enum: CALL_TASK_STATUSES, description: CALL_TASK_STATUS, example: CallTaskStatus.InProgress })
+  status: CallTaskStatus;
 
   @ApiProperty({ example: 200 })
   contactCount: number;
@@ -70,8 +70,8 @@ export class TaskResponse implements TaskView {
   @ApiProperty({ example: 'recruit-v1' })
   scriptId: string;
 
-  @ApiProperty({ enum: [1, 2, 3, 4, 5, 6], description: TASK_STATUS, example: 3 })
-  status: number;
+  @ApiProperty({ enum: TASK_STATUSES, description: TASK_STATUS, example: TaskStatus.InProgress })
+  status: TaskStatus;
 
   @ApiProperty({ type: String, nullable: true, enum: Object.values(PauseReason), description: 'Why a paused task is paused' })
   pauseReason: string | null;
@@ -213,8 +213,8 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
   phone: string;
 
-  @ApiProperty({ enum: [1, 2, 3, 4], description: CONTACT_STATUS, example: 3 })
-  status: number;
+  @ApiProperty({ enum: CONTACT_STATUSES, description: CONTACT_STATUS, example: ContactStatus.Done })
+  status: ContactStatus;
 
   @ApiProperty({ type: String, nullable: true, description: 'Why a skipped contact was skipped, e.g. cancelled' })
   skipReason: string | null;
@@ -222,14 +222,14 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ description: 'Calls made to this contact', example: 1 })
   attempts: number;
 
-  @ApiProperty({ enum: [0, 1, 2], description: CALL_RESULT, example: 1 })
-  callResult: number;
+  @ApiProperty({ enum: CALL_RESULTS, description: CALL_RESULT, example: CallResult.Connected })
+  callResult: CallResult;
 
   @ApiProperty({ type: String, nullable: true, description: 'When failed: no_answer, busy, rejected, unreachable' })
   failReason: string | null;
 
-  @ApiProperty({ enum: [0, 1, 2, 3, 4], description: INTENTION, example: 1 })
-  intensionResult: number;
+  @ApiProperty({ enum: INTENTIONS, description: INTENTION, example: Intention.Interested })
+  intensionResult: Intention;
 
   @ApiProperty({ description: 'Talk time of the last call, seconds', example: 37 })
   durationSec: number;

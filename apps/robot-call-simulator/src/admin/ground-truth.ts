@@ -1,10 +1,12 @@
 import { SimulatedCampaign } from '../campaigns/simulated-campaign';
 import { recordView } from '../contract/wire-views';
+import { CALL_RESULTS } from '../outcomes/call-outcome';
+import { INTENTIONS } from '../outcomes/intention-mix';
 
 /** What the simulator knows about a campaign, for tests and benchmarks to check a consumer against. */
 export function campaignSummary(campaign: SimulatedCampaign) {
-  const byCallResult: Record<string, number> = { '1': 0, '2': 0 };
-  const byIntention: Record<string, number> = { '0': 0, '1': 0, '2': 0, '3': 0, '4': 0 };
+  const byCallResult: Record<string, number> = Object.fromEntries(CALL_RESULTS.map((result) => [result, 0]));
+  const byIntention: Record<string, number> = Object.fromEntries(INTENTIONS.map((intention) => [intention, 0]));
   for (const record of campaign.records) {
     byCallResult[record.callResult] += 1;
     byIntention[record.intention] += 1;

@@ -1,12 +1,14 @@
-import { INTENTIONS, IntentionMix } from './intention-mix';
+import { Intention, INTENTIONS, IntentionMix } from './intention-mix';
 import { hash32, mulberry32, pickWeighted } from './prng';
 
 export type FailReason = 'no_answer' | 'busy' | 'rejected' | 'unreachable';
-export type Intention = 0 | 1 | 2 | 3 | 4;
 
 export type CallOutcome =
   | { callResult: 1; failReason: null; intention: Intention; durationSec: number }
   | { callResult: 2; failReason: FailReason; intention: 0; durationSec: 0 };
+
+/** 1 connected, 2 failed: every call_result a record can have. */
+export const CALL_RESULTS = [1, 2] as const satisfies readonly CallOutcome['callResult'][];
 
 const FAIL_REASONS: readonly FailReason[] = ['no_answer', 'busy', 'rejected', 'unreachable'];
 const FAIL_REASON_WEIGHTS = [0.5, 0.2, 0.15, 0.15];

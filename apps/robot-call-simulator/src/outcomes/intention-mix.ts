@@ -1,7 +1,9 @@
-/** Relative weights of intentions 0–4 among connected calls (any scale; only the proportions count). */
-export type IntentionMix = Readonly<Record<0 | 1 | 2 | 3 | 4, number>>;
-
+/** The wire's intentions: 0 none, 1 interested, 2 not considering, 3 inconvenient, 4 wrong number. */
 export const INTENTIONS = [0, 1, 2, 3, 4] as const;
+export type Intention = (typeof INTENTIONS)[number];
+
+/** Relative weights of intentions 0–4 among connected calls (any scale; only the proportions count). */
+export type IntentionMix = Readonly<Record<Intention, number>>;
 
 /**
  * 10% of connected calls end with no classified intention (0): the robot could not tell (hang-up mid-script,

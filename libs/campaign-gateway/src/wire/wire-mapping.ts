@@ -7,6 +7,8 @@ import {
   CampaignStatusChange,
   RemoteCallRecord,
   RemoteCampaignStatus,
+  REMOTE_CALL_RESULTS,
+  REMOTE_INTENTIONS,
 } from '../campaign-gateway.types';
 import {
   asObject,
@@ -27,10 +29,8 @@ const STATUSES = [
   RemoteCampaignStatus.Paused,
   RemoteCampaignStatus.Finished,
 ] as const;
-const CALL_RESULTS = [1, 2] as const;
 /** The contract's limit on a campaign id (README): the caller stores it, and addresses the campaign by it. */
 export const CAMPAIGN_ID_MAX_LENGTH = 64;
-const INTENTIONS = [0, 1, 2, 3, 4] as const;
 
 export function toAddRequest(input: AddCampaignInput): WireObject {
   return {
@@ -90,9 +90,9 @@ function fromRecord(record: WireObject): RemoteCallRecord {
   return {
     recordId: readString(record, 'record_id'),
     ref: readString(record, 'ref'),
-    callResult: readOneOf(record, 'call_result', CALL_RESULTS),
+    callResult: readOneOf(record, 'call_result', REMOTE_CALL_RESULTS),
     failReason: readNullableString(record, 'fail_reason'),
-    intention: readOneOf(record, 'intention', INTENTIONS),
+    intention: readOneOf(record, 'intention', REMOTE_INTENTIONS),
     durationSec: readCount(record, 'duration_sec'),
     calledAt: readDate(record, 'called_at'),
   };

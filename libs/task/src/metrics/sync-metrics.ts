@@ -1,16 +1,13 @@
-import type { SyncTaskOutcome } from '../usecases/sync-task.usecase';
+import { SYNC_TASK_ACTIONS } from '../usecases/sync-task-outcome';
 import type { UnfitAction, UnfitField } from '../domain/wire-fit';
 
 /** A pass went through every task (`ok`), through every task with some failing (`partial`), or broke off. */
-export type SyncPassOutcome = 'ok' | 'partial' | 'error';
+export const SYNC_PASS_OUTCOMES = ['ok', 'partial', 'error'] as const;
+export type SyncPassOutcome = (typeof SYNC_PASS_OUTCOMES)[number];
 
-/** What one task's sync did, or `failed`. */
-export type SyncTaskRunOutcome = SyncTaskOutcome['action'] | 'failed';
-
-export const SYNC_PASS_OUTCOMES: readonly SyncPassOutcome[] = ['ok', 'partial', 'error'];
-export const SYNC_TASK_RUN_OUTCOMES: readonly SyncTaskRunOutcome[] = [
-  'none', 'confirmed', 'ingested', 'next_campaign', 'completed', 'suspended', 'resumed', 'failed',
-];
+/** What one task's sync did (every action the use case may return), or `failed`. */
+export const SYNC_TASK_RUN_OUTCOMES = [...SYNC_TASK_ACTIONS, 'failed'] as const;
+export type SyncTaskRunOutcome = (typeof SYNC_TASK_RUN_OUTCOMES)[number];
 
 export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitAction }[] = [
   { field: 'record_id', action: 'hashed' },

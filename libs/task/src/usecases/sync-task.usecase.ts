@@ -19,15 +19,12 @@ import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { edgeOf } from '../domain/edges';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
+import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
-export interface SyncTaskOutcome {
-  taskId: string;
-  recordsStored: number;
-  action: 'none' | 'confirmed' | 'ingested' | 'next_campaign' | 'completed' | 'suspended' | 'resumed';
-}
+export type { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
 /** Why the edge check changed a task: the BOT or the window closed (suspended), or the window opened (resumed). */
-type Edge = 'suspended' | 'resumed' | null;
+type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
 
 /**
  * SPEC §3 "sync" for one task, in three steps:
