@@ -1,6 +1,7 @@
 export * from './observability.module';
 export * from './logging/logging.module';
 export * from './logging/pino-options';
+export * from './logging/boot-logger';
 export * from './logging/request-id';
 export * from './logging/pino-log-scope';
 export * from './metrics/metric-names';
