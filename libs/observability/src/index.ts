@@ -8,6 +8,7 @@ export * from './metrics/metric-names';
 export * from './metrics/metrics.module';
 export * from './metrics/http-metrics';
 export * from './health/health.controller';
+export * from './health/robot-call-probe';
 export * from './health/health.module';
 export * from './http/http-drain';
 export * from './http/configure-operational-http';

@@ -1,23 +1,19 @@
-import { HttpService } from '@nestjs/axios';
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HttpHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Response } from 'express';
-
-/** Probe checks must answer well inside a probe's own timeout (set the probe's timeout to 3 s or more). */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+import { HEALTH_CHECK_TIMEOUT_MS, RobotCallProbe, RobotCallReachability } from './robot-call-probe';
 
 /**
  * Kubernetes-style probes, unauthenticated and outside the API's `/v1` prefix.
  *
  * - `live`: the process is up and its event loop answers. No dependency is checked, so a database outage
  *   never gets healthy processes restarted.
- * - `ready`: the database answers `SELECT 1`, and the robot-call platform is reachable: a plain `GET` of
- *   ROBOT_CALL_BASE_URL (no credentials, not one of the contract's calls, so it costs the platform nothing
- *   and is not counted as a call) that gets any HTTP answer below 500. A 401/404/405 is what a gateway
- *   answers a bare GET with and still proves DNS, TCP, TLS and the gateway's HTTP stack; a network error,
- *   a timeout or a 5xx means calls would fail now.
+ * - `ready`: the database answers `SELECT 1`. Only the database: a replica that cannot reach the robot-call
+ *   platform still serves reads, exports, callbacks and the platform's pushed results, and every replica would
+ *   fail together during a platform outage, leaving the load balancer with none. The platform's reachability
+ *   (`RobotCallProbe`) is reported beside it, under `info` and `details` as `robotCall: { status: up | down }`,
+ *   never under `error`; the client's circuit breaker already fails calls fast while it is down.
  */
 @ApiTags('operations')
 @Controller('health')
@@ -25,9 +21,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly httpIndicator: HttpHealthIndicator,
-    private readonly http: HttpService,
-    private readonly config: ConfigService,
+    private readonly robotCall: RobotCallProbe,
   ) {}
 
   @Get('live')
@@ -39,22 +33,19 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and the robot-call platform is reachable' })
-  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    const baseUrl = this.config.get<string>('ROBOT_CALL_BASE_URL', 'http://127.0.0.1:4010');
-    const timeout = Math.min(Number(this.config.get('ROBOT_CALL_TIMEOUT_MS', 5000)), HEALTH_CHECK_TIMEOUT_MS);
-    const checks = this.health.check([
-      () => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS }),
-      () =>
-        this.httpIndicator.responseCheck('robotCall', baseUrl, (reply) => reply.status < 500, {
-          // Its own axios instance: the gateway client's carries the API key and retries.
-          httpClient: this.http,
-          timeout,
-          maxRedirects: 0,
-        }),
+  @ApiOperation({ summary: 'Readiness: the database answers (the robot-call platform’s reachability is reported, not required)' })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    const [result, platform] = await Promise.all([
+      answer(this.health.check([() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS })]), response),
+      this.robotCall.check(),
     ]);
-    return answer(checks, response);
+    return withPlatform(result, platform);
   }
+}
+
+/** The platform's state beside the checks, where it informs without deciding the answer. */
+function withPlatform(result: HealthCheckResult, robotCall: RobotCallReachability): HealthCheckResult {
+  return { ...result, info: { ...result.info, robotCall }, details: { ...result.details, robotCall } };
 }
 
 /**

@@ -25,6 +25,13 @@ export const METRIC = {
   gatewayCalls: 'aiv_gateway_calls_total',
   /** Histogram {call, outcome}: how long a robot-call platform call took, retries included. */
   gatewayCallDuration: 'aiv_gateway_call_duration_seconds',
+  /**
+   * Gauge: 1 when the robot-call platform answers a plain GET of ROBOT_CALL_BASE_URL below 500, else 0; probed on
+   * each scrape (as `/health/ready` reports it, without failing readiness).
+   */
+  robotCallReachable: 'aiv_robot_call_reachable',
+  /** Gauge: 1 while the gateway client's circuit breaker is open or half-open (calls fail fast), 0 when closed. */
+  gatewayCircuitOpen: 'aiv_gateway_circuit_open',
   /** Gauge {status}: tasks by status, counted by the database on each scrape. */
   tasks: 'aiv_tasks',
 } as const;

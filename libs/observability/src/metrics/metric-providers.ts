@@ -2,6 +2,8 @@ import { Provider } from '@nestjs/common';
 import { makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { CampaignGatewayClient } from '@app/campaign-gateway';
+import { RobotCallProbe } from '../health/robot-call-probe';
 import {
   GATEWAY_DURATION_BUCKETS,
   HTTP_DURATION_BUCKETS,
@@ -56,6 +58,23 @@ export const METRIC_PROVIDERS: Provider[] = [
     help: 'Duration of robot-call platform calls (retries included) by call and outcome',
     labelNames: ['call', 'outcome'],
     buckets: GATEWAY_DURATION_BUCKETS,
+  }),
+  makeGaugeProvider({
+    name: METRIC.robotCallReachable,
+    help: 'Whether the robot-call platform answers a plain GET of its base URL below 500 (1) or not (0), probed on each scrape',
+    inject: [RobotCallProbe],
+    async collect(this: Gauge<string>, probe: RobotCallProbe) {
+      this.set((await probe.check()).status === 'up' ? 1 : 0);
+    },
+  }),
+  makeGaugeProvider({
+    name: METRIC.gatewayCircuitOpen,
+    help: "1 while the robot-call client's circuit breaker is open or half-open (calls fail fast), 0 when closed",
+    // Optional: an app without the gateway client exports nothing here rather than failing to start.
+    inject: [{ token: CampaignGatewayClient, optional: true }],
+    collect(this: Gauge<string>, client: CampaignGatewayClient | undefined) {
+      if (client) this.set(client.circuitOpen ? 1 : 0);
+    },
   }),
   makeGaugeProvider({
     name: METRIC.tasks,

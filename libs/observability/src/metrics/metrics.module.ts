@@ -3,6 +3,7 @@ import { PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { register } from 'prom-client';
 import { CampaignGatewayMetrics } from '@app/campaign-gateway';
 import { SyncMetrics } from '@app/task';
+import { HealthModule } from '../health/health.module';
 import { HttpMetrics } from './http-metrics';
 import { METRIC_PROVIDERS } from './metric-providers';
 import { METRICS_PATH, MetricsController } from './metrics.controller';
@@ -16,6 +17,8 @@ import { PrometheusSyncMetrics } from './prometheus-sync-metrics';
 @Global()
 @Module({
   imports: [
+    // The platform's probe, for the `aiv_robot_call_reachable` gauge.
+    HealthModule,
     PrometheusModule.registerAsync({
       controller: MetricsController,
       // prom-client's registry is per process: when a second app starts in the same process (the tests run
