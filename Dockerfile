@@ -3,7 +3,7 @@
 #   worker     node --max-old-space-size=128 dist/apps/worker/src/main.js (probes, /metrics on WORKER_PORT, default 3001)
 #   migrations node dist/libs/database/src/cli/migrate.js      (one-shot, before the API and the worker start)
 #   simulator  node dist/apps/robot-call-simulator/src/main.js (local runs and tests only)
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 # better-sqlite3 (the embedded database) compiles from source.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
@@ -14,7 +14,7 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 ENV NODE_ENV=production
 WORKDIR /app
 COPY --from=build --chown=node:node /app/node_modules ./node_modules

@@ -12,6 +12,7 @@ module.exports = {
   moduleNameMapper,
   testEnvironment: 'node',
   globalSetup: '<rootDir>/test/support/global-setup.ts',
+  setupFiles: ['<rootDir>/test/support/quiet-logs.ts'],
   testTimeout: 60000,
   // The suites wait on I/O (database, simulator) far more than on CPU: two workers on two cores.
   maxWorkers: 2,

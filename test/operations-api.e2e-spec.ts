@@ -4,6 +4,7 @@ import { ModulesContainer } from '@nestjs/core';
 import { TestingModule } from '@nestjs/testing';
 import { ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { DataSource } from 'typeorm';
 import { RunSyncPass } from '@app/task';
 import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-http';
 import { AdminAuthGuard } from '../apps/api/src/auth/admin-auth.guard';
@@ -38,12 +39,17 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       await stack.http().get('/v1/health/live').expect(404);
     });
 
-    it('/health/ready reports the database and the robot-call platform', async () => {
+    it('/health/ready checks the database and reports the robot-call platform beside it', async () => {
       const res = await stack.http().get('/health/ready').expect(200);
-      expect(res.body).toMatchObject({
+      expect(res.body).toEqual({
         status: 'ok',
+        info: { database: { status: 'up' }, robotCall: { status: 'up' } },
+        error: {},
         details: { database: { status: 'up' }, robotCall: { status: 'up' } },
       });
+      const metrics = (await stack.http().get('/metrics').expect(200)).text;
+      expect(sample(metrics, 'aiv_robot_call_reachable')).toBe(1);
+      expect(sample(metrics, 'aiv_gateway_circuit_open')).toBe(0);
     });
 
     it('probes are not written to the access log', async () => {
@@ -319,17 +325,33 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
   });
 
-  // Last: it stops the simulator.
-  it('/health/ready answers 503 while the robot-call platform is down, naming it', async () => {
+  // Last: they stop the simulator, then the API's database connection.
+  it('/health/ready stays 200 while the robot-call platform is down, reporting it down; the gauge says 0', async () => {
     await stack.simulator.close();
+
+    const res = await stack.http().get('/health/ready').expect(200);
+
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      info: { database: { status: 'up' }, robotCall: { status: 'down', message: expect.any(String) } },
+      error: {},
+      details: { database: { status: 'up' }, robotCall: { status: 'down' } },
+    });
+    expect(sample((await stack.http().get('/metrics').expect(200)).text, 'aiv_robot_call_reachable')).toBe(0);
+    await stack.http().get('/health/live').expect(200);
+  });
+
+  it('/health/ready answers 503 when the database does not answer, naming it', async () => {
+    await stack.api.get(DataSource).destroy();
 
     const res = await stack.http().get('/health/ready').expect(503);
 
     expect(res.body).toMatchObject({
       status: 'error',
-      error: { robotCall: { status: 'down' } },
-      details: { database: { status: 'up' }, robotCall: { status: 'down' } },
+      error: { database: { status: 'down' } },
+      details: { database: { status: 'down' }, robotCall: { status: 'down' } },
     });
+    expect(res.body.error).not.toHaveProperty('robotCall');
     await stack.http().get('/health/live').expect(200);
   });
 });

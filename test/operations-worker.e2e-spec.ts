@@ -39,7 +39,7 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
       await worker?.close();
     });
 
-    it('answers /health/live and /health/ready (database and robot-call platform)', async () => {
+    it('answers /health/live and /health/ready (the database, with the robot-call platform reported)', async () => {
       await request(worker.getHttpServer()).get('/health/live').expect(200);
       const ready = await request(worker.getHttpServer()).get('/health/ready').expect(200);
       expect(ready.body.details).toEqual({ database: { status: 'up' }, robotCall: expect.objectContaining({ status: 'up' }) });

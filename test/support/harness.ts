@@ -10,6 +10,7 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { startSimulator } from '../../apps/robot-call-simulator/src';
 import { TEST_PHONE_KEYS } from './phone-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
+import { DEFAULT_TEST_LOG_LEVEL, nestLogLevels } from './test-log-level';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -70,7 +71,7 @@ export async function startHarness(
     ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
     SYNC_EDGE_CRON: '0 0 1 1 *',
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: process.env.LOG_LEVEL || DEFAULT_TEST_LOG_LEVEL,
     // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).
     INCONVENIENT_CALLBACK_DAYS: '0',
     // Rate limiting has its own test; elsewhere it must not get in the way of concurrency tests.
@@ -80,18 +81,18 @@ export async function startHarness(
 
   const withClock = (builder: TestingModuleBuilder) => (options.clock ? builder.overrideProvider(Clock).useValue(options.clock) : builder);
   const apiModule = await withClock(Test.createTestingModule({ imports: [ApiModule.forRoot()] })).compile();
-  const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: ['error'] }));
+  const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: nestLogLevels() }));
   await api.init();
 
   const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true })] })).compile();
-  worker.useLogger(['error']);
+  worker.useLogger(nestLogLevels());
   await worker.init();
 
   const extraWorkers: TestingModule[] = [];
   return {
     addWorker: async () => {
       const extra = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] })).compile();
-      extra.useLogger(['error']);
+      extra.useLogger(nestLogLevels());
       await extra.init();
       extraWorkers.push(extra);
       return extra;

@@ -9,6 +9,7 @@ import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
+import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { ApiConfig, apiConfig } from './config/api-env';
 import { API_NAMESPACES } from './config/api-namespaces';
 import { TasksController } from './tasks/tasks.controller';
@@ -32,7 +33,11 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         configModuleFor(API_NAMESPACES),
-        ObservabilityModule.forRoot({ service: 'ai-visitor-api' }),
+        ObservabilityModule.forRoot({
+          service: 'ai-visitor-api',
+          // Readiness is the database; the platform's reachability is shown beside it, never required.
+          reported: { imports: [RobotCallProbeModule], inject: [RobotCallProbe] },
+        }),
         ClockModule,
         PhoneVaultModule,
         DatabaseModule.forRootFromConfig(),

@@ -1,10 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';
-import { configureOperationalHttp } from '@app/observability';
+import { BootLogger, configureOperationalHttp, exitAfterBootFailure } from '@app/observability';
 import { WorkerModule } from './worker.module';
 import { SyncPassRunner } from './sync-pass.runner';
 import { WorkerConfig, workerConfig } from './config/worker-env';
+
+// JSON lines from the first one: Nest's own start-up lines, and a configuration that fails validation.
+const bootLogger = new BootLogger('ai-visitor-worker');
 
 /**
  * `node main.js` runs the scheduled sync, with `/health/live`, `/health/ready` and `/metrics` on WORKER_PORT,
@@ -14,7 +17,7 @@ import { WorkerConfig, workerConfig } from './config/worker-env';
  */
 async function bootstrap(): Promise<void> {
   if (process.argv.includes('--once')) return runOnce();
-  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true }), { bodyParser: false, bufferLogs: true });
+  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true }), { bodyParser: false, bufferLogs: true, logger: bootLogger });
   app.useLogger(app.get(Logger));
   configureOperationalHttp(app);
   const { port } = app.get<WorkerConfig>(workerConfig.KEY);
@@ -23,7 +26,7 @@ async function bootstrap(): Promise<void> {
 }
 
 async function runOnce(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { bufferLogs: true, logger: bootLogger });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const summary = await app.get(SyncPassRunner).run();
@@ -31,7 +34,4 @@ async function runOnce(): Promise<void> {
   process.exit(summary === null ? 1 : summary.failed > 0 ? 2 : 0);
 }
 
-bootstrap().catch((error: Error) => {
-  console.error(`worker failed: ${error.message}`);
-  process.exit(1);
-});
+bootstrap().catch((error: unknown) => exitAfterBootFailure(bootLogger, 'Worker', error));

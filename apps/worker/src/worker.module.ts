@@ -4,6 +4,7 @@ import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { TaskModule } from '@app/task';
 import { ObservabilityModule } from '@app/observability';
+import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { WORKER_NAMESPACES } from './config/worker-namespaces';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncPassRunner } from './sync-pass.runner';
@@ -20,7 +21,11 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         configModuleFor(WORKER_NAMESPACES),
-        ObservabilityModule.forRoot({ service: 'ai-visitor-worker' }),
+        ObservabilityModule.forRoot({
+          service: 'ai-visitor-worker',
+          // Readiness is the database; the platform's reachability is shown beside it, never required.
+          reported: { imports: [RobotCallProbeModule], inject: [RobotCallProbe] },
+        }),
         ClockModule,
         PhoneVaultModule,
         DatabaseModule.forRootFromConfig(),

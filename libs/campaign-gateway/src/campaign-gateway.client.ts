@@ -59,6 +59,11 @@ export class CampaignGatewayClient {
     this.breaker.on('close', () => this.logger.log('robot-call platform answering again: circuit closed'));
   }
 
+  /** The breaker is open or half-open: calls fail fast (but a trial one) until the platform answers again. */
+  get circuitOpen(): boolean {
+    return !this.breaker.closed;
+  }
+
   addCampaign(input: AddCampaignInput): Promise<AddCampaignResult> {
     return this.call(RobotCall.Add, toAddRequest(input), fromAddData);
   }

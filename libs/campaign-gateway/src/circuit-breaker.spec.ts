@@ -24,10 +24,12 @@ describe('circuit breaker in front of the robot-call platform', () => {
     const detail = () => sut.getCampaignDetail({ campaignId: 'cmp_x' });
     try {
       await axios.put(`${simulator.baseUrl}/_simulator/faults`, { errorRate: 1 }, admin);
+      expect(sut.circuitOpen).toBe(false);
       for (let i = 0; i < 4; i++) await expect(detail()).rejects.toBeInstanceOf(RobotCallUnavailableError);
       const before = await requests();
       for (let i = 0; i < 20; i++) await expect(detail()).rejects.toBeInstanceOf(RobotCallCircuitOpenError);
       expect(await requests()).toBe(before); // failing fast: not one request reached the platform
+      expect(sut.circuitOpen).toBe(true);
 
       await axios.put(`${simulator.baseUrl}/_simulator/faults`, { errorRate: 0 }, admin);
       await new Promise((r) => setTimeout(r, 350));
@@ -35,6 +37,7 @@ describe('circuit breaker in front of the robot-call platform', () => {
       await expect(detail()).rejects.toMatchObject({ code: 'ROBOT_CALL_REJECTED' });
       await expect(detail()).rejects.toMatchObject({ code: 'ROBOT_CALL_REJECTED' });
       expect(await requests()).toBe(before + 2);
+      expect(sut.circuitOpen).toBe(false);
     } finally {
       await moduleRef.close();
       await simulator.close();

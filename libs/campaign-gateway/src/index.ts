@@ -10,4 +10,7 @@ export { CampaignGatewayMetrics, GATEWAY_CALL_OUTCOMES } from './metrics/campaig
 export type { GatewayCallOutcome } from './metrics/campaign-gateway.metrics';
 export { RobotCall } from './wire/robot-call';
 export { decodeCallRecord } from './wire/wire-mapping';
+export { RobotCallProbe, RobotCallProbeModule } from './health/robot-call-probe';
+export type { RobotCallReachability } from './health/robot-call-probe';
+export { GATEWAY_METRIC } from './metrics/gateway-metrics';
 export { parseWireDateTime } from './wire/shape';

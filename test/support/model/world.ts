@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '@app/database';
 import { RunSyncPass, SyncPassSummary } from '@app/task';
 import { asAccount, asAdmin, CALLBACK_SECRET, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from '../harness';
+import { nestLogLevels } from '../test-log-level';
 import { PlatformProxy, startPlatformProxy } from './platform-proxy';
 import { nextShanghai, WindowKind } from './call-windows';
 import { PLATFORM, VERBOSE } from './config';
@@ -112,10 +113,10 @@ export async function startWorld(): Promise<World> {
   return { h, clock, proxy, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
 }
 
-/** Errors only, as the harness logs them, and a copy of the last 200 lines. */
+/** The last 200 error lines, kept for the messages of broken invariants; printed as the harness prints (LOG_LEVEL). */
 class CapturingLogger extends ConsoleLogger {
   constructor(private readonly sink: World['errors']) {
-    super('', { logLevels: ['error'] });
+    super('', { logLevels: nestLogLevels() });
   }
 
   override error(message: unknown, ...rest: unknown[]): void {

@@ -1,24 +1,19 @@
-import { HttpService } from '@nestjs/axios';
 import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
-import { ConfigType } from '@nestjs/config';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheck, HealthCheckResult, HealthCheckService, HttpHealthIndicator, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Response } from 'express';
-import { campaignGatewayConfig } from '@app/campaign-gateway';
-
-/** Probe checks must answer well inside a probe's own timeout (set the probe's timeout to 3 s or more). */
-export const HEALTH_CHECK_TIMEOUT_MS = 2000;
+import { DependencyState, HEALTH_CHECK_TIMEOUT_MS, REPORTED_DEPENDENCIES, ReportedDependency } from './reported-dependency';
 
 /**
  * Kubernetes-style probes, unauthenticated and outside the API's `/v1` prefix.
  *
  * - `live`: the process is up and its event loop answers. No dependency is checked, so a database outage
  *   never gets healthy processes restarted.
- * - `ready`: the database answers `SELECT 1`, and the robot-call platform is reachable: a plain `GET` of
- *   ROBOT_CALL_BASE_URL (no credentials, not one of the contract's calls, so it costs the platform nothing
- *   and is not counted as a call) that gets any HTTP answer below 500. A 401/404/405 is what a gateway
- *   answers a bare GET with and still proves DNS, TCP, TLS and the gateway's HTTP stack; a network error,
- *   a timeout or a 5xx means calls would fail now.
+ * - `ready`: the database answers `SELECT 1`. Only the database: a replica that cannot reach the robot-call
+ *   platform still serves reads, exports, callbacks and the platform's pushed results, and every replica would
+ *   fail together during a platform outage, leaving the load balancer with none. The app's reported
+ *   dependencies (the platform: `robotCall`) are shown beside it, under `info` and `details` as
+ *   `{ status: up | down }`, never under `error`; the client's circuit breaker already fails calls fast.
  */
 @ApiTags('operations')
 @Controller('health')
@@ -26,9 +21,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly database: TypeOrmHealthIndicator,
-    private readonly httpIndicator: HttpHealthIndicator,
-    private readonly http: HttpService,
-    @Inject(campaignGatewayConfig.KEY) private readonly robotCall: ConfigType<typeof campaignGatewayConfig>,
+    @Inject(REPORTED_DEPENDENCIES) private readonly reported: readonly ReportedDependency[],
   ) {}
 
   @Get('live')
@@ -40,22 +33,20 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers and the robot-call platform is reachable' })
-  ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
-    const baseUrl = this.robotCall.baseUrl;
-    const timeout = Math.min(this.robotCall.timeoutMs, HEALTH_CHECK_TIMEOUT_MS);
-    const checks = this.health.check([
-      () => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS }),
-      () =>
-        this.httpIndicator.responseCheck('robotCall', baseUrl, (reply) => reply.status < 500, {
-          // Its own axios instance: the gateway client's carries the API key and retries.
-          httpClient: this.http,
-          timeout,
-          maxRedirects: 0,
-        }),
+  @ApiOperation({ summary: 'Readiness: the database answers (the robot-call platform’s reachability is reported, not required)' })
+  async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
+    const [result, ...states] = await Promise.all([
+      answer(this.health.check([() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS })]), response),
+      ...this.reported.map((dependency) => dependency.check()),
     ]);
-    return answer(checks, response);
+    return withReported(result as HealthCheckResult, this.reported, states as DependencyState[]);
   }
+}
+
+/** The reported dependencies beside the checks, where they inform without deciding the answer. */
+function withReported(result: HealthCheckResult, reported: readonly ReportedDependency[], states: DependencyState[]): HealthCheckResult {
+  const shown = Object.fromEntries(reported.map((dependency, i) => [dependency.name, states[i]]));
+  return { ...result, info: { ...result.info, ...shown }, details: { ...result.details, ...shown } };
 }
 
 /**
