@@ -63,6 +63,20 @@ function importsOf(file: string): string[] {
   return [...text.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]);
 }
 
+/** The names a lib's index exports: `export { a, b as c }`, `export type {…}`, and what `export *` re-exports. */
+function exportedNames(file: string): string[] {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
+  const names: string[] = [];
+  for (const m of text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
+    names.push(...m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!).filter(Boolean));
+  }
+  for (const m of text.matchAll(/export\s+\*\s+from\s+'([^']+)'/g)) names.push(...exportedNames(resolve(join(file, '..'), `${m[1]}.ts`)));
+  for (const m of text.matchAll(/export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:class|function|const|let|enum|interface|type)\s+(\w+)/g)) {
+    names.push(m[1]);
+  }
+  return names;
+}
+
 /** The lib a repository path belongs to (`libs/<lib>/...`), if any. */
 function libOf(path: string): string | undefined {
   const parts = relative(ROOT, path).split(sep);
@@ -73,6 +87,17 @@ describe('module boundaries', () => {
   it('knows every lib', () => {
     const libs = readdirSync(join(ROOT, 'libs')).filter((d) => statSync(join(ROOT, 'libs', d)).isDirectory());
     expect(libs.sort()).toEqual(Object.keys(ALLOWED_LIB_DEPENDENCIES).sort());
+  });
+
+  it("lists every export of a lib's index in its README, one line each", () => {
+    const missing: string[] = [];
+    for (const lib of Object.keys(ALLOWED_LIB_DEPENDENCIES)) {
+      const readme = readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8');
+      for (const name of exportedNames(join(ROOT, 'libs', lib, 'src', 'index.ts'))) {
+        if (!new RegExp(`^- \`${name}\``, 'm').test(readme)) missing.push(`libs/${lib}/README.md lacks a line "- \`${name}\`: …"`);
+      }
+    }
+    expect(missing).toEqual([]);
   });
 
   it('imports a lib only through its index', () => {

@@ -3,7 +3,7 @@
 export { CampaignGatewayModule } from './campaign-gateway.module';
 export { CampaignGatewayClient } from './campaign-gateway.client';
 export * from './campaign-gateway.types';
-export * from './campaign-gateway.config';
+export { campaignGatewayConfig } from './campaign-gateway.config';
 export type { CampaignGatewayOptions } from './campaign-gateway.options';
 export * from './errors/robot-call-errors';
 export { CampaignGatewayMetrics, GATEWAY_CALL_OUTCOMES } from './metrics/campaign-gateway.metrics';

@@ -1,16 +1,20 @@
+// What every lib and app shares, with no domain in it: errors and their kinds, the clock, date-times, the caller's
+// identity, phone numbers (normalising, masking, sealing), typed configuration, log scopes and failpoints.
 export * from './errors/domain-error';
-export * from './clock/clock';
+export { Clock, FixedClock } from './clock/clock';
 export * from './clock/clock.module';
 export * from './clock/date-time';
+export * from './identity/caller';
 export * from './privacy/mask-phone';
 export * from './privacy/phone-number';
-export * from './identity/caller';
-export * from './config/validate-env';
+export { PhoneVault, phoneKeysFromEnv } from './privacy/phone-vault';
+export type { SealedPhone, PhoneKeys } from './privacy/phone-vault';
+export * from './privacy/phone-vault.module';
+export { phoneVaultConfig } from './privacy/phone-vault.config';
+export { envValidator, readEnvOrThrow } from './config/validate-env';
+export type { EnvSchema } from './config/validate-env';
 export * from './config/env-namespace';
-export * from './config/secret';
+export { Secret } from './config/secret';
 export * from './logging/log-level';
 export * from './logging/log-scope';
-export * from './privacy/phone-vault';
-export * from './privacy/phone-vault.module';
-export * from './privacy/phone-vault.config';
 export * from './failpoints/failpoint';

@@ -2,7 +2,7 @@
 // drain), its configuration, the boot logger for the lines before the app exists, the HTTP wiring, and the
 // port by which an app has readiness report a dependency it does not require.
 export * from './observability.module';
-export * from './observability.config';
+export { observabilityConfig } from './observability.config';
 export { LOG_DESTINATION } from './logging/logging.module';
 export * from './logging/boot-logger';
 export { REQUEST_ID_HEADER } from './logging/request-id';

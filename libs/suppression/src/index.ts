@@ -1,7 +1,8 @@
-// The firm's number registry (cooling, do-not-call, wrong numbers): module, service, do-not-call use cases.
-// The entity is internal.
+// The firm's number registry (cooling, do-not-call, wrong numbers): its module and configuration, the service the
+// task lib consults and writes to, the do-not-call use cases with their views and error. The entity is internal.
 export * from './suppression.module';
-export * from './suppression.service';
-export * from './suppression.settings';
+export { suppressionConfig } from './suppression.settings';
+export { SuppressionService } from './suppression.service';
+export type { DoNotCallReason, PhoneRef, SuppressionReason } from './suppression.service';
 export * from './usecases/do-not-call.usecases';
-export * from './domain/do-not-call-numbers';
+export { InvalidDoNotCallNumbersError } from './domain/do-not-call-numbers';

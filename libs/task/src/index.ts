@@ -7,18 +7,12 @@ export { taskConfig } from './task.settings';
 export type { TaskSettings } from './task.settings';
 
 // Vocabulary
-export * from './domain/statuses';
-export {
-  TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, canMoveTask, canMoveCallTask, campaignIntent, IllegalTransitionError,
-} from './domain/transitions';
-export type { CampaignIntent } from './domain/transitions';
+export { TaskStatus, CallTaskStatus, ContactStatus, CallResult, Intention, PauseReason, SYSTEM_PAUSE_REASONS } from './domain/statuses';
+export { TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, IllegalTransitionError } from './domain/transitions';
 export { WAITING_FOR_VALUES } from './domain/waiting';
 export type { WaitingFor, Waiting } from './domain/waiting';
-export { DEFAULT_CALL_WINDOW } from './domain/call-window';
 export type { CallWindow } from './domain/call-window';
 export type { ContactInput, RejectedContact, RejectionReason } from './domain/contact-intake';
-export { MAX_INCONVENIENT_CALLBACKS } from './domain/call-outcome';
-export { FAIL_REASON_LENGTH, MAX_CALL_SECONDS, RECORD_ID_LENGTH } from './domain/wire-fit';
 export type { UnfitAction, UnfitField } from './domain/wire-fit';
 export type { TaskAccess } from './domain/task-access';
 

@@ -1,5 +1,5 @@
 import { envValidator, readEnvOrThrow } from '@app/core';
-import { CampaignGatewayEnv } from '@app/campaign-gateway';
+import { campaignGatewayConfig } from '@app/campaign-gateway';
 import { ApiEnv } from './api-env';
 import { API_NAMESPACES } from './api-namespaces';
 
@@ -86,7 +86,7 @@ describe('API configuration validation', () => {
       expect(validated).not.toHaveProperty('ROBOT_CALL_API_KEY');
       expect(validated).not.toHaveProperty('ROBOT_CALL_CALLBACK_SECRET');
       expect(readEnvOrThrow(ApiEnv, valid).ROBOT_CALL_CALLBACK_SECRET).toBe('dev-callback-secret');
-      expect(readEnvOrThrow(CampaignGatewayEnv, {}).ROBOT_CALL_API_KEY).toBe('dev-robot-key');
+      expect(readEnvOrThrow(campaignGatewayConfig.schema, {}).ROBOT_CALL_API_KEY).toBe('dev-robot-key');
       expect(readEnvOrThrow(ApiEnv, { ...valid, ROBOT_CALL_CALLBACK_SECRET: 'own-secret-0123456' }).ROBOT_CALL_CALLBACK_SECRET).toBe('own-secret-0123456');
     });
   });
