@@ -3,6 +3,11 @@ import { RunningSimulator, startSimulator } from '../start-simulator';
 import { CallbackReceiver, deadUrl, ReceivedPush } from '../test/callback-receiver';
 import { SimulatorHttp, sleep, testContacts, waitFor } from '../test/simulator-http';
 
+/** The pusher's report when it has pushed nothing (yet, or since a reset), for the receiver at `url`. */
+function nothingPushed(url: string) {
+  return { url, batchMs: 0, attempted: 0, succeeded: 0, failed: 0, gaveUp: 0, recordsDelivered: 0, pending: 0 };
+}
+
 describe('pushing call results (simulator and receiver over HTTP)', () => {
   const SECRET = 'spec-callback-secret';
   let simulator: RunningSimulator | undefined;
@@ -49,16 +54,7 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     await sleep(50);
 
     expect(receiver.received).toEqual([]);
-    expect(await sut.push()).toEqual({
-      url: '',
-      batchMs: 0,
-      attempted: 0,
-      succeeded: 0,
-      failed: 0,
-      gaveUp: 0,
-      recordsDelivered: 0,
-      pending: 0,
-    });
+    expect(await sut.push()).toEqual(nothingPushed(''));
   });
 
   it('POSTs every record of a campaign, one per request, exactly as campaign_detail lists it', async () => {
@@ -158,16 +154,7 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     expect(refused.message).toContain('url');
     expect(refused.message).toContain('bogus');
     expect(unchanged).toMatchObject({ url: receiver.url, batchMs: 0, succeeded: 2 });
-    expect(afterReset).toEqual({
-      url: receiver.url,
-      batchMs: 0,
-      attempted: 0,
-      succeeded: 0,
-      failed: 0,
-      gaveUp: 0,
-      recordsDelivered: 0,
-      pending: 0,
-    });
+    expect(afterReset).toEqual(nothingPushed(receiver.url));
   });
 
   it('needs the API key like every _simulator route', async () => {

@@ -1,12 +1,12 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { CallResult, Intention } from '../domain/statuses';
-import { FAIL_REASON_LENGTH, RECORD_ID_LENGTH } from '../domain/wire-fit';
+import { RECORD_ID_LENGTH } from '../domain/wire-fit';
+import { CallOutcomeColumns } from './call-outcome.columns';
 
 /** Every call the platform reported, stored once by its remote `record_id` (the idempotency key of ingest). */
 @Entity({ name: 'ai_visitor_call_record' })
 @Index('uq_call_record_remote', ['recordId'], { unique: true })
 @Index('idx_call_record_contact', ['contactId'])
-export class CallRecordEntity {
+export class CallRecordEntity extends CallOutcomeColumns {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
@@ -21,18 +21,6 @@ export class CallRecordEntity {
 
   @Column({ name: 'contact_id', type: 'bigint' })
   contactId: string;
-
-  @Column({ name: 'call_result', type: 'tinyint' })
-  callResult: CallResult;
-
-  @Column({ name: 'fail_reason', type: 'varchar', length: FAIL_REASON_LENGTH, nullable: true })
-  failReason: string | null;
-
-  @Column({ name: 'intension_result', type: 'tinyint' })
-  intensionResult: Intention;
-
-  @Column({ name: 'duration_sec', type: 'int' })
-  durationSec: number;
 
   @Column({ name: 'called_at', type: 'datetime', precision: 3 })
   calledAt: Date;

@@ -1,13 +1,14 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { CallResult, ContactStatus, Intention } from '../domain/statuses';
-import { FAIL_REASON_LENGTH, RECORD_ID_LENGTH } from '../domain/wire-fit';
+import { ContactStatus } from '../domain/statuses';
+import { RECORD_ID_LENGTH } from '../domain/wire-fit';
+import { CallOutcomeColumns } from './call-outcome.columns';
 
 /** One candidate contact of a task (`ai_visitor_list`); holds the latest call's result. */
 @Entity({ name: 'ai_visitor_list' })
 @Index('uq_list_task_phone', ['taskId', 'phoneHash'], { unique: true })
 @Index('idx_list_waiting', ['taskId', 'status', 'nextAttemptAt', 'id'])
 @Index('idx_list_call_task', ['callTaskId'])
-export class ContactEntity {
+export class ContactEntity extends CallOutcomeColumns {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
@@ -45,19 +46,6 @@ export class ContactEntity {
 
   @Column({ type: 'tinyint' })
   attempts: number;
-
-  @Column({ name: 'call_result', type: 'tinyint' })
-  callResult: CallResult;
-
-  @Column({ name: 'fail_reason', type: 'varchar', length: FAIL_REASON_LENGTH, nullable: true })
-  failReason: string | null;
-
-  /** Spelling as in the review's schema. */
-  @Column({ name: 'intension_result', type: 'tinyint' })
-  intensionResult: Intention;
-
-  @Column({ name: 'duration_sec', type: 'int' })
-  durationSec: number;
 
   @Column({ name: 'called_at', type: 'datetime', precision: 3, nullable: true })
   calledAt: Date | null;
