@@ -7,7 +7,8 @@ import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
-import { CampaignLauncher } from '../campaign-launcher';
+import { CampaignLauncher, DriveOptions } from '../campaign-launcher';
+import { TaskEntity } from '../entities/task.entity';
 import { NoContactsWaitingError, TaskFinishedError } from '../errors/task-errors';
 import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
@@ -35,11 +36,16 @@ export class StartTask {
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
-    const callTaskToDrive = await this.tx.run(async (manager) => {
+    const toDrive = await this.tx.run(async (manager): Promise<{ callTaskId: string; known?: DriveOptions['known'] } | null> => {
       const task = await this.tasks.lockGranted(manager, command.access);
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
+      /** Records the intent, and keeps the locked row in step, so the drive starts from it without reading it again. */
+      const record = async (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) => {
+        await this.tasks.transition(manager, task.id, [task.status], patch);
+        Object.assign(task, patch);
+      };
       const active = await this.tasks.findActiveCallTask(manager, task.id);
       if (!active) {
         const pending = await this.contacts.countPending(manager, task.id);
@@ -48,25 +54,26 @@ export class StartTask {
       if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
         // Nobody is called outside the window: the task waits for it (waitingFor call_window), the worker
         // resumes it when it opens, and pauses a campaign still running.
-        await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
-        return active?.status === CallTaskStatus.InProgress ? active.id : null;
+        await record({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
+        return active?.status === CallTaskStatus.InProgress ? { callTaskId: active.id, known: { task, callTask: active } } : null;
       }
       if (active) {
         if (active.status === CallTaskStatus.InProgress && task.status === TaskStatus.InProgress) return null; // running: a no-op
         // New (maybe never confirmed) or paused: record the intent, then bring it to running. The recruiter's
         // start gives a campaign the platform refused another full round of tries.
         await this.tasks.setRefusals(manager, active.id, 0);
-        await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Starting, pauseReason: null });
-        return active.id;
+        active.refusals = 0;
+        await record({ status: TaskStatus.Starting, pauseReason: null });
+        return { callTaskId: active.id, known: { task, callTask: active } };
       }
       const prepared = await this.launcher.prepare(manager, task);
-      if (prepared) return prepared;
+      if (prepared) return { callTaskId: prepared };
       // Contacts wait only for their retry gap or a callback: the task runs, and the sync opens the campaign
       // when they are due (waitingFor retry_gap / callback says until when).
-      await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.InProgress, pauseReason: null });
+      await record({ status: TaskStatus.InProgress, pauseReason: null });
       return null;
     });
-    if (callTaskToDrive) await this.launcher.drive(callTaskToDrive);
+    if (toDrive) await this.launcher.drive(toDrive.callTaskId, { known: toDrive.known });
     return this.getTask.execute(command);
   }
 }
