@@ -1,6 +1,6 @@
 /** One jest run for unit (`*.spec.ts`, beside the code) and e2e (`*.e2e-spec.ts`, under test/) suites. */
 const moduleNameMapper = {
-  '^@app/(core|database|task|campaign-gateway|firm-bot-quota|stats|observability|suppression)$': '<rootDir>/libs/$1/src',
+  '^@app/(core|database|task|campaign-gateway|firm-bot-quota|stats|observability|suppression|events)$': '<rootDir>/libs/$1/src',
 };
 
 module.exports = {

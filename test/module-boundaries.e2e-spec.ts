@@ -9,6 +9,7 @@ import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { StatsModule } from '@app/stats';
 import { suppressionConfig, SuppressionModule } from '@app/suppression';
 import { taskConfig, TaskModule } from '@app/task';
+import { eventsConfig, EventsModule } from '@app/events';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -28,9 +29,10 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
   database: ['core'],
   observability: ['core'],
   'campaign-gateway': ['core'],
+  events: ['core', 'database'],
   'firm-bot-quota': ['core', 'database'],
   suppression: ['core', 'database'],
-  task: ['core', 'database', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
+  task: ['core', 'database', 'events', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
   stats: ['core', 'task'],
 };
 
@@ -162,7 +164,7 @@ describe('module boundaries', () => {
 
     /** The roots an app registers, with every lib's configuration namespace loaded (as the apps load theirs). */
     const roots = () => [
-      configModuleFor([databaseConfig, phoneVaultConfig, campaignGatewayConfig, taskConfig, suppressionConfig]),
+      configModuleFor([databaseConfig, phoneVaultConfig, campaignGatewayConfig, taskConfig, suppressionConfig, eventsConfig]),
       DatabaseModule.forRootFromConfig(),
       ClockModule,
       PhoneVaultModule,
@@ -171,6 +173,7 @@ describe('module boundaries', () => {
     const modules: [string, () => DynamicModule | Type<unknown>][] = [
       ['TaskModule', () => TaskModule.forRoot()],
       ['StatsModule', () => StatsModule],
+      ['EventsModule', () => EventsModule],
       ['SuppressionModule', () => SuppressionModule],
       ['FirmBotQuotaModule', () => FirmBotQuotaModule],
       ['CampaignGatewayModule', () => CampaignGatewayModule.register({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 100, retries: 0 })],

@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
+import { Clock, failpoint, maskPhone, maskPhonesInText, SealedPhone } from '@app/core';
+import { EventOutbox, NewEvent } from '@app/events';
 import { SuppressionService } from '@app/suppression';
 import { CallUpdates, ContactRepository, IncomingRecord } from './repositories/contact.repository';
 import { CallRecordRepository, CallRecordRow } from './repositories/call-record.repository';
+import { TaskRepository } from './repositories/task.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { TaskEntity } from './entities/task.entity';
 import { CallResult, ContactStatus, Intention, TaskStatus } from './domain/statuses';
@@ -44,7 +46,9 @@ export class RecordIngestor {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly records: CallRecordRepository,
+    private readonly tasks: TaskRepository,
     private readonly phones: ContactPhones,
+    private readonly outbox: EventOutbox,
     private readonly suppression: SuppressionService,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
@@ -77,6 +81,7 @@ export class RecordIngestor {
     const callbackAt = () => (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
 
     const rows: CallRecordRow[] = [];
+    const called: Record<string, unknown>[] = [];
     const updates: CallUpdates = new Map();
     const notConsidering: SealedPhone[] = [];
     const wrongNumbers: SealedPhone[] = [];
@@ -95,6 +100,20 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
+      called.push({
+        taskId: String(task.id),
+        contactId: String(contact.id),
+        candidateRef: contact.candidateRef,
+        name: contact.name,
+        phone: maskPhone(this.phones.open(contact)),
+        attempt: contact.attempts + 1,
+        recordId: record.recordId,
+        callResult: record.callResult,
+        intention: connected ? record.intention : Intention.None,
+        failReason: record.failReason,
+        durationSec: connected ? record.durationSec : 0,
+        calledAt: record.calledAt.toISOString(),
+      });
       if (connected && record.intention === Intention.NotConsidering) notConsidering.push(this.phones.sealedOf(contact));
       if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
@@ -106,6 +125,7 @@ export class RecordIngestor {
       }
     }
     await this.records.insertMany(manager, rows);
+    await this.announce(manager, task, called);
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);
     failpoint('ingest.after-contacts');
@@ -118,5 +138,23 @@ export class RecordIngestor {
     // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
     if (task.status === TaskStatus.Cancelled && outcome.requeued > 0) await this.contacts.closeForCancel(manager, task.id, null);
     return outcome;
+  }
+
+  /**
+   * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
+   * interested (a type of its own, so a platform can subscribe to the leads alone), in the page's transaction.
+   */
+  private async announce(manager: EntityManager, task: TaskEntity, called: readonly Record<string, unknown>[]): Promise<void> {
+    if (called.length === 0) return;
+    const types = called.flatMap((data) => (data.intention === Intention.Interested ? (['contact.called', 'candidate.interested'] as const) : (['contact.called'] as const)));
+    let sequence = await this.tasks.allocateEventSequences(manager, String(task.id), types.length);
+    const events: NewEvent[] = [];
+    for (const data of called) {
+      events.push({ type: 'contact.called', firmId: String(task.firmId), taskId: String(task.id), sequence: sequence++, data });
+      if (data.intention === Intention.Interested) {
+        events.push({ type: 'candidate.interested', firmId: String(task.firmId), taskId: String(task.id), sequence: sequence++, data });
+      }
+    }
+    await this.outbox.append(manager, events);
   }
 }

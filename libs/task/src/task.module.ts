@@ -19,6 +19,7 @@ import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
 import { SuppressionModule } from '@app/suppression';
+import { EventsModule } from '@app/events';
 import { TASK_SETTINGS, taskConfig } from './task.settings';
 import { CreateTask } from './usecases/create-task.usecase';
 import { AddContacts } from './usecases/add-contacts.usecase';
@@ -53,6 +54,7 @@ export class TaskModule {
         CampaignGatewayModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
+        EventsModule,
       ],
       providers: [
         { provide: TASK_SETTINGS, useExisting: taskConfig.KEY },

@@ -3,8 +3,9 @@ import { databaseConfig } from '@app/database';
 import { campaignGatewayConfig } from '@app/campaign-gateway';
 import { taskConfig } from '@app/task';
 import { suppressionConfig } from '@app/suppression';
+import { eventsConfig } from '@app/events';
 import { observabilityConfig } from '@app/observability';
 import { workerConfig } from './worker-env';
 
 /** Every configuration the worker reads: the libs' and its own, loaded and validated together at boot. */
-export const WORKER_NAMESPACES = [databaseConfig, phoneVaultConfig, observabilityConfig, campaignGatewayConfig, taskConfig, suppressionConfig, workerConfig];
+export const WORKER_NAMESPACES = [databaseConfig, phoneVaultConfig, observabilityConfig, campaignGatewayConfig, taskConfig, suppressionConfig, eventsConfig, workerConfig];

@@ -23,7 +23,10 @@ export interface IncomingRecord extends ReportedCall {
 }
 
 /** A contact a reported call may move on: what the ingest rules read of it. */
-export type CallTarget = Pick<ContactEntity, 'id' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'>;
+export type CallTarget = Pick<
+  ContactEntity,
+  'id' | 'candidateRef' | 'name' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'
+>;
 
 /** What a reported call does to its contact (domain/call-outcome), by contact id. */
 export type CallUpdates = Map<string, ContactAfterCall>;
@@ -248,7 +251,10 @@ export class ContactRepository {
   /** The contacts of this task among `ids`, as the ingest rules read them (a ref from the platform is never trusted blindly). */
   callTargets(manager: EntityManager, taskId: string, ids: readonly string[]): Promise<CallTarget[]> {
     return manager.getRepository(ContactEntity).find({
-      select: { id: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true, status: true, callTaskId: true },
+      select: {
+        id: true, candidateRef: true, name: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true,
+        status: true, callTaskId: true,
+      },
       where: { taskId, id: In([...ids]) },
     });
   }

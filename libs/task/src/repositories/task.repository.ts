@@ -1,6 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In, IsNull, Not } from 'typeorm';
 import { SqlDialect } from '@app/database';
+import { EventOutbox, NewEvent } from '@app/events';
+import { lifecycleEventsOf } from '../domain/task-events';
+import { summarizeCounters, TASK_COUNTERS_SQL } from '../domain/task-stats';
 import { TaskEntity } from '../entities/task.entity';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { ACTIVE_CALL_TASK_STATUSES, CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
@@ -31,6 +34,7 @@ const SYNCABLE = [TaskStatus.Starting, TaskStatus.InProgress, TaskStatus.Paused]
 export class TaskRepository {
   constructor(
     private readonly dialect: SqlDialect,
+    private readonly outbox: EventOutbox,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
   ) {}
 
@@ -146,12 +150,47 @@ export class TaskRepository {
 
   /**
    * Compare-and-set: changes the task only while it is still in one of `from`; returns whether it did. Every
-   * status move it could make is checked against the transition table first (IllegalTransitionError).
+   * status move it could make is checked against the transition table first (IllegalTransitionError). A status
+   * move writes the lifecycle events it announces (domain/task-events) to the outbox, in the same transaction.
    */
   async transition(manager: EntityManager, id: string, from: readonly TaskStatus[], patch: Partial<TaskEntity>): Promise<boolean> {
     assertTaskMoves(from, patch.status);
+    const before =
+      patch.status === undefined
+        ? null
+        : await manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, status: true, pauseReason: true }, where: { id } });
     const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch);
-    return (result.affected ?? 0) === 1;
+    const moved = (result.affected ?? 0) === 1;
+    if (moved && before && patch.status !== undefined) await this.announce(manager, before, patch);
+    return moved;
+  }
+
+  /** The lifecycle events of a status move, each with the task's next `sequence`. */
+  private async announce(manager: EntityManager, before: Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason'>, patch: Partial<TaskEntity>): Promise<void> {
+    const to = patch.status!;
+    const reasonChanged = to === TaskStatus.Paused && before.status === TaskStatus.Paused && patch.pauseReason !== undefined && patch.pauseReason !== before.pauseReason;
+    const types = reasonChanged ? (['task.paused'] as const) : lifecycleEventsOf(before.status, to);
+    if (types.length === 0) return;
+    const taskId = String(before.id);
+    const first = await this.allocateEventSequences(manager, taskId, types.length);
+    const events: NewEvent[] = [];
+    for (const [i, type] of types.entries()) {
+      const data: Record<string, unknown> = { taskId, status: to, previousStatus: before.status };
+      if (type === 'task.paused') data.pauseReason = patch.pauseReason ?? before.pauseReason ?? null;
+      if (type === 'task.completed') data.statistics = summarizeCounters(taskId, await manager.query(TASK_COUNTERS_SQL, [taskId]));
+      events.push({ type, firmId: String(before.firmId), taskId, sequence: first + i, data });
+    }
+    await this.outbox.append(manager, events);
+  }
+
+  /**
+   * Reserves `count` consecutive event sequence numbers of the task and returns the first. Called under the task's
+   * lock, so a task's sequences are gapless and in commit order.
+   */
+  async allocateEventSequences(manager: EntityManager, taskId: string, count: number): Promise<number> {
+    await manager.query('UPDATE ai_visitor_task SET event_seq = event_seq + ? WHERE id = ?', [count, taskId]);
+    const [row]: { event_seq: string | number }[] = await manager.query('SELECT event_seq FROM ai_visitor_task WHERE id = ?', [taskId]);
+    return Number(row.event_seq) - count + 1;
   }
 
   async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {

@@ -1,0 +1,35 @@
+import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The outbox (`ai_visitor_event`, migration EventOutbox): one row per event, written with its change. */
+@Entity({ name: 'ai_visitor_event' })
+export class EventEntity {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  /** The public, stable id (`evt_…`): receivers deduplicate on it. */
+  @Column({ name: 'event_id', type: 'varchar', length: 40 })
+  eventId: string;
+
+  @Column({ type: 'varchar', length: 40 })
+  type: string;
+
+  @Column({ name: 'firm_id', type: 'bigint', nullable: true })
+  firmId: string | null;
+
+  @Column({ name: 'task_id', type: 'bigint', nullable: true })
+  taskId: string | null;
+
+  @Column({ type: 'int', nullable: true })
+  sequence: number | null;
+
+  /** The feed's order, assigned after commit by the sequencer; null until then (not in the feed yet). */
+  @Column({ type: 'bigint', nullable: true })
+  position: string | null;
+
+  /** JSON. */
+  @Column({ type: 'text' })
+  data: string;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt: Date;
+}

@@ -1,0 +1,54 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { SqlDialect, TransactionRunner } from '@app/database';
+
+/** Events positioned per round at most. */
+const BATCH = 1000;
+
+/**
+ * Gives committed events their place in the feed (`position`), in one transaction at a time across every process
+ * (the `feed` cursor row is locked). Only committed rows are seen, and each round numbers them after every
+ * position already given, so a reader paging by position never misses an event whose transaction committed
+ * after a later one's: it simply gets a later position. Per task, events commit in `sequence` order (the task's
+ * lock), so positions keep that order too.
+ */
+@Injectable()
+export class EventSequencer {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  /** Positions the events committed and not positioned yet (up to `limit`); returns how many. */
+  async sequence(limit = BATCH): Promise<number> {
+    return this.tx.run(async (manager) => {
+      const last = await this.lockCursor(manager, 'feed');
+      const rows: { id: string | number }[] = await manager.query(
+        `SELECT id FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
+      );
+      if (rows.length === 0) return 0;
+      const positioned = rows.map((r, i) => [Number(r.id), last + i + 1]);
+      await this.dialect.updateRows(manager, 'ai_visitor_event', 'id', ['position'], positioned, { position: 'v.position' });
+      await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'feed'`, [last + rows.length]);
+      return rows.length;
+    });
+  }
+
+  /** Positions everything committed so far (a few rounds at most), for the feed and tests. */
+  async sequenceAll(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.sequence();
+      total += n;
+      if (n < BATCH) return total;
+    }
+  }
+
+  private async lockCursor(manager: EntityManager, name: string): Promise<number> {
+    const [row]: { position: string | number }[] = await manager.query(
+      `SELECT position FROM ai_visitor_event_cursor WHERE name = ?${this.dialect.forUpdateClause()}`,
+      [name],
+    );
+    return Number(row?.position ?? 0);
+  }
+}

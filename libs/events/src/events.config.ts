@@ -1,0 +1,55 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { envNamespace } from '@app/core';
+
+/** The events' variables (docs/events.md, docs/configuration.md). */
+export class EventsEnv {
+  /** Events are kept this many days (the feed's reach), then deleted with their deliveries by the worker. */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  EVENTS_RETENTION_DAYS: number = 30;
+
+  /**
+   * Hosts a webhook URL may point at, comma-separated (the receivers are the platform's own services): an exact
+   * host name, or `*.example.com` for its subdomains. Empty: no webhook can be registered.
+   */
+  @Transform(({ value }) => (value === undefined || value === null ? '127.0.0.1,localhost' : String(value)))
+  @IsString()
+  WEBHOOK_ALLOWED_HOSTS: string = '127.0.0.1,localhost';
+
+  /** How long one delivery attempt may take. */
+  @IsInt()
+  @Min(100)
+  @Max(60_000)
+  WEBHOOK_TIMEOUT_MS: number = 10_000;
+
+  /** How long a delivery is retried (exponential backoff with jitter) before it is marked failed for its endpoint. */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  WEBHOOK_RETRY_HOURS: number = 24;
+
+  /** How often the worker's relay looks for events to position and deliveries to make. */
+  @IsInt()
+  @Min(10)
+  @Max(60_000)
+  EVENTS_RELAY_INTERVAL_MS: number = 200;
+}
+
+export interface EventsSettings {
+  retentionDays: number;
+  allowedHosts: string[];
+  webhookTimeoutMs: number;
+  webhookRetryHours: number;
+  relayIntervalMs: number;
+}
+
+/** The events lib's configuration; `EventsModule` reads it (the app loads this namespace). */
+export const eventsConfig = envNamespace('events', EventsEnv, (env): EventsSettings => ({
+  retentionDays: env.EVENTS_RETENTION_DAYS,
+  allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+  webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
+  webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
+  relayIntervalMs: env.EVENTS_RELAY_INTERVAL_MS,
+}));
