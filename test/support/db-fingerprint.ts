@@ -9,6 +9,9 @@ const TABLES = [
   'ai_visitor_call_record',
   'ai_visitor_firm_bot',
   'ai_visitor_firm_phone',
+  'ai_visitor_event',
+  'ai_visitor_webhook',
+  'ai_visitor_webhook_delivery',
 ];
 
 const cell = (v: unknown): string => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? 'null' : String(v));
