@@ -16,6 +16,7 @@ import { runStats, StatsResult } from './sections/stats';
 import { IngestResult, runIngest } from './sections/ingest';
 import { ApiResult, runApi } from './sections/api';
 import { runScale, ScaleResult } from './sections/scale';
+import { EventsResult, runEvents } from './sections/events';
 
 interface Row {
   metric: string;
@@ -74,7 +75,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: [] as number[],
   };
 
-  const results: { stats?: StatsResult; ingest?: IngestResult; api?: ApiResult; scale?: ScaleResult } = {};
+  const results: Results = {};
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
   const needsBuild = config.sections.some((s) => s === 'api' || s === 'scale');
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
     try {
       if (section === 'stats') results.stats = await runStats(ctx);
       if (section === 'ingest') results.ingest = await runIngest(ctx);
+      if (section === 'events') results.events = await runEvents(ctx);
       if (section === 'api') results.api = await runApi(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
     } catch (error) {
@@ -140,8 +142,16 @@ async function main(): Promise<void> {
   if (Object.keys(errors).length) process.exitCode = 1;
 }
 
+interface Results {
+  stats?: StatsResult;
+  ingest?: IngestResult;
+  events?: EventsResult;
+  api?: ApiResult;
+  scale?: ScaleResult;
+}
+
 function table(
-  r: { stats?: StatsResult; ingest?: IngestResult; api?: ApiResult; scale?: ScaleResult },
+  r: Results,
   errors: Partial<Record<SectionName, string>>,
   sections: SectionName[],
 ): Row[] {
@@ -171,6 +181,18 @@ function table(
       met: yesNo(i.ratioToRowByRow >= 50),
     });
   } else failed('ingest', 'ingest');
+
+  if (r.events) {
+    const e = r.events;
+    rows.push({
+      metric: `ingest with the events outbox vs without (${fmt(e.records)} records), records/s`,
+      median: `${fmt(e.withOutboxPerSec)}/s`,
+      baseline: `${fmt(e.withoutOutboxPerSec)}/s`,
+      ratio: `${fmt(e.outboxRatio, 2)}×`,
+      target: '≥ 0.85× (≤ 15% slower)',
+      met: yesNo(e.outboxRatio >= 0.85),
+    });
+  } else failed('events', 'events');
 
   if (r.stats) {
     const s = r.stats;

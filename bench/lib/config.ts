@@ -1,8 +1,8 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'api' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'api', 'scale'];
+export type SectionName = 'stats' | 'ingest' | 'events' | 'api' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'api', 'scale'];
 
 export interface BenchConfig {
   scale: ScaleName;

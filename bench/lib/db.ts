@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
 import mysql, { Pool, PoolOptions, RowDataPacket } from 'mysql2/promise';
 import { DataSource } from 'typeorm';
-import { PhoneVault, phoneKeysFromEnv } from '@app/core';
+import { maskPhone, PhoneVault, phoneKeysFromEnv } from '@app/core';
 import { buildDataSourceOptions, parseDatabaseUrl } from '@app/database';
 
 /** The keys the bench's apps and its seeding share (any keys do: the bench database is its own). */
@@ -89,7 +89,10 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
   };
 }
 
-const TABLES = ['ai_visitor_call_record', 'ai_visitor_task_stats', 'ai_visitor_list', 'ai_visitor_call_task', 'ai_visitor_task', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot'];
+const TABLES = [
+  'ai_visitor_call_record', 'ai_visitor_task_stats', 'ai_visitor_list', 'ai_visitor_call_task', 'ai_visitor_task', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot',
+  'ai_visitor_event', 'ai_visitor_webhook_delivery', 'ai_visitor_webhook',
+];
 
 /** Empties every table (between repetitions and sections), so each measurement starts from the same state. */
 export async function truncateAll(pool: Pool): Promise<void> {
@@ -97,6 +100,7 @@ export async function truncateAll(pool: Pool): Promise<void> {
   try {
     await conn.query('SET FOREIGN_KEY_CHECKS = 0');
     for (const table of TABLES) await conn.query(`TRUNCATE TABLE ${table}`);
+    await conn.query('UPDATE ai_visitor_event_cursor SET position = 0');
     await conn.query('SET FOREIGN_KEY_CHECKS = 1');
   } finally {
     conn.release();
@@ -169,8 +173,9 @@ const SEED_CHUNK = 5_000;
 /** One contact row of a seed, as the SQL seed used to compute it: n is the contact's 1-based number. */
 function seedRow(seed: ContactSeed, n: number, vault: PhoneVault): unknown[] {
   const taskId = seed.firstTaskId + Math.floor((n - 1) / seed.perTask);
-  const sealed = vault.seal(`+86139${String((seed.phoneBase ?? 0) + n).padStart(8, '0')}`);
-  const head = [taskId, sealed.hash, sealed.enc, sealed.keyId, `候选人${n}`, `cand-${n}`];
+  const phone = `+86139${String((seed.phoneBase ?? 0) + n).padStart(8, '0')}`;
+  const sealed = vault.seal(phone);
+  const head = [taskId, sealed.hash, sealed.enc, sealed.keyId, maskPhone(phone), `候选人${n}`, `cand-${n}`];
   if (seed.status !== 'stats') {
     return [...head, seed.status, 0, 0, 0, null, seed.inCallTaskOfSameId ? taskId : null];
   }
@@ -194,7 +199,7 @@ export async function seedContacts(db: BenchDatabase, seed: ContactSeed): Promis
     const rows: unknown[][] = [];
     for (let n = a; n <= Math.min(total, a + SEED_CHUNK - 1); n++) rows.push(seedRow(seed, n, vault));
     await db.pool.query(
-      `INSERT INTO ai_visitor_list (task_id, phone_hash, phone_enc, phone_key_id, name, candidate_ref, status, call_result,
+      `INSERT INTO ai_visitor_list (task_id, phone_hash, phone_enc, phone_key_id, phone_masked, name, candidate_ref, status, call_result,
          intension_result, attempts, skip_reason, call_task_id) VALUES ?`,
       [rows],
     );

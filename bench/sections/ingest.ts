@@ -133,7 +133,7 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
  * Tasks 1..T in progress, each with one campaign (call task id = task id) holding all its contacts, created and
  * started on the simulator, dialled to the end. Returns the number of records the simulator produced.
  */
-async function prepareDialledCampaigns(ctx: SectionContext, simulator: BenchSimulator, rep: number): Promise<number> {
+export async function prepareDialledCampaigns(ctx: SectionContext, simulator: BenchSimulator, rep: number): Promise<number> {
   const { db, config } = ctx;
   const { tasks, contactsPerTask } = config.ingest;
   await seedFirmBot(db.pool, 1, tasks);

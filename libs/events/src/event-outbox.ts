@@ -1,15 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { Clock } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { NewEvent } from './domain/event';
 
-const COLUMNS = ['event_id', 'type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at'];
+const COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at'];
 
-/** A new, unique and stable event id: `evt_` and 24 random hex digits (receivers deduplicate on it). */
-export function newEventId(): string {
-  return `evt_${randomBytes(12).toString('hex')}`;
+/** An event's public id, unique and stable: `evt_` and its row id (receivers deduplicate on it). */
+export function eventIdOf(rowId: string | number): string {
+  return `evt_${rowId}`;
+}
+
+/** The row id of a public event id, or null when it is not one. */
+export function rowIdOf(eventId: string): string | null {
+  return /^evt_\d{1,19}$/.test(eventId) ? eventId.slice(4) : null;
 }
 
 /**
@@ -28,8 +32,9 @@ export class EventOutbox {
     if (events.length === 0) return;
     const now = this.dialect.dateParam(this.clock.now());
     const rows = events.map((e) => [
-      newEventId(), e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), now,
+      e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), now,
     ]);
+    // Plain insert: rows have no key but their new id, so nothing can collide.
     await this.dialect.insertIgnore(manager, 'ai_visitor_event', COLUMNS, rows);
   }
 }

@@ -6,7 +6,7 @@ export type { EventsSettings } from './events.config';
 export { EVENT_TYPES, isEventType } from './domain/event-types';
 export type { EventType } from './domain/event-types';
 export type { NewEvent, EventView } from './domain/event';
-export { EventOutbox } from './event-outbox';
+export { EventOutbox, eventIdOf, rowIdOf } from './event-outbox';
 export { EventSequencer } from './event-sequencer';
 export { ListEvents } from './usecases/list-events.usecase';
 export type { ListEventsQuery, EventPage } from './usecases/list-events.usecase';

@@ -105,7 +105,7 @@ export class RecordIngestor {
         contactId: String(contact.id),
         candidateRef: contact.candidateRef,
         name: contact.name,
-        phone: maskPhone(this.phones.open(contact)),
+        phone: contact.phoneMasked ?? maskPhone(this.phones.open(contact)),
         attempt: contact.attempts + 1,
         recordId: record.recordId,
         callResult: record.callResult,

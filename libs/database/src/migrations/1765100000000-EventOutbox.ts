@@ -2,7 +2,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Events to the recruiting platform (issue 13): a transactional outbox and its delivery.
- *  - `ai_visitor_event`: the outbox (`firm_id` NULL only for an event about an all-firms endpoint). A row is written in the same transaction as the change it describes, so a
+ *  - `ai_visitor_event`: the outbox (`firm_id` NULL only for an event about an all-firms endpoint). Its public id
+ *    is `evt_<id>`: unique and stable without an index of its own, so a write costs the primary key and three
+ *    secondary entries (all at the NULL end of `position` until the sequencer runs). Purging old events walks the
+ *    primary key (ids grow with time), so `created_at` needs no index either. A row is written in the same transaction as the change it describes, so a
  *    rolled-back change sends nothing and a committed one is never lost. `sequence` is per task (gapless, in
  *    commit order: assigned under the task's lock from `ai_visitor_task.event_seq`). `position` is the feed's
  *    order, assigned after commit by one sequencer at a time (`ai_visitor_event_cursor` row `feed`), so a reader
@@ -12,6 +15,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *  - `ai_visitor_webhook`: the endpoints operations register, per firm or for all firms (`firm_id` NULL); the
  *    signing secret sealed like the phone numbers.
  *  - `ai_visitor_webhook_delivery`: one row per (endpoint, event), retried with backoff, claimed by lease.
+ *  - `ai_visitor_list.phone_masked`: the number as events show it (`+86138****1234`), kept at intake so that a
+ *    page of results does not decrypt every number to mask it (rows from before: NULL, the ingest opens them).
  *  - `ai_visitor_firm_bot.expiry_notices`: which expiry notices went out for `expiry_notice_for` (the expiry
  *    date they were about), so each is sent once per grant.
  */
@@ -27,7 +32,6 @@ export class EventOutbox1765100000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE ai_visitor_event (
         id BIGINT UNSIGNED NOT NULL AUTO_INCREMENT,
-        event_id VARCHAR(40) NOT NULL,
         type VARCHAR(40) NOT NULL,
         firm_id BIGINT UNSIGNED NULL,
         task_id BIGINT UNSIGNED NULL,
@@ -36,11 +40,9 @@ export class EventOutbox1765100000000 implements MigrationInterface {
         data TEXT NOT NULL,
         created_at DATETIME(3) NOT NULL,
         PRIMARY KEY (id),
-        UNIQUE KEY uq_event_id (event_id),
         UNIQUE KEY uq_event_position (position),
         KEY idx_event_firm_position (firm_id, position),
-        KEY idx_event_task_sequence (task_id, sequence),
-        KEY idx_event_created (created_at)
+        KEY idx_event_task_position (task_id, position)
       ) ${table}`);
     await queryRunner.query(`
       CREATE TABLE ai_visitor_event_cursor (
@@ -90,6 +92,7 @@ export class EventOutbox1765100000000 implements MigrationInterface {
         KEY idx_delivery_task_order (webhook_id, task_id, status, sequence)
       ) ${table}`);
     await queryRunner.query('ALTER TABLE ai_visitor_task ADD COLUMN event_seq INT UNSIGNED NOT NULL DEFAULT 0');
+    await queryRunner.query('ALTER TABLE ai_visitor_list ADD COLUMN phone_masked VARCHAR(24) NULL');
     await queryRunner.query(
       'ALTER TABLE ai_visitor_firm_bot ADD COLUMN expiry_notice_for DATETIME(3) NULL, ADD COLUMN expiry_notices TINYINT NOT NULL DEFAULT 0',
     );
@@ -101,7 +104,6 @@ export class EventOutbox1765100000000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE ai_visitor_event (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
-        event_id VARCHAR(40) NOT NULL,
         type VARCHAR(40) NOT NULL,
         firm_id BIGINT NULL,
         task_id BIGINT NULL,
@@ -110,11 +112,9 @@ export class EventOutbox1765100000000 implements MigrationInterface {
         data TEXT NOT NULL,
         created_at DATETIME NOT NULL
       )`);
-    await queryRunner.query('CREATE UNIQUE INDEX uq_event_id ON ai_visitor_event (event_id)');
     await queryRunner.query('CREATE UNIQUE INDEX uq_event_position ON ai_visitor_event (position)');
     await queryRunner.query('CREATE INDEX idx_event_firm_position ON ai_visitor_event (firm_id, position)');
-    await queryRunner.query('CREATE INDEX idx_event_task_sequence ON ai_visitor_event (task_id, sequence)');
-    await queryRunner.query('CREATE INDEX idx_event_created ON ai_visitor_event (created_at)');
+    await queryRunner.query('CREATE INDEX idx_event_task_position ON ai_visitor_event (task_id, position)');
     await queryRunner.query(`
       CREATE TABLE ai_visitor_event_cursor (
         name VARCHAR(32) NOT NULL PRIMARY KEY,
@@ -160,6 +160,7 @@ export class EventOutbox1765100000000 implements MigrationInterface {
     await queryRunner.query('CREATE INDEX idx_delivery_due ON ai_visitor_webhook_delivery (status, next_attempt_at)');
     await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (webhook_id, task_id, status, sequence)');
     await queryRunner.query('ALTER TABLE ai_visitor_task ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0');
+    await queryRunner.query('ALTER TABLE ai_visitor_list ADD COLUMN phone_masked VARCHAR(24) NULL');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot ADD COLUMN expiry_notice_for DATETIME NULL');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot ADD COLUMN expiry_notices TINYINT NOT NULL DEFAULT 0');
     await queryRunner.query("INSERT INTO ai_visitor_event_cursor (name, position) VALUES ('feed', 0), ('fanout', 0)");
@@ -172,6 +173,7 @@ export class EventOutbox1765100000000 implements MigrationInterface {
     await queryRunner.query('DROP TABLE ai_visitor_event');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot DROP COLUMN expiry_notices');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot DROP COLUMN expiry_notice_for');
+    await queryRunner.query('ALTER TABLE ai_visitor_list DROP COLUMN phone_masked');
     await queryRunner.query('ALTER TABLE ai_visitor_task DROP COLUMN event_seq');
   }
 }

@@ -3,12 +3,9 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 /** The outbox (`ai_visitor_event`, migration EventOutbox): one row per event, written with its change. */
 @Entity({ name: 'ai_visitor_event' })
 export class EventEntity {
+  /** The public, stable id is `evt_<id>` (eventIdOf): receivers deduplicate on it. */
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
-
-  /** The public, stable id (`evt_…`): receivers deduplicate on it. */
-  @Column({ name: 'event_id', type: 'varchar', length: 40 })
-  eventId: string;
 
   @Column({ type: 'varchar', length: 40 })
   type: string;

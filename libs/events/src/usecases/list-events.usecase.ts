@@ -5,6 +5,7 @@ import { EventEntity } from '../entities/event.entity';
 import { EventView } from '../domain/event';
 import { EventType } from '../domain/event-types';
 import { EventSequencer } from '../event-sequencer';
+import { eventIdOf } from '../event-outbox';
 
 export interface ListEventsQuery {
   /** The calling firm's events only; undefined for operations (every firm). */
@@ -56,7 +57,7 @@ export class ListEvents {
 
 export function toEventView(row: EventEntity): EventView {
   return {
-    id: row.eventId,
+    id: eventIdOf(row.id),
     type: row.type as EventType,
     createdAt: row.createdAt.toISOString(),
     firmId: row.firmId === null ? null : String(row.firmId),

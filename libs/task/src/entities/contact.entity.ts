@@ -35,6 +35,10 @@ export class ContactEntity extends CallOutcomeColumns {
   @Column({ name: 'phone_key_id', type: 'varchar', length: 16 })
   phoneKeyId: string;
 
+  /** The number masked (`+86138****1234`), as events show it; null for contacts stored before it was kept. */
+  @Column({ name: 'phone_masked', type: 'varchar', length: 24, nullable: true })
+  phoneMasked: string | null;
+
   @Column({ type: 'tinyint' })
   status: ContactStatus;
 

@@ -3,7 +3,7 @@ import { PhoneVault, SealedPhone } from '@app/core';
 import { ContactEntity } from '../entities/contact.entity';
 
 /** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
-export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId'> & { phone: string };
+export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked'> & { phone: string };
 
 /**
  * How a contact's number is stored (PhoneVault): written as keyed hash + ciphertext, looked up by hash, opened
@@ -32,7 +32,7 @@ export class ContactPhones {
 
   /** The row with its number opened and the sealed columns left out. */
   reveal(row: ContactEntity): StoredContact {
-    const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, ...rest } = row;
+    const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, phoneMasked: _masked, ...rest } = row;
     return { ...rest, phone: this.open(row) };
   }
 }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, EntityManager, In, MoreThan } from 'typeorm';
-import { SealedPhone } from '@app/core';
+import { maskPhone, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -25,7 +25,7 @@ export interface IncomingRecord extends ReportedCall {
 /** A contact a reported call may move on: what the ingest rules read of it. */
 export type CallTarget = Pick<
   ContactEntity,
-  'id' | 'candidateRef' | 'name' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'
+  'id' | 'candidateRef' | 'name' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'
 >;
 
 /** What a reported call does to its contact (domain/call-outcome), by contact id. */
@@ -42,7 +42,7 @@ export interface NewContact extends AcceptedContact {
   skipReason?: string | null;
 }
 
-const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
+const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'phone_masked', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
 /** The fail reason of a contact a finished campaign never dialled. */
 export const NOT_DIALLED = 'not_dialled';
 
@@ -80,7 +80,7 @@ export class ContactRepository {
     const rows = contacts.map((c) => {
       const sealed = this.phones.seal(c.phone);
       return [
-        taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId,
+        taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId, maskPhone(c.phone),
         c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
       ];
     });
@@ -252,7 +252,8 @@ export class ContactRepository {
   callTargets(manager: EntityManager, taskId: string, ids: readonly string[]): Promise<CallTarget[]> {
     return manager.getRepository(ContactEntity).find({
       select: {
-        id: true, candidateRef: true, name: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, attempts: true, callbackCount: true,
+        id: true, candidateRef: true, name: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, phoneMasked: true, attempts: true,
+        callbackCount: true,
         status: true, callTaskId: true,
       },
       where: { taskId, id: In([...ids]) },
