@@ -11,10 +11,10 @@
 
 const { spawn, spawnSync } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const path = require('path');
 const cliProgress = require('cli-progress');
 const { buildIfNeeded } = require('./build-if-needed');
+const { freePort } = require('./free-port');
 
 const ROOT = path.resolve(__dirname, '..');
 const DEMO_DIR = path.join(ROOT, 'data', 'demo');
@@ -30,18 +30,6 @@ let stopping = false;
 
 function log(line = '') {
   process.stdout.write(`${line}\n`);
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts one app of dist/ as its own process, logging to data/demo/<name>.log. */

@@ -11,27 +11,15 @@
 
 const { spawn } = require('child_process');
 const fs = require('fs');
-const net = require('net');
 const os = require('os');
 const path = require('path');
 const { buildIfNeeded } = require('./build-if-needed');
+const { freePort } = require('./free-port');
 
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist', 'apps', 'api', 'src', 'main.js');
 const OUTPUT = path.resolve(process.argv[2] ?? path.join(ROOT, 'dist', 'openapi.json'));
 const BOOT_TIMEOUT_MS = 60_000;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** GET /docs-json until the API answers it, or the API exits, or the time is up. */
 async function fetchDocument(url, api) {
