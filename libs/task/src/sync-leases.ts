@@ -53,8 +53,11 @@ export class SyncLeases {
     return this.tasks.fencesOf(manager, won);
   }
 
-  /** Gives leases back at the end of a pass (only those still ours: same epoch). */
+  /** Gives leases back at the end of a pass (only those still ours: same epoch), in one transaction. */
   async release(fences: readonly SyncFence[]): Promise<void> {
-    for (const fence of fences) await this.tx.run((manager) => this.tasks.releaseLease(manager, fence));
+    if (fences.length === 0) return;
+    await this.tx.run(async (manager) => {
+      for (const fence of fences) await this.tasks.releaseLease(manager, fence);
+    });
   }
 }

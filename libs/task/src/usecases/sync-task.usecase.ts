@@ -153,16 +153,17 @@ export class SyncTask {
       failpoint('drain.after-fetch');
       const records: IncomingRecord[] = page.records.map((r) => ({ ...r, ref: r.ref }));
       const storable = !page.nextCursor || this.cursorStorable(task.id, page.nextCursor);
-      const stillActive = await this.tx.run(async (manager) => {
+      const cursorMoves = !!page.nextCursor && page.nextCursor !== cursor && storable;
+      // A page with nothing to store and no cursor to move writes nothing: no transaction (the common case of a
+      // running campaign polled between calls). Closing a finished campaign still goes through the lock below.
+      const stillActive = records.length === 0 && !cursorMoves ? true : await this.tx.run(async (manager) => {
         const locked = (await this.tasks.lock(manager, task.id, fence)) ?? task;
         const current = await this.tasks.findCallTask(manager, callTask.id);
         // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
         // moves for the call task this pass is reading.
         const result = await this.ingestor.ingest(manager, { task: locked, callTaskId: callTask.id, records });
         stored += result.stored;
-        if (page.nextCursor && page.nextCursor !== cursor && storable) {
-          await this.tasks.saveDetailCursor(manager, callTask.id, page.nextCursor);
-        }
+        if (cursorMoves) await this.tasks.saveDetailCursor(manager, callTask.id, page.nextCursor!);
         failpoint('drain.before-commit');
         return current?.status !== CallTaskStatus.Finished;
       });
