@@ -18,6 +18,23 @@ export interface BotCheck {
  */
 export type TaskEdge = { action: 'pause'; reason: PauseReason; suspends: boolean } | { action: 'resume' } | null;
 
+/**
+ * The firms' BOT entitlements as one pass sees them: each firm read once per pass (a pass over thousands of tasks
+ * of a few firms must not read the same row thousands of times). The edge decided under a task's lock reads it
+ * fresh.
+ */
+export class BotChecks {
+  private readonly checks = new Map<string, Promise<BotCheck>>();
+
+  constructor(private readonly read: (firmId: string) => Promise<BotCheck>) {}
+
+  of(firmId: string): Promise<BotCheck> {
+    let check = this.checks.get(firmId);
+    if (!check) this.checks.set(firmId, (check = this.read(firmId)));
+    return check;
+  }
+}
+
 export type EdgeSubject = Pick<TaskEntity, 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>;
 
 /**

@@ -4,7 +4,7 @@ import { randomBytes } from 'crypto';
 import { Clock, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { FirmBotService } from '@app/firm-bot-quota';
 import { TransactionRunner } from '@app/database';
-import { BotCheck, edgeOf } from '../domain/edges';
+import { BotChecks, edgeOf } from '../domain/edges';
 import { TaskRepository } from '../repositories/task.repository';
 import { SyncLeases } from '../sync-leases';
 import { SyncTask } from './sync-task.usecase';
@@ -41,18 +41,14 @@ export class RunEdgePass {
   async execute(): Promise<EdgePassSummary> {
     const candidates = await this.tasks.edgeCandidates(this.tx.autocommit);
     const now = this.clock.now();
-    const bots = new Map<string, Promise<BotCheck>>();
-    const bot = (firmId: string) => {
-      if (!bots.has(firmId)) bots.set(firmId, this.firmBot.isUsable(this.tx.autocommit, firmId));
-      return bots.get(firmId)!;
-    };
+    const bots = new BotChecks((firmId) => this.firmBot.isUsable(this.tx.autocommit, firmId));
     const atEdge: string[] = [];
-    for (const task of candidates) if (await edgeOf(task, now, () => bot(task.firmId))) atEdge.push(task.id);
+    for (const task of candidates) if (await edgeOf(task, now, () => bots.of(task.firmId))) atEdge.push(task.id);
     const fences = await this.leases.claimTasks(this.owner, atEdge);
     try {
       for (const fence of fences) {
         await withinLogScope(this.logScope, { taskId: fence.taskId }, () =>
-          this.syncTask.execute(fence.taskId, fence).catch((error: Error) => {
+          this.syncTask.execute(fence.taskId, fence, bots).catch((error: Error) => {
             this.logger.error(`edge sync of task ${fence.taskId} failed: ${maskPhonesInText(error.message)}`);
           }),
         );

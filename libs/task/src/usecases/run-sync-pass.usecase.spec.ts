@@ -58,6 +58,7 @@ describe('RunSyncPass instrumentation', () => {
     } as unknown as SyncLeases;
   };
   const syncTask = {
+    passBotChecks: () => undefined,
     execute: async (taskId: string) => {
       seenFields[taskId] = scope.storage.getStore();
       const outcome = outcomes[taskId];

@@ -4,6 +4,7 @@ import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { SyncLeases } from '../sync-leases';
 import { SyncFence } from '../sync-fence';
+import { BotChecks } from '../domain/edges';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
@@ -63,6 +64,7 @@ export class RunSyncPass {
     const summary: SyncPassSummary = { tasks: 0, failed: 0, recordsStored: 0, completed: 0, durationMs: 0 };
     const held: SyncFence[] = [];
     const concurrency = Math.max(1, this.settings.syncConcurrency);
+    const bots = this.syncTask.passBotChecks();
     try {
       let contendedRounds = 0;
       while (summary.tasks < MAX_TASKS_PER_PASS) {
@@ -82,7 +84,7 @@ export class RunSyncPass {
           while (next < batch.length) {
             const fence = batch[next++];
             failpoint('task.before-sync');
-            await withinLogScope(this.logScope, { taskId: fence.taskId }, () => this.syncOne(fence, summary));
+            await withinLogScope(this.logScope, { taskId: fence.taskId }, () => this.syncOne(fence, summary, bots));
           }
         };
         await Promise.all(Array.from({ length: concurrency }, slot));
@@ -95,10 +97,10 @@ export class RunSyncPass {
     return summary;
   }
 
-  private async syncOne(fence: SyncFence, summary: SyncPassSummary): Promise<void> {
+  private async syncOne(fence: SyncFence, summary: SyncPassSummary, bots: BotChecks): Promise<void> {
     const taskId = fence.taskId;
     try {
-      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence);
+      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence, bots);
       summary.recordsStored += outcome.recordsStored;
       if (outcome.action === 'completed') summary.completed++;
       this.metrics?.taskSynced(outcome.action, outcome.recordsStored);

@@ -17,7 +17,7 @@ import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
-import { edgeOf } from '../domain/edges';
+import { BotChecks, edgeOf } from '../domain/edges';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
@@ -55,14 +55,15 @@ export class SyncTask {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  async execute(taskId: string, fence?: SyncFence): Promise<SyncTaskOutcome> {
+  /** `bots`: the pass's view of the firms' entitlements (each read once per pass); read per task without one. */
+  async execute(taskId: string, fence?: SyncFence, bots?: BotChecks): Promise<SyncTaskOutcome> {
     const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
     const found = await this.tasks.findById(this.tx.autocommit, taskId);
     if (!found || found.status === TaskStatus.NotStarted) return outcome;
     let active = await this.tasks.findActiveCallTask(this.tx.autocommit, taskId);
     if (FINISHED_TASK_STATUSES.includes(found.status) && !active) return outcome;
 
-    const edge = (await this.atEdge(found)) ? await this.applyEdges(taskId, fence) : null;
+    const edge = (await this.atEdge(found, bots)) ? await this.applyEdges(taskId, fence) : null;
     if (edge) outcome.action = edge;
     const task = edge ? (await this.tasks.findById(this.tx.autocommit, taskId))! : found;
 
@@ -98,9 +99,15 @@ export class SyncTask {
     return outcome;
   }
 
+  /** A pass's view of the firms' BOT entitlements: each firm read once for the whole pass. */
+  passBotChecks(): BotChecks {
+    return new BotChecks((firmId) => this.firmBot.isUsable(this.tx.autocommit, firmId));
+  }
+
   /** A cheap look without the lock: whether the BOT or the window may change the task now. */
-  private async atEdge(task: TaskEntity): Promise<boolean> {
-    return (await edgeOf(task, this.clock.now(), () => this.firmBot.isUsable(this.tx.autocommit, task.firmId))) !== null;
+  private async atEdge(task: TaskEntity, bots?: BotChecks): Promise<boolean> {
+    const bot = () => (bots ? bots.of(task.firmId) : this.firmBot.isUsable(this.tx.autocommit, task.firmId));
+    return (await edgeOf(task, this.clock.now(), bot)) !== null;
   }
 
   /**
