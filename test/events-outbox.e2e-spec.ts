@@ -21,7 +21,7 @@ describe('events outbox', () => {
     await h.close();
   });
 
-  async function eventsOf(taskId: number) {
+  async function eventsOf(taskId: string) {
     const page = await h.api.get(ListEvents).execute({ firmId: String(FIRM), taskId: String(taskId), limit: 1000 });
     return page.items;
   }
