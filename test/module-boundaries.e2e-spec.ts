@@ -30,7 +30,7 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
   observability: ['core'],
   'campaign-gateway': ['core'],
   events: ['core', 'database'],
-  'firm-bot-quota': ['core', 'database'],
+  'firm-bot-quota': ['core', 'database', 'events'],
   suppression: ['core', 'database'],
   task: ['core', 'database', 'events', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
   stats: ['core', 'task'],

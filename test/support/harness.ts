@@ -71,6 +71,9 @@ export async function startHarness(
     ...TEST_PHONE_KEYS,
     SYNC_CRON: '0 0 1 1 *',
     SYNC_EDGE_CRON: '0 0 1 1 *',
+    // The events' housekeeping runs when a test calls it, never on the wall clock mid-test.
+    BOT_EXPIRY_CRON: '0 0 1 1 *',
+    EVENTS_PURGE_CRON: '0 0 1 1 *',
     LOG_LEVEL: process.env.LOG_LEVEL || DEFAULT_TEST_LOG_LEVEL,
     // Callbacks of "inconvenient now" at the window's next opening (the window is always open in most tests).
     INCONVENIENT_CALLBACK_DAYS: '0',

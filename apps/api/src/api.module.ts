@@ -7,6 +7,7 @@ import { DatabaseModule } from '@app/database';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
+import { EventsModule } from '@app/events';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
@@ -15,6 +16,7 @@ import { API_NAMESPACES } from './config/api-namespaces';
 import { TasksController } from './tasks/tasks.controller';
 import { TaskExportController } from './tasks/task-export.controller';
 import { DoNotCallController, AdminDoNotCallController } from './do-not-call/do-not-call.controller';
+import { AdminEventsController, EventsController } from './events/events.controller';
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
@@ -49,6 +51,7 @@ export class ApiModule {
           useFactory: (config: ApiConfig) => [{ ttl: config.throttle.ttlMs, limit: config.throttle.limit }],
         }),
         StatsModule,
+        EventsModule,
       ],
       controllers: [
         TasksController,
@@ -58,6 +61,8 @@ export class ApiModule {
         DoNotCallController,
         AdminDoNotCallController,
         CallbacksController,
+        EventsController,
+        AdminEventsController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },

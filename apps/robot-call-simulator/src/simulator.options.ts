@@ -45,6 +45,8 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
   /** Fraction of calls that connect. */
   connectRate: number;
   intentionMix: IntentionMix;
+  /** Fraction of connected calls whose record carries `recording_url`, `transcript` and `summary`. */
+  conversationRate: number;
   /**
    * Test-only hook, never read from the environment: the platform's clock, for `called_at` and the push
    * timestamp (default: the real clock). A test that moves the service's clock (test/support/harness.ts
@@ -79,6 +81,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
   parallelism: { env: 'SIMULATOR_PARALLELISM', fallback: 5, integer: true, min: 1, max: 10_000 },
   seed: { env: 'SIMULATOR_SEED', fallback: 42, integer: true, min: 0, max: 0xffffffff },
   connectRate: { env: 'SIMULATOR_CONNECT_RATE', fallback: 0.7, integer: false, min: 0, max: 1 },
+  conversationRate: { env: 'SIMULATOR_CONVERSATION_RATE', fallback: 1, integer: false, min: 0, max: 1 },
   errorRate: { env: 'SIMULATOR_ERROR_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   timeoutRate: { env: 'SIMULATOR_TIMEOUT_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   hangMs: { env: 'SIMULATOR_HANG_MS', fallback: 30_000, integer: true, min: 0, max: HOUR_MS },

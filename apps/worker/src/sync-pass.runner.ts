@@ -2,6 +2,8 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger } from '@nestjs/c
 import { ConfigType } from '@nestjs/config';
 import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
 import { observabilityConfig } from '@app/observability';
+import { BotExpirySummary, NotifyBotExpiry } from '@app/firm-bot-quota';
+import { PurgeExpiredEvents, PurgeSummary } from '@app/events';
 
 /**
  * Runs sync passes for the cron and for `--once`, and keeps shutdown honest: once the app closes
@@ -20,6 +22,8 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
   constructor(
     private readonly runSyncPass: RunSyncPass,
     private readonly runEdgePass: RunEdgePass,
+    private readonly notifyBotExpiry: NotifyBotExpiry,
+    private readonly purgeExpiredEvents: PurgeExpiredEvents,
     @Inject(observabilityConfig.KEY) private readonly operations: ConfigType<typeof observabilityConfig>,
   ) {}
 
@@ -31,6 +35,16 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
   /** One edge check (window and BOT edges), logged when it synced something; null when shutting down. Never rejects. */
   async runEdges(): Promise<EdgePassSummary | null> {
     return this.track('edge check', () => this.runEdgePass.execute(), (summary) => summary.synced > 0);
+  }
+
+  /** The BOT expiry notices, logged when some went out; null when shutting down. Never rejects. */
+  async runBotExpiry(): Promise<BotExpirySummary | null> {
+    return this.track('bot expiry notices', () => this.notifyBotExpiry.execute(), (summary) => summary.notified > 0);
+  }
+
+  /** The events' retention purge, logged when it deleted some; null when shutting down. Never rejects. */
+  async runEventsPurge(): Promise<PurgeSummary | null> {
+    return this.track('events purge', () => this.purgeExpiredEvents.execute(), (summary) => summary.events > 0);
   }
 
   private async track<T extends object>(name: string, work: () => Promise<T>, worthLogging: (summary: T) => boolean = () => true): Promise<T | null> {

@@ -3,6 +3,8 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { TaskModule } from '@app/task';
+import { FirmBotQuotaModule } from '@app/firm-bot-quota';
+import { EventsModule } from '@app/events';
 import { ObservabilityModule } from '@app/observability';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { WORKER_NAMESPACES } from './config/worker-namespaces';
@@ -10,7 +12,7 @@ import { SyncScheduler } from './sync.scheduler';
 import { SyncPassRunner } from './sync-pass.runner';
 
 /**
- * The worker: the sync, plus (from ObservabilityModule) the probes and `/metrics` it serves on WORKER_PORT
+ * The worker: the sync and the events' housekeeping (BOT expiry notices, retention), plus (from ObservabilityModule) the probes and `/metrics` it serves on WORKER_PORT
  * when main.ts runs it as an HTTP app; no business routes. As an application context (tests, `--once`)
  * nothing listens. `scheduled: false` (for `--once`) leaves the cron out.
  */
@@ -30,6 +32,8 @@ export class WorkerModule {
         PhoneVaultModule,
         DatabaseModule.forRootFromConfig(),
         TaskModule.forRoot(),
+        FirmBotQuotaModule,
+        EventsModule,
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
       providers: [SyncPassRunner, ...(options.scheduled ? [SyncScheduler] : [])],

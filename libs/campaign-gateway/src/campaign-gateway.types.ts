@@ -56,6 +56,12 @@ export interface RemoteCallRecord {
   intention: RemoteIntention;
   durationSec: number;
   calledAt: Date;
+  /** Where the call's recording can be fetched (the platform's URL, as given); null when it gave none. */
+  recordingUrl: string | null;
+  /** What was said, as the platform transcribed it; null when it gave none. */
+  transcript: string | null;
+  /** The platform's short summary of the conversation; null when it gave none. */
+  summary: string | null;
 }
 
 export interface CampaignDetail {

@@ -19,10 +19,15 @@ export class EventSequencer {
     private readonly dialect: SqlDialect,
   ) {}
 
-  /** Positions the events committed and not positioned yet (up to `limit`); returns how many. */
-  async sequence(limit = BATCH): Promise<number> {
+  /**
+   * Positions the events committed and not positioned yet (up to `limit`); returns how many. `wait: false` (a
+   * feed read) gives up at once when another process is sequencing: that one is doing the work, and a reader
+   * misses nothing by not waiting (what it positions comes after every position already visible).
+   */
+  async sequence(limit = BATCH, options: { wait?: boolean } = {}): Promise<number> {
     return this.tx.run(async (manager) => {
-      const last = await this.lockCursor(manager, 'feed');
+      const last = await this.lockCursor(manager, 'feed', options.wait ?? true);
+      if (last === null) return 0;
       const rows: { id: string | number }[] = await manager.query(
         `SELECT id FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
       );
@@ -35,20 +40,21 @@ export class EventSequencer {
   }
 
   /** Positions everything committed so far (a few rounds at most), for the feed and tests. */
-  async sequenceAll(): Promise<number> {
+  async sequenceAll(options: { wait?: boolean } = {}): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.sequence();
+      const n = await this.sequence(BATCH, options);
       total += n;
       if (n < BATCH) return total;
     }
   }
 
-  private async lockCursor(manager: EntityManager, name: string): Promise<number> {
+  /** The cursor's position, its row locked; null when `wait` is false and another transaction holds it. */
+  private async lockCursor(manager: EntityManager, name: string, wait: boolean): Promise<number | null> {
     const [row]: { position: string | number }[] = await manager.query(
-      `SELECT position FROM ai_visitor_event_cursor WHERE name = ?${this.dialect.forUpdateClause()}`,
+      `SELECT position FROM ai_visitor_event_cursor WHERE name = ?${wait ? this.dialect.forUpdateClause() : this.dialect.skipLockedClause()}`,
       [name],
     );
-    return Number(row?.position ?? 0);
+    return row ? Number(row.position) : null;
   }
 }

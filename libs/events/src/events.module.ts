@@ -4,15 +4,16 @@ import { EventEntity } from './entities/event.entity';
 import { EventOutbox } from './event-outbox';
 import { EventSequencer } from './event-sequencer';
 import { ListEvents } from './usecases/list-events.usecase';
+import { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
 
 /**
  * Events to the recruiting platform: the transactional outbox the domain libs write to (`EventOutbox`), the
- * sequencer that orders committed events for the feed, and the feed itself. Needs the app's infrastructure roots
+ * sequencer that orders committed events for the feed, the feed itself, and the retention purge. Needs the app's infrastructure roots
  * and `eventsConfig` loaded.
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity])],
-  providers: [EventOutbox, EventSequencer, ListEvents],
-  exports: [EventOutbox, EventSequencer, ListEvents],
+  providers: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
+  exports: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
 })
 export class EventsModule {}

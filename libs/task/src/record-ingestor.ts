@@ -113,6 +113,10 @@ export class RecordIngestor {
         failReason: record.failReason,
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt.toISOString(),
+        // The conversation, when the platform gave it (not stored: the event carries it; sizes fitted above).
+        recordingUrl: record.recordingUrl ?? null,
+        transcript: record.transcript ?? null,
+        summary: record.summary ?? null,
       });
       if (connected && record.intention === Intention.NotConsidering) notConsidering.push(this.phones.sealedOf(contact));
       if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));

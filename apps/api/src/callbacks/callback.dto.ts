@@ -58,6 +58,36 @@ export class PushedRecordDto {
   })
   @IsWireDateTime()
   called_at: string;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'Where the recording can be fetched; passed on in the `contact.called` event. Not an http(s) URL, or over 2,048 characters: left out',
+    example: 'https://recordings.robot-call.example/r/rec_000001_000001.mp3',
+  })
+  @IsOptional()
+  @IsString()
+  recording_url?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: "What was said, as the platform transcribed it; passed on in the `contact.called` event, cut to 20,000 characters",
+    example: '机器人：您好，我是寻访顾问的 AI 助理。\n候选人：你好，请讲。',
+  })
+  @IsOptional()
+  @IsString()
+  transcript?: string | null;
+
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    description: 'The platform\'s summary of the conversation; passed on in the `contact.called` event, cut to 2,000 characters',
+    example: 'Interested in the role; prefers a call after 18:00.',
+  })
+  @IsOptional()
+  @IsString()
+  summary?: string | null;
 }
 
 export class RobotCallPushDto {

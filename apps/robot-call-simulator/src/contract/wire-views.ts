@@ -34,5 +34,9 @@ export function recordView(record: SimulatedCallRecord) {
     intention: record.intention,
     duration_sec: record.durationSec,
     called_at: record.calledAt.toISOString(),
+    // Optional per record: only a connected call with a conversation carries these.
+    ...('conversation' in record && record.conversation
+      ? { recording_url: record.conversation.recordingUrl, transcript: record.conversation.transcript, summary: record.conversation.summary }
+      : {}),
   };
 }

@@ -14,7 +14,8 @@ describe('worker configuration validation', () => {
   }
 
   it('takes the defaults from an empty environment', () => {
-    expect(validate({})).toMatchObject({ WORKER_PORT: 3001, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 25_000, SYNC_CRON: '*/30 * * * *' });
+    expect(validate({})).toMatchObject({ WORKER_PORT: 3001, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 25_000, SYNC_CRON: '*/30 * * * *',
+      BOT_EXPIRY_CRON: '*/10 * * * *', EVENTS_PURGE_CRON: '0 * * * *', EVENTS_RETENTION_DAYS: 30 });
   });
 
   it('accepts WORKER_PORT, LOG_LEVEL=silent and a SHUTDOWN_TIMEOUT_MS', () => {
@@ -32,6 +33,9 @@ describe('worker configuration validation', () => {
     ['SHUTDOWN_TIMEOUT_MS', '3600000'],
     ['SYNC_CRON', 'every minute'],
     ['SYNC_CONCURRENCY', '0'],
+    ['BOT_EXPIRY_CRON', 'every ten minutes'],
+    ['EVENTS_PURGE_CRON', '61 * * * *'],
+    ['EVENTS_RETENTION_DAYS', '0'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(failure({ [name]: value })).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
   });

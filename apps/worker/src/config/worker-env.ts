@@ -34,6 +34,16 @@ export class WorkerEnv {
   @Validate(IsCronExpression)
   SYNC_EDGE_CRON: string = '* * * * *';
 
+  /** How often the BOT expiry notices are looked for (`firm.bot_expiring` a week and a day ahead, `firm.bot_expired`). */
+  @IsString()
+  @Validate(IsCronExpression)
+  BOT_EXPIRY_CRON: string = '*/10 * * * *';
+
+  /** How often events older than EVENTS_RETENTION_DAYS are deleted (with their webhook deliveries). */
+  @IsString()
+  @Validate(IsCronExpression)
+  EVENTS_PURGE_CRON: string = '0 * * * *';
+
   /** The worker's own small HTTP port: `/health/live`, `/health/ready` and `/metrics` only. */
   @IsInt()
   @Min(0)
@@ -44,6 +54,8 @@ export class WorkerEnv {
 export const workerConfig = envNamespace('worker', WorkerEnv, (env) => ({
   syncCron: env.SYNC_CRON,
   syncEdgeCron: env.SYNC_EDGE_CRON,
+  botExpiryCron: env.BOT_EXPIRY_CRON,
+  eventsPurgeCron: env.EVENTS_PURGE_CRON,
   port: env.WORKER_PORT,
 }));
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'child_process';
 import { join } from 'path';
 import { ShapeError } from './shape';
-import { fromDetailData } from './wire-mapping';
+import { decodeCallRecord, fromDetailData } from './wire-mapping';
 
 const ROOT = join(__dirname, '..', '..', '..', '..');
 
@@ -48,5 +48,36 @@ describe("fromDetailData: a record's called_at", () => {
     expect(child.stderr).toBe('');
     // `local` proves the child really runs at +08:00: there, new Date() reads the same text 8 hours earlier.
     expect(JSON.parse(child.stdout)).toEqual({ mapped: '2026-11-28T10:03:04.000Z', local: '2026-11-28T02:03:04.000Z' });
+  });
+});
+
+describe('decodeCallRecord: the conversation fields', () => {
+  const record = { record_id: 'rec_1', ref: '1', call_result: 1, fail_reason: null, intention: 1, duration_sec: 30, called_at: '2026-11-28T02:03:04Z' };
+
+  it('reads recording_url, transcript and summary when the platform gives them', () => {
+    const sut = decodeCallRecord({
+      ...record,
+      recording_url: 'https://rec.example.com/r/1.mp3',
+      transcript: '机器人：您好\n候选人：你好',
+      summary: 'Interested; call back on Monday',
+    });
+    expect(sut).toMatchObject({ recordingUrl: 'https://rec.example.com/r/1.mp3', transcript: '机器人：您好\n候选人：你好', summary: 'Interested; call back on Monday' });
+  });
+
+  it('reads an absent or null one as none, per record', () => {
+    expect(decodeCallRecord(record)).toMatchObject({ recordingUrl: null, transcript: null, summary: null });
+    expect(decodeCallRecord({ ...record, recording_url: null, transcript: 'only this', summary: null })).toMatchObject({
+      recordingUrl: null,
+      transcript: 'only this',
+      summary: null,
+    });
+  });
+
+  it.each([
+    ['recording_url', 42],
+    ['transcript', ['a line']],
+    ['summary', { text: 'x' }],
+  ])('refuses a %s that is not a string', (key, value) => {
+    expect(() => decodeCallRecord({ ...record, [key]: value })).toThrow(ShapeError);
   });
 });

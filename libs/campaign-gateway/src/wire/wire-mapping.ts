@@ -95,5 +95,9 @@ function fromRecord(record: WireObject): RemoteCallRecord {
     intention: readOneOf(record, 'intention', REMOTE_INTENTIONS),
     durationSec: readCount(record, 'duration_sec'),
     calledAt: readDate(record, 'called_at'),
+    // Optional per record (README): absent and null both mean "none given"; their sizes are the ingest's business.
+    recordingUrl: readNullableString(record, 'recording_url'),
+    transcript: readNullableString(record, 'transcript'),
+    summary: readNullableString(record, 'summary'),
   };
 }

@@ -38,7 +38,8 @@ export class ListEvents {
   ) {}
 
   async execute(query: ListEventsQuery): Promise<EventPage> {
-    await this.sequencer.sequenceAll();
+    // Not behind what has committed, without queueing behind the relay: if it is sequencing, it is doing this.
+    await this.sequencer.sequenceAll({ wait: false });
     const rows = await this.tx.autocommit.getRepository(EventEntity).find({
       where: {
         position: MoreThan(query.after ?? '0'),

@@ -19,6 +19,14 @@ export class FirmBotEntity {
   @Column({ name: 'bot_task_used', type: 'int' })
   botTaskUsed: number;
 
+  /** The expiry date the sent notices (`expiry_notices`) were about: a grant with another expiry starts afresh. */
+  @Column({ name: 'expiry_notice_for', type: 'datetime', precision: 3, nullable: true })
+  expiryNoticeFor: Date | null;
+
+  /** Which expiry notices went out for `expiry_notice_for`: a bit each (domain/expiry-notices). */
+  @Column({ name: 'expiry_notices', type: 'tinyint', default: 0 })
+  expiryNotices: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -1,5 +1,7 @@
 import { CallResult, Intention } from './statuses';
-import { cursorFits, cutToCharacters, describeUnfit, fitRecords, MAX_CALL_SECONDS, recordIdDigest } from './wire-fit';
+import {
+  cursorFits, cutToCharacters, describeUnfit, fitRecords, MAX_CALL_SECONDS, RECORDING_URL_LENGTH, recordIdDigest, SUMMARY_LENGTH, TRANSCRIPT_LENGTH,
+} from './wire-fit';
 import type { IncomingRecord } from '../repositories/contact.repository';
 
 const NOW = new Date('2026-12-01T02:00:00.000Z');
@@ -77,6 +79,31 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
       [0, NOW],
     ]);
     expect(unfit.map((u) => `${u.field} ${u.action}`)).toEqual(['duration_sec cut', 'called_at replaced', 'called_at replaced']);
+  });
+
+  it('passes a conversation that fits through unchanged', () => {
+    const url = `https://rec.example.com/${'a'.repeat(RECORDING_URL_LENGTH - 24)}`;
+    const fitting = record({ recordingUrl: url, transcript: '话'.repeat(TRANSCRIPT_LENGTH), summary: 's'.repeat(SUMMARY_LENGTH) });
+
+    expect(url).toHaveLength(RECORDING_URL_LENGTH);
+    expect(fitRecords([fitting], NOW)).toEqual({ records: [fitting], unfit: [] });
+  });
+
+  it('cuts a transcript to 20,000 and a summary to 2,000 characters, and drops a recording URL too long or not http(s), keeping the record', () => {
+    const long = record({ recordingUrl: `https://rec.example.com/${'a'.repeat(RECORDING_URL_LENGTH)}`, transcript: `${'😀'.repeat(TRANSCRIPT_LENGTH)}end`, summary: 'x'.repeat(SUMMARY_LENGTH + 1) });
+    const odd = record({ recordId: 'rec_2', recordingUrl: 'javascript:alert(1)' });
+
+    const { records, unfit } = fitRecords([long, odd], NOW);
+
+    expect(records).toHaveLength(2);
+    expect(records[0]).toMatchObject({ recordingUrl: null, transcript: '😀'.repeat(TRANSCRIPT_LENGTH), summary: 'x'.repeat(SUMMARY_LENGTH) });
+    expect(records[1].recordingUrl).toBeNull();
+    expect(unfit).toEqual([
+      { field: 'recording_url', action: 'dropped', recordId: 'rec_1' },
+      { field: 'transcript', action: 'cut', recordId: 'rec_1' },
+      { field: 'summary', action: 'cut', recordId: 'rec_1' },
+      { field: 'recording_url', action: 'dropped', recordId: 'rec_2' },
+    ]);
   });
 
   it('describes what did not fit in one line, by field and action, with a few record ids and never a value', () => {

@@ -14,6 +14,14 @@ export const FAIL_REASON_LENGTH = 16;
 export const DETAIL_CURSOR_LENGTH = 64;
 /** The longest call a record may report; longer is cut to it (also keeps `duration_sec` inside INT). */
 export const MAX_CALL_SECONDS = 86_400;
+/**
+ * The conversation a record may carry (recording URL, transcript, summary) is not stored in the call-record table
+ * (the largest table; transcripts are long): it travels in the `contact.called` event, whose size these bound.
+ * A URL is not cut (a cut URL is a broken one): one too long, or not http(s), is dropped.
+ */
+export const RECORDING_URL_LENGTH = 2048;
+export const TRANSCRIPT_LENGTH = 20_000;
+export const SUMMARY_LENGTH = 2_000;
 /** Contact ids are BIGINT: a ref of more digits cannot name one. */
 const REF_PATTERN = /^\d{1,19}$/;
 /** DATETIME's range on MySQL (UTC on every connection). */
@@ -22,14 +30,24 @@ const LATEST_DATETIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 /** Prefix of a record id stored as the digest of one too long for its column. */
 export const RECORD_ID_DIGEST_PREFIX = 'sha256:';
 
-export type UnfitField = 'record_id' | 'ref' | 'fail_reason' | 'duration_sec' | 'called_at' | 'next_cursor';
+export type UnfitField =
+  | 'record_id'
+  | 'ref'
+  | 'fail_reason'
+  | 'duration_sec'
+  | 'called_at'
+  | 'next_cursor'
+  | 'recording_url'
+  | 'transcript'
+  | 'summary';
 
 /**
  * What was done with a value that did not fit: `cut` to the column (or the limit), `hashed` (a record id, stored
  * as its digest), `replaced` (a date outside the column's range, stored as the time it was received), `rejected`
- * (the record is not stored), `not_saved` (a paging cursor used but not stored).
+ * (the record is not stored), `not_saved` (a paging cursor used but not stored), `dropped` (the value is left out,
+ * the record kept: a recording URL too long or not http(s)).
  */
-export type UnfitAction = 'cut' | 'hashed' | 'replaced' | 'rejected' | 'not_saved';
+export type UnfitAction = 'cut' | 'hashed' | 'replaced' | 'rejected' | 'not_saved' | 'dropped';
 
 export interface UnfitValue {
   field: UnfitField;
@@ -70,7 +88,9 @@ export function recordIdDigest(recordId: string): string {
  * - `ref` not a contact id (digits, within BIGINT): rejected, it cannot name one of this service's contacts;
  * - `fail_reason` longer than its column: cut;
  * - `duration_sec` beyond MAX_CALL_SECONDS: cut to it;
- * - `called_at` outside DATETIME's range: replaced by `receivedAt`.
+ * - `called_at` outside DATETIME's range: replaced by `receivedAt`;
+ * - `recording_url` longer than RECORDING_URL_LENGTH or not an http(s) URL: dropped;
+ * - `transcript`, `summary` longer than TRANSCRIPT_LENGTH, SUMMARY_LENGTH: cut.
  */
 export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date): FittedRecords {
   const fitted: IncomingRecord[] = [];
@@ -104,9 +124,32 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       next = { ...next, calledAt: receivedAt };
       report('called_at', 'replaced');
     }
+    if (record.recordingUrl && !recordingUrlFits(record.recordingUrl)) {
+      next = { ...next, recordingUrl: null };
+      report('recording_url', 'dropped');
+    }
+    if (record.transcript && characters(record.transcript) > TRANSCRIPT_LENGTH) {
+      next = { ...next, transcript: cutToCharacters(record.transcript, TRANSCRIPT_LENGTH) };
+      report('transcript', 'cut');
+    }
+    if (record.summary && characters(record.summary) > SUMMARY_LENGTH) {
+      next = { ...next, summary: cutToCharacters(record.summary, SUMMARY_LENGTH) };
+      report('summary', 'cut');
+    }
     fitted.push(next);
   }
   return { records: fitted, unfit };
+}
+
+/** An absolute http(s) URL within RECORDING_URL_LENGTH: receivers fetch or link it, so nothing else is passed on. */
+function recordingUrlFits(url: string): boolean {
+  if (url.length > RECORDING_URL_LENGTH) return false;
+  try {
+    const { protocol } = new URL(url);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a paging cursor fits its column (one that does not is used for the pass but not stored). */

@@ -17,6 +17,9 @@ export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitActi
   { field: 'duration_sec', action: 'cut' },
   { field: 'called_at', action: 'replaced' },
   { field: 'next_cursor', action: 'not_saved' },
+  { field: 'recording_url', action: 'dropped' },
+  { field: 'transcript', action: 'cut' },
+  { field: 'summary', action: 'cut' },
 ];
 
 /**

@@ -20,6 +20,10 @@ export interface ContactListQuery {
 export interface IncomingRecord extends ReportedCall {
   /** The contact id this service sent as `ref` to `campaign_add`. */
   ref: string;
+  /** The conversation, when the platform gives it: carried to the `contact.called` event, not stored (domain/wire-fit). */
+  recordingUrl?: string | null;
+  transcript?: string | null;
+  summary?: string | null;
 }
 
 /** A contact a reported call may move on: what the ingest rules read of it. */
