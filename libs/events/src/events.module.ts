@@ -4,6 +4,7 @@ import { EventEntity } from './entities/event.entity';
 import { EventOutbox } from './event-outbox';
 import { EventSequencer } from './event-sequencer';
 import { ListEvents } from './usecases/list-events.usecase';
+import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from './metrics/event-metrics';
 
 /**
  * Events to the recruiting platform: the transactional outbox the domain libs write to (`EventOutbox`), the
@@ -12,7 +13,7 @@ import { ListEvents } from './usecases/list-events.usecase';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity])],
-  providers: [EventOutbox, EventSequencer, ListEvents],
+  providers: [EventOutbox, EventSequencer, ListEvents, ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics }],
   exports: [EventOutbox, EventSequencer, ListEvents],
 })
 export class EventsModule {}
