@@ -9,6 +9,7 @@ import { TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
+import { WebhooksModule } from '@app/events';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { ApiConfig, apiConfig } from './config/api-env';
 import { API_NAMESPACES } from './config/api-namespaces';
@@ -18,6 +19,7 @@ import { DoNotCallController, AdminDoNotCallController } from './do-not-call/do-
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
+import { AdminWebhooksController, FirmWebhooksController } from './webhooks/webhooks.controller';
 import { DomainExceptionFilter } from './http/domain-exception.filter';
 import { ServiceAuthGuard } from './auth/service-auth.guard';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -49,6 +51,7 @@ export class ApiModule {
           useFactory: (config: ApiConfig) => [{ ttl: config.throttle.ttlMs, limit: config.throttle.limit }],
         }),
         StatsModule,
+        WebhooksModule,
       ],
       controllers: [
         TasksController,
@@ -58,6 +61,8 @@ export class ApiModule {
         DoNotCallController,
         AdminDoNotCallController,
         CallbacksController,
+        AdminWebhooksController,
+        FirmWebhooksController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },
