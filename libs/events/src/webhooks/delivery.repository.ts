@@ -54,9 +54,16 @@ export class DeliveryRepository {
    * the same task still pending for the same endpoint, so each endpoint gets a task's events in sequence order,
    * one at a time (a delivery given up, status failed, no longer holds the later ones; other tasks are never
    * held). Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
+   *
+   * The order check reads the table as of the statement's snapshot while the claim reads rows as last committed:
+   * a fan-out committing between the two could show a task's two new deliveries as candidates while the snapshot
+   * holds neither, and both would be claimed. So the claim first takes the `fanout` cursor row in share mode:
+   * claims run side by side, but no fan-out commits during one (it locks that row for update), and the snapshot
+   * then holds every delivery a candidate could wait for.
    */
   async claim(manager: EntityManager, owner: string, limit: number, now: Date, leaseSeconds: number): Promise<string[]> {
     await this.dialect.intendToWrite(manager, TABLE);
+    await manager.query(`SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'${this.dialect.forShareClause()}`);
     const leaseFree = (alias: string) => `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
     const candidates: { id: string | number }[] = await manager.query(
       `SELECT d.id FROM ${TABLE} d
@@ -101,6 +108,15 @@ export class DeliveryRepository {
       },
     );
     return (result.affected ?? 0) === 1;
+  }
+
+  /** Gives up deliveries whose event is no longer stored (retention), so they hold no later event of their task. */
+  async markEventGone(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.getRepository(WebhookDeliveryEntity).update(
+      { id: In([...ids]), status: DeliveryStatus.Pending },
+      { status: DeliveryStatus.Failed, lastError: 'event no longer stored', leaseOwner: null, leaseUntil: null },
+    );
   }
 
   /**
