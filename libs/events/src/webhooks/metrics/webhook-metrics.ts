@@ -14,7 +14,7 @@ export const WEBHOOK_METRIC = {
   deliveries: 'aiv_webhook_deliveries_total',
   /** Histogram: from an event's creation to its delivery to an endpoint. */
   deliveryLatency: 'aiv_webhook_delivery_latency_seconds',
-  /** Gauge: age of the oldest event still pending for some endpoint (0: none), read by one query on each scrape. */
+  /** Gauge: age of the oldest event still pending for some enabled endpoint (0: none), read by one query on each scrape. */
   oldestUndelivered: 'aiv_webhook_oldest_undelivered_seconds',
   /** Counter: endpoints disabled after failing for WEBHOOK_DISABLE_AFTER_HOURS. */
   endpointsDisabled: 'aiv_webhook_endpoints_disabled_total',
@@ -53,7 +53,8 @@ export class PrometheusRelayMetrics extends RelayMetrics {
 }
 
 /**
- * The gauge's `collect`: one query (index idx_delivery_due) for the oldest event among pending deliveries.
+ * The gauge's `collect`: one query (index idx_delivery_due) for the oldest event among pending deliveries of
+ * enabled endpoints (a disabled one's wait on purpose, and would keep an alert firing).
  * A failed query leaves the gauge empty for that scrape rather than failing the scrape or repeating a stale age.
  */
 async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSource): Promise<void> {
@@ -61,7 +62,8 @@ async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSo
   if (!dataSource.isInitialized) return;
   try {
     const [row]: { oldest: Date | string | null }[] = await dataSource.query(
-      `SELECT MIN(e.created_at) AS oldest FROM ai_visitor_webhook_delivery d JOIN ai_visitor_event e ON e.id = d.event_pk WHERE d.status = ${DeliveryStatus.Pending}`,
+      `SELECT MIN(e.created_at) AS oldest FROM ai_visitor_webhook_delivery d JOIN ai_visitor_event e ON e.id = d.event_pk
+       WHERE d.status = ${DeliveryStatus.Pending} AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`,
     );
     const oldest = row?.oldest ? parseDbTime(row.oldest) : null;
     gauge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
@@ -93,7 +95,7 @@ export const WEBHOOK_METRIC_PROVIDERS: Provider[] = [
   }),
   makeGaugeProvider({
     name: WEBHOOK_METRIC.oldestUndelivered,
-    help: 'Age of the oldest event still pending for some webhook endpoint (0: none), read on each scrape',
+    help: 'Age of the oldest event still pending for some enabled webhook endpoint (0: none), read on each scrape',
     inject: [DataSource],
     collect(this: Gauge<string>, dataSource: DataSource) {
       return collectOldestUndelivered(this, dataSource);

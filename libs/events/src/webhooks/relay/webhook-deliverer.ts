@@ -64,6 +64,8 @@ export class WebhookDeliverer {
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
     const claimed = await this.load(ids);
+    const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
+    if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
     let next = 0;
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
@@ -87,7 +89,7 @@ export class WebhookDeliverer {
     const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
-    // A delivery whose endpoint was deleted meanwhile went with it; its event cannot be gone while it exists.
+    // A delivery whose endpoint was deleted meanwhile went with it; one whose event is gone (retention) is given up.
     return deliveries.flatMap((delivery) => {
       const event = eventById.get(String(delivery.eventPk));
       const endpoint = endpointById.get(String(delivery.webhookId));
