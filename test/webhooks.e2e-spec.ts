@@ -3,6 +3,7 @@ import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './suppo
 import { contacts, createTask, grantBot } from './support/factories';
 import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { sample } from './operations/ops-stack';
+import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -267,6 +268,30 @@ describe('webhooks', () => {
       await relayUntilDelivered([hook.id]);
       expect(r.accepted().filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
     }, 60_000);
+  });
+
+  describe('several workers', () => {
+    it('share the relay (two worker processes and this one): each event sent once, per task in order', async () => {
+      const FIRM = 9250;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      const taskIds: string[] = [];
+      for (let t = 0; t < 8; t++) taskIds.push(await threeEventTask(FIRM));
+      const pending = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [hook.id]))[0].n);
+      await h.relay(); // positions and fans out; then three workers race for the deliveries
+      const workers = [spawnWorker({ AIV_WORKER_JOB: 'relay' }), spawnWorker({ AIV_WORKER_JOB: 'relay' })];
+      await Promise.all(workers.map((w) => w.ready));
+      workers.forEach((w) => w.go());
+      for (let i = 0; i < 500 && (await pending()) > 0; i++) await h.relay();
+      const exits = await Promise.all(workers.map((w) => w.exited));
+      expect(exits.map((e) => ({ code: e.code, left: e.report?.left }))).toEqual([{ code: 0, left: 0 }, { code: 0, left: 0 }]);
+      expect(await pending()).toBe(0);
+      const ids = r.requests.map((x) => x.eventId);
+      expect(ids.length).toBe(24);
+      expect(new Set(ids).size).toBe(24);
+      for (const id of taskIds) expect(r.requests.filter((x) => x.event.taskId === id).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
+    }, 90_000);
   });
 
   describe('an endpoint failing for a day', () => {
