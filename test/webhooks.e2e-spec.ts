@@ -97,7 +97,7 @@ describe('webhooks', () => {
 
     it('accepts a subdomain of an allowed *.domain, and refuses bad fields with VALIDATION_FAILED', async () => {
       const ok = await register({ url: 'https://hooks.allowed.test/x', firmId: '9001', eventTypes: ['task.completed'], enabled: false });
-      expect(ok).toMatchObject({ url: 'https://hooks.allowed.test/x', firmId: '9001', eventTypes: ['task.completed'], enabled: false });
+      expect(ok).toMatchObject({ url: 'https://hooks.allowed.test/x', firmId: '9001', eventTypes: ['task.completed'], enabled: false, disabledReason: 'disabled by operations' });
       for (const body of [{ url: 'http://127.0.0.1/x', eventTypes: ['no.such'] }, { url: 'http://127.0.0.1/x', firmId: 'abc' }, { url: 'http://127.0.0.1/x', secret: 'mine' }]) {
         const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body);
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });

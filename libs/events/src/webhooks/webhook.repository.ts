@@ -25,7 +25,7 @@ const MAX_ERROR = 255;
 export class WebhookRepository {
   constructor(private readonly dialect: SqlDialect) {}
 
-  async insert(manager: EntityManager, row: Omit<WebhookEntity, 'id' | 'disabledReason' | 'failingSince' | 'lastSuccessAt' | 'lastFailureAt' | 'lastError'>): Promise<string> {
+  async insert(manager: EntityManager, row: Omit<WebhookEntity, 'id' | 'failingSince' | 'lastSuccessAt' | 'lastFailureAt' | 'lastError'>): Promise<string> {
     const result = await manager.getRepository(WebhookEntity).insert(row);
     return String(result.identifiers[0].id);
   }

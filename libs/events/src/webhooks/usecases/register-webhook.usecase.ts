@@ -19,6 +19,9 @@ export interface RegisterWebhookCommand {
   enabled?: boolean;
 }
 
+/** Why an endpoint operations switched off is disabled. */
+export const DISABLED_BY_OPERATIONS = 'disabled by operations';
+
 /** The URL as a command gives it, checked against the allow-list (refused with WEBHOOK_URL_NOT_ALLOWED). */
 export function allowedUrl(url: string, settings: EventsSettings): string {
   const check = checkWebhookUrl(url, settings.allowedHosts);
@@ -55,6 +58,7 @@ export class RegisterWebhook {
       secretKeyId: sealed.keyId,
       fullPhones: command.fullPhones ? 1 : 0,
       enabled: command.enabled === false ? 0 : 1,
+      disabledReason: command.enabled === false ? DISABLED_BY_OPERATIONS : null,
       createdAt: now,
       updatedAt: now,
     });

@@ -6,7 +6,7 @@ import { EventType } from '../../domain/event-types';
 import { WebhookNotFoundError } from '../domain/webhook-errors';
 import { WebhookView } from '../domain/webhook-view';
 import { storedTypes, WebhookPatch, WebhookRepository } from '../webhook.repository';
-import { allowedUrl } from './register-webhook.usecase';
+import { allowedUrl, DISABLED_BY_OPERATIONS } from './register-webhook.usecase';
 import { GetWebhook } from './get-webhook.usecase';
 
 export interface UpdateWebhookCommand {
@@ -44,7 +44,7 @@ export class UpdateWebhook {
       if (command.eventTypes !== undefined) patch.eventTypes = storedTypes(command.eventTypes);
       if (command.fullPhones !== undefined) patch.fullPhones = command.fullPhones ? 1 : 0;
       if (command.enabled === true && Number(current.enabled) !== 1) Object.assign(patch, { enabled: 1, disabledReason: null, failingSince: null });
-      if (command.enabled === false && Number(current.enabled) === 1) Object.assign(patch, { enabled: 0, disabledReason: 'disabled by operations' });
+      if (command.enabled === false && Number(current.enabled) === 1) Object.assign(patch, { enabled: 0, disabledReason: DISABLED_BY_OPERATIONS });
       await this.webhooks.update(manager, command.id, patch, this.clock.now());
     });
     return this.getWebhook.execute(command.id);
