@@ -1,4 +1,4 @@
-import { DynamicModule, Logger, Type } from '@nestjs/common';
+import { DynamicModule, Logger, Module, Type } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { readdirSync, readFileSync, statSync } from 'fs';
 import { join, relative, resolve, sep } from 'path';
@@ -9,7 +9,7 @@ import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { StatsModule } from '@app/stats';
 import { suppressionConfig, SuppressionModule } from '@app/suppression';
 import { taskConfig, TaskModule } from '@app/task';
-import { eventsConfig, EventsModule } from '@app/events';
+import { eventsConfig, EventsModule, FullPhoneSource, WebhookRelayModule, WebhooksModule } from '@app/events';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -84,6 +84,16 @@ function libOf(path: string): string | undefined {
   const parts = relative(ROOT, path).split(sep);
   return parts[0] === 'libs' ? parts[1] : undefined;
 }
+
+/** A stand-in full-number source, so the relay module compiles without the task lib. */
+class NoPhones extends FullPhoneSource {
+  async fullPhone(): Promise<string | null> {
+    return null;
+  }
+}
+
+@Module({ providers: [NoPhones], exports: [NoPhones] })
+class NoPhonesModule {}
 
 describe('module boundaries', () => {
   it('knows every lib', () => {
@@ -174,6 +184,8 @@ describe('module boundaries', () => {
       ['TaskModule', () => TaskModule.forRoot()],
       ['StatsModule', () => StatsModule],
       ['EventsModule', () => EventsModule],
+      ['WebhooksModule', () => WebhooksModule],
+      ['WebhookRelayModule', () => WebhookRelayModule.forRoot({ fullPhones: { imports: [NoPhonesModule], useExisting: NoPhones } })],
       ['SuppressionModule', () => SuppressionModule],
       ['FirmBotQuotaModule', () => FirmBotQuotaModule],
       ['CampaignGatewayModule', () => CampaignGatewayModule.register({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 100, retries: 0 })],

@@ -8,7 +8,7 @@ import { SyncLeases1764500000000 } from '../libs/database/src/migrations/1764500
 import { StatsCoveringIndex1764600000000 } from '../libs/database/src/migrations/1764600000000-StatsCoveringIndex';
 import { PhoneEncryption1764700000000 } from '../libs/database/src/migrations/1764700000000-PhoneEncryption';
 import { CampaignStore } from '../apps/robot-call-simulator/src/campaigns/campaign-store.service';
-import { asAccount, Harness, startHarness } from './support/harness';
+import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase } from './support/test-database';
@@ -109,17 +109,22 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
 
   it('rotates keys: rows resealed under another key read the same, and a second run has nothing to do', async () => {
     const ds = h.api.get(DataSource);
+    // A webhook's signing secret is sealed with the same keys, and rotated with the numbers.
+    const { secret, id: webhookId } = (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)).body;
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
     const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
 
     const toK0 = new PhoneVault(phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }));
     const report = await rekeyPhones(ds, toK0, 7); // a small batch: several pages
-    expect(report.resealed).toEqual({ ai_visitor_list: rows, ai_visitor_firm_phone: registry });
+    expect(report.resealed).toEqual({ ai_visitor_list: rows, ai_visitor_firm_phone: registry, ai_visitor_webhook: 1 });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
+    const [hook] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
+    expect(hook.secret_key_id).toBe('k0');
+    expect(h.api.get(PhoneVault).open({ enc: hook.secret_enc, keyId: hook.secret_key_id })).toBe(secret);
     // The running service (k1 active, k0 still listed) reads them the same.
     expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text).toBe(before);
-    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({ ai_visitor_list: 0, ai_visitor_firm_phone: 0 });
+    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({ ai_visitor_list: 0, ai_visitor_firm_phone: 0, ai_visitor_webhook: 0 });
 
     // A service that no longer lists k0 could not read them: back to k1 before anyone drops it.
     const back = await rekeyPhones(ds, h.api.get(PhoneVault));

@@ -4,6 +4,7 @@ import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { Clock } from '@app/core';
 import request from 'supertest';
 import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
+import { RelayRoundSummary, RunRelayRound } from '@app/events';
 import { ApiModule } from '../../apps/api/src/api.module';
 import { configureApi } from '../../apps/api/src/bootstrap';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -44,6 +45,8 @@ export interface Harness {
   sync(): Promise<SyncPassSummary>;
   /** One edge check (window and BOT edges), as the worker's every-minute cron would run it. */
   edges(): Promise<EdgePassSummary>;
+  /** One round of the events relay (sequence, fan out, deliver webhooks), as the worker's loop would run it. */
+  relay(): Promise<RelayRoundSummary>;
   /** Another worker (its own module, connections and lease owner), as a second worker process would be. */
   addWorker(): Promise<TestingModule>;
   close(): Promise<void>;
@@ -52,10 +55,11 @@ export interface Harness {
 /**
  * Boots what production runs, in one process for speed: the robot-call simulator on a real port, the API
  * module on a real HTTP server, the worker module, all on a fresh migrated database (on the suite's server, or on
- * `databaseServer`, a MySQL URL).
+ * `databaseServer`, a MySQL URL). The worker's crons never fire and its relay loop runs only with `relayLoop`:
+ * tests run passes and relay rounds themselves (`sync()`, `relay()`).
  */
 export async function startHarness(
-  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock; databaseServer?: string } = {},
+  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock; databaseServer?: string; relayLoop?: boolean } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase({ server: options.databaseServer });
   const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, callMs: 5, parallelism: 20, ...options.simulator });
@@ -87,7 +91,7 @@ export async function startHarness(
   const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: nestLogLevels() }));
   await api.init();
 
-  const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true })] })).compile();
+  const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true, relay: options.relayLoop ?? false })] })).compile();
   worker.useLogger(nestLogLevels());
   await worker.init();
 
@@ -107,6 +111,7 @@ export async function startHarness(
     db,
     sync: () => worker.get(RunSyncPass).execute(),
     edges: () => worker.get(RunEdgePass).execute(),
+    relay: () => worker.get(RunRelayRound).execute(),
     close: async () => {
       await api.close();
       await worker.close();

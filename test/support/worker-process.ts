@@ -4,6 +4,8 @@
  * WorkerModule (as `main.js --once` does), says `ready`, and on `go` runs sync passes back to back until no
  * task is left to sync (status 2, 3 or 4) or AIV_WORKER_MAX_MS passes, then reports `done` and exits 0.
  * With AIV_FAILPOINT set it dies at that point instead, by SIGKILL (see libs/core/src/failpoints).
+ * With AIV_WORKER_JOB=relay it runs events relay rounds instead (RunRelayRound), until no webhook delivery is left
+ * pending and every event is fanned out.
  *
  * For the assertions it records when each task's sync ran in this process (`SyncTask.execute`, wall-clock
  * milliseconds with sub-millisecond precision): instrumentation of the real code path, nothing replaced.
@@ -13,6 +15,7 @@ import { performance } from 'perf_hooks';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { RunSyncPass, SyncTask } from '@app/task';
+import { RunRelayRound } from '@app/events';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 
 export interface SyncInterval {
@@ -64,6 +67,23 @@ async function main(): Promise<void> {
   const deadline = Date.now() + Number(process.env.AIV_WORKER_MAX_MS ?? 60_000);
   let passes = 0;
   let left = -1;
+  if (process.env.AIV_WORKER_JOB === 'relay') {
+    const round = app.get(RunRelayRound);
+    while (Date.now() < deadline) {
+      await round.execute();
+      passes++;
+      const [{ n }] = await dataSource.query(
+        `SELECT (SELECT COUNT(*) FROM ai_visitor_webhook_delivery WHERE status = 0)
+              + (SELECT COUNT(*) FROM ai_visitor_event WHERE position IS NULL OR position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout')) AS n`,
+      );
+      left = Number(n);
+      if (left === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await send({ type: 'done', passes, intervals, left });
+    await app.close();
+    process.exit(0);
+  }
   while (Date.now() < deadline) {
     await pass.execute();
     passes++;

@@ -10,6 +10,7 @@ import { StatsModule } from '@app/stats';
 import { EventsModule } from '@app/events';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
+import { WebhooksModule } from '@app/events';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { ApiConfig, apiConfig } from './config/api-env';
 import { API_NAMESPACES } from './config/api-namespaces';
@@ -20,6 +21,7 @@ import { AdminEventsController, EventsController } from './events/events.control
 import { CallbacksController } from './callbacks/callbacks.controller';
 import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
+import { AdminWebhooksController, FirmWebhooksController } from './webhooks/webhooks.controller';
 import { DomainExceptionFilter } from './http/domain-exception.filter';
 import { ServiceAuthGuard } from './auth/service-auth.guard';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -52,6 +54,7 @@ export class ApiModule {
         }),
         StatsModule,
         EventsModule,
+        WebhooksModule,
       ],
       controllers: [
         TasksController,
@@ -63,6 +66,8 @@ export class ApiModule {
         CallbacksController,
         EventsController,
         AdminEventsController,
+        AdminWebhooksController,
+        FirmWebhooksController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },

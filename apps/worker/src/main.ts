@@ -10,14 +10,15 @@ import { WorkerConfig, workerConfig } from './config/worker-env';
 const bootLogger = new BootLogger('ai-visitor-worker');
 
 /**
- * `node main.js` runs the scheduled sync, with `/health/live`, `/health/ready` and `/metrics` on WORKER_PORT,
- * until SIGTERM/SIGINT: the cron stops, a pass in progress finishes (bounded by SHUTDOWN_TIMEOUT_MS), then
- * the process exits 0. `node main.js --once` runs one pass and exits (0 when every task synced, 2 when some
- * failed: the pass itself still went through all of them; nothing listens).
+ * `node main.js` runs the scheduled sync and the events relay (webhooks), with `/health/live`, `/health/ready`
+ * and `/metrics` on WORKER_PORT, until SIGTERM/SIGINT: the cron and the relay loop stop, a pass or relay round in
+ * progress finishes (bounded by SHUTDOWN_TIMEOUT_MS), then the process exits 0. `node main.js --once` runs one
+ * sync pass and exits (0 when every task synced, 2 when some failed: the pass itself still went through all of
+ * them; nothing listens; no relay).
  */
 async function bootstrap(): Promise<void> {
   if (process.argv.includes('--once')) return runOnce();
-  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true }), { bodyParser: false, bufferLogs: true, logger: bootLogger });
+  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true, relay: true }), { bodyParser: false, bufferLogs: true, logger: bootLogger });
   app.useLogger(app.get(Logger));
   configureOperationalHttp(app);
   const { port } = app.get<WorkerConfig>(workerConfig.KEY);

@@ -2,23 +2,28 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
-import { TaskModule } from '@app/task';
+import { ContactFullPhones, TaskModule } from '@app/task';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
-import { EventsModule } from '@app/events';
+import { EventsModule, WebhookRelayModule } from '@app/events';
 import { ObservabilityModule } from '@app/observability';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { WORKER_NAMESPACES } from './config/worker-namespaces';
 import { SyncScheduler } from './sync.scheduler';
 import { SyncPassRunner } from './sync-pass.runner';
+import { EventsRelayLoop } from './events-relay.loop';
 
 /**
- * The worker: the sync and the events' housekeeping (BOT expiry notices, retention), plus (from ObservabilityModule) the probes and `/metrics` it serves on WORKER_PORT
- * when main.ts runs it as an HTTP app; no business routes. As an application context (tests, `--once`)
- * nothing listens. `scheduled: false` (for `--once`) leaves the cron out.
+ * The worker: the sync, the events relay (webhooks) and the events' housekeeping (BOT expiry notices,
+ * retention), plus (from ObservabilityModule) the probes and `/metrics` it serves on WORKER_PORT when main.ts
+ * runs it as an HTTP app; no business routes. As an application context (tests, `--once`) nothing listens.
+ * `scheduled: false` (for `--once`) leaves the crons out; `relay: true` runs the relay's loop (main.ts; tests run
+ * rounds themselves, `RunRelayRound`).
  */
 @Module({})
 export class WorkerModule {
-  static forRoot(options: { scheduled: boolean }): DynamicModule {
+  static forRoot(options: { scheduled: boolean; relay?: boolean }): DynamicModule {
+    // One instance of the task module, imported here and by the relay (for the full-number port).
+    const tasks = TaskModule.forRoot();
     return {
       module: WorkerModule,
       imports: [
@@ -31,12 +36,13 @@ export class WorkerModule {
         ClockModule,
         PhoneVaultModule,
         DatabaseModule.forRootFromConfig(),
-        TaskModule.forRoot(),
+        tasks,
         FirmBotQuotaModule,
         EventsModule,
+        WebhookRelayModule.forRoot({ fullPhones: { imports: [tasks], useExisting: ContactFullPhones } }),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
-      providers: [SyncPassRunner, ...(options.scheduled ? [SyncScheduler] : [])],
+      providers: [SyncPassRunner, ...(options.scheduled ? [SyncScheduler] : []), ...(options.relay ? [EventsRelayLoop] : [])],
     };
   }
 }

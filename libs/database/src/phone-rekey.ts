@@ -1,11 +1,15 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { PhoneVault } from '@app/core';
 
-/** The tables that hold sealed numbers, with the key that finds one row. */
+/** The tables that hold values sealed with the vault's keys, with the key that finds one row and the sealed columns. */
 const SEALED_TABLES = [
-  { table: 'ai_visitor_list', key: ['id'] },
-  { table: 'ai_visitor_firm_phone', key: ['firm_id', 'phone_hash'] },
+  { table: 'ai_visitor_list', key: ['id'], enc: 'phone_enc', keyId: 'phone_key_id' },
+  { table: 'ai_visitor_firm_phone', key: ['firm_id', 'phone_hash'], enc: 'phone_enc', keyId: 'phone_key_id' },
+  // Webhook signing secrets are sealed with the same keys (libs/events), so one rotation covers them too.
+  { table: 'ai_visitor_webhook', key: ['id'], enc: 'secret_enc', keyId: 'secret_key_id' },
 ] as const;
+
+type SealedTable = (typeof SEALED_TABLES)[number];
 
 export interface RekeyReport {
   /** Rows resealed under the active key, per table. */
@@ -13,7 +17,7 @@ export interface RekeyReport {
 }
 
 /**
- * Key rotation, second half: reseals every stored number that is not under the vault's active key, in batches
+ * Key rotation, second half: reseals every stored number (and webhook signing secret) that is not under the vault's active key, in batches
  * (each row's update checks it still holds the ciphertext it read, so a concurrent writer is never overwritten).
  * The hashes do not change (the hash key is not rotated). Once it reports nothing left, the retired key may be
  * dropped from PHONE_ENCRYPTION_KEYS. Safe to run while the service runs, and to run again.
@@ -22,32 +26,32 @@ export async function rekeyPhones(dataSource: DataSource, vault: PhoneVault, bat
   const report: RekeyReport = { resealed: {} };
   const runner = dataSource.createQueryRunner();
   try {
-    for (const { table, key } of SEALED_TABLES) report.resealed[table] = await rekeyTable(runner, vault, table, key, batch);
+    for (const sealed of SEALED_TABLES) report.resealed[sealed.table] = await rekeyTable(runner, vault, sealed, batch);
   } finally {
     await runner.release();
   }
   return report;
 }
 
-async function rekeyTable(runner: QueryRunner, vault: PhoneVault, table: string, key: readonly string[], batch: number): Promise<number> {
+async function rekeyTable(runner: QueryRunner, vault: PhoneVault, { table, key, enc, keyId }: SealedTable, batch: number): Promise<number> {
   let resealed = 0;
   let after: unknown[] | null = null;
   for (;;) {
     // Keyset over the table's key, so rows another writer keeps under an old key cannot loop us forever.
     const keyList = key.join(', ');
     const page: Record<string, unknown>[] = await runner.query(
-      `SELECT ${keyList}, phone_enc, phone_key_id FROM ${table} WHERE phone_key_id <> ?` +
+      `SELECT ${keyList}, ${enc} AS sealed_enc, ${keyId} AS sealed_key_id FROM ${table} WHERE ${keyId} <> ?` +
         (after ? ` AND (${keyList}) > (${key.map(() => '?').join(', ')})` : '') +
         ` ORDER BY ${keyList} LIMIT ${batch}`,
       [vault.activeKeyId, ...(after ?? [])],
     );
     if (page.length === 0) break;
     for (const row of page) {
-      const phone = vault.open({ enc: String(row.phone_enc), keyId: String(row.phone_key_id) });
-      const sealed = vault.seal(phone);
+      const value = vault.open({ enc: String(row.sealed_enc), keyId: String(row.sealed_key_id) });
+      const sealed = vault.seal(value);
       const result = await runner.query(
-        `UPDATE ${table} SET phone_enc = ?, phone_key_id = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND phone_enc = ?`,
-        [sealed.enc, sealed.keyId, ...key.map((k) => row[k]), row.phone_enc],
+        `UPDATE ${table} SET ${enc} = ?, ${keyId} = ? WHERE ${key.map((k) => `${k} = ?`).join(' AND ')} AND ${enc} = ?`,
+        [sealed.enc, sealed.keyId, ...key.map((k) => row[k]), row.sealed_enc],
         true,
       );
       resealed += result.affected ?? 0;

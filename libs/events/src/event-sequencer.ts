@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
+import { EventMetrics } from './metrics/event-metrics';
 
 /** Events positioned per round at most. */
 const BATCH = 1000;
@@ -17,6 +18,7 @@ export class EventSequencer {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
+    private readonly metrics: EventMetrics,
   ) {}
 
   /**
@@ -25,18 +27,21 @@ export class EventSequencer {
    * misses nothing by not waiting (what it positions comes after every position already visible).
    */
   async sequence(limit = BATCH, options: { wait?: boolean } = {}): Promise<number> {
-    return this.tx.run(async (manager) => {
+    const types = await this.tx.run(async (manager) => {
       const last = await this.lockCursor(manager, 'feed', options.wait ?? true);
-      if (last === null) return 0;
-      const rows: { id: string | number }[] = await manager.query(
-        `SELECT id FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
+      if (last === null) return [];
+      const rows: { id: string | number; type: string }[] = await manager.query(
+        `SELECT id, type FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) return [];
       const positioned = rows.map((r, i) => [Number(r.id), last + i + 1]);
       await this.dialect.updateRows(manager, 'ai_visitor_event', 'id', ['position'], positioned, { position: 'v.position' });
       await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'feed'`, [last + rows.length]);
-      return rows.length;
+      return rows.map((r) => r.type);
     });
+    // Counted after commit: a round rolled back (and run again) counts its events once.
+    this.metrics.positioned(types);
+    return types.length;
   }
 
   /** Positions everything committed so far (a few rounds at most), for the feed and tests. */

@@ -30,6 +30,21 @@ export class EventsEnv {
   @Max(24 * 30)
   WEBHOOK_RETRY_HOURS: number = 24;
 
+  /**
+   * The first retry's delay bound: attempt n waits a random time between 0 and min(1 h, this × 2^(n-1)) (full
+   * jitter, so endpoints coming back are not hit by every worker at once).
+   */
+  @IsInt()
+  @Min(1)
+  @Max(60_000)
+  WEBHOOK_RETRY_BASE_MS: number = 1_000;
+
+  /** An endpoint failing without a single success for this long is disabled (and `webhook.disabled` written). */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  WEBHOOK_DISABLE_AFTER_HOURS: number = 24;
+
   /** How often the worker's relay looks for events to position and deliveries to make. */
   @IsInt()
   @Min(10)
@@ -42,6 +57,8 @@ export interface EventsSettings {
   allowedHosts: string[];
   webhookTimeoutMs: number;
   webhookRetryHours: number;
+  webhookRetryBaseMs: number;
+  webhookDisableAfterHours: number;
   relayIntervalMs: number;
 }
 
@@ -51,5 +68,7 @@ export const eventsConfig = envNamespace('events', EventsEnv, (env): EventsSetti
   allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
   webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
   webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
+  webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
+  webhookDisableAfterHours: env.WEBHOOK_DISABLE_AFTER_HOURS,
   relayIntervalMs: env.EVENTS_RELAY_INTERVAL_MS,
 }));

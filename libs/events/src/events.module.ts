@@ -5,6 +5,7 @@ import { EventOutbox } from './event-outbox';
 import { EventSequencer } from './event-sequencer';
 import { ListEvents } from './usecases/list-events.usecase';
 import { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
+import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from './metrics/event-metrics';
 
 /**
  * Events to the recruiting platform: the transactional outbox the domain libs write to (`EventOutbox`), the
@@ -13,7 +14,10 @@ import { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
  */
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity])],
-  providers: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
+  providers: [
+    EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents,
+    ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics },
+  ],
   exports: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
 })
 export class EventsModule {}

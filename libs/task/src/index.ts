@@ -27,6 +27,9 @@ export type { SyncFence } from './sync-fence';
 // Sync leases: what RunSyncPass claims tasks with, for a worker (or a test) that drives SyncTask itself
 export { SyncLeases } from './sync-leases';
 
+// The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
+export { ContactFullPhones } from './contact-full-phones';
+
 // Use cases, with their commands and results
 export * from './usecases/authorize-task-access.usecase';
 export * from './usecases/create-task.usecase';

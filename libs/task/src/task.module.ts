@@ -18,6 +18,7 @@ import { CampaignLauncher } from './campaign-launcher';
 import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
+import { ContactFullPhones } from './contact-full-phones';
 import { SuppressionModule } from '@app/suppression';
 import { EventsModule } from '@app/events';
 import { TASK_SETTINGS, taskConfig } from './task.settings';
@@ -41,7 +42,8 @@ const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTa
  * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them. Imports
  * what it uses: the robot-call platform (CampaignGatewayModule, from the ROBOT_CALL_* configuration), the firm's
  * BOT entitlement and its number registry. Needs only the app's infrastructure roots: configuration, the
- * database, the clock and the phone vault. Exports its use cases, nothing else.
+ * database, the clock and the phone vault. Exports its use cases, `SyncLeases`, and `ContactFullPhones` (the
+ * events lib's full-number port, for the worker's webhook relay).
  */
 @Module({})
 export class TaskModule {
@@ -68,9 +70,10 @@ export class TaskModule {
         RecordIngestor,
         SyncLeases,
         ContactIntake,
+        ContactFullPhones,
         ...USE_CASES,
       ],
-      exports: [...USE_CASES, SyncLeases],
+      exports: [...USE_CASES, SyncLeases, ContactFullPhones],
     };
   }
 }

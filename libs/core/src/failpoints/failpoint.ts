@@ -1,6 +1,7 @@
 /**
- * Crash points for the crash-recovery tests: `failpoint(name)` marks a place in the sync where a worker may die
- * (between a remote call and the local write that records it, inside a transaction, between two transactions).
+ * Crash points for the crash-recovery tests: `failpoint(name)` marks a place in the sync or the webhook relay
+ * where a worker may die (between a remote call and the local write that records it, inside a transaction,
+ * between two transactions).
  * It does nothing unless the process was started with `AIV_FAILPOINT=<name>` (or `<name>@<n>`: the n-th time
  * the point is reached), in which case the process kills itself there with SIGKILL, a real `kill -9`: no
  * handler, no finally, no graceful close. Never set AIV_FAILPOINT in production.
@@ -28,6 +29,9 @@ export const FAILPOINTS = [
   'suspend.after-pause-recorded',
   'suspend.after-remote-pause',
   'pass.before-release',
+  // The webhook relay (libs/events): deliveries leased, not sent yet; sent, not recorded yet.
+  'relay.after-claim',
+  'relay.after-post',
 ] as const;
 
 export type FailpointName = (typeof FAILPOINTS)[number];

@@ -58,6 +58,11 @@ export class MysqlDialect extends SqlDialect {
     return ' FOR UPDATE';
   }
 
+  /** MariaDB and MySQL 8 both read this spelling (MySQL's `FOR SHARE` is not MariaDB's). */
+  forShareClause(): string {
+    return ' LOCK IN SHARE MODE';
+  }
+
   dateParam(date: Date | null): unknown {
     return date; // mysql2 formats it in the connection's time zone ('Z')
   }

@@ -111,6 +111,13 @@ export abstract class SqlDialect {
    */
   abstract forUpdateClause(): string;
 
+  /**
+   * ` LOCK IN SHARE MODE` where the engine has row locks: the row is read as last committed and kept from being
+   * written (by a `FOR UPDATE` holder) to the transaction's end, while other readers sharing it go on. SQLite
+   * has one writer, whose reads are current.
+   */
+  abstract forShareClause(): string;
+
   /** A Date as a parameter of hand-written SQL (the query builder converts dates itself). */
   abstract dateParam(date: Date | null): unknown;
 

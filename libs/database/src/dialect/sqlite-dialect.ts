@@ -73,6 +73,11 @@ export class SqliteDialect extends SqlDialect {
     return '';
   }
 
+  /** As forUpdateClause: the transaction holds the database's write lock. */
+  forShareClause(): string {
+    return '';
+  }
+
   dateParam(date: Date | null): unknown {
     // The format TypeORM itself stores datetime columns in: UTC 'YYYY-MM-DD HH:MM:SS.SSS'.
     return date ? DateUtils.mixedDateToUtcDatetimeString(date) : null;

@@ -3,6 +3,7 @@ import { Brackets, EntityManager, In, MoreThan } from 'typeorm';
 import { maskPhone, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
+import { TaskEntity } from '../entities/task.entity';
 import { AcceptedContact } from '../domain/contact-intake';
 import { ContactAfterCall, ReportedCall, RetryPolicy } from '../domain/call-outcome';
 import { ContactPhones, StoredContact } from './contact-phones';
@@ -250,6 +251,17 @@ export class ContactRepository {
       take: query.pageSize,
     });
     return { items: items.map((row) => this.phones.reveal(row)), total };
+  }
+
+  /** A contact's number as stored, if the contact exists and its task is the firm's (a webhook's full number). */
+  sealedPhoneOf(manager: EntityManager, firmId: string, contactId: string): Promise<Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'> | null> {
+    return manager
+      .getRepository(ContactEntity)
+      .createQueryBuilder('c')
+      .select(['c.phoneEnc', 'c.phoneKeyId'])
+      .innerJoin(TaskEntity, 't', 't.id = c.taskId')
+      .where('c.id = :contactId AND t.firmId = :firmId', { contactId, firmId })
+      .getOne();
   }
 
   /** The contacts of this task among `ids`, as the ingest rules read them (a ref from the platform is never trusted blindly). */

@@ -1,0 +1,58 @@
+import { RelayRoundSummary, RunRelayRound } from '@app/events';
+import { EventsRelayLoop } from './events-relay.loop';
+
+const IDLE: RelayRoundSummary = { sequenced: 0, fannedOut: 0, deliveriesCreated: 0, claimed: 0, delivered: 0, retried: 0, failed: 0, disabled: 0 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function loopWith(execute: () => Promise<RelayRoundSummary>, intervalMs: number) {
+  const round = { execute: jest.fn(execute) } as unknown as RunRelayRound & { execute: jest.Mock };
+  const sut = new EventsRelayLoop(round, { relayIntervalMs: intervalMs } as never, { shutdownTimeoutMs: 1000 } as never);
+  return { sut, round };
+}
+
+describe('EventsRelayLoop', () => {
+  it('runs a round, then the next one an interval after it ended when it found nothing', async () => {
+    const { sut, round } = loopWith(async () => IDLE, 50);
+    sut.onApplicationBootstrap();
+    await sleep(120);
+    await sut.beforeApplicationShutdown();
+    expect(round.execute.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(round.execute.mock.calls.length).toBeLessThanOrEqual(4);
+  });
+
+  it('runs the next round at once while rounds find work (a backlog drains without waiting)', async () => {
+    let left = 5;
+    const { sut, round } = loopWith(async () => (left-- > 0 ? { ...IDLE, claimed: 1 } : IDLE), 10_000);
+    sut.onApplicationBootstrap();
+    await sleep(100);
+    await sut.beforeApplicationShutdown();
+    expect(round.execute).toHaveBeenCalledTimes(6);
+  });
+
+  it('on shutdown starts no new round and waits for the one in flight', async () => {
+    let finished = false;
+    const { sut, round } = loopWith(async () => {
+      await sleep(100);
+      finished = true;
+      return IDLE;
+    }, 10);
+    sut.onApplicationBootstrap();
+    await sleep(20);
+    await sut.beforeApplicationShutdown();
+    expect(finished).toBe(true);
+    await sleep(50);
+    expect(round.execute).toHaveBeenCalledTimes(1);
+  });
+
+  it('keeps going after a failed round', async () => {
+    let calls = 0;
+    const { sut } = loopWith(async () => {
+      if (++calls === 1) throw new Error('database gone');
+      return IDLE;
+    }, 10);
+    sut.onApplicationBootstrap();
+    await sleep(80);
+    await sut.beforeApplicationShutdown();
+    expect(calls).toBeGreaterThan(1);
+  });
+});

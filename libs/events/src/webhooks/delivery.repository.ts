@@ -1,0 +1,152 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager, In } from 'typeorm';
+import { SqlDialect } from '@app/database';
+import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+
+const TABLE = 'ai_visitor_webhook_delivery';
+const NEW_COLUMNS = ['webhook_id', 'event_pk', 'task_id', 'sequence', 'status', 'attempts', 'next_attempt_at', 'created_at'];
+const RESET_COLUMNS = ['status', 'attempts', 'next_attempt_at', 'first_attempt_at', 'last_status', 'last_error', 'delivered_at'];
+const MAX_ERROR = 255;
+
+/** A delivery to create: one event for one endpoint. */
+export interface NewDelivery {
+  webhookId: string;
+  eventPk: string;
+  taskId: string | null;
+  sequence: number | null;
+}
+
+/** What a failed attempt writes. */
+export interface FailedAttempt {
+  status: DeliveryStatus.Pending | DeliveryStatus.Failed;
+  firstAttemptAt: Date;
+  nextAttemptAt: Date;
+  lastStatus: number | null;
+  lastError: string;
+}
+
+/**
+ * The one writer of deliveries (`ai_visitor_webhook_delivery`): created by the fan-out (and by redelivery),
+ * claimed by lease, marked delivered, retried or failed. Every method takes the manager it runs on.
+ */
+@Injectable()
+export class DeliveryRepository {
+  constructor(private readonly dialect: SqlDialect) {}
+
+  /** Creates the deliveries that do not exist yet (the unique (endpoint, event) key makes the fan-out idempotent). */
+  async insertMissing(manager: EntityManager, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
+    const rows = sortByKey(deliveries).map((d) => [d.webhookId, d.eventPk, d.taskId, d.sequence, DeliveryStatus.Pending, 0, now, now]);
+    await this.dialect.insertIgnore(manager, TABLE, NEW_COLUMNS, rows);
+  }
+
+  /**
+   * Puts deliveries back to pending, due now, with a fresh retry period (creating those that do not exist): an
+   * operator's redelivery. A delivery in flight keeps its lease; it is simply sent again afterwards.
+   */
+  async reset(manager: EntityManager, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
+    const rows = sortByKey(deliveries).map((d) => [d.webhookId, d.eventPk, d.taskId, d.sequence, DeliveryStatus.Pending, 0, now, null, null, null, null, now]);
+    await this.dialect.upsert(manager, TABLE, [...NEW_COLUMNS.slice(0, 7), 'first_attempt_at', 'last_status', 'last_error', 'delivered_at', 'created_at'], ['webhook_id', 'event_pk'], rows, RESET_COLUMNS);
+  }
+
+  /**
+   * Leases up to `limit` due deliveries to `owner` (unique per claim) and returns their ids. Due: pending,
+   * `next_attempt_at` reached, lease free or expired (database time), endpoint enabled, and no earlier event of
+   * the same task still pending for the same endpoint, so each endpoint gets a task's events in sequence order,
+   * one at a time (a delivery given up, status failed, no longer holds the later ones; other tasks are never
+   * held). Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
+   *
+   * The order check reads the table as of the statement's snapshot while the claim reads rows as last committed:
+   * a fan-out committing between the two could show a task's two new deliveries as candidates while the snapshot
+   * holds neither, and both would be claimed. So the claim first takes the `fanout` cursor row in share mode:
+   * claims run side by side, but no fan-out commits during one (it locks that row for update), and the snapshot
+   * then holds every delivery a candidate could wait for.
+   */
+  async claim(manager: EntityManager, owner: string, limit: number, now: Date, leaseSeconds: number): Promise<string[]> {
+    await this.dialect.intendToWrite(manager, TABLE);
+    await manager.query(`SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'${this.dialect.forShareClause()}`);
+    const leaseFree = (alias: string) => `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
+    const candidates: { id: string | number }[] = await manager.query(
+      `SELECT d.id FROM ${TABLE} d
+       WHERE d.status = ${DeliveryStatus.Pending} AND d.next_attempt_at <= ? AND ${leaseFree('d.')}
+         AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)
+         AND NOT EXISTS (
+           SELECT 1 FROM ${TABLE} p
+           WHERE p.webhook_id = d.webhook_id AND p.task_id = d.task_id AND p.status = ${DeliveryStatus.Pending} AND p.sequence < d.sequence
+         )
+       ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+      [this.dialect.dateParam(now)],
+    );
+    if (candidates.length === 0) return [];
+    const ids = candidates.map((c) => String(c.id));
+    const marks = ids.map(() => '?').join(', ');
+    await manager.query(
+      `UPDATE ${TABLE} SET lease_owner = ?, lease_until = ${this.dialect.nowPlus(leaseSeconds)}
+       WHERE id IN (${marks}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}`,
+      [owner, ...ids],
+    );
+    const won: { id: string | number }[] = await manager.query(`SELECT id FROM ${TABLE} WHERE id IN (${marks}) AND lease_owner = ?`, [...ids, owner]);
+    return won.map((w) => String(w.id));
+  }
+
+  find(manager: EntityManager, ids: readonly string[]): Promise<WebhookDeliveryEntity[]> {
+    return ids.length === 0 ? Promise.resolve([]) : manager.getRepository(WebhookDeliveryEntity).find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
+  }
+
+  /** Marks a delivery made (whoever holds its lease now: the receiver has it); whether it was still pending. */
+  async markDelivered(manager: EntityManager, delivery: WebhookDeliveryEntity, attemptedAt: Date, now: Date, httpStatus: number): Promise<boolean> {
+    const result = await manager.getRepository(WebhookDeliveryEntity).update(
+      { id: delivery.id, status: DeliveryStatus.Pending },
+      {
+        status: DeliveryStatus.Delivered,
+        attempts: () => 'attempts + 1',
+        firstAttemptAt: delivery.firstAttemptAt ?? attemptedAt,
+        deliveredAt: now,
+        lastStatus: httpStatus,
+        lastError: null,
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    );
+    return (result.affected ?? 0) === 1;
+  }
+
+  /** Gives up deliveries whose event is no longer stored (retention), so they hold no later event of their task. */
+  async markEventGone(manager: EntityManager, ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.getRepository(WebhookDeliveryEntity).update(
+      { id: In([...ids]), status: DeliveryStatus.Pending },
+      { status: DeliveryStatus.Failed, lastError: 'event no longer stored', leaseOwner: null, leaseUntil: null },
+    );
+  }
+
+  /**
+   * Records a failed attempt, only while `owner` still holds the lease (a worker whose lease expired and was
+   * taken over leaves the delivery to the new holder); whether it did.
+   */
+  async markFailed(manager: EntityManager, id: string, owner: string, attempt: FailedAttempt): Promise<boolean> {
+    const result = await manager.getRepository(WebhookDeliveryEntity).update(
+      { id, status: DeliveryStatus.Pending, leaseOwner: owner },
+      {
+        status: attempt.status,
+        attempts: () => 'attempts + 1',
+        firstAttemptAt: attempt.firstAttemptAt,
+        nextAttemptAt: attempt.nextAttemptAt,
+        lastStatus: attempt.lastStatus,
+        lastError: attempt.lastError.slice(0, MAX_ERROR),
+        leaseOwner: null,
+        leaseUntil: null,
+      },
+    );
+    return (result.affected ?? 0) === 1;
+  }
+}
+
+/** In (endpoint, event) key order, so concurrent writers lock rows in one order. */
+function sortByKey(deliveries: readonly NewDelivery[]): NewDelivery[] {
+  const key = (d: NewDelivery) => [BigInt(d.webhookId), BigInt(d.eventPk)] as const;
+  return [...deliveries].sort((a, b) => {
+    const [aw, ae] = key(a);
+    const [bw, be] = key(b);
+    return aw !== bw ? (aw < bw ? -1 : 1) : ae < be ? -1 : ae > be ? 1 : 0;
+  });
+}

@@ -1,0 +1,175 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { In } from 'typeorm';
+import { Clock, failpoint, PhoneVault } from '@app/core';
+import { TransactionRunner } from '@app/database';
+import { eventsConfig, EventsSettings } from '../../events.config';
+import { EventEntity } from '../../entities/event.entity';
+import { EventOutbox, eventIdOf } from '../../event-outbox';
+import { toEventView } from '../../usecases/list-events.usecase';
+import { EventView } from '../../domain/event';
+import { WebhookEntity } from '../entities/webhook.entity';
+import { DeliveryStatus, WebhookDeliveryEntity } from '../entities/webhook-delivery.entity';
+import { DeliveryRepository } from '../delivery.repository';
+import { WebhookRepository } from '../webhook.repository';
+import { retryDelayMs } from '../domain/backoff';
+import { signatureHeader, WEBHOOK_HEADERS } from '../domain/signature';
+import { RelayMetrics } from '../metrics/webhook-metrics';
+import { FullPhoneSource } from './full-phone-source';
+import { WebhookSender } from './webhook-sender';
+
+/** Deliveries claimed per round at most, and sent at once at most. */
+const CLAIM_BATCH = 50;
+const CONCURRENCY = 10;
+/** A claim outlives the slowest attempt by this much (database time), then another worker may take it over. */
+const LEASE_MARGIN_SECONDS = 30;
+
+export interface DeliverySummary {
+  claimed: number;
+  delivered: number;
+  retried: number;
+  failed: number;
+  disabled: number;
+}
+
+type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
+
+/**
+ * Claims due deliveries (DeliveryRepository.claim: leases, per-task order per endpoint), POSTs each signed event
+ * and records what happened: delivered; or retried with backoff until WEBHOOK_RETRY_HOURS after its first
+ * attempt, then failed; the endpoint's health beside it, and the endpoint disabled (with a `webhook.disabled`
+ * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
+ * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
+ */
+@Injectable()
+export class WebhookDeliverer {
+  private readonly logger = new Logger('WebhookRelay');
+
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly deliveries: DeliveryRepository,
+    private readonly webhooks: WebhookRepository,
+    private readonly outbox: EventOutbox,
+    private readonly sender: WebhookSender,
+    private readonly vault: PhoneVault,
+    private readonly phones: FullPhoneSource,
+    private readonly metrics: RelayMetrics,
+    private readonly clock: Clock,
+    @Inject(eventsConfig.KEY) private readonly settings: EventsSettings,
+  ) {}
+
+  async deliverDue(owner: string): Promise<DeliverySummary> {
+    const leaseSeconds = Math.ceil(this.settings.webhookTimeoutMs / 1000) + LEASE_MARGIN_SECONDS;
+    const ids = await this.tx.run((manager) => this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds));
+    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0 };
+    if (ids.length === 0) return summary;
+    failpoint('relay.after-claim');
+    const claimed = await this.load(ids);
+    const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
+    if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
+    let next = 0;
+    const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
+      while (next < claimed.length) {
+        const item = claimed[next++];
+        try {
+          await this.deliver(owner, item, summary);
+        } catch (error) {
+          // The lease expires and the delivery is tried again; nothing else is lost.
+          this.logger.error(`delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+    });
+    await Promise.all(lanes);
+    return summary;
+  }
+
+  private async load(ids: readonly string[]): Promise<Claimed[]> {
+    const manager = this.tx.autocommit;
+    const deliveries = await this.deliveries.find(manager, ids);
+    const events = await manager.getRepository(EventEntity).find({ where: { id: In(deliveries.map((d) => d.eventPk)) } });
+    const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
+    const eventById = new Map(events.map((e) => [String(e.id), e]));
+    const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
+    // A delivery whose endpoint was deleted meanwhile went with it; one whose event is gone (retention) is given up.
+    return deliveries.flatMap((delivery) => {
+      const event = eventById.get(String(delivery.eventPk));
+      const endpoint = endpointById.get(String(delivery.webhookId));
+      return event && endpoint ? [{ delivery, event, endpoint }] : [];
+    });
+  }
+
+  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary): Promise<void> {
+    const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
+    const secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId });
+    const attemptedAt = this.clock.now();
+    const outcome = await this.sender.post(endpoint.url, body, {
+      [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
+      [WEBHOOK_HEADERS.signature]: signatureHeader(secret, Math.floor(attemptedAt.getTime() / 1000), body),
+    });
+    failpoint('relay.after-post');
+    const now = this.clock.now();
+    if (outcome.ok) {
+      await this.tx.run(async (manager) => {
+        await this.deliveries.markDelivered(manager, delivery, attemptedAt, now, outcome.status!);
+        await this.webhooks.recordSuccess(manager, String(endpoint.id), now);
+      });
+      summary.delivered++;
+      this.metrics.attempted('delivered', (now.getTime() - new Date(event.createdAt).getTime()) / 1000);
+      return;
+    }
+    const firstAttemptAt = delivery.firstAttemptAt ? new Date(delivery.firstAttemptAt) : attemptedAt;
+    const giveUp = now.getTime() - firstAttemptAt.getTime() >= this.settings.webhookRetryHours * 3_600_000;
+    const error = outcome.error ?? 'failed';
+    const disabled = await this.tx.run(async (manager) => {
+      const recorded = await this.deliveries.markFailed(manager, String(delivery.id), owner, {
+        status: giveUp ? DeliveryStatus.Failed : DeliveryStatus.Pending,
+        firstAttemptAt,
+        nextAttemptAt: new Date(now.getTime() + retryDelayMs(delivery.attempts + 1, this.settings.webhookRetryBaseMs)),
+        lastStatus: outcome.status,
+        lastError: error,
+      });
+      if (!recorded) return false;
+      await this.webhooks.recordFailure(manager, String(endpoint.id), now, error);
+      return this.disableIfFailingTooLong(manager, endpoint, now);
+    });
+    if (giveUp) summary.failed++;
+    else summary.retried++;
+    this.metrics.attempted(giveUp ? 'failed' : 'retried');
+    if (disabled) {
+      summary.disabled++;
+      this.metrics.endpointDisabled();
+      this.logger.warn(`webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`);
+    }
+  }
+
+  /** Disables the endpoint after WEBHOOK_DISABLE_AFTER_HOURS of failures without a success, and writes `webhook.disabled`, in the same transaction. */
+  private async disableIfFailingTooLong(manager: Parameters<WebhookRepository['recordFailure']>[0], endpoint: WebhookEntity, now: Date): Promise<boolean> {
+    const hours = this.settings.webhookDisableAfterHours;
+    const reason = `failing for ${hours} h without a success`;
+    const threshold = new Date(now.getTime() - hours * 3_600_000);
+    if (!(await this.webhooks.disableIfFailingSince(manager, String(endpoint.id), threshold, reason, now))) return false;
+    const current = await this.webhooks.find(manager, String(endpoint.id));
+    await this.outbox.append(manager, [
+      {
+        type: 'webhook.disabled',
+        firmId: endpoint.firmId === null ? null : String(endpoint.firmId),
+        data: {
+          webhookId: String(endpoint.id),
+          url: endpoint.url,
+          reason,
+          failingSince: current?.failingSince ? new Date(current.failingSince).toISOString() : null,
+          lastError: current?.lastError ?? null,
+        },
+      },
+    ]);
+    return true;
+  }
+
+  /** The event as the feed shows it; for a full-number endpoint, the contact's number opened. */
+  private async payload(event: EventEntity, fullPhones: boolean): Promise<EventView> {
+    const view = toEventView(event);
+    const contactId = view.data.contactId;
+    if (!fullPhones || typeof contactId !== 'string' || view.firmId === null || !('phone' in view.data)) return view;
+    const phone = await this.phones.fullPhone(view.firmId, contactId);
+    return phone === null ? view : { ...view, data: { ...view.data, phone } };
+  }
+}

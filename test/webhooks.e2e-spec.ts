@@ -1,0 +1,354 @@
+import { DataSource } from 'typeorm';
+import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './support/harness';
+import { contacts, createTask, grantBot } from './support/factories';
+import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { sample } from './operations/ops-stack';
+import { spawnWorker } from './support/worker-child';
+import { dbFingerprint } from './support/db-fingerprint';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Webhooks end to end: registered through the API, delivered by the worker's relay to real HTTP receivers
+ * (test/support/webhook-receiver.ts), signed, retried, in per-task order, disabled after a day of failures.
+ * Short timeouts and backoff come from configuration; the day passes on a shifted clock.
+ */
+describe('webhooks', () => {
+  const clock = new ShiftedClock();
+  let h: Harness;
+  let ds: DataSource;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness({
+      clock,
+      simulator: { callMs: 2, parallelism: 50 },
+      env: { WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost,*.allowed.test' },
+    });
+    ds = h.api.get(DataSource);
+  });
+
+  afterAll(async () => {
+    for (const r of receivers) await r.close();
+    await h.close();
+  });
+
+  async function receiver(options: Parameters<typeof startWebhookReceiver>[0] = {}): Promise<WebhookReceiver> {
+    const r = await startWebhookReceiver(options);
+    receivers.push(r);
+    return r;
+  }
+
+  async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<Record<string, any>> {
+    const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201);
+    if (r) r.secret = res.body.secret;
+    return res.body;
+  }
+
+  /** Relay rounds until the endpoints have nothing pending (or the time runs out). */
+  async function relayUntilDelivered(webhookIds: string[], maxMs = 30_000): Promise<void> {
+    const deadline = Date.now() + maxMs;
+    const marks = webhookIds.map(() => '?').join(', ');
+    for (;;) {
+      await h.relay();
+      const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE status = 0 AND webhook_id IN (${marks})`, webhookIds);
+      const [{ e }] = await ds.query('SELECT COUNT(*) AS e FROM ai_visitor_event WHERE position IS NULL');
+      const [{ c }] = await ds.query("SELECT COUNT(*) AS c FROM ai_visitor_event WHERE position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout')");
+      if (Number(n) === 0 && Number(e) === 0 && Number(c) === 0) return;
+      if (Date.now() > deadline) throw new Error(`${n} deliveries still pending after ${maxMs} ms`);
+      await sleep(10);
+    }
+  }
+
+  /** A task started, paused and cancelled: task.started, task.paused, task.cancelled (sequences 1-3). */
+  let numbers = 990_000;
+  async function threeEventTask(firm: number): Promise<string> {
+    const me = asAccount(firm, 1);
+    const id = await createTask(h, firm, 1, { contacts: contacts(2, (numbers += 10)) });
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
+    await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
+    return id;
+  }
+
+  async function eventsOfFirm(firm: number): Promise<{ event_id: string; type: string; task_id: string | number | null; sequence: number }[]> {
+    const rows: { id: string | number; type: string; task_id: string | number | null; sequence: number }[] = await ds.query(
+      'SELECT id, type, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id',
+      [firm],
+    );
+    return rows.map((e) => ({ ...e, event_id: `evt_${e.id}` }));
+  }
+
+  const firstAcceptance = (received: ReceivedDelivery[]) => {
+    const seen = new Set<string>();
+    return received.filter((r) => (seen.has(r.eventId) ? false : (seen.add(r.eventId), true)));
+  };
+
+  describe('registration', () => {
+    it.each([
+      ['ftp://127.0.0.1/hooks', 'scheme'],
+      ['http://user:secret@127.0.0.1/hooks', 'credentials'],
+      ['https://evil.example.com/hooks', 'host'],
+      ['https://allowed.test/hooks', 'host'],
+      ['http://169.254.169.254/latest/meta-data', 'host'],
+      ['not a url', 'malformed'],
+    ])('refuses %s (%s) with WEBHOOK_URL_NOT_ALLOWED and writes nothing', async (url, reason) => {
+      const before = await dbFingerprint(h);
+      const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url });
+      expect({ status: res.status, code: res.body.code, details: res.body.details }).toEqual({ status: 400, code: 'WEBHOOK_URL_NOT_ALLOWED', details: { reason } });
+      expect(await dbFingerprint(h)).toEqual(before);
+    });
+
+    it('accepts a subdomain of an allowed *.domain, and refuses bad fields with VALIDATION_FAILED', async () => {
+      const ok = await register({ url: 'https://hooks.allowed.test/x', firmId: '9001', eventTypes: ['task.completed'], enabled: false });
+      expect(ok).toMatchObject({ url: 'https://hooks.allowed.test/x', firmId: '9001', eventTypes: ['task.completed'], enabled: false, disabledReason: 'disabled by operations' });
+      for (const body of [{ url: 'http://127.0.0.1/x', eventTypes: ['no.such'] }, { url: 'http://127.0.0.1/x', firmId: 'abc' }, { url: 'http://127.0.0.1/x', secret: 'mine' }]) {
+        const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body);
+        expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      }
+      await h.http().delete(`/v1/admin/webhooks/${ok.id}`).set(asAdmin()).expect(204);
+    });
+
+    it('is for operations only', async () => {
+      await h.http().post('/v1/admin/webhooks').set(asAccount(1, 1)).send({ url: 'http://127.0.0.1/x' }).expect(401);
+      await h.http().get('/v1/admin/webhooks').expect(401);
+    });
+
+    it('answers the secret once, stores it sealed; CRUD; re-enabling clears the failure streak', async () => {
+      const created = await register({ url: 'http://127.0.0.1:9/a', firmId: '9002' });
+      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      expect(created).toMatchObject({ firmId: '9002', eventTypes: null, fullPhones: false, enabled: true, disabledReason: null, pendingDeliveries: 0 });
+      const [row] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [created.id]);
+      expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
+
+      const one = (await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body;
+      expect(one).not.toHaveProperty('secret');
+      const { secret: _secret, ...view } = created;
+      expect(one).toEqual(view);
+      const all = (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body;
+      expect(all.map((w: { id: string }) => w.id)).toContain(created.id);
+      expect(all.every((w: object) => !('secret' in w))).toBe(true);
+      expect((await h.http().get('/v1/admin/webhooks?firmId=9002').set(asAdmin()).expect(200)).body.map((w: { id: string }) => w.id)).toEqual([created.id]);
+
+      // A refused URL on PATCH changes nothing.
+      const refused = await h.http().patch(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).send({ url: 'https://evil.example.com/', fullPhones: true });
+      expect(refused.body.code).toBe('WEBHOOK_URL_NOT_ALLOWED');
+      expect((await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body).toEqual(one);
+
+      const changed = (
+        await h.http().patch(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).send({ url: 'http://localhost:9/b', eventTypes: ['contact.called'], fullPhones: true, enabled: false }).expect(200)
+      ).body;
+      expect(changed).toMatchObject({ url: 'http://localhost:9/b', eventTypes: ['contact.called'], fullPhones: true, enabled: false, disabledReason: 'disabled by operations' });
+      await ds.query('UPDATE ai_visitor_webhook SET failing_since = ? WHERE id = ?', [ds.options.type === 'better-sqlite3' ? '2026-01-01 00:00:00.000' : new Date('2026-01-01T00:00:00Z'), created.id]);
+      const enabled = (await h.http().patch(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).send({ enabled: true, eventTypes: null }).expect(200)).body;
+      expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null, eventTypes: null });
+
+      await h.http().delete(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(204);
+      for (const res of [
+        await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()),
+        await h.http().patch(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).send({ enabled: true }),
+        await h.http().delete(`/v1/admin/webhooks/${created.id}`).set(asAdmin()),
+        await h.http().post(`/v1/admin/webhooks/${created.id}/redeliver`).set(asAdmin()).send({ eventIds: ['evt_1'] }),
+      ]) {
+        expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'WEBHOOK_NOT_FOUND' });
+      }
+    });
+  });
+
+  describe('delivery', () => {
+    it('a receiver failing 30% and timing out 10% still gets every event, signed, in per-task order; full numbers only where asked', async () => {
+      const FIRM = 9100;
+      await grantBot(h, FIRM);
+      const flaky = await receiver({ failRate: 0.3, timeoutRate: 0.1 });
+      const phones = await receiver();
+      const flakyHook = await register({ url: flaky.url, firmId: String(FIRM) }, flaky);
+      const phonesHook = await register({ url: phones.url, firmId: String(FIRM), eventTypes: ['contact.called'], fullPhones: true }, phones);
+      // Another firm's endpoint never sees this firm's events.
+      const other = await receiver();
+      await register({ url: other.url, firmId: '9199' }, other);
+
+      const me = asAccount(FIRM, 1);
+      const submitted = [contacts(4, 910_000), contacts(4, 910_100), contacts(4, 910_200)];
+      const taskIds: string[] = [];
+      for (const list of submitted) taskIds.push(await createTask(h, FIRM, 1, { contacts: list, maxAttempts: 1 }));
+      for (const id of taskIds) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+      // The sync and the relay run side by side, as in the worker.
+      for (let pass = 0; pass < 200; pass++) {
+        await h.sync();
+        await h.relay();
+        const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`, [FIRM]);
+        if (Number(n) === 0) break;
+        await sleep(20);
+      }
+      await relayUntilDelivered([flakyHook.id, phonesHook.id]);
+
+      const events = await eventsOfFirm(FIRM);
+      expect(events.filter((e) => e.type === 'task.completed')).toHaveLength(3);
+      // Every event arrived (duplicates allowed: at least once), every request was signed with the secret.
+      expect(new Set(flaky.accepted().map((r) => r.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+      expect(flaky.requests.filter((r) => !r.verified)).toEqual([]);
+      expect(flaky.requests.filter((r) => r.answer !== 'accepted').length).toBeGreaterThan(0);
+      // Per task, the first acceptances come in sequence order, every sequence once.
+      for (const id of taskIds) {
+        const sequences = firstAcceptance(flaky.accepted()).filter((r) => r.event.taskId === id).map((r) => r.event.sequence);
+        const expected = events.filter((e) => String(e.task_id) === id).map((e) => Number(e.sequence));
+        expect(sequences).toEqual(expected.sort((a, b) => a - b));
+        // No later event of the task was even attempted before the earlier ones were accepted.
+        const attempts = flaky.requests.filter((r) => r.event.taskId === id).map((r) => r.event.sequence!);
+        expect(attempts).toEqual([...attempts].sort((a, b) => a - b));
+      }
+      // The body is the event as the feed shows it; masked numbers by default, full ones for the fullPhones endpoint.
+      const called = flaky.accepted().find((r) => r.event.type === 'contact.called')!;
+      expect(Object.keys(called.event).sort()).toEqual(['createdAt', 'data', 'firmId', 'id', 'position', 'sequence', 'taskId', 'type']);
+      expect(String(called.event.data.phone)).toMatch(/\*{4}/);
+      expect(called.headers['content-type']).toBe('application/json');
+      expect(phones.requests.every((r) => r.event.type === 'contact.called' && r.verified)).toBe(true);
+      const allNumbers = new Set(submitted.flat().map((c) => c.phone));
+      const fullNumbers = phones.accepted().map((r) => String(r.event.data.phone));
+      expect(fullNumbers.length).toBe(events.filter((e) => e.type === 'contact.called').length);
+      for (const phone of fullNumbers) expect(allNumbers.has(phone.replace(/^\+86/, ''))).toBe(true);
+      expect(other.requests).toEqual([]);
+
+      // The firm sees its endpoints' health (not the secrets, not other firms' endpoints).
+      const mine = (await h.http().get('/v1/webhooks').set(me).expect(200)).body;
+      expect(mine.map((w: { id: string }) => w.id).sort()).toEqual([flakyHook.id, phonesHook.id].sort());
+      const health = mine.find((w: { id: string }) => w.id === flakyHook.id);
+      expect(health).toMatchObject({ enabled: true, failingSince: null, pendingDeliveries: 0, lastSuccessAt: expect.any(String) });
+      expect(health.lastError).toMatch(/HTTP 500|no answer within 300 ms/);
+      expect(mine.every((w: object) => !('secret' in w))).toBe(true);
+
+      // Metrics: deliveries by outcome, their latency, events by type.
+      const metrics = (await h.http().get('/metrics').expect(200)).text;
+      expect(sample(metrics, 'aiv_webhook_deliveries_total', { outcome: 'delivered' })).toBeGreaterThanOrEqual(events.length);
+      expect(sample(metrics, 'aiv_webhook_deliveries_total', { outcome: 'retried' })).toBeGreaterThan(0);
+      expect(sample(metrics, 'aiv_webhook_delivery_latency_seconds_count')).toBeGreaterThanOrEqual(events.length);
+      expect(sample(metrics, 'aiv_events_total', { type: 'task.completed' })).toBeGreaterThanOrEqual(3);
+      expect(sample(metrics, 'aiv_webhook_oldest_undelivered_seconds')).toBeDefined();
+
+      // Redelivery: by event ids, then by time range (only the events the endpoint receives are counted).
+      const target = events.find((e) => e.type === 'contact.called')!;
+      const byId = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send({ eventIds: [target.event_id, events[0].event_id] }).expect(200);
+      expect(byId.body).toEqual({ scheduled: 1 }); // events[0] is task.started: not a type it receives
+      const before = phones.accepted().length;
+      await relayUntilDelivered([phonesHook.id]);
+      expect(phones.accepted().slice(before).map((r) => r.eventId)).toEqual([target.event_id]);
+
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const byRange = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send({ from, to }).expect(200);
+      expect(byRange.body).toEqual({ scheduled: events.filter((e) => e.type === 'contact.called').length });
+      await relayUntilDelivered([phonesHook.id]);
+      expect(phones.accepted().length).toBe(before + 1 + byRange.body.scheduled);
+
+      for (const body of [{}, { from, to, eventIds: [target.event_id] }, { from: to, to: from }, { from }]) {
+        const res = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body);
+        expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+      }
+    }, 120_000);
+
+    it("one task's failing event holds that task's later events for the endpoint, never another task's", async () => {
+      const FIRM = 9200;
+      await grantBot(h, FIRM);
+      let held = '';
+      const r = await receiver({ failWhen: (e) => e.taskId === held });
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      held = await threeEventTask(FIRM);
+      const free = await threeEventTask(FIRM);
+
+      for (let i = 0; i < 30; i++) {
+        await h.relay();
+        await sleep(15);
+      }
+      const freeSeqs = r.accepted().filter((x) => x.event.taskId === free).map((x) => x.event.sequence);
+      expect(freeSeqs).toEqual([1, 2, 3]);
+      const heldAttempts = r.requests.filter((x) => x.event.taskId === held);
+      expect(heldAttempts.length).toBeGreaterThan(1);
+      expect(new Set(heldAttempts.map((x) => x.event.sequence))).toEqual(new Set([1])); // 2 and 3 wait
+      const waiting = (await h.http().get('/v1/webhooks').set(asAccount(FIRM, 1)).expect(200)).body[0];
+      expect(waiting).toMatchObject({ pendingDeliveries: 3, lastError: 'HTTP 500' });
+
+      // The receiver recovers: the held events follow, in order.
+      r.options.failWhen = undefined;
+      await relayUntilDelivered([hook.id]);
+      expect(r.accepted().filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
+    }, 60_000);
+  });
+
+  describe('several workers', () => {
+    it('share the relay (two worker processes and this one): each event sent once, per task in order', async () => {
+      const FIRM = 9250;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      const taskIds: string[] = [];
+      for (let t = 0; t < 8; t++) taskIds.push(await threeEventTask(FIRM));
+      const pending = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [hook.id]))[0].n);
+      await h.relay(); // positions and fans out; then three workers race for the deliveries
+      const workers = [spawnWorker({ AIV_WORKER_JOB: 'relay' }), spawnWorker({ AIV_WORKER_JOB: 'relay' })];
+      await Promise.all(workers.map((w) => w.ready));
+      workers.forEach((w) => w.go());
+      for (let i = 0; i < 500 && (await pending()) > 0; i++) await h.relay();
+      const exits = await Promise.all(workers.map((w) => w.exited));
+      expect(exits.map((e) => ({ code: e.code, left: e.report?.left }))).toEqual([{ code: 0, left: 0 }, { code: 0, left: 0 }]);
+      expect(await pending()).toBe(0);
+      const ids = r.requests.map((x) => x.eventId);
+      expect(ids.length).toBe(24);
+      expect(new Set(ids).size).toBe(24);
+      for (const id of taskIds) expect(r.requests.filter((x) => x.event.taskId === id).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
+    }, 90_000);
+  });
+
+  describe('an endpoint failing for a day', () => {
+    it('is disabled, gives up its deliveries, and a webhook.disabled event says so', async () => {
+      const FIRM = 9300;
+      await grantBot(h, FIRM);
+      // The day passes for every endpoint: the other tests' are deleted first (with their deliveries).
+      for (const w of (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body) {
+        await h.http().delete(`/v1/admin/webhooks/${w.id}`).set(asAdmin()).expect(204);
+      }
+      const [{ n: left }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
+      expect(Number(left)).toBe(0);
+      const down = await receiver({ failRate: 1 });
+      const hook = await register({ url: down.url, firmId: String(FIRM) }, down);
+      // The platform's all-firms endpoint hears of it.
+      const ops = await receiver();
+      const opsHook = await register({ url: ops.url, eventTypes: ['webhook.disabled'] }, ops);
+      const disabledBefore = sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_endpoints_disabled_total') ?? 0;
+
+      const taskId = await threeEventTask(FIRM);
+      for (let i = 0; i < 5; i++) await h.relay();
+      const failing = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      expect(failing).toMatchObject({ enabled: true, failingSince: expect.any(String), lastError: 'HTTP 500', pendingDeliveries: 3 });
+
+      // 23 hours on: still retrying.
+      clock.set(new Date(Date.now() + 23 * 3_600_000));
+      for (let i = 0; i < 3; i++) await h.relay();
+      expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toMatchObject({ enabled: true });
+
+      // A day and an hour on: the next failure gives the delivery up and disables the endpoint.
+      clock.set(new Date(Date.now() + 25 * 3_600_000));
+      await h.relay();
+      const disabled = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      expect(disabled).toMatchObject({ enabled: false, disabledReason: 'failing for 24 h without a success', failingSince: failing.failingSince });
+      const [{ failed }] = await ds.query('SELECT COUNT(*) AS failed FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 2', [hook.id]);
+      expect(Number(failed)).toBe(1); // the head of the task's events; the others wait, held by a disabled endpoint
+
+      const [event] = await ds.query("SELECT firm_id, data FROM ai_visitor_event WHERE type = 'webhook.disabled'");
+      expect(String(event.firm_id)).toBe(String(FIRM));
+      expect(JSON.parse(event.data)).toMatchObject({ webhookId: hook.id, url: down.url, reason: 'failing for 24 h without a success', lastError: 'HTTP 500' });
+      await relayUntilDelivered([opsHook.id]);
+      expect(ops.accepted().map((r) => r.event.type)).toEqual(['webhook.disabled']);
+      expect(sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_endpoints_disabled_total')).toBe(disabledBefore + 1);
+
+      // No more attempts while disabled; re-enabled, the receiver back, the rest goes through.
+      const attempts = down.requests.length;
+      for (let i = 0; i < 3; i++) await h.relay();
+      expect(down.requests.length).toBe(attempts);
+      down.options.failRate = 0;
+      await h.http().patch(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).send({ enabled: true }).expect(200);
+      await relayUntilDelivered([hook.id]);
+      expect(down.accepted().filter((r) => r.event.taskId === taskId).map((r) => r.event.sequence)).toEqual([2, 3]);
+      clock.set(new Date());
+    }, 60_000);
+  });
+});
