@@ -2,14 +2,18 @@
 /**
  * `npm run demo`: the main job, for real, on the embedded database, in about a minute.
  *
- * Builds if needed, then starts the robot-call simulator, the API and the worker as separate processes (their
- * logs go to data/demo/*.log), grants a demo firm its BOT, creates a task with a few hundred generated
- * candidates, starts it, and shows its progress until the task completes; then the statistics. Ctrl-C stops
- * everything. No process is left behind either way.
+ * Builds if needed, then starts the robot-call simulator (pushing results as calls end), the API and the worker as
+ * separate processes (their logs go to data/demo/*.log), grants a demo firm its BOT, registers a webhook for
+ * `candidate.interested` to a small receiver in this process (signatures verified), creates a task with a few
+ * hundred generated candidates, starts it, and shows its progress, each interested candidate printed the moment
+ * the event arrives, until the task completes; then the statistics. Ctrl-C stops everything. No process is left
+ * behind either way.
  */
 'use strict';
 
 const { spawn, spawnSync } = require('child_process');
+const { createHmac, timingSafeEqual } = require('crypto');
+const http = require('http');
 const fs = require('fs');
 const path = require('path');
 const cliProgress = require('cli-progress');
@@ -27,6 +31,7 @@ const STATUS_NAMES = { 1: 'not started', 2: 'starting', 3: 'in progress', 4: 'pa
 
 const children = [];
 let stopping = false;
+let receiverServer;
 
 function log(line = '') {
   process.stdout.write(`${line}\n`);
@@ -128,9 +133,47 @@ function printStats(stats) {
   for (const [k, v, zh] of rows) log(`  ${k.padEnd(width)}${String(v).padStart(8)}  ${zh}`);
 }
 
+/** Whether `X-AIV-Signature: t=<unix>,v1=<hex>` is HMAC-SHA256(secret, "<t>.<raw body>") (docs/webhooks.md). */
+function signatureValid(secret, header, rawBody) {
+  const parts = Object.fromEntries(String(header ?? '').split(',').map((kv) => kv.split('=')));
+  if (!parts.t || !parts.v1) return false;
+  const expected = createHmac('sha256', secret).update(`${parts.t}.`).update(rawBody).digest();
+  const given = Buffer.from(parts.v1, 'hex');
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+/**
+ * The recruiting platform's side, in miniature: a webhook receiver that verifies each delivery and hands its
+ * event on (deduplicated by id: delivery is at least once). Answers 200 at once.
+ */
+function startReceiver(onEvent) {
+  const seen = new Set();
+  let secret = '';
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks);
+      if (!signatureValid(secret, req.headers['x-aiv-signature'], body)) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200).end();
+      const event = JSON.parse(body.toString('utf8'));
+      if (seen.has(event.id)) return;
+      seen.add(event.id);
+      onEvent(event);
+    });
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/aiv-events`, setSecret: (s) => (secret = s), server })),
+  );
+}
+
 function shutdown(code) {
   if (stopping) return;
   stopping = true;
+  receiverServer?.close();
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
   for (const child of alive) child.kill('SIGTERM');
   const force = setTimeout(() => alive.forEach((c) => c.kill('SIGKILL')), 10_000);
@@ -153,6 +196,12 @@ async function main() {
   for (const suffix of ['', '-wal', '-shm']) fs.rmSync(`${sqlitePath}${suffix}`, { force: true });
 
   const [apiPort, simulatorPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  let announce = (line) => log(line);
+  const receiver = await startReceiver((event) => {
+    const d = event.data;
+    announce(`  ★ interested: ${d.name ?? '(no name)'}  ${d.phone}  ${d.candidateRef ?? ''}  (${d.durationSec} s call, ${Date.now() - Date.parse(d.calledAt)} ms ago)`);
+  });
+  receiverServer = receiver.server;
   const env = {
     DATABASE_URL: '',
     SQLITE_PATH: sqlitePath,
@@ -170,6 +219,8 @@ async function main() {
   runMigrations(env);
   startProcess('simulator', 'apps/robot-call-simulator/src/main.js', {
     SIMULATOR_PORT: String(simulatorPort),
+    // Results pushed to the API as calls end (the sync polling stays the safety net).
+    SIMULATOR_PUSH_URL: `http://127.0.0.1:${apiPort}/v1/callbacks/robot-call`,
     SIMULATOR_API_KEY: 'demo-robot-key',
     SIMULATOR_CALL_MS: process.env.SIMULATOR_CALL_MS ?? '1200',
     SIMULATOR_PARALLELISM: '10',
@@ -188,6 +239,9 @@ async function main() {
     botExpireAt: new Date(Date.now() + 365 * 24 * 3600_000).toISOString(),
     botTaskNum: 10,
   }, ADMIN_TOKEN);
+  const hook = await api(base, 'POST', '/v1/admin/webhooks', { url: receiver.url, firmId: FIRM_ID, eventTypes: ['candidate.interested'] }, ADMIN_TOKEN);
+  receiver.setSecret(hook.secret);
+  log(`Webhook ${hook.id} registered for candidate.interested → ${receiver.url} (signatures verified here).`);
   const created = await api(base, 'POST', '/v1/tasks', {
     name: '资深 Java 工程师寻访 (demo)',
     scriptId: 'recruit-v1',
@@ -205,17 +259,25 @@ async function main() {
   log('"inconvenient now" called back once; call window open around the clock for the demo.\n');
   printCurl(base, taskId);
 
-  const bar = new cliProgress.SingleBar(
-    { format: 'called {bar} {value}/{total} contacts | {status} | connected {connected} | interested {interested}', hideCursor: true },
-    cliProgress.Presets.shades_classic,
-  );
-  bar.start(created.contacts.added, 0, { status: 'in progress', connected: 0, interested: 0 });
+  const format = 'called {bar} {value}/{total} contacts | {status} | connected {connected} | interested {interested}';
+  // On a terminal, interested candidates print above the progress bar as their events arrive; piped, the bar is
+  // drawn once at the end and the lines go straight out.
+  const bars = process.stdout.isTTY ? new cliProgress.MultiBar({ format, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bar = bars
+    ? bars.create(created.contacts.added, 0, { status: 'in progress', connected: 0, interested: 0 })
+    : new cliProgress.SingleBar({ format }, cliProgress.Presets.shades_classic);
+  if (!bars) bar.start(created.contacts.added, 0, { status: 'in progress', connected: 0, interested: 0 });
+  if (bars) announce = (line) => bars.log(`${line}\n`);
+  log('Interested candidates, as their events arrive:');
   for (;;) {
     if (stopping) return;
     const [task, stats] = await Promise.all([api(base, 'GET', `/v1/tasks/${taskId}`), api(base, 'GET', `/v1/tasks/${taskId}/stats`)]);
     bar.update(stats.done, { status: STATUS_NAMES[task.status], connected: stats.connected, interested: stats.intentions.interested });
     if (task.status === 5 || task.status === 6) {
-      bar.stop();
+      await sleep(1000); // the last events' deliveries
+      if (bars) bars.stop();
+      else bar.stop();
+      announce = (line) => log(line);
       printStats(stats);
       const interested = await api(base, 'GET', `/v1/tasks/${taskId}/contacts?intention=1&pageSize=5`);
       log(`\nTask ${taskId} ${STATUS_NAMES[task.status]}. ${interested.total} interested candidates to follow up, for example:`);
