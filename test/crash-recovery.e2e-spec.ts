@@ -190,6 +190,21 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       contacts.map((c) => ({ id: String(c.id), status: 3, attempts: callsPerRef.get(String(c.id)) ?? -1 })),
     );
 
+    // The outbox moved with them: exactly one contact.called per stored call result (none for a page the crash
+    // rolled back, none twice for a page stored again), and each task's sequences gapless from 1.
+    const called: string[] = (
+      await ds.query(`SELECT data FROM ai_visitor_event WHERE type = 'contact.called' AND task_id IN (${placeholders})`, taskIds)
+    ).map((e: { data: string }) => (JSON.parse(e.data) as { recordId: string }).recordId);
+    expect(called.sort()).toEqual(stored.map((r) => r.record_id).sort());
+    const sequences: { task_id: string | number; sequence: number }[] = await ds.query(
+      `SELECT task_id, sequence FROM ai_visitor_event WHERE task_id IN (${placeholders}) ORDER BY task_id, sequence`,
+      taskIds,
+    );
+    for (const id of taskIds) {
+      const own = sequences.filter((e) => String(e.task_id) === String(id)).map((e) => Number(e.sequence));
+      expect(own).toEqual(own.map((_, i) => i + 1));
+    }
+
     // The statistics counters moved with the contacts, even in the transactions the crash cut short…
     await expectCountersExact(ds);
     // …and the statistics equal what was really dialled, per task.
