@@ -17,6 +17,8 @@ import { IngestResult, runIngest } from './sections/ingest';
 import { ApiResult, runApi } from './sections/api';
 import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
+import { DeliveryResult, runDelivery } from './sections/delivery';
+import { FreshnessResult, runFreshness } from './sections/freshness';
 
 interface Row {
   metric: string;
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
-  const needsBuild = config.sections.some((s) => s === 'api' || s === 'scale');
+  const needsBuild = config.sections.some((s) => s === 'api' || s === 'scale' || s === 'freshness');
   if (needsBuild) {
     log(config.useDist ? 'children run dist/ (BENCH_USE_DIST=1)' : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)');
     build = await prepareBuild(config.useDist);
@@ -91,6 +93,8 @@ async function main(): Promise<void> {
       if (section === 'stats') results.stats = await runStats(ctx);
       if (section === 'ingest') results.ingest = await runIngest(ctx);
       if (section === 'events') results.events = await runEvents(ctx);
+      if (section === 'delivery') results.delivery = await runDelivery(ctx);
+      if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
     } catch (error) {
@@ -146,6 +150,8 @@ interface Results {
   stats?: StatsResult;
   ingest?: IngestResult;
   events?: EventsResult;
+  delivery?: DeliveryResult;
+  freshness?: FreshnessResult;
   api?: ApiResult;
   scale?: ScaleResult;
 }
@@ -193,6 +199,56 @@ function table(
       met: yesNo(e.outboxRatio >= 0.85),
     });
   } else failed('events', 'events');
+
+  if (r.delivery) {
+    const d = r.delivery;
+    const bad = d.perRep.filter((p) => !p.complete).length;
+    const received = d.perRep.map((p) => p.received);
+    rows.push({
+      metric: `webhook delivery, one worker: ${fmt(d.events)} events in the outbox → one endpoint, events/s`,
+      median: `${fmt(d.eventsPerSec)}/s`,
+      baseline: '—',
+      ratio: '—',
+      target: '≥ 1,000 events/s',
+      met: yesNo(d.eventsPerSec >= 1000),
+    });
+    rows.push({
+      metric: 'webhook delivery: events the receiver got (signatures verified) / duplicate POSTs',
+      median: `${received.map((n) => fmt(n)).join(', ')} of ${fmt(d.events)} / ${fmt(d.duplicates)} duplicates`,
+      baseline: '—',
+      ratio: '—',
+      target: `= ${fmt(d.events)}, in per-task order`,
+      met: bad ? `**no** (${bad} incomplete)` : 'yes',
+    });
+  } else failed('delivery', 'webhook delivery');
+
+  if (r.freshness) {
+    const f = r.freshness;
+    rows.push({
+      metric: `freshness: call ended → receiver holds its contact.called, p50 (push at ~${fmt(f.targetRatePerSec)} records/s for ${fmt(f.durationS)} s)`,
+      median: `${fmt(f.p50Ms)} ms`,
+      baseline: 'up to 30 min (review: sync cron)',
+      ratio: '—',
+      target: '< 500 ms',
+      met: yesNo(f.p50Ms < 500),
+    });
+    rows.push({
+      metric: 'freshness p99',
+      median: `${fmt(f.p99Ms)} ms`,
+      baseline: '—',
+      ratio: '—',
+      target: '< 2,000 ms',
+      met: yesNo(f.p99Ms < 2000),
+    });
+    rows.push({
+      metric: 'freshness: contact.called received / call records stored / records the simulator made',
+      median: `${fmt(f.received)} / ${fmt(f.recordsStored)} / ${fmt(f.recordsMade)}` + (f.duplicates ? ` (${fmt(f.duplicates)} duplicates)` : ''),
+      baseline: '—',
+      ratio: '—',
+      target: 'all equal',
+      met: yesNo(f.received === f.recordsStored && f.recordsStored === f.recordsMade && f.outOfOrder === 0 && f.badSignature === 0),
+    });
+  } else failed('freshness', 'freshness');
 
   if (r.stats) {
     const s = r.stats;

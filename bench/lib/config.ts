@@ -1,8 +1,8 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'events' | 'api' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'api', 'scale'];
+export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'scale'];
 
 export interface BenchConfig {
   scale: ScaleName;
@@ -16,6 +16,13 @@ export interface BenchConfig {
   stats: { contacts: number; runs: number; warmup: number };
   api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
   scaling: { tasks: number; contactsPerTask: number; timeoutS: number; maxPasses: number; platformLatencyMs: number };
+  /** Webhook delivery rate of one worker from a backlog of `events` in the outbox over `tasks` tasks. */
+  delivery: { events: number; tasks: number; block: number; timeoutS: number };
+  /**
+   * Freshness: the simulator pushes results for `durationS` at about `ratePerSec` (tasks × parallelism ÷ call time),
+   * each task's contacts in one campaign; `pushBatchMs` 0 pushes each record as its call ends.
+   */
+  freshness: { durationS: number; tasks: number; parallelism: number; callMs: number; pushBatchMs: number; drainS: number };
   /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
   useDist: boolean;
   keepDatabase: boolean;
@@ -28,12 +35,16 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
     scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 0 },
+    delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
+    freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
   },
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
     scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 0 },
+    delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
+    freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
   },
 };
 
@@ -89,6 +100,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       timeoutS: int(env, 'BENCH_SCALE_TIMEOUT_S', preset.scaling.timeoutS, 10, 24 * 3600),
       maxPasses: int(env, 'BENCH_SCALE_MAX_PASSES', preset.scaling.maxPasses, 1, 10_000),
       platformLatencyMs: int(env, 'BENCH_SCALE_LATENCY_MS', preset.scaling.platformLatencyMs, 0, 10_000),
+    },
+    delivery: {
+      events: int(env, 'BENCH_DELIVERY_EVENTS', preset.delivery.events, 1, 10_000_000),
+      tasks: int(env, 'BENCH_DELIVERY_TASKS', preset.delivery.tasks, 1, 100_000),
+      block: int(env, 'BENCH_DELIVERY_BLOCK', preset.delivery.block, 1, 100_000),
+      timeoutS: int(env, 'BENCH_DELIVERY_TIMEOUT_S', preset.delivery.timeoutS, 10, 24 * 3600),
+    },
+    freshness: {
+      durationS: int(env, 'BENCH_FRESHNESS_DURATION_S', preset.freshness.durationS, 1, 3600),
+      tasks: int(env, 'BENCH_FRESHNESS_TASKS', preset.freshness.tasks, 1, 1000),
+      parallelism: int(env, 'BENCH_FRESHNESS_PARALLELISM', preset.freshness.parallelism, 1, 1000),
+      callMs: int(env, 'BENCH_FRESHNESS_CALL_MS', preset.freshness.callMs, 1, 600_000),
+      pushBatchMs: int(env, 'BENCH_FRESHNESS_PUSH_BATCH_MS', preset.freshness.pushBatchMs, 0, 60_000),
+      drainS: int(env, 'BENCH_FRESHNESS_DRAIN_S', preset.freshness.drainS, 1, 3600),
     },
     useDist: env.BENCH_USE_DIST === '1',
     keepDatabase: env.BENCH_KEEP_DB === '1',

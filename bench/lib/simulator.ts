@@ -1,4 +1,4 @@
-import { RunningSimulator, startSimulator } from '../../apps/robot-call-simulator/src';
+import { RunningSimulator, SimulatorOptions, startSimulator } from '../../apps/robot-call-simulator/src';
 import { mapLimit, waitFor } from './util';
 
 export const SIMULATOR_KEY = 'bench-robot-key';
@@ -22,7 +22,9 @@ export interface CampaignSummary {
 export class BenchSimulator {
   private constructor(readonly running: RunningSimulator) {}
 
-  static async start(options: { callMs: number; parallelism: number; delayMs?: number }): Promise<BenchSimulator> {
+  static async start(
+    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs'>>,
+  ): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
   }
 
