@@ -18,7 +18,7 @@ const EXPIRED_FIRM = 7612;
 const ADMIN_TARGET_FIRM = 7620;
 
 interface Route {
-  method: 'get' | 'post' | 'put';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** The route as the controller declares it. */
   pattern: string;
   kind: 'user' | 'admin';
@@ -46,6 +46,8 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/do-not-call', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/do-not-call', kind: 'user', ok: 201, body: () => ({ phones: ['13912340001'], reason: 'opted_out' }) },
   { method: 'post', pattern: '/v1/do-not-call/remove', kind: 'user', ok: 200, body: () => ({ phones: ['13912340001'] }) },
+  { method: 'get', pattern: '/v1/events', kind: 'user', ok: 200 },
+  { method: 'get', pattern: '/v1/webhooks', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/cancel', kind: 'user', task: true, ok: 200 },
   {
     method: 'put', pattern: '/v1/admin/firms/:firmId/bot', kind: 'admin', ok: 200,
@@ -55,6 +57,14 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/admin/firms/:firmId/do-not-call', kind: 'admin', ok: 200 },
   { method: 'post', pattern: '/v1/admin/firms/:firmId/do-not-call', kind: 'admin', ok: 201, body: () => ({ phones: ['13912340002'] }) },
   { method: 'post', pattern: '/v1/admin/firms/:firmId/do-not-call/remove', kind: 'admin', ok: 200, body: () => ({ phones: ['13912340002'] }) },
+  { method: 'get', pattern: '/v1/admin/events', kind: 'admin', ok: 200 },
+  { method: 'post', pattern: '/v1/admin/webhooks', kind: 'admin', ok: 201, body: () => ({ url: 'http://127.0.0.1:9/matrix', firmId: String(ADMIN_TARGET_FIRM) }) },
+  { method: 'get', pattern: '/v1/admin/webhooks', kind: 'admin', ok: 200 },
+  // The webhook routes with :id address the endpoint made in beforeAll; delete comes last.
+  { method: 'get', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200 },
+  { method: 'patch', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200, body: () => ({ enabled: true }) },
+  { method: 'post', pattern: '/v1/admin/webhooks/:id/redeliver', kind: 'admin', ok: 200, body: () => ({ eventIds: ['evt_1'] }) },
+  { method: 'delete', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 204 },
 ];
 
 const label = (r: Route) => `${r.method.toUpperCase()} ${r.pattern}`;
@@ -63,10 +73,13 @@ describe('permission matrix: every route × every caller case', () => {
   let h: Harness;
   /** Task ids by firm: an unstarted task of FIRM/OWNER, running tasks of the closed and expired firms. */
   const taskOf: Record<number, string> = {};
+  /** The webhook endpoint the admin webhook routes with :id address. */
+  let webhookId = '';
 
   beforeAll(async () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
+    webhookId = String((await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/matrix-target' }).expect(201)).body.id);
     await grantBot(h, OTHER_FIRM);
     taskOf[FIRM] = await createTask(h, FIRM, OWNER);
     for (const firm of [CLOSED_FIRM, EXPIRED_FIRM]) {
@@ -84,7 +97,7 @@ describe('permission matrix: every route × every caller case', () => {
   });
 
   function pathOf(route: Route, taskId: string, firmId: number = ADMIN_TARGET_FIRM): string {
-    return route.pattern.replace(':id', taskId).replace(':firmId', String(firmId));
+    return route.pattern.replace(':id', route.kind === 'admin' ? webhookId : taskId).replace(':firmId', String(firmId));
   }
 
   async function send(route: Route, path: string, headers: Record<string, string>) {

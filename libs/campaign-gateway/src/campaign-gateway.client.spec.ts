@@ -90,6 +90,10 @@ describe('CampaignGatewayClient against the simulator', () => {
         intention: r.intention,
         durationSec: r.duration_sec,
         calledAt: new Date(r.called_at),
+        // The conversation, when the platform gives one (the simulator does for connected calls).
+        recordingUrl: r.recording_url ?? null,
+        transcript: r.transcript ?? null,
+        summary: r.summary ?? null,
       })),
     );
     expect(records[0].calledAt).toBeInstanceOf(Date);
