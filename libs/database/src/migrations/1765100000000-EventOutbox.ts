@@ -89,7 +89,7 @@ export class EventOutbox1765100000000 implements MigrationInterface {
         PRIMARY KEY (id),
         UNIQUE KEY uq_delivery_event (webhook_id, event_pk),
         KEY idx_delivery_due (status, next_attempt_at),
-        KEY idx_delivery_task_order (webhook_id, task_id, status, sequence)
+        KEY idx_delivery_task_order (status, webhook_id, task_id, sequence)
       ) ${table}`);
     await queryRunner.query('ALTER TABLE ai_visitor_task ADD COLUMN event_seq INT UNSIGNED NOT NULL DEFAULT 0');
     await queryRunner.query('ALTER TABLE ai_visitor_list ADD COLUMN phone_masked VARCHAR(24) NULL');
@@ -158,7 +158,7 @@ export class EventOutbox1765100000000 implements MigrationInterface {
       )`);
     await queryRunner.query('CREATE UNIQUE INDEX uq_delivery_event ON ai_visitor_webhook_delivery (webhook_id, event_pk)');
     await queryRunner.query('CREATE INDEX idx_delivery_due ON ai_visitor_webhook_delivery (status, next_attempt_at)');
-    await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (webhook_id, task_id, status, sequence)');
+    await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (status, webhook_id, task_id, sequence)');
     await queryRunner.query('ALTER TABLE ai_visitor_task ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0');
     await queryRunner.query('ALTER TABLE ai_visitor_list ADD COLUMN phone_masked VARCHAR(24) NULL');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot ADD COLUMN expiry_notice_for DATETIME NULL');

@@ -53,7 +53,9 @@ export class DeliveryRepository {
    * `next_attempt_at` reached, lease free or expired (database time), endpoint enabled, and no earlier event of
    * the same task still pending for the same endpoint, so each endpoint gets a task's events in sequence order,
    * one at a time (a delivery given up, status failed, no longer holds the later ones; other tasks are never
-   * held). Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
+   * held). A task's head is read straight from the index, so the claim costs the same however many of a task's
+   * events wait behind it. Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional
+   * UPDATE decides.
    *
    * The order check reads the table as of the statement's snapshot while the claim reads rows as last committed:
    * a fan-out committing between the two could show a task's two new deliveries as candidates while the snapshot
@@ -65,16 +67,33 @@ export class DeliveryRepository {
     await this.dialect.intendToWrite(manager, TABLE);
     await manager.query(`SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'${this.dialect.forShareClause()}`);
     const leaseFree = (alias: string) => `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
-    const candidates: { id: string | number }[] = await manager.query(
+    const due = (alias: string) =>
+      `${alias}status = ${DeliveryStatus.Pending} AND ${alias}next_attempt_at <= ? AND ${leaseFree(alias)} ` +
+      `AND ${alias}webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`;
+    const when = this.dialect.dateParam(now);
+    // Each (endpoint, task)'s head, its first pending delivery, found straight from the index
+    // (status, webhook_id, task_id, sequence): a task's later deliveries are never scanned, however many wait.
+    const heads: { id: string | number }[] = await manager.query(
       `SELECT d.id FROM ${TABLE} d
-       WHERE d.status = ${DeliveryStatus.Pending} AND d.next_attempt_at <= ? AND ${leaseFree('d.')}
-         AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)
-         AND NOT EXISTS (
-           SELECT 1 FROM ${TABLE} p
-           WHERE p.webhook_id = d.webhook_id AND p.task_id = d.task_id AND p.status = ${DeliveryStatus.Pending} AND p.sequence < d.sequence
-         )
-       ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
-      [this.dialect.dateParam(now)],
+       JOIN (SELECT webhook_id, task_id, MIN(sequence) AS seq FROM ${TABLE}
+             WHERE status = ${DeliveryStatus.Pending} AND task_id IS NOT NULL GROUP BY webhook_id, task_id) h
+         ON h.webhook_id = d.webhook_id AND h.task_id = d.task_id AND h.seq = d.sequence
+       WHERE ${due('d.')}
+       ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit) * 2}`,
+      [when],
+    );
+    // Events of no task (a firm's, an endpoint's) have no order to keep.
+    const loose: { id: string | number }[] = await manager.query(
+      `SELECT d.id FROM ${TABLE} d WHERE d.task_id IS NULL AND ${due('d.')} ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit)}`,
+      [when],
+    );
+    const offered = [...heads, ...loose].map((c) => String(c.id));
+    if (offered.length === 0) return [];
+    // Rows another worker is claiming right now are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
+    const candidates: { id: string | number }[] = await manager.query(
+      `SELECT id FROM ${TABLE} WHERE id IN (${offered.map(() => '?').join(', ')}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}
+       ORDER BY next_attempt_at, id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+      offered,
     );
     if (candidates.length === 0) return [];
     const ids = candidates.map((c) => String(c.id));

@@ -76,8 +76,17 @@ export class WebhookRepository {
 
   // --- health, as the relay records it ---------------------------------------------------------------------------
 
-  async recordSuccess(manager: EntityManager, id: string, now: Date): Promise<void> {
-    await manager.query('UPDATE ai_visitor_webhook SET last_success_at = ?, failing_since = NULL WHERE id = ?', [this.dialect.dateParam(now), id]);
+  /**
+   * The endpoint answered 2xx at `at` (a relay round's last success): the failure streak ends, unless a failure
+   * came after it (then the streak starts there).
+   */
+  async recordSuccess(manager: EntityManager, id: string, at: Date): Promise<void> {
+    const when = this.dialect.dateParam(at);
+    await manager.query(
+      'UPDATE ai_visitor_webhook SET last_success_at = ?, ' +
+        'failing_since = CASE WHEN last_failure_at IS NOT NULL AND last_failure_at > ? THEN last_failure_at ELSE NULL END WHERE id = ?',
+      [when, when, id],
+    );
   }
 
   async recordFailure(manager: EntityManager, id: string, now: Date, error: string): Promise<void> {

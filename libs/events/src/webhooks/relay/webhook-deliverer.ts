@@ -67,11 +67,14 @@ export class WebhookDeliverer {
     const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
     if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
     let next = 0;
+    // An endpoint's health is recorded once per round, not by every delivery: the deliveries' transactions would
+    // otherwise queue on the endpoint's row, one commit at a time.
+    const succeeded = new Map<string, Date>();
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
         const item = claimed[next++];
         try {
-          await this.deliver(owner, item, summary);
+          await this.deliver(owner, item, summary, succeeded);
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
           this.logger.error(`delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
@@ -79,6 +82,11 @@ export class WebhookDeliverer {
       }
     });
     await Promise.all(lanes);
+    if (succeeded.size > 0) {
+      await this.tx.run(async (manager) => {
+        for (const [id, at] of [...succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
+      });
+    }
     return summary;
   }
 
@@ -97,7 +105,7 @@ export class WebhookDeliverer {
     });
   }
 
-  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary): Promise<void> {
+  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, succeeded: Map<string, Date>): Promise<void> {
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
     const secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId });
     const attemptedAt = this.clock.now();
@@ -108,10 +116,9 @@ export class WebhookDeliverer {
     failpoint('relay.after-post');
     const now = this.clock.now();
     if (outcome.ok) {
-      await this.tx.run(async (manager) => {
-        await this.deliveries.markDelivered(manager, delivery, attemptedAt, now, outcome.status!);
-        await this.webhooks.recordSuccess(manager, String(endpoint.id), now);
-      });
+      await this.tx.run((manager) => this.deliveries.markDelivered(manager, delivery, attemptedAt, now, outcome.status!));
+      const last = succeeded.get(String(endpoint.id));
+      if (!last || last < now) succeeded.set(String(endpoint.id), now);
       summary.delivered++;
       this.metrics.attempted('delivered', (now.getTime() - new Date(event.createdAt).getTime()) / 1000);
       return;
@@ -129,6 +136,8 @@ export class WebhookDeliverer {
       });
       if (!recorded) return false;
       await this.webhooks.recordFailure(manager, String(endpoint.id), now, error);
+      // A success in this round (recorded when the round ends) means the endpoint is not failing throughout.
+      if (succeeded.has(String(endpoint.id))) return false;
       return this.disableIfFailingTooLong(manager, endpoint, now);
     });
     if (giveUp) summary.failed++;
