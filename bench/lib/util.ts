@@ -1,3 +1,4 @@
+import { createServer } from 'net';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'fs';
 import { Session } from 'inspector';
 
@@ -114,4 +115,17 @@ export function localDatabaseCpuMs(): number | undefined {
     return undefined;
   }
   return undefined;
+}
+
+/** A TCP port free on 127.0.0.1 right now (the OS picks it), for an app the bench starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
 }

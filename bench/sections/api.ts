@@ -1,12 +1,11 @@
 import autocannon from 'autocannon';
-import { createServer } from 'net';
 import { join } from 'path';
 import { RowDataPacket } from 'mysql2/promise';
 import { BENCH_ACCOUNT, BENCH_FIRM, contactsByTask, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, LogSummary, spawnNode, summarizeLog } from '../lib/children';
 import { appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
-import { log, median, round, sleep, waitFor } from '../lib/util';
+import { log, median, round, sleep, waitFor, freePort } from '../lib/util';
 
 export type Scenario = 'stats' | 'start_noop' | 'pause_start';
 
@@ -33,17 +32,6 @@ export interface ApiResult {
   apiLog: LogSummary;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One API process (the real main.js of the compiled app, its pino logger at LOG_LEVEL) under autocannon from

@@ -1,4 +1,3 @@
-import { createServer } from 'net';
 import { loadavg } from 'os';
 import { join } from 'path';
 import { CallResultPusher } from '../../apps/robot-call-simulator/src/push/call-result-pusher.service';
@@ -7,7 +6,7 @@ import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, LogSummary, spawnNode, summarizeLog } from '../lib/children';
 import { ADMIN_TOKEN, appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
 import { WebhookReceiver } from '../lib/receiver';
-import { localDatabaseCpuMs, log, mapLimit, percentile, round, sleep, waitFor } from '../lib/util';
+import { localDatabaseCpuMs, log, mapLimit, percentile, round, sleep, waitFor, freePort } from '../lib/util';
 import { WORKER_HEAP_FLAG } from './scale';
 
 export interface FreshnessResult {
@@ -55,17 +54,6 @@ export interface FreshnessResult {
   workerLog: LogSummary;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitLive(url: string, proc: { child: { exitCode: number | null } }, logFile: string, what: string): Promise<void> {
   await waitFor(`${what} to answer ${url}`, 120_000, async () => {

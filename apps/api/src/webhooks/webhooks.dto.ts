@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { EVENT_TYPES, EventType } from '@app/events';
@@ -8,6 +9,19 @@ const URL_DESCRIPTION =
   'Where events are POSTed: an http or https URL without credentials, whose host is on `WEBHOOK_ALLOWED_HOSTS` ' +
   '(else 400 `WEBHOOK_URL_NOT_ALLOWED`, nothing written). Redirects are not followed.';
 const TYPES_DESCRIPTION = 'The event types it receives (docs/events.md); absent or null: every type.';
+
+/** The event types an endpoint takes: absent or null for all, else a non-empty list of distinct known types. */
+function EventTypesField(example: EventType[]): PropertyDecorator {
+  return applyDecorators(
+    ApiPropertyOptional({ description: TYPES_DESCRIPTION, type: [String], enum: EVENT_TYPES, nullable: true, example }),
+    IsOptional(),
+    IsArray(),
+    ArrayMinSize(1),
+    ArrayMaxSize(EVENT_TYPES.length),
+    ArrayUnique(),
+    IsIn([...EVENT_TYPES], { each: true }),
+  );
+}
 
 export class CreateWebhookDto {
   @ApiProperty({ description: URL_DESCRIPTION, maxLength: 2048, example: 'https://hooks.platform.example.com/ai-visitor' })
@@ -25,13 +39,7 @@ export class CreateWebhookDto {
   @Matches(ID_PATTERN, { message: 'firmId must be a positive integer id' })
   firmId?: string;
 
-  @ApiPropertyOptional({ description: TYPES_DESCRIPTION, type: [String], enum: EVENT_TYPES, nullable: true, example: ['contact.called', 'task.completed'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(EVENT_TYPES.length)
-  @ArrayUnique()
-  @IsIn([...EVENT_TYPES], { each: true })
+  @EventTypesField(['contact.called', 'task.completed'])
   eventTypes?: EventType[] | null;
 
   @ApiPropertyOptional({ description: 'Send full phone numbers (default: masked, as the feed shows them)', default: false, example: false })
@@ -52,13 +60,7 @@ export class UpdateWebhookDto {
   @MaxLength(2048)
   url?: string;
 
-  @ApiPropertyOptional({ description: TYPES_DESCRIPTION, type: [String], enum: EVENT_TYPES, nullable: true, example: ['candidate.interested'] })
-  @IsOptional()
-  @IsArray()
-  @ArrayMinSize(1)
-  @ArrayMaxSize(EVENT_TYPES.length)
-  @ArrayUnique()
-  @IsIn([...EVENT_TYPES], { each: true })
+  @EventTypesField(['candidate.interested'])
   eventTypes?: EventType[] | null;
 
   @ApiPropertyOptional({ description: 'Send full phone numbers', example: true })
