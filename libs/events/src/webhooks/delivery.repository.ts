@@ -53,7 +53,7 @@ export class DeliveryRepository {
    * `next_attempt_at` reached, lease free or expired (database time), endpoint enabled, and no earlier event of
    * the same task still pending for the same endpoint, so each endpoint gets a task's events in sequence order,
    * one at a time (a delivery given up, status failed, no longer holds the later ones; other tasks are never
-   * held). A task's head is read straight from the index, so the claim costs the same however many of a task's
+   * held). A task's head is read by a loose index scan of idx_delivery_task_order, so the claim costs the same however many of a task's
    * events wait behind it. Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional
    * UPDATE decides.
    *
@@ -71,8 +71,9 @@ export class DeliveryRepository {
       `${alias}status = ${DeliveryStatus.Pending} AND ${alias}next_attempt_at <= ? AND ${leaseFree(alias)} ` +
       `AND ${alias}webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`;
     const when = this.dialect.dateParam(now);
-    // Each (endpoint, task)'s head, its first pending delivery, found straight from the index
-    // (status, webhook_id, task_id, sequence): a task's later deliveries are never scanned, however many wait.
+    // Each (endpoint, task)'s head, its first pending delivery, read by a loose index scan of
+    // (webhook_id, task_id, status, sequence) (migration DeliveryClaimIndexes): one probe per (endpoint, task), a
+    // task's later deliveries never scanned, however many wait.
     const heads: { id: string | number }[] = await manager.query(
       `SELECT d.id FROM ${TABLE} d
        JOIN (SELECT webhook_id, task_id, MIN(sequence) AS seq FROM ${TABLE}

@@ -18,7 +18,7 @@ import { FullPhoneSource } from './full-phone-source';
 import { WebhookSender } from './webhook-sender';
 
 /** Deliveries claimed per round at most, and sent at once at most. */
-const CLAIM_BATCH = 50;
+const CLAIM_BATCH = 100;
 const CONCURRENCY = 10;
 /** A claim outlives the slowest attempt by this much (database time), then another worker may take it over. */
 const LEASE_MARGIN_SECONDS = 30;
@@ -40,6 +40,16 @@ type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: 
  * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
  * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
  */
+/** What one round's lanes did, recorded when they are all done. */
+interface Round {
+  /** Endpoints that answered 2xx, with the last time. */
+  succeeded: Map<string, Date>;
+  /** Deliveries made. */
+  delivered: { delivery: WebhookDeliveryEntity; attemptedAt: Date; at: Date; status: number; createdAt: Date }[];
+  /** Endpoints' secrets opened this round (one decryption per endpoint, not per delivery). */
+  secrets: Map<string, string>;
+}
+
 @Injectable()
 export class WebhookDeliverer {
   private readonly logger = new Logger('WebhookRelay');
@@ -67,14 +77,16 @@ export class WebhookDeliverer {
     const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
     if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
     let next = 0;
-    // An endpoint's health is recorded once per round, not by every delivery: the deliveries' transactions would
-    // otherwise queue on the endpoint's row, one commit at a time.
-    const succeeded = new Map<string, Date>();
+    // What went through is recorded once per round, in one transaction: the deliveries (a commit each had been most
+    // of the relay's database time) and each endpoint's health (every delivery updating the endpoint's row had the
+    // lanes queue on it). A crash before that commit sends those events again after their leases expire: at least
+    // once, as promised.
+    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map() };
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
         const item = claimed[next++];
         try {
-          await this.deliver(owner, item, summary, succeeded);
+          await this.deliver(owner, item, summary, round);
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
           this.logger.error(`delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
@@ -82,12 +94,26 @@ export class WebhookDeliverer {
       }
     });
     await Promise.all(lanes);
-    if (succeeded.size > 0) {
-      await this.tx.run(async (manager) => {
-        for (const [id, at] of [...succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
-      });
-    }
+    await this.recordRound(round, summary);
     return summary;
+  }
+
+  /** The round's deliveries made and the endpoints that answered, in one transaction; then the metrics. */
+  private async recordRound(round: Round, summary: DeliverySummary): Promise<void> {
+    if (round.delivered.length === 0 && round.succeeded.size === 0) return;
+    try {
+      await this.tx.run(async (manager) => {
+        for (const d of [...round.delivered].sort((a, b) => Number(a.delivery.id) - Number(b.delivery.id))) {
+          await this.deliveries.markDelivered(manager, d.delivery, d.attemptedAt, d.at, d.status);
+        }
+        for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
+      });
+    } catch (error) {
+      this.logger.error(`a round's ${round.delivered.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    for (const d of round.delivered) this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
+    summary.delivered += round.delivered.length;
   }
 
   private async load(ids: readonly string[]): Promise<Claimed[]> {
@@ -105,9 +131,11 @@ export class WebhookDeliverer {
     });
   }
 
-  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, succeeded: Map<string, Date>): Promise<void> {
+  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<void> {
+    const { succeeded } = round;
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
-    const secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId });
+    let secret = round.secrets.get(String(endpoint.id));
+    if (secret === undefined) round.secrets.set(String(endpoint.id), (secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId })));
     const attemptedAt = this.clock.now();
     const outcome = await this.sender.post(endpoint.url, body, {
       [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
@@ -116,11 +144,9 @@ export class WebhookDeliverer {
     failpoint('relay.after-post');
     const now = this.clock.now();
     if (outcome.ok) {
-      await this.tx.run((manager) => this.deliveries.markDelivered(manager, delivery, attemptedAt, now, outcome.status!));
+      round.delivered.push({ delivery, attemptedAt, at: now, status: outcome.status!, createdAt: event.createdAt });
       const last = succeeded.get(String(endpoint.id));
       if (!last || last < now) succeeded.set(String(endpoint.id), now);
-      summary.delivered++;
-      this.metrics.attempted('delivered', (now.getTime() - new Date(event.createdAt).getTime()) / 1000);
       return;
     }
     const firstAttemptAt = delivery.firstAttemptAt ? new Date(delivery.firstAttemptAt) : attemptedAt;
