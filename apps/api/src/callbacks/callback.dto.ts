@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidateNested,
+  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy, ValidateNested,
 } from 'class-validator';
 import { parseWireDateTime, REMOTE_CALL_RESULTS, REMOTE_INTENTIONS, RemoteCallResult, RemoteIntention } from '@app/campaign-gateway';
 
