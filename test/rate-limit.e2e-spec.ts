@@ -1,4 +1,4 @@
-import { asAccount, Harness, startHarness } from './support/harness';
+import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
 import { grantBot } from './support/factories';
 
 describe('rate limiting per account', () => {
@@ -30,5 +30,17 @@ describe('rate limiting per account', () => {
       await h.http().get('/v1/tasks').set({ ...victim, Authorization: 'Bearer forged-token-xxxxxxxx' });
     }
     await h.http().get('/v1/tasks').set(victim).expect(200);
+  });
+
+  it("the platform's signed pushes are not rate-limited (they are not a recruiter's budget), and still checked", async () => {
+    // An unknown campaign: each push is authenticated, then answered 404, and none is refused with 429.
+    for (let i = 0; i < 12; i++) {
+      const body = JSON.stringify({ campaign_id: `cmp_unknown_${i}`, records: [] });
+      const res = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body);
+      expect(res.status).not.toBe(429);
+      expect([404, 400]).toContain(res.status);
+    }
+    const body = JSON.stringify({ campaign_id: 'cmp_unknown', records: [] });
+    await h.http().post('/v1/callbacks/robot-call').set({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).send(body).expect(401);
   });
 });

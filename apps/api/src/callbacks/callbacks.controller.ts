@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiHeader, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { SkipThrottle } from '@nestjs/throttler';
 import { decodeCallRecord } from '@app/campaign-gateway';
 import { IngestPushedRecords } from '@app/task';
 import { CallbackSignatureGuard } from './callback-signature.guard';
@@ -8,8 +9,14 @@ import { CallbackResultResponse } from './callback.responses';
 import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
 import { ApiNoSecurityScheme } from '../openapi';
 
-/** Results pushed by the robot-call platform; polling by the worker stays the safety net. */
+/**
+ * Results pushed by the robot-call platform; polling by the worker stays the safety net. Not rate-limited: the
+ * limit is a recruiter account's budget, and the platform pushes from a few addresses at its own pace (one push per
+ * call at 200 calls/s is 12,000 a minute, and a push refused is a result late). Each push is authenticated by its
+ * signature, checked before anything else runs.
+ */
 @ApiTags('callbacks')
+@SkipThrottle()
 @Controller('callbacks')
 export class CallbacksController {
   constructor(private readonly ingestPushedRecords: IngestPushedRecords) {}
