@@ -50,6 +50,14 @@ export class MysqlDialect extends SqlDialect {
     return `(NOW(3) + INTERVAL ${Math.trunc(seconds)} SECOND)`;
   }
 
+  forceIndex(index: string): string {
+    return ` FORCE INDEX (${index})`;
+  }
+
+  orderedJoin(): string {
+    return 'STRAIGHT_JOIN';
+  }
+
   skipLockedClause(): string {
     return ' FOR UPDATE SKIP LOCKED';
   }

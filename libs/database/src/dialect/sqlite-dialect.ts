@@ -64,6 +64,14 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
+  forceIndex(): string {
+    return '';
+  }
+
+  orderedJoin(): string {
+    return 'CROSS JOIN';
+  }
+
   skipLockedClause(): string {
     return '';
   }

@@ -73,12 +73,16 @@ export class DeliveryRepository {
     const when = this.dialect.dateParam(now);
     // Each (endpoint, task)'s head, its first pending delivery, read by a loose index scan of
     // (webhook_id, task_id, status, sequence) (migration DeliveryClaimIndexes): one probe per (endpoint, task), a
-    // task's later deliveries never scanned, however many wait.
+    // task's later deliveries never scanned, however many wait. The plan is fixed (heads first, both sides on that
+    // index): on a young table MariaDB otherwise evaluated the grouping once per pending row (a LATERAL split),
+    // and a claim over 5,000 pending deliveries took 8–80 s.
+    const order = this.dialect.forceIndex('idx_delivery_task_order');
     const heads: { id: string | number }[] = await manager.query(
-      `SELECT d.id FROM ${TABLE} d
-       JOIN (SELECT webhook_id, task_id, MIN(sequence) AS seq FROM ${TABLE}
-             WHERE status = ${DeliveryStatus.Pending} AND task_id IS NOT NULL GROUP BY webhook_id, task_id) h
-         ON h.webhook_id = d.webhook_id AND h.task_id = d.task_id AND h.seq = d.sequence
+      `SELECT d.id
+         FROM (SELECT webhook_id, task_id, MIN(sequence) AS seq FROM ${TABLE}${order}
+               WHERE status = ${DeliveryStatus.Pending} AND task_id IS NOT NULL GROUP BY webhook_id, task_id) h
+         ${this.dialect.orderedJoin()} ${TABLE} d${order}
+           ON d.webhook_id = h.webhook_id AND d.task_id = h.task_id AND d.status = ${DeliveryStatus.Pending} AND d.sequence = h.seq
        WHERE ${due('d.')}
        ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit) * 2}`,
       [when],
