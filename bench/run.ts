@@ -45,7 +45,7 @@ async function cleanUp(): Promise<void> {
   }
   if (db && !keepDatabase) await db.drop().catch((e: Error) => log(`could not drop ${db!.name}: ${e.message}`));
   removeBuild(build);
-  if (tmpDir) rmSync(tmpDir, { recursive: true, force: true });
+  if (tmpDir && !process.env.BENCH_KEEP_TMP) rmSync(tmpDir, { recursive: true, force: true });
 }
 
 function yesNo(ok: boolean): string {
@@ -197,6 +197,14 @@ function table(
       ratio: `${fmt(e.outboxRatio, 2)}×`,
       target: '≥ 0.85× (≤ 15% slower)',
       met: yesNo(e.outboxRatio >= 0.85),
+    });
+    rows.push({
+      metric: `rendering the pages' event batches (${fmt(e.outboxRows)} outbox rows → ${fmt(e.events)} events; the relay's sequencer, after commit), events/s`,
+      median: `${fmt(e.renderPerSec)}/s`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      met: '',
     });
   } else failed('events', 'events');
 

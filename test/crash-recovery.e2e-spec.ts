@@ -1,5 +1,6 @@
 import axios from 'axios';
 import { DataSource } from 'typeorm';
+import { EventSequencer } from '@app/events';
 import { FailpointName, FAILPOINTS } from '@app/core';
 import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/factories';
@@ -60,8 +61,11 @@ async function startAsRecruiter(h: Harness, me: Record<string, string>, taskId: 
   }
 }
 
-/** The sync's points; the relay's (`relay.*`) are test/webhook-relay-crash.e2e-spec.ts's. */
-const SYNC_POINTS = FAILPOINTS.filter((point) => !point.startsWith('relay.'));
+/**
+ * The sync's points; the relay's (`relay.*`) are test/webhook-relay-crash.e2e-spec.ts's, the sequencer's
+ * (`sequence.*`) test/events-outbox.e2e-spec.ts's.
+ */
+const SYNC_POINTS = FAILPOINTS.filter((point) => !point.startsWith('relay.') && !point.startsWith('sequence.'));
 const CASES: { point: FailpointName; nth: number }[] = SYNC_POINTS.flatMap((point) => OCCURRENCES.map((nth) => ({ point, nth })));
 
 describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing and doubles nothing', () => {
@@ -191,7 +195,9 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
     );
 
     // The outbox moved with them: exactly one contact.called per stored call result (none for a page the crash
-    // rolled back, none twice for a page stored again), and each task's sequences gapless from 1.
+    // rolled back, none twice for a page stored again), and each task's sequences gapless from 1. A page writes
+    // its results' events as one batch, rendered when the relay's sequencer runs: run it as the relay would.
+    await h.api.get(EventSequencer).sequenceAll();
     const called: string[] = (
       await ds.query(`SELECT data FROM ai_visitor_event WHERE type = 'contact.called' AND task_id IN (${placeholders})`, taskIds)
     ).map((e: { data: string }) => (JSON.parse(e.data) as { recordId: string }).recordId);

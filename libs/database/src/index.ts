@@ -7,3 +7,4 @@ export type { DatabaseSettings } from './database-url';
 export { SqlDialect } from './dialect/sql-dialect';
 export { DatabaseBusyError, TransactionRunner } from './transaction-runner';
 export * from './phone-rekey';
+export { parseDbDate } from './db-date';

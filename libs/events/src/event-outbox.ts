@@ -2,9 +2,16 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock } from '@app/core';
 import { SqlDialect } from '@app/database';
-import { NewEvent } from './domain/event';
+import { NewEvent, NewEventBatch } from './domain/event';
+import { batchRowType } from './event-batch-renderer';
 
 const COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at'];
+
+/**
+ * A batch row's JSON stays under this many bytes (the column is a TEXT, 65,535 bytes): a large batch takes
+ * several rows. An entry larger than this alone takes a row of its own (it fits: an event's data does).
+ */
+export const BATCH_ROW_MAX_BYTES = 60_000;
 
 /** An event's public id, unique and stable: `evt_` and its row id (receivers deduplicate on it). */
 export function eventIdOf(rowId: string | number): string {
@@ -37,4 +44,38 @@ export class EventOutbox {
     // Plain insert: rows have no key but their new id, so nothing can collide.
     await this.dialect.insertIgnore(manager, 'ai_visitor_event', COLUMNS, rows);
   }
+
+  /**
+   * Writes many events as one compact row (a few when large; see NewEventBatch), in the caller's transaction:
+   * for a page of results, one outbox row instead of one per event, and only the bytes the database does not
+   * already hold. The sequencer renders the row into its events with their ids and positions.
+   */
+  async appendBatch(manager: EntityManager, batch: NewEventBatch): Promise<void> {
+    if (batch.entries.length === 0) return;
+    const now = this.dialect.dateParam(this.clock.now());
+    const rows = packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json) => [
+      batchRowType(batch.kind), batch.firmId, batch.taskId, null, json, now,
+    ]);
+    await this.dialect.insertMany(manager, 'ai_visitor_event', COLUMNS, rows);
+  }
+}
+
+/** The entries as JSON arrays of at most `maxBytes` each (an entry larger than that alone), in their order. */
+export function packEntries(entries: readonly unknown[], maxBytes: number): string[] {
+  const rows: string[] = [];
+  let parts: string[] = [];
+  let bytes = 2; // "[" and "]"
+  for (const entry of entries) {
+    const json = JSON.stringify(entry);
+    const size = Buffer.byteLength(json) + 1; // and its comma
+    if (parts.length > 0 && bytes + size > maxBytes) {
+      rows.push(`[${parts.join(',')}]`);
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(json);
+    bytes += size;
+  }
+  if (parts.length > 0) rows.push(`[${parts.join(',')}]`);
+  return rows;
 }

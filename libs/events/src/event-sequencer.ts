@@ -1,10 +1,32 @@
 import { Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { EntityManager } from 'typeorm';
-import { SqlDialect, TransactionRunner } from '@app/database';
+import { failpoint } from '@app/core';
+import { parseDbDate, SqlDialect, TransactionRunner } from '@app/database';
+import { NewEvent, StoredEventBatch } from './domain/event';
+import { BATCH_TYPE_PREFIX, EventBatchRenderer, RendersEventBatches } from './event-batch-renderer';
 import { EventMetrics } from './metrics/event-metrics';
 
-/** Events positioned per round at most. */
+/** Events positioned per round at most (a batch row counts as its entries; one row is always taken). */
 const BATCH = 1000;
+
+const EVENT_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at', 'position'];
+
+interface PendingRow {
+  id: string | number;
+  type: string;
+  firm_id: string | number | null;
+  task_id: string | number | null;
+  created_at: Date | string;
+  /** Only a batch row's (the others' data is not read). */
+  data: string | null;
+}
+
+interface Round {
+  types: string[];
+  /** Rows were left for another round. */
+  more: boolean;
+}
 
 /**
  * Gives committed events their place in the feed (`position`), in one transaction at a time across every process
@@ -12,46 +34,124 @@ const BATCH = 1000;
  * position already given, so a reader paging by position never misses an event whose transaction committed
  * after a later one's: it simply gets a later position. Per task, events commit in `sequence` order (the task's
  * lock), so positions keep that order too.
+ *
+ * A batch row (`EventOutbox.appendBatch`) is rendered into its events here, by the renderer its writer provides
+ * (`@RendersEventBatches`): its events are inserted positioned, in the batch's place, and the batch row deleted,
+ * in the same transaction, so each is rendered exactly once and nothing sees a batch half rendered.
  */
 @Injectable()
 export class EventSequencer {
+  private renderers?: Map<string, EventBatchRenderer>;
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
     private readonly metrics: EventMetrics,
+    private readonly discovery: DiscoveryService,
   ) {}
 
   /**
-   * Positions the events committed and not positioned yet (up to `limit`); returns how many. `wait: false` (a
-   * feed read) gives up at once when another process is sequencing: that one is doing the work, and a reader
+   * Positions the events committed and not positioned yet (up to about `limit`); returns how many. `wait: false`
+   * (a feed read) gives up at once when another process is sequencing: that one is doing the work, and a reader
    * misses nothing by not waiting (what it positions comes after every position already visible).
    */
   async sequence(limit = BATCH, options: { wait?: boolean } = {}): Promise<number> {
-    const types = await this.tx.run(async (manager) => {
-      const last = await this.lockCursor(manager, 'feed', options.wait ?? true);
-      if (last === null) return [];
-      const rows: { id: string | number; type: string }[] = await manager.query(
-        `SELECT id, type FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
-      );
-      if (rows.length === 0) return [];
-      const positioned = rows.map((r, i) => [Number(r.id), last + i + 1]);
-      await this.dialect.updateRows(manager, 'ai_visitor_event', 'id', ['position'], positioned, { position: 'v.position' });
-      await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'feed'`, [last + rows.length]);
-      return rows.map((r) => r.type);
-    });
-    // Counted after commit: a round rolled back (and run again) counts its events once.
-    this.metrics.positioned(types);
-    return types.length;
+    return (await this.round(limit, options.wait ?? true)).types.length;
   }
 
   /** Positions everything committed so far (a few rounds at most), for the feed and tests. */
   async sequenceAll(options: { wait?: boolean } = {}): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.sequence(BATCH, options);
-      total += n;
-      if (n < BATCH) return total;
+      const round = await this.round(BATCH, options.wait ?? true);
+      total += round.types.length;
+      if (!round.more) return total;
     }
+  }
+
+  private async round(limit: number, wait: boolean): Promise<Round> {
+    const round = await this.tx.run(async (manager): Promise<Round> => {
+      const last = await this.lockCursor(manager, 'feed', wait);
+      if (last === null) return { types: [], more: false };
+      const rows: PendingRow[] = await manager.query(
+        `SELECT id, type, firm_id, task_id, created_at, CASE WHEN type LIKE '${BATCH_TYPE_PREFIX}%' THEN data END AS data
+           FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
+      );
+      // Whole rows, in id order, up to `limit` events (always the first, however large).
+      const taken: { row: PendingRow; entries: unknown[] | null }[] = [];
+      let count = 0;
+      for (const row of rows) {
+        const entries = row.type.startsWith(BATCH_TYPE_PREFIX) ? (JSON.parse(row.data ?? '[]') as unknown[]) : null;
+        const size = entries ? entries.length : 1;
+        if (taken.length > 0 && count + size > limit) break;
+        taken.push({ row, entries });
+        count += size;
+      }
+      if (taken.length === 0) return { types: [], more: false };
+      const rendered = await this.render(manager, taken.filter((t) => t.entries !== null) as { row: PendingRow; entries: unknown[] }[]);
+
+      let position = last;
+      const types: string[] = [];
+      const moved: [number, number][] = [];
+      const inserted: unknown[][] = [];
+      const batchIds: number[] = [];
+      for (const { row, entries } of taken) {
+        if (entries === null) {
+          moved.push([Number(row.id), ++position]);
+          types.push(row.type);
+          continue;
+        }
+        batchIds.push(Number(row.id));
+        const createdAt = this.dialect.dateParam(parseDbDate(row.created_at));
+        for (const e of rendered.get(Number(row.id)) ?? []) {
+          inserted.push([e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), createdAt, ++position]);
+          types.push(e.type);
+        }
+      }
+      if (moved.length > 0) await this.dialect.updateRows(manager, 'ai_visitor_event', 'id', ['position'], moved, { position: 'v.position' });
+      if (inserted.length > 0) await this.dialect.insertMany(manager, 'ai_visitor_event', EVENT_COLUMNS, inserted);
+      if (inserted.length > 0) failpoint('sequence.after-render');
+      if (batchIds.length > 0) await manager.query(`DELETE FROM ai_visitor_event WHERE id IN (${batchIds.join(', ')})`);
+      await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'feed'`, [position]);
+      return { types, more: taken.length < rows.length || rows.length === Math.trunc(limit) };
+    });
+    // Counted after commit: a round rolled back (and run again) counts its events once.
+    this.metrics.positioned(round.types);
+    return round;
+  }
+
+  /** Each batch row's events, by row id; grouped by kind, one renderer call per kind. */
+  private async render(manager: EntityManager, batches: readonly { row: PendingRow; entries: unknown[] }[]): Promise<Map<number, NewEvent[]>> {
+    const byKind = new Map<string, { row: PendingRow; entries: unknown[] }[]>();
+    for (const batch of batches) {
+      const kind = batch.row.type.slice(BATCH_TYPE_PREFIX.length);
+      byKind.set(kind, [...(byKind.get(kind) ?? []), batch]);
+    }
+    const events = new Map<number, NewEvent[]>();
+    for (const [kind, group] of byKind) {
+      const renderer = this.rendererOf(kind);
+      const stored: StoredEventBatch[] = group.map(({ row, entries }) => ({
+        firmId: row.firm_id === null ? null : String(row.firm_id),
+        taskId: row.task_id === null ? null : String(row.task_id),
+        entries,
+      }));
+      const out = await renderer.render(manager, stored);
+      group.forEach(({ row }, i) => events.set(Number(row.id), out[i] ?? []));
+    }
+    return events;
+  }
+
+  private rendererOf(kind: string): EventBatchRenderer {
+    this.renderers ??= new Map(
+      this.discovery
+        .getProviders({ metadataKey: RendersEventBatches.KEY })
+        .filter((wrapper) => wrapper.instance)
+        .map((wrapper) => [this.discovery.getMetadataByDecorator(RendersEventBatches, wrapper) as string, wrapper.instance as EventBatchRenderer]),
+    );
+    const renderer = this.renderers.get(kind);
+    // The batch stays in the outbox (the round rolls back): it is rendered once a process that has its renderer runs.
+    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (@RendersEventBatches)`);
+    return renderer;
   }
 
   /** The cursor's position, its row locked; null when `wait` is false and another transaction holds it. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventEntity } from './entities/event.entity';
 import { EventOutbox } from './event-outbox';
@@ -13,7 +14,7 @@ import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from '.
  * and `eventsConfig` loaded.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EventEntity])],
+  imports: [TypeOrmModule.forFeature([EventEntity]), DiscoveryModule],
   providers: [
     EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents,
     ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics },

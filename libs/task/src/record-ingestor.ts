@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, failpoint, maskPhone, maskPhonesInText, SealedPhone } from '@app/core';
-import { EventOutbox, NewEvent } from '@app/events';
+import { Clock, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
+import { EventOutbox } from '@app/events';
 import { SuppressionService } from '@app/suppression';
 import { CallUpdates, ContactRepository, IncomingRecord } from './repositories/contact.repository';
 import { CallRecordRepository, CallRecordRow } from './repositories/call-record.repository';
@@ -15,6 +15,7 @@ import { taskCallWindow } from './domain/task-window';
 import { TASK_SETTINGS, TaskSettings } from './task.settings';
 import { describeUnfit, fitRecords } from './domain/wire-fit';
 import { SyncMetrics } from './metrics/sync-metrics';
+import { CALLED_BATCH_KIND, CalledEntry, eventsPerCall } from './contact-called-events';
 
 /** A page of call records for one call task of a task, polled or pushed. */
 export interface IngestCommand {
@@ -81,7 +82,7 @@ export class RecordIngestor {
     const callbackAt = () => (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
 
     const rows: CallRecordRow[] = [];
-    const called: Record<string, unknown>[] = [];
+    const called: { entry: CalledEntry; events: number }[] = [];
     const updates: CallUpdates = new Map();
     const notConsidering: SealedPhone[] = [];
     const wrongNumbers: SealedPhone[] = [];
@@ -100,24 +101,12 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      called.push({
-        taskId: String(task.id),
-        contactId: String(contact.id),
-        candidateRef: contact.candidateRef,
-        name: contact.name,
-        phone: contact.phoneMasked ?? maskPhone(this.phones.open(contact)),
-        attempt: contact.attempts + 1,
-        recordId: record.recordId,
-        callResult: record.callResult,
-        intention: connected ? record.intention : Intention.None,
-        failReason: record.failReason,
-        durationSec: connected ? record.durationSec : 0,
-        calledAt: record.calledAt.toISOString(),
-        // The conversation, when the platform gave it (not stored: the event carries it; sizes fitted above).
-        recordingUrl: record.recordingUrl ?? null,
-        transcript: record.transcript ?? null,
-        summary: record.summary ?? null,
-      });
+      const conversation = record.recordingUrl || record.transcript || record.summary
+        ? { recordingUrl: record.recordingUrl ?? null, transcript: record.transcript ?? null, summary: record.summary ?? null }
+        : undefined;
+      const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
+      if (conversation) entry.push(conversation);
+      called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
       if (connected && record.intention === Intention.NotConsidering) notConsidering.push(this.phones.sealedOf(contact));
       if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
@@ -146,19 +135,19 @@ export class RecordIngestor {
 
   /**
    * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
-   * interested (a type of its own, so a platform can subscribe to the leads alone), in the page's transaction.
+   * interested, in the page's transaction: written as one compact event batch (the results' record ids, attempts
+   * and sequences, and the conversation when the platform gave it), rendered into the events by
+   * ContactCalledEvents once committed.
    */
-  private async announce(manager: EntityManager, task: TaskEntity, called: readonly Record<string, unknown>[]): Promise<void> {
+  private async announce(manager: EntityManager, task: TaskEntity, called: readonly { entry: CalledEntry; events: number }[]): Promise<void> {
     if (called.length === 0) return;
-    const types = called.flatMap((data) => (data.intention === Intention.Interested ? (['contact.called', 'candidate.interested'] as const) : (['contact.called'] as const)));
-    let sequence = await this.tasks.allocateEventSequences(manager, String(task.id), types.length);
-    const events: NewEvent[] = [];
-    for (const data of called) {
-      events.push({ type: 'contact.called', firmId: String(task.firmId), taskId: String(task.id), sequence: sequence++, data });
-      if (data.intention === Intention.Interested) {
-        events.push({ type: 'candidate.interested', firmId: String(task.firmId), taskId: String(task.id), sequence: sequence++, data });
-      }
+    let sequence = await this.tasks.allocateEventSequences(manager, String(task.id), called.reduce((n, c) => n + c.events, 0));
+    for (const c of called) {
+      c.entry[2] = sequence;
+      sequence += c.events;
     }
-    await this.outbox.append(manager, events);
+    await this.outbox.appendBatch(manager, {
+      kind: CALLED_BATCH_KIND, firmId: String(task.firmId), taskId: String(task.id), entries: called.map((c) => c.entry),
+    });
   }
 }

@@ -15,6 +15,7 @@ import { PrometheusSyncMetrics } from './metrics/prometheus-sync-metrics';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { CampaignLauncher } from './campaign-launcher';
+import { ContactCalledEvents } from './contact-called-events';
 import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
 import { ContactIntake } from './contact-intake.service';
@@ -71,6 +72,7 @@ export class TaskModule {
         SyncLeases,
         ContactIntake,
         ContactFullPhones,
+        ContactCalledEvents,
         ...USE_CASES,
       ],
       exports: [...USE_CASES, SyncLeases, ContactFullPhones],

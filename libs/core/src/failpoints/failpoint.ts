@@ -29,6 +29,8 @@ export const FAILPOINTS = [
   'suspend.after-pause-recorded',
   'suspend.after-remote-pause',
   'pass.before-release',
+  // The events sequencer (libs/events): a batch's events inserted, the batch row not deleted yet (uncommitted).
+  'sequence.after-render',
   // The webhook relay (libs/events): deliveries leased, not sent yet; sent, not recorded yet.
   'relay.after-claim',
   'relay.after-post',

@@ -24,3 +24,26 @@ export interface EventView {
   position: string;
   data: Record<string, unknown>;
 }
+
+/**
+ * Many events of one kind written as one compact outbox row (or a few), for a change that produces an event per
+ * item of a large page (a page of call results). The row holds only what the database does not (for example
+ * the attempt number and the sequence of each result); the kind's renderer (EventBatchRenderer) turns it into
+ * its events when the sequencer positions it, after commit and in the same transaction that gives them their
+ * place in the feed. Until then nothing sees it: the feed and the webhooks read positioned events only.
+ */
+export interface NewEventBatch {
+  /** Which renderer expands it (`@RendersEventBatches(kind)`). */
+  kind: string;
+  firmId: string | null;
+  taskId: string | null;
+  /** One JSON-serialisable entry per item, in the order the events are to take. */
+  entries: readonly unknown[];
+}
+
+/** A batch as its renderer gets it back. */
+export interface StoredEventBatch {
+  firmId: string | null;
+  taskId: string | null;
+  entries: unknown[];
+}

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
-import { TransactionRunner } from '@app/database';
+import { parseDbDate, TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../events.config';
 
 /** Events deleted per transaction: short transactions, whatever the backlog. */
@@ -48,9 +48,4 @@ export class PurgeExpiredEvents {
       if (round.events < batch) return summary;
     }
   }
-}
-
-/** A DATETIME as the drivers return it: a Date (mysql2) or 'YYYY-MM-DD HH:MM:SS.mmm' in UTC (SQLite). */
-function parseDbDate(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }

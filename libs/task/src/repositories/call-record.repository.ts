@@ -17,6 +17,23 @@ export interface CallRecordRow {
   calledAt: Date;
 }
 
+/** A stored call with its contact, as the `contact.called` event shows it (read when the event is rendered). */
+export interface CalledRow {
+  record_id: string;
+  task_id: string | number;
+  contact_id: string | number;
+  call_result: number;
+  fail_reason: string | null;
+  intension_result: number;
+  duration_sec: number;
+  called_at: Date | string;
+  candidate_ref: string | null;
+  name: string | null;
+  phone_masked: string | null;
+  phone_enc: string;
+  phone_key_id: string;
+}
+
 /** The call history: every call the platform reported, stored once by its remote record id. */
 @Injectable()
 export class CallRecordRepository {
@@ -40,5 +57,17 @@ export class CallRecordRepository {
         r.recordId, r.taskId, r.callTaskId, r.contactId, r.callResult, r.failReason, r.intention, r.durationSec, this.dialect.dateParam(r.calledAt),
       ]);
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
+  }
+
+  /** The stored calls with these remote record ids, each with its contact (one query). */
+  async calledWithContacts(manager: EntityManager, recordIds: readonly string[]): Promise<CalledRow[]> {
+    if (recordIds.length === 0) return [];
+    return manager.query(
+      `SELECT r.record_id, r.task_id, r.contact_id, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at,
+              c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id
+         FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id
+        WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,
+      [...recordIds],
+    );
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger, Provider } from '@nestjs/common';
 import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { parseDbDate } from '@app/database';
 import { DeliveryStatus } from '../entities/webhook-delivery.entity';
 
 /** What the relay does with an attempt: delivered, to be retried, or given up (failed). */
@@ -65,16 +66,11 @@ async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSo
       `SELECT MIN(e.created_at) AS oldest FROM ai_visitor_webhook_delivery d JOIN ai_visitor_event e ON e.id = d.event_pk
        WHERE d.status = ${DeliveryStatus.Pending} AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`,
     );
-    const oldest = row?.oldest ? parseDbTime(row.oldest) : null;
+    const oldest = row?.oldest ? parseDbDate(row.oldest) : null;
     gauge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
   } catch (error) {
     logger.warn(`reading the oldest undelivered event failed: ${error instanceof Error ? error.message : String(error)}`);
   }
-}
-
-/** A DATETIME from a raw query: a Date (mysql2, UTC sessions) or SQLite's UTC text. */
-function parseDbTime(value: Date | string): Date {
-  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }
 
 /** Registered once per process (prom-client's registry is global). */

@@ -1,0 +1,91 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { maskPhone } from '@app/core';
+import { parseDbDate } from '@app/database';
+import { EventBatchRenderer, NewEvent, RendersEventBatches, StoredEventBatch } from '@app/events';
+import { CallRecordRepository, CalledRow } from './repositories/call-record.repository';
+import { ContactPhones } from './repositories/contact-phones';
+import { Intention } from './domain/statuses';
+
+/** The kind of the event batch a page of results writes (EventOutbox.appendBatch). */
+export const CALLED_BATCH_KIND = 'records';
+
+/** What the platform said of the conversation: carried by the event, not stored. */
+export interface Conversation {
+  recordingUrl: string | null;
+  transcript: string | null;
+  summary: string | null;
+}
+
+/**
+ * One stored call result in a page's event batch: only what the database does not hold once the page commits.
+ * The attempt is the contact's at the time; the sequence is the `contact.called` one (a `candidate.interested`
+ * beside it takes the next).
+ */
+export type CalledEntry = [recordId: string, attempt: number, sequence: number, conversation?: Conversation];
+
+/** How many events a stored result announces: `contact.called`, and `candidate.interested` when interested. */
+export function eventsPerCall(intention: number): number {
+  return intention === Intention.Interested ? 2 : 1;
+}
+
+/**
+ * Renders a page's event batch into one `contact.called` per stored result and a `candidate.interested` beside
+ * each interested one (a type of its own, so a platform can subscribe to the leads alone), from the stored call
+ * records and their contacts. Called by the events sequencer after the page committed: the page paid one small
+ * outbox row, not an event row each.
+ */
+@Injectable()
+@RendersEventBatches(CALLED_BATCH_KIND)
+export class ContactCalledEvents implements EventBatchRenderer {
+  private readonly logger = new Logger(ContactCalledEvents.name);
+
+  constructor(
+    private readonly records: CallRecordRepository,
+    private readonly phones: ContactPhones,
+  ) {}
+
+  async render(manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
+    const entries = batches.map((b) => b.entries as CalledEntry[]);
+    const ids = [...new Set(entries.flat().map(([recordId]) => recordId))];
+    const rows = new Map((await this.records.calledWithContacts(manager, ids)).map((r) => [r.record_id, r]));
+    return batches.map((batch, i) =>
+      entries[i].flatMap(([recordId, attempt, sequence, conversation]): NewEvent[] => {
+        const row = rows.get(recordId);
+        const common = { firmId: batch.firmId, taskId: batch.taskId };
+        if (!row) {
+          // Written in the same transaction as its record, and records are never deleted: should not happen.
+          this.logger.error(`task ${batch.taskId}: the call record of event sequence ${sequence} is missing; its event carries what the batch held`);
+          return [{ type: 'contact.called', ...common, sequence, data: { taskId: batch.taskId, recordId, attempt, ...conversationOf(conversation) } }];
+        }
+        const data = this.calledData(row, attempt, conversation);
+        const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, data }];
+        if (row.intension_result === Intention.Interested) events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, data });
+        return events;
+      }),
+    );
+  }
+
+  /** The payload of `contact.called` (docs/events.md); phone masked. */
+  private calledData(row: CalledRow, attempt: number, conversation: Conversation | undefined): Record<string, unknown> {
+    return {
+      taskId: String(row.task_id),
+      contactId: String(row.contact_id),
+      candidateRef: row.candidate_ref,
+      name: row.name,
+      phone: row.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: row.phone_enc, phoneKeyId: row.phone_key_id })),
+      attempt,
+      recordId: row.record_id,
+      callResult: Number(row.call_result),
+      intention: Number(row.intension_result),
+      failReason: row.fail_reason,
+      durationSec: Number(row.duration_sec),
+      calledAt: parseDbDate(row.called_at).toISOString(),
+      ...conversationOf(conversation),
+    };
+  }
+}
+
+function conversationOf(conversation: Conversation | undefined): Conversation {
+  return { recordingUrl: conversation?.recordingUrl ?? null, transcript: conversation?.transcript ?? null, summary: conversation?.summary ?? null };
+}
