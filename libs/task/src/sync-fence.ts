@@ -8,6 +8,12 @@ import { DomainError, ErrorKind } from '@app/core';
 export interface SyncFence {
   taskId: string;
   epoch: string;
+  /**
+   * When this process last extended the lease (`performance.now()` ms; set at the claim). A lock renews it only
+   * once a third of SYNC_LEASE_SECONDS has passed, not at every page: the fence is still checked at every lock.
+   * Absent: renewed at the next lock.
+   */
+  renewedAt?: number;
 }
 
 export class LeaseLostError extends DomainError {

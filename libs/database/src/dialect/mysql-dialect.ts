@@ -50,6 +50,16 @@ export class MysqlDialect extends SqlDialect {
     return `(NOW(3) + INTERVAL ${Math.trunc(seconds)} SECOND)`;
   }
 
+  /** `LAST_INSERT_ID(expr)` sets the value the statement's OK packet reports as its insert id: no re-read. */
+  async incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number> {
+    const result: { affectedRows?: number; insertId?: number | string } = await manager.query(
+      `UPDATE ${table} SET ${column} = LAST_INSERT_ID(${column} + ?) WHERE id = ?`,
+      [by, id],
+    );
+    if (!result?.affectedRows) throw new Error(`${table} has no row ${id}`);
+    return Number(result.insertId);
+  }
+
   forceIndex(index: string): string {
     return ` FORCE INDEX (${index})`;
   }

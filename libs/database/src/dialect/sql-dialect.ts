@@ -104,6 +104,12 @@ export abstract class SqlDialect {
   /** The tail of an INSERT that updates `updateColumns` of rows whose key exists. */
   protected abstract upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string;
 
+  /**
+   * Adds `by` to an integer column of the row with primary key `id` and returns the new value, in one statement
+   * (the row stays locked by the caller's transaction). Throws when no row has that id.
+   */
+  abstract incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number>;
+
   /** SQL for the database's own clock, `seconds` from now (leases use database time only, never the worker's). */
   abstract nowPlus(seconds: number): string;
 

@@ -64,6 +64,12 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
+  async incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number> {
+    const rows: Record<string, number | string>[] = await manager.query(`UPDATE ${table} SET ${column} = ${column} + ? WHERE id = ? RETURNING ${column}`, [by, id]);
+    if (rows.length === 0) throw new Error(`${table} has no row ${id}`);
+    return Number(rows[0][column]);
+  }
+
   forceIndex(): string {
     return '';
   }
