@@ -14,6 +14,7 @@ import { SectionContext } from './lib/context';
 import { log, round } from './lib/util';
 import { runStats, StatsResult } from './sections/stats';
 import { IngestResult, runIngest } from './sections/ingest';
+import { LiveTasksResult, runLiveTasks } from './sections/live-tasks';
 import { ApiResult, runApi } from './sections/api';
 import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
@@ -92,6 +93,7 @@ async function main(): Promise<void> {
     try {
       if (section === 'stats') results.stats = await runStats(ctx);
       if (section === 'ingest') results.ingest = await runIngest(ctx);
+      if (section === 'live') results.live = await runLiveTasks(ctx);
       if (section === 'events') results.events = await runEvents(ctx);
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
@@ -149,6 +151,7 @@ async function main(): Promise<void> {
 interface Results {
   stats?: StatsResult;
   ingest?: IngestResult;
+  live?: LiveTasksResult;
   events?: EventsResult;
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
@@ -195,6 +198,42 @@ function table(
       met: '',
     });
   } else failed('ingest', 'ingest');
+
+  if (r.live) {
+    const l = r.live;
+    const live = l.tasks - l.waitingTasks;
+    const scaleTo = 10_000 / Math.max(live, 1);
+    for (const run of l.runs) {
+      const projected = (run.passMs / 1000) * scaleTo;
+      rows.push({
+        metric:
+          `pass over ${fmt(live)} live tasks, ${l.newsPercent}% with news, platform answering in ${l.platformLatencyMs} ms, SYNC_CONCURRENCY=${run.concurrency} ` +
+          `(and ${fmt(l.waitingTasks)} tasks waiting for a retry gap: ${fmt(l.tasks - run.tasks)} passed over)`,
+        median: `${fmt(run.passMs / 1000, 1)} s${live === 10_000 ? '' : ` (${fmt(projected, 0)} s at 10,000)`}; ${fmt(run.recordsStored)} records`,
+        baseline: '',
+        ratio: '',
+        target: '< 60 s at 10,000 tasks, one worker',
+        met: yesNo(projected < 60 && run.failed === 0 && run.recordsStored >= run.newsTasks),
+      });
+    }
+    const idle = l.idle.perIdleTask;
+    rows.push({
+      metric: `a task without news, SYNC_CONCURRENCY=${l.idle.concurrency}: statements / platform calls (claims and releases included)`,
+      median: idle ? `${fmt(idle.queries, 2)} / ${fmt(idle.platformCalls, 2)}` : '—',
+      baseline: '',
+      ratio: '',
+      target: '≤ 2 / ≤ 1',
+      met: yesNo(!!idle && idle.queries <= 2 && idle.platformCalls <= 1),
+    });
+    rows.push({
+      metric: 'tasks waiting for a retry gap that the pass still visited (after the first pass)',
+      median: fmt(Math.max(0, ...l.runs.map((run) => run.tasks - live))),
+      baseline: '',
+      ratio: '',
+      target: '0',
+      met: yesNo(l.runs.every((run) => run.tasks <= live)),
+    });
+  } else failed('live', 'live');
 
   if (r.events) {
     const e = r.events;

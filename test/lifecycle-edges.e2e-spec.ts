@@ -102,6 +102,21 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     const due = new Date(waiting.nextActionAt).getTime();
     expect(due).toBeGreaterThan(Date.now() + 85 * 60_000);
     expect(due).toBeLessThan(Date.now() + 95 * 60_000);
+
+    // Nothing to do before then: passes pass it over (its lease is not even claimed, so its epoch stays)…
+    const row = async () => (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+    const hinted = await row();
+    const syncAfter = hinted.sync_after instanceof Date ? hinted.sync_after : new Date(`${String(hinted.sync_after).replace(' ', 'T')}Z`);
+    expect(Math.abs(syncAfter.getTime() - due)).toBeLessThan(1000);
+    await h.sync();
+    await h.sync();
+    expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
+    // …until it is given something to do: a contact added is due at once, and the next pass calls it.
+    await h.http().post(`/v1/tasks/${id}/contacts`).set(me).send({ contacts: contacts(1, 450) }).expect(201);
+    expect((await row()).sync_after).toBeNull();
+    await h.sync();
+    expect(String((await row()).lease_epoch)).not.toBe(String(hinted.lease_epoch));
+    expect((await task(id)).activeCampaign).not.toBeNull();
   });
 
   it('a contact the platform never dials spends an attempt (not_dialled) and the task ends instead of reopening campaigns', async () => {

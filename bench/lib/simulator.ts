@@ -23,7 +23,7 @@ export class BenchSimulator {
   private constructor(readonly running: RunningSimulator) {}
 
   static async start(
-    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs'>>,
+    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf'>>,
   ): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
   }
@@ -32,7 +32,17 @@ export class BenchSimulator {
     return this.running.baseUrl;
   }
 
-  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  /** Latency added to every platform request from now on (the simulator's `delayMs` fault). */
+  async setLatency(delayMs: number): Promise<void> {
+    await this.call('PUT', '_simulator/faults', { delayMs });
+  }
+
+  /** Platform requests received so far, per contract call. */
+  requestCounts(): Promise<Record<string, number>> {
+    return this.call<Record<string, number>>('GET', '_simulator/requests');
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<T> {
     const res = await fetch(`${this.baseUrl}/${path}`, {
       method,
       headers: { Authorization: `Bearer ${SIMULATOR_KEY}`, 'Content-Type': 'application/json' },
@@ -55,6 +65,10 @@ export class BenchSimulator {
 
   async changeStatus(campaignId: string, action: 'start' | 'pause' | 'stop'): Promise<void> {
     await this.call('POST', 'robot_call_campaign_change_status', { campaign_id: campaignId, action });
+  }
+
+  campaign(campaignId: string): Promise<CampaignSummary> {
+    return this.call<CampaignSummary>('GET', `_simulator/campaigns/${campaignId}`);
   }
 
   campaigns(): Promise<CampaignSummary[]> {

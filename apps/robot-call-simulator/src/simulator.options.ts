@@ -58,6 +58,11 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
    * skips blocked numbers. Their campaign finishes without a record for them (they count as undialled).
    */
   neverDials?: (phone: string) => boolean;
+  /**
+   * How long a call to this number lasts, in ms; `undefined`: `callMs` (test and bench hook: e.g. most calls of
+   * a campaign last an hour, so it keeps running, while one ends at once).
+   */
+  callMsOf?: (phone: string) => number | undefined;
 }
 
 export const SIMULATOR_OPTIONS = Symbol('SIMULATOR_OPTIONS');

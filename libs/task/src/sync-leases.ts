@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
 import { TaskRepository } from './repositories/task.repository';
 import { SyncFence } from './sync-fence';
+import { Clock } from '@app/core';
 
 /**
  * Leases on tasks for the sync, so several workers share it: a worker claims free (or expired) leases in
@@ -17,6 +18,7 @@ export class SyncLeases {
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
     private readonly tasks: TaskRepository,
+    private readonly clock: Clock,
   ) {}
 
   async claim(owner: string, limit: number): Promise<SyncFence[]> {
@@ -30,10 +32,11 @@ export class SyncLeases {
   async tryClaim(owner: string, limit: number): Promise<{ won: SyncFence[]; contended: boolean }> {
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_task');
-      const candidates = await this.tasks.leaseCandidates(manager, limit);
+      const now = this.clock.now();
+      const candidates = await this.tasks.leaseCandidates(manager, limit, now);
       if (candidates.length < limit) candidates.push(...(await this.tasks.finishedStillReading(manager, limit - candidates.length)));
       const won = await this.claimEach(manager, owner, candidates.map((c) => String(c.id)));
-      if (won.length === 0) return { won: [], contended: candidates.length > 0 || (await this.tasks.anyLeaseFree(manager)) };
+      if (won.length === 0) return { won: [], contended: candidates.length > 0 || (await this.tasks.anyLeaseFree(manager, now)) };
       return { won, contended: false };
     });
   }
@@ -47,17 +50,14 @@ export class SyncLeases {
     });
   }
 
-  private async claimEach(manager: EntityManager, owner: string, taskIds: readonly string[]): Promise<SyncFence[]> {
-    const won: string[] = [];
-    for (const id of taskIds) if (await this.tasks.claimLease(manager, id, owner)) won.push(id);
-    return this.tasks.fencesOf(manager, won);
+  /** One conditional UPDATE for the candidates and one read of the fences won, whatever their number. */
+  private claimEach(manager: EntityManager, owner: string, taskIds: readonly string[]): Promise<SyncFence[]> {
+    return this.tasks.claimLeases(manager, taskIds, owner);
   }
 
   /** Gives leases back at the end of a pass (only those still ours: same epoch), in one transaction. */
   async release(fences: readonly SyncFence[]): Promise<void> {
     if (fences.length === 0) return;
-    await this.tx.run(async (manager) => {
-      for (const fence of fences) await this.tasks.releaseLease(manager, fence);
-    });
+    await this.tx.run((manager) => this.tasks.releaseLeases(manager, fences));
   }
 }

@@ -84,6 +84,7 @@ export class CampaignStore implements OnModuleDestroy {
         onRecord: (record) => this.pusher.recorded(id, record),
         now: this.options.now,
         neverDials: this.options.neverDials,
+        callMsOf: this.options.callMsOf,
       },
     );
   }

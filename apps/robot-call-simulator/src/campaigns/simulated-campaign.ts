@@ -21,6 +21,8 @@ export interface DialPlan {
   now?(): Date;
   /** Numbers the platform never dials (test-only hook, see SimulatorOptions.neverDials). */
   neverDials?(phone: string): boolean;
+  /** How long a call to this number lasts (test and bench hook, see SimulatorOptions.callMsOf); default `callMs`. */
+  callMsOf?(phone: string): number | undefined;
 }
 
 export interface CampaignIdentity {
@@ -119,7 +121,7 @@ export class SimulatedCampaign {
       this.record(contact, calledAt);
       this.dialWhatFits();
       this.finishWhenAllDialled();
-    }, this.plan.callMs);
+    }, this.plan.callMsOf?.(contact.phone) ?? this.plan.callMs);
     // A simulated call must never keep a process (a test run, a CLI) alive on its own.
     timer.unref();
     this.inFlight.add(timer);

@@ -72,6 +72,14 @@ export class TaskEntity {
   @Column({ name: 'lease_epoch', type: 'bigint', default: 0 })
   leaseEpoch: string;
 
+  /**
+   * Nothing for the sync to do before then (no campaign, every contact waiting for a retry gap or a callback):
+   * the pass's claim passes the task over until this instant (service clock). Cleared by any status move and any
+   * contact added. NULL: due now.
+   */
+  @Column({ name: 'sync_after', type: 'datetime', precision: 3, nullable: true })
+  syncAfter: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

@@ -44,6 +44,13 @@ export class TaskRepository {
     return manager.getRepository(TaskEntity).findOne({ where: { id } });
   }
 
+  /** These tasks, by id (one query). */
+  async findByIds(manager: EntityManager, ids: readonly string[]): Promise<Map<string, TaskEntity>> {
+    if (ids.length === 0) return new Map();
+    const rows = await manager.getRepository(TaskEntity).find({ where: { id: In([...ids]) } });
+    return new Map(rows.map((r) => [String(r.id), r]));
+  }
+
   /** Who owns the task (its firm and account never change): the ownership check's one read. */
   ownerOf(manager: EntityManager, id: string): Promise<Pick<TaskEntity, 'firmId' | 'accountId'> | null> {
     return manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, accountId: true }, where: { id } });
@@ -165,7 +172,8 @@ export class TaskRepository {
       patch.status === undefined
         ? null
         : await manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, status: true, pauseReason: true }, where: { id } });
-    const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch);
+    // Any status move may give the sync something to do: the task is due again (syncAfter).
+    const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch.status === undefined ? patch : { syncAfter: null, ...patch });
     const moved = (result.affected ?? 0) === 1;
     if (moved && before && patch.status !== undefined) await this.announce(manager, before, patch);
     return moved;
@@ -241,11 +249,18 @@ export class TaskRepository {
   // --- sync leases (see SyncLeases) --------------------------------------------------------------------------
 
   /** Syncable tasks whose lease is free or expired, skipping rows another worker's claim holds (SKIP LOCKED). */
-  leaseCandidates(manager: EntityManager, limit: number): Promise<{ id: string | number }[]> {
+  leaseCandidates(manager: EntityManager, limit: number, now: Date): Promise<{ id: string | number }[]> {
     return manager.query(
       `SELECT id FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
-        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) AND (sync_after IS NULL OR sync_after <= ?) ` +
+        `ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+      [this.dialect.dateParam(now)],
     );
+  }
+
+  /** Records that the task has nothing for the sync before `at` (see TaskEntity.syncAfter); under the task's lock. */
+  async syncAfter(manager: EntityManager, id: string, at: Date | null): Promise<void> {
+    await manager.query('UPDATE ai_visitor_task SET sync_after = ? WHERE id = ?', [this.dialect.dateParam(at), id]);
   }
 
   /**
@@ -262,46 +277,50 @@ export class TaskRepository {
   }
 
   /** Whether syncable tasks with a free lease exist (seen even when another worker's claim has them locked). */
-  async anyLeaseFree(manager: EntityManager): Promise<boolean> {
+  async anyLeaseFree(manager: EntityManager, now: Date): Promise<boolean> {
     const [row]: { n: string | number }[] = await manager.query(
       `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
-        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`,
+        `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) AND (sync_after IS NULL OR sync_after <= ?)`,
+      [this.dialect.dateParam(now)],
     );
     return Number(row?.n ?? 0) > 0;
   }
 
-  /** Claims the task's lease if it is free now, bumping the fencing epoch: of two racing workers exactly one wins. */
-  async claimLease(manager: EntityManager, taskId: string, owner: string): Promise<boolean> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(TaskEntity)
-      .set({
-        leaseOwner: owner,
-        leaseUntil: () => this.dialect.nowPlus(this.settings.syncLeaseSeconds),
-        leaseEpoch: () => 'lease_epoch + 1',
-      })
-      .where('id = :id', { id: taskId })
-      .andWhere(`(lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`)
-      .execute();
-    return (result.affected ?? 0) === 1;
-  }
-
-  /** The fences (current epochs) of these tasks. */
-  async fencesOf(manager: EntityManager, taskIds: readonly string[]): Promise<SyncFence[]> {
+  /**
+   * Claims the leases of these tasks that are free now, bumping each one's fencing epoch, in one statement (of two
+   * racing workers exactly one wins each task: the condition is checked under the row's lock); returns the fences won.
+   * `owner` must be unique to the claimer (it tells its rows from others').
+   */
+  async claimLeases(manager: EntityManager, taskIds: readonly string[], owner: string): Promise<SyncFence[]> {
     if (taskIds.length === 0) return [];
-    const rows = await manager.getRepository(TaskEntity).find({ select: { id: true, leaseEpoch: true }, where: { id: In([...taskIds]) } });
+    const ids = [...taskIds].sort((a, b) => Number(a) - Number(b));
+    const marks = ids.map(() => '?').join(', ');
+    await manager.query(
+      `UPDATE ai_visitor_task SET lease_owner = ?, lease_until = ${this.dialect.nowPlus(this.settings.syncLeaseSeconds)}, lease_epoch = lease_epoch + 1
+        WHERE id IN (${marks}) AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`,
+      [owner, ...ids],
+    );
+    // Ours now: the rows whose lease names this claimer, and whose lease is fresh (an older claim by the same
+    // owner that expired would name it too, but it is not among the candidates: its lease was not free when read).
+    const won: { id: string | number; lease_epoch: string | number }[] = await manager.query(
+      `SELECT id, lease_epoch FROM ai_visitor_task WHERE id IN (${marks}) AND lease_owner = ?`,
+      [...ids, owner],
+    );
     // Read right after the claim that set the lease: that is its last renewal.
     const renewedAt = performance.now();
-    return rows.map((r) => ({ taskId: String(r.id), epoch: String(r.leaseEpoch), renewedAt }));
+    return won.map((w) => ({ taskId: String(w.id), epoch: String(w.lease_epoch), renewedAt }));
   }
 
-  /** Gives a lease back, only while it is still this fence's (same epoch). */
-  async releaseLease(manager: EntityManager, fence: SyncFence): Promise<void> {
-    await manager
-      .createQueryBuilder()
-      .update(TaskEntity)
-      .set({ leaseOwner: null, leaseUntil: null })
-      .where('id = :id AND lease_epoch = :epoch', { id: fence.taskId, epoch: fence.epoch })
-      .execute();
+  /** Gives leases back, each only while it is still its fence's (same epoch), a few hundred per statement. */
+  async releaseLeases(manager: EntityManager, fences: readonly SyncFence[]): Promise<void> {
+    const sorted = [...fences].sort((a, b) => Number(a.taskId) - Number(b.taskId));
+    for (let i = 0; i < sorted.length; i += 300) {
+      const chunk = sorted.slice(i, i + 300);
+      await manager.query(
+        `UPDATE ai_visitor_task SET lease_owner = NULL, lease_until = NULL WHERE ${chunk.map(() => '(id = ? AND lease_epoch = ?)').join(' OR ')}`,
+        chunk.flatMap((f) => [f.taskId, f.epoch]),
+      );
+    }
   }
+
 }

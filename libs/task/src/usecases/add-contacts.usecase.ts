@@ -29,7 +29,10 @@ export class AddContacts {
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
-      return this.intake.take(manager, task, command.contacts, { newTask: false });
+      const result = await this.intake.take(manager, task, command.contacts, { newTask: false });
+      // New contacts may be due now: the sync looks at the task again (syncAfter).
+      if (task.syncAfter) await this.tasks.syncAfter(manager, task.id, null);
+      return result;
     });
   }
 }

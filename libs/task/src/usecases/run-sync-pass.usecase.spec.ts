@@ -59,6 +59,7 @@ describe('RunSyncPass instrumentation', () => {
   };
   const syncTask = {
     passBotChecks: () => undefined,
+    knownTasks: async () => new Map(),
     execute: async (taskId: string) => {
       seenFields[taskId] = scope.storage.getStore();
       const outcome = outcomes[taskId];

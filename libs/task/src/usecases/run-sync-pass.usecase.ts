@@ -7,7 +7,7 @@ import { SyncFence } from '../sync-fence';
 import { BotChecks } from '../domain/edges';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
-import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
+import { KnownTask, SyncTask, SyncTaskOutcome } from './sync-task.usecase';
 
 export interface SyncPassSummary {
   tasks: number;
@@ -56,51 +56,86 @@ export class RunSyncPass {
   }
 
   /**
-   * Claims leases a batch at a time and syncs the claimed tasks, a few at once, until nothing is left to
-   * claim. Leases are kept until the pass ends, so a task is synced once per pass even with several workers,
-   * then given back; a crashed worker's leases expire after SYNC_LEASE_SECONDS and another worker takes over.
+   * Claims leases a batch at a time and syncs the claimed tasks, `syncConcurrency` at once, until nothing is left
+   * to claim. The next batch is claimed while the current one still runs (once fewer tasks than slots wait), so no
+   * slot idles at a batch's end: a pass over thousands of tasks that each wait on the platform keeps every slot
+   * busy. Leases are kept until the pass ends, so a task is synced once per pass even with several workers, then
+   * given back; a crashed worker's leases expire after SYNC_LEASE_SECONDS and another worker takes over.
    */
   private async visitAll(started: number): Promise<SyncPassSummary> {
     const summary: SyncPassSummary = { tasks: 0, failed: 0, recordsStored: 0, completed: 0, durationMs: 0 };
     const held: SyncFence[] = [];
     const concurrency = Math.max(1, this.settings.syncConcurrency);
     const bots = this.syncTask.passBotChecks();
-    try {
-      let contendedRounds = 0;
-      while (summary.tasks < MAX_TASKS_PER_PASS) {
-        const { won: batch, contended } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT);
-        if (batch.length === 0) {
-          // Other workers were claiming at that instant: look again shortly, a bounded number of times.
-          if (!contended || ++contendedRounds > MAX_CONTENDED_ROUNDS) break;
-          await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
-          continue;
-        }
-        contendedRounds = 0;
-        held.push(...batch);
-        failpoint('pass.after-claim');
-        summary.tasks += batch.length;
-        let next = 0;
-        const slot = async (): Promise<void> => {
-          while (next < batch.length) {
-            const fence = batch[next++];
-            failpoint('task.before-sync');
-            await withinLogScope(this.logScope, { taskId: fence.taskId }, () => this.syncOne(fence, summary, bots));
+    const queue: { fence: SyncFence; known?: KnownTask }[] = [];
+    let exhausted = false;
+    let claiming: Promise<void> | null = null;
+    let contendedRounds = 0;
+    let claimFailure: unknown;
+
+    /** Claims one more batch into the queue, or finds there is nothing left (one claim at a time). */
+    const claimMore = (): Promise<void> =>
+      (claiming ??= (async () => {
+        try {
+          while (!exhausted) {
+            if (summary.tasks >= MAX_TASKS_PER_PASS) {
+              exhausted = true;
+              return;
+            }
+            const { won: batch, contended } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT);
+            if (batch.length === 0) {
+              // Other workers were claiming at that instant: look again shortly, a bounded number of times.
+              if (!contended || ++contendedRounds > MAX_CONTENDED_ROUNDS) exhausted = true;
+              else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
+              continue;
+            }
+            contendedRounds = 0;
+            held.push(...batch);
+            failpoint('pass.after-claim');
+            summary.tasks += batch.length;
+            // The batch's tasks and campaigns in two queries, not two per task (most tasks of a pass have no news).
+            const known = await this.syncTask.knownTasks(batch.map((f) => f.taskId));
+            for (const fence of batch) queue.push({ fence, known: known.get(fence.taskId) });
+            return;
           }
-        };
-        await Promise.all(Array.from({ length: concurrency }, slot));
+        } catch (error) {
+          // The pass stops claiming and fails once the tasks already claimed are synced (a claim started in
+          // the background is awaited by no slot: its failure is kept here).
+          exhausted = true;
+          claimFailure ??= error;
+          throw error;
+        } finally {
+          claiming = null;
+        }
+      })());
+
+    const slot = async (): Promise<void> => {
+      for (;;) {
+        if (queue.length < concurrency && !exhausted && !claiming) claimMore().catch(() => undefined);
+        while (queue.length === 0 && !exhausted) await claimMore();
+        const next = queue.shift();
+        if (!next) return;
+        failpoint('task.before-sync');
+        await withinLogScope(this.logScope, { taskId: next.fence.taskId }, () => this.syncOne(next.fence, summary, bots, next.known));
       }
+    };
+    try {
+      await Promise.all(Array.from({ length: concurrency }, slot));
     } finally {
+      // A claim still running when a slot failed: wait for it, so its leases are given back too.
+      await (claiming as Promise<void> | null)?.catch(() => undefined);
       failpoint('pass.before-release');
       await this.leases.release(held).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
     }
+    if (claimFailure !== undefined) throw claimFailure;
     summary.durationMs = Date.now() - started;
     return summary;
   }
 
-  private async syncOne(fence: SyncFence, summary: SyncPassSummary, bots: BotChecks): Promise<void> {
+  private async syncOne(fence: SyncFence, summary: SyncPassSummary, bots: BotChecks, known: KnownTask | undefined): Promise<void> {
     const taskId = fence.taskId;
     try {
-      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence, bots);
+      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence, bots, known);
       summary.recordsStored += outcome.recordsStored;
       if (outcome.action === 'completed') summary.completed++;
       this.metrics?.taskSynced(outcome.action, outcome.recordsStored);

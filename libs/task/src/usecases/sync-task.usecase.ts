@@ -36,6 +36,12 @@ type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
  * Run by a worker under its lease on the task: `fence` goes to every lock taken, which checks it (nothing is
  * written once the lease is lost).
  */
+/** A task and its active call task as read without the lock, for the sync's first look. */
+export interface KnownTask {
+  task: TaskEntity | null;
+  active: CallTaskEntity | null;
+}
+
 @Injectable()
 export class SyncTask {
   private readonly logger = new Logger(SyncTask.name);
@@ -53,12 +59,16 @@ export class SyncTask {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  /** `bots`: the pass's view of the firms' entitlements (each read once per pass); read per task without one. */
-  async execute(taskId: string, fence?: SyncFence, bots?: BotChecks): Promise<SyncTaskOutcome> {
+  /**
+   * `bots`: the pass's view of the firms' entitlements (each read once per pass); read per task without one.
+   * `known`: the task and its active call task as the pass read them for its whole batch (RunSyncPass), read
+   * here without it. Either way a look without the lock: every decision is taken again under the task's lock.
+   */
+  async execute(taskId: string, fence?: SyncFence, bots?: BotChecks, known?: KnownTask): Promise<SyncTaskOutcome> {
     const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
-    const found = await this.tasks.findById(this.tx.autocommit, taskId);
+    const found = known ? known.task : await this.tasks.findById(this.tx.autocommit, taskId);
     if (!found || found.status === TaskStatus.NotStarted) return outcome;
-    let active = await this.tasks.findActiveCallTask(this.tx.autocommit, taskId);
+    let active = known ? known.active : await this.tasks.findActiveCallTask(this.tx.autocommit, taskId);
     if (FINISHED_TASK_STATUSES.includes(found.status) && !active) return outcome;
 
     const edge = (await this.atEdge(found, bots)) ? await this.applyEdges(taskId, fence) : null;
@@ -95,6 +105,15 @@ export class SyncTask {
       return { ...outcome, action: 'next_campaign' };
     }
     return outcome;
+  }
+
+  /** The tasks of a pass's batch and their active call tasks, in two queries for the batch (see `execute`). */
+  async knownTasks(taskIds: readonly string[]): Promise<Map<string, KnownTask>> {
+    const [tasks, active] = await Promise.all([
+      this.tasks.findByIds(this.tx.autocommit, taskIds),
+      this.tasks.findActiveCallTasks(this.tx.autocommit, taskIds),
+    ]);
+    return new Map(taskIds.map((id) => [id, { task: tasks.get(id) ?? null, active: active.get(id) ?? null }]));
   }
 
   /** A pass's view of the firms' BOT entitlements: each firm read once for the whole pass. */
@@ -243,7 +262,13 @@ export class SyncTask {
         if (next) return next;
       }
       if (![TaskStatus.InProgress, TaskStatus.Paused].includes(task.status)) return null;
-      return (await this.completeIfDone(manager, task)) ? 'completed' : null;
+      if (await this.completeIfDone(manager, task)) return 'completed';
+      // Nothing to do until the first waiting contact is due: the pass passes the task over until then.
+      if (task.status === TaskStatus.InProgress) {
+        const due = await this.contacts.nextDue(manager, taskId);
+        if (due?.at && due.at > this.clock.now()) await this.tasks.syncAfter(manager, taskId, due.at);
+      }
+      return null;
     });
   }
 
