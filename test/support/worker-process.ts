@@ -27,7 +27,7 @@ export interface SyncInterval {
 
 export type ChildMessage =
   | { type: 'ready' }
-  | { type: 'done'; passes: number; intervals: SyncInterval[]; left: number }
+  | { type: 'done'; passes: number; intervals: SyncInterval[]; left: number; unrecorded?: number }
   | { type: 'failed'; message: string };
 
 /**
@@ -69,8 +69,9 @@ async function main(): Promise<void> {
   let left = -1;
   if (process.env.AIV_WORKER_JOB === 'relay') {
     const round = app.get(RunRelayRound);
+    let unrecorded = 0;
     while (Date.now() < deadline) {
-      await round.execute();
+      unrecorded += (await round.execute()).unrecorded;
       passes++;
       const [{ n }] = await dataSource.query(
         `SELECT (SELECT COUNT(*) FROM ai_visitor_webhook_delivery WHERE status = 0)
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
       if (left === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    await send({ type: 'done', passes, intervals, left });
+    await send({ type: 'done', passes, intervals, left, unrecorded });
     await app.close();
     process.exit(0);
   }

@@ -29,6 +29,11 @@ export interface DeliverySummary {
   retried: number;
   failed: number;
   disabled: number;
+  /**
+   * POSTs made whose outcome could not be recorded (the round's transaction failed, or the lease was lost): those
+   * events go again (at least once), so a receiver may count this many requests more than recorded attempts.
+   */
+  unrecorded: number;
 }
 
 type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
@@ -48,6 +53,8 @@ interface Round {
   delivered: { delivery: WebhookDeliveryEntity; attemptedAt: Date; at: Date; status: number; createdAt: Date }[];
   /** Endpoints' secrets opened this round (one decryption per endpoint, not per delivery). */
   secrets: Map<string, string>;
+  /** Deliveries POSTed this round (whatever the answer). */
+  sent: Set<string>;
 }
 
 @Injectable()
@@ -70,7 +77,7 @@ export class WebhookDeliverer {
   async deliverDue(owner: string): Promise<DeliverySummary> {
     const leaseSeconds = Math.ceil(this.settings.webhookTimeoutMs / 1000) + LEASE_MARGIN_SECONDS;
     const ids = await this.tx.run((manager) => this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds));
-    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0 };
+    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0 };
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
     const claimed = await this.load(ids);
@@ -81,7 +88,7 @@ export class WebhookDeliverer {
     // of the relay's database time) and each endpoint's health (every delivery updating the endpoint's row had the
     // lanes queue on it). A crash before that commit sends those events again after their leases expire: at least
     // once, as promised.
-    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map() };
+    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map(), sent: new Set() };
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
         const item = claimed[next++];
@@ -89,6 +96,7 @@ export class WebhookDeliverer {
           await this.deliver(owner, item, summary, round);
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
+          if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
           this.logger.error(`delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
         }
       }
@@ -102,13 +110,18 @@ export class WebhookDeliverer {
   private async recordRound(round: Round, summary: DeliverySummary): Promise<void> {
     if (round.delivered.length === 0 && round.succeeded.size === 0) return;
     try {
-      await this.tx.run(async (manager) => {
+      const lost = await this.tx.run(async (manager) => {
+        let notRecorded = 0;
         for (const d of [...round.delivered].sort((a, b) => Number(a.delivery.id) - Number(b.delivery.id))) {
-          await this.deliveries.markDelivered(manager, d.delivery, d.attemptedAt, d.at, d.status);
+          if (!(await this.deliveries.markDelivered(manager, d.delivery, d.attemptedAt, d.at, d.status))) notRecorded++;
         }
         for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
+        return notRecorded;
       });
+      // Delivered meanwhile by another worker (this one's lease had expired): sent twice, recorded once.
+      summary.unrecorded += lost;
     } catch (error) {
+      summary.unrecorded += round.delivered.length;
       this.logger.error(`a round's ${round.delivered.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`);
       return;
     }
@@ -141,6 +154,7 @@ export class WebhookDeliverer {
       [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
       [WEBHOOK_HEADERS.signature]: signatureHeader(secret, Math.floor(attemptedAt.getTime() / 1000), body),
     });
+    round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
     const now = this.clock.now();
     if (outcome.ok) {
@@ -152,7 +166,7 @@ export class WebhookDeliverer {
     const firstAttemptAt = delivery.firstAttemptAt ? new Date(delivery.firstAttemptAt) : attemptedAt;
     const giveUp = now.getTime() - firstAttemptAt.getTime() >= this.settings.webhookRetryHours * 3_600_000;
     const error = outcome.error ?? 'failed';
-    const disabled = await this.tx.run(async (manager) => {
+    const { disabled, lost } = await this.tx.run(async (manager) => {
       const recorded = await this.deliveries.markFailed(manager, String(delivery.id), owner, {
         status: giveUp ? DeliveryStatus.Failed : DeliveryStatus.Pending,
         firstAttemptAt,
@@ -160,12 +174,14 @@ export class WebhookDeliverer {
         lastStatus: outcome.status,
         lastError: error,
       });
-      if (!recorded) return false;
+      // Not recorded: the lease was lost meanwhile (another worker has the delivery).
+      if (!recorded) return { disabled: false, lost: true };
       await this.webhooks.recordFailure(manager, String(endpoint.id), now, error);
       // A success in this round (recorded when the round ends) means the endpoint is not failing throughout.
-      if (succeeded.has(String(endpoint.id))) return false;
-      return this.disableIfFailingTooLong(manager, endpoint, now);
+      if (succeeded.has(String(endpoint.id))) return { disabled: false, lost: false };
+      return { disabled: await this.disableIfFailingTooLong(manager, endpoint, now), lost: false };
     });
+    if (lost) summary.unrecorded++;
     if (giveUp) summary.failed++;
     else summary.retried++;
     this.metrics.attempted(giveUp ? 'failed' : 'retried');
