@@ -364,6 +364,29 @@ function table(
       target: '≥ 1.7×',
       met: yesNo(s.speedUp >= 1.7),
     });
+    if (s.speedUp4 !== undefined && s.fourWorkersMs !== undefined) {
+      rows.push({
+        metric: `the same: 4 workers vs 1 (SYNC_CONCURRENCY ${s.syncConcurrency} each)`,
+        median: `${fmt(s.fourWorkersMs / 1000, 2)} s${incomplete}`,
+        baseline: `${fmt(s.oneWorkerMs / 1000, 2)} s`,
+        ratio: `${fmt(s.speedUp4, 2)}× speed-up`,
+        target: '≥ 3×',
+        met: yesNo(s.speedUp4 >= 3),
+      });
+    }
+    for (const count of s.workerCounts) {
+      const own = s.runs.filter((x) => x.workers === count && x.cpu.workersMs);
+      if (own.length === 0) continue;
+      const perWorker = own[0].cpu.workersMs!.map((ms) => fmt(ms / 1000, 1)).join(' + ');
+      rows.push({
+        metric: `CPU during the ${count}-worker run (rep 1): workers / database / simulator and bench, s`,
+        median: `${perWorker} / ${fmt((own[0].cpu.databaseMs ?? 0) / 1000, 1)} / ${fmt(own[0].cpu.benchMs / 1000, 1)}`,
+        baseline: '—',
+        ratio: own[0].cpu.machineBusy !== undefined ? `${Math.round(own[0].cpu.machineBusy * 100)}% of ${s.cores} cores` : '—',
+        target: '—',
+        met: '—',
+      });
+    }
     if (s.oneWorkerMachineBusy !== undefined) {
       // What bounds the speed-up: the share of the machine one worker (with the database and simulator) leaves idle.
       rows.push({

@@ -15,7 +15,17 @@ export interface BenchConfig {
   ingest: { tasks: number; contactsPerTask: number; rowByRowMaxRecords: number; rowByRowMaxMs: number };
   stats: { contacts: number; runs: number; warmup: number };
   api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
-  scaling: { tasks: number; contactsPerTask: number; timeoutS: number; maxPasses: number; platformLatencyMs: number };
+  scaling: {
+    tasks: number;
+    contactsPerTask: number;
+    timeoutS: number;
+    maxPasses: number;
+    platformLatencyMs: number;
+    /** Worker processes compared (1 first: the others are against it). */
+    workerCounts: number[];
+    /** SYNC_CONCURRENCY of each worker. */
+    syncConcurrency: number;
+  };
   /** One pass over many live tasks, `newsPercent` of them with a new record, at each SYNC_CONCURRENCY of `concurrencies`. */
   liveTasks: { tasks: number; newsPercent: number; waitingPercent: number; concurrencies: number[]; defaultConcurrency: number };
   /** Webhook delivery rate of one worker from a backlog of `events` in the outbox over `tasks` tasks. */
@@ -36,7 +46,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 100 },
+    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
     liveTasks: { tasks: 2000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
@@ -45,7 +55,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 100 },
+    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
     liveTasks: { tasks: 10_000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
@@ -104,6 +114,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       timeoutS: int(env, 'BENCH_SCALE_TIMEOUT_S', preset.scaling.timeoutS, 10, 24 * 3600),
       maxPasses: int(env, 'BENCH_SCALE_MAX_PASSES', preset.scaling.maxPasses, 1, 10_000),
       platformLatencyMs: int(env, 'BENCH_SCALE_LATENCY_MS', preset.scaling.platformLatencyMs, 0, 10_000),
+      workerCounts: env.BENCH_SCALE_WORKERS?.trim()
+        ? [...new Set([1, ...env.BENCH_SCALE_WORKERS.split(',').map((c) => Number(c.trim())).filter((c) => Number.isInteger(c) && c > 0 && c <= 16)])]
+        : preset.scaling.workerCounts,
+      syncConcurrency: int(env, 'BENCH_SCALE_SYNC_CONCURRENCY', preset.scaling.syncConcurrency, 1, 64),
     },
     liveTasks: {
       tasks: int(env, 'BENCH_LIVE_TASKS', preset.liveTasks.tasks, 1, 1_000_000),

@@ -36,7 +36,9 @@ interface DoneMessage {
 }
 
 export interface ScaleRun {
-  workers: 1 | 2;
+  /** The repetition: runs of one repetition are compared with each other. */
+  rep: number;
+  workers: number;
   wallMs: number;
   completedTasks: number;
   allCompleted: boolean;
@@ -71,7 +73,12 @@ export interface ScaleResult {
   runs: ScaleRun[];
   oneWorkerMs: number;
   twoWorkersMs: number;
+  fourWorkersMs?: number;
+  /** Median over repetitions of (1-worker time / 2-worker time), each pair from one repetition. */
   speedUp: number;
+  /** The same with 4 workers, when measured. */
+  speedUp4?: number;
+  workerCounts: number[];
   /** Median share of the machine's cores busy during the 1-worker runs, when it could be measured. */
   oneWorkerMachineBusy?: number;
   cores: number;
@@ -107,13 +114,14 @@ function handle(proc: SpawnedChild): WorkerHandle {
 }
 
 /** The (1 worker, 2 workers) runs of each repetition. */
-function pairs(runs: ScaleRun[]): [ScaleRun, ScaleRun][] {
-  const out: [ScaleRun, ScaleRun][] = [];
-  for (let i = 0; i + 1 < runs.length; i += 2) {
-    const [a, b] = [runs[i], runs[i + 1]];
-    out.push(a.workers === 1 ? [a, b] : [b, a]);
-  }
-  return out;
+/** Per repetition, the 1-worker time over the `workers`-worker time. */
+function speedUps(runs: ScaleRun[], workers: number): number[] {
+  const reps = [...new Set(runs.map((r) => r.rep))];
+  return reps.flatMap((rep) => {
+    const one = runs.find((r) => r.rep === rep && r.workers === 1);
+    const many = runs.find((r) => r.rep === rep && r.workers === workers);
+    return one && many ? [one.wallMs / many.wallMs] : [];
+  });
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -185,16 +193,22 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
   const cores = cpus().length;
   const env = appEnv(db, simulator.baseUrl, {
     LOG_LEVEL: process.env.BENCH_WORKER_LOG_LEVEL || 'info',
+    // Each worker syncs this many tasks at once (BENCH_SCALE_SYNC_CONCURRENCY, default 4): the regime where a
+    // worker's time goes to waiting on the platform, which more workers divide. (At the default of 48 one worker
+    // already keeps this many tasks' requests in flight: the live section measures that.)
+    SYNC_CONCURRENCY: String(config.scaling.syncConcurrency),
     // The heap cap the worker is deployed with (package.json start:worker, docker-compose.yml).
     NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_FLAG].filter(Boolean).join(' '),
   });
-  const logFiles = [1, 2].map((i) => join(ctx.tmpDir, `worker-${i}.log`));
+  const counts = config.scaling.workerCounts;
+  const maxWorkers = Math.max(...counts);
+  const logFiles = Array.from({ length: maxWorkers }, (_, i) => join(ctx.tmpDir, `worker-${i + 1}.log`));
   const remaining = () => scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_task WHERE status NOT IN (5, 6)');
 
   const workers: WorkerHandle[] = [];
   const bootMs: number[] = [];
   if (mode === 'loop') {
-    for (let i = 0; i < 2; i++) {
+    for (let i = 0; i < maxWorkers; i++) {
       const proc = spawnNode(build, join(REPO, 'bench', 'children', 'worker-child.js'), [], env, logFiles[i], true);
       ctx.onCleanup(() => proc.kill());
       workers.push(handle(proc));
@@ -262,15 +276,15 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         if (m.type !== 'ready') throw new Error(`worker failed to boot: ${String(m.message)}`);
         bootMs.push(Number(m.bootMs));
       }
-      log(`scale: 2 worker processes up (Nest init ${bootMs.map((b) => (b / 1000).toFixed(1)).join(' s, ')} s, ${build.kind} build)`);
+      log(`scale: ${maxWorkers} worker processes up (Nest init ${bootMs.map((b) => (b / 1000).toFixed(1)).join(' s, ')} s, ${build.kind} build)`);
     } else {
       log(`scale: workers run as \`main.js --once\` processes, one pass each (${build.kind} build)`);
     }
 
     const runs: ScaleRun[] = [];
     for (let rep = 0; rep < config.repsExpensive; rep++) {
-      // Alternate the order, so drift on a noisy machine does not favour one configuration.
-      const order: (1 | 2)[] = rep % 2 === 0 ? [1, 2] : [2, 1];
+      // Rotate the order, so drift on a noisy machine does not favour one configuration.
+      const order = counts.map((_, i) => counts[(i + rep) % counts.length]);
       for (const count of order) {
         await truncateAll(db.pool);
         await simulator.reset();
@@ -290,6 +304,7 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         const benchMs = Math.round((benchCpu.user + benchCpu.system) / 1000);
         const databaseMs = databaseCpuAtGo !== undefined && databaseCpuAtEnd !== undefined ? databaseCpuAtEnd - databaseCpuAtGo : undefined;
         const run: ScaleRun = {
+          rep,
           workers: count,
           // Until the first moment a worker saw every task completed.
           wallMs: (completedAt.length ? Math.min(...completedAt) : lastReportAt) - goAt,
@@ -329,23 +344,27 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
     }
     const oneWorkerMs = median(runs.filter((r) => r.workers === 1).map((r) => r.wallMs));
     const twoWorkersMs = median(runs.filter((r) => r.workers === 2).map((r) => r.wallMs));
+    const four = runs.filter((r) => r.workers === 4);
     return {
       how:
         mode === 'loop'
-          ? 'loop: two child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running SyncPassRunner passes back to back until no task is left'
+          ? 'loop: child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running SyncPassRunner passes back to back until no task is left'
           : 'once: each worker is `node <build>/apps/worker/src/main.js --once` spawned again until no task is left (process start and Nest boot included)',
       mode,
       build: build.kind,
       tasks,
       contactsPerTask,
       taskSettings: `batch_size ${contactsPerTask}, max_attempts 2, retry_gap_minutes 0, window 00:00–24:00, INCONVENIENT_CALLBACK_DAYS 0`,
-      syncConcurrency: process.env.SYNC_CONCURRENCY || '4 (default)',
+      syncConcurrency: env.SYNC_CONCURRENCY,
       bootMs,
       runs,
       oneWorkerMs: round(oneWorkerMs, 0),
       twoWorkersMs: round(twoWorkersMs, 0),
-      // Runs of one repetition are paired (1 and 2 workers back to back): speed-up within each, then the median.
-      speedUp: round(median(pairs(runs).map(([one, two]) => one.wallMs / two.wallMs)), 2),
+      fourWorkersMs: four.length ? round(median(four.map((r) => r.wallMs)), 0) : undefined,
+      // Runs of one repetition are back to back: speed-up within each, then the median.
+      speedUp: round(median(speedUps(runs, 2)), 2),
+      speedUp4: four.length ? round(median(speedUps(runs, 4)), 2) : undefined,
+      workerCounts: counts,
       oneWorkerMachineBusy: (() => {
         const busy = runs.filter((r) => r.workers === 1 && r.cpu.machineBusy !== undefined).map((r) => r.cpu.machineBusy!);
         return busy.length ? round(median(busy), 2) : undefined;
