@@ -26,18 +26,22 @@ export class SyncLeases {
   }
 
   /**
-   * Claims up to `limit` leases. `contended` says candidates were seen but all were taken by other workers
-   * at that moment (or locked by their claims), so trying again shortly may find more.
+   * Claims up to `limit` leases of tasks with an id above `after` (a pass walks the tasks in id order, so it
+   * visits each once however soon it gives a lease back). `last` is the highest candidate id looked at: the
+   * next claim of the pass starts after it, also past candidates another worker won. `contended` says no
+   * candidate could be looked at because other workers' claims had them locked, so trying again shortly may
+   * find some.
    */
-  async tryClaim(owner: string, limit: number): Promise<{ won: SyncFence[]; contended: boolean }> {
+  async tryClaim(owner: string, limit: number, after = '0'): Promise<{ won: SyncFence[]; contended: boolean; last: string | null }> {
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_task');
       const now = this.clock.now();
-      const candidates = await this.tasks.leaseCandidates(manager, limit, now);
-      if (candidates.length < limit) candidates.push(...(await this.tasks.finishedStillReading(manager, limit - candidates.length)));
+      const candidates = await this.tasks.leaseCandidates(manager, limit, now, after);
+      if (candidates.length < limit) candidates.push(...(await this.tasks.finishedStillReading(manager, limit - candidates.length, after)));
+      const last = candidates.length ? String(Math.max(...candidates.map((c) => Number(c.id)))) : null;
       const won = await this.claimEach(manager, owner, candidates.map((c) => String(c.id)));
-      if (won.length === 0) return { won: [], contended: candidates.length > 0 || (await this.tasks.anyLeaseFree(manager, now)) };
-      return { won, contended: false };
+      if (won.length === 0) return { won: [], contended: candidates.length === 0 && (await this.tasks.anyLeaseFree(manager, now, after)), last };
+      return { won, contended: false, last };
     });
   }
 

@@ -249,12 +249,12 @@ export class TaskRepository {
   // --- sync leases (see SyncLeases) --------------------------------------------------------------------------
 
   /** Syncable tasks whose lease is free or expired, skipping rows another worker's claim holds (SKIP LOCKED). */
-  leaseCandidates(manager: EntityManager, limit: number, now: Date): Promise<{ id: string | number }[]> {
+  leaseCandidates(manager: EntityManager, limit: number, now: Date, after = '0'): Promise<{ id: string | number }[]> {
     return manager.query(
-      `SELECT id FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
+      `SELECT id FROM ai_visitor_task WHERE id > ? AND status IN (${SYNCABLE.join(', ')}) ` +
         `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) AND (sync_after IS NULL OR sync_after <= ?) ` +
         `ORDER BY id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
-      [this.dialect.dateParam(now)],
+      [after, this.dialect.dateParam(now)],
     );
   }
 
@@ -268,20 +268,21 @@ export class TaskRepository {
    * record before closing it. Few rows, found through the call tasks' status index; not locked (the claim's
    * conditional update decides who wins).
    */
-  finishedStillReading(manager: EntityManager, limit: number): Promise<{ id: string | number }[]> {
+  finishedStillReading(manager: EntityManager, limit: number, after = '0'): Promise<{ id: string | number }[]> {
     return manager.query(
       `SELECT DISTINCT t.id AS id FROM ai_visitor_call_task ct JOIN ai_visitor_task t ON t.id = ct.task_id ` +
-        `WHERE ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
+        `WHERE t.id > ? AND ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
         `AND (t.lease_until IS NULL OR t.lease_until < ${this.dialect.nowPlus(0)}) ORDER BY t.id LIMIT ${Math.trunc(limit)}`,
+      [after],
     );
   }
 
   /** Whether syncable tasks with a free lease exist (seen even when another worker's claim has them locked). */
-  async anyLeaseFree(manager: EntityManager, now: Date): Promise<boolean> {
+  async anyLeaseFree(manager: EntityManager, now: Date, after = '0'): Promise<boolean> {
     const [row]: { n: string | number }[] = await manager.query(
-      `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (${SYNCABLE.join(', ')}) ` +
+      `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE id > ? AND status IN (${SYNCABLE.join(', ')}) ` +
         `AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)}) AND (sync_after IS NULL OR sync_after <= ?)`,
-      [this.dialect.dateParam(now)],
+      [after, this.dialect.dateParam(now)],
     );
     return Number(row?.n ?? 0) > 0;
   }

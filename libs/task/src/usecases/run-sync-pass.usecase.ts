@@ -59,8 +59,9 @@ export class RunSyncPass {
    * Claims leases a batch at a time and syncs the claimed tasks, `syncConcurrency` at once, until nothing is left
    * to claim. The next batch is claimed while the current one still runs (once fewer tasks than slots wait), so no
    * slot idles at a batch's end: a pass over thousands of tasks that each wait on the platform keeps every slot
-   * busy. Leases are kept until the pass ends, so a task is synced once per pass even with several workers, then
-   * given back; a crashed worker's leases expire after SYNC_LEASE_SECONDS and another worker takes over.
+   * busy. A pass walks the tasks in id order, so it syncs each task once; a task's lease is given back soon after
+   * its sync (a few at a time), so another worker's pass may take the task on meanwhile. A crashed worker's
+   * leases expire after SYNC_LEASE_SECONDS and another worker takes over.
    */
   private async visitAll(started: number): Promise<SyncPassSummary> {
     const summary: SyncPassSummary = { tasks: 0, failed: 0, recordsStored: 0, completed: 0, durationMs: 0 };
@@ -72,6 +73,18 @@ export class RunSyncPass {
     let claiming: Promise<void> | null = null;
     let contendedRounds = 0;
     let claimFailure: unknown;
+    /** The pass walks the tasks in id order: each claim starts after the last candidate looked at. */
+    let after = '0';
+    /** Synced, lease not given back yet: given back a few at a time, so another worker may take the task on. */
+    let done: SyncFence[] = [];
+    const giveBack = async (fences: SyncFence[]): Promise<void> => {
+      if (fences.length === 0) return;
+      await this.leases.release(fences).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
+      for (const f of fences) {
+        const at = held.indexOf(f);
+        if (at >= 0) held.splice(at, 1);
+      }
+    };
 
     /** Claims one more batch into the queue, or finds there is nothing left (one claim at a time). */
     const claimMore = (): Promise<void> =>
@@ -82,9 +95,12 @@ export class RunSyncPass {
               exhausted = true;
               return;
             }
-            const { won: batch, contended } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT);
+            const { won: batch, contended, last } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT, after);
+            if (last) after = last;
             if (batch.length === 0) {
-              // Other workers were claiming at that instant: look again shortly, a bounded number of times.
+              // Every candidate went to another worker: the pass goes on after them.
+              if (last) continue;
+              // Other workers' claims had them locked at that instant: look again shortly, a bounded number of times.
               if (!contended || ++contendedRounds > MAX_CONTENDED_ROUNDS) exhausted = true;
               else await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 40));
               continue;
@@ -117,6 +133,12 @@ export class RunSyncPass {
         if (!next) return;
         failpoint('task.before-sync');
         await withinLogScope(this.logScope, { taskId: next.fence.taskId }, () => this.syncOne(next.fence, summary, bots, next.known));
+        done.push(next.fence);
+        if (done.length >= concurrency) {
+          const batch = done;
+          done = [];
+          await giveBack(batch);
+        }
       }
     };
     try {
