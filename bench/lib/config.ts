@@ -1,8 +1,8 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'scale'];
+export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'export' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'export', 'scale'];
 
 export interface BenchConfig {
   scale: ScaleName;
@@ -23,6 +23,11 @@ export interface BenchConfig {
    * each task's contacts in one campaign; `pushBatchMs` 0 pushes each record as its call ends.
    */
   freshness: { durationS: number; tasks: number; parallelism: number; callMs: number; pushBatchMs: number; drainS: number };
+  /**
+   * The CSV export of one task of `contacts` contacts through the API process; `otherContacts` belong to another
+   * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
+   */
+  exportCsv: { contacts: number; otherContacts: number; rssSampleMs: number };
   /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
   useDist: boolean;
   keepDatabase: boolean;
@@ -37,6 +42,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 0 },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
+    exportCsv: { contacts: 20_000, otherContacts: 20_000, rssSampleMs: 50 },
   },
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
@@ -45,6 +51,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 0 },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
+    exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
   },
 };
 
@@ -114,6 +121,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       callMs: int(env, 'BENCH_FRESHNESS_CALL_MS', preset.freshness.callMs, 1, 600_000),
       pushBatchMs: int(env, 'BENCH_FRESHNESS_PUSH_BATCH_MS', preset.freshness.pushBatchMs, 0, 60_000),
       drainS: int(env, 'BENCH_FRESHNESS_DRAIN_S', preset.freshness.drainS, 1, 3600),
+    },
+    exportCsv: {
+      contacts: int(env, 'BENCH_EXPORT_CONTACTS', preset.exportCsv.contacts, 1, 10_000_000),
+      otherContacts: int(env, 'BENCH_EXPORT_OTHER_CONTACTS', preset.exportCsv.otherContacts, 0, 10_000_000),
+      rssSampleMs: int(env, 'BENCH_EXPORT_RSS_SAMPLE_MS', preset.exportCsv.rssSampleMs, 5, 10_000),
     },
     useDist: env.BENCH_USE_DIST === '1',
     keepDatabase: env.BENCH_KEEP_DB === '1',
