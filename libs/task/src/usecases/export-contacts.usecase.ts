@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 import { TaskAccess } from '../domain/task-access';
-import { ContactRepository } from '../repositories/contact.repository';
-import { StoredContact } from '../repositories/contact-phones';
+import { ContactRepository, ExportRow } from '../repositories/contact.repository';
 
 export interface ExportContactsQuery {
   access: TaskAccess;
@@ -29,7 +28,7 @@ export interface ExportedContact {
 /** Rows read per query: memory stays flat whatever the task's size. */
 const PAGE = 1000;
 
-function exported(c: StoredContact): ExportedContact {
+function exported(c: ExportRow): ExportedContact {
   return {
     candidateRef: c.candidateRef,
     name: c.name,
@@ -64,10 +63,10 @@ export class ExportContacts {
     return (async function* pages() {
       let after = '0';
       for (;;) {
-        const page = await contacts.pageAfter(tx.autocommit, taskId, after, query, PAGE);
+        const page = await contacts.exportPageAfter(tx.autocommit, taskId, after, query, PAGE);
         if (page.length === 0) return;
         yield page.map(exported);
-        after = String(page[page.length - 1].id);
+        after = page[page.length - 1].id;
         if (page.length < PAGE) return;
       }
     })();
