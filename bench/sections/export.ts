@@ -9,9 +9,13 @@ import { freePort, localDatabaseCpuMs, log, median, nowMs, processCpuMs, round, 
 
 /** One download of the CSV through the API process, with what the process held meanwhile. */
 export interface ExportRun {
-  /** Request sent → response headers, and → the first byte of the body. */
+  /**
+   * Request sent → response headers, → the first byte of the body (the BOM and header, written before the first
+   * page is read), and → the end of the first contact's row.
+   */
   headersMs: number;
   firstByteMs: number;
+  firstRowMs: number;
   /** Request sent → the last byte. */
   totalMs: number;
   bytes: number;
@@ -50,7 +54,7 @@ export interface ExportResult {
   reps: number;
   seedMs: number;
   bootMs: number;
-  /** The baseline's statement: the keyset page the export reads (every column, as TypeORM's find selects them). */
+  /** The baseline's statement: the keyset page the export reads, the columns it writes. */
   bareSql: string;
   explain: unknown[];
   /** The first export after the API started (code loaded, pools and caches filled on the way): reported apart. */
@@ -58,6 +62,7 @@ export interface ExportResult {
   perRep: { app: ExportRun; bare: BareRun; ratio: number }[];
   rowsPerSec: number;
   firstByteMs: number;
+  firstRowMs: number;
   rssBeforeMb: number;
   rssPeakMb: number;
   rssAfterMb: number;
@@ -76,15 +81,16 @@ const BLOCK = 10_000;
 
 const HEADER = 'candidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at\r\n';
 
+/** The statement the export sends for each page (ContactRepository.exportPageAfter), as mysql2 receives it. */
 const BARE_SQL =
-  'SELECT id, task_id, candidate_ref, name, phone_hash, phone_enc, phone_key_id, phone_masked, status, skip_reason, call_task_id, attempts, ' +
-  'called_at, record_id, synced_at, callback_count, next_attempt_at, created_at, updated_at, call_result, fail_reason, intension_result, ' +
-  'duration_sec FROM ai_visitor_list WHERE task_id = ? AND id > ? ORDER BY id ASC LIMIT ' + PAGE;
+  'SELECT id, candidate_ref, name, phone_enc, phone_key_id, status, skip_reason, attempts, call_result, fail_reason, intension_result, ' +
+  `duration_sec, called_at FROM ai_visitor_list WHERE task_id = ? AND id > ? ORDER BY id LIMIT ${PAGE}`;
 
 interface Download {
   status: number;
   headersMs: number;
   firstByteMs: number;
+  firstRowMs: number;
   totalMs: number;
   bytes: number;
   newlines: number;
@@ -99,6 +105,7 @@ function download(url: string, headers: Record<string, string>): Promise<Downloa
     const req = get(url, { headers, agent: false }, (res) => {
       const headersMs = nowMs() - t0;
       let firstByteMs = NaN;
+      let firstRowMs = NaN;
       let bytes = 0;
       let newlines = 0;
       let head: Buffer = Buffer.alloc(0);
@@ -107,11 +114,12 @@ function download(url: string, headers: Record<string, string>): Promise<Downloa
         if (bytes === 0) firstByteMs = nowMs() - t0;
         bytes += chunk.length;
         for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+        if (newlines >= 2 && Number.isNaN(firstRowMs)) firstRowMs = nowMs() - t0;
         if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024)]);
         tail = chunk.length >= 1024 ? chunk.subarray(chunk.length - 1024) : Buffer.concat([tail, chunk]).subarray(-1024);
       });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headersMs, firstByteMs, totalMs: nowMs() - t0, bytes, newlines, head: head.toString('utf8'), tail: tail.toString('utf8') }),
+        resolve({ status: res.statusCode ?? 0, headersMs, firstByteMs, firstRowMs, totalMs: nowMs() - t0, bytes, newlines, head: head.toString('utf8'), tail: tail.toString('utf8') }),
       );
       res.on('error', reject);
     });
@@ -211,6 +219,7 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
       return {
         headersMs: round(d.headersMs, 1),
         firstByteMs: round(d.firstByteMs, 1),
+        firstRowMs: round(d.firstRowMs, 1),
         totalMs: round(d.totalMs, 1),
         bytes: d.bytes,
         rows: d.newlines - 1,
@@ -247,7 +256,7 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
     };
 
     const describe = (r: ExportRun) =>
-      `${r.rowsPerSec.toLocaleString()} rows/s (${(r.totalMs / 1000).toFixed(2)} s), first byte ${r.firstByteMs} ms, ` +
+      `${r.rowsPerSec.toLocaleString()} rows/s (${(r.totalMs / 1000).toFixed(2)} s), first byte ${r.firstByteMs} ms (first row ${r.firstRowMs} ms), ` +
       `RSS ${r.rssBeforeMb} → peak ${r.rssPeakMb} (+${r.rssGrowthMb}) → ${r.rssAfterMb} MB, API CPU ${r.apiCpuMs ?? '?'} ms, DB CPU ${r.databaseCpuMs ?? '?'} ms` +
       (r.csvOk ? '' : `; CSV WRONG: ${r.csvProblem}`);
 
@@ -287,6 +296,7 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
       perRep,
       rowsPerSec: round(median(apps.map((a) => a.rowsPerSec)), 0),
       firstByteMs: round(median(apps.map((a) => a.firstByteMs)), 1),
+      firstRowMs: round(median(apps.map((a) => a.firstRowMs)), 1),
       rssBeforeMb: round(median(apps.map((a) => a.rssBeforeMb)), 1),
       rssPeakMb: round(median(apps.map((a) => a.rssPeakMb)), 1),
       rssAfterMb: round(median(apps.map((a) => a.rssAfterMb)), 1),
