@@ -20,6 +20,7 @@ import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
 import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
+import { ExportResult, runExport } from './sections/export';
 
 interface Row {
   metric: string;
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
-  const needsBuild = config.sections.some((s) => s === 'api' || s === 'scale' || s === 'freshness');
+  const needsBuild = config.sections.some((s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness');
   if (needsBuild) {
     log(config.useDist ? 'children run dist/ (BENCH_USE_DIST=1)' : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)');
     build = await prepareBuild(config.useDist);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
+      if (section === 'export') results.exportCsv = await runExport(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
     } catch (error) {
       const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -134,7 +136,7 @@ async function main(): Promise<void> {
     '',
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGb} GB RAM; Node ${machine.node}; ${machine.database}; ` +
       `load average ${machine.loadAverageAtStart.join(' / ')} at start, ${machine.loadAverageAtEnd.join(' / ')} at end.`,
-    `Medians of ${config.repsCheap} (stats) / ${config.repsExpensive} (ingest, API, scale) repetitions; children ran the ${build?.kind ?? '—'} build.`,
+    `Medians of ${config.repsCheap} (stats, export) / ${config.repsExpensive} (ingest, API, scale) repetitions; children ran the ${build?.kind ?? '—'} build.`,
     '',
     '| metric | median | baseline | ratio | target | met? |',
     '|---|---|---|---|---|---|',
@@ -156,6 +158,7 @@ interface Results {
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
   api?: ApiResult;
+  exportCsv?: ExportResult;
   scale?: ScaleResult;
 }
 
@@ -350,6 +353,52 @@ function table(
       });
     }
   } else failed('api', 'API');
+
+  if (r.exportCsv) {
+    const x = r.exportCsv;
+    const bad = x.perRep.filter((p) => !p.app.csvOk).length + (x.cold.csvOk ? 0 : 1);
+    const each = (pick: (run: ExportResult['cold']) => number, d = 0) => x.perRep.map((p) => fmt(pick(p.app), d)).join(', ');
+    rows.push({
+      metric: `CSV export of ${fmt(x.contacts)} contacts (${fmt(x.csvBytes / 1024 ** 2, 1)} MB) through the API process, rows/s end to end, vs the bare keyset SELECT of the same rows (mysql2)`,
+      median: `${fmt(x.rowsPerSec)}/s (${each((a) => a.rowsPerSec)})`,
+      baseline: `${fmt(x.bareRowsPerSec)}/s`,
+      ratio: `${fmt(x.ratioToBare, 2)}×`,
+      target: '≥ 20,000 rows/s',
+      met: yesNo(x.rowsPerSec >= 20_000),
+    });
+    rows.push({
+      metric: `CSV export: time to the first byte (the BOM and header; the first contact's row: ${fmt(x.firstRowMs, 1)} ms)`,
+      median: `${fmt(x.firstByteMs, 1)} ms (${each((a) => a.firstByteMs, 1)})`,
+      baseline: '—',
+      ratio: '—',
+      target: '< 200 ms',
+      met: yesNo(x.firstByteMs < 200),
+    });
+    rows.push({
+      metric: 'CSV export: API RSS growth during a download (peak − before)',
+      median: `${fmt(x.rssGrowthMb, 1)} MB (${each((a) => a.rssGrowthMb, 1)}; max ${fmt(x.rssGrowthMaxMb, 1)})`,
+      baseline: `${fmt(x.rssBeforeMb, 0)} MB before`,
+      ratio: `peak ${fmt(x.rssPeakMb, 0)} MB, ${fmt(x.rssAfterMb, 0)} MB 1 s after`,
+      target: '< 50 MB',
+      met: yesNo(x.rssGrowthMb < 50),
+    });
+    rows.push({
+      metric: 'CSV export: the first download after the API started (not in the medians)',
+      median: `${fmt(x.cold.rowsPerSec)}/s, first byte ${fmt(x.cold.firstByteMs, 1)} ms (row ${fmt(x.cold.firstRowMs, 1)} ms), RSS +${fmt(x.cold.rssGrowthMb, 1)} MB`,
+      baseline: `${fmt(x.cold.rssBeforeMb, 0)} MB before`,
+      ratio: '—',
+      target: '—',
+      met: '—',
+    });
+    rows.push({
+      metric: 'CSV export: data rows in each download = contacts, first and last contact as seeded',
+      median: bad ? `${bad} wrong` : `${fmt(x.contacts)} each`,
+      baseline: '—',
+      ratio: '—',
+      target: `= ${fmt(x.contacts)}`,
+      met: bad ? '**no**' : 'yes',
+    });
+  } else failed('export', 'CSV export');
 
   if (r.scale) {
     const s = r.scale;

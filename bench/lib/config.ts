@@ -1,8 +1,8 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'live' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'live', 'scale'];
+export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'export' | 'live' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'export', 'live', 'scale'];
 
 export interface BenchConfig {
   scale: ScaleName;
@@ -35,6 +35,11 @@ export interface BenchConfig {
    * each task's contacts in one campaign; `pushBatchMs` 0 pushes each record as its call ends.
    */
   freshness: { durationS: number; tasks: number; parallelism: number; callMs: number; pushBatchMs: number; drainS: number };
+  /**
+   * The CSV export of one task of `contacts` contacts through the API process; `otherContacts` belong to another
+   * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
+   */
+  exportCsv: { contacts: number; otherContacts: number; rssSampleMs: number };
   /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
   useDist: boolean;
   keepDatabase: boolean;
@@ -50,6 +55,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     liveTasks: { tasks: 2000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
+    exportCsv: { contacts: 20_000, otherContacts: 20_000, rssSampleMs: 50 },
   },
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
@@ -59,6 +65,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     liveTasks: { tasks: 10_000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
+    exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
   },
 };
 
@@ -141,6 +148,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       callMs: int(env, 'BENCH_FRESHNESS_CALL_MS', preset.freshness.callMs, 1, 600_000),
       pushBatchMs: int(env, 'BENCH_FRESHNESS_PUSH_BATCH_MS', preset.freshness.pushBatchMs, 0, 60_000),
       drainS: int(env, 'BENCH_FRESHNESS_DRAIN_S', preset.freshness.drainS, 1, 3600),
+    },
+    exportCsv: {
+      contacts: int(env, 'BENCH_EXPORT_CONTACTS', preset.exportCsv.contacts, 1, 10_000_000),
+      otherContacts: int(env, 'BENCH_EXPORT_OTHER_CONTACTS', preset.exportCsv.otherContacts, 0, 10_000_000),
+      rssSampleMs: int(env, 'BENCH_EXPORT_RSS_SAMPLE_MS', preset.exportCsv.rssSampleMs, 5, 10_000),
     },
     useDist: env.BENCH_USE_DIST === '1',
     keepDatabase: env.BENCH_KEEP_DB === '1',

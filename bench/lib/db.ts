@@ -166,6 +166,8 @@ export interface ContactSeed {
   inCallTaskOfSameId?: boolean;
   /** Numbers are +86139 followed by 8 digits from phoneBase + n: distinct across a firm's tasks. */
   phoneBase?: number;
+  /** Names and candidate refs are numbered from refBase + n (default 0): distinct when a task is seeded in blocks. */
+  refBase?: number;
 }
 
 const SEED_CHUNK = 5_000;
@@ -175,7 +177,8 @@ function seedRow(seed: ContactSeed, n: number, vault: PhoneVault): unknown[] {
   const taskId = seed.firstTaskId + Math.floor((n - 1) / seed.perTask);
   const phone = `+86139${String((seed.phoneBase ?? 0) + n).padStart(8, '0')}`;
   const sealed = vault.seal(phone);
-  const head = [taskId, sealed.hash, sealed.enc, sealed.keyId, maskPhone(phone), `候选人${n}`, `cand-${n}`];
+  const ref = (seed.refBase ?? 0) + n;
+  const head = [taskId, sealed.hash, sealed.enc, sealed.keyId, maskPhone(phone), `候选人${ref}`, `cand-${ref}`];
   if (seed.status !== 'stats') {
     return [...head, seed.status, 0, 0, 0, null, seed.inCallTaskOfSameId ? taskId : null];
   }

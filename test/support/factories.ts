@@ -1,3 +1,5 @@
+import { DataSource } from 'typeorm';
+import { maskPhone, PhoneVault } from '@app/core';
 import { Harness, asAccount, asAdmin } from './harness';
 
 /** A call window that is always open, so tests do not depend on the hour they run at. */
@@ -10,6 +12,28 @@ export function mobiles(count: number, start = 1, prefix = '139'): string[] {
 
 export function contacts(count: number, start = 1): { phone: string; name: string; candidateRef: string }[] {
   return mobiles(count, start).map((phone, i) => ({ phone, name: `候选人${start + i}`, candidateRef: `cand-${start + i}` }));
+}
+
+/**
+ * `count` contacts written straight into a task's list (waiting, never called), numbered from `start` as
+ * contacts() numbers them and sealed with the API's own keys: for tests that need tens of thousands, which the
+ * API takes 10,000 a request, each through intake. No registry checks, no campaign: only the rows.
+ */
+export async function insertContacts(h: Harness, taskId: string, count: number, start = 1): Promise<void> {
+  const vault = h.api.get(PhoneVault);
+  const columns = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'phone_masked', 'status'];
+  const CHUNK = 500;
+  await h.api.get(DataSource).transaction(async (manager) => {
+    for (let i = 0; i < count; i += CHUNK) {
+      const rows = contacts(Math.min(CHUNK, count - i), start + i).map((c) => {
+        const e164 = `+86${c.phone}`;
+        const sealed = vault.seal(e164);
+        return [taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId, maskPhone(e164), 1];
+      });
+      const values = rows.map(() => `(${columns.map(() => '?').join(', ')})`).join(', ');
+      await manager.query(`INSERT INTO ai_visitor_list (${columns.join(', ')}) VALUES ${values}`, rows.flat());
+    }
+  });
 }
 
 export async function grantBot(

@@ -25,14 +25,24 @@ const INTENTION_LABEL: Record<Intention, string> = {
   [Intention.WrongNumber]: '号码错误 wrong number',
 };
 
-/** A label, or the number itself for a value the database holds that no label names. */
-function label<T extends number>(labels: Record<T, string>, value: T): string | number {
-  return labels[value] ?? value;
+/** A label, or the number itself for a value the database holds that no label names; as its CSV cell. */
+function labelCell<T extends number>(labels: Record<T, string>, value: T): string {
+  const text = labels[value];
+  return text === undefined ? cell(value) : text;
 }
+
+/** Either thing cell() changes: a leading character a spreadsheet would run, or one that needs quoting. */
+const NEEDS_CARE = /^[=+\-@\t\r]|[",\r\n]/;
 
 /** RFC 4180 quoting, and a leading quote for cells a spreadsheet would run as a formula. */
 function cell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
+  const text = value === null || value === undefined ? '' : String(value);
+  // Most cells need neither: one test decides it (the export writes a cell per column of every contact).
+  return NEEDS_CARE.test(text) ? careful(text) : text;
+}
+
+function careful(value: string): string {
+  let text = value;
   if (/^[=+\-@\t\r]/.test(text) && !/^\+\d+$/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
@@ -41,11 +51,13 @@ function row(values: unknown[]): string {
   return `${values.map(cell).join(',')}\r\n`;
 }
 
+// Labels hold none of what cell() changes (a test pins the bytes), so they are written as they are.
 function contactRow(c: ExportedContact): string {
-  return row([
-    c.candidateRef, c.name, c.phone, label(STATUS_LABEL, c.status), c.skipReason, c.attempts, label(RESULT_LABEL, c.callResult),
-    c.failReason, label(INTENTION_LABEL, c.intention), c.durationSec, c.calledAt?.toISOString() ?? '',
-  ]);
+  return (
+    `${cell(c.candidateRef)},${cell(c.name)},${cell(c.phone)},${labelCell(STATUS_LABEL, c.status)},${cell(c.skipReason)},` +
+    `${cell(c.attempts)},${labelCell(RESULT_LABEL, c.callResult)},${cell(c.failReason)},${labelCell(INTENTION_LABEL, c.intention)},` +
+    `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())}\r\n`
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { Brackets, EntityManager, In, MoreThan } from 'typeorm';
+import { Brackets, EntityManager, In } from 'typeorm';
 import { maskPhone, SealedPhone } from '@app/core';
-import { SqlDialect } from '@app/database';
+import { parseDbDate, SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { AcceptedContact } from '../domain/contact-intake';
@@ -25,6 +25,39 @@ export interface IncomingRecord extends ReportedCall {
   recordingUrl?: string | null;
   transcript?: string | null;
   summary?: string | null;
+}
+
+/** A contact as the export writes it: its results and its number opened, nothing else of the row. */
+export interface ExportRow {
+  id: string;
+  candidateRef: string | null;
+  name: string | null;
+  phone: string;
+  status: ContactStatus;
+  skipReason: string | null;
+  attempts: number;
+  callResult: CallResult;
+  failReason: string | null;
+  intensionResult: Intention;
+  durationSec: number;
+  calledAt: Date | null;
+}
+
+/** The columns of ExportRow as the drivers return them (ids and tinyints as strings or numbers, dates as Date or text). */
+interface ExportColumns {
+  id: string | number;
+  candidate_ref: string | null;
+  name: string | null;
+  phone_enc: string;
+  phone_key_id: string;
+  status: number | string;
+  skip_reason: string | null;
+  attempts: number | string;
+  call_result: number | string;
+  fail_reason: string | null;
+  intension_result: number | string;
+  duration_sec: number | string;
+  called_at: Date | string | null;
 }
 
 /** A contact a reported call may move on: what the ingest rules read of it. */
@@ -217,25 +250,48 @@ export class ContactRepository {
     return { waiting: count(ContactStatus.Waiting), inCampaign: count(ContactStatus.InCampaign) };
   }
 
-  /** The next `limit` contacts after id `afterId` (keyset paging: constant cost per page however deep). */
-  async pageAfter(
+  /**
+   * The next `limit` contacts of the task after id `afterId`, as the export writes them (keyset paging: constant
+   * cost per page however deep). Plain SQL with only the columns the export writes: at 100,000 contacts,
+   * hydrating every column into entities and copying each without its sealed columns cost more than the query.
+   */
+  async exportPageAfter(
     manager: EntityManager,
     taskId: string,
     afterId: string,
     filter: { callResult?: CallResult; intention?: Intention },
     limit: number,
-  ): Promise<StoredContact[]> {
-    const rows = await manager.getRepository(ContactEntity).find({
-      where: {
-        taskId,
-        id: MoreThan(afterId),
-        ...(filter.callResult !== undefined ? { callResult: filter.callResult } : {}),
-        ...(filter.intention !== undefined ? { intensionResult: filter.intention } : {}),
-      },
-      order: { id: 'ASC' },
-      take: limit,
-    });
-    return rows.map((row) => this.phones.reveal(row));
+  ): Promise<ExportRow[]> {
+    const where = ['task_id = ?', 'id > ?'];
+    const params: unknown[] = [taskId, afterId];
+    if (filter.callResult !== undefined) {
+      where.push('call_result = ?');
+      params.push(filter.callResult);
+    }
+    if (filter.intention !== undefined) {
+      where.push('intension_result = ?');
+      params.push(filter.intention);
+    }
+    const rows: ExportColumns[] = await manager.query(
+      `SELECT id, candidate_ref, name, phone_enc, phone_key_id, status, skip_reason, attempts, call_result, fail_reason, intension_result,
+              duration_sec, called_at
+         FROM ai_visitor_list WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${Math.trunc(limit)}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      candidateRef: r.candidate_ref,
+      name: r.name,
+      phone: this.phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id }),
+      status: Number(r.status),
+      skipReason: r.skip_reason,
+      attempts: Number(r.attempts),
+      callResult: Number(r.call_result),
+      failReason: r.fail_reason,
+      intensionResult: Number(r.intension_result),
+      durationSec: Number(r.duration_sec),
+      calledAt: r.called_at === null ? null : parseDbDate(r.called_at),
+    }));
   }
 
   async list(manager: EntityManager, query: ContactListQuery): Promise<{ items: StoredContact[]; total: number }> {

@@ -2,8 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 import { TaskAccess } from '../domain/task-access';
-import { ContactRepository } from '../repositories/contact.repository';
-import { StoredContact } from '../repositories/contact-phones';
+import { ContactRepository, ExportRow } from '../repositories/contact.repository';
 
 export interface ExportContactsQuery {
   access: TaskAccess;
@@ -29,7 +28,7 @@ export interface ExportedContact {
 /** Rows read per query: memory stays flat whatever the task's size. */
 const PAGE = 1000;
 
-function exported(c: StoredContact): ExportedContact {
+function exported(c: ExportRow): ExportedContact {
   return {
     candidateRef: c.candidateRef,
     name: c.name,
@@ -49,7 +48,8 @@ function exported(c: StoredContact): ExportedContact {
  * A task's contacts with their results, for recruiters to follow candidates up in a spreadsheet (the API
  * writes them as CSV). Full phone numbers on purpose: this export and the robot-call platform are the only
  * places they leave in full. The grant (TaskAccess) is the ownership check; the contacts come page by page
- * (keyset on id, one array per page), so the caller can stream them with constant memory.
+ * (keyset on id, one array per page, the next page read while the caller handles this one), so the caller can
+ * stream them with constant memory.
  */
 @Injectable()
 export class ExportContacts {
@@ -61,14 +61,20 @@ export class ExportContacts {
   async execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
     const { contacts, tx } = this;
     const { taskId } = query.access;
+    const read = (after: string) => contacts.exportPageAfter(tx.autocommit, taskId, after, query, PAGE);
     return (async function* pages() {
-      let after = '0';
-      for (;;) {
-        const page = await contacts.pageAfter(tx.autocommit, taskId, after, query, PAGE);
-        if (page.length === 0) return;
-        yield page.map(exported);
-        after = String(page[page.length - 1].id);
-        if (page.length < PAGE) return;
+      let next: Promise<ExportRow[]> | null = read('0');
+      try {
+        while (next) {
+          const page: ExportRow[] = await next;
+          // The next page is asked for before this one is handed on: the database reads it while the caller
+          // writes this one out. One page ahead at most, so memory stays flat and a slow reader holds both.
+          next = page.length === PAGE ? read(page[page.length - 1].id) : null;
+          if (page.length > 0) yield page.map(exported);
+        }
+      } finally {
+        // A caller that stops early (its client gone) wants neither the page read ahead nor its failure.
+        next?.catch(() => undefined);
       }
     })();
   }
