@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync } from 'fs';
 import { join, resolve } from 'path';
-import { log, nowMs } from './util';
+import { log, nowMs, waitFor } from './util';
 
 export const REPO = resolve(__dirname, '..', '..');
 const BUILD_DIR = join(REPO, 'bench', '.build');
@@ -127,4 +127,16 @@ export function summarizeLog(file: string, maxSamples = 8, fromByte = 0): LogSum
     }
   }
   return summary;
+}
+
+/** Waits until `url` answers 2xx (a health probe), failing at once, with the log's last lines, if the process exited. */
+export async function waitLive(url: string, proc: { child: { exitCode: number | null } }, logFile: string, what: string): Promise<void> {
+  await waitFor(`${what} to answer ${url}`, 120_000, async () => {
+    if (proc.child.exitCode !== null) throw new Error(`${what} exited with ${proc.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`);
+    try {
+      return (await fetch(url)).ok ? true : undefined;
+    } catch {
+      return undefined;
+    }
+  }, 200);
 }

@@ -3,9 +3,9 @@ import { join } from 'path';
 import { RowDataPacket } from 'mysql2/promise';
 import { BENCH_ACCOUNT, BENCH_FIRM, contactsByTask, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
-import { AppBuild, LogSummary, spawnNode, summarizeLog } from '../lib/children';
+import { AppBuild, LogSummary, spawnNode, summarizeLog, waitLive } from '../lib/children';
 import { appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
-import { log, median, round, sleep, waitFor, freePort } from '../lib/util';
+import { log, median, round, sleep, freePort } from '../lib/util';
 
 export type Scenario = 'stats' | 'start_noop' | 'pause_start';
 
@@ -67,14 +67,7 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
   ctx.onCleanup(() => api.kill());
   const base = `http://127.0.0.1:${port}`;
   try {
-    await waitFor('the API to answer /health/live', 120_000, async () => {
-      if (api.child.exitCode !== null) throw new Error(`the API exited with ${api.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`);
-      try {
-        return (await fetch(`${base}/health/live`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 200);
+    await waitLive(`${base}/health/live`, api, logFile, 'the API');
     const bootMs = Date.now() - bootStart;
     log(`api: API up on ${base} in ${(bootMs / 1000).toFixed(1)} s (${build.kind} build, LOG_LEVEL=${logLevel})`);
 

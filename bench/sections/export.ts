@@ -2,10 +2,10 @@ import { get } from 'http';
 import { join } from 'path';
 import mysql, { RowDataPacket } from 'mysql2/promise';
 import { BENCH_ACCOUNT, BENCH_FIRM, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
-import { AppBuild, LogSummary, spawnNode, summarizeLog } from '../lib/children';
+import { AppBuild, LogSummary, spawnNode, summarizeLog, waitLive } from '../lib/children';
 import { appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
 import { procMemoryMb, RssSampler } from '../lib/rss';
-import { freePort, localDatabaseCpuMs, log, median, nowMs, processCpuMs, round, sleep, timed, waitFor } from '../lib/util';
+import { freePort, localDatabaseCpuMs, log, median, nowMs, processCpuMs, round, sleep, timed } from '../lib/util';
 
 /** One download of the CSV through the API process, with what the process held meanwhile. */
 export interface ExportRun {
@@ -186,14 +186,7 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
   const base = `http://127.0.0.1:${port}`;
   const bare = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
   try {
-    await waitFor('the API to answer /health/live', 120_000, async () => {
-      if (api.child.exitCode !== null) throw new Error(`the API exited with ${api.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`);
-      try {
-        return (await fetch(`${base}/health/live`)).ok ? true : undefined;
-      } catch {
-        return undefined;
-      }
-    }, 200);
+    await waitLive(`${base}/health/live`, api, logFile, 'the API');
     const bootMs = Date.now() - bootStart;
     const pid = api.child.pid!;
     log(`export: API up on ${base} in ${(bootMs / 1000).toFixed(1)} s (${build.kind} build), pid ${pid}`);

@@ -3,7 +3,7 @@ import { join } from 'path';
 import { CallResultPusher } from '../../apps/robot-call-simulator/src/push/call-result-pusher.service';
 import { BENCH_ACCOUNT, BENCH_FIRM, scalar, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
-import { AppBuild, LogSummary, spawnNode, summarizeLog } from '../lib/children';
+import { AppBuild, waitLive, LogSummary, spawnNode, summarizeLog } from '../lib/children';
 import { ADMIN_TOKEN, appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
 import { WebhookReceiver } from '../lib/receiver';
 import { localDatabaseCpuMs, log, mapLimit, percentile, round, sleep, waitFor, freePort } from '../lib/util';
@@ -55,16 +55,6 @@ export interface FreshnessResult {
 }
 
 
-async function waitLive(url: string, proc: { child: { exitCode: number | null } }, logFile: string, what: string): Promise<void> {
-  await waitFor(`${what} to answer ${url}`, 120_000, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${what} exited with ${proc.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`);
-    try {
-      return (await fetch(url)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 200);
-}
 
 /**
  * Freshness of the webhook path, end to end with real processes: the robot-call simulator (in this process)

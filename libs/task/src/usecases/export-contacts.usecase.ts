@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
-import { CallResult, ContactStatus, Intention } from '../domain/statuses';
+import { CallResult, Intention } from '../domain/statuses';
 import { TaskAccess } from '../domain/task-access';
 import { ContactRepository, ExportRow } from '../repositories/contact.repository';
 
@@ -11,19 +11,7 @@ export interface ExportContactsQuery {
 }
 
 /** One contact of the export with its results; the phone number in full. */
-export interface ExportedContact {
-  candidateRef: string | null;
-  name: string | null;
-  phone: string;
-  status: ContactStatus;
-  skipReason: string | null;
-  attempts: number;
-  callResult: CallResult;
-  failReason: string | null;
-  intention: Intention;
-  durationSec: number;
-  calledAt: Date | null;
-}
+export type ExportedContact = Omit<ExportRow, 'id' | 'intensionResult'> & { intention: Intention };
 
 /** Rows read per query: memory stays flat whatever the task's size. */
 const PAGE = 1000;
