@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength } from 'class-validator';
 import { envNamespace } from '@app/core';
 import { DatabaseSettings, DEFAULT_SQLITE_PATH } from './database-url';
 
@@ -19,11 +19,25 @@ export class DatabaseEnv {
   @IsOptional()
   @IsIn(['true', 'false'])
   LOG_SQL?: string;
+
+  /**
+   * Connections each process keeps to MySQL/MariaDB. A request or a task's sync holds one for each statement or
+   * transaction; past the pool they queue in the process (docs/operations.md, "Capacity").
+   */
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  DATABASE_POOL_SIZE: number = 10;
 }
 
 /** The connection: `DatabaseModule.forRootFromConfig()` in the apps, `databaseConfig()` in the CLI entry points. */
 export const databaseConfig = envNamespace(
   'database',
   DatabaseEnv,
-  (env): DatabaseSettings => ({ url: env.DATABASE_URL || undefined, sqlitePath: env.SQLITE_PATH, logSql: env.LOG_SQL === 'true' }),
+  (env): DatabaseSettings => ({
+    url: env.DATABASE_URL || undefined,
+    sqlitePath: env.SQLITE_PATH,
+    logSql: env.LOG_SQL === 'true',
+    poolSize: env.DATABASE_POOL_SIZE,
+  }),
 );
