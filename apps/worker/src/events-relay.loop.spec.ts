@@ -24,7 +24,10 @@ describe('EventsRelayLoop', () => {
     let left = 5;
     const { sut, round } = loopWith(async () => (left-- > 0 ? { ...IDLE, claimed: 1 } : IDLE), 10_000);
     sut.onApplicationBootstrap();
-    await sleep(100);
+    // Six rounds back to back (five busy, then an idle one), however loaded the machine; the seventh would come
+    // only after the 10 s interval.
+    for (let waited = 0; round.execute.mock.calls.length < 6 && waited < 5000; waited += 10) await sleep(10);
+    await sleep(50);
     await sut.beforeApplicationShutdown();
     expect(round.execute).toHaveBeenCalledTimes(6);
   });
