@@ -117,6 +117,17 @@ export function localDatabaseCpuMs(): number | undefined {
   return undefined;
 }
 
+/** CPU time (ms, user + system) a process of this machine has used so far, from /proc; undefined if unreadable. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A TCP port free on 127.0.0.1 right now (the OS picks it), for an app the bench starts. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
