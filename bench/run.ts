@@ -339,8 +339,13 @@ function table(
 
   if (r.api) {
     const a = r.api;
-    const names = { stats: 'GET /tasks/:id/stats', start_noop: 'POST /tasks/:id/start (running task: no-op)', pause_start: 'POST pause / POST start alternating' };
-    for (const s of ['stats', 'start_noop', 'pause_start'] as const) {
+    const names = {
+      stats: 'GET /tasks/:id/stats',
+      me: 'GET /v1/me (authenticated, no domain work)',
+      start_noop: 'POST /tasks/:id/start (running task: no-op)',
+      pause_start: 'POST pause / POST start alternating',
+    };
+    for (const s of ['stats', 'me', 'start_noop', 'pause_start'] as const) {
       const m = a.median[s];
       const bad = m.non2xx || m.errors ? ` (non-2xx ${m.non2xx}, errors ${m.errors})` : '';
       rows.push({
@@ -350,6 +355,26 @@ function table(
         ratio: '—',
         target: '—',
         met: bad ? '**errors**' : '—',
+      });
+    }
+    const bad = a.median.stats.non2xx || a.median.stats.errors || a.median.me.non2xx || a.median.me.errors;
+    rows.push({
+      metric: 'API GET stats vs authenticated no-op route (GET /v1/me), req/s, same process and run',
+      median: `${fmt(a.median.stats.rps)}/s`,
+      baseline: `${fmt(a.median.me.rps)}/s`,
+      ratio: `${fmt(a.statsToCeiling, 2)}×`,
+      target: '≥ 0.5×',
+      met: bad ? '**errors**' : yesNo(a.statsToCeiling >= 0.5),
+    });
+    if (a.cpuToCeiling !== null && a.median.stats.apiCpuUsPerRequest !== null && a.median.me.apiCpuUsPerRequest !== null) {
+      // Beside req/s, which moves with whatever else the machine runs: what a request costs the API process.
+      rows.push({
+        metric: 'API CPU per request, GET stats vs GET /v1/me, µs (ratio: me ÷ stats, the req/s ratio if the API process were the bound)',
+        median: `${fmt(a.median.stats.apiCpuUsPerRequest)} µs`,
+        baseline: `${fmt(a.median.me.apiCpuUsPerRequest)} µs`,
+        ratio: `${fmt(a.cpuToCeiling, 2)}×`,
+        target: '—',
+        met: '—',
       });
     }
   } else failed('api', 'API');

@@ -283,6 +283,7 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
     const routes = [
       ['get', '/v1/tasks', undefined],
       ['get', '/v1/bot', undefined],
+      ['get', '/v1/me', undefined],
       ['get', '/v1/do-not-call', undefined],
       ['post', '/v1/do-not-call', { phones: ['13912345679'] }],
       ['post', '/v1/tasks', { name: 'h', scriptId: 's', contacts: contacts(1, 9000), callWindow: ALWAYS }],

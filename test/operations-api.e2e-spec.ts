@@ -189,7 +189,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
           'GET /health/live', 'GET /health/ready', 'GET /metrics',
           'POST /v1/tasks', 'GET /v1/tasks', 'GET /v1/tasks/{id}', 'POST /v1/tasks/{id}/contacts', 'GET /v1/tasks/{id}/contacts',
           'POST /v1/tasks/{id}/start', 'POST /v1/tasks/{id}/pause', 'POST /v1/tasks/{id}/cancel', 'GET /v1/tasks/{id}/stats',
-          'PUT /v1/admin/firms/{firmId}/bot', 'GET /v1/admin/firms/{firmId}/bot', 'GET /v1/bot',
+          'PUT /v1/admin/firms/{firmId}/bot', 'GET /v1/admin/firms/{firmId}/bot', 'GET /v1/bot', 'GET /v1/me',
         ]),
       );
       // Every route the app serves is in the document.

@@ -42,6 +42,7 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/tasks/:id/stats', kind: 'user', task: true, ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/start', kind: 'user', task: true, spendsBot: true, ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/pause', kind: 'user', task: true, ok: 200 },
+  { method: 'get', pattern: '/v1/me', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/bot', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/do-not-call', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/do-not-call', kind: 'user', ok: 201, body: () => ({ phones: ['13912340001'], reason: 'opted_out' }) },
@@ -180,6 +181,7 @@ describe('permission matrix: every route × every caller case', () => {
       const res = await send(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER));
       expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({ route: label(route), status: route.ok, code: undefined });
       if (route.pattern === '/v1/bot') expect(res.body).toMatchObject({ firmId: String(firm), state });
+      if (route.pattern === '/v1/me') expect(res.body).toEqual({ firmId: String(firm), accountId: String(OWNER) });
       if (route.pattern.endsWith('/pause')) expect(res.body).toMatchObject({ status: 4, pauseReason: 'recruiter' });
       if (route.pattern.endsWith('/cancel')) expect(res.body).toMatchObject({ status: 6 });
       if (route.pattern.endsWith('/contacts') && route.method === 'post') expect(res.body).toMatchObject({ added: 2 });
@@ -198,6 +200,7 @@ describe('permission matrix: every route × every caller case', () => {
       for (const route of ROUTES.filter((r) => r.kind === 'user')) {
         const res = await send(route, pathOf(route, taskId), asAccount(FIRM, OWNER));
         expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({ route: label(route), status: route.ok, code: undefined });
+        if (route.pattern === '/v1/me') expect(res.body).toEqual({ firmId: String(FIRM), accountId: String(OWNER) });
       }
     });
   });

@@ -117,8 +117,9 @@ export function localDatabaseCpuMs(): number | undefined {
   return undefined;
 }
 
-/** CPU time (ms, user + system) a process of this machine has used so far, from /proc; undefined once it is gone. */
-export function processCpuMs(pid: number): number | undefined {
+/** CPU time (ms, user + system) a process of this machine has used so far, from /proc; undefined if unreadable. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;

@@ -5,9 +5,11 @@ import { BENCH_ACCOUNT, BENCH_FIRM, contactsByTask, seedContacts, seedFirmBot, s
 import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, LogSummary, spawnNode, summarizeLog, waitLive } from '../lib/children';
 import { appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
-import { log, median, round, sleep, freePort } from '../lib/util';
+import { log, median, processCpuMs, round, sleep, freePort } from '../lib/util';
 
-export type Scenario = 'stats' | 'start_noop' | 'pause_start';
+export type Scenario = 'stats' | 'me' | 'start_noop' | 'pause_start';
+
+const SCENARIOS: Scenario[] = ['stats', 'me', 'start_noop', 'pause_start'];
 
 export interface ScenarioRun {
   rps: number;
@@ -16,6 +18,11 @@ export interface ScenarioRun {
   requests: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU time of the API process per request (µs, user + system, from /proc), over the run. Steadier than req/s on
+   * a shared machine: it does not move with the CPU other processes take, only with what a request costs.
+   */
+  apiCpuUsPerRequest?: number;
 }
 
 export interface ApiResult {
@@ -28,7 +35,13 @@ export interface ApiResult {
   logLevel: string;
   bootMs: number;
   perRep: Record<Scenario, ScenarioRun>[];
-  median: Record<Scenario, { rps: number; p50: number; p99: number; non2xx: number; errors: number }>;
+  median: Record<Scenario, { rps: number; p50: number; p99: number; non2xx: number; errors: number; apiCpuUsPerRequest: number | null }>;
+  /** stats rps ÷ me rps within each repetition (the two run back to back), then the median: the API against its own ceiling. */
+  statsToCeilingPerRep: number[];
+  statsToCeiling: number;
+  /** me's API CPU per request ÷ stats's, per repetition, then the median: the req/s ratio an API-bound box would show. */
+  cpuToCeilingPerRep: (number | null)[];
+  cpuToCeiling: number | null;
   apiLog: LogSummary;
 }
 
@@ -37,6 +50,9 @@ export interface ApiResult {
  * One API process (the real main.js of the compiled app, its pino logger at LOG_LEVEL) under autocannon from
  * this process, on a pool of running tasks whose campaigns run (slowly) on a simulator:
  *  - stats: GET /v1/tasks/:id/stats, rotating over the pool (a pure read; each task holds `contactsPerTask`);
+ *  - me: GET /v1/me, the authenticated route that does no domain work (no database): the ceiling of this process
+ *    behind the same global pieces (auth guard, throttler, logging, metrics, validation, error filter). Run
+ *    back to back with stats in every repetition, in alternating order, so the two see the same machine;
  *  - start_noop: POST /v1/tasks/:id/start on running tasks: the no-op path (lock, checks, the task view);
  *  - pause_start: each connection takes a free task and alternates POST pause / POST start on it: every request
  *    is a real transition with its call to the platform (the simulator) in between two transactions.
@@ -99,6 +115,7 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
         let next = 0;
         return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/stats` }) }];
       },
+      me: () => [{ method: 'GET', path: '/v1/me' }],
       start_noop: () => {
         let next = 0;
         return [{ method: 'POST', setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/start` }) }];
@@ -128,10 +145,12 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
 
     const fire = (scenario: Scenario, duration: number): Promise<ScenarioRun> =>
       new Promise((resolve, reject) => {
+        const cpuBefore = processCpuMs(api.child.pid);
         autocannon(
           { url: base, connections, duration, headers, requests: scenarios[scenario](), timeout: 20 },
           (error, result) => {
             if (error) return reject(error);
+            const cpuAfter = processCpuMs(api.child.pid);
             resolve({
               rps: round(result.requests.average, 1),
               p50: result.latency.p50,
@@ -139,20 +158,26 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
               requests: result.requests.total,
               non2xx: result.non2xx,
               errors: result.errors,
+              apiCpuUsPerRequest:
+                cpuBefore === undefined || cpuAfter === undefined || !result.requests.total
+                  ? undefined
+                  : round(((cpuAfter - cpuBefore) * 1000) / result.requests.total, 0),
             });
           },
         );
       });
 
     log(`api: warm-up (2 s per scenario)`);
-    for (const s of ['stats', 'start_noop', 'pause_start'] as Scenario[]) {
+    for (const s of SCENARIOS) {
       await fire(s, 2);
       await restoreRunning();
     }
     const perRep: Record<Scenario, ScenarioRun>[] = [];
     for (let rep = 0; rep < config.repsExpensive; rep++) {
       const runs = {} as Record<Scenario, ScenarioRun>;
-      for (const s of ['stats', 'start_noop', 'pause_start'] as Scenario[]) {
+      // stats and its ceiling back to back, in alternating order, so neither always follows the heavier scenarios.
+      const order: Scenario[] = rep % 2 === 0 ? ['stats', 'me', 'start_noop', 'pause_start'] : ['me', 'stats', 'start_noop', 'pause_start'];
+      for (const s of order) {
         runs[s] = await fire(s, durationS);
         await restoreRunning();
         await sleep(200);
@@ -160,21 +185,31 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
       perRep.push(runs);
       log(
         `api: rep ${rep + 1}/${config.repsExpensive}: ` +
-          (Object.entries(runs) as [Scenario, ScenarioRun][])
-            .map(([s, r]) => `${s} ${r.rps}/s p99 ${r.p99} ms${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`)
-            .join('; '),
+          SCENARIOS.map((s) => [s, runs[s]] as const)
+            .map(([s, r]) => `${s} ${r.rps}/s p99 ${r.p99} ms (${r.apiCpuUsPerRequest ?? '?'} µs CPU)${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`)
+            .join('; ') +
+          `; stats / me ${round(runs.stats.rps / runs.me.rps, 3)}` +
+          (runs.me.apiCpuUsPerRequest && runs.stats.apiCpuUsPerRequest ? `, by CPU ${round(runs.me.apiCpuUsPerRequest / runs.stats.apiCpuUsPerRequest, 3)}` : ''),
       );
     }
     const med = {} as ApiResult['median'];
-    for (const s of ['stats', 'start_noop', 'pause_start'] as Scenario[]) {
+    for (const s of SCENARIOS) {
       med[s] = {
         rps: round(median(perRep.map((r) => r[s].rps)), 1),
         p50: round(median(perRep.map((r) => r[s].p50)), 1),
         p99: round(median(perRep.map((r) => r[s].p99)), 1),
         non2xx: perRep.reduce((n, r) => n + r[s].non2xx, 0),
         errors: perRep.reduce((n, r) => n + r[s].errors, 0),
+        apiCpuUsPerRequest: perRep.every((r) => r[s].apiCpuUsPerRequest !== undefined)
+          ? round(median(perRep.map((r) => r[s].apiCpuUsPerRequest!)), 0)
+          : null,
       };
     }
+    const statsToCeilingPerRep = perRep.map((r) => round(r.stats.rps / r.me.rps, 3));
+    const cpuToCeilingPerRep = perRep.map((r) =>
+      r.me.apiCpuUsPerRequest && r.stats.apiCpuUsPerRequest ? round(r.me.apiCpuUsPerRequest / r.stats.apiCpuUsPerRequest, 3) : null,
+    );
+    const cpuRatios = cpuToCeilingPerRep.filter((x): x is number => x !== null);
     return {
       how: 'child process: node <build>/apps/api/src/main.js (the real entry point), autocannon in the bench process',
       build: build.kind,
@@ -186,6 +221,10 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
       bootMs,
       perRep,
       median: med,
+      statsToCeilingPerRep,
+      statsToCeiling: round(median(statsToCeilingPerRep), 3),
+      cpuToCeilingPerRep,
+      cpuToCeiling: cpuRatios.length ? round(median(cpuRatios), 3) : null,
       apiLog: summarizeLog(logFile),
     };
   } finally {

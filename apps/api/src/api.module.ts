@@ -22,6 +22,7 @@ import { CallbacksController } from './callbacks/callbacks.controller';
 import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
 import { AdminWebhooksController, FirmWebhooksController } from './webhooks/webhooks.controller';
+import { MeController } from './me/me.controller';
 import { DomainExceptionFilter } from './http/domain-exception.filter';
 import { ServiceAuthGuard } from './auth/service-auth.guard';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -68,6 +69,7 @@ export class ApiModule {
         AdminEventsController,
         AdminWebhooksController,
         FirmWebhooksController,
+        MeController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },

@@ -3,16 +3,51 @@ import { Caller } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { TaskRepository } from '../repositories/task.repository';
 import { grantAccess, TaskAccess } from '../domain/task-access';
+import { TaskEntity } from '../entities/task.entity';
 
-/** The one ownership check: the task exists in the caller's firm and belongs to the caller's account (one read). */
+type Owner = Pick<TaskEntity, 'firmId' | 'accountId'>;
+
+/**
+ * The one ownership check: the task exists in the caller's firm and belongs to the caller's account.
+ *
+ * A task's firm and account are set at its creation and never change, and tasks are never deleted, so an owner
+ * once read stays true for the life of the process: it is remembered (the least recently used forgotten beyond
+ * `REMEMBERED`) and the check reads the database once per task, not once per request. That read was half of
+ * the statements of `GET /tasks/:id/stats`, the API's hottest read (bench/README.md, "API"). A task not found is
+ * never remembered: it may be created next.
+ */
 @Injectable()
 export class AuthorizeTaskAccess {
+  /** Tasks whose owner a process remembers: a few hundred bytes each, so a few MB at most. */
+  static readonly REMEMBERED = 10_000;
+
+  private readonly owners = new Map<string, Owner>();
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
   ) {}
 
   async execute(caller: Caller, taskId: string): Promise<TaskAccess> {
-    return grantAccess(await this.tasks.ownerOf(this.tx.autocommit, taskId), taskId, caller);
+    return grantAccess(this.remembered(taskId) ?? (await this.read(taskId)), taskId, caller);
+  }
+
+  private remembered(taskId: string): Owner | undefined {
+    const owner = this.owners.get(taskId);
+    if (owner) {
+      // Most recently used last: a Map keeps insertion order, so the first key is the one to forget.
+      this.owners.delete(taskId);
+      this.owners.set(taskId, owner);
+    }
+    return owner;
+  }
+
+  private async read(taskId: string): Promise<Owner | null> {
+    const row = await this.tasks.ownerOf(this.tx.autocommit, taskId);
+    if (!row) return null;
+    const owner = { firmId: String(row.firmId), accountId: String(row.accountId) };
+    this.owners.set(taskId, owner);
+    if (this.owners.size > AuthorizeTaskAccess.REMEMBERED) this.owners.delete(this.owners.keys().next().value!);
+    return owner;
   }
 }
