@@ -24,6 +24,12 @@ export type { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 /** Why the edge check changed a task: the BOT or the window closed (suspended), or the window opened (resumed). */
 type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
 
+/** A task and its active call task as read without the lock, for the sync's first look. */
+export interface KnownTask {
+  task: TaskEntity | null;
+  active: CallTaskEntity | null;
+}
+
 /**
  * SPEC §3 "sync" for one task, in three steps:
  *  1. edges: a closed or expired BOT or a closed window pauses the task (recorded first, with the reason); the
@@ -36,12 +42,6 @@ type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
  * Run by a worker under its lease on the task: `fence` goes to every lock taken, which checks it (nothing is
  * written once the lease is lost).
  */
-/** A task and its active call task as read without the lock, for the sync's first look. */
-export interface KnownTask {
-  task: TaskEntity | null;
-  active: CallTaskEntity | null;
-}
-
 @Injectable()
 export class SyncTask {
   private readonly logger = new Logger(SyncTask.name);
