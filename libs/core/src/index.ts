@@ -1,5 +1,5 @@
 // What every lib and app shares, with no domain in it: errors and their kinds, the clock, date-times, the caller's
-// identity, phone numbers (normalising, masking, sealing), typed configuration, log scopes and failpoints.
+// identity, phone numbers (normalising, masking, sealing), typed configuration, log scopes, failpoints and a bounded map.
 export * from './errors/domain-error';
 export { Clock, FixedClock } from './clock/clock';
 export * from './clock/clock.module';
@@ -18,3 +18,4 @@ export { Secret } from './config/secret';
 export * from './logging/log-level';
 export * from './logging/log-scope';
 export * from './failpoints/failpoint';
+export { RecentlyUsed } from './collections/recently-used';

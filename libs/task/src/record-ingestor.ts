@@ -29,6 +29,8 @@ export interface IngestOutcome {
   received: number;
   stored: number;
   requeued: number;
+  /** The remote ids of the records stored now (not the ones already known, rejected or not the task's). */
+  storedIds: ReadonlySet<string>;
 }
 
 /**
@@ -66,7 +68,8 @@ export class RecordIngestor {
       );
       for (const value of unfit) this.metrics?.unfitValue(value.field, value.action);
     }
-    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0 };
+    const storedIds = new Set<string>();
+    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0, storedIds };
     const known = await this.records.knownIds(manager, records.map((r) => r.recordId));
     const fresh = new Map<string, IncomingRecord>();
     for (const record of records) {
@@ -118,6 +121,7 @@ export class RecordIngestor {
       }
     }
     await this.records.insertMany(manager, rows);
+    for (const row of rows) storedIds.add(row.recordId);
     await this.announce(manager, task, called);
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);

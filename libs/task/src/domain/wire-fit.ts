@@ -82,6 +82,11 @@ export function recordIdDigest(recordId: string): string {
   return RECORD_ID_DIGEST_PREFIX + createHash('sha256').update(recordId, 'utf8').digest('hex').slice(0, 56);
 }
 
+/** The key a record id is stored under: itself, or its digest when too long for the column. */
+export function storedRecordId(recordId: string): string {
+  return characters(recordId) > RECORD_ID_LENGTH ? recordIdDigest(recordId) : recordId;
+}
+
 /**
  * Fits each record's values to the database, or rejects the record when it cannot be stored meaningfully:
  * - `record_id` empty: rejected (nothing to be idempotent on); longer than its column: stored as its digest;
@@ -107,8 +112,8 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       continue;
     }
     let next = record;
-    if (characters(record.recordId) > RECORD_ID_LENGTH) {
-      next = { ...next, recordId: recordIdDigest(record.recordId) };
+    if (storedRecordId(record.recordId) !== record.recordId) {
+      next = { ...next, recordId: storedRecordId(record.recordId) };
       report('record_id', 'hashed');
     }
     if (record.failReason !== null && characters(record.failReason) > FAIL_REASON_LENGTH) {

@@ -15,6 +15,7 @@ export class PrometheusSyncMetrics extends SyncMetrics {
     @InjectMetric(METRIC.syncRecordsIngested) private readonly records: Counter<string>,
     @InjectMetric(METRIC.ingestUnfitValues) private readonly unfitValues: Counter<string>,
     @InjectMetric(METRIC.syncPagingStalls) private readonly pagingStalls: Counter<string>,
+    @InjectMetric(METRIC.pushesPerTransaction) private readonly pushesPerTransaction: Histogram<string>,
   ) {
     super();
     for (const outcome of SYNC_PASS_OUTCOMES) this.passes.inc({ outcome }, 0);
@@ -30,6 +31,10 @@ export class PrometheusSyncMetrics extends SyncMetrics {
 
   pagingStalled(): void {
     this.pagingStalls.inc();
+  }
+
+  pushesCoalesced(pushes: number): void {
+    this.pushesPerTransaction.observe(pushes);
   }
 
   taskSynced(outcome: SyncTaskRunOutcome, recordsStored: number): void {

@@ -35,4 +35,6 @@ export abstract class SyncMetrics {
   abstract unfitValue(field: UnfitField, action: UnfitAction): void;
   /** A campaign's paging that did not advance (more records announced, no new cursor): its reading stopped for this pass. */
   abstract pagingStalled(): void;
+  /** One transaction storing pushed results, and how many pushes it answered (several when they arrived together). */
+  abstract pushesCoalesced(pushes: number): void;
 }

@@ -21,6 +21,11 @@ export const TASK_METRIC = {
   ingestUnfitValues: 'aiv_ingest_unfit_values_total',
   /** Counter: campaign paging answers that announced more records without a new cursor (reading stopped for the pass). */
   syncPagingStalls: 'aiv_sync_paging_stalls_total',
+  /**
+   * Histogram: pushes of results (POST /v1/callbacks/robot-call) per transaction; a push arriving while its
+   * task's transaction runs shares the next one. Its count is the transactions, its sum the pushes.
+   */
+  pushesPerTransaction: 'aiv_push_pushes_per_transaction',
   /** Gauge {status}: tasks by status, counted by the database on each scrape. */
   tasks: 'aiv_tasks',
 } as const;
@@ -56,6 +61,11 @@ export const TASK_METRIC_PROVIDERS: Provider[] = [
   makeCounterProvider({
     name: TASK_METRIC.syncPagingStalls,
     help: 'Campaign detail answers with has_more true and no new next_cursor: reading that campaign stopped for the pass',
+  }),
+  makeHistogramProvider({
+    name: TASK_METRIC.pushesPerTransaction,
+    help: 'Pushed results per transaction: pushes of one task arriving together share a transaction',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
   }),
   makeGaugeProvider({
     name: TASK_METRIC.tasks,

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Caller } from '@app/core';
+import { Caller, RecentlyUsed } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { TaskRepository } from '../repositories/task.repository';
 import { grantAccess, TaskAccess } from '../domain/task-access';
@@ -21,7 +21,7 @@ export class AuthorizeTaskAccess {
   /** Tasks whose owner a process remembers: a few hundred bytes each, so a few MB at most. */
   static readonly REMEMBERED = 10_000;
 
-  private readonly owners = new Map<string, Owner>();
+  private readonly owners = new RecentlyUsed<string, Owner>(AuthorizeTaskAccess.REMEMBERED);
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -29,17 +29,7 @@ export class AuthorizeTaskAccess {
   ) {}
 
   async execute(caller: Caller, taskId: string): Promise<TaskAccess> {
-    return grantAccess(this.remembered(taskId) ?? (await this.read(taskId)), taskId, caller);
-  }
-
-  private remembered(taskId: string): Owner | undefined {
-    const owner = this.owners.get(taskId);
-    if (owner) {
-      // Most recently used last: a Map keeps insertion order, so the first key is the one to forget.
-      this.owners.delete(taskId);
-      this.owners.set(taskId, owner);
-    }
-    return owner;
+    return grantAccess(this.owners.get(taskId) ?? (await this.read(taskId)), taskId, caller);
   }
 
   private async read(taskId: string): Promise<Owner | null> {
@@ -47,7 +37,6 @@ export class AuthorizeTaskAccess {
     if (!row) return null;
     const owner = { firmId: String(row.firmId), accountId: String(row.accountId) };
     this.owners.set(taskId, owner);
-    if (this.owners.size > AuthorizeTaskAccess.REMEMBERED) this.owners.delete(this.owners.keys().next().value!);
     return owner;
   }
 }

@@ -23,6 +23,8 @@ class RecordingMetrics extends SyncMetrics {
   unfitValue(): void {}
 
   pagingStalled(): void {}
+
+  pushesCoalesced(): void {}
 }
 
 /** A LogScope on its own AsyncLocalStorage, so the spec can see which fields were bound where. */
