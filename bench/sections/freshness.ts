@@ -47,6 +47,11 @@ export interface FreshnessResult {
   outOfOrder: number;
   badSignature: number;
   push: Record<string, unknown>;
+  /**
+   * The API's group commit (its `aiv_push_pushes_per_transaction` histogram): transactions that stored pushed
+   * results, the pushes they answered, and pushes per transaction.
+   */
+  coalescing?: { transactions: number; pushes: number; perTransaction: number };
   /** CPU (ms) of this process (simulator and receiver) and of the local database over the run. */
   cpu: { benchMs: number; databaseMs?: number };
   loadAverage: { start: number[]; end: number[] };
@@ -147,6 +152,8 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
     stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
     const push = ((await (await fetch(`${simulator.baseUrl}/_simulator/push`, { headers: { Authorization: `Bearer ${simulator.running.apiKey}` } })).json()) as { data: Record<string, unknown> }).data;
 
+    const coalescing = await pushCoalescing(apiBase);
+
     const fresh: number[] = [];
     const fromCalledAt: number[] = [];
     const ingestLeg: number[] = [];
@@ -200,6 +207,7 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
       outOfOrder: c.outOfOrder,
       badSignature: c.badSignature,
       push,
+      coalescing,
       cpu: { benchMs: round((cpu.user + cpu.system) / 1000, 0), databaseMs: dbCpu0 !== undefined && dbCpu1 !== undefined ? dbCpu1 - dbCpu0 : undefined },
       loadAverage: { start: load0, end: load1 },
       apiLog: summarizeLog(apiLogFile),
@@ -210,7 +218,8 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
         `(duplicates ${c.duplicates}, out of order ${c.outOfOrder}, bad signatures ${c.badSignature}, unmatched ${unmatched}); ` +
         `freshness p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms ` +
         `(call end → event committed: p50 ${result.ingestLegMs.p50}, p99 ${result.ingestLegMs.p99}; → received: p50 ${result.relayLegMs.p50}, p99 ${result.relayLegMs.p99}) ` +
-        `(from calledAt + callMs: p50 ${result.p50FromCalledAtMs}, p99 ${result.p99FromCalledAtMs}); load ${load0.join('/')} → ${load1.join('/')}`,
+        `(from calledAt + callMs: p50 ${result.p50FromCalledAtMs}, p99 ${result.p99FromCalledAtMs}); ` +
+        `${coalescing ? `${coalescing.pushes} pushes in ${coalescing.transactions} transactions (${coalescing.perTransaction} a transaction); ` : ''}load ${load0.join('/')} → ${load1.join('/')}`,
     );
     return result;
   } finally {
@@ -218,5 +227,19 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
     await simulator.close().catch(() => undefined);
     await receiver.close();
     await truncateAll(db.pool);
+  }
+}
+
+/** The API's push group commit, from its `/metrics`; undefined when it cannot be read. */
+async function pushCoalescing(apiBase: string): Promise<FreshnessResult['coalescing']> {
+  try {
+    const text = await (await fetch(`${apiBase}/metrics`)).text();
+    const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)$`, 'm').exec(text)?.[1]);
+    const transactions = value('aiv_push_pushes_per_transaction_count');
+    const pushes = value('aiv_push_pushes_per_transaction_sum');
+    if (!Number.isFinite(transactions) || !Number.isFinite(pushes)) return undefined;
+    return { transactions, pushes, perTransaction: round(pushes / Math.max(transactions, 1), 2) };
+  } catch {
+    return undefined;
   }
 }
