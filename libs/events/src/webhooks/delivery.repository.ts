@@ -29,6 +29,14 @@ export interface FailedAttempt {
  * The one writer of deliveries (`ai_visitor_webhook_delivery`): created by the fan-out (and by redelivery),
  * claimed by lease, marked delivered, retried or failed. Every method takes the manager it runs on.
  */
+/** A delivery the endpoint accepted: its id, when its POST started and was answered, and the answer's status. */
+export interface DeliveryMade {
+  id: string | number;
+  attemptedAt: Date;
+  at: Date;
+  httpStatus: number;
+}
+
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dialect: SqlDialect) {}
@@ -116,22 +124,35 @@ export class DeliveryRepository {
     return ids.length === 0 ? Promise.resolve([]) : manager.getRepository(WebhookDeliveryEntity).find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
   }
 
-  /** Marks a delivery made (whoever holds its lease now: the receiver has it); whether it was still pending. */
-  async markDelivered(manager: EntityManager, delivery: WebhookDeliveryEntity, attemptedAt: Date, now: Date, httpStatus: number): Promise<boolean> {
-    const result = await manager.getRepository(WebhookDeliveryEntity).update(
-      { id: delivery.id, status: DeliveryStatus.Pending },
-      {
-        status: DeliveryStatus.Delivered,
-        attempts: () => 'attempts + 1',
-        firstAttemptAt: delivery.firstAttemptAt ?? attemptedAt,
-        deliveredAt: now,
-        lastStatus: httpStatus,
-        lastError: null,
-        leaseOwner: null,
-        leaseUntil: null,
-      },
+  /**
+   * Marks deliveries made (whoever holds their leases now: the receiver has them), in two statements whatever
+   * their number: the ones still pending locked, then updated from one derived table. Returns how many were still
+   * pending; the others had been recorded meanwhile by another worker (this one's lease had expired).
+   */
+  async markDelivered(manager: EntityManager, made: readonly DeliveryMade[]): Promise<number> {
+    if (made.length === 0) return 0;
+    const ids = [...new Set(made.map((m) => String(m.id)))].sort((a, b) => Number(a) - Number(b));
+    const pending: { id: string | number }[] = await manager.query(
+      `SELECT id FROM ${TABLE} WHERE id IN (${ids.map(() => '?').join(', ')}) AND status = ${DeliveryStatus.Pending}
+       ORDER BY id${this.dialect.forUpdateClause()}`,
+      ids,
     );
-    return (result.affected ?? 0) === 1;
+    const still = new Set(pending.map((p) => String(p.id)));
+    const rows = made
+      .filter((m) => still.delete(String(m.id)))
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map((m) => [Number(m.id), this.dialect.dateParam(m.attemptedAt), this.dialect.dateParam(m.at), m.httpStatus]);
+    await this.dialect.updateRows(manager, TABLE, 'id', ['first_attempt_at', 'delivered_at', 'last_status'], rows, {
+      status: String(DeliveryStatus.Delivered),
+      attempts: 't.attempts + 1',
+      first_attempt_at: 'COALESCE(t.first_attempt_at, v.first_attempt_at)',
+      delivered_at: 'v.delivered_at',
+      last_status: 'v.last_status',
+      last_error: 'NULL',
+      lease_owner: 'NULL',
+      lease_until: 'NULL',
+    });
+    return rows.length;
   }
 
   /** Gives up deliveries whose event is no longer stored (retention), so they hold no later event of their task. */

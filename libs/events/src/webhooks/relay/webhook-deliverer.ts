@@ -111,12 +111,12 @@ export class WebhookDeliverer {
     if (round.delivered.length === 0 && round.succeeded.size === 0) return;
     try {
       const lost = await this.tx.run(async (manager) => {
-        let notRecorded = 0;
-        for (const d of [...round.delivered].sort((a, b) => Number(a.delivery.id) - Number(b.delivery.id))) {
-          if (!(await this.deliveries.markDelivered(manager, d.delivery, d.attemptedAt, d.at, d.status))) notRecorded++;
-        }
+        const recorded = await this.deliveries.markDelivered(
+          manager,
+          round.delivered.map((d) => ({ id: d.delivery.id, attemptedAt: d.attemptedAt, at: d.at, httpStatus: d.status })),
+        );
         for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
-        return notRecorded;
+        return round.delivered.length - recorded;
       });
       // Delivered meanwhile by another worker (this one's lease had expired): sent twice, recorded once.
       summary.unrecorded += lost;
