@@ -86,9 +86,18 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     for (let i = 0; i < 3; i++) await h.sync();
     expect((await groundTruth(h.simulator.baseUrl)).campaigns.length).toBe(before);
     expect(await task(id)).toMatchObject({ status: 4, pauseReason: 'recruiter' });
+    // Nothing for the sync before a status move: passes pass the task over (its lease is not even claimed), a day
+    // at most (the safety net).
+    const row = async () => (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+    const hinted = await row();
+    const syncAfter = hinted.sync_after instanceof Date ? hinted.sync_after : new Date(`${String(hinted.sync_after).replace(' ', 'T')}Z`);
+    expect(Math.abs(syncAfter.getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
+    await h.sync();
+    expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
 
     const resumed = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
     expect(resumed).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+    expect((await row()).sync_after).toBeNull();
   });
 
   it('a task waiting for its retry gap says so and until when', async () => {

@@ -291,7 +291,15 @@ describe('results pushed by the platform', () => {
     const ds = h.api.get(DataSource);
     const count = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
     expect(await count()).toBe(20);
-    // Polling, the safety net, finds them stored and completes the task without storing anything twice.
+    // The platform is pushing: the sync's passes leave the task alone for SYNC_SKIP_AFTER_PUSH_SECONDS (no poll).
+    const task = async () => (await ds.query('SELECT status, lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [taskId]))[0];
+    const quiet = await task();
+    expect(quiet.sync_after).not.toBeNull();
+    await h.sync();
+    expect(await task()).toMatchObject({ status: 3, lease_epoch: quiet.lease_epoch });
+    // Once the pushes have stopped that long, polling, the safety net, finds them stored and completes the task
+    // without storing anything twice.
+    await ds.query('UPDATE ai_visitor_task SET sync_after = NULL WHERE id = ?', [taskId]);
     await syncUntil(h, FIRM, 1, taskId, 5);
     expect(await count()).toBe(20);
     await axios.put(`${h.simulator.baseUrl}/_simulator/push`, { url: '' }, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });

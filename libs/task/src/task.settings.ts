@@ -15,6 +15,8 @@ export interface TaskSettings {
   syncLeaseSeconds: number;
   /** "Inconvenient now" is called back at the window's opening this many days later. */
   inconvenientCallbackDays: number;
+  /** A task whose campaign pushed results is not polled by the sync for this long after (0: always polled). */
+  skipPollAfterPushSeconds: number;
 }
 
 /** The TASK_* and SYNC_* variables of the task lib, with their defaults. */
@@ -67,6 +69,16 @@ export class TaskEnv {
   @Min(0)
   @Max(30)
   INCONVENIENT_CALLBACK_DAYS: number = 1;
+
+  /**
+   * A task whose campaign has pushed results (POST /v1/callbacks/robot-call) is passed over by the sync's passes
+   * for this long after the last push: the platform is telling, polling would read nothing new. Once the pushes
+   * stop (the campaign finished, or the platform's pushes broke), polling takes over again. 0: always polled.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(86_400)
+  SYNC_SKIP_AFTER_PUSH_SECONDS: number = 300;
 }
 
 function taskSettings(env: TaskEnv): TaskSettings {
@@ -79,6 +91,7 @@ function taskSettings(env: TaskEnv): TaskSettings {
     syncConcurrency: env.SYNC_CONCURRENCY,
     syncLeaseSeconds: env.SYNC_LEASE_SECONDS,
     inconvenientCallbackDays: env.INCONVENIENT_CALLBACK_DAYS,
+    skipPollAfterPushSeconds: env.SYNC_SKIP_AFTER_PUSH_SECONDS,
   };
 }
 

@@ -1,11 +1,14 @@
-import { Injectable, Logger, Optional } from '@nestjs/common';
-import { DomainError, ErrorKind, RecentlyUsed } from '@app/core';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
+import { Clock, DomainError, ErrorKind, RecentlyUsed } from '@app/core';
+import { EntityManager } from 'typeorm';
 import { TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { TaskRepository } from '../repositories/task.repository';
 import { RecordIngestor } from '../record-ingestor';
+import { TaskEntity } from '../entities/task.entity';
 import { storedRecordId } from '../domain/wire-fit';
 import { SyncMetrics } from '../metrics/sync-metrics';
+import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 
 export class UnknownCampaignError extends DomainError {
   readonly code = 'CAMPAIGN_NOT_FOUND';
@@ -69,6 +72,8 @@ export class IngestPushedRecords {
     private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
     private readonly ingestor: RecordIngestor,
+    private readonly clock: Clock,
+    @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
@@ -136,12 +141,26 @@ export class IngestPushedRecords {
         const outcome = await this.ingestor.ingest(manager, { task, callTaskId, records });
         for (const id of outcome.storedIds) stored.add(id);
       }
+      if (stored.size > 0) await this.quietPolling(manager, task);
       // Each stored record is counted once, for the first push that carried it (by the key it is stored under).
       return batch.map((push) => ({
         received: push.records.length,
         stored: push.records.filter((r) => r.recordId && stored.delete(storedRecordId(r.recordId))).length,
       }));
     });
+  }
+
+  /**
+   * The platform pushes this task's results: the sync's passes leave it alone for SYNC_SKIP_AFTER_PUSH_SECONDS
+   * (its `sync_after`), polling being the safety net once the pushes stop. Written at most every half period, and
+   * never shortening a later `sync_after` (a paused task's, say).
+   */
+  private async quietPolling(manager: EntityManager, task: TaskEntity): Promise<void> {
+    const quietMs = this.settings.skipPollAfterPushSeconds * 1000;
+    if (quietMs === 0) return;
+    const now = this.clock.now().getTime();
+    if (task.syncAfter && task.syncAfter.getTime() >= now + quietMs / 2) return;
+    await this.tasks.syncAfter(manager, String(task.id), new Date(now + quietMs));
   }
 
   private async campaignOf(campaignId: string): Promise<CampaignOf> {

@@ -16,6 +16,7 @@ import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { BotChecks, edgeOf } from '../domain/edges';
+import { pausedSyncAfter } from '../domain/sync-due';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
@@ -268,6 +269,8 @@ export class SyncTask {
         const due = await this.contacts.nextDue(manager, taskId);
         if (due?.at && due.at > this.clock.now()) await this.tasks.syncAfter(manager, taskId, due.at);
       }
+      // Paused with no campaign: nothing until it is resumed (or its window opens), cancelled or given contacts.
+      if (task.status === TaskStatus.Paused) await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, this.clock.now()));
       return null;
     });
   }
