@@ -61,7 +61,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 1000, contactsPerTask: 1000, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
+    scaling: { tasks: 1000, contactsPerTask: 10, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
     liveTasks: { tasks: 10_000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
