@@ -94,11 +94,18 @@ export class IngestPushedRecords {
   /** Runs `first`, then whatever gathered meanwhile, until nothing waits for the task. */
   private async drain(taskId: string, first: PendingPush[]): Promise<void> {
     let batch = first;
-    while (batch.length > 0) {
-      await this.settle(taskId, batch);
-      batch = this.takeWaiting(taskId);
+    try {
+      while (batch.length > 0) {
+        await this.settle(taskId, batch);
+        batch = this.takeWaiting(taskId);
+      }
+    } catch (error) {
+      // settle answers every push it is given, so this is a bug: answer everyone still waiting rather than leave
+      // the task's queue stuck (the platform retries a push not answered 2xx).
+      for (const push of [...batch, ...(this.queues.get(taskId) ?? [])]) push.reject(error);
+    } finally {
+      this.queues.delete(taskId);
     }
-    this.queues.delete(taskId);
   }
 
   /** The pushes waiting for the task, oldest first, up to the records a transaction takes (at least one push). */
