@@ -49,9 +49,9 @@ export class TaskEnv {
   /**
    * Tasks one worker syncs at once. Most of a task's sync waits on the platform (one request per task without
    * news), so this is what a pass over thousands of live tasks scales with. The bench's live-tasks section (the
-   * platform answering in 100 ms, 2,000 live tasks, 1% with news; CI running beside it) measured 58.6 s at 4,
-   * 17.3 s at 16, 11.6 s at 32 and 7.7 s at 64: 10,000 tasks take about 58 s at 32 and 39 s at 64. 48 keeps a
-   * margin under the minute without doubling what one worker asks of the platform at once.
+   * platform answering in 100 ms, 10,000 live tasks, 1% with news; full run of 2026-12-01) measured 270.9 s at 4,
+   * 67.0 s at 16, 34.9 s at 32, 23.4 s at 48 and 18.3 s at 64. 48 keeps a wide margin under the minute without
+   * doubling what one worker asks of the platform at once.
    */
   @IsInt()
   @Min(1)
