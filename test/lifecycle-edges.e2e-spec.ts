@@ -71,6 +71,33 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     expect(campaign.status).toBe(2);
   });
 
+  it('a paused campaign is read until it has settled, then left alone until the task is resumed', async () => {
+    // 200 calls of 40 ms one at a time: still dialling when paused, however loaded the machine.
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(200, 2600), batchSize: 200 });
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    await sleep(100);
+    await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
+    const row = async () =>
+      (await ds.query('SELECT t.lease_epoch, t.sync_after, ct.status AS ct_status FROM ai_visitor_task t JOIN ai_visitor_call_task ct ON ct.task_id = t.id WHERE t.id = ?', [id]))[0];
+    // Just paused: its last calls' results may still come, so each pass reads it.
+    await h.sync();
+    await h.sync();
+    expect(await row()).toMatchObject({ sync_after: null, ct_status: 2 });
+    // Nothing has changed on the campaign for longer than PAUSED_CAMPAIGN_SETTLE_MS (10 min): the next pass
+    // finds nothing new and lets it rest until a status move (a day at most).
+    await ds.query(`UPDATE ai_visitor_call_task SET updated_at = ? WHERE task_id = ?`, [new Date(Date.now() - 11 * 60_000).toISOString().slice(0, 23).replace('T', ' '), id]);
+    await h.sync();
+    const rested = await row();
+    expect(rested.sync_after).not.toBeNull();
+    await h.sync();
+    expect(String((await row()).lease_epoch)).toBe(String(rested.lease_epoch));
+    // Resumed: due at once, and the campaign runs again.
+    await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+    expect((await row()).sync_after).toBeNull();
+    await h.sync();
+    expect(await task(id)).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+  });
+
   it('pause between campaigns is accepted, and no campaign opens until the recruiter starts again', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(4, 300), batchSize: 4, maxAttempts: 3, retryGapMinutes: 1 });
     await faults(h, { undialledRate: 1 });

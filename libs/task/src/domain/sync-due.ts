@@ -10,6 +10,13 @@ import { TaskEntity } from '../entities/task.entity';
  */
 export const PAUSED_RECHECK_MS = 24 * 3_600_000;
 
+/**
+ * A paused task's campaign, paused on the platform too, is read until nothing has changed on it for this long
+ * (calls in flight at the pause end within a few minutes, and their results are read); then it rests like a
+ * paused task without a campaign (`pausedSyncAfter`), until a status move or its window's opening.
+ */
+export const PAUSED_CAMPAIGN_SETTLE_MS = 10 * 60_000;
+
 export type PausedSubject = Pick<TaskEntity, 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>;
 
 /**

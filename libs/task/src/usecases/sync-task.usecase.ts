@@ -16,7 +16,7 @@ import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { BotChecks, edgeOf } from '../domain/edges';
-import { pausedSyncAfter } from '../domain/sync-due';
+import { PAUSED_CAMPAIGN_SETTLE_MS, pausedSyncAfter } from '../domain/sync-due';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
@@ -91,6 +91,7 @@ export class SyncTask {
       const wasStarting = task.status === TaskStatus.Starting;
       await this.launcher.drive(active.id, { observed, fence, known: { task, callTask: active } });
       if (wasStarting && !edge) outcome.action = 'confirmed';
+      if (outcome.recordsStored === 0 && observed === RemoteCampaignStatus.Paused) await this.restIfSettled(taskId, active.id, fence);
       return outcome;
     }
     if (FINISHED_TASK_STATUSES.includes(task.status)) return outcome;
@@ -244,6 +245,22 @@ export class SyncTask {
       if (!moved) return;
       if (task.status === TaskStatus.Cancelled) await this.contacts.closeForCancel(manager, taskId, callTaskId);
       else await this.contacts.settleUnreported(manager, callTaskId, task, this.clock.now());
+    });
+  }
+
+  /**
+   * A paused task whose campaign the platform reports paused, and on which nothing has changed for
+   * PAUSED_CAMPAIGN_SETTLE_MS (its last results read): nothing more to read until it is resumed, so the passes
+   * leave it alone (`pausedSyncAfter`: a status move, its window's opening, a day at most). Decided under the lock.
+   */
+  private async restIfSettled(taskId: string, callTaskId: string, fence: SyncFence | undefined): Promise<void> {
+    await this.tx.run(async (manager) => {
+      const task = await this.tasks.lock(manager, taskId, fence);
+      const callTask = await this.tasks.findCallTask(manager, callTaskId);
+      if (!task || task.status !== TaskStatus.Paused || callTask?.status !== CallTaskStatus.Paused) return;
+      const now = this.clock.now();
+      if (now.getTime() - new Date(callTask.updatedAt).getTime() < PAUSED_CAMPAIGN_SETTLE_MS) return;
+      await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, now));
     });
   }
 
