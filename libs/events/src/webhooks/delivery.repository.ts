@@ -25,10 +25,6 @@ export interface FailedAttempt {
   lastError: string;
 }
 
-/**
- * The one writer of deliveries (`ai_visitor_webhook_delivery`): created by the fan-out (and by redelivery),
- * claimed by lease, marked delivered, retried or failed. Every method takes the manager it runs on.
- */
 /** A delivery the endpoint accepted: its id, when its POST started and was answered, and the answer's status. */
 export interface DeliveryMade {
   id: string | number;
@@ -37,6 +33,10 @@ export interface DeliveryMade {
   httpStatus: number;
 }
 
+/**
+ * The one writer of deliveries (`ai_visitor_webhook_delivery`): created by the fan-out (and by redelivery),
+ * claimed by lease, marked delivered, retried or failed. Every method takes the manager it runs on.
+ */
 @Injectable()
 export class DeliveryRepository {
   constructor(private readonly dialect: SqlDialect) {}

@@ -112,8 +112,9 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       continue;
     }
     let next = record;
-    if (storedRecordId(record.recordId) !== record.recordId) {
-      next = { ...next, recordId: storedRecordId(record.recordId) };
+    const key = storedRecordId(record.recordId);
+    if (key !== record.recordId) {
+      next = { ...next, recordId: key };
       report('record_id', 'hashed');
     }
     if (record.failReason !== null && characters(record.failReason) > FAIL_REASON_LENGTH) {

@@ -91,7 +91,9 @@ export class SyncTask {
       const wasStarting = task.status === TaskStatus.Starting;
       await this.launcher.drive(active.id, { observed, fence, known: { task, callTask: active } });
       if (wasStarting && !edge) outcome.action = 'confirmed';
-      if (outcome.recordsStored === 0 && observed === RemoteCampaignStatus.Paused) await this.restIfSettled(taskId, active.id, fence);
+      if (outcome.recordsStored === 0 && observed === RemoteCampaignStatus.Paused && this.mayRest(task, active)) {
+        await this.restIfSettled(taskId, active.id, fence);
+      }
       return outcome;
     }
     if (FINISHED_TASK_STATUSES.includes(task.status)) return outcome;
@@ -257,11 +259,18 @@ export class SyncTask {
     await this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, taskId, fence);
       const callTask = await this.tasks.findCallTask(manager, callTaskId);
-      if (!task || task.status !== TaskStatus.Paused || callTask?.status !== CallTaskStatus.Paused) return;
-      const now = this.clock.now();
-      if (now.getTime() - new Date(callTask.updatedAt).getTime() < PAUSED_CAMPAIGN_SETTLE_MS) return;
-      await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, now));
+      if (!task || !callTask || !this.mayRest(task, callTask)) return;
+      await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, this.clock.now()));
     });
+  }
+
+  /**
+   * The rule of `restIfSettled`, read first on what the pass already holds (no transaction for a campaign paused
+   * less than PAUSED_CAMPAIGN_SETTLE_MS ago, the common case), then again under the lock.
+   */
+  private mayRest(task: TaskEntity, callTask: CallTaskEntity): boolean {
+    if (task.status !== TaskStatus.Paused || callTask.status !== CallTaskStatus.Paused) return false;
+    return this.clock.now().getTime() - new Date(callTask.updatedAt).getTime() >= PAUSED_CAMPAIGN_SETTLE_MS;
   }
 
   /** With no campaign active: open the next one if contacts are due, or complete the task if none is left. */
