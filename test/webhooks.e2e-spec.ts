@@ -203,9 +203,12 @@ describe('webhooks', () => {
       expect(String(called.event.data.phone)).toMatch(/\*{4}/);
       expect(called.headers['content-type']).toBe('application/json');
       expect(phones.requests.every((r) => r.event.type === 'contact.called' && r.verified)).toBe(true);
+      // Each contact.called event reached it (at least once: an answer slower than this suite's 300 ms
+      // WEBHOOK_TIMEOUT_MS on a loaded machine is sent again), each with a full number of the task's contacts.
+      const calledIds = new Set(events.filter((e) => e.type === 'contact.called').map((e) => e.event_id));
+      expect(new Set(phones.accepted().map((r) => r.eventId))).toEqual(calledIds);
       const allNumbers = new Set(submitted.flat().map((c) => c.phone));
       const fullNumbers = phones.accepted().map((r) => String(r.event.data.phone));
-      expect(fullNumbers.length).toBe(events.filter((e) => e.type === 'contact.called').length);
       for (const phone of fullNumbers) expect(allNumbers.has(phone.replace(/^\+86/, ''))).toBe(true);
       expect(other.requests).toEqual([]);
 
@@ -231,14 +234,15 @@ describe('webhooks', () => {
       expect(byId.body).toEqual({ scheduled: 1 }); // events[0] is task.started: not a type it receives
       const before = phones.accepted().length;
       await relayUntilDelivered([phonesHook.id]);
-      expect(phones.accepted().slice(before).map((r) => r.eventId)).toEqual([target.event_id]);
+      expect(new Set(phones.accepted().slice(before).map((r) => r.eventId))).toEqual(new Set([target.event_id]));
 
       const from = new Date(Date.now() - 3_600_000).toISOString();
       const to = new Date(Date.now() + 3_600_000).toISOString();
       const byRange = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send({ from, to }).expect(200);
-      expect(byRange.body).toEqual({ scheduled: events.filter((e) => e.type === 'contact.called').length });
+      expect(byRange.body).toEqual({ scheduled: calledIds.size });
+      const beforeRange = phones.accepted().length;
       await relayUntilDelivered([phonesHook.id]);
-      expect(phones.accepted().length).toBe(before + 1 + byRange.body.scheduled);
+      expect(new Set(phones.accepted().slice(beforeRange).map((r) => r.eventId))).toEqual(calledIds);
 
       for (const body of [{}, { from, to, eventIds: [target.event_id] }, { from: to, to: from }, { from }]) {
         const res = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body);
@@ -259,7 +263,7 @@ describe('webhooks', () => {
         await h.relay();
         await sleep(15);
       }
-      const freeSeqs = r.accepted().filter((x) => x.event.taskId === free).map((x) => x.event.sequence);
+      const freeSeqs = firstAcceptance(r.accepted()).filter((x) => x.event.taskId === free).map((x) => x.event.sequence);
       expect(freeSeqs).toEqual([1, 2, 3]);
       const heldAttempts = r.requests.filter((x) => x.event.taskId === held);
       expect(heldAttempts.length).toBeGreaterThan(1);
@@ -270,7 +274,7 @@ describe('webhooks', () => {
       // The receiver recovers: the held events follow, in order.
       r.options.failWhen = undefined;
       await relayUntilDelivered([hook.id]);
-      expect(r.accepted().filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
+      expect(firstAcceptance(r.accepted()).filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
     }, 60_000);
   });
 

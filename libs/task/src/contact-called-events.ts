@@ -86,6 +86,12 @@ export class ContactCalledEvents implements EventBatchRenderer {
   }
 }
 
-function conversationOf(conversation: Conversation | undefined): Conversation {
-  return { recordingUrl: conversation?.recordingUrl ?? null, transcript: conversation?.transcript ?? null, summary: conversation?.summary ?? null };
+/** What the platform said of a call's conversation, or undefined when it said nothing (the batch entry then omits it). */
+export function conversationFrom(said: Partial<Record<keyof Conversation, string | null>>): Conversation | undefined {
+  return said.recordingUrl || said.transcript || said.summary ? conversationOf(said) : undefined;
+}
+
+/** The three fields of a payload: each null when the platform did not give it. */
+function conversationOf(said: Partial<Record<keyof Conversation, string | null>> | undefined): Conversation {
+  return { recordingUrl: said?.recordingUrl ?? null, transcript: said?.transcript ?? null, summary: said?.summary ?? null };
 }

@@ -15,7 +15,7 @@ import { taskCallWindow } from './domain/task-window';
 import { TASK_SETTINGS, TaskSettings } from './task.settings';
 import { describeUnfit, fitRecords } from './domain/wire-fit';
 import { SyncMetrics } from './metrics/sync-metrics';
-import { CALLED_BATCH_KIND, CalledEntry, eventsPerCall } from './contact-called-events';
+import { CALLED_BATCH_KIND, CalledEntry, conversationFrom, eventsPerCall } from './contact-called-events';
 
 /** A page of call records for one call task of a task, polled or pushed. */
 export interface IngestCommand {
@@ -104,9 +104,7 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      const conversation = record.recordingUrl || record.transcript || record.summary
-        ? { recordingUrl: record.recordingUrl ?? null, transcript: record.transcript ?? null, summary: record.summary ?? null }
-        : undefined;
+      const conversation = conversationFrom(record);
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
       if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
