@@ -17,7 +17,9 @@ import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, slee
  * predicted, and every answer must be one the model allows for the state read just before. After every step:
  *  1. every remote campaign maps to exactly one call task; every stored record is stored once and is real;
  *  3. at most one active call task per task;  4. statistics counters equal the aggregate;
- *  5. a task in 2/3/4 with no campaign running says what it waits for (`waitingFor`, `nextActionAt`).
+ *  5. a task in 2/3/4 with no campaign running says what it waits for (`waitingFor`, `nextActionAt`);
+ *  8. a task's lifecycle events (`task.*`, in sequence order) follow one another as a status history can, and
+ *     the last says what the task is now, with its pause reason.
  * After every pass run on a healthy platform:
  *  2. no campaign dials unless its task is 2/3 and may call now (window open, BOT usable);
  *  7. no task stays "starting" across healthy passes (refusals end in `platform_rejected`, not endless retries).

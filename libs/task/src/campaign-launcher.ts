@@ -87,7 +87,7 @@ export class CampaignLauncher {
     });
     await this.contacts.assignToCallTask(manager, ids, callTaskId);
     failpoint('prepare.after-claim');
-    await this.tasks.transition(manager, task.id, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
+    await this.tasks.transition(manager, task, [TaskStatus.NotStarted, TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Starting,
       pauseReason: null,
     });
@@ -138,8 +138,9 @@ export class CampaignLauncher {
       // Nobody is called outside the window: record the pause; the next round pauses a running campaign, and
       // the worker resumes it when the window opens.
       await this.tx.run(async (manager) => {
-        await this.tasks.lock(manager, task.id, fence);
-        await this.tasks.transition(manager, task.id, [TaskStatus.Starting, TaskStatus.InProgress], {
+        const current = await this.tasks.lock(manager, task.id, fence);
+        if (!current) return;
+        await this.tasks.transition(manager, current, [TaskStatus.Starting, TaskStatus.InProgress], {
           status: TaskStatus.Paused,
           pauseReason: PauseReason.OutsideWindow,
         });
@@ -171,7 +172,7 @@ export class CampaignLauncher {
         status: CallTaskStatus.InProgress,
         refusals: 0,
       });
-      await this.tasks.transition(manager, task.id, [TaskStatus.Starting], {
+      await this.tasks.transition(manager, current, [TaskStatus.Starting], {
         status: TaskStatus.InProgress,
         pauseReason: null,
         lastError: null,
@@ -317,7 +318,7 @@ export class CampaignLauncher {
       if (refusals < MAX_PLATFORM_REFUSALS) return;
       this.logger.warn(`task ${taskId}: the platform refused its campaign ${refusals} times; paused (platform_rejected)`);
       if (!created && !callTask.campaignId) await this.closeNeverCreated(manager, task, callTaskId);
-      await this.tasks.transition(manager, taskId, [TaskStatus.Starting, TaskStatus.InProgress], {
+      await this.tasks.transition(manager, task, [TaskStatus.Starting, TaskStatus.InProgress], {
         status: TaskStatus.Paused,
         pauseReason: PauseReason.PlatformRejected,
       });

@@ -29,6 +29,7 @@ const int = (name: string, fallback: number): number => {
 
 export const CHECKS = [
   'records', 'dialling', 'oneActive', 'counters', 'waitingFor', 'liveness', 'boundedStart', 'passClean', 'pauseAnyTime', 'responses',
+  'lifecycleEvents',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = ['faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker'] as const;

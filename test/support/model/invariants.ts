@@ -58,6 +58,10 @@ export interface Snapshot {
   records: RecordRow[];
   contacts: ContactRow[];
   counterRows: { counters: Record<string, string>; contacts: Record<string, string> };
+  /** The tasks' status and pause reason, read in the same snapshot as their lifecycle events. */
+  taskRows: { id: string; status: number; pause_reason: string | null }[];
+  /** The tasks' lifecycle events (`task.*`) in the outbox, by task and sequence. */
+  lifecycle: { task_id: string; type: string; sequence: number; data: string | Record<string, unknown> }[];
   /** The run's campaigns with their records, read after the database (the platform's records only grow). */
   campaigns: SimCampaign[];
 }
@@ -91,7 +95,7 @@ export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
     if (res.status !== 200) throw new Error(`GET /v1/tasks answered ${res.status} ${JSON.stringify(res.body)}`);
     for (const item of res.body.items) listed.set(String(item.id), item);
   }
-  const empty = { callTasks: [], records: [], contacts: [], counterRows: { counters: {}, contacts: {} } };
+  const empty = { callTasks: [], records: [], contacts: [], counterRows: { counters: {}, contacts: {} }, taskRows: [], lifecycle: [] };
   const db = ids.length === 0 ? empty : await w.observer.transaction((manager) => readDb(manager, ids));
   const known = new Set(db.callTasks.map((c) => c.request_id));
   const runTasks = new Set(ids);
@@ -140,13 +144,62 @@ async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snaps
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
-  return { callTasks, records, contacts, counterRows: { counters: table(fromCounters), contacts: table(fromContacts) } };
+  const taskRows = norm(await manager.query(`SELECT id, status, pause_reason FROM ai_visitor_task WHERE id IN (${marks})`, ids), ['status']);
+  const lifecycle = (
+    await manager.query(
+      `SELECT task_id, type, sequence, data FROM ai_visitor_event WHERE task_id IN (${marks}) AND type LIKE 'task.%' ORDER BY task_id, sequence`,
+      ids,
+    )
+  ).map((row: { task_id: unknown; type: string; sequence: unknown; data: unknown }) => ({ ...row, task_id: String(row.task_id), sequence: Number(row.sequence) }));
+  return { callTasks, records, contacts, counterRows: { counters: table(fromCounters), contacts: table(fromContacts) }, taskRows, lifecycle };
 }
 
 const show = (value: unknown) => JSON.stringify(value);
 
+/** What a task's lifecycle events say it is, after each of them (domain/task-events.ts), and from what it may follow. */
+const STORY: Record<string, { from: string[]; to: string }> = {
+  'task.started': { from: ['not started'], to: 'running' },
+  'task.paused': { from: ['running', 'paused'], to: 'paused' },
+  'task.resumed': { from: ['paused'], to: 'running' },
+  'task.completed': { from: ['running', 'paused'], to: 'completed' },
+  'task.cancelled': { from: ['not started', 'running', 'paused'], to: 'cancelled' },
+};
+const TOLD: Record<number, string> = { 1: 'not started', 2: 'running', 3: 'running', 4: 'paused', 5: 'completed', 6: 'cancelled' };
+
 /**
- * Invariants 1 (the part that holds at every step), 3, 4 and 5, after every command:
+ * Invariant 8: a task's lifecycle events tell its story, once each: in sequence order (no sequence twice) they
+ * follow one another as a status history can (started once, then paused / resumed, completed or cancelled last;
+ * a second `task.paused` only with another reason), and the last one says what the task is now, with its pause
+ * reason. A status move that announced nothing, twice, or from a status the task was not in breaks it.
+ */
+function checkLifecycleEvents(s: Snapshot): void {
+  const events = new Map<string, Snapshot['lifecycle']>();
+  for (const e of s.lifecycle) events.set(e.task_id, [...(events.get(e.task_id) ?? []), e]);
+  for (const task of s.taskRows) {
+    let told = 'not started';
+    let reason: unknown = null;
+    let sequence = 0;
+    for (const e of events.get(task.id) ?? []) {
+      const data = (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
+      const step = STORY[e.type];
+      const where = `task ${task.id}: ${e.type} (sequence ${e.sequence}, ${show(data)})`;
+      if (e.sequence <= sequence) violated('lifecycleEvents', `${where} does not follow sequence ${sequence}`);
+      else if (!step || !step.from.includes(told)) violated('lifecycleEvents', `${where} follows a task the events said was ${told}`);
+      else if (told === 'paused' && e.type === 'task.paused' && data.pauseReason === reason) violated('lifecycleEvents', `${where} repeats the pause (${show(reason)})`);
+      sequence = e.sequence;
+      if (step) told = step.to;
+      reason = e.type === 'task.paused' ? data.pauseReason : null;
+    }
+    const is = TOLD[task.status];
+    if (told !== is || (is === 'paused' && reason !== task.pause_reason)) {
+      const said = told === 'paused' ? `${told} (${show(reason)})` : told;
+      violated('lifecycleEvents', `task ${task.id} is ${task.status} (pauseReason ${show(task.pause_reason)}), its lifecycle events say ${said}: ${show((events.get(task.id) ?? []).map((e) => e.type))}`);
+    }
+  }
+}
+
+/**
+ * Invariants 1 (the part that holds at every step), 3, 4, 5 and 8, after every command:
  *  1. each of the run's remote campaigns maps to exactly one call task (by request_id) of the task it was made for;
  *     every stored record is stored once and is a record the platform really made, for that campaign and contact;
  *  3. at most one active (0/1/2) call task per task;
@@ -217,6 +270,8 @@ export function checkAlways(m: Model, s: Snapshot): void {
       violated('waitingFor', `GET /v1/tasks lists task ${id} (${item.status}, no campaign running) with no waitingFor (${show(item.waitingFor)}); GET /v1/tasks/${id} says ${show(view.waitingFor)}`);
     }
   }
+  // 8. lifecycle events
+  checkLifecycleEvents(s);
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {

@@ -162,21 +162,28 @@ export class TaskRepository {
   }
 
   /**
-   * Compare-and-set: changes the task only while it is still in one of `from`; returns whether it did. Every
-   * status move it could make is checked against the transition table first (IllegalTransitionError). A status
-   * move writes the lifecycle events it announces (domain/task-events) to the outbox, in the same transaction.
+   * Compare-and-set on the task as the caller locked it in this transaction (`lock`): changes it only while it
+   * is in one of `from` and the row still shows the status and pause reason the caller holds; returns whether it
+   * did, and then brings the caller's object in step with the row, so a later move in the same transaction
+   * starts from it. The caller's copy is what the move is announced from: a stale one moves nothing and
+   * announces nothing. Every status move it could make is checked against the transition table first
+   * (IllegalTransitionError). A status move writes the lifecycle events it announces (domain/task-events) to the
+   * outbox, in the same transaction.
    */
-  async transition(manager: EntityManager, id: string, from: readonly TaskStatus[], patch: Partial<TaskEntity>): Promise<boolean> {
+  async transition(manager: EntityManager, task: TaskEntity, from: readonly TaskStatus[], patch: Partial<TaskEntity>): Promise<boolean> {
     assertTaskMoves(from, patch.status);
-    const before =
-      patch.status === undefined
-        ? null
-        : await manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, status: true, pauseReason: true }, where: { id } });
+    if (!from.includes(task.status)) return false;
+    const before = { id: task.id, firmId: task.firmId, status: task.status, pauseReason: task.pauseReason };
     // Any status move may give the sync something to do: the task is due again (syncAfter).
-    const result = await manager.getRepository(TaskEntity).update({ id, status: In([...from]) }, patch.status === undefined ? patch : { syncAfter: null, ...patch });
+    const change = patch.status === undefined ? patch : { syncAfter: null, ...patch };
+    const result = await manager
+      .getRepository(TaskEntity)
+      .update({ id: task.id, status: task.status, pauseReason: task.pauseReason ?? IsNull() }, change);
     const moved = (result.affected ?? 0) === 1;
-    if (moved && before && patch.status !== undefined) await this.announce(manager, before, patch);
-    return moved;
+    if (!moved) return false;
+    Object.assign(task, change);
+    if (patch.status !== undefined) await this.announce(manager, before, patch);
+    return true;
   }
 
   /** The lifecycle events of a status move, each with the task's next `sequence`. */

@@ -43,12 +43,11 @@ export class CancelTask {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
       const mayHaveDialled = await this.tasks.hasRemoteCampaigns(manager, task.id);
-      await this.tasks.transition(manager, task.id, [task.status], {
+      await this.tasks.transition(manager, task, [task.status], {
         status: TaskStatus.Cancelled,
         pauseReason: null,
         finishedAt: this.clock.now(),
       });
-      task.status = TaskStatus.Cancelled;
       await this.contacts.closeForCancel(manager, task.id, null);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
       if (!mayHaveDialled) await this.firmBot.releaseTaskSlot(manager, task.firmId);

@@ -40,7 +40,7 @@ export class PauseTask {
       if (task.status === TaskStatus.NotStarted || (task.status === TaskStatus.Paused && task.pauseReason === PauseReason.Recruiter)) {
         throw new TaskNotRunningError(task.id);
       }
-      await this.tasks.transition(manager, task.id, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter });
+      await this.tasks.transition(manager, task, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter });
       return this.tasks.findActiveCallTask(manager, task.id);
     });
     if (active) {

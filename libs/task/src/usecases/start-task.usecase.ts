@@ -41,11 +41,8 @@ export class StartTask {
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
-      /** Records the intent, and keeps the locked row in step, so the drive starts from it without reading it again. */
-      const record = async (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) => {
-        await this.tasks.transition(manager, task.id, [task.status], patch);
-        Object.assign(task, patch);
-      };
+      /** Records the intent; the transition keeps the locked row in step, so the drive starts from it without reading it again. */
+      const record = (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) => this.tasks.transition(manager, task, [task.status], patch);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
       if (!active) {
         const pending = await this.contacts.countPending(manager, task.id);

@@ -141,12 +141,12 @@ export class SyncTask {
       if (!task) return null;
       const edge = await edgeOf(task, this.clock.now(), () => this.firmBot.isUsable(manager, task.firmId));
       if (edge?.action === 'pause') {
-        await this.tasks.transition(manager, taskId, [task.status], { status: TaskStatus.Paused, pauseReason: edge.reason });
+        await this.tasks.transition(manager, task, [task.status], { status: TaskStatus.Paused, pauseReason: edge.reason });
         return edge.suspends ? 'suspended' : null;
       }
       if (edge?.action === 'resume') {
         const active = await this.tasks.findActiveCallTask(manager, taskId);
-        await this.tasks.transition(manager, taskId, [TaskStatus.Paused], {
+        await this.tasks.transition(manager, task, [TaskStatus.Paused], {
           status: active ? TaskStatus.Starting : TaskStatus.InProgress,
           pauseReason: null,
         });
@@ -281,8 +281,7 @@ export class SyncTask {
       if (await this.tasks.findActiveCallTask(manager, taskId)) return null; // another pass got here first
       if (task.status === TaskStatus.Starting) {
         // Its campaign ran and was read to its end before the start was ever confirmed: it is running.
-        await this.tasks.transition(manager, taskId, [TaskStatus.Starting], { status: TaskStatus.InProgress, startedAt: task.startedAt ?? this.clock.now() });
-        task.status = TaskStatus.InProgress;
+        await this.tasks.transition(manager, task, [TaskStatus.Starting], { status: TaskStatus.InProgress, startedAt: task.startedAt ?? this.clock.now() });
       }
       if (task.status === TaskStatus.InProgress) {
         const next = await this.launcher.prepare(manager, task);
@@ -304,7 +303,7 @@ export class SyncTask {
   private async completeIfDone(manager: EntityManager, task: TaskEntity): Promise<boolean> {
     const pending = await this.contacts.countPending(manager, task.id);
     if (pending.waiting > 0 || pending.inCampaign > 0) return false;
-    const completed = await this.tasks.transition(manager, task.id, [TaskStatus.InProgress, TaskStatus.Paused], {
+    const completed = await this.tasks.transition(manager, task, [TaskStatus.InProgress, TaskStatus.Paused], {
       status: TaskStatus.Completed,
       pauseReason: null,
       finishedAt: this.clock.now(),
