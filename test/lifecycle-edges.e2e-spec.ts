@@ -1,5 +1,6 @@
 import axios from 'axios';
 import { DataSource } from 'typeorm';
+import { parseDbDate, SqlDialect } from '@app/database';
 import { asAccount, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
@@ -87,8 +88,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // finds nothing new and lets it rest until a status move (a day at most).
     // (A pass that still finds a late call's result stores it and moves the cursor, which counts as a change:
     // the campaign is aged again until a pass finds nothing new.)
-    const age = () =>
-      ds.query(`UPDATE ai_visitor_call_task SET updated_at = ? WHERE task_id = ?`, [new Date(Date.now() - 11 * 60_000).toISOString().slice(0, 23).replace('T', ' '), id]);
+    const age = () => ds.query(`UPDATE ai_visitor_call_task SET updated_at = ? WHERE task_id = ?`, [h.api.get(SqlDialect).dateParam(new Date(Date.now() - 11 * 60_000)), id]);
     for (let pass = 0; pass < 10 && (await row()).sync_after === null; pass++) {
       await age();
       await h.sync();
@@ -123,8 +123,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // at most (the safety net).
     const row = async () => (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const hinted = await row();
-    const syncAfter = hinted.sync_after instanceof Date ? hinted.sync_after : new Date(`${String(hinted.sync_after).replace(' ', 'T')}Z`);
-    expect(Math.abs(syncAfter.getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
+    expect(Math.abs(parseDbDate(hinted.sync_after).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     await h.sync();
     expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
 
