@@ -142,7 +142,11 @@ export class IngestPushedRecords {
       const task = await this.tasks.lock(manager, taskId);
       if (!task) throw new UnknownCampaignError(batch[0].campaignId);
       const byCallTask = new Map<string, RemoteCallRecord[]>();
-      for (const push of batch) byCallTask.set(push.callTaskId, [...(byCallTask.get(push.callTaskId) ?? []), ...push.records]);
+      for (const push of batch) {
+        const records = byCallTask.get(push.callTaskId) ?? [];
+        records.push(...push.records);
+        byCallTask.set(push.callTaskId, records);
+      }
       const stored = new Set<string>();
       for (const [callTaskId, records] of byCallTask) {
         const outcome = await this.ingestor.ingest(manager, { task, callTaskId, records });
