@@ -15,11 +15,6 @@ interface Started {
   contactIds: string[];
 }
 
-/**
- * Pushes of one task that arrive together share a transaction (group commit, IngestPushedRecords): each push
- * still answers with its own counts once its records are committed, each record is stored once, its events
- * are written once with the task's sequences, and a push that fails a shared transaction fails alone.
- */
 /** The use case's ingest step (the task lib's RecordIngestor, internal to it), reached for a test hook. */
 type Ingest = (manager: unknown, command: { records: readonly { recordId: string }[] }) => Promise<unknown>;
 interface Internals {
@@ -27,6 +22,11 @@ interface Internals {
   queues: Map<string, unknown[]>;
 }
 
+/**
+ * Pushes of one task that arrive together share a transaction (group commit, IngestPushedRecords): each push
+ * still answers with its own counts once its records are committed, each record is stored once, its events
+ * are written once with the task's sequences, and a push that fails a shared transaction fails alone.
+ */
 describe('pushed results arriving together', () => {
   let h: Harness;
   let ingestor: { ingest: Ingest };

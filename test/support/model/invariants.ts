@@ -205,7 +205,8 @@ function checkLifecycleEvents(s: Snapshot): void {
  *  3. at most one active (0/1/2) call task per task;
  *  4. the statistics counters equal the aggregate over the contacts;
  *  5. a task in 2/3/4 with no campaign running says what it waits for (and until when, for waits on time);
- *     a task paused as `platform_rejected` carries the platform's `lastError`.
+ *     a task paused as `platform_rejected` carries the platform's `lastError`;
+ *  8. a task's lifecycle events tell its story (checkLifecycleEvents).
  */
 export function checkAlways(m: Model, s: Snapshot): void {
   const taskIds = new Set(m.tasks.map((t) => t.id));
