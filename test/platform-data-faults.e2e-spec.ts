@@ -81,7 +81,8 @@ describe('a call record whose values do not fit the database', () => {
     it('cuts a long fail_reason, stores a record id too long for its column under a digest (distinct, idempotent), rejects a ref that names no contact', async () => {
       const before = await metrics(h);
       await setFaults(h, { longFailReasonRate: 0 });
-      // The simulator dials these contacts too; its own records (other ids) are read by no sync in this test.
+      // The simulator dials these contacts too: once the test's push has given each its result, the campaign's end
+      // is followed and its own records (ids rec_0…) are read and stored as history; only the pushed ones count here.
       const taskId = await createTask(h, FIRM, 1, { contacts: contacts(3, 300), batchSize: 3 });
       const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
       const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
@@ -109,7 +110,7 @@ describe('a call record whose values do not fit the database', () => {
       expect(items.map((c: { failReason: string }) => c.failReason)).toEqual([CUT_FAIL_REASON, 'no_answer', 'no_answer']);
       const stored: { record_id: string }[] = await h.api
         .get(DataSource)
-        .query('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id', [taskId]);
+        .query("SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? AND record_id NOT LIKE 'rec_0%' ORDER BY record_id", [taskId]);
       expect(stored).toHaveLength(3);
       for (const { record_id } of stored) expect(record_id.length).toBeLessThanOrEqual(64);
       expect(stored.filter((r) => r.record_id.startsWith('sha256:'))).toHaveLength(2);

@@ -34,7 +34,7 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
 
   /** One edge check (window and BOT edges), logged when it synced something; null when shutting down. Never rejects. */
   async runEdges(): Promise<EdgePassSummary | null> {
-    return this.track('edge check', () => this.runEdgePass.execute(), (summary) => summary.synced > 0);
+    return this.track('edge check', () => this.runEdgePass.execute(), (summary) => summary.synced > 0 || summary.movedOn > 0);
   }
 
   /** The BOT expiry notices, logged when some went out; null when shutting down. Never rejects. */

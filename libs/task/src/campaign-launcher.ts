@@ -145,7 +145,9 @@ export class CampaignLauncher {
           pauseReason: PauseReason.OutsideWindow,
         });
       });
-      return callTask.status !== CallTaskStatus.InProgress;
+      // Settled only if nothing can be dialling: a campaign with an id may be running on the platform whatever the
+      // call task says (a start whose reply was lost leaves it 0), so the next round pauses it.
+      return !callTask.campaignId;
     }
 
     let campaignId = callTask.campaignId;
@@ -153,8 +155,11 @@ export class CampaignLauncher {
       campaignId = await this.createRemote(task, callTask, fence);
       if (!campaignId) return false;
     }
+    // Started unless confirmed running, or the platform just said it runs (or ran to its end): a start whose reply
+    // was lost is confirmed by the next look, not sent again.
+    const remoteStarted = observed === RemoteCampaignStatus.Running || observed === RemoteCampaignStatus.Finished;
     const needsStart =
-      callTask.status !== CallTaskStatus.InProgress ||
+      (callTask.status !== CallTaskStatus.InProgress && !remoteStarted) ||
       observed === RemoteCampaignStatus.New ||
       observed === RemoteCampaignStatus.Paused;
     if (needsStart) {
@@ -184,25 +189,32 @@ export class CampaignLauncher {
     return confirmed;
   }
 
+  /**
+   * Pauses a campaign the platform may be running. Whatever the local call task says: one with an id may be
+   * running although it says 0 (a start that reached the platform but whose reply was lost, or a pause racing a
+   * start between its remote `start` and its confirm), so the pause is sent unless the platform just reported it
+   * not running or it is confirmed paused; the platform's "not allowed from this status" means nothing dials
+   * (never started, or finished: the sync reads it out), and counts as done.
+   */
   private async pause(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
-    if (!callTask.campaignId) return true; // never started: nothing dials
-    const remoteRunning = observed === RemoteCampaignStatus.Running || (observed === undefined && callTask.status === CallTaskStatus.InProgress);
-    if (remoteRunning) {
+    if (!callTask.campaignId) return true; // never created: nothing dials
+    const mayRun = observed === RemoteCampaignStatus.Running || (observed === undefined && callTask.status !== CallTaskStatus.Paused);
+    if (mayRun) {
       try {
         await this.gateway.changeCampaignStatus(callTask.campaignId, 'pause');
       } catch (error) {
-        // Already finished remotely: nothing left to pause; the sync reads it out.
         if (!isTransitionRefused(error)) throw error;
         return true;
       }
       failpoint('suspend.after-remote-pause');
-    } else if (callTask.status !== CallTaskStatus.InProgress) {
+    } else if (observed !== RemoteCampaignStatus.Paused || callTask.status === CallTaskStatus.Paused) {
       return true;
     }
+    // Paused on the platform: recorded, while the task still intends it.
     return this.tx.run(async (manager) => {
       const current = await this.tasks.lock(manager, task.id, fence);
       if (!current || campaignIntent(current.status) !== 'paused') return false;
-      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
+      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.New, CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
       return true;
     });
   }

@@ -26,6 +26,8 @@ export type { SyncFence } from './sync-fence';
 
 // Sync leases: what RunSyncPass claims tasks with, for a worker (or a test) that drives SyncTask itself
 export { SyncLeases } from './sync-leases';
+// Moves a task on once its campaign's end is noticed outside a pass (a push, the minute check's probe)
+export { CampaignEndFollower } from './campaign-end-follower';
 
 // The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
 export { ContactFullPhones } from './contact-full-phones';
@@ -52,5 +54,5 @@ export type { TaskView, ContactView, Page } from './task.view';
 
 // Metrics port
 export { SyncMetrics, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, UNFIT_VALUE_LABELS } from './metrics/sync-metrics';
-export type { SyncPassOutcome, SyncTaskRunOutcome } from './metrics/sync-metrics';
+export type { SyncPassOutcome, SyncTaskRunOutcome, CampaignEndTrigger, CampaignEndOutcome } from './metrics/sync-metrics';
 export { TASK_METRIC } from './metrics/task-metrics';

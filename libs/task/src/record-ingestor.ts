@@ -29,6 +29,8 @@ export interface IngestOutcome {
   received: number;
   stored: number;
   requeued: number;
+  /** Contacts of the call task that got their result from this page (they were waiting for it in the campaign). */
+  moved: number;
   /** The remote ids of the records stored now (not the ones already known, rejected or not the task's). */
   storedIds: ReadonlySet<string>;
 }
@@ -69,7 +71,7 @@ export class RecordIngestor {
       for (const value of unfit) this.metrics?.unfitValue(value.field, value.action);
     }
     const storedIds = new Set<string>();
-    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0, storedIds };
+    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0, moved: 0, storedIds };
     const known = await this.records.knownIds(manager, records.map((r) => r.recordId));
     const fresh = new Map<string, IncomingRecord>();
     for (const record of records) {
@@ -126,6 +128,7 @@ export class RecordIngestor {
     failpoint('ingest.after-contacts');
     outcome.stored = rows.length;
     outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
+    outcome.moved = updates.size;
 
     if (notConsidering.length) await this.suppression.addDoNotCall(manager, task.firmId, notConsidering, 'not_considering', now);
     if (wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, wrongNumbers);

@@ -1,9 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
 import { TaskRepository } from './repositories/task.repository';
 import { SyncFence } from './sync-fence';
 import { Clock } from '@app/core';
+
+/** Tries at giving leases back before they are owed to the next claim or release (database away for a moment). */
+const RELEASE_TRIES = 3;
+const RELEASE_RETRY_MS = 200;
 
 /**
  * Leases on tasks for the sync, so several workers share it: a worker claims free (or expired) leases in
@@ -11,9 +15,18 @@ import { Clock } from '@app/core';
  * engine has it); each claim is a conditional UPDATE that bumps the fencing epoch, so of two workers that
  * race for a task exactly one wins. Lease times are the database's clock, never a worker's. The statements
  * are TaskRepository's (the one writer of a task); this is the claiming policy.
+ *
+ * No lease outlives the pass that took it by more than the process's next claim: a release that fails (the
+ * database away) is tried again a few times, then owed, and every later claim or release of the process gives
+ * the owed leases back first (the worker's minute check claims every minute). Only a crashed process's leases
+ * wait for SYNC_LEASE_SECONDS.
  */
 @Injectable()
 export class SyncLeases {
+  private readonly logger = new Logger(SyncLeases.name);
+  /** Leases whose release failed, given back at the next claim or release (each only while still its fence's). */
+  private owed: SyncFence[] = [];
+
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
@@ -33,12 +46,18 @@ export class SyncLeases {
    * find some.
    */
   async tryClaim(owner: string, limit: number, after = '0'): Promise<{ won: SyncFence[]; contended: boolean; last: string | null }> {
+    await this.settleOwed();
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_task');
       const now = this.clock.now();
-      const candidates = await this.tasks.leaseCandidates(manager, limit, now, after);
-      if (candidates.length < limit) candidates.push(...(await this.tasks.finishedStillReading(manager, limit - candidates.length, after)));
-      const last = candidates.length ? String(Math.max(...candidates.map((c) => Number(c.id)))) : null;
+      // Live tasks and finished tasks still reading their campaign, merged in id order: the pass's cursor never
+      // walks past a task of either kind (a cancelled task among more live tasks than a claim batch is claimed in
+      // its turn, not only once the live ones run out).
+      const live = await this.tasks.leaseCandidates(manager, limit, now, after);
+      const upTo = live.length === limit ? String(live[live.length - 1].id) : null;
+      const reading = await this.tasks.finishedStillReading(manager, limit, after, upTo);
+      const candidates = [...live, ...reading].sort((a, b) => Number(a.id) - Number(b.id)).slice(0, limit);
+      const last = candidates.length ? String(candidates[candidates.length - 1].id) : null;
       const won = await this.claimEach(manager, owner, candidates.map((c) => String(c.id)));
       if (won.length === 0) return { won: [], contended: candidates.length === 0 && (await this.tasks.anyLeaseFree(manager, now, after)), last };
       return { won, contended: false, last };
@@ -47,6 +66,7 @@ export class SyncLeases {
 
   /** Claims the leases of these tasks that are free now (the edge pass: tasks at a window or BOT edge). */
   async claimTasks(owner: string, taskIds: readonly string[]): Promise<SyncFence[]> {
+    await this.settleOwed();
     if (taskIds.length === 0) return [];
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_task');
@@ -59,9 +79,39 @@ export class SyncLeases {
     return this.tasks.claimLeases(manager, taskIds, owner);
   }
 
-  /** Gives leases back at the end of a pass (only those still ours: same epoch), in one transaction. */
+  /**
+   * Gives leases back (only those still ours: same epoch), with any owed, in one transaction. Never throws: a
+   * release that keeps failing is owed (see the class).
+   */
   async release(fences: readonly SyncFence[]): Promise<void> {
-    if (fences.length === 0) return;
-    await this.tx.run((manager) => this.tasks.releaseLeases(manager, fences));
+    const all = [...this.owed, ...fences];
+    this.owed = [];
+    if (all.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.tx.run((manager) => this.tasks.releaseLeases(manager, all));
+        return;
+      } catch (error) {
+        if (attempt >= RELEASE_TRIES) {
+          this.owed.push(...all);
+          this.logger.warn(`could not give back ${all.length} lease(s), given back at the next claim: ${(error as Error).message}`);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, RELEASE_RETRY_MS * attempt));
+      }
+    }
+  }
+
+  /** Leases owed by a failed release, given back before anything else is claimed. */
+  private async settleOwed(): Promise<void> {
+    if (this.owed.length === 0) return;
+    const owed = this.owed;
+    this.owed = [];
+    try {
+      await this.tx.run((manager) => this.tasks.releaseLeases(manager, owed));
+    } catch (error) {
+      this.owed.push(...owed);
+      throw error;
+    }
   }
 }

@@ -18,6 +18,7 @@ import { CampaignLauncher } from './campaign-launcher';
 import { ContactCalledEvents } from './contact-called-events';
 import { RecordIngestor } from './record-ingestor';
 import { SyncLeases } from './sync-leases';
+import { CampaignEndFollower } from './campaign-end-follower';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';
 import { SuppressionModule } from '@app/suppression';
@@ -70,12 +71,13 @@ export class TaskModule {
         CampaignLauncher,
         RecordIngestor,
         SyncLeases,
+        CampaignEndFollower,
         ContactIntake,
         ContactFullPhones,
         ContactCalledEvents,
         ...USE_CASES,
       ],
-      exports: [...USE_CASES, SyncLeases, ContactFullPhones],
+      exports: [...USE_CASES, SyncLeases, CampaignEndFollower, ContactFullPhones],
     };
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram } from 'prom-client';
 import { UnfitAction, UnfitField } from '../domain/wire-fit';
-import { SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome, UNFIT_VALUE_LABELS } from './sync-metrics';
+import { CAMPAIGN_END_OUTCOMES, CAMPAIGN_END_TRIGGERS, CampaignEndOutcome, CampaignEndTrigger, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome, UNFIT_VALUE_LABELS } from './sync-metrics';
 import { TASK_METRIC as METRIC } from './task-metrics';
 
 /** The sync metrics port, on Prometheus (the task module provides it; the app's `/metrics` exports it). */
@@ -16,6 +16,7 @@ export class PrometheusSyncMetrics extends SyncMetrics {
     @InjectMetric(METRIC.ingestUnfitValues) private readonly unfitValues: Counter<string>,
     @InjectMetric(METRIC.syncPagingStalls) private readonly pagingStalls: Counter<string>,
     @InjectMetric(METRIC.pushesPerTransaction) private readonly pushesPerTransaction: Histogram<string>,
+    @InjectMetric(METRIC.campaignEnds) private readonly campaignEnds: Counter<string>,
   ) {
     super();
     for (const outcome of SYNC_PASS_OUTCOMES) this.passes.inc({ outcome }, 0);
@@ -23,6 +24,11 @@ export class PrometheusSyncMetrics extends SyncMetrics {
     this.records.inc(0);
     for (const labels of UNFIT_VALUE_LABELS) this.unfitValues.inc(labels, 0);
     this.pagingStalls.inc(0);
+    for (const trigger of CAMPAIGN_END_TRIGGERS) for (const outcome of CAMPAIGN_END_OUTCOMES) this.campaignEnds.inc({ trigger, outcome }, 0);
+  }
+
+  campaignEndFollowed(trigger: CampaignEndTrigger, outcome: CampaignEndOutcome): void {
+    this.campaignEnds.inc({ trigger, outcome });
   }
 
   unfitValue(field: UnfitField, action: UnfitAction): void {

@@ -22,6 +22,12 @@ export const UNFIT_VALUE_LABELS: readonly { field: UnfitField; action: UnfitActi
   { field: 'summary', action: 'cut' },
 ];
 
+/** What noticed a campaign's end outside the sync pass, and whether the task was moved on then. */
+export const CAMPAIGN_END_TRIGGERS = ['push', 'probe'] as const;
+export type CampaignEndTrigger = (typeof CAMPAIGN_END_TRIGGERS)[number];
+export const CAMPAIGN_END_OUTCOMES = ['moved_on', 'deferred'] as const;
+export type CampaignEndOutcome = (typeof CAMPAIGN_END_OUTCOMES)[number];
+
 /**
  * What the sync reports, and the ingest path it shares with pushed records: the port the task lib's code
  * writes to. TaskModule binds it to PrometheusSyncMetrics; a test may bind its own.
@@ -37,4 +43,6 @@ export abstract class SyncMetrics {
   abstract pagingStalled(): void;
   /** One transaction storing pushed results, and how many pushes it answered (several when they arrived together). */
   abstract pushesCoalesced(pushes: number): void;
+  /** A campaign's end noticed outside the sync pass (CampaignEndFollower), and whether its task was moved on then. */
+  abstract campaignEndFollowed(trigger: CampaignEndTrigger, outcome: CampaignEndOutcome): void;
 }

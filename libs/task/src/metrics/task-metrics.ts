@@ -26,6 +26,12 @@ export const TASK_METRIC = {
    * task's transaction runs shares the next one. Its count is the transactions, its sum the pushes.
    */
   pushesPerTransaction: 'aiv_push_pushes_per_transaction',
+  /**
+   * Counter {trigger: push | probe, outcome: moved_on | deferred}: campaigns whose end was noticed outside the sync
+   * pass (a push that gave every contact its result; the minute check's probe of a running campaign) and whether
+   * the task was moved on then (`deferred`: left to the next minute check).
+   */
+  campaignEnds: 'aiv_campaign_ends_followed_total',
   /** Gauge {status}: tasks by status, counted by the database on each scrape. */
   tasks: 'aiv_tasks',
 } as const;
@@ -66,6 +72,11 @@ export const TASK_METRIC_PROVIDERS: Provider[] = [
     name: TASK_METRIC.pushesPerTransaction,
     help: 'Pushed results per transaction: pushes of one task arriving together share a transaction',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+  }),
+  makeCounterProvider({
+    name: TASK_METRIC.campaignEnds,
+    help: 'Campaign ends noticed outside the sync pass (push, probe) and whether the task was moved on then (moved_on, deferred)',
+    labelNames: ['trigger', 'outcome'],
   }),
   makeGaugeProvider({
     name: TASK_METRIC.tasks,

@@ -223,6 +223,18 @@ export class ContactRepository {
     return result.affected ?? 0;
   }
 
+  /**
+   * Whether a contact of this call task still waits for its result from the campaign (status 2): none left means
+   * the platform has reported on every contact it was given, so the campaign has ended (through its index).
+   */
+  async anyAwaitingResult(manager: EntityManager, callTaskId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query(
+      `SELECT 1 AS awaiting FROM ai_visitor_list WHERE call_task_id = ? AND status = ${ContactStatus.InCampaign} LIMIT 1`,
+      [callTaskId],
+    );
+    return rows.length > 0;
+  }
+
   /** The earliest moment a waiting contact of the task is due, and whether it is an "inconvenient" callback. */
   async nextDue(manager: EntityManager, taskId: string): Promise<{ at: Date | null; callback: boolean } | null> {
     // NULL (due at once) sorts first in ascending order on both MySQL and SQLite.

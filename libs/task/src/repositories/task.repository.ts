@@ -272,15 +272,17 @@ export class TaskRepository {
 
   /**
    * Finished tasks (a cancelled one, mostly) whose campaign is not finished yet: the sync reads it to its last
-   * record before closing it. Few rows, found through the call tasks' status index; not locked (the claim's
-   * conditional update decides who wins).
+   * record before closing it. Ids above `after` and, given `upTo`, not above it: found through the call tasks'
+   * (status, task_id) index, in that id range only, so a claim costs the same whatever the number of live tasks;
+   * not locked (the claim's conditional update decides who wins).
    */
-  finishedStillReading(manager: EntityManager, limit: number, after = '0'): Promise<{ id: string | number }[]> {
+  finishedStillReading(manager: EntityManager, limit: number, after = '0', upTo: string | null = null): Promise<{ id: string | number }[]> {
     return manager.query(
       `SELECT DISTINCT t.id AS id FROM ai_visitor_call_task ct JOIN ai_visitor_task t ON t.id = ct.task_id ` +
-        `WHERE t.id > ? AND ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
+        `WHERE ct.task_id > ?${upTo === null ? '' : ' AND ct.task_id <= ?'} AND ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) ` +
+        `AND t.status NOT IN (${SYNCABLE.join(', ')}) ` +
         `AND (t.lease_until IS NULL OR t.lease_until < ${this.dialect.nowPlus(0)}) ORDER BY t.id LIMIT ${Math.trunc(limit)}`,
-      [after],
+      upTo === null ? [after] : [after, upTo],
     );
   }
 

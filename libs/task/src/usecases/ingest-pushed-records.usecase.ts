@@ -9,6 +9,9 @@ import { TaskEntity } from '../entities/task.entity';
 import { storedRecordId } from '../domain/wire-fit';
 import { SyncMetrics } from '../metrics/sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
+import { ContactRepository } from '../repositories/contact.repository';
+import { TaskStatus } from '../domain/statuses';
+import { CampaignEndFollower } from '../campaign-end-follower';
 
 export class UnknownCampaignError extends DomainError {
   readonly code = 'CAMPAIGN_NOT_FOUND';
@@ -46,7 +49,9 @@ interface CampaignOf {
 /**
  * Records pushed by the platform's callback go through exactly the path of the sync (RecordIngestor), under
  * the task's lock: stored once by record id, so a push repeated, or also read by polling, changes nothing.
- * The sync's cursor is left alone: polling stays the safety net and simply finds these records stored.
+ * The sync's cursor is left alone: polling stays the safety net and simply finds these records stored. A push
+ * that gives the last contact of a campaign its result hands the task to CampaignEndFollower once committed and
+ * answered, which moves it on (the campaign closed, the next one opened or the task completed) within seconds.
  *
  * Pushes of one task are coalesced (group commit): a push arriving while its task's transaction runs waits for
  * the next one, which takes every push waiting then (up to `MAX_RECORDS_PER_TRANSACTION` records). A quiet
@@ -72,6 +77,8 @@ export class IngestPushedRecords {
     private readonly tx: TransactionRunner,
     private readonly tasks: TaskRepository,
     private readonly ingestor: RecordIngestor,
+    private readonly contacts: ContactRepository,
+    private readonly follower: CampaignEndFollower,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
@@ -123,9 +130,11 @@ export class IngestPushedRecords {
   /** Answers every push of the batch: from one shared transaction, or, when that fails, from one each. */
   private async settle(taskId: string, batch: PendingPush[]): Promise<void> {
     try {
-      const outcomes = await this.ingest(taskId, batch);
+      const { outcomes, ended } = await this.ingest(taskId, batch);
       this.metrics?.pushesCoalesced(batch.length);
       batch.forEach((push, i) => push.resolve(outcomes[i]));
+      // Committed and answered: the campaigns these pushes ended are moved on now, in the background.
+      for (const callTaskId of ended) this.follower.follow(taskId, callTaskId, 'push');
     } catch (error) {
       if (batch.length === 1) {
         batch[0].reject(error);
@@ -136,8 +145,11 @@ export class IngestPushedRecords {
     }
   }
 
-  /** One transaction under the task's lock: the pushes' records stored per call task, in arrival order. */
-  private ingest(taskId: string, batch: readonly PendingPush[]): Promise<IngestPushedRecordsOutcome[]> {
+  /**
+   * One transaction under the task's lock: the pushes' records stored per call task, in arrival order. `ended`:
+   * the call tasks whose last contact waiting for a result got it from these pushes (their campaign is over).
+   */
+  private ingest(taskId: string, batch: readonly PendingPush[]): Promise<{ outcomes: IngestPushedRecordsOutcome[]; ended: string[] }> {
     return this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, taskId);
       if (!task) throw new UnknownCampaignError(batch[0].campaignId);
@@ -148,27 +160,36 @@ export class IngestPushedRecords {
         byCallTask.set(push.callTaskId, records);
       }
       const stored = new Set<string>();
+      const ended: string[] = [];
+      let running = false;
       for (const [callTaskId, records] of byCallTask) {
         const outcome = await this.ingestor.ingest(manager, { task, callTaskId, records });
         for (const id of outcome.storedIds) stored.add(id);
+        if (outcome.moved === 0) continue;
+        if (await this.contacts.anyAwaitingResult(manager, callTaskId)) running = true;
+        else ended.push(callTaskId);
       }
-      if (stored.size > 0) await this.quietPolling(manager, task);
+      if (running && ended.length === 0) await this.quietPolling(manager, task);
       // Each stored record is counted once, for the first push that carried it (by the key it is stored under).
-      return batch.map((push) => ({
+      const outcomes = batch.map((push) => ({
         received: push.records.length,
         stored: push.records.filter((r) => r.recordId && stored.delete(storedRecordId(r.recordId))).length,
       }));
+      return { outcomes, ended };
     });
   }
 
   /**
-   * The platform pushes this task's results: the sync's passes leave it alone for SYNC_SKIP_AFTER_PUSH_SECONDS
-   * (its `sync_after`), polling being the safety net once the pushes stop. Written at most every half period, and
-   * never shortening a later `sync_after` (a paused task's, say).
+   * The platform pushes results of this task's running campaign, which still has contacts to report on: the sync's
+   * passes leave it alone for SYNC_SKIP_AFTER_PUSH_SECONDS (its `sync_after`), polling being the safety net once
+   * the pushes stop; the campaign's end is noticed by the push that reveals it (CampaignEndFollower) or by the
+   * worker's minute check. Only for a task in progress: pushes never postpone the sync of a task that is paused,
+   * cancelled or waiting (its calls in flight are results, not a reason to look later). Written at most every half
+   * period, and never shortening a later `sync_after`.
    */
   private async quietPolling(manager: EntityManager, task: TaskEntity): Promise<void> {
     const quietMs = this.settings.skipPollAfterPushSeconds * 1000;
-    if (quietMs === 0) return;
+    if (quietMs === 0 || task.status !== TaskStatus.InProgress) return;
     const now = this.clock.now().getTime();
     if (task.syncAfter && task.syncAfter.getTime() >= now + quietMs / 2) return;
     await this.tasks.syncAfter(manager, String(task.id), new Date(now + quietMs));

@@ -25,6 +25,8 @@ class RecordingMetrics extends SyncMetrics {
   pagingStalled(): void {}
 
   pushesCoalesced(): void {}
+
+  campaignEndFollowed(): void {}
 }
 
 /** A LogScope on its own AsyncLocalStorage, so the spec can see which fields were bound where. */

@@ -83,7 +83,7 @@ export class RunSyncPass {
     let done: SyncFence[] = [];
     const giveBack = async (fences: SyncFence[]): Promise<void> => {
       if (fences.length === 0) return;
-      await this.leases.release(fences).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
+      await this.leases.release(fences); // never throws: a failed release is owed to the next claim (SyncLeases)
       for (const f of fences) {
         const at = held.indexOf(f);
         if (at >= 0) held.splice(at, 1);
@@ -151,7 +151,7 @@ export class RunSyncPass {
       // A claim still running when a slot failed: wait for it, so its leases are given back too.
       await (claiming as Promise<void> | null)?.catch(() => undefined);
       failpoint('pass.before-release');
-      await this.leases.release(held).catch((error: Error) => this.logger.warn(`could not release leases: ${error.message}`));
+      await this.leases.release(held);
     }
     if (claimFailure !== undefined) throw claimFailure;
     summary.durationMs = Date.now() - started;

@@ -50,9 +50,11 @@ export class StartTask {
       }
       if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
         // Nobody is called outside the window: the task waits for it (waitingFor call_window), the worker
-        // resumes it when it opens, and pauses a campaign still running.
+        // resumes it when it opens, and a campaign that may be running is paused now: any the platform created
+        // and that is not confirmed paused (a start whose reply was lost leaves it 0 while it dials).
         await record({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
-        return active?.status === CallTaskStatus.InProgress ? { callTaskId: active.id, known: { task, callTask: active } } : null;
+        const mayRun = !!active?.campaignId && active.status !== CallTaskStatus.Paused;
+        return mayRun ? { callTaskId: active.id, known: { task, callTask: active } } : null;
       }
       if (active) {
         if (active.status === CallTaskStatus.InProgress && task.status === TaskStatus.InProgress) return null; // running: a no-op
