@@ -21,6 +21,7 @@ import { EventsResult, runEvents } from './sections/events';
 import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
 import { ExportResult, runExport } from './sections/export';
+import { RolloverResult, runRollover } from './sections/rollover';
 
 interface Row {
   metric: string;
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
   const results: Results = {};
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
-  const needsBuild = config.sections.some((s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness');
+  const needsBuild = config.sections.some((s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover');
   if (needsBuild) {
     log(config.useDist ? 'children run dist/ (BENCH_USE_DIST=1)' : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)');
     build = await prepareBuild(config.useDist);
@@ -98,6 +99,7 @@ async function main(): Promise<void> {
       if (section === 'events') results.events = await runEvents(ctx);
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
+      if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
       if (section === 'export') results.exportCsv = await runExport(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
@@ -157,6 +159,7 @@ interface Results {
   events?: EventsResult;
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
+  rollover?: RolloverResult;
   api?: ApiResult;
   exportCsv?: ExportResult;
   scale?: ScaleResult;
@@ -307,6 +310,29 @@ function table(
       met: yesNo(f.received === f.recordsStored && f.recordsStored === f.recordsMade && f.outOfOrder === 0 && f.badSignature === 0),
     });
   } else failed('freshness', 'freshness');
+
+  if (r.rollover) {
+    const o = r.rollover;
+    for (const run of o.runs) {
+      const how = `${run.push ? 'pushes on' : 'pushes off'}, ${fmt(run.rollovers)} rollovers of ${fmt(run.tasks)} tasks, campaigns of ${fmt(o.batchSize)}, calls of ${fmt(o.callMs)} ms`;
+      rows.push({
+        metric: `rollover: a campaign's last call ended → the next campaign's first dial, p50 / p99 (${how}; default SYNC_CRON)`,
+        median: `${fmt(run.p50Ms)} / ${fmt(run.p99Ms)} ms`,
+        baseline: run.push ? '≈ 300 s (before issue 20)' : 'up to 30 min (sync cron)',
+        ratio: '—',
+        target: run.push ? 'p99 < 2,000 ms' : 'p99 ≤ 60 s (the minute check)',
+        met: yesNo(run.push ? run.p99Ms < 2000 : run.p99Ms <= 61_000),
+      });
+      rows.push({
+        metric: `idle time: share of a task's wall time with none of its calls in flight, median over tasks (${run.push ? 'pushes on' : 'pushes off'})`,
+        median: `${fmt(run.idleShareMedian * 100, 1)}%`,
+        baseline: '—',
+        ratio: '—',
+        target: run.push ? '< 5%' : '— (reported)',
+        met: run.push ? yesNo(run.idleShareMedian < 0.05) : '—',
+      });
+    }
+  } else failed('rollover', 'rollover');
 
   if (r.stats) {
     const s = r.stats;

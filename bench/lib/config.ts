@@ -1,8 +1,8 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'api' | 'export' | 'live' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'api', 'export', 'live', 'scale'];
+export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'rollover' | 'api' | 'export' | 'live' | 'scale';
+export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'rollover', 'api', 'export', 'live', 'scale'];
 
 export interface BenchConfig {
   scale: ScaleName;
@@ -36,6 +36,12 @@ export interface BenchConfig {
    */
   freshness: { durationS: number; tasks: number; parallelism: number; callMs: number; pushBatchMs: number; drainS: number };
   /**
+   * Rollover (issue 20): `tasks` tasks of `campaigns` campaigns of `batchSize` contacts each, the platform dialling
+   * `parallelism` lines a campaign with calls of `callMs`, a running worker at the default SYNC_CRON and
+   * SYNC_EDGE_CRON; with pushes on, then off (`offCampaigns` campaigns a task: each rollover waits for a minute check).
+   */
+  rollover: { tasks: number; campaigns: number; batchSize: number; callMs: number; parallelism: number; offCampaigns: number; timeoutS: number };
+  /**
    * The CSV export of one task of `contacts` contacts through the API process; `otherContacts` belong to another
    * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
    */
@@ -55,6 +61,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     liveTasks: { tasks: 2000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
+    rollover: { tasks: 4, campaigns: 4, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 2, timeoutS: 600 },
     exportCsv: { contacts: 20_000, otherContacts: 20_000, rssSampleMs: 50 },
   },
   full: {
@@ -65,6 +72,7 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     liveTasks: { tasks: 10_000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
+    rollover: { tasks: 10, campaigns: 20, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 3, timeoutS: 1800 },
     exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
   },
 };
@@ -148,6 +156,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       callMs: int(env, 'BENCH_FRESHNESS_CALL_MS', preset.freshness.callMs, 1, 600_000),
       pushBatchMs: int(env, 'BENCH_FRESHNESS_PUSH_BATCH_MS', preset.freshness.pushBatchMs, 0, 60_000),
       drainS: int(env, 'BENCH_FRESHNESS_DRAIN_S', preset.freshness.drainS, 1, 3600),
+    },
+    rollover: {
+      tasks: int(env, 'BENCH_ROLLOVER_TASKS', preset.rollover.tasks, 1, 1000),
+      campaigns: int(env, 'BENCH_ROLLOVER_CAMPAIGNS', preset.rollover.campaigns, 2, 1000),
+      batchSize: int(env, 'BENCH_ROLLOVER_BATCH', preset.rollover.batchSize, 1, 1000),
+      callMs: int(env, 'BENCH_ROLLOVER_CALL_MS', preset.rollover.callMs, 1, 600_000),
+      parallelism: int(env, 'BENCH_ROLLOVER_PARALLELISM', preset.rollover.parallelism, 1, 1000),
+      offCampaigns: int(env, 'BENCH_ROLLOVER_OFF_CAMPAIGNS', preset.rollover.offCampaigns, 0, 1000),
+      timeoutS: int(env, 'BENCH_ROLLOVER_TIMEOUT_S', preset.rollover.timeoutS, 10, 24 * 3600),
     },
     exportCsv: {
       contacts: int(env, 'BENCH_EXPORT_CONTACTS', preset.exportCsv.contacts, 1, 10_000_000),

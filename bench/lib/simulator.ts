@@ -23,7 +23,7 @@ export class BenchSimulator {
   private constructor(readonly running: RunningSimulator) {}
 
   static async start(
-    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf'>>,
+    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf' | 'intentionMix'>>,
   ): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
   }
