@@ -17,7 +17,7 @@ export interface RolloverRun {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
-  /** Share of each task's wall time (first dial → last call's end) with none of its calls in flight, median over tasks. */
+  /** Share of each task's wall time (first dial → completed) with none of its calls in flight, median over tasks. */
   idleShareMedian: number;
   /** The same over all tasks together (idle time ÷ wall time, summed). */
   idleShareOverall: number;
@@ -128,18 +128,23 @@ async function runOnce(ctx: SectionContext, build: AppBuild, push: boolean, task
     const [order] = (await db.pool.query('SELECT task_id, batch_no, campaign_id FROM ai_visitor_call_task ORDER BY task_id, batch_no')) as unknown as [
       { task_id: number; batch_no: number; campaign_id: string | null }[],
     ];
+    const [finished] = (await db.pool.query(
+      "SELECT id, CONCAT(DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(finished_at) / 1000), 3, '0'), 'Z') AS at FROM ai_visitor_task",
+    )) as unknown as [{ id: number; at: string }[]];
+    const completedAt = new Map(finished.map((f) => [Number(f.id), Date.parse(f.at)]));
     const byTask = new Map<number, string[]>();
     for (const row of order) if (row.campaign_id) byTask.set(Number(row.task_id), [...(byTask.get(Number(row.task_id)) ?? []), row.campaign_id]);
     const gaps: number[] = [];
     const idleShares: number[] = [];
     let idleSum = 0;
     let wallSum = 0;
-    for (const campaignIds of byTask.values()) {
+    for (const [taskId, campaignIds] of byTask) {
       const seen = campaignIds.map((id) => calls.get(id)).filter((c): c is NonNullable<typeof c> => !!c);
       for (let i = 1; i < seen.length; i++) gaps.push(seen[i].firstDial - seen[i - 1].lastEnd);
       const intervals = seen.flatMap((c) => c.intervals).sort((a, b) => a[0] - b[0]);
       if (intervals.length === 0) continue;
-      const wall = Math.max(...intervals.map((i) => i[1])) - intervals[0][0];
+      // To the task's completion (the service's clock, this machine): a last campaign's end waits too.
+      const wall = Math.max(completedAt.get(taskId) ?? 0, ...intervals.map((i) => i[1])) - intervals[0][0];
       let busy = 0;
       let [from, to] = intervals[0];
       for (const [a, b] of intervals.slice(1)) {
