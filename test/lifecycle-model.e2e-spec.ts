@@ -51,6 +51,9 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     await setPush(world, false);
     world.proxy.refuse = false;
     world.proxy.oversize = false;
+    world.pushProxy.faults = null;
+    world.pushProxy.drop();
+    world.receiver.options = {};
     // Earlier runs' tasks (a failed run leaves some running) are cancelled, so passes stay small and a task of an
     // earlier run never fails a pass of this one. Isolation only: one the API cannot cancel is ended in the database.
     const leftovers = world.leftovers.splice(0);
@@ -66,7 +69,7 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     world.clock.set(nextShanghai(world.clock.now(), 10, 0));
     const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({ id: 100_000 + world.runs * 10 + i, account: 1, bot: { kind: 'open' } }));
     for (const firm of firms) if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
-    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
+    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, pushFaults: null, receiver: 'healthy', latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
     return { model, real: { w: world, run: world.runs, phoneSeq: 0, step: 0, log: [] } };
   }
 
