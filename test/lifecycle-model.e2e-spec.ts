@@ -3,6 +3,7 @@ import { nextShanghai } from './support/model/call-windows';
 import { commandArbitrary, createTaskArbitrary } from './support/model/commands';
 import { DIAGNOSTIC_NOTE, PATH, PLATFORM, REPLAY_PATH, SEED, SHRINK, SIZE, SOAK } from './support/model/config';
 import { finalPhase } from './support/model/final-phase';
+import { REGRESSIONS } from './support/model/regressions';
 import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, sleep, startWorld, stopWorld, World } from './support/model/world';
 
 /**
@@ -66,6 +67,8 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       await world.observer.query(`UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (${marks}) AND status IN (0, 1, 2)`, ids);
       await world.observer.query(`UPDATE ai_visitor_task SET status = 6 WHERE id IN (${marks}) AND status NOT IN (5, 6)`, ids);
     }
+    // Deliveries an earlier run left pending (it failed before its relay drained) are given up: isolation only.
+    await world.observer.query(`UPDATE ai_visitor_webhook_delivery SET status = 2, last_error = 'model: an earlier run' WHERE status = 0`);
     world.clock.set(nextShanghai(world.clock.now(), 10, 0));
     const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({ id: 100_000 + world.runs * 10 + i, account: 1, bot: { kind: 'open' } }));
     for (const firm of firms) if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
@@ -129,4 +132,20 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     },
     SOAK ? 3_600_000 : Math.max(300_000, SIZE.timeLimitMs * 3),
   );
+
+  /** Issue 20's cases as fixed runs (support/model/regressions.ts): each failed on main before its fix. */
+  it.each(REGRESSIONS.map((x) => [`item ${x.item}: ${x.name} (${x.invariant})`, x] as const))('regression, issue 20 %s', async (_name, regression) => {
+    const world = w!;
+    let ctx: { model: Model; real: Real } | undefined;
+    try {
+      await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
+      await finalPhase(ctx!.model, ctx!.real);
+    } catch (error) {
+      const log = ctx?.real.log ?? [];
+      (error as Error).message += `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
+      throw error;
+    } finally {
+      await setFaults(world, null);
+    }
+  }, 120_000);
 });
