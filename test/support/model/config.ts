@@ -8,6 +8,7 @@
  *  MODEL_TIME_LIMIT_MS       stop starting new runs (or shrinking) after this long; a failure found is still reported
  *  MODEL_NO_SHRINK=1         report the first failing sequence as it is, without shrinking it
  *  MODEL_VERBOSE=1           print every step of every run as it happens
+ *  MODEL_PUSH_FOLLOW_UP_MS   how long the model waits for the service's push follow-up (campaignMovedOn; 3000)
  *
  * Diagnostic only (never in CI; a run using them says so loudly):
  *  MODEL_SKIP=check,…        do not check these (names in CHECKS below: the safety checks records, dialling,
