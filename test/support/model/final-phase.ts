@@ -154,8 +154,10 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
       const firm = m.firms[m.tasks.find((t) => t.id === id)!.firm];
       const stats = (await w.h.http().get(`/v1/tasks/${id}/stats`).set(as(firm))).body;
       const contacts = (await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm))).body.items;
+      const remote = s.campaigns.find((c) => c.campaign_id === v.activeCampaign?.campaignId);
+      const row = s.taskRows.find((t) => t.id === id);
       details.push(
-        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
+        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign, syncAfter: row?.sync_after })}, on the platform ${show(remote && { status: remote.status, dialled: remote.dialled_count, contacts: remote.contact_count, inFlight: remote.in_flight_count, records: remote.records.map((x) => `${x.record_id} ${x.ref}`) })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
       );
     }
     violated('liveness', `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}${errorsSince(w, phaseB)}`);

@@ -525,7 +525,8 @@ function taskLine(s: Snapshot, taskId: string): string {
 
 /**
  * Progress invariant `campaignMovedOn` (after a sync pass, and after an edge pass, on a healthy platform): a campaign
- * the platform reported finished when the pass started, of a task in 2/3/4 whose call task knows the campaign, is
+ * the platform reported finished when the pass started, of a task in 2/3/4 (2/3 for the edge pass, whose bound is
+ * for running tasks) whose call task knows the campaign, is
  * closed after the pass (read to its last record; then the next campaign opens or the task completes). "Within one
  * pass or one push" (SPEC): no quiet period after pushes, no lease and no claim order may leave it for later. The
  * edge pass is included because the service bounds a campaign whose end no push reveals (a lost push, an undialled
@@ -533,8 +534,10 @@ function taskLine(s: Snapshot, taskId: string): string {
  */
 export function checkCampaignMovedOn(before: Snapshot | undefined, after: Snapshot, what: 'sync pass' | 'edge pass'): void {
   if (!before) return;
+  // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
+  const statuses = what === 'edge pass' ? [2, 3] : [2, 3, 4];
   for (const ct of before.callTasks) {
-    if (!ACTIVE.includes(ct.status) || ![2, 3, 4].includes(before.views.get(ct.task_id)?.status)) continue;
+    if (!ACTIVE.includes(ct.status) || !statuses.includes(before.views.get(ct.task_id)?.status)) continue;
     const campaign = campaignOf(before, ct);
     if (campaign?.status !== REMOTE_FINISHED) continue;
     const now = after.callTasks.find((x) => x.id === ct.id);
@@ -545,13 +548,13 @@ export function checkCampaignMovedOn(before: Snapshot | undefined, after: Snapsh
 }
 
 /**
- * The call tasks a push has revealed finished: active, the platform reports the campaign finished, and every one of
+ * The call tasks of running tasks (2/3) a push has revealed finished: active, the platform reports the campaign finished, and every one of
  * its contacts has its result for that campaign stored (which, with the campaign's last page read by a pass, would
  * have closed it: so the pushes stored them). `checkMovedOnAfterPush` gives the service `PROGRESS.pushFollowUpMs`.
  */
 export function revealedByPush(s: Snapshot): CallTaskRow[] {
   return s.callTasks.filter((ct) => {
-    if (!ACTIVE.includes(ct.status) || ![2, 3, 4].includes(s.views.get(ct.task_id)?.status)) return false;
+    if (!ACTIVE.includes(ct.status) || ![2, 3].includes(s.views.get(ct.task_id)?.status)) return false;
     const campaign = campaignOf(s, ct);
     if (campaign?.status !== REMOTE_FINISHED || !campaign.contacts?.length) return false;
     const stored = new Set(s.records.filter((rec) => rec.call_task_id === ct.id).map((rec) => rec.contact_id));
