@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { asAdmin } from '../harness';
-import { enabled, FeatureName, PLATFORM, RELAY, SIZE } from './config';
+import { checks, enabled, FeatureName, PLATFORM, RELAY, SIZE } from './config';
 import { nextShanghai, windowOpen, WindowKind, WINDOWS } from './call-windows';
 import {
   checkAfterHealthyPass, checkAlways, checkCampaignMovedOn, checkDeliveries, checkDueWork, checkMovedOnAfterPush, checkStoppedWithinOnePass,
@@ -93,7 +93,7 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
    * PROGRESS.pushFollowUpMs to move them on by itself (campaignMovedOn). Read again after that wait.
    */
   private async pushFollowUp(m: Model, r: Real, before: Snapshot | undefined, s: Snapshot, healthyBefore: boolean): Promise<Snapshot> {
-    if (!before || !healthyBefore || !healthy(m) || m.refuse) return s;
+    if (!before || !healthyBefore || !healthy(m) || m.refuse || !checks('campaignMovedOn')) return s;
     const known = new Set(revealedByPush(before).map((ct) => ct.id));
     const revealed = revealedByPush(s).filter((ct) => !known.has(ct.id));
     if (revealed.length === 0) return s;
