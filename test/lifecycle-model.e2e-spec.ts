@@ -3,6 +3,7 @@ import { nextShanghai } from './support/model/call-windows';
 import { commandArbitrary, createTaskArbitrary } from './support/model/commands';
 import { DIAGNOSTIC_NOTE, PATH, PLATFORM, REPLAY_PATH, SEED, SHRINK, SIZE, SOAK } from './support/model/config';
 import { finalPhase } from './support/model/final-phase';
+import { REGRESSIONS } from './support/model/regressions';
 import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, sleep, startWorld, stopWorld, World } from './support/model/world';
 
 /**
@@ -25,7 +26,39 @@ import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, slee
  *  7. no task stays "starting" across healthy passes (refusals end in `platform_rejected`, not endless retries).
  * In the final phase (platform healthy, window open, BOT open; paused tasks resumed by the recruiter):
  *  1. every record the platform made is stored, on its contact, in the statistics and in the CSV export — for
- *     paused, completed and cancelled tasks alike;  6. every started task reaches 5 or 6 within bounded passes.
+ *     paused, completed and cancelled tasks alike;  6. every started task reaches 5 or 6 within bounded passes;
+ *     and the relay, with a healthy receiver, leaves no delivery pending.
+ *
+ * Progress (issue 20, item 7; SPEC "Progress bounds", K = 1 pass), each a named check in support/model/invariants.ts,
+ * against the state read at the end of the step before:
+ *  - `dueWork` (after a healthy sync pass): a cancelled task still reading has its campaign read and closed; a task
+ *    in progress with no campaign and contacts due (window open, BOT usable) has opened one;
+ *  - `stoppedWithinOnePass` (after a healthy sync pass): a task paused or cancelled before and after it has no
+ *    campaign dialling on the platform, whatever its call task's local status says;
+ *  - `campaignMovedOn`: a campaign the platform reported finished is closed after one healthy sync pass or edge
+ *    pass; one whose end this step's pushes revealed (every contact's result stored) is closed once the service's
+ *    push follow-up had PROGRESS.pushFollowUpMs (support/model/progress.ts, `awaitPushFollowUp`: the hook to wire
+ *    to the service's follow-up);
+ *  - `attemptsBound` (every step): no contact dialled more than its attempts plus its callback allow;
+ *  - `deliveryDue`, `deliveryHorizon` (after relay rounds): every delivery that could be sent when the rounds
+ *    started was acted on, and none so acted on is still pending past its retry horizon (WEBHOOK_RETRY_HOURS).
+ * Commands for them: many tasks at once (CreateMany; the world runs SYNC_CONCURRENCY=1, a claim batch of 4);
+ * pushes lost, held back and released late or reversed, and repeated (a push proxy); lost replies of
+ * change_status (start, pause, stop) as well as add (the platform proxy); the worker's edge pass; relay rounds with
+ * a healthy, slow or failing receiver; redelivery by time range; and database cuts (CutDatabase: a hook for the
+ * TCP proxy of issue 20 item 5, a no-op until World.dbCut is set).
+ *
+ * Issue 20's cases, each failing on main before its fix (the fixed regression runs below, support/model/regressions.ts,
+ * and seeds of the random model; the seeds are for this file's arbitraries as of this commit, and the later ones
+ * were found with the earlier checks skipped, since a run ends at its first failure):
+ *  - item 1 (a campaign's end idles until the push-quiet period ends): `campaignMovedOn`, the CI seed itself
+ *    (MODEL_SEED=20261201: the first edge pass after a campaign ends), and regressions "item 1";
+ *  - item 2 (a cancelled task still reading starved by the claim order): `dueWork`, MODEL_SEED=3
+ *    MODEL_SKIP=campaignMovedOn (MODEL_PATH=6:0:0:3:3:6:6:8:5:4:4:4:4:4 MODEL_REPLAY='OAER/J:1'), regression "item 2";
+ *  - item 3 (a pause after a start whose reply was lost sends no remote pause): `stoppedWithinOnePass`, regression
+ *    "item 3" (400 contacts, so the campaign still dials when the pass comes; the random model's tasks are small);
+ *  - item 4 (a redelivery schedules unrendered batch rows, pending for ever): `deliveryDue`, MODEL_SEED=4
+ *    MODEL_SKIP=campaignMovedOn (MODEL_PATH=0:0:0:0:0:4:4:6:7:9:7:7:7 MODEL_REPLAY='SL/Q:N'), regression "item 4".
  *
  * Size: `npm test` runs a fixed seed at CI size (SIZE in support/model/config.ts); `npm run soak` (SOAK=1) a random
  * seed, more runs, longer sequences. A failure prints its seed, path and replayPath: replay with
@@ -51,6 +84,9 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     await setPush(world, false);
     world.proxy.refuse = false;
     world.proxy.oversize = false;
+    world.pushProxy.faults = null;
+    world.pushProxy.drop();
+    world.receiver.options = {};
     // Earlier runs' tasks (a failed run leaves some running) are cancelled, so passes stay small and a task of an
     // earlier run never fails a pass of this one. Isolation only: one the API cannot cancel is ended in the database.
     const leftovers = world.leftovers.splice(0);
@@ -63,10 +99,12 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       await world.observer.query(`UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (${marks}) AND status IN (0, 1, 2)`, ids);
       await world.observer.query(`UPDATE ai_visitor_task SET status = 6 WHERE id IN (${marks}) AND status NOT IN (5, 6)`, ids);
     }
+    // Deliveries an earlier run left pending (it failed before its relay drained) are given up: isolation only.
+    await world.observer.query(`UPDATE ai_visitor_webhook_delivery SET status = 2, last_error = 'model: an earlier run' WHERE status = 0`);
     world.clock.set(nextShanghai(world.clock.now(), 10, 0));
     const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({ id: 100_000 + world.runs * 10 + i, account: 1, bot: { kind: 'open' } }));
     for (const firm of firms) if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
-    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
+    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, pushFaults: null, receiver: 'healthy', latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
     return { model, real: { w: world, run: world.runs, phoneSeq: 0, step: 0, log: [] } };
   }
 
@@ -126,4 +164,20 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     },
     SOAK ? 3_600_000 : Math.max(300_000, SIZE.timeLimitMs * 3),
   );
+
+  /** Issue 20's cases as fixed runs (support/model/regressions.ts): each failed on main before its fix. */
+  it.each(REGRESSIONS.map((x) => [`item ${x.item}: ${x.name} (${x.invariant})`, x] as const))('regression, issue 20 %s', async (_name, regression) => {
+    const world = w!;
+    let ctx: { model: Model; real: Real } | undefined;
+    try {
+      await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
+      await finalPhase(ctx!.model, ctx!.real);
+    } catch (error) {
+      const log = ctx?.real.log ?? [];
+      (error as Error).message += `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
+      throw error;
+    } finally {
+      await setFaults(world, null);
+    }
+  }, 120_000);
 });

@@ -22,6 +22,8 @@ export interface WebhookReceiverOptions {
   timeoutRate?: number;
   /** Requests for which this says true are answered 500 whatever the rates (e.g. one task's events). */
   failWhen?: (event: ReceivedDelivery['event']) => boolean;
+  /** A slow receiver: every answer (2xx or 500) is given after this long (ms); default at once. */
+  delayMs?: number;
   /** Deterministic rolls for the rates (default Math.random). */
   random?: () => number;
 }
@@ -90,7 +92,12 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
         res.on('close', () => hanging.delete(res));
         return;
       }
-      res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
+      const respond = () => {
+        if (!res.writableEnded && !res.destroyed) res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
+      };
+      const delayMs = receiver.options.delayMs ?? 0;
+      if (delayMs > 0) setTimeout(respond, delayMs);
+      else respond();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -8,12 +8,15 @@
  *  MODEL_TIME_LIMIT_MS       stop starting new runs (or shrinking) after this long; a failure found is still reported
  *  MODEL_NO_SHRINK=1         report the first failing sequence as it is, without shrinking it
  *  MODEL_VERBOSE=1           print every step of every run as it happens
+ *  MODEL_PUSH_FOLLOW_UP_MS   how long the model waits for the service's push follow-up (campaignMovedOn; 3000)
  *
  * Diagnostic only (never in CI; a run using them says so loudly):
- *  MODEL_SKIP=check,…        do not check these (names: records, dialling, oneActive, counters, waitingFor,
- *                            liveness, boundedStart, passClean, pauseAnyTime, responses)
- *  MODEL_DISABLE=feature,…   do not run these (names: faults, latency, refuse, neverDial, oversize, push, race,
- *                            bot, clock, secondWorker); they are still generated, so a seed keeps its sequence
+ *  MODEL_SKIP=check,…        do not check these (names in CHECKS below: the safety checks records, dialling,
+ *                            oneActive, counters, waitingFor, liveness, boundedStart, passClean, pauseAnyTime,
+ *                            responses, lifecycleEvents; the progress checks dueWork, stoppedWithinOnePass,
+ *                            campaignMovedOn, attemptsBound, deliveryDue, deliveryHorizon)
+ *  MODEL_DISABLE=feature,…   do not run these (names in FEATURES below); they are still generated, so a seed
+ *                            keeps its sequence
  * e.g. to look at cancel alone on a service without `waitingFor` yet:
  *  MODEL_SKIP=waitingFor,pauseAnyTime MODEL_DISABLE=refuse,neverDial,oversize npx jest test/lifecycle-model.e2e-spec.ts
  */
@@ -30,9 +33,16 @@ const int = (name: string, fallback: number): number => {
 export const CHECKS = [
   'records', 'dialling', 'oneActive', 'counters', 'waitingFor', 'liveness', 'boundedStart', 'passClean', 'pauseAnyTime', 'responses',
   'lifecycleEvents',
+  // Progress (issue 20, SPEC "Progress bounds", K = 1 pass): see invariants.ts.
+  'dueWork', 'stoppedWithinOnePass', 'campaignMovedOn', 'attemptsBound', 'deliveryDue', 'deliveryHorizon',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
-export const FEATURES = ['faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker'] as const;
+export const FEATURES = [
+  'faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker',
+  // issue 20: push faults (lost, held back and released late / out of order, repeated), many tasks at once, the
+  // worker's edge pass, the events relay with a slow or failing receiver, redelivery, database cuts (a hook).
+  'pushFaults', 'manyTasks', 'edgePass', 'relay', 'slowReceiver', 'redeliver', 'dbCut',
+] as const;
 export type FeatureName = (typeof FEATURES)[number];
 
 const skipped = list('MODEL_SKIP');
@@ -52,8 +62,11 @@ export const SIZE = {
   runs: int('MODEL_RUNS', SOAK ? 60 : 10),
   commands: int('MODEL_COMMANDS', SOAK ? 60 : 40),
   timeLimitMs: int('MODEL_TIME_LIMIT_MS', SOAK ? 20 * 60_000 : 70_000),
-  /** Tasks a run creates at most, over `firms` firms. */
-  maxTasks: SOAK ? 5 : 4,
+  /**
+   * Tasks a run creates at most, over `firms` firms: more than one claim batch (SYNC_CONCURRENCY 1 × 4, see
+   * world.ts), so the order in which a pass claims tasks is exercised (issue 20, item 2).
+   */
+  maxTasks: SOAK ? 10 : 8,
   firms: 2,
 };
 
@@ -73,4 +86,23 @@ export const PLATFORM = {
   breakerResetMs: 300,
   /** Hangs shorter and longer than the client's time-out: slow answers and lost ones. */
   hangsMs: [150, 600],
+};
+
+/**
+ * Progress bounds (issue 20; SPEC "Progress bounds"). `pushFollowUpMs`: how long, after a step on a healthy
+ * platform in which pushes revealed a campaign's end (every contact's result stored, the platform reports it
+ * finished), the model waits for the service to move the task on by itself (`awaitPushFollowUp`, progress.ts)
+ * before `campaignMovedOn` fails. The service promises "within seconds" (issue 20, item 1).
+ */
+export const PROGRESS = {
+  pushFollowUpMs: int('MODEL_PUSH_FOLLOW_UP_MS', 3000),
+};
+
+/** The webhook relay as the model runs it: short time-outs and retries, a retry horizon the clock moves can pass. */
+export const RELAY = {
+  timeoutMs: 300,
+  retryBaseMs: 20,
+  retryHours: 1,
+  /** A slow receiver answers after this long (under the time-out); a hung one never (cut off at the time-out). */
+  slowMs: 120,
 };

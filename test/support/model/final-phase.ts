@@ -1,23 +1,63 @@
 import { nextShanghai, WEEKDAYS } from './call-windows';
 import { PLATFORM } from './config';
-import { checkAfterHealthyPass, checkAlways, checkResultsComplete, checkWaiting, Snapshot, snapshot, violated } from './invariants';
-import { as, errorsSince, grant, Model, note, pass, Real, setFaults, simCampaigns, sleep } from './world';
+import {
+  checkAfterHealthyPass, checkAlways, checkCampaignMovedOn, checkDeliveries, checkDueWork, checkResultsComplete, checkStoppedWithinOnePass,
+  checkWaiting, Snapshot, snapshot, violated,
+} from './invariants';
+import { as, edgePass, errorsSince, grant, Model, note, pass, Real, relayRounds, setFaults, simCampaigns, sleep } from './world';
 
 /** Passes the final phase may run before a task that should finish counts as stuck (per clock jump). */
 const PASSES_PER_DAY = 25;
 /** Days the final phase may move the clock on (retry gaps and "inconvenient now" callbacks wait for a later day). */
 const DAYS = 6;
 
-/** Runs one healthy pass and checks every invariant after it. */
+/** Runs one healthy edge check and sync pass and checks every invariant after them, the progress ones against the state before. */
 async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: number }> {
+  const before = r.last ?? (await snapshot(m, r));
   const startedAt = r.w.clock.now();
   const realStart = Date.now();
+  // The worker's two crons: the one-minute edge check, then the sync.
+  await edgePass(r.w);
   const summary = await pass(r.w);
   if (summary.failed > 0) violated('passClean', `final phase: a pass on a healthy platform failed ${summary.failed} task(s)${errorsSince(r.w, realStart)}`);
   const s = await snapshot(m, r);
+  r.last = s;
   checkAlways(m, s);
+  checkStoppedWithinOnePass(m, before, s);
+  checkDueWork(m, before, s, startedAt);
+  checkCampaignMovedOn(before, s, 'sync pass');
   checkAfterHealthyPass(m, s, startedAt);
   return { s, stored: summary.recordsStored };
+}
+
+/**
+ * The relay with a healthy receiver, until no delivery of the model's endpoint is pending: each round sends a
+ * task's next event (per-task order), so a run's deliveries take a few dozen rounds. `deliveryDue` and
+ * `deliveryHorizon` after each; a pending count that stops falling with nothing left to try breaks `deliveryDue`.
+ */
+async function drainDeliveries(m: Model, r: Real): Promise<void> {
+  r.w.receiver.options = {};
+  m.receiver = 'healthy';
+  let s = r.last ?? (await snapshot(m, r));
+  for (let round = 0; round < 200 && s.deliveries.length > 0; round++) {
+    const startedAt = r.w.clock.now();
+    const summaries = await relayRounds(r.w);
+    const after = await snapshot(m, r);
+    checkDeliveries(s, after, startedAt);
+    s = after;
+    r.last = s;
+    if (summaries.every((x) => x.claimed === 0)) {
+      // Nothing claimed: either every pending delivery waits for its backoff (move the clock to the latest), or
+      // some can never be claimed (then nothing changes and the check below fails).
+      const waits = s.deliveries.map((d) => d.next_attempt_at).filter((at) => at > r.w.clock.now().getTime());
+      if (waits.length === 0) break;
+      r.w.clock.set(new Date(Math.max(...waits) + 1000));
+    }
+  }
+  note(r, `final phase D: ${s.deliveries.length} deliveries pending after the relay drained`);
+  if (s.deliveries.length > 0 && s.endpointEnabled) {
+    violated('deliveryDue', `final phase: with a healthy receiver the relay leaves ${s.deliveries.length} deliveries pending for ever: ${show(s.deliveries.slice(0, 5))}`);
+  }
 }
 
 /** No call of the run in flight on the platform: what it made so far is all it will make until something starts. */
@@ -35,11 +75,17 @@ async function platformQuiet(m: Model, r: Real, s: Snapshot, taskIds: Set<string
  *  B. The recruiter resumes every paused task; every started task must then reach 5 or 6 within a bounded number
  *     of passes (invariant 6), the clock moving a day on when only retry gaps or callbacks are left to wait for.
  *  C. Invariant 1 in full for every task.
+ *  D. The relay, with a healthy receiver, leaves no delivery pending (`deliveryDue`, `deliveryHorizon`).
+ * Every pass here also checks the progress invariants (`dueWork`, `stoppedWithinOnePass`, `campaignMovedOn`).
  */
 export async function finalPhase(m: Model, r: Real): Promise<void> {
   const w = r.w;
   await setFaults(w, null);
   w.proxy.refuse = false;
+  // Pushes held back arrive now (late); the network stops losing them.
+  w.pushProxy.faults = null;
+  m.pushFaults = null;
+  await w.pushProxy.release('in-order');
   const wasFaulty = m.faults !== null || Date.now() < m.healthyFrom;
   m.faults = null;
   m.refuse = false;
@@ -108,8 +154,10 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
       const firm = m.firms[m.tasks.find((t) => t.id === id)!.firm];
       const stats = (await w.h.http().get(`/v1/tasks/${id}/stats`).set(as(firm))).body;
       const contacts = (await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm))).body.items;
+      const remote = s.campaigns.find((c) => c.campaign_id === v.activeCampaign?.campaignId);
+      const row = s.taskRows.find((t) => t.id === id);
       details.push(
-        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
+        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign, syncAfter: row?.sync_after })}, on the platform ${show(remote && { status: remote.status, dialled: remote.dialled_count, contacts: remote.contact_count, inFlight: remote.in_flight_count, records: remote.records.map((x) => `${x.record_id} ${x.ref}`) })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
       );
     }
     violated('liveness', `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}${errorsSince(w, phaseB)}`);
@@ -124,6 +172,9 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
   s = (await healthyPass(m, r)).s;
   for (const [id, v] of s.views) checkWaiting(id, v);
   await checkResultsComplete(m, r, s, m.tasks.map((t) => t.id), 'final phase C (every task)');
+
+  // D. every event reaches the webhook endpoint: no delivery stays pending
+  await drainDeliveries(m, r);
 }
 
 const show = (value: unknown) => JSON.stringify(value);

@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
-import { CheckName, checks } from './config';
+import { parseDbDate } from '@app/database';
+import { CheckName, checks, RELAY } from './config';
 import { windowOpen } from './call-windows';
 import { as, botUsable, Model, Real, SimCampaign, simCampaign, simCampaigns, TaskModel, World } from './world';
 
@@ -46,6 +47,26 @@ export interface ContactRow {
   fail_reason: string | null;
   intension_result: number;
   record_id: string | null;
+  call_task_id: string | null;
+  /** When a waiting contact is due (ms since the epoch), null when at once. */
+  next_attempt_at: number | null;
+}
+
+/** A webhook delivery as stored (times in ms since the epoch, by the service's clock; leases by the database's). */
+export interface DeliveryRow {
+  id: string;
+  webhook_id: string;
+  task_id: string | null;
+  sequence: number | null;
+  status: number;
+  attempts: number;
+  next_attempt_at: number;
+  first_attempt_at: number | null;
+  created_at: number;
+  last_error: string | null;
+  /** The event's type, null when the event row is gone (a batch row rendered meanwhile, or purged). */
+  event_type: string | null;
+  event_position: string | null;
 }
 
 /** The state of one run, read at one moment: database (one snapshot), API views, then the platform's truth. */
@@ -58,8 +79,12 @@ export interface Snapshot {
   records: RecordRow[];
   contacts: ContactRow[];
   counterRows: { counters: Record<string, string>; contacts: Record<string, string> };
-  /** The tasks' status and pause reason, read in the same snapshot as their lifecycle events. */
-  taskRows: { id: string; status: number; pause_reason: string | null }[];
+  /** The tasks' status and pause reason, read in the same snapshot as their lifecycle events; `sync_after` for messages. */
+  taskRows: { id: string; status: number; pause_reason: string | null; sync_after: string | null }[];
+  /** Every pending webhook delivery (all runs: the model's endpoint receives every firm's events). */
+  deliveries: DeliveryRow[];
+  /** The model's endpoint is enabled (a disabled one's deliveries wait by design). */
+  endpointEnabled: boolean;
   /** The tasks' lifecycle events (`task.*`) in the outbox, by task and sequence. */
   lifecycle: { task_id: string; type: string; sequence: number; data: string | Record<string, unknown> }[];
   /** The run's campaigns with their records, read after the database (the platform's records only grow). */
@@ -96,7 +121,10 @@ export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
     for (const item of res.body.items) listed.set(String(item.id), item);
   }
   const empty = { callTasks: [], records: [], contacts: [], counterRows: { counters: {}, contacts: {} }, taskRows: [], lifecycle: [] };
-  const db = ids.length === 0 ? empty : await w.observer.transaction((manager) => readDb(manager, ids));
+  const db = await w.observer.transaction(async (manager) => ({
+    ...(ids.length === 0 ? empty : await readDb(manager, ids)),
+    ...(await readDeliveries(manager, w.webhookId)),
+  }));
   const known = new Set(db.callTasks.map((c) => c.request_id));
   const runTasks = new Set(ids);
   const campaigns: SimCampaign[] = [];
@@ -107,7 +135,35 @@ export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
   return { at, views, listed, ...db, campaigns };
 }
 
-async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns'>> {
+const ms = (value: unknown): number | null => (value === null || value === undefined ? null : parseDbDate(value as Date | string).getTime());
+
+async function readDeliveries(manager: EntityManager, webhookId: string): Promise<Pick<Snapshot, 'deliveries' | 'endpointEnabled'>> {
+  const rows: Record<string, unknown>[] = await manager.query(
+    `SELECT d.id, d.webhook_id, d.task_id, d.sequence, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.created_at, d.last_error,
+            e.type AS event_type, e.position AS event_position
+       FROM ai_visitor_webhook_delivery d LEFT JOIN ai_visitor_event e ON e.id = d.event_pk
+      WHERE d.status = 0 AND d.webhook_id = ? ORDER BY d.id`,
+    [webhookId],
+  );
+  const deliveries = rows.map((row) => ({
+    id: String(row.id),
+    webhook_id: String(row.webhook_id),
+    task_id: row.task_id === null ? null : String(row.task_id),
+    sequence: row.sequence === null ? null : Number(row.sequence),
+    status: Number(row.status),
+    attempts: Number(row.attempts),
+    next_attempt_at: ms(row.next_attempt_at)!,
+    first_attempt_at: ms(row.first_attempt_at),
+    created_at: ms(row.created_at)!,
+    last_error: row.last_error === null ? null : String(row.last_error),
+    event_type: row.event_type === null ? null : String(row.event_type),
+    event_position: row.event_position === null ? null : String(row.event_position),
+  }));
+  const [endpoint]: { enabled: unknown }[] = await manager.query('SELECT enabled FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
+  return { deliveries, endpointEnabled: Number(endpoint?.enabled) === 1 };
+}
+
+async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns' | 'deliveries' | 'endpointEnabled'>> {
   const marks = ids.map(() => '?').join(', ');
   const callTasks = norm(
     await manager.query(`SELECT id, task_id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`, ids),
@@ -123,14 +179,15 @@ async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snaps
     ),
     ['call_result', 'intension_result'],
   );
-  const contacts = norm(
-    await manager.query(
-      `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id
-       FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
-      ids,
-    ),
-    ['status', 'attempts', 'call_result', 'intension_result'],
+  const contactRows: Record<string, unknown>[] = await manager.query(
+    `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id, next_attempt_at
+     FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
+    ids,
   );
+  const contacts = norm(
+    contactRows.map(({ next_attempt_at: _due, ...row }) => row),
+    ['status', 'attempts', 'call_result', 'intension_result'],
+  ).map((row, i) => ({ ...row, next_attempt_at: ms(contactRows[i].next_attempt_at) }));
   const key = (row: Record<string, unknown>) => [row.task_id, row.status, row.call_result, row.intension_result].map(String).join('/');
   const table = (rows: Record<string, unknown>[]) =>
     Object.fromEntries(rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]));
@@ -144,7 +201,7 @@ async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snaps
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
-  const taskRows = norm(await manager.query(`SELECT id, status, pause_reason FROM ai_visitor_task WHERE id IN (${marks})`, ids), ['status']);
+  const taskRows = norm(await manager.query(`SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`, ids), ['status']);
   const lifecycle = (
     await manager.query(
       `SELECT task_id, type, sequence, data FROM ai_visitor_event WHERE task_id IN (${marks}) AND type LIKE 'task.%' ORDER BY task_id, sequence`,
@@ -206,7 +263,8 @@ function checkLifecycleEvents(s: Snapshot): void {
  *  4. the statistics counters equal the aggregate over the contacts;
  *  5. a task in 2/3/4 with no campaign running says what it waits for (and until when, for waits on time);
  *     a task paused as `platform_rejected` carries the platform's `lastError`;
- *  8. a task's lifecycle events tell its story (checkLifecycleEvents).
+ *  8. a task's lifecycle events tell its story (checkLifecycleEvents);
+ * and the progress invariant `attemptsBound` (checkAttemptsBound).
  */
 export function checkAlways(m: Model, s: Snapshot): void {
   const taskIds = new Set(m.tasks.map((t) => t.id));
@@ -273,6 +331,8 @@ export function checkAlways(m: Model, s: Snapshot): void {
   }
   // 8. lifecycle events
   checkLifecycleEvents(s);
+  // progress: nobody dialled beyond their attempts and callbacks
+  checkAttemptsBound(m, s);
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {
@@ -440,5 +500,206 @@ async function checkStatsAndExport(r: Real, firm: Model['firms'][number], taskId
     const expectedRow = { attempts: String(c.attempts), callResult: RESULT_LABEL[c.callResult], intention: INTENTION_LABEL[c.intensionResult], calledAt: c.calledAt ?? '' };
     const gotRow = row && { attempts: row[col('attempts')], callResult: row[col('call_result')], intention: row[col('intention')], calledAt: row[col('called_at')] };
     if (show(gotRow) !== show(expectedRow)) violated('records', `${phase}: the CSV row of contact ${c.id} (${c.candidateRef}) of task ${taskId} is ${show(gotRow)}, the contact shows ${show(expectedRow)}`);
+  }
+}
+
+// ---- progress (issue 20, item 7; SPEC "Progress bounds", K = 1 pass) -------------------------------------------
+//
+// Safety (nothing lost, nothing doubled) is half of the promise; these check the other half: nothing that has work
+// waits. Each compares the state read at the end of the step before (`before`: what a pass finds when it starts;
+// nothing but the platform's dialling and its pushes moves in between) with the state after the step.
+
+const ACTIVE = [0, 1, 2];
+const REMOTE_FINISHED = 3;
+
+/** The platform's campaign of a call task, when the service knows its id. */
+function campaignOf(s: Snapshot, ct: CallTaskRow): SimCampaign | undefined {
+  return ct.campaign_id ? s.campaigns.find((c) => c.campaign_id === ct.campaign_id) : undefined;
+}
+
+function taskLine(s: Snapshot, taskId: string): string {
+  const v = s.views.get(taskId);
+  const row = s.taskRows.find((t) => t.id === taskId);
+  return `task ${taskId} (${v?.status}${v?.pauseReason ? `/${v.pauseReason}` : ''}, waitingFor ${show(v?.waitingFor)}, sync_after ${row?.sync_after ?? null})`;
+}
+
+/**
+ * Progress invariant `campaignMovedOn` (after a sync pass, and after an edge pass, on a healthy platform): a campaign
+ * the platform reported finished when the pass started, of a task in 2/3/4 (2/3 for the edge pass, whose bound is
+ * for running tasks) whose call task knows the campaign, is
+ * closed after the pass (read to its last record; then the next campaign opens or the task completes). "Within one
+ * pass or one push" (SPEC): no quiet period after pushes, no lease and no claim order may leave it for later. The
+ * edge pass is included because the service bounds a campaign whose end no push reveals (a lost push, an undialled
+ * contact) by the worker's next one-minute edge check (issue 20, item 1). The push half is `checkMovedOnAfterPush`.
+ */
+export function checkCampaignMovedOn(before: Snapshot | undefined, after: Snapshot, what: 'sync pass' | 'edge pass'): void {
+  if (!before) return;
+  // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
+  const statuses = what === 'edge pass' ? [2, 3] : [2, 3, 4];
+  for (const ct of before.callTasks) {
+    if (!ACTIVE.includes(ct.status) || !statuses.includes(before.views.get(ct.task_id)?.status)) continue;
+    const campaign = campaignOf(before, ct);
+    if (campaign?.status !== REMOTE_FINISHED) continue;
+    const now = after.callTasks.find((x) => x.id === ct.id);
+    if (now && ACTIVE.includes(now.status)) {
+      violated('campaignMovedOn', `campaign ${campaign.campaign_id} (call task ${ct.id}) of ${taskLine(before, ct.task_id)} was finished on the platform (${campaign.records.length} records of ${campaign.contact_count} contacts) when a healthy ${what} started; after it the call task is still ${now.status}, ${taskLine(after, ct.task_id)}`);
+    }
+  }
+}
+
+/**
+ * The call tasks of running tasks (2/3) a push has revealed finished: active, the platform reports the campaign finished, and every one of
+ * its contacts has its result for that campaign stored (which, with the campaign's last page read by a pass, would
+ * have closed it: so the pushes stored them). `checkMovedOnAfterPush` gives the service `PROGRESS.pushFollowUpMs`.
+ */
+export function revealedByPush(s: Snapshot): CallTaskRow[] {
+  return s.callTasks.filter((ct) => {
+    if (!ACTIVE.includes(ct.status) || ![2, 3].includes(s.views.get(ct.task_id)?.status)) return false;
+    const campaign = campaignOf(s, ct);
+    if (campaign?.status !== REMOTE_FINISHED || !campaign.contacts?.length) return false;
+    const stored = new Set(s.records.filter((rec) => rec.call_task_id === ct.id).map((rec) => rec.contact_id));
+    return campaign.contacts.every((c) => stored.has(String(c.ref)));
+  });
+}
+
+/**
+ * Progress invariant `campaignMovedOn`, push half (after any step on a healthy platform): a campaign whose end the
+ * pushes of this step revealed (`revealedByPush`, not yet revealed at the step before) has been moved on once the
+ * service's push follow-up had its time (`awaitPushFollowUp`); `after` is read once that wait is over.
+ */
+export function checkMovedOnAfterPush(revealed: CallTaskRow[], before: Snapshot, after: Snapshot, waitedMs: number): void {
+  for (const ct of revealed) {
+    const now = after.callTasks.find((x) => x.id === ct.id);
+    if (now && ACTIVE.includes(now.status)) {
+      const campaign = campaignOf(before, ct)!;
+      violated('campaignMovedOn', `pushes stored the result of every contact of campaign ${campaign.campaign_id} (call task ${ct.id}, ${campaign.contact_count} contacts), which the platform reports finished, on a healthy platform; ${waitedMs} ms later the call task is still ${now.status}: ${taskLine(after, ct.task_id)}`);
+    }
+  }
+}
+
+/**
+ * Progress invariant `dueWork` (after a healthy sync pass): each task with due work when the pass started has
+ * acted on it, whatever the number of live tasks and the claim batch (SYNC_CONCURRENCY 1: 4 tasks a claim):
+ *  - a cancelled task still reading (its active call task's campaign finished on the platform, or never created):
+ *    its call task is closed after the pass, its records read (the SPEC's "a cancelled task's remaining records
+ *    are read whatever the number of live tasks");
+ *  - a task in progress (3) with no campaign, contacts due now, its window open and its BOT usable: it has a new
+ *    campaign (or has moved on to another status) after the pass.
+ */
+export function checkDueWork(m: Model, before: Snapshot | undefined, after: Snapshot, passStartedAt: Date): void {
+  if (!before) return;
+  for (const ct of before.callTasks) {
+    if (!ACTIVE.includes(ct.status) || before.views.get(ct.task_id)?.status !== 6) continue;
+    const campaign = campaignOf(before, ct);
+    if (ct.campaign_id && campaign?.status !== REMOTE_FINISHED) continue;
+    const now = after.callTasks.find((x) => x.id === ct.id);
+    if (now && ACTIVE.includes(now.status)) {
+      const live = [...before.views.values()].filter((v) => [2, 3, 4].includes(v.status)).length;
+      violated('dueWork', `cancelled task ${ct.task_id}'s call task ${ct.id} (campaign ${ct.campaign_id ?? 'never created'}${campaign ? `, finished on the platform with ${campaign.records.length} records` : ''}) was left to read when a healthy pass started; after it the call task is still ${now.status} (${live} tasks of the run in 2/3/4, claim batch 4)`);
+    }
+  }
+  if (m.refuse) return;
+  for (const task of m.tasks) {
+    const v = before.views.get(task.id);
+    if (v?.status !== 3 || v.activeCampaign) continue;
+    if (before.callTasks.some((ct) => ct.task_id === task.id && ACTIVE.includes(ct.status))) continue;
+    if (!windowOpen(task.window, passStartedAt) || !botUsable(m.firms[task.firm], passStartedAt)) continue;
+    const due = before.contacts.filter((c) => c.task_id === task.id && c.status === 1 && (c.next_attempt_at === null || c.next_attempt_at <= passStartedAt.getTime()));
+    if (due.length === 0) continue;
+    const after_ = after.views.get(task.id);
+    const opened = after.callTasks.some((ct) => ct.task_id === task.id && !before.callTasks.some((x) => x.id === ct.id));
+    if (after_?.status === 3 && !opened) {
+      violated('dueWork', `${taskLine(before, task.id)} had no campaign and ${due.length} contact(s) due (${due.map((c) => c.id).join(', ')}) with its ${task.window} window open when a healthy pass started; after it no campaign was opened: ${taskLine(after, task.id)}`);
+    }
+  }
+}
+
+/**
+ * Progress invariant `stoppedWithinOnePass` (after a healthy sync pass): a task paused or cancelled (4 or 6) before
+ * the pass and still so after it has no campaign dialling on the platform (status 1 with contacts left), whatever
+ * the call task's local status says (a start whose reply was lost still started the campaign) and whether pushes
+ * keep its sync quiet. (Invariant 2, `dialling`, checks the same state after the pass, with windows and BOT.)
+ */
+export function checkStoppedWithinOnePass(m: Model, before: Snapshot | undefined, after: Snapshot): void {
+  if (!before) return;
+  const byRequest = new Map(after.callTasks.map((ct) => [ct.request_id, ct]));
+  for (const c of after.campaigns) {
+    if (!(c.status === 1 && c.dialled_count < c.contact_count)) continue;
+    const ct = byRequest.get(c.request_id);
+    if (!ct) continue;
+    const was = before.views.get(ct.task_id)?.status;
+    const is = after.views.get(ct.task_id)?.status;
+    if ([4, 6].includes(was) && [4, 6].includes(is)) {
+      violated('stoppedWithinOnePass', `campaign ${c.campaign_id} (call task ${ct.id}, local status ${ct.status}) still dials (${c.dialled_count}/${c.contact_count}) after a healthy pass although ${taskLine(before, ct.task_id)} was paused or cancelled before it (after: ${taskLine(after, ct.task_id)})`);
+    }
+  }
+}
+
+/**
+ * Progress invariant `attemptsBound` (after every step): no contact has been dialled (a record on the platform, over
+ * all of its task's campaigns) more than its attempts plus callbacks allow: a failed call is retried while attempts
+ * remain (maxAttempts), a connected "inconvenient now" gets one callback (MAX_INCONVENIENT_CALLBACKS), any other
+ * connected call is final. A campaign that goes on dialling after its task stopped wanting it, or a contact in two
+ * campaigns, shows here.
+ */
+export function checkAttemptsBound(m: Model, s: Snapshot): void {
+  const taskOf = new Map(s.callTasks.map((ct) => [ct.request_id, ct.task_id]));
+  const calls = new Map<string, { task: string; at: string; id: string; result: number; intention: number }[]>();
+  for (const c of s.campaigns) {
+    const task = taskOf.get(c.request_id);
+    if (!task) continue;
+    for (const rec of c.records) calls.set(rec.ref, [...(calls.get(rec.ref) ?? []), { task, at: rec.called_at, id: rec.record_id, result: rec.call_result, intention: rec.intention }]);
+  }
+  for (const [ref, list] of calls) {
+    const task = m.tasks.find((t) => t.id === list[0].task);
+    if (!task) continue;
+    list.sort((a, b) => a.at.localeCompare(b.at) || a.id.localeCompare(b.id));
+    let failed = 0;
+    let callbacks = 0;
+    let final = false;
+    for (const [i, call] of list.entries()) {
+      if (final) {
+        violated('attemptsBound', `contact ${ref} of task ${task.id} (maxAttempts ${task.maxAttempts}) was dialled ${list.length} times; call ${i + 1} (${call.id}) came after its outcome was final: ${show(list.map((x) => `${x.id} ${x.result}/${x.intention}`))}`);
+        break;
+      }
+      if (call.result === 1) {
+        if (call.intention === 3 && callbacks < 1) callbacks++;
+        else final = true;
+      } else if (++failed >= task.maxAttempts) final = true;
+    }
+  }
+}
+
+/**
+ * Progress invariants of the webhook relay (after relay rounds started at `startedAt`, by the service's clock):
+ *  - `deliveryDue`: every pending delivery to the (enabled) endpoint that could be sent when the rounds started
+ *    (due, and first of its task's pending events for the endpoint; an event of no task, or one the task's order
+ *    cannot place, counts as first) has been acted on: delivered, given up, or attempted again. A delivery no round
+ *    ever claims (its event never rendered, or gone) is pending for ever and breaks this at once.
+ *  - `deliveryHorizon`: no delivery so acted on is still pending with its first attempt more than
+ *    WEBHOOK_RETRY_HOURS before the rounds started: it was retried past its retry horizon.
+ */
+export function checkDeliveries(before: Snapshot | undefined, after: Snapshot, startedAt: Date): void {
+  if (!before || !before.endpointEnabled || !after.endpointEnabled) return;
+  const t0 = startedAt.getTime();
+  const heads = new Map<string, number>();
+  for (const d of before.deliveries) {
+    if (d.task_id === null || d.sequence === null) continue;
+    const key = `${d.webhook_id}/${d.task_id}`;
+    heads.set(key, Math.min(heads.get(key) ?? Number.POSITIVE_INFINITY, d.sequence));
+  }
+  const afterById = new Map(after.deliveries.map((d) => [d.id, d]));
+  for (const d of before.deliveries) {
+    if (d.next_attempt_at > t0) continue;
+    const first = d.task_id === null || d.sequence === null || heads.get(`${d.webhook_id}/${d.task_id}`) === d.sequence;
+    if (!first) continue;
+    const now = afterById.get(d.id);
+    if (!now) continue; // delivered or given up
+    const what = `delivery ${d.id} (event ${d.event_type ?? 'gone'}, task ${d.task_id}, sequence ${d.sequence}, position ${d.event_position}, attempts ${d.attempts}, created ${new Date(d.created_at).toISOString()})`;
+    if (now.attempts === d.attempts) {
+      violated('deliveryDue', `${what} was due and first of its task's pending events when relay rounds started at ${startedAt.toISOString()}; after them it is still pending, never tried (lastError ${show(now.last_error)})`);
+    } else if (now.first_attempt_at !== null && now.first_attempt_at <= t0 - RELAY.retryHours * 3_600_000) {
+      violated('deliveryHorizon', `${what} is still pending after relay rounds at ${startedAt.toISOString()}, its first attempt at ${new Date(now.first_attempt_at).toISOString()}: past its retry horizon (${RELAY.retryHours} h)`);
+    }
   }
 }

@@ -1,12 +1,17 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { mulberry32 } from './push-proxy';
 
 /**
  * A pass-through HTTP proxy between the service's gateway client and the robot-call simulator, for the
  * platform behaviours the simulator has no knob for (test-only, nothing of it ships):
  *  - `refuse`: `campaign_add` and `change_status(start)` are refused with `40000` (the platform's policy
  *    refusing a script, say): the service must end in a stated state, never retry for ever;
- *  - `oversize`: failed records read by `campaign_detail` carry a `fail_reason` longer than any column.
+ *  - `oversize`: failed records read by `campaign_detail` carry a `fail_reason` longer than any column;
+ *  - `lostStatusReplies`: a share of `change_status` requests (of the actions named) reaches the platform, which
+ *    applies it, but the reply is lost (the client's connection destroyed unanswered): the simulator's own
+ *    `lostReplyRate` does this for `campaign_add` only (issue 20, item 7: a start whose reply was lost, then a
+ *    pause). Rolls from a seeded generator.
  * Lost connections stay lost: when the simulator drops a reply, the proxy drops the client's too.
  * Pushes go from the simulator to the API directly, not through here. (Numbers the platform never dials are the
  * simulator's own test-only `neverDials` option, so its ground truth knows them.)
@@ -17,7 +22,8 @@ export interface PlatformProxy {
   target: string;
   refuse: boolean;
   oversize: boolean;
-  readonly counts: { refused: number; oversized: number };
+  lostStatusReplies: { rate: number; actions: readonly string[]; seed: number } | null;
+  readonly counts: { refused: number; oversized: number; lostStatusReplies: number };
   close(): Promise<void>;
 }
 
@@ -30,7 +36,8 @@ export async function startPlatformProxy(): Promise<PlatformProxy> {
     target: '',
     refuse: false,
     oversize: false,
-    counts: { refused: 0, oversized: 0 },
+    lostStatusReplies: null,
+    counts: { refused: 0, oversized: 0, lostStatusReplies: 0 },
     close: async () => undefined,
   } as PlatformProxy & { baseUrl: string };
 
@@ -50,6 +57,16 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks);
+}
+
+let lossRoll: { seed: number; next: () => number } | null = null;
+
+/** Whether this change_status reply is to be lost (after the platform applied the request). */
+function loseStatusReply(proxy: PlatformProxy, call: string, parsed: Record<string, any> | null): boolean {
+  const lost = proxy.lostStatusReplies;
+  if (!lost || call !== 'robot_call_campaign_change_status' || !parsed || !lost.actions.includes(String(parsed.action))) return false;
+  if (lossRoll?.seed !== lost.seed) lossRoll = { seed: lost.seed, next: mulberry32(lost.seed) };
+  return lossRoll.next() < lost.rate;
 }
 
 async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -88,6 +105,11 @@ async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerRes
     return;
   }
   let answer = await upstream.text();
+  if (upstream.ok && loseStatusReply(proxy, call, parsed)) {
+    proxy.counts.lostStatusReplies++;
+    res.destroy(); // applied on the platform; the reply never reaches the client
+    return;
+  }
   if (proxy.oversize && call === 'robot_call_campaign_detail') {
     try {
       const envelope = JSON.parse(answer);

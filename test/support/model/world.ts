@@ -6,15 +6,31 @@ import { buildDataSourceOptions } from '@app/database';
 import { RunSyncPass, SyncPassSummary } from '@app/task';
 import { asAccount, asAdmin, CALLBACK_SECRET, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from '../harness';
 import { nestLogLevels } from '../test-log-level';
+import { EdgePassSummary } from '@app/task';
+import { RelayRoundSummary } from '@app/events';
+import { startWebhookReceiver, WebhookReceiver } from '../webhook-receiver';
 import { PlatformProxy, startPlatformProxy } from './platform-proxy';
+import { PushFaults, PushProxy, startPushProxy } from './push-proxy';
 import { nextShanghai, WindowKind } from './call-windows';
-import { PLATFORM, VERBOSE } from './config';
+import { PLATFORM, RELAY, VERBOSE } from './config';
+import type { Snapshot } from './invariants';
 
 /** Everything the model drives, started once per test file and shared by every run. */
 export interface World {
   h: Harness;
   clock: ShiftedClock;
   proxy: PlatformProxy;
+  /** Between the simulator's pushes and the service's callback: loses, holds back, repeats pushes. */
+  pushProxy: PushProxy;
+  /** The webhook endpoint registered for every firm's events (the platform's all-firms endpoint), slow or failing as told. */
+  receiver: WebhookReceiver;
+  webhookId: string;
+  /**
+   * Database connection cuts (issue 20, item 5: MySQL only), the hook for the TCP proxy between the apps and the
+   * database another branch builds: when set, the `CutDatabase` command calls it; until then the command is a
+   * no-op that says so. It must return once the database is reachable again.
+   */
+  dbCut?: DatabaseCut;
   /** A second worker (own module, connections and lease owner) for concurrent passes. */
   secondWorker: TestingModule;
   /** The test's own connection, for consistent read-only snapshots (never the API's or the worker's). */
@@ -25,6 +41,11 @@ export interface World {
   errors: { at: number; line: string }[];
   /** Task ids of earlier runs, retired (cancelled) at the start of the next run so passes stay small. */
   leftovers: { firm: FirmModel; taskId: string }[];
+}
+
+/** Cuts every connection of the apps to the database for `ms`, then lets them reconnect (see World.dbCut). */
+export interface DatabaseCut {
+  cut(ms: number): Promise<void>;
 }
 
 export type BotState = { kind: 'open' } | { kind: 'closed' } | { kind: 'expires'; at: number };
@@ -49,6 +70,8 @@ export interface Faults {
   timeoutRate: number;
   lostReplyRate: number;
   hangMs: number;
+  /** Share of change_status replies (start, pause, stop) lost after the platform applied them (the model's proxy). */
+  lostStatusReplyRate: number;
 }
 
 /** What the model knows: the inputs it gave (firms, tasks, faults, BOT, clock). Task states are read, not guessed. */
@@ -59,6 +82,10 @@ export interface Model {
   /** Real time (ms) from which the platform is healthy again: faults off, hung requests landed, breaker closed. */
   healthyFrom: number;
   push: boolean;
+  /** What the network does to pushes (lost, held back, repeated), or nothing. */
+  pushFaults: PushFaults | null;
+  /** The webhook receiver: answers at once, slowly, or fails / hangs a share. */
+  receiver: 'healthy' | 'slow' | 'failing';
   /** Latency added to every platform call (ms): slow, not failing. */
   latencyMs: number;
   refuse: boolean;
@@ -75,6 +102,8 @@ export interface Real {
   phoneSeq: number;
   step: number;
   log: string[];
+  /** The state read at the end of the previous step: what a pass found when it started (the progress checks). */
+  last?: Snapshot;
 }
 
 export const NEVER_DIALLED_PREFIX = '137';
@@ -83,6 +112,7 @@ export async function startWorld(): Promise<World> {
   const clock = new ShiftedClock();
   clock.set(nextShanghai(new Date(), 10, 0));
   const proxy = await startPlatformProxy();
+  const pushProxy = await startPushProxy(clock);
   const h = await startHarness({
     clock,
     simulator: {
@@ -99,18 +129,28 @@ export async function startWorld(): Promise<World> {
       ROBOT_CALL_RETRY_BASE_DELAY_MS: '20',
       ROBOT_CALL_BREAKER_RESET_MS: String(PLATFORM.breakerResetMs),
       SYNC_PAGE_SIZE: '2',
-      SYNC_CONCURRENCY: '2',
+      // A claim batch is 4 tasks (CLAIM_BATCH_PER_SLOT × 1): a run has more live tasks than that (issue 20, item 2).
+      SYNC_CONCURRENCY: '1',
+      WEBHOOK_TIMEOUT_MS: String(RELAY.timeoutMs),
+      WEBHOOK_RETRY_BASE_MS: String(RELAY.retryBaseMs),
+      WEBHOOK_RETRY_HOURS: String(RELAY.retryHours),
     },
   });
   proxy.target = h.simulator.baseUrl;
   await h.api.listen(0, '127.0.0.1');
   const callbackUrl = `${await h.api.getUrl()}/v1/callbacks/robot-call`.replace('[::1]', '127.0.0.1');
+  pushProxy.target = callbackUrl;
+  const receiver = await startWebhookReceiver();
+  const registered = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url });
+  if (registered.status !== 201) throw new Error(`could not register the model's webhook: ${registered.status} ${JSON.stringify(registered.body)}`);
+  receiver.secret = registered.body.secret;
   const secondWorker = await h.addWorker();
   const observer = new DataSource({ ...buildDataSourceOptions(h.db.settings), migrations: [] });
   await observer.initialize();
   const errors: World['errors'] = [];
   Logger.overrideLogger(new CapturingLogger(errors));
-  return { h, clock, proxy, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
+  const webhookId = String(registered.body.id);
+  return { h, clock, proxy, pushProxy, receiver, webhookId, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
 }
 
 /** The last 200 error lines, kept for the messages of broken invariants; printed as the harness prints (LOG_LEVEL). */
@@ -137,6 +177,8 @@ export async function stopWorld(w: World | undefined): Promise<void> {
   await w.observer.destroy().catch(() => undefined);
   await w.h.close();
   await w.proxy.close();
+  await w.pushProxy.close();
+  await w.receiver.close();
 }
 
 // ---- the simulator's admin endpoints -------------------------------------------------------------------------
@@ -145,9 +187,11 @@ const simHeaders = { Authorization: `Bearer ${SIMULATOR_KEY}` };
 const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, delayMs: 0, hangMs: 0 };
 
 /** Sets the failure faults (or none); `delayMs` is latency, not failure, and set on its own (setLatency). */
-export async function setFaults(w: World, faults: Faults | null): Promise<void> {
+export async function setFaults(w: World, faults: Faults | null, seed = 1): Promise<void> {
   const { delayMs: _latency, ...failures } = NO_FAULTS;
-  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, faults ? { ...failures, ...faults } : failures, { headers: simHeaders });
+  const { lostStatusReplyRate, ...simulated } = faults ?? { lostStatusReplyRate: 0 };
+  w.proxy.lostStatusReplies = lostStatusReplyRate > 0 ? { rate: lostStatusReplyRate, actions: ['start', 'pause', 'stop'], seed } : null;
+  await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, { ...failures, ...simulated }, { headers: simHeaders });
 }
 
 export async function setLatency(w: World, delayMs: number): Promise<void> {
@@ -163,7 +207,8 @@ export async function taskDialling(w: World, taskId: string): Promise<string | n
 }
 
 export async function setPush(w: World, on: boolean): Promise<void> {
-  const body = on ? { url: w.callbackUrl, secret: CALLBACK_SECRET, batchMs: 0 } : { url: '' };
+  // Through the push proxy, which forwards each push as it comes unless push faults are set (setPushFaults).
+  const body = on ? { url: w.pushProxy.url, secret: CALLBACK_SECRET, batchMs: 0 } : { url: '' };
   await axios.put(`${w.h.simulator.baseUrl}/_simulator/push`, body, { headers: simHeaders });
 }
 
@@ -189,10 +234,12 @@ export interface SimCampaign {
   dialled_count: number;
   in_flight_count: number;
   records: SimRecord[];
+  /** The campaign's contacts (`ref` is the service's contact id), from GET /_simulator/campaigns/:id. */
+  contacts: { ref: string; phone: string }[];
 }
 
 /** Every campaign the simulator holds (summaries only). */
-export async function simCampaigns(w: World): Promise<Omit<SimCampaign, 'records'>[]> {
+export async function simCampaigns(w: World): Promise<Omit<SimCampaign, 'records' | 'contacts'>[]> {
   return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/campaigns`, { headers: simHeaders })).data.data;
 }
 
@@ -227,6 +274,22 @@ export function botUsable(firm: FirmModel, at: Date): boolean {
 
 export function botRefusal(firm: FirmModel): string | null {
   return firm.bot.kind === 'closed' ? 'BOT_NOT_OPEN' : firm.bot.kind === 'expires' ? 'BOT_EXPIRED' : null;
+}
+
+/** One edge check (window and BOT edges), as the worker's every-minute cron runs it. */
+export function edgePass(w: World): Promise<EdgePassSummary> {
+  return w.h.edges();
+}
+
+/** Relay rounds until one claims less than a full batch (so every due delivery was offered a round). */
+export async function relayRounds(w: World, max = 20): Promise<RelayRoundSummary[]> {
+  const rounds: RelayRoundSummary[] = [];
+  for (let i = 0; i < max; i++) {
+    const round = await w.h.relay();
+    rounds.push(round);
+    if (round.claimed < 100 && round.sequenced < 1000 && round.fannedOut < 500) break;
+  }
+  return rounds;
 }
 
 export async function pass(w: World, which: 'main' | 'second' = 'main'): Promise<SyncPassSummary> {
