@@ -276,6 +276,47 @@ describe('webhooks', () => {
       await relayUntilDelivered([hook.id]);
       expect(firstAcceptance(r.accepted()).filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
     }, 60_000);
+
+    it('a redelivery schedules only events in the feed: not an unrendered batch row, not an event still unpositioned', async () => {
+      const FIRM = 9400;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      await threeEventTask(FIRM);
+      await relayUntilDelivered([hook.id]);
+
+      // A task started and synced, no relay round since: its task.started is committed but not positioned, and
+      // its call results are one batch row, not rendered yet (the sync writes it; the sequencer renders it).
+      const me = asAccount(FIRM, 1);
+      const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, (numbers += 10)), maxAttempts: 1 });
+      await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
+      const unrendered = async () => (await ds.query("SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'", [FIRM])) as { id: string | number }[];
+      for (let pass = 0; pass < 200 && (await unrendered()).length === 0; pass++) {
+        await h.sync();
+        await sleep(20);
+      }
+      const [batchRow] = await unrendered();
+      expect(batchRow).toBeDefined();
+      const [unpositioned] = await ds.query("SELECT id FROM ai_visitor_event WHERE task_id = ? AND type = 'task.started' AND position IS NULL", [taskId]);
+      expect(unpositioned).toBeDefined();
+      const [{ n: inFeed }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_event WHERE firm_id = ? AND position IS NOT NULL', [FIRM]);
+      expect(Number(inFeed)).toBe(3);
+
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const byRange = await h.http().post(`/v1/admin/webhooks/${hook.id}/redeliver`).set(asAdmin()).send({ from, to }).expect(200);
+      expect(byRange.body).toEqual({ scheduled: 3 });
+      const byIds = await h.http().post(`/v1/admin/webhooks/${hook.id}/redeliver`).set(asAdmin()).send({ eventIds: [`evt_${batchRow.id}`, `evt_${unpositioned.id}`] }).expect(200);
+      expect(byIds.body).toEqual({ scheduled: 0 });
+
+      // The relay positions and renders them, the fan-out sends them: nothing stays pending, nothing goes out unpositioned.
+      await relayUntilDelivered([hook.id]);
+      expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toMatchObject({ pendingDeliveries: 0 });
+      expect(r.requests.filter((x) => !/^\d+$/.test(String((x.event as { position?: unknown }).position)) || x.event.type.startsWith('batch:'))).toEqual([]);
+      const events = await eventsOfFirm(FIRM);
+      expect(events.some((e) => e.type === 'contact.called')).toBe(true);
+      expect(new Set(r.accepted().map((x) => x.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+    }, 60_000);
   });
 
   describe('several workers', () => {
