@@ -5,6 +5,7 @@ import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
 import { EventOutbox, eventIdOf } from '../../event-outbox';
+import { BATCH_TYPE_PREFIX } from '../../event-batch-renderer';
 import { toEventView } from '../../usecases/list-events.usecase';
 import { EventView } from '../../domain/event';
 import { WebhookEntity } from '../entities/webhook.entity';
@@ -12,6 +13,7 @@ import { DeliveryStatus, WebhookDeliveryEntity } from '../entities/webhook-deliv
 import { DeliveryRepository } from '../delivery.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { retryDelayMs } from '../domain/backoff';
+import { UnsendableReason } from '../domain/unsendable';
 import { signatureHeader, WEBHOOK_HEADERS } from '../domain/signature';
 import { RelayMetrics } from '../metrics/webhook-metrics';
 import { FullPhoneSource } from './full-phone-source';
@@ -34,6 +36,8 @@ export interface DeliverySummary {
    * events go again (at least once), so a receiver may count this many requests more than recorded attempts.
    */
   unrecorded: number;
+  /** Deliveries given up without an attempt because they can never be sent (UnsendableReason). */
+  unsendable: number;
 }
 
 type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
@@ -77,12 +81,11 @@ export class WebhookDeliverer {
   async deliverDue(owner: string): Promise<DeliverySummary> {
     const leaseSeconds = Math.ceil(this.settings.webhookTimeoutMs / 1000) + LEASE_MARGIN_SECONDS;
     const ids = await this.tx.run((manager) => this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds));
-    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0 };
+    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0, unsendable: 0 };
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
-    const claimed = await this.load(ids);
-    const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
-    if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
+    const { claimed, unsendable } = await this.load(ids);
+    if (unsendable.size > 0) summary.unsendable = await this.giveUp(owner, unsendable);
     let next = 0;
     // What went through is recorded once per round, in one transaction: the deliveries (a commit each had been most
     // of the relay's database time) and each endpoint's health (every delivery updating the endpoint's row had the
@@ -129,19 +132,44 @@ export class WebhookDeliverer {
     summary.delivered += round.delivered.length;
   }
 
-  private async load(ids: readonly string[]): Promise<Claimed[]> {
+  /** Gives up the claimed deliveries that can never be sent, in one transaction; how many. */
+  private async giveUp(owner: string, unsendable: ReadonlyMap<UnsendableReason, string[]>): Promise<number> {
+    const given = await this.tx.run(async (manager) => {
+      const counts = new Map<UnsendableReason, number>();
+      for (const [reason, ids] of unsendable) counts.set(reason, await this.deliveries.giveUp(manager, ids, reason, owner));
+      return counts;
+    });
+    let total = 0;
+    for (const [reason, n] of given) {
+      this.metrics.unsendable(reason, n);
+      total += n;
+    }
+    return total;
+  }
+
+  /**
+   * The claimed deliveries with their events and endpoints. A delivery whose endpoint was deleted meanwhile went
+   * with it. One that can never be sent (its event gone, or a batch row: UnsendableReason) is to be given up.
+   */
+  private async load(ids: readonly string[]): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]> }> {
     const manager = this.tx.autocommit;
     const deliveries = await this.deliveries.find(manager, ids);
     const events = await manager.getRepository(EventEntity).find({ where: { id: In(deliveries.map((d) => d.eventPk)) } });
     const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
-    // A delivery whose endpoint was deleted meanwhile went with it; one whose event is gone (retention) is given up.
-    return deliveries.flatMap((delivery) => {
+    const claimed: Claimed[] = [];
+    const unsendable = new Map<UnsendableReason, string[]>();
+    const giveUp = (reason: UnsendableReason, id: string) => (unsendable.get(reason) ?? unsendable.set(reason, []).get(reason)!).push(id);
+    for (const delivery of deliveries) {
       const event = eventById.get(String(delivery.eventPk));
       const endpoint = endpointById.get(String(delivery.webhookId));
-      return event && endpoint ? [{ delivery, event, endpoint }] : [];
-    });
+      if (!endpoint) continue;
+      if (!event) giveUp('event_gone', String(delivery.id));
+      else if (event.type.startsWith(BATCH_TYPE_PREFIX)) giveUp('unrendered', String(delivery.id));
+      else claimed.push({ delivery, event, endpoint });
+    }
+    return { claimed, unsendable };
   }
 
   private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<void> {
