@@ -24,6 +24,8 @@ export interface WebhookReceiverOptions {
   failWhen?: (event: ReceivedDelivery['event']) => boolean;
   /** Deterministic rolls for the rates (default Math.random). */
   random?: () => number;
+  /** How long to wait before answering a request (default 0): a slow receiver, still within the relay's timeout. */
+  delayMs?: (event: ReceivedDelivery['event']) => number;
 }
 
 export interface WebhookReceiver {
@@ -90,7 +92,19 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
         res.on('close', () => hanging.delete(res));
         return;
       }
-      res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
+      const respond = () => res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
+      const delay = receiver.options.delayMs?.(event) ?? 0;
+      if (delay <= 0) return respond();
+      // Slow, not hung: the answer comes after the delay (unless the relay gave up first and closed the request).
+      hanging.add(res);
+      const timer = setTimeout(() => {
+        hanging.delete(res);
+        if (!res.destroyed) respond();
+      }, delay);
+      res.on('close', () => {
+        clearTimeout(timer);
+        hanging.delete(res);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -195,6 +195,21 @@ export class DeliveryRepository {
   }
 
   /**
+   * Gives back deliveries a claim took and did not send (the lease running short before their POST could start,
+   * or their event not positioned yet): the lease cleared, nothing else changed, so the next claim takes them
+   * at once rather than after the lease expired. Only while `owner` still holds them.
+   */
+  async release(manager: EntityManager, ids: readonly string[], owner: string): Promise<void> {
+    if (ids.length === 0) return;
+    const sorted = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
+    await manager.query(
+      `UPDATE ${TABLE} SET lease_owner = NULL, lease_until = NULL
+        WHERE id IN (${sorted.map(() => '?').join(', ')}) AND lease_owner = ? AND status = ${DeliveryStatus.Pending}`,
+      [...sorted, owner],
+    );
+  }
+
+  /**
    * Records a failed attempt, only while `owner` still holds the lease (a worker whose lease expired and was
    * taken over leaves the delivery to the new holder); whether it did.
    */
