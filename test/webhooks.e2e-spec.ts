@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { EventOutbox, NewEvent } from '@app/events';
+import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
@@ -316,6 +318,50 @@ describe('webhooks', () => {
       const events = await eventsOfFirm(FIRM);
       expect(events.some((e) => e.type === 'contact.called')).toBe(true);
       expect(new Set(r.accepted().map((x) => x.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+    }, 60_000);
+
+    it('the relay gives up a claimed delivery whose event is gone, and gives back one whose event has no position yet instead of sending it', async () => {
+      const FIRM = 9450;
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      await relayUntilDelivered([hook.id]); // nothing else waiting: this round's claim is the two below
+      const outbox = h.api.get(EventOutbox);
+      const append = (events: NewEvent[]) => h.api.get(TransactionRunner).run((m) => outbox.append(m, events));
+      const lastId = async () => String((await ds.query('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
+      // Deliveries as a redelivery made before it took positioned events only left them: one whose event was
+      // deleted since, one whose event is not positioned, and behind a thousand others (another firm's, received
+      // by no endpoint), so the round's sequencing does not reach it before the claim.
+      await append([{ type: 'task.started', firmId: String(FIRM), taskId: '945001', sequence: 1, data: { taskId: '945001' } }]);
+      const gone = await lastId();
+      await ds.query('DELETE FROM ai_visitor_event WHERE id = ?', [gone]);
+      await append(Array.from({ length: 1000 }, (_, i) => ({ type: 'firm.bot_expiring' as const, firmId: '9451', data: { n: i } })));
+      await append([{ type: 'task.started', firmId: String(FIRM), taskId: '945002', sequence: 1, data: { taskId: '945002' } }]);
+      const unpositioned = await lastId();
+      for (const [eventPk, taskId] of [[gone, '945001'], [unpositioned, '945002']]) {
+        await ds.query(
+          'INSERT INTO ai_visitor_webhook_delivery (webhook_id, event_pk, task_id, sequence, next_attempt_at, created_at) VALUES (?, ?, ?, 1, ?, ?)',
+          [hook.id, eventPk, taskId, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000'],
+        );
+      }
+      const unsendable = async () => sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_deliveries_unsendable_total', { reason: 'event_gone' }) ?? 0;
+      const before = await unsendable();
+
+      const round = await h.relay();
+      expect(round).toMatchObject({ sequenced: 1000, claimed: 2, unsendable: 1, released: 1, delivered: 0, retried: 0 });
+      expect(r.requests).toEqual([]);
+      const rows: { event_pk: string | number; status: number; attempts: number; last_error: string | null; lease_owner: string | null }[] = await ds.query(
+        'SELECT event_pk, status, attempts, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id = ? ORDER BY id',
+        [hook.id],
+      );
+      expect(rows.map((d) => ({ ...d, event_pk: String(d.event_pk), status: Number(d.status), attempts: Number(d.attempts) }))).toEqual([
+        { event_pk: gone, status: 2, attempts: 0, last_error: 'event no longer stored', lease_owner: null },
+        { event_pk: unpositioned, status: 0, attempts: 0, last_error: null, lease_owner: null },
+      ]);
+      expect(await unsendable()).toBe(before + 1);
+
+      // Positioned by a later round, it goes out with its position.
+      await relayUntilDelivered([hook.id]);
+      expect(r.accepted().map((x) => [x.eventId, /^\d+$/.test(String((x.event as { position?: unknown }).position))])).toEqual([[`evt_${unpositioned}`, true]]);
     }, 60_000);
   });
 
