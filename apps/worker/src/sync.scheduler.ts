@@ -49,7 +49,7 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * The events' housekeeping cron handler (hourly by default): the retention purge, then the webhook deliveries
-   * that can never be sent (their event gone, the purge's among them) given up.
+   * that can never be sent (their event gone, or a batch row) given up.
    */
   async eventsPurgeTick(): Promise<void> {
     await this.runner.runEventsPurge();

@@ -178,8 +178,9 @@ export class DeliveryRepository {
 
   /**
    * Up to `limit` pending deliveries that can never be sent, by reason, that no lease holds: their event is no
-   * longer stored, or is a batch row (never an event: a batch is rendered into events of its own). One scan of
-   * the pending deliveries (idx_delivery_due's prefix), each event looked up by its key: the housekeeping's.
+   * longer stored, or is a batch row (never an event: a batch is rendered into events of its own). The
+   * housekeeping's: one scan of the pending deliveries, each event looked up by its primary key (as the
+   * oldest-undelivered gauge reads them on every scrape).
    */
   async findUnsendable(manager: EntityManager, limit: number): Promise<Map<UnsendableReason, string[]>> {
     const rows: { id: string | number; gone: string | number }[] = await manager.query(
