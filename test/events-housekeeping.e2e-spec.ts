@@ -4,6 +4,7 @@ import { NotifyBotExpiry } from '@app/firm-bot-quota';
 import { TransactionRunner } from '@app/database';
 import { Clock } from '@app/core';
 import { asAdmin, Harness, startHarness } from './support/harness';
+import { sample } from './operations/ops-stack';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
 
 const DAY = 24 * 3600_000;
@@ -197,6 +198,69 @@ describe('events housekeeping', () => {
       await h.worker.get(SyncScheduler).eventsPurgeTick();
       expect(await eventIds()).toEqual(['new-1']);
       expect(await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).toEqual([]);
+    });
+  });
+
+  describe('deliveries that can never be sent', () => {
+    const firm = 8301;
+    const unsendable = async (reason: string) => sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_deliveries_unsendable_total', { reason }) ?? 0;
+
+    it('are given up with their reason and counted, so nothing stays pending for ever; a sendable one waits', async () => {
+      const base = 200 * DAY;
+      at(base);
+      const register = async () =>
+        (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) }).expect(201)).body.id as string;
+      const hook = await register();
+      const other = await register();
+      const outbox = h.api.get(EventOutbox);
+      const tx = h.api.get(TransactionRunner);
+      const write = async (n: string, taskId: string, sequence: number) => {
+        await tx.run((m) => outbox.append(m, [{ type: 'contact.called', firmId: String(firm), taskId, sequence, data: { n } }]));
+        const [row] = await ds.query('SELECT id FROM ai_visitor_event WHERE data LIKE ?', [`%"${n}"%`]);
+        return String(row.id);
+      };
+      const deliver = (webhookId: string, eventPk: string, taskId: string | null, sequence: number | null, status = 0) =>
+        ds.query(
+          'INSERT INTO ai_visitor_webhook_delivery (webhook_id, event_pk, task_id, sequence, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          [webhookId, eventPk, taskId, sequence, status, '2031-07-24 08:00:00.000', '2031-07-24 08:00:00.000'],
+        );
+      // Its event deleted after the delivery was made (a redelivery racing the retention purge): a task's event
+      // whose sequence is not its task's head, so no relay round would ever claim it.
+      const gone = await write('gone', '77', 3);
+      await deliver(hook, gone, '77', null);
+      await ds.query('DELETE FROM ai_visitor_event WHERE id = ?', [gone]);
+      // An unrendered batch row (what a redelivery by range used to schedule): not an event, never sent as one.
+      await ds.query(
+        "INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at) VALUES ('batch:records', ?, 78, NULL, '[]', '2031-07-24 08:00:00.000')",
+        [firm],
+      );
+      const [batch] = await ds.query("SELECT id FROM ai_visitor_event WHERE type = 'batch:records' AND firm_id = ?", [firm]);
+      await deliver(hook, String(batch.id), '78', null);
+      // Delivered before its event went: history, left alone. Not positioned yet: sendable once it is, left alone.
+      const old = await write('old', '79', 1);
+      await deliver(hook, old, '79', 1, 1);
+      await ds.query('DELETE FROM ai_visitor_event WHERE id = ?', [old]);
+      const waiting = await write('waiting', '80', 1);
+      await deliver(other, waiting, '80', 1);
+      const pendingOf = async (id: string) => (await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200)).body.pendingDeliveries;
+      expect([await pendingOf(hook), await pendingOf(other)]).toEqual([2, 1]);
+      const before = { gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') };
+
+      await h.worker.get(SyncScheduler).eventsPurgeTick();
+      await h.worker.get(SyncScheduler).eventsPurgeTick(); // twice: given up and counted once
+
+      const rows: { event_pk: string | number; status: number; last_error: string | null; lease_owner: string | null }[] = await ds.query(
+        'SELECT event_pk, status, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id IN (?, ?) ORDER BY id',
+        [hook, other],
+      );
+      expect(rows.map((r) => ({ ...r, event_pk: String(r.event_pk), status: Number(r.status) }))).toEqual([
+        { event_pk: gone, status: 2, last_error: 'event no longer stored', lease_owner: null },
+        { event_pk: String(batch.id), status: 2, last_error: 'not an event: a batch row never rendered', lease_owner: null },
+        { event_pk: old, status: 1, last_error: null, lease_owner: null },
+        { event_pk: waiting, status: 0, last_error: null, lease_owner: null },
+      ]);
+      expect([await pendingOf(hook), await pendingOf(other)]).toEqual([0, 1]);
+      expect({ gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') }).toEqual({ gone: before.gone + 1, unrendered: before.unrendered + 1 });
     });
   });
 });

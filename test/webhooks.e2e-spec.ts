@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { EventOutbox, NewEvent } from '@app/events';
+import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
@@ -275,6 +277,91 @@ describe('webhooks', () => {
       r.options.failWhen = undefined;
       await relayUntilDelivered([hook.id]);
       expect(firstAcceptance(r.accepted()).filter((x) => x.event.taskId === held).map((x) => x.event.sequence)).toEqual([1, 2, 3]);
+    }, 60_000);
+
+    it('a redelivery schedules only events in the feed: not an unrendered batch row, not an event still unpositioned', async () => {
+      const FIRM = 9400;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      await threeEventTask(FIRM);
+      await relayUntilDelivered([hook.id]);
+
+      // A task started and synced, no relay round since: its task.started is committed but not positioned, and
+      // its call results are one batch row, not rendered yet (the sync writes it; the sequencer renders it).
+      const me = asAccount(FIRM, 1);
+      const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, (numbers += 10)), maxAttempts: 1 });
+      await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
+      const unrendered = async () => (await ds.query("SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'", [FIRM])) as { id: string | number }[];
+      for (let pass = 0; pass < 200 && (await unrendered()).length === 0; pass++) {
+        await h.sync();
+        await sleep(20);
+      }
+      const [batchRow] = await unrendered();
+      expect(batchRow).toBeDefined();
+      const [unpositioned] = await ds.query("SELECT id FROM ai_visitor_event WHERE task_id = ? AND type = 'task.started' AND position IS NULL", [taskId]);
+      expect(unpositioned).toBeDefined();
+      const [{ n: inFeed }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_event WHERE firm_id = ? AND position IS NOT NULL', [FIRM]);
+      expect(Number(inFeed)).toBe(3);
+
+      const from = new Date(Date.now() - 3_600_000).toISOString();
+      const to = new Date(Date.now() + 3_600_000).toISOString();
+      const byRange = await h.http().post(`/v1/admin/webhooks/${hook.id}/redeliver`).set(asAdmin()).send({ from, to }).expect(200);
+      expect(byRange.body).toEqual({ scheduled: 3 });
+      const byIds = await h.http().post(`/v1/admin/webhooks/${hook.id}/redeliver`).set(asAdmin()).send({ eventIds: [`evt_${batchRow.id}`, `evt_${unpositioned.id}`] }).expect(200);
+      expect(byIds.body).toEqual({ scheduled: 0 });
+
+      // The relay positions and renders them, the fan-out sends them: nothing stays pending, nothing goes out unpositioned.
+      await relayUntilDelivered([hook.id]);
+      expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toMatchObject({ pendingDeliveries: 0 });
+      expect(r.requests.filter((x) => !/^\d+$/.test(String((x.event as { position?: unknown }).position)) || x.event.type.startsWith('batch:'))).toEqual([]);
+      const events = await eventsOfFirm(FIRM);
+      expect(events.some((e) => e.type === 'contact.called')).toBe(true);
+      expect(new Set(r.accepted().map((x) => x.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+    }, 60_000);
+
+    it('the relay gives up a claimed delivery whose event is gone, and gives back one whose event has no position yet instead of sending it', async () => {
+      const FIRM = 9450;
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      await relayUntilDelivered([hook.id]); // nothing else waiting: this round's claim is the two below
+      const outbox = h.api.get(EventOutbox);
+      const append = (events: NewEvent[]) => h.api.get(TransactionRunner).run((m) => outbox.append(m, events));
+      const lastId = async () => String((await ds.query('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
+      // Deliveries as a redelivery made before it took positioned events only left them: one whose event was
+      // deleted since, one whose event is not positioned, and behind a thousand others (another firm's, received
+      // by no endpoint), so the round's sequencing does not reach it before the claim.
+      await append([{ type: 'task.started', firmId: String(FIRM), taskId: '945001', sequence: 1, data: { taskId: '945001' } }]);
+      const gone = await lastId();
+      await ds.query('DELETE FROM ai_visitor_event WHERE id = ?', [gone]);
+      await append(Array.from({ length: 1000 }, (_, i) => ({ type: 'firm.bot_expiring' as const, firmId: '9451', data: { n: i } })));
+      await append([{ type: 'task.started', firmId: String(FIRM), taskId: '945002', sequence: 1, data: { taskId: '945002' } }]);
+      const unpositioned = await lastId();
+      for (const [eventPk, taskId] of [[gone, '945001'], [unpositioned, '945002']]) {
+        await ds.query(
+          'INSERT INTO ai_visitor_webhook_delivery (webhook_id, event_pk, task_id, sequence, next_attempt_at, created_at) VALUES (?, ?, ?, 1, ?, ?)',
+          [hook.id, eventPk, taskId, '2026-01-01 00:00:00.000', '2026-01-01 00:00:00.000'],
+        );
+      }
+      const unsendable = async () => sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_deliveries_unsendable_total', { reason: 'event_gone' }) ?? 0;
+      const before = await unsendable();
+
+      const round = await h.relay();
+      expect(round).toMatchObject({ sequenced: 1000, claimed: 2, unsendable: 1, released: 1, delivered: 0, retried: 0 });
+      expect(r.requests).toEqual([]);
+      const rows: { event_pk: string | number; status: number; attempts: number; last_error: string | null; lease_owner: string | null }[] = await ds.query(
+        'SELECT event_pk, status, attempts, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id = ? ORDER BY id',
+        [hook.id],
+      );
+      expect(rows.map((d) => ({ ...d, event_pk: String(d.event_pk), status: Number(d.status), attempts: Number(d.attempts) }))).toEqual([
+        { event_pk: gone, status: 2, attempts: 0, last_error: 'event no longer stored', lease_owner: null },
+        { event_pk: unpositioned, status: 0, attempts: 0, last_error: null, lease_owner: null },
+      ]);
+      expect(await unsendable()).toBe(before + 1);
+
+      // Positioned by a later round, it goes out with its position.
+      await relayUntilDelivered([hook.id]);
+      expect(r.accepted().map((x) => [x.eventId, /^\d+$/.test(String((x.event as { position?: unknown }).position))])).toEqual([[`evt_${unpositioned}`, true]]);
     }, 60_000);
   });
 

@@ -22,10 +22,13 @@ export interface WebhookReceiverOptions {
   timeoutRate?: number;
   /** Requests for which this says true are answered 500 whatever the rates (e.g. one task's events). */
   failWhen?: (event: ReceivedDelivery['event']) => boolean;
-  /** A slow receiver: every answer (2xx or 500) is given after this long (ms); default at once. */
-  delayMs?: number;
   /** Deterministic rolls for the rates (default Math.random). */
   random?: () => number;
+  /**
+   * A slow receiver: how long to wait before answering (2xx or 500), for every request or per event (default 0,
+   * at once); the relay may give up first (its WEBHOOK_TIMEOUT_MS) and close the request.
+   */
+  delayMs?: number | ((event: ReceivedDelivery['event']) => number);
 }
 
 export interface WebhookReceiver {
@@ -95,9 +98,19 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
       const respond = () => {
         if (!res.writableEnded && !res.destroyed) res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
       };
-      const delayMs = receiver.options.delayMs ?? 0;
-      if (delayMs > 0) setTimeout(respond, delayMs);
-      else respond();
+      const option = receiver.options.delayMs;
+      const delay = typeof option === 'function' ? option(event) : (option ?? 0);
+      if (delay <= 0) return respond();
+      // Slow, not hung: the answer comes after the delay (unless the relay gave up first and closed the request).
+      hanging.add(res);
+      const timer = setTimeout(() => {
+        hanging.delete(res);
+        respond();
+      }, delay);
+      res.on('close', () => {
+        clearTimeout(timer);
+        hanging.delete(res);
+      });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

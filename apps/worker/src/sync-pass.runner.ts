@@ -3,7 +3,7 @@ import { ConfigType } from '@nestjs/config';
 import { EdgePassSummary, RunEdgePass, RunSyncPass, SyncPassSummary } from '@app/task';
 import { observabilityConfig } from '@app/observability';
 import { BotExpirySummary, NotifyBotExpiry } from '@app/firm-bot-quota';
-import { PurgeExpiredEvents, PurgeSummary } from '@app/events';
+import { GiveUpUnsendableDeliveries, PurgeExpiredEvents, PurgeSummary, UnsendableSummary } from '@app/events';
 
 /**
  * Runs sync passes for the cron and for `--once`, and keeps shutdown honest: once the app closes
@@ -24,6 +24,7 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
     private readonly runEdgePass: RunEdgePass,
     private readonly notifyBotExpiry: NotifyBotExpiry,
     private readonly purgeExpiredEvents: PurgeExpiredEvents,
+    private readonly giveUpUnsendableDeliveries: GiveUpUnsendableDeliveries,
     @Inject(observabilityConfig.KEY) private readonly operations: ConfigType<typeof observabilityConfig>,
   ) {}
 
@@ -45,6 +46,11 @@ export class SyncPassRunner implements BeforeApplicationShutdown {
   /** The events' retention purge, logged when it deleted some; null when shutting down. Never rejects. */
   async runEventsPurge(): Promise<PurgeSummary | null> {
     return this.track('events purge', () => this.purgeExpiredEvents.execute(), (summary) => summary.events > 0);
+  }
+
+  /** The webhook deliveries that can never be sent, given up; logged when there were some; null when shutting down. Never rejects. */
+  async runUnsendableDeliveries(): Promise<UnsendableSummary | null> {
+    return this.track('unsendable deliveries given up', () => this.giveUpUnsendableDeliveries.execute(), (s) => s.eventGone + s.unrendered > 0);
   }
 
   private async track<T extends object>(name: string, work: () => Promise<T>, worthLogging: (summary: T) => boolean = () => true): Promise<T | null> {

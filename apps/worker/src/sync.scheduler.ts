@@ -11,7 +11,7 @@ const EVENTS_PURGE_JOB_NAME = 'events-purge';
 
 /**
  * Runs the sync pass on SYNC_CRON, the edge check on SYNC_EDGE_CRON, and the events' housekeeping: the BOT
- * expiry notices on BOT_EXPIRY_CRON, the retention purge on EVENTS_PURGE_CRON. The schedule comes from configuration, so the job is registered at boot
+ * expiry notices on BOT_EXPIRY_CRON, the retention purge and the unsendable deliveries on EVENTS_PURGE_CRON. The schedule comes from configuration, so the job is registered at boot
  * rather than with a static `@Cron` decorator. `waitForCompletion` skips a tick while the previous pass runs.
  * On shutdown the cron stops first (onModuleDestroy); SyncPassRunner then lets a pass in progress finish.
  */
@@ -47,9 +47,13 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
     await this.runner.runBotExpiry();
   }
 
-  /** The events' retention purge's cron handler (hourly by default). */
+  /**
+   * The events' housekeeping cron handler (hourly by default): the retention purge, then the webhook deliveries
+   * that can never be sent (their event gone, or a batch row) given up.
+   */
   async eventsPurgeTick(): Promise<void> {
     await this.runner.runEventsPurge();
+    await this.runner.runUnsendableDeliveries();
   }
 
   private schedule(name: string, cronTime: string, onTick: () => Promise<void>): void {

@@ -15,13 +15,15 @@ export type { ListEventsQuery, EventPage } from './usecases/list-events.usecase'
 export { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
 export type { PurgeSummary } from './usecases/purge-expired-events.usecase';
 export { EVENTS_METRIC } from './metrics/event-metrics';
-// Webhooks: registration (the API's), the relay (the worker's), and the port full numbers come through.
+// Webhooks: registration (the API's), the relay and its housekeeping (the worker's), and the port full numbers come through.
 export { WebhooksModule } from './webhooks/webhooks.module';
 export { WebhookRelayModule } from './webhooks/webhook-relay.module';
 export type { WebhookRelayOptions } from './webhooks/webhook-relay.module';
 export { FullPhoneSource } from './webhooks/relay/full-phone-source';
 export { RunRelayRound } from './webhooks/relay/run-relay-round.usecase';
 export type { RelayRoundSummary } from './webhooks/relay/run-relay-round.usecase';
+export { GiveUpUnsendableDeliveries } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
+export type { UnsendableSummary } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
 export { RegisterWebhook } from './webhooks/usecases/register-webhook.usecase';
 export type { RegisterWebhookCommand } from './webhooks/usecases/register-webhook.usecase';
 export { ListWebhooks } from './webhooks/usecases/list-webhooks.usecase';
@@ -37,3 +39,4 @@ export { WebhookUrlNotAllowedError, WebhookNotFoundError } from './webhooks/doma
 export type { WebhookUrlRefusal } from './webhooks/domain/webhook-url';
 export { WEBHOOK_HEADERS } from './webhooks/domain/signature';
 export { WEBHOOK_METRIC, DELIVERY_OUTCOMES } from './webhooks/metrics/webhook-metrics';
+export { UNSENDABLE_REASONS } from './webhooks/domain/unsendable';

@@ -80,7 +80,8 @@ export class AdminWebhooksController {
     summary: 'Send events again: those created in [from, to), or those listed in eventIds',
     description:
       "Each event the endpoint receives (its firm's, its types) gets its delivery put back to pending with a fresh retry period, " +
-      'or a new one if it never had one. Per-task order holds: a task\'s later pending events wait for its earlier ones.',
+      'or a new one if it never had one. Per-task order holds: a task\'s later pending events wait for its earlier ones. ' +
+      'Only events already in the feed are taken: one committed moments ago and not positioned yet is sent by the fan-out anyway.',
   })
   @ApiOkResponse({ type: RedeliveryResponse, description: 'How many deliveries were scheduled' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_NOT_FOUND')

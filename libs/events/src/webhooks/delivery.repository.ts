@@ -1,7 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { SqlDialect } from '@app/database';
+import { BATCH_TYPE_PREFIX } from '../event-batch-renderer';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
+import { UNSENDABLE_ERRORS, UNSENDABLE_REASONS, UnsendableReason } from './domain/unsendable';
 
 const TABLE = 'ai_visitor_webhook_delivery';
 const NEW_COLUMNS = ['webhook_id', 'event_pk', 'task_id', 'sequence', 'status', 'attempts', 'next_attempt_at', 'created_at'];
@@ -155,12 +157,56 @@ export class DeliveryRepository {
     return rows.length;
   }
 
-  /** Gives up deliveries whose event is no longer stored (retention), so they hold no later event of their task. */
-  async markEventGone(manager: EntityManager, ids: readonly string[]): Promise<void> {
+  /**
+   * Gives up deliveries that can never be sent (UnsendableReason), still pending and not leased to another
+   * worker: status failed, the reason in `last_error`, so they hold no later event of their task and no longer
+   * count as pending. `owner`: the claim that holds them (the relay, which found out on loading them); absent
+   * (the housekeeping), only those no lease holds. Returns how many it gave up.
+   */
+  async giveUp(manager: EntityManager, ids: readonly string[], reason: UnsendableReason, owner?: string): Promise<number> {
+    if (ids.length === 0) return 0;
+    const sorted = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
+    const held = owner === undefined ? `(lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})` : 'lease_owner = :owner';
+    const result = await manager
+      .createQueryBuilder()
+      .update(WebhookDeliveryEntity)
+      .set({ status: DeliveryStatus.Failed, lastError: UNSENDABLE_ERRORS[reason], leaseOwner: null, leaseUntil: null })
+      .where(`id IN (:...ids) AND status = :pending AND ${held}`, { ids: sorted, pending: DeliveryStatus.Pending, owner })
+      .execute();
+    return result.affected ?? 0;
+  }
+
+  /**
+   * Up to `limit` pending deliveries that can never be sent, by reason, that no lease holds: their event is no
+   * longer stored, or is a batch row (never an event: a batch is rendered into events of its own). The
+   * housekeeping's: one scan of the pending deliveries, each event looked up by its primary key (as the
+   * oldest-undelivered gauge reads them on every scrape).
+   */
+  async findUnsendable(manager: EntityManager, limit: number): Promise<Map<UnsendableReason, string[]>> {
+    const rows: { id: string | number; gone: string | number }[] = await manager.query(
+      `SELECT d.id, CASE WHEN e.id IS NULL THEN 1 ELSE 0 END AS gone
+         FROM ${TABLE} d LEFT JOIN ai_visitor_event e ON e.id = d.event_pk
+        WHERE d.status = ${DeliveryStatus.Pending} AND (d.lease_until IS NULL OR d.lease_until < ${this.dialect.nowPlus(0)})
+          AND (e.id IS NULL OR e.type LIKE '${BATCH_TYPE_PREFIX}%')
+        LIMIT ${Math.trunc(limit)}`,
+    );
+    const found = new Map<UnsendableReason, string[]>(UNSENDABLE_REASONS.map((reason) => [reason, []]));
+    for (const row of rows) found.get(Number(row.gone) === 1 ? 'event_gone' : 'unrendered')!.push(String(row.id));
+    return found;
+  }
+
+  /**
+   * Gives back deliveries a claim took and did not send (the lease running short before their POST could start,
+   * or their event not positioned yet): the lease cleared, nothing else changed, so the next claim takes them
+   * at once rather than after the lease expired. Only while `owner` still holds them.
+   */
+  async release(manager: EntityManager, ids: readonly string[], owner: string): Promise<void> {
     if (ids.length === 0) return;
-    await manager.getRepository(WebhookDeliveryEntity).update(
-      { id: In([...ids]), status: DeliveryStatus.Pending },
-      { status: DeliveryStatus.Failed, lastError: 'event no longer stored', leaseOwner: null, leaseUntil: null },
+    const sorted = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
+    await manager.query(
+      `UPDATE ${TABLE} SET lease_owner = NULL, lease_until = NULL
+        WHERE id IN (${sorted.map(() => '?').join(', ')}) AND lease_owner = ? AND status = ${DeliveryStatus.Pending}`,
+      [...sorted, owner],
     );
   }
 

@@ -6,6 +6,7 @@ import { WebhookFanout } from './relay/webhook-fanout';
 import { WebhookSender } from './relay/webhook-sender';
 import { WebhookDeliverer } from './relay/webhook-deliverer';
 import { RunRelayRound } from './relay/run-relay-round.usecase';
+import { GiveUpUnsendableDeliveries } from './relay/give-up-unsendable-deliveries.usecase';
 import { PrometheusRelayMetrics, RelayMetrics, WEBHOOK_METRIC_PROVIDERS } from './metrics/webhook-metrics';
 
 export interface WebhookRelayOptions {
@@ -15,7 +16,7 @@ export interface WebhookRelayOptions {
 
 /**
  * The relay (the worker's): sequencing, fan-out, delivery, with its metrics. Exports `RunRelayRound`, which the
- * worker's loop runs. The full-number port is given by the app (the task lib implements it), as the
+ * worker's loop runs, and `GiveUpUnsendableDeliveries`, which its events housekeeping runs. The full-number port is given by the app (the task lib implements it), as the
  * observability module is given the dependencies readiness reports.
  */
 @Module({})
@@ -32,8 +33,9 @@ export class WebhookRelayModule {
         WebhookSender,
         WebhookDeliverer,
         RunRelayRound,
+        GiveUpUnsendableDeliveries,
       ],
-      exports: [RunRelayRound],
+      exports: [RunRelayRound, GiveUpUnsendableDeliveries],
     };
   }
 }

@@ -4,6 +4,7 @@ import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parseDbDate } from '@app/database';
 import { DeliveryStatus } from '../entities/webhook-delivery.entity';
+import { UNSENDABLE_REASONS, UnsendableReason } from '../domain/unsendable';
 
 /** What the relay does with an attempt: delivered, to be retried, or given up (failed). */
 export const DELIVERY_OUTCOMES = ['delivered', 'retried', 'failed'] as const;
@@ -19,6 +20,8 @@ export const WEBHOOK_METRIC = {
   oldestUndelivered: 'aiv_webhook_oldest_undelivered_seconds',
   /** Counter: endpoints disabled after failing for WEBHOOK_DISABLE_AFTER_HOURS. */
   endpointsDisabled: 'aiv_webhook_endpoints_disabled_total',
+  /** Counter {reason: event_gone | unrendered}: deliveries given up without an attempt because they can never be sent. */
+  unsendable: 'aiv_webhook_deliveries_unsendable_total',
 } as const;
 
 const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 21600, 86400];
@@ -29,6 +32,8 @@ const logger = new Logger('Metrics');
 export abstract class RelayMetrics {
   abstract attempted(outcome: DeliveryOutcome, latencySeconds?: number): void;
   abstract endpointDisabled(): void;
+  /** `count` deliveries given up for `reason` (by the relay when it claimed them, or by the housekeeping). */
+  abstract unsendable(reason: UnsendableReason, count: number): void;
 }
 
 @Injectable()
@@ -37,10 +42,12 @@ export class PrometheusRelayMetrics extends RelayMetrics {
     @InjectMetric(WEBHOOK_METRIC.deliveries) private readonly deliveries: Counter<string>,
     @InjectMetric(WEBHOOK_METRIC.deliveryLatency) private readonly latency: Histogram<string>,
     @InjectMetric(WEBHOOK_METRIC.endpointsDisabled) private readonly disabled: Counter<string>,
+    @InjectMetric(WEBHOOK_METRIC.unsendable) private readonly unsendableDeliveries: Counter<string>,
   ) {
     super();
     for (const outcome of DELIVERY_OUTCOMES) this.deliveries.inc({ outcome }, 0);
     this.disabled.inc(0);
+    for (const reason of UNSENDABLE_REASONS) this.unsendableDeliveries.inc({ reason }, 0);
   }
 
   attempted(outcome: DeliveryOutcome, latencySeconds?: number): void {
@@ -50,6 +57,10 @@ export class PrometheusRelayMetrics extends RelayMetrics {
 
   endpointDisabled(): void {
     this.disabled.inc();
+  }
+
+  unsendable(reason: UnsendableReason, count: number): void {
+    if (count > 0) this.unsendableDeliveries.inc({ reason }, count);
   }
 }
 
@@ -88,6 +99,11 @@ export const WEBHOOK_METRIC_PROVIDERS: Provider[] = [
   makeCounterProvider({
     name: WEBHOOK_METRIC.endpointsDisabled,
     help: 'Webhook endpoints disabled after failing without a success for WEBHOOK_DISABLE_AFTER_HOURS',
+  }),
+  makeCounterProvider({
+    name: WEBHOOK_METRIC.unsendable,
+    help: 'Webhook deliveries given up without an attempt because they can never be sent (event_gone: the event is no longer stored; unrendered: a batch row, not an event)',
+    labelNames: ['reason'],
   }),
   makeGaugeProvider({
     name: WEBHOOK_METRIC.oldestUndelivered,

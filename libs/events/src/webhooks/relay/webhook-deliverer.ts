@@ -1,10 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { performance } from 'perf_hooks';
 import { In } from 'typeorm';
 import { Clock, failpoint, PhoneVault } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
 import { EventOutbox, eventIdOf } from '../../event-outbox';
+import { BATCH_TYPE_PREFIX } from '../../event-batch-renderer';
 import { toEventView } from '../../usecases/list-events.usecase';
 import { EventView } from '../../domain/event';
 import { WebhookEntity } from '../entities/webhook.entity';
@@ -12,6 +14,7 @@ import { DeliveryStatus, WebhookDeliveryEntity } from '../entities/webhook-deliv
 import { DeliveryRepository } from '../delivery.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { retryDelayMs } from '../domain/backoff';
+import { UnsendableReason } from '../domain/unsendable';
 import { signatureHeader, WEBHOOK_HEADERS } from '../domain/signature';
 import { RelayMetrics } from '../metrics/webhook-metrics';
 import { FullPhoneSource } from './full-phone-source';
@@ -20,8 +23,14 @@ import { WebhookSender } from './webhook-sender';
 /** Deliveries claimed per round at most, and sent at once at most. */
 const CLAIM_BATCH = 100;
 const CONCURRENCY = 10;
-/** A claim outlives the slowest attempt by this much (database time), then another worker may take it over. */
+/** A claim's lease is WEBHOOK_TIMEOUT_MS and this much (database time); then another worker may take it over. */
 const LEASE_MARGIN_SECONDS = 30;
+/**
+ * A POST starts only while the lease has WEBHOOK_TIMEOUT_MS and this much left: the time for the POST's deadline
+ * to fire late on a busy event loop and for the round's outcomes to be recorded, all before the lease can lapse.
+ * So a round starts POSTs for up to LEASE_MARGIN_SECONDS less this (25 s), whatever WEBHOOK_TIMEOUT_MS.
+ */
+const RECORD_MARGIN_SECONDS = 5;
 
 export interface DeliverySummary {
   claimed: number;
@@ -34,17 +43,17 @@ export interface DeliverySummary {
    * events go again (at least once), so a receiver may count this many requests more than recorded attempts.
    */
   unrecorded: number;
+  /**
+   * Deliveries claimed and given back unsent: too little of the lease was left to start their POST (a slow
+   * receiver), or their event was not positioned yet. The next claim takes them again.
+   */
+  released: number;
+  /** Deliveries given up without an attempt because they can never be sent (UnsendableReason). */
+  unsendable: number;
 }
 
 type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
 
-/**
- * Claims due deliveries (DeliveryRepository.claim: leases, per-task order per endpoint), POSTs each signed event
- * and records what happened: delivered; or retried with backoff until WEBHOOK_RETRY_HOURS after its first
- * attempt, then failed; the endpoint's health beside it, and the endpoint disabled (with a `webhook.disabled`
- * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
- * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
- */
 /** What one round's lanes did, recorded when they are all done. */
 interface Round {
   /** Endpoints that answered 2xx, with the last time. */
@@ -55,8 +64,24 @@ interface Round {
   secrets: Map<string, string>;
   /** Deliveries POSTed this round (whatever the answer). */
   sent: Set<string>;
+  /** The last moment (`performance.now()`) a POST may start: the lease then has WEBHOOK_TIMEOUT_MS + RECORD_MARGIN_SECONDS left. */
+  postBy: number;
+  /** Deliveries taken by a lane and not sent: the lease had run too short. Given back with the round's record. */
+  unsent: string[];
 }
 
+/**
+ * Claims due deliveries (DeliveryRepository.claim: leases, per-task order per endpoint), POSTs each signed event
+ * and records what happened: delivered; or retried with backoff until WEBHOOK_RETRY_HOURS after its first
+ * attempt, then failed; the endpoint's health beside it, and the endpoint disabled (with a `webhook.disabled`
+ * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
+ * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
+ *
+ * A claim's lease covers its whole round, recorded at the end: so a POST starts only while the lease has time
+ * for it and for that record (Round.postBy). Against a slow receiver the round stops starting POSTs in time and
+ * gives the rest back; without that, the lease lapsed mid-round, another worker claimed the same deliveries and
+ * sent them again, and a task's event could reach the receiver after its next one.
+ */
 @Injectable()
 export class WebhookDeliverer {
   private readonly logger = new Logger('WebhookRelay');
@@ -76,24 +101,28 @@ export class WebhookDeliverer {
 
   async deliverDue(owner: string): Promise<DeliverySummary> {
     const leaseSeconds = Math.ceil(this.settings.webhookTimeoutMs / 1000) + LEASE_MARGIN_SECONDS;
+    // The lease runs leaseSeconds of database time from the claim's UPDATE, which comes after this mark: on this
+    // process's monotonic clock it lasts at least until leaseFrom + leaseSeconds, whatever the skew between this
+    // host's clock and the database's (and a test's shifted Clock).
+    const leaseFrom = performance.now();
     const ids = await this.tx.run((manager) => this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds));
-    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0 };
+    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0, released: 0, unsendable: 0 };
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
-    const claimed = await this.load(ids);
-    const gone = ids.filter((id) => !claimed.some((c) => String(c.delivery.id) === id));
-    if (gone.length > 0) await this.tx.run((manager) => this.deliveries.markEventGone(manager, gone));
+    const { claimed, unsendable, unpositioned } = await this.load(ids);
+    if (unsendable.size > 0) summary.unsendable = await this.giveUp(owner, unsendable);
     let next = 0;
     // What went through is recorded once per round, in one transaction: the deliveries (a commit each had been most
     // of the relay's database time) and each endpoint's health (every delivery updating the endpoint's row had the
     // lanes queue on it). A crash before that commit sends those events again after their leases expire: at least
     // once, as promised.
-    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map(), sent: new Set() };
+    const postBy = leaseFrom + (leaseSeconds - RECORD_MARGIN_SECONDS) * 1000 - this.settings.webhookTimeoutMs;
+    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map(), sent: new Set(), postBy, unsent: [] };
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
         const item = claimed[next++];
         try {
-          await this.deliver(owner, item, summary, round);
+          if (!(await this.deliver(owner, item, summary, round))) break;
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
           if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
@@ -102,13 +131,19 @@ export class WebhookDeliverer {
       }
     });
     await Promise.all(lanes);
-    await this.recordRound(round, summary);
+    // Given back: what a lane took and could not start in time, what no lane took once they stopped, and the
+    // deliveries whose event is not positioned yet.
+    const unsent = [...round.unsent, ...claimed.slice(next).map((c) => String(c.delivery.id)), ...unpositioned];
+    await this.recordRound(owner, round, unsent, summary);
     return summary;
   }
 
-  /** The round's deliveries made and the endpoints that answered, in one transaction; then the metrics. */
-  private async recordRound(round: Round, summary: DeliverySummary): Promise<void> {
-    if (round.delivered.length === 0 && round.succeeded.size === 0) return;
+  /**
+   * The round's deliveries made, the endpoints that answered and the deliveries given back unsent, in one
+   * transaction; then the metrics.
+   */
+  private async recordRound(owner: string, round: Round, unsent: readonly string[], summary: DeliverySummary): Promise<void> {
+    if (round.delivered.length === 0 && round.succeeded.size === 0 && unsent.length === 0) return;
     try {
       const lost = await this.tx.run(async (manager) => {
         const recorded = await this.deliveries.markDelivered(
@@ -116,6 +151,7 @@ export class WebhookDeliverer {
           round.delivered.map((d) => ({ id: d.delivery.id, attemptedAt: d.attemptedAt, at: d.at, httpStatus: d.status })),
         );
         for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
+        await this.deliveries.release(manager, unsent, owner);
         return round.delivered.length - recorded;
       });
       // Delivered meanwhile by another worker (this one's lease had expired): sent twice, recorded once.
@@ -127,28 +163,66 @@ export class WebhookDeliverer {
     }
     for (const d of round.delivered) this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
     summary.delivered += round.delivered.length;
+    summary.released += unsent.length;
   }
 
-  private async load(ids: readonly string[]): Promise<Claimed[]> {
+  /** Gives up the claimed deliveries that can never be sent, in one transaction; how many. */
+  private async giveUp(owner: string, unsendable: ReadonlyMap<UnsendableReason, string[]>): Promise<number> {
+    const given = await this.tx.run(async (manager) => {
+      const counts = new Map<UnsendableReason, number>();
+      for (const [reason, ids] of unsendable) counts.set(reason, await this.deliveries.giveUp(manager, ids, reason, owner));
+      return counts;
+    });
+    let total = 0;
+    for (const [reason, n] of given) {
+      this.metrics.unsendable(reason, n);
+      total += n;
+    }
+    return total;
+  }
+
+  /**
+   * The claimed deliveries with their events and endpoints. A delivery whose endpoint was deleted meanwhile went
+   * with it. One that can never be sent (its event gone, or a batch row: UnsendableReason) is to be given up; one
+   * whose event has no feed position yet (a delivery made before redelivery took positioned events only) is
+   * given back: the body carries the position, and the sequencer gives it one in a later round.
+   */
+  private async load(ids: readonly string[]): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
     const manager = this.tx.autocommit;
     const deliveries = await this.deliveries.find(manager, ids);
     const events = await manager.getRepository(EventEntity).find({ where: { id: In(deliveries.map((d) => d.eventPk)) } });
     const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
-    // A delivery whose endpoint was deleted meanwhile went with it; one whose event is gone (retention) is given up.
-    return deliveries.flatMap((delivery) => {
+    const claimed: Claimed[] = [];
+    const unsendable = new Map<UnsendableReason, string[]>();
+    const unpositioned: string[] = [];
+    const giveUp = (reason: UnsendableReason, id: string) => (unsendable.get(reason) ?? unsendable.set(reason, []).get(reason)!).push(id);
+    for (const delivery of deliveries) {
       const event = eventById.get(String(delivery.eventPk));
       const endpoint = endpointById.get(String(delivery.webhookId));
-      return event && endpoint ? [{ delivery, event, endpoint }] : [];
-    });
+      if (!endpoint) continue;
+      if (!event) giveUp('event_gone', String(delivery.id));
+      else if (event.type.startsWith(BATCH_TYPE_PREFIX)) giveUp('unrendered', String(delivery.id));
+      else if (event.position === null) unpositioned.push(String(delivery.id));
+      else claimed.push({ delivery, event, endpoint });
+    }
+    return { claimed, unsendable, unpositioned };
   }
 
-  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<void> {
+  /**
+   * One delivery: POSTed and its outcome noted (a failure recorded at once); false, and nothing sent, when the
+   * lease has too little left to start the POST (Round.postBy): the lane stops and the delivery is given back.
+   */
+  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<boolean> {
     const { succeeded } = round;
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
     let secret = round.secrets.get(String(endpoint.id));
     if (secret === undefined) round.secrets.set(String(endpoint.id), (secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId })));
+    if (performance.now() > round.postBy) {
+      round.unsent.push(String(delivery.id));
+      return false;
+    }
     const attemptedAt = this.clock.now();
     const outcome = await this.sender.post(endpoint.url, body, {
       [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
@@ -161,7 +235,7 @@ export class WebhookDeliverer {
       round.delivered.push({ delivery, attemptedAt, at: now, status: outcome.status!, createdAt: event.createdAt });
       const last = succeeded.get(String(endpoint.id));
       if (!last || last < now) succeeded.set(String(endpoint.id), now);
-      return;
+      return true;
     }
     const firstAttemptAt = delivery.firstAttemptAt ? new Date(delivery.firstAttemptAt) : attemptedAt;
     const giveUp = now.getTime() - firstAttemptAt.getTime() >= this.settings.webhookRetryHours * 3_600_000;
@@ -190,6 +264,7 @@ export class WebhookDeliverer {
       this.metrics.endpointDisabled();
       this.logger.warn(`webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`);
     }
+    return true;
   }
 
   /** Disables the endpoint after WEBHOOK_DISABLE_AFTER_HOURS of failures without a success, and writes `webhook.disabled`, in the same transaction. */

@@ -29,6 +29,12 @@ const BATCH = 1000;
  * range or the list gets its delivery back to pending, due now, with a fresh retry period; one that never had a
  * delivery (before the endpoint existed, or while it was disabled) gets one. Per-task order holds as always: a
  * task's later pending events wait for the earlier ones. Events past retention are gone and not counted.
+ *
+ * Only events in the feed are taken: positioned, which a batch row never is (EventOutbox.appendBatch: the
+ * sequencer renders it into events of their own and deletes it). A batch row's delivery could never be sent (a
+ * task's delivery without a sequence is never its task's head: it stayed pending for ever), and an event not
+ * positioned yet would go out without its position; both are fanned out like any event once the sequencer has
+ * positioned them.
  */
 @Injectable()
 export class RedeliverEvents {
@@ -67,12 +73,13 @@ export class RedeliverEvents {
     return { scheduled };
   }
 
-  /** The next events of the range or list, by id (keyset), of the endpoint's firm when it has one. */
+  /** The next positioned events of the range or list, by id (keyset), of the endpoint's firm when it has one. */
   private page(command: RedeliverEventsCommand, firmId: string | null, afterId: string): Promise<EventEntity[]> {
     const query = this.tx.autocommit
       .getRepository(EventEntity)
       .createQueryBuilder('e')
       .where('e.id > :afterId', { afterId })
+      .andWhere('e.position IS NOT NULL')
       .orderBy('e.id', 'ASC')
       .limit(BATCH);
     if (firmId !== null) query.andWhere('e.firm_id = :firmId', { firmId });
