@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock, DomainError, ErrorKind, RecentlyUsed } from '@app/core';
 import { EntityManager } from 'typeorm';
-import { TransactionRunner } from '@app/database';
+import { SqlDialect, TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { TaskRepository } from '../repositories/task.repository';
 import { RecordIngestor } from '../record-ingestor';
@@ -73,6 +73,7 @@ export class IngestPushedRecords {
     private readonly tasks: TaskRepository,
     private readonly ingestor: RecordIngestor,
     private readonly clock: Clock,
+    private readonly dialect: SqlDialect,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
@@ -120,13 +121,22 @@ export class IngestPushedRecords {
     return queue.splice(0, count);
   }
 
-  /** Answers every push of the batch: from one shared transaction, or, when that fails, from one each. */
+  /**
+   * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
+   * database cannot be reached, the batch and every push waiting behind it for the task are answered at once: each
+   * would fail the same way after a wait of its own (a connect or acquire timeout each, one after another), and the
+   * platform retries them anyway.
+   */
   private async settle(taskId: string, batch: PendingPush[]): Promise<void> {
     try {
       const outcomes = await this.ingest(taskId, batch);
       this.metrics?.pushesCoalesced(batch.length);
       batch.forEach((push, i) => push.resolve(outcomes[i]));
     } catch (error) {
+      if (this.dialect.isConnectionError(error)) {
+        for (const push of [...batch, ...(this.queues.get(taskId)?.splice(0) ?? [])]) push.reject(error);
+        return;
+      }
       if (batch.length === 1) {
         batch[0].reject(error);
         return;
