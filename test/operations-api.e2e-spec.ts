@@ -248,6 +248,23 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       });
     });
 
+    it('lists 503 DATABASE_UNAVAILABLE on every route that reads or writes the database (all but GET /v1/me)', async () => {
+      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      // Whatever the route produces (the CSV export documents its errors under text/csv), the same error schema.
+      const codesOf = (response: any): string[] =>
+        response ? (Object.values<any>(response.content)[0].schema.allOf[1].properties.code.enum as string[]) : [];
+      const unavailable = Object.entries<Record<string, any>>(doc.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })))
+        .map(({ route, op }) => ({ route, codes: codesOf(op.responses['503']) }));
+
+      expect(unavailable.length).toBeGreaterThan(20);
+      for (const { route, codes } of unavailable) {
+        expect({ route, lists: codes.includes('DATABASE_UNAVAILABLE') }).toEqual({ route, lists: route !== 'GET /v1/me' });
+      }
+      expect(doc.components.schemas.ErrorResponse.properties.code.enum).toContain('DATABASE_UNAVAILABLE');
+    });
+
     it('describes the DTOs and the views the routes answer with', async () => {
       const { schemas } = (await stack.http().get('/docs-json').expect(200)).body.components;
 

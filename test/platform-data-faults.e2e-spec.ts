@@ -120,6 +120,50 @@ describe('a call record whose values do not fit the database', () => {
       expect(unfit(after, 'record_id', 'hashed') - unfit(before, 'record_id', 'hashed')).toBe(4);
       expect(unfit(after, 'ref', 'rejected') - unfit(before, 'ref', 'rejected')).toBe(2);
     });
+
+    it('tells record ids apart byte for byte: ids differing only in case, or by a trailing space, are distinct records, each with its event', async () => {
+      const errors = jest.spyOn(Logger.prototype, 'error');
+      try {
+        const taskId = await createTask(h, FIRM, 1, { contacts: contacts(4, 400), batchSize: 4, maxAttempts: 1 });
+        const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+        const ids: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+        const push = (records: [recordId: string, ref: string][]) => {
+          const body = JSON.stringify({
+            campaign_id: started.activeCampaign.campaignId,
+            records: records.map(([recordId, ref]) => ({
+              record_id: recordId, ref, call_result: 2, fail_reason: 'no_answer', intention: 0, duration_sec: 0, called_at: new Date().toISOString(),
+            })),
+          });
+          return h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
+        };
+        // Across pushes (the id read back as known) and within one (the insert's unique key), in both spellings.
+        const recordIds = ['rec_A1', 'rec_a1', 'rec_B2', 'rec_B2 '];
+        expect((await push([[recordIds[0], ids[0]]])).body).toEqual({ received: 1, stored: 1 });
+        expect((await push([[recordIds[1], ids[1]], [recordIds[2], ids[2]], [recordIds[3], ids[3]]])).body).toEqual({ received: 3, stored: 3 });
+
+        const ds = h.api.get(DataSource);
+        const stored: { record_id: string; contact_id: string | number }[] = await ds.query(
+          'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ?', [taskId],
+        );
+        const byRecord = Object.fromEntries(stored.map((r) => [r.record_id, String(r.contact_id)]));
+        expect(byRecord).toEqual(Object.fromEntries(recordIds.map((recordId, i) => [recordId, ids[i]])));
+        // Each contact moved on once, by its own record.
+        const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+        expect(items.map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts])).toEqual(ids.map((id) => [id, 3, 1]));
+        const lastRecords: { id: string | number; record_id: string }[] = await ds.query('SELECT id, record_id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
+        expect(Object.fromEntries(lastRecords.map((c) => [String(c.id), c.record_id]))).toEqual(Object.fromEntries(ids.map((id, i) => [id, recordIds[i]])));
+
+        // Every contact.called renders from its own stored record.
+        await h.relay();
+        const feed = (await h.http().get(`/v1/events?taskId=${taskId}&types=contact.called&limit=100`).set(me).expect(200)).body.items;
+        expect(feed.map((e: { data: { recordId: string; contactId: string } }) => [e.data.recordId, e.data.contactId])).toEqual(
+          recordIds.map((recordId, i) => [recordId, ids[i]]),
+        );
+        expect(errors.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('is missing'))).toEqual([]);
+      } finally {
+        errors.mockRestore();
+      }
+    });
   });
 
   it('left the statistics counters equal to the contacts they count', async () => {

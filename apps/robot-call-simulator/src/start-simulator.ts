@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LogLevel } from '@nestjs/common';
 import { AddressInfo } from 'node:net';
 import { createSimulatorApp } from './simulator-app';
 import { defaultSimulatorOptions, SimulatorOptions } from './simulator.options';
@@ -14,11 +14,12 @@ export interface RunningSimulator {
 
 /**
  * Starts a simulator in this process on 127.0.0.1 and a free port, for tests and benchmarks. Starts from
- * the defaults (not the environment, so runs are reproducible) plus `overrides`; logs errors only.
+ * the defaults (not the environment, so runs are reproducible) plus `overrides`; logs errors and warnings only,
+ * or the levels given (a test whose pushes are meant to fail, say, passes the suite's own).
  */
-export async function startSimulator(overrides: Partial<SimulatorOptions> = {}): Promise<RunningSimulator> {
+export async function startSimulator(overrides: Partial<SimulatorOptions> = {}, logger: LogLevel[] = ['error', 'warn']): Promise<RunningSimulator> {
   const options: SimulatorOptions = { ...defaultSimulatorOptions(), port: 0, ...overrides };
-  const app = await createSimulatorApp(options, ['error', 'warn']);
+  const app = await createSimulatorApp(options, logger);
   await app.listen(options.port, '127.0.0.1');
   const { port } = app.getHttpServer().address() as AddressInfo;
   return {

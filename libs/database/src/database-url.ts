@@ -3,6 +3,7 @@ import { mkdirSync } from 'fs';
 import { dirname, join, resolve } from 'path';
 import { SafeTypeOrmLogger } from './safe-typeorm-logger';
 import { mysql2WithUtcSessions } from './utc-sessions';
+import { mysql2WithAcquireTimeout } from './acquire-timeout';
 
 export interface DatabaseSettings {
   /** `mysql://user:pass@host:3306/db` (MySQL 8 or MariaDB 10.6+). Absent: the embedded SQLite database. */
@@ -42,6 +43,19 @@ export function parseDatabaseUrl(url: string): URL {
   }
   return parsed;
 }
+
+/**
+ * How long a new MySQL/MariaDB connection may take to be established (TCP and handshake): a healthy server answers
+ * in milliseconds; one that does not answer at all (a host down, its packets dropped) fails the attempt after this,
+ * not after mysql2's default 10 s, freeing its slot in the pool. A refused or reset connection fails at once.
+ */
+export const CONNECT_TIMEOUT_MS = 3000;
+/**
+ * How long a statement may wait for a connection, queueing for the pool and connecting together (see
+ * mysql2WithAcquireTimeout): past it, DATABASE_UNAVAILABLE. With CONNECT_TIMEOUT_MS below it, a request answers within
+ * 5 s while the database is away, whichever way it went (docs/operations.md, "When the database goes away").
+ */
+export const ACQUIRE_TIMEOUT_MS = 4000;
 
 const COMMON = {
   synchronize: false,
@@ -85,7 +99,7 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     // Times are UTC both ways: the driver converts dates as UTC ('Z') and every session runs at UTC, so the
     // server's own clock (column defaults, NOW()) agrees with them whatever zone the server runs at.
     connectorPackage: 'mysql2',
-    driver: mysql2WithUtcSessions(),
+    driver: mysql2WithAcquireTimeout(mysql2WithUtcSessions(), ACQUIRE_TIMEOUT_MS),
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
     username: decodeURIComponent(url.username || 'root'),
@@ -99,6 +113,6 @@ export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOp
     poolSize: settings.poolSize ?? 10,
     logger,
     logging: [...logging],
-    extra: { connectTimeout: 10000 },
+    connectTimeout: CONNECT_TIMEOUT_MS,
   };
 }

@@ -22,7 +22,8 @@ export class DatabaseEnv {
 
   /**
    * Connections each process keeps to MySQL/MariaDB. A request or a task's sync holds one for each statement or
-   * transaction; past the pool they queue in the process (docs/operations.md, "Capacity").
+   * transaction; past the pool they queue in the process, up to ACQUIRE_TIMEOUT_MS (4 s), then fail as
+   * DATABASE_UNAVAILABLE (docs/operations.md, "Capacity" and "When the database goes away").
    */
   @IsInt()
   @Min(1)

@@ -5,6 +5,6 @@ export { databaseConfig } from './database.config';
 export { buildDataSourceOptions, parseDatabaseUrl } from './database-url';
 export type { DatabaseSettings } from './database-url';
 export { SqlDialect } from './dialect/sql-dialect';
-export { DatabaseBusyError, TransactionRunner } from './transaction-runner';
+export { DatabaseBusyError, DatabaseUnavailableError, TransactionRunner } from './transaction-runner';
 export * from './phone-rekey';
 export { parseDbDate } from './db-date';

@@ -8,6 +8,20 @@ export class DatabaseBusyError extends DomainError {
   readonly kind = ErrorKind.Unavailable;
 }
 
+/**
+ * `DATABASE_UNAVAILABLE`: the database could not be reached, or the connection broke mid-request
+ * (`SqlDialect.isConnectionError`). Nothing is wrong with the request; it may succeed once the database is back.
+ * The driver's own error (with the server's address) stays in the logs, never in the answer.
+ */
+export class DatabaseUnavailableError extends DomainError {
+  readonly code = 'DATABASE_UNAVAILABLE';
+  readonly kind = ErrorKind.Unavailable;
+
+  constructor() {
+    super('The database cannot be reached; try again shortly');
+  }
+}
+
 const MAX_ATTEMPTS = 4;
 const BASE_DELAY_MS = 20;
 

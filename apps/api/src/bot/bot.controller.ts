@@ -5,7 +5,7 @@ import { Caller } from '@app/core';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { idParam } from '../http/invalid-id.error';
 import { instantOf } from '../http/zoned-date-time';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
@@ -28,7 +28,7 @@ export class AdminBotController {
   @Put()
   @ApiOperation({ summary: "Set a firm's BOT switch, expiry and task quota (usage is kept)" })
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, ...DATABASE_ERRORS)
   grant(@Param('firmId') firmId: string, @Body() body: GrantBotDto) {
     return this.grantFirmBot.execute({
       firmId: idParam('firmId', firmId),
@@ -41,7 +41,7 @@ export class AdminBotController {
   @Get()
   @ApiOperation({ summary: "A firm's entitlement with usage; a firm never granted reads as not open" })
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   get(@Param('firmId') firmId: string) {
     return this.getFirmBot.execute(idParam('firmId', firmId));
   }
@@ -58,7 +58,7 @@ export class OwnBotController {
   @Get()
   @ApiOperation({ summary: "The calling firm's own entitlement and usage" })
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
-  @ApiErrors(...USER_AUTH_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...DATABASE_ERRORS)
   get(@CurrentCaller() caller: Caller) {
     return this.getFirmBot.execute(caller.firmId);
   }

@@ -6,7 +6,7 @@ import { IngestPushedRecords } from '@app/task';
 import { CallbackSignatureGuard } from './callback-signature.guard';
 import { RobotCallPushDto } from './callback.dto';
 import { CallbackResultResponse } from './callback.responses';
-import { ApiErrors, BODY_ERRORS } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS } from '../http/api-errors';
 import { ApiNoSecurityScheme } from '../openapi';
 
 /**
@@ -35,7 +35,7 @@ export class CallbacksController {
   @ApiHeader({ name: 'X-Robot-Timestamp', required: true, description: 'Unix seconds; older than 5 minutes is refused' })
   @ApiHeader({ name: 'X-Robot-Signature', required: true, description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>' })
   @ApiOkResponse({ type: CallbackResultResponse, description: 'Records received and newly stored' })
-  @ApiErrors('CALLBACK_SIGNATURE_INVALID', ...BODY_ERRORS, 'CAMPAIGN_NOT_FOUND', 'DATABASE_BUSY')
+  @ApiErrors('CALLBACK_SIGNATURE_INVALID', ...BODY_ERRORS, 'CAMPAIGN_NOT_FOUND', 'DATABASE_BUSY', ...DATABASE_ERRORS)
   push(@Body() body: RobotCallPushDto) {
     return this.ingestPushedRecords.execute({
       campaignId: body.campaign_id,

@@ -8,7 +8,7 @@ import { CurrentCaller } from '../auth/caller.decorator';
 import { idParam } from '../http/invalid-id.error';
 import { PageQueryDto } from '../tasks/task.dto';
 import { DoNotCallChangeDto } from './do-not-call.dto';
-import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { DoNotCallAddedResponse, DoNotCallPageResponse, DoNotCallRemovedResponse } from './do-not-call.responses';
 
@@ -27,7 +27,7 @@ export class DoNotCallController {
   @Get()
   @ApiOperation({ summary: "The calling firm's do-not-call list (masked numbers)" })
   @ApiOkResponse({ type: DoNotCallPageResponse, description: 'A page of the list, numbers masked' })
-  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED')
+  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   get(@CurrentCaller() caller: Caller, @Query() query: PageQueryDto) {
     return this.list.execute({ firmId: caller.firmId, page: query.page, pageSize: query.pageSize });
   }
@@ -35,7 +35,7 @@ export class DoNotCallController {
   @Post()
   @ApiOperation({ summary: 'Add numbers: they are never called again by any task of the firm' })
   @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...DATABASE_ERRORS)
   put(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
     return this.add.execute({ firmId: caller.firmId, phones: body.phones, reason: body.reason });
   }
@@ -44,7 +44,7 @@ export class DoNotCallController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Remove numbers from the list' })
   @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...DATABASE_ERRORS)
   delete(@CurrentCaller() caller: Caller, @Body() body: DoNotCallChangeDto) {
     return this.remove.execute({ firmId: caller.firmId, phones: body.phones });
   }
@@ -66,7 +66,7 @@ export class AdminDoNotCallController {
   @Get()
   @ApiOperation({ summary: "A firm's do-not-call list (masked numbers)" })
   @ApiOkResponse({ type: DoNotCallPageResponse, description: 'A page of the list, numbers masked' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   get(@Param('firmId') firmId: string, @Query() query: PageQueryDto) {
     return this.list.execute({ firmId: idParam('firmId', firmId), page: query.page, pageSize: query.pageSize });
   }
@@ -74,7 +74,7 @@ export class AdminDoNotCallController {
   @Post()
   @ApiOperation({ summary: "Add numbers to a firm's do-not-call list" })
   @ApiCreatedResponse({ type: DoNotCallAddedResponse, description: 'How many numbers were added' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, ...DATABASE_ERRORS)
   put(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
     return this.add.execute({ firmId: idParam('firmId', firmId), phones: body.phones, reason: body.reason });
   }
@@ -83,7 +83,7 @@ export class AdminDoNotCallController {
   @HttpCode(200)
   @ApiOperation({ summary: "Remove numbers from a firm's do-not-call list" })
   @ApiOkResponse({ type: DoNotCallRemovedResponse, description: 'How many numbers were removed' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS)
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, ...DATABASE_ERRORS)
   delete(@Param('firmId') firmId: string, @Body() body: DoNotCallChangeDto) {
     return this.remove.execute({ firmId: idParam('firmId', firmId), phones: body.phones });
   }

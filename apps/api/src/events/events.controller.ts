@@ -5,7 +5,7 @@ import { ListEvents } from '@app/events';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { ApiErrors, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiErrors, DATABASE_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { AdminEventsQueryDto, EventsQueryDto } from './events.dto';
 import { EventPageResponse } from './events.responses';
@@ -26,7 +26,7 @@ export class EventsController {
     summary: "The calling firm's events after a cursor, oldest first (keyset-paged by position; docs/events.md)",
   })
   @ApiOkResponse({ type: EventPageResponse, description: 'A page of events and the cursor to read on from' })
-  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED')
+  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@CurrentCaller() caller: Caller, @Query() query: EventsQueryDto) {
     return this.listEvents.execute({ firmId: caller.firmId, after: query.after, types: query.types, taskId: query.taskId, limit: query.limit });
   }
@@ -43,7 +43,7 @@ export class AdminEventsController {
   @Get()
   @ApiOperation({ summary: "Every firm's events after a cursor, oldest first; `firmId` for one firm's" })
   @ApiOkResponse({ type: EventPageResponse, description: 'A page of events and the cursor to read on from' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@Query() query: AdminEventsQueryDto) {
     return this.listEvents.execute({ firmId: query.firmId, after: query.after, types: query.types, taskId: query.taskId, limit: query.limit });
   }

@@ -25,6 +25,7 @@ export const ERROR_STATUS = {
   ROBOT_CALL_UNAVAILABLE: 502,
   ROBOT_CALL_REJECTED: 502,
   DATABASE_BUSY: 503,
+  DATABASE_UNAVAILABLE: 503,
   ROBOT_CALL_TIMEOUT: 504,
 } as const;
 
@@ -38,7 +39,7 @@ const DESCRIPTIONS: Record<number, string> = {
   409: 'Conflict with the task\'s state',
   413: 'Body over 4 MB',
   502: 'The robot-call platform failed or refused',
-  503: 'The database stayed busy through the retries; try again shortly',
+  503: 'The database cannot be reached, or stayed busy through the retries; try again shortly',
   504: 'The robot-call platform did not answer in time',
 };
 
@@ -85,3 +86,5 @@ export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'MALFORMED_REQUEST
 export const OWNED_TASK_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'NOT_TASK_OWNER', 'TASK_NOT_FOUND'];
 export const BOT_ERRORS: ErrorCode[] = ['BOT_NOT_OPEN', 'BOT_EXPIRED'];
 export const ROBOT_CALL_ERRORS: ErrorCode[] = ['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_REJECTED', 'ROBOT_CALL_TIMEOUT'];
+/** Every route that reads or writes the database (all but `GET /me`): it may be unreachable for a while. */
+export const DATABASE_ERRORS: ErrorCode[] = ['DATABASE_UNAVAILABLE'];

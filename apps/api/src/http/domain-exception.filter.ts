@@ -1,6 +1,7 @@
-import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger, Optional } from '@nestjs/common';
 import { Response } from 'express';
 import { DomainError, ErrorKind, maskPhonesInText } from '@app/core';
+import { DatabaseUnavailableError, SqlDialect } from '@app/database';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.Invalid]: HttpStatus.BAD_REQUEST,
@@ -33,10 +34,16 @@ export interface ErrorBody {
   details?: unknown;
 }
 
-/** The one place errors become HTTP: `{ code, message, details? }` with the status the contract names. */
+/**
+ * The one place errors become HTTP: `{ code, message, details? }` with the status the contract names. A database
+ * that cannot be reached (the dialect recognises the driver's error, wherever the request met it: a guard, a read,
+ * a transaction) is 503 `DATABASE_UNAVAILABLE`, not a 500: the request was fine and may be sent again.
+ */
 @Catch()
 export class DomainExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('HttpError');
+
+  constructor(@Optional() private readonly dialect?: SqlDialect) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -45,10 +52,17 @@ export class DomainExceptionFilter implements ExceptionFilter {
       const text = exception instanceof Error ? `${exception.name}: ${exception.message}` : String(exception);
       this.logger.error(maskPhonesInText(text));
     }
+    if (response.headersSent) {
+      // A streamed answer (the CSV export) failed after its first bytes: no status can follow, so the response
+      // is cut off instead of ending as if it were complete.
+      response.destroy();
+      return;
+    }
     response.status(status).json(body);
   }
 
   private toHttp(exception: unknown): [number, ErrorBody] {
+    if (!(exception instanceof DomainError) && this.dialect?.isConnectionError(exception)) exception = new DatabaseUnavailableError();
     if (exception instanceof DomainError) {
       const body: ErrorBody = { code: exception.code, message: maskPhonesInText(exception.message) };
       if (exception.details !== undefined) body.details = exception.details;

@@ -8,7 +8,7 @@ import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
 import { GrantedTask } from '../auth/caller.decorator';
 import { ListContactsQueryDto } from './task.dto';
-import { ApiErrors, OWNED_TASK_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiErrors, DATABASE_ERRORS, OWNED_TASK_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
 import { TaskId } from './tasks.controller';
 import { contactsCsv } from './contacts-csv';
@@ -27,7 +27,7 @@ export class TaskExportController {
   @ApiProduces('text/csv')
   @TaskId()
   @ApiOkResponse({ description: 'The CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   async export(
     @GrantedTask() access: TaskAccess,
     @Query() query: ListContactsQueryDto,

@@ -10,7 +10,7 @@ import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
 import { BotEntitlementGuard } from '../auth/bot-entitlement.guard';
 import { CurrentCaller, GrantedTask } from '../auth/caller.decorator';
 import {
-  ApiErrors, BODY_ERRORS, BOT_ERRORS, OWNED_TASK_ERRORS, ROBOT_CALL_ERRORS, USER_AUTH_ERRORS,
+  ApiErrors, BODY_ERRORS, BOT_ERRORS, DATABASE_ERRORS, OWNED_TASK_ERRORS, ROBOT_CALL_ERRORS, USER_AUTH_ERRORS,
 } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
 import { AddContactsDto, CreateTaskDto, ListContactsQueryDto, ListTasksQueryDto } from './task.dto';
@@ -42,7 +42,7 @@ export class TasksController {
   @UseGuards(BotEntitlementGuard)
   @ApiOperation({ summary: "Create a task with contacts; takes one slot of the firm's quota" })
   @ApiCreatedResponse({ type: CreateTaskResponse, description: 'The task created, and what became of each contact' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...BOT_ERRORS, 'BOT_TASK_QUOTA_EXCEEDED', 'DATABASE_BUSY')
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...BOT_ERRORS, 'BOT_TASK_QUOTA_EXCEEDED', 'DATABASE_BUSY', ...DATABASE_ERRORS)
   create(@CurrentCaller() caller: Caller, @Body() body: CreateTaskDto) {
     return this.createTask.execute({ caller, ...body });
   }
@@ -50,7 +50,7 @@ export class TasksController {
   @Get()
   @ApiOperation({ summary: "The calling account's tasks, newest first" })
   @ApiOkResponse({ type: TaskPageResponse, description: 'A page of tasks' })
-  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED')
+  @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@CurrentCaller() caller: Caller, @Query() query: ListTasksQueryDto) {
     return this.listTasks.execute({ caller, ...query });
   }
@@ -60,7 +60,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'The task, with its active campaign' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   get(@GrantedTask() access: TaskAccess) {
     return this.getTask.execute({ access });
   }
@@ -70,7 +70,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Add contacts in bulk (at most 10,000); a running task calls them in its next campaign' })
   @ApiCreatedResponse({ type: AddContactsResponse, description: 'What became of each contact' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', 'DATABASE_BUSY')
+  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', 'DATABASE_BUSY', ...DATABASE_ERRORS)
   add(@GrantedTask() access: TaskAccess, @Body() body: AddContactsDto) {
     return this.addContacts.execute({ access, contacts: body.contacts });
   }
@@ -80,7 +80,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Contacts with their results; phone numbers masked' })
   @ApiOkResponse({ type: ContactPageResponse, description: 'A page of contacts, numbers masked' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   contacts(@GrantedTask() access: TaskAccess, @Query() query: ListContactsQueryDto) {
     return this.listContacts.execute({ access, ...query });
   }
@@ -93,7 +93,7 @@ export class TasksController {
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(
     ...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...BOT_ERRORS, 'TASK_FINISHED', 'NO_CONTACTS_WAITING', ...ROBOT_CALL_ERRORS,
-    'DATABASE_BUSY',
+    'DATABASE_BUSY', ...DATABASE_ERRORS,
   )
   start(@GrantedTask() access: TaskAccess) {
     return this.startTask.execute({ access });
@@ -105,7 +105,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Pause the running campaign' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_NOT_RUNNING', 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_NOT_RUNNING', 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY', ...DATABASE_ERRORS)
   pause(@GrantedTask() access: TaskAccess) {
     return this.pauseTask.execute({ access });
   }
@@ -116,7 +116,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Stop for good (status 6); a never-started task gives its quota slot back' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY')
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY', ...DATABASE_ERRORS)
   cancel(@GrantedTask() access: TaskAccess) {
     return this.cancelTask.execute({ access });
   }
@@ -126,7 +126,7 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Totals by status, result and intention; attempts; connect and interest rates' })
   @ApiOkResponse({ type: TaskStatsResponse, description: "The task's statistics" })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   stats(@GrantedTask() access: TaskAccess) {
     return this.getTaskStats.execute({ access });
   }

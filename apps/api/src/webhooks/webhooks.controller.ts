@@ -5,7 +5,7 @@ import { DeleteWebhook, GetWebhook, ListWebhooks, RedeliverEvents, RegisterWebho
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
-import { ApiErrors, BODY_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
+import { ApiErrors, BODY_ERRORS, DATABASE_ERRORS, USER_AUTH_ERRORS } from '../http/api-errors';
 import { idParam } from '../http/invalid-id.error';
 import { instantOf } from '../http/zoned-date-time';
 import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
@@ -32,7 +32,7 @@ export class AdminWebhooksController {
   @Post()
   @ApiOperation({ summary: 'Register an endpoint; its signing secret is answered this once' })
   @ApiCreatedResponse({ type: RegisteredWebhookResponse, description: 'The endpoint, with its secret' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_URL_NOT_ALLOWED')
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_URL_NOT_ALLOWED', ...DATABASE_ERRORS)
   create(@Body() body: CreateWebhookDto) {
     return this.registerWebhook.execute(body);
   }
@@ -40,7 +40,7 @@ export class AdminWebhooksController {
   @Get()
   @ApiOperation({ summary: 'Every endpoint with its health (never the secrets)' })
   @ApiOkResponse({ type: [WebhookResponse], description: 'The endpoints, in registration order' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@Query() query: AdminWebhookQueryDto) {
     return this.listWebhooks.execute({ firmId: query.firmId });
   }
@@ -49,7 +49,7 @@ export class AdminWebhooksController {
   @ApiParam(ID_PARAM)
   @ApiOperation({ summary: 'One endpoint with its health' })
   @ApiOkResponse({ type: WebhookResponse, description: 'The endpoint' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   get(@Param('id') id: string) {
     return this.getWebhook.execute(idParam('id', id));
   }
@@ -58,7 +58,7 @@ export class AdminWebhooksController {
   @ApiParam(ID_PARAM)
   @ApiOperation({ summary: 'Change the URL, the types, full numbers, or disable / enable (enabling clears the failure streak)' })
   @ApiOkResponse({ type: WebhookResponse, description: 'The endpoint as changed' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_URL_NOT_ALLOWED', 'WEBHOOK_NOT_FOUND')
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_URL_NOT_ALLOWED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   update(@Param('id') id: string, @Body() body: UpdateWebhookDto) {
     return this.updateWebhook.execute({ id: idParam('id', id), ...body });
   }
@@ -68,7 +68,7 @@ export class AdminWebhooksController {
   @ApiParam(ID_PARAM)
   @ApiOperation({ summary: 'Delete an endpoint and its pending deliveries' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND')
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   async remove(@Param('id') id: string): Promise<void> {
     await this.deleteWebhook.execute(idParam('id', id));
   }
@@ -84,7 +84,7 @@ export class AdminWebhooksController {
       'Only events already in the feed are taken: one committed moments ago and not positioned yet is sent by the fan-out anyway.',
   })
   @ApiOkResponse({ type: RedeliveryResponse, description: 'How many deliveries were scheduled' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_NOT_FOUND')
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   redeliver(@Param('id') id: string, @Body() body: RedeliverDto) {
     return this.redeliverEvents.execute({
       webhookId: idParam('id', id),
@@ -109,7 +109,7 @@ export class FirmWebhooksController {
     description: "Only the endpoints registered for the firm: the platform's all-firms endpoints carry every firm's events and are not shown.",
   })
   @ApiOkResponse({ type: [WebhookResponse], description: "The firm's endpoints" })
-  @ApiErrors(...USER_AUTH_ERRORS)
+  @ApiErrors(...USER_AUTH_ERRORS, ...DATABASE_ERRORS)
   list(@CurrentCaller() caller: Caller) {
     return this.listWebhooks.execute({ firmId: caller.firmId });
   }

@@ -1,13 +1,31 @@
 import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
 import { SqlDialect } from './sql-dialect';
+import { ACQUIRE_TIMEOUT_CODE } from '../acquire-timeout';
 
 const ER_DUP_ENTRY = 1062;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
 const ER_LOCK_DEADLOCK = 1213;
 
+/**
+ * The server's own answers that it cannot take the connection or is dropping it: too many connections, shutting
+ * down, the connection killed (MariaDB), an idle connection closed by the server (MySQL 8.0.24+).
+ */
+const CONNECTION_ERRNOS = new Set([1040, 1053, 1927, 4031]);
+
+function code(error: unknown): string | undefined {
+  const e = error as { code?: string; driverError?: { code?: string } };
+  return e?.driverError?.code ?? e?.code;
+}
+
 function errno(error: unknown): number | undefined {
   const e = error as { errno?: number; driverError?: { errno?: number } };
   return e?.driverError?.errno ?? e?.errno;
+}
+
+/** mysql2 marks `fatal` every error after which the connection is unusable (network, protocol, connect timeout). */
+function fatal(error: unknown): boolean {
+  const e = error as { fatal?: boolean; driverError?: { fatal?: boolean } };
+  return (e?.driverError?.fatal ?? e?.fatal) === true;
 }
 
 /** MySQL 8 / MariaDB 10.6+: InnoDB row locks, concurrent transactions over a connection pool. */
@@ -92,5 +110,16 @@ export class MysqlDialect extends SqlDialect {
   isTransientLockError(error: unknown): boolean {
     const code = errno(error);
     return code === ER_LOCK_DEADLOCK || code === ER_LOCK_WAIT_TIMEOUT;
+  }
+
+  /**
+   * A fatal error of the connection (ECONNREFUSED, ECONNRESET, PROTOCOL_CONNECTION_LOST, ETIMEDOUT while
+   * connecting…: raw from the pool when a connection cannot be had, wrapped in a QueryFailedError when it breaks
+   * mid-statement), no connection from the pool in time, or the server refusing or dropping the connection. A
+   * statement's own errors are not fatal.
+   */
+  isConnectionError(error: unknown): boolean {
+    const number = errno(error);
+    return fatal(error) || code(error) === ACQUIRE_TIMEOUT_CODE || (number !== undefined && CONNECTION_ERRNOS.has(number));
   }
 }

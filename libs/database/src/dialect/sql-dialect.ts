@@ -150,6 +150,13 @@ export abstract class SqlDialect {
   /** Deadlock, lock-wait timeout or busy database: the transaction may succeed if run again. */
   abstract isTransientLockError(error: unknown): boolean;
 
+  /**
+   * The database could not be reached, or the connection went away mid-statement (refused, reset, closed, timed
+   * out while connecting, the server shutting down): nothing is wrong with the statement, and the same request
+   * may succeed once the database is back. Answered as DATABASE_UNAVAILABLE (503), not as a 500.
+   */
+  abstract isConnectionError(error: unknown): boolean;
+
   /** Multi-row INSERTs in chunks binding at most MAX_PARAMS_PER_STATEMENT placeholders each. */
   private async insertRows(
     manager: EntityManager,

@@ -106,4 +106,9 @@ export class SqliteDialect extends SqlDialect {
     const code = sqliteCode(error);
     return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT' || code === 'SQLITE_LOCKED';
   }
+
+  /** A file opened in the process has no connection to lose: a file that cannot be read is not a passing outage. */
+  isConnectionError(): boolean {
+    return false;
+  }
 }

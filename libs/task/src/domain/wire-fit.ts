@@ -74,9 +74,8 @@ export function cutToCharacters(value: string, length: number): string {
 
 /**
  * A record id too long for its column, as a key that fits: cutting it would make two ids that share their first
- * 64 characters one record (the second never stored), so it is replaced by its SHA-256 (224 bits, hex: the
- * column's case-insensitive collation cannot merge two digests). Deterministic: the same id, polled or pushed,
- * always maps to the same key, so storing stays idempotent.
+ * 64 characters one record (the second never stored), so it is replaced by its SHA-256 (224 bits, hex).
+ * Deterministic: the same id, polled or pushed, always maps to the same key, so storing stays idempotent.
  */
 export function recordIdDigest(recordId: string): string {
   return RECORD_ID_DIGEST_PREFIX + createHash('sha256').update(recordId, 'utf8').digest('hex').slice(0, 56);

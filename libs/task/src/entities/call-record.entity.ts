@@ -10,6 +10,10 @@ export class CallRecordEntity extends CallOutcomeColumns {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
 
+  /**
+   * The platform's id, compared byte for byte (`rec_A1` and `rec_a1` are two records): on MySQL/MariaDB a binary
+   * no-pad collation, set per server by migration RecordIdBytes; SQLite compares text by bytes already.
+   */
   @Column({ name: 'record_id', type: 'varchar', length: RECORD_ID_LENGTH })
   recordId: string;
 

@@ -54,6 +54,7 @@ export class ContactEntity extends CallOutcomeColumns {
   @Column({ name: 'called_at', type: 'datetime', precision: 3, nullable: true })
   calledAt: Date | null;
 
+  /** The latest call's record id, compared byte for byte as the call record's (migration RecordIdBytes). */
   @Column({ name: 'record_id', type: 'varchar', length: RECORD_ID_LENGTH, nullable: true })
   recordId: string | null;
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Clock, DomainError, ErrorKind, RecentlyUsed } from '@app/core';
 import { EntityManager } from 'typeorm';
-import { TransactionRunner } from '@app/database';
+import { SqlDialect, TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { TaskRepository } from '../repositories/task.repository';
 import { RecordIngestor } from '../record-ingestor';
@@ -80,6 +80,7 @@ export class IngestPushedRecords {
     private readonly contacts: ContactRepository,
     private readonly follower: CampaignEndFollower,
     private readonly clock: Clock,
+    private readonly dialect: SqlDialect,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
@@ -127,7 +128,12 @@ export class IngestPushedRecords {
     return queue.splice(0, count);
   }
 
-  /** Answers every push of the batch: from one shared transaction, or, when that fails, from one each. */
+  /**
+   * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
+   * database cannot be reached, the batch and every push waiting behind it for the task are answered at once: each
+   * would fail the same way after a wait of its own (a connect or acquire timeout each, one after another), and the
+   * platform retries them anyway.
+   */
   private async settle(taskId: string, batch: PendingPush[]): Promise<void> {
     try {
       const { outcomes, ended } = await this.ingest(taskId, batch);
@@ -136,6 +142,10 @@ export class IngestPushedRecords {
       // Committed and answered: the campaigns these pushes ended are moved on now, in the background.
       for (const callTaskId of ended) this.follower.follow(taskId, callTaskId, 'push');
     } catch (error) {
+      if (this.dialect.isConnectionError(error)) {
+        for (const push of [...batch, ...(this.queues.get(taskId)?.splice(0) ?? [])]) push.reject(error);
+        return;
+      }
       if (batch.length === 1) {
         batch[0].reject(error);
         return;
