@@ -32,14 +32,16 @@ async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: nu
 
 /**
  * The relay with a healthy receiver, until no delivery of the model's endpoint is pending: each round sends a
- * task's next event (per-task order), so a run's deliveries take a few dozen rounds. `deliveryDue` and
+ * task's next event (per-task order), so a run's deliveries take as many rounds as its busiest task has events. `deliveryDue` and
  * `deliveryHorizon` after each; a pending count that stops falling with nothing left to try breaks `deliveryDue`.
  */
 async function drainDeliveries(m: Model, r: Real): Promise<void> {
   r.w.receiver.options = {};
   m.receiver = 'healthy';
   let s = r.last ?? (await snapshot(m, r));
-  for (let round = 0; round < 200 && s.deliveries.length > 0; round++) {
+  // A task's events go one a round (per-task order), and a task of the model may have a few hundred: the bound is
+  // generous, and a relay that stops making progress still ends the loop (nothing claimed, nothing waiting).
+  for (let round = 0; round < 5_000 && s.deliveries.length > 0; round++) {
     const startedAt = r.w.clock.now();
     const summaries = await relayRounds(r.w);
     const after = await snapshot(m, r);
