@@ -14,6 +14,16 @@ export interface ReportedCall {
   calledAt: Date;
 }
 
+/** A call record as the platform reports it (polled or pushed), before it is fitted to the columns (wire-fit). */
+export interface IncomingRecord extends ReportedCall {
+  /** The contact id this service sent as `ref` to `campaign_add`. */
+  ref: string;
+  /** The conversation, when the platform gives it: carried to the `contact.called` event, not stored (domain/wire-fit). */
+  recordingUrl?: string | null;
+  transcript?: string | null;
+  summary?: string | null;
+}
+
 export interface ContactBeforeCall {
   attempts: number;
   callbackCount: number;

@@ -2,7 +2,7 @@ import { CallResult, Intention } from './statuses';
 import {
   cursorFits, cutToCharacters, describeUnfit, fitRecords, MAX_CALL_SECONDS, RECORDING_URL_LENGTH, recordIdDigest, SUMMARY_LENGTH, TRANSCRIPT_LENGTH,
 } from './wire-fit';
-import type { IncomingRecord } from '../repositories/contact.repository';
+import type { IncomingRecord } from './call-outcome';
 
 const NOW = new Date('2026-12-01T02:00:00.000Z');
 

@@ -1,5 +1,5 @@
 import { createHash } from 'crypto';
-import type { IncomingRecord } from '../repositories/contact.repository';
+import type { IncomingRecord } from './call-outcome';
 
 /**
  * The platform's values are stored in columns of fixed size, and strict MySQL refuses a value that does not fit

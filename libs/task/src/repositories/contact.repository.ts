@@ -5,7 +5,7 @@ import { parseDbDate, SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { AcceptedContact } from '../domain/contact-intake';
-import { ContactAfterCall, ReportedCall, RetryPolicy } from '../domain/call-outcome';
+import { ContactAfterCall, RetryPolicy } from '../domain/call-outcome';
 import { ContactPhones, StoredContact } from './contact-phones';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 
@@ -16,15 +16,6 @@ export interface ContactListQuery {
   intention?: Intention;
   page: number;
   pageSize: number;
-}
-
-export interface IncomingRecord extends ReportedCall {
-  /** The contact id this service sent as `ref` to `campaign_add`. */
-  ref: string;
-  /** The conversation, when the platform gives it: carried to the `contact.called` event, not stored (domain/wire-fit). */
-  recordingUrl?: string | null;
-  transcript?: string | null;
-  summary?: string | null;
 }
 
 /** A contact as the export writes it: its results and its number opened, nothing else of the row. */
