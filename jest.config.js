@@ -1,4 +1,7 @@
-/** One jest run for unit (`*.spec.ts`, beside the code) and e2e (`*.e2e-spec.ts`, under test/) suites. */
+/**
+ * One jest run for unit (`*.spec.ts`, beside the code) and e2e (`*.e2e-spec.ts`, under test/, and one beside the
+ * task lib's sync engine, whose internals it drives) suites.
+ */
 const moduleNameMapper = {
   '^@app/(core|database|task|campaign-gateway|firm-bot-quota|stats|observability|suppression|events)$': '<rootDir>/libs/$1/src',
 };

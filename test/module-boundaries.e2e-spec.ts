@@ -18,6 +18,8 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
  *  - a lib is imported only through its index (`@app/<lib>`), never by a deep path or a relative path into it;
  *  - each lib depends only on the libs it is allowed to (the layering below: observability and core sit under
  *    the domain, not above it);
+ *  - a room of a lib with its own index (the task lib's sync engine, `libs/task/src/sync`) is entered only through
+ *    that index by the rest of its lib, and the room does not reach back into the lib's use cases or module;
  *  - only the apps' infrastructure roots are global, and every domain module compiles with those roots alone,
  *    so none relies on another module's global registration.
  */
@@ -35,6 +37,14 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
   task: ['core', 'database', 'events', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
   stats: ['core', 'task'],
 };
+
+/**
+ * Rooms inside a lib with their own narrow index: the rest of the lib imports them only through it, and they never
+ * import what sits above them in the lib (its use cases, module and index).
+ */
+const ROOMS: { dir: string; above: readonly string[] }[] = [
+  { dir: 'libs/task/src/sync', above: ['libs/task/src/usecases', 'libs/task/src/task.module.ts', 'libs/task/src/index.ts'] },
+];
 
 /** The modules an app registers once at its root and shares with every module: infrastructure, no domain. */
 const GLOBAL_ROOTS = [
@@ -125,6 +135,25 @@ describe('module boundaries', () => {
         // A test may load single migrations, to build the schema as it was before one of them.
         const migration = relative(ROOT, target).split(sep).join('/').startsWith('libs/database/src/migrations/') && !home;
         if (targetLib && targetLib !== home && !migration) offences.push(`${relative(ROOT, file)}: ${spec} (reaches into libs/${targetLib}; use @app/${targetLib})`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it("enters a lib's rooms only through their index, and a room never reaches above itself", () => {
+    const offences: string[] = [];
+    const rel = (p: string) => relative(ROOT, p).split(sep).join('/');
+    for (const room of ROOMS) {
+      expect(statSync(join(ROOT, room.dir, 'index.ts')).isFile()).toBe(true);
+      for (const file of FILES.filter((f) => libOf(f) === libOf(join(ROOT, room.dir)))) {
+        const inside = rel(file).startsWith(`${room.dir}/`);
+        for (const spec of importsOf(file).filter((x) => x.startsWith('.'))) {
+          const target = rel(resolve(join(file, '..'), spec));
+          if (!inside && target.startsWith(`${room.dir}/`)) offences.push(`${rel(file)}: ${spec} (use ${room.dir}'s index)`);
+          if (inside && room.above.some((a) => target === a.replace(/\.ts$/, '') || target.startsWith(`${a}/`))) {
+            offences.push(`${rel(file)}: ${spec} (the room ${room.dir} may not import ${target})`);
+          }
+        }
       }
     }
     expect(offences).toEqual([]);

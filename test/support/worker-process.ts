@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const intervals: SyncInterval[] = [];
   const execute = syncTask.execute.bind(syncTask);
   syncTask.execute = async (...args: Parameters<SyncTask['execute']>) => {
-    const [taskId] = args;
+    const [{ taskId }] = args;
     const start = wallClock();
     try {
       return await execute(...args);

@@ -21,13 +21,9 @@ export type { TaskLifecycleEvent } from './domain/task-events';
 
 // Errors
 export * from './errors/task-errors';
-export { LeaseLostError } from './sync-fence';
-export type { SyncFence } from './sync-fence';
 
-// Sync leases: what RunSyncPass claims tasks with, for a worker (or a test) that drives SyncTask itself
-export { SyncLeases } from './sync-leases';
-// Moves a task on once its campaign's end is noticed outside a pass (a push, the minute check's probe)
-export { CampaignEndFollower } from './campaign-end-follower';
+// The lease a sync holds on a task (a field of SyncTaskCommand)
+export type { SyncFence } from './domain/sync-fence';
 
 // The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
 export { ContactFullPhones } from './contact-full-phones';
@@ -42,17 +38,18 @@ export * from './usecases/list-contacts.usecase';
 export * from './usecases/start-task.usecase';
 export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
-export * from './usecases/sync-task.usecase';
-export * from './usecases/run-sync-pass.usecase';
-export * from './usecases/run-edge-pass.usecase';
-export * from './usecases/ingest-pushed-records.usecase';
 export * from './usecases/export-contacts.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views
 export type { TaskView, ContactView, Page } from './task.view';
 
+// The sync engine's use cases, with their commands and results (libs/task/src/sync)
+export { SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, UnknownCampaignError } from './sync';
+export type { SyncTaskCommand, SyncTaskOutcome, SyncTaskAction, KnownTask, SyncPassSummary, EdgePassSummary } from './sync';
+export type { IngestPushedRecordsCommand, IngestPushedRecordsOutcome } from './sync';
+
 // Metrics port
-export { SyncMetrics, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, UNFIT_VALUE_LABELS } from './metrics/sync-metrics';
-export type { SyncPassOutcome, SyncTaskRunOutcome, CampaignEndTrigger, CampaignEndOutcome } from './metrics/sync-metrics';
+export { SyncMetrics, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, UNFIT_VALUE_LABELS } from './sync';
+export type { SyncPassOutcome, SyncTaskRunOutcome, CampaignEndTrigger, CampaignEndOutcome } from './sync';
 export { TASK_METRIC } from './metrics/task-metrics';

@@ -10,15 +10,9 @@ import { ContactRepository } from './repositories/contact.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
-import { SyncMetrics } from './metrics/sync-metrics';
-import { PrometheusSyncMetrics } from './metrics/prometheus-sync-metrics';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
+import { IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
-import { CampaignLauncher } from './campaign-launcher';
-import { ContactCalledEvents } from './contact-called-events';
-import { RecordIngestor } from './record-ingestor';
-import { SyncLeases } from './sync-leases';
-import { CampaignEndFollower } from './campaign-end-follower';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';
 import { SuppressionModule } from '@app/suppression';
@@ -32,20 +26,18 @@ import { ListContacts } from './usecases/list-contacts.usecase';
 import { StartTask } from './usecases/start-task.usecase';
 import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
-import { SyncTask } from './usecases/sync-task.usecase';
-import { RunSyncPass } from './usecases/run-sync-pass.usecase';
-import { RunEdgePass } from './usecases/run-edge-pass.usecase';
-import { IngestPushedRecords } from './usecases/ingest-pushed-records.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 
-const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, ExportContacts];
+const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, ExportContacts];
+/** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
+const SYNC_USE_CASES = [SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords];
 
 /**
  * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them. Imports
  * what it uses: the robot-call platform (CampaignGatewayModule, from the ROBOT_CALL_* configuration), the firm's
  * BOT entitlement and its number registry. Needs only the app's infrastructure roots: configuration, the
- * database, the clock and the phone vault. Exports its use cases, `SyncLeases`, and `ContactFullPhones` (the
- * events lib's full-number port, for the worker's webhook relay).
+ * database, the clock and the phone vault. The sync engine (`./sync`) brings its own providers. Exports the use
+ * cases and `ContactFullPhones` (the events lib's full-number port, for the worker's webhook relay).
  */
 @Module({})
 export class TaskModule {
@@ -63,21 +55,16 @@ export class TaskModule {
       providers: [
         { provide: TASK_SETTINGS, useExisting: taskConfig.KEY },
         ...TASK_METRIC_PROVIDERS,
-        { provide: SyncMetrics, useClass: PrometheusSyncMetrics },
         TaskRepository,
         ContactRepository,
         CallRecordRepository,
         ContactPhones,
-        CampaignLauncher,
-        RecordIngestor,
-        SyncLeases,
-        CampaignEndFollower,
         ContactIntake,
         ContactFullPhones,
-        ContactCalledEvents,
+        ...SYNC_PROVIDERS,
         ...USE_CASES,
       ],
-      exports: [...USE_CASES, SyncLeases, CampaignEndFollower, ContactFullPhones],
+      exports: [...USE_CASES, ...SYNC_USE_CASES, ContactFullPhones],
     };
   }
 }

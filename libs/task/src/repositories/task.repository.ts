@@ -8,7 +8,7 @@ import { TaskEntity } from '../entities/task.entity';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { ACTIVE_CALL_TASK_STATUSES, CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
 import { assertCallTaskMoves, assertTaskMoves } from '../domain/transitions';
-import { LeaseLostError, SyncFence } from '../sync-fence';
+import { LeaseLostError, SyncFence } from '../domain/sync-fence';
 import { TaskAccess } from '../domain/task-access';
 import { TaskNotFoundError } from '../errors/task-errors';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';

@@ -6,7 +6,7 @@ import { TaskAccess } from '../domain/task-access';
 import { FINISHED_TASK_STATUSES, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
-import { CampaignLauncher } from '../campaign-launcher';
+import { CampaignLauncher } from '../sync';
 import { TaskFinishedError } from '../errors/task-errors';
 import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';

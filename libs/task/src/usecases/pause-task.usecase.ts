@@ -4,7 +4,7 @@ import { maskPhonesInText } from '@app/core';
 import { TaskAccess } from '../domain/task-access';
 import { FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { TaskRepository } from '../repositories/task.repository';
-import { CampaignLauncher } from '../campaign-launcher';
+import { CampaignLauncher } from '../sync';
 import { TaskFinishedError, TaskNotRunningError } from '../errors/task-errors';
 import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';

@@ -7,7 +7,7 @@ import { isWindowOpen } from '../domain/call-window';
 import { taskCallWindow } from '../domain/task-window';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
-import { CampaignLauncher, DriveOptions } from '../campaign-launcher';
+import { CampaignLauncher, DriveOptions } from '../sync';
 import { TaskEntity } from '../entities/task.entity';
 import { NoContactsWaitingError, TaskFinishedError } from '../errors/task-errors';
 import { TaskView } from '../task.view';

@@ -4,14 +4,14 @@ import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { TaskRepository } from '../repositories/task.repository';
-import { RecordIngestor } from '../record-ingestor';
+import { RecordIngestor } from './record-ingestor';
 import { TaskEntity } from '../entities/task.entity';
 import { storedRecordId } from '../domain/wire-fit';
-import { SyncMetrics } from '../metrics/sync-metrics';
+import { SyncMetrics } from './sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { ContactRepository } from '../repositories/contact.repository';
 import { TaskStatus } from '../domain/statuses';
-import { CampaignEndFollower } from '../campaign-end-follower';
+import { CampaignEndFollower } from './campaign-end-follower';
 
 export class UnknownCampaignError extends DomainError {
   readonly code = 'CAMPAIGN_NOT_FOUND';

@@ -7,9 +7,9 @@ import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus } from '@app/campaign-gateway';
 import { BotChecks, edgeOf } from '../domain/edges';
 import { TaskRepository } from '../repositories/task.repository';
-import { SyncLeases } from '../sync-leases';
+import { SyncLeases } from './sync-leases';
 import { SyncTask } from './sync-task.usecase';
-import { CampaignEndFollower } from '../campaign-end-follower';
+import { CampaignEndFollower } from './campaign-end-follower';
 import { TaskStatus } from '../domain/statuses';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 
@@ -68,7 +68,7 @@ export class RunEdgePass {
     try {
       for (const fence of fences) {
         await withinLogScope(this.logScope, { taskId: fence.taskId }, () =>
-          this.syncTask.execute(fence.taskId, fence, bots).catch((error: Error) => {
+          this.syncTask.execute({ taskId: fence.taskId, fence, bots }).catch((error: Error) => {
             this.logger.error(`edge sync of task ${fence.taskId} failed: ${maskPhonesInText(error.message)}`);
           }),
         );

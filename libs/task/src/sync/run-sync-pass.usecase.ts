@@ -2,10 +2,10 @@ import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { failpoint, LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { hostname } from 'os';
 import { randomBytes } from 'crypto';
-import { SyncLeases } from '../sync-leases';
-import { SyncFence } from '../sync-fence';
+import { SyncLeases } from './sync-leases';
+import { SyncFence } from '../domain/sync-fence';
 import { BotChecks } from '../domain/edges';
-import { SyncMetrics } from '../metrics/sync-metrics';
+import { SyncMetrics } from './sync-metrics';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { KnownTask, SyncTask, SyncTaskOutcome } from './sync-task.usecase';
 
@@ -161,7 +161,7 @@ export class RunSyncPass {
   private async syncOne(fence: SyncFence, summary: SyncPassSummary, bots: BotChecks, known: KnownTask | undefined): Promise<void> {
     const taskId = fence.taskId;
     try {
-      const outcome: SyncTaskOutcome = await this.syncTask.execute(taskId, fence, bots, known);
+      const outcome: SyncTaskOutcome = await this.syncTask.execute({ taskId, fence, bots, known });
       summary.recordsStored += outcome.recordsStored;
       if (outcome.action === 'completed') summary.completed++;
       this.metrics?.taskSynced(outcome.action, outcome.recordsStored);

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
-import { TaskRepository } from './repositories/task.repository';
-import { SyncFence } from './sync-fence';
+import { TaskRepository } from '../repositories/task.repository';
+import { SyncFence } from '../domain/sync-fence';
 import { Clock } from '@app/core';
 
 /** Tries at giving leases back before they are owed to the next claim or release (database away for a moment). */

@@ -1,13 +1,16 @@
 import { DataSource } from 'typeorm';
-import { LeaseLostError, SyncLeases, SyncTask } from '@app/task';
-import { asAccount, Harness, startHarness } from './support/harness';
-import { contacts, createTask, grantBot } from './support/factories';
+import { asAccount, Harness, startHarness } from '../../../../test/support/harness';
+import { contacts, createTask, grantBot } from '../../../../test/support/factories';
+import { LeaseLostError } from '../domain/sync-fence';
+import { SyncLeases } from './sync-leases';
+import { SyncTask } from './sync-task.usecase';
 
 const FIRM = 7501;
 const me = asAccount(FIRM, 1);
 
 /**
- * Leases between workers in one process: the fencing token. Several workers as real processes over 200 tasks
+ * Leases between workers in one process: the fencing token. It lives in the sync engine's folder because it drives
+ * its internals (SyncLeases, one task's SyncTask) directly; the apps reach them only through the passes. Several workers as real processes over 200 tasks
  * are in test/worker-processes.e2e-spec.ts.
  */
 describe('sync leases', () => {
@@ -41,10 +44,10 @@ describe('sync leases', () => {
     expect(Number(fenceB.epoch)).toBe(Number(fenceA.epoch) + 1);
 
     const count = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
-    await expect(a.get(SyncTask).execute(String(taskId), fenceA)).rejects.toBeInstanceOf(LeaseLostError);
+    await expect(a.get(SyncTask).execute({ taskId: String(taskId), fence: fenceA })).rejects.toBeInstanceOf(LeaseLostError);
     expect(await count()).toBe(0);
 
-    await b.get(SyncTask).execute(String(taskId), fenceB);
+    await b.get(SyncTask).execute({ taskId: String(taskId), fence: fenceB });
     expect(await count()).toBe(5);
     await b.get(SyncLeases).release([fenceB]);
     await a.get(SyncLeases).release([fenceA]); // a stale release changes nothing

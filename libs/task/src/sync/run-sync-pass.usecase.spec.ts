@@ -1,9 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 import { LogScope } from '@app/core';
-import { SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome } from '../metrics/sync-metrics';
+import { SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome } from './sync-metrics';
 import { DEFAULT_TASK_SETTINGS } from '../task.settings';
-import { SyncLeases } from '../sync-leases';
+import { SyncLeases } from './sync-leases';
 import { RunSyncPass } from './run-sync-pass.usecase';
 import { SyncTask, SyncTaskOutcome } from './sync-task.usecase';
 
@@ -64,7 +64,7 @@ describe('RunSyncPass instrumentation', () => {
   const syncTask = {
     passBotChecks: () => undefined,
     knownTasks: async () => new Map(),
-    execute: async (taskId: string) => {
+    execute: async ({ taskId }: { taskId: string }) => {
       seenFields[taskId] = scope.storage.getStore();
       const outcome = outcomes[taskId];
       if (outcome instanceof Error) throw outcome;

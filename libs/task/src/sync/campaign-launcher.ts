@@ -4,17 +4,17 @@ import { EntityManager } from 'typeorm';
 import { Clock, failpoint } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { CampaignGatewayClient, RemoteCampaignStatus, RobotCallRejectedError } from '@app/campaign-gateway';
-import { isTransitionRefused } from './domain/remote-refusal';
-import { isWindowOpen } from './domain/call-window';
-import { taskCallWindow } from './domain/task-window';
-import { campaignIntent, CampaignIntent } from './domain/transitions';
+import { isTransitionRefused } from '../domain/remote-refusal';
+import { isWindowOpen } from '../domain/call-window';
+import { taskCallWindow } from '../domain/task-window';
+import { campaignIntent, CampaignIntent } from '../domain/transitions';
 import { SuppressionService } from '@app/suppression';
-import { TaskRepository } from './repositories/task.repository';
-import { ContactRepository, DueContact } from './repositories/contact.repository';
-import { TaskEntity } from './entities/task.entity';
-import { CallTaskEntity } from './entities/call-task.entity';
-import { CallTaskStatus, PauseReason, TaskStatus } from './domain/statuses';
-import { SyncFence } from './sync-fence';
+import { TaskRepository } from '../repositories/task.repository';
+import { ContactRepository, DueContact } from '../repositories/contact.repository';
+import { TaskEntity } from '../entities/task.entity';
+import { CallTaskEntity } from '../entities/call-task.entity';
+import { CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
+import { SyncFence } from '../domain/sync-fence';
 
 /** How a call task is driven: what the platform just reported, the sync's lease, and what the caller just read. */
 export interface DriveOptions {

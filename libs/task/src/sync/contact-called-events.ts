@@ -3,9 +3,9 @@ import { EntityManager } from 'typeorm';
 import { maskPhone } from '@app/core';
 import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, RendersEventBatches, StoredEventBatch } from '@app/events';
-import { CallRecordRepository, CalledRow } from './repositories/call-record.repository';
-import { ContactPhones } from './repositories/contact-phones';
-import { Intention } from './domain/statuses';
+import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
+import { ContactPhones } from '../repositories/contact-phones';
+import { Intention } from '../domain/statuses';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch). */
 export const CALLED_BATCH_KIND = 'records';

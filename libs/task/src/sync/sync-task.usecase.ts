@@ -8,13 +8,13 @@ import { CallTaskStatus, FINISHED_TASK_STATUSES, TaskStatus } from '../domain/st
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
 import { IncomingRecord } from '../domain/call-outcome';
-import { SyncFence } from '../sync-fence';
-import { CampaignLauncher } from '../campaign-launcher';
-import { RecordIngestor } from '../record-ingestor';
+import { SyncFence } from '../domain/sync-fence';
+import { CampaignLauncher } from './campaign-launcher';
+import { RecordIngestor } from './record-ingestor';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { TaskEntity } from '../entities/task.entity';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
-import { SyncMetrics } from '../metrics/sync-metrics';
+import { SyncMetrics } from './sync-metrics';
 import { pagingStall } from '../domain/paging';
 import { BotChecks, edgeOf } from '../domain/edges';
 import { PAUSED_CAMPAIGN_SETTLE_MS, pausedSyncAfter } from '../domain/sync-due';
@@ -30,6 +30,17 @@ type Edge = Extract<SyncTaskAction, 'suspended' | 'resumed'> | null;
 export interface KnownTask {
   task: TaskEntity | null;
   active: CallTaskEntity | null;
+}
+
+/** One task's sync, as a pass, the minute check or a campaign-end follow-up asks for it. */
+export interface SyncTaskCommand {
+  taskId: string;
+  /** The lease the caller holds on the task: checked at every lock the sync takes (nothing written once it is lost). */
+  fence?: SyncFence;
+  /** The pass's view of the firms' entitlements (each read once per pass); read per task without one. */
+  bots?: BotChecks;
+  /** The task and its active call task as the pass read them for its whole batch (RunSyncPass); read here without it. */
+  known?: KnownTask;
 }
 
 /**
@@ -61,12 +72,8 @@ export class SyncTask {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  /**
-   * `bots`: the pass's view of the firms' entitlements (each read once per pass); read per task without one.
-   * `known`: the task and its active call task as the pass read them for its whole batch (RunSyncPass), read
-   * here without it. Either way a look without the lock: every decision is taken again under the task's lock.
-   */
-  async execute(taskId: string, fence?: SyncFence, bots?: BotChecks, known?: KnownTask): Promise<SyncTaskOutcome> {
+  /** `bots` and `known` are looks without the lock: every decision is taken again under the task's lock. */
+  async execute({ taskId, fence, bots, known }: SyncTaskCommand): Promise<SyncTaskOutcome> {
     const outcome: SyncTaskOutcome = { taskId, recordsStored: 0, action: 'none' };
     const found = known ? known.task : await this.tasks.findById(this.tx.autocommit, taskId);
     if (!found || found.status === TaskStatus.NotStarted) return outcome;

@@ -1,4 +1,4 @@
-import { SYNC_TASK_ACTIONS } from '../usecases/sync-task-outcome';
+import { SYNC_TASK_ACTIONS } from './sync-task-outcome';
 import type { UnfitAction, UnfitField } from '../domain/wire-fit';
 
 /** A pass went through every task (`ok`), through every task with some failing (`partial`), or broke off. */

@@ -1,5 +1,5 @@
 import { SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncTaskRunOutcome } from './sync-metrics';
-import { SYNC_TASK_ACTIONS, SyncTaskAction } from '../usecases/sync-task-outcome';
+import { SYNC_TASK_ACTIONS, SyncTaskAction } from './sync-task-outcome';
 
 /** True only when A and B are the same union (checked by `npm run typecheck`). */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -3,11 +3,11 @@ import { hostname } from 'os';
 import { randomBytes } from 'crypto';
 import { LogScope, maskPhonesInText, withinLogScope } from '@app/core';
 import { TransactionRunner } from '@app/database';
-import { CallTaskStatus } from './domain/statuses';
-import { TaskRepository } from './repositories/task.repository';
+import { CallTaskStatus } from '../domain/statuses';
+import { TaskRepository } from '../repositories/task.repository';
 import { SyncLeases } from './sync-leases';
-import { SyncTask } from './usecases/sync-task.usecase';
-import { CampaignEndTrigger, SyncMetrics } from './metrics/sync-metrics';
+import { SyncTask } from './sync-task.usecase';
+import { CampaignEndTrigger, SyncMetrics } from './sync-metrics';
 
 /**
  * Waits before each look at a campaign whose end was noticed: at once, then a little later while the platform has
@@ -99,7 +99,7 @@ export class CampaignEndFollower implements BeforeApplicationShutdown {
     const [fence] = await this.leases.claimTasks(this.owner, [taskId]);
     if (!fence) return false; // a worker syncs it now: look again shortly
     try {
-      await this.syncTask.execute(taskId, fence);
+      await this.syncTask.execute({ taskId, fence });
     } finally {
       await this.leases.release([fence]);
     }

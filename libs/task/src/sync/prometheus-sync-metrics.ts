@@ -3,7 +3,7 @@ import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram } from 'prom-client';
 import { UnfitAction, UnfitField } from '../domain/wire-fit';
 import { CAMPAIGN_END_OUTCOMES, CAMPAIGN_END_TRIGGERS, CampaignEndOutcome, CampaignEndTrigger, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome, UNFIT_VALUE_LABELS } from './sync-metrics';
-import { TASK_METRIC as METRIC } from './task-metrics';
+import { TASK_METRIC as METRIC } from '../metrics/task-metrics';
 
 /** The sync metrics port, on Prometheus (the task module provides it; the app's `/metrics` exports it). */
 @Injectable()
