@@ -62,7 +62,7 @@ describe('events housekeeping', () => {
       expect(await expiryEvents(firm)).toEqual([]);
 
       at(3 * DAY + MINUTE); // 7 days minus a minute left
-      await h.worker.get(SyncScheduler).botExpiryTick();
+      await h.worker.get(SyncScheduler).tick('bot-expiry');
       await notify();
       at(5 * DAY);
       await notify();
@@ -195,7 +195,7 @@ describe('events housekeeping', () => {
       expect((await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) => String(r.event_pk))).toEqual([String(kept.id)]);
 
       at(base + 36 * DAY);
-      await h.worker.get(SyncScheduler).eventsPurgeTick();
+      await h.worker.get(SyncScheduler).tick('events-housekeeping');
       expect(await eventIds()).toEqual(['new-1']);
       expect(await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).toEqual([]);
     });
@@ -246,8 +246,8 @@ describe('events housekeeping', () => {
       expect([await pendingOf(hook), await pendingOf(other)]).toEqual([2, 1]);
       const before = { gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') };
 
-      await h.worker.get(SyncScheduler).eventsPurgeTick();
-      await h.worker.get(SyncScheduler).eventsPurgeTick(); // twice: given up and counted once
+      await h.worker.get(SyncScheduler).tick('events-housekeeping');
+      await h.worker.get(SyncScheduler).tick('events-housekeeping'); // twice: given up and counted once
 
       const rows: { event_pk: string | number; status: number; last_error: string | null; lease_owner: string | null }[] = await ds.query(
         'SELECT event_pk, status, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id IN (?, ?) ORDER BY id',

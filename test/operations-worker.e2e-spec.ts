@@ -3,7 +3,7 @@ import { TestingModule } from '@nestjs/testing';
 import request from 'supertest';
 import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-http';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
-import { SyncPassRunner } from '../apps/worker/src/sync-pass.runner';
+import { WorkerJobRunner } from '../apps/worker/src/worker-job.runner';
 import {
   createWorkerContext, createWorkerHttp, OpsStack, sample, setEnv, sleep, startedTask, startOpsStack,
 } from './operations/ops-stack';
@@ -82,7 +82,7 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
       await simulator.setFaults({ errorRate: 1 });
       stack.logs.clear();
 
-      const summary = await worker.get(SyncPassRunner).run();
+      const summary = await worker.get(WorkerJobRunner).run('sync');
 
       expect(summary).toMatchObject({ failed: expect.any(Number) });
       const syncLines = stack.logs.lines.filter((l) => ['RunSyncPass', 'CampaignGateway', 'SyncTask', 'CampaignLauncher'].includes(l.context));
@@ -103,8 +103,8 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
       const events: string[] = [];
 
       const pass = worker
-        .get(SyncPassRunner)
-        .run()
+        .get(WorkerJobRunner)
+        .run('sync')
         .then((summary) => {
           events.push('pass finished');
           return summary;
@@ -115,9 +115,9 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
 
       expect(events).toEqual(['pass finished', 'closed']);
       expect(summary).toMatchObject({ failed: 0 });
-      expect(summary!.tasks).toBeGreaterThan(0);
+      expect((summary as { tasks: number }).tasks).toBeGreaterThan(0);
       // Once closing, no new pass starts.
-      expect(await worker.get(SyncPassRunner).run()).toBeNull();
+      expect(await worker.get(WorkerJobRunner).run('sync')).toBeNull();
       worker = await createWorkerContext(stack.logs); // for afterEach
     });
 
@@ -130,8 +130,8 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
       const events: string[] = [];
 
       const pass = worker
-        .get(SyncPassRunner)
-        .run()
+        .get(WorkerJobRunner)
+        .run('sync')
         .then(() => events.push('pass finished'));
       await sleep(100);
       const closing = Date.now();

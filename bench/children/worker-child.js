@@ -2,7 +2,7 @@
 /**
  * One worker process for the scale section: boots the compiled WorkerModule as `main.js --once` does (an
  * application context, no cron, the app's pino logger), then, on each `go` from the bench, runs sync passes
- * back to back through the worker's own SyncPassRunner until no task is left to finish, and reports.
+ * back to back through the worker's own WorkerJobRunner (its `sync` job) until no task is left to finish, and reports.
  * Booted once and reused across repetitions, so boot time stays out of the measurement.
  *
  * IPC in:  { type: 'go', maxPasses, maxMs } | { type: 'stop' } | { type: 'exit' }
@@ -16,7 +16,7 @@ const { NestFactory } = require('@nestjs/core');
 const { Logger } = require('nestjs-pino');
 const { DataSource } = require('typeorm');
 const { WorkerModule } = require(join(build, 'apps/worker/src/worker.module'));
-const { SyncPassRunner } = require(join(build, 'apps/worker/src/sync-pass.runner'));
+const { WorkerJobRunner } = require(join(build, 'apps/worker/src/worker-job.runner'));
 
 const send = (message) => process.send && process.send(message);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -29,7 +29,7 @@ async function remaining(dataSource) {
 }
 
 async function syncUntilDone(app, { maxPasses, maxMs }) {
-  const runner = app.get(SyncPassRunner);
+  const runner = app.get(WorkerJobRunner);
   const dataSource = app.get(DataSource);
   const goAt = Date.now();
   const cpuAtGo = process.cpuUsage();
@@ -40,7 +40,7 @@ async function syncUntilDone(app, { maxPasses, maxMs }) {
     if (stopRequested) { outcome = 'stopped'; break; }
     if (passes.length >= maxPasses || Date.now() - goAt > maxMs) { outcome = 'bounded'; break; }
     const t0 = Date.now();
-    const summary = await runner.run();
+    const summary = await runner.run('sync');
     passes.push({
       ms: Date.now() - t0,
       tasks: summary ? summary.tasks : 0,

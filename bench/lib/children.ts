@@ -38,7 +38,7 @@ export async function prepareBuild(useDist: boolean): Promise<AppBuild> {
     child.stderr.on('data', (d) => (output += d));
     child.on('exit', (c) => resolveRun({ code: c, output }));
   });
-  for (const f of ['apps/api/src/main.js', 'apps/worker/src/worker.module.js', 'apps/worker/src/sync-pass.runner.js']) {
+  for (const f of ['apps/api/src/main.js', 'apps/worker/src/worker.module.js', 'apps/worker/src/worker-job.runner.js']) {
     if (!existsSync(join(BUILD_DIR, f))) throw new Error(`building the apps into bench/.build failed (tsc exit ${code}):\n${output.slice(0, 2000)}`);
   }
   if (code !== 0) log(`build: tsc exited ${code} (emitted anyway):\n${output.slice(0, 800)}`);

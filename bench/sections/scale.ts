@@ -179,7 +179,7 @@ function vmHwmKb(pid: number | undefined): number {
  * retry gap 0), and "inconvenient now" is called back at once. The simulator dials instantly, so the time is
  * the sync's. Two ways to run a worker (BENCH_WORKER_MODE):
  *  - loop (default): bench/children/worker-child.js boots the compiled WorkerModule once (like a long-lived
- *    worker) and runs the worker's SyncPassRunner passes back to back; boot time stays out of the measurement;
+ *    worker) and runs the worker's sync job (WorkerJobRunner) passes back to back; boot time stays out of the measurement;
  *  - once: `node <build>/apps/worker/src/main.js --once` spawned again and again, one pass per process, as a
  *    cron-less deployment would; every pass pays the process start and the Nest boot.
  */
@@ -348,7 +348,7 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
     return {
       how:
         mode === 'loop'
-          ? 'loop: child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running SyncPassRunner passes back to back until no task is left'
+          ? 'loop: child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running the worker's sync job (WorkerJobRunner) back to back until no task is left'
           : 'once: each worker is `node <build>/apps/worker/src/main.js --once` spawned again until no task is left (process start and Nest boot included)',
       mode,
       build: build.kind,

@@ -9,7 +9,8 @@ import { ObservabilityModule } from '@app/observability';
 import { RobotCallProbe, RobotCallProbeModule } from '@app/campaign-gateway';
 import { WORKER_NAMESPACES } from './config/worker-namespaces';
 import { SyncScheduler } from './sync.scheduler';
-import { SyncPassRunner } from './sync-pass.runner';
+import { WorkerJobRunner } from './worker-job.runner';
+import { WorkerJobs } from './worker-jobs';
 import { EventsRelayLoop } from './events-relay.loop';
 
 /**
@@ -42,7 +43,7 @@ export class WorkerModule {
         WebhookRelayModule.forRoot({ fullPhones: { imports: [tasks], useExisting: ContactFullPhones } }),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
-      providers: [SyncPassRunner, ...(options.scheduled ? [SyncScheduler] : []), ...(options.relay ? [EventsRelayLoop] : [])],
+      providers: [WorkerJobs, WorkerJobRunner, ...(options.scheduled ? [SyncScheduler] : []), ...(options.relay ? [EventsRelayLoop] : [])],
     };
   }
 }

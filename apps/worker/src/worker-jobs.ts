@@ -1,0 +1,101 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { RunEdgePass, RunSyncPass } from '@app/task';
+import { NotifyBotExpiry } from '@app/firm-bot-quota';
+import { GiveUpUnsendableDeliveries, PurgeExpiredEvents } from '@app/events';
+import { WorkerConfig, workerConfig } from './config/worker-env';
+
+/** The worker's jobs, by name: what the scheduler runs on its cron, and what `--once <name>` runs once. */
+export const WORKER_JOB_NAMES = ['sync', 'sync-edges', 'bot-expiry', 'events-housekeeping'] as const;
+export type WorkerJobName = (typeof WORKER_JOB_NAMES)[number];
+
+/** One job: when it runs, what it runs, and when its summary is worth a log line. */
+export interface WorkerJob {
+  name: WorkerJobName;
+  /** What it does, for the logs (`<what> finished`). */
+  what: string;
+  /** Its cron expression, from the worker's configuration. */
+  schedule: string;
+  run(): Promise<object>;
+  /** Whether a run's summary is logged (a job that usually finds nothing logs only when it did something). */
+  worthLogging(summary: object): boolean;
+  /** `--once`'s exit code for a run that went through (0; the sync pass says 2 when some task failed). */
+  exitCode(summary: object): number;
+}
+
+/**
+ * The worker's jobs as one table (issue 21): the sync pass on SYNC_CRON, the minute check on SYNC_EDGE_CRON (window
+ * and BOT edges, and the probe of running campaigns), the BOT expiry notices on BOT_EXPIRY_CRON, and the events'
+ * housekeeping on EVENTS_PURGE_CRON (the retention purge, then the webhook deliveries that can never be sent given
+ * up). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default);
+ * `WorkerJobRunner` runs a row, logs it and keeps shutdown honest.
+ */
+@Injectable()
+export class WorkerJobs {
+  readonly table: readonly WorkerJob[];
+
+  constructor(
+    @Inject(workerConfig.KEY) config: WorkerConfig,
+    runSyncPass: RunSyncPass,
+    runEdgePass: RunEdgePass,
+    notifyBotExpiry: NotifyBotExpiry,
+    purgeExpiredEvents: PurgeExpiredEvents,
+    giveUpUnsendableDeliveries: GiveUpUnsendableDeliveries,
+  ) {
+    this.table = [
+      job({ name: 'sync', what: 'sync pass', schedule: config.syncCron, run: () => runSyncPass.execute(), exitCode: (s) => (s.failed > 0 ? 2 : 0) }),
+      job({
+        name: 'sync-edges',
+        what: 'edge check',
+        schedule: config.syncEdgeCron,
+        run: () => runEdgePass.execute(),
+        worthLogging: (s) => s.synced > 0 || s.movedOn > 0,
+      }),
+      job({
+        name: 'bot-expiry',
+        what: 'bot expiry notices',
+        schedule: config.botExpiryCron,
+        run: () => notifyBotExpiry.execute(),
+        worthLogging: (s) => s.notified > 0,
+      }),
+      job({
+        name: 'events-housekeeping',
+        what: 'events housekeeping',
+        schedule: config.eventsPurgeCron,
+        // Both steps run whatever the other did; the job fails with the first error.
+        run: async () => {
+          const [purged, unsendable] = await Promise.allSettled([purgeExpiredEvents.execute(), giveUpUnsendableDeliveries.execute()]);
+          if (purged.status === 'rejected') throw purged.reason;
+          if (unsendable.status === 'rejected') throw unsendable.reason;
+          const { events: purgedEvents, deliveries: purgedDeliveries } = purged.value;
+          return { purgedEvents, purgedDeliveries, unsendableEventGone: unsendable.value.eventGone, unsendableUnrendered: unsendable.value.unrendered };
+        },
+        worthLogging: (s) => s.purgedEvents + s.unsendableEventGone + s.unsendableUnrendered > 0,
+      }),
+    ];
+  }
+
+  byName(name: WorkerJobName): WorkerJob {
+    const found = this.table.find((j) => j.name === name);
+    if (!found) throw new Error(`no worker job ${name}`);
+    return found;
+  }
+}
+
+/** A row of the table, typed by its summary. */
+function job<T extends object>(spec: {
+  name: WorkerJobName;
+  what: string;
+  schedule: string;
+  run: () => Promise<T>;
+  worthLogging?: (summary: T) => boolean;
+  exitCode?: (summary: T) => number;
+}): WorkerJob {
+  return {
+    name: spec.name,
+    what: spec.what,
+    schedule: spec.schedule,
+    run: spec.run,
+    worthLogging: (summary) => spec.worthLogging?.(summary as T) ?? true,
+    exitCode: (summary) => spec.exitCode?.(summary as T) ?? 0,
+  };
+}
