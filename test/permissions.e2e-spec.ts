@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { AuthorizeTaskAccess, StartTask } from '@app/task';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 
@@ -93,6 +94,17 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe('BOT_NOT_OPEN');
       await grantBot(h, firm);
       await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(200);
+    });
+
+    it('the start use case itself refuses a closed BOT, for a caller outside HTTP (a scheduled start)', async () => {
+      const firm = 7219;
+      await grantBot(h, firm);
+      const id = await createTask(h, firm, 1);
+      await grantBot(h, firm, { isOpenBot: false });
+      const access = await h.api.get(AuthorizeTaskAccess).execute({ caller: { firmId: String(firm), accountId: '1' }, taskId: id });
+      await expect(h.api.get(StartTask).execute({ access })).rejects.toMatchObject({ code: 'BOT_NOT_OPEN' });
+      const [row] = await h.api.get(DataSource).query('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
+      expect(Number(row.status)).toBe(1);
     });
 
     it('an expired BOT refuses create and start with BOT_EXPIRED', async () => {

@@ -15,9 +15,13 @@ export class FirmBotService {
     private readonly clock: Clock,
   ) {}
 
-  /** The entitlement check of the API's guard (one read): BOT_NOT_OPEN or BOT_EXPIRED. */
-  async assertUsable(firmId: string): Promise<void> {
-    assertBotUsable(await this.repository.find(this.tx.autocommit, firmId), this.clock.now());
+  /**
+   * The entitlement check (one read): BOT_NOT_OPEN or BOT_EXPIRED. The API's guard makes it before any work; a use
+   * case that spends the BOT (the start) makes it again on its own transaction, so a caller outside HTTP (a
+   * scheduled start) is held to it too.
+   */
+  async assertUsable(firmId: string, manager: EntityManager = this.tx.autocommit): Promise<void> {
+    assertBotUsable(await this.repository.find(manager, firmId), this.clock.now());
   }
 
   /** Whether the firm's BOT may dial now, and if not why (the pause reason), read on `manager`. */

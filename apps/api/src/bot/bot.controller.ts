@@ -43,7 +43,7 @@ export class AdminBotController {
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   get(@Param('firmId') firmId: string) {
-    return this.getFirmBot.execute(idParam('firmId', firmId));
+    return this.getFirmBot.execute({ firmId: idParam('firmId', firmId) });
   }
 }
 
@@ -60,6 +60,6 @@ export class OwnBotController {
   @ApiOkResponse({ type: FirmBotResponse, description: 'The entitlement with its usage' })
   @ApiErrors(...USER_AUTH_ERRORS, ...DATABASE_ERRORS)
   get(@CurrentCaller() caller: Caller) {
-    return this.getFirmBot.execute(caller.firmId);
+    return this.getFirmBot.execute({ firmId: caller.firmId });
   }
 }

@@ -7,6 +7,12 @@ import { TaskEntity } from '../entities/task.entity';
 
 type Owner = Pick<TaskEntity, 'firmId' | 'accountId'>;
 
+/** Who asks, and for which task. */
+export interface AuthorizeTaskAccessCommand {
+  caller: Caller;
+  taskId: string;
+}
+
 /**
  * The one ownership check: the task exists in the caller's firm and belongs to the caller's account.
  *
@@ -28,7 +34,7 @@ export class AuthorizeTaskAccess {
     private readonly tasks: TaskRepository,
   ) {}
 
-  async execute(caller: Caller, taskId: string): Promise<TaskAccess> {
+  async execute({ caller, taskId }: AuthorizeTaskAccessCommand): Promise<TaskAccess> {
     return grantAccess(this.owners.get(taskId) ?? (await this.read(taskId)), taskId, caller);
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
+import { FirmBotService } from '@app/firm-bot-quota';
 import { TaskAccess } from '../domain/task-access';
 import { CallTaskStatus, FINISHED_TASK_STATUSES, PauseReason, TaskStatus } from '../domain/statuses';
 import { isWindowOpen } from '../domain/call-window';
@@ -21,8 +22,9 @@ export interface StartTaskCommand {
  * SPEC §3 "start task", which also resumes a paused one. Under the task lock it decides and records the intent
  * (the task's status: 2 starting, or 4 `outside_window` when the call window is closed); the remote calls happen
  * after the lock is released (CampaignLauncher.drive), and a gateway failure leaves the intent for the sync.
- * The firm's BOT entitlement is checked once, by the API's entitlement guard before any work; a BOT closed after
- * that is caught by the worker's edge check (SYNC_EDGE_CRON), as for a task already running.
+ * The firm's BOT entitlement is checked by the API's entitlement guard before any work, and again here under the
+ * task's lock (BOT_NOT_OPEN / BOT_EXPIRED), so no caller starts a task without it; a BOT closed after that is caught
+ * by the worker's edge check (SYNC_EDGE_CRON), as for a task already running.
  */
 @Injectable()
 export class StartTask {
@@ -33,6 +35,7 @@ export class StartTask {
     private readonly launcher: CampaignLauncher,
     private readonly clock: Clock,
     private readonly getTask: GetTask,
+    private readonly firmBot: FirmBotService,
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
@@ -41,6 +44,7 @@ export class StartTask {
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
+      await this.firmBot.assertUsable(task.firmId, manager);
       /** Records the intent; the transition keeps the locked row in step, so the drive starts from it without reading it again. */
       const record = (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) => this.tasks.transition(manager, task, [task.status], patch);
       const active = await this.tasks.findActiveCallTask(manager, task.id);
