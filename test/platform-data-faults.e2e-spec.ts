@@ -124,9 +124,12 @@ describe('a call record whose values do not fit the database', () => {
     it('tells record ids apart byte for byte: ids differing only in case, or by a trailing space, are distinct records, each with its event', async () => {
       const errors = jest.spyOn(Logger.prototype, 'error');
       try {
-        const taskId = await createTask(h, FIRM, 1, { contacts: contacts(4, 400), batchSize: 4, maxAttempts: 1 });
+        // A fifth contact gets no pushed result, so these pushes never end the campaign: nothing reads the
+        // simulator's own records of it (a campaign's end would be followed and read to its last record).
+        const taskId = await createTask(h, FIRM, 1, { contacts: contacts(5, 400), batchSize: 5, maxAttempts: 1 });
         const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-        const ids: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+        const all: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+        const ids = all.slice(0, 4);
         const push = (records: [recordId: string, ref: string][]) => {
           const body = JSON.stringify({
             campaign_id: started.activeCampaign.campaignId,
@@ -149,8 +152,8 @@ describe('a call record whose values do not fit the database', () => {
         expect(byRecord).toEqual(Object.fromEntries(recordIds.map((recordId, i) => [recordId, ids[i]])));
         // Each contact moved on once, by its own record.
         const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-        expect(items.map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts])).toEqual(ids.map((id) => [id, 3, 1]));
-        const lastRecords: { id: string | number; record_id: string }[] = await ds.query('SELECT id, record_id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
+        expect(items.slice(0, 4).map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts])).toEqual(ids.map((id) => [id, 3, 1]));
+        const lastRecords: { id: string | number; record_id: string }[] = await ds.query('SELECT id, record_id FROM ai_visitor_list WHERE task_id = ? AND record_id IS NOT NULL', [taskId]);
         expect(Object.fromEntries(lastRecords.map((c) => [String(c.id), c.record_id]))).toEqual(Object.fromEntries(ids.map((id, i) => [id, recordIds[i]])));
 
         // Every contact.called renders from its own stored record.
