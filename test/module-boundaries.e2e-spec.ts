@@ -34,8 +34,8 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
   events: ['core', 'database'],
   'firm-bot-quota': ['core', 'database', 'events'],
   suppression: ['core', 'database'],
-  task: ['core', 'database', 'events', 'campaign-gateway', 'firm-bot-quota', 'suppression'],
-  stats: ['core', 'task'],
+  stats: [],
+  task: ['core', 'database', 'events', 'campaign-gateway', 'firm-bot-quota', 'suppression', 'stats'],
 };
 
 /**

@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { GetTaskStats } from './get-task-stats.usecase';
+import { TaskStatisticsReader } from './task-statistics.reader';
 
 /**
- * Reporting over tasks: reads the task lib's counter table (kept by its triggers) through SQL only, with the
- * task lib's vocabulary (statuses, results, intentions) and a `TaskAccess` grant; no task-lib provider.
+ * A task's statistics: the counters' query and their summary, behind `TaskStatisticsReader` (which the task lib
+ * reads for `task.completed`) and `GetTaskStats` (the API's route). Needs only the database root.
  */
-@Module({ providers: [GetTaskStats], exports: [GetTaskStats] })
+@Module({ providers: [TaskStatisticsReader, GetTaskStats], exports: [TaskStatisticsReader, GetTaskStats] })
 export class StatsModule {}

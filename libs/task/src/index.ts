@@ -15,8 +15,6 @@ export type { CallWindow } from './domain/call-window';
 export type { ContactInput, RejectedContact, RejectionReason } from './domain/contact-intake';
 export type { UnfitAction, UnfitField } from './domain/wire-fit';
 export type { TaskAccess } from './domain/task-access';
-export { summarizeCounters, TASK_COUNTERS_SQL } from './domain/task-stats';
-export type { TaskStats, CounterRow } from './domain/task-stats';
 export type { TaskLifecycleEvent } from './domain/task-events';
 
 // Errors

@@ -17,6 +17,7 @@ import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';
 import { SuppressionModule } from '@app/suppression';
 import { EventsModule } from '@app/events';
+import { StatsModule } from '@app/stats';
 import { TASK_SETTINGS, taskConfig } from './task.settings';
 import { CreateTask } from './usecases/create-task.usecase';
 import { AddContacts } from './usecases/add-contacts.usecase';
@@ -51,6 +52,7 @@ export class TaskModule {
         FirmBotQuotaModule,
         SuppressionModule,
         EventsModule,
+        StatsModule,
       ],
       providers: [
         { provide: TASK_SETTINGS, useExisting: taskConfig.KEY },

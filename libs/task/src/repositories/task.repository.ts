@@ -3,7 +3,7 @@ import { EntityManager, In, IsNull, Not } from 'typeorm';
 import { SqlDialect } from '@app/database';
 import { EventOutbox, NewEvent } from '@app/events';
 import { lifecycleEventsOf } from '../domain/task-events';
-import { summarizeCounters, TASK_COUNTERS_SQL } from '../domain/task-stats';
+import { TaskStatisticsReader } from '@app/stats';
 import { TaskEntity } from '../entities/task.entity';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { ACTIVE_CALL_TASK_STATUSES, CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
@@ -35,6 +35,7 @@ export class TaskRepository {
   constructor(
     private readonly dialect: SqlDialect,
     private readonly outbox: EventOutbox,
+    private readonly statistics: TaskStatisticsReader,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
   ) {}
 
@@ -198,7 +199,7 @@ export class TaskRepository {
     for (const [i, type] of types.entries()) {
       const data: Record<string, unknown> = { taskId, status: to, previousStatus: before.status };
       if (type === 'task.paused') data.pauseReason = patch.pauseReason ?? before.pauseReason ?? null;
-      if (type === 'task.completed') data.statistics = summarizeCounters(taskId, await manager.query(TASK_COUNTERS_SQL, [taskId]));
+      if (type === 'task.completed') data.statistics = await this.statistics.read(manager, taskId);
       events.push({ type, firmId: String(before.firmId), taskId, sequence: first + i, data });
     }
     await this.outbox.append(manager, events);

@@ -1,4 +1,4 @@
-import { CallResult, ContactStatus, Intention } from './statuses';
+import { CallResult, ContactStatus, Intention } from './counter-codes';
 
 /** A task's statistics, from its counters (SPEC §3). */
 export interface TaskStats {
@@ -19,8 +19,8 @@ export interface TaskStats {
   interestRate: number;
 }
 
-/** One row of `ai_visitor_task_stats`, as the driver returns it. */
-export interface CounterRow {
+/** One row of `ai_visitor_task_stats`, as the driver returns it (internal to this lib). */
+interface CounterRow {
   status: number | string;
   call_result: number | string;
   intension_result: number | string;
@@ -28,7 +28,7 @@ export interface CounterRow {
   attempts: number | string;
 }
 
-/** The statement that reads a task's counters (a few dozen rows at most, whatever the task's size). */
+/** The statement that reads a task's counters (a few dozen rows at most, whatever the task's size). Internal. */
 export const TASK_COUNTERS_SQL =
   'SELECT status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats WHERE task_id = ? AND contacts <> 0';
 
