@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { RunSyncPass } from '@app/task';
 import { asAdmin } from '../harness';
 import { checks, enabled, FeatureName, PLATFORM, RELAY, SIZE } from './config';
 import { nextShanghai, windowOpen, WindowKind, WINDOWS } from './call-windows';
@@ -530,10 +531,11 @@ export class Redeliver extends ModelCommand {
 }
 
 /**
- * The database's connections cut for a while (issue 20, item 5; MySQL). A hook only: the TCP proxy between the
- * apps and the database is another branch's; until World.dbCut is set this does nothing (and says so). Once it
- * is, the invariants to add after a cut are the SPEC's "a transient database error delays a task by at most a
- * pass, not a lease period" (e.g. `dueWork` after the next healthy pass, no lease outliving its pass).
+ * The database's connections cut for a while in the middle of a sync pass (issue 20, item 5; MySQL: World.dbCut,
+ * a TCP proxy between the apps and the database; on the embedded database it does nothing, and says so). After
+ * it, `leasesAfterCut` (SPEC "a transient database error delays a task by at most a pass, not a lease period"): no
+ * lease of the pass that failed outlives the database's return by more than LEASES_BACK_MS; the steps after it
+ * check the rest (`dueWork` after the next healthy pass, every record stored once, no event lost or doubled).
  */
 export class CutDatabase extends ModelCommand {
   constructor(readonly ms: number) {
@@ -542,12 +544,27 @@ export class CutDatabase extends ModelCommand {
   async act(_m: Model, r: Real) {
     if (!r.w.dbCut) return { text: 'not wired (no database proxy in this world)' };
     await r.w.dbCut.cut(this.ms);
+    const back = Date.now();
+    const owner = r.w.h.worker.get(RunSyncPass).owner;
+    let held = -1;
+    while (Date.now() - back < LEASES_BACK_MS) {
+      const [row]: { n: string | number }[] = await r.w.observer.query(
+        'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_owner = ? AND lease_until > UTC_TIMESTAMP(3)', [owner],
+      );
+      held = Number(row.n);
+      if (held === 0) return { text: `cut and back; the pass's leases given back ${Date.now() - back} ms after` };
+      await sleep(100);
+    }
+    violated('leasesAfterCut', `${held} lease(s) of the pass cut by the database outage still held ${LEASES_BACK_MS} ms after the database came back (owner ${owner})`);
     return { text: 'cut and back' };
   }
   toString() {
     return `CutDatabase(${this.ms} ms)`;
   }
 }
+
+/** How soon after the database's return a failed pass's leases must be free (owed leases are retried every 2 s). */
+const LEASES_BACK_MS = 5_000;
 
 /** Latency of a slow (not failing) platform: widens the windows in which a recruiter's action and a pass overlap. */
 const LATENCY_MS = 40;

@@ -34,13 +34,13 @@ export const CHECKS = [
   'records', 'dialling', 'oneActive', 'counters', 'waitingFor', 'liveness', 'boundedStart', 'passClean', 'pauseAnyTime', 'responses',
   'lifecycleEvents',
   // Progress (issue 20, SPEC "Progress bounds", K = 1 pass): see invariants.ts.
-  'dueWork', 'stoppedWithinOnePass', 'campaignMovedOn', 'attemptsBound', 'deliveryDue', 'deliveryHorizon',
+  'dueWork', 'stoppedWithinOnePass', 'campaignMovedOn', 'attemptsBound', 'deliveryDue', 'deliveryHorizon', 'leasesAfterCut',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = [
   'faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker',
   // issue 20: push faults (lost, held back and released late / out of order, repeated), many tasks at once, the
-  // worker's edge pass, the events relay with a slow or failing receiver, redelivery, database cuts (a hook).
+  // worker's edge pass, the events relay with a slow or failing receiver, redelivery, database cuts (MySQL).
   'pushFaults', 'manyTasks', 'edgePass', 'relay', 'slowReceiver', 'redeliver', 'dbCut',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];

@@ -9,6 +9,8 @@ import { nestLogLevels } from '../test-log-level';
 import { EdgePassSummary } from '@app/task';
 import { RelayRoundSummary } from '@app/events';
 import { startWebhookReceiver, WebhookReceiver } from '../webhook-receiver';
+import { startTcpProxy, TcpProxy } from '../tcp-proxy';
+import { serverUrl } from '../test-database';
 import { PlatformProxy, startPlatformProxy } from './platform-proxy';
 import { PushFaults, PushProxy, startPushProxy } from './push-proxy';
 import { nextShanghai, WindowKind } from './call-windows';
@@ -31,6 +33,8 @@ export interface World {
    * no-op that says so. It must return once the database is reachable again.
    */
   dbCut?: DatabaseCut;
+  /** The TCP proxy between the apps and the database (MySQL only), which `dbCut` cuts. */
+  dbProxy?: TcpProxy;
   /** A second worker (own module, connections and lease owner) for concurrent passes. */
   secondWorker: TestingModule;
   /** The test's own connection, for consistent read-only snapshots (never the API's or the worker's). */
@@ -109,12 +113,17 @@ export interface Real {
 export const NEVER_DIALLED_PREFIX = '137';
 
 export async function startWorld(): Promise<World> {
+  // On MySQL the apps reach the database through a TCP proxy of the test's own, which CutDatabase cuts; the
+  // observer (the test's reads) goes to the server directly. The embedded database has no connection to cut.
+  const server = serverUrl();
+  const dbProxy = server ? await startTcpProxy({ host: new URL(server).hostname, port: Number(new URL(server).port || 3306) }) : null;
   const clock = new ShiftedClock();
   clock.set(nextShanghai(new Date(), 10, 0));
   const proxy = await startPlatformProxy();
   const pushProxy = await startPushProxy(clock);
   const h = await startHarness({
     clock,
+    databaseServer: dbProxy ? viaProxy(server, dbProxy.port) : undefined,
     simulator: {
       callMs: PLATFORM.callMs,
       parallelism: PLATFORM.parallelism,
@@ -145,12 +154,44 @@ export async function startWorld(): Promise<World> {
   if (registered.status !== 201) throw new Error(`could not register the model's webhook: ${registered.status} ${JSON.stringify(registered.body)}`);
   receiver.secret = registered.body.secret;
   const secondWorker = await h.addWorker();
-  const observer = new DataSource({ ...buildDataSourceOptions(h.db.settings), migrations: [] });
+  const observer = new DataSource({ ...buildDataSourceOptions(dbProxy ? { url: viaProxy(h.db.settings.url!, Number(new URL(server).port || 3306)) } : h.db.settings), migrations: [] });
   await observer.initialize();
   const errors: World['errors'] = [];
   Logger.overrideLogger(new CapturingLogger(errors));
   const webhookId = String(registered.body.id);
-  return { h, clock, proxy, pushProxy, receiver, webhookId, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [] };
+  const dbCut = dbProxy ? databaseCut(h, dbProxy) : undefined;
+  return { h, clock, proxy, pushProxy, receiver, webhookId, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [], dbCut, dbProxy: dbProxy ?? undefined };
+}
+
+/** The URL with its port replaced (the proxy's, or the server's own). */
+function viaProxy(url: string, port: number): string {
+  const u = new URL(url);
+  u.port = String(port);
+  return u.toString();
+}
+
+/**
+ * A cut of the database in the middle of the work: a sync pass is started, then every connection of the apps is
+ * reset and new ones are refused for `ms`, then the database comes back; the pass (which may fail) is awaited, and
+ * the cut returns once the API reads the database again. What the cut leaves (leases of the failed pass, a push
+ * or follow-up cut short) is for the invariants of the steps after it.
+ */
+function databaseCut(h: Harness, dbProxy: TcpProxy): DatabaseCut {
+  return {
+    cut: async (ms) => {
+      const pass = h.sync().catch(() => undefined);
+      await sleep(5 + Math.floor(ms / 100));
+      dbProxy.cut('refuse');
+      await sleep(ms);
+      dbProxy.restore();
+      await pass;
+      for (let i = 0; i < 100; i++) {
+        if ((await h.http().get('/health/ready')).status === 200) return;
+        await sleep(50);
+      }
+      throw new Error('the database did not come back within 5 s of the cut');
+    },
+  };
 }
 
 /** The last 200 error lines, kept for the messages of broken invariants; printed as the harness prints (LOG_LEVEL). */
@@ -179,6 +220,7 @@ export async function stopWorld(w: World | undefined): Promise<void> {
   await w.proxy.close();
   await w.pushProxy.close();
   await w.receiver.close();
+  await w.dbProxy?.close();
 }
 
 // ---- the simulator's admin endpoints -------------------------------------------------------------------------

@@ -8,6 +8,8 @@ import { Clock } from '@app/core';
 /** Tries at giving leases back before they are owed to the next claim or release (database away for a moment). */
 const RELEASE_TRIES = 3;
 const RELEASE_RETRY_MS = 200;
+/** How often owed leases are tried again in the background, until given back. */
+const OWED_RETRY_MS = 2_000;
 
 /**
  * Leases on tasks for the sync, so several workers share it: a worker claims free (or expired) leases in
@@ -16,16 +18,18 @@ const RELEASE_RETRY_MS = 200;
  * race for a task exactly one wins. Lease times are the database's clock, never a worker's. The statements
  * are TaskRepository's (the one writer of a task); this is the claiming policy.
  *
- * No lease outlives the pass that took it by more than the process's next claim: a release that fails (the
- * database away) is tried again a few times, then owed, and every later claim or release of the process gives
- * the owed leases back first (the worker's minute check claims every minute). Only a crashed process's leases
- * wait for SYNC_LEASE_SECONDS.
+ * No lease outlives the pass that took it by more than a few seconds of the database's return: a release that fails
+ * (the database away) is tried again a few times, then owed; owed leases are given back in the background every
+ * OWED_RETRY_MS, and before every later claim or release of the process, whichever comes first (also in the API,
+ * whose campaign-end follow-ups take leases and may not claim again soon). Only a crashed process's leases wait for
+ * SYNC_LEASE_SECONDS.
  */
 @Injectable()
 export class SyncLeases {
   private readonly logger = new Logger(SyncLeases.name);
   /** Leases whose release failed, given back at the next claim or release (each only while still its fence's). */
   private owed: SyncFence[] = [];
+  private owedRetry?: NodeJS.Timeout;
 
   constructor(
     private readonly tx: TransactionRunner,
@@ -93,8 +97,8 @@ export class SyncLeases {
         return;
       } catch (error) {
         if (attempt >= RELEASE_TRIES) {
-          this.owed.push(...all);
-          this.logger.warn(`could not give back ${all.length} lease(s), given back at the next claim: ${(error as Error).message}`);
+          this.owe(all);
+          this.logger.warn(`could not give back ${all.length} lease(s), given back once the database answers: ${(error as Error).message}`);
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, RELEASE_RETRY_MS * attempt));
@@ -110,8 +114,19 @@ export class SyncLeases {
     try {
       await this.tx.run((manager) => this.tasks.releaseLeases(manager, owed));
     } catch (error) {
-      this.owed.push(...owed);
+      this.owe(owed);
       throw error;
     }
+  }
+
+  /** Keeps leases to give back, and tries again in the background until they are (never keeping a process alive). */
+  private owe(fences: readonly SyncFence[]): void {
+    this.owed.push(...fences);
+    if (this.owedRetry) return;
+    this.owedRetry = setTimeout(() => {
+      this.owedRetry = undefined;
+      this.settleOwed().catch(() => undefined); // still away: owed again, and retried
+    }, OWED_RETRY_MS);
+    this.owedRetry.unref();
   }
 }
