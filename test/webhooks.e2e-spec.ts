@@ -1,9 +1,11 @@
+import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
+import { PhoneVault } from '@app/core';
 import { EventOutbox, NewEvent } from '@app/events';
 import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
-import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { ReceivedDelivery, startWebhookReceiver, verifySignature, verifyStandard, WebhookReceiver } from './support/webhook-receiver';
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
@@ -118,7 +120,8 @@ describe('webhooks', () => {
 
     it('answers the secret once, stores it sealed; CRUD; re-enabling clears the failure streak', async () => {
       const created = await register({ url: 'http://127.0.0.1:9/a', firmId: '9002' });
-      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      // The Standard Webhooks form: whsec_ and 32 random bytes, base64.
+      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(created).toMatchObject({ firmId: '9002', eventTypes: null, fullPhones: false, enabled: true, disabledReason: null, pendingDeliveries: 0 });
       const [row] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [created.id]);
       expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
@@ -188,7 +191,9 @@ describe('webhooks', () => {
       expect(events.filter((e) => e.type === 'task.completed')).toHaveLength(3);
       // Every event arrived (duplicates allowed: at least once), every request was signed with the secret.
       expect(new Set(flaky.accepted().map((r) => r.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+      // (Both ways: X-AIV-Signature, and the Standard Webhooks headers with the standardwebhooks library.)
       expect(flaky.requests.filter((r) => !r.verified)).toEqual([]);
+      expect(flaky.requests.filter((r) => r.headers['webhook-id'] !== r.eventId || r.headers['webhook-id'] !== r.event.id)).toEqual([]);
       expect(flaky.requests.filter((r) => r.answer !== 'accepted').length).toBeGreaterThan(0);
       // Per task, the first acceptances come in sequence order, every sequence once.
       for (const id of taskIds) {
@@ -251,6 +256,30 @@ describe('webhooks', () => {
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
     }, 120_000);
+
+    it('an endpoint registered before keeps its base64url secret: the same key bytes, written in the specification form, verify', async () => {
+      const FIRM = 9150;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      // The secret as registration issued it before Standard Webhooks: whsec_ and base64url (sealed as it was).
+      let legacy = '';
+      while (!/[-_]/.test(legacy)) legacy = `whsec_${randomBytes(32).toString('base64url')}`;
+      const sealed = h.api.get(PhoneVault).seal(legacy);
+      await ds.query('UPDATE ai_visitor_webhook SET secret_enc = ?, secret_key_id = ? WHERE id = ?', [sealed.enc, sealed.keyId, hook.id]);
+      r.secret = null;
+      await threeEventTask(FIRM);
+      await relayUntilDelivered([hook.id]);
+
+      expect(r.accepted().map((x) => x.event.type)).toEqual(['task.started', 'task.paused', 'task.cancelled']);
+      // docs/webhooks.md: the same secret in the specification's form, for a stock Standard Webhooks verifier.
+      const specForm = `whsec_${Buffer.from(legacy.slice('whsec_'.length), 'base64url').toString('base64')}`;
+      for (const x of r.requests) {
+        expect(verifyStandard(specForm, x.headers, x.rawBody)).toBe(true);
+        expect(verifySignature(legacy, x.headers['x-aiv-signature'] as string, x.rawBody)).toBe(true);
+        expect(verifyStandard(`whsec_${randomBytes(32).toString('base64')}`, x.headers, x.rawBody)).toBe(false);
+      }
+    }, 60_000);
 
     it("one task's failing event holds that task's later events for the endpoint, never another task's", async () => {
       const FIRM = 9200;

@@ -15,7 +15,7 @@ import { DeliveryRepository } from '../delivery.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { retryDelayMs } from '../domain/backoff';
 import { UnsendableReason } from '../domain/unsendable';
-import { signatureHeader, WEBHOOK_HEADERS } from '../domain/signature';
+import { deliveryHeaders } from '../domain/signature';
 import { RelayMetrics } from '../metrics/webhook-metrics';
 import { FullPhoneSource } from './full-phone-source';
 import { WebhookSender } from './webhook-sender';
@@ -224,10 +224,7 @@ export class WebhookDeliverer {
       return false;
     }
     const attemptedAt = this.clock.now();
-    const outcome = await this.sender.post(endpoint.url, body, {
-      [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
-      [WEBHOOK_HEADERS.signature]: signatureHeader(secret, Math.floor(attemptedAt.getTime() / 1000), body),
-    });
+    const outcome = await this.sender.post(endpoint.url, body, deliveryHeaders([secret], eventIdOf(event.id), Math.floor(attemptedAt.getTime() / 1000), body));
     round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
     const now = this.clock.now();
