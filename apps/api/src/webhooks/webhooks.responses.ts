@@ -45,6 +45,16 @@ export class WebhookResponse implements WebhookView {
   @ApiProperty({ description: 'Deliveries still to make (due, retrying, or held behind an earlier event of their task)', example: 0 })
   pendingDeliveries: number;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'After a secret rotation, until when deliveries are signed with the previous secret too (a past time: the overlap is over); null: never rotated',
+    example: null,
+  })
+  previousSecretExpiresAt: string | null;
+
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-30T10:00:00.000Z' })
   createdAt: string;
 
