@@ -536,6 +536,9 @@ describe('webhooks', () => {
       const vault = h.api.get(PhoneVault);
       expect([vault.open({ enc: row.secret_enc, keyId: row.secret_key_id }), vault.open({ enc: row.previous_secret_enc, keyId: row.previous_secret_key_id })]).toEqual([second, first]);
 
+      const malformed = await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin());
+      expect({ status: malformed.status, code: malformed.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+
       // Rotating again during the overlap would drop a secret receivers may hold: refused, nothing changed.
       const again = await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin());
       expect({ status: again.status, code: again.body.code, details: again.body.details }).toEqual({
