@@ -110,21 +110,24 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
   it('rotates keys: rows resealed under another key read the same, and a second run has nothing to do', async () => {
     const ds = h.api.get(DataSource);
     // A webhook's signing secret is sealed with the same keys, and rotated with the numbers.
-    const { secret, id: webhookId } = (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)).body;
+    const { secret: replaced, id: webhookId } = (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)).body;
+    // Rotated: the secret it replaced signs on through the overlap, sealed the same way, and rekeyed with the rest.
+    const { secret } = (await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200)).body;
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
     const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
 
     const toK0 = new PhoneVault(phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }));
     const report = await rekeyPhones(ds, toK0, 7); // a small batch: several pages
-    expect(report.resealed).toEqual({ ai_visitor_list: rows, ai_visitor_firm_phone: registry, ai_visitor_webhook: 1 });
+    expect(report.resealed).toEqual({ ai_visitor_list: rows, ai_visitor_firm_phone: registry, ai_visitor_webhook: 1, 'ai_visitor_webhook.previous_secret': 1 });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
-    const [hook] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
-    expect(hook.secret_key_id).toBe('k0');
+    const [hook] = await ds.query('SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
+    expect([hook.secret_key_id, hook.previous_secret_key_id]).toEqual(['k0', 'k0']);
     expect(h.api.get(PhoneVault).open({ enc: hook.secret_enc, keyId: hook.secret_key_id })).toBe(secret);
+    expect(h.api.get(PhoneVault).open({ enc: hook.previous_secret_enc, keyId: hook.previous_secret_key_id })).toBe(replaced);
     // The running service (k1 active, k0 still listed) reads them the same.
     expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text).toBe(before);
-    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({ ai_visitor_list: 0, ai_visitor_firm_phone: 0, ai_visitor_webhook: 0 });
+    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({ ai_visitor_list: 0, ai_visitor_firm_phone: 0, ai_visitor_webhook: 0, 'ai_visitor_webhook.previous_secret': 0 });
 
     // A service that no longer lists k0 could not read them: back to k1 before anyone drops it.
     const back = await rekeyPhones(ds, h.api.get(PhoneVault));

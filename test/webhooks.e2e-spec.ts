@@ -1,9 +1,11 @@
+import { randomBytes } from 'crypto';
 import { DataSource } from 'typeorm';
+import { PhoneVault } from '@app/core';
 import { EventOutbox, NewEvent } from '@app/events';
 import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, ShiftedClock, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
-import { ReceivedDelivery, startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { ReceivedDelivery, startWebhookReceiver, verifySignature, verifyStandard, WebhookReceiver } from './support/webhook-receiver';
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
@@ -13,7 +15,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Webhooks end to end: registered through the API, delivered by the worker's relay to real HTTP receivers
  * (test/support/webhook-receiver.ts), signed, retried, in per-task order, disabled after a day of failures.
- * Short timeouts and backoff come from configuration; the day passes on a shifted clock.
+ * Short timeouts and backoff come from configuration; the day (and a secret rotation's overlap) passes on a shifted
+ * clock.
  */
 describe('webhooks', () => {
   const clock = new ShiftedClock();
@@ -25,7 +28,13 @@ describe('webhooks', () => {
     h = await startHarness({
       clock,
       simulator: { callMs: 2, parallelism: 50 },
-      env: { WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_RETRY_BASE_MS: '20', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost,*.allowed.test' },
+      env: {
+        WEBHOOK_TIMEOUT_MS: '300',
+        WEBHOOK_RETRY_BASE_MS: '20',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1,localhost,*.allowed.test',
+        // Not the default (24): the rotation's overlap is read from it.
+        WEBHOOK_SECRET_OVERLAP_HOURS: '2',
+      },
     });
     ds = h.api.get(DataSource);
   });
@@ -114,11 +123,13 @@ describe('webhooks', () => {
     it('is for operations only', async () => {
       await h.http().post('/v1/admin/webhooks').set(asAccount(1, 1)).send({ url: 'http://127.0.0.1/x' }).expect(401);
       await h.http().get('/v1/admin/webhooks').expect(401);
+      await h.http().post('/v1/admin/webhooks/1/rotate-secret').set(asAccount(1, 1)).expect(401);
     });
 
     it('answers the secret once, stores it sealed; CRUD; re-enabling clears the failure streak', async () => {
       const created = await register({ url: 'http://127.0.0.1:9/a', firmId: '9002' });
-      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+      // The Standard Webhooks form: whsec_ and 32 random bytes, base64.
+      expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(created).toMatchObject({ firmId: '9002', eventTypes: null, fullPhones: false, enabled: true, disabledReason: null, pendingDeliveries: 0 });
       const [row] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [created.id]);
       expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
@@ -127,6 +138,7 @@ describe('webhooks', () => {
       expect(one).not.toHaveProperty('secret');
       const { secret: _secret, ...view } = created;
       expect(one).toEqual(view);
+      expect(one.previousSecretExpiresAt).toBeNull();
       const all = (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body;
       expect(all.map((w: { id: string }) => w.id)).toContain(created.id);
       expect(all.every((w: object) => !('secret' in w))).toBe(true);
@@ -151,6 +163,7 @@ describe('webhooks', () => {
         await h.http().patch(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).send({ enabled: true }),
         await h.http().delete(`/v1/admin/webhooks/${created.id}`).set(asAdmin()),
         await h.http().post(`/v1/admin/webhooks/${created.id}/redeliver`).set(asAdmin()).send({ eventIds: ['evt_1'] }),
+        await h.http().post(`/v1/admin/webhooks/${created.id}/rotate-secret`).set(asAdmin()),
       ]) {
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'WEBHOOK_NOT_FOUND' });
       }
@@ -188,7 +201,9 @@ describe('webhooks', () => {
       expect(events.filter((e) => e.type === 'task.completed')).toHaveLength(3);
       // Every event arrived (duplicates allowed: at least once), every request was signed with the secret.
       expect(new Set(flaky.accepted().map((r) => r.eventId))).toEqual(new Set(events.map((e) => e.event_id)));
+      // (Both ways: X-AIV-Signature, and the Standard Webhooks headers with the standardwebhooks library.)
       expect(flaky.requests.filter((r) => !r.verified)).toEqual([]);
+      expect(flaky.requests.filter((r) => r.headers['webhook-id'] !== r.eventId || r.headers['webhook-id'] !== r.event.id)).toEqual([]);
       expect(flaky.requests.filter((r) => r.answer !== 'accepted').length).toBeGreaterThan(0);
       // Per task, the first acceptances come in sequence order, every sequence once.
       for (const id of taskIds) {
@@ -251,6 +266,30 @@ describe('webhooks', () => {
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
     }, 120_000);
+
+    it('an endpoint registered before keeps its base64url secret: the same key bytes, written in the specification form, verify', async () => {
+      const FIRM = 9150;
+      await grantBot(h, FIRM);
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      // The secret as registration issued it before Standard Webhooks: whsec_ and base64url (sealed as it was).
+      let legacy = '';
+      while (!/[-_]/.test(legacy)) legacy = `whsec_${randomBytes(32).toString('base64url')}`;
+      const sealed = h.api.get(PhoneVault).seal(legacy);
+      await ds.query('UPDATE ai_visitor_webhook SET secret_enc = ?, secret_key_id = ? WHERE id = ?', [sealed.enc, sealed.keyId, hook.id]);
+      r.secret = null;
+      await threeEventTask(FIRM);
+      await relayUntilDelivered([hook.id]);
+
+      expect(r.accepted().map((x) => x.event.type)).toEqual(['task.started', 'task.paused', 'task.cancelled']);
+      // docs/webhooks.md: the same secret in the specification's form, for a stock Standard Webhooks verifier.
+      const specForm = `whsec_${Buffer.from(legacy.slice('whsec_'.length), 'base64url').toString('base64')}`;
+      for (const x of r.requests) {
+        expect(verifyStandard(specForm, x.headers, x.rawBody)).toBe(true);
+        expect(verifySignature(legacy, x.headers['x-aiv-signature'] as string, x.rawBody)).toBe(true);
+        expect(verifyStandard(`whsec_${randomBytes(32).toString('base64')}`, x.headers, x.rawBody)).toBe(false);
+      }
+    }, 60_000);
 
     it("one task's failing event holds that task's later events for the endpoint, never another task's", async () => {
       const FIRM = 9200;
@@ -451,6 +490,90 @@ describe('webhooks', () => {
       await relayUntilDelivered([hook.id]);
       expect(down.accepted().filter((r) => r.event.taskId === taskId).map((r) => r.event.sequence)).toEqual([2, 3]);
       clock.set(new Date());
+    }, 60_000);
+  });
+
+  describe('secret rotation', () => {
+    it('signs every delivery with both secrets, both ways, for WEBHOOK_SECRET_OVERLAP_HOURS; then with the new one only', async () => {
+      const FIRM = 9500;
+      await grantBot(h, FIRM);
+      const r = await receiver({ now: () => clock.now().getTime() });
+      const hook = await register({ url: r.url, firmId: String(FIRM) }, r);
+      const first: string = hook.secret;
+      const other = `whsec_${randomBytes(32).toString('base64')}`;
+      /** Which of the secrets verify each delivery (Standard Webhooks library / X-AIV-Signature), and how many signatures it carries. */
+      const check = (received: ReceivedDelivery[], secrets: string[]) =>
+        received.map((x) => ({
+          standard: secrets.map((secret) => verifyStandard(secret, x.headers, x.rawBody, clock.now().getTime())),
+          aiv: secrets.map((secret) => verifySignature(secret, x.headers['x-aiv-signature'] as string, x.rawBody)),
+          signatures: [String(x.headers['webhook-signature']).split(' ').length, String(x.headers['x-aiv-signature']).split(',v1=').length - 1],
+        }));
+      const deliveredSince = async (from: number) => {
+        await threeEventTask(FIRM);
+        await relayUntilDelivered([hook.id]);
+        return r.requests.slice(from);
+      };
+
+      // Before: one secret, one signature each way.
+      const before = await deliveredSince(0);
+      expect(check(before, [first, other])).toEqual(before.map(() => ({ standard: [true, false], aiv: [true, false], signatures: [1, 1] })));
+
+      // The rotation answers the new secret once, in the specification's form; the previous one signs for 2 hours.
+      const rotatedAt = Date.now();
+      const rotated = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200)).body;
+      const second: string = rotated.secret;
+      expect(second).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+      expect(second).not.toBe(first);
+      const overlapEnd = Date.parse(rotated.previousSecretExpiresAt);
+      expect(overlapEnd - rotatedAt).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
+      expect(overlapEnd - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
+      const { secret: _secret, ...view } = rotated;
+      expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toEqual(view);
+      // Both sealed at rest, neither in clear.
+      const [row] = await ds.query('SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?', [hook.id]);
+      expect(JSON.stringify(row)).not.toContain(first.slice(6, 30));
+      expect(JSON.stringify(row)).not.toContain(second.slice(6, 30));
+      const vault = h.api.get(PhoneVault);
+      expect([vault.open({ enc: row.secret_enc, keyId: row.secret_key_id }), vault.open({ enc: row.previous_secret_enc, keyId: row.previous_secret_key_id })]).toEqual([second, first]);
+
+      const malformed = await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin());
+      expect({ status: malformed.status, code: malformed.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
+
+      // Rotating again during the overlap would drop a secret receivers may hold: refused, nothing changed.
+      const again = await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin());
+      expect({ status: again.status, code: again.body.code, details: again.body.details }).toEqual({
+        status: 409,
+        code: 'WEBHOOK_SECRET_ROTATING',
+        details: { previousSecretExpiresAt: rotated.previousSecretExpiresAt },
+      });
+      expect(await ds.query('SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?', [hook.id])).toEqual([row]);
+
+      // During the overlap: both signatures in both headers; a receiver holding either secret verifies either way.
+      r.secret = second;
+      const during = await deliveredSince(r.requests.length);
+      expect(during.length).toBeGreaterThanOrEqual(3);
+      expect(check(during, [second, first, other])).toEqual(during.map(() => ({ standard: [true, true, false], aiv: [true, true, false], signatures: [2, 2] })));
+      expect(during.every((x) => x.verified)).toBe(true);
+
+      // Events written now, sent after the overlap (the clock 3 hours on, the receiver's too): the new secret only.
+      await threeEventTask(FIRM);
+      clock.set(new Date(Date.now() + 3 * 3_600_000));
+      try {
+        const from = r.requests.length;
+        await relayUntilDelivered([hook.id]);
+        const after = r.requests.slice(from);
+        expect(after.length).toBeGreaterThanOrEqual(3);
+        expect(check(after, [second, first])).toEqual(after.map(() => ({ standard: [true, false], aiv: [true, false], signatures: [1, 1] })));
+        expect(after.every((x) => x.verified)).toBe(true);
+        // The overlap over, the endpoint can be rotated again; the secret it replaces is the second.
+        const third = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200)).body;
+        expect(third.secret).not.toBe(second);
+        const [latest] = await ds.query('SELECT previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?', [hook.id]);
+        expect(vault.open({ enc: latest.previous_secret_enc, keyId: latest.previous_secret_key_id })).toBe(second);
+      } finally {
+        clock.set(new Date());
+      }
+      await h.http().delete(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(204);
     }, 60_000);
   });
 });

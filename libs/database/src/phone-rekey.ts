@@ -1,23 +1,28 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { PhoneVault } from '@app/core';
 
-/** The tables that hold values sealed with the vault's keys, with the key that finds one row and the sealed columns. */
+/**
+ * The values sealed with the vault's keys: the report's name for them, their table, the key that finds one row and
+ * the sealed columns (a row whose key id is NULL holds no value there and is skipped).
+ */
 const SEALED_TABLES = [
-  { table: 'ai_visitor_list', key: ['id'], enc: 'phone_enc', keyId: 'phone_key_id' },
-  { table: 'ai_visitor_firm_phone', key: ['firm_id', 'phone_hash'], enc: 'phone_enc', keyId: 'phone_key_id' },
-  // Webhook signing secrets are sealed with the same keys (libs/events), so one rotation covers them too.
-  { table: 'ai_visitor_webhook', key: ['id'], enc: 'secret_enc', keyId: 'secret_key_id' },
+  { name: 'ai_visitor_list', table: 'ai_visitor_list', key: ['id'], enc: 'phone_enc', keyId: 'phone_key_id' },
+  { name: 'ai_visitor_firm_phone', table: 'ai_visitor_firm_phone', key: ['firm_id', 'phone_hash'], enc: 'phone_enc', keyId: 'phone_key_id' },
+  // Webhook signing secrets are sealed with the same keys (libs/events), so one rotation covers them too: the
+  // current one, and the one a secret rotation replaced (it still signs during the overlap).
+  { name: 'ai_visitor_webhook', table: 'ai_visitor_webhook', key: ['id'], enc: 'secret_enc', keyId: 'secret_key_id' },
+  { name: 'ai_visitor_webhook.previous_secret', table: 'ai_visitor_webhook', key: ['id'], enc: 'previous_secret_enc', keyId: 'previous_secret_key_id' },
 ] as const;
 
 type SealedTable = (typeof SEALED_TABLES)[number];
 
 export interface RekeyReport {
-  /** Rows resealed under the active key, per table. */
+  /** Values resealed under the active key, per table (and `ai_visitor_webhook.previous_secret` for rotated-out secrets). */
   resealed: Record<string, number>;
 }
 
 /**
- * Key rotation, second half: reseals every stored number (and webhook signing secret) that is not under the vault's active key, in batches
+ * Key rotation, second half: reseals every stored number (and webhook signing secret, current and previous) that is not under the vault's active key, in batches
  * (each row's update checks it still holds the ciphertext it read, so a concurrent writer is never overwritten).
  * The hashes do not change (the hash key is not rotated). Once it reports nothing left, the retired key may be
  * dropped from PHONE_ENCRYPTION_KEYS. Safe to run while the service runs, and to run again.
@@ -26,7 +31,7 @@ export async function rekeyPhones(dataSource: DataSource, vault: PhoneVault, bat
   const report: RekeyReport = { resealed: {} };
   const runner = dataSource.createQueryRunner();
   try {
-    for (const sealed of SEALED_TABLES) report.resealed[sealed.table] = await rekeyTable(runner, vault, sealed, batch);
+    for (const sealed of SEALED_TABLES) report.resealed[sealed.name] = await rekeyTable(runner, vault, sealed, batch);
   } finally {
     await runner.release();
   }

@@ -45,6 +45,15 @@ export class EventsEnv {
   @Max(24 * 30)
   WEBHOOK_DISABLE_AFTER_HOURS: number = 24;
 
+  /**
+   * After a secret's rotation, how long every delivery is signed with the previous secret as well as the new one:
+   * the time the platform has to switch its receivers over without a delivery failing verification.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(24 * 30)
+  WEBHOOK_SECRET_OVERLAP_HOURS: number = 24;
+
   /** How often the worker's relay looks for events to position and deliveries to make. */
   @IsInt()
   @Min(10)
@@ -59,6 +68,7 @@ export interface EventsSettings {
   webhookRetryHours: number;
   webhookRetryBaseMs: number;
   webhookDisableAfterHours: number;
+  secretOverlapHours: number;
   relayIntervalMs: number;
 }
 
@@ -70,5 +80,6 @@ export const eventsConfig = envNamespace('events', EventsEnv, (env): EventsSetti
   webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
   webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,
   webhookDisableAfterHours: env.WEBHOOK_DISABLE_AFTER_HOURS,
+  secretOverlapHours: env.WEBHOOK_SECRET_OVERLAP_HOURS,
   relayIntervalMs: env.EVENTS_RELAY_INTERVAL_MS,
 }));

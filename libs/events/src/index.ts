@@ -32,6 +32,8 @@ export { GetWebhook } from './webhooks/usecases/get-webhook.usecase';
 export { UpdateWebhook } from './webhooks/usecases/update-webhook.usecase';
 export type { UpdateWebhookCommand } from './webhooks/usecases/update-webhook.usecase';
 export { DeleteWebhook } from './webhooks/usecases/delete-webhook.usecase';
+export { RotateWebhookSecret } from './webhooks/usecases/rotate-webhook-secret.usecase';
+export type { RotateWebhookSecretCommand } from './webhooks/usecases/rotate-webhook-secret.usecase';
 export { RedeliverEvents } from './webhooks/usecases/redeliver-events.usecase';
 export type { RedeliverEventsCommand, RedeliveryResult } from './webhooks/usecases/redeliver-events.usecase';
 export type { WebhookView, RegisteredWebhook } from './webhooks/domain/webhook-view';

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller } from '@app/core';
-import { DeleteWebhook, GetWebhook, ListWebhooks, RedeliverEvents, RegisterWebhook, UpdateWebhook } from '@app/events';
+import { DeleteWebhook, GetWebhook, ListWebhooks, RedeliverEvents, RegisterWebhook, RotateWebhookSecret, UpdateWebhook } from '@app/events';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
@@ -26,6 +26,7 @@ export class AdminWebhooksController {
     private readonly getWebhook: GetWebhook,
     private readonly updateWebhook: UpdateWebhook,
     private readonly deleteWebhook: DeleteWebhook,
+    private readonly rotateWebhookSecret: RotateWebhookSecret,
     private readonly redeliverEvents: RedeliverEvents,
   ) {}
 
@@ -71,6 +72,22 @@ export class AdminWebhooksController {
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   async remove(@Param('id') id: string): Promise<void> {
     await this.deleteWebhook.execute(idParam('id', id));
+  }
+
+  @Post(':id/rotate-secret')
+  @HttpCode(200)
+  @ApiParam(ID_PARAM)
+  @ApiOperation({
+    summary: 'Replace the signing secret without a gap; the new secret is answered this once',
+    description:
+      'The secret it replaces keeps signing every delivery beside the new one for `WEBHOOK_SECRET_OVERLAP_HOURS` (24): ' +
+      '`webhook-signature` carries both `v1,…` entries (space-separated) and `X-AIV-Signature` both `v1=` (the new one first), ' +
+      'so receivers switch over at their pace. Until `previousSecretExpiresAt` the endpoint cannot be rotated again (409 `WEBHOOK_SECRET_ROTATING`).',
+  })
+  @ApiOkResponse({ type: RegisteredWebhookResponse, description: 'The endpoint, with its new secret and the end of the overlap' })
+  @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', 'WEBHOOK_SECRET_ROTATING', ...DATABASE_ERRORS)
+  rotateSecret(@Param('id') id: string) {
+    return this.rotateWebhookSecret.execute({ id: idParam('id', id) });
   }
 
   @Post(':id/redeliver')

@@ -45,6 +45,16 @@ export class WebhookResponse implements WebhookView {
   @ApiProperty({ description: 'Deliveries still to make (due, retrying, or held behind an earlier event of their task)', example: 0 })
   pendingDeliveries: number;
 
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'After a secret rotation, until when deliveries are signed with the previous secret too (a past time: the overlap is over); null: never rotated',
+    example: null,
+  })
+  previousSecretExpiresAt: string | null;
+
   @ApiProperty({ type: String, format: 'date-time', example: '2026-11-30T10:00:00.000Z' })
   createdAt: string;
 
@@ -55,8 +65,10 @@ export class WebhookResponse implements WebhookView {
 export class RegisteredWebhookResponse extends WebhookResponse implements RegisteredWebhook {
   @ApiProperty({
     description:
-      'The signing secret, shown this once (store it): deliveries carry `X-AIV-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`',
-    example: 'whsec_3q2-7wAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      'The signing secret, `whsec_` and 32 bytes in base64 (the Standard Webhooks form), shown this once (store it): deliveries carry ' +
+      'the Standard Webhooks headers `webhook-id`, `webhook-timestamp`, `webhook-signature` (verify with any `standardwebhooks` library) ' +
+      'and `X-AIV-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`',
+    example: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw9WrTd+DQAV4=',
   })
   secret: string;
 }

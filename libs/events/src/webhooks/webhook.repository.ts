@@ -25,7 +25,10 @@ const MAX_ERROR = 255;
 export class WebhookRepository {
   constructor(private readonly dialect: SqlDialect) {}
 
-  async insert(manager: EntityManager, row: Omit<WebhookEntity, 'id' | 'failingSince' | 'lastSuccessAt' | 'lastFailureAt' | 'lastError'>): Promise<string> {
+  async insert(
+    manager: EntityManager,
+    row: Omit<WebhookEntity, 'id' | 'failingSince' | 'lastSuccessAt' | 'lastFailureAt' | 'lastError' | 'previousSecretEnc' | 'previousSecretKeyId' | 'previousSecretExpiresAt'>,
+  ): Promise<string> {
     const result = await manager.getRepository(WebhookEntity).insert(row);
     return String(result.identifiers[0].id);
   }
@@ -42,6 +45,41 @@ export class WebhookRepository {
 
   async update(manager: EntityManager, id: string, patch: WebhookPatch, now: Date): Promise<void> {
     await manager.getRepository(WebhookEntity).update({ id }, { ...patch, updatedAt: now });
+  }
+
+  /**
+   * A secret rotation: `next` (sealed) becomes the endpoint's secret, and `current` (sealed, as read) its previous
+   * secret, signing too until `overlapEnd`; whether it was done. A compare-and-set on the secret read and on no
+   * overlap lasting at `now`: of two concurrent rotations one is done, and an earlier rotation's previous secret
+   * (what receivers may still hold) is never dropped. The sealed values move as they are: no plaintext is needed.
+   */
+  async rotateSecret(
+    manager: EntityManager,
+    id: string,
+    current: { enc: string; keyId: string },
+    next: { enc: string; keyId: string },
+    overlapEnd: Date,
+    now: Date,
+  ): Promise<boolean> {
+    const result = await manager
+      .getRepository(WebhookEntity)
+      .createQueryBuilder()
+      .update()
+      .set({
+        previousSecretEnc: current.enc,
+        previousSecretKeyId: current.keyId,
+        previousSecretExpiresAt: overlapEnd,
+        secretEnc: next.enc,
+        secretKeyId: next.keyId,
+        updatedAt: now,
+      })
+      .where('id = :id AND secret_enc = :currentEnc AND (previous_secret_expires_at IS NULL OR previous_secret_expires_at <= :now)', {
+        id,
+        currentEnc: current.enc,
+        now: this.dialect.dateParam(now),
+      })
+      .execute();
+    return (result.affected ?? 0) > 0;
   }
 
   /** Deletes the endpoint and every delivery of it; whether it existed. */
@@ -139,6 +177,7 @@ export function toWebhookView(row: WebhookEntity, pending: number): WebhookView 
     lastFailureAt: iso(row.lastFailureAt),
     lastError: row.lastError,
     pendingDeliveries: pending,
+    previousSecretExpiresAt: iso(row.previousSecretExpiresAt),
     createdAt: iso(row.createdAt)!,
     updatedAt: iso(row.updatedAt)!,
   };

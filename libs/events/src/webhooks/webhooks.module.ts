@@ -10,9 +10,10 @@ import { ListWebhooks } from './usecases/list-webhooks.usecase';
 import { GetWebhook } from './usecases/get-webhook.usecase';
 import { UpdateWebhook } from './usecases/update-webhook.usecase';
 import { DeleteWebhook } from './usecases/delete-webhook.usecase';
+import { RotateWebhookSecret } from './usecases/rotate-webhook-secret.usecase';
 import { RedeliverEvents } from './usecases/redeliver-events.usecase';
 
-const USE_CASES = [RegisterWebhook, ListWebhooks, GetWebhook, UpdateWebhook, DeleteWebhook, RedeliverEvents];
+const USE_CASES = [RegisterWebhook, ListWebhooks, GetWebhook, UpdateWebhook, DeleteWebhook, RotateWebhookSecret, RedeliverEvents];
 
 /**
  * Webhook endpoints and their deliveries: registration and its use cases (the API's). Exports the repositories

@@ -20,11 +20,16 @@ export interface WebhookView {
   lastError: string | null;
   /** Deliveries still to make (waiting, retrying, or held behind an earlier event of their task). */
   pendingDeliveries: number;
+  /**
+   * After a secret rotation, until when deliveries are signed with the previous secret as well (a past time: the
+   * overlap is over); null when the secret was never rotated.
+   */
+  previousSecretExpiresAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
 
-/** An endpoint just registered: the view, with its signing secret, shown this once. */
+/** An endpoint just registered, or its secret just rotated: the view, with its (new) signing secret, shown this once. */
 export interface RegisteredWebhook extends WebhookView {
   secret: string;
 }

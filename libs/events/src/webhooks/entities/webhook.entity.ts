@@ -25,6 +25,20 @@ export class WebhookEntity {
   @Column({ name: 'secret_key_id', type: 'varchar', length: 32 })
   secretKeyId: string;
 
+  /**
+   * The secret a rotation replaced, sealed like the current one (migration WebhookSecretRotation); deliveries are
+   * signed with it too until `previousSecretExpiresAt`. Null: never rotated.
+   */
+  @Column({ name: 'previous_secret_enc', type: 'varchar', length: 255, nullable: true })
+  previousSecretEnc: string | null;
+
+  @Column({ name: 'previous_secret_key_id', type: 'varchar', length: 32, nullable: true })
+  previousSecretKeyId: string | null;
+
+  /** The end of the rotation's overlap (WEBHOOK_SECRET_OVERLAP_HOURS after it). */
+  @Column({ name: 'previous_secret_expires_at', type: 'datetime', precision: 3, nullable: true })
+  previousSecretExpiresAt: Date | null;
+
   /** 1: the endpoint receives full phone numbers (opened at delivery), 0: masked. */
   @Column({ name: 'full_phones', type: 'tinyint', default: 0 })
   fullPhones: number;

@@ -15,7 +15,7 @@ import { DeliveryRepository } from '../delivery.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { retryDelayMs } from '../domain/backoff';
 import { UnsendableReason } from '../domain/unsendable';
-import { signatureHeader, WEBHOOK_HEADERS } from '../domain/signature';
+import { deliveryHeaders } from '../domain/signature';
 import { RelayMetrics } from '../metrics/webhook-metrics';
 import { FullPhoneSource } from './full-phone-source';
 import { WebhookSender } from './webhook-sender';
@@ -54,6 +54,9 @@ export interface DeliverySummary {
 
 type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
 
+/** An endpoint's secret, and during a rotation's overlap the one it replaced with the overlap's end. */
+type EndpointSecrets = { current: string; previous: { secret: string; until: Date } | null };
+
 /** What one round's lanes did, recorded when they are all done. */
 interface Round {
   /** Endpoints that answered 2xx, with the last time. */
@@ -61,7 +64,7 @@ interface Round {
   /** Deliveries made. */
   delivered: { delivery: WebhookDeliveryEntity; attemptedAt: Date; at: Date; status: number; createdAt: Date }[];
   /** Endpoints' secrets opened this round (one decryption per endpoint, not per delivery). */
-  secrets: Map<string, string>;
+  secrets: Map<string, EndpointSecrets>;
   /** Deliveries POSTed this round (whatever the answer). */
   sent: Set<string>;
   /** The last moment (`performance.now()`) a POST may start: the lease then has WEBHOOK_TIMEOUT_MS + RECORD_MARGIN_SECONDS left. */
@@ -217,17 +220,16 @@ export class WebhookDeliverer {
   private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<boolean> {
     const { succeeded } = round;
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
-    let secret = round.secrets.get(String(endpoint.id));
-    if (secret === undefined) round.secrets.set(String(endpoint.id), (secret = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId })));
+    let secrets = round.secrets.get(String(endpoint.id));
+    if (secrets === undefined) round.secrets.set(String(endpoint.id), (secrets = this.openSecrets(endpoint)));
     if (performance.now() > round.postBy) {
       round.unsent.push(String(delivery.id));
       return false;
     }
     const attemptedAt = this.clock.now();
-    const outcome = await this.sender.post(endpoint.url, body, {
-      [WEBHOOK_HEADERS.eventId]: eventIdOf(event.id),
-      [WEBHOOK_HEADERS.signature]: signatureHeader(secret, Math.floor(attemptedAt.getTime() / 1000), body),
-    });
+    // During a rotation's overlap, signed with both: a receiver holding either secret verifies (the new one first).
+    const signing = secrets.previous && secrets.previous.until > attemptedAt ? [secrets.current, secrets.previous.secret] : [secrets.current];
+    const outcome = await this.sender.post(endpoint.url, body, deliveryHeaders(signing, eventIdOf(event.id), Math.floor(attemptedAt.getTime() / 1000), body));
     round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
     const now = this.clock.now();
@@ -265,6 +267,14 @@ export class WebhookDeliverer {
       this.logger.warn(`webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`);
     }
     return true;
+  }
+
+  /** The endpoint's secret opened, and the previous one while its overlap lasts (an expired one is not opened). */
+  private openSecrets(endpoint: WebhookEntity): EndpointSecrets {
+    const current = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId });
+    const until = endpoint.previousSecretExpiresAt ? new Date(endpoint.previousSecretExpiresAt) : null;
+    if (until === null || until <= this.clock.now() || endpoint.previousSecretEnc === null || endpoint.previousSecretKeyId === null) return { current, previous: null };
+    return { current, previous: { secret: this.vault.open({ enc: endpoint.previousSecretEnc, keyId: endpoint.previousSecretKeyId }), until } };
   }
 
   /** Disables the endpoint after WEBHOOK_DISABLE_AFTER_HOURS of failures without a success, and writes `webhook.disabled`, in the same transaction. */
