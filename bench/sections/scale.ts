@@ -348,7 +348,7 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
     return {
       how:
         mode === 'loop'
-          ? 'loop: child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running the worker's sync job (WorkerJobRunner) back to back until no task is left'
+          ? 'loop: child processes (bench/children/worker-child.js) booting the compiled WorkerModule once, each running the sync job of WorkerJobRunner back to back until no task is left'
           : 'once: each worker is `node <build>/apps/worker/src/main.js --once` spawned again until no task is left (process start and Nest boot included)',
       mode,
       build: build.kind,

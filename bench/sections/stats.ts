@@ -77,7 +77,7 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
       if (!appSql && /FROM\s+ai_visitor_task_stats/i.test(query)) appSql = query;
       return original(query, params);
     }) as typeof dataSource.query;
-    const first = await stats.execute({ access: await authorize.execute(caller, '1') });
+    const first = await stats.execute({ access: await authorize.execute({ caller, taskId: '1' }) });
     delete (dataSource as unknown as { query?: unknown }).query;
     if (!appSql) throw new Error('could not capture the statement GetTaskStats sends');
     if (first.total !== n) throw new Error(`GetTaskStats counted ${first.total} contacts, expected ${n}`);
@@ -90,7 +90,7 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     if (!agrees) throw new Error(`GetTaskStats ${JSON.stringify(first)} disagrees with the aggregate over the contacts ${JSON.stringify(truth)}`);
 
     const [explain] = await bare.query<RowDataPacket[]>(`EXPLAIN ${sql}`, ['1']);
-    const app = async () => stats.execute({ access: await authorize.execute(caller, '1') });
+    const app = async () => stats.execute({ access: await authorize.execute({ caller, taskId: '1' }) });
     const raw = () => bare.query(sql, ['1']);
     for (let i = 0; i < config.stats.warmup; i++) {
       await app();
