@@ -319,8 +319,27 @@ export function botRefusal(firm: FirmModel): string | null {
 }
 
 /** One edge check (window and BOT edges), as the worker's every-minute cron runs it. */
-export function edgePass(w: World): Promise<EdgePassSummary> {
-  return w.h.edges();
+export async function edgePass(w: World): Promise<EdgePassSummary> {
+  const summary = await w.h.edges();
+  await followUpsSettled(w);
+  return summary;
+}
+
+/**
+ * Waits (a few seconds at most) until no campaign-end follow-up holds a task's lease: pushes keep arriving in the
+ * background, and the API moves a task on right after the push that ends its campaign (CampaignEndFollower, under a
+ * lease owned `…:follow:…`), so a check made while one is between the platform's `start` and its confirm would see
+ * a launch in flight, not the state a pass left. The model's checks are of the state a step leaves, so a step
+ * that runs a pass ends once the follow-ups it may have raced with are done.
+ */
+export async function followUpsSettled(w: World): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    const [row]: { n: string | number }[] = await w.observer.query(
+      `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_owner LIKE '%:follow:%' AND lease_until IS NOT NULL`,
+    );
+    if (Number(row.n) === 0) return;
+    await sleep(25);
+  }
 }
 
 /** Relay rounds until one claims less than a full batch (so every due delivery was offered a round). */
@@ -335,7 +354,9 @@ export async function relayRounds(w: World, max = 20): Promise<RelayRoundSummary
 }
 
 export async function pass(w: World, which: 'main' | 'second' = 'main'): Promise<SyncPassSummary> {
-  return which === 'main' ? w.h.sync() : w.secondWorker.get(RunSyncPass).execute();
+  const summary = await (which === 'main' ? w.h.sync() : w.secondWorker.get(RunSyncPass).execute());
+  await followUpsSettled(w);
+  return summary;
 }
 
 export function note(r: Real, line: string): void {

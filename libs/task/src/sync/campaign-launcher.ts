@@ -167,8 +167,9 @@ export class CampaignLauncher {
       if (!(await this.startRemote(task, callTask, campaignId, fence))) return true;
     }
     failpoint('launch.after-start');
-    // Running and recorded as running: nothing to confirm (the common case of every sync pass).
-    if (!needsStart && task.status === TaskStatus.InProgress) return true;
+    // Running and recorded as running, task and call task: nothing to confirm (the common case of every sync pass).
+    // A call task still 0 whose campaign the platform reports running (a start whose reply was lost) is confirmed.
+    if (!needsStart && task.status === TaskStatus.InProgress && callTask.status === CallTaskStatus.InProgress) return true;
 
     const confirmed = await this.tx.run(async (manager) => {
       const current = await this.tasks.lock(manager, task.id, fence);
