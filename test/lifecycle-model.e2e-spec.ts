@@ -41,12 +41,14 @@ import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, slee
  *    to the service's follow-up);
  *  - `attemptsBound` (every step): no contact dialled more than its attempts plus its callback allow;
  *  - `deliveryDue`, `deliveryHorizon` (after relay rounds): every delivery that could be sent when the rounds
- *    started was acted on, and none so acted on is still pending past its retry horizon (WEBHOOK_RETRY_HOURS).
+ *    started was acted on, and none so acted on is still pending past its retry horizon (WEBHOOK_RETRY_HOURS);
+ *  - `leasesAfterCut` (after a database cut, MariaDB): no lease of the pass the cut broke outlives the database's
+ *    return by more than 5 s.
  * Commands for them: many tasks at once (CreateMany; the world runs SYNC_CONCURRENCY=1, a claim batch of 4);
  * pushes lost, held back and released late or reversed, and repeated (a push proxy); lost replies of
  * change_status (start, pause, stop) as well as add (the platform proxy); the worker's edge pass; relay rounds with
- * a healthy, slow or failing receiver; redelivery by time range; and database cuts (CutDatabase: a hook for the
- * TCP proxy of issue 20 item 5, a no-op until World.dbCut is set).
+ * a healthy, slow or failing receiver; redelivery by time range; and database cuts (CutDatabase, MariaDB: a TCP
+ * proxy between the apps and the server, cut in the middle of a sync pass; a no-op on the embedded database).
  *
  * Issue 20's cases, each failing on main before its fix (the fixed regression runs below, support/model/regressions.ts,
  * and seeds of the random model; the seeds are for this file's arbitraries as of this commit, and the later ones
