@@ -1,10 +1,9 @@
 import axios from 'axios';
-import { createServer } from 'node:http';
-import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { expectCountersExact } from './support/stats-counters';
+import { PlatformProxy, startPlatformProxy } from './support/model/platform-proxy';
 
 const FIRM = 8201;
 const me = asAccount(FIRM, 1);
@@ -145,51 +144,18 @@ describe('progress bounds: nothing that has work waits', () => {
   });
 });
 
-/**
- * A pass-through proxy to the simulator that, while `loseStarts` is on, lets `change_status(start)` reach the
- * platform and drops its reply (the connection is cut): the start went through, the service cannot know it.
- */
-async function startLossyProxy(): Promise<{ baseUrl: string; target: string; loseStarts: boolean; close(): Promise<void> }> {
-  const proxy = { baseUrl: '', target: '', loseStarts: false, close: async () => undefined };
-  const server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      void (async () => {
-        const reply = await fetch(`${proxy.target}${req.url}`, {
-          method: req.method,
-          headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json'), authorization: String(req.headers.authorization ?? '') },
-          body: req.method === 'GET' ? undefined : body,
-        });
-        const text = await reply.text();
-        const lose = proxy.loseStarts && req.url?.includes('change_status') && JSON.parse(body.toString() || '{}').action === 'start';
-        if (lose) return req.socket.destroy();
-        res.writeHead(reply.status, { 'content-type': reply.headers.get('content-type') ?? 'application/json' });
-        res.end(text);
-      })().catch(() => req.socket.destroy());
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  proxy.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  };
-  return proxy;
-}
-
 /** Issue 20, item 3: remote actions follow what the platform may be doing, not a stale local status. */
 describe('progress bounds: a start whose reply was lost', () => {
   let h: Harness;
   let ds: DataSource;
-  let proxy: Awaited<ReturnType<typeof startLossyProxy>>;
+  /** The model's platform proxy: it loses the replies to every `change_status(start)` while told to. */
+  let proxy: PlatformProxy;
   let next = 1;
   const people = (count: number) => mobiles(count, (next += count) - count, SLOW_PREFIX).map((phone) => ({ phone }));
   const remote = async (campaignId: string) => (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data;
 
   beforeAll(async () => {
-    proxy = await startLossyProxy();
+    proxy = await startPlatformProxy();
     h = await startHarness({ simulator: { callMs: 20, parallelism: 5, seed: 21, callMsOf: slowCall }, env: { ROBOT_CALL_BASE_URL: proxy.baseUrl } });
     proxy.target = h.simulator.baseUrl;
     ds = h.api.get(DataSource);
@@ -197,7 +163,7 @@ describe('progress bounds: a start whose reply was lost', () => {
   });
 
   afterEach(() => {
-    proxy.loseStarts = false;
+    proxy.lostStatusReplies = null;
   });
 
   afterAll(async () => {
@@ -209,10 +175,10 @@ describe('progress bounds: a start whose reply was lost', () => {
   /** Starts a task whose `start` reaches the platform with its reply lost: the campaign dials, the call task says 0. */
   async function startLosingTheReply(): Promise<{ id: string; campaignId: string }> {
     const id = await createTask(h, FIRM, 1, { contacts: people(3), batchSize: 3, callWindow: ALWAYS });
-    proxy.loseStarts = true;
+    proxy.lostStatusReplies = { rate: 1, actions: ['start'], seed: 1 };
     const res = await h.http().post(`/v1/tasks/${id}/start`).set(me);
     expect(res.status).toBeGreaterThanOrEqual(500);
-    proxy.loseStarts = false;
+    proxy.lostStatusReplies = null;
     const [callTask] = await ds.query('SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id]);
     expect(Number(callTask.status)).toBe(0);
     expect((await remote(callTask.campaign_id)).status).toBe(1);
