@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventEntity } from './entities/event.entity';
 import { EventOutbox } from './event-outbox';
+import { EventRepository } from './event.repository';
 import { EventSequencer } from './event-sequencer';
 import { ListEvents } from './usecases/list-events.usecase';
 import { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
@@ -16,9 +17,10 @@ import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from '.
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity]), DiscoveryModule],
   providers: [
-    EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents,
+    EventRepository, EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents,
     ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics },
   ],
-  exports: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
+  // EventRepository for the webhooks' modules beside it (same lib), not through the lib's index.
+  exports: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents, EventRepository],
 })
 export class EventsModule {}
