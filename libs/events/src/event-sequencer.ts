@@ -1,10 +1,9 @@
-import { Injectable } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { failpoint } from '@app/core';
 import { parseDbDate, SqlDialect, TransactionRunner } from '@app/database';
 import { NewEvent, StoredEventBatch } from './domain/event';
-import { BATCH_TYPE_PREFIX, EventBatchRenderer, RendersEventBatches } from './event-batch-renderer';
+import { BATCH_TYPE_PREFIX, EVENT_BATCH_RENDERERS, EventBatchRenderer } from './event-batch-renderer';
 import { EventRepository, UnpositionedRow } from './event.repository';
 import { EventMetrics } from './metrics/event-metrics';
 
@@ -26,20 +25,18 @@ interface Round {
  * after a later one's: it simply gets a later position. Per task, events commit in `sequence` order (the task's
  * lock), so positions keep that order too.
  *
- * A batch row (`EventOutbox.appendBatch`) is rendered into its events here, by the renderer its writer provides
- * (`@RendersEventBatches`): its events are inserted positioned, in the batch's place, and the batch row deleted,
+ * A batch row (`EventOutbox.appendBatch`) is rendered into its events here, by its kind's renderer, given by the
+ * app to the module that hosts this sequencer (EventBatchRenderers, checked at boot): its events are inserted positioned, in the batch's place, and the batch row deleted,
  * in the same transaction, so each is rendered exactly once and nothing sees a batch half rendered.
  */
 @Injectable()
 export class EventSequencer {
-  private renderers?: Map<string, EventBatchRenderer>;
-
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
     private readonly events: EventRepository,
     private readonly metrics: EventMetrics,
-    private readonly discovery: DiscoveryService,
+    @Inject(EVENT_BATCH_RENDERERS) private readonly renderers: ReadonlyMap<string, EventBatchRenderer>,
   ) {}
 
   /**
@@ -131,15 +128,10 @@ export class EventSequencer {
   }
 
   private rendererOf(kind: string): EventBatchRenderer {
-    this.renderers ??= new Map(
-      this.discovery
-        .getProviders({ metadataKey: RendersEventBatches.KEY })
-        .filter((wrapper) => wrapper.instance)
-        .map((wrapper) => [this.discovery.getMetadataByDecorator(RendersEventBatches, wrapper) as string, wrapper.instance as EventBatchRenderer]),
-    );
     const renderer = this.renderers.get(kind);
-    // The batch stays in the outbox (the round rolls back): it is rendered once a process that has its renderer runs.
-    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (@RendersEventBatches)`);
+    // Every known kind has its renderer (checked at boot); a kind this version does not know (written by a newer
+    // one) stays in the outbox, the round rolled back, until a process that knows it runs.
+    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (not in EVENT_BATCH_KINDS)`);
     return renderer;
   }
 }

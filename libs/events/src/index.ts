@@ -1,14 +1,15 @@
-// Events to the recruiting platform: the module and its configuration, the outbox the domain libs write to in
-// their own transactions, the sequencer that orders the feed, the feed and retention use cases, and the event vocabulary.
+// Events to the recruiting platform: the modules and their configuration, the outbox the domain libs write to in
+// their own transactions, the sequencer that orders the feed with the port batches are rendered through, the feed
+// and retention use cases, and the event vocabulary.
 export { EventsModule } from './events.module';
+export { EventFeedModule } from './event-feed.module';
 export { eventsConfig } from './events.config';
 export type { EventsSettings } from './events.config';
-export { EVENT_TYPES, isEventType } from './domain/event-types';
+export { EVENT_TYPES, isEventType, EVENT_BATCH_KINDS } from './domain/event-types';
 export type { EventType } from './domain/event-types';
 export type { NewEvent, EventView, NewEventBatch, StoredEventBatch } from './domain/event';
 export { EventOutbox, eventIdOf, rowIdOf } from './event-outbox';
 export { EventSequencer } from './event-sequencer';
-export { RendersEventBatches } from './event-batch-renderer';
 export type { EventBatchRenderer } from './event-batch-renderer';
 export { ListEvents } from './usecases/list-events.usecase';
 export type { ListEventsQuery, EventPage } from './usecases/list-events.usecase';
