@@ -8,6 +8,11 @@ import { EventRepository } from '../event.repository';
 const BATCH = 1000;
 const DAY_MS = 24 * 3600_000;
 
+export interface PurgeExpiredEventsCommand {
+  /** Events deleted per transaction (1,000 by default). */
+  batch?: number;
+}
+
 export interface PurgeSummary {
   events: number;
   deliveries: number;
@@ -27,7 +32,7 @@ export class PurgeExpiredEvents {
     @Inject(eventsConfig.KEY) private readonly settings: EventsSettings,
   ) {}
 
-  async execute(batch = BATCH): Promise<PurgeSummary> {
+  async execute({ batch = BATCH }: PurgeExpiredEventsCommand = {}): Promise<PurgeSummary> {
     const cutoffDate = new Date(this.clock.now().getTime() - this.settings.retentionDays * DAY_MS);
     const summary: PurgeSummary = { events: 0, deliveries: 0 };
     for (;;) {
