@@ -4,7 +4,6 @@ import { EntityManager } from 'typeorm';
 import { ClockModule, configModuleFor, phoneVaultConfig, PhoneVaultModule } from '@app/core';
 import { databaseConfig, DatabaseModule, TransactionRunner } from '@app/database';
 import {
-  EVENT_BATCH_KINDS,
   EventBatchRenderer,
   EventFeedModule,
   EventOutbox,
@@ -71,10 +70,6 @@ describe('event batch renderers (the port the sequencer renders batches through)
 
   const roots = () => [configModuleFor([databaseConfig, phoneVaultConfig, eventsConfig]), DatabaseModule.forRootFromConfig(), ClockModule, PhoneVaultModule];
   const compile = (module: ReturnType<typeof relayWith>) => Test.createTestingModule({ imports: [...roots(), EventsModule, module] }).compile();
-
-  it('knows the kinds a sequencing process may meet', () => {
-    expect(EVENT_BATCH_KINDS).toEqual(['records']);
-  });
 
   it.each([
     ['the feed (the API)', () => EventFeedModule.forRoot({ batchRenderers: { renderers: {} as never } })],

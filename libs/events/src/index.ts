@@ -5,7 +5,7 @@ export { EventsModule } from './events.module';
 export { EventFeedModule } from './event-feed.module';
 export { eventsConfig } from './events.config';
 export type { EventsSettings } from './events.config';
-export { EVENT_TYPES, isEventType, EVENT_BATCH_KINDS } from './domain/event-types';
+export { EVENT_TYPES, isEventType } from './domain/event-types';
 export type { EventType } from './domain/event-types';
 export type { NewEvent, EventView, NewEventBatch, StoredEventBatch } from './domain/event';
 export { EventOutbox, eventIdOf, rowIdOf } from './event-outbox';
