@@ -166,7 +166,7 @@ describe('events housekeeping', () => {
       // Far past the notices above: the first purge takes them, then this test's events are all there is.
       const base = 100 * DAY;
       at(base);
-      await h.worker.get(PurgeExpiredEvents).execute();
+      await h.worker.get(PurgeExpiredEvents).execute({});
       const outbox = h.api.get(EventOutbox);
       const tx = h.api.get(TransactionRunner);
       const writeAt = async (offsetMs: number, names: string[]) => {
@@ -187,10 +187,10 @@ describe('events housekeeping', () => {
       }
 
       at(base + 30 * DAY - MINUTE); // nothing is 30 days old yet
-      expect(await h.worker.get(PurgeExpiredEvents).execute(2)).toEqual({ events: 0, deliveries: 0 });
+      expect(await h.worker.get(PurgeExpiredEvents).execute({ batch: 2 })).toEqual({ events: 0, deliveries: 0 });
 
       at(base + 30 * DAY + MINUTE);
-      expect(await h.worker.get(PurgeExpiredEvents).execute(2)).toEqual({ events: 5, deliveries: 2 });
+      expect(await h.worker.get(PurgeExpiredEvents).execute({ batch: 2 })).toEqual({ events: 5, deliveries: 2 });
       expect(await eventIds()).toEqual(['newer-1', 'newer-2', 'new-1']);
       expect((await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) => String(r.event_pk))).toEqual([String(kept.id)]);
 

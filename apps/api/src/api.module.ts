@@ -5,9 +5,9 @@ import { AccountThrottlerGuard } from './http/account-throttler.guard';
 import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
-import { TaskModule } from '@app/task';
+import { ContactCalledEvents, TaskModule } from '@app/task';
 import { StatsModule } from '@app/stats';
-import { EventsModule } from '@app/events';
+import { EventFeedModule } from '@app/events';
 import { SuppressionModule } from '@app/suppression';
 import { ObservabilityModule } from '@app/observability';
 import { WebhooksModule } from '@app/events';
@@ -34,6 +34,9 @@ import { BotEntitlementGuard } from './auth/bot-entitlement.guard';
 @Module({})
 export class ApiModule {
   static forRoot(): DynamicModule {
+    // One instance of the task module, imported here and by the feed (the renderer of a page's event batch, which
+    // the feed's sequencer needs: it does not boot without one for every kind).
+    const tasks = TaskModule.forRoot();
     return {
       module: ApiModule,
       imports: [
@@ -48,13 +51,13 @@ export class ApiModule {
         DatabaseModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
-        TaskModule.forRoot(),
+        tasks,
         ThrottlerModule.forRootAsync({
           inject: [apiConfig.KEY],
           useFactory: (config: ApiConfig) => [{ ttl: config.throttle.ttlMs, limit: config.throttle.limit }],
         }),
         StatsModule,
-        EventsModule,
+        EventFeedModule.forRoot({ batchRenderers: { imports: [tasks], renderers: { records: ContactCalledEvents } } }),
         WebhooksModule,
       ],
       controllers: [

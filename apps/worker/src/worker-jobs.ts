@@ -63,7 +63,7 @@ export class WorkerJobs {
         schedule: config.eventsPurgeCron,
         // Both steps run whatever the other did; the job fails with the first error.
         run: async () => {
-          const [purged, unsendable] = await Promise.allSettled([purgeExpiredEvents.execute(), giveUpUnsendableDeliveries.execute()]);
+          const [purged, unsendable] = await Promise.allSettled([purgeExpiredEvents.execute({}), giveUpUnsendableDeliveries.execute({})]);
           if (purged.status === 'rejected') throw purged.reason;
           if (unsendable.status === 'rejected') throw unsendable.reason;
           const { events: purgedEvents, deliveries: purgedDeliveries } = purged.value;

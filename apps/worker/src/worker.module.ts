@@ -2,7 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { ClockModule, configModuleFor, PhoneVaultModule } from '@app/core';
 import { DatabaseModule } from '@app/database';
-import { ContactFullPhones, TaskModule } from '@app/task';
+import { ContactCalledEvents, ContactFullPhones, TaskModule } from '@app/task';
 import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { EventsModule, WebhookRelayModule } from '@app/events';
 import { ObservabilityModule } from '@app/observability';
@@ -23,7 +23,8 @@ import { EventsRelayLoop } from './events-relay.loop';
 @Module({})
 export class WorkerModule {
   static forRoot(options: { scheduled: boolean; relay?: boolean }): DynamicModule {
-    // One instance of the task module, imported here and by the relay (for the full-number port).
+    // One instance of the task module, imported here and by the relay (for the full-number port and the renderer of
+    // a page's event batch, which the relay's sequencer needs: it does not boot without one for every kind).
     const tasks = TaskModule.forRoot();
     return {
       module: WorkerModule,
@@ -40,7 +41,10 @@ export class WorkerModule {
         tasks,
         FirmBotQuotaModule,
         EventsModule,
-        WebhookRelayModule.forRoot({ fullPhones: { imports: [tasks], useExisting: ContactFullPhones } }),
+        WebhookRelayModule.forRoot({
+          fullPhones: { imports: [tasks], useExisting: ContactFullPhones },
+          batchRenderers: { imports: [tasks], renderers: { records: ContactCalledEvents } },
+        }),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
       providers: [WorkerJobs, WorkerJobRunner, ...(options.scheduled ? [SyncScheduler] : []), ...(options.relay ? [EventsRelayLoop] : [])],

@@ -4,8 +4,7 @@ import { Clock } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { NewEvent, NewEventBatch } from './domain/event';
 import { batchRowType } from './event-batch-renderer';
-
-const COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at'];
+import { EventRepository, EventRow } from './event.repository';
 
 /**
  * A batch row's JSON stays under this many bytes (the column is a TEXT, 65,535 bytes): a large batch takes
@@ -33,16 +32,16 @@ export class EventOutbox {
   constructor(
     private readonly dialect: SqlDialect,
     private readonly clock: Clock,
+    private readonly events: EventRepository,
   ) {}
 
   async append(manager: EntityManager, events: readonly NewEvent[]): Promise<void> {
     if (events.length === 0) return;
     const now = this.dialect.dateParam(this.clock.now());
-    const rows = events.map((e) => [
+    const rows = events.map((e): EventRow => [
       e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), now,
     ]);
-    // Plain insert: rows have no key but their new id, so nothing can collide.
-    await this.dialect.insertIgnore(manager, 'ai_visitor_event', COLUMNS, rows);
+    await this.events.append(manager, rows);
   }
 
   /**
@@ -53,10 +52,10 @@ export class EventOutbox {
   async appendBatch(manager: EntityManager, batch: NewEventBatch): Promise<void> {
     if (batch.entries.length === 0) return;
     const now = this.dialect.dateParam(this.clock.now());
-    const rows = packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json) => [
+    const rows = packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json): EventRow => [
       batchRowType(batch.kind), batch.firmId, batch.taskId, null, json, now,
     ]);
-    await this.dialect.insertMany(manager, 'ai_visitor_event', COLUMNS, rows);
+    await this.events.appendBatchRows(manager, rows);
   }
 }
 

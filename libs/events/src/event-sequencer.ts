@@ -1,26 +1,16 @@
-import { Injectable } from '@nestjs/common';
-import { DiscoveryService } from '@nestjs/core';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { failpoint } from '@app/core';
 import { parseDbDate, SqlDialect, TransactionRunner } from '@app/database';
 import { NewEvent, StoredEventBatch } from './domain/event';
-import { BATCH_TYPE_PREFIX, EventBatchRenderer, RendersEventBatches } from './event-batch-renderer';
+import { BATCH_TYPE_PREFIX, EVENT_BATCH_RENDERERS, EventBatchRenderer } from './event-batch-renderer';
+import { EventRepository, UnpositionedRow } from './event.repository';
 import { EventMetrics } from './metrics/event-metrics';
 
 /** Events positioned per round at most (a batch row counts as its entries; one row is always taken). */
 const BATCH = 1000;
 
-const EVENT_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at', 'position'];
-
-interface PendingRow {
-  id: string | number;
-  type: string;
-  firm_id: string | number | null;
-  task_id: string | number | null;
-  created_at: Date | string;
-  /** Only a batch row's (the others' data is not read). */
-  data: string | null;
-}
+type PendingRow = UnpositionedRow;
 
 interface Round {
   types: string[];
@@ -35,19 +25,18 @@ interface Round {
  * after a later one's: it simply gets a later position. Per task, events commit in `sequence` order (the task's
  * lock), so positions keep that order too.
  *
- * A batch row (`EventOutbox.appendBatch`) is rendered into its events here, by the renderer its writer provides
- * (`@RendersEventBatches`): its events are inserted positioned, in the batch's place, and the batch row deleted,
+ * A batch row (`EventOutbox.appendBatch`) is rendered into its events here, by its kind's renderer, given by the
+ * app to the module that hosts this sequencer (EventBatchRenderers, checked at boot): its events are inserted positioned, in the batch's place, and the batch row deleted,
  * in the same transaction, so each is rendered exactly once and nothing sees a batch half rendered.
  */
 @Injectable()
 export class EventSequencer {
-  private renderers?: Map<string, EventBatchRenderer>;
-
   constructor(
     private readonly tx: TransactionRunner,
     private readonly dialect: SqlDialect,
+    private readonly events: EventRepository,
     private readonly metrics: EventMetrics,
-    private readonly discovery: DiscoveryService,
+    @Inject(EVENT_BATCH_RENDERERS) private readonly renderers: ReadonlyMap<string, EventBatchRenderer>,
   ) {}
 
   /**
@@ -71,12 +60,9 @@ export class EventSequencer {
 
   private async round(limit: number, wait: boolean): Promise<Round> {
     const round = await this.tx.run(async (manager): Promise<Round> => {
-      const last = await this.lockCursor(manager, 'feed', wait);
+      const last = await this.events.lockFeedCursor(manager, wait);
       if (last === null) return { types: [], more: false };
-      const rows: PendingRow[] = await manager.query(
-        `SELECT id, type, firm_id, task_id, created_at, CASE WHEN type LIKE '${BATCH_TYPE_PREFIX}%' THEN data END AS data
-           FROM ai_visitor_event WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
-      );
+      const rows = await this.events.unpositioned(manager, limit);
       // Whole rows, in id order, up to `limit` events (always the first, however large).
       const taken: { row: PendingRow; entries: unknown[] | null }[] = [];
       let count = 0;
@@ -108,11 +94,11 @@ export class EventSequencer {
           types.push(e.type);
         }
       }
-      if (moved.length > 0) await this.dialect.updateRows(manager, 'ai_visitor_event', 'id', ['position'], moved, { position: 'v.position' });
-      if (inserted.length > 0) await this.dialect.insertMany(manager, 'ai_visitor_event', EVENT_COLUMNS, inserted);
+      if (moved.length > 0) await this.events.setPositions(manager, moved);
+      if (inserted.length > 0) await this.events.insertPositioned(manager, inserted);
       if (inserted.length > 0) failpoint('sequence.after-render');
-      if (batchIds.length > 0) await manager.query(`DELETE FROM ai_visitor_event WHERE id IN (${batchIds.join(', ')})`);
-      await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'feed'`, [position]);
+      if (batchIds.length > 0) await this.events.deleteBatchRows(manager, batchIds);
+      await this.events.moveFeedCursor(manager, position);
       return { types, more: taken.length < rows.length || rows.length === Math.trunc(limit) };
     });
     // Counted after commit: a round rolled back (and run again) counts its events once.
@@ -142,24 +128,10 @@ export class EventSequencer {
   }
 
   private rendererOf(kind: string): EventBatchRenderer {
-    this.renderers ??= new Map(
-      this.discovery
-        .getProviders({ metadataKey: RendersEventBatches.KEY })
-        .filter((wrapper) => wrapper.instance)
-        .map((wrapper) => [this.discovery.getMetadataByDecorator(RendersEventBatches, wrapper) as string, wrapper.instance as EventBatchRenderer]),
-    );
     const renderer = this.renderers.get(kind);
-    // The batch stays in the outbox (the round rolls back): it is rendered once a process that has its renderer runs.
-    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (@RendersEventBatches)`);
+    // Every known kind has its renderer (checked at boot); a kind this version does not know (written by a newer
+    // one) stays in the outbox, the round rolled back, until a process that knows it runs.
+    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (not in EVENT_BATCH_KINDS)`);
     return renderer;
-  }
-
-  /** The cursor's position, its row locked; null when `wait` is false and another transaction holds it. */
-  private async lockCursor(manager: EntityManager, name: string, wait: boolean): Promise<number | null> {
-    const [row]: { position: string | number }[] = await manager.query(
-      `SELECT position FROM ai_visitor_event_cursor WHERE name = ?${wait ? this.dialect.forUpdateClause() : this.dialect.skipLockedClause()}`,
-      [name],
-    );
-    return row ? Number(row.position) : null;
   }
 }

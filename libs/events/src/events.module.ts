@@ -1,24 +1,23 @@
 import { Module } from '@nestjs/common';
-import { DiscoveryModule } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventEntity } from './entities/event.entity';
 import { EventOutbox } from './event-outbox';
-import { EventSequencer } from './event-sequencer';
-import { ListEvents } from './usecases/list-events.usecase';
+import { EventRepository } from './event.repository';
 import { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
 import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from './metrics/event-metrics';
 
 /**
- * Events to the recruiting platform: the transactional outbox the domain libs write to (`EventOutbox`), the
- * sequencer that orders committed events for the feed, the feed itself, and the retention purge. Needs the app's infrastructure roots
- * and `eventsConfig` loaded.
+ * Events to the recruiting platform: the transactional outbox the domain libs write to (`EventOutbox`) and the
+ * retention purge. Ordering the feed (the sequencer, which renders event batches) is EventFeedModule's, given
+ * the batch renderers by the app. Needs the app's infrastructure roots and `eventsConfig` loaded.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EventEntity]), DiscoveryModule],
+  imports: [TypeOrmModule.forFeature([EventEntity])],
   providers: [
-    EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents,
+    EventRepository, EventOutbox, PurgeExpiredEvents,
     ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics },
   ],
-  exports: [EventOutbox, EventSequencer, ListEvents, PurgeExpiredEvents],
+  // EventRepository and EventMetrics for the feed's and the webhooks' modules beside it (same lib), not through the lib's index.
+  exports: [EventOutbox, PurgeExpiredEvents, EventRepository, EventMetrics],
 })
 export class EventsModule {}

@@ -1,6 +1,8 @@
-// Events to the recruiting platform: the module and its configuration, the outbox the domain libs write to in
-// their own transactions, the sequencer that orders the feed, the feed and retention use cases, and the event vocabulary.
+// Events to the recruiting platform: the modules and their configuration, the outbox the domain libs write to in
+// their own transactions, the sequencer that orders the feed with the port batches are rendered through, the feed
+// and retention use cases, and the event vocabulary.
 export { EventsModule } from './events.module';
+export { EventFeedModule } from './event-feed.module';
 export { eventsConfig } from './events.config';
 export type { EventsSettings } from './events.config';
 export { EVENT_TYPES, isEventType } from './domain/event-types';
@@ -8,12 +10,11 @@ export type { EventType } from './domain/event-types';
 export type { NewEvent, EventView, NewEventBatch, StoredEventBatch } from './domain/event';
 export { EventOutbox, eventIdOf, rowIdOf } from './event-outbox';
 export { EventSequencer } from './event-sequencer';
-export { RendersEventBatches } from './event-batch-renderer';
 export type { EventBatchRenderer } from './event-batch-renderer';
 export { ListEvents } from './usecases/list-events.usecase';
 export type { ListEventsQuery, EventPage } from './usecases/list-events.usecase';
 export { PurgeExpiredEvents } from './usecases/purge-expired-events.usecase';
-export type { PurgeSummary } from './usecases/purge-expired-events.usecase';
+export type { PurgeExpiredEventsCommand, PurgeSummary } from './usecases/purge-expired-events.usecase';
 export { EVENTS_METRIC } from './metrics/event-metrics';
 // Webhooks: registration (the API's), the relay and its housekeeping (the worker's), and the port full numbers come through.
 export { WebhooksModule } from './webhooks/webhooks.module';
@@ -23,15 +24,17 @@ export { FullPhoneSource } from './webhooks/relay/full-phone-source';
 export { RunRelayRound } from './webhooks/relay/run-relay-round.usecase';
 export type { RelayRoundSummary } from './webhooks/relay/run-relay-round.usecase';
 export { GiveUpUnsendableDeliveries } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
-export type { UnsendableSummary } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
+export type { GiveUpUnsendableDeliveriesCommand, UnsendableSummary } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
 export { RegisterWebhook } from './webhooks/usecases/register-webhook.usecase';
 export type { RegisterWebhookCommand } from './webhooks/usecases/register-webhook.usecase';
 export { ListWebhooks } from './webhooks/usecases/list-webhooks.usecase';
 export type { ListWebhooksQuery } from './webhooks/usecases/list-webhooks.usecase';
 export { GetWebhook } from './webhooks/usecases/get-webhook.usecase';
+export type { GetWebhookQuery } from './webhooks/usecases/get-webhook.usecase';
 export { UpdateWebhook } from './webhooks/usecases/update-webhook.usecase';
 export type { UpdateWebhookCommand } from './webhooks/usecases/update-webhook.usecase';
 export { DeleteWebhook } from './webhooks/usecases/delete-webhook.usecase';
+export type { DeleteWebhookCommand } from './webhooks/usecases/delete-webhook.usecase';
 export { RotateWebhookSecret } from './webhooks/usecases/rotate-webhook-secret.usecase';
 export type { RotateWebhookSecretCommand } from './webhooks/usecases/rotate-webhook-secret.usecase';
 export { RedeliverEvents } from './webhooks/usecases/redeliver-events.usecase';

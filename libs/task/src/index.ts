@@ -25,6 +25,8 @@ export type { SyncFence } from './domain/sync-fence';
 
 // The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
 export { ContactFullPhones } from './contact-full-phones';
+// The events lib's renderer of a page's `records` batch (EventBatchRenderer), for the modules that host its sequencer
+export { ContactCalledEvents } from './sync';
 
 // Use cases, with their commands and results
 export * from './usecases/authorize-task-access.usecase';

@@ -11,7 +11,7 @@ import { CallRecordRepository } from './repositories/call-record.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
-import { IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
+import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';
@@ -38,7 +38,8 @@ const SYNC_USE_CASES = [SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords]
  * what it uses: the robot-call platform (CampaignGatewayModule, from the ROBOT_CALL_* configuration), the firm's
  * BOT entitlement and its number registry. Needs only the app's infrastructure roots: configuration, the
  * database, the clock and the phone vault. The sync engine (`./sync`) brings its own providers. Exports the use
- * cases and `ContactFullPhones` (the events lib's full-number port, for the worker's webhook relay).
+ * cases, `ContactFullPhones` (the events lib's full-number port, for the worker's webhook relay) and
+ * `ContactCalledEvents` (the events lib's renderer of `records` batches, for the modules hosting its sequencer).
  */
 @Module({})
 export class TaskModule {
@@ -66,7 +67,7 @@ export class TaskModule {
         ...SYNC_PROVIDERS,
         ...USE_CASES,
       ],
-      exports: [...USE_CASES, ...SYNC_USE_CASES, ContactFullPhones],
+      exports: [...USE_CASES, ...SYNC_USE_CASES, ContactFullPhones, ContactCalledEvents],
     };
   }
 }

@@ -52,7 +52,7 @@ export class AdminWebhooksController {
   @ApiOkResponse({ type: WebhookResponse, description: 'The endpoint' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   get(@Param('id') id: string) {
-    return this.getWebhook.execute(idParam('id', id));
+    return this.getWebhook.execute({ id: idParam('id', id) });
   }
 
   @Patch(':id')
@@ -71,7 +71,7 @@ export class AdminWebhooksController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   async remove(@Param('id') id: string): Promise<void> {
-    await this.deleteWebhook.execute(idParam('id', id));
+    await this.deleteWebhook.execute({ id: idParam('id', id) });
   }
 
   @Post(':id/rotate-secret')

@@ -20,3 +20,12 @@ export type EventType = (typeof EVENT_TYPES)[number];
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);
 }
+
+/**
+ * Every kind of event batch a writer may put in the outbox (`EventOutbox.appendBatch`), so every kind a
+ * sequencing process may meet: `records`, a page of call results (the task lib's, rendered into
+ * `contact.called` and `candidate.interested`). A vocabulary of this lib, as the event types are: the module
+ * that hosts the sequencer refuses to boot without a renderer for each.
+ */
+export const EVENT_BATCH_KINDS = ['records'] as const;
+export type EventBatchKind = (typeof EVENT_BATCH_KINDS)[number];

@@ -1,4 +1,4 @@
-import { EventType } from './event-types';
+import { EventBatchKind, EventType } from './event-types';
 
 /** An event to write to the outbox, in the transaction of the change it describes. */
 export interface NewEvent {
@@ -33,8 +33,8 @@ export interface EventView {
  * place in the feed. Until then nothing sees it: the feed and the webhooks read positioned events only.
  */
 export interface NewEventBatch {
-  /** Which renderer expands it (`@RendersEventBatches(kind)`). */
-  kind: string;
+  /** Which renderer expands it (EVENT_BATCH_KINDS; the app gives the sequencer one for each). */
+  kind: EventBatchKind;
   firmId: string | null;
   taskId: string | null;
   /** One JSON-serialisable entry per item, in the order the events are to take. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { In, MoreThan } from 'typeorm';
 import { TransactionRunner } from '@app/database';
 import { EventEntity } from '../entities/event.entity';
+import { EventRepository } from '../event.repository';
 import { EventView } from '../domain/event';
 import { EventType } from '../domain/event-types';
 import { EventSequencer } from '../event-sequencer';
@@ -35,19 +35,17 @@ export class ListEvents {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly sequencer: EventSequencer,
+    private readonly events: EventRepository,
   ) {}
 
   async execute(query: ListEventsQuery): Promise<EventPage> {
     // Not behind what has committed, without queueing behind the relay: if it is sequencing, it is doing this.
     await this.sequencer.sequenceAll({ wait: false });
-    const rows = await this.tx.autocommit.getRepository(EventEntity).find({
-      where: {
-        position: MoreThan(query.after ?? '0'),
-        ...(query.firmId !== undefined ? { firmId: query.firmId } : {}),
-        ...(query.types?.length ? { type: In(query.types) } : {}),
-        ...(query.taskId !== undefined ? { taskId: query.taskId } : {}),
-      },
-      order: { position: 'ASC' },
+    const rows = await this.events.feedPage(this.tx.autocommit, {
+      after: query.after ?? '0',
+      firmId: query.firmId,
+      types: query.types,
+      taskId: query.taskId,
       take: query.limit + 1,
     });
     const hasMore = rows.length > query.limit;

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
 import { SqlDialect } from '@app/database';
 import { BATCH_TYPE_PREFIX } from '../event-batch-renderer';
+import { EventRepository } from '../event.repository';
 import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { UNSENDABLE_ERRORS, UNSENDABLE_REASONS, UnsendableReason } from './domain/unsendable';
 
@@ -41,7 +42,10 @@ export interface DeliveryMade {
  */
 @Injectable()
 export class DeliveryRepository {
-  constructor(private readonly dialect: SqlDialect) {}
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly events: EventRepository,
+  ) {}
 
   /** Creates the deliveries that do not exist yet (the unique (endpoint, event) key makes the fan-out idempotent). */
   async insertMissing(manager: EntityManager, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
@@ -75,7 +79,7 @@ export class DeliveryRepository {
    */
   async claim(manager: EntityManager, owner: string, limit: number, now: Date, leaseSeconds: number): Promise<string[]> {
     await this.dialect.intendToWrite(manager, TABLE);
-    await manager.query(`SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'${this.dialect.forShareClause()}`);
+    await this.events.shareFanoutCursor(manager);
     const leaseFree = (alias: string) => `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
     const due = (alias: string) =>
       `${alias}status = ${DeliveryStatus.Pending} AND ${alias}next_attempt_at <= ? AND ${leaseFree(alias)} ` +
@@ -181,6 +185,10 @@ export class DeliveryRepository {
    * longer stored, or is a batch row (never an event: a batch is rendered into events of its own). The
    * housekeeping's: one scan of the pending deliveries, each event looked up by its primary key (as the
    * oldest-undelivered gauge reads them on every scrape).
+   *
+   * Here rather than in EventRepository (the home of every other statement on `ai_visitor_event`): the statement
+   * is about deliveries (it scans and returns them, and reads an event only by the delivery's key), and one join
+   * keeps it one round trip.
    */
   async findUnsendable(manager: EntityManager, limit: number): Promise<Map<UnsendableReason, string[]>> {
     const rows: { id: string | number; gone: string | number }[] = await manager.query(
@@ -193,6 +201,19 @@ export class DeliveryRepository {
     const found = new Map<UnsendableReason, string[]>(UNSENDABLE_REASONS.map((reason) => [reason, []]));
     for (const row of rows) found.get(Number(row.gone) === 1 ? 'event_gone' : 'unrendered')!.push(String(row.id));
     return found;
+  }
+
+  /**
+   * When the oldest event among the pending deliveries of enabled endpoints was created (null: none), for the
+   * `aiv_webhook_oldest_undelivered_seconds` gauge (index idx_delivery_due). Here rather than in EventRepository
+   * for the reason findUnsendable is: the statement scans deliveries and reads each one's event by its key.
+   */
+  async oldestUndelivered(manager: EntityManager): Promise<Date | string | null> {
+    const [row]: { oldest: Date | string | null }[] = await manager.query(
+      `SELECT MIN(e.created_at) AS oldest FROM ai_visitor_webhook_delivery d JOIN ai_visitor_event e ON e.id = d.event_pk
+       WHERE d.status = ${DeliveryStatus.Pending} AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`,
+    );
+    return row?.oldest ?? null;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventEntity } from '../entities/event.entity';
+import { EventsModule } from '../events.module';
 import { WebhookEntity } from './entities/webhook.entity';
 import { WebhookDeliveryEntity } from './entities/webhook-delivery.entity';
 import { WebhookRepository } from './webhook.repository';
@@ -21,7 +21,8 @@ const USE_CASES = [RegisterWebhook, ListWebhooks, GetWebhook, UpdateWebhook, Del
  * (the phone vault seals the secrets) and `eventsConfig` loaded.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature([EventEntity, WebhookEntity, WebhookDeliveryEntity])],
+  // EventsModule for EventRepository: deliveries' statements take the fan-out cursor and read events through it.
+  imports: [TypeOrmModule.forFeature([WebhookEntity, WebhookDeliveryEntity]), EventsModule],
   providers: [WebhookRepository, DeliveryRepository, ...USE_CASES],
   exports: [WebhookRepository, DeliveryRepository, ...USE_CASES],
 })

@@ -2,12 +2,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { maskPhone } from '@app/core';
 import { parseDbDate } from '@app/database';
-import { EventBatchRenderer, NewEvent, RendersEventBatches, StoredEventBatch } from '@app/events';
+import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { Intention } from '../domain/statuses';
 
-/** The kind of the event batch a page of results writes (EventOutbox.appendBatch). */
+/** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
 
 /** What the platform said of the conversation: carried by the event, not stored. */
@@ -33,10 +33,10 @@ export function eventsPerCall(intention: number): number {
  * Renders a page's event batch into one `contact.called` per stored result and a `candidate.interested` beside
  * each interested one (a type of its own, so a platform can subscribe to the leads alone), from the stored call
  * records and their contacts. Called by the events sequencer after the page committed: the page paid one small
- * outbox row, not an event row each.
+ * outbox row, not an event row each. The events lib's renderer of `records` batches: the apps give it to the
+ * module that hosts the sequencer (EventFeedModule, WebhookRelayModule), so the events lib depends on no domain lib.
  */
 @Injectable()
-@RendersEventBatches(CALLED_BATCH_KIND)
 export class ContactCalledEvents implements EventBatchRenderer {
   private readonly logger = new Logger(ContactCalledEvents.name);
 

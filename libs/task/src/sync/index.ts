@@ -29,6 +29,9 @@ export const SYNC_PROVIDERS = [
   IngestPushedRecords,
 ];
 
+// The events lib's renderer of `records` batches, exported by TaskModule for the apps to give the sequencer
+export { ContactCalledEvents } from './contact-called-events';
+
 // For the control use cases of the task lib
 export { CampaignLauncher } from './campaign-launcher';
 export type { DriveOptions } from './campaign-launcher';

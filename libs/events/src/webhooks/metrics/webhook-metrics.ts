@@ -3,7 +3,7 @@ import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProv
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parseDbDate } from '@app/database';
-import { DeliveryStatus } from '../entities/webhook-delivery.entity';
+import { DeliveryRepository } from '../delivery.repository';
 import { UNSENDABLE_REASONS, UnsendableReason } from '../domain/unsendable';
 
 /** What the relay does with an attempt: delivered, to be retried, or given up (failed). */
@@ -65,19 +65,16 @@ export class PrometheusRelayMetrics extends RelayMetrics {
 }
 
 /**
- * The gauge's `collect`: one query (index idx_delivery_due) for the oldest event among pending deliveries of
- * enabled endpoints (a disabled one's wait on purpose, and would keep an alert firing).
+ * The gauge's `collect`: one query (DeliveryRepository.oldestUndelivered) for the oldest event among pending
+ * deliveries of enabled endpoints (a disabled one's wait on purpose, and would keep an alert firing).
  * A failed query leaves the gauge empty for that scrape rather than failing the scrape or repeating a stale age.
  */
-async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSource): Promise<void> {
+async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSource, deliveries: DeliveryRepository): Promise<void> {
   gauge.reset();
   if (!dataSource.isInitialized) return;
   try {
-    const [row]: { oldest: Date | string | null }[] = await dataSource.query(
-      `SELECT MIN(e.created_at) AS oldest FROM ai_visitor_webhook_delivery d JOIN ai_visitor_event e ON e.id = d.event_pk
-       WHERE d.status = ${DeliveryStatus.Pending} AND d.webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`,
-    );
-    const oldest = row?.oldest ? parseDbDate(row.oldest) : null;
+    const found = await deliveries.oldestUndelivered(dataSource.manager);
+    const oldest = found ? parseDbDate(found) : null;
     gauge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
   } catch (error) {
     logger.warn(`reading the oldest undelivered event failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -108,9 +105,9 @@ export const WEBHOOK_METRIC_PROVIDERS: Provider[] = [
   makeGaugeProvider({
     name: WEBHOOK_METRIC.oldestUndelivered,
     help: 'Age of the oldest event still pending for some enabled webhook endpoint (0: none), read on each scrape',
-    inject: [DataSource],
-    collect(this: Gauge<string>, dataSource: DataSource) {
-      return collectOldestUndelivered(this, dataSource);
+    inject: [DataSource, DeliveryRepository],
+    collect(this: Gauge<string>, dataSource: DataSource, deliveries: DeliveryRepository) {
+      return collectOldestUndelivered(this, dataSource, deliveries);
     },
   }),
 ];

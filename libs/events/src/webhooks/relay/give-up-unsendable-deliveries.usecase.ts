@@ -7,6 +7,11 @@ import { RelayMetrics } from '../metrics/webhook-metrics';
 /** Deliveries looked at per transaction: short transactions, whatever the backlog. */
 const BATCH = 1000;
 
+export interface GiveUpUnsendableDeliveriesCommand {
+  /** Deliveries looked at per transaction (1,000 by default). */
+  batch?: number;
+}
+
 export interface UnsendableSummary {
   /** Deliveries given up: their event no longer stored… */
   eventGone: number;
@@ -30,7 +35,7 @@ export class GiveUpUnsendableDeliveries {
     private readonly metrics: RelayMetrics,
   ) {}
 
-  async execute(batch = BATCH): Promise<UnsendableSummary> {
+  async execute({ batch = BATCH }: GiveUpUnsendableDeliveriesCommand = {}): Promise<UnsendableSummary> {
     const summary: UnsendableSummary = { eventGone: 0, unrendered: 0 };
     for (;;) {
       const found = await this.deliveries.findUnsendable(this.tx.autocommit, batch);

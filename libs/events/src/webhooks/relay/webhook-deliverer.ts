@@ -6,6 +6,7 @@ import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
 import { EventOutbox, eventIdOf } from '../../event-outbox';
+import { EventRepository } from '../../event.repository';
 import { BATCH_TYPE_PREFIX } from '../../event-batch-renderer';
 import { toEventView } from '../../usecases/list-events.usecase';
 import { EventView } from '../../domain/event';
@@ -94,6 +95,7 @@ export class WebhookDeliverer {
     private readonly deliveries: DeliveryRepository,
     private readonly webhooks: WebhookRepository,
     private readonly outbox: EventOutbox,
+    private readonly events: EventRepository,
     private readonly sender: WebhookSender,
     private readonly vault: PhoneVault,
     private readonly phones: FullPhoneSource,
@@ -193,7 +195,7 @@ export class WebhookDeliverer {
   private async load(ids: readonly string[]): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
     const manager = this.tx.autocommit;
     const deliveries = await this.deliveries.find(manager, ids);
-    const events = await manager.getRepository(EventEntity).find({ where: { id: In(deliveries.map((d) => d.eventPk)) } });
+    const events = await this.events.findByIds(manager, deliveries.map((d) => d.eventPk));
     const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));

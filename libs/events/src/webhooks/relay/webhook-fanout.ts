@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
 import { SqlDialect, TransactionRunner } from '@app/database';
+import { EventRepository } from '../../event.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { DeliveryRepository, NewDelivery } from '../delivery.repository';
 import { endpointReceives } from '../domain/endpoint-match';
@@ -22,6 +23,7 @@ export class WebhookFanout {
     private readonly dialect: SqlDialect,
     private readonly webhooks: WebhookRepository,
     private readonly deliveries: DeliveryRepository,
+    private readonly events: EventRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -29,15 +31,8 @@ export class WebhookFanout {
   async fanOut(limit = BATCH): Promise<{ events: number; deliveries: number }> {
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_webhook_delivery');
-      const [cursor]: { position: string | number }[] = await manager.query(
-        `SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'${this.dialect.forUpdateClause()}`,
-      );
-      const after = Number(cursor?.position ?? 0);
-      const events: { id: string | number; type: string; firm_id: string | number | null; task_id: string | number | null; sequence: number | null; position: string | number }[] =
-        await manager.query(
-          `SELECT id, type, firm_id, task_id, sequence, position FROM ai_visitor_event WHERE position > ? ORDER BY position LIMIT ${Math.trunc(limit)}`,
-          [after],
-        );
+      const after = await this.events.lockFanoutCursor(manager);
+      const events = await this.events.positionedAfter(manager, after, limit);
       if (events.length === 0) return { events: 0, deliveries: 0 };
       const endpoints = await this.webhooks.enabledFilters(manager);
       const deliveries: NewDelivery[] = [];
@@ -54,7 +49,7 @@ export class WebhookFanout {
         }
       }
       await this.deliveries.insertMissing(manager, deliveries, this.clock.now());
-      await manager.query(`UPDATE ai_visitor_event_cursor SET position = ? WHERE name = 'fanout'`, [Number(events[events.length - 1].position)]);
+      await this.events.moveFanoutCursor(manager, Number(events[events.length - 1].position));
       return { events: events.length, deliveries: deliveries.length };
     });
   }

@@ -4,6 +4,10 @@ import { WebhookNotFoundError } from '../domain/webhook-errors';
 import { WebhookView } from '../domain/webhook-view';
 import { toWebhookView, WebhookRepository } from '../webhook.repository';
 
+export interface GetWebhookQuery {
+  id: string;
+}
+
 /** One endpoint with its health (operations); WEBHOOK_NOT_FOUND when there is none. */
 @Injectable()
 export class GetWebhook {
@@ -12,7 +16,7 @@ export class GetWebhook {
     private readonly webhooks: WebhookRepository,
   ) {}
 
-  async execute(id: string): Promise<WebhookView> {
+  async execute({ id }: GetWebhookQuery): Promise<WebhookView> {
     const manager = this.tx.autocommit;
     const row = await this.webhooks.find(manager, id);
     if (!row) throw new WebhookNotFoundError(id);

@@ -3,6 +3,7 @@ import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { EventEntity } from '../../entities/event.entity';
 import { rowIdOf } from '../../event-outbox';
+import { EventRepository } from '../../event.repository';
 import { endpointReceives } from '../domain/endpoint-match';
 import { InvalidRedeliveryError, WebhookNotFoundError } from '../domain/webhook-errors';
 import { DeliveryRepository, NewDelivery } from '../delivery.repository';
@@ -42,6 +43,7 @@ export class RedeliverEvents {
     private readonly tx: TransactionRunner,
     private readonly webhooks: WebhookRepository,
     private readonly deliveries: DeliveryRepository,
+    private readonly events: EventRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -75,20 +77,8 @@ export class RedeliverEvents {
 
   /** The next positioned events of the range or list, by id (keyset), of the endpoint's firm when it has one. */
   private page(command: RedeliverEventsCommand, firmId: string | null, afterId: string): Promise<EventEntity[]> {
-    const query = this.tx.autocommit
-      .getRepository(EventEntity)
-      .createQueryBuilder('e')
-      .where('e.id > :afterId', { afterId })
-      .andWhere('e.position IS NOT NULL')
-      .orderBy('e.id', 'ASC')
-      .limit(BATCH);
-    if (firmId !== null) query.andWhere('e.firm_id = :firmId', { firmId });
-    if (command.eventIds) {
-      // A public id is `evt_<row id>`; one that is not names no event.
-      const ids = command.eventIds.map(rowIdOf).filter((id): id is string => id !== null);
-      query.andWhere('e.id IN (:...ids)', { ids: ids.length ? ids : ['0'] });
-    }
-    else query.andWhere('e.created_at >= :from AND e.created_at < :to', { from: command.from, to: command.to });
-    return query.getMany();
+    // A public id is `evt_<row id>`; one that is not names no event.
+    const ids = command.eventIds?.map(rowIdOf).filter((id): id is string => id !== null);
+    return this.events.redeliveryPage(this.tx.autocommit, { afterId, firmId, ids, from: command.from, to: command.to, limit: BATCH });
   }
 }

@@ -47,6 +47,6 @@ export class UpdateWebhook {
       if (command.enabled === false && Number(current.enabled) === 1) Object.assign(patch, { enabled: 0, disabledReason: DISABLED_BY_OPERATIONS });
       await this.webhooks.update(manager, command.id, patch, this.clock.now());
     });
-    return this.getWebhook.execute(command.id);
+    return this.getWebhook.execute({ id: command.id });
   }
 }
