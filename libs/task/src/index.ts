@@ -13,15 +13,12 @@ export { WAITING_FOR_VALUES } from './domain/waiting';
 export type { WaitingFor, Waiting } from './domain/waiting';
 export type { CallWindow } from './domain/call-window';
 export type { ContactInput, RejectedContact, RejectionReason } from './domain/contact-intake';
-export type { UnfitAction, UnfitField } from './domain/wire-fit';
 export type { TaskAccess } from './domain/task-access';
 export type { TaskLifecycleEvent } from './domain/task-events';
 
 // Errors
 export * from './errors/task-errors';
 
-// The lease a sync holds on a task (a field of SyncTaskCommand)
-export type { SyncFence } from './domain/sync-fence';
 
 // The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
 export { ContactFullPhones } from './contact-full-phones';
@@ -44,12 +41,11 @@ export type { IntakeReport, SkippedContact } from './contact-intake.service';
 // Views
 export type { TaskView, ContactView, Page } from './task.view';
 
-// The sync engine's use cases, with their commands and results (libs/task/src/sync)
-export { SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords, UnknownCampaignError } from './sync';
-export type { SyncTaskCommand, SyncTaskOutcome, SyncTaskAction, KnownTask, SyncPassSummary, EdgePassSummary } from './sync';
+// The sync engine's use cases the apps run, with their commands and results (the engine itself, one task's sync
+// included, stays inside: libs/task/src/sync)
+export { RunSyncPass, RunEdgePass, IngestPushedRecords, UnknownCampaignError } from './sync';
+export type { SyncPassSummary, EdgePassSummary } from './sync';
 export type { IngestPushedRecordsCommand, IngestPushedRecordsOutcome } from './sync';
 
-// Metrics port
-export { SyncMetrics, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, UNFIT_VALUE_LABELS } from './sync';
-export type { SyncPassOutcome, SyncTaskRunOutcome, CampaignEndTrigger, CampaignEndOutcome } from './sync';
+// Metric names (the sync's metrics port is bound inside the module)
 export { TASK_METRIC } from './metrics/task-metrics';

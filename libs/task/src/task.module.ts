@@ -31,7 +31,7 @@ import { ExportContacts } from './usecases/export-contacts.usecase';
 
 const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, ExportContacts];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
-const SYNC_USE_CASES = [SyncTask, RunSyncPass, RunEdgePass, IngestPushedRecords];
+const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];
 
 /**
  * Outreach tasks, their contacts and their remote campaigns (call tasks), with every use case on them. Imports
