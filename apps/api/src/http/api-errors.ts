@@ -22,6 +22,9 @@ export const ERROR_STATUS = {
   NO_CONTACTS_WAITING: 409,
   TASK_FINISHED: 409,
   PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_ERROR: 500,
   ROBOT_CALL_UNAVAILABLE: 502,
   ROBOT_CALL_REJECTED: 502,
   DATABASE_BUSY: 503,
@@ -38,6 +41,9 @@ const DESCRIPTIONS: Record<number, string> = {
   404: 'Not found',
   409: 'Conflict with the task\'s state',
   413: 'Body over 4 MB',
+  415: 'A JSON body in a charset other than UTF-8',
+  429: 'More than THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS from one account (or one address); Retry-After says when to try again',
+  500: 'A fault of the service itself; nothing the request could change',
   502: 'The robot-call platform failed or refused',
   503: 'The database cannot be reached, or stayed busy through the retries; try again shortly',
   504: 'The robot-call platform did not answer in time',
@@ -61,10 +67,13 @@ export class ErrorResponse implements ErrorBody {
   details?: unknown;
 }
 
-/** Documents the error responses a route may give, one per status, each listing its codes. */
+/** What any route under /v1 may answer, whatever it does: the throttle (a global guard) and a fault of its own. */
+export const EVERY_ROUTE_ERRORS: ErrorCode[] = ['TOO_MANY_REQUESTS', 'INTERNAL_ERROR'];
+
+/** Documents the error responses a route may give, one per status, each listing its codes (and EVERY_ROUTE_ERRORS). */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set(codes)) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of new Set([...codes, ...EVERY_ROUTE_ERRORS])) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   const responses = [...byStatus.entries()]
     .sort(([a], [b]) => a - b)
     .map(([status, statusCodes]) =>
@@ -81,7 +90,8 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
 
 /** Groups of codes many routes share. */
 export const USER_AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'CALLER_HEADERS_INVALID'];
-export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE'];
+/** A route with a JSON body: invalid, not JSON, over 4 MB, or in a charset the parser does not read. */
+export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
 /** Routes under /tasks/:id: a malformed id, another account's task, a task not found (or another firm's). */
 export const OWNED_TASK_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'NOT_TASK_OWNER', 'TASK_NOT_FOUND'];
 export const BOT_ERRORS: ErrorCode[] = ['BOT_NOT_OPEN', 'BOT_EXPIRED'];

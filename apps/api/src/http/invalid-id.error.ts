@@ -11,6 +11,9 @@ export class InvalidIdError extends DomainError {
 /** The id syntax of the platform's firms, accounts and tasks: a positive integer of up to 19 digits. */
 export const ID_PATTERN = /^[1-9]\d{0,18}$/;
 
+/** The id syntax in the OpenAPI document: every path parameter is one (ID_PATTERN, written for any engine). */
+export const ID_PARAM_SCHEMA = { type: 'string', pattern: '^[1-9][0-9]{0,18}$' } as const;
+
 /** A path id, checked: refused with VALIDATION_FAILED before it reaches a query. */
 export function idParam(field: string, value: string): string {
   if (!ID_PATTERN.test(value)) throw new InvalidIdError(field, value);

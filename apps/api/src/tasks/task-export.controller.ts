@@ -1,5 +1,5 @@
 import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
@@ -24,8 +24,9 @@ export class TaskExportController {
   @Get(':id/contacts.csv')
   @UseGuards(TaskOwnershipGuard)
   @ApiOperation({ summary: 'Export contacts and results as CSV (UTF-8 with BOM; full phone numbers)' })
-  @ApiProduces('text/csv')
   @TaskId()
+  // The CSV is this route's only text/csv answer: its errors are JSON, as everywhere (no @ApiProduces, which would
+  // put them under text/csv too).
   @ApiOkResponse({ description: 'The CSV, streamed', content: { 'text/csv': { schema: { type: 'string' } } } })
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   async export(
