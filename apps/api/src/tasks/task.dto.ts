@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CallResult, ContactStatus, Intention, TaskStatus } from '@app/task';
 import { CallWindowDto } from './call-window.dto';
@@ -127,7 +127,8 @@ export class ListTasksQueryDto extends PageQueryDto {
   status?: TaskStatus;
 }
 
-export class ListContactsQueryDto extends PageQueryDto {
+/** The filters of a task's contacts, for the list and the export alike. */
+export class ContactFiltersDto {
   @ApiPropertyOptional({ enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
@@ -146,3 +147,9 @@ export class ListContactsQueryDto extends PageQueryDto {
   @IsIn(INTENTIONS)
   intention?: Intention;
 }
+
+/** The contact list's query: the filters, a page of them. */
+export class ListContactsQueryDto extends IntersectionType(PageQueryDto, ContactFiltersDto) {}
+
+/** The export's query: the filters only. An export is never paged, so `page` and `pageSize` are refused. */
+export class ExportContactsQueryDto extends ContactFiltersDto {}
