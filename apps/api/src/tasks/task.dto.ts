@@ -16,12 +16,14 @@ export const MAX_CONTACTS_PER_REQUEST = 10_000;
 
 export class ContactDto {
   @ApiProperty({
-    description: 'Mobile number; no country code means China. Normalised to E.164; invalid, landline and duplicate numbers come back in `rejected[]`',
+    description:
+      'Mobile number; no country code means China. Normalised to E.164; empty (`""` or blank), invalid, landline and duplicate ' +
+      'numbers come back in `rejected[]`, the other contacts are taken',
     maxLength: 32,
     example: '13800138000',
   })
+  // Not @IsNotEmpty: an empty number is one contact's problem (`rejected[]`, `empty`), as a blank one always was.
   @IsString()
-  @IsNotEmpty()
   @MaxLength(32)
   phone: string;
 
