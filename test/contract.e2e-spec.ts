@@ -63,6 +63,16 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
     expect(problems('GET', `/v1/tasks/${taskId}`, 404, { code: 'WEBHOOK_NOT_FOUND', message: 'x' }).join('\n')).toMatch(/code must be equal to one of/);
   });
 
+  it("fails on details not of the code's one documented shape", () => {
+    const route = ['POST', '/v1/tasks'] as const;
+    const refused = (details: unknown) => problems(...route, 400, { code: 'VALIDATION_FAILED', message: 'x', details });
+    expect(refused([{ field: 'name', errors: ['name should not be empty'] }])).toEqual([]);
+    for (const old of [{ field: 'callWindow' }, [{ field: 'id', value: 'x' }], [{ index: 1, phone: '*****', reason: 'invalid' }]]) {
+      expect(refused(old).join('\n')).toMatch(/details/);
+    }
+    expect(problems('GET', `/v1/tasks/${taskId}`, 404, { code: 'TASK_NOT_FOUND', message: 'x', details: {} }).join('\n')).toMatch(/details/);
+  });
+
   it('fails on a route the document does not have, except the 404 ROUTE_NOT_FOUND it promises for unknown paths', () => {
     expect(problems('GET', '/v1/nowhere', 404, { code: 'ROUTE_NOT_FOUND', message: 'Cannot GET /v1/nowhere' })).toEqual([]);
     expect(problems('GET', '/v1/nowhere', 200, {}).join('\n')).toMatch(/no operation of the document answers it/);
@@ -85,6 +95,33 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
     expect(contract.checked).toBe(3);
     // Kept for the suite's close too, where a test that swallowed the request's error would still fail.
     expect(violations).toHaveLength(3);
+  });
+
+  it('VALIDATION_FAILED details have one shape, [{ field, errors[] }], whatever refused the request', async () => {
+    const me = asAccount(FIRM, OWNER);
+    const refusals = {
+      body: await h.http().post('/v1/tasks').set(me).send({ name: '', scriptId: 's' }),
+      pathId: await h.http().get('/v1/tasks/0').set(me),
+      taskSetting: await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', batchSize: 1_000_000 }),
+      callWindow: await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow: { start: '10:00', end: '09:00' } }),
+      doNotCallNumber: await h.http().post('/v1/do-not-call').set(me).send({ phones: ['13800138000', '12345'] }),
+    };
+    const shapes = Object.fromEntries(
+      Object.entries(refusals).map(([source, res]) => [
+        source,
+        {
+          status: res.status,
+          code: res.body.code,
+          details: Array.isArray(res.body.details)
+            ? res.body.details.map((d: Record<string, unknown>) => ({ keys: Object.keys(d).sort(), field: typeof d.field, errors: Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string') }))
+            : res.body.details,
+        },
+      ]),
+    );
+    const one = { status: 400, code: 'VALIDATION_FAILED', details: [{ keys: ['errors', 'field'], field: 'string', errors: true }] };
+    expect(shapes).toEqual({ body: one, pathId: one, taskSetting: one, callWindow: one, doNotCallNumber: one });
+    expect(refusals.doNotCallNumber.body.details[0]).toEqual({ field: 'phones.1', errors: [expect.stringMatching(/invalid/)] });
+    expect(JSON.stringify(refusals.doNotCallNumber.body)).not.toContain('12345');
   });
 
   it('the path ids the document gives are the ids the service accepts', () => {

@@ -1,5 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import type { SchemaObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import { RobotCall } from '@app/campaign-gateway';
 import { ErrorBody } from './domain-exception.filter';
 
 /** Every stable error code of the contract (docs/api.md, "Errors") and its HTTP status. */
@@ -57,11 +59,12 @@ export class ErrorResponse implements ErrorBody {
   @ApiProperty({ description: 'Human-readable explanation (phone numbers masked)', example: 'Task 42 does not exist' })
   message: string;
 
-  // Either shape is sent: an array (invalid fields or numbers, one entry each) or an object (e.g. the field of an
-  // invalid task setting, the robot-call call and its attempts).
+  // One shape per code (DETAILS_BY_CODE); each route's error responses say which code carries which.
   @ApiPropertyOptional({
     oneOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, { type: 'object', additionalProperties: true }],
-    description: 'More about the error, e.g. for VALIDATION_FAILED the fields: `[{ field, errors[] }]`',
+    description:
+      'More about the error, in one shape per code: VALIDATION_FAILED `[{ field, errors[] }]` (every field refused, at most 50), ' +
+      'WEBHOOK_URL_NOT_ALLOWED `{ reason }`, ROBOT_CALL_* `{ call, attempts?, httpStatus?, remoteCode? }`; no other code has details',
     example: [{ field: 'name', errors: ['name should not be empty'] }],
   })
   details?: unknown;
@@ -69,6 +72,59 @@ export class ErrorResponse implements ErrorBody {
 
 /** What any route under /v1 may answer, whatever it does: the throttle (a global guard) and a fault of its own. */
 export const EVERY_ROUTE_ERRORS: ErrorCode[] = ['TOO_MANY_REQUESTS', 'INTERNAL_ERROR'];
+
+const ROBOT_CALL = { type: 'string', enum: Object.values(RobotCall), description: 'The robot-call platform\'s call that failed' } as const;
+const COUNT = { type: 'integer', minimum: 0 } as const;
+
+/** The one shape of `details` each code has; a code not here never has details. */
+export const DETAILS_BY_CODE: Partial<Record<ErrorCode, SchemaObject>> = {
+  VALIDATION_FAILED: {
+    type: 'array',
+    maxItems: 50,
+    description: 'Every field refused: its path (`contacts.3.phone`, `phones.1`, `id`) and why',
+    items: {
+      type: 'object',
+      required: ['field', 'errors'],
+      additionalProperties: false,
+      properties: { field: { type: 'string' }, errors: { type: 'array', minItems: 1, items: { type: 'string' } } },
+    },
+  },
+  WEBHOOK_URL_NOT_ALLOWED: {
+    type: 'object',
+    required: ['reason'],
+    additionalProperties: false,
+    properties: { reason: { type: 'string', enum: ['malformed', 'scheme', 'credentials', 'host'] } },
+  },
+  ROBOT_CALL_TIMEOUT: { type: 'object', required: ['call', 'attempts'], additionalProperties: false, properties: { call: ROBOT_CALL, attempts: COUNT } },
+  ROBOT_CALL_UNAVAILABLE: {
+    type: 'object',
+    required: ['call'],
+    additionalProperties: false,
+    properties: { call: ROBOT_CALL, attempts: COUNT, httpStatus: { type: 'integer' }, remoteCode: { type: 'integer' } },
+  },
+  ROBOT_CALL_REJECTED: {
+    type: 'object',
+    required: ['call', 'remoteCode'],
+    additionalProperties: false,
+    properties: { call: ROBOT_CALL, remoteCode: { type: 'integer' } },
+  },
+};
+
+/** No details at all. */
+const NO_DETAILS: SchemaObject = { not: {} };
+
+/** An error response's body for these codes of one status: the error shape, the codes, each code's details. */
+function errorSchema(codes: ErrorCode[]): SchemaObject {
+  const listed = { properties: { code: { type: 'string', enum: codes } } };
+  if (!codes.some((code) => DETAILS_BY_CODE[code])) {
+    return { allOf: [{ $ref: getSchemaPath(ErrorResponse) }, { properties: { ...listed.properties, details: NO_DETAILS } }] };
+  }
+  const byCode = codes.map((code) => ({
+    required: ['code'],
+    properties: { code: { type: 'string', enum: [code] }, details: DETAILS_BY_CODE[code] ?? NO_DETAILS },
+  }));
+  return { allOf: [{ $ref: getSchemaPath(ErrorResponse) }, listed, byCode.length === 1 ? byCode[0] : { oneOf: byCode }] };
+}
 
 /** Documents the error responses a route may give, one per status, each listing its codes (and EVERY_ROUTE_ERRORS). */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
@@ -80,9 +136,7 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
       ApiResponse({
         status,
         description: `${DESCRIPTIONS[status] ?? 'Error'}: ${statusCodes.map((c) => `\`${c}\``).join(', ')}`,
-        schema: {
-          allOf: [{ $ref: getSchemaPath(ErrorResponse) }, { properties: { code: { type: 'string', enum: statusCodes } } }],
-        },
+        schema: errorSchema(statusCodes),
       }),
     );
   return applyDecorators(ApiExtraModels(ErrorResponse), ...responses);

@@ -3,8 +3,9 @@ import { DomainError, ErrorKind } from '@app/core';
 export class InvalidIdError extends DomainError {
   readonly code = 'VALIDATION_FAILED';
   readonly kind = ErrorKind.Invalid;
-  constructor(field: string, value: string) {
-    super(`${field} must be a positive integer id`, [{ field, value: value.slice(0, 32) }]);
+  // `[{ field, errors[] }]`, the one shape of VALIDATION_FAILED's details (the value itself is not echoed).
+  constructor(field: string) {
+    super(`${field} must be a positive integer id`, [{ field, errors: [`${field} must be a positive integer id`] }]);
   }
 }
 
@@ -16,6 +17,6 @@ export const ID_PARAM_SCHEMA = { type: 'string', pattern: '^[1-9][0-9]{0,18}$' }
 
 /** A path id, checked: refused with VALIDATION_FAILED before it reaches a query. */
 export function idParam(field: string, value: string): string {
-  if (!ID_PATTERN.test(value)) throw new InvalidIdError(field, value);
+  if (!ID_PATTERN.test(value)) throw new InvalidIdError(field);
   return value;
 }
