@@ -306,6 +306,18 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       for (const parameter of pathParameters) expect(parameter.schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,18}$' });
     });
 
+    it('types the paging and the status filters as the integers the service takes', async () => {
+      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const typeOf = (path: string, name: string) => doc.paths[path].get.parameters.find((p: any) => p.name === name).schema.type;
+      for (const [path, names] of [
+        ['/v1/tasks', ['page', 'pageSize', 'status']],
+        ['/v1/tasks/{id}/contacts', ['page', 'pageSize', 'status', 'callResult', 'intention']],
+        ['/v1/tasks/{id}/contacts.csv', ['status', 'callResult', 'intention']],
+      ] as const) {
+        for (const name of names) expect({ path, name, type: typeOf(path, name) }).toEqual({ path, name, type: 'integer' });
+      }
+    });
+
     it('describes the DTOs and the views the routes answer with', async () => {
       const { schemas } = (await stack.http().get('/docs-json').expect(200)).body.components;
 

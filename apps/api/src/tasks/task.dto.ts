@@ -104,7 +104,7 @@ export class AddContactsDto {
 
 export class PageQueryDto {
   /** Bounded: the offset (page - 1) × pageSize must stay a number both databases accept. */
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -112,7 +112,7 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -122,7 +122,7 @@ export class PageQueryDto {
 }
 
 export class ListTasksQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(TASK_STATUSES)
@@ -131,19 +131,19 @@ export class ListTasksQueryDto extends PageQueryDto {
 
 /** The filters of a task's contacts, for the list and the export alike. */
 export class ContactFiltersDto {
-  @ApiPropertyOptional({ enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CONTACT_STATUSES)
   status?: ContactStatus;
 
-  @ApiPropertyOptional({ enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CALL_RESULTS)
   callResult?: CallResult;
 
-  @ApiPropertyOptional({ enum: INTENTIONS, description: `Only this intention: ${INTENTION_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: INTENTIONS, description: `Only this intention: ${INTENTION_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(INTENTIONS)
