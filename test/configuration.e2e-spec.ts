@@ -7,6 +7,7 @@ import { configureApi } from '../apps/api/src/bootstrap';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { ADMIN_TOKEN, SERVICE_TOKEN } from './support/harness';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
+import { checkedClient, ContractValidator } from './support/contract';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** Each case boots the apps from this environment alone: nothing of the suite's own settings leaks in. */
@@ -62,11 +63,14 @@ describe('configuration at boot', () => {
       const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot()] }).compile();
       api = configureApi(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }));
       await api.init();
+      // Checked against the served document, as the harness's client checks every response.
+      const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
+      const http = checkedClient(api.getHttpServer(), () => contract, []);
       const push = (secret: string) => {
         const body = JSON.stringify({ campaign_id: 'no-such-campaign', records: [] });
         const timestamp = String(Math.floor(Date.now() / 1000));
         const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-        return request(api.getHttpServer())
+        return http()
           .post('/v1/callbacks/robot-call')
           .set({ 'Content-Type': 'application/json', 'X-Robot-Timestamp': timestamp, 'X-Robot-Signature': `sha256=${signature}` })
           .send(body);

@@ -12,6 +12,7 @@ import { nestLogLevels } from './support/test-log-level';
 import { OutageMode, startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { AppProcess, freePort, startAppProcess } from './support/app-process';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { ContractValidator, reportCoverage } from './support/contract';
 
 /**
  * The database goes away and comes back (issue 20, item 5). The API and the worker run as production runs them,
@@ -70,12 +71,17 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
   const me = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(ACCOUNT), 'Content-Type': 'application/json' };
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
+  /** The document the API process serves (read from memory, the database away or not), checking every answer of `call`. */
+  let contract: ContractValidator | undefined;
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const started = performance.now();
     const sent = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${api.baseUrl}${path}`, { method, headers, body: sent, signal: AbortSignal.timeout(30_000) });
     const text = await res.text();
-    return { route: `${method} ${path}`, status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    const answer = { route: `${method} ${path}`, status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
+    contract ??= new ContractValidator((await (await fetch(`${api.baseUrl}/docs-json`, { signal: AbortSignal.timeout(10_000) })).json()) as never);
+    contract.check(method, path, { status: res.status, headers: Object.fromEntries(res.headers), body: answer.body, text });
+    return answer;
   };
 
   /** No app process has exited; else fails with its output's tail. */
@@ -138,6 +144,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   }, 240_000);
 
   afterAll(async () => {
+    reportCoverage(contract);
     for (const app of apps()) await app.stop();
     await receiver?.close();
     await simulator?.close();

@@ -265,6 +265,59 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       expect(doc.components.schemas.ErrorResponse.properties.code.enum).toContain('DATABASE_UNAVAILABLE');
     });
 
+    it('lists on every /v1 route the statuses any route may answer: 429 (the throttle), 500; and 413, 415 where it takes a body', async () => {
+      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const codesOf = (response: any): string[] => (response ? response.content['application/json'].schema.allOf[1].properties.code.enum : []);
+      const operations = Object.entries<Record<string, any>>(doc.paths)
+        .filter(([path]) => path.startsWith('/v1/'))
+        .flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+      for (const { route, op } of operations) {
+        const listed = (status: string) => ({ route, status, codes: codesOf(op.responses[status]) });
+        expect(listed('429')).toEqual({ route, status: '429', codes: ['TOO_MANY_REQUESTS'] });
+        expect(listed('500')).toEqual({ route, status: '500', codes: ['INTERNAL_ERROR'] });
+        if (op.requestBody) {
+          expect(listed('413')).toEqual({ route, status: '413', codes: ['PAYLOAD_TOO_LARGE'] });
+          expect(listed('415')).toEqual({ route, status: '415', codes: ['UNSUPPORTED_MEDIA_TYPE'] });
+        }
+      }
+      expect(doc.components.schemas.ErrorResponse.properties.code.enum).toEqual(
+        expect.arrayContaining(['TOO_MANY_REQUESTS', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR', 'DATABASE_UNAVAILABLE']),
+      );
+    });
+
+    it('says null as strict OpenAPI 3.0.3 reads it, closes every schema, and types every path id', async () => {
+      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const { schemas } = doc.components;
+
+      expect(doc.openapi).toBe('3.0.3');
+      // `nullable` beside an `allOf` admits no null in 3.0.3: the reference or null, each on its own.
+      expect(schemas.TaskResponse.properties.activeCampaign).toEqual({
+        description: expect.any(String),
+        anyOf: [{ $ref: '#/components/schemas/ActiveCampaignResponse' }, { type: 'object', nullable: true, enum: [null] }],
+      });
+      expect(schemas.TaskResponse.properties.pauseReason.enum).toContain(null);
+      for (const [name, schema] of Object.entries<any>(schemas)) {
+        expect({ name, additionalProperties: schema.additionalProperties }).toEqual({ name, additionalProperties: false });
+      }
+      const pathParameters = Object.values<Record<string, any>>(doc.paths)
+        .flatMap((methods) => Object.values<any>(methods))
+        .flatMap((op) => (op.parameters ?? []).filter((p: any) => p.in === 'path'));
+      expect(pathParameters.length).toBeGreaterThan(10);
+      for (const parameter of pathParameters) expect(parameter.schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,18}$' });
+    });
+
+    it('types the paging and the status filters as the integers the service takes', async () => {
+      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const typeOf = (path: string, name: string) => doc.paths[path].get.parameters.find((p: any) => p.name === name).schema.type;
+      for (const [path, names] of [
+        ['/v1/tasks', ['page', 'pageSize', 'status']],
+        ['/v1/tasks/{id}/contacts', ['page', 'pageSize', 'status', 'callResult', 'intention']],
+        ['/v1/tasks/{id}/contacts.csv', ['status', 'callResult', 'intention']],
+      ] as const) {
+        for (const name of names) expect({ path, name, type: typeOf(path, name) }).toEqual({ path, name, type: 'integer' });
+      }
+    });
+
     it('describes the DTOs and the views the routes answer with', async () => {
       const { schemas } = (await stack.http().get('/docs-json').expect(200)).body.components;
 

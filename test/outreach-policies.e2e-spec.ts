@@ -376,6 +376,19 @@ describe('export of results as CSV', () => {
     expect(failed).toHaveLength(1 + stats.failed);
   });
 
+  it('filters by contact status too, like the contact list', async () => {
+    const list = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=3&pageSize=500`).set(me).expect(200)).body;
+    expect(list.total).toBe(30);
+    expect((await csv('?status=3')).text.slice(1).trimEnd().split('\r\n')).toHaveLength(1 + 30);
+    // Nobody waits: the header alone.
+    expect((await csv('?status=1')).text.slice(1).trimEnd().split('\r\n')).toHaveLength(1);
+  });
+
+  it.each(['page=1', 'pageSize=500', 'page=2&pageSize=10'])('refuses ?%s: an export is never paged', async (query) => {
+    const res = await h.http().get(`/v1/tasks/${taskId}/contacts.csv?${query}`).set(me).expect(400);
+    expect(res.body.code).toBe('VALIDATION_FAILED');
+  });
+
   it('another account of the firm may not export it', async () => {
     expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(asAccount(FIRM, 2)).expect(403)).body.code).toBe('NOT_TASK_OWNER');
   });

@@ -10,6 +10,7 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { RunningSimulator, startSimulator } from '../../apps/robot-call-simulator/src';
 import { TEST_PHONE_KEYS } from '../support/phone-keys';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
+import { checkedClient, ContractValidator, reportCoverage } from '../support/contract';
 
 /**
  * A small stack for the operations suites, built like main.ts builds the apps (pino as Nest's logger,
@@ -46,7 +47,9 @@ export interface OpsStack {
   simulator: RunningSimulator;
   logs: LogCapture;
   api: INestApplication;
+  /** supertest, every response checked against the served OpenAPI document (test/support/contract.ts). */
   http: () => ReturnType<typeof request>;
+  contract: ContractValidator;
   /** Closes what is still open (apps, simulator) and drops the database. */
   close(): Promise<void>;
 }
@@ -114,19 +117,24 @@ export async function startOpsStack(
   setEnv(db, simulator, options.env);
   const logs = new LogCapture();
   const api = await createApi(logs);
+  const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
+  const violations: Error[] = [];
   let closed = false;
   return {
     db,
     simulator,
     logs,
     api,
-    http: () => request(api.getHttpServer()),
+    http: checkedClient(api.getHttpServer(), () => contract, violations),
+    contract,
     close: async () => {
       if (closed) return;
       closed = true;
+      reportCoverage(contract);
       await api.close();
       await simulator.close().catch(() => undefined);
       await db.drop();
+      if (violations.length) throw violations[0];
     },
   };
 }

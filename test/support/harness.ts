@@ -12,6 +12,7 @@ import { startSimulator } from '../../apps/robot-call-simulator/src';
 import { TEST_PHONE_KEYS } from './phone-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { DEFAULT_TEST_LOG_LEVEL, nestLogLevels } from './test-log-level';
+import { checkedClient, ContractValidator, reportCoverage } from './contract';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -35,8 +36,13 @@ type SimulatorHandle = Awaited<ReturnType<typeof startSimulator>>;
 type SimulatorOverrides = Parameters<typeof startSimulator>[0];
 
 export interface Harness {
-  /** supertest against the real API module over its HTTP server. */
+  /**
+   * supertest against the real API module over its HTTP server. Every response is checked against the OpenAPI
+   * document the API serves (test/support/contract.ts): one the document does not describe fails the request.
+   */
   http: () => ReturnType<typeof request>;
+  /** The served document as a validator; `checked` counts the responses it has checked. */
+  contract: ContractValidator;
   api: INestApplication;
   worker: TestingModule;
   simulator: SimulatorHandle;
@@ -90,6 +96,8 @@ export async function startHarness(
   const apiModule = await withClock(Test.createTestingModule({ imports: [ApiModule.forRoot()] })).compile();
   const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: nestLogLevels() }));
   await api.init();
+  const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
+  const violations: Error[] = [];
 
   const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true, relay: options.relayLoop ?? false })] })).compile();
   worker.useLogger(nestLogLevels());
@@ -104,7 +112,8 @@ export async function startHarness(
       extraWorkers.push(extra);
       return extra;
     },
-    http: () => request(api.getHttpServer()),
+    http: checkedClient(api.getHttpServer(), () => contract, violations),
+    contract,
     api,
     worker,
     simulator,
@@ -113,11 +122,14 @@ export async function startHarness(
     edges: () => worker.get(RunEdgePass).execute(),
     relay: () => worker.get(RunRelayRound).execute(),
     close: async () => {
+      reportCoverage(contract);
       await api.close();
       await worker.close();
       for (const extra of extraWorkers) await extra.close();
       await simulator.close();
       await db.drop();
+      // A response that broke the document fails the suite even where a test caught the request's error.
+      if (violations.length) throw violations[0];
     },
   };
 }

@@ -1,6 +1,7 @@
 import { INestApplication, RequestMethod } from '@nestjs/common';
 import { ApiBearerAuth, ApiSecurity, DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { OPERATIONS_ROUTES } from '@app/observability';
+import { ID_PARAM_SCHEMA } from './http/invalid-id.error';
 
 /** Security scheme names, as the controllers reference them. */
 export const SERVICE_TOKEN_SCHEME = 'service-token';
@@ -42,8 +43,57 @@ function stateOpenRoutes(document: OpenAPIObject): void {
   }
 }
 
+type SchemaNode = Record<string, unknown> & { nullable?: boolean; enum?: unknown[]; allOf?: { $ref?: string }[] };
+
+/** `null` alone, as OpenAPI 3.0.3 can say it: `nullable` adds null to a `type`, and the enum keeps only null. */
+const NULL_ONLY = { type: 'object', nullable: true, enum: [null] } as const;
+
+/**
+ * What @nestjs/swagger writes loosely, made exact for strict OpenAPI 3.0.3 validators (Prism's proxy, ajv,
+ * openapi-typescript), in every schema of the document:
+ * - a nullable reference (`nullable` beside an `allOf` of one `$ref`, which admits no null, since `nullable` only
+ *   adds null to a `type` of its own schema) becomes `anyOf: [the reference, null]`;
+ * - a nullable enum lists `null` among its values (an enum without it refuses null whatever `nullable` says);
+ * - a component schema (a DTO or a view) is closed, `additionalProperties: false`: the service refuses unknown
+ *   properties in requests (the validation pipe's whitelist) and answers only those its views declare;
+ * - every path parameter is an id, and says so (`idParam` checks each against the same pattern).
+ */
+export function exactSchemas(document: OpenAPIObject): void {
+  const visit = (node: unknown, parentKey?: string): unknown => {
+    if (Array.isArray(node)) return node.map((item) => visit(item));
+    if (!node || typeof node !== 'object') return node;
+    const schema = node as SchemaNode;
+    for (const [key, value] of Object.entries(schema)) {
+      // Examples are data, not schemas: left as written.
+      if (key !== 'example' && key !== 'examples') schema[key] = visit(value, key);
+    }
+    if (parentKey === 'example') return schema;
+    if (schema.nullable && schema.allOf?.length === 1 && schema.allOf[0].$ref) {
+      const { allOf, nullable: _nullable, type: _type, ...rest } = schema;
+      return { ...rest, anyOf: [allOf[0], NULL_ONLY] };
+    }
+    if (schema.nullable && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+    return schema;
+  };
+  for (const schema of Object.values(document.components?.schemas ?? {}) as SchemaNode[]) {
+    if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined) schema.additionalProperties = false;
+  }
+  document.components = visit(document.components) as OpenAPIObject['components'];
+  document.paths = visit(document.paths) as OpenAPIObject['paths'];
+  for (const item of Object.values(document.paths)) {
+    for (const operation of Object.values(item) as { parameters?: { in: string; schema?: object }[] }[]) {
+      for (const parameter of operation?.parameters ?? []) {
+        if (parameter.in === 'path') parameter.schema = { ...parameter.schema, ...ID_PARAM_SCHEMA };
+      }
+    }
+  }
+}
+
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
+    // 3.0.3, the release that says what `nullable` means (exactSchemas follows it); @nestjs/swagger writes 3.0
+    // schemas (`nullable`), so a 3.1 document would be 3.0 schemas under a 3.1 label.
+    .setOpenAPIVersion('3.0.3')
     .setTitle('AI Visitor API')
     .setDescription(
       [
@@ -68,6 +118,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   config.info.license = { name: 'Proprietary: an internal API, no license granted' };
   const document = SwaggerModule.createDocument(app, config);
   stateOpenRoutes(document);
+  exactSchemas(document);
   return document;
 }
 

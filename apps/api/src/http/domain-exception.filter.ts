@@ -2,6 +2,7 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import { Response } from 'express';
 import { DomainError, ErrorKind, maskPhonesInText } from '@app/core';
 import { DatabaseUnavailableError, SqlDialect } from '@app/database';
+import type { ErrorCode } from './api-errors';
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.Invalid]: HttpStatus.BAD_REQUEST,
@@ -14,15 +15,13 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   [ErrorKind.Unavailable]: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-/** Nest's own HTTP errors (unknown route, oversized body…) get stable codes too. */
-const CODE_BY_HTTP_STATUS: Record<number, string> = {
+/** Nest's own HTTP errors (unknown route, oversized body…) get stable codes too, codes of the contract's enum. */
+const CODE_BY_HTTP_STATUS: Partial<Record<number, ErrorCode>> = {
   // Nest turns body-parser's SyntaxError (malformed JSON) and bad %-escapes into a 400; validation never
   // reaches here (it raises RequestValidationError).
   400: 'MALFORMED_REQUEST',
   401: 'UNAUTHENTICATED',
-  403: 'FORBIDDEN',
   404: 'ROUTE_NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
   413: 'PAYLOAD_TOO_LARGE',
   415: 'UNSUPPORTED_MEDIA_TYPE',
   429: 'TOO_MANY_REQUESTS',

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CallResult, ContactStatus, Intention, TaskStatus } from '@app/task';
 import { CallWindowDto } from './call-window.dto';
@@ -16,12 +16,14 @@ export const MAX_CONTACTS_PER_REQUEST = 10_000;
 
 export class ContactDto {
   @ApiProperty({
-    description: 'Mobile number; no country code means China. Normalised to E.164; invalid, landline and duplicate numbers come back in `rejected[]`',
+    description:
+      'Mobile number; no country code means China. Normalised to E.164; empty (`""` or blank), invalid, landline and duplicate ' +
+      'numbers come back in `rejected[]`, the other contacts are taken',
     maxLength: 32,
     example: '13800138000',
   })
+  // Not @IsNotEmpty: an empty number is one contact's problem (`rejected[]`, `empty`), as a blank one always was.
   @IsString()
-  @IsNotEmpty()
   @MaxLength(32)
   phone: string;
 
@@ -102,7 +104,7 @@ export class AddContactsDto {
 
 export class PageQueryDto {
   /** Bounded: the offset (page - 1) × pageSize must stay a number both databases accept. */
-  @ApiPropertyOptional({ minimum: 1, maximum: 1_000_000, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -110,7 +112,7 @@ export class PageQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 50 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 500, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -120,29 +122,36 @@ export class PageQueryDto {
 }
 
 export class ListTasksQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(TASK_STATUSES)
   status?: TaskStatus;
 }
 
-export class ListContactsQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
+/** The filters of a task's contacts, for the list and the export alike. */
+export class ContactFiltersDto {
+  @ApiPropertyOptional({ type: 'integer', enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CONTACT_STATUSES)
   status?: ContactStatus;
 
-  @ApiPropertyOptional({ enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CALL_RESULTS)
   callResult?: CallResult;
 
-  @ApiPropertyOptional({ enum: INTENTIONS, description: `Only this intention: ${INTENTION_MEANINGS}` })
+  @ApiPropertyOptional({ type: 'integer', enum: INTENTIONS, description: `Only this intention: ${INTENTION_MEANINGS}` })
   @IsOptional()
   @Type(() => Number)
   @IsIn(INTENTIONS)
   intention?: Intention;
 }
+
+/** The contact list's query: the filters, a page of them. */
+export class ListContactsQueryDto extends IntersectionType(PageQueryDto, ContactFiltersDto) {}
+
+/** The export's query: the filters only. An export is never paged, so `page` and `pageSize` are refused. */
+export class ExportContactsQueryDto extends ContactFiltersDto {}

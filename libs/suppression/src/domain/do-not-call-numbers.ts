@@ -1,11 +1,21 @@
 import { DomainError, ErrorKind, maskPhone, normalizePhone } from '@app/core';
 
-/** Some numbers of a do-not-call change are not mobile numbers: the whole change is refused, nothing written. */
+/**
+ * Some numbers of a do-not-call change are not mobile numbers: the whole change is refused, nothing written. Its
+ * details are VALIDATION_FAILED's one shape, `[{ field, errors[] }]`: the field `phones.<index>`, the error naming
+ * the reason (`empty`, `invalid`, `not_mobile`) and the number masked.
+ */
 export class InvalidDoNotCallNumbersError extends DomainError {
   readonly code = 'VALIDATION_FAILED';
   readonly kind = ErrorKind.Invalid;
   constructor(bad: readonly { index: number; phone: string; reason: string }[]) {
-    super('Some numbers are not valid mobile numbers', bad.slice(0, 50));
+    super(
+      'Some numbers are not valid mobile numbers',
+      bad.slice(0, 50).map(({ index, phone, reason }) => ({
+        field: `phones.${index}`,
+        errors: [`phones.${index} is not a mobile number (${reason}): ${phone}`],
+      })),
+    );
   }
 }
 

@@ -40,6 +40,7 @@ export class TaskFinishedError extends DomainError {
   }
 }
 
+/** A task setting the DTO cannot judge alone; details `[{ field, errors[] }]`, like every VALIDATION_FAILED. */
 export class InvalidTaskInputError extends DomainError {
   readonly code = 'VALIDATION_FAILED';
   readonly kind = ErrorKind.Invalid;

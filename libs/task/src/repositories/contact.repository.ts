@@ -262,11 +262,15 @@ export class ContactRepository {
     manager: EntityManager,
     taskId: string,
     afterId: string,
-    filter: { callResult?: CallResult; intention?: Intention },
+    filter: { status?: ContactStatus; callResult?: CallResult; intention?: Intention },
     limit: number,
   ): Promise<ExportRow[]> {
     const where = ['task_id = ?', 'id > ?'];
     const params: unknown[] = [taskId, afterId];
+    if (filter.status !== undefined) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
     if (filter.callResult !== undefined) {
       where.push('call_result = ?');
       params.push(filter.callResult);

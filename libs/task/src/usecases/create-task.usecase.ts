@@ -45,13 +45,12 @@ export class CreateTask {
   async execute(command: CreateTaskCommand): Promise<CreateTaskResult> {
     const batchSize = command.batchSize ?? this.settings.defaultBatchSize;
     if (batchSize > this.settings.maxBatchSize) {
-      throw new InvalidTaskInputError(`batchSize may be at most ${this.settings.maxBatchSize}`, {
-        field: 'batchSize',
-      });
+      const error = `batchSize may be at most ${this.settings.maxBatchSize}`;
+      throw new InvalidTaskInputError(error, [{ field: 'batchSize', errors: [error] }]);
     }
     const window: CallWindow = { ...DEFAULT_CALL_WINDOW, ...command.callWindow };
     const problem = callWindowProblem(window);
-    if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, { field: 'callWindow' });
+    if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, [{ field: 'callWindow', errors: [`callWindow: ${problem}`] }]);
     const { task, report } = await this.tx.run(async (manager) => {
       await this.firmBot.takeTaskSlot(manager, command.caller.firmId);
       const id = await this.tasks.insert(manager, {

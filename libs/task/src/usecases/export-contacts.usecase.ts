@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
-import { CallResult, Intention } from '../domain/statuses';
+import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 import { TaskAccess } from '../domain/task-access';
 import { ContactRepository, ExportRow } from '../repositories/contact.repository';
 
 export interface ExportContactsQuery {
   access: TaskAccess;
+  status?: ContactStatus;
   callResult?: CallResult;
   intention?: Intention;
 }
