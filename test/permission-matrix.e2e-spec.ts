@@ -65,6 +65,7 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200 },
   { method: 'patch', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200, body: () => ({ enabled: true }) },
   { method: 'post', pattern: '/v1/admin/webhooks/:id/redeliver', kind: 'admin', ok: 200, body: () => ({ eventIds: ['evt_1'] }) },
+  { method: 'post', pattern: '/v1/admin/webhooks/:id/rotate-secret', kind: 'admin', ok: 200 },
   { method: 'delete', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 204 },
 ];
 

@@ -65,7 +65,8 @@ export class ErrorResponse implements ErrorBody {
     oneOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, { type: 'object', additionalProperties: true }],
     description:
       'More about the error, in one shape per code: VALIDATION_FAILED `[{ field, errors[] }]` (every field refused, at most 50), ' +
-      'WEBHOOK_URL_NOT_ALLOWED `{ reason }`, ROBOT_CALL_* `{ call, attempts?, httpStatus?, remoteCode? }`; no other code has details',
+      'WEBHOOK_URL_NOT_ALLOWED `{ reason }`, ROBOT_CALL_* `{ call, attempts?, httpStatus?, remoteCode? }`, ' +
+      'WEBHOOK_SECRET_ROTATING `{ previousSecretExpiresAt }`; no other code has details',
     example: [{ field: 'name', errors: ['name should not be empty'] }],
   })
   details?: unknown;
@@ -108,6 +109,13 @@ export const DETAILS_BY_CODE: Partial<Record<ErrorCode, SchemaObject>> = {
     required: ['call', 'remoteCode'],
     additionalProperties: false,
     properties: { call: ROBOT_CALL, remoteCode: { type: 'integer' } },
+  },
+  WEBHOOK_SECRET_ROTATING: {
+    type: 'object',
+    required: ['previousSecretExpiresAt'],
+    additionalProperties: false,
+    description: 'When the overlap of the last rotation ends: the endpoint can be rotated again from then',
+    properties: { previousSecretExpiresAt: { type: 'string', format: 'date-time' } },
   },
 };
 
