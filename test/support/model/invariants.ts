@@ -2,7 +2,7 @@ import { EntityManager } from 'typeorm';
 import { parseDbDate } from '@app/database';
 import { CheckName, checks, RELAY } from './config';
 import { windowOpen } from './call-windows';
-import { as, botUsable, Model, Real, SimCampaign, simCampaign, simCampaigns, TaskModel, World } from './world';
+import { as, botUsable, followUpsSettled, Model, Real, SimCampaign, simCampaign, simCampaigns, sleep, TaskModel, World } from './world';
 
 /** A broken invariant: which one, and what the real state showed. */
 export class ModelViolation extends Error {
@@ -104,7 +104,40 @@ const norm = (rows: Record<string, unknown>[], numeric: string[]): any[] =>
     return out;
   });
 
+/**
+ * The state the checks read, taken while no campaign-end follow-up is launching a campaign: the API moves a task on
+ * in the background as pushes arrive (CampaignEndFollower), and a snapshot read across one (the task's view before
+ * the rollover, its call tasks after) shows a state that never existed. So it is taken once no follow-up holds a
+ * lease, and again if the call tasks changed while it was read (a bounded number of times).
+ */
 export async function snapshot(m: Model, r: Real): Promise<Snapshot> {
+  const ids = m.tasks.map((t) => t.id);
+  for (let attempt = 0; ; attempt++) {
+    await followUpsSettled(r.w);
+    const before = await callTaskSignature(r.w, ids);
+    const s = await readSnapshot(m, r);
+    if (attempt >= 20 || ((await callTaskSignature(r.w, ids)) === before && (await followUpsIdle(r.w)))) return s;
+    await sleep(20);
+  }
+}
+
+async function callTaskSignature(w: World, ids: readonly string[]): Promise<string> {
+  if (ids.length === 0) return '';
+  const rows: unknown[] = await w.observer.query(
+    `SELECT id, status, campaign_id FROM ai_visitor_call_task WHERE task_id IN (${ids.map(() => '?').join(', ')}) ORDER BY id`,
+    [...ids],
+  );
+  return JSON.stringify(rows);
+}
+
+async function followUpsIdle(w: World): Promise<boolean> {
+  const [row]: { n: string | number }[] = await w.observer.query(
+    `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_owner LIKE '%:follow:%' AND lease_until IS NOT NULL`,
+  );
+  return Number(row.n) === 0;
+}
+
+async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
   const w = r.w;
   const ids = m.tasks.map((t) => t.id);
   const at = w.clock.now();
@@ -379,7 +412,7 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
     if (ct.status !== 1 && !launching) why.push(`its call task ${ct.id} is ${ct.status} (task ${task.id} is ${view.status})`);
     if (!windowOpen(task.window, passStartedAt)) why.push(`the ${task.window} window was closed at ${passStartedAt.toISOString()}`);
     if (!botUsable(m.firms[task.firm], passStartedAt)) why.push(`the firm's BOT was ${show(m.firms[task.firm].bot)}`);
-    if (why.length) violated('dialling', `after a healthy pass campaign ${c.campaign_id} still dials (${c.dialled_count}/${c.contact_count}) although ${why.join(' and ')}`);
+    if (why.length) violated('dialling', `after a healthy pass campaign ${c.campaign_id} still dials (${c.dialled_count}/${c.contact_count}) although ${why.join(' and ')}; the task as the API shows it: ${show(view)}; its call tasks: ${show(s.callTasks.filter((x) => x.task_id === task.id))}`);
   }
   for (const task of m.tasks) {
     const view = s.views.get(task.id);
