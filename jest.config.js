@@ -3,7 +3,8 @@
  * task lib's sync engine, whose internals it drives) suites.
  */
 const moduleNameMapper = {
-  '^@app/(core|database|task|campaign-gateway|firm-bot-quota|stats|observability|suppression|events)$': '<rootDir>/libs/$1/src',
+  '^@app/(core|database|task|campaign-gateway|firm-bot-quota|stats|observability|suppression|events)$':
+    '<rootDir>/libs/$1/src',
 };
 
 module.exports = {

@@ -63,7 +63,9 @@ async function main(): Promise<void> {
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(server.hostname)) {
     log(`note: the database server is ${server.hostname}, not this machine`);
   }
-  log(`scale ${config.scale}; sections ${config.sections.join(', ')}; repetitions ${config.repsCheap} (cheap) / ${config.repsExpensive} (expensive)`);
+  log(
+    `scale ${config.scale}; sections ${config.sections.join(', ')}; repetitions ${config.repsCheap} (cheap) / ${config.repsExpensive} (expensive)`,
+  );
 
   db = await createBenchDatabase(config.serverUrl);
   log(`database ${db.name} created and migrated on ${db.serverVersion}`);
@@ -83,9 +85,15 @@ async function main(): Promise<void> {
   const results: Results = {};
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
-  const needsBuild = config.sections.some((s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover');
+  const needsBuild = config.sections.some(
+    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover',
+  );
   if (needsBuild) {
-    log(config.useDist ? 'children run dist/ (BENCH_USE_DIST=1)' : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)');
+    log(
+      config.useDist
+        ? 'children run dist/ (BENCH_USE_DIST=1)'
+        : 'compiling the current sources for the child processes (tsc --noCheck → bench/.build)',
+    );
     build = await prepareBuild(config.useDist);
     if (build.kind === 'fresh') log(`compiled in ${(build.buildMs / 1000).toFixed(1)} s`);
   }
@@ -145,7 +153,9 @@ async function main(): Promise<void> {
     ...rows.map((r) => `| ${r.metric} | ${r.median} | ${r.baseline} | ${r.ratio} | ${r.target} | ${r.met} |`),
     '',
     'Ratio: taken within each repetition (app and baseline back to back), then the median over repetitions.',
-    `Total ${(totalMs / 1000).toFixed(0)} s (${Object.entries(sectionMs).map(([s, ms]) => `${s} ${((ms ?? 0) / 1000).toFixed(0)} s`).join(', ')}). Details: ${config.resultFile}`,
+    `Total ${(totalMs / 1000).toFixed(0)} s (${Object.entries(sectionMs)
+      .map(([s, ms]) => `${s} ${((ms ?? 0) / 1000).toFixed(0)} s`)
+      .join(', ')}). Details: ${config.resultFile}`,
     '',
   ];
   process.stdout.write(lines.join('\n'));
@@ -165,16 +175,14 @@ interface Results {
   scale?: ScaleResult;
 }
 
-function table(
-  r: Results,
-  errors: Partial<Record<SectionName, string>>,
-  sections: SectionName[],
-): Row[] {
+function table(r: Results, errors: Partial<Record<SectionName, string>>, sections: SectionName[]): Row[] {
   const rows: Row[] = [];
   const failed = (section: SectionName, metric: string) => {
-    if (sections.includes(section) && errors[section]) rows.push({ metric, median: 'error', baseline: '', ratio: '', target: '', met: '**error**' });
+    if (sections.includes(section) && errors[section])
+      rows.push({ metric, median: 'error', baseline: '', ratio: '', target: '', met: '**error**' });
   };
-  const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : String(n));
+  const fmt = (n: number, d = 0) =>
+    Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d }) : String(n);
 
   if (r.ingest) {
     const i = r.ingest;
@@ -196,7 +204,7 @@ function table(
       met: '',
     });
     rows.push({
-      metric: 'reference: ingest vs row-by-row (4 round trips/record, the review\'s algorithm)',
+      metric: "reference: ingest vs row-by-row (4 round trips/record, the review's algorithm)",
       median: `${fmt(i.recordsPerSec)}/s${incomplete}`,
       baseline: `${fmt(i.rowByRowPerSec)}/s`,
       ratio: `${fmt(i.ratioToRowByRow, 1)}×`,
@@ -303,11 +311,18 @@ function table(
     });
     rows.push({
       metric: 'freshness: contact.called received / call records stored / records the simulator made',
-      median: `${fmt(f.received)} / ${fmt(f.recordsStored)} / ${fmt(f.recordsMade)}` + (f.duplicates ? ` (${fmt(f.duplicates)} duplicates)` : ''),
+      median:
+        `${fmt(f.received)} / ${fmt(f.recordsStored)} / ${fmt(f.recordsMade)}` +
+        (f.duplicates ? ` (${fmt(f.duplicates)} duplicates)` : ''),
       baseline: '—',
       ratio: '—',
       target: 'all equal',
-      met: yesNo(f.received === f.recordsStored && f.recordsStored === f.recordsMade && f.outOfOrder === 0 && f.badSignature === 0),
+      met: yesNo(
+        f.received === f.recordsStored &&
+          f.recordsStored === f.recordsMade &&
+          f.outOfOrder === 0 &&
+          f.badSignature === 0,
+      ),
     });
   } else failed('freshness', 'freshness');
 
@@ -351,7 +366,9 @@ function table(
       baseline: '—',
       ratio: '—',
       target: '< 50 ms at 1M contacts',
-      met: full ? yesNo(s.appP50 < 50) : `${s.appP50 < 50 ? 'yes' : 'no'} at ${fmt(s.contacts)} (target is for 1M: run full)`,
+      met: full
+        ? yesNo(s.appP50 < 50)
+        : `${s.appP50 < 50 ? 'yes' : 'no'} at ${fmt(s.contacts)} (target is for 1M: run full)`,
     });
     rows.push({
       metric: 'stats p99 latency, ms vs bare SQL',
@@ -392,10 +409,15 @@ function table(
       target: '≥ 0.5×',
       met: bad ? '**errors**' : yesNo(a.statsToCeiling >= 0.5),
     });
-    if (a.cpuToCeiling !== null && a.median.stats.apiCpuUsPerRequest !== null && a.median.me.apiCpuUsPerRequest !== null) {
+    if (
+      a.cpuToCeiling !== null &&
+      a.median.stats.apiCpuUsPerRequest !== null &&
+      a.median.me.apiCpuUsPerRequest !== null
+    ) {
       // Beside req/s, which moves with whatever else the machine runs: what a request costs the API process.
       rows.push({
-        metric: 'API CPU per request, GET stats vs GET /v1/me, µs (ratio: me ÷ stats, the req/s ratio if the API process were the bound)',
+        metric:
+          'API CPU per request, GET stats vs GET /v1/me, µs (ratio: me ÷ stats, the req/s ratio if the API process were the bound)',
         median: `${fmt(a.median.stats.apiCpuUsPerRequest)} µs`,
         baseline: `${fmt(a.median.me.apiCpuUsPerRequest)} µs`,
         ratio: `${fmt(a.cpuToCeiling, 2)}×`,
@@ -408,7 +430,8 @@ function table(
   if (r.exportCsv) {
     const x = r.exportCsv;
     const bad = x.perRep.filter((p) => !p.app.csvOk).length + (x.cold.csvOk ? 0 : 1);
-    const each = (pick: (run: ExportResult['cold']) => number, d = 0) => x.perRep.map((p) => fmt(pick(p.app), d)).join(', ');
+    const each = (pick: (run: ExportResult['cold']) => number, d = 0) =>
+      x.perRep.map((p) => fmt(pick(p.app), d)).join(', ');
     rows.push({
       metric: `CSV export of ${fmt(x.contacts)} contacts (${fmt(x.csvBytes / 1024 ** 2, 1)} MB) through the API process, rows/s end to end, vs the bare keyset SELECT of the same rows (mysql2)`,
       median: `${fmt(x.rowsPerSec)}/s (${each((a) => a.rowsPerSec)})`,
@@ -482,7 +505,10 @@ function table(
         metric: `CPU during the ${count}-worker run (rep 1): workers / database / simulator and bench, s`,
         median: `${perWorker} / ${fmt((own[0].cpu.databaseMs ?? 0) / 1000, 1)} / ${fmt(own[0].cpu.benchMs / 1000, 1)}`,
         baseline: '—',
-        ratio: own[0].cpu.machineBusy !== undefined ? `${Math.round(own[0].cpu.machineBusy * 100)}% of ${s.cores} cores` : '—',
+        ratio:
+          own[0].cpu.machineBusy !== undefined
+            ? `${Math.round(own[0].cpu.machineBusy * 100)}% of ${s.cores} cores`
+            : '—',
         target: '—',
         met: '—',
       });

@@ -61,11 +61,15 @@ function startProcess(name, script, env) {
 }
 
 function runMigrations(env) {
-  const result = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'libs', 'database', 'src', 'cli', 'migrate.js')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(ROOT, 'dist', 'libs', 'database', 'src', 'cli', 'migrate.js')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+    },
+  );
   if (result.status !== 0) throw new Error(`migrations failed:\n${result.stdout}\n${result.stderr}`);
 }
 
@@ -95,7 +99,28 @@ function sleep(ms) {
 }
 
 const SURNAMES = '王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗';
-const GIVEN = ['伟', '芳', '娜', '敏', '静', '丽', '强', '磊', '军', '洋', '勇', '艳', '杰', '涛', '明', '超', '秀英', '霞', '平', '刚'];
+const GIVEN = [
+  '伟',
+  '芳',
+  '娜',
+  '敏',
+  '静',
+  '丽',
+  '强',
+  '磊',
+  '军',
+  '洋',
+  '勇',
+  '艳',
+  '杰',
+  '涛',
+  '明',
+  '超',
+  '秀英',
+  '霞',
+  '平',
+  '刚',
+];
 
 function candidates(count) {
   return Array.from({ length: count }, (_, i) => ({
@@ -108,7 +133,9 @@ function candidates(count) {
 function printCurl(base, taskId) {
   const h = `-H 'Authorization: Bearer ${SERVICE_TOKEN}' -H 'X-Firm-Id: ${FIRM_ID}' -H 'X-Account-Id: ${ACCOUNT_ID}'`;
   log('The same by hand:');
-  log(`  curl -X PUT ${base}/v1/admin/firms/${FIRM_ID}/bot -H 'Authorization: Bearer ${ADMIN_TOKEN}' -H 'Content-Type: application/json' \\`);
+  log(
+    `  curl -X PUT ${base}/v1/admin/firms/${FIRM_ID}/bot -H 'Authorization: Bearer ${ADMIN_TOKEN}' -H 'Content-Type: application/json' \\`,
+  );
   log(`       -d '{"isOpenBot":true,"botExpireAt":"2030-01-01T00:00:00Z","botTaskNum":10}'`);
   log(`  curl -X POST ${base}/v1/tasks ${h} -H 'Content-Type: application/json' \\`);
   log(`       -d '{"name":"Demo","scriptId":"recruit-v1","contacts":[{"phone":"13800138000","name":"张三"}]}'`);
@@ -140,7 +167,11 @@ function printStats(stats) {
 
 /** Whether `X-AIV-Signature: t=<unix>,v1=<hex>` is HMAC-SHA256(secret, "<t>.<raw body>") (docs/webhooks.md). */
 function signatureValid(secret, header, rawBody) {
-  const parts = Object.fromEntries(String(header ?? '').split(',').map((kv) => kv.split('=')));
+  const parts = Object.fromEntries(
+    String(header ?? '')
+      .split(',')
+      .map((kv) => kv.split('=')),
+  );
   if (!parts.t || !parts.v1) return false;
   const expected = createHmac('sha256', secret).update(`${parts.t}.`).update(rawBody).digest();
   const given = Buffer.from(parts.v1, 'hex');
@@ -171,7 +202,9 @@ function startReceiver(onEvent) {
     });
   });
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/aiv-events`, setSecret: (s) => (secret = s), server })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${server.address().port}/aiv-events`, setSecret: (s) => (secret = s), server }),
+    ),
   );
 }
 
@@ -182,7 +215,9 @@ function shutdown(code) {
   const alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
   for (const child of alive) child.kill('SIGTERM');
   const force = setTimeout(() => alive.forEach((c) => c.kill('SIGKILL')), 10_000);
-  Promise.all(alive.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve() : c.on('exit', resolve))))).then(() => {
+  Promise.all(
+    alive.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve() : c.on('exit', resolve)))),
+  ).then(() => {
     clearTimeout(force);
     process.exit(code);
   });
@@ -204,7 +239,9 @@ async function main() {
   let announce = (line) => log(line);
   const receiver = await startReceiver((event) => {
     const d = event.data;
-    announce(`  ★ interested: ${d.name ?? '(no name)'}  ${d.phone}  ${d.candidateRef ?? ''}  (${d.durationSec} s call, ${Date.now() - Date.parse(d.calledAt)} ms ago)`);
+    announce(
+      `  ★ interested: ${d.name ?? '(no name)'}  ${d.phone}  ${d.candidateRef ?? ''}  (${d.durationSec} s call, ${Date.now() - Date.parse(d.calledAt)} ms ago)`,
+    );
   });
   receiverServer = receiver.server;
   const env = {
@@ -235,16 +272,30 @@ async function main() {
   startProcess('worker', 'apps/worker/src/main.js', env);
 
   const base = `http://127.0.0.1:${apiPort}`;
-  log(`AI Visitor demo — API ${base}, simulator :${simulatorPort}, embedded database ${path.relative(ROOT, sqlitePath)}`);
+  log(
+    `AI Visitor demo — API ${base}, simulator :${simulatorPort}, embedded database ${path.relative(ROOT, sqlitePath)}`,
+  );
   log('Processes: simulator, api, worker (logs in data/demo/). Ctrl-C stops them all.\n');
   await waitForApi(base);
 
-  await api(base, 'PUT', `/v1/admin/firms/${FIRM_ID}/bot`, {
-    isOpenBot: true,
-    botExpireAt: new Date(Date.now() + 365 * 24 * 3600_000).toISOString(),
-    botTaskNum: 10,
-  }, ADMIN_TOKEN);
-  const hook = await api(base, 'POST', '/v1/admin/webhooks', { url: receiver.url, firmId: FIRM_ID, eventTypes: ['candidate.interested'] }, ADMIN_TOKEN);
+  await api(
+    base,
+    'PUT',
+    `/v1/admin/firms/${FIRM_ID}/bot`,
+    {
+      isOpenBot: true,
+      botExpireAt: new Date(Date.now() + 365 * 24 * 3600_000).toISOString(),
+      botTaskNum: 10,
+    },
+    ADMIN_TOKEN,
+  );
+  const hook = await api(
+    base,
+    'POST',
+    '/v1/admin/webhooks',
+    { url: receiver.url, firmId: FIRM_ID, eventTypes: ['candidate.interested'] },
+    ADMIN_TOKEN,
+  );
   receiver.setSecret(hook.secret);
   log(`Webhook ${hook.id} registered for candidate.interested → ${receiver.url} (signatures verified here).`);
   const created = await api(base, 'POST', '/v1/tasks', {
@@ -267,7 +318,9 @@ async function main() {
   const format = 'called {bar} {value}/{total} contacts | {status} | connected {connected} | interested {interested}';
   // On a terminal, interested candidates print above the progress bar as their events arrive; piped, the bar is
   // drawn once at the end and the lines go straight out.
-  const bars = process.stdout.isTTY ? new cliProgress.MultiBar({ format, hideCursor: true }, cliProgress.Presets.shades_classic) : null;
+  const bars = process.stdout.isTTY
+    ? new cliProgress.MultiBar({ format, hideCursor: true }, cliProgress.Presets.shades_classic)
+    : null;
   const bar = bars
     ? bars.create(created.contacts.added, 0, { status: 'in progress', connected: 0, interested: 0 })
     : new cliProgress.SingleBar({ format }, cliProgress.Presets.shades_classic);
@@ -277,17 +330,28 @@ async function main() {
   const deadline = Date.now() + DEADLINE_SECONDS * 1000;
   for (;;) {
     if (stopping) return;
-    const [task, stats] = await Promise.all([api(base, 'GET', `/v1/tasks/${taskId}`), api(base, 'GET', `/v1/tasks/${taskId}/stats`)]);
+    const [task, stats] = await Promise.all([
+      api(base, 'GET', `/v1/tasks/${taskId}`),
+      api(base, 'GET', `/v1/tasks/${taskId}/stats`),
+    ]);
     if (Date.now() > deadline && task.status !== 5 && task.status !== 6) {
       if (bars) bars.stop();
       else bar.stop();
-      const campaign = task.activeCampaign ? `campaign ${task.activeCampaign.campaignId} in status ${task.activeCampaign.status}` : 'no campaign';
-      log(`\ndemo failed: task ${taskId} still ${STATUS_NAMES[task.status]} after ${DEADLINE_SECONDS} s (${stats.done}/${created.contacts.added} done, ` +
-        `${campaign}, waiting for ${task.waitingFor ?? 'nothing'}); the processes' logs are in ${path.relative(ROOT, DEMO_DIR)}/`);
+      const campaign = task.activeCampaign
+        ? `campaign ${task.activeCampaign.campaignId} in status ${task.activeCampaign.status}`
+        : 'no campaign';
+      log(
+        `\ndemo failed: task ${taskId} still ${STATUS_NAMES[task.status]} after ${DEADLINE_SECONDS} s (${stats.done}/${created.contacts.added} done, ` +
+          `${campaign}, waiting for ${task.waitingFor ?? 'nothing'}); the processes' logs are in ${path.relative(ROOT, DEMO_DIR)}/`,
+      );
       shutdown(1);
       return;
     }
-    bar.update(stats.done, { status: STATUS_NAMES[task.status], connected: stats.connected, interested: stats.intentions.interested });
+    bar.update(stats.done, {
+      status: STATUS_NAMES[task.status],
+      connected: stats.connected,
+      interested: stats.intentions.interested,
+    });
     if (task.status === 5 || task.status === 6) {
       await sleep(1000); // the last events' deliveries
       if (bars) bars.stop();
@@ -295,7 +359,9 @@ async function main() {
       announce = (line) => log(line);
       printStats(stats);
       const interested = await api(base, 'GET', `/v1/tasks/${taskId}/contacts?intention=1&pageSize=5`);
-      log(`\nTask ${taskId} ${STATUS_NAMES[task.status]}. ${interested.total} interested candidates to follow up, for example:`);
+      log(
+        `\nTask ${taskId} ${STATUS_NAMES[task.status]}. ${interested.total} interested candidates to follow up, for example:`,
+      );
       for (const c of interested.items) log(`  ${c.candidateRef}  ${c.name}  ${c.phone}  (${c.durationSec} s call)`);
       break;
     }

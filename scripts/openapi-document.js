@@ -31,7 +31,8 @@ async function fetchDocument(url, api) {
       if (res.ok) return await res.json();
       throw new Error(`GET ${url} answered ${res.status}`);
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the API did not serve ${url} within ${BOOT_TIMEOUT_MS / 1000} s: ${error.message}`);
+      if (Date.now() > deadline)
+        throw new Error(`the API did not serve ${url} within ${BOOT_TIMEOUT_MS / 1000} s: ${error.message}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -16,7 +16,9 @@ describe('call conversation in contact.called', () => {
 
   beforeAll(async () => {
     // Every call connects, and every connected call's record carries its conversation.
-    h = await startHarness({ simulator: { callMs: 5, connectRate: 1, conversationRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 } } });
+    h = await startHarness({
+      simulator: { callMs: 5, connectRate: 1, conversationRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 } },
+    });
     await h.api.listen(0, '127.0.0.1');
     await grantBot(h, FIRM);
   });
@@ -26,12 +28,18 @@ describe('call conversation in contact.called', () => {
   });
 
   async function calledEvents(taskId: string): Promise<EventView[]> {
-    const page = await h.api.get(ListEvents).execute({ firmId: String(FIRM), taskId, types: ['contact.called'], limit: 1000 });
+    const page = await h.api
+      .get(ListEvents)
+      .execute({ firmId: String(FIRM), taskId, types: ['contact.called'], limit: 1000 });
     return page.items;
   }
 
   const simulatorPush = (url: string) =>
-    axios.put(`${h.simulator.baseUrl}/_simulator/push`, { url, secret: CALLBACK_SECRET }, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+    axios.put(
+      `${h.simulator.baseUrl}/_simulator/push`,
+      { url, secret: CALLBACK_SECRET },
+      { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } },
+    );
 
   it('a polled connected record gives its recording URL, transcript and summary to the event', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(4, 100), maxAttempts: 1 });
@@ -41,11 +49,17 @@ describe('call conversation in contact.called', () => {
     const events = await calledEvents(taskId);
     expect(events).toHaveLength(4);
     for (const e of events) {
-      expect(e.data).toMatchObject({ callResult: 1, recordingUrl: expect.stringMatching(RECORDING), transcript: expect.stringContaining('候选人：') });
+      expect(e.data).toMatchObject({
+        callResult: 1,
+        recordingUrl: expect.stringMatching(RECORDING),
+        transcript: expect.stringContaining('候选人：'),
+      });
       expect(typeof e.data.summary).toBe('string');
     }
     // candidate.interested carries the same data.
-    const interested = (await h.api.get(ListEvents).execute({ firmId: String(FIRM), taskId, types: ['candidate.interested'], limit: 10 })).items;
+    const interested = (
+      await h.api.get(ListEvents).execute({ firmId: String(FIRM), taskId, types: ['candidate.interested'], limit: 10 })
+    ).items;
     expect(interested.map((e) => e.data.recordingUrl)).toEqual(events.map((e) => e.data.recordingUrl));
   });
 
@@ -61,7 +75,12 @@ describe('call conversation in contact.called', () => {
         events = await calledEvents(taskId);
       }
       expect(events).toHaveLength(3);
-      for (const e of events) expect(e.data).toMatchObject({ recordingUrl: expect.stringMatching(RECORDING), transcript: expect.any(String), summary: expect.any(String) });
+      for (const e of events)
+        expect(e.data).toMatchObject({
+          recordingUrl: expect.stringMatching(RECORDING),
+          transcript: expect.any(String),
+          summary: expect.any(String),
+        });
     } finally {
       await simulatorPush('');
     }
@@ -70,22 +89,39 @@ describe('call conversation in contact.called', () => {
   it('a pushed record without them, or with values too large, is stored with them left out or cut', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, 300), maxAttempts: 1 });
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+    const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
+      (c: { id: string }) => c.id,
+    );
     const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
-      record_id: recordId, ref, call_result: 1, fail_reason: null, intention: 0, duration_sec: 20, called_at: new Date().toISOString(), ...extra,
+      record_id: recordId,
+      ref,
+      call_result: 1,
+      fail_reason: null,
+      intention: 0,
+      duration_sec: 20,
+      called_at: new Date().toISOString(),
+      ...extra,
     });
     const body = JSON.stringify({
       campaign_id: started.activeCampaign.campaignId,
       records: [
         record('rec_conv_none', ids[0]),
-        record('rec_conv_large', ids[1], { recording_url: `ftp://recordings.example.com/${ids[1]}.mp3`, transcript: '话'.repeat(20_005), summary: null }),
+        record('rec_conv_large', ids[1], {
+          recording_url: `ftp://recordings.example.com/${ids[1]}.mp3`,
+          transcript: '话'.repeat(20_005),
+          summary: null,
+        }),
       ],
     });
     await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
 
     const byRecord = new Map((await calledEvents(taskId)).map((e) => [e.data.recordId, e.data]));
     expect(byRecord.get('rec_conv_none')).toMatchObject({ recordingUrl: null, transcript: null, summary: null });
-    expect(byRecord.get('rec_conv_large')).toMatchObject({ recordingUrl: null, transcript: '话'.repeat(20_000), summary: null });
+    expect(byRecord.get('rec_conv_large')).toMatchObject({
+      recordingUrl: null,
+      transcript: '话'.repeat(20_000),
+      summary: null,
+    });
     const metrics = (await h.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/aiv_ingest_unfit_values_total\{[^}]*field="transcript"[^}]*action="cut"[^}]*\} 1/);
     expect(metrics).toMatch(/aiv_ingest_unfit_values_total\{[^}]*field="recording_url"[^}]*action="dropped"[^}]*\} 1/);
@@ -94,9 +130,25 @@ describe('call conversation in contact.called', () => {
   it('refuses a pushed conversation field that is not a string', async () => {
     const body = JSON.stringify({
       campaign_id: 'cmp_000001',
-      records: [{ record_id: 'r1', ref: '1', call_result: 1, fail_reason: null, intention: 1, duration_sec: 5, called_at: new Date().toISOString(), transcript: 42 }],
+      records: [
+        {
+          record_id: 'r1',
+          ref: '1',
+          call_result: 1,
+          fail_reason: null,
+          intention: 1,
+          duration_sec: 5,
+          called_at: new Date().toISOString(),
+          transcript: 42,
+        },
+      ],
     });
-    const { body: answer } = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(400);
+    const { body: answer } = await h
+      .http()
+      .post('/v1/callbacks/robot-call')
+      .set(signedPushHeaders(body))
+      .send(body)
+      .expect(400);
     expect(answer.code).toBe('VALIDATION_FAILED');
   });
 });

@@ -40,7 +40,10 @@ describe('concurrent pause / start / cancel', () => {
     const random = mulberry32(seed);
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(4, 60_000 + seed * 10) });
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
-    const actions = Array.from({ length: 12 }, () => ['pause', 'start', 'cancel', 'pause', 'start'][Math.floor(random() * 5)]);
+    const actions = Array.from(
+      { length: 12 },
+      () => ['pause', 'start', 'cancel', 'pause', 'start'][Math.floor(random() * 5)],
+    );
     const answers = await Promise.all(actions.map((a) => h.http().post(`/v1/tasks/${taskId}/${a}`).set(me)));
     for (const res of answers) {
       expect([200, 409]).toContain(res.status);

@@ -25,14 +25,21 @@ describe('configuration at boot', () => {
 
   describe('with a DATABASE_URL', () => {
     // Never reached: validation refuses the configuration before anything connects.
-    const production = { DATABASE_URL: 'mysql://aiv:secret@127.0.0.1:1/aiv', SERVICE_TOKEN, ADMIN_TOKEN, ...TEST_PHONE_KEYS };
+    const production = {
+      DATABASE_URL: 'mysql://aiv:secret@127.0.0.1:1/aiv',
+      SERVICE_TOKEN,
+      ADMIN_TOKEN,
+      ...TEST_PHONE_KEYS,
+    };
 
     it('the API refuses to start without the robot-call secrets, naming each', async () => {
       withEnv(production);
 
       const boot = Test.createTestingModule({ imports: [ApiModule.forRoot()] }).compile();
 
-      await expect(boot).rejects.toThrow(/Invalid configuration:[\s\S]*ROBOT_CALL_API_KEY must be set when DATABASE_URL is set/);
+      await expect(boot).rejects.toThrow(
+        /Invalid configuration:[\s\S]*ROBOT_CALL_API_KEY must be set when DATABASE_URL is set/,
+      );
       await expect(boot).rejects.toThrow(/ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/);
     });
 
@@ -72,7 +79,11 @@ describe('configuration at boot', () => {
         const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
         return http()
           .post('/v1/callbacks/robot-call')
-          .set({ 'Content-Type': 'application/json', 'X-Robot-Timestamp': timestamp, 'X-Robot-Signature': `sha256=${signature}` })
+          .set({
+            'Content-Type': 'application/json',
+            'X-Robot-Timestamp': timestamp,
+            'X-Robot-Signature': `sha256=${signature}`,
+          })
           .send(body);
       };
 

@@ -19,7 +19,9 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
   let h: Harness;
 
   beforeAll(async () => {
-    h = await startHarness({ simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, callMs: 5 } });
+    h = await startHarness({
+      simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, callMs: 5 },
+    });
     await grantBot(h, FIRM, { botTaskNum: 2 * ROUNDS + 10 });
   });
 
@@ -32,7 +34,11 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
       const base = 10_000 + round * 100;
       const shared = mobiles(4, base);
       // Each task also has numbers of its own, so both always open a campaign.
-      const body = (own: string[]) => ({ contacts: [...shared, ...own].map((phone) => ({ phone })), batchSize: 50, callWindow: ALWAYS });
+      const body = (own: string[]) => ({
+        contacts: [...shared, ...own].map((phone) => ({ phone })),
+        batchSize: 50,
+        callWindow: ALWAYS,
+      });
       const a = await createTask(h, FIRM, 1, body(mobiles(2, base + 10)));
       const b = await createTask(h, FIRM, 2, body(mobiles(2, base + 20)));
 
@@ -44,9 +50,12 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
       const campaignIds = [startedA.body.activeCampaign.campaignId, startedB.body.activeCampaign.campaignId];
 
       const truth = await dialledOut(h, campaignIds);
-      for (const phone of shared) expect({ round, phone, dials: truth.dialsByPhone[`+86${phone}`] ?? 0 }).toEqual({ round, phone, dials: 1 });
+      for (const phone of shared)
+        expect({ round, phone, dials: truth.dialsByPhone[`+86${phone}`] ?? 0 }).toEqual({ round, phone, dials: 1 });
       // Between them the two campaigns held every number once: the shared ones went to one task or the other.
-      expect(startedA.body.activeCampaign.contactCount + startedB.body.activeCampaign.contactCount).toBe(shared.length + 4);
+      expect(startedA.body.activeCampaign.contactCount + startedB.body.activeCampaign.contactCount).toBe(
+        shared.length + 4,
+      );
 
       const skipped = [
         ...(await h.http().get(`/v1/tasks/${a}/contacts?status=4`).set(asAccount(FIRM, 1)).expect(200)).body.items,

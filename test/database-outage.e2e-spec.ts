@@ -54,7 +54,8 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${ms} ms${last ? ` (last error: ${(last as Error).message})` : ''}`);
     await sleep(everyMs);
   }
 }
@@ -69,29 +70,53 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   let worker: AppProcess;
   const apps = () => [api, worker].filter(Boolean);
 
-  const me = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(ACCOUNT), 'Content-Type': 'application/json' };
+  const me = {
+    Authorization: `Bearer ${SERVICE_TOKEN}`,
+    'X-Firm-Id': String(FIRM),
+    'X-Account-Id': String(ACCOUNT),
+    'Content-Type': 'application/json',
+  };
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   /** The document the API process serves (read from memory, the database away or not), checking every answer of `call`. */
   let contract: ContractValidator | undefined;
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const started = performance.now();
     const sent = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
-    const res = await fetch(`${api.baseUrl}${path}`, { method, headers, body: sent, signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`${api.baseUrl}${path}`, {
+      method,
+      headers,
+      body: sent,
+      signal: AbortSignal.timeout(30_000),
+    });
     const text = await res.text();
-    const answer = { route: `${method} ${path}`, status: res.status, body: text ? JSON.parse(text) : undefined, ms: performance.now() - started };
-    contract ??= new ContractValidator((await (await fetch(`${api.baseUrl}/docs-json`, { signal: AbortSignal.timeout(10_000) })).json()) as never);
-    contract.check(method, path, { status: res.status, headers: Object.fromEntries(res.headers), body: answer.body, text });
+    const answer = {
+      route: `${method} ${path}`,
+      status: res.status,
+      body: text ? JSON.parse(text) : undefined,
+      ms: performance.now() - started,
+    };
+    contract ??= new ContractValidator(
+      (await (await fetch(`${api.baseUrl}/docs-json`, { signal: AbortSignal.timeout(10_000) })).json()) as never,
+    );
+    contract.check(method, path, {
+      status: res.status,
+      headers: Object.fromEntries(res.headers),
+      body: answer.body,
+      text,
+    });
     return answer;
   };
 
   /** No app process has exited; else fails with its output's tail. */
   function expectAllRunning(): void {
     for (const app of apps()) {
-      if (app.exit()) throw new Error(`the ${app.name} process exited (${JSON.stringify(app.exit())}): ${app.output().slice(-4000)}`);
+      if (app.exit())
+        throw new Error(`the ${app.name} process exited (${JSON.stringify(app.exit())}): ${app.output().slice(-4000)}`);
     }
   }
 
-  const ready = async (app: AppProcess) => (await fetch(`${app.baseUrl}/health/ready`, { signal: AbortSignal.timeout(10_000) })).status;
+  const ready = async (app: AppProcess) =>
+    (await fetch(`${app.baseUrl}/health/ready`, { signal: AbortSignal.timeout(10_000) })).status;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -106,10 +131,17 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const [apiPort, workerPort] = [await freePort(), await freePort()];
     // Calls long enough that campaigns are dialling when the database goes; pushes of every result to the API
     // (which fail during the outages, on purpose: their warnings only at the suite's LOG_LEVEL).
-    simulator = await startSimulator({
-      apiKey: SIMULATOR_KEY, callMs: 250, parallelism: 2, delayMs: 100,
-      pushUrl: `http://127.0.0.1:${apiPort}/v1/callbacks/robot-call`, pushSecret: CALLBACK_SECRET,
-    }, nestLogLevels());
+    simulator = await startSimulator(
+      {
+        apiKey: SIMULATOR_KEY,
+        callMs: 250,
+        parallelism: 2,
+        delayMs: 100,
+        pushUrl: `http://127.0.0.1:${apiPort}/v1/callbacks/robot-call`,
+        pushSecret: CALLBACK_SECRET,
+      },
+      nestLogLevels(),
+    );
     receiver = await startWebhookReceiver();
     const env = {
       ...TEST_PHONE_KEYS,
@@ -137,7 +169,10 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
       // Captured, never printed: the test's messages quote it when something fails.
       LOG_LEVEL: 'warn',
     };
-    const booted = await Promise.allSettled([startAppProcess('api', apiPort, env), startAppProcess('worker', workerPort, env)]);
+    const booted = await Promise.allSettled([
+      startAppProcess('api', apiPort, env),
+      startAppProcess('worker', workerPort, env),
+    ]);
     // Kept even when the other failed to boot, so afterAll stops it.
     [api, worker] = booted.map((b) => (b.status === 'fulfilled' ? b.value : undefined!));
     for (const b of booted) if (b.status === 'rejected') throw b.reason;
@@ -169,7 +204,12 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   let probes = 0;
   async function probePush(campaignId: string) {
     const record = {
-      record_id: `outage-probe-${++probes}`, ref: '999999999', call_result: 2, fail_reason: 'no_answer', intention: 0, duration_sec: 0,
+      record_id: `outage-probe-${++probes}`,
+      ref: '999999999',
+      call_result: 2,
+      fail_reason: 'no_answer',
+      intention: 0,
+      duration_sec: 0,
       called_at: new Date().toISOString(),
     };
     const body = JSON.stringify({ campaign_id: campaignId, records: [record] });
@@ -177,7 +217,10 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   }
 
   async function storedRecords(): Promise<number> {
-    const [{ n }] = await direct.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record r JOIN ai_visitor_task t ON t.id = r.task_id WHERE t.firm_id = ?', [FIRM]);
+    const [{ n }] = await direct.query(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_record r JOIN ai_visitor_task t ON t.id = r.task_id WHERE t.firm_id = ?',
+      [FIRM],
+    );
     return Number(n);
   }
 
@@ -189,7 +232,8 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     // A campaign the API knows (it remembers a campaign's task once a push named it), so that pushes during the
     // outage queue for the task's transaction as the platform's do.
     const [{ campaign_id: campaignId }] = await direct.query(
-      'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ? AND campaign_id IS NOT NULL ORDER BY id LIMIT 1', [taskIds[3]],
+      'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ? AND campaign_id IS NOT NULL ORDER BY id LIMIT 1',
+      [taskIds[3]],
     );
     expect((await probePush(campaignId)).body).toEqual({ received: 1, stored: 0 });
     // Cut while a pass holds leases (the sync is one task at a time against a platform answering in 100 ms).
@@ -199,7 +243,10 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const stranded = await leased();
 
     // Readiness: 503 on both, while the database is away.
-    for (const app of apps()) await waitFor(`the ${app.name}'s readiness answering 503`, 10_000, async () => ((await ready(app)) === 503 ? true : undefined));
+    for (const app of apps())
+      await waitFor(`the ${app.name}'s readiness answering 503`, 10_000, async () =>
+        (await ready(app)) === 503 ? true : undefined,
+      );
     // Requests, at once (beside the platform's pushes): reads, writes, an admin route, pushes of one task; each 503
     // DATABASE_UNAVAILABLE within 5 s, whether connections are refused or never answered.
     const answers = await Promise.all([
@@ -214,7 +261,13 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
       call('GET', `/v1/admin/firms/${FIRM}/bot`, admin),
     ]);
     for (const answer of answers) {
-      expect({ mode, route: answer.route, status: answer.status, body: answer.body, ms: answer.ms < ANSWER_WITHIN_MS ? 'within 5 s' : answer.ms }).toEqual({
+      expect({
+        mode,
+        route: answer.route,
+        status: answer.status,
+        body: answer.body,
+        ms: answer.ms < ANSWER_WITHIN_MS ? 'within 5 s' : answer.ms,
+      }).toEqual({
         mode,
         route: answer.route,
         status: 503,
@@ -226,7 +279,10 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
     await sleep(Math.max(0, OUTAGE_MS - (Date.now() - cutAt)));
     proxy.restore();
-    for (const app of apps()) await waitFor(`the ${app.name}'s readiness answering 200 again`, 15_000, async () => ((await ready(app)) === 200 ? true : undefined));
+    for (const app of apps())
+      await waitFor(`the ${app.name}'s readiness answering 200 again`, 15_000, async () =>
+        (await ready(app)) === 200 ? true : undefined,
+      );
     expect((await call('GET', `/v1/tasks/${taskIds[0]}`, me)).status).toBe(200);
     expectAllRunning();
     return stranded;
@@ -238,13 +294,24 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
    */
   async function expectResyncedSoon(stranded: Map<string, number>): Promise<void> {
     if (stranded.size === 0) return;
-    await withLogs(worker, waitFor(`the tasks leased at the cut (${[...stranded.keys()]}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`, 60_000, async () => {
-      const rows: { id: string | number; lease_epoch: string | number; status: number }[] = await direct.query(
-        `SELECT id, lease_epoch, status FROM ai_visitor_task WHERE id IN (${[...stranded.keys()].map(() => '?').join(', ')})`,
-        [...stranded.keys()],
-      );
-      return rows.every((r) => Number(r.lease_epoch) > stranded.get(String(r.id))! || [5, 6].includes(Number(r.status))) ? true : undefined;
-    }));
+    await withLogs(
+      worker,
+      waitFor(
+        `the tasks leased at the cut (${[...stranded.keys()]}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`,
+        60_000,
+        async () => {
+          const rows: { id: string | number; lease_epoch: string | number; status: number }[] = await direct.query(
+            `SELECT id, lease_epoch, status FROM ai_visitor_task WHERE id IN (${[...stranded.keys()].map(() => '?').join(', ')})`,
+            [...stranded.keys()],
+          );
+          return rows.every(
+            (r) => Number(r.lease_epoch) > stranded.get(String(r.id))! || [5, 6].includes(Number(r.status)),
+          )
+            ? true
+            : undefined;
+        },
+      ),
+    );
   }
 
   /** `work`, failing with the tail of the app's log (warnings and errors) added to its message. */
@@ -252,7 +319,9 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     try {
       return await work;
     } catch (error) {
-      throw new Error(`${(error as Error).message}\n--- the ${app.name}'s log, last lines:\n${app.output().slice(-3000)}`);
+      throw new Error(
+        `${(error as Error).message}\n--- the ${app.name}'s log, last lines:\n${app.output().slice(-3000)}`,
+      );
     }
   }
 
@@ -261,12 +330,25 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const hook = await call('POST', '/v1/admin/webhooks', admin, { url: receiver.url, firmId: String(FIRM) });
     expect(hook.status).toBe(201);
     receiver.secret = hook.body.secret;
-    expect((await call('PUT', `/v1/admin/firms/${FIRM}/bot`, admin, { isOpenBot: true, botExpireAt: '2099-12-31T00:00:00Z', botTaskNum: 100 })).status).toBe(200);
+    expect(
+      (
+        await call('PUT', `/v1/admin/firms/${FIRM}/bot`, admin, {
+          isOpenBot: true,
+          botExpireAt: '2099-12-31T00:00:00Z',
+          botTaskNum: 100,
+        })
+      ).status,
+    ).toBe(200);
 
     const taskIds: string[] = [];
     for (let t = 0; t < TASKS; t++) {
       const created = await call('POST', '/v1/tasks', me, {
-        name: `outage ${t}`, scriptId: 'recruit-v1', batchSize: 4, maxAttempts: MAX_ATTEMPTS, retryGapMinutes: 0, callWindow: ALWAYS,
+        name: `outage ${t}`,
+        scriptId: 'recruit-v1',
+        batchSize: 4,
+        maxAttempts: MAX_ATTEMPTS,
+        retryGapMinutes: 0,
+        callWindow: ALWAYS,
         contacts: mobiles(CONTACTS, t * 100 + 1, '136').map((phone) => ({ phone })),
       });
       expect(created.status).toBe(201);
@@ -279,7 +361,9 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const strandedSeen: string[] = [];
     for (const mode of ['refuse', 'silence'] as const) {
       const before = await storedRecords();
-      await waitFor(`calls being stored before the outage (${mode})`, 60_000, async () => ((await storedRecords()) > before ? true : undefined));
+      await waitFor(`calls being stored before the outage (${mode})`, 60_000, async () =>
+        (await storedRecords()) > before ? true : undefined,
+      );
       const stranded = await outage(taskIds, mode);
       strandedSeen.push(...stranded.keys());
       await expectResyncedSoon(stranded);
@@ -287,34 +371,54 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     expect(strandedSeen.length).toBeGreaterThan(0);
 
     // Every task completes.
-    await withLogs(worker, waitFor('every task completed', 120_000, async () => {
-      const [{ n }] = await direct.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM]);
-      return Number(n) === 0 ? true : undefined;
-    }, 250));
+    await withLogs(
+      worker,
+      waitFor(
+        'every task completed',
+        120_000,
+        async () => {
+          const [{ n }] = await direct.query(
+            'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5',
+            [FIRM],
+          );
+          return Number(n) === 0 ? true : undefined;
+        },
+        250,
+      ),
+    );
     expectAllRunning();
     const marks = taskIds.map(() => '?').join(', ');
 
     // No campaign doubled: every campaign on the platform is one of ours, under the request id we recorded, and
     // each of ours exists there, finished.
     const callTasks: { request_id: string; campaign_id: string | null; status: number }[] = await direct.query(
-      `SELECT request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`, taskIds,
+      `SELECT request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`,
+      taskIds,
     );
     const truth = await groundTruth(simulator.baseUrl);
-    expect(truth.campaigns.map((c) => [c.request_id, c.campaign_id]).sort()).toEqual(callTasks.map((c) => [c.request_id, c.campaign_id]).sort());
+    expect(truth.campaigns.map((c) => [c.request_id, c.campaign_id]).sort()).toEqual(
+      callTasks.map((c) => [c.request_id, c.campaign_id]).sort(),
+    );
     expect(callTasks.filter((c) => Number(c.status) !== 3)).toEqual([]);
 
     // Every call stored once.
-    const stored: { record_id: string }[] = await direct.query(`SELECT record_id FROM ai_visitor_call_record WHERE task_id IN (${marks})`, taskIds);
+    const stored: { record_id: string }[] = await direct.query(
+      `SELECT record_id FROM ai_visitor_call_record WHERE task_id IN (${marks})`,
+      taskIds,
+    );
     const made = truth.campaigns.flatMap((c) => (c.records ?? []).map((r) => r.record_id));
     expect(stored.map((r) => r.record_id).sort()).toEqual(made.sort());
 
     // No contact called beyond its attempts: each was called exactly as often as its attempts say, and no more
     // than the task allows (plus an "inconvenient now" callback).
     const callsPerRef = new Map<string, number>();
-    for (const c of truth.campaigns) for (const r of c.records ?? []) callsPerRef.set(r.ref, (callsPerRef.get(r.ref) ?? 0) + 1);
-    const contacts: { id: string | number; status: number; attempts: number; callback_count: number }[] = await direct.query(
-      `SELECT id, status, attempts, callback_count FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`, taskIds,
-    );
+    for (const c of truth.campaigns)
+      for (const r of c.records ?? []) callsPerRef.set(r.ref, (callsPerRef.get(r.ref) ?? 0) + 1);
+    const contacts: { id: string | number; status: number; attempts: number; callback_count: number }[] =
+      await direct.query(
+        `SELECT id, status, attempts, callback_count FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
+        taskIds,
+      );
     expect(contacts).toHaveLength(TASKS * CONTACTS);
     expect(contacts.map((c) => [String(c.id), Number(c.status), Number(c.attempts)])).toEqual(
       contacts.map((c) => [String(c.id), 3, callsPerRef.get(String(c.id)) ?? 0]),
@@ -325,22 +429,42 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     // No event lost or doubled: one contact.called per stored call, each task's sequences gapless; and every event
     // delivered to the endpoint (at least once, as webhooks.md promises: a round cut between its POSTs and their
     // record sends those again), every delivery recorded as made.
-    await withLogs(worker, waitFor('every event positioned, fanned out and delivered', 120_000, async () => {
-      const [{ n }] = await direct.query(
-        `SELECT (SELECT COUNT(*) FROM ai_visitor_event WHERE firm_id = ? AND (position IS NULL OR type LIKE 'batch:%'))
+    await withLogs(
+      worker,
+      waitFor(
+        'every event positioned, fanned out and delivered',
+        120_000,
+        async () => {
+          const [{ n }] = await direct.query(
+            `SELECT (SELECT COUNT(*) FROM ai_visitor_event WHERE firm_id = ? AND (position IS NULL OR type LIKE 'batch:%'))
               + (SELECT COUNT(*) FROM ai_visitor_event WHERE firm_id = ? AND position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'))
               + (SELECT COUNT(*) FROM ai_visitor_webhook_delivery WHERE status <> 1) AS n`,
-        [FIRM, FIRM],
-      );
-      return Number(n) === 0 ? true : undefined;
-    }, 250));
-    const events: { id: string | number; type: string; task_id: string | number | null; sequence: number | null; data: string }[] = await direct.query(
-      'SELECT id, type, task_id, sequence, data FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [FIRM],
+            [FIRM, FIRM],
+          );
+          return Number(n) === 0 ? true : undefined;
+        },
+        250,
+      ),
     );
-    const called = events.filter((e) => e.type === 'contact.called').map((e) => (JSON.parse(e.data) as { recordId: string }).recordId);
+    const events: {
+      id: string | number;
+      type: string;
+      task_id: string | number | null;
+      sequence: number | null;
+      data: string;
+    }[] = await direct.query(
+      'SELECT id, type, task_id, sequence, data FROM ai_visitor_event WHERE firm_id = ? ORDER BY id',
+      [FIRM],
+    );
+    const called = events
+      .filter((e) => e.type === 'contact.called')
+      .map((e) => (JSON.parse(e.data) as { recordId: string }).recordId);
     expect(called.sort()).toEqual(stored.map((r) => r.record_id).sort());
     for (const id of taskIds) {
-      const own = events.filter((e) => String(e.task_id) === id).map((e) => Number(e.sequence)).sort((a, b) => a - b);
+      const own = events
+        .filter((e) => String(e.task_id) === id)
+        .map((e) => Number(e.sequence))
+        .sort((a, b) => a - b);
       expect(own).toEqual(own.map((_, i) => i + 1));
     }
     const [{ deliveries }] = await direct.query('SELECT COUNT(*) AS deliveries FROM ai_visitor_webhook_delivery');
@@ -354,6 +478,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
   it('both processes still shut down cleanly (SIGTERM: exit 0)', async () => {
     expectAllRunning();
-    for (const app of apps()) expect({ app: app.name, ...(await app.stop()) }).toEqual({ app: app.name, code: 0, signal: null });
+    for (const app of apps())
+      expect({ app: app.name, ...(await app.stop()) }).toEqual({ app: app.name, code: 0, signal: null });
   }, 60_000);
 });

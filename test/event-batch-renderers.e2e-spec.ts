@@ -33,7 +33,13 @@ class RecordingRenderer implements EventBatchRenderer {
   async render(_manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
     this.calls.push([...batches]);
     return batches.map((b) =>
-      b.entries.map((entry): NewEvent => ({ type: 'contact.called', firmId: b.firmId, taskId: b.taskId, sequence: Number(entry), data: { rendered: entry } })),
+      b.entries.map((entry): NewEvent => ({
+        type: 'contact.called',
+        firmId: b.firmId,
+        taskId: b.taskId,
+        sequence: Number(entry),
+        data: { rendered: entry },
+      })),
     );
   }
 }
@@ -68,8 +74,14 @@ describe('event batch renderers (the port the sequencer renders batches through)
     await db?.drop();
   });
 
-  const roots = () => [configModuleFor([databaseConfig, phoneVaultConfig, eventsConfig]), DatabaseModule.forRootFromConfig(), ClockModule, PhoneVaultModule];
-  const compile = (module: ReturnType<typeof relayWith>) => Test.createTestingModule({ imports: [...roots(), EventsModule, module] }).compile();
+  const roots = () => [
+    configModuleFor([databaseConfig, phoneVaultConfig, eventsConfig]),
+    DatabaseModule.forRootFromConfig(),
+    ClockModule,
+    PhoneVaultModule,
+  ];
+  const compile = (module: ReturnType<typeof relayWith>) =>
+    Test.createTestingModule({ imports: [...roots(), EventsModule, module] }).compile();
 
   it.each([
     ['the feed (the API)', () => EventFeedModule.forRoot({ batchRenderers: { renderers: {} as never } })],
@@ -86,7 +98,11 @@ describe('event batch renderers (the port the sequencer renders batches through)
     @Module({ providers: [NotARenderer], exports: [NotARenderer] })
     class NotARendererModule {}
     await expect(
-      compile(EventFeedModule.forRoot({ batchRenderers: { imports: [NotARendererModule], renderers: { records: NotARenderer as never } } })),
+      compile(
+        EventFeedModule.forRoot({
+          batchRenderers: { imports: [NotARendererModule], renderers: { records: NotARenderer as never } },
+        }),
+      ),
     ).rejects.toThrow(/no renderer for event batches of kind 'records'/);
   });
 
@@ -94,7 +110,9 @@ describe('event batch renderers (the port the sequencer renders batches through)
     let moduleRef: TestingModule;
 
     beforeAll(async () => {
-      moduleRef = await compile(relayWith({ imports: [RecordingRendererModule], renderers: { records: RecordingRenderer } }));
+      moduleRef = await compile(
+        relayWith({ imports: [RecordingRendererModule], renderers: { records: RecordingRenderer } }),
+      );
       await moduleRef.init();
     });
 
@@ -106,9 +124,13 @@ describe('event batch renderers (the port the sequencer renders batches through)
       const tx = moduleRef.get(TransactionRunner);
       const outbox = moduleRef.get(EventOutbox);
       await tx.run(async (manager) => {
-        await outbox.append(manager, [{ type: 'task.started', firmId: '7', taskId: '70', sequence: 1, data: { taskId: '70' } }]);
+        await outbox.append(manager, [
+          { type: 'task.started', firmId: '7', taskId: '70', sequence: 1, data: { taskId: '70' } },
+        ]);
         await outbox.appendBatch(manager, { kind: 'records', firmId: '7', taskId: '70', entries: [2, 3] });
-        await outbox.append(manager, [{ type: 'task.paused', firmId: '7', taskId: '70', sequence: 4, data: { taskId: '70' } }]);
+        await outbox.append(manager, [
+          { type: 'task.paused', firmId: '7', taskId: '70', sequence: 4, data: { taskId: '70' } },
+        ]);
       });
 
       const round = await moduleRef.get(RunRelayRound).execute();

@@ -24,7 +24,12 @@ describe('events feed', () => {
     await h.close();
   });
 
-  const event = (firmId: number | null, type: NewEvent['type'], data: Record<string, unknown>, taskId?: number): NewEvent => ({
+  const event = (
+    firmId: number | null,
+    type: NewEvent['type'],
+    data: Record<string, unknown>,
+    taskId?: number,
+  ): NewEvent => ({
     type,
     firmId: firmId === null ? null : String(firmId),
     taskId: taskId === undefined ? null : String(taskId),
@@ -34,12 +39,21 @@ describe('events feed', () => {
   const write = (...events: NewEvent[]) => tx.run((manager) => outbox.append(manager, events));
 
   /** Reads a feed to its end from `after`, page by page. */
-  async function drain(path: string, headers: Record<string, string>, after?: string, limit = 7): Promise<{ items: EventView[]; cursor: string | null }> {
+  async function drain(
+    path: string,
+    headers: Record<string, string>,
+    after?: string,
+    limit = 7,
+  ): Promise<{ items: EventView[]; cursor: string | null }> {
     const items: EventView[] = [];
     let cursor = after ?? null;
     for (;;) {
       const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { after: cursor } : {}) });
-      const { body } = await h.http().get(`${path}${path.includes('?') ? '&' : '?'}${query}`).set(headers).expect(200);
+      const { body } = await h
+        .http()
+        .get(`${path}${path.includes('?') ? '&' : '?'}${query}`)
+        .set(headers)
+        .expect(200);
       items.push(...body.items);
       cursor = body.nextCursor;
       if (!body.hasMore) return { items, cursor };
@@ -51,13 +65,19 @@ describe('events feed', () => {
     let writing = true;
     // One transaction writes first and commits last: its events get positions after the ones committed meanwhile.
     const late = tx.run(async (manager) => {
-      await outbox.append(manager, [0, 1, 2].map((i) => event(WRITERS_FIRM, 'task.started', { n: `late-${i}` }, 1)));
+      await outbox.append(
+        manager,
+        [0, 1, 2].map((i) => event(WRITERS_FIRM, 'task.started', { n: `late-${i}` }, 1)),
+      );
       await sleep(600);
     });
     const writers = Promise.all(
       Array.from({ length: 24 }, async (_, i) => {
         await sleep(i * 15);
-        await write(event(WRITERS_FIRM, 'contact.called', { n: `w-${i}-a` }, 2 + (i % 3)), event(WRITERS_FIRM, 'contact.called', { n: `w-${i}-b` }, 2 + (i % 3)));
+        await write(
+          event(WRITERS_FIRM, 'contact.called', { n: `w-${i}-a` }, 2 + (i % 3)),
+          event(WRITERS_FIRM, 'contact.called', { n: `w-${i}-b` }, 2 + (i % 3)),
+        );
       }),
     );
     const done = Promise.all([late, writers]).finally(() => (writing = false));
@@ -116,8 +136,15 @@ describe('events feed', () => {
 
     it('filters by type and task, and pages with limit', async () => {
       const me = asAccount(FIRM_A, 1);
-      expect(who((await drain('/v1/events?types=contact.called,candidate.interested', me)).items)).toEqual(['a2', 'a3']);
-      expect(who((await drain('/v1/events?types=task.started&types=candidate.interested', me)).items)).toEqual(['a1', 'a3', 'a4']);
+      expect(who((await drain('/v1/events?types=contact.called,candidate.interested', me)).items)).toEqual([
+        'a2',
+        'a3',
+      ]);
+      expect(who((await drain('/v1/events?types=task.started&types=candidate.interested', me)).items)).toEqual([
+        'a1',
+        'a3',
+        'a4',
+      ]);
       expect(who((await drain('/v1/events?taskId=502', me)).items)).toEqual(['a4']);
       const first = (await h.http().get('/v1/events?limit=2').set(me).expect(200)).body;
       expect(who(first.items)).toEqual(['a1', 'a2']);
@@ -144,9 +171,24 @@ describe('events feed', () => {
     });
 
     it('shows operations every firm (and all-firms events), or one firm', async () => {
-      expect(who((await drain('/v1/admin/events', asAdmin(), start)).items)).toEqual(['a1', 'a2', 'a3', 'a4', 'b1', 'b2', 'b3', 'ops']);
-      expect(who((await drain(`/v1/admin/events?firmId=${FIRM_B}`, asAdmin(), start)).items)).toEqual(['b1', 'b2', 'b3']);
-      expect(who((await drain('/v1/admin/events?types=webhook.disabled,firm.bot_expiring', asAdmin(), start)).items)).toEqual(['b3', 'ops']);
+      expect(who((await drain('/v1/admin/events', asAdmin(), start)).items)).toEqual([
+        'a1',
+        'a2',
+        'a3',
+        'a4',
+        'b1',
+        'b2',
+        'b3',
+        'ops',
+      ]);
+      expect(who((await drain(`/v1/admin/events?firmId=${FIRM_B}`, asAdmin(), start)).items)).toEqual([
+        'b1',
+        'b2',
+        'b3',
+      ]);
+      expect(
+        who((await drain('/v1/admin/events?types=webhook.disabled,firm.bot_expiring', asAdmin(), start)).items),
+      ).toEqual(['b3', 'ops']);
     });
 
     it.each([
@@ -166,10 +208,22 @@ describe('events feed', () => {
     });
 
     it('refuses a bad firmId to operations, and each route the other token', async () => {
-      expect((await h.http().get('/v1/admin/events?firmId=abc').set(asAdmin()).expect(400)).body.code).toBe('VALIDATION_FAILED');
-      expect((await h.http().get('/v1/admin/events').set(asAccount(FIRM_A, 1)).expect(401)).body.code).toBe('UNAUTHENTICATED');
+      expect((await h.http().get('/v1/admin/events?firmId=abc').set(asAdmin()).expect(400)).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
+      expect((await h.http().get('/v1/admin/events').set(asAccount(FIRM_A, 1)).expect(401)).body.code).toBe(
+        'UNAUTHENTICATED',
+      );
       expect((await h.http().get('/v1/events').set(asAdmin()).expect(401)).body.code).toBe('UNAUTHENTICATED');
-      expect((await h.http().get('/v1/events').set({ Authorization: asAccount(1, 1).Authorization }).expect(400)).body.code).toBe('CALLER_HEADERS_INVALID');
+      expect(
+        (
+          await h
+            .http()
+            .get('/v1/events')
+            .set({ Authorization: asAccount(1, 1).Authorization })
+            .expect(400)
+        ).body.code,
+      ).toBe('CALLER_HEADERS_INVALID');
     });
   });
 });

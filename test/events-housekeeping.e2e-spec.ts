@@ -41,12 +41,23 @@ describe('events housekeeping', () => {
 
   const at = (offsetMs: number) => clock.set(new Date(t0.getTime() + offsetMs));
 
-  async function grant(firmId: number, expireAt: Date, grant: Partial<{ isOpenBot: boolean; botTaskNum: number }> = {}) {
-    await h.http().put(`/v1/admin/firms/${firmId}/bot`).set(asAdmin()).send({ isOpenBot: true, botTaskNum: 10, botExpireAt: expireAt.toISOString(), ...grant }).expect(200);
+  async function grant(
+    firmId: number,
+    expireAt: Date,
+    grant: Partial<{ isOpenBot: boolean; botTaskNum: number }> = {},
+  ) {
+    await h
+      .http()
+      .put(`/v1/admin/firms/${firmId}/bot`)
+      .set(asAdmin())
+      .send({ isOpenBot: true, botTaskNum: 10, botExpireAt: expireAt.toISOString(), ...grant })
+      .expect(200);
   }
 
   async function expiryEvents(firmId: number): Promise<EventView[]> {
-    const page = await h.api.get(ListEvents).execute({ firmId: String(firmId), types: ['firm.bot_expiring', 'firm.bot_expired'], limit: 1000 });
+    const page = await h.api
+      .get(ListEvents)
+      .execute({ firmId: String(firmId), types: ['firm.bot_expiring', 'firm.bot_expired'], limit: 1000 });
     return page.items;
   }
 
@@ -112,7 +123,10 @@ describe('events housekeeping', () => {
       await notify();
       const events = await expiryEvents(firm);
       expect(events.map((e) => e.data.daysLeft)).toEqual([1, 7]);
-      expect(events[1].data).toMatchObject({ botExpireAt: new Date(t0.getTime() + 20 * DAY).toISOString(), quota: { botTaskNum: 50 } });
+      expect(events[1].data).toMatchObject({
+        botExpireAt: new Date(t0.getTime() + 20 * DAY).toISOString(),
+        quota: { botTaskNum: 50 },
+      });
     });
 
     it('says nothing for a closed BOT, and its notices come when it is reopened before its expiry', async () => {
@@ -148,7 +162,12 @@ describe('events housekeeping', () => {
       // In one process two SQLite connections would block each other's event loop (the driver waits synchronously):
       // there the runs race on one connection (they read before either writes), on MariaDB with two workers' own.
       const other = h.db.kind === 'mysql' ? await h.addWorker() : h.worker;
-      const runs = await Promise.all([notify(), other.get(NotifyBotExpiry).execute(), notify(), other.get(NotifyBotExpiry).execute()]);
+      const runs = await Promise.all([
+        notify(),
+        other.get(NotifyBotExpiry).execute(),
+        notify(),
+        other.get(NotifyBotExpiry).execute(),
+      ]);
       expect(runs.reduce((n, r) => n + r.notified, 0)).toBe(firms.length);
       for (const firm of firms) expect((await expiryEvents(firm)).map((e) => e.data.daysLeft)).toEqual([7]);
     });
@@ -171,7 +190,12 @@ describe('events housekeeping', () => {
       const tx = h.api.get(TransactionRunner);
       const writeAt = async (offsetMs: number, names: string[]) => {
         at(base + offsetMs);
-        await tx.run((m) => outbox.append(m, names.map((n) => ({ type: 'contact.called' as const, firmId: String(firm), taskId: '9', data: { n } }))));
+        await tx.run((m) =>
+          outbox.append(
+            m,
+            names.map((n) => ({ type: 'contact.called' as const, firmId: String(firm), taskId: '9', data: { n } })),
+          ),
+        );
       };
       await writeAt(0, ['old-1', 'old-2', 'old-3', 'old-4', 'old-5']);
       await writeAt(5 * DAY, ['newer-1', 'newer-2']);
@@ -179,7 +203,11 @@ describe('events housekeeping', () => {
       await eventIds(); // positioned
       const [old] = await ds.query("SELECT id FROM ai_visitor_event WHERE data LIKE '%old-1%'");
       const [kept] = await ds.query("SELECT id FROM ai_visitor_event WHERE data LIKE '%newer-1%'");
-      for (const [webhookId, eventPk] of [[1, old.id], [2, old.id], [1, kept.id]]) {
+      for (const [webhookId, eventPk] of [
+        [1, old.id],
+        [2, old.id],
+        [1, kept.id],
+      ]) {
         await ds.query(
           'INSERT INTO ai_visitor_webhook_delivery (webhook_id, event_pk, task_id, sequence, next_attempt_at, created_at) VALUES (?, ?, 9, NULL, ?, ?)',
           [webhookId, eventPk, '2031-04-15 08:00:00.000', '2031-04-15 08:00:00.000'],
@@ -192,7 +220,11 @@ describe('events housekeeping', () => {
       at(base + 30 * DAY + MINUTE);
       expect(await h.worker.get(PurgeExpiredEvents).execute({ batch: 2 })).toEqual({ events: 5, deliveries: 2 });
       expect(await eventIds()).toEqual(['newer-1', 'newer-2', 'new-1']);
-      expect((await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) => String(r.event_pk))).toEqual([String(kept.id)]);
+      expect(
+        (await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) =>
+          String(r.event_pk),
+        ),
+      ).toEqual([String(kept.id)]);
 
       at(base + 36 * DAY);
       await h.worker.get(SyncScheduler).tick('events-housekeeping');
@@ -203,23 +235,41 @@ describe('events housekeeping', () => {
 
   describe('deliveries that can never be sent', () => {
     const firm = 8301;
-    const unsendable = async (reason: string) => sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_deliveries_unsendable_total', { reason }) ?? 0;
+    const unsendable = async (reason: string) =>
+      sample((await h.http().get('/metrics').expect(200)).text, 'aiv_webhook_deliveries_unsendable_total', {
+        reason,
+      }) ?? 0;
 
     it('are given up with their reason and counted, so nothing stays pending for ever; a sendable one waits', async () => {
       const base = 200 * DAY;
       at(base);
       const register = async () =>
-        (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) }).expect(201)).body.id as string;
+        (
+          await h
+            .http()
+            .post('/v1/admin/webhooks')
+            .set(asAdmin())
+            .send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) })
+            .expect(201)
+        ).body.id as string;
       const hook = await register();
       const other = await register();
       const outbox = h.api.get(EventOutbox);
       const tx = h.api.get(TransactionRunner);
       const write = async (n: string, taskId: string, sequence: number) => {
-        await tx.run((m) => outbox.append(m, [{ type: 'contact.called', firmId: String(firm), taskId, sequence, data: { n } }]));
+        await tx.run((m) =>
+          outbox.append(m, [{ type: 'contact.called', firmId: String(firm), taskId, sequence, data: { n } }]),
+        );
         const [row] = await ds.query('SELECT id FROM ai_visitor_event WHERE data LIKE ?', [`%"${n}"%`]);
         return String(row.id);
       };
-      const deliver = (webhookId: string, eventPk: string, taskId: string | null, sequence: number | null, status = 0) =>
+      const deliver = (
+        webhookId: string,
+        eventPk: string,
+        taskId: string | null,
+        sequence: number | null,
+        status = 0,
+      ) =>
         ds.query(
           'INSERT INTO ai_visitor_webhook_delivery (webhook_id, event_pk, task_id, sequence, status, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
           [webhookId, eventPk, taskId, sequence, status, '2031-07-24 08:00:00.000', '2031-07-24 08:00:00.000'],
@@ -234,7 +284,9 @@ describe('events housekeeping', () => {
         "INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at) VALUES ('batch:records', ?, 78, NULL, '[]', '2031-07-24 08:00:00.000')",
         [firm],
       );
-      const [batch] = await ds.query("SELECT id FROM ai_visitor_event WHERE type = 'batch:records' AND firm_id = ?", [firm]);
+      const [batch] = await ds.query("SELECT id FROM ai_visitor_event WHERE type = 'batch:records' AND firm_id = ?", [
+        firm,
+      ]);
       await deliver(hook, String(batch.id), '78', null);
       // Delivered before its event went: history, left alone. Not positioned yet: sendable once it is, left alone.
       const old = await write('old', '79', 1);
@@ -242,25 +294,39 @@ describe('events housekeeping', () => {
       await ds.query('DELETE FROM ai_visitor_event WHERE id = ?', [old]);
       const waiting = await write('waiting', '80', 1);
       await deliver(other, waiting, '80', 1);
-      const pendingOf = async (id: string) => (await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200)).body.pendingDeliveries;
+      const pendingOf = async (id: string) =>
+        (await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200)).body.pendingDeliveries;
       expect([await pendingOf(hook), await pendingOf(other)]).toEqual([2, 1]);
       const before = { gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') };
 
       await h.worker.get(SyncScheduler).tick('events-housekeeping');
       await h.worker.get(SyncScheduler).tick('events-housekeeping'); // twice: given up and counted once
 
-      const rows: { event_pk: string | number; status: number; last_error: string | null; lease_owner: string | null }[] = await ds.query(
+      const rows: {
+        event_pk: string | number;
+        status: number;
+        last_error: string | null;
+        lease_owner: string | null;
+      }[] = await ds.query(
         'SELECT event_pk, status, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id IN (?, ?) ORDER BY id',
         [hook, other],
       );
       expect(rows.map((r) => ({ ...r, event_pk: String(r.event_pk), status: Number(r.status) }))).toEqual([
         { event_pk: gone, status: 2, last_error: 'event no longer stored', lease_owner: null },
-        { event_pk: String(batch.id), status: 2, last_error: 'not an event: a batch row never rendered', lease_owner: null },
+        {
+          event_pk: String(batch.id),
+          status: 2,
+          last_error: 'not an event: a batch row never rendered',
+          lease_owner: null,
+        },
         { event_pk: old, status: 1, last_error: null, lease_owner: null },
         { event_pk: waiting, status: 0, last_error: null, lease_owner: null },
       ]);
       expect([await pendingOf(hook), await pendingOf(other)]).toEqual([0, 1]);
-      expect({ gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') }).toEqual({ gone: before.gone + 1, unrendered: before.unrendered + 1 });
+      expect({ gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') }).toEqual({
+        gone: before.gone + 1,
+        unrendered: before.unrendered + 1,
+      });
     });
   });
 });

@@ -37,7 +37,9 @@ describe('events outbox', () => {
       if (body.status === 5) break;
     }
     const events = await eventsOf(taskId);
-    const records = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+    const records = Number(
+      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+    );
     expect(records).toBeGreaterThanOrEqual(6); // an "inconvenient" candidate is called back once
     expect(events.filter((e) => e.type === 'contact.called')).toHaveLength(records);
     expect(events[0].type).toBe('task.started');
@@ -70,7 +72,9 @@ describe('events outbox', () => {
     throw new Error(`task ${taskId} did not complete`);
   }
 
-  const rowsOf = async (taskId: string | number): Promise<{ id: string; type: string; position: string | null; sequence: number | null; data: string }[]> =>
+  const rowsOf = async (
+    taskId: string | number,
+  ): Promise<{ id: string; type: string; position: string | null; sequence: number | null; data: string }[]> =>
     ds.query('SELECT id, type, position, sequence, data FROM ai_visitor_event WHERE task_id = ? ORDER BY id', [taskId]);
 
   it("a page's results are one compact batch row, rendered into their events exactly once by the sequencer", async () => {
@@ -96,16 +100,25 @@ describe('events outbox', () => {
     // Sequences gapless, positions in sequence order within the task.
     const bySequence = [...rows].sort((a, b) => Number(a.sequence) - Number(b.sequence));
     expect(bySequence.map((r) => Number(r.sequence))).toEqual(rows.map((_, i) => i + 1));
-    expect(bySequence.map((r) => Number(r.position))).toEqual(bySequence.map((r) => Number(r.position)).sort((a, b) => a - b));
+    expect(bySequence.map((r) => Number(r.position))).toEqual(
+      bySequence.map((r) => Number(r.position)).sort((a, b) => a - b),
+    );
 
     // Each stored result: one contact.called carrying the stored call and its contact, and candidate.interested beside an interested one.
     // (in call order: an "inconvenient" candidate's callback is its attempt 2)
-    const stored: { record_id: string; contact_id: string | number; intension_result: number; call_result: number; duration_sec: number; name: string; candidate_ref: string }[] =
-      await ds.query(
-        `SELECT r.record_id, r.contact_id, r.intension_result, r.call_result, r.duration_sec, c.name, c.candidate_ref
+    const stored: {
+      record_id: string;
+      contact_id: string | number;
+      intension_result: number;
+      call_result: number;
+      duration_sec: number;
+      name: string;
+      candidate_ref: string;
+    }[] = await ds.query(
+      `SELECT r.record_id, r.contact_id, r.intension_result, r.call_result, r.duration_sec, c.name, c.candidate_ref
            FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id WHERE r.task_id = ? ORDER BY r.called_at, r.id`,
-        [taskId],
-      );
+      [taskId],
+    );
     const events = await eventsOf(taskId);
     const called = events.filter((e) => e.type === 'contact.called');
     expect(called.map((e) => e.data.recordId).sort()).toEqual(stored.map((r) => r.record_id).sort());
@@ -115,11 +128,19 @@ describe('events outbox', () => {
       attempts.set(String(record.contact_id), attempt);
       const event = called.find((e) => e.data.recordId === record.record_id)!;
       expect(event.data).toMatchObject({
-        taskId: String(taskId), contactId: String(record.contact_id), name: record.name, candidateRef: record.candidate_ref,
-        callResult: Number(record.call_result), intention: Number(record.intension_result), durationSec: Number(record.duration_sec), attempt,
+        taskId: String(taskId),
+        contactId: String(record.contact_id),
+        name: record.name,
+        candidateRef: record.candidate_ref,
+        callResult: Number(record.call_result),
+        intention: Number(record.intension_result),
+        durationSec: Number(record.duration_sec),
+        attempt,
       });
       expect(String(event.data.phone)).toMatch(/^\+86\d{3}\*{4}\d{4}$/);
-      const interested = events.filter((e) => e.type === 'candidate.interested' && e.data.recordId === record.record_id);
+      const interested = events.filter(
+        (e) => e.type === 'candidate.interested' && e.data.recordId === record.record_id,
+      );
       expect(interested).toHaveLength(Number(record.intension_result) === 1 ? 1 : 0);
       if (interested.length) expect(interested[0].sequence).toBe(event.sequence! + 1);
     }
@@ -131,7 +152,11 @@ describe('events outbox', () => {
     const before = await rowsOf(taskId);
     expect(before.some((r) => r.type === 'batch:records')).toBe(true);
 
-    const worker = spawnWorker({ AIV_WORKER_JOB: 'relay', AIV_FAILPOINT: 'sequence.after-render', AIV_WORKER_MAX_MS: '30000' });
+    const worker = spawnWorker({
+      AIV_WORKER_JOB: 'relay',
+      AIV_FAILPOINT: 'sequence.after-render',
+      AIV_WORKER_MAX_MS: '30000',
+    });
     await worker.ready;
     worker.go();
     const death = await worker.exited;
@@ -140,7 +165,9 @@ describe('events outbox', () => {
     expect(await rowsOf(taskId)).toEqual(before);
 
     await h.api.get(EventSequencer).sequenceAll();
-    const records = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+    const records = Number(
+      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+    );
     const rows = await rowsOf(taskId);
     expect(rows.filter((r) => r.type.startsWith('batch:'))).toHaveLength(0);
     expect(rows.filter((r) => r.type === 'contact.called')).toHaveLength(records);

@@ -97,11 +97,15 @@ describe('CSV export back-pressure', () => {
 
       const lines = text.split('\r\n');
       expect(lines.pop()).toBe('');
-      expect(lines[0]).toBe('\ufeffcandidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at');
+      expect(lines[0]).toBe(
+        '\ufeffcandidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at',
+      );
       const rows = lines.slice(1);
       expect(rows).toHaveLength(CONTACTS);
       // Every contact once, in the order they were added.
-      const misplaced = rows.findIndex((row, i) => !row.startsWith(`cand-${i + 1},候选人${i + 1},+86139${String(i + 1).padStart(8, '0')},`));
+      const misplaced = rows.findIndex(
+        (row, i) => !row.startsWith(`cand-${i + 1},候选人${i + 1},+86139${String(i + 1).padStart(8, '0')},`),
+      );
       expect(misplaced === -1 ? 'every row in place' : rows[misplaced]).toBe('every row in place');
       // The rest of the pages were read once the client read again: 25 full pages and the empty one after.
       expect(pagesRead).toBe(CONTACTS / PAGE + 1);

@@ -30,7 +30,8 @@ describe('gateway faults', () => {
 
   it('every task completes with stats equal to the simulator’s ground truth', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 8; i++) ids.push(await createTask(h, FIRM, 1, { contacts: contacts(15, 20_000 + i * 15), batchSize: 10 }));
+    for (let i = 0; i < 8; i++)
+      ids.push(await createTask(h, FIRM, 1, { contacts: contacts(15, 20_000 + i * 15), batchSize: 10 }));
     await axios.put(
       `${h.simulator.baseUrl}/_simulator/faults`,
       { errorRate: 0.2, timeoutRate: 0.1, hangMs: 600, delayMs: 20, lostReplyRate: 0.1 },
@@ -40,14 +41,29 @@ describe('gateway faults', () => {
     for (const res of starts) expect([200, 502, 504]).toContain(res.status); // a refused start is retried by the sync
 
     const ds = h.api.get(DataSource);
-    const open = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM]))[0].n);
+    const open = async () =>
+      Number(
+        (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM]))[0].n,
+      );
     for (let pass = 0; pass < 150 && (await open()) > 0; pass++) {
       await h.sync();
       await new Promise((r) => setTimeout(r, 20));
     }
     if ((await open()) > 0) {
-      console.log(JSON.stringify(await ds.query('SELECT t.id, t.status, t.pause_reason, c.id AS ct, c.status AS cts, c.campaign_id, c.detail_cursor FROM ai_visitor_task t LEFT JOIN ai_visitor_call_task c ON c.task_id = t.id WHERE t.status <> 5')));
-      console.log(JSON.stringify(await ds.query("SELECT status, call_task_id, COUNT(*) n FROM ai_visitor_list WHERE task_id IN (SELECT id FROM ai_visitor_task WHERE status <> 5) GROUP BY status, call_task_id")));
+      console.log(
+        JSON.stringify(
+          await ds.query(
+            'SELECT t.id, t.status, t.pause_reason, c.id AS ct, c.status AS cts, c.campaign_id, c.detail_cursor FROM ai_visitor_task t LEFT JOIN ai_visitor_call_task c ON c.task_id = t.id WHERE t.status <> 5',
+          ),
+        ),
+      );
+      console.log(
+        JSON.stringify(
+          await ds.query(
+            'SELECT status, call_task_id, COUNT(*) n FROM ai_visitor_list WHERE task_id IN (SELECT id FROM ai_visitor_task WHERE status <> 5) GROUP BY status, call_task_id',
+          ),
+        ),
+      );
     }
     expect(await open()).toBe(0);
 
@@ -70,7 +86,9 @@ describe('gateway faults', () => {
     expect(connected).toBe(truth.finalConnected);
     expect(interested).toBe(truth.finalIntentions.interested);
     expect(attempts).toBe(truth.records);
-    const [{ n, d }] = await ds.query('SELECT COUNT(*) AS n, COUNT(DISTINCT record_id) AS d FROM ai_visitor_call_record');
+    const [{ n, d }] = await ds.query(
+      'SELECT COUNT(*) AS n, COUNT(DISTINCT record_id) AS d FROM ai_visitor_call_record',
+    );
     expect(Number(n)).toBe(truth.records);
     expect(Number(d)).toBe(Number(n));
   });

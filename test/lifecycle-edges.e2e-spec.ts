@@ -11,7 +11,9 @@ const me = asAccount(FIRM, 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function faults(h: Harness, patch: Record<string, number>): Promise<void> {
-  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, patch, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, patch, {
+    headers: { Authorization: `Bearer ${SIMULATOR_KEY}` },
+  });
 }
 
 const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, refuseRate: 0, undialledRate: 0 };
@@ -50,7 +52,13 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     expect(truth.records).toBeGreaterThan(0);
     expect(truth.records).toBeLessThan(100);
     const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
-    expect(stats).toMatchObject({ total: 100, done: truth.records, skipped: 100 - truth.records, waiting: 0, inCampaign: 0 });
+    expect(stats).toMatchObject({
+      total: 100,
+      done: truth.records,
+      skipped: 100 - truth.records,
+      waiting: 0,
+      inCampaign: 0,
+    });
     expect(stats.connected).toBe(truth.finalConnected);
     expect(stats.intentions.interested).toBe(truth.finalIntentions.interested);
     const csv = (await h.http().get(`/v1/tasks/${id}/contacts.csv`).set(me).expect(200)).text;
@@ -64,7 +72,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
     await faults(h, { errorRate: 1 });
     const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
-    expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter', waitingFor: 'recruiter', activeCampaign: { status: 1 } });
+    expect(paused).toMatchObject({
+      status: 4,
+      pauseReason: 'recruiter',
+      waitingFor: 'recruiter',
+      activeCampaign: { status: 1 },
+    });
     await faults(h, NO_FAULTS);
     await h.sync();
     expect(await task(id)).toMatchObject({ status: 4, activeCampaign: { status: 2 } });
@@ -79,7 +92,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await sleep(100);
     await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
     const row = async () =>
-      (await ds.query('SELECT t.lease_epoch, t.sync_after, ct.status AS ct_status FROM ai_visitor_task t JOIN ai_visitor_call_task ct ON ct.task_id = t.id WHERE t.id = ?', [id]))[0];
+      (
+        await ds.query(
+          'SELECT t.lease_epoch, t.sync_after, ct.status AS ct_status FROM ai_visitor_task t JOIN ai_visitor_call_task ct ON ct.task_id = t.id WHERE t.id = ?',
+          [id],
+        )
+      )[0];
     // Just paused: its last calls' results may still come, so each pass reads it.
     await h.sync();
     await h.sync();
@@ -88,7 +106,11 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // finds nothing new and lets it rest until a status move (a day at most).
     // (A pass that still finds a late call's result stores it and moves the cursor, which counts as a change:
     // the campaign is aged again until a pass finds nothing new.)
-    const age = () => ds.query(`UPDATE ai_visitor_call_task SET updated_at = ? WHERE task_id = ?`, [h.api.get(SqlDialect).dateParam(new Date(Date.now() - 11 * 60_000)), id]);
+    const age = () =>
+      ds.query(`UPDATE ai_visitor_call_task SET updated_at = ? WHERE task_id = ?`, [
+        h.api.get(SqlDialect).dateParam(new Date(Date.now() - 11 * 60_000)),
+        id,
+      ]);
     for (let pass = 0; pass < 10 && (await row()).sync_after === null; pass++) {
       await age();
       await h.sync();
@@ -105,7 +127,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   });
 
   it('pause between campaigns is accepted, and no campaign opens until the recruiter starts again', async () => {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(4, 300), batchSize: 4, maxAttempts: 3, retryGapMinutes: 1 });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: contacts(4, 300),
+      batchSize: 4,
+      maxAttempts: 3,
+      retryGapMinutes: 1,
+    });
     await faults(h, { undialledRate: 1 });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     await h.sync(); // the campaign dialled nobody: its contacts wait a minute for their next attempt
@@ -114,7 +141,11 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
 
     // This task's campaigns on the platform (the passes below may open campaigns for other tasks of the file).
     const campaignsOfTask = async () => {
-      const mine = new Set((await ds.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [id])).map((r: { request_id: string }) => r.request_id));
+      const mine = new Set(
+        (await ds.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [id])).map(
+          (r: { request_id: string }) => r.request_id,
+        ),
+      );
       return (await groundTruth(h.simulator.baseUrl)).campaigns.filter((c) => mine.has(c.request_id)).length;
     };
     const before = await campaignsOfTask();
@@ -126,7 +157,8 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     expect(await task(id)).toMatchObject({ status: 4, pauseReason: 'recruiter' });
     // Nothing for the sync before a status move: passes pass the task over (its lease is not even claimed), a day
     // at most (the safety net).
-    const row = async () => (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+    const row = async () =>
+      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const hinted = await row();
     expect(Math.abs(parseDbDate(hinted.sync_after).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     await h.sync();
@@ -138,7 +170,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   });
 
   it('a task waiting for its retry gap says so and until when', async () => {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(3, 400), batchSize: 3, maxAttempts: 2, retryGapMinutes: 90 });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: contacts(3, 400),
+      batchSize: 3,
+      maxAttempts: 2,
+      retryGapMinutes: 90,
+    });
     await faults(h, { undialledRate: 1 }); // nobody dialled: each spends an attempt and waits 90 minutes
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     await h.sync();
@@ -150,15 +187,24 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     expect(due).toBeLessThan(Date.now() + 95 * 60_000);
 
     // Nothing to do before then: passes pass it over (its lease is not even claimed, so its epoch stays)…
-    const row = async () => (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+    const row = async () =>
+      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const hinted = await row();
-    const syncAfter = hinted.sync_after instanceof Date ? hinted.sync_after : new Date(`${String(hinted.sync_after).replace(' ', 'T')}Z`);
+    const syncAfter =
+      hinted.sync_after instanceof Date
+        ? hinted.sync_after
+        : new Date(`${String(hinted.sync_after).replace(' ', 'T')}Z`);
     expect(Math.abs(syncAfter.getTime() - due)).toBeLessThan(1000);
     await h.sync();
     await h.sync();
     expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
     // …until it is given something to do: a contact added is due at once, and the next pass calls it.
-    await h.http().post(`/v1/tasks/${id}/contacts`).set(me).send({ contacts: contacts(1, 450) }).expect(201);
+    await h
+      .http()
+      .post(`/v1/tasks/${id}/contacts`)
+      .set(me)
+      .send({ contacts: contacts(1, 450) })
+      .expect(201);
     expect((await row()).sync_after).toBeNull();
     await h.sync();
     expect(String((await row()).lease_epoch)).not.toBe(String(hinted.lease_epoch));
@@ -166,7 +212,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   });
 
   it('a contact the platform never dials spends an attempt (not_dialled) and the task ends instead of reopening campaigns', async () => {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 500), batchSize: 5, maxAttempts: 2, retryGapMinutes: 0 });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: contacts(5, 500),
+      batchSize: 5,
+      maxAttempts: 2,
+      retryGapMinutes: 0,
+    });
     await faults(h, { undialledRate: 1 });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     for (let pass = 0; pass < 10 && (await task(id)).status !== 5; pass++) {
@@ -186,11 +237,19 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     const first = await h.http().post(`/v1/tasks/${id}/start`).set(me);
     expect(first.status).toBe(502);
     expect(first.body.code).toBe('ROBOT_CALL_REJECTED');
-    expect(await task(id)).toMatchObject({ status: 2, waitingFor: 'platform', lastError: expect.stringContaining('42200') });
+    expect(await task(id)).toMatchObject({
+      status: 2,
+      waitingFor: 'platform',
+      lastError: expect.stringContaining('42200'),
+    });
     for (let pass = 0; pass < 5; pass++) await h.sync();
     const stated = await task(id);
     expect(stated).toMatchObject({
-      status: 4, pauseReason: 'platform_rejected', waitingFor: 'recruiter', activeCampaign: null, lastError: expect.stringContaining('42200'),
+      status: 4,
+      pauseReason: 'platform_rejected',
+      waitingFor: 'recruiter',
+      activeCampaign: null,
+      lastError: expect.stringContaining('42200'),
     });
     expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({ waiting: 5, inCampaign: 0 });
 
@@ -202,14 +261,21 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   it('cancelling a task whose campaign was never created creates nothing remotely and answers 200 while the platform is down', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 700), batchSize: 5 });
     await faults(h, { errorRate: 1 });
-    const ofTask = async () => ((await groundTruth(h.simulator.baseUrl)).campaigns as { name?: string }[]).filter((c) => c.name?.startsWith(`ai-visitor task ${id} `));
+    const ofTask = async () =>
+      ((await groundTruth(h.simulator.baseUrl)).campaigns as { name?: string }[]).filter((c) =>
+        c.name?.startsWith(`ai-visitor task ${id} `),
+      );
     expect([502, 504]).toContain((await h.http().post(`/v1/tasks/${id}/start`).set(me)).status);
     const cancelled = (await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200)).body;
     expect(cancelled).toMatchObject({ status: 6, activeCampaign: null });
     await faults(h, NO_FAULTS);
     await h.sync();
     expect(await ofTask()).toHaveLength(0);
-    expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({ skipped: 5, waiting: 0, inCampaign: 0 });
+    expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({
+      skipped: 5,
+      waiting: 0,
+      inCampaign: 0,
+    });
   });
 
   it('cancel gives the quota slot back only when nothing can have been dialled (not by startedAt)', async () => {
@@ -259,19 +325,31 @@ describe('window and BOT edges act within a minute (the edge check), not at the 
     expect((await h.edges()).synced).toBe(1);
     expect(await remote()).toBe(2);
     const view = (await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body;
-    expect(view).toMatchObject({ status: 4, pauseReason: 'outside_window', waitingFor: 'call_window', nextActionAt: shanghai('2026-12-02T09:00:00').toISOString() });
+    expect(view).toMatchObject({
+      status: 4,
+      pauseReason: 'outside_window',
+      waitingFor: 'call_window',
+      nextActionAt: shanghai('2026-12-02T09:00:00').toISOString(),
+    });
 
     clock.set(shanghai('2026-12-02T09:00:20'));
     expect((await h.edges()).synced).toBe(1);
     expect(await remote()).toBe(1);
-    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({
+      status: 3,
+      activeCampaign: { status: 1 },
+    });
 
     // The BOT expires at 09:30: within a minute the campaign is paused.
     await grantBot(h, EDGE_FIRM, { botTaskNum: 10, botExpireAt: shanghai('2026-12-02T09:30:00').toISOString() });
     clock.set(shanghai('2026-12-02T09:30:30'));
     expect((await h.edges()).synced).toBe(1);
     expect(await remote()).toBe(2);
-    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({ status: 4, pauseReason: 'bot_expired', waitingFor: 'bot' });
+    expect((await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body).toMatchObject({
+      status: 4,
+      pauseReason: 'bot_expired',
+      waitingFor: 'bot',
+    });
   });
 
   it('start on a running campaign outside the window keeps it paused (it does not flip to 3)', async () => {

@@ -4,7 +4,20 @@ import { commandArbitrary, createTaskArbitrary } from './support/model/commands'
 import { DIAGNOSTIC_NOTE, PATH, PLATFORM, REPLAY_PATH, SEED, SHRINK, SIZE, SOAK } from './support/model/config';
 import { finalPhase } from './support/model/final-phase';
 import { REGRESSIONS } from './support/model/regressions';
-import { as, FirmModel, grant, Model, Real, setFaults, setLatency, setPush, sleep, startWorld, stopWorld, World } from './support/model/world';
+import {
+  as,
+  FirmModel,
+  grant,
+  Model,
+  Real,
+  setFaults,
+  setLatency,
+  setPush,
+  sleep,
+  startWorld,
+  stopWorld,
+  World,
+} from './support/model/world';
 
 /**
  * The lifecycle of tasks, proven by a model-based test (issue 11, "How it is proven"): fast-check generates
@@ -93,20 +106,50 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     // earlier run never fails a pass of this one. Isolation only: one the API cannot cancel is ended in the database.
     const leftovers = world.leftovers.splice(0);
     for (const { firm, taskId } of leftovers) {
-      await world.h.http().post(`/v1/tasks/${taskId}/cancel`).set(as(firm)).catch(() => undefined);
+      await world.h
+        .http()
+        .post(`/v1/tasks/${taskId}/cancel`)
+        .set(as(firm))
+        .catch(() => undefined);
     }
     if (leftovers.length) {
       const ids = leftovers.map((l) => l.taskId);
       const marks = ids.map(() => '?').join(', ');
-      await world.observer.query(`UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (${marks}) AND status IN (0, 1, 2)`, ids);
-      await world.observer.query(`UPDATE ai_visitor_task SET status = 6 WHERE id IN (${marks}) AND status NOT IN (5, 6)`, ids);
+      await world.observer.query(
+        `UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (${marks}) AND status IN (0, 1, 2)`,
+        ids,
+      );
+      await world.observer.query(
+        `UPDATE ai_visitor_task SET status = 6 WHERE id IN (${marks}) AND status NOT IN (5, 6)`,
+        ids,
+      );
     }
     // Deliveries an earlier run left pending (it failed before its relay drained) are given up: isolation only.
-    await world.observer.query(`UPDATE ai_visitor_webhook_delivery SET status = 2, last_error = 'model: an earlier run' WHERE status = 0`);
+    await world.observer.query(
+      `UPDATE ai_visitor_webhook_delivery SET status = 2, last_error = 'model: an earlier run' WHERE status = 0`,
+    );
     world.clock.set(nextShanghai(world.clock.now(), 10, 0));
-    const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({ id: 100_000 + world.runs * 10 + i, account: 1, bot: { kind: 'open' } }));
-    for (const firm of firms) if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
-    const model: Model = { firms, tasks: [], faults: null, healthyFrom: Date.now(), push: false, pushFaults: null, receiver: 'healthy', latencyMs: 0, refuse: false, oversize: false, startingStreak: {}, observed: {} };
+    const firms: FirmModel[] = Array.from({ length: SIZE.firms }, (_, i) => ({
+      id: 100_000 + world.runs * 10 + i,
+      account: 1,
+      bot: { kind: 'open' },
+    }));
+    for (const firm of firms)
+      if ((await grant(world, firm, firm.bot)) !== 200) throw new Error(`could not grant the BOT of firm ${firm.id}`);
+    const model: Model = {
+      firms,
+      tasks: [],
+      faults: null,
+      healthyFrom: Date.now(),
+      push: false,
+      pushFaults: null,
+      receiver: 'healthy',
+      latencyMs: 0,
+      refuse: false,
+      oversize: false,
+      startingStreak: {},
+      observed: {},
+    };
     return { model, real: { w: world, run: world.runs, phoneSeq: 0, step: 0, log: [] } };
   }
 
@@ -124,7 +167,11 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       // Every run opens with a task created, then a generated sequence.
       const property = fc.asyncProperty(
         createTaskArbitrary(),
-        fc.commands([commandArbitrary()], { maxCommands: SIZE.commands, size: 'max', ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}) }),
+        fc.commands([commandArbitrary()], {
+          maxCommands: SIZE.commands,
+          size: 'max',
+          ...(REPLAY_PATH ? { replayPath: REPLAY_PATH } : {}),
+        }),
         async (first, cmds) => {
           await inFlight.catch(() => undefined);
           let ctx: { model: Model; real: Real } | undefined;
@@ -138,7 +185,8 @@ describe('task lifecycle: model-based test against the real API, worker and plat
             await body;
           } catch (error) {
             const log = ctx?.real.log ?? [];
-            (error as Error).message += `\n  what the real system answered (run ${ctx?.real.run}, last ${Math.min(log.length, 60)} of ${log.length} steps):\n    ${log.slice(-60).join('\n    ')}`;
+            (error as Error).message +=
+              `\n  what the real system answered (run ${ctx?.real.run}, last ${Math.min(log.length, 60)} of ${log.length} steps):\n    ${log.slice(-60).join('\n    ')}`;
             throw error;
           }
         },
@@ -154,10 +202,14 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       await inFlight.catch(() => undefined);
       await setFaults(world, null);
       await sleep(Math.max(...PLATFORM.hangsMs));
-      process.stdout.write(`lifecycle model: ${runs} runs (shrinking included) in ${Math.round((Date.now() - started) / 1000)} s${details.interrupted ? ', stopped at the time limit' : ''}\n`);
+      process.stdout.write(
+        `lifecycle model: ${runs} runs (shrinking included) in ${Math.round((Date.now() - started) / 1000)} s${details.interrupted ? ', stopped at the time limit' : ''}\n`,
+      );
       if (details.failed) {
         const replay = `MODEL_SEED=${details.seed} MODEL_PATH=${details.counterexamplePath ?? ''}`;
-        const replayPath = /replayPath="([^"]*)"/.exec(String((details.counterexample as unknown[] | null)?.[1] ?? ''))?.[1];
+        const replayPath = /replayPath="([^"]*)"/.exec(
+          String((details.counterexample as unknown[] | null)?.[1] ?? ''),
+        )?.[1];
         throw new Error(
           `${fc.defaultReportMessage(details)}\n\n${(details.errorInstance as Error)?.message ?? String(details.errorInstance)}\n\nReplay: ${replay}${replayPath ? ` MODEL_REPLAY='${replayPath}'` : ''} npx jest test/lifecycle-model.e2e-spec.ts${DIAGNOSTIC_NOTE ? `\n${DIAGNOSTIC_NOTE}` : ''}`,
         );
@@ -168,18 +220,23 @@ describe('task lifecycle: model-based test against the real API, worker and plat
   );
 
   /** Issue 20's cases as fixed runs (support/model/regressions.ts): each failed on main before its fix. */
-  it.each(REGRESSIONS.map((x) => [`item ${x.item}: ${x.name} (${x.invariant})`, x] as const))('regression, issue 20 %s', async (_name, regression) => {
-    const world = w!;
-    let ctx: { model: Model; real: Real } | undefined;
-    try {
-      await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
-      await finalPhase(ctx!.model, ctx!.real);
-    } catch (error) {
-      const log = ctx?.real.log ?? [];
-      (error as Error).message += `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
-      throw error;
-    } finally {
-      await setFaults(world, null);
-    }
-  }, 120_000);
+  it.each(REGRESSIONS.map((x) => [`item ${x.item}: ${x.name} (${x.invariant})`, x] as const))(
+    'regression, issue 20 %s',
+    async (_name, regression) => {
+      const world = w!;
+      let ctx: { model: Model; real: Real } | undefined;
+      try {
+        await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
+        await finalPhase(ctx!.model, ctx!.real);
+      } catch (error) {
+        const log = ctx?.real.log ?? [];
+        (error as Error).message +=
+          `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
+        throw error;
+      } finally {
+        await setFaults(world, null);
+      }
+    },
+    120_000,
+  );
 });

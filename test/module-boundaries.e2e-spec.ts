@@ -9,7 +9,16 @@ import { FirmBotQuotaModule } from '@app/firm-bot-quota';
 import { StatsModule } from '@app/stats';
 import { suppressionConfig, SuppressionModule } from '@app/suppression';
 import { taskConfig, TaskModule } from '@app/task';
-import { EventBatchRenderer, EventFeedModule, eventsConfig, EventsModule, FullPhoneSource, NewEvent, WebhookRelayModule, WebhooksModule } from '@app/events';
+import {
+  EventBatchRenderer,
+  EventFeedModule,
+  eventsConfig,
+  EventsModule,
+  FullPhoneSource,
+  NewEvent,
+  WebhookRelayModule,
+  WebhooksModule,
+} from '@app/events';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
@@ -43,7 +52,10 @@ const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
  * import what sits above them in the lib (its use cases, module and index).
  */
 const ROOMS: { dir: string; above: readonly string[] }[] = [
-  { dir: 'libs/task/src/sync', above: ['libs/task/src/usecases', 'libs/task/src/task.module.ts', 'libs/task/src/index.ts'] },
+  {
+    dir: 'libs/task/src/sync',
+    above: ['libs/task/src/usecases', 'libs/task/src/task.module.ts', 'libs/task/src/index.ts'],
+  },
 ];
 
 /** The modules an app registers once at its root and shares with every module: infrastructure, no domain. */
@@ -68,7 +80,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 const FILES = ['apps', 'libs', 'test', 'bench'].flatMap((d) => sourceFiles(join(ROOT, d)));
-const IMPORT = /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
+const IMPORT =
+  /(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|require\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
@@ -80,10 +93,23 @@ function exportedNames(file: string): string[] {
   const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, '');
   const names: string[] = [];
   for (const m of text.matchAll(/export\s+(?:type\s+)?\{([^}]*)\}\s*from\s*'([^']+)'/g)) {
-    names.push(...m[1].split(',').map((n) => n.trim().split(/\s+as\s+/).pop()!).filter(Boolean));
+    names.push(
+      ...m[1]
+        .split(',')
+        .map((n) =>
+          n
+            .trim()
+            .split(/\s+as\s+/)
+            .pop()!,
+        )
+        .filter(Boolean),
+    );
   }
-  for (const m of text.matchAll(/export\s+\*\s+from\s+'([^']+)'/g)) names.push(...exportedNames(resolve(join(file, '..'), `${m[1]}.ts`)));
-  for (const m of text.matchAll(/export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:class|function|const|let|enum|interface|type)\s+(\w+)/g)) {
+  for (const m of text.matchAll(/export\s+\*\s+from\s+'([^']+)'/g))
+    names.push(...exportedNames(resolve(join(file, '..'), `${m[1]}.ts`)));
+  for (const m of text.matchAll(
+    /export\s+(?:declare\s+)?(?:abstract\s+)?(?:async\s+)?(?:class|function|const|let|enum|interface|type)\s+(\w+)/g,
+  )) {
     names.push(m[1]);
   }
   return names;
@@ -128,7 +154,8 @@ describe('module boundaries', () => {
     for (const lib of Object.keys(ALLOWED_LIB_DEPENDENCIES)) {
       const readme = readFileSync(join(ROOT, 'libs', lib, 'README.md'), 'utf8');
       for (const name of exportedNames(join(ROOT, 'libs', lib, 'src', 'index.ts'))) {
-        if (!new RegExp(`^- \`${name}\``, 'm').test(readme)) missing.push(`libs/${lib}/README.md lacks a line "- \`${name}\`: …"`);
+        if (!new RegExp(`^- \`${name}\``, 'm').test(readme))
+          missing.push(`libs/${lib}/README.md lacks a line "- \`${name}\`: …"`);
       }
     }
     expect(missing).toEqual([]);
@@ -140,13 +167,16 @@ describe('module boundaries', () => {
     for (const file of FILES.filter((f) => !relative(ROOT, f).startsWith(`bench${sep}`))) {
       const home = libOf(file);
       for (const spec of importsOf(file)) {
-        if (/^@app\/[^/]+\//.test(spec)) offences.push(`${relative(ROOT, file)}: ${spec} (deep import; use the lib's index)`);
+        if (/^@app\/[^/]+\//.test(spec))
+          offences.push(`${relative(ROOT, file)}: ${spec} (deep import; use the lib's index)`);
         if (!spec.startsWith('.')) continue;
         const target = resolve(join(file, '..'), spec);
         const targetLib = libOf(target);
         // A test may load single migrations, to build the schema as it was before one of them.
-        const migration = relative(ROOT, target).split(sep).join('/').startsWith('libs/database/src/migrations/') && !home;
-        if (targetLib && targetLib !== home && !migration) offences.push(`${relative(ROOT, file)}: ${spec} (reaches into libs/${targetLib}; use @app/${targetLib})`);
+        const migration =
+          relative(ROOT, target).split(sep).join('/').startsWith('libs/database/src/migrations/') && !home;
+        if (targetLib && targetLib !== home && !migration)
+          offences.push(`${relative(ROOT, file)}: ${spec} (reaches into libs/${targetLib}; use @app/${targetLib})`);
       }
     }
     expect(offences).toEqual([]);
@@ -161,7 +191,8 @@ describe('module boundaries', () => {
         const inside = rel(file).startsWith(`${room.dir}/`);
         for (const spec of importsOf(file).filter((x) => x.startsWith('.'))) {
           const target = rel(resolve(join(file, '..'), spec));
-          if (!inside && target.startsWith(`${room.dir}/`)) offences.push(`${rel(file)}: ${spec} (use ${room.dir}'s index)`);
+          if (!inside && target.startsWith(`${room.dir}/`))
+            offences.push(`${rel(file)}: ${spec} (use ${room.dir}'s index)`);
           if (inside && room.above.some((a) => target === a.replace(/\.ts$/, '') || target.startsWith(`${a}/`))) {
             offences.push(`${rel(file)}: ${spec} (the room ${room.dir} may not import ${target})`);
           }
@@ -216,7 +247,14 @@ describe('module boundaries', () => {
 
     /** The roots an app registers, with every lib's configuration namespace loaded (as the apps load theirs). */
     const roots = () => [
-      configModuleFor([databaseConfig, phoneVaultConfig, campaignGatewayConfig, taskConfig, suppressionConfig, eventsConfig]),
+      configModuleFor([
+        databaseConfig,
+        phoneVaultConfig,
+        campaignGatewayConfig,
+        taskConfig,
+        suppressionConfig,
+        eventsConfig,
+      ]),
       DatabaseModule.forRootFromConfig(),
       ClockModule,
       PhoneVaultModule,
@@ -228,10 +266,21 @@ describe('module boundaries', () => {
       ['EventsModule', () => EventsModule],
       ['EventFeedModule', () => EventFeedModule.forRoot({ batchRenderers: standInRenderers })],
       ['WebhooksModule', () => WebhooksModule],
-      ['WebhookRelayModule', () => WebhookRelayModule.forRoot({ fullPhones: { imports: [NoPhonesModule], useExisting: NoPhones }, batchRenderers: standInRenderers })],
+      [
+        'WebhookRelayModule',
+        () =>
+          WebhookRelayModule.forRoot({
+            fullPhones: { imports: [NoPhonesModule], useExisting: NoPhones },
+            batchRenderers: standInRenderers,
+          }),
+      ],
       ['SuppressionModule', () => SuppressionModule],
       ['FirmBotQuotaModule', () => FirmBotQuotaModule],
-      ['CampaignGatewayModule', () => CampaignGatewayModule.register({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 100, retries: 0 })],
+      [
+        'CampaignGatewayModule',
+        () =>
+          CampaignGatewayModule.register({ baseUrl: 'http://127.0.0.1:9', apiKey: 'k', timeoutMs: 100, retries: 0 }),
+      ],
     ];
 
     it.each(modules)('%s', async (_name, module) => {

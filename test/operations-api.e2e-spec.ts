@@ -10,7 +10,17 @@ import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-h
 import { AdminAuthGuard } from '../apps/api/src/auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../apps/api/src/auth/service-auth.guard';
 import {
-  ALWAYS_OPEN, asAccount, createApi, createdTask, createWorkerContext, grantBot, OpsStack, sample, setEnv, sleep, startedTask,
+  ALWAYS_OPEN,
+  asAccount,
+  createApi,
+  createdTask,
+  createWorkerContext,
+  grantBot,
+  OpsStack,
+  sample,
+  setEnv,
+  sleep,
+  startedTask,
   startOpsStack,
 } from './operations/ops-stack';
 
@@ -67,12 +77,22 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
 
       expect(res.headers['x-request-id']).toBe('req-abc-123');
       const access = stack.logs.lines.find((l) => l.req?.url === '/v1/bot');
-      expect(access).toMatchObject({ requestId: 'req-abc-123', level: 'info', service: 'ai-visitor-api', res: { statusCode: 200 } });
+      expect(access).toMatchObject({
+        requestId: 'req-abc-123',
+        level: 'info',
+        service: 'ai-visitor-api',
+        res: { statusCode: 200 },
+      });
     });
 
     it('generates one when there is none (or it is not acceptable)', async () => {
       const plain = await stack.http().get('/v1/bot').set(me).expect(200);
-      const forged = await stack.http().get('/v1/bot').set(me).set('X-Request-Id', 'a"b\nc'.replace('\n', ' ')).expect(200);
+      const forged = await stack
+        .http()
+        .get('/v1/bot')
+        .set(me)
+        .set('X-Request-Id', 'a"b\nc'.replace('\n', ' '))
+        .expect(200);
 
       expect(plain.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
       expect(forged.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
@@ -80,7 +100,13 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
 
     it('is set on errors, including bodies refused before routing', async () => {
       const unauthenticated = await stack.http().get('/v1/bot').expect(401);
-      const malformed = await stack.http().post('/v1/tasks').set(me).set('Content-Type', 'application/json').send('{"name":').expect(400);
+      const malformed = await stack
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .set('Content-Type', 'application/json')
+        .send('{"name":')
+        .expect(400);
       const unknown = await stack.http().get('/v1/nowhere').expect(404);
 
       for (const res of [unauthenticated, malformed, unknown]) expect(res.headers['x-request-id']).toBeTruthy();
@@ -102,16 +128,31 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       await simulator.setFaults({ errorRate: 1 });
       stack.logs.clear();
       try {
-        const res = await stack.http().post(`/v1/tasks/${taskId}/start`).set(me).set('X-Request-Id', 'req-5xx').expect(502);
+        const res = await stack
+          .http()
+          .post(`/v1/tasks/${taskId}/start`)
+          .set(me)
+          .set('X-Request-Id', 'req-5xx')
+          .expect(502);
         expect(res.body.code).toBe('ROBOT_CALL_UNAVAILABLE');
       } finally {
         await simulator.setFaults({ errorRate: 0 });
       }
 
       const lines = stack.logs.lines.filter((l) => l.requestId === 'req-5xx');
-      expect(lines.find((l) => l.context === 'HttpError')).toMatchObject({ level: 'error', msg: expect.stringContaining('RobotCallUnavailableError') });
-      expect(lines.find((l) => l.context === 'CampaignGateway')).toMatchObject({ level: 'warn', msg: expect.stringContaining('retry') });
-      expect(lines.find((l) => l.req)).toMatchObject({ level: 'warn', res: { statusCode: 502 }, req: { headers: { authorization: '[redacted]' } } });
+      expect(lines.find((l) => l.context === 'HttpError')).toMatchObject({
+        level: 'error',
+        msg: expect.stringContaining('RobotCallUnavailableError'),
+      });
+      expect(lines.find((l) => l.context === 'CampaignGateway')).toMatchObject({
+        level: 'warn',
+        msg: expect.stringContaining('retry'),
+      });
+      expect(lines.find((l) => l.req)).toMatchObject({
+        level: 'warn',
+        res: { statusCode: 502 },
+        req: { headers: { authorization: '[redacted]' } },
+      });
       const all = stack.logs.raw.join('\n');
       expect(all).not.toContain('ops-service-token');
       expect(all).not.toContain('13812345678');
@@ -130,10 +171,16 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     it('counts requests by route template, and the sync, gateway and task-status numbers move with a pass', async () => {
       const before = (await stack.http().get('/metrics').expect(200)).text;
       const requests = (text: string) =>
-        sample(text, 'aiv_http_request_duration_seconds_count', { method: 'GET', route: '/v1/tasks/:id', status_code: '200' }) ?? 0;
-      const adds = (text: string) => sample(text, 'aiv_gateway_calls_total', { call: 'robot_call_campaign_add', outcome: 'ok' }) ?? 0;
+        sample(text, 'aiv_http_request_duration_seconds_count', {
+          method: 'GET',
+          route: '/v1/tasks/:id',
+          status_code: '200',
+        }) ?? 0;
+      const adds = (text: string) =>
+        sample(text, 'aiv_gateway_calls_total', { call: 'robot_call_campaign_add', outcome: 'ok' }) ?? 0;
       const passes = (text: string) => sample(text, 'aiv_sync_passes_total', { outcome: 'ok' }) ?? 0;
-      const details = (text: string) => sample(text, 'aiv_gateway_calls_total', { call: 'robot_call_campaign_detail', outcome: 'ok' }) ?? 0;
+      const details = (text: string) =>
+        sample(text, 'aiv_gateway_calls_total', { call: 'robot_call_campaign_detail', outcome: 'ok' }) ?? 0;
 
       const taskId = await startedTask(stack, FIRM, ACCOUNT, 5);
       await stack.http().get(`/v1/tasks/${taskId}`).set(me).expect(200);
@@ -147,9 +194,10 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       expect(adds(after) - adds(before)).toBeGreaterThanOrEqual(1);
       expect(passes(after) - passes(before)).toBe(1);
       expect(details(after)).toBeGreaterThan(details(before));
-      expect((sample(after, 'aiv_sync_records_ingested_total') ?? 0) - (sample(before, 'aiv_sync_records_ingested_total') ?? 0)).toBe(
-        summary.recordsStored,
-      );
+      expect(
+        (sample(after, 'aiv_sync_records_ingested_total') ?? 0) -
+          (sample(before, 'aiv_sync_records_ingested_total') ?? 0),
+      ).toBe(summary.recordsStored);
       expect(sample(after, 'aiv_sync_pass_duration_seconds_count')).toBeGreaterThanOrEqual(1);
       expect(sample(after, 'aiv_gateway_calls_total', { call: 'robot_call_campaign_add', outcome: 'timeout' })).toBe(0);
       const byStatus = ['not_started', 'starting', 'in_progress', 'paused', 'completed', 'cancelled'].map(
@@ -162,7 +210,9 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     it('unknown paths share one route label', async () => {
       await stack.http().get('/v1/nowhere/123').expect(404);
       const text = (await stack.http().get('/metrics').expect(200)).text;
-      expect(sample(text, 'aiv_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+      expect(
+        sample(text, 'aiv_http_request_duration_seconds_count', { route: 'unmatched', status_code: '404' }),
+      ).toBeGreaterThanOrEqual(1);
       expect(text).not.toContain('/v1/nowhere/123');
     });
   });
@@ -174,8 +224,17 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       const doc = (await stack.http().get('/docs-json').expect(200)).body;
 
       expect(doc.openapi).toMatch(/^3\./);
-      expect(Object.keys(doc.components.securitySchemes).sort()).toEqual(['account-id', 'admin-token', 'firm-id', 'service-token']);
-      expect(doc.components.securitySchemes['account-id']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-Account-Id' });
+      expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
+        'account-id',
+        'admin-token',
+        'firm-id',
+        'service-token',
+      ]);
+      expect(doc.components.securitySchemes['account-id']).toMatchObject({
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Account-Id',
+      });
     });
 
     it('documents every route: security as its guards require, a response, the auth failure', async () => {
@@ -186,10 +245,22 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       const routes = operations.map((o) => o.route);
       expect(routes).toEqual(
         expect.arrayContaining([
-          'GET /health/live', 'GET /health/ready', 'GET /metrics',
-          'POST /v1/tasks', 'GET /v1/tasks', 'GET /v1/tasks/{id}', 'POST /v1/tasks/{id}/contacts', 'GET /v1/tasks/{id}/contacts',
-          'POST /v1/tasks/{id}/start', 'POST /v1/tasks/{id}/pause', 'POST /v1/tasks/{id}/cancel', 'GET /v1/tasks/{id}/stats',
-          'PUT /v1/admin/firms/{firmId}/bot', 'GET /v1/admin/firms/{firmId}/bot', 'GET /v1/bot', 'GET /v1/me',
+          'GET /health/live',
+          'GET /health/ready',
+          'GET /metrics',
+          'POST /v1/tasks',
+          'GET /v1/tasks',
+          'GET /v1/tasks/{id}',
+          'POST /v1/tasks/{id}/contacts',
+          'GET /v1/tasks/{id}/contacts',
+          'POST /v1/tasks/{id}/start',
+          'POST /v1/tasks/{id}/pause',
+          'POST /v1/tasks/{id}/cancel',
+          'GET /v1/tasks/{id}/stats',
+          'PUT /v1/admin/firms/{firmId}/bot',
+          'GET /v1/admin/firms/{firmId}/bot',
+          'GET /v1/bot',
+          'GET /v1/me',
         ]),
       );
       // Every route the app serves is in the document.
@@ -207,7 +278,10 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       for (const { route, op } of operations.filter((o) => o.route.includes(' /v1/'))) {
         const [controllerName, method] = String(op.operationId).split('_');
         const type = served.find((c) => c.metatype?.name === controllerName)!.metatype as Type<unknown>;
-        const guards = [...(Reflect.getMetadata(GUARDS_METADATA, type) ?? []), ...(Reflect.getMetadata(GUARDS_METADATA, type.prototype[method]) ?? [])];
+        const guards = [
+          ...(Reflect.getMetadata(GUARDS_METADATA, type) ?? []),
+          ...(Reflect.getMetadata(GUARDS_METADATA, type.prototype[method]) ?? []),
+        ];
         const expected = guards.includes(ServiceAuthGuard)
           ? [{ 'service-token': [], 'account-id': [], 'firm-id': [] }]
           : guards.includes(AdminAuthGuard)
@@ -234,7 +308,11 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       };
 
       expect(codes('POST /v1/tasks', '403')).toEqual(['BOT_NOT_OPEN', 'BOT_EXPIRED', 'BOT_TASK_QUOTA_EXCEEDED']);
-      expect(codes('POST /v1/tasks', '400')).toEqual(['CALLER_HEADERS_INVALID', 'VALIDATION_FAILED', 'MALFORMED_REQUEST']);
+      expect(codes('POST /v1/tasks', '400')).toEqual([
+        'CALLER_HEADERS_INVALID',
+        'VALIDATION_FAILED',
+        'MALFORMED_REQUEST',
+      ]);
       expect(codes('POST /v1/tasks', '413')).toEqual(['PAYLOAD_TOO_LARGE']);
       expect(codes('POST /v1/tasks/{id}/pause', '409')).toEqual(['TASK_NOT_RUNNING', 'TASK_FINISHED']);
       expect(codes('POST /v1/tasks/{id}/start', '502')).toEqual(['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_REJECTED']);
@@ -255,22 +333,30 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
         response ? (Object.values<any>(response.content)[0].schema.allOf[1].properties.code.enum as string[]) : [];
       const unavailable = Object.entries<Record<string, any>>(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })))
+        .flatMap(([path, methods]) =>
+          Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+        )
         .map(({ route, op }) => ({ route, codes: codesOf(op.responses['503']) }));
 
       expect(unavailable.length).toBeGreaterThan(20);
       for (const { route, codes } of unavailable) {
-        expect({ route, lists: codes.includes('DATABASE_UNAVAILABLE') }).toEqual({ route, lists: route !== 'GET /v1/me' });
+        expect({ route, lists: codes.includes('DATABASE_UNAVAILABLE') }).toEqual({
+          route,
+          lists: route !== 'GET /v1/me',
+        });
       }
       expect(doc.components.schemas.ErrorResponse.properties.code.enum).toContain('DATABASE_UNAVAILABLE');
     });
 
     it('lists on every /v1 route the statuses any route may answer: 429 (the throttle), 500; and 413, 415 where it takes a body', async () => {
       const doc = (await stack.http().get('/docs-json').expect(200)).body;
-      const codesOf = (response: any): string[] => (response ? response.content['application/json'].schema.allOf[1].properties.code.enum : []);
+      const codesOf = (response: any): string[] =>
+        response ? response.content['application/json'].schema.allOf[1].properties.code.enum : [];
       const operations = Object.entries<Record<string, any>>(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
-        .flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })));
+        .flatMap(([path, methods]) =>
+          Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+        );
       for (const { route, op } of operations) {
         const listed = (status: string) => ({ route, status, codes: codesOf(op.responses[status]) });
         expect(listed('429')).toEqual({ route, status: '429', codes: ['TOO_MANY_REQUESTS'] });
@@ -281,7 +367,13 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
         }
       }
       expect(doc.components.schemas.ErrorResponse.properties.code.enum).toEqual(
-        expect.arrayContaining(['TOO_MANY_REQUESTS', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'INTERNAL_ERROR', 'DATABASE_UNAVAILABLE']),
+        expect.arrayContaining([
+          'TOO_MANY_REQUESTS',
+          'UNSUPPORTED_MEDIA_TYPE',
+          'PAYLOAD_TOO_LARGE',
+          'INTERNAL_ERROR',
+          'DATABASE_UNAVAILABLE',
+        ]),
       );
     });
 
@@ -293,28 +385,37 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       // `nullable` beside an `allOf` admits no null in 3.0.3: the reference or null, each on its own.
       expect(schemas.TaskResponse.properties.activeCampaign).toEqual({
         description: expect.any(String),
-        anyOf: [{ $ref: '#/components/schemas/ActiveCampaignResponse' }, { type: 'object', nullable: true, enum: [null] }],
+        anyOf: [
+          { $ref: '#/components/schemas/ActiveCampaignResponse' },
+          { type: 'object', nullable: true, enum: [null] },
+        ],
       });
       expect(schemas.TaskResponse.properties.pauseReason.enum).toContain(null);
       for (const [name, schema] of Object.entries<any>(schemas)) {
-        expect({ name, additionalProperties: schema.additionalProperties }).toEqual({ name, additionalProperties: false });
+        expect({ name, additionalProperties: schema.additionalProperties }).toEqual({
+          name,
+          additionalProperties: false,
+        });
       }
       const pathParameters = Object.values<Record<string, any>>(doc.paths)
         .flatMap((methods) => Object.values<any>(methods))
         .flatMap((op) => (op.parameters ?? []).filter((p: any) => p.in === 'path'));
       expect(pathParameters.length).toBeGreaterThan(10);
-      for (const parameter of pathParameters) expect(parameter.schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,18}$' });
+      for (const parameter of pathParameters)
+        expect(parameter.schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,18}$' });
     });
 
     it('types the paging and the status filters as the integers the service takes', async () => {
       const doc = (await stack.http().get('/docs-json').expect(200)).body;
-      const typeOf = (path: string, name: string) => doc.paths[path].get.parameters.find((p: any) => p.name === name).schema.type;
+      const typeOf = (path: string, name: string) =>
+        doc.paths[path].get.parameters.find((p: any) => p.name === name).schema.type;
       for (const [path, names] of [
         ['/v1/tasks', ['page', 'pageSize', 'status']],
         ['/v1/tasks/{id}/contacts', ['page', 'pageSize', 'status', 'callResult', 'intention']],
         ['/v1/tasks/{id}/contacts.csv', ['status', 'callResult', 'intention']],
       ] as const) {
-        for (const name of names) expect({ path, name, type: typeOf(path, name) }).toEqual({ path, name, type: 'integer' });
+        for (const name of names)
+          expect({ path, name, type: typeOf(path, name) }).toEqual({ path, name, type: 'integer' });
       }
     });
 
@@ -325,8 +426,12 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       expect(schemas.CreateTaskDto.properties.contacts).toMatchObject({ type: 'array', maxItems: 10000 });
       expect(schemas.ContactDto.required).toEqual(['phone']);
       expect(schemas.GrantBotDto.properties.botExpireAt).toMatchObject({ nullable: true, format: 'date-time' });
-      expect(Object.keys(schemas.TaskResponse.properties)).toEqual(expect.arrayContaining(['id', 'status', 'pauseReason', 'activeCampaign']));
-      expect(Object.keys(schemas.TaskStatsResponse.properties)).toEqual(expect.arrayContaining(['connectRate', 'intentions']));
+      expect(Object.keys(schemas.TaskResponse.properties)).toEqual(
+        expect.arrayContaining(['id', 'status', 'pauseReason', 'activeCampaign']),
+      );
+      expect(Object.keys(schemas.TaskStatsResponse.properties)).toEqual(
+        expect.arrayContaining(['connectRate', 'intentions']),
+      );
       expect(schemas.FirmBotResponse.properties.state.enum).toEqual(['open', 'not_open', 'expired']);
     });
   });
@@ -354,7 +459,9 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       await SimulatorHttp.of(stack.simulator).setFaults({ delayMs: 400 });
       const events: string[] = [];
       // Seen from the server: the response is written out in full before the close completes.
-      app.getHttpServer().on('request', (_req: unknown, res: ServerResponse) => res.on('finish', () => events.push('answered')));
+      app
+        .getHttpServer()
+        .on('request', (_req: unknown, res: ServerResponse) => res.on('finish', () => events.push('answered')));
 
       const inFlight = fetch(`${url}/v1/tasks/${taskId}/start`, { method: 'POST', headers: me }).then(async (res) => ({
         status: res.status,

@@ -5,7 +5,14 @@ import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-h
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
 import { WorkerJobRunner } from '../apps/worker/src/worker-job.runner';
 import {
-  createWorkerContext, createWorkerHttp, OpsStack, sample, setEnv, sleep, startedTask, startOpsStack,
+  createWorkerContext,
+  createWorkerHttp,
+  OpsStack,
+  sample,
+  setEnv,
+  sleep,
+  startedTask,
+  startOpsStack,
 } from './operations/ops-stack';
 
 const FIRM = 9301;
@@ -42,12 +49,17 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
     it('answers /health/live and /health/ready (the database, with the robot-call platform reported)', async () => {
       await request(worker.getHttpServer()).get('/health/live').expect(200);
       const ready = await request(worker.getHttpServer()).get('/health/ready').expect(200);
-      expect(ready.body.details).toEqual({ database: { status: 'up' }, robotCall: expect.objectContaining({ status: 'up' }) });
+      expect(ready.body.details).toEqual({
+        database: { status: 'up' },
+        robotCall: expect.objectContaining({ status: 'up' }),
+      });
     });
 
     it('serves /metrics, where a sync pass shows', async () => {
       const passes = async () =>
-        sample((await request(worker.getHttpServer()).get('/metrics').expect(200)).text, 'aiv_sync_task_runs_total', { outcome: 'failed' }) ?? 0;
+        sample((await request(worker.getHttpServer()).get('/metrics').expect(200)).text, 'aiv_sync_task_runs_total', {
+          outcome: 'failed',
+        }) ?? 0;
       await startedTask(stack, FIRM, ACCOUNT, 3);
       const before = await passes();
       await simulator.setFaults({ errorRate: 1 });
@@ -85,7 +97,9 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
       const summary = await worker.get(WorkerJobRunner).run('sync');
 
       expect(summary).toMatchObject({ failed: expect.any(Number) });
-      const syncLines = stack.logs.lines.filter((l) => ['RunSyncPass', 'CampaignGateway', 'SyncTask', 'CampaignLauncher'].includes(l.context));
+      const syncLines = stack.logs.lines.filter((l) =>
+        ['RunSyncPass', 'CampaignGateway', 'SyncTask', 'CampaignLauncher'].includes(l.context),
+      );
       const failures = syncLines.filter((l) => /^sync of task \d+ failed/.test(l.msg));
       expect(failures.map((l) => l.taskId).sort()).toEqual(expect.arrayContaining([first, second].sort()));
       for (const line of failures) expect(line.msg).toContain(`sync of task ${line.taskId} failed`);

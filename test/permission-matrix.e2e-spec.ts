@@ -33,10 +33,24 @@ interface Route {
 
 // Order matters only for the "still works" cells of the BOT cases: cancel comes last.
 const ROUTES: Route[] = [
-  { method: 'post', pattern: '/v1/tasks', kind: 'user', spendsBot: true, ok: 201, body: () => ({ name: 'm', scriptId: 's', contacts: contacts(2, 5000), callWindow: ALWAYS }) },
+  {
+    method: 'post',
+    pattern: '/v1/tasks',
+    kind: 'user',
+    spendsBot: true,
+    ok: 201,
+    body: () => ({ name: 'm', scriptId: 's', contacts: contacts(2, 5000), callWindow: ALWAYS }),
+  },
   { method: 'get', pattern: '/v1/tasks', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/tasks/:id', kind: 'user', task: true, ok: 200 },
-  { method: 'post', pattern: '/v1/tasks/:id/contacts', kind: 'user', task: true, ok: 201, body: () => ({ contacts: contacts(2, 6000) }) },
+  {
+    method: 'post',
+    pattern: '/v1/tasks/:id/contacts',
+    kind: 'user',
+    task: true,
+    ok: 201,
+    body: () => ({ contacts: contacts(2, 6000) }),
+  },
   { method: 'get', pattern: '/v1/tasks/:id/contacts', kind: 'user', task: true, ok: 200 },
   { method: 'get', pattern: '/v1/tasks/:id/contacts.csv', kind: 'user', task: true, ok: 200 },
   { method: 'get', pattern: '/v1/tasks/:id/stats', kind: 'user', task: true, ok: 200 },
@@ -45,26 +59,65 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/me', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/bot', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/do-not-call', kind: 'user', ok: 200 },
-  { method: 'post', pattern: '/v1/do-not-call', kind: 'user', ok: 201, body: () => ({ phones: ['13912340001'], reason: 'opted_out' }) },
-  { method: 'post', pattern: '/v1/do-not-call/remove', kind: 'user', ok: 200, body: () => ({ phones: ['13912340001'] }) },
+  {
+    method: 'post',
+    pattern: '/v1/do-not-call',
+    kind: 'user',
+    ok: 201,
+    body: () => ({ phones: ['13912340001'], reason: 'opted_out' }),
+  },
+  {
+    method: 'post',
+    pattern: '/v1/do-not-call/remove',
+    kind: 'user',
+    ok: 200,
+    body: () => ({ phones: ['13912340001'] }),
+  },
   { method: 'get', pattern: '/v1/events', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/webhooks', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/cancel', kind: 'user', task: true, ok: 200 },
   {
-    method: 'put', pattern: '/v1/admin/firms/:firmId/bot', kind: 'admin', ok: 200,
+    method: 'put',
+    pattern: '/v1/admin/firms/:firmId/bot',
+    kind: 'admin',
+    ok: 200,
     body: () => ({ isOpenBot: true, botExpireAt: new Date(Date.now() + 86_400_000).toISOString(), botTaskNum: 3 }),
   },
   { method: 'get', pattern: '/v1/admin/firms/:firmId/bot', kind: 'admin', ok: 200 },
   { method: 'get', pattern: '/v1/admin/firms/:firmId/do-not-call', kind: 'admin', ok: 200 },
-  { method: 'post', pattern: '/v1/admin/firms/:firmId/do-not-call', kind: 'admin', ok: 201, body: () => ({ phones: ['13912340002'] }) },
-  { method: 'post', pattern: '/v1/admin/firms/:firmId/do-not-call/remove', kind: 'admin', ok: 200, body: () => ({ phones: ['13912340002'] }) },
+  {
+    method: 'post',
+    pattern: '/v1/admin/firms/:firmId/do-not-call',
+    kind: 'admin',
+    ok: 201,
+    body: () => ({ phones: ['13912340002'] }),
+  },
+  {
+    method: 'post',
+    pattern: '/v1/admin/firms/:firmId/do-not-call/remove',
+    kind: 'admin',
+    ok: 200,
+    body: () => ({ phones: ['13912340002'] }),
+  },
   { method: 'get', pattern: '/v1/admin/events', kind: 'admin', ok: 200 },
-  { method: 'post', pattern: '/v1/admin/webhooks', kind: 'admin', ok: 201, body: () => ({ url: 'http://127.0.0.1:9/matrix', firmId: String(ADMIN_TARGET_FIRM) }) },
+  {
+    method: 'post',
+    pattern: '/v1/admin/webhooks',
+    kind: 'admin',
+    ok: 201,
+    body: () => ({ url: 'http://127.0.0.1:9/matrix', firmId: String(ADMIN_TARGET_FIRM) }),
+  },
   { method: 'get', pattern: '/v1/admin/webhooks', kind: 'admin', ok: 200 },
   // The webhook routes with :id address the endpoint made in beforeAll; delete comes last.
   { method: 'get', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200 },
   { method: 'patch', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 200, body: () => ({ enabled: true }) },
-  { method: 'post', pattern: '/v1/admin/webhooks/:id/redeliver', kind: 'admin', ok: 200, body: () => ({ eventIds: ['evt_1'] }) },
+  {
+    method: 'post',
+    pattern: '/v1/admin/webhooks/:id/redeliver',
+    kind: 'admin',
+    ok: 200,
+    body: () => ({ eventIds: ['evt_1'] }),
+  },
   { method: 'post', pattern: '/v1/admin/webhooks/:id/rotate-secret', kind: 'admin', ok: 200 },
   { method: 'delete', pattern: '/v1/admin/webhooks/:id', kind: 'admin', ok: 204 },
 ];
@@ -81,7 +134,16 @@ describe('permission matrix: every route × every caller case', () => {
   beforeAll(async () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
-    webhookId = String((await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/matrix-target' }).expect(201)).body.id);
+    webhookId = String(
+      (
+        await h
+          .http()
+          .post('/v1/admin/webhooks')
+          .set(asAdmin())
+          .send({ url: 'http://127.0.0.1:9/matrix-target' })
+          .expect(201)
+      ).body.id,
+    );
     await grantBot(h, OTHER_FIRM);
     taskOf[FIRM] = await createTask(h, FIRM, OWNER);
     for (const firm of [CLOSED_FIRM, EXPIRED_FIRM]) {
@@ -109,7 +171,13 @@ describe('permission matrix: every route × every caller case', () => {
   }
 
   /** Sends the request and asserts the refusal: exact status, `{ code, message }`, nothing written. */
-  async function expectRefused(route: Route, path: string, headers: Record<string, string>, status: number, code: string) {
+  async function expectRefused(
+    route: Route,
+    path: string,
+    headers: Record<string, string>,
+    status: number,
+    code: string,
+  ) {
     const before = await dbFingerprint(h);
     const res = await send(route, path, headers);
     expect({ route: label(route), status: res.status, body: res.body }).toEqual({
@@ -121,7 +189,9 @@ describe('permission matrix: every route × every caller case', () => {
   }
 
   it('the matrix lists every route the API serves (from its OpenAPI document), except the HMAC callback', async () => {
-    const doc = (await h.http().get('/docs-json').expect(200)).body as { paths: Record<string, Record<string, unknown>> };
+    const doc = (await h.http().get('/docs-json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
     const served = Object.entries(doc.paths)
       .flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`))
       .filter((r) => r !== 'POST /v1/callbacks/robot-call' && r.includes(' /v1/'))
@@ -132,15 +202,31 @@ describe('permission matrix: every route × every caller case', () => {
   describe('authentication (every route)', () => {
     const userHeaders = () => asAccount(FIRM, OWNER);
     const cases: [string, (r: Route) => Record<string, string>][] = [
-      ['no token', (r): Record<string, string> => (r.kind === 'user' ? { 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(OWNER) } : {})],
-      ['a wrong token', (r) => ({ ...(r.kind === 'user' ? userHeaders() : {}), Authorization: 'Bearer not-the-right-token-at-all' })],
-      ['a non-bearer scheme', (r) => ({ ...(r.kind === 'user' ? userHeaders() : {}), Authorization: `Basic ${r.kind === 'user' ? SERVICE_TOKEN : ADMIN_TOKEN}` })],
+      [
+        'no token',
+        (r): Record<string, string> =>
+          r.kind === 'user' ? { 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(OWNER) } : {},
+      ],
+      [
+        'a wrong token',
+        (r) => ({ ...(r.kind === 'user' ? userHeaders() : {}), Authorization: 'Bearer not-the-right-token-at-all' }),
+      ],
+      [
+        'a non-bearer scheme',
+        (r) => ({
+          ...(r.kind === 'user' ? userHeaders() : {}),
+          Authorization: `Basic ${r.kind === 'user' ? SERVICE_TOKEN : ADMIN_TOKEN}`,
+        }),
+      ],
       [
         'the other side’s token (admin on a user route, service on an admin route)',
-        (r) => (r.kind === 'user' ? { ...userHeaders(), Authorization: `Bearer ${ADMIN_TOKEN}` } : asAccount(FIRM, OWNER)),
+        (r) =>
+          r.kind === 'user' ? { ...userHeaders(), Authorization: `Bearer ${ADMIN_TOKEN}` } : asAccount(FIRM, OWNER),
       ],
     ];
-    const table = ROUTES.flatMap((route) => cases.map(([name, headers]) => [label(route), name, route, headers] as const));
+    const table = ROUTES.flatMap((route) =>
+      cases.map(([name, headers]) => [label(route), name, route, headers] as const),
+    );
 
     it.each(table)('%s with %s → 401 UNAUTHENTICATED, nothing written', async (_l, _c, route, headers) => {
       await expectRefused(route, pathOf(route, taskOf[FIRM]), headers(route), 401, 'UNAUTHENTICATED');
@@ -154,17 +240,26 @@ describe('permission matrix: every route × every caller case', () => {
       expect(taskRoutes).toHaveLength(8);
     });
 
-    it.each(taskRoutes.map((r) => [label(r), r] as const))('%s by a colleague of the same firm → 403 NOT_TASK_OWNER', async (_l, route) => {
-      await expectRefused(route, pathOf(route, taskOf[FIRM]), asAccount(FIRM, COLLEAGUE), 403, 'NOT_TASK_OWNER');
-    });
+    it.each(taskRoutes.map((r) => [label(r), r] as const))(
+      '%s by a colleague of the same firm → 403 NOT_TASK_OWNER',
+      async (_l, route) => {
+        await expectRefused(route, pathOf(route, taskOf[FIRM]), asAccount(FIRM, COLLEAGUE), 403, 'NOT_TASK_OWNER');
+      },
+    );
 
-    it.each(taskRoutes.map((r) => [label(r), r] as const))('%s by another firm (same account id) → 404 TASK_NOT_FOUND', async (_l, route) => {
-      await expectRefused(route, pathOf(route, taskOf[FIRM]), asAccount(OTHER_FIRM, OWNER), 404, 'TASK_NOT_FOUND');
-    });
+    it.each(taskRoutes.map((r) => [label(r), r] as const))(
+      '%s by another firm (same account id) → 404 TASK_NOT_FOUND',
+      async (_l, route) => {
+        await expectRefused(route, pathOf(route, taskOf[FIRM]), asAccount(OTHER_FIRM, OWNER), 404, 'TASK_NOT_FOUND');
+      },
+    );
 
-    it.each(taskRoutes.map((r) => [label(r), r] as const))('%s of a task that does not exist → 404 TASK_NOT_FOUND', async (_l, route) => {
-      await expectRefused(route, pathOf(route, '987654321'), asAccount(FIRM, OWNER), 404, 'TASK_NOT_FOUND');
-    });
+    it.each(taskRoutes.map((r) => [label(r), r] as const))(
+      '%s of a task that does not exist → 404 TASK_NOT_FOUND',
+      async (_l, route) => {
+        await expectRefused(route, pathOf(route, '987654321'), asAccount(FIRM, OWNER), 404, 'TASK_NOT_FOUND');
+      },
+    );
   });
 
   describe.each([
@@ -173,34 +268,52 @@ describe('permission matrix: every route × every caller case', () => {
   ] as const)('a %s BOT', (_name, firm, code, state) => {
     const userRoutes = ROUTES.filter((r) => r.kind === 'user');
 
-    it.each(userRoutes.filter((r) => r.spendsBot).map((r) => [label(r), r] as const))(`%s → 403 ${code}, nothing written`, async (_l, route) => {
-      await expectRefused(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER), 403, code);
-    });
+    it.each(userRoutes.filter((r) => r.spendsBot).map((r) => [label(r), r] as const))(
+      `%s → 403 ${code}, nothing written`,
+      async (_l, route) => {
+        await expectRefused(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER), 403, code);
+      },
+    );
 
     // In ROUTES order: contacts are added to the running task, it is paused, then cancelled last.
-    it.each(userRoutes.filter((r) => !r.spendsBot).map((r) => [label(r), r] as const))('%s still works for the owner', async (_l, route) => {
-      const res = await send(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER));
-      expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({ route: label(route), status: route.ok, code: undefined });
-      if (route.pattern === '/v1/bot') expect(res.body).toMatchObject({ firmId: String(firm), state });
-      if (route.pattern === '/v1/me') expect(res.body).toEqual({ firmId: String(firm), accountId: String(OWNER) });
-      if (route.pattern.endsWith('/pause')) expect(res.body).toMatchObject({ status: 4, pauseReason: 'recruiter' });
-      if (route.pattern.endsWith('/cancel')) expect(res.body).toMatchObject({ status: 6 });
-      if (route.pattern.endsWith('/contacts') && route.method === 'post') expect(res.body).toMatchObject({ added: 2 });
-    });
+    it.each(userRoutes.filter((r) => !r.spendsBot).map((r) => [label(r), r] as const))(
+      '%s still works for the owner',
+      async (_l, route) => {
+        const res = await send(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER));
+        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+          route: label(route),
+          status: route.ok,
+          code: undefined,
+        });
+        if (route.pattern === '/v1/bot') expect(res.body).toMatchObject({ firmId: String(firm), state });
+        if (route.pattern === '/v1/me') expect(res.body).toEqual({ firmId: String(firm), accountId: String(OWNER) });
+        if (route.pattern.endsWith('/pause')) expect(res.body).toMatchObject({ status: 4, pauseReason: 'recruiter' });
+        if (route.pattern.endsWith('/cancel')) expect(res.body).toMatchObject({ status: 6 });
+        if (route.pattern.endsWith('/contacts') && route.method === 'post')
+          expect(res.body).toMatchObject({ added: 2 });
+      },
+    );
   });
 
   describe('positive controls: the right caller gets through every route', () => {
-    it.each(ROUTES.filter((r) => r.kind === 'admin').map((r) => [label(r), r] as const))('%s with the admin token', async (_l, route) => {
-      const res = await send(route, pathOf(route, ''), asAdmin());
-      expect({ status: res.status, code: res.body?.code }).toEqual({ status: route.ok, code: undefined });
-    });
+    it.each(ROUTES.filter((r) => r.kind === 'admin').map((r) => [label(r), r] as const))(
+      '%s with the admin token',
+      async (_l, route) => {
+        const res = await send(route, pathOf(route, ''), asAdmin());
+        expect({ status: res.status, code: res.body?.code }).toEqual({ status: route.ok, code: undefined });
+      },
+    );
 
     // A fresh task of FIRM for each mutating step, in ROUTES order (create, …, start, pause, …, cancel).
     it('every user route for the owner of an open BOT', async () => {
       const taskId = await createTask(h, FIRM, OWNER, { contacts: contacts(3, 7000) });
       for (const route of ROUTES.filter((r) => r.kind === 'user')) {
         const res = await send(route, pathOf(route, taskId), asAccount(FIRM, OWNER));
-        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({ route: label(route), status: route.ok, code: undefined });
+        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+          route: label(route),
+          status: route.ok,
+          code: undefined,
+        });
         if (route.pattern === '/v1/me') expect(res.body).toEqual({ firmId: String(FIRM), accountId: String(OWNER) });
       }
     });

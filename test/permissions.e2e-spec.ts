@@ -31,10 +31,17 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     it.each([
       ['no token', {}],
       ['a wrong token', { Authorization: 'Bearer not-the-token-at-all' }],
-      ['the admin token', { Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(ACCOUNT) }],
+      [
+        'the admin token',
+        { Authorization: `Bearer ${ADMIN_TOKEN}`, 'X-Firm-Id': String(FIRM), 'X-Account-Id': String(ACCOUNT) },
+      ],
       ['a non-bearer scheme', { Authorization: `Basic ${SERVICE_TOKEN}` }],
     ])('user routes refuse %s with 401', async (_, headers) => {
-      const res = await h.http().get('/v1/tasks').set(headers as Record<string, string>).expect(401);
+      const res = await h
+        .http()
+        .get('/v1/tasks')
+        .set(headers as Record<string, string>)
+        .expect(401);
       expect(res.body).toEqual({ code: 'UNAUTHENTICATED', message: expect.any(String) });
     });
 
@@ -45,7 +52,11 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     });
 
     it('missing or malformed caller headers are a 400', async () => {
-      const res = await h.http().get('/v1/tasks').set({ Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': 'abc' }).expect(400);
+      const res = await h
+        .http()
+        .get('/v1/tasks')
+        .set({ Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': 'abc' })
+        .expect(400);
       expect(res.body.code).toBe('CALLER_HEADERS_INVALID');
     });
   });
@@ -56,11 +67,14 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       expect(res.body.code).toBe('NOT_TASK_OWNER');
     });
 
-    it.each(['start', 'pause', 'cancel'])('POST /tasks/:id/%s of a colleague is 403 and changes nothing', async (action) => {
-      const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(asAccount(FIRM, COLLEAGUE)).expect(403);
-      expect(res.body.code).toBe('NOT_TASK_OWNER');
-      expect((await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).body.status).toBe(1);
-    });
+    it.each(['start', 'pause', 'cancel'])(
+      'POST /tasks/:id/%s of a colleague is 403 and changes nothing',
+      async (action) => {
+        const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(asAccount(FIRM, COLLEAGUE)).expect(403);
+        expect(res.body.code).toBe('NOT_TASK_OWNER');
+        expect((await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).body.status).toBe(1);
+      },
+    );
 
     it('a task of another firm is 404 TASK_NOT_FOUND (its existence is not revealed)', async () => {
       const res = await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(OTHER_FIRM, ACCOUNT)).expect(404);
@@ -68,20 +82,34 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     });
 
     it('an unknown or malformed task id', async () => {
-      expect((await h.http().get('/v1/tasks/999999999').set(asAccount(FIRM, ACCOUNT)).expect(404)).body.code).toBe('TASK_NOT_FOUND');
-      expect((await h.http().get('/v1/tasks/12abc').set(asAccount(FIRM, ACCOUNT)).expect(400)).body.code).toBe('VALIDATION_FAILED');
+      expect((await h.http().get('/v1/tasks/999999999').set(asAccount(FIRM, ACCOUNT)).expect(404)).body.code).toBe(
+        'TASK_NOT_FOUND',
+      );
+      expect((await h.http().get('/v1/tasks/12abc').set(asAccount(FIRM, ACCOUNT)).expect(400)).body.code).toBe(
+        'VALIDATION_FAILED',
+      );
     });
 
     it('adding contacts to a colleague’s task is refused and writes nothing', async () => {
       const before = await countRows(h, 'ai_visitor_list');
-      await h.http().post(`/v1/tasks/${taskId}/contacts`).set(asAccount(FIRM, COLLEAGUE)).send({ contacts: contacts(2, 900) }).expect(403);
+      await h
+        .http()
+        .post(`/v1/tasks/${taskId}/contacts`)
+        .set(asAccount(FIRM, COLLEAGUE))
+        .send({ contacts: contacts(2, 900) })
+        .expect(403);
       expect(await countRows(h, 'ai_visitor_list')).toBe(before);
     });
   });
 
   describe('BOT entitlement', () => {
     it('a firm never granted gets BOT_NOT_OPEN on create', async () => {
-      const res = await h.http().post('/v1/tasks').set(asAccount(7299, 1)).send({ name: 'x', scriptId: 's', contacts: [] }).expect(403);
+      const res = await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(7299, 1))
+        .send({ name: 'x', scriptId: 's', contacts: [] })
+        .expect(403);
       expect(res.body.code).toBe('BOT_NOT_OPEN');
     });
 
@@ -90,8 +118,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       await grantBot(h, firm);
       const id = await createTask(h, firm, 1);
       await grantBot(h, firm, { isOpenBot: false });
-      expect((await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body.code).toBe('BOT_NOT_OPEN');
-      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe('BOT_NOT_OPEN');
+      expect(
+        (await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body
+          .code,
+      ).toBe('BOT_NOT_OPEN');
+      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe(
+        'BOT_NOT_OPEN',
+      );
       await grantBot(h, firm);
       await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(200);
     });
@@ -101,7 +134,9 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       await grantBot(h, firm);
       const id = await createTask(h, firm, 1);
       await grantBot(h, firm, { isOpenBot: false });
-      const access = await h.api.get(AuthorizeTaskAccess).execute({ caller: { firmId: String(firm), accountId: '1' }, taskId: id });
+      const access = await h.api
+        .get(AuthorizeTaskAccess)
+        .execute({ caller: { firmId: String(firm), accountId: '1' }, taskId: id });
       await expect(h.api.get(StartTask).execute({ access })).rejects.toMatchObject({ code: 'BOT_NOT_OPEN' });
       const [row] = await h.api.get(DataSource).query('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
       expect(Number(row.status)).toBe(1);
@@ -112,8 +147,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       await grantBot(h, firm);
       const id = await createTask(h, firm, 1);
       await grantBot(h, firm, { botExpireAt: new Date(Date.now() - 1000).toISOString() });
-      expect((await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body.code).toBe('BOT_EXPIRED');
-      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe('BOT_EXPIRED');
+      expect(
+        (await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body
+          .code,
+      ).toBe('BOT_EXPIRED');
+      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe(
+        'BOT_EXPIRED',
+      );
     });
 
     it('concurrent creations at the quota edge never exceed bot_task_num', async () => {
@@ -121,15 +161,29 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       await grantBot(h, firm, { botTaskNum: 5 });
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: `t${i}`, scriptId: 's', contacts: contacts(2, i * 10) }),
+          h
+            .http()
+            .post('/v1/tasks')
+            .set(asAccount(firm, 1))
+            .send({ name: `t${i}`, scriptId: 's', contacts: contacts(2, i * 10) }),
         ),
       );
       const codes = results.map((r) => r.status);
       expect(codes.filter((c) => c === 201)).toHaveLength(5);
-      expect(results.filter((r) => r.status === 403).every((r) => r.body.code === 'BOT_TASK_QUOTA_EXCEEDED')).toBe(true);
+      expect(results.filter((r) => r.status === 403).every((r) => r.body.code === 'BOT_TASK_QUOTA_EXCEEDED')).toBe(
+        true,
+      );
       const bot = (await h.http().get('/v1/bot').set(asAccount(firm, 1)).expect(200)).body;
-      expect(bot).toMatchObject({ firmId: String(firm), botTaskNum: 5, botTaskUsed: 5, botTaskRemaining: 0, state: 'open' });
-      const [{ n }] = await h.api.get(DataSource).query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
+      expect(bot).toMatchObject({
+        firmId: String(firm),
+        botTaskNum: 5,
+        botTaskUsed: 5,
+        botTaskRemaining: 0,
+        state: 'open',
+      });
+      const [{ n }] = await h.api
+        .get(DataSource)
+        .query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
       expect(Number(n)).toBe(5);
     });
 
@@ -155,7 +209,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     it('operations read a firm back with usage; an unknown firm reads as not open', async () => {
       const res = await h.http().get('/v1/admin/firms/7298/bot').set(asAdmin()).expect(200);
       expect(res.body).toEqual({
-        firmId: '7298', isOpenBot: false, botExpireAt: null, botTaskNum: 0, botTaskUsed: 0, botTaskRemaining: 0, state: 'not_open',
+        firmId: '7298',
+        isOpenBot: false,
+        botExpireAt: null,
+        botTaskNum: 0,
+        botTaskUsed: 0,
+        botTaskRemaining: 0,
+        state: 'not_open',
       });
     });
   });
@@ -188,17 +248,32 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     });
 
     it('malformed JSON', async () => {
-      const res = await h.http().post('/v1/tasks').set(asAccount(FIRM, ACCOUNT)).set('Content-Type', 'application/json').send('{"name":').expect(400);
+      const res = await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, ACCOUNT))
+        .set('Content-Type', 'application/json')
+        .send('{"name":')
+        .expect(400);
       expect(res.body.code).toBe('MALFORMED_REQUEST');
     });
 
     it('a body over the size limit is 413 PAYLOAD_TOO_LARGE', async () => {
-      const res = await h.http().post('/v1/tasks').set(asAccount(FIRM, ACCOUNT)).send({ name: 'x'.repeat(5 * 1024 * 1024), scriptId: 's' }).expect(413);
+      const res = await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, ACCOUNT))
+        .send({ name: 'x'.repeat(5 * 1024 * 1024), scriptId: 's' })
+        .expect(413);
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
     it('a bad BOT grant', async () => {
-      for (const body of [{ isOpenBot: 'yes', botExpireAt: null, botTaskNum: 1 }, { isOpenBot: true, botExpireAt: 'tomorrow', botTaskNum: 1 }, { isOpenBot: true, botExpireAt: null, botTaskNum: -1 }]) {
+      for (const body of [
+        { isOpenBot: 'yes', botExpireAt: null, botTaskNum: 1 },
+        { isOpenBot: true, botExpireAt: 'tomorrow', botTaskNum: 1 },
+        { isOpenBot: true, botExpireAt: null, botTaskNum: -1 },
+      ]) {
         const res = await h.http().put(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).send(body).expect(400);
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }

@@ -14,7 +14,14 @@ import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase } from './support/test-database';
 
 const COMPLETED = 5;
-const TABLES = ['ai_visitor_task', 'ai_visitor_call_task', 'ai_visitor_list', 'ai_visitor_call_record', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot'];
+const TABLES = [
+  'ai_visitor_task',
+  'ai_visitor_call_task',
+  'ai_visitor_list',
+  'ai_visitor_call_record',
+  'ai_visitor_firm_phone',
+  'ai_visitor_firm_bot',
+];
 
 /** Every stored value of the service's tables as one text, to search for numbers in clear. */
 async function everythingStored(ds: DataSource): Promise<string> {
@@ -65,15 +72,23 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
     expect(stored).toContain(taskId); // the dump is real
     for (const phone of [...numbers, ...dnc]) expect(stored).not.toContain(phone);
 
-    const list: { phone_hash: string; phone_key_id: string }[] = await ds.query('SELECT phone_hash, phone_key_id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
+    const list: { phone_hash: string; phone_key_id: string }[] = await ds.query(
+      'SELECT phone_hash, phone_key_id FROM ai_visitor_list WHERE task_id = ?',
+      [taskId],
+    );
     expect(list).toHaveLength(numbers.length + dnc.length);
     expect(new Set(list.map((r) => r.phone_key_id))).toEqual(new Set(['k1']));
-    const registry: unknown[] = await ds.query('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [FIRM]);
+    const registry: unknown[] = await ds.query('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [
+      FIRM,
+    ]);
     expect(registry).toHaveLength(numbers.length + dnc.length); // called numbers (cooling) and the do-not-call list
 
     if (h.db.kind === 'sqlite') {
       const file = h.db.settings.sqlitePath!;
-      const bytes = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('');
+      const bytes = [file, `${file}-wal`]
+        .filter(existsSync)
+        .map((f) => readFileSync(f).toString('latin1'))
+        .join('');
       expect(bytes.length).toBeGreaterThan(10_000);
       for (const phone of [...numbers, ...dnc]) expect(bytes).not.toContain(phone);
     }
@@ -101,33 +116,62 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       .http()
       .post(`/v1/tasks/${other}/contacts`)
       .set(me)
-      .send({ contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }] })
+      .send({
+        contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }],
+      })
       .expect(201);
     expect(res.body.added).toBe(1);
-    expect(res.body.rejected).toEqual([{ index: 0, phone: `+86${first.slice(0, 3)}****${first.slice(-4)}`, candidateRef: null, reason: 'already_in_task' }]);
+    expect(res.body.rejected).toEqual([
+      {
+        index: 0,
+        phone: `+86${first.slice(0, 3)}****${first.slice(-4)}`,
+        candidateRef: null,
+        reason: 'already_in_task',
+      },
+    ]);
   });
 
   it('rotates keys: rows resealed under another key read the same, and a second run has nothing to do', async () => {
     const ds = h.api.get(DataSource);
     // A webhook's signing secret is sealed with the same keys, and rotated with the numbers.
-    const { secret: replaced, id: webhookId } = (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)).body;
+    const { secret: replaced, id: webhookId } = (
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)
+    ).body;
     // Rotated: the secret it replaced signs on through the overlap, sealed the same way, and rekeyed with the rest.
-    const { secret } = (await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200)).body;
+    const { secret } = (await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200))
+      .body;
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
     const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
 
-    const toK0 = new PhoneVault(phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }));
+    const toK0 = new PhoneVault(
+      phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }),
+    );
     const report = await rekeyPhones(ds, toK0, 7); // a small batch: several pages
-    expect(report.resealed).toEqual({ ai_visitor_list: rows, ai_visitor_firm_phone: registry, ai_visitor_webhook: 1, 'ai_visitor_webhook.previous_secret': 1 });
+    expect(report.resealed).toEqual({
+      ai_visitor_list: rows,
+      ai_visitor_firm_phone: registry,
+      ai_visitor_webhook: 1,
+      'ai_visitor_webhook.previous_secret': 1,
+    });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
-    const [hook] = await ds.query('SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
+    const [hook] = await ds.query(
+      'SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
+      [webhookId],
+    );
     expect([hook.secret_key_id, hook.previous_secret_key_id]).toEqual(['k0', 'k0']);
     expect(h.api.get(PhoneVault).open({ enc: hook.secret_enc, keyId: hook.secret_key_id })).toBe(secret);
-    expect(h.api.get(PhoneVault).open({ enc: hook.previous_secret_enc, keyId: hook.previous_secret_key_id })).toBe(replaced);
+    expect(h.api.get(PhoneVault).open({ enc: hook.previous_secret_enc, keyId: hook.previous_secret_key_id })).toBe(
+      replaced,
+    );
     // The running service (k1 active, k0 still listed) reads them the same.
     expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text).toBe(before);
-    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({ ai_visitor_list: 0, ai_visitor_firm_phone: 0, ai_visitor_webhook: 0, 'ai_visitor_webhook.previous_secret': 0 });
+    expect((await rekeyPhones(ds, toK0)).resealed).toEqual({
+      ai_visitor_list: 0,
+      ai_visitor_firm_phone: 0,
+      ai_visitor_webhook: 0,
+      'ai_visitor_webhook.previous_secret': 0,
+    });
 
     // A service that no longer lists k0 could not read them: back to k1 before anyone drops it.
     const back = await rekeyPhones(ds, h.api.get(PhoneVault));
@@ -144,7 +188,12 @@ describe('PhoneEncryption migration', () => {
     Object.assign(process.env, keys);
     const older = new DataSource({
       ...buildDataSourceOptions(db.settings),
-      migrations: [InitialSchema1764300000000, OutreachPolicies1764400000000, SyncLeases1764500000000, StatsCoveringIndex1764600000000],
+      migrations: [
+        InitialSchema1764300000000,
+        OutreachPolicies1764400000000,
+        SyncLeases1764500000000,
+        StatsCoveringIndex1764600000000,
+      ],
     });
     try {
       await older.initialize();
@@ -161,14 +210,22 @@ describe('PhoneEncryption migration', () => {
           chunk.flatMap((phone) => [id, phone]),
         );
       }
-      await older.query('INSERT INTO ai_visitor_firm_phone (firm_id, phone, do_not_call) VALUES (1, ?, 1), (1, ?, 0)', [clear[0], clear[1]]);
+      await older.query('INSERT INTO ai_visitor_firm_phone (firm_id, phone, do_not_call) VALUES (1, ?, 1), (1, ?, 0)', [
+        clear[0],
+        clear[1],
+      ]);
       await older.destroy();
 
-      const current = new DataSource({ ...buildDataSourceOptions(db.settings), migrations: [PhoneEncryption1764700000000] });
+      const current = new DataSource({
+        ...buildDataSourceOptions(db.settings),
+        migrations: [PhoneEncryption1764700000000],
+      });
       await current.initialize();
       try {
         // The older DataSource recorded its four; this one only knows the fifth, and applies it.
-        expect((await current.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(['PhoneEncryption1764700000000']);
+        expect((await current.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([
+          'PhoneEncryption1764700000000',
+        ]);
         const vault = new PhoneVault(phoneKeysFromEnv(keys));
         const rows: { phone_hash: string; phone_enc: string; phone_key_id: string }[] = await current.query(
           'SELECT phone_hash, phone_enc, phone_key_id FROM ai_visitor_list ORDER BY id',
@@ -178,17 +235,22 @@ describe('PhoneEncryption migration', () => {
         const registry: { phone_hash: string; do_not_call: number }[] = await current.query(
           'SELECT phone_hash, do_not_call FROM ai_visitor_firm_phone ORDER BY do_not_call DESC',
         );
-        expect(registry.map((r) => [r.phone_hash, Number(r.do_not_call)])).toEqual([[vault.hash(clear[0]), 1], [vault.hash(clear[1]), 0]]);
+        expect(registry.map((r) => [r.phone_hash, Number(r.do_not_call)])).toEqual([
+          [vault.hash(clear[0]), 1],
+          [vault.hash(clear[1]), 0],
+        ]);
         expect(await failureOf(current.query('SELECT phone FROM ai_visitor_list'))).toMatch(/phone/);
         expect(await failureOf(current.query('SELECT phone FROM ai_visitor_firm_phone'))).toMatch(/phone/);
         expect(await everythingStored(current)).not.toContain(clear[0].slice(3));
         // The unique key now holds on the hash: the same number cannot be in one task twice.
         const sealed = vault.seal(clear[0]);
         expect(
-          await failureOf(current.query(
-            'INSERT INTO ai_visitor_list (task_id, phone_hash, phone_enc, phone_key_id, status, attempts, call_result, intension_result, duration_sec) VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0)',
-            [id, sealed.hash, sealed.enc, sealed.keyId],
-          )),
+          await failureOf(
+            current.query(
+              'INSERT INTO ai_visitor_list (task_id, phone_hash, phone_enc, phone_key_id, status, attempts, call_result, intension_result, duration_sec) VALUES (?, ?, ?, ?, 1, 0, 0, 0, 0)',
+              [id, sealed.hash, sealed.enc, sealed.keyId],
+            ),
+          ),
         ).toMatch(/UNIQUE|Duplicate/i);
       } finally {
         await current.destroy();

@@ -14,14 +14,17 @@ import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-
 const CUT_FAIL_REASON = [...LONG_FAIL_REASON].slice(0, 16).join('');
 
 async function setFaults(h: Harness, faults: Record<string, number>): Promise<void> {
-  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, faults, { headers: { Authorization: `Bearer ${SIMULATOR_KEY}` } });
+  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, faults, {
+    headers: { Authorization: `Bearer ${SIMULATOR_KEY}` },
+  });
 }
 
 async function metrics(h: Harness): Promise<string> {
   return (await h.http().get('/metrics').expect(200)).text;
 }
 
-const unfit = (text: string, field: string, action: string) => sample(text, 'aiv_ingest_unfit_values_total', { field, action }) ?? 0;
+const unfit = (text: string, field: string, action: string) =>
+  sample(text, 'aiv_ingest_unfit_values_total', { field, action }) ?? 0;
 
 /** Runs `work`, failing instead of waiting for ever when it does not settle within `ms`. */
 async function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {
@@ -68,8 +71,12 @@ describe('a call record whose values do not fit the database', () => {
 
     const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
     expect(items).toHaveLength(6);
-    for (const contact of items) expect(contact).toMatchObject({ status: 3, callResult: 2, failReason: CUT_FAIL_REASON });
-    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6, failed: 6 });
+    for (const contact of items)
+      expect(contact).toMatchObject({ status: 3, callResult: 2, failReason: CUT_FAIL_REASON });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({
+      done: 6,
+      failed: 6,
+    });
     const csv = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     expect(csv.split(CUT_FAIL_REASON)).toHaveLength(7);
     const after = await metrics(h);
@@ -77,7 +84,6 @@ describe('a call record whose values do not fit the database', () => {
   });
 
   describe('pushed by the platform, through the same ingest', () => {
-
     it('cuts a long fail_reason, stores a record id too long for its column under a digest (distinct, idempotent), rejects a ref that names no contact', async () => {
       const before = await metrics(h);
       await setFaults(h, { longFailReasonRate: 0 });
@@ -85,11 +91,19 @@ describe('a call record whose values do not fit the database', () => {
       // is followed and its own records (ids rec_0…) are read and stored as history; only the pushed ones count here.
       const taskId = await createTask(h, FIRM, 1, { contacts: contacts(3, 300), batchSize: 3 });
       const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-      const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+      const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
+        (c: { id: string }) => c.id,
+      );
       const common = `rec_${'x'.repeat(70)}_`; // 75 characters before the last one: two ids alike in their first 64
       const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
-        record_id: recordId, ref, call_result: 2, fail_reason: 'no_answer', intention: 0, duration_sec: 0,
-        called_at: new Date().toISOString(), ...extra,
+        record_id: recordId,
+        ref,
+        call_result: 2,
+        fail_reason: 'no_answer',
+        intention: 0,
+        duration_sec: 0,
+        called_at: new Date().toISOString(),
+        ...extra,
       });
       const body = JSON.stringify({
         campaign_id: started.activeCampaign.campaignId,
@@ -102,15 +116,27 @@ describe('a call record whose values do not fit the database', () => {
       });
 
       const first = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
-      const replay = await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
+      const replay = await h
+        .http()
+        .post('/v1/callbacks/robot-call')
+        .set(signedPushHeaders(body))
+        .send(body)
+        .expect(200);
 
       expect(first.body).toEqual({ received: 4, stored: 3 });
       expect(replay.body).toEqual({ received: 4, stored: 0 });
       const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-      expect(items.map((c: { failReason: string }) => c.failReason)).toEqual([CUT_FAIL_REASON, 'no_answer', 'no_answer']);
+      expect(items.map((c: { failReason: string }) => c.failReason)).toEqual([
+        CUT_FAIL_REASON,
+        'no_answer',
+        'no_answer',
+      ]);
       const stored: { record_id: string }[] = await h.api
         .get(DataSource)
-        .query("SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? AND record_id NOT LIKE 'rec_0%' ORDER BY record_id", [taskId]);
+        .query(
+          "SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? AND record_id NOT LIKE 'rec_0%' ORDER BY record_id",
+          [taskId],
+        );
       expect(stored).toHaveLength(3);
       for (const { record_id } of stored) expect(record_id.length).toBeLessThanOrEqual(64);
       expect(stored.filter((r) => r.record_id.startsWith('sha256:'))).toHaveLength(2);
@@ -128,13 +154,21 @@ describe('a call record whose values do not fit the database', () => {
         // simulator's own records of it (a campaign's end would be followed and read to its last record).
         const taskId = await createTask(h, FIRM, 1, { contacts: contacts(5, 400), batchSize: 5, maxAttempts: 1 });
         const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-        const all: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map((c: { id: string }) => c.id);
+        const all: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
+          (c: { id: string }) => c.id,
+        );
         const ids = all.slice(0, 4);
         const push = (records: [recordId: string, ref: string][]) => {
           const body = JSON.stringify({
             campaign_id: started.activeCampaign.campaignId,
             records: records.map(([recordId, ref]) => ({
-              record_id: recordId, ref, call_result: 2, fail_reason: 'no_answer', intention: 0, duration_sec: 0, called_at: new Date().toISOString(),
+              record_id: recordId,
+              ref,
+              call_result: 2,
+              fail_reason: 'no_answer',
+              intention: 0,
+              duration_sec: 0,
+              called_at: new Date().toISOString(),
             })),
           });
           return h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200);
@@ -142,27 +176,47 @@ describe('a call record whose values do not fit the database', () => {
         // Across pushes (the id read back as known) and within one (the insert's unique key), in both spellings.
         const recordIds = ['rec_A1', 'rec_a1', 'rec_B2', 'rec_B2 '];
         expect((await push([[recordIds[0], ids[0]]])).body).toEqual({ received: 1, stored: 1 });
-        expect((await push([[recordIds[1], ids[1]], [recordIds[2], ids[2]], [recordIds[3], ids[3]]])).body).toEqual({ received: 3, stored: 3 });
+        expect(
+          (
+            await push([
+              [recordIds[1], ids[1]],
+              [recordIds[2], ids[2]],
+              [recordIds[3], ids[3]],
+            ])
+          ).body,
+        ).toEqual({ received: 3, stored: 3 });
 
         const ds = h.api.get(DataSource);
         const stored: { record_id: string; contact_id: string | number }[] = await ds.query(
-          'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ?', [taskId],
+          'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ?',
+          [taskId],
         );
         const byRecord = Object.fromEntries(stored.map((r) => [r.record_id, String(r.contact_id)]));
         expect(byRecord).toEqual(Object.fromEntries(recordIds.map((recordId, i) => [recordId, ids[i]])));
         // Each contact moved on once, by its own record.
         const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-        expect(items.slice(0, 4).map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts])).toEqual(ids.map((id) => [id, 3, 1]));
-        const lastRecords: { id: string | number; record_id: string }[] = await ds.query('SELECT id, record_id FROM ai_visitor_list WHERE task_id = ? AND record_id IS NOT NULL', [taskId]);
-        expect(Object.fromEntries(lastRecords.map((c) => [String(c.id), c.record_id]))).toEqual(Object.fromEntries(ids.map((id, i) => [id, recordIds[i]])));
+        expect(
+          items.slice(0, 4).map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts]),
+        ).toEqual(ids.map((id) => [id, 3, 1]));
+        const lastRecords: { id: string | number; record_id: string }[] = await ds.query(
+          'SELECT id, record_id FROM ai_visitor_list WHERE task_id = ? AND record_id IS NOT NULL',
+          [taskId],
+        );
+        expect(Object.fromEntries(lastRecords.map((c) => [String(c.id), c.record_id]))).toEqual(
+          Object.fromEntries(ids.map((id, i) => [id, recordIds[i]])),
+        );
 
         // Every contact.called renders from its own stored record.
         await h.relay();
-        const feed = (await h.http().get(`/v1/events?taskId=${taskId}&types=contact.called&limit=100`).set(me).expect(200)).body.items;
-        expect(feed.map((e: { data: { recordId: string; contactId: string } }) => [e.data.recordId, e.data.contactId])).toEqual(
-          recordIds.map((recordId, i) => [recordId, ids[i]]),
+        const feed = (
+          await h.http().get(`/v1/events?taskId=${taskId}&types=contact.called&limit=100`).set(me).expect(200)
+        ).body.items;
+        expect(
+          feed.map((e: { data: { recordId: string; contactId: string } }) => [e.data.recordId, e.data.contactId]),
+        ).toEqual(recordIds.map((recordId, i) => [recordId, ids[i]]));
+        expect(errors.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('is missing'))).toEqual(
+          [],
         );
-        expect(errors.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('is missing'))).toEqual([]);
       } finally {
         errors.mockRestore();
       }
@@ -181,7 +235,10 @@ describe('paging that does not advance', () => {
 
   beforeAll(async () => {
     // Pages of two records; every answer with more records beyond its page hands back the cursor it was asked with.
-    h = await startHarness({ simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, stuckCursorRate: 1 }, env: { SYNC_PAGE_SIZE: '2' } });
+    h = await startHarness({
+      simulator: { connectRate: 1, intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 }, stuckCursorRate: 1 },
+      env: { SYNC_PAGE_SIZE: '2' },
+    });
     await grantBot(h, FIRM);
   });
 
@@ -202,25 +259,42 @@ describe('paging that does not advance', () => {
     await within(15_000, 'a second sync pass', h.sync());
 
     expect(summary).toMatchObject({ tasks: 1, failed: 0, recordsStored: 2 });
-    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 2, inCampaign: 4 });
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({
+      done: 2,
+      inCampaign: 4,
+    });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({
+      status: 3,
+      activeCampaign: { status: 1 },
+    });
     const logged = errors.mock.calls.map((call) => String(call[0]));
     expect(logged.filter((line) => line.includes('next_cursor') && line.includes(taskId))).toHaveLength(2);
     const after = await metrics(h);
-    expect((sample(after, 'aiv_sync_paging_stalls_total') ?? 0) - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(2);
+    expect(
+      (sample(after, 'aiv_sync_paging_stalls_total') ?? 0) - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0),
+    ).toBe(2);
 
     // Past the first page (a cursor stored as a platform that paged once would have), the stuck answer hands back
     // the very cursor it was asked with: the same error.
-    await h.api.get(DataSource).query("UPDATE ai_visitor_call_task SET detail_cursor = '2' WHERE task_id = ?", [taskId]);
+    await h.api
+      .get(DataSource)
+      .query("UPDATE ai_visitor_call_task SET detail_cursor = '2' WHERE task_id = ?", [taskId]);
     await within(15_000, 'a sync pass from a stored cursor', h.sync());
     expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 4 });
-    expect(sample(await metrics(h), 'aiv_sync_paging_stalls_total')! - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0)).toBe(3);
+    expect(
+      sample(await metrics(h), 'aiv_sync_paging_stalls_total')! - (sample(before, 'aiv_sync_paging_stalls_total') ?? 0),
+    ).toBe(3);
 
     await setFaults(h, { stuckCursorRate: 0 });
     await syncUntil(h, FIRM, 1, taskId, 5, 20);
-    const [{ n }] = await h.api.get(DataSource).query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+    const [{ n }] = await h.api
+      .get(DataSource)
+      .query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
     expect(Number(n)).toBe(6);
-    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6, inCampaign: 0 });
+    expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({
+      done: 6,
+      inCampaign: 0,
+    });
   });
 });
 
@@ -244,16 +318,18 @@ async function startCursorStretcher(): Promise<{ url: string; target: string; cl
         body: JSON.stringify(body),
       });
       const envelope = (await answer.json()) as { data?: { next_cursor?: unknown } };
-      if (detail && typeof envelope.data?.next_cursor === 'string') envelope.data.next_cursor = PAD + envelope.data.next_cursor;
+      if (detail && typeof envelope.data?.next_cursor === 'string')
+        envelope.data.next_cursor = PAD + envelope.data.next_cursor;
       res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(envelope));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  state.close = () => new Promise<void>((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  state.close = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return state;
 }
 
@@ -291,7 +367,9 @@ describe('a paging cursor too long for its column', () => {
     expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6 });
     // Three pages, each handing a cursor of 80 characters.
     expect(unfit(await metrics(h), 'next_cursor', 'not_saved') - unfit(before, 'next_cursor', 'not_saved')).toBe(3);
-    const [{ stored_cursor: storedCursor }] = await h.api.get(DataSource).query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+    const [{ stored_cursor: storedCursor }] = await h.api
+      .get(DataSource)
+      .query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
     expect(storedCursor).toBeNull();
   });
 });

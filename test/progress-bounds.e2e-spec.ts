@@ -30,14 +30,24 @@ describe('progress bounds: nothing that has work waits', () => {
     mobiles(count, (next += count) - count, prefix).map((phone, i) => ({ phone, name: `候选人${i}` }));
 
   async function setPush(on: boolean): Promise<void> {
-    await axios.put(`${h.simulator.baseUrl}/_simulator/push`, on ? { url: callbackUrl, secret: CALLBACK_SECRET, batchMs: 0 } : { url: '' }, simHeaders);
+    await axios.put(
+      `${h.simulator.baseUrl}/_simulator/push`,
+      on ? { url: callbackUrl, secret: CALLBACK_SECRET, batchMs: 0 } : { url: '' },
+      simHeaders,
+    );
   }
 
-  async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  async function waitFor<T>(
+    what: string,
+    read: () => Promise<T>,
+    done: (value: T) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let value = await read();
     while (!done(value)) {
-      if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value)}`);
+      if (Date.now() > deadline)
+        throw new Error(`${what}: not within ${timeoutMs} ms; last seen ${JSON.stringify(value)}`);
       await sleep(50);
       value = await read();
     }
@@ -45,7 +55,10 @@ describe('progress bounds: nothing that has work waits', () => {
   }
 
   beforeAll(async () => {
-    h = await startHarness({ simulator: { callMs: 20, parallelism: 5, seed: 20, callMsOf: slowCall }, env: { SYNC_CONCURRENCY: '1' } });
+    h = await startHarness({
+      simulator: { callMs: 20, parallelism: 5, seed: 20, callMsOf: slowCall },
+      env: { SYNC_CONCURRENCY: '1' },
+    });
     ds = h.api.get(DataSource);
     await h.api.listen(0, '127.0.0.1');
     const address = h.api.getHttpServer().address() as { port: number };
@@ -64,12 +77,25 @@ describe('progress bounds: nothing that has work waits', () => {
 
   it('a campaign whose last result is pushed is closed and the next opened at once, with no sync pass', async () => {
     await setPush(true);
-    const id = await createTask(h, FIRM, 1, { contacts: people(30), batchSize: 10, maxAttempts: 1, callWindow: ALWAYS });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: people(30),
+      batchSize: 10,
+      maxAttempts: 1,
+      callWindow: ALWAYS,
+    });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
-    const done = await waitFor('the task completes on pushes alone', () => task(id), (t) => t.status === 5, 20_000);
+    const done = await waitFor(
+      'the task completes on pushes alone',
+      () => task(id),
+      (t) => t.status === 5,
+      20_000,
+    );
     expect(done.waitingFor).toBeNull();
     // Three campaigns of 10, and one more for each "inconvenient now" called back (at once, here).
-    const campaigns: { status: number }[] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const campaigns: { status: number }[] = await ds.query(
+      'SELECT status FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
+    );
     expect(campaigns.length).toBeGreaterThanOrEqual(3);
     expect(campaigns.every((c) => Number(c.status) === 3)).toBe(true);
     const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
@@ -80,11 +106,21 @@ describe('progress bounds: nothing that has work waits', () => {
 
   it('pushes never postpone the sync of a task that is not running', async () => {
     await setPush(true);
-    const id = await createTask(h, FIRM, 1, { contacts: [...people(1), ...people(3, SLOW_PREFIX)], batchSize: 4, maxAttempts: 1, callWindow: ALWAYS });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: [...people(1), ...people(3, SLOW_PREFIX)],
+      batchSize: 4,
+      maxAttempts: 1,
+      callWindow: ALWAYS,
+    });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
     // The call in flight at the pause ends and is pushed: stored, and the paused task stays due for the sync.
-    await waitFor('the call in flight is pushed', async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n), (n) => n === 1);
+    await waitFor(
+      'the call in flight is pushed',
+      async () =>
+        Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n),
+      (n) => n === 1,
+    );
     const [row] = await ds.query('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
     expect(row.sync_after).toBeNull();
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -92,9 +128,15 @@ describe('progress bounds: nothing that has work waits', () => {
 
   it('while a pushed campaign still has calls to make, the passes leave it alone (the push-quiet period)', async () => {
     await setPush(true);
-    const id = await createTask(h, FIRM, 1, { contacts: [...people(2), ...people(1, SLOW_PREFIX)], batchSize: 3, maxAttempts: 1, callWindow: ALWAYS });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: [...people(2), ...people(1, SLOW_PREFIX)],
+      batchSize: 3,
+      maxAttempts: 1,
+      callWindow: ALWAYS,
+    });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
-    const row = async () => (await ds.query('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
+    const row = async () =>
+      (await ds.query('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const quiet = await waitFor('the two quick calls are pushed', row, (r) => r.sync_after !== null);
     expect(Number(quiet.status)).toBe(3);
     await h.sync();
@@ -105,33 +147,61 @@ describe('progress bounds: nothing that has work waits', () => {
   it('a campaign whose end no push reveals is moved on by the next minute check', async () => {
     // Pushes on at the start, then lost: the platform finishes the campaign and nobody tells the service.
     await setPush(true);
-    const id = await createTask(h, FIRM, 1, { contacts: people(20), batchSize: 10, maxAttempts: 1, callWindow: ALWAYS });
+    const id = await createTask(h, FIRM, 1, {
+      contacts: people(20),
+      batchSize: 10,
+      maxAttempts: 1,
+      callWindow: ALWAYS,
+    });
     const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
     await setPush(false);
     const campaignId = started.activeCampaign.campaignId;
-    await waitFor('the platform finishes the first campaign', async () => (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data.status, (s) => s === 3);
+    await waitFor(
+      'the platform finishes the first campaign',
+      async () =>
+        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data.status,
+      (s) => s === 3,
+    );
     await h.edges();
     const after = await task(id);
     expect(after.activeCampaign?.campaignId).not.toBe(campaignId);
     const [first] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE campaign_id = ?', [campaignId]);
     expect(Number(first.status)).toBe(3);
     // Its ten contacts have their results (done, or waiting for a callback); none is still "in campaign" for it.
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE call_task_id = (SELECT id FROM ai_visitor_call_task WHERE campaign_id = ?)', [campaignId]);
+    const [{ n }] = await ds.query(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE call_task_id = (SELECT id FROM ai_visitor_call_task WHERE campaign_id = ?)',
+      [campaignId],
+    );
     expect(Number(n)).toBe(10);
-    const [{ stuck }] = await ds.query('SELECT COUNT(*) AS stuck FROM ai_visitor_list l JOIN ai_visitor_call_task ct ON ct.id = l.call_task_id WHERE ct.campaign_id = ? AND l.status = 2', [campaignId]);
+    const [{ stuck }] = await ds.query(
+      'SELECT COUNT(*) AS stuck FROM ai_visitor_list l JOIN ai_visitor_call_task ct ON ct.id = l.call_task_id WHERE ct.campaign_id = ? AND l.status = 2',
+      [campaignId],
+    );
     expect(Number(stuck)).toBe(0);
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
   });
 
   it('a cancelled task still reading is read out in the next pass, whatever the number of live tasks above it', async () => {
     // Its calls are quick; the live tasks' calls last ten minutes, so they stay running (due) for every pass.
-    const cancelled = await createTask(h, FIRM, 1, { contacts: people(20), batchSize: 20, maxAttempts: 1, callWindow: ALWAYS });
+    const cancelled = await createTask(h, FIRM, 1, {
+      contacts: people(20),
+      batchSize: 20,
+      maxAttempts: 1,
+      callWindow: ALWAYS,
+    });
     const live: string[] = [];
-    for (let i = 0; i < 7; i++) live.push(await createTask(h, FIRM, 1, { contacts: people(2, SLOW_PREFIX), batchSize: 2, callWindow: ALWAYS }));
+    for (let i = 0; i < 7; i++)
+      live.push(await createTask(h, FIRM, 1, { contacts: people(2, SLOW_PREFIX), batchSize: 2, callWindow: ALWAYS }));
     for (const id of live) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     const started = (await h.http().post(`/v1/tasks/${cancelled}/start`).set(me).expect(200)).body;
     const campaignId = started.activeCampaign.campaignId;
-    await waitFor('the platform makes its calls', async () => (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data.dialled_count, (n) => n === 20);
+    await waitFor(
+      'the platform makes its calls',
+      async () =>
+        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data
+          .dialled_count,
+      (n) => n === 20,
+    );
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
     // SYNC_CONCURRENCY 1 claims 4 tasks at a time: the 7 live ones fill more than a claim batch.
     await h.sync();
@@ -152,11 +222,15 @@ describe('progress bounds: a start whose reply was lost', () => {
   let proxy: PlatformProxy;
   let next = 1;
   const people = (count: number) => mobiles(count, (next += count) - count, SLOW_PREFIX).map((phone) => ({ phone }));
-  const remote = async (campaignId: string) => (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data;
+  const remote = async (campaignId: string) =>
+    (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data;
 
   beforeAll(async () => {
     proxy = await startPlatformProxy();
-    h = await startHarness({ simulator: { callMs: 20, parallelism: 5, seed: 21, callMsOf: slowCall }, env: { ROBOT_CALL_BASE_URL: proxy.baseUrl } });
+    h = await startHarness({
+      simulator: { callMs: 20, parallelism: 5, seed: 21, callMsOf: slowCall },
+      env: { ROBOT_CALL_BASE_URL: proxy.baseUrl },
+    });
     proxy.target = h.simulator.baseUrl;
     ds = h.api.get(DataSource);
     await grantBot(h, FIRM, { botTaskNum: 1000 });

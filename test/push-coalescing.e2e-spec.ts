@@ -51,12 +51,23 @@ describe('pushed results arriving together', () => {
   async function startTask(count: number, from: number): Promise<Started> {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body.items;
-    return { taskId, campaignId: started.activeCampaign.campaignId, contactIds: items.map((c: { id: string }) => c.id) };
+    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
+      .items;
+    return {
+      taskId,
+      campaignId: started.activeCampaign.campaignId,
+      contactIds: items.map((c: { id: string }) => c.id),
+    };
   }
 
   const record = (recordId: string, ref: string, intention: number) => ({
-    record_id: recordId, ref, call_result: 1, fail_reason: null, intention, duration_sec: 30, called_at: new Date().toISOString(),
+    record_id: recordId,
+    ref,
+    call_result: 1,
+    fail_reason: null,
+    intention,
+    duration_sec: 30,
+    called_at: new Date().toISOString(),
   });
 
   function push(campaignId: string, records: unknown[]) {
@@ -84,7 +95,8 @@ describe('pushed results arriving together', () => {
 
   async function waitingPushes(taskId: string, count: number): Promise<void> {
     const queues = (h.api.get(IngestPushedRecords) as unknown as Internals).queues;
-    for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < count; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < count; i++)
+      await new Promise((r) => setTimeout(r, 10));
     expect(queues.get(taskId)).toHaveLength(count);
   }
 
@@ -103,9 +115,13 @@ describe('pushed results arriving together', () => {
     // The first push's transaction is held at its ingest; the others arrive meanwhile and wait in the process.
     const first = push(campaignId, [record('rec_c_0', contactIds[0], 1)]).then((r) => r);
     await held.entered;
-    const others = contactIds.slice(1).map((id, i) => push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) => r));
+    const others = contactIds
+      .slice(1)
+      .map((id, i) => push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) => r));
     // Two pushes repeat records: counted stored by one push only.
-    others.push(push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) => r));
+    others.push(
+      push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) => r),
+    );
     await waitingPushes(taskId, others.length);
     held.release();
 
@@ -121,13 +137,21 @@ describe('pushed results arriving together', () => {
     expect(after.pushes - before.pushes).toBe(31);
 
     const db = h.api.get(DataSource);
-    const stored: { n: string | number }[] = await db.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+    const stored: { n: string | number }[] = await db.query(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
+      [taskId],
+    );
     expect(Number(stored[0].n)).toBe(30);
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body.items;
+    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
+      .items;
     for (const c of items) expect(c).toMatchObject({ status: 3, callResult: 1 });
 
     await h.api.get(EventSequencer).sequenceAll();
-    const called = (await h.api.get(ListEvents).execute({ firmId: String(FIRM), taskId, types: ['contact.called', 'candidate.interested'], limit: 1000 })).items;
+    const called = (
+      await h.api
+        .get(ListEvents)
+        .execute({ firmId: String(FIRM), taskId, types: ['contact.called', 'candidate.interested'], limit: 1000 })
+    ).items;
     expect(called.filter((e) => e.type === 'contact.called')).toHaveLength(30);
     expect(called.filter((e) => e.type === 'candidate.interested')).toHaveLength(1 + 10); // rec_c_0 and every third
     // The task's sequences: one each, none repeated, none skipped.

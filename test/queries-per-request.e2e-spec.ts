@@ -44,17 +44,27 @@ describe('statements per request', () => {
   });
 
   it('GET /v1/tasks/:id/stats: one, the counters (the owner of a task is read once per process)', async () => {
-    const sent = await statementsOf(() => h.http().get(`/v1/tasks/${taskId}/stats`).set(asAccount(FIRM, OWNER)).expect(200));
+    const sent = await statementsOf(() =>
+      h.http().get(`/v1/tasks/${taskId}/stats`).set(asAccount(FIRM, OWNER)).expect(200),
+    );
     expect(sent).toEqual([expect.stringMatching(/FROM ai_visitor_task_stats /)]);
   });
 
   it("a refusal reads nothing either once the task's owner is known", async () => {
-    const sent = await statementsOf(() => h.http().get(`/v1/tasks/${taskId}/stats`).set(asAccount(FIRM, OWNER + 1)).expect(403));
+    const sent = await statementsOf(() =>
+      h
+        .http()
+        .get(`/v1/tasks/${taskId}/stats`)
+        .set(asAccount(FIRM, OWNER + 1))
+        .expect(403),
+    );
     expect(sent).toEqual([]);
   });
 
   it('a task not found is read each time (it may be created next)', async () => {
-    const sent = await statementsOf(() => h.http().get('/v1/tasks/987654321/stats').set(asAccount(FIRM, OWNER)).expect(404));
+    const sent = await statementsOf(() =>
+      h.http().get('/v1/tasks/987654321/stats').set(asAccount(FIRM, OWNER)).expect(404),
+    );
     expect(sent).toEqual([expect.stringMatching(/FROM ["`]?ai_visitor_task["`]? /)]);
   });
 });

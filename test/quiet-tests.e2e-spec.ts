@@ -10,12 +10,16 @@ const ROOT = join(__dirname, '..');
 describe('the test suite without LOG_LEVEL', () => {
   it('prints no log line from the migrations, the apps or the simulator', () => {
     const { LOG_LEVEL: _unset, ...env } = process.env;
-    const run = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), '--ci', '--maxWorkers=1', 'test/rate-limit.e2e-spec.ts'], {
-      cwd: ROOT,
-      env,
-      encoding: 'utf8',
-      timeout: 60_000,
-    });
+    const run = spawnSync(
+      process.execPath,
+      [require.resolve('jest/bin/jest'), '--ci', '--maxWorkers=1', 'test/rate-limit.e2e-spec.ts'],
+      {
+        cwd: ROOT,
+        env,
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
 
     const output = `${run.stdout}\n${run.stderr}`;
     expect(run.status).toBe(0);

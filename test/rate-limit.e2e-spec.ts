@@ -27,7 +27,10 @@ describe('rate limiting per account', () => {
   it('forged headers without the service token do not spend that account’s budget', async () => {
     const victim = asAccount(7601, 3);
     for (let i = 0; i < 10; i++) {
-      await h.http().get('/v1/tasks').set({ ...victim, Authorization: 'Bearer forged-token-xxxxxxxx' });
+      await h
+        .http()
+        .get('/v1/tasks')
+        .set({ ...victim, Authorization: 'Bearer forged-token-xxxxxxxx' });
     }
     await h.http().get('/v1/tasks').set(victim).expect(200);
   });
@@ -41,6 +44,11 @@ describe('rate limiting per account', () => {
       expect([404, 400]).toContain(res.status);
     }
     const body = JSON.stringify({ campaign_id: 'cmp_unknown', records: [] });
-    await h.http().post('/v1/callbacks/robot-call').set({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).send(body).expect(401);
+    await h
+      .http()
+      .post('/v1/callbacks/robot-call')
+      .set({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` })
+      .send(body)
+      .expect(401);
   });
 });

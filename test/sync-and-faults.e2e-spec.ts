@@ -11,9 +11,13 @@ const ACCOUNT = 8301;
 const me = asAccount(FIRM, ACCOUNT);
 
 async function setFaults(h: Harness, faults: Record<string, number>): Promise<void> {
-  await axios.put(`${h.simulator.baseUrl}/_simulator/faults`, { errorRate: 0, timeoutRate: 0, delayMs: 0, lostReplyRate: 0, hangMs: 30000, ...faults }, {
-    headers: { Authorization: `Bearer ${SIMULATOR_KEY}` },
-  });
+  await axios.put(
+    `${h.simulator.baseUrl}/_simulator/faults`,
+    { errorRate: 0, timeoutRate: 0, delayMs: 0, lostReplyRate: 0, hangMs: 30000, ...faults },
+    {
+      headers: { Authorization: `Bearer ${SIMULATOR_KEY}` },
+    },
+  );
 }
 
 describe('worker sync and gateway faults', () => {
@@ -55,7 +59,12 @@ describe('worker sync and gateway faults', () => {
     expect(Number(distinct_contacts)).toBe(25);
     expect(truth.records).toBeGreaterThanOrEqual(25);
     const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
-    expect(stats).toMatchObject({ done: 25, connected: truth.finalConnected, failed: 25 - truth.finalConnected, intentions: truth.finalIntentions });
+    expect(stats).toMatchObject({
+      done: 25,
+      connected: truth.finalConnected,
+      failed: 25 - truth.finalConnected,
+      intentions: truth.finalIntentions,
+    });
   });
 
   it('a lost reply to campaign_add leaves the task starting; the sync recovers the same campaign by request id', async () => {
@@ -96,7 +105,9 @@ describe('worker sync and gateway faults', () => {
     await h.http().post(`/v1/tasks/${a}/start`).set(me).expect(200);
     await h.http().post(`/v1/tasks/${b}/start`).set(me).expect(200);
     // Task a's campaign is forged to one the platform does not know: its sync fails every time.
-    await h.api.get(DataSource).query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_unknown' WHERE task_id = ?", [a]);
+    await h.api
+      .get(DataSource)
+      .query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_unknown' WHERE task_id = ?", [a]);
     const summary = await h.sync();
     expect(summary.failed).toBeGreaterThanOrEqual(1);
     await syncUntil(h, FIRM, ACCOUNT, b, 5);

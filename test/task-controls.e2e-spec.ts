@@ -56,11 +56,18 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
     const cancelled = (await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200)).body;
     // Stopped remotely at once; kept until the worker has read it to its last record.
-    expect(cancelled).toMatchObject({ status: 6, waitingFor: null, activeCampaign: { campaignId: started.activeCampaign.campaignId } });
+    expect(cancelled).toMatchObject({
+      status: 6,
+      waitingFor: null,
+      activeCampaign: { campaignId: started.activeCampaign.campaignId },
+    });
     const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
     expect(truth.campaigns[0].status).toBe(3);
     await h.sync();
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({ status: 6, activeCampaign: null });
+    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({
+      status: 6,
+      activeCampaign: null,
+    });
 
     for (const action of ['start', 'pause', 'cancel']) {
       const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(me).expect(409);
@@ -96,7 +103,10 @@ describe('start, pause, resume, cancel against a running campaign', () => {
         "INSERT INTO ai_visitor_call_task (task_id, batch_no, request_id, status, contact_count) VALUES (?, 99, 'forged-request', 0, 0)",
         [taskId],
       )
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(h.api.get(SqlDialect).isUniqueViolation(forged)).toBe(true);
     // A finished one is fine: the rule is about active campaigns only.
     await ds.query(

@@ -81,7 +81,11 @@ describe('task lifecycle (API + worker + MariaDB + simulator over HTTP)', () => 
   });
 
   it('adds contacts in bulk, reporting numbers already in the task, and a running task calls them next', async () => {
-    const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(3, 200), batchSize: 10, retryGapMinutes: 0 });
+    const taskId = await createTask(h, FIRM, ACCOUNT, {
+      contacts: contacts(3, 200),
+      batchSize: 10,
+      retryGapMinutes: 0,
+    });
     const res = await h
       .http()
       .post(`/v1/tasks/${taskId}/contacts`)
@@ -97,18 +101,49 @@ describe('task lifecycle (API + worker + MariaDB + simulator over HTTP)', () => 
   });
 
   it('an empty phone, "" or blank, is one rule: rejected as `empty`, the other contacts taken', async () => {
-    const blank = [{ phone: '', candidateRef: 'e1' }, { phone: '   ', candidateRef: 'e2' }, { phone: '\t', candidateRef: 'e3' }];
-    const created = await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow: ALWAYS, contacts: [...contacts(1, 300), ...blank] }).expect(201);
+    const blank = [
+      { phone: '', candidateRef: 'e1' },
+      { phone: '   ', candidateRef: 'e2' },
+      { phone: '\t', candidateRef: 'e3' },
+    ];
+    const created = await h
+      .http()
+      .post('/v1/tasks')
+      .set(me)
+      .send({ name: 'n', scriptId: 's', callWindow: ALWAYS, contacts: [...contacts(1, 300), ...blank] })
+      .expect(201);
     expect(created.body.contacts.added).toBe(1);
-    expect(created.body.contacts.rejected.map((r: { index: number; candidateRef: string; reason: string }) => [r.index, r.candidateRef, r.reason])).toEqual([
+    expect(
+      created.body.contacts.rejected.map((r: { index: number; candidateRef: string; reason: string }) => [
+        r.index,
+        r.candidateRef,
+        r.reason,
+      ]),
+    ).toEqual([
       [1, 'e1', 'empty'],
       [2, 'e2', 'empty'],
       [3, 'e3', 'empty'],
     ]);
-    const added = await h.http().post(`/v1/tasks/${created.body.task.id}/contacts`).set(me).send({ contacts: [blank[0], ...contacts(1, 301)] }).expect(201);
-    expect({ added: added.body.added, rejected: added.body.rejected.map((r: { reason: string }) => r.reason) }).toEqual({ added: 1, rejected: ['empty'] });
+    const added = await h
+      .http()
+      .post(`/v1/tasks/${created.body.task.id}/contacts`)
+      .set(me)
+      .send({ contacts: [blank[0], ...contacts(1, 301)] })
+      .expect(201);
+    expect({ added: added.body.added, rejected: added.body.rejected.map((r: { reason: string }) => r.reason) }).toEqual(
+      { added: 1, rejected: ['empty'] },
+    );
     // A contact without a phone at all is still a malformed request.
-    expect((await h.http().post(`/v1/tasks/${created.body.task.id}/contacts`).set(me).send({ contacts: [{ name: 'x' }] }).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect(
+      (
+        await h
+          .http()
+          .post(`/v1/tasks/${created.body.task.id}/contacts`)
+          .set(me)
+          .send({ contacts: [{ name: 'x' }] })
+          .expect(400)
+      ).body.code,
+    ).toBe('VALIDATION_FAILED');
   });
 
   it('lists only the calling account’s tasks, newest first, filterable by status', async () => {

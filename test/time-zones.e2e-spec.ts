@@ -22,7 +22,8 @@ const ZONE = '+08:00';
 /** Within `seconds` of the real time now. */
 function expectNow(iso: string, seconds = 5): void {
   const offBy = Math.abs(new Date(iso).getTime() - Date.now());
-  if (offBy > seconds * 1000) throw new Error(`${iso} is ${(offBy / 3_600_000).toFixed(2)} hours off the time now (${new Date().toISOString()})`);
+  if (offBy > seconds * 1000)
+    throw new Error(`${iso} is ${(offBy / 3_600_000).toFixed(2)} hours off the time now (${new Date().toISOString()})`);
 }
 
 describe('time zones: UTC in the database and on the wire, whatever the server runs at', () => {
@@ -45,7 +46,9 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
   (onMysql ? it : it.skip)(`runs on a server whose own zone is ${ZONE}`, async () => {
     const conn = await createConnection({ uri: mariadb!.url });
     try {
-      const [rows] = await conn.query('SELECT @@global.time_zone AS zone, TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), NOW()) AS ahead');
+      const [rows] = await conn.query(
+        'SELECT @@global.time_zone AS zone, TIMESTAMPDIFF(HOUR, UTC_TIMESTAMP(), NOW()) AS ahead',
+      );
       expect(rows).toEqual([{ zone: ZONE, ahead: 8 }]);
     } finally {
       await conn.end();
@@ -61,7 +64,9 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
       }
       // Concurrent statements take several of the pool's connections: each one, not only the first, is at UTC.
       const sessions = await Promise.all(
-        Array.from({ length: 4 }, () => ds.query('SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept')),
+        Array.from({ length: 4 }, () =>
+          ds.query('SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept'),
+        ),
       );
       expect(new Set(sessions.map(([s]) => String(s.id))).size).toBeGreaterThan(1);
       for (const [session] of sessions) {
@@ -87,14 +92,33 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
 
   it('a botExpireAt without a zone is refused with 400 VALIDATION_FAILED and changes nothing', async () => {
     const put = (botExpireAt: unknown) =>
-      h.http().put(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).send({ isOpenBot: true, botExpireAt, botTaskNum: 100 });
+      h
+        .http()
+        .put(`/v1/admin/firms/${FIRM}/bot`)
+        .set(asAdmin())
+        .send({ isOpenBot: true, botExpireAt, botTaskNum: 100 });
     const before = await dbFingerprint(h);
-    for (const zoneless of ['2027-12-31T00:00:00', '2027-12-31T00:00:00.000', '2027-12-31 00:00:00', '2027-12-31T00:00', '2027-12-31']) {
+    for (const zoneless of [
+      '2027-12-31T00:00:00',
+      '2027-12-31T00:00:00.000',
+      '2027-12-31 00:00:00',
+      '2027-12-31T00:00',
+      '2027-12-31',
+    ]) {
       const res = await put(zoneless);
-      expect({ zoneless, status: res.status, code: res.body.code }).toEqual({ zoneless, status: 400, code: 'VALIDATION_FAILED' });
+      expect({ zoneless, status: res.status, code: res.body.code }).toEqual({
+        zoneless,
+        status: 400,
+        code: 'VALIDATION_FAILED',
+      });
       expect(res.body.details).toEqual([{ field: 'botExpireAt', errors: [expect.stringMatching(/zone/)] }]);
     }
-    for (const invalid of ['2027-02-30T00:00:00Z', '2027-12-31T24:00:00Z', '2027-12-31T00:00:00+25:00', '20271231T000000Z']) {
+    for (const invalid of [
+      '2027-02-30T00:00:00Z',
+      '2027-12-31T24:00:00Z',
+      '2027-12-31T00:00:00+25:00',
+      '20271231T000000Z',
+    ]) {
       expect({ invalid, status: (await put(invalid)).status }).toEqual({ invalid, status: 400 });
     }
     expect(await dbFingerprint(h)).toEqual(before);
@@ -102,23 +126,41 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     // With a zone it is the instant meant, stored and answered in UTC.
     const granted = (await put('2027-12-31T08:00:00+08:00').expect(200)).body;
     expect(granted.botExpireAt).toBe('2027-12-31T00:00:00.000Z');
-    expect((await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).body.botExpireAt).toBe('2027-12-31T00:00:00.000Z');
+    expect((await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).body.botExpireAt).toBe(
+      '2027-12-31T00:00:00.000Z',
+    );
   });
 
   it("a pushed record's called_at without a zone is taken as UTC", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 50) });
-    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign.campaignId;
+    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign
+      .campaignId;
     const [contact] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
     const body = JSON.stringify({
       campaign_id: campaignId,
-      records: [{ record_id: `rec_tz_${taskId}`, ref: contact.id, call_result: 1, fail_reason: null, intention: 1, duration_sec: 30, called_at: '2026-11-28 10:03:04.5' }],
+      records: [
+        {
+          record_id: `rec_tz_${taskId}`,
+          ref: contact.id,
+          call_result: 1,
+          fail_reason: null,
+          intention: 1,
+          duration_sec: 30,
+          called_at: '2026-11-28 10:03:04.5',
+        },
+      ],
     });
-    expect((await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body).toEqual({ received: 1, stored: 1 });
+    expect(
+      (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
+    ).toEqual({ received: 1, stored: 1 });
     const [called] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
     expect(called.calledAt).toBe('2026-11-28T10:03:04.500Z');
 
     const garbled = body.replace('2026-11-28 10:03:04.5', 'Nov 28 2026 10:03');
-    expect((await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect(
+      (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400)).body
+        .code,
+    ).toBe('VALIDATION_FAILED');
   });
 
   it('the OpenAPI document states the rule on the fields that take date-times', async () => {

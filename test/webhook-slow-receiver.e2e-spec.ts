@@ -37,7 +37,9 @@ describe('a slow receiver and two relays', () => {
 
   it('no delivery is sent twice and each task gets its events in order, though a round outlasts its lease', async () => {
     const FIRM = '9600';
-    const hook = (await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201)).body;
+    const hook = (
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201)
+    ).body;
     receiver.secret = hook.secret;
     // Two events per task, every task's first one before any second one: one claim takes the 100 first events.
     const taskIds = Array.from({ length: TASKS }, (_, i) => String(960_001 + i));
@@ -48,11 +50,29 @@ describe('a slow receiver and two relays', () => {
       sequence,
       data: { taskId, status: sequence === 1 ? 2 : 4, previousStatus: sequence === 1 ? 1 : 3 },
     });
-    await h.api.get(TransactionRunner).run((m) => h.api.get(EventOutbox).append(m, [...taskIds.map((t) => event(t, 1)), ...taskIds.map((t) => event(t, 2))]));
+    await h.api
+      .get(TransactionRunner)
+      .run((m) =>
+        h.api.get(EventOutbox).append(m, [...taskIds.map((t) => event(t, 1)), ...taskIds.map((t) => event(t, 2))]),
+      );
 
-    const pending = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [hook.id]))[0].n);
+    const pending = async () =>
+      Number(
+        (
+          await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [
+            hook.id,
+          ])
+        )[0].n,
+      );
     const leased = async () =>
-      Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND lease_owner IS NOT NULL', [hook.id]))[0].n);
+      Number(
+        (
+          await ds.query(
+            'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND lease_owner IS NOT NULL',
+            [hook.id],
+          )
+        )[0].n,
+      );
     const other = spawnWorker({ AIV_WORKER_JOB: 'relay', AIV_WORKER_MAX_MS: '200000' });
     await other.ready;
 
@@ -88,12 +108,27 @@ describe('a slow receiver and two relays', () => {
     for (const r of receiver.requests) received.set(r.eventId, (received.get(r.eventId) ?? 0) + 1);
     const doubled = attempts
       .filter((d) => received.get(`evt_${d.event_pk}`) !== Number(d.attempts))
-      .map((d) => ({ event: `evt_${d.event_pk}`, attempts: Number(d.attempts), received: received.get(`evt_${d.event_pk}`) ?? 0 }));
+      .map((d) => ({
+        event: `evt_${d.event_pk}`,
+        attempts: Number(d.attempts),
+        received: received.get(`evt_${d.event_pk}`) ?? 0,
+      }));
     // Per task, in sequence order (an attempt the receiver answered too late is repeated before the next event).
     const outOfOrder = taskIds
-      .map((id) => ({ taskId: id, arrived: receiver.requests.filter((r) => r.event.taskId === id).map((r) => r.event.sequence!) }))
-      .filter(({ arrived }) => arrived.join() !== [...arrived].sort((a, b) => a - b).join() || new Set(arrived).size !== 2);
-    expect({ doubled: doubled.length, firstDoubled: doubled.slice(0, 3), outOfOrder: outOfOrder.length, firstOutOfOrder: outOfOrder.slice(0, 3), unrecorded }).toEqual({
+      .map((id) => ({
+        taskId: id,
+        arrived: receiver.requests.filter((r) => r.event.taskId === id).map((r) => r.event.sequence!),
+      }))
+      .filter(
+        ({ arrived }) => arrived.join() !== [...arrived].sort((a, b) => a - b).join() || new Set(arrived).size !== 2,
+      );
+    expect({
+      doubled: doubled.length,
+      firstDoubled: doubled.slice(0, 3),
+      outOfOrder: outOfOrder.length,
+      firstOutOfOrder: outOfOrder.slice(0, 3),
+      unrecorded,
+    }).toEqual({
       doubled: 0,
       firstDoubled: [],
       outOfOrder: 0,

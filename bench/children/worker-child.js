@@ -37,8 +37,14 @@ async function syncUntilDone(app, { maxPasses, maxMs }) {
   let left = -1;
   let outcome = 'completed';
   for (;;) {
-    if (stopRequested) { outcome = 'stopped'; break; }
-    if (passes.length >= maxPasses || Date.now() - goAt > maxMs) { outcome = 'bounded'; break; }
+    if (stopRequested) {
+      outcome = 'stopped';
+      break;
+    }
+    if (passes.length >= maxPasses || Date.now() - goAt > maxMs) {
+      outcome = 'bounded';
+      break;
+    }
     const t0 = Date.now();
     const summary = await runner.run('sync');
     passes.push({
@@ -71,7 +77,9 @@ async function syncUntilDone(app, { maxPasses, maxMs }) {
 
 async function main() {
   const t0 = Date.now();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(Logger));
   process.on('message', (message) => {
     if (message.type === 'stop') stopRequested = true;

@@ -30,7 +30,18 @@ export async function prepareBuild(useDist: boolean): Promise<AppBuild> {
   rmSync(BUILD_DIR, { recursive: true, force: true });
   const start = nowMs();
   const tsc = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-  const args = [tsc, '-p', 'tsconfig.build.json', '--outDir', BUILD_DIR, '--noCheck', '--sourceMap', 'false', '--declaration', 'false'];
+  const args = [
+    tsc,
+    '-p',
+    'tsconfig.build.json',
+    '--outDir',
+    BUILD_DIR,
+    '--noCheck',
+    '--sourceMap',
+    'false',
+    '--declaration',
+    'false',
+  ];
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolveRun) => {
     const child = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -38,8 +49,13 @@ export async function prepareBuild(useDist: boolean): Promise<AppBuild> {
     child.stderr.on('data', (d) => (output += d));
     child.on('exit', (c) => resolveRun({ code: c, output }));
   });
-  for (const f of ['apps/api/src/main.js', 'apps/worker/src/worker.module.js', 'apps/worker/src/worker-job.runner.js']) {
-    if (!existsSync(join(BUILD_DIR, f))) throw new Error(`building the apps into bench/.build failed (tsc exit ${code}):\n${output.slice(0, 2000)}`);
+  for (const f of [
+    'apps/api/src/main.js',
+    'apps/worker/src/worker.module.js',
+    'apps/worker/src/worker-job.runner.js',
+  ]) {
+    if (!existsSync(join(BUILD_DIR, f)))
+      throw new Error(`building the apps into bench/.build failed (tsc exit ${code}):\n${output.slice(0, 2000)}`);
   }
   if (code !== 0) log(`build: tsc exited ${code} (emitted anyway):\n${output.slice(0, 800)}`);
   return { dir: BUILD_DIR, kind: 'fresh', buildMs: nowMs() - start };
@@ -112,7 +128,14 @@ export function summarizeLog(file: string, maxSamples = 8, fromByte = 0): LogSum
     let msg = line;
     try {
       const parsed = JSON.parse(line) as { level?: string | number; msg?: string; err?: { message?: string } };
-      level = typeof parsed.level === 'number' ? (parsed.level >= 50 ? 'error' : parsed.level >= 40 ? 'warn' : 'info') : String(parsed.level ?? '');
+      level =
+        typeof parsed.level === 'number'
+          ? parsed.level >= 50
+            ? 'error'
+            : parsed.level >= 40
+              ? 'warn'
+              : 'info'
+          : String(parsed.level ?? '');
       msg = parsed.msg ?? parsed.err?.message ?? line;
     } catch {
       level = /\berror\b/i.test(line) ? 'error' : /\bwarn/i.test(line) ? 'warn' : '';
@@ -130,13 +153,26 @@ export function summarizeLog(file: string, maxSamples = 8, fromByte = 0): LogSum
 }
 
 /** Waits until `url` answers 2xx (a health probe), failing at once, with the log's last lines, if the process exited. */
-export async function waitLive(url: string, proc: { child: { exitCode: number | null } }, logFile: string, what: string): Promise<void> {
-  await waitFor(`${what} to answer ${url}`, 120_000, async () => {
-    if (proc.child.exitCode !== null) throw new Error(`${what} exited with ${proc.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`);
-    try {
-      return (await fetch(url)).ok ? true : undefined;
-    } catch {
-      return undefined;
-    }
-  }, 200);
+export async function waitLive(
+  url: string,
+  proc: { child: { exitCode: number | null } },
+  logFile: string,
+  what: string,
+): Promise<void> {
+  await waitFor(
+    `${what} to answer ${url}`,
+    120_000,
+    async () => {
+      if (proc.child.exitCode !== null)
+        throw new Error(
+          `${what} exited with ${proc.child.exitCode}; see ${logFile}:\n${summarizeLog(logFile).samples.join('\n')}`,
+        );
+      try {
+        return (await fetch(url)).ok ? true : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    200,
+  );
 }

@@ -1,8 +1,20 @@
 /** What one `npm run bench` measures and how big, from BENCH_* variables (see bench/README.md). */
 
 export type ScaleName = 'small' | 'full';
-export type SectionName = 'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'rollover' | 'api' | 'export' | 'live' | 'scale';
-export const ALL_SECTIONS: SectionName[] = ['stats', 'ingest', 'events', 'delivery', 'freshness', 'rollover', 'api', 'export', 'live', 'scale'];
+export type SectionName =
+  'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'rollover' | 'api' | 'export' | 'live' | 'scale';
+export const ALL_SECTIONS: SectionName[] = [
+  'stats',
+  'ingest',
+  'events',
+  'delivery',
+  'freshness',
+  'rollover',
+  'api',
+  'export',
+  'live',
+  'scale',
+];
 
 export interface BenchConfig {
   scale: ScaleName;
@@ -27,20 +39,41 @@ export interface BenchConfig {
     syncConcurrency: number;
   };
   /** One pass over many live tasks, `newsPercent` of them with a new record, at each SYNC_CONCURRENCY of `concurrencies`. */
-  liveTasks: { tasks: number; newsPercent: number; waitingPercent: number; concurrencies: number[]; defaultConcurrency: number };
+  liveTasks: {
+    tasks: number;
+    newsPercent: number;
+    waitingPercent: number;
+    concurrencies: number[];
+    defaultConcurrency: number;
+  };
   /** Webhook delivery rate of one worker from a backlog of `events` in the outbox over `tasks` tasks. */
   delivery: { events: number; tasks: number; block: number; timeoutS: number };
   /**
    * Freshness: the simulator pushes results for `durationS` at about `ratePerSec` (tasks × parallelism ÷ call time),
    * each task's contacts in one campaign; `pushBatchMs` 0 pushes each record as its call ends.
    */
-  freshness: { durationS: number; tasks: number; parallelism: number; callMs: number; pushBatchMs: number; drainS: number };
+  freshness: {
+    durationS: number;
+    tasks: number;
+    parallelism: number;
+    callMs: number;
+    pushBatchMs: number;
+    drainS: number;
+  };
   /**
    * Rollover (issue 20): `tasks` tasks of `campaigns` campaigns of `batchSize` contacts each, the platform dialling
    * `parallelism` lines a campaign with calls of `callMs`, a running worker at the default SYNC_CRON and
    * SYNC_EDGE_CRON; with pushes on, then off (`offCampaigns` campaigns a task: each rollover waits for a minute check).
    */
-  rollover: { tasks: number; campaigns: number; batchSize: number; callMs: number; parallelism: number; offCampaigns: number; timeoutS: number };
+  rollover: {
+    tasks: number;
+    campaigns: number;
+    batchSize: number;
+    callMs: number;
+    parallelism: number;
+    offCampaigns: number;
+    timeoutS: number;
+  };
   /**
    * The CSV export of one task of `contacts` contacts through the API process; `otherContacts` belong to another
    * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
@@ -52,13 +85,33 @@ export interface BenchConfig {
   resultFile: string;
 }
 
-const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sections' | 'repsCheap' | 'repsExpensive' | 'useDist' | 'keepDatabase' | 'resultFile'>> = {
+const PRESETS: Record<
+  ScaleName,
+  Omit<
+    BenchConfig,
+    'scale' | 'serverUrl' | 'sections' | 'repsCheap' | 'repsExpensive' | 'useDist' | 'keepDatabase' | 'resultFile'
+  >
+> = {
   small: {
     ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 100, contactsPerTask: 100, timeoutS: 180, maxPasses: 60, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
-    liveTasks: { tasks: 2000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
+    scaling: {
+      tasks: 100,
+      contactsPerTask: 100,
+      timeoutS: 180,
+      maxPasses: 60,
+      platformLatencyMs: 100,
+      workerCounts: [1, 2, 4],
+      syncConcurrency: 4,
+    },
+    liveTasks: {
+      tasks: 2000,
+      newsPercent: 1,
+      waitingPercent: 20,
+      concurrencies: [4, 16, 32, 48, 64],
+      defaultConcurrency: 48,
+    },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
     rollover: { tasks: 4, campaigns: 4, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 2, timeoutS: 600 },
@@ -68,11 +121,33 @@ const PRESETS: Record<ScaleName, Omit<BenchConfig, 'scale' | 'serverUrl' | 'sect
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
-    scaling: { tasks: 1000, contactsPerTask: 10, timeoutS: 1800, maxPasses: 200, platformLatencyMs: 100, workerCounts: [1, 2, 4], syncConcurrency: 4 },
-    liveTasks: { tasks: 10_000, newsPercent: 1, waitingPercent: 20, concurrencies: [4, 16, 32, 48, 64], defaultConcurrency: 48 },
+    scaling: {
+      tasks: 1000,
+      contactsPerTask: 10,
+      timeoutS: 1800,
+      maxPasses: 200,
+      platformLatencyMs: 100,
+      workerCounts: [1, 2, 4],
+      syncConcurrency: 4,
+    },
+    liveTasks: {
+      tasks: 10_000,
+      newsPercent: 1,
+      waitingPercent: 20,
+      concurrencies: [4, 16, 32, 48, 64],
+      defaultConcurrency: 48,
+    },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
-    rollover: { tasks: 10, campaigns: 20, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 3, timeoutS: 1800 },
+    rollover: {
+      tasks: 10,
+      campaigns: 20,
+      batchSize: 100,
+      callMs: 1200,
+      parallelism: 10,
+      offCampaigns: 3,
+      timeoutS: 1800,
+    },
     exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
   },
 };
@@ -89,12 +164,16 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 1, ma
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scaleRaw = (env.BENCH_SCALE ?? 'small').trim() || 'small';
-  if (scaleRaw !== 'small' && scaleRaw !== 'full') throw new Error(`BENCH_SCALE must be small or full, got "${scaleRaw}"`);
+  if (scaleRaw !== 'small' && scaleRaw !== 'full')
+    throw new Error(`BENCH_SCALE must be small or full, got "${scaleRaw}"`);
   const scale = scaleRaw as ScaleName;
   const preset = PRESETS[scale];
-  const sections = (env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL_SECTIONS) as SectionName[];
+  const sections = (
+    env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL_SECTIONS
+  ) as SectionName[];
   for (const s of sections) {
-    if (!ALL_SECTIONS.includes(s)) throw new Error(`BENCH_ONLY: unknown section "${s}" (known: ${ALL_SECTIONS.join(', ')})`);
+    if (!ALL_SECTIONS.includes(s))
+      throw new Error(`BENCH_ONLY: unknown section "${s}" (known: ${ALL_SECTIONS.join(', ')})`);
   }
   const reps = env.BENCH_REPS?.trim() ? int(env, 'BENCH_REPS', 1, 1, 50) : undefined;
   return {
@@ -130,7 +209,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       maxPasses: int(env, 'BENCH_SCALE_MAX_PASSES', preset.scaling.maxPasses, 1, 10_000),
       platformLatencyMs: int(env, 'BENCH_SCALE_LATENCY_MS', preset.scaling.platformLatencyMs, 0, 10_000),
       workerCounts: env.BENCH_SCALE_WORKERS?.trim()
-        ? [...new Set([1, ...env.BENCH_SCALE_WORKERS.split(',').map((c) => Number(c.trim())).filter((c) => Number.isInteger(c) && c > 0 && c <= 16)])]
+        ? [
+            ...new Set([
+              1,
+              ...env.BENCH_SCALE_WORKERS.split(',')
+                .map((c) => Number(c.trim()))
+                .filter((c) => Number.isInteger(c) && c > 0 && c <= 16),
+            ]),
+          ]
         : preset.scaling.workerCounts,
       syncConcurrency: int(env, 'BENCH_SCALE_SYNC_CONCURRENCY', preset.scaling.syncConcurrency, 1, 64),
     },
@@ -139,7 +225,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       newsPercent: int(env, 'BENCH_LIVE_NEWS_PERCENT', preset.liveTasks.newsPercent, 0, 100),
       waitingPercent: int(env, 'BENCH_LIVE_WAITING_PERCENT', preset.liveTasks.waitingPercent, 0, 1000),
       concurrencies: env.BENCH_LIVE_CONCURRENCIES?.trim()
-        ? env.BENCH_LIVE_CONCURRENCIES.split(',').map((c) => Number(c.trim())).filter((c) => Number.isInteger(c) && c > 0)
+        ? env.BENCH_LIVE_CONCURRENCIES.split(',')
+            .map((c) => Number(c.trim()))
+            .filter((c) => Number.isInteger(c) && c > 0)
         : preset.liveTasks.concurrencies,
       defaultConcurrency: preset.liveTasks.defaultConcurrency,
     },

@@ -15,7 +15,11 @@ export const SERVICE_TOKEN = 'bench-service-token-0123456789';
 export const ADMIN_TOKEN = 'bench-admin-token-0123456789';
 
 /** The environment the apps read (in this process, or handed to a child). */
-export function appEnv(db: BenchDatabase, simulatorUrl: string, extra: Record<string, string> = {}): Record<string, string> {
+export function appEnv(
+  db: BenchDatabase,
+  simulatorUrl: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: db.url,
     ROBOT_CALL_BASE_URL: simulatorUrl,

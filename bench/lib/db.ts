@@ -90,8 +90,16 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
 }
 
 const TABLES = [
-  'ai_visitor_call_record', 'ai_visitor_task_stats', 'ai_visitor_list', 'ai_visitor_call_task', 'ai_visitor_task', 'ai_visitor_firm_phone', 'ai_visitor_firm_bot',
-  'ai_visitor_event', 'ai_visitor_webhook_delivery', 'ai_visitor_webhook',
+  'ai_visitor_call_record',
+  'ai_visitor_task_stats',
+  'ai_visitor_list',
+  'ai_visitor_call_task',
+  'ai_visitor_task',
+  'ai_visitor_firm_phone',
+  'ai_visitor_firm_bot',
+  'ai_visitor_event',
+  'ai_visitor_webhook_delivery',
+  'ai_visitor_webhook',
 ];
 
 /** Empties every table (between repetitions and sections), so each measurement starts from the same state. */
@@ -114,7 +122,8 @@ export async function truncateAll(pool: Pool): Promise<void> {
 export function numbers(db: Pick<BenchDatabase, 'isMariaDb'>, a: number, b: number): string {
   if (db.isMariaDb) return `(SELECT seq AS n FROM seq_${a}_to_${b}) nums`;
   const digits = Math.max(1, Math.ceil(Math.log10(b + 1)));
-  const d = '(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
+  const d =
+    '(SELECT 0 d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)';
   const parts = Array.from({ length: digits }, (_, i) => `d${i}.d * ${10 ** i}`).join(' + ');
   const joins = Array.from({ length: digits }, (_, i) => `${d} d${i}`).join(' CROSS JOIN ');
   return `(SELECT ${parts} AS n FROM ${joins} HAVING n BETWEEN ${a} AND ${b}) nums`;
@@ -152,7 +161,14 @@ export async function seedTasks(db: BenchDatabase, seed: TaskSeed): Promise<void
      SELECT n, ?, ?, CONCAT('bench task ', n), 'recruit-v1', ?, ?, ?, ?, '00:00', '24:00', '1,2,3,4,5,6,7', 'Asia/Shanghai',
        ${seed.status === 1 ? 'NULL' : 'UTC_TIMESTAMP(3)'}
      FROM ${numbers(db, seed.firstId, last)}`,
-    [seed.firmId ?? BENCH_FIRM, seed.accountId ?? BENCH_ACCOUNT, seed.status, seed.batchSize, seed.maxAttempts, seed.retryGapMinutes],
+    [
+      seed.firmId ?? BENCH_FIRM,
+      seed.accountId ?? BENCH_ACCOUNT,
+      seed.status,
+      seed.batchSize,
+      seed.maxAttempts,
+      seed.retryGapMinutes,
+    ],
   );
 }
 
@@ -210,7 +226,11 @@ export async function seedContacts(db: BenchDatabase, seed: ContactSeed): Promis
 }
 
 /** Contacts of these tasks in id order, grouped by task, numbers opened: what a campaign_add carries. */
-export async function contactsByTask(pool: Pool, firstTaskId: number, lastTaskId: number): Promise<Map<number, { id: string; phone: string; name: string }[]>> {
+export async function contactsByTask(
+  pool: Pool,
+  firstTaskId: number,
+  lastTaskId: number,
+): Promise<Map<number, { id: string; phone: string; name: string }[]>> {
   const vault = benchVault();
   const [rows] = await pool.query<RowDataPacket[]>(
     'SELECT id, task_id, phone_enc, phone_key_id, name FROM ai_visitor_list WHERE task_id BETWEEN ? AND ? ORDER BY id',
@@ -220,7 +240,9 @@ export async function contactsByTask(pool: Pool, firstTaskId: number, lastTaskId
   for (const r of rows) {
     const t = Number(r.task_id);
     if (!byTask.has(t)) byTask.set(t, []);
-    byTask.get(t)!.push({ id: String(r.id), phone: vault.open({ enc: r.phone_enc, keyId: r.phone_key_id }), name: r.name });
+    byTask
+      .get(t)!
+      .push({ id: String(r.id), phone: vault.open({ enc: r.phone_enc, keyId: r.phone_key_id }), name: r.name });
   }
   return byTask;
 }

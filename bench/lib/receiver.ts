@@ -90,7 +90,14 @@ export class WebhookReceiver {
         return;
       }
       res.writeHead(200).end();
-      let event: { id: string; type: string; createdAt: string; taskId: string | null; sequence: number | null; data: Record<string, unknown> };
+      let event: {
+        id: string;
+        type: string;
+        createdAt: string;
+        taskId: string | null;
+        sequence: number | null;
+        data: Record<string, unknown>;
+      };
       try {
         event = JSON.parse(raw.toString('utf8'));
       } catch {
@@ -110,7 +117,15 @@ export class WebhookReceiver {
       }
       this.lastAt = at;
       if (!this.keepArrivals && !this.onArrival) return;
-      const arrival: Arrival = { id: event.id, type: event.type, taskId: event.taskId, sequence: event.sequence, at, createdAt: event.createdAt, data: event.data };
+      const arrival: Arrival = {
+        id: event.id,
+        type: event.type,
+        taskId: event.taskId,
+        sequence: event.sequence,
+        at,
+        createdAt: event.createdAt,
+        data: event.data,
+      };
       if (this.keepArrivals) this.arrivals.push(arrival);
       this.onArrival?.(arrival);
     });

@@ -39,7 +39,10 @@ export class RssSampler {
   private readonly timer: NodeJS.Timeout;
   private readonly hwmReset: boolean;
 
-  private constructor(private readonly pid: number, everyMs: number) {
+  private constructor(
+    private readonly pid: number,
+    everyMs: number,
+  ) {
     this.hwmReset = resetHighWaterMark(pid);
     this.sample();
     this.timer = setInterval(() => this.sample(), everyMs);

@@ -23,7 +23,9 @@ export class BenchSimulator {
   private constructor(readonly running: RunningSimulator) {}
 
   static async start(
-    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf' | 'intentionMix'>>,
+    options: { callMs: number; parallelism: number; delayMs?: number } & Partial<
+      Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf' | 'intentionMix'>
+    >,
   ): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
   }
@@ -95,11 +97,16 @@ export class BenchSimulator {
 
   /** Waits until the simulator's ground truth says every campaign is finished (status 3) and fully dialled. */
   async waitAllFinished(timeoutMs: number): Promise<{ campaigns: number; records: number }> {
-    return waitFor('the simulator to finish dialling', timeoutMs, async () => {
-      const list = await this.campaigns();
-      const done = list.every((c) => c.status === 3 && c.in_flight_count === 0);
-      return done ? { campaigns: list.length, records: list.reduce((s, c) => s + c.dialled_count, 0) } : undefined;
-    }, 100);
+    return waitFor(
+      'the simulator to finish dialling',
+      timeoutMs,
+      async () => {
+        const list = await this.campaigns();
+        const done = list.every((c) => c.status === 3 && c.in_flight_count === 0);
+        return done ? { campaigns: list.length, records: list.reduce((s, c) => s + c.dialled_count, 0) } : undefined;
+      },
+      100,
+    );
   }
 
   close(): Promise<void> {

@@ -1,7 +1,15 @@
 import autocannon from 'autocannon';
 import { join } from 'path';
 import { RowDataPacket } from 'mysql2/promise';
-import { BENCH_ACCOUNT, BENCH_FIRM, contactsByTask, seedContacts, seedFirmBot, seedTasks, truncateAll } from '../lib/db';
+import {
+  BENCH_ACCOUNT,
+  BENCH_FIRM,
+  contactsByTask,
+  seedContacts,
+  seedFirmBot,
+  seedTasks,
+  truncateAll,
+} from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, LogSummary, spawnNode, summarizeLog, waitLive } from '../lib/children';
 import { appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
@@ -35,7 +43,10 @@ export interface ApiResult {
   logLevel: string;
   bootMs: number;
   perRep: Record<Scenario, ScenarioRun>[];
-  median: Record<Scenario, { rps: number; p50: number; p99: number; non2xx: number; errors: number; apiCpuUsPerRequest: number | null }>;
+  median: Record<
+    Scenario,
+    { rps: number; p50: number; p99: number; non2xx: number; errors: number; apiCpuUsPerRequest: number | null }
+  >;
   /** stats rps ÷ me rps within each repetition (the two run back to back), then the median: the API against its own ceiling. */
   statsToCeilingPerRep: number[];
   statsToCeiling: number;
@@ -44,7 +55,6 @@ export interface ApiResult {
   cpuToCeiling: number | null;
   apiLog: LogSummary;
 }
-
 
 /**
  * One API process (the real main.js of the compiled app, its pino logger at LOG_LEVEL) under autocannon from
@@ -67,19 +77,43 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
 
   await truncateAll(db.pool);
   await seedFirmBot(db.pool, BENCH_FIRM, poolTasks);
-  await seedTasks(db, { firstId: 1, count: poolTasks, status: 3, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 60 });
-  await seedContacts(db, { firstTaskId: 1, tasks: poolTasks, perTask: contactsPerTask, status: 2, inCallTaskOfSameId: true });
+  await seedTasks(db, {
+    firstId: 1,
+    count: poolTasks,
+    status: 3,
+    batchSize: contactsPerTask,
+    maxAttempts: 2,
+    retryGapMinutes: 60,
+  });
+  await seedContacts(db, {
+    firstTaskId: 1,
+    tasks: poolTasks,
+    perTask: contactsPerTask,
+    status: 2,
+    inCallTaskOfSameId: true,
+  });
   const byTask = await contactsByTask(db.pool, 1, poolTasks);
-  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({ taskId, requestId: `bench-api-${taskId}`, contacts }));
+  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({
+    taskId,
+    requestId: `bench-api-${taskId}`,
+    contacts,
+  }));
   const campaignIds = await simulator.createCampaigns(batches, true);
-  await db.pool.query('INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?', [
-    batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length]),
-  ]);
+  await db.pool.query(
+    'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
+    [batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length])],
+  );
 
   const port = await freePort();
   const logFile = join(ctx.tmpDir, 'api.log');
   const bootStart = Date.now();
-  const api = spawnNode(build, join(build.dir, 'apps/api/src/main.js'), [], appEnv(db, simulator.baseUrl, { API_PORT: String(port), LOG_LEVEL: logLevel }), logFile);
+  const api = spawnNode(
+    build,
+    join(build.dir, 'apps/api/src/main.js'),
+    [],
+    appEnv(db, simulator.baseUrl, { API_PORT: String(port), LOG_LEVEL: logLevel }),
+    logFile,
+  );
   ctx.onCleanup(() => api.kill());
   const base = `http://127.0.0.1:${port}`;
   try {
@@ -87,14 +121,21 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
     const bootMs = Date.now() - bootStart;
     log(`api: API up on ${base} in ${(bootMs / 1000).toFixed(1)} s (${build.kind} build, LOG_LEVEL=${logLevel})`);
 
-    const headers = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(BENCH_FIRM), 'X-Account-Id': String(BENCH_ACCOUNT), 'Content-Type': 'application/json' };
+    const headers = {
+      Authorization: `Bearer ${SERVICE_TOKEN}`,
+      'X-Firm-Id': String(BENCH_FIRM),
+      'X-Account-Id': String(BENCH_ACCOUNT),
+      'Content-Type': 'application/json',
+    };
     const taskIds = Array.from({ length: poolTasks }, (_, i) => i + 1);
     // After a pause/start run some tasks may be left paused, and a pause autocannon gave up on at the end of the
     // run may still be committing: start whatever is not running until the pool stays running for a moment.
     const restoreRunning = async () => {
       let quiet = 0;
       for (let round = 0; round < 40 && quiet < 2; round++) {
-        const [rows] = await db.pool.query<RowDataPacket[]>('SELECT id FROM ai_visitor_task WHERE status <> 3 ORDER BY id');
+        const [rows] = await db.pool.query<RowDataPacket[]>(
+          'SELECT id FROM ai_visitor_task WHERE status <> 3 ORDER BY id',
+        );
         if (rows.length === 0) {
           quiet++;
         } else {
@@ -113,12 +154,22 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
     const scenarios: Record<Scenario, () => autocannon.Options['requests']> = {
       stats: () => {
         let next = 0;
-        return [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/stats` }) }];
+        return [
+          {
+            method: 'GET',
+            setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/stats` }),
+          },
+        ];
       },
       me: () => [{ method: 'GET', path: '/v1/me' }],
       start_noop: () => {
         let next = 0;
-        return [{ method: 'POST', setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/start` }) }];
+        return [
+          {
+            method: 'POST',
+            setupRequest: (req) => ({ ...req, path: `/v1/tasks/${taskIds[next++ % taskIds.length]}/start` }),
+          },
+        ];
       },
       pause_start: () => {
         const free = [...taskIds];
@@ -134,7 +185,10 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
           },
           {
             method: 'POST',
-            setupRequest: (req, context: object) => ({ ...req, path: `/v1/tasks/${(context as { task?: number }).task}/start` }),
+            setupRequest: (req, context: object) => ({
+              ...req,
+              path: `/v1/tasks/${(context as { task?: number }).task}/start`,
+            }),
             onResponse: (_status, _body, context: object) => {
               free.push((context as { task: number }).task);
             },
@@ -176,7 +230,8 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
     for (let rep = 0; rep < config.repsExpensive; rep++) {
       const runs = {} as Record<Scenario, ScenarioRun>;
       // stats and its ceiling back to back, in alternating order, so neither always follows the heavier scenarios.
-      const order: Scenario[] = rep % 2 === 0 ? ['stats', 'me', 'start_noop', 'pause_start'] : ['me', 'stats', 'start_noop', 'pause_start'];
+      const order: Scenario[] =
+        rep % 2 === 0 ? ['stats', 'me', 'start_noop', 'pause_start'] : ['me', 'stats', 'start_noop', 'pause_start'];
       for (const s of order) {
         runs[s] = await fire(s, durationS);
         await restoreRunning();
@@ -186,10 +241,15 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
       log(
         `api: rep ${rep + 1}/${config.repsExpensive}: ` +
           SCENARIOS.map((s) => [s, runs[s]] as const)
-            .map(([s, r]) => `${s} ${r.rps}/s p99 ${r.p99} ms (${r.apiCpuUsPerRequest ?? '?'} µs CPU)${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`)
+            .map(
+              ([s, r]) =>
+                `${s} ${r.rps}/s p99 ${r.p99} ms (${r.apiCpuUsPerRequest ?? '?'} µs CPU)${r.non2xx || r.errors ? ` (non-2xx ${r.non2xx}, errors ${r.errors})` : ''}`,
+            )
             .join('; ') +
           `; stats / me ${round(runs.stats.rps / runs.me.rps, 3)}` +
-          (runs.me.apiCpuUsPerRequest && runs.stats.apiCpuUsPerRequest ? `, by CPU ${round(runs.me.apiCpuUsPerRequest / runs.stats.apiCpuUsPerRequest, 3)}` : ''),
+          (runs.me.apiCpuUsPerRequest && runs.stats.apiCpuUsPerRequest
+            ? `, by CPU ${round(runs.me.apiCpuUsPerRequest / runs.stats.apiCpuUsPerRequest, 3)}`
+            : ''),
       );
     }
     const med = {} as ApiResult['median'];
@@ -207,7 +267,9 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
     }
     const statsToCeilingPerRep = perRep.map((r) => round(r.stats.rps / r.me.rps, 3));
     const cpuToCeilingPerRep = perRep.map((r) =>
-      r.me.apiCpuUsPerRequest && r.stats.apiCpuUsPerRequest ? round(r.me.apiCpuUsPerRequest / r.stats.apiCpuUsPerRequest, 3) : null,
+      r.me.apiCpuUsPerRequest && r.stats.apiCpuUsPerRequest
+        ? round(r.me.apiCpuUsPerRequest / r.stats.apiCpuUsPerRequest, 3)
+        : null,
     );
     const cpuRatios = cpuToCeilingPerRep.filter((x): x is number => x !== null);
     return {

@@ -1,5 +1,12 @@
 import { Test, TestingModule } from '@nestjs/testing';
-import { eventsConfig, EventSequencer, EventsSettings, RegisterWebhook, RelayRoundSummary, RunRelayRound } from '@app/events';
+import {
+  eventsConfig,
+  EventSequencer,
+  EventsSettings,
+  RegisterWebhook,
+  RelayRoundSummary,
+  RunRelayRound,
+} from '@app/events';
 import { WebhookFanout } from '../../libs/events/src/webhooks/relay/webhook-fanout';
 import { WebhookDeliverer } from '../../libs/events/src/webhooks/relay/webhook-deliverer';
 import { WebhookSender } from '../../libs/events/src/webhooks/relay/webhook-sender';
@@ -70,7 +77,9 @@ function calledData(taskId: number, n: number, calledAt: string): string {
     failReason: connected ? null : 'no_answer',
     durationSec: connected ? 30 + (n % 150) : 0,
     calledAt,
-    recordingUrl: connected ? `https://recordings.robot-call.invalid/r/${String(taskId).padStart(6, '0')}${String(n).padStart(8, '0')}` : null,
+    recordingUrl: connected
+      ? `https://recordings.robot-call.invalid/r/${String(taskId).padStart(6, '0')}${String(n).padStart(8, '0')}`
+      : null,
     transcript: null,
     summary: connected ? 'Candidate answered; asked about the shift.' : null,
   });
@@ -95,13 +104,21 @@ async function seedEvents(ctx: SectionContext, events: number, tasks: number, bl
       bytes = Buffer.byteLength(data);
       rows.push(['contact.called', BENCH_FIRM, taskId, seq, data, new Date()]);
     }
-    await ctx.db.pool.query('INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at) VALUES ?', [rows]);
+    await ctx.db.pool.query(
+      'INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at) VALUES ?',
+      [rows],
+    );
   }
   return bytes;
 }
 
 /** Accumulates the wall time of `obj[method]` into `into[key]`. */
-function timePhase<T extends object>(obj: T, method: keyof T & string, into: Record<string, number>, key: string): void {
+function timePhase<T extends object>(
+  obj: T,
+  method: keyof T & string,
+  into: Record<string, number>,
+  key: string,
+): void {
   const original = (obj as Record<string, (...args: unknown[]) => Promise<unknown>>)[method].bind(obj);
   (obj as Record<string, unknown>)[method] = async (...args: unknown[]) => {
     const t0 = nowMs();
@@ -127,7 +144,9 @@ export async function runDelivery(ctx: SectionContext): Promise<DeliveryResult> 
   const receiver = new WebhookReceiver(false);
   const url = await receiver.start();
   ctx.onCleanup(() => receiver.close());
-  const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
+  const worker: TestingModule = await Test.createTestingModule({
+    imports: [WorkerModule.forRoot({ scheduled: false })],
+  }).compile();
   worker.useLogger(['error']);
   await worker.init();
   const settings = worker.get<EventsSettings>(eventsConfig.KEY);
@@ -147,7 +166,9 @@ export async function runDelivery(ctx: SectionContext): Promise<DeliveryResult> 
     for (let rep = 0; rep < config.repsExpensive; rep++) {
       await truncateAll(db.pool);
       receiver.reset();
-      const registered = await worker.get(RegisterWebhook, { strict: false }).execute({ url, eventTypes: ['contact.called'] });
+      const registered = await worker
+        .get(RegisterWebhook, { strict: false })
+        .execute({ url, eventTypes: ['contact.called'] });
       receiver.setSecret(registered.secret);
       dataBytes = await seedEvents(ctx, events, tasks, config.delivery.block);
       Object.assign(phase, { sequence: 0, fanOut: 0, deliver: 0 });
@@ -185,7 +206,11 @@ export async function runDelivery(ctx: SectionContext): Promise<DeliveryResult> 
         outOfOrder: c.outOfOrder,
         deliveredRows,
         complete: c.unique === events && deliveredRows === events && c.badSignature === 0 && c.outOfOrder === 0,
-        phaseMs: { sequence: round(phase.sequence, 0), fanOut: round(phase.fanOut, 0), deliver: round(phase.deliver, 0) },
+        phaseMs: {
+          sequence: round(phase.sequence, 0),
+          fanOut: round(phase.fanOut, 0),
+          deliver: round(phase.deliver, 0),
+        },
         insideDeliverMs: {
           claim: round(inside.claim, 0),
           post: round(inside.post, 0),

@@ -46,7 +46,13 @@ export async function runEvents(ctx: SectionContext): Promise<EventsResult> {
   setAppEnv(db, simulator.baseUrl, { INCONVENIENT_CALLBACK_DAYS: '1' });
   const build = (withOutbox: boolean) => {
     const builder = Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] });
-    return (withOutbox ? builder : builder.overrideProvider(EventOutbox).useValue({ append: async () => undefined, appendBatch: async () => undefined })).compile();
+    return (
+      withOutbox
+        ? builder
+        : builder
+            .overrideProvider(EventOutbox)
+            .useValue({ append: async () => undefined, appendBatch: async () => undefined })
+    ).compile();
   };
   const withOutbox: TestingModule = await build(true);
   const withoutOutbox: TestingModule = await build(false);
@@ -74,16 +80,23 @@ export async function runEvents(ctx: SectionContext): Promise<EventsResult> {
           const render = await timed(() => withOutbox.get(EventSequencer).sequenceAll());
           events = render.value;
           renderPerSec = events / (render.ms / 1000);
-          const left = await scalar(db.pool, "SELECT COUNT(*) FROM ai_visitor_event WHERE position IS NULL");
+          const left = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_event WHERE position IS NULL');
           if (left !== 0) log(`events: WARNING ${left} outbox row(s) left unrendered`);
         }
         rates[String(outbox)] = records / (pass.ms / 1000);
       }
       const r: EventsRep = {
-        records, withOutboxPerSec: round(rates.true, 0), withoutOutboxPerSec: round(rates.false, 0), outboxRows, events, renderPerSec: round(renderPerSec, 0),
+        records,
+        withOutboxPerSec: round(rates.true, 0),
+        withoutOutboxPerSec: round(rates.false, 0),
+        outboxRows,
+        events,
+        renderPerSec: round(renderPerSec, 0),
       };
       perRep.push(r);
-      log(`events: rep ${rep + 1}/${config.repsExpensive}: ingest ${r.withOutboxPerSec}/s with the outbox (${outboxRows} rows), ${r.withoutOutboxPerSec}/s without; rendered ${events} events at ${r.renderPerSec}/s`);
+      log(
+        `events: rep ${rep + 1}/${config.repsExpensive}: ingest ${r.withOutboxPerSec}/s with the outbox (${outboxRows} rows), ${r.withoutOutboxPerSec}/s without; rendered ${events} events at ${r.renderPerSec}/s`,
+      );
     }
   } finally {
     await withOutbox.close();

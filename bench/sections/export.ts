@@ -79,7 +79,8 @@ const PAGE = 1000;
 /** Contacts are stored in blocks of this many per task, alternating between the two tasks, as bulk adds leave them. */
 const BLOCK = 10_000;
 
-const HEADER = 'candidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at\r\n';
+const HEADER =
+  'candidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at\r\n';
 
 /** The statement the export sends for each page (ContactRepository.exportPageAfter), as mysql2 receives it. */
 const BARE_SQL =
@@ -116,10 +117,21 @@ function download(url: string, headers: Record<string, string>): Promise<Downloa
         for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
         if (newlines >= 2 && Number.isNaN(firstRowMs)) firstRowMs = nowMs() - t0;
         if (head.length < 1024) head = Buffer.concat([head, chunk.subarray(0, 1024)]);
-        tail = chunk.length >= 1024 ? chunk.subarray(chunk.length - 1024) : Buffer.concat([tail, chunk]).subarray(-1024);
+        tail =
+          chunk.length >= 1024 ? chunk.subarray(chunk.length - 1024) : Buffer.concat([tail, chunk]).subarray(-1024);
       });
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headersMs, firstByteMs, firstRowMs, totalMs: nowMs() - t0, bytes, newlines, head: head.toString('utf8'), tail: tail.toString('utf8') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          headersMs,
+          firstByteMs,
+          firstRowMs,
+          totalMs: nowMs() - t0,
+          bytes,
+          newlines,
+          head: head.toString('utf8'),
+          tail: tail.toString('utf8'),
+        }),
       );
       res.on('error', reject);
     });
@@ -132,10 +144,12 @@ function checkCsv(d: Download, contacts: number): string | undefined {
   if (d.status !== 200) return `status ${d.status}: ${d.head.slice(0, 300)}`;
   if (d.newlines - 1 !== contacts) return `${d.newlines - 1} rows, expected ${contacts}`;
   if (!d.head.startsWith(`\ufeff${HEADER}`)) return `unexpected start: ${JSON.stringify(d.head.slice(0, 200))}`;
-  if (!d.head.slice(HEADER.length + 1).startsWith('cand-1,候选人1,+8613900000001,')) return `unexpected first row: ${JSON.stringify(d.head.slice(HEADER.length + 1, HEADER.length + 200))}`;
+  if (!d.head.slice(HEADER.length + 1).startsWith('cand-1,候选人1,+8613900000001,'))
+    return `unexpected first row: ${JSON.stringify(d.head.slice(HEADER.length + 1, HEADER.length + 200))}`;
   const lines = d.tail.split('\r\n');
   const last = lines[lines.length - 2] ?? '';
-  if (!last.startsWith(`cand-${contacts},候选人${contacts},+86139${String(contacts).padStart(8, '0')},`)) return `unexpected last row: ${JSON.stringify(last)}`;
+  if (!last.startsWith(`cand-${contacts},候选人${contacts},+86139${String(contacts).padStart(8, '0')},`))
+    return `unexpected last row: ${JSON.stringify(last)}`;
   return undefined;
 }
 
@@ -152,16 +166,28 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
   const reps = config.repsCheap;
 
   await truncateAll(db.pool);
-  log(`export: seeding task 1 with ${contacts.toLocaleString()} contacts and task 2 with ${otherContacts.toLocaleString()}, in alternating blocks of ${BLOCK.toLocaleString()}`);
+  log(
+    `export: seeding task 1 with ${contacts.toLocaleString()} contacts and task 2 with ${otherContacts.toLocaleString()}, in alternating blocks of ${BLOCK.toLocaleString()}`,
+  );
   const seeded = await timed(async () => {
     await seedFirmBot(db.pool);
     await seedTasks(db, { firstId: 1, count: 2, status: 5, batchSize: 1000, maxAttempts: 2, retryGapMinutes: 60 });
     const seeded = { 1: 0, 2: 0 };
     while (seeded[1] < contacts || seeded[2] < otherContacts) {
-      for (const [taskId, total] of [[1, contacts], [2, otherContacts]] as const) {
+      for (const [taskId, total] of [
+        [1, contacts],
+        [2, otherContacts],
+      ] as const) {
         const n = Math.min(BLOCK, total - seeded[taskId]);
         if (n <= 0) continue;
-        await seedContacts(db, { firstTaskId: taskId, tasks: 1, perTask: n, status: 'stats', phoneBase: seeded[taskId], refBase: seeded[taskId] });
+        await seedContacts(db, {
+          firstTaskId: taskId,
+          tasks: 1,
+          perTask: n,
+          status: 'stats',
+          phoneBase: seeded[taskId],
+          refBase: seeded[taskId],
+        });
         seeded[taskId] += n;
       }
     }
@@ -181,10 +207,21 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
   const logLevel = process.env.BENCH_API_LOG_LEVEL || 'info';
   const bootStart = Date.now();
   // No platform call is made by an export: the simulator URL only has to be valid.
-  const api = spawnNode(build, join(build.dir, 'apps/api/src/main.js'), [], appEnv(db, 'http://127.0.0.1:9', { API_PORT: String(port), LOG_LEVEL: logLevel }), logFile);
+  const api = spawnNode(
+    build,
+    join(build.dir, 'apps/api/src/main.js'),
+    [],
+    appEnv(db, 'http://127.0.0.1:9', { API_PORT: String(port), LOG_LEVEL: logLevel }),
+    logFile,
+  );
   ctx.onCleanup(() => api.kill());
   const base = `http://127.0.0.1:${port}`;
-  const bare = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+  const bare = await mysql.createConnection({
+    uri: db.url,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   try {
     await waitLive(`${base}/health/live`, api, logFile, 'the API');
     const bootMs = Date.now() - bootStart;
@@ -192,7 +229,11 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
     log(`export: API up on ${base} in ${(bootMs / 1000).toFixed(1)} s (${build.kind} build), pid ${pid}`);
 
     const url = `${base}/v1/tasks/1/contacts.csv`;
-    const headers = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(BENCH_FIRM), 'X-Account-Id': String(BENCH_ACCOUNT) };
+    const headers = {
+      Authorization: `Bearer ${SERVICE_TOKEN}`,
+      'X-Firm-Id': String(BENCH_FIRM),
+      'X-Account-Id': String(BENCH_ACCOUNT),
+    };
 
     const measureApp = async (): Promise<ExportRun> => {
       // Let the previous run's garbage and sockets settle: "before" is the process at rest.
@@ -271,7 +312,9 @@ export async function runExport(ctx: SectionContext, build: AppBuild): Promise<E
         app = await measureApp();
       }
       perRep.push({ app, bare: bareRun, ratio: round(app.rowsPerSec / bareRun.rowsPerSec, 3) });
-      log(`export: rep ${rep + 1}/${reps}: ${describe(app)}; bare keyset SELECT ${bareRun.rowsPerSec.toLocaleString()} rows/s`);
+      log(
+        `export: rep ${rep + 1}/${reps}: ${describe(app)}; bare keyset SELECT ${bareRun.rowsPerSec.toLocaleString()} rows/s`,
+      );
     }
     const apps = perRep.map((r) => r.app);
     return {

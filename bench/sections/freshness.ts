@@ -59,8 +59,6 @@ export interface FreshnessResult {
   workerLog: LogSummary;
 }
 
-
-
 /**
  * Freshness of the webhook path, end to end with real processes: the robot-call simulator (in this process)
  * pushes each finished call's record, signed, to the real API process's callback; the API stores it and writes
@@ -79,7 +77,13 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
   const apiPort = await freePort();
   const workerPort = await freePort();
   const apiBase = `http://127.0.0.1:${apiPort}`;
-  const simulator = await BenchSimulator.start({ callMs, parallelism, pushUrl: `${apiBase}/v1/callbacks/robot-call`, pushSecret: callbackSecret, pushBatchMs });
+  const simulator = await BenchSimulator.start({
+    callMs,
+    parallelism,
+    pushUrl: `${apiBase}/v1/callbacks/robot-call`,
+    pushSecret: callbackSecret,
+    pushBatchMs,
+  });
   ctx.onCleanup(() => simulator.close().catch(() => undefined));
   // The moment each call ends: the simulator appends its record and hands it to the pusher (exact, this clock).
   const endedAt = new Map<string, number>();
@@ -95,14 +99,27 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
 
   await seedFirmBot(db.pool, BENCH_FIRM, tasks);
   // Not started: the API's start opens each task's one campaign (batch = all its contacts) on the simulator.
-  await seedTasks(db, { firstId: 1, count: tasks, status: 1, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 60 });
+  await seedTasks(db, {
+    firstId: 1,
+    count: tasks,
+    status: 1,
+    batchSize: contactsPerTask,
+    maxAttempts: 2,
+    retryGapMinutes: 60,
+  });
   await seedContacts(db, { firstTaskId: 1, tasks, perTask: contactsPerTask, status: 1 });
 
   // The sync's crons stay off (appEnv): the records come by push only, the path whose freshness is measured.
   const logLevel = process.env.BENCH_FRESHNESS_LOG_LEVEL || 'warn';
   const apiLogFile = join(ctx.tmpDir, 'freshness-api.log');
   const workerLogFile = join(ctx.tmpDir, 'freshness-worker.log');
-  const api = spawnNode(build, join(build.dir, 'apps/api/src/main.js'), [], appEnv(db, simulator.baseUrl, { API_PORT: String(apiPort), LOG_LEVEL: logLevel }), apiLogFile);
+  const api = spawnNode(
+    build,
+    join(build.dir, 'apps/api/src/main.js'),
+    [],
+    appEnv(db, simulator.baseUrl, { API_PORT: String(apiPort), LOG_LEVEL: logLevel }),
+    apiLogFile,
+  );
   ctx.onCleanup(() => api.kill());
   const workerEnv = appEnv(db, simulator.baseUrl, {
     WORKER_PORT: String(workerPort),
@@ -114,7 +131,9 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
   try {
     await waitLive(`${apiBase}/health/live`, api, apiLogFile, 'the API');
     await waitLive(`http://127.0.0.1:${workerPort}/health/live`, worker, workerLogFile, 'the worker');
-    log(`freshness: API and worker up (${build.kind} build); registering the endpoint, starting ${tasks} tasks of ${contactsPerTask} contacts`);
+    log(
+      `freshness: API and worker up (${build.kind} build); registering the endpoint, starting ${tasks} tasks of ${contactsPerTask} contacts`,
+    );
 
     const registered = await fetch(`${apiBase}/v1/admin/webhooks`, {
       method: 'POST',
@@ -123,34 +142,60 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
     });
     const body = (await registered.json()) as { secret?: string; data?: { secret?: string } };
     const secret = body.secret ?? body.data?.secret;
-    if (registered.status !== 201 || !secret) throw new Error(`registering the webhook answered ${registered.status}: ${JSON.stringify(body).slice(0, 300)}`);
+    if (registered.status !== 201 || !secret)
+      throw new Error(`registering the webhook answered ${registered.status}: ${JSON.stringify(body).slice(0, 300)}`);
     receiver.setSecret(secret);
 
     const cpu0 = process.cpuUsage();
     const dbCpu0 = localDatabaseCpuMs();
     const load0 = loadavg().map((x) => round(x, 2));
-    const headers = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(BENCH_FIRM), 'X-Account-Id': String(BENCH_ACCOUNT) };
-    await mapLimit(Array.from({ length: tasks }, (_, i) => i + 1), 4, async (id) => {
-      const res = await fetch(`${apiBase}/v1/tasks/${id}/start`, { method: 'POST', headers });
-      if (!res.ok) throw new Error(`start of task ${id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    });
+    const headers = {
+      Authorization: `Bearer ${SERVICE_TOKEN}`,
+      'X-Firm-Id': String(BENCH_FIRM),
+      'X-Account-Id': String(BENCH_ACCOUNT),
+    };
+    await mapLimit(
+      Array.from({ length: tasks }, (_, i) => i + 1),
+      4,
+      async (id) => {
+        const res = await fetch(`${apiBase}/v1/tasks/${id}/start`, { method: 'POST', headers });
+        if (!res.ok) throw new Error(`start of task ${id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      },
+    );
     log(`freshness: ${tasks} tasks started; the simulator dials ~${targetRatePerSec}/s for ~${durationS} s`);
     await simulator.waitAllFinished((durationS * 3 + 60) * 1000);
     const made = endedAt.size;
     // Drain: until the receiver holds an event for every record the API stored, the simulator's pushes are
     // all finished, and the stored count no longer moves.
     let stored = 0;
-    await waitFor('the receiver to hold every contact.called', drainS * 1000, async () => {
-      const push = (await (await fetch(`${simulator.baseUrl}/_simulator/push`, { headers: { Authorization: `Bearer ${simulator.running.apiKey}` } })).json()) as { data: { pending: number } };
-      stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
-      return push.data.pending === 0 && stored >= made && receiver.counts.unique >= stored ? true : undefined;
-    }, 250).catch((e: Error) => log(`freshness: WARNING ${e.message} (stored ${stored} of ${made}, received ${receiver.counts.unique})`));
+    await waitFor(
+      'the receiver to hold every contact.called',
+      drainS * 1000,
+      async () => {
+        const push = (await (
+          await fetch(`${simulator.baseUrl}/_simulator/push`, {
+            headers: { Authorization: `Bearer ${simulator.running.apiKey}` },
+          })
+        ).json()) as { data: { pending: number } };
+        stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
+        return push.data.pending === 0 && stored >= made && receiver.counts.unique >= stored ? true : undefined;
+      },
+      250,
+    ).catch((e: Error) =>
+      log(`freshness: WARNING ${e.message} (stored ${stored} of ${made}, received ${receiver.counts.unique})`),
+    );
     await sleep(500); // a late duplicate, if any, is counted
     const cpu = process.cpuUsage(cpu0);
     const dbCpu1 = localDatabaseCpuMs();
     const load1 = loadavg().map((x) => round(x, 2));
     stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
-    const push = ((await (await fetch(`${simulator.baseUrl}/_simulator/push`, { headers: { Authorization: `Bearer ${simulator.running.apiKey}` } })).json()) as { data: Record<string, unknown> }).data;
+    const push = (
+      (await (
+        await fetch(`${simulator.baseUrl}/_simulator/push`, {
+          headers: { Authorization: `Bearer ${simulator.running.apiKey}` },
+        })
+      ).json()) as { data: Record<string, unknown> }
+    ).data;
 
     const coalescing = await pushCoalescing(apiBase);
 
@@ -208,7 +253,10 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
       badSignature: c.badSignature,
       push,
       coalescing,
-      cpu: { benchMs: round((cpu.user + cpu.system) / 1000, 0), databaseMs: dbCpu0 !== undefined && dbCpu1 !== undefined ? dbCpu1 - dbCpu0 : undefined },
+      cpu: {
+        benchMs: round((cpu.user + cpu.system) / 1000, 0),
+        databaseMs: dbCpu0 !== undefined && dbCpu1 !== undefined ? dbCpu1 - dbCpu0 : undefined,
+      },
       loadAverage: { start: load0, end: load1 },
       apiLog: summarizeLog(apiLogFile),
       workerLog: summarizeLog(workerLogFile),

@@ -57,7 +57,17 @@ export interface IngestResult {
   ratioToRowByRow: number;
 }
 
-const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'] as const;
+const RECORD_COLUMNS = [
+  'record_id',
+  'task_id',
+  'call_task_id',
+  'contact_id',
+  'call_result',
+  'fail_reason',
+  'intension_result',
+  'duration_sec',
+  'called_at',
+] as const;
 
 /**
  * End to end: campaigns dialled to completion by the simulator, then one sync pass of the real worker module
@@ -72,11 +82,18 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
   // Only ingest is timed: "inconvenient now" callbacks wait a day here (with the bench's default of 0 days the
   // pass would open follow-up campaigns for them), as failed calls wait an hour (retry gap below).
   setAppEnv(db, simulator.baseUrl, { INCONVENIENT_CALLBACK_DAYS: '1' });
-  const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
+  const worker: TestingModule = await Test.createTestingModule({
+    imports: [WorkerModule.forRoot({ scheduled: false })],
+  }).compile();
   worker.useLogger(['error']);
   await worker.init();
   const { syncPageSize, syncConcurrency } = worker.get<TaskSettings>(taskConfig.KEY);
-  const conn = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+  const conn = await mysql.createConnection({
+    uri: db.url,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   const perRep: IngestRep[] = [];
   let queries: QueryCount | undefined;
   try {
@@ -85,20 +102,30 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
       await simulator.reset();
       const expected = await prepareDialledCampaigns(ctx, simulator, rep);
 
-      const counted = await countQueries(() => profiled(`ingest-rep${rep + 1}`, () => timed(() => worker.get(RunSyncPass).execute())));
+      const counted = await countQueries(() =>
+        profiled(`ingest-rep${rep + 1}`, () => timed(() => worker.get(RunSyncPass).execute())),
+      );
       const sync = counted.value;
       queries = counted.queries;
       const stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
       const complete = stored === expected && sync.value.failed === 0;
-      if (!complete) log(`ingest: WARNING stored ${stored} of ${expected} records, ${sync.value.failed} task(s) failed`);
-      const [rows] = await conn.query<RowDataPacket[]>(`SELECT ${RECORD_COLUMNS.join(', ')} FROM ai_visitor_call_record ORDER BY id`);
+      if (!complete)
+        log(`ingest: WARNING stored ${stored} of ${expected} records, ${sync.value.failed} task(s) failed`);
+      const [rows] = await conn.query<RowDataPacket[]>(
+        `SELECT ${RECORD_COLUMNS.join(', ')} FROM ai_visitor_call_record ORDER BY id`,
+      );
       const records = rows as unknown as StoredRecord[];
 
       const written = await snapshotWrites(conn, tasks);
       await resetToDialled(conn, tasks);
-      const hand = await handBulk(ctx, worker.get(CampaignGatewayClient), written, { tasks, pageSize: syncPageSize, concurrency: syncConcurrency });
+      const hand = await handBulk(ctx, worker.get(CampaignGatewayClient), written, {
+        tasks,
+        pageSize: syncPageSize,
+        concurrency: syncConcurrency,
+      });
       const handStored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
-      if (handStored !== stored) log(`ingest: WARNING the hand-written baseline stored ${handStored} records, the sync ${stored}`);
+      if (handStored !== stored)
+        log(`ingest: WARNING the hand-written baseline stored ${handStored} records, the sync ${stored}`);
 
       const raw = await rawUpsert(conn, records, syncPageSize);
       const byRow = await rowByRow(conn, records, config.ingest.rowByRowMaxRecords, config.ingest.rowByRowMaxMs, tasks);
@@ -131,7 +158,9 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
   }
   if (queries) {
     const pages = perRep[perRep.length - 1]?.handBulkPages ?? 0;
-    log(`ingest: the sync pass sent ${queries.total} statements for ${pages} pages of ${tasks} tasks (${round(queries.total / Math.max(pages, 1), 1)} a page); by shape:`);
+    log(
+      `ingest: the sync pass sent ${queries.total} statements for ${pages} pages of ${tasks} tasks (${round(queries.total / Math.max(pages, 1), 1)} a page); by shape:`,
+    );
     for (const [shape, n] of queries.byShape.slice(0, 25)) log(`  ${String(n).padStart(6)}  ${shape}`);
   }
   const recordsPerSec = median(perRep.map((r) => r.recordsPerSec));
@@ -162,17 +191,40 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
  * Tasks 1..T in progress, each with one campaign (call task id = task id) holding all its contacts, created and
  * started on the simulator, dialled to the end. Returns the number of records the simulator produced.
  */
-export async function prepareDialledCampaigns(ctx: SectionContext, simulator: BenchSimulator, rep: number): Promise<number> {
+export async function prepareDialledCampaigns(
+  ctx: SectionContext,
+  simulator: BenchSimulator,
+  rep: number,
+): Promise<number> {
   const { db, config } = ctx;
   const { tasks, contactsPerTask } = config.ingest;
   await seedFirmBot(db.pool, 1, tasks);
   // Retries wait an hour, so the pass stores records and opens no new campaign.
-  await seedTasks(db, { firstId: 1, count: tasks, status: 3, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 60 });
+  await seedTasks(db, {
+    firstId: 1,
+    count: tasks,
+    status: 3,
+    batchSize: contactsPerTask,
+    maxAttempts: 2,
+    retryGapMinutes: 60,
+  });
   await seedContacts(db, { firstTaskId: 1, tasks, perTask: contactsPerTask, status: 2, inCallTaskOfSameId: true });
   const byTask = await contactsByTask(db.pool, 1, tasks);
-  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({ taskId, requestId: `bench-ingest-${rep}-${taskId}`, contacts }));
+  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({
+    taskId,
+    requestId: `bench-ingest-${rep}-${taskId}`,
+    contacts,
+  }));
   const campaignIds = await simulator.createCampaigns(batches, true);
-  const values = batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length]);
+  const values = batches.map((b) => [
+    b.taskId,
+    b.taskId,
+    1,
+    b.requestId,
+    campaignIds.get(b.requestId)!,
+    1,
+    b.contacts.length,
+  ]);
   await db.pool.query(
     'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
     [values],
@@ -189,8 +241,18 @@ interface SyncWrites {
 }
 
 const CONTACT_FINAL = [
-  'status', 'attempts', 'callback_count', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at', 'record_id',
-  'next_attempt_at', 'synced_at', 'call_task_id',
+  'status',
+  'attempts',
+  'callback_count',
+  'call_result',
+  'fail_reason',
+  'intension_result',
+  'duration_sec',
+  'called_at',
+  'record_id',
+  'next_attempt_at',
+  'synced_at',
+  'call_task_id',
 ] as const;
 
 async function snapshotWrites(conn: Connection, tasks: number): Promise<SyncWrites> {
@@ -210,7 +272,9 @@ async function resetToDialled(conn: Connection, tasks: number): Promise<void> {
   await conn.query('TRUNCATE TABLE ai_visitor_call_record');
   await conn.query('TRUNCATE TABLE ai_visitor_event');
   await conn.query('TRUNCATE TABLE ai_visitor_firm_phone');
-  await conn.query('UPDATE ai_visitor_call_task SET status = 1, detail_cursor = NULL WHERE task_id BETWEEN 1 AND ?', [tasks]);
+  await conn.query('UPDATE ai_visitor_call_task SET status = 1, detail_cursor = NULL WHERE task_id BETWEEN 1 AND ?', [
+    tasks,
+  ]);
   await conn.query('UPDATE ai_visitor_task SET event_seq = 0 WHERE id BETWEEN 1 AND ?', [tasks]);
   await conn.query(
     `UPDATE ai_visitor_list SET status = 2, attempts = 0, callback_count = 0, call_result = 0, fail_reason = NULL, intension_result = 0,
@@ -235,9 +299,21 @@ async function handBulk(
   written: SyncWrites,
   opts: { tasks: number; pageSize: number; concurrency: number },
 ): Promise<{ ms: number; pages: number }> {
-  const pool: Pool = mysql.createPool({ uri: ctx.db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true, connectionLimit: opts.concurrency });
-  const [callTasks] = await pool.query<RowDataPacket[]>('SELECT id, task_id, campaign_id FROM ai_visitor_call_task WHERE task_id BETWEEN 1 AND ? ORDER BY id', [opts.tasks]);
-  const [firms] = await pool.query<RowDataPacket[]>('SELECT id, firm_id FROM ai_visitor_task WHERE id BETWEEN 1 AND ?', [opts.tasks]);
+  const pool: Pool = mysql.createPool({
+    uri: ctx.db.url,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    connectionLimit: opts.concurrency,
+  });
+  const [callTasks] = await pool.query<RowDataPacket[]>(
+    'SELECT id, task_id, campaign_id FROM ai_visitor_call_task WHERE task_id BETWEEN 1 AND ? ORDER BY id',
+    [opts.tasks],
+  );
+  const [firms] = await pool.query<RowDataPacket[]>(
+    'SELECT id, firm_id FROM ai_visitor_task WHERE id BETWEEN 1 AND ?',
+    [opts.tasks],
+  );
   const firmOf = new Map(firms.map((f) => [String(f.id), String(f.firm_id)]));
   let pages = 0;
   const start = nowMs();
@@ -247,46 +323,84 @@ async function handBulk(
       try {
         let cursor: string | null = null;
         for (;;) {
-          const page = await gateway.getCampaignDetail({ campaignId: String(ct.campaign_id), cursor, limit: opts.pageSize });
+          const page = await gateway.getCampaignDetail({
+            campaignId: String(ct.campaign_id),
+            cursor,
+            limit: opts.pageSize,
+          });
           pages++;
           await conn.beginTransaction();
           const records = page.records.filter((r) => written.contacts.has(r.ref));
           if (records.length > 0) {
-            await conn.query(
-              `INSERT IGNORE INTO ai_visitor_call_record (${RECORD_COLUMNS.join(', ')}) VALUES ?`,
-              [records.map((r) => [r.recordId, ct.task_id, ct.id, r.ref, r.callResult, r.failReason, r.callResult === 1 ? r.intention : 0, r.callResult === 1 ? r.durationSec : 0, r.calledAt])],
-            );
+            await conn.query(`INSERT IGNORE INTO ai_visitor_call_record (${RECORD_COLUMNS.join(', ')}) VALUES ?`, [
+              records.map((r) => [
+                r.recordId,
+                ct.task_id,
+                ct.id,
+                r.ref,
+                r.callResult,
+                r.failReason,
+                r.callResult === 1 ? r.intention : 0,
+                r.callResult === 1 ? r.durationSec : 0,
+                r.calledAt,
+              ]),
+            ]);
             const events = records.reduce((n, r) => n + (r.callResult === 1 && r.intention === 1 ? 2 : 1), 0);
-            const [seq] = await conn.query<ResultSetHeader>('UPDATE ai_visitor_task SET event_seq = LAST_INSERT_ID(event_seq + ?) WHERE id = ?', [events, ct.task_id]);
+            const [seq] = await conn.query<ResultSetHeader>(
+              'UPDATE ai_visitor_task SET event_seq = LAST_INSERT_ID(event_seq + ?) WHERE id = ?',
+              [events, ct.task_id],
+            );
             let sequence = Number(seq.insertId) - events + 1;
             const entries = records.map((r) => {
               const entry = [r.recordId, 1, sequence];
               sequence += r.callResult === 1 && r.intention === 1 ? 2 : 1;
               return entry;
             });
-            await conn.query('INSERT INTO ai_visitor_event (type, firm_id, task_id, data, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))', [
-              'batch:records', firmOf.get(String(ct.task_id)), ct.task_id, JSON.stringify(entries),
-            ]);
-            const contacts = [...new Set(records.map((r) => r.ref))].sort((a, b) => Number(a) - Number(b)).map((id) => written.contacts.get(id)!);
+            await conn.query(
+              'INSERT INTO ai_visitor_event (type, firm_id, task_id, data, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+              ['batch:records', firmOf.get(String(ct.task_id)), ct.task_id, JSON.stringify(entries)],
+            );
+            const contacts = [...new Set(records.map((r) => r.ref))]
+              .sort((a, b) => Number(a) - Number(b))
+              .map((id) => written.contacts.get(id)!);
             const derived = contacts
-              .map((c, i) => (i === 0
-                ? `SELECT ? AS id, ${CONTACT_FINAL.map((col) => `? AS ${col}`).join(', ')}`
-                : `SELECT ${['?', ...CONTACT_FINAL.map(() => '?')].join(', ')}`))
+              .map((c, i) =>
+                i === 0
+                  ? `SELECT ? AS id, ${CONTACT_FINAL.map((col) => `? AS ${col}`).join(', ')}`
+                  : `SELECT ${['?', ...CONTACT_FINAL.map(() => '?')].join(', ')}`,
+              )
               .join(' UNION ALL ');
             await conn.query(
               `UPDATE ai_visitor_list t JOIN (${derived}) v ON t.id = v.id SET ${CONTACT_FINAL.map((col) => `t.${col} = v.${col}`).join(', ')}`,
               contacts.flatMap((c) => [c.id, ...CONTACT_FINAL.map((col) => c[col])]),
             );
-            const registry = contacts.map((c) => written.registry.get(String(c.phone_hash))).filter((r): r is RowDataPacket => !!r);
+            const registry = contacts
+              .map((c) => written.registry.get(String(c.phone_hash)))
+              .filter((r): r is RowDataPacket => !!r);
             if (registry.length > 0) {
               await conn.query(
                 `INSERT INTO ai_visitor_firm_phone (firm_id, phone_hash, phone_enc, phone_key_id, do_not_call, dnc_reason, dnc_at, invalid) VALUES ?
                  ON DUPLICATE KEY UPDATE do_not_call = VALUES(do_not_call), dnc_reason = VALUES(dnc_reason), dnc_at = VALUES(dnc_at), invalid = VALUES(invalid)`,
-                [registry.map((r) => [r.firm_id, r.phone_hash, r.phone_enc, r.phone_key_id, r.do_not_call, r.dnc_reason, r.dnc_at, r.invalid])],
+                [
+                  registry.map((r) => [
+                    r.firm_id,
+                    r.phone_hash,
+                    r.phone_enc,
+                    r.phone_key_id,
+                    r.do_not_call,
+                    r.dnc_reason,
+                    r.dnc_at,
+                    r.invalid,
+                  ]),
+                ],
               );
             }
           }
-          if (page.nextCursor && page.nextCursor !== cursor) await conn.query('UPDATE ai_visitor_call_task SET detail_cursor = ? WHERE id = ?', [page.nextCursor, ct.id]);
+          if (page.nextCursor && page.nextCursor !== cursor)
+            await conn.query('UPDATE ai_visitor_call_task SET detail_cursor = ? WHERE id = ?', [
+              page.nextCursor,
+              ct.id,
+            ]);
           await conn.commit();
           if (!page.hasMore || !page.nextCursor) return;
           cursor = page.nextCursor;
@@ -304,7 +418,9 @@ async function handBulk(
 /** Baseline (a): the same rows, multi-row INSERT … ON DUPLICATE KEY UPDATE, `chunk` rows per statement, autocommit. */
 async function rawUpsert(conn: Connection, records: StoredRecord[], chunk: number): Promise<{ ms: number }> {
   await conn.query('TRUNCATE TABLE ai_visitor_call_record');
-  const updates = RECORD_COLUMNS.filter((c) => c !== 'record_id').map((c) => `${c} = VALUES(${c})`).join(', ');
+  const updates = RECORD_COLUMNS.filter((c) => c !== 'record_id')
+    .map((c) => `${c} = VALUES(${c})`)
+    .join(', ');
   const sql = `INSERT INTO ai_visitor_call_record (${RECORD_COLUMNS.join(', ')}) VALUES ? ON DUPLICATE KEY UPDATE ${updates}`;
   const start = nowMs();
   for (let i = 0; i < records.length; i += chunk) {
@@ -319,7 +435,13 @@ async function rawUpsert(conn: Connection, records: StoredRecord[], chunk: numbe
  * SELECT whether it is stored, INSERT it, SELECT its contact, UPDATE the contact. Bounded in records and time;
  * the rate is what counts.
  */
-async function rowByRow(conn: Connection, records: StoredRecord[], maxRecords: number, maxMs: number, tasks: number): Promise<{ records: number; ms: number }> {
+async function rowByRow(
+  conn: Connection,
+  records: StoredRecord[],
+  maxRecords: number,
+  maxMs: number,
+  tasks: number,
+): Promise<{ records: number; ms: number }> {
   await conn.query('TRUNCATE TABLE ai_visitor_call_record');
   await conn.query(
     `UPDATE ai_visitor_list SET status = 2, attempts = 0, call_result = 0, fail_reason = NULL, intension_result = 0, duration_sec = 0,
@@ -331,10 +453,18 @@ async function rowByRow(conn: Connection, records: StoredRecord[], maxRecords: n
   let done = 0;
   for (const r of records) {
     if (done >= maxRecords || nowMs() - start > maxMs) break;
-    const [known] = await conn.query<RowDataPacket[]>('SELECT id FROM ai_visitor_call_record WHERE record_id = ?', [r.record_id]);
+    const [known] = await conn.query<RowDataPacket[]>('SELECT id FROM ai_visitor_call_record WHERE record_id = ?', [
+      r.record_id,
+    ]);
     if (known.length === 0) {
-      await conn.query(insert, RECORD_COLUMNS.map((c) => r[c]));
-      const [contacts] = await conn.query<RowDataPacket[]>('SELECT id, status, attempts, call_task_id FROM ai_visitor_list WHERE id = ?', [r.contact_id]);
+      await conn.query(
+        insert,
+        RECORD_COLUMNS.map((c) => r[c]),
+      );
+      const [contacts] = await conn.query<RowDataPacket[]>(
+        'SELECT id, status, attempts, call_task_id FROM ai_visitor_list WHERE id = ?',
+        [r.contact_id],
+      );
       const contact = contacts[0];
       if (contact) {
         const attempts = Number(contact.attempts) + 1;
@@ -342,7 +472,17 @@ async function rowByRow(conn: Connection, records: StoredRecord[], maxRecords: n
         await conn.query(
           `UPDATE ai_visitor_list SET status = ?, attempts = ?, call_result = ?, fail_reason = ?, intension_result = ?, duration_sec = ?,
              called_at = ?, record_id = ?, synced_at = UTC_TIMESTAMP(3) WHERE id = ?`,
-          [connected || attempts >= 2 ? 3 : 1, attempts, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at, r.record_id, r.contact_id],
+          [
+            connected || attempts >= 2 ? 3 : 1,
+            attempts,
+            r.call_result,
+            r.fail_reason,
+            r.intension_result,
+            r.duration_sec,
+            r.called_at,
+            r.record_id,
+            r.contact_id,
+          ],
         );
       }
     }

@@ -50,7 +50,11 @@ export async function runLiveTasks(ctx: SectionContext): Promise<LiveTasksResult
   const platformLatencyMs = config.scaling.platformLatencyMs;
   const dialled = new Set<string>();
   // Calls last an hour (campaigns keep running, with nothing new), except to the numbers in `dialled`: at once.
-  const simulator = await BenchSimulator.start({ callMs: 3_600_000, parallelism: 10, callMsOf: (phone) => (dialled.has(phone) ? 0 : undefined) });
+  const simulator = await BenchSimulator.start({
+    callMs: 3_600_000,
+    parallelism: 10,
+    callMsOf: (phone) => (dialled.has(phone) ? 0 : undefined),
+  });
   ctx.onCleanup(() => simulator.close().catch(() => undefined));
   await truncateAll(db.pool);
   await seedFirmBot(db.pool, BENCH_FIRM, tasks);
@@ -64,37 +68,70 @@ export async function runLiveTasks(ctx: SectionContext): Promise<LiveTasksResult
     );
   }
   const byTask = await contactsByTask(db.pool, 1, liveTasks);
-  log(`live tasks: ${liveTasks} live tasks and ${waitingTasks} waiting ones seeded; creating the live ones' campaigns (running, nothing dialled yet)`);
-  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({ taskId, requestId: `bench-live-${taskId}-1`, contacts }));
+  log(
+    `live tasks: ${liveTasks} live tasks and ${waitingTasks} waiting ones seeded; creating the live ones' campaigns (running, nothing dialled yet)`,
+  );
+  const batches = [...byTask.entries()].map(([taskId, contacts]) => ({
+    taskId,
+    requestId: `bench-live-${taskId}-1`,
+    contacts,
+  }));
   const campaignIds = await simulator.createCampaigns(batches, true);
-  await db.pool.query('INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?', [
-    batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length]),
-  ]);
+  await db.pool.query(
+    'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
+    [batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length])],
+  );
   let nextCallTaskId = tasks + 1;
 
   /** Gives `count` tasks (from `first` on) a new running campaign with one call made: one new record each. */
   const giveNews = async (first: number, count: number, round: number): Promise<void> => {
     const news = Array.from({ length: count }, (_, i) => ((first + i - 1) % liveTasks) + 1);
     for (const taskId of news) dialled.add(byTask.get(taskId)![0].phone);
-    const fresh = news.map((taskId) => ({ taskId, requestId: `bench-live-${taskId}-${round}`, contacts: byTask.get(taskId)! }));
+    const fresh = news.map((taskId) => ({
+      taskId,
+      requestId: `bench-live-${taskId}-${round}`,
+      contacts: byTask.get(taskId)!,
+    }));
     const ids = await simulator.createCampaigns(fresh, true);
-    await db.pool.query(`UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (?) AND status IN (0, 1, 2)`, [news]);
+    await db.pool.query(`UPDATE ai_visitor_call_task SET status = 3 WHERE task_id IN (?) AND status IN (0, 1, 2)`, [
+      news,
+    ]);
     await db.pool.query(`UPDATE ai_visitor_list SET status = 2, call_task_id = NULL WHERE task_id IN (?)`, [news]);
-    const rows = fresh.map((f) => [nextCallTaskId++, f.taskId, round, f.requestId, ids.get(f.requestId)!, 1, f.contacts.length]);
-    await db.pool.query('INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?', [rows]);
+    const rows = fresh.map((f) => [
+      nextCallTaskId++,
+      f.taskId,
+      round,
+      f.requestId,
+      ids.get(f.requestId)!,
+      1,
+      f.contacts.length,
+    ]);
+    await db.pool.query(
+      'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
+      [rows],
+    );
     for (const [i, taskId] of news.entries()) {
       await db.pool.query('UPDATE ai_visitor_list SET call_task_id = ? WHERE task_id = ?', [rows[i][0], taskId]);
     }
-    await waitFor('the new calls to end', 30_000, async () => {
-      const done = await Promise.all(fresh.map(async (f) => (await simulator.campaign(ids.get(f.requestId)!)).dialled_count >= 1));
-      return done.every(Boolean) ? true : undefined;
-    }, 50);
+    await waitFor(
+      'the new calls to end',
+      30_000,
+      async () => {
+        const done = await Promise.all(
+          fresh.map(async (f) => (await simulator.campaign(ids.get(f.requestId)!)).dialled_count >= 1),
+        );
+        return done.every(Boolean) ? true : undefined;
+      },
+      50,
+    );
     for (const taskId of news) dialled.delete(byTask.get(taskId)![0].phone);
   };
 
   const pass = async (concurrency: number, newsTasks: number): Promise<LiveTasksRun> => {
     setAppEnv(db, simulator.baseUrl, { SYNC_CONCURRENCY: String(concurrency) });
-    const worker: TestingModule = await Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }).compile();
+    const worker: TestingModule = await Test.createTestingModule({
+      imports: [WorkerModule.forRoot({ scheduled: false })],
+    }).compile();
     worker.useLogger(['error']);
     await worker.init();
     try {
@@ -105,8 +142,15 @@ export async function runLiveTasks(ctx: SectionContext): Promise<LiveTasksResult
       const platformCalls = Object.entries(after).reduce((n, [k, v]) => n + v - (before[k] ?? 0), 0);
       const stored = (await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record')) - storedBefore;
       return {
-        concurrency, tasks: run.value.tasks, newsTasks, passMs: round(run.ms, 0), recordsStored: stored, failed: run.value.failed,
-        platformCalls, queries: queries.total, topShapes: queries.byShape.slice(0, 12),
+        concurrency,
+        tasks: run.value.tasks,
+        newsTasks,
+        passMs: round(run.ms, 0),
+        recordsStored: stored,
+        failed: run.value.failed,
+        platformCalls,
+        queries: queries.total,
+        topShapes: queries.byShape.slice(0, 12),
       };
     } finally {
       await worker.close();
@@ -121,7 +165,9 @@ export async function runLiveTasks(ctx: SectionContext): Promise<LiveTasksResult
     // A first pass, not measured: each campaign's first (empty) page gives the cursor that is then stored, and
     // the waiting tasks are found to have nothing due for an hour.
     const warmUp = await pass(concurrencies[concurrencies.length - 1], 0);
-    log(`live tasks: warm-up pass over ${warmUp.tasks} tasks in ${(warmUp.passMs / 1000).toFixed(1)} s (${warmUp.queries} statements)`);
+    log(
+      `live tasks: warm-up pass over ${warmUp.tasks} tasks in ${(warmUp.passMs / 1000).toFixed(1)} s (${warmUp.queries} statements)`,
+    );
     const newsTasks = Math.max(1, Math.round((liveTasks * newsPercent) / 100));
     for (const [i, concurrency] of concurrencies.entries()) {
       await simulator.setLatency(0);
@@ -135,9 +181,14 @@ export async function runLiveTasks(ctx: SectionContext): Promise<LiveTasksResult
       );
       for (const [shape, n] of r.topShapes.slice(0, 6)) log(`  ${String(n).padStart(7)}  ${shape}`);
     }
-    const defaultConcurrency = concurrencies.includes(config.liveTasks.defaultConcurrency) ? config.liveTasks.defaultConcurrency : concurrencies[concurrencies.length - 1];
+    const defaultConcurrency = concurrencies.includes(config.liveTasks.defaultConcurrency)
+      ? config.liveTasks.defaultConcurrency
+      : concurrencies[concurrencies.length - 1];
     idle = await pass(defaultConcurrency, 0);
-    idle.perIdleTask = { queries: round(idle.queries / Math.max(idle.tasks, 1), 2), platformCalls: round(idle.platformCalls / Math.max(idle.tasks, 1), 2) };
+    idle.perIdleTask = {
+      queries: round(idle.queries / Math.max(idle.tasks, 1), 2),
+      platformCalls: round(idle.platformCalls / Math.max(idle.tasks, 1), 2),
+    };
     log(
       `live tasks: no news at all, concurrency ${defaultConcurrency}: ${idle.tasks} tasks in ${(idle.passMs / 1000).toFixed(1)} s; per task ` +
         `${idle.perIdleTask.queries} statements and ${idle.perIdleTask.platformCalls} platform calls; by shape:`,

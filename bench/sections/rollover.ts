@@ -58,7 +58,13 @@ export async function runRollover(ctx: SectionContext, build: AppBuild): Promise
   };
 }
 
-async function runOnce(ctx: SectionContext, build: AppBuild, push: boolean, tasks: number, campaignsPerTask: number): Promise<RolloverRun> {
+async function runOnce(
+  ctx: SectionContext,
+  build: AppBuild,
+  push: boolean,
+  tasks: number,
+  campaignsPerTask: number,
+): Promise<RolloverRun> {
   const { db, config } = ctx;
   const { batchSize, callMs, parallelism, timeoutS } = config.rollover;
   const callbackSecret = appEnv(db, '').ROBOT_CALL_CALLBACK_SECRET;
@@ -97,10 +103,20 @@ async function runOnce(ctx: SectionContext, build: AppBuild, push: boolean, task
   await seedContacts(db, { firstTaskId: 1, tasks, perTask, status: 1 });
 
   const label = push ? 'rollover (pushes on)' : 'rollover (pushes off)';
-  const env = { SYNC_CRON: '*/30 * * * *', SYNC_EDGE_CRON: '* * * * *', LOG_LEVEL: process.env.BENCH_ROLLOVER_LOG_LEVEL || 'warn' };
+  const env = {
+    SYNC_CRON: '*/30 * * * *',
+    SYNC_EDGE_CRON: '* * * * *',
+    LOG_LEVEL: process.env.BENCH_ROLLOVER_LOG_LEVEL || 'warn',
+  };
   const apiLogFile = join(ctx.tmpDir, `rollover-${push ? 'push' : 'poll'}-api.log`);
   const workerLogFile = join(ctx.tmpDir, `rollover-${push ? 'push' : 'poll'}-worker.log`);
-  const api = spawnNode(build, join(build.dir, 'apps/api/src/main.js'), [], appEnv(db, simulator.baseUrl, { ...env, API_PORT: String(apiPort) }), apiLogFile);
+  const api = spawnNode(
+    build,
+    join(build.dir, 'apps/api/src/main.js'),
+    [],
+    appEnv(db, simulator.baseUrl, { ...env, API_PORT: String(apiPort) }),
+    apiLogFile,
+  );
   ctx.onCleanup(() => api.kill());
   const workerEnv = appEnv(db, simulator.baseUrl, {
     ...env,
@@ -112,28 +128,47 @@ async function runOnce(ctx: SectionContext, build: AppBuild, push: boolean, task
   try {
     await waitLive(`${apiBase}/health/live`, api, apiLogFile, 'the API');
     await waitLive(`http://127.0.0.1:${workerPort}/health/live`, worker, workerLogFile, 'the worker');
-    log(`${label}: ${tasks} tasks of ${campaignsPerTask} campaigns of ${batchSize}, calls of ${callMs} ms on ${parallelism} lines a campaign`);
-    const headers = { Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': String(BENCH_FIRM), 'X-Account-Id': String(BENCH_ACCOUNT) };
-    await mapLimit(Array.from({ length: tasks }, (_, i) => i + 1), 4, async (id) => {
-      const res = await fetch(`${apiBase}/v1/tasks/${id}/start`, { method: 'POST', headers });
-      if (!res.ok) throw new Error(`start of task ${id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
-    });
+    log(
+      `${label}: ${tasks} tasks of ${campaignsPerTask} campaigns of ${batchSize}, calls of ${callMs} ms on ${parallelism} lines a campaign`,
+    );
+    const headers = {
+      Authorization: `Bearer ${SERVICE_TOKEN}`,
+      'X-Firm-Id': String(BENCH_FIRM),
+      'X-Account-Id': String(BENCH_ACCOUNT),
+    };
+    await mapLimit(
+      Array.from({ length: tasks }, (_, i) => i + 1),
+      4,
+      async (id) => {
+        const res = await fetch(`${apiBase}/v1/tasks/${id}/start`, { method: 'POST', headers });
+        if (!res.ok) throw new Error(`start of task ${id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
+      },
+    );
     const started = Date.now();
-    await waitFor(`${label}: every task completed`, timeoutS * 1000, async () => {
-      const [rows] = (await db.pool.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status = 5')) as unknown as [{ n: number }[]];
-      return Number(rows[0].n) === tasks ? true : undefined;
-    }, 500);
+    await waitFor(
+      `${label}: every task completed`,
+      timeoutS * 1000,
+      async () => {
+        const [rows] = (await db.pool.query(
+          'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status = 5',
+        )) as unknown as [{ n: number }[]];
+        return Number(rows[0].n) === tasks ? true : undefined;
+      },
+      500,
+    );
     const wallS = round((Date.now() - started) / 1000, 1);
 
-    const [order] = (await db.pool.query('SELECT task_id, batch_no, campaign_id FROM ai_visitor_call_task ORDER BY task_id, batch_no')) as unknown as [
-      { task_id: number; batch_no: number; campaign_id: string | null }[],
-    ];
+    const [order] = (await db.pool.query(
+      'SELECT task_id, batch_no, campaign_id FROM ai_visitor_call_task ORDER BY task_id, batch_no',
+    )) as unknown as [{ task_id: number; batch_no: number; campaign_id: string | null }[]];
     const [finished] = (await db.pool.query(
       "SELECT id, CONCAT(DATE_FORMAT(finished_at, '%Y-%m-%dT%H:%i:%s.'), LPAD(FLOOR(MICROSECOND(finished_at) / 1000), 3, '0'), 'Z') AS at FROM ai_visitor_task",
     )) as unknown as [{ id: number; at: string }[]];
     const completedAt = new Map(finished.map((f) => [Number(f.id), Date.parse(f.at)]));
     const byTask = new Map<number, string[]>();
-    for (const row of order) if (row.campaign_id) byTask.set(Number(row.task_id), [...(byTask.get(Number(row.task_id)) ?? []), row.campaign_id]);
+    for (const row of order)
+      if (row.campaign_id)
+        byTask.set(Number(row.task_id), [...(byTask.get(Number(row.task_id)) ?? []), row.campaign_id]);
     const gaps: number[] = [];
     const idleShares: number[] = [];
     let idleSum = 0;

@@ -128,7 +128,9 @@ function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<
   let timer: NodeJS.Timeout;
   return Promise.race([
     promise.finally(() => clearTimeout(timer)),
-    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms))),
+    new Promise<T>(
+      (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms)),
+    ),
   ]);
 }
 
@@ -153,8 +155,20 @@ function passSummary(file: string, from: number, code: number | null): Omit<Pass
   for (const line of text.split('\n').reverse()) {
     if (!line.includes('sync pass finished')) continue;
     try {
-      const p = JSON.parse(line) as { tasks: number; failed: number; recordsStored: number; completed: number; durationMs: number };
-      return { tasks: p.tasks, failed: p.failed, stored: p.recordsStored, completed: p.completed, passMs: p.durationMs };
+      const p = JSON.parse(line) as {
+        tasks: number;
+        failed: number;
+        recordsStored: number;
+        completed: number;
+        durationMs: number;
+      };
+      return {
+        tasks: p.tasks,
+        failed: p.failed,
+        stored: p.recordsStored,
+        completed: p.completed,
+        passMs: p.durationMs,
+      };
     } catch {
       break;
     }
@@ -248,7 +262,14 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
   const runOnce = async (count: number, goAt: number): Promise<LaneResult[]> => {
     let finished = false;
     const lane = async (i: number): Promise<LaneResult> => {
-      const result: LaneResult = { passes: [], doneAt: 0, left: -1, peakRssKb: 0, logFile: logFiles[i], logFrom: logSize(logFiles[i]) };
+      const result: LaneResult = {
+        passes: [],
+        doneAt: 0,
+        left: -1,
+        peakRssKb: 0,
+        logFile: logFiles[i],
+        logFrom: logSize(logFiles[i]),
+      };
       while (!finished && result.passes.length < maxPasses && Date.now() - goAt < timeoutS * 1000) {
         const t0 = Date.now();
         const from = logSize(logFiles[i]);
@@ -276,7 +297,9 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         if (m.type !== 'ready') throw new Error(`worker failed to boot: ${String(m.message)}`);
         bootMs.push(Number(m.bootMs));
       }
-      log(`scale: ${maxWorkers} worker processes up (Nest init ${bootMs.map((b) => (b / 1000).toFixed(1)).join(' s, ')} s, ${build.kind} build)`);
+      log(
+        `scale: ${maxWorkers} worker processes up (Nest init ${bootMs.map((b) => (b / 1000).toFixed(1)).join(' s, ')} s, ${build.kind} build)`,
+      );
     } else {
       log(`scale: workers run as \`main.js --once\` processes, one pass each (${build.kind} build)`);
     }
@@ -289,7 +312,14 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         await truncateAll(db.pool);
         await simulator.reset();
         await seedFirmBot(db.pool, 1, tasks);
-        await seedTasks(db, { firstId: 1, count: tasks, status: 3, batchSize: contactsPerTask, maxAttempts: 2, retryGapMinutes: 0 });
+        await seedTasks(db, {
+          firstId: 1,
+          count: tasks,
+          status: 3,
+          batchSize: contactsPerTask,
+          maxAttempts: 2,
+          retryGapMinutes: 0,
+        });
         await seedContacts(db, { firstTaskId: 1, tasks, perTask: contactsPerTask, status: 1 });
         const goAt = Date.now();
         const benchCpuAtGo = process.cpuUsage();
@@ -302,7 +332,10 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
         const completedTasks = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_task WHERE status = 5');
         const workersCpu = lanes.every((l) => l.cpuMs !== undefined) ? lanes.map((l) => l.cpuMs!) : undefined;
         const benchMs = Math.round((benchCpu.user + benchCpu.system) / 1000);
-        const databaseMs = databaseCpuAtGo !== undefined && databaseCpuAtEnd !== undefined ? databaseCpuAtEnd - databaseCpuAtGo : undefined;
+        const databaseMs =
+          databaseCpuAtGo !== undefined && databaseCpuAtEnd !== undefined
+            ? databaseCpuAtEnd - databaseCpuAtGo
+            : undefined;
         const run: ScaleRun = {
           rep,
           workers: count,
@@ -325,7 +358,10 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
             // Every CPU counter runs until the last report (a worker may finish its pass after the first saw none left).
             machineBusy:
               workersCpu && databaseMs !== undefined
-                ? round((workersCpu.reduce((a, b) => a + b, 0) + benchMs + databaseMs) / ((lastReportAt - goAt) * cores), 2)
+                ? round(
+                    (workersCpu.reduce((a, b) => a + b, 0) + benchMs + databaseMs) / ((lastReportAt - goAt) * cores),
+                    2,
+                  )
                 : undefined,
           },
         };
@@ -339,7 +375,8 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
                 `simulator+bench ${(run.cpu.benchMs / 1000).toFixed(1)}: ${Math.round(run.cpu.machineBusy * 100)}% of ${cores} cores busy`
               : ''),
         );
-        if (!run.allCompleted) log(`scale: WARNING not every task completed (bounded at ${maxPasses} passes / ${timeoutS} s)`);
+        if (!run.allCompleted)
+          log(`scale: WARNING not every task completed (bounded at ${maxPasses} passes / ${timeoutS} s)`);
       }
     }
     const oneWorkerMs = median(runs.filter((r) => r.workers === 1).map((r) => r.wallMs));
@@ -366,7 +403,9 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
       speedUp4: four.length ? round(median(speedUps(runs, 4)), 2) : undefined,
       workerCounts: counts,
       oneWorkerMachineBusy: (() => {
-        const busy = runs.filter((r) => r.workers === 1 && r.cpu.machineBusy !== undefined).map((r) => r.cpu.machineBusy!);
+        const busy = runs
+          .filter((r) => r.workers === 1 && r.cpu.machineBusy !== undefined)
+          .map((r) => r.cpu.machineBusy!);
         return busy.length ? round(median(busy), 2) : undefined;
       })(),
       cores,
@@ -381,7 +420,9 @@ export async function runScale(ctx: SectionContext, build: AppBuild): Promise<Sc
     for (const w of workers) {
       if (w.proc.child.connected) w.proc.child.send({ type: 'exit' });
     }
-    await Promise.all(workers.map((w) => withTimeout(w.proc.exited, 15_000, 'a worker to exit').catch(() => w.proc.kill())));
+    await Promise.all(
+      workers.map((w) => withTimeout(w.proc.exited, 15_000, 'a worker to exit').catch(() => w.proc.kill())),
+    );
     await simulator.close().catch(() => undefined);
     await truncateAll(db.pool);
   }

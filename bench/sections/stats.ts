@@ -54,7 +54,9 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     await seedContacts(db, { firstTaskId: 1, tasks: 1, perTask: n, status: 'stats' });
     // The schema has no index for the aggregate any more (statistics read counters); the baseline gets the
     // covering index it would need, so the app is compared with the aggregate at its best. Dropped at the end.
-    await db.pool.query(`CREATE INDEX ${BASELINE_INDEX} ON ai_visitor_list (task_id, status, call_result, intension_result, attempts)`);
+    await db.pool.query(
+      `CREATE INDEX ${BASELINE_INDEX} ON ai_visitor_list (task_id, status, call_result, intension_result, attempts)`,
+    );
     await db.pool.query('ANALYZE TABLE ai_visitor_list');
   });
   log(`stats: seeded in ${(seeded.ms / 1000).toFixed(1)} s`);
@@ -63,7 +65,12 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
   const moduleRef = await Test.createTestingModule({ imports: [ApiModule.forRoot()] }).compile();
   moduleRef.useLogger(['error']);
   await moduleRef.init();
-  const bare = await mysql.createConnection({ uri: db.url, timezone: 'Z', supportBigNumbers: true, bigNumberStrings: true });
+  const bare = await mysql.createConnection({
+    uri: db.url,
+    timezone: 'Z',
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+  });
   try {
     const stats = moduleRef.get(GetTaskStats);
     const authorize = moduleRef.get(AuthorizeTaskAccess);
@@ -84,10 +91,18 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
     const sql = BARE_AGGREGATE;
     const [[truth]] = await bare.query<RowDataPacket[]>(sql, ['1']);
     const agrees =
-      Number(truth.total) === first.total && Number(truth.done) === first.done && Number(truth.waiting) === first.waiting &&
-      Number(truth.connected) === first.connected && Number(truth.failed) === first.failed && Number(truth.attempts) === first.attempts &&
-      Number(truth.interested) === first.intentions.interested && Number(truth.wrong_number) === first.intentions.wrongNumber;
-    if (!agrees) throw new Error(`GetTaskStats ${JSON.stringify(first)} disagrees with the aggregate over the contacts ${JSON.stringify(truth)}`);
+      Number(truth.total) === first.total &&
+      Number(truth.done) === first.done &&
+      Number(truth.waiting) === first.waiting &&
+      Number(truth.connected) === first.connected &&
+      Number(truth.failed) === first.failed &&
+      Number(truth.attempts) === first.attempts &&
+      Number(truth.interested) === first.intentions.interested &&
+      Number(truth.wrong_number) === first.intentions.wrongNumber;
+    if (!agrees)
+      throw new Error(
+        `GetTaskStats ${JSON.stringify(first)} disagrees with the aggregate over the contacts ${JSON.stringify(truth)}`,
+      );
 
     const [explain] = await bare.query<RowDataPacket[]>(`EXPLAIN ${sql}`, ['1']);
     const app = async () => stats.execute({ access: await authorize.execute({ caller, taskId: '1' }) });
@@ -118,7 +133,9 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
         bareP99: percentile(bareMs, 99),
       };
       perRep.push(r);
-      log(`stats: rep ${rep + 1}/${config.repsCheap}: app p50 ${r.appP50.toFixed(1)} ms p99 ${r.appP99.toFixed(1)} ms; bare p50 ${r.bareP50.toFixed(1)} ms p99 ${r.bareP99.toFixed(1)} ms`);
+      log(
+        `stats: rep ${rep + 1}/${config.repsCheap}: app p50 ${r.appP50.toFixed(1)} ms p99 ${r.appP99.toFixed(1)} ms; bare p50 ${r.bareP50.toFixed(1)} ms p99 ${r.bareP99.toFixed(1)} ms`,
+      );
     }
     const appP50 = median(perRep.map((r) => r.appP50));
     const appP99 = median(perRep.map((r) => r.appP99));
@@ -131,7 +148,12 @@ export async function runStats(ctx: SectionContext): Promise<StatsResult> {
       seedMs: round(seeded.ms, 0),
       sql: sql.replace(/\s+/g, ' ').trim(),
       appSql: appSql.replace(/\s+/g, ' ').trim(),
-      perRep: perRep.map((r) => ({ appP50: round(r.appP50), appP99: round(r.appP99), bareP50: round(r.bareP50), bareP99: round(r.bareP99) })),
+      perRep: perRep.map((r) => ({
+        appP50: round(r.appP50),
+        appP99: round(r.appP99),
+        bareP50: round(r.bareP50),
+        bareP99: round(r.bareP99),
+      })),
       appP50: round(appP50),
       appP99: round(appP99),
       bareP50: round(bareP50),

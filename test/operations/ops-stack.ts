@@ -76,7 +76,10 @@ export function setEnv(db: TestDatabase, simulator: RunningSimulator, env: Recor
   });
 }
 
-async function compile(module: Parameters<typeof Test.createTestingModule>[0]['imports'], logs: LogCapture): Promise<TestingModule> {
+async function compile(
+  module: Parameters<typeof Test.createTestingModule>[0]['imports'],
+  logs: LogCapture,
+): Promise<TestingModule> {
   return Test.createTestingModule({ imports: module }).overrideProvider(LOG_DESTINATION).useValue(logs).compile();
 }
 
@@ -160,12 +163,23 @@ export function freshMobiles(count: number): { phone: string }[] {
 }
 
 /** Creates a task (always-open call window, fresh numbers) and returns its id. */
-export async function createdTask(stack: Pick<OpsStack, 'http'>, firmId: number, accountId: number, count = 1): Promise<string> {
+export async function createdTask(
+  stack: Pick<OpsStack, 'http'>,
+  firmId: number,
+  accountId: number,
+  count = 1,
+): Promise<string> {
   const created = await stack
     .http()
     .post('/v1/tasks')
     .set(asAccount(firmId, accountId))
-    .send({ name: 'ops', scriptId: 'recruit-v1', contacts: freshMobiles(count), retryGapMinutes: 0, callWindow: ALWAYS_OPEN })
+    .send({
+      name: 'ops',
+      scriptId: 'recruit-v1',
+      contacts: freshMobiles(count),
+      retryGapMinutes: 0,
+      callWindow: ALWAYS_OPEN,
+    })
     .expect(201);
   return created.body.task.id;
 }
@@ -185,7 +199,12 @@ export async function grantBot(stack: Pick<OpsStack, 'http'>, firmId: number): P
 }
 
 /** Grants the firm's BOT, creates a task with `count` contacts and starts it; returns its id. */
-export async function startedTask(stack: Pick<OpsStack, 'http'>, firmId: number, accountId: number, count = 5): Promise<string> {
+export async function startedTask(
+  stack: Pick<OpsStack, 'http'>,
+  firmId: number,
+  accountId: number,
+  count = 5,
+): Promise<string> {
   await grantBot(stack, firmId);
   const taskId = await createdTask(stack, firmId, accountId, count);
   await stack.http().post(`/v1/tasks/${taskId}/start`).set(asAccount(firmId, accountId)).expect(200);
@@ -198,7 +217,9 @@ export function sample(text: string, name: string, labels: Record<string, string
     if (line.startsWith('#')) continue;
     const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})?\s+(\S+)/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => found[k] === v)) return Number(match[3]);
   }
   return undefined;

@@ -24,12 +24,26 @@ export interface AppProcess {
  * events relay loop and probe port (WORKER_PORT). Resolves once `/health/live` answers; fails if the process
  * exits first or does not answer within `bootMs`.
  */
-export async function startAppProcess(name: 'api' | 'worker', port: number, env: Record<string, string>, bootMs = 120_000): Promise<AppProcess> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join('apps', name, 'src', 'main.ts')], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'), ...env, [name === 'api' ? 'API_PORT' : 'WORKER_PORT']: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export async function startAppProcess(
+  name: 'api' | 'worker',
+  port: number,
+  env: Record<string, string>,
+  bootMs = 120_000,
+): Promise<AppProcess> {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join('apps', name, 'src', 'main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        TS_NODE_PROJECT: join(ROOT, 'tsconfig.json'),
+        ...env,
+        [name === 'api' ? 'API_PORT' : 'WORKER_PORT']: String(port),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output += chunk.toString('utf8');

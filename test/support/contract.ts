@@ -64,9 +64,16 @@ export class ContractValidator {
   readonly covered = new Set<string>();
 
   constructor(private readonly document: OpenApiDocument) {
-    if (!/^3\.0\.\d+$/.test(document.openapi)) throw new Error(`contract: OpenAPI ${document.openapi} is not the 3.0 this validator reads`);
+    if (!/^3\.0\.\d+$/.test(document.openapi))
+      throw new Error(`contract: OpenAPI ${document.openapi} is not the 3.0 this validator reads`);
     // strictTypes off: OpenAPI 3.0's `nullable` sits beside `type`, which ajv supports but reports in strict mode.
-    this.ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false, strictRequired: false, keywords: OPENAPI_KEYWORDS });
+    this.ajv = new Ajv({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictRequired: false,
+      keywords: OPENAPI_KEYWORDS,
+    });
     addFormats(this.ajv);
     // The document's schemas under one id; the operations' `#/components/schemas/X` point into it.
     this.ajv.addSchema({ $id: SCHEMAS_ID, definitions: rewriteRefs(document.components?.schemas ?? {}) });
@@ -91,28 +98,45 @@ export class ContractValidator {
     const route = candidates[0];
     if (!route) {
       const body = res.body as { code?: unknown } | undefined;
-      if (res.status === 404 && body?.code === 'ROUTE_NOT_FOUND') return this.body('unmatched', res, { $ref: `#/components/schemas/ErrorResponse` });
-      return [`${method.toUpperCase()} ${path}: no operation of the document answers it, yet it answered ${res.status}`];
+      if (res.status === 404 && body?.code === 'ROUTE_NOT_FOUND')
+        return this.body('unmatched', res, { $ref: `#/components/schemas/ErrorResponse` });
+      return [
+        `${method.toUpperCase()} ${path}: no operation of the document answers it, yet it answered ${res.status}`,
+      ];
     }
     const where = `${verb.toUpperCase()} ${route.template} → ${res.status}`;
-    const response = route.operation.responses[String(res.status)] ?? route.operation.responses[`${String(res.status)[0]}XX`];
-    if (!response) return [`${where}: the status is not documented (documented: ${Object.keys(route.operation.responses).join(', ')})`];
+    const response =
+      route.operation.responses[String(res.status)] ?? route.operation.responses[`${String(res.status)[0]}XX`];
+    if (!response)
+      return [
+        `${where}: the status is not documented (documented: ${Object.keys(route.operation.responses).join(', ')})`,
+      ];
     this.covered.add(`${verb.toUpperCase()} ${route.template} ${res.status}`);
-    const contentType = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+    const contentType = String(res.headers['content-type'] ?? '')
+      .split(';')[0]
+      .trim()
+      .toLowerCase();
     const documented = Object.keys(response.content ?? {});
     if (!contentType) {
       const length = Number(res.headers['content-length'] ?? 0);
-      if (documented.length > 0) return [`${where}: no content type, while the document gives ${documented.join(', ')}`];
+      if (documented.length > 0)
+        return [`${where}: no content type, while the document gives ${documented.join(', ')}`];
       return length > 0 ? [`${where}: a body of ${length} bytes where the document gives none`] : [];
     }
     const media = response.content?.[contentType];
-    if (!media) return [`${where}: content type ${contentType} is not documented (documented: ${documented.join(', ') || 'no body'})`];
+    if (!media)
+      return [
+        `${where}: content type ${contentType} is not documented (documented: ${documented.join(', ') || 'no body'})`,
+      ];
     return media.schema ? this.body(where, res, media.schema, contentType) : [];
   }
 
   private body(where: string, res: CheckedResponse, schema: Schema, contentType = 'application/json'): string[] {
     // A text body as text, also when the suite parsed it into a Buffer itself (`.buffer(true).parse(…)`).
-    const value = contentType === 'application/json' ? res.body : (res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.body));
+    const value =
+      contentType === 'application/json'
+        ? res.body
+        : (res.text ?? (Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.body));
     let validate = this.compiled.get(schema);
     if (!validate) {
       validate = this.ajv.compile({ ...rewriteRefs(schema) });
@@ -120,14 +144,17 @@ export class ContractValidator {
     }
     if (validate(value)) return [];
     const shown = JSON.stringify(value)?.slice(0, 400);
-    return (validate.errors ?? []).map((e) => `${where}: body${e.instancePath} ${e.message} ${JSON.stringify(e.params)} in ${shown}`);
+    return (validate.errors ?? []).map(
+      (e) => `${where}: body${e.instancePath} ${e.message} ${JSON.stringify(e.params)} in ${shown}`,
+    );
   }
 
   /** Throws a ContractViolation naming every problem of the response. */
   check(method: string, url: string, res: CheckedResponse): void {
     this.checked += 1;
     const problems = this.problems(method, url, res);
-    if (problems.length) throw new ContractViolation(`the response breaks the OpenAPI document:\n  ${problems.join('\n  ')}`);
+    if (problems.length)
+      throw new ContractViolation(`the response breaks the OpenAPI document:\n  ${problems.join('\n  ')}`);
   }
 }
 
@@ -137,7 +164,10 @@ function rewriteRefs<T>(value: T): T {
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [key, inner] of Object.entries(value)) {
-      out[key] = key === '$ref' && typeof inner === 'string' ? inner.replace('#/components/schemas/', `${SCHEMAS_ID}#/definitions/`) : rewriteRefs(inner);
+      out[key] =
+        key === '$ref' && typeof inner === 'string'
+          ? inner.replace('#/components/schemas/', `${SCHEMAS_ID}#/definitions/`)
+          : rewriteRefs(inner);
     }
     return out as T;
   }
@@ -161,7 +191,9 @@ export function checkedClient(
   const client = {} as Record<string, unknown>;
   for (const [name, make] of Object.entries(plain as unknown as Record<string, (url: string) => SupertestTest>)) {
     client[name] = (url: string) => {
-      const test = make(url) as SupertestTest & { assert(err: unknown, res: CheckedResponse | undefined, fn?: (...args: unknown[]) => void): void };
+      const test = make(url) as SupertestTest & {
+        assert(err: unknown, res: CheckedResponse | undefined, fn?: (...args: unknown[]) => void): void;
+      };
       const assert = test.assert.bind(test);
       const method = (test as unknown as { method: string }).method;
       test.assert = (err, res, fn) => {

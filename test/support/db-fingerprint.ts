@@ -14,7 +14,8 @@ const TABLES = [
   'ai_visitor_webhook_delivery',
 ];
 
-const cell = (v: unknown): string => (v instanceof Date ? v.toISOString() : v === null || v === undefined ? 'null' : String(v));
+const cell = (v: unknown): string =>
+  v instanceof Date ? v.toISOString() : v === null || v === undefined ? 'null' : String(v);
 const rows = (list: Record<string, unknown>[]): string[] => list.map((r) => Object.values(r).map(cell).join('|'));
 
 /**
@@ -37,6 +38,10 @@ export async function dbFingerprint(h: Harness): Promise<Record<string, unknown>
         'SELECT firm_id, is_open_bot, bot_expire_at, bot_task_num, bot_task_used, updated_at FROM ai_visitor_firm_bot ORDER BY firm_id',
       ),
     ),
-    phones: rows(await ds.query('SELECT firm_id, phone_hash, do_not_call, dnc_reason, updated_at FROM ai_visitor_firm_phone ORDER BY firm_id, phone_hash')),
+    phones: rows(
+      await ds.query(
+        'SELECT firm_id, phone_hash, do_not_call, dnc_reason, updated_at FROM ai_visitor_firm_phone ORDER BY firm_id, phone_hash',
+      ),
+    ),
   };
 }

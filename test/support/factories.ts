@@ -11,7 +11,11 @@ export function mobiles(count: number, start = 1, prefix = '139'): string[] {
 }
 
 export function contacts(count: number, start = 1): { phone: string; name: string; candidateRef: string }[] {
-  return mobiles(count, start).map((phone, i) => ({ phone, name: `候选人${start + i}`, candidateRef: `cand-${start + i}` }));
+  return mobiles(count, start).map((phone, i) => ({
+    phone,
+    name: `候选人${start + i}`,
+    candidateRef: `cand-${start + i}`,
+  }));
 }
 
 /**
@@ -21,7 +25,16 @@ export function contacts(count: number, start = 1): { phone: string; name: strin
  */
 export async function insertContacts(h: Harness, taskId: string, count: number, start = 1): Promise<void> {
   const vault = h.api.get(PhoneVault);
-  const columns = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'phone_masked', 'status'];
+  const columns = [
+    'task_id',
+    'candidate_ref',
+    'name',
+    'phone_hash',
+    'phone_enc',
+    'phone_key_id',
+    'phone_masked',
+    'status',
+  ];
   const CHUNK = 500;
   await h.api.get(DataSource).transaction(async (manager) => {
     for (let i = 0; i < count; i += CHUNK) {
@@ -64,13 +77,27 @@ export async function createTask(
     .http()
     .post('/v1/tasks')
     .set(asAccount(firmId, accountId))
-    .send({ name: 'Java 架构师寻访', scriptId: 'recruit-v1', contacts: contacts(10), retryGapMinutes: 0, callWindow: ALWAYS, ...body })
+    .send({
+      name: 'Java 架构师寻访',
+      scriptId: 'recruit-v1',
+      contacts: contacts(10),
+      retryGapMinutes: 0,
+      callWindow: ALWAYS,
+      ...body,
+    })
     .expect(201);
   return res.body.task.id;
 }
 
 /** Runs sync passes (the simulator dials in real time) until the task reaches `status` or passes run out. */
-export async function syncUntil(h: Harness, firmId: number | string, accountId: number | string, taskId: string, status: number, maxPasses = 200): Promise<Record<string, any>> {
+export async function syncUntil(
+  h: Harness,
+  firmId: number | string,
+  accountId: number | string,
+  taskId: string,
+  status: number,
+  maxPasses = 200,
+): Promise<Record<string, any>> {
   let task: Record<string, any> = {};
   for (let pass = 0; pass < maxPasses; pass++) {
     await h.sync();

@@ -64,7 +64,12 @@ export async function groundTruth(baseUrl: string, campaignIds?: string[]): Prom
     byId: Object.fromEntries(campaigns.map((c) => [c.campaign_id, c])),
     records,
     finalConnected: connected.length,
-    finalIntentions: { interested: intention(1), notConsidering: intention(2), inconvenient: intention(3), wrongNumber: intention(4) },
+    finalIntentions: {
+      interested: intention(1),
+      notConsidering: intention(2),
+      inconvenient: intention(3),
+      wrongNumber: intention(4),
+    },
     dialsByPhone,
   };
 }

@@ -65,7 +65,13 @@ export interface Harness {
  * tests run passes and relay rounds themselves (`sync()`, `relay()`).
  */
 export async function startHarness(
-  options: { simulator?: SimulatorOverrides; env?: Record<string, string>; clock?: Clock; databaseServer?: string; relayLoop?: boolean } = {},
+  options: {
+    simulator?: SimulatorOverrides;
+    env?: Record<string, string>;
+    clock?: Clock;
+    databaseServer?: string;
+    relayLoop?: boolean;
+  } = {},
 ): Promise<Harness> {
   const db = await createTestDatabase({ server: options.databaseServer });
   const simulator = await startSimulator({ apiKey: SIMULATOR_KEY, callMs: 5, parallelism: 20, ...options.simulator });
@@ -92,21 +98,28 @@ export async function startHarness(
     ...options.env,
   });
 
-  const withClock = (builder: TestingModuleBuilder) => (options.clock ? builder.overrideProvider(Clock).useValue(options.clock) : builder);
+  const withClock = (builder: TestingModuleBuilder) =>
+    options.clock ? builder.overrideProvider(Clock).useValue(options.clock) : builder;
   const apiModule = await withClock(Test.createTestingModule({ imports: [ApiModule.forRoot()] })).compile();
   const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: nestLogLevels() }));
   await api.init();
   const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
   const violations: Error[] = [];
 
-  const worker = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: true, relay: options.relayLoop ?? false })] })).compile();
+  const worker = await withClock(
+    Test.createTestingModule({
+      imports: [WorkerModule.forRoot({ scheduled: true, relay: options.relayLoop ?? false })],
+    }),
+  ).compile();
   worker.useLogger(nestLogLevels());
   await worker.init();
 
   const extraWorkers: TestingModule[] = [];
   return {
     addWorker: async () => {
-      const extra = await withClock(Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] })).compile();
+      const extra = await withClock(
+        Test.createTestingModule({ imports: [WorkerModule.forRoot({ scheduled: false })] }),
+      ).compile();
       extra.useLogger(nestLogLevels());
       await extra.init();
       extraWorkers.push(extra);

@@ -26,22 +26,50 @@ export async function startPrivateMariaDb(args: string[] = []): Promise<PrivateM
   const socket = join(dir, 'mysqld.sock');
   const asRoot = process.getuid?.() === 0;
   // mariadbd will not run as root: it switches to `mysql`, which must own the directory for its socket.
-  if (asRoot) chownSync(dir, Number((await run('id', ['-u', 'mysql'])).stdout), Number((await run('id', ['-g', 'mysql'])).stdout));
+  if (asRoot)
+    chownSync(
+      dir,
+      Number((await run('id', ['-u', 'mysql'])).stdout),
+      Number((await run('id', ['-g', 'mysql'])).stdout),
+    );
   const user = asRoot ? ['--user=mysql'] : [];
   // Small and unsafe on purpose: a throwaway server for one test file.
-  const lean = ['--innodb-buffer-pool-size=32M', '--innodb-log-file-size=16M', '--innodb-flush-log-at-trx-commit=0', '--skip-innodb-doublewrite'];
+  const lean = [
+    '--innodb-buffer-pool-size=32M',
+    '--innodb-log-file-size=16M',
+    '--innodb-flush-log-at-trx-commit=0',
+    '--skip-innodb-doublewrite',
+  ];
 
   let server: ChildProcess | undefined;
   const kill = () => server?.exitCode === null && server.kill('SIGKILL');
   try {
     await run('mariadb-install-db', [
-      '--no-defaults', `--datadir=${datadir}`, ...user, '--auth-root-authentication-method=normal', '--skip-test-db', ...lean,
+      '--no-defaults',
+      `--datadir=${datadir}`,
+      ...user,
+      '--auth-root-authentication-method=normal',
+      '--skip-test-db',
+      ...lean,
     ]);
     const port = await freePort();
-    server = spawn('mariadbd', [
-      '--no-defaults', `--datadir=${datadir}`, `--socket=${socket}`, `--port=${port}`, '--bind-address=127.0.0.1',
-      `--pid-file=${join(dir, 'mysqld.pid')}`, `--log-error=${join(dir, 'error.log')}`, '--skip-name-resolve', ...user, ...lean, ...args,
-    ], { stdio: 'ignore' });
+    server = spawn(
+      'mariadbd',
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--socket=${socket}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--pid-file=${join(dir, 'mysqld.pid')}`,
+        `--log-error=${join(dir, 'error.log')}`,
+        '--skip-name-resolve',
+        ...user,
+        ...lean,
+        ...args,
+      ],
+      { stdio: 'ignore' },
+    );
     // A jest worker that dies without afterAll must not leave the server behind.
     process.once('exit', kill);
     const exited = new Promise<never>((_, reject) =>
@@ -86,7 +114,8 @@ async function grantRootOverTcp(socket: string, timeoutMs = 60_000): Promise<voi
       }
       return;
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`the private MariaDB did not answer in ${timeoutMs} ms: ${(error as Error).message}`);
+      if (Date.now() > deadline)
+        throw new Error(`the private MariaDB did not answer in ${timeoutMs} ms: ${(error as Error).message}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

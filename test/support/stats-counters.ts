@@ -1,13 +1,16 @@
 import { DataSource } from 'typeorm';
 
 type Key = string;
-const keyOf = (r: Record<string, unknown>): Key => [r.task_id, r.status, r.call_result, r.intension_result].map(String).join('/');
+const keyOf = (r: Record<string, unknown>): Key =>
+  [r.task_id, r.status, r.call_result, r.intension_result].map(String).join('/');
 
 /**
  * The statistics counters (ai_visitor_task_stats, kept by triggers) must equal the aggregate over the contacts
  * themselves, for every task in the database: suites call this after exercising their write paths.
  */
-export async function countersVsContacts(ds: DataSource): Promise<{ counters: Record<Key, string>; contacts: Record<Key, string> }> {
+export async function countersVsContacts(
+  ds: DataSource,
+): Promise<{ counters: Record<Key, string>; contacts: Record<Key, string> }> {
   const fromContacts: Record<string, unknown>[] = await ds.query(
     `SELECT task_id, status, call_result, intension_result, COUNT(*) AS contacts, SUM(attempts) AS attempts
      FROM ai_visitor_list GROUP BY task_id, status, call_result, intension_result`,

@@ -7,7 +7,14 @@ import { Webhook } from 'standardwebhooks';
 export interface ReceivedDelivery {
   eventId: string;
   /** The parsed body (the event). */
-  event: { id: string; type: string; firmId: string | null; taskId: string | null; sequence: number | null; data: Record<string, unknown> };
+  event: {
+    id: string;
+    type: string;
+    firmId: string | null;
+    taskId: string | null;
+    sequence: number | null;
+    data: Record<string, unknown>;
+  };
   rawBody: string;
   headers: IncomingMessage['headers'];
   /**
@@ -74,9 +81,15 @@ export function verifySignature(secret: string, header: string | undefined, rawB
  * this). `nowMs`: the receiver's clock, for the library's 5-minute timestamp check (it reads Date.now, so it is
  * set for this synchronous call only).
  */
-export function verifyStandard(secret: string, headers: IncomingMessage['headers'], rawBody: string, nowMs = Date.now()): boolean {
+export function verifyStandard(
+  secret: string,
+  headers: IncomingMessage['headers'],
+  rawBody: string,
+  nowMs = Date.now(),
+): boolean {
   const flat: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  for (const [name, value] of Object.entries(headers))
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
   const realNow = Date.now;
   Date.now = () => nowMs;
   try {
@@ -130,14 +143,25 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
           : roll < timeoutRate + failRate
             ? 'failed'
             : 'accepted';
-      requests.push({ eventId: String(req.headers['x-aiv-event-id']), event, rawBody, headers: req.headers, verified, verifiedBy, answer });
+      requests.push({
+        eventId: String(req.headers['x-aiv-event-id']),
+        event,
+        rawBody,
+        headers: req.headers,
+        verified,
+        verifiedBy,
+        answer,
+      });
       if (answer === 'hung') {
         hanging.add(res);
         res.on('close', () => hanging.delete(res));
         return;
       }
       const respond = () => {
-        if (!res.writableEnded && !res.destroyed) res.writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' }).end(answer === 'accepted' ? 'ok' : 'boom');
+        if (!res.writableEnded && !res.destroyed)
+          res
+            .writeHead(answer === 'accepted' ? 200 : 500, { 'Content-Type': 'text/plain' })
+            .end(answer === 'accepted' ? 'ok' : 'boom');
       };
       const option = receiver.options.delayMs;
       const delay = typeof option === 'function' ? option(event) : (option ?? 0);

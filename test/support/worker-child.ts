@@ -13,7 +13,12 @@ export interface WorkerChild {
   /** Starts the passes. */
   go(): void;
   /** How the process ended, with its report if it got that far (resolves once its IPC channel is read to the end). */
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: Extract<ChildMessage, { type: 'done' }>; stderr: string }>;
+  exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    report?: Extract<ChildMessage, { type: 'done' }>;
+    stderr: string;
+  }>;
 }
 
 /**
@@ -21,11 +26,21 @@ export interface WorkerChild {
  * it now (the harness sets it), plus `env`.
  */
 export function spawnWorker(env: Record<string, string> = {}): WorkerChild {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', join('test', 'support', 'worker-process.ts')], {
-    cwd: ROOT,
-    env: { ...process.env, ...env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      '-r',
+      'ts-node/register/transpile-only',
+      '-r',
+      'tsconfig-paths/register',
+      join('test', 'support', 'worker-process.ts'),
+    ],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...env, TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+    },
+  );
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   let report: Extract<ChildMessage, { type: 'done' }> | undefined;
@@ -43,11 +58,18 @@ export function spawnWorker(env: Record<string, string> = {}): WorkerChild {
       rejectReady(new Error(`worker process failed: ${message.message}`));
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; report?: typeof report; stderr: string }>((resolve) => {
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    report?: typeof report;
+    stderr: string;
+  }>((resolve) => {
     // 'close', not 'exit': 'exit' may come before the parent has read the IPC channel to its end, and a large
     // `done` report (the worker-processes suite's intervals) would then be missed.
     child.on('close', (code, signal) => {
-      rejectReady(new Error(`worker process exited before it was ready (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`));
+      rejectReady(
+        new Error(`worker process exited before it was ready (code ${code}, signal ${signal}): ${stderr.slice(-2000)}`),
+      );
       resolve({ code, signal, report, stderr });
     });
   });

@@ -43,7 +43,9 @@ const send = (message: ChildMessage) =>
 const wallClock = () => performance.timeOrigin + performance.now();
 
 async function main(): Promise<void> {
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), {
+    logger: ['error'],
+  });
   const dataSource = app.get(DataSource);
   const pass = app.get(RunSyncPass);
   // The pass's own one-task sync, reached for a test hook (the engine's internals are not exported).

@@ -10,7 +10,11 @@ import { ApiConfig, apiConfig } from './config/api-env';
 const bootLogger = new BootLogger('ai-visitor-api');
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(ApiModule.forRoot(), { bodyParser: false, bufferLogs: true, logger: bootLogger });
+  const app = await NestFactory.create(ApiModule.forRoot(), {
+    bodyParser: false,
+    bufferLogs: true,
+    logger: bootLogger,
+  });
   app.useLogger(app.get(Logger));
   configureApi(app);
   const { port } = app.get<ApiConfig>(apiConfig.KEY);

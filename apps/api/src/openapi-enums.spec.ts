@@ -4,7 +4,15 @@ import { OpenAPIObject } from '@nestjs/swagger';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { REMOTE_CALL_RESULTS, REMOTE_INTENTIONS } from '@app/campaign-gateway';
-import { CallResult, CallTaskStatus, ContactStatus, Intention, PauseReason, TaskStatus, WAITING_FOR_VALUES } from '@app/task';
+import {
+  CallResult,
+  CallTaskStatus,
+  ContactStatus,
+  Intention,
+  PauseReason,
+  TaskStatus,
+  WAITING_FOR_VALUES,
+} from '@app/task';
 import { buildOpenApiDocument } from './openapi';
 import { enumNumbers } from './http/enum-values';
 import { TasksController } from './tasks/tasks.controller';
@@ -22,7 +30,9 @@ describe('OpenAPI enums follow the TypeScript enums', () => {
 
   beforeAll(async () => {
     // Only the controllers: the document is built from their metadata; no database, nothing served.
-    const moduleRef = await Test.createTestingModule({ controllers: [TasksController, TaskExportController, CallbacksController] })
+    const moduleRef = await Test.createTestingModule({
+      controllers: [TasksController, TaskExportController, CallbacksController],
+    })
       .useMocker(() => ({}))
       .compile();
     app = moduleRef.createNestApplication();
@@ -37,7 +47,9 @@ describe('OpenAPI enums follow the TypeScript enums', () => {
     (doc.components!.schemas![schema] as Schema).properties![name];
   const parameter = (route: string, name: string): Schema => {
     const [method, path] = route.split(' ');
-    const operation = (doc.paths[path] as Record<string, { parameters: { name: string; schema: Schema }[] }>)[method.toLowerCase()];
+    const operation = (doc.paths[path] as Record<string, { parameters: { name: string; schema: Schema }[] }>)[
+      method.toLowerCase()
+    ];
     return operation.parameters.find((p) => p.name === name)!.schema;
   };
 
@@ -79,9 +91,12 @@ describe('OpenAPI enums follow the TypeScript enums', () => {
       }
     }
     for (const [path, methods] of Object.entries(doc.paths)) {
-      for (const [method, operation] of Object.entries(methods as Record<string, { parameters?: { name: string; schema: Schema }[] }>)) {
+      for (const [method, operation] of Object.entries(
+        methods as Record<string, { parameters?: { name: string; schema: Schema }[] }>,
+      )) {
         for (const p of operation.parameters ?? []) {
-          if (p.schema.enum?.some((v) => typeof v === 'number')) found.push(`${method.toUpperCase()} ${path} ?${p.name}`);
+          if (p.schema.enum?.some((v) => typeof v === 'number'))
+            found.push(`${method.toUpperCase()} ${path} ?${p.name}`);
         }
       }
     }
@@ -92,10 +107,14 @@ describe('OpenAPI enums follow the TypeScript enums', () => {
     const problems = (type: new () => object, query: Record<string, unknown>) =>
       validateSync(plainToInstance(type, query)).flatMap((e) => Object.keys(e.constraints ?? {}));
 
-    for (const status of enumNumbers(TaskStatus)) expect(problems(ListTasksQueryDto, { status: String(status) })).toEqual([]);
-    for (const status of enumNumbers(ContactStatus)) expect(problems(ListContactsQueryDto, { status: String(status) })).toEqual([]);
-    for (const callResult of enumNumbers(CallResult)) expect(problems(ListContactsQueryDto, { callResult: String(callResult) })).toEqual([]);
-    for (const intention of enumNumbers(Intention)) expect(problems(ListContactsQueryDto, { intention: String(intention) })).toEqual([]);
+    for (const status of enumNumbers(TaskStatus))
+      expect(problems(ListTasksQueryDto, { status: String(status) })).toEqual([]);
+    for (const status of enumNumbers(ContactStatus))
+      expect(problems(ListContactsQueryDto, { status: String(status) })).toEqual([]);
+    for (const callResult of enumNumbers(CallResult))
+      expect(problems(ListContactsQueryDto, { callResult: String(callResult) })).toEqual([]);
+    for (const intention of enumNumbers(Intention))
+      expect(problems(ListContactsQueryDto, { intention: String(intention) })).toEqual([]);
 
     expect(problems(ListTasksQueryDto, { status: '7' })).toEqual(['isIn']);
     expect(problems(ListTasksQueryDto, { status: 'Paused' })).not.toEqual([]);

@@ -12,7 +12,8 @@ export const ADMIN_TOKEN_SCHEME = 'admin-token';
 export const OPENAPI_PATH = 'docs';
 
 /** User routes (ServiceAuthGuard): the service token AND both caller headers. */
-export const ApiServiceAuth = () => ApiSecurity({ [SERVICE_TOKEN_SCHEME]: [], [ACCOUNT_ID_SCHEME]: [], [FIRM_ID_SCHEME]: [] });
+export const ApiServiceAuth = () =>
+  ApiSecurity({ [SERVICE_TOKEN_SCHEME]: [], [ACCOUNT_ID_SCHEME]: [], [FIRM_ID_SCHEME]: [] });
 
 /** Operations routes (AdminAuthGuard): the admin token. */
 export const ApiAdminAuth = () => ApiBearerAuth(ADMIN_TOKEN_SCHEME);
@@ -72,11 +73,13 @@ export function exactSchemas(document: OpenAPIObject): void {
       const { allOf, nullable: _nullable, type: _type, ...rest } = schema;
       return { ...rest, anyOf: [allOf[0], NULL_ONLY] };
     }
-    if (schema.nullable && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+    if (schema.nullable && Array.isArray(schema.enum) && !schema.enum.includes(null))
+      schema.enum = [...schema.enum, null];
     return schema;
   };
   for (const schema of Object.values(document.components?.schemas ?? {}) as SchemaNode[]) {
-    if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined) schema.additionalProperties = false;
+    if (schema.type === 'object' && schema.properties && schema.additionalProperties === undefined)
+      schema.additionalProperties = false;
   }
   document.components = visit(document.components) as OpenAPIObject['components'];
   document.paths = visit(document.paths) as OpenAPIObject['paths'];
@@ -97,22 +100,34 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('AI Visitor API')
     .setDescription(
       [
-        'Internal API of AI Visitor (AI寻访员) for the recruiting platform\'s back end. JSON in camelCase; ids are strings of digits.',
+        "Internal API of AI Visitor (AI寻访员) for the recruiting platform's back end. JSON in camelCase; ids are strings of digits.",
         '',
         'User routes take `Authorization: Bearer <SERVICE_TOKEN>` plus `X-Account-Id` and `X-Firm-Id` (positive integers);',
-        'admin routes take `Authorization: Bearer <ADMIN_TOKEN>`. Neither token opens the other\'s routes.',
+        "admin routes take `Authorization: Bearer <ADMIN_TOKEN>`. Neither token opens the other's routes.",
         '',
         'Every error is `{ code, message, details? }` with a stable `code`; each route lists the codes it may answer.',
-        'Any unknown path answers 404 `ROUTE_NOT_FOUND`. Every response carries `X-Request-Id` (the caller\'s, or a new one).',
+        "Any unknown path answers 404 `ROUTE_NOT_FOUND`. Every response carries `X-Request-Id` (the caller's, or a new one).",
       ].join('\n'),
     )
     .setVersion('v1')
     // Relative: the API and this document are served by the same host, whichever it is.
     .addServer('/', 'The host serving this document')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'SERVICE_TOKEN of the recruiting platform\'s back end' }, SERVICE_TOKEN_SCHEME)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Account-Id', description: 'The acting account (positive integer)' }, ACCOUNT_ID_SCHEME)
-    .addApiKey({ type: 'apiKey', in: 'header', name: 'X-Firm-Id', description: 'The acting account\'s firm (positive integer)' }, FIRM_ID_SCHEME)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of operations tooling' }, ADMIN_TOKEN_SCHEME)
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: "SERVICE_TOKEN of the recruiting platform's back end" },
+      SERVICE_TOKEN_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-Account-Id', description: 'The acting account (positive integer)' },
+      ACCOUNT_ID_SCHEME,
+    )
+    .addApiKey(
+      { type: 'apiKey', in: 'header', name: 'X-Firm-Id', description: "The acting account's firm (positive integer)" },
+      FIRM_ID_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN of operations tooling' },
+      ADMIN_TOKEN_SCHEME,
+    )
     .build();
   // Stated (the lint asks for it), without a URL: there is no license text to point at (package.json: UNLICENSED).
   config.info.license = { name: 'Proprietary: an internal API, no license granted' };
@@ -128,6 +143,9 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
  */
 export function setupOpenApi(app: INestApplication): OpenAPIObject {
   const document = buildOpenApiDocument(app);
-  SwaggerModule.setup(OPENAPI_PATH, app, document, { jsonDocumentUrl: `${OPENAPI_PATH}-json`, yamlDocumentUrl: `${OPENAPI_PATH}-yaml` });
+  SwaggerModule.setup(OPENAPI_PATH, app, document, {
+    jsonDocumentUrl: `${OPENAPI_PATH}-json`,
+    yamlDocumentUrl: `${OPENAPI_PATH}-yaml`,
+  });
   return document;
 }

@@ -123,7 +123,9 @@ describe('assertValidSimulatorOptions', () => {
   it('accepts the defaults and names an invalid option', () => {
     expect(() => assertValidSimulatorOptions(defaultSimulatorOptions())).not.toThrow();
     expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), parallelism: 0 })).toThrow('parallelism');
-    expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushUrl: 'not a url' })).toThrow('pushUrl');
+    expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushUrl: 'not a url' })).toThrow(
+      'pushUrl',
+    );
     expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushSecret: '' })).toThrow('pushSecret');
     expect(() => assertValidSimulatorOptions({ ...defaultSimulatorOptions(), pushBatchMs: -1 })).toThrow('pushBatchMs');
   });

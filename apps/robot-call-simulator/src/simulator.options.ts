@@ -1,4 +1,9 @@
-import { DEFAULT_INTENTION_MIX_TEXT, IntentionMix, intentionMixProblem, parseIntentionMix } from './outcomes/intention-mix';
+import {
+  DEFAULT_INTENTION_MIX_TEXT,
+  IntentionMix,
+  intentionMixProblem,
+  parseIntentionMix,
+} from './outcomes/intention-mix';
 
 /** Faults injected into the contract's three calls; changeable at runtime via `PUT /_simulator/faults`. */
 export interface SimulatorFaults {
@@ -67,7 +72,9 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
 
 export const SIMULATOR_OPTIONS = Symbol('SIMULATOR_OPTIONS');
 
-type NumericOption = { [K in keyof SimulatorOptions]-?: SimulatorOptions[K] extends number ? K : never }[keyof SimulatorOptions];
+type NumericOption = {
+  [K in keyof SimulatorOptions]-?: SimulatorOptions[K] extends number ? K : never;
+}[keyof SimulatorOptions];
 
 interface NumericSpec {
   env: string;
@@ -100,7 +107,14 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
 };
 
 export const FAULT_KEYS: readonly (keyof SimulatorFaults)[] = [
-  'errorRate', 'timeoutRate', 'hangMs', 'delayMs', 'lostReplyRate', 'refuseRate', 'undialledRate', 'longFailReasonRate',
+  'errorRate',
+  'timeoutRate',
+  'hangMs',
+  'delayMs',
+  'lostReplyRate',
+  'refuseRate',
+  'undialledRate',
+  'longFailReasonRate',
   'stuckCursorRate',
 ];
 
@@ -121,7 +135,9 @@ export function pushUrlProblem(value: unknown, label = 'pushUrl'): string | null
   } catch {
     return `${label} must be an absolute http or https URL, or empty`;
   }
-  return protocol === 'http:' || protocol === 'https:' ? null : `${label} must be an absolute http or https URL, or empty`;
+  return protocol === 'http:' || protocol === 'https:'
+    ? null
+    : `${label} must be an absolute http or https URL, or empty`;
 }
 
 /** Why `value` is not a push secret (a non-empty string), or null. */
@@ -157,7 +173,8 @@ export function simulatorOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): S
   const numbers = {} as Record<NumericOption, number>;
   for (const [key, spec] of Object.entries(NUMERIC_OPTIONS) as [NumericOption, NumericSpec][]) {
     const raw = read(spec.env);
-    const value = raw === undefined ? spec.fallback : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
+    const value =
+      raw === undefined ? spec.fallback : /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
     const problem = numericOptionProblem(key, value, spec.env);
     if (problem) problems.push(raw === undefined ? problem : problem.replace(/got .*$/, `got "${raw}"`));
     numbers[key] = value;
@@ -190,7 +207,8 @@ export function assertValidSimulatorOptions(options: SimulatorOptions): void {
   const problems = (Object.keys(NUMERIC_OPTIONS) as NumericOption[])
     .map((key) => numericOptionProblem(key, options[key]))
     .filter((p): p is string => p !== null);
-  if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) problems.push('apiKey must be a non-empty string');
+  if (typeof options.apiKey !== 'string' || options.apiKey.length === 0)
+    problems.push('apiKey must be a non-empty string');
   const mixProblem = options.intentionMix ? intentionMixProblem(options.intentionMix) : 'intentionMix is required';
   if (mixProblem) problems.push(`intentionMix: ${mixProblem}`);
   for (const problem of [pushUrlProblem(options.pushUrl), pushSecretProblem(options.pushSecret)]) {

@@ -17,7 +17,10 @@ export interface RunningSimulator {
  * the defaults (not the environment, so runs are reproducible) plus `overrides`; logs errors and warnings only,
  * or the levels given (a test whose pushes are meant to fail, say, passes the suite's own).
  */
-export async function startSimulator(overrides: Partial<SimulatorOptions> = {}, logger: LogLevel[] = ['error', 'warn']): Promise<RunningSimulator> {
+export async function startSimulator(
+  overrides: Partial<SimulatorOptions> = {},
+  logger: LogLevel[] = ['error', 'warn'],
+): Promise<RunningSimulator> {
   const options: SimulatorOptions = { ...defaultSimulatorOptions(), port: 0, ...overrides };
   const app = await createSimulatorApp(options, logger);
   await app.listen(options.port, '127.0.0.1');

@@ -1,12 +1,28 @@
 import { RelayRoundSummary, RunRelayRound } from '@app/events';
 import { EventsRelayLoop } from './events-relay.loop';
 
-const IDLE: RelayRoundSummary = { sequenced: 0, fannedOut: 0, deliveriesCreated: 0, claimed: 0, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0, released: 0, unsendable: 0 };
+const IDLE: RelayRoundSummary = {
+  sequenced: 0,
+  fannedOut: 0,
+  deliveriesCreated: 0,
+  claimed: 0,
+  delivered: 0,
+  retried: 0,
+  failed: 0,
+  disabled: 0,
+  unrecorded: 0,
+  released: 0,
+  unsendable: 0,
+};
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function loopWith(execute: () => Promise<RelayRoundSummary>, intervalMs: number) {
   const round = { execute: jest.fn(execute) } as unknown as RunRelayRound & { execute: jest.Mock };
-  const sut = new EventsRelayLoop(round, { relayIntervalMs: intervalMs } as never, { shutdownTimeoutMs: 1000 } as never);
+  const sut = new EventsRelayLoop(
+    round,
+    { relayIntervalMs: intervalMs } as never,
+    { shutdownTimeoutMs: 1000 } as never,
+  );
   return { sut, round };
 }
 

@@ -59,7 +59,10 @@ export class EventsRelayLoop implements OnApplicationBootstrap, BeforeApplicatio
       new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
     ]);
     clearTimeout(timer);
-    if (!finished) this.logger.warn(`relay round still running after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing anyway (its leases expire, another worker retries)`);
+    if (!finished)
+      this.logger.warn(
+        `relay round still running after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing anyway (its leases expire, another worker retries)`,
+      );
   }
 }
 

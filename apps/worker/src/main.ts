@@ -20,7 +20,11 @@ const bootLogger = new BootLogger('ai-visitor-worker');
  */
 async function bootstrap(): Promise<void> {
   if (process.argv.includes('--once')) return runOnce();
-  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true, relay: true }), { bodyParser: false, bufferLogs: true, logger: bootLogger });
+  const app = await NestFactory.create(WorkerModule.forRoot({ scheduled: true, relay: true }), {
+    bodyParser: false,
+    bufferLogs: true,
+    logger: bootLogger,
+  });
   app.useLogger(app.get(Logger));
   configureOperationalHttp(app);
   const { port } = app.get<WorkerConfig>(workerConfig.KEY);
@@ -39,7 +43,10 @@ function onceJob(): WorkerJobName {
 
 async function runOnce(): Promise<void> {
   const name = onceJob();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), { bufferLogs: true, logger: bootLogger });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot({ scheduled: false }), {
+    bufferLogs: true,
+    logger: bootLogger,
+  });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   const runner = app.get(WorkerJobRunner);

@@ -22,7 +22,15 @@ export class SyncScheduler implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     for (const job of this.jobs.table) {
-      this.registry.addCronJob(job.name, CronJob.from({ cronTime: job.schedule, onTick: () => this.tick(job.name), waitForCompletion: true, start: true }));
+      this.registry.addCronJob(
+        job.name,
+        CronJob.from({
+          cronTime: job.schedule,
+          onTick: () => this.tick(job.name),
+          waitForCompletion: true,
+          start: true,
+        }),
+      );
       this.logger.log(`${job.name} scheduled: "${job.schedule}"`);
     }
   }

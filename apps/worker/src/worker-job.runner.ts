@@ -63,7 +63,9 @@ export class WorkerJobRunner implements BeforeApplicationShutdown {
     ]);
     clearTimeout(timer);
     if (!finished) {
-      this.logger.warn(`job still running after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing anyway (the next run resumes it)`);
+      this.logger.warn(
+        `job still running after SHUTDOWN_TIMEOUT_MS=${timeoutMs}; closing anyway (the next run resumes it)`,
+      );
     }
   }
 }

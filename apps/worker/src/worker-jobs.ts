@@ -42,7 +42,13 @@ export class WorkerJobs {
     giveUpUnsendableDeliveries: GiveUpUnsendableDeliveries,
   ) {
     this.table = [
-      job({ name: 'sync', what: 'sync pass', schedule: config.syncCron, run: () => runSyncPass.execute(), exitCode: (s) => (s.failed > 0 ? 2 : 0) }),
+      job({
+        name: 'sync',
+        what: 'sync pass',
+        schedule: config.syncCron,
+        run: () => runSyncPass.execute(),
+        exitCode: (s) => (s.failed > 0 ? 2 : 0),
+      }),
       job({
         name: 'sync-edges',
         what: 'edge check',
@@ -63,11 +69,19 @@ export class WorkerJobs {
         schedule: config.eventsPurgeCron,
         // Both steps run whatever the other did; the job fails with the first error.
         run: async () => {
-          const [purged, unsendable] = await Promise.allSettled([purgeExpiredEvents.execute({}), giveUpUnsendableDeliveries.execute({})]);
+          const [purged, unsendable] = await Promise.allSettled([
+            purgeExpiredEvents.execute({}),
+            giveUpUnsendableDeliveries.execute({}),
+          ]);
           if (purged.status === 'rejected') throw purged.reason;
           if (unsendable.status === 'rejected') throw unsendable.reason;
           const { events: purgedEvents, deliveries: purgedDeliveries } = purged.value;
-          return { purgedEvents, purgedDeliveries, unsendableEventGone: unsendable.value.eventGone, unsendableUnrendered: unsendable.value.unrendered };
+          return {
+            purgedEvents,
+            purgedDeliveries,
+            unsendableEventGone: unsendable.value.eventGone,
+            unsendableUnrendered: unsendable.value.unrendered,
+          };
         },
         worthLogging: (s) => s.purgedEvents + s.unsendableEventGone + s.unsendableUnrendered > 0,
       }),

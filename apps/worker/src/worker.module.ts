@@ -47,7 +47,12 @@ export class WorkerModule {
         }),
         ...(options.scheduled ? [ScheduleModule.forRoot()] : []),
       ],
-      providers: [WorkerJobs, WorkerJobRunner, ...(options.scheduled ? [SyncScheduler] : []), ...(options.relay ? [EventsRelayLoop] : [])],
+      providers: [
+        WorkerJobs,
+        WorkerJobRunner,
+        ...(options.scheduled ? [SyncScheduler] : []),
+        ...(options.relay ? [EventsRelayLoop] : []),
+      ],
     };
   }
 }

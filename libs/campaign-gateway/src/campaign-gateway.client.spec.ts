@@ -38,7 +38,10 @@ describe('CampaignGatewayClient against the simulator', () => {
     contacts: testContacts(contactCount).map((c, i) => (i === 0 ? { ...c, name: '张三' } : c)),
   });
 
-  async function readAll(campaignId: string, limit: number): Promise<{ last: CampaignDetail; records: RemoteCallRecord[] }> {
+  async function readAll(
+    campaignId: string,
+    limit: number,
+  ): Promise<{ last: CampaignDetail; records: RemoteCallRecord[] }> {
     const records: RemoteCallRecord[] = [];
     let cursor: string | null = null;
     for (;;) {
@@ -67,9 +70,18 @@ describe('CampaignGatewayClient against the simulator', () => {
   it('starts, pauses and stops a campaign', async () => {
     const { campaignId } = await sut.addCampaign(input('req-1', 200));
 
-    expect(await sut.changeCampaignStatus(campaignId, 'start')).toEqual({ campaignId, status: RemoteCampaignStatus.Running });
-    expect(await sut.changeCampaignStatus(campaignId, 'pause')).toEqual({ campaignId, status: RemoteCampaignStatus.Paused });
-    expect(await sut.changeCampaignStatus(campaignId, 'stop')).toEqual({ campaignId, status: RemoteCampaignStatus.Finished });
+    expect(await sut.changeCampaignStatus(campaignId, 'start')).toEqual({
+      campaignId,
+      status: RemoteCampaignStatus.Running,
+    });
+    expect(await sut.changeCampaignStatus(campaignId, 'pause')).toEqual({
+      campaignId,
+      status: RemoteCampaignStatus.Paused,
+    });
+    expect(await sut.changeCampaignStatus(campaignId, 'stop')).toEqual({
+      campaignId,
+      status: RemoteCampaignStatus.Finished,
+    });
   });
 
   it('pages through every call record, mapped to camelCase with Dates', async () => {
@@ -78,8 +90,18 @@ describe('CampaignGatewayClient against the simulator', () => {
 
     const { last, records } = await readAll(campaignId, 2);
 
-    expect(last).toMatchObject({ campaignId, status: RemoteCampaignStatus.Finished, contactCount: 9, dialledCount: 9, hasMore: false });
-    expect(records.map((r) => r.ref).sort()).toEqual(input().contacts.map((c) => c.ref).sort());
+    expect(last).toMatchObject({
+      campaignId,
+      status: RemoteCampaignStatus.Finished,
+      contactCount: 9,
+      dialledCount: 9,
+      hasMore: false,
+    });
+    expect(records.map((r) => r.ref).sort()).toEqual(
+      input()
+        .contacts.map((c) => c.ref)
+        .sort(),
+    );
     const groundTruth = await truth.truth(campaignId);
     expect(records).toEqual(
       groundTruth.records.map((r: any) => ({
@@ -149,18 +171,29 @@ describe('CampaignGatewayClient against the simulator', () => {
 
     expect(error).toMatchObject({ code: 'ROBOT_CALL_REJECTED', remoteCode: 40000 });
     expect(error.message).toContain('contacts.0.phone');
-    expect(JSON.stringify({ message: error.message, details: (error as RobotCallRejectedError).details })).not.toMatch(/\d{7,}|138 0013/);
+    expect(JSON.stringify({ message: error.message, details: (error as RobotCallRejectedError).details })).not.toMatch(
+      /\d{7,}|138 0013/,
+    );
   });
 
   it('registers from its typed configuration (the ROBOT_CALL_* variables)', async () => {
     const saved = process.env;
-    process.env = { ...saved, DATABASE_URL: '', ROBOT_CALL_BASE_URL: simulator.baseUrl, ROBOT_CALL_API_KEY: 'spec-key', ROBOT_CALL_TIMEOUT_MS: '3000' };
+    process.env = {
+      ...saved,
+      DATABASE_URL: '',
+      ROBOT_CALL_BASE_URL: simulator.baseUrl,
+      ROBOT_CALL_API_KEY: 'spec-key',
+      ROBOT_CALL_TIMEOUT_MS: '3000',
+    };
     try {
       const moduleRef = await Test.createTestingModule({
         imports: [configModuleFor([campaignGatewayConfig]), CampaignGatewayModule.forRootFromConfig()],
       }).compile();
       try {
-        expect(moduleRef.get<ConfigType<typeof campaignGatewayConfig>>(campaignGatewayConfig.KEY)).toMatchObject({ apiKey: 'spec-key', timeoutMs: 3000 });
+        expect(moduleRef.get<ConfigType<typeof campaignGatewayConfig>>(campaignGatewayConfig.KEY)).toMatchObject({
+          apiKey: 'spec-key',
+          timeoutMs: 3000,
+        });
         const added = await moduleRef.get(CampaignGatewayClient).addCampaign(input('req-async'));
         expect(added.created).toBe(true);
       } finally {

@@ -4,9 +4,12 @@ import { CampaignGatewayOptions, DEFAULT_RETRY_BASE_DELAY_MS } from './campaign-
 
 /** The `ROBOT_CALL_*` variables of the outgoing calls (docs/configuration.md). */
 export class CampaignGatewayEnv {
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] }, {
-    message: 'ROBOT_CALL_BASE_URL must be an http(s) URL',
-  })
+  @IsUrl(
+    { require_tld: false, require_protocol: true, protocols: ['http', 'https'] },
+    {
+      message: 'ROBOT_CALL_BASE_URL must be an http(s) URL',
+    },
+  )
   ROBOT_CALL_BASE_URL: string = 'http://127.0.0.1:4010';
 
   /** Bearer key of every call. The simulator's default key with the embedded database only; else required. */

@@ -26,7 +26,8 @@ export function assertValidGatewayOptions(options: CampaignGatewayOptions): void
     problems.push('baseUrl must be an http(s) URL');
   }
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) problems.push('apiKey is required');
-  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0) problems.push('timeoutMs must be a positive integer');
+  if (!Number.isInteger(options.timeoutMs) || options.timeoutMs <= 0)
+    problems.push('timeoutMs must be a positive integer');
   if (!Number.isInteger(options.retries) || options.retries < 0) problems.push('retries must be an integer >= 0');
   const delay = options.retryBaseDelayMs;
   if (delay !== undefined && (!Number.isFinite(delay) || delay < 0)) problems.push('retryBaseDelayMs must be >= 0');

@@ -12,7 +12,12 @@ describe('circuit breaker in front of the robot-call platform', () => {
     const moduleRef = await Test.createTestingModule({
       imports: [
         CampaignGatewayModule.register({
-          baseUrl: simulator.baseUrl, apiKey: 'k', timeoutMs: 1000, retries: 0, breakerResetMs: 300, breakerVolumeThreshold: 4,
+          baseUrl: simulator.baseUrl,
+          apiKey: 'k',
+          timeoutMs: 1000,
+          retries: 0,
+          breakerResetMs: 300,
+          breakerVolumeThreshold: 4,
         }),
       ],
     }).compile();

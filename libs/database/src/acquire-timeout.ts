@@ -38,7 +38,9 @@ function boundAcquisition(pool: mysql2.Pool, acquireTimeoutMs: number): void {
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
-      const error = Object.assign(new Error(`no database connection within ${acquireTimeoutMs} ms`), { code: ACQUIRE_TIMEOUT_CODE });
+      const error = Object.assign(new Error(`no database connection within ${acquireTimeoutMs} ms`), {
+        code: ACQUIRE_TIMEOUT_CODE,
+      });
       callback(error, undefined as unknown as mysql2.PoolConnection);
     }, acquireTimeoutMs);
     // A request still waiting when the process closes its pool must not hold the process open.

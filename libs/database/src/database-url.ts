@@ -71,7 +71,9 @@ const COMMON = {
  */
 export function buildDataSourceOptions(settings: DatabaseSettings): DataSourceOptions {
   const logger = new SafeTypeOrmLogger(settings.logSql ?? false);
-  const logging = settings.logSql ? (['query', 'error', 'warn', 'migration'] as const) : (['error', 'warn', 'migration'] as const);
+  const logging = settings.logSql
+    ? (['query', 'error', 'warn', 'migration'] as const)
+    : (['error', 'warn', 'migration'] as const);
   if (!settings.url) {
     const file = resolve(settings.sqlitePath ?? DEFAULT_SQLITE_PATH);
     mkdirSync(dirname(file), { recursive: true });

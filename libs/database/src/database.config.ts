@@ -8,7 +8,8 @@ export class DatabaseEnv {
   @Transform(({ value }) => (value === '' ? undefined : value))
   @IsOptional()
   @Matches(/^(mysql|mariadb):\/\/[^/]+\/\w+/, {
-    message: 'DATABASE_URL must look like mysql://user:password@host:3306/database (or be unset for the embedded database)',
+    message:
+      'DATABASE_URL must look like mysql://user:password@host:3306/database (or be unset for the embedded database)',
   })
   DATABASE_URL?: string;
 
@@ -32,13 +33,9 @@ export class DatabaseEnv {
 }
 
 /** The connection: `DatabaseModule.forRootFromConfig()` in the apps, `databaseConfig()` in the CLI entry points. */
-export const databaseConfig = envNamespace(
-  'database',
-  DatabaseEnv,
-  (env): DatabaseSettings => ({
-    url: env.DATABASE_URL || undefined,
-    sqlitePath: env.SQLITE_PATH,
-    logSql: env.LOG_SQL === 'true',
-    poolSize: env.DATABASE_POOL_SIZE,
-  }),
-);
+export const databaseConfig = envNamespace('database', DatabaseEnv, (env): DatabaseSettings => ({
+  url: env.DATABASE_URL || undefined,
+  sqlitePath: env.SQLITE_PATH,
+  logSql: env.LOG_SQL === 'true',
+  poolSize: env.DATABASE_POOL_SIZE,
+}));

@@ -7,11 +7,23 @@ import { PhoneVault } from '@app/core';
  */
 const SEALED_TABLES = [
   { name: 'ai_visitor_list', table: 'ai_visitor_list', key: ['id'], enc: 'phone_enc', keyId: 'phone_key_id' },
-  { name: 'ai_visitor_firm_phone', table: 'ai_visitor_firm_phone', key: ['firm_id', 'phone_hash'], enc: 'phone_enc', keyId: 'phone_key_id' },
+  {
+    name: 'ai_visitor_firm_phone',
+    table: 'ai_visitor_firm_phone',
+    key: ['firm_id', 'phone_hash'],
+    enc: 'phone_enc',
+    keyId: 'phone_key_id',
+  },
   // Webhook signing secrets are sealed with the same keys (libs/events), so one rotation covers them too: the
   // current one, and the one a secret rotation replaced (it still signs during the overlap).
   { name: 'ai_visitor_webhook', table: 'ai_visitor_webhook', key: ['id'], enc: 'secret_enc', keyId: 'secret_key_id' },
-  { name: 'ai_visitor_webhook.previous_secret', table: 'ai_visitor_webhook', key: ['id'], enc: 'previous_secret_enc', keyId: 'previous_secret_key_id' },
+  {
+    name: 'ai_visitor_webhook.previous_secret',
+    table: 'ai_visitor_webhook',
+    key: ['id'],
+    enc: 'previous_secret_enc',
+    keyId: 'previous_secret_key_id',
+  },
 ] as const;
 
 type SealedTable = (typeof SEALED_TABLES)[number];
@@ -38,7 +50,12 @@ export async function rekeyPhones(dataSource: DataSource, vault: PhoneVault, bat
   return report;
 }
 
-async function rekeyTable(runner: QueryRunner, vault: PhoneVault, { table, key, enc, keyId }: SealedTable, batch: number): Promise<number> {
+async function rekeyTable(
+  runner: QueryRunner,
+  vault: PhoneVault,
+  { table, key, enc, keyId }: SealedTable,
+  batch: number,
+): Promise<number> {
   let resealed = 0;
   let after: unknown[] | null = null;
   for (;;) {

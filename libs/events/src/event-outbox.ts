@@ -39,7 +39,12 @@ export class EventOutbox {
     if (events.length === 0) return;
     const now = this.dialect.dateParam(this.clock.now());
     const rows = events.map((e): EventRow => [
-      e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), now,
+      e.type,
+      e.firmId,
+      e.taskId ?? null,
+      e.sequence ?? null,
+      JSON.stringify(e.data),
+      now,
     ]);
     await this.events.append(manager, rows);
   }
@@ -53,7 +58,12 @@ export class EventOutbox {
     if (batch.entries.length === 0) return;
     const now = this.dialect.dateParam(this.clock.now());
     const rows = packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json): EventRow => [
-      batchRowType(batch.kind), batch.firmId, batch.taskId, null, json, now,
+      batchRowType(batch.kind),
+      batch.firmId,
+      batch.taskId,
+      null,
+      json,
+      now,
     ]);
     await this.events.appendBatchRows(manager, rows);
   }

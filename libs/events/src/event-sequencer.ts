@@ -74,7 +74,10 @@ export class EventSequencer {
         count += size;
       }
       if (taken.length === 0) return { types: [], more: false };
-      const rendered = await this.render(manager, taken.filter((t) => t.entries !== null) as { row: PendingRow; entries: unknown[] }[]);
+      const rendered = await this.render(
+        manager,
+        taken.filter((t) => t.entries !== null) as { row: PendingRow; entries: unknown[] }[],
+      );
 
       let position = last;
       const types: string[] = [];
@@ -90,7 +93,15 @@ export class EventSequencer {
         batchIds.push(Number(row.id));
         const createdAt = this.dialect.dateParam(parseDbDate(row.created_at));
         for (const e of rendered.get(Number(row.id)) ?? []) {
-          inserted.push([e.type, e.firmId, e.taskId ?? null, e.sequence ?? null, JSON.stringify(e.data), createdAt, ++position]);
+          inserted.push([
+            e.type,
+            e.firmId,
+            e.taskId ?? null,
+            e.sequence ?? null,
+            JSON.stringify(e.data),
+            createdAt,
+            ++position,
+          ]);
           types.push(e.type);
         }
       }
@@ -107,7 +118,10 @@ export class EventSequencer {
   }
 
   /** Each batch row's events, by row id; grouped by kind, one renderer call per kind. */
-  private async render(manager: EntityManager, batches: readonly { row: PendingRow; entries: unknown[] }[]): Promise<Map<number, NewEvent[]>> {
+  private async render(
+    manager: EntityManager,
+    batches: readonly { row: PendingRow; entries: unknown[] }[],
+  ): Promise<Map<number, NewEvent[]>> {
     const byKind = new Map<string, { row: PendingRow; entries: unknown[] }[]>();
     for (const batch of batches) {
       const kind = batch.row.type.slice(BATCH_TYPE_PREFIX.length);
@@ -131,7 +145,8 @@ export class EventSequencer {
     const renderer = this.renderers.get(kind);
     // Every known kind has its renderer (checked at boot); a kind this version does not know (written by a newer
     // one) stays in the outbox, the round rolled back, until a process that knows it runs.
-    if (!renderer) throw new Error(`no renderer for event batches of kind '${kind}' in this process (not in EVENT_BATCH_KINDS)`);
+    if (!renderer)
+      throw new Error(`no renderer for event batches of kind '${kind}' in this process (not in EVENT_BATCH_KINDS)`);
     return renderer;
   }
 }

@@ -11,7 +11,14 @@ const NEW_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_
 const POSITIONED_COLUMNS = [...NEW_COLUMNS, 'position'];
 
 /** A row as written: type, firm, task, sequence, data (JSON), created_at (a dialect date param). */
-export type EventRow = [type: string, firmId: string | null, taskId: string | null, sequence: number | null, data: string, createdAt: unknown];
+export type EventRow = [
+  type: string,
+  firmId: string | null,
+  taskId: string | null,
+  sequence: number | null,
+  data: string,
+  createdAt: unknown,
+];
 
 /** An outbox row the sequencer has not positioned yet; `data` only for a batch row (the others' is not read). */
 export interface UnpositionedRow {

@@ -75,7 +75,9 @@ export interface EventsSettings {
 /** The events lib's configuration; `EventsModule` reads it (the app loads this namespace). */
 export const eventsConfig = envNamespace('events', EventsEnv, (env): EventsSettings => ({
   retentionDays: env.EVENTS_RETENTION_DAYS,
-  allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean),
+  allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter(Boolean),
   webhookTimeoutMs: env.WEBHOOK_TIMEOUT_MS,
   webhookRetryHours: env.WEBHOOK_RETRY_HOURS,
   webhookRetryBaseMs: env.WEBHOOK_RETRY_BASE_MS,

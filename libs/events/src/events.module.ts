@@ -14,8 +14,11 @@ import { EventMetrics, EVENTS_METRIC_PROVIDERS, PrometheusEventMetrics } from '.
 @Module({
   imports: [TypeOrmModule.forFeature([EventEntity])],
   providers: [
-    EventRepository, EventOutbox, PurgeExpiredEvents,
-    ...EVENTS_METRIC_PROVIDERS, { provide: EventMetrics, useClass: PrometheusEventMetrics },
+    EventRepository,
+    EventOutbox,
+    PurgeExpiredEvents,
+    ...EVENTS_METRIC_PROVIDERS,
+    { provide: EventMetrics, useClass: PrometheusEventMetrics },
   ],
   // EventRepository and EventMetrics for the feed's and the webhooks' modules beside it (same lib), not through the lib's index.
   exports: [EventOutbox, PurgeExpiredEvents, EventRepository, EventMetrics],

@@ -24,7 +24,10 @@ export { FullPhoneSource } from './webhooks/relay/full-phone-source';
 export { RunRelayRound } from './webhooks/relay/run-relay-round.usecase';
 export type { RelayRoundSummary } from './webhooks/relay/run-relay-round.usecase';
 export { GiveUpUnsendableDeliveries } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
-export type { GiveUpUnsendableDeliveriesCommand, UnsendableSummary } from './webhooks/relay/give-up-unsendable-deliveries.usecase';
+export type {
+  GiveUpUnsendableDeliveriesCommand,
+  UnsendableSummary,
+} from './webhooks/relay/give-up-unsendable-deliveries.usecase';
 export { RegisterWebhook } from './webhooks/usecases/register-webhook.usecase';
 export type { RegisterWebhookCommand } from './webhooks/usecases/register-webhook.usecase';
 export { ListWebhooks } from './webhooks/usecases/list-webhooks.usecase';

@@ -63,13 +63,21 @@ export class FirmBotRepository {
    * Open grants whose expiry falls in (`from`, `to`] and whose notices for it are not all sent, after `afterFirmId`
    * by firm id (a range on the expiry index; keyset by firm, `limit` at a time).
    */
-  async expiringGrants(manager: EntityManager, range: { from: Date; to: Date }, allNotices: number, afterFirmId: string, limit: number): Promise<ExpiringGrant[]> {
+  async expiringGrants(
+    manager: EntityManager,
+    range: { from: Date; to: Date },
+    allNotices: number,
+    afterFirmId: string,
+    limit: number,
+  ): Promise<ExpiringGrant[]> {
     const rows = await manager
       .getRepository(FirmBotEntity)
       .createQueryBuilder('b')
       .where('b.bot_expire_at > :from AND b.bot_expire_at <= :to', range)
       .andWhere('b.is_open_bot = 1')
-      .andWhere('(b.expiry_notice_for IS NULL OR b.expiry_notice_for <> b.bot_expire_at OR b.expiry_notices <> :all)', { all: allNotices })
+      .andWhere('(b.expiry_notice_for IS NULL OR b.expiry_notice_for <> b.bot_expire_at OR b.expiry_notices <> :all)', {
+        all: allNotices,
+      })
       .andWhere('b.firm_id > :after', { after: afterFirmId })
       .orderBy('b.firm_id', 'ASC')
       .limit(limit)
@@ -85,7 +93,13 @@ export class FirmBotRepository {
    * Records `notices` as sent for the grant's expiry, if the grant is still the one read (open, same expiry) and
    * no one recorded a notice since (`sent`, as read): a compare-and-set, so two workers never send one twice.
    */
-  async recordExpiryNotices(manager: EntityManager, firmId: string, expireAt: Date, sent: number, notices: number): Promise<boolean> {
+  async recordExpiryNotices(
+    manager: EntityManager,
+    firmId: string,
+    expireAt: Date,
+    sent: number,
+    notices: number,
+  ): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(FirmBotEntity)

@@ -27,7 +27,9 @@ export class FirmBotService {
   /** Whether the firm's BOT may dial now, and if not why (the pause reason), read on `manager`. */
   async isUsable(manager: EntityManager, firmId: string): Promise<{ usable: boolean; reason?: string }> {
     const state = botState(await this.repository.find(manager, firmId), this.clock.now());
-    return state === 'open' ? { usable: true } : { usable: false, reason: state === 'expired' ? 'bot_expired' : 'bot_closed' };
+    return state === 'open'
+      ? { usable: true }
+      : { usable: false, reason: state === 'expired' ? 'bot_expired' : 'bot_closed' };
   }
 
   /** Takes a task slot inside the caller's transaction, or says precisely why not. */

@@ -24,7 +24,11 @@ export class ObservabilityModule {
   static forRoot(options: ObservabilityOptions): DynamicModule {
     return {
       module: ObservabilityModule,
-      imports: [LoggingModule.forRoot({ service: options.service }), MetricsModule, HealthModule.forRoot(options.reported)],
+      imports: [
+        LoggingModule.forRoot({ service: options.service }),
+        MetricsModule,
+        HealthModule.forRoot(options.reported),
+      ],
       providers: [HttpDrain],
       exports: [HttpDrain],
     };

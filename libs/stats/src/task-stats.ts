@@ -34,10 +34,15 @@ export const TASK_COUNTERS_SQL =
 
 /** Adds the counter rows up into the statistics the API reports (and `task.completed` carries). */
 export function summarizeCounters(taskId: string, rows: readonly CounterRow[]): TaskStats {
-  const count = (match: (r: { status: number; callResult: number; intention: number }) => boolean, field: 'contacts' | 'attempts' = 'contacts') =>
+  const count = (
+    match: (r: { status: number; callResult: number; intention: number }) => boolean,
+    field: 'contacts' | 'attempts' = 'contacts',
+  ) =>
     rows.reduce(
       (sum, r) =>
-        match({ status: Number(r.status), callResult: Number(r.call_result), intention: Number(r.intension_result) }) ? sum + Number(r[field]) : sum,
+        match({ status: Number(r.status), callResult: Number(r.call_result), intention: Number(r.intension_result) })
+          ? sum + Number(r[field])
+          : sum,
       0,
     );
   const connected = count((r) => r.callResult === CallResult.Connected);

@@ -67,7 +67,11 @@ export class SuppressionService {
         let reason: SuppressionReason | null = null;
         if (row.doNotCall) reason = 'do_not_call';
         else if (row.invalid) reason = 'invalid';
-        else if (row.lastCalledAt && row.lastCalledAt.getTime() > coolingSince && String(row.lastTaskId) !== String(taskId)) {
+        else if (
+          row.lastCalledAt &&
+          row.lastCalledAt.getTime() > coolingSince &&
+          String(row.lastTaskId) !== String(taskId)
+        ) {
           reason = 'cooling';
         }
         if (reason) for (const phone of byHash.get(row.phoneHash)!) reasons.set(phone, reason);
@@ -117,12 +121,16 @@ export class SuppressionService {
           `AND (last_called_at IS NULL OR last_called_at <= ? OR last_task_id = ?)`,
         [when, taskId, firmId, ...hashes, coolingSince, taskId],
       );
-      const rows: { phone_hash: string; do_not_call: number | string; invalid: number | string; last_task_id: string | number | null }[] =
-        await manager.query(
-          `SELECT phone_hash, do_not_call, invalid, last_task_id FROM ai_visitor_firm_phone ` +
-            `WHERE firm_id = ? AND phone_hash IN (${inList})${this.dialect.forUpdateClause()}`,
-          [firmId, ...hashes],
-        );
+      const rows: {
+        phone_hash: string;
+        do_not_call: number | string;
+        invalid: number | string;
+        last_task_id: string | number | null;
+      }[] = await manager.query(
+        `SELECT phone_hash, do_not_call, invalid, last_task_id FROM ai_visitor_firm_phone ` +
+          `WHERE firm_id = ? AND phone_hash IN (${inList})${this.dialect.forUpdateClause()}`,
+        [firmId, ...hashes],
+      );
       for (const row of rows) {
         let reason: SuppressionReason | null = null;
         if (Number(row.do_not_call)) reason = 'do_not_call';
@@ -135,7 +143,13 @@ export class SuppressionService {
   }
 
   /** Puts numbers on the firm's do-not-call list, in the caller's transaction (every method takes the EntityManager it runs on first). */
-  async addDoNotCall(manager: EntityManager, firmId: string, phones: readonly PhoneRef[], reason: DoNotCallReason, at: Date): Promise<void> {
+  async addDoNotCall(
+    manager: EntityManager,
+    firmId: string,
+    phones: readonly PhoneRef[],
+    reason: DoNotCallReason,
+    at: Date,
+  ): Promise<void> {
     const when = this.dialect.dateParam(at);
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1, reason, when]);
     await this.dialect.upsert(
@@ -150,20 +164,29 @@ export class SuppressionService {
 
   async removeDoNotCall(manager: EntityManager, firmId: string, phones: readonly string[]): Promise<number> {
     if (phones.length === 0) return 0;
-    const result = await manager.getRepository(FirmPhoneEntity).update(
-      { firmId, phoneHash: In([...new Set(phones)].map((phone) => this.vault.hash(phone))), doNotCall: 1 },
-      { doNotCall: 0, dncReason: null, dncAt: null },
-    );
+    const result = await manager
+      .getRepository(FirmPhoneEntity)
+      .update(
+        { firmId, phoneHash: In([...new Set(phones)].map((phone) => this.vault.hash(phone))), doNotCall: 1 },
+        { doNotCall: 0, dncReason: null, dncAt: null },
+      );
     return result.affected ?? 0;
   }
 
   async markInvalid(manager: EntityManager, firmId: string, phones: readonly PhoneRef[]): Promise<void> {
     const rows = this.sealSorted(phones).map((p) => [firmId, p.hash, p.enc, p.keyId, 1]);
-    await this.dialect.upsert(manager, 'ai_visitor_firm_phone', ['firm_id', ...SEALED, 'invalid'], KEY, rows, ['invalid']);
+    await this.dialect.upsert(manager, 'ai_visitor_firm_phone', ['firm_id', ...SEALED, 'invalid'], KEY, rows, [
+      'invalid',
+    ]);
   }
 
   /** The firm's do-not-call list, oldest entry first. */
-  async listDoNotCall(manager: EntityManager, firmId: string, page: number, pageSize: number): Promise<{ items: DoNotCallEntry[]; total: number }> {
+  async listDoNotCall(
+    manager: EntityManager,
+    firmId: string,
+    page: number,
+    pageSize: number,
+  ): Promise<{ items: DoNotCallEntry[]; total: number }> {
     const [rows, total] = await manager.getRepository(FirmPhoneEntity).findAndCount({
       select: { phoneHash: true, phoneEnc: true, phoneKeyId: true, dncReason: true, dncAt: true },
       where: { firmId, doNotCall: 1 },

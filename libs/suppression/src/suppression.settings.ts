@@ -15,7 +15,9 @@ export class SuppressionEnv {
 }
 
 /** The suppression lib's configuration; `SuppressionModule` reads it (the app loads this namespace). */
-export const suppressionConfig = envNamespace('suppression', SuppressionEnv, (env): SuppressionSettings => ({ coolingDays: env.COOLING_PERIOD_DAYS }));
+export const suppressionConfig = envNamespace('suppression', SuppressionEnv, (env): SuppressionSettings => ({
+  coolingDays: env.COOLING_PERIOD_DAYS,
+}));
 
 /** The same settings under the token `SuppressionService` injects. */
 export const SUPPRESSION_SETTINGS = Symbol('SUPPRESSION_SETTINGS');

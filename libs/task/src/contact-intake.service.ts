@@ -42,13 +42,22 @@ export class ContactIntake {
     const screened = screenContacts(inputs);
     const existing = options.newTask
       ? new Set<string>()
-      : await this.contacts.existingPhones(manager, task.id, screened.accepted.map((c) => c.phone));
+      : await this.contacts.existingPhones(
+          manager,
+          task.id,
+          screened.accepted.map((c) => c.phone),
+        );
     const fresh = screened.accepted.filter((c) => !existing.has(c.phone));
     const rejected: RejectedContact[] = [
       ...screened.rejected,
       ...screened.accepted
         .filter((c) => existing.has(c.phone))
-        .map((c) => ({ index: c.index, phone: maskPhone(c.phone), candidateRef: c.candidateRef, reason: 'already_in_task' as const })),
+        .map((c) => ({
+          index: c.index,
+          phone: maskPhone(c.phone),
+          candidateRef: c.candidateRef,
+          reason: 'already_in_task' as const,
+        })),
     ].sort((a, b) => a.index - b.index);
 
     const suppressed = await this.suppression.screen(

@@ -7,7 +7,15 @@ export { taskConfig } from './task.settings';
 export type { TaskSettings } from './task.settings';
 
 // Vocabulary
-export { TaskStatus, CallTaskStatus, ContactStatus, CallResult, Intention, PauseReason, SYSTEM_PAUSE_REASONS } from './domain/statuses';
+export {
+  TaskStatus,
+  CallTaskStatus,
+  ContactStatus,
+  CallResult,
+  Intention,
+  PauseReason,
+  SYSTEM_PAUSE_REASONS,
+} from './domain/statuses';
 export { TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, IllegalTransitionError } from './domain/transitions';
 export { WAITING_FOR_VALUES } from './domain/waiting';
 export type { WaitingFor, Waiting } from './domain/waiting';
@@ -18,7 +26,6 @@ export type { TaskLifecycleEvent } from './domain/task-events';
 
 // Errors
 export * from './errors/task-errors';
-
 
 // The events lib's full-number port (FullPhoneSource) on the contact list, for the webhook relay
 export { ContactFullPhones } from './contact-full-phones';

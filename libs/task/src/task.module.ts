@@ -29,7 +29,18 @@ import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 
-const USE_CASES = [AuthorizeTaskAccess, CreateTask, AddContacts, GetTask, ListTasks, ListContacts, StartTask, PauseTask, CancelTask, ExportContacts];
+const USE_CASES = [
+  AuthorizeTaskAccess,
+  CreateTask,
+  AddContacts,
+  GetTask,
+  ListTasks,
+  ListContacts,
+  StartTask,
+  PauseTask,
+  CancelTask,
+  ExportContacts,
+];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
 const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];
 

@@ -48,7 +48,12 @@ export function toTaskView(task: TaskEntity, active: CallTaskEntity | null, wait
     retryGapMinutes: task.retryGapMinutes,
     callWindow: taskCallWindow(task),
     activeCampaign: active
-      ? { callTaskId: String(active.id), campaignId: active.campaignId, status: active.status, contactCount: active.contactCount }
+      ? {
+          callTaskId: String(active.id),
+          campaignId: active.campaignId,
+          status: active.status,
+          contactCount: active.contactCount,
+        }
       : null,
     startedAt: task.startedAt?.toISOString() ?? null,
     finishedAt: task.finishedAt?.toISOString() ?? null,

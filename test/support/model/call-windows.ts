@@ -41,11 +41,19 @@ export function windowOpen(kind: WindowKind, at: Date): boolean {
  * The first instant strictly after `after` at which Shanghai shows `hh:mm:ss` on a weekday `days` allows.
  * A few seconds past the minute, so a pass run at that instant is clearly on one side of the edge.
  */
-export function nextShanghai(after: Date, hh: number, mm: number, days: readonly number[] = [1, 2, 3, 4, 5, 6, 7], ss = 5): Date {
+export function nextShanghai(
+  after: Date,
+  hh: number,
+  mm: number,
+  days: readonly number[] = [1, 2, 3, 4, 5, 6, 7],
+  ss = 5,
+): Date {
   const local = new Date(after.getTime() + SHANGHAI_OFFSET_MS);
   const midnightLocalAsUtc = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
   for (let day = 0; day <= 8; day++) {
-    const candidate = new Date(midnightLocalAsUtc + day * DAY + hh * 3600_000 + mm * MINUTE + ss * 1000 - SHANGHAI_OFFSET_MS);
+    const candidate = new Date(
+      midnightLocalAsUtc + day * DAY + hh * 3600_000 + mm * MINUTE + ss * 1000 - SHANGHAI_OFFSET_MS,
+    );
     if (candidate.getTime() > after.getTime() && days.includes(shanghaiLocal(candidate).weekday)) return candidate;
   }
   throw new Error('unreachable: every weekday set used here is non-empty');

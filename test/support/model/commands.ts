@@ -4,14 +4,40 @@ import { asAdmin } from '../harness';
 import { checks, enabled, FeatureName, PLATFORM, RELAY, SIZE } from './config';
 import { nextShanghai, windowOpen, WindowKind, WINDOWS } from './call-windows';
 import {
-  checkAfterHealthyPass, checkAlways, checkCampaignMovedOn, checkDeliveries, checkDueWork, checkMovedOnAfterPush, checkStoppedWithinOnePass,
-  revealedByPush, snapshot, Snapshot, violated,
+  checkAfterHealthyPass,
+  checkAlways,
+  checkCampaignMovedOn,
+  checkDeliveries,
+  checkDueWork,
+  checkMovedOnAfterPush,
+  checkStoppedWithinOnePass,
+  revealedByPush,
+  snapshot,
+  Snapshot,
+  violated,
 } from './invariants';
 import { awaitPushFollowUp } from './progress';
 import { PushFaults } from './push-proxy';
 import {
-  as, BotState, botRefusal, botUsable, edgePass, errorsSince, Faults, grant, Model, NEVER_DIALLED_PREFIX, note, pass, Real, relayRounds,
-  setFaults, setPush, setLatency, sleep, taskDialling,
+  as,
+  BotState,
+  botRefusal,
+  botUsable,
+  edgePass,
+  errorsSince,
+  Faults,
+  grant,
+  Model,
+  NEVER_DIALLED_PREFIX,
+  note,
+  pass,
+  Real,
+  relayRounds,
+  setFaults,
+  setPush,
+  setLatency,
+  sleep,
+  taskDialling,
 } from './world';
 
 type Answer = { status: number; body: any };
@@ -40,11 +66,21 @@ function inProcessConcurrency(r: Real): boolean {
 /** The error codes a command may answer whatever the task: a database busy through its retries. */
 const ALWAYS_ALLOWED: Allowed = [[503, 'DATABASE_BUSY']];
 /** What a command that calls the platform may answer while the platform fails (faults on, or refusing). */
-const PLATFORM_FAILURES: Allowed = [[502, 'ROBOT_CALL_UNAVAILABLE'], [502, 'ROBOT_CALL_REJECTED'], [504, 'ROBOT_CALL_TIMEOUT']];
+const PLATFORM_FAILURES: Allowed = [
+  [502, 'ROBOT_CALL_UNAVAILABLE'],
+  [502, 'ROBOT_CALL_REJECTED'],
+  [504, 'ROBOT_CALL_TIMEOUT'],
+];
 
 function expectAnswer(what: string, res: Answer, allowed: Allowed): boolean {
-  const ok = [...allowed, ...ALWAYS_ALLOWED].some(([status, code]) => res.status === status && (code === undefined || res.body?.code === code));
-  if (!ok) violated('responses', `${what} answered ${res.status} ${show(res.body)}; the model allows ${show(allowed.map(([s, c]) => (c ? `${s} ${c}` : String(s))))}`);
+  const ok = [...allowed, ...ALWAYS_ALLOWED].some(
+    ([status, code]) => res.status === status && (code === undefined || res.body?.code === code),
+  );
+  if (!ok)
+    violated(
+      'responses',
+      `${what} answered ${res.status} ${show(res.body)}; the model allows ${show(allowed.map(([s, c]) => (c ? `${s} ${c}` : String(s))))}`,
+    );
   return ok;
 }
 
@@ -93,14 +129,23 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
    * Campaigns whose end this step's pushes revealed, on a platform healthy throughout the step: the service has
    * PROGRESS.pushFollowUpMs to move them on by itself (campaignMovedOn). Read again after that wait.
    */
-  private async pushFollowUp(m: Model, r: Real, before: Snapshot | undefined, s: Snapshot, healthyBefore: boolean): Promise<Snapshot> {
+  private async pushFollowUp(
+    m: Model,
+    r: Real,
+    before: Snapshot | undefined,
+    s: Snapshot,
+    healthyBefore: boolean,
+  ): Promise<Snapshot> {
     if (!before || !healthyBefore || !healthy(m) || m.refuse || !checks('campaignMovedOn')) return s;
     const known = new Set(revealedByPush(before).map((ct) => ct.id));
     const revealed = revealedByPush(s).filter((ct) => !known.has(ct.id));
     if (revealed.length === 0) return s;
     const waited = await awaitPushFollowUp(m, r, revealed);
     const again = await snapshot(m, r);
-    note(r, `   pushes revealed the end of call task(s) ${revealed.map((ct) => ct.id).join(', ')}; waited ${waited} ms for the service to move on`);
+    note(
+      r,
+      `   pushes revealed the end of call task(s) ${revealed.map((ct) => ct.id).join(', ')}; waited ${waited} ms for the service to move on`,
+    );
     for (const [id, v] of again.views) m.observed[id] = v.status;
     checkAlways(m, again);
     checkMovedOnAfterPush(revealed, s, again, waited);
@@ -120,7 +165,11 @@ function pick(m: Model, taskIx: number): Model['tasks'][number] {
   return pool[taskIx % pool.length];
 }
 
-async function view(m: Model, r: Real, taskIx: number): Promise<{ task: Model['tasks'][number]; firm: Model['firms'][number]; pre: any }> {
+async function view(
+  m: Model,
+  r: Real,
+  taskIx: number,
+): Promise<{ task: Model['tasks'][number]; firm: Model['firms'][number]; pre: any }> {
   const task = pick(m, taskIx);
   const firm = m.firms[task.firm];
   const pre = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
@@ -131,7 +180,11 @@ function newContacts(r: Real, neverDialled: boolean[]): { phone: string; name: s
   return neverDialled.map((never) => {
     const seq = ++r.phoneSeq;
     const number = String(r.run * 1000 + seq).padStart(8, '0');
-    return { phone: `${never ? NEVER_DIALLED_PREFIX : '139'}${number}`, name: `候选人${seq}`, candidateRef: `r${r.run}-c${seq}` };
+    return {
+      phone: `${never ? NEVER_DIALLED_PREFIX : '139'}${number}`,
+      name: `候选人${seq}`,
+      candidateRef: `r${r.run}-c${seq}`,
+    };
   });
 }
 
@@ -157,22 +210,36 @@ export class CreateTask extends ModelCommand {
     const firm = m.firms[this.shape.firm % m.firms.length];
     const contacts = newContacts(r, this.shape.neverDialled);
     const usable = botUsable(firm, r.w.clock.now());
-    const res = await r.w.h.http().post('/v1/tasks').set(as(firm)).send({
-      name: `model task ${r.run}`,
-      scriptId: 'recruit-v1',
-      contacts,
-      batchSize: this.shape.batchSize,
-      maxAttempts: this.shape.maxAttempts,
-      retryGapMinutes: this.shape.retryGapMinutes,
-      callWindow: WINDOWS[this.shape.window],
-    });
+    const res = await r.w.h
+      .http()
+      .post('/v1/tasks')
+      .set(as(firm))
+      .send({
+        name: `model task ${r.run}`,
+        scriptId: 'recruit-v1',
+        contacts,
+        batchSize: this.shape.batchSize,
+        maxAttempts: this.shape.maxAttempts,
+        retryGapMinutes: this.shape.retryGapMinutes,
+        callWindow: WINDOWS[this.shape.window],
+      });
     expectAnswer(`create (BOT ${show(firm.bot)})`, res, usable ? [[201]] : [[403, botRefusal(firm)!]]);
     if (res.status === 201) {
       const id = String(res.body.task.id);
-      m.tasks.push({ id, firm: this.shape.firm % m.firms.length, window: this.shape.window, maxAttempts: this.shape.maxAttempts, retryGapMinutes: this.shape.retryGapMinutes, batchSize: this.shape.batchSize });
+      m.tasks.push({
+        id,
+        firm: this.shape.firm % m.firms.length,
+        window: this.shape.window,
+        maxAttempts: this.shape.maxAttempts,
+        retryGapMinutes: this.shape.retryGapMinutes,
+        batchSize: this.shape.batchSize,
+      });
       r.w.leftovers.push({ firm, taskId: id });
       if (res.body.task.status !== 1 || res.body.contacts?.added !== contacts.length) {
-        violated('responses', `create answered task status ${res.body.task.status} with ${show(res.body.contacts?.added)} of ${contacts.length} distinct valid contacts added`);
+        violated(
+          'responses',
+          `create answered task status ${res.body.task.status} with ${show(res.body.contacts?.added)} of ${contacts.length} distinct valid contacts added`,
+        );
       }
       return { text: `${brief(res)} task ${id}` };
     }
@@ -194,7 +261,10 @@ abstract class TaskCommand extends ModelCommand {
 }
 
 export class AddContacts extends TaskCommand {
-  constructor(taskIx: number, readonly neverDialled: boolean[]) {
+  constructor(
+    taskIx: number,
+    readonly neverDialled: boolean[],
+  ) {
     super(taskIx);
   }
   async act(m: Model, r: Real) {
@@ -202,8 +272,19 @@ export class AddContacts extends TaskCommand {
     const contacts = newContacts(r, this.neverDialled);
     const res = await r.w.h.http().post(`/v1/tasks/${task.id}/contacts`).set(as(firm)).send({ contacts });
     const finished = [5, 6].includes(pre.status);
-    if (expectAnswer(`add contacts to task ${task.id} in status ${pre.status}`, res, finished ? [[409, 'TASK_FINISHED']] : [[201]]) && res.status === 201 && res.body.added !== contacts.length) {
-      violated('responses', `add contacts to task ${task.id}: ${show(res.body.added)} of ${contacts.length} distinct valid contacts added`);
+    if (
+      expectAnswer(
+        `add contacts to task ${task.id} in status ${pre.status}`,
+        res,
+        finished ? [[409, 'TASK_FINISHED']] : [[201]],
+      ) &&
+      res.status === 201 &&
+      res.body.added !== contacts.length
+    ) {
+      violated(
+        'responses',
+        `add contacts to task ${task.id}: ${show(res.body.added)} of ${contacts.length} distinct valid contacts added`,
+      );
     }
     return { text: `${brief(res)} (task ${task.id} was ${pre.status})` };
   }
@@ -215,12 +296,26 @@ export class AddContacts extends TaskCommand {
 export type Action = 'start' | 'pause' | 'cancel';
 
 /** What the model allows a recruiter's action to answer, given the task as read just before it. */
-function allowedFor(action: Action, m: Model, firm: Model['firms'][number], pre: any, waiting: number, at: Date, racing: boolean): Allowed {
+function allowedFor(
+  action: Action,
+  m: Model,
+  firm: Model['firms'][number],
+  pre: any,
+  waiting: number,
+  at: Date,
+  racing: boolean,
+): Allowed {
   const finished = [5, 6].includes(pre.status);
   // Only add and start can be refused (the proxy refuses those); pause and stop fail only when the platform does.
   const failing = !healthy(m) || (m.refuse && action === 'start') ? PLATFORM_FAILURES : [];
   // A pass running at the same time may finish the task or change what is running.
-  const raced: Allowed = racing ? [[409, 'TASK_FINISHED'], [409, 'NO_CONTACTS_WAITING'], ...PLATFORM_FAILURES.filter(([, c]) => c === 'ROBOT_CALL_REJECTED')] : [];
+  const raced: Allowed = racing
+    ? [
+        [409, 'TASK_FINISHED'],
+        [409, 'NO_CONTACTS_WAITING'],
+        ...PLATFORM_FAILURES.filter(([, c]) => c === 'ROBOT_CALL_REJECTED'),
+      ]
+    : [];
   if (action === 'start') {
     const allowed: Allowed = [...raced];
     if (!botUsable(firm, at)) allowed.push([403, botRefusal(firm)!]);
@@ -243,20 +338,37 @@ function allowedFor(action: Action, m: Model, firm: Model['firms'][number], pre:
 }
 
 /** After a 200, what the task must look like. */
-function checkAccepted(action: Action, m: Model, task: Model['tasks'][number], pre: any, waiting: number, res: Answer, racing: boolean): void {
+function checkAccepted(
+  action: Action,
+  m: Model,
+  task: Model['tasks'][number],
+  pre: any,
+  waiting: number,
+  res: Answer,
+  racing: boolean,
+): void {
   const body = res.body;
   if (action === 'pause' && !(body.status === 4 && body.pauseReason === 'recruiter')) {
-    violated('responses', `pause of task ${task.id} (was ${pre.status}) answered 200 with status ${body.status}, pauseReason ${body.pauseReason}`);
+    violated(
+      'responses',
+      `pause of task ${task.id} (was ${pre.status}) answered 200 with status ${body.status}, pauseReason ${body.pauseReason}`,
+    );
   }
-  if (action === 'cancel' && body.status !== 6) violated('responses', `cancel of task ${task.id} answered 200 with status ${body.status}`);
+  if (action === 'cancel' && body.status !== 6)
+    violated('responses', `cancel of task ${task.id} answered 200 with status ${body.status}`);
   if (action === 'start') {
-    if (!racing && ![2, 3, 4].includes(body.status)) violated('responses', `start of task ${task.id} (was ${pre.status}) answered 200 with status ${body.status}`);
-    if (body.status === 4 && body.pauseReason === 'recruiter') violated('responses', `start of task ${task.id} answered 200 but left it paused by the recruiter`);
+    if (!racing && ![2, 3, 4].includes(body.status))
+      violated('responses', `start of task ${task.id} (was ${pre.status}) answered 200 with status ${body.status}`);
+    if (body.status === 4 && body.pauseReason === 'recruiter')
+      violated('responses', `start of task ${task.id} answered 200 but left it paused by the recruiter`);
   }
 }
 
 export class Recruiter extends TaskCommand {
-  constructor(taskIx: number, readonly action: Action) {
+  constructor(
+    taskIx: number,
+    readonly action: Action,
+  ) {
     super(taskIx);
   }
   async act(m: Model, r: Real) {
@@ -266,44 +378,93 @@ export class Recruiter extends TaskCommand {
     const before = r.w.clock.now();
     const res = await r.w.h.http().post(`/v1/tasks/${task.id}/${this.action}`).set(as(firm));
     checkAnswer(this.action, m, r, task, firm, pre, waiting, before, res, false);
-    if (this.action === 'start' && res.status === 200 && !diallingBefore && !windowOpen(task.window, before) && !windowOpen(task.window, r.w.clock.now())) {
+    if (
+      this.action === 'start' &&
+      res.status === 200 &&
+      !diallingBefore &&
+      !windowOpen(task.window, before) &&
+      !windowOpen(task.window, r.w.clock.now())
+    ) {
       // SPEC: no campaign is created or started outside the window, whoever asks.
       const started = await taskDialling(r.w, task.id);
-      if (started) violated('dialling', `start of task ${task.id} outside its ${task.window} window (${before.toISOString()}) set campaign ${started} dialling`);
+      if (started)
+        violated(
+          'dialling',
+          `start of task ${task.id} outside its ${task.window} window (${before.toISOString()}) set campaign ${started} dialling`,
+        );
     }
-    return { text: `${brief(res)}${res.status === 200 ? ` → ${res.body.status}${res.body.pauseReason ? `/${res.body.pauseReason}` : ''}` : ''} (task ${task.id} was ${pre.status}${pre.pauseReason ? `/${pre.pauseReason}` : ''}, ${waiting} waiting)` };
+    return {
+      text: `${brief(res)}${res.status === 200 ? ` → ${res.body.status}${res.body.pauseReason ? `/${res.body.pauseReason}` : ''}` : ''} (task ${task.id} was ${pre.status}${pre.pauseReason ? `/${pre.pauseReason}` : ''}, ${waiting} waiting)`,
+    };
   }
   toString() {
     return `${this.action[0].toUpperCase()}${this.action.slice(1)}(task #${this.taskIx})`;
   }
 }
 
-function checkAnswer(action: Action, m: Model, r: Real, task: Model['tasks'][number], firm: Model['firms'][number], pre: any, waiting: number, before: Date, res: Answer, racing: boolean): void {
+function checkAnswer(
+  action: Action,
+  m: Model,
+  r: Real,
+  task: Model['tasks'][number],
+  firm: Model['firms'][number],
+  pre: any,
+  waiting: number,
+  before: Date,
+  res: Answer,
+  racing: boolean,
+): void {
   // A BOT expiring between the read and the answer may go either way.
-  const allowed = [...allowedFor(action, m, firm, pre, waiting, before, racing), ...allowedFor(action, m, firm, pre, waiting, r.w.clock.now(), racing)];
-  if (action === 'pause' && [2, 3, 4].includes(pre.status) && !(pre.status === 4 && pre.pauseReason === 'recruiter') && res.status === 409 && res.body?.code === 'TASK_NOT_RUNNING') {
-    violated('pauseAnyTime', `pause of task ${task.id} in status ${pre.status} (activeCampaign ${show(pre.activeCampaign)}) was refused: 409 TASK_NOT_RUNNING`);
+  const allowed = [
+    ...allowedFor(action, m, firm, pre, waiting, before, racing),
+    ...allowedFor(action, m, firm, pre, waiting, r.w.clock.now(), racing),
+  ];
+  if (
+    action === 'pause' &&
+    [2, 3, 4].includes(pre.status) &&
+    !(pre.status === 4 && pre.pauseReason === 'recruiter') &&
+    res.status === 409 &&
+    res.body?.code === 'TASK_NOT_RUNNING'
+  ) {
+    violated(
+      'pauseAnyTime',
+      `pause of task ${task.id} in status ${pre.status} (activeCampaign ${show(pre.activeCampaign)}) was refused: 409 TASK_NOT_RUNNING`,
+    );
     return; // (only reached when that check is skipped: the refusal is then taken as an answer)
   }
-  const accepted = expectAnswer(`${action} of task ${task.id} in status ${pre.status}/${pre.pauseReason} (BOT ${show(firm.bot)}, healthy ${healthy(m)}, refusing ${m.refuse})`, res, allowed);
+  const accepted = expectAnswer(
+    `${action} of task ${task.id} in status ${pre.status}/${pre.pauseReason} (BOT ${show(firm.bot)}, healthy ${healthy(m)}, refusing ${m.refuse})`,
+    res,
+    allowed,
+  );
   if (accepted && res.status === 200) checkAccepted(action, m, task, pre, waiting, res, racing);
 }
 
 /** A recruiter's action and a worker pass at the same moment (the races of cancel, pause and start with the sync). */
 export class Race extends TaskCommand {
-  constructor(taskIx: number, readonly action: Action) {
+  constructor(
+    taskIx: number,
+    readonly action: Action,
+  ) {
     super(taskIx);
   }
   async act(m: Model, r: Real) {
     const { task, firm, pre } = await view(m, r, this.taskIx);
     const waiting = (await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm))).body.waiting;
     const before = r.w.clock.now();
-    const act = () => r.w.h.http().post(`/v1/tasks/${task.id}/${this.action}`).set(as(firm)).then((x) => x);
+    const act = () =>
+      r.w.h
+        .http()
+        .post(`/v1/tasks/${task.id}/${this.action}`)
+        .set(as(firm))
+        .then((x) => x);
     const [res, summary] = inProcessConcurrency(r)
       ? await Promise.all([act(), pass(r.w, 'second')])
       : [await act(), await pass(r.w, 'second')];
     checkAnswer(this.action, m, r, task, firm, pre, waiting, before, res, true);
-    return { text: `${brief(res)} with a pass (${summary.tasks} tasks, ${summary.failed} failed) (task ${task.id} was ${pre.status})` };
+    return {
+      text: `${brief(res)} with a pass (${summary.tasks} tasks, ${summary.failed} failed) (task ${task.id} was ${pre.status})`,
+    };
   }
   toString() {
     return `Race(${this.action} task #${this.taskIx} with a pass)`;
@@ -328,14 +489,19 @@ export class Pass extends ModelCommand {
           : [await pass(r.w, 'main'), await pass(r.w, 'second')];
     const failed = summaries.reduce((n, s) => n + s.failed, 0);
     const stillHealthy = wasHealthy && healthy(m);
-    if (stillHealthy && !m.refuse && failed > 0) violated('passClean', `a pass on a healthy platform failed ${failed} task(s)${errorsSince(r.w, realStart)}`);
+    if (stillHealthy && !m.refuse && failed > 0)
+      violated('passClean', `a pass on a healthy platform failed ${failed} task(s)${errorsSince(r.w, realStart)}`);
     return {
       text: `${summaries.map((s) => `${s.tasks} tasks, ${s.recordsStored} records, ${s.failed} failed`).join(' | ')}${stillHealthy ? '' : ' (platform not healthy)'}`,
       healthyPassAt: stillHealthy ? startedAt : undefined,
     };
   }
   toString() {
-    return this.which === 'both' ? 'Pass(two workers at once)' : this.which === 'second' ? 'Pass(second worker)' : 'Pass';
+    return this.which === 'both'
+      ? 'Pass(two workers at once)'
+      : this.which === 'second'
+        ? 'Pass(second worker)'
+        : 'Pass';
   }
 }
 
@@ -353,7 +519,10 @@ export class Wait extends ModelCommand {
 }
 
 export class SetFaults extends ModelCommand {
-  constructor(readonly faults: Faults | null, readonly seed = 1) {
+  constructor(
+    readonly faults: Faults | null,
+    readonly seed = 1,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -374,7 +543,10 @@ export class SetFaults extends ModelCommand {
 }
 
 export class Toggle extends ModelCommand {
-  constructor(readonly what: 'push' | 'refuse' | 'oversize' | 'latency', readonly on: boolean) {
+  constructor(
+    readonly what: 'push' | 'refuse' | 'oversize' | 'latency',
+    readonly on: boolean,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -394,7 +566,12 @@ export class Toggle extends ModelCommand {
     return { text: 'ok' };
   }
   toString() {
-    const names = { push: 'Push', refuse: 'PlatformRefuses', oversize: 'OversizedValues', latency: `PlatformLatency ${LATENCY_MS} ms` };
+    const names = {
+      push: 'Push',
+      refuse: 'PlatformRefuses',
+      oversize: 'OversizedValues',
+      latency: `PlatformLatency ${LATENCY_MS} ms`,
+    };
     return `${names[this.what]}(${this.on ? 'on' : 'off'})`;
   }
 }
@@ -446,7 +623,9 @@ export class SetPushFaults extends ModelCommand {
     return { text: `ok (${r.w.pushProxy.pending()} held)` };
   }
   toString() {
-    return this.faults ? `PushFaults(lose ${this.faults.lose}, hold ${this.faults.hold}, repeat ${this.faults.repeat})` : 'PushFaults(off)';
+    return this.faults
+      ? `PushFaults(lose ${this.faults.lose}, hold ${this.faults.hold}, repeat ${this.faults.repeat})`
+      : 'PushFaults(off)';
   }
 }
 
@@ -474,7 +653,10 @@ export class EdgePass extends ModelCommand {
     const wasHealthy = healthy(m) && !m.refuse;
     const summary = await edgePass(r.w);
     const still = wasHealthy && healthy(m) && !m.refuse;
-    return { text: `checked ${summary.checked}, synced ${summary.synced}${still ? '' : ' (platform not healthy)'}`, healthyEdgePass: still };
+    return {
+      text: `checked ${summary.checked}, synced ${summary.synced}${still ? '' : ' (platform not healthy)'}`,
+      healthyEdgePass: still,
+    };
   }
   toString() {
     return 'EdgePass';
@@ -487,7 +669,10 @@ export class Relay extends ModelCommand {
     const startedAt = r.w.clock.now();
     const rounds = await relayRounds(r.w);
     const sum = (k: 'claimed' | 'delivered' | 'retried' | 'failed') => rounds.reduce((n, x) => n + x[k], 0);
-    return { text: `${rounds.length} round(s): claimed ${sum('claimed')}, delivered ${sum('delivered')}, retried ${sum('retried')}, failed ${sum('failed')}`, relayStartedAt: startedAt };
+    return {
+      text: `${rounds.length} round(s): claimed ${sum('claimed')}, delivered ${sum('delivered')}, retried ${sum('retried')}, failed ${sum('failed')}`,
+      relayStartedAt: startedAt,
+    };
   }
   toString() {
     return 'Relay';
@@ -509,8 +694,16 @@ export class Receiver extends ModelCommand {
   }
 }
 
-export function receiverOptions(mode: Model['receiver']): { delayMs?: number; failRate?: number; timeoutRate?: number } {
-  return mode === 'slow' ? { delayMs: RELAY.slowMs, timeoutRate: 0.1 } : mode === 'failing' ? { failRate: 0.4, timeoutRate: 0.1 } : {};
+export function receiverOptions(mode: Model['receiver']): {
+  delayMs?: number;
+  failRate?: number;
+  timeoutRate?: number;
+} {
+  return mode === 'slow'
+    ? { delayMs: RELAY.slowMs, timeoutRate: 0.1 }
+    : mode === 'failing'
+      ? { failRate: 0.4, timeoutRate: 0.1 }
+      : {};
 }
 
 /** Operations redeliver the events of a time range to the endpoint (POST /v1/admin/webhooks/:id/redeliver). */
@@ -520,7 +713,10 @@ export class Redeliver extends ModelCommand {
   }
   async act(_m: Model, r: Real) {
     const now = r.w.clock.now().getTime();
-    const body = { from: new Date(now - this.minutesBack * 60_000).toISOString(), to: new Date(now + 60_000).toISOString() };
+    const body = {
+      from: new Date(now - this.minutesBack * 60_000).toISOString(),
+      to: new Date(now + 60_000).toISOString(),
+    };
     const res = await r.w.h.http().post(`/v1/admin/webhooks/${r.w.webhookId}/redeliver`).set(asAdmin()).send(body);
     expectAnswer('redeliver', res, [[200], [201]]);
     return { text: `${brief(res)} scheduled ${res.body?.scheduled}` };
@@ -549,13 +745,17 @@ export class CutDatabase extends ModelCommand {
     let held = -1;
     while (Date.now() - back < LEASES_BACK_MS) {
       const [row]: { n: string | number }[] = await r.w.observer.query(
-        'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_owner = ? AND lease_until > UTC_TIMESTAMP(3)', [owner],
+        'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_owner = ? AND lease_until > UTC_TIMESTAMP(3)',
+        [owner],
       );
       held = Number(row.n);
       if (held === 0) return { text: `cut and back; the pass's leases given back ${Date.now() - back} ms after` };
       await sleep(100);
     }
-    violated('leasesAfterCut', `${held} lease(s) of the pass cut by the database outage still held ${LEASES_BACK_MS} ms after the database came back (owner ${owner})`);
+    violated(
+      'leasesAfterCut',
+      `${held} lease(s) of the pass cut by the database outage still held ${LEASES_BACK_MS} ms after the database came back (owner ${owner})`,
+    );
     return { text: 'cut and back' };
   }
   toString() {
@@ -598,7 +798,10 @@ export class MoveClock extends ModelCommand {
 type BotMove = 'close' | 'expire-now' | 'expire-in-3-min' | 'expire-in-45-min' | 'reopen';
 
 export class Bot extends ModelCommand {
-  constructor(readonly firm: number, readonly move: BotMove) {
+  constructor(
+    readonly firm: number,
+    readonly move: BotMove,
+  ) {
     super();
   }
   async act(m: Model, r: Real) {
@@ -609,7 +812,12 @@ export class Bot extends ModelCommand {
         ? { kind: 'closed' }
         : this.move === 'reopen'
           ? { kind: 'open' }
-          : { kind: 'expires', at: now + { 'expire-now': -60_000, 'expire-in-3-min': 3 * 60_000, 'expire-in-45-min': 45 * 60_000 }[this.move] };
+          : {
+              kind: 'expires',
+              at:
+                now +
+                { 'expire-now': -60_000, 'expire-in-3-min': 3 * 60_000, 'expire-in-45-min': 45 * 60_000 }[this.move],
+            };
     const status = await grant(r.w, firm, state);
     if (status !== 200) violated('responses', `PUT /v1/admin/firms/${firm.id}/bot answered ${status}`);
     firm.bot = state;
@@ -644,7 +852,10 @@ const gated = (feature: FeatureName, arbitrary: fc.Arbitrary<ModelCommand>): fc.
 /** Contacts of a new task or an added batch: true marks a number the platform never dials (MODEL_DISABLE=neverDial: none). */
 const neverDialled = (max: number, min = 0) =>
   fc
-    .array(fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }), { minLength: min, maxLength: max })
+    .array(fc.oneof({ arbitrary: fc.constant(false), weight: 5 }, { arbitrary: fc.constant(true), weight: 1 }), {
+      minLength: min,
+      maxLength: max,
+    })
     .map((flags) => (enabled('neverDial') ? flags : flags.map(() => false)));
 
 const TASK_IX_MAX = 7;
@@ -669,15 +880,14 @@ export function createTaskArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>
 }
 
 function taskShapeArbitrary(): fc.Arbitrary<TaskShape> {
-  return fc
-    .record({
-      firm: fc.nat({ max: SIZE.firms - 1 }),
-      neverDialled: neverDialled(6, 1),
-      batchSize: fc.integer({ min: 1, max: 3 }),
-      maxAttempts: fc.integer({ min: 1, max: 3 }),
-      retryGapMinutes: fc.constantFrom(0, 0, 1, 5, 20),
-      window: fc.constantFrom<WindowKind>('always', 'always', 'office', 'weekdays'),
-    });
+  return fc.record({
+    firm: fc.nat({ max: SIZE.firms - 1 }),
+    neverDialled: neverDialled(6, 1),
+    batchSize: fc.integer({ min: 1, max: 3 }),
+    maxAttempts: fc.integer({ min: 1, max: 3 }),
+    retryGapMinutes: fc.constantFrom(0, 0, 1, 5, 20),
+    window: fc.constantFrom<WindowKind>('always', 'always', 'office', 'weekdays'),
+  });
 }
 
 export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
@@ -687,24 +897,96 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
     { weight: 6, arbitrary: taskIx.map((t) => new Recruiter(t, 'start')) },
     { weight: 3, arbitrary: taskIx.map((t) => new Recruiter(t, 'pause')) },
     { weight: 3, arbitrary: taskIx.map((t) => new Recruiter(t, 'cancel')) },
-    { weight: 2, arbitrary: gated('race', fc.tuple(taskIx, fc.constantFrom<Action>('start', 'pause', 'cancel')).map(([t, a]) => new Race(t, a))) },
+    {
+      weight: 2,
+      arbitrary: gated(
+        'race',
+        fc.tuple(taskIx, fc.constantFrom<Action>('start', 'pause', 'cancel')).map(([t, a]) => new Race(t, a)),
+      ),
+    },
     { weight: 6, arbitrary: fc.constant(new Pass('main')) },
     { weight: 1, arbitrary: gated('secondWorker', fc.constantFrom(new Pass('second'), new Pass('both'))) },
     { weight: 3, arbitrary: fc.integer({ min: 10, max: 120 }).map((ms) => new Wait(ms)) },
-    { weight: 1, arbitrary: gated('push', fc.boolean().map((on) => new Toggle('push', on))) },
-    { weight: 2, arbitrary: gated('faults', fc.tuple(fc.option(faultsArb, { freq: 2 }), fc.nat()).map(([f, seed]) => new SetFaults(f, seed))) },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'push',
+        fc.boolean().map((on) => new Toggle('push', on)),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: gated(
+        'faults',
+        fc.tuple(fc.option(faultsArb, { freq: 2 }), fc.nat()).map(([f, seed]) => new SetFaults(f, seed)),
+      ),
+    },
     // issue 20
-    { weight: 1, arbitrary: gated('manyTasks', fc.array(taskShapeArbitrary(), { minLength: 3, maxLength: 5 }).map((shapes) => new CreateMany(shapes))) },
-    { weight: 2, arbitrary: gated('pushFaults', fc.option(pushFaultsArb, { freq: 3 }).map((f) => new SetPushFaults(f))) },
-    { weight: 1, arbitrary: gated('pushFaults', fc.constantFrom<'in-order' | 'reversed'>('in-order', 'reversed').map((o) => new ReleasePushes(o))) },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'manyTasks',
+        fc.array(taskShapeArbitrary(), { minLength: 3, maxLength: 5 }).map((shapes) => new CreateMany(shapes)),
+      ),
+    },
+    {
+      weight: 2,
+      arbitrary: gated(
+        'pushFaults',
+        fc.option(pushFaultsArb, { freq: 3 }).map((f) => new SetPushFaults(f)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'pushFaults',
+        fc.constantFrom<'in-order' | 'reversed'>('in-order', 'reversed').map((o) => new ReleasePushes(o)),
+      ),
+    },
     { weight: 3, arbitrary: gated('edgePass', fc.constant(new EdgePass())) },
     { weight: 2, arbitrary: gated('relay', fc.constant(new Relay())) },
-    { weight: 1, arbitrary: gated('slowReceiver', fc.constantFrom<Model['receiver']>('healthy', 'slow', 'failing').map((mode) => new Receiver(mode))) },
-    { weight: 1, arbitrary: gated('redeliver', fc.constantFrom(5, 120).map((min) => new Redeliver(min))) },
-    { weight: 1, arbitrary: gated('dbCut', fc.constantFrom(1000, 3000).map((ms) => new CutDatabase(ms))) },
-    { weight: 1, arbitrary: gated('refuse', fc.boolean().map((on) => new Toggle('refuse', on))) },
-    { weight: 1, arbitrary: gated('oversize', fc.boolean().map((on) => new Toggle('oversize', on))) },
-    { weight: 1, arbitrary: gated('latency', fc.boolean().map((on) => new Toggle('latency', on))) },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'slowReceiver',
+        fc.constantFrom<Model['receiver']>('healthy', 'slow', 'failing').map((mode) => new Receiver(mode)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'redeliver',
+        fc.constantFrom(5, 120).map((min) => new Redeliver(min)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'dbCut',
+        fc.constantFrom(1000, 3000).map((ms) => new CutDatabase(ms)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'refuse',
+        fc.boolean().map((on) => new Toggle('refuse', on)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'oversize',
+        fc.boolean().map((on) => new Toggle('oversize', on)),
+      ),
+    },
+    {
+      weight: 1,
+      arbitrary: gated(
+        'latency',
+        fc.boolean().map((on) => new Toggle('latency', on)),
+      ),
+    },
     {
       weight: 2,
       arbitrary: gated(
@@ -722,7 +1004,10 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
       arbitrary: gated(
         'bot',
         fc
-          .tuple(fc.nat({ max: SIZE.firms - 1 }), fc.constantFrom<BotMove>('close', 'expire-now', 'expire-in-3-min', 'expire-in-45-min', 'reopen', 'reopen'))
+          .tuple(
+            fc.nat({ max: SIZE.firms - 1 }),
+            fc.constantFrom<BotMove>('close', 'expire-now', 'expire-in-3-min', 'expire-in-45-min', 'reopen', 'reopen'),
+          )
           .map(([f, move]) => new Bot(f, move)),
       ),
     },

@@ -24,31 +24,70 @@
 export const SOAK = process.env.SOAK === '1';
 
 const list = (name: string): Set<string> =>
-  new Set((process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  new Set(
+    (process.env[name] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 const int = (name: string, fallback: number): number => {
   const raw = process.env[name];
   return raw === undefined || raw === '' ? fallback : Number.parseInt(raw, 10);
 };
 
 export const CHECKS = [
-  'records', 'dialling', 'oneActive', 'counters', 'waitingFor', 'liveness', 'boundedStart', 'passClean', 'pauseAnyTime', 'responses',
+  'records',
+  'dialling',
+  'oneActive',
+  'counters',
+  'waitingFor',
+  'liveness',
+  'boundedStart',
+  'passClean',
+  'pauseAnyTime',
+  'responses',
   'lifecycleEvents',
   // Progress (issue 20, SPEC "Progress bounds", K = 1 pass): see invariants.ts.
-  'dueWork', 'stoppedWithinOnePass', 'campaignMovedOn', 'attemptsBound', 'deliveryDue', 'deliveryHorizon', 'leasesAfterCut',
+  'dueWork',
+  'stoppedWithinOnePass',
+  'campaignMovedOn',
+  'attemptsBound',
+  'deliveryDue',
+  'deliveryHorizon',
+  'leasesAfterCut',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = [
-  'faults', 'latency', 'refuse', 'neverDial', 'oversize', 'push', 'race', 'bot', 'clock', 'secondWorker',
+  'faults',
+  'latency',
+  'refuse',
+  'neverDial',
+  'oversize',
+  'push',
+  'race',
+  'bot',
+  'clock',
+  'secondWorker',
   // issue 20: push faults (lost, held back and released late / out of order, repeated), many tasks at once, the
   // worker's edge pass, the events relay with a slow or failing receiver, redelivery, database cuts (MySQL).
-  'pushFaults', 'manyTasks', 'edgePass', 'relay', 'slowReceiver', 'redeliver', 'dbCut',
+  'pushFaults',
+  'manyTasks',
+  'edgePass',
+  'relay',
+  'slowReceiver',
+  'redeliver',
+  'dbCut',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 
 const skipped = list('MODEL_SKIP');
 const disabled = list('MODEL_DISABLE');
-for (const name of skipped) if (!(CHECKS as readonly string[]).includes(name)) throw new Error(`MODEL_SKIP: unknown check ${name} (${CHECKS.join(', ')})`);
-for (const name of disabled) if (!(FEATURES as readonly string[]).includes(name)) throw new Error(`MODEL_DISABLE: unknown feature ${name} (${FEATURES.join(', ')})`);
+for (const name of skipped)
+  if (!(CHECKS as readonly string[]).includes(name))
+    throw new Error(`MODEL_SKIP: unknown check ${name} (${CHECKS.join(', ')})`);
+for (const name of disabled)
+  if (!(FEATURES as readonly string[]).includes(name))
+    throw new Error(`MODEL_DISABLE: unknown feature ${name} (${FEATURES.join(', ')})`);
 
 export const checks = (name: CheckName): boolean => !skipped.has(name);
 export const enabled = (name: FeatureName): boolean => !disabled.has(name);
@@ -71,7 +110,11 @@ export const SIZE = {
 };
 
 const FIXED_CI_SEED = 20261201;
-export const SEED = process.env.MODEL_SEED ? Number.parseInt(process.env.MODEL_SEED, 10) : SOAK ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : FIXED_CI_SEED;
+export const SEED = process.env.MODEL_SEED
+  ? Number.parseInt(process.env.MODEL_SEED, 10)
+  : SOAK
+    ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+    : FIXED_CI_SEED;
 export const PATH = process.env.MODEL_PATH || undefined;
 export const REPLAY_PATH = process.env.MODEL_REPLAY || undefined;
 export const SHRINK = process.env.MODEL_NO_SHRINK !== '1';

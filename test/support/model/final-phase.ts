@@ -1,10 +1,32 @@
 import { nextShanghai, WEEKDAYS } from './call-windows';
 import { PLATFORM } from './config';
 import {
-  checkAfterHealthyPass, checkAlways, checkCampaignMovedOn, checkDeliveries, checkDueWork, checkResultsComplete, checkStoppedWithinOnePass,
-  checkWaiting, Snapshot, snapshot, violated,
+  checkAfterHealthyPass,
+  checkAlways,
+  checkCampaignMovedOn,
+  checkDeliveries,
+  checkDueWork,
+  checkResultsComplete,
+  checkStoppedWithinOnePass,
+  checkWaiting,
+  Snapshot,
+  snapshot,
+  violated,
 } from './invariants';
-import { as, edgePass, errorsSince, grant, Model, note, pass, Real, relayRounds, setFaults, simCampaigns, sleep } from './world';
+import {
+  as,
+  edgePass,
+  errorsSince,
+  grant,
+  Model,
+  note,
+  pass,
+  Real,
+  relayRounds,
+  setFaults,
+  simCampaigns,
+  sleep,
+} from './world';
 
 /** Passes the final phase may run before a task that should finish counts as stuck (per clock jump). */
 const PASSES_PER_DAY = 25;
@@ -19,7 +41,11 @@ async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: nu
   // The worker's two crons: the one-minute edge check, then the sync.
   await edgePass(r.w);
   const summary = await pass(r.w);
-  if (summary.failed > 0) violated('passClean', `final phase: a pass on a healthy platform failed ${summary.failed} task(s)${errorsSince(r.w, realStart)}`);
+  if (summary.failed > 0)
+    violated(
+      'passClean',
+      `final phase: a pass on a healthy platform failed ${summary.failed} task(s)${errorsSince(r.w, realStart)}`,
+    );
   const s = await snapshot(m, r);
   r.last = s;
   checkAlways(m, s);
@@ -58,15 +84,23 @@ async function drainDeliveries(m: Model, r: Real): Promise<void> {
   }
   note(r, `final phase D: ${s.deliveries.length} deliveries pending after the relay drained`);
   if (s.deliveries.length > 0 && s.endpointEnabled) {
-    violated('deliveryDue', `final phase: with a healthy receiver the relay leaves ${s.deliveries.length} deliveries pending for ever: ${show(s.deliveries.slice(0, 5))}`);
+    violated(
+      'deliveryDue',
+      `final phase: with a healthy receiver the relay leaves ${s.deliveries.length} deliveries pending for ever: ${show(s.deliveries.slice(0, 5))}`,
+    );
   }
 }
 
 /** No call of the run in flight on the platform: what it made so far is all it will make until something starts. */
 async function platformQuiet(m: Model, r: Real, s: Snapshot, taskIds: Set<string>): Promise<boolean> {
   const ctByRequest = new Map(s.callTasks.map((ct) => [ct.request_id, ct]));
-  const mine = new Set(s.campaigns.filter((c) => taskIds.has(ctByRequest.get(c.request_id)?.task_id ?? '')).map((c) => c.campaign_id));
-  return (await simCampaigns(r.w)).every((c) => !mine.has(c.campaign_id) || (c.in_flight_count === 0 && !(c.status === 1 && c.dialled_count < c.contact_count)));
+  const mine = new Set(
+    s.campaigns.filter((c) => taskIds.has(ctByRequest.get(c.request_id)?.task_id ?? '')).map((c) => c.campaign_id),
+  );
+  return (await simCampaigns(r.w)).every(
+    (c) =>
+      !mine.has(c.campaign_id) || (c.in_flight_count === 0 && !(c.status === 1 && c.dialled_count < c.contact_count)),
+  );
 }
 
 /**
@@ -111,17 +145,32 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
   }
   s = (await healthyPass(m, r)).s;
   const resting = [...s.views].filter(([, v]) => [4, 5, 6].includes(v.status)).map(([id]) => id);
-  note(r, `final phase A: tasks ${show(Object.fromEntries([...s.views].map(([id, v]) => [id, `${v.status}${v.pauseReason ? `/${v.pauseReason}` : ''}`])))}`);
-  await checkResultsComplete(m, r, s, resting, 'final phase A (paused, completed and cancelled tasks, before any resume)');
+  note(
+    r,
+    `final phase A: tasks ${show(Object.fromEntries([...s.views].map(([id, v]) => [id, `${v.status}${v.pauseReason ? `/${v.pauseReason}` : ''}`])))}`,
+  );
+  await checkResultsComplete(
+    m,
+    r,
+    s,
+    resting,
+    'final phase A (paused, completed and cancelled tasks, before any resume)',
+  );
 
   // B. the recruiter resumes what is paused; every started task must finish
   for (const task of m.tasks) {
     const v = s.views.get(task.id);
     if (v.status !== 4) continue;
     const res = await w.h.http().post(`/v1/tasks/${task.id}/start`).set(as(m.firms[task.firm]));
-    note(r, `final phase B: start task ${task.id} (was 4/${v.pauseReason}) → ${res.status}${res.body?.code ? ` ${res.body.code}` : ` ${res.body?.status}`}`);
+    note(
+      r,
+      `final phase B: start task ${task.id} (was 4/${v.pauseReason}) → ${res.status}${res.body?.code ? ` ${res.body.code}` : ` ${res.body?.status}`}`,
+    );
     if (!(res.status === 200 || (res.status === 409 && res.body?.code === 'NO_CONTACTS_WAITING'))) {
-      violated('responses', `final phase: the recruiter's start of paused task ${task.id} (${v.pauseReason}) on a healthy platform answered ${res.status} ${show(res.body)}`);
+      violated(
+        'responses',
+        `final phase: the recruiter's start of paused task ${task.id} (${v.pauseReason}) on a healthy platform answered ${res.status} ${show(res.body)}`,
+      );
     }
   }
   const started = m.tasks.filter((t) => s.views.get(t.id).status !== 1).map((t) => t.id);
@@ -155,14 +204,18 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
       const v = s.views.get(id);
       const firm = m.firms[m.tasks.find((t) => t.id === id)!.firm];
       const stats = (await w.h.http().get(`/v1/tasks/${id}/stats`).set(as(firm))).body;
-      const contacts = (await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm))).body.items;
+      const contacts = (await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm))).body
+        .items;
       const remote = s.campaigns.find((c) => c.campaign_id === v.activeCampaign?.campaignId);
       const row = s.taskRows.find((t) => t.id === id);
       details.push(
         `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign, syncAfter: row?.sync_after })}, on the platform ${show(remote && { status: remote.status, dialled: remote.dialled_count, contacts: remote.contact_count, inFlight: remote.in_flight_count, records: remote.records.map((x) => `${x.record_id} ${x.ref}`) })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
       );
     }
-    violated('liveness', `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}${errorsSince(w, phaseB)}`);
+    violated(
+      'liveness',
+      `with the window open, the BOT open and the platform healthy, ${open.length} started task(s) did not reach 5 or 6 in ${passes} passes over ${DAYS} days: ${details.join('; ')}${errorsSince(w, phaseB)}`,
+    );
   }
   note(r, `final phase B: every started task finished after ${passes} passes`);
 
@@ -173,7 +226,13 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
   }
   s = (await healthyPass(m, r)).s;
   for (const [id, v] of s.views) checkWaiting(id, v);
-  await checkResultsComplete(m, r, s, m.tasks.map((t) => t.id), 'final phase C (every task)');
+  await checkResultsComplete(
+    m,
+    r,
+    s,
+    m.tasks.map((t) => t.id),
+    'final phase C (every task)',
+  );
 
   // D. every event reaches the webhook endpoint: no delivery stays pending
   await drainDeliveries(m, r);

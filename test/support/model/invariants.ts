@@ -2,7 +2,19 @@ import { EntityManager } from 'typeorm';
 import { parseDbDate } from '@app/database';
 import { CheckName, checks, RELAY } from './config';
 import { windowOpen } from './call-windows';
-import { as, botUsable, followUpsSettled, Model, Real, SimCampaign, simCampaign, simCampaigns, sleep, TaskModel, World } from './world';
+import {
+  as,
+  botUsable,
+  followUpsSettled,
+  Model,
+  Real,
+  SimCampaign,
+  simCampaign,
+  simCampaigns,
+  sleep,
+  TaskModel,
+  World,
+} from './world';
 
 /** A broken invariant: which one, and what the real state showed. */
 export class ModelViolation extends Error {
@@ -144,7 +156,8 @@ async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
   const views = new Map<string, any>();
   for (const task of m.tasks) {
     const res = await w.h.http().get(`/v1/tasks/${task.id}`).set(as(m.firms[task.firm]));
-    if (res.status !== 200) throw new Error(`GET /v1/tasks/${task.id} answered ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      throw new Error(`GET /v1/tasks/${task.id} answered ${res.status} ${JSON.stringify(res.body)}`);
     views.set(task.id, res.body);
   }
   const listed = new Map<string, any>();
@@ -153,7 +166,14 @@ async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
     if (res.status !== 200) throw new Error(`GET /v1/tasks answered ${res.status} ${JSON.stringify(res.body)}`);
     for (const item of res.body.items) listed.set(String(item.id), item);
   }
-  const empty = { callTasks: [], records: [], contacts: [], counterRows: { counters: {}, contacts: {} }, taskRows: [], lifecycle: [] };
+  const empty = {
+    callTasks: [],
+    records: [],
+    contacts: [],
+    counterRows: { counters: {}, contacts: {} },
+    taskRows: [],
+    lifecycle: [],
+  };
   const db = await w.observer.transaction(async (manager) => ({
     ...(ids.length === 0 ? empty : await readDb(manager, ids)),
     ...(await readDeliveries(manager, w.webhookId)),
@@ -163,14 +183,19 @@ async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
   const campaigns: SimCampaign[] = [];
   for (const summary of await simCampaigns(w)) {
     const named = /\btask (\d+)\b/.exec(summary.name ?? '')?.[1];
-    if (known.has(summary.request_id) || (named && runTasks.has(named))) campaigns.push(await simCampaign(w, summary.campaign_id));
+    if (known.has(summary.request_id) || (named && runTasks.has(named)))
+      campaigns.push(await simCampaign(w, summary.campaign_id));
   }
   return { at, views, listed, ...db, campaigns };
 }
 
-const ms = (value: unknown): number | null => (value === null || value === undefined ? null : parseDbDate(value as Date | string).getTime());
+const ms = (value: unknown): number | null =>
+  value === null || value === undefined ? null : parseDbDate(value as Date | string).getTime();
 
-async function readDeliveries(manager: EntityManager, webhookId: string): Promise<Pick<Snapshot, 'deliveries' | 'endpointEnabled'>> {
+async function readDeliveries(
+  manager: EntityManager,
+  webhookId: string,
+): Promise<Pick<Snapshot, 'deliveries' | 'endpointEnabled'>> {
   const rows: Record<string, unknown>[] = await manager.query(
     `SELECT d.id, d.webhook_id, d.task_id, d.sequence, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.created_at, d.last_error,
             e.type AS event_type, e.position AS event_position
@@ -192,14 +217,23 @@ async function readDeliveries(manager: EntityManager, webhookId: string): Promis
     event_type: row.event_type === null ? null : String(row.event_type),
     event_position: row.event_position === null ? null : String(row.event_position),
   }));
-  const [endpoint]: { enabled: unknown }[] = await manager.query('SELECT enabled FROM ai_visitor_webhook WHERE id = ?', [webhookId]);
+  const [endpoint]: { enabled: unknown }[] = await manager.query(
+    'SELECT enabled FROM ai_visitor_webhook WHERE id = ?',
+    [webhookId],
+  );
   return { deliveries, endpointEnabled: Number(endpoint?.enabled) === 1 };
 }
 
-async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns' | 'deliveries' | 'endpointEnabled'>> {
+async function readDb(
+  manager: EntityManager,
+  ids: string[],
+): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns' | 'deliveries' | 'endpointEnabled'>> {
   const marks = ids.map(() => '?').join(', ');
   const callTasks = norm(
-    await manager.query(`SELECT id, task_id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`, ids),
+    await manager.query(
+      `SELECT id, task_id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`,
+      ids,
+    ),
     ['status'],
   );
   const ctIds = callTasks.map((c) => c.id);
@@ -221,9 +255,12 @@ async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snaps
     contactRows.map(({ next_attempt_at: _due, ...row }) => row),
     ['status', 'attempts', 'call_result', 'intension_result'],
   ).map((row, i) => ({ ...row, next_attempt_at: ms(contactRows[i].next_attempt_at) }));
-  const key = (row: Record<string, unknown>) => [row.task_id, row.status, row.call_result, row.intension_result].map(String).join('/');
+  const key = (row: Record<string, unknown>) =>
+    [row.task_id, row.status, row.call_result, row.intension_result].map(String).join('/');
   const table = (rows: Record<string, unknown>[]) =>
-    Object.fromEntries(rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]));
+    Object.fromEntries(
+      rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]),
+    );
   const fromContacts = await manager.query(
     `SELECT task_id, status, call_result, intension_result, COUNT(*) AS contacts, SUM(attempts) AS attempts
      FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result`,
@@ -234,14 +271,28 @@ async function readDb(manager: EntityManager, ids: string[]): Promise<Omit<Snaps
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
-  const taskRows = norm(await manager.query(`SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`, ids), ['status']);
+  const taskRows = norm(
+    await manager.query(`SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`, ids),
+    ['status'],
+  );
   const lifecycle = (
     await manager.query(
       `SELECT task_id, type, sequence, data FROM ai_visitor_event WHERE task_id IN (${marks}) AND type LIKE 'task.%' ORDER BY task_id, sequence`,
       ids,
     )
-  ).map((row: { task_id: unknown; type: string; sequence: unknown; data: unknown }) => ({ ...row, task_id: String(row.task_id), sequence: Number(row.sequence) }));
-  return { callTasks, records, contacts, counterRows: { counters: table(fromCounters), contacts: table(fromContacts) }, taskRows, lifecycle };
+  ).map((row: { task_id: unknown; type: string; sequence: unknown; data: unknown }) => ({
+    ...row,
+    task_id: String(row.task_id),
+    sequence: Number(row.sequence),
+  }));
+  return {
+    callTasks,
+    records,
+    contacts,
+    counterRows: { counters: table(fromCounters), contacts: table(fromContacts) },
+    taskRows,
+    lifecycle,
+  };
 }
 
 const show = (value: unknown) => JSON.stringify(value);
@@ -254,7 +305,14 @@ const STORY: Record<string, { from: string[]; to: string }> = {
   'task.completed': { from: ['running', 'paused'], to: 'completed' },
   'task.cancelled': { from: ['not started', 'running', 'paused'], to: 'cancelled' },
 };
-const TOLD: Record<number, string> = { 1: 'not started', 2: 'running', 3: 'running', 4: 'paused', 5: 'completed', 6: 'cancelled' };
+const TOLD: Record<number, string> = {
+  1: 'not started',
+  2: 'running',
+  3: 'running',
+  4: 'paused',
+  5: 'completed',
+  6: 'cancelled',
+};
 
 /**
  * Invariant 8: a task's lifecycle events tell its story, once each: in sequence order (no sequence twice) they
@@ -274,8 +332,10 @@ function checkLifecycleEvents(s: Snapshot): void {
       const step = STORY[e.type];
       const where = `task ${task.id}: ${e.type} (sequence ${e.sequence}, ${show(data)})`;
       if (e.sequence <= sequence) violated('lifecycleEvents', `${where} does not follow sequence ${sequence}`);
-      else if (!step || !step.from.includes(told)) violated('lifecycleEvents', `${where} follows a task the events said was ${told}`);
-      else if (told === 'paused' && e.type === 'task.paused' && data.pauseReason === reason) violated('lifecycleEvents', `${where} repeats the pause (${show(reason)})`);
+      else if (!step || !step.from.includes(told))
+        violated('lifecycleEvents', `${where} follows a task the events said was ${told}`);
+      else if (told === 'paused' && e.type === 'task.paused' && data.pauseReason === reason)
+        violated('lifecycleEvents', `${where} repeats the pause (${show(reason)})`);
       sequence = e.sequence;
       if (step) told = step.to;
       reason = e.type === 'task.paused' ? data.pauseReason : null;
@@ -283,7 +343,10 @@ function checkLifecycleEvents(s: Snapshot): void {
     const is = TOLD[task.status];
     if (told !== is || (is === 'paused' && reason !== task.pause_reason)) {
       const said = told === 'paused' ? `${told} (${show(reason)})` : told;
-      violated('lifecycleEvents', `task ${task.id} is ${task.status} (pauseReason ${show(task.pause_reason)}), its lifecycle events say ${said}: ${show((events.get(task.id) ?? []).map((e) => e.type))}`);
+      violated(
+        'lifecycleEvents',
+        `task ${task.id} is ${task.status} (pauseReason ${show(task.pause_reason)}), its lifecycle events say ${said}: ${show((events.get(task.id) ?? []).map((e) => e.type))}`,
+      );
     }
   }
 }
@@ -306,7 +369,10 @@ export function checkAlways(m: Model, s: Snapshot): void {
     const mine = s.callTasks.filter((ct) => ct.request_id === c.request_id);
     const named = /\btask (\d+)\b/.exec(c.name ?? '')?.[1];
     if (mine.length !== 1) {
-      violated('records', `remote campaign ${c.campaign_id} (${c.name}, status ${c.status}, ${c.records.length} records) maps to ${mine.length} call tasks by request_id ${c.request_id}`);
+      violated(
+        'records',
+        `remote campaign ${c.campaign_id} (${c.name}, status ${c.status}, ${c.records.length} records) maps to ${mine.length} call tasks by request_id ${c.request_id}`,
+      );
       continue;
     }
     const ct = mine[0];
@@ -314,16 +380,25 @@ export function checkAlways(m: Model, s: Snapshot): void {
       violated('records', `remote campaign ${c.campaign_id} (${c.name}) is recorded for task ${ct.task_id}`);
     }
     if (ct.campaign_id !== null && ct.campaign_id !== c.campaign_id) {
-      violated('records', `call task ${ct.id} holds campaign ${ct.campaign_id}, but its request_id made ${c.campaign_id}`);
+      violated(
+        'records',
+        `call task ${ct.id} holds campaign ${ct.campaign_id}, but its request_id made ${c.campaign_id}`,
+      );
     }
     if (c.records.length > 0 && ct.campaign_id !== c.campaign_id) {
-      violated('records', `campaign ${c.campaign_id} dialled ${c.records.length} calls but call task ${ct.id} does not know it (campaign_id ${ct.campaign_id})`);
+      violated(
+        'records',
+        `campaign ${c.campaign_id} dialled ${c.records.length} calls but call task ${ct.id} does not know it (campaign_id ${ct.campaign_id})`,
+      );
     }
   }
   const byCampaign = new Map(s.campaigns.map((c) => [c.campaign_id, c]));
   for (const ct of s.callTasks) {
     if (ct.campaign_id && !byCampaign.has(ct.campaign_id)) {
-      violated('records', `call task ${ct.id} of task ${ct.task_id} holds campaign ${ct.campaign_id}, which the platform never made for it`);
+      violated(
+        'records',
+        `call task ${ct.id} of task ${ct.task_id} holds campaign ${ct.campaign_id}, which the platform never made for it`,
+      );
     }
   }
   // 1. stored records: once each, and real
@@ -336,20 +411,39 @@ export function checkAlways(m: Model, s: Snapshot): void {
     const campaign = ct?.campaign_id ? byCampaign.get(ct.campaign_id) : undefined;
     const truth = campaign?.records.find((x) => x.record_id === rec.record_id);
     if (!truth) {
-      violated('records', `stored record ${rec.record_id} (call task ${rec.call_task_id}) is not a record of that call task's campaign ${ct?.campaign_id}`);
+      violated(
+        'records',
+        `stored record ${rec.record_id} (call task ${rec.call_task_id}) is not a record of that call task's campaign ${ct?.campaign_id}`,
+      );
       continue;
     }
-    const expected = { contact_id: truth.ref, call_result: truth.call_result, intension_result: truth.call_result === 1 ? truth.intention : 0, task_id: ct!.task_id };
-    const got = { contact_id: rec.contact_id, call_result: rec.call_result, intension_result: rec.intension_result, task_id: rec.task_id };
-    if (show(expected) !== show(got)) violated('records', `stored record ${rec.record_id} is ${show(got)}, the platform made ${show(expected)}`);
+    const expected = {
+      contact_id: truth.ref,
+      call_result: truth.call_result,
+      intension_result: truth.call_result === 1 ? truth.intention : 0,
+      task_id: ct!.task_id,
+    };
+    const got = {
+      contact_id: rec.contact_id,
+      call_result: rec.call_result,
+      intension_result: rec.intension_result,
+      task_id: rec.task_id,
+    };
+    if (show(expected) !== show(got))
+      violated('records', `stored record ${rec.record_id} is ${show(got)}, the platform made ${show(expected)}`);
   }
   // 3. one active call task per task
   const active = new Map<string, string[]>();
-  for (const ct of s.callTasks) if ([0, 1, 2].includes(ct.status)) active.set(ct.task_id, [...(active.get(ct.task_id) ?? []), ct.id]);
-  for (const [task, cts] of active) if (cts.length > 1) violated('oneActive', `task ${task} has ${cts.length} active call tasks: ${cts.join(', ')}`);
+  for (const ct of s.callTasks)
+    if ([0, 1, 2].includes(ct.status)) active.set(ct.task_id, [...(active.get(ct.task_id) ?? []), ct.id]);
+  for (const [task, cts] of active)
+    if (cts.length > 1) violated('oneActive', `task ${task} has ${cts.length} active call tasks: ${cts.join(', ')}`);
   // 4. counters
   if (show(sorted(s.counterRows.counters)) !== show(sorted(s.counterRows.contacts))) {
-    violated('counters', `statistics counters ${show(sorted(s.counterRows.counters))} differ from the contacts ${show(sorted(s.counterRows.contacts))}`);
+    violated(
+      'counters',
+      `statistics counters ${show(sorted(s.counterRows.counters))} differ from the contacts ${show(sorted(s.counterRows.contacts))}`,
+    );
   }
   // 5. waitingFor / nextActionAt, in the task and in the list
   for (const [id, view] of s.views) {
@@ -358,8 +452,17 @@ export function checkAlways(m: Model, s: Snapshot): void {
     if (!item) violated('responses', `task ${id} is missing from GET /v1/tasks`);
     // Read a few milliseconds apart, a wait on time may have ended in between: the list must say why the task
     // waits too, not necessarily in the same word.
-    else if (item.status === view.status && [2, 3, 4].includes(view.status) && view.activeCampaign?.status !== 1 && item.activeCampaign?.status !== 1 && !(typeof item.waitingFor === 'string' && item.waitingFor.length > 0)) {
-      violated('waitingFor', `GET /v1/tasks lists task ${id} (${item.status}, no campaign running) with no waitingFor (${show(item.waitingFor)}); GET /v1/tasks/${id} says ${show(view.waitingFor)}`);
+    else if (
+      item.status === view.status &&
+      [2, 3, 4].includes(view.status) &&
+      view.activeCampaign?.status !== 1 &&
+      item.activeCampaign?.status !== 1 &&
+      !(typeof item.waitingFor === 'string' && item.waitingFor.length > 0)
+    ) {
+      violated(
+        'waitingFor',
+        `GET /v1/tasks lists task ${id} (${item.status}, no campaign running) with no waitingFor (${show(item.waitingFor)}); GET /v1/tasks/${id} says ${show(view.waitingFor)}`,
+      );
     }
   }
   // 8. lifecycle events
@@ -375,13 +478,26 @@ function sorted(o: Record<string, string>): Record<string, string> {
 export function checkWaiting(id: string, view: any): void {
   if ([2, 3, 4].includes(view.status) && view.activeCampaign?.status !== 1) {
     if (typeof view.waitingFor !== 'string' || view.waitingFor.length === 0) {
-      violated('waitingFor', `task ${id} is ${view.status} (pauseReason ${view.pauseReason}) with no campaign running (activeCampaign ${show(view.activeCampaign)}) and states no waitingFor (${show(view.waitingFor)})`);
-    } else if (TIME_BASED.includes(view.waitingFor) && !(typeof view.nextActionAt === 'string' && !Number.isNaN(Date.parse(view.nextActionAt)))) {
+      violated(
+        'waitingFor',
+        `task ${id} is ${view.status} (pauseReason ${view.pauseReason}) with no campaign running (activeCampaign ${show(view.activeCampaign)}) and states no waitingFor (${show(view.waitingFor)})`,
+      );
+    } else if (
+      TIME_BASED.includes(view.waitingFor) &&
+      !(typeof view.nextActionAt === 'string' && !Number.isNaN(Date.parse(view.nextActionAt)))
+    ) {
       violated('waitingFor', `task ${id} waits for ${view.waitingFor} but nextActionAt is ${show(view.nextActionAt)}`);
     }
   }
-  if (view.status === 4 && view.pauseReason === 'platform_rejected' && !(typeof view.lastError === 'string' && view.lastError.length > 0)) {
-    violated('waitingFor', `task ${id} is paused as platform_rejected without the platform's lastError (${show(view.lastError)})`);
+  if (
+    view.status === 4 &&
+    view.pauseReason === 'platform_rejected' &&
+    !(typeof view.lastError === 'string' && view.lastError.length > 0)
+  ) {
+    violated(
+      'waitingFor',
+      `task ${id} is paused as platform_rejected without the platform's lastError (${show(view.lastError)})`,
+    );
   }
 }
 
@@ -400,7 +516,10 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
     const task = ct ? taskById.get(ct.task_id) : undefined;
     const view = task ? s.views.get(task.id) : undefined;
     if (!ct || !task || !view) {
-      violated('dialling', `campaign ${c.campaign_id} dials (${c.dialled_count}/${c.contact_count}) with no task of this run behind it`);
+      violated(
+        'dialling',
+        `campaign ${c.campaign_id} dials (${c.dialled_count}/${c.contact_count}) with no task of this run behind it`,
+      );
       continue;
     }
     const why: string[] = [];
@@ -409,17 +528,27 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
     // and the confirm is on its way (a campaign-end follow-up in the API runs beside the model's steps, as pushes
     // arrive). The bounded-start rule below is what keeps a task from staying so.
     const launching = view.status === 2 && ct.status === 0;
-    if (ct.status !== 1 && !launching) why.push(`its call task ${ct.id} is ${ct.status} (task ${task.id} is ${view.status})`);
-    if (!windowOpen(task.window, passStartedAt)) why.push(`the ${task.window} window was closed at ${passStartedAt.toISOString()}`);
+    if (ct.status !== 1 && !launching)
+      why.push(`its call task ${ct.id} is ${ct.status} (task ${task.id} is ${view.status})`);
+    if (!windowOpen(task.window, passStartedAt))
+      why.push(`the ${task.window} window was closed at ${passStartedAt.toISOString()}`);
     if (!botUsable(m.firms[task.firm], passStartedAt)) why.push(`the firm's BOT was ${show(m.firms[task.firm].bot)}`);
-    if (why.length) violated('dialling', `after a healthy pass campaign ${c.campaign_id} still dials (${c.dialled_count}/${c.contact_count}) although ${why.join(' and ')}; the task as the API shows it: ${show(view)}; its call tasks: ${show(s.callTasks.filter((x) => x.task_id === task.id))}`);
+    if (why.length)
+      violated(
+        'dialling',
+        `after a healthy pass campaign ${c.campaign_id} still dials (${c.dialled_count}/${c.contact_count}) although ${why.join(' and ')}; the task as the API shows it: ${show(view)}; its call tasks: ${show(s.callTasks.filter((x) => x.task_id === task.id))}`,
+      );
   }
   for (const task of m.tasks) {
     const view = s.views.get(task.id);
-    const stuck = view?.status === 2 && windowOpen(task.window, passStartedAt) && botUsable(m.firms[task.firm], passStartedAt);
+    const stuck =
+      view?.status === 2 && windowOpen(task.window, passStartedAt) && botUsable(m.firms[task.firm], passStartedAt);
     m.startingStreak[task.id] = stuck ? (m.startingStreak[task.id] ?? 0) + 1 : 0;
     if (m.startingStreak[task.id] > STARTING_PASSES) {
-      violated('boundedStart', `task ${task.id} is still "starting" (2) after ${m.startingStreak[task.id]} healthy passes (refusal ${m.refuse}): ${show({ pauseReason: view.pauseReason, activeCampaign: view.activeCampaign, lastError: view.lastError })}`);
+      violated(
+        'boundedStart',
+        `task ${task.id} is still "starting" (2) after ${m.startingStreak[task.id]} healthy passes (refusal ${m.refuse}): ${show({ pauseReason: view.pauseReason, activeCampaign: view.activeCampaign, lastError: view.lastError })}`,
+      );
     }
   }
 }
@@ -430,7 +559,13 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
  * contact list, in the statistics and in the CSV export. A contact with no record has no result, unless a
  * finished campaign never reported it (`not_dialled`). A finished task (5/6) has no contact waiting or in a campaign.
  */
-export async function checkResultsComplete(m: Model, r: Real, s: Snapshot, taskIds: string[], phase: string): Promise<void> {
+export async function checkResultsComplete(
+  m: Model,
+  r: Real,
+  s: Snapshot,
+  taskIds: string[],
+  phase: string,
+): Promise<void> {
   const stored = new Set(s.records.map((x) => x.record_id));
   const ctByRequest = new Map(s.callTasks.map((ct) => [ct.request_id, ct]));
   for (const taskId of taskIds) {
@@ -441,40 +576,86 @@ export async function checkResultsComplete(m: Model, r: Real, s: Snapshot, taskI
     const truth = campaigns.flatMap((c) => c.records.map((rec) => ({ ...rec, campaign: c.campaign_id })));
     const missing = truth.filter((rec) => !stored.has(rec.record_id));
     if (missing.length) {
-      violated('records', `${phase}: task ${taskId} (status ${view.status}, pauseReason ${view.pauseReason}) never stored ${missing.length} of the ${truth.length} records its campaigns made: ${missing.slice(0, 5).map((x) => `${x.record_id} (contact ${x.ref}, result ${x.call_result}/${x.intention})`).join(', ')}`);
+      violated(
+        'records',
+        `${phase}: task ${taskId} (status ${view.status}, pauseReason ${view.pauseReason}) never stored ${missing.length} of the ${truth.length} records its campaigns made: ${missing
+          .slice(0, 5)
+          .map((x) => `${x.record_id} (contact ${x.ref}, result ${x.call_result}/${x.intention})`)
+          .join(', ')}`,
+      );
     }
     const apiContacts = await allContacts(r.w, firm, taskId);
     const apiById = new Map(apiContacts.map((c) => [String(c.id), c]));
     const rows = s.contacts.filter((c) => c.task_id === taskId);
     for (const row of rows) {
       const api = apiById.get(row.id);
-      const calls = truth.filter((rec) => rec.ref === row.id).sort((a, b) => a.called_at.localeCompare(b.called_at) || a.record_id.localeCompare(b.record_id));
+      const calls = truth
+        .filter((rec) => rec.ref === row.id)
+        .sort((a, b) => a.called_at.localeCompare(b.called_at) || a.record_id.localeCompare(b.record_id));
       const where = `${phase}: contact ${row.id} (${row.candidate_ref}) of task ${taskId} (status ${view.status})`;
       if (!api) {
         violated('records', `${where} is missing from GET /v1/tasks/${taskId}/contacts`);
         continue;
       }
-      const dbSide = { status: row.status, attempts: row.attempts, callResult: row.call_result, intensionResult: row.intension_result, failReason: row.fail_reason, skipReason: row.skip_reason };
-      const apiSide = { status: api.status, attempts: api.attempts, callResult: api.callResult, intensionResult: api.intensionResult, failReason: api.failReason, skipReason: api.skipReason };
-      if (show(dbSide) !== show(apiSide)) violated('records', `${where}: the API shows ${show(apiSide)}, the database ${show(dbSide)}`);
-      if (row.attempts < calls.length) violated('records', `${where} shows ${row.attempts} attempts, the platform called it ${calls.length} times`);
+      const dbSide = {
+        status: row.status,
+        attempts: row.attempts,
+        callResult: row.call_result,
+        intensionResult: row.intension_result,
+        failReason: row.fail_reason,
+        skipReason: row.skip_reason,
+      };
+      const apiSide = {
+        status: api.status,
+        attempts: api.attempts,
+        callResult: api.callResult,
+        intensionResult: api.intensionResult,
+        failReason: api.failReason,
+        skipReason: api.skipReason,
+      };
+      if (show(dbSide) !== show(apiSide))
+        violated('records', `${where}: the API shows ${show(apiSide)}, the database ${show(dbSide)}`);
+      if (row.attempts < calls.length)
+        violated('records', `${where} shows ${row.attempts} attempts, the platform called it ${calls.length} times`);
       const last = calls[calls.length - 1];
       const notDialled = row.fail_reason === 'not_dialled';
       if (last && !notDialled) {
-        const expected = { recordId: last.record_id, callResult: last.call_result, intensionResult: last.call_result === 1 ? last.intention : 0, calledAt: last.called_at };
-        const got = { recordId: row.record_id, callResult: row.call_result, intensionResult: row.intension_result, calledAt: api.calledAt };
+        const expected = {
+          recordId: last.record_id,
+          callResult: last.call_result,
+          intensionResult: last.call_result === 1 ? last.intention : 0,
+          calledAt: last.called_at,
+        };
+        const got = {
+          recordId: row.record_id,
+          callResult: row.call_result,
+          intensionResult: row.intension_result,
+          calledAt: api.calledAt,
+        };
         if (show(expected) !== show(got)) {
-          violated('records', `${where} (status ${row.status}, skipReason ${row.skip_reason}) shows ${show(got)}, but the platform's latest call of it was ${show(expected)} in campaign ${last.campaign}`);
+          violated(
+            'records',
+            `${where} (status ${row.status}, skipReason ${row.skip_reason}) shows ${show(got)}, but the platform's latest call of it was ${show(expected)} in campaign ${last.campaign}`,
+          );
         }
       }
-      if (!last && row.call_result !== 0 && !notDialled) violated('records', `${where} shows call result ${row.call_result} but the platform never called it`);
+      if (!last && row.call_result !== 0 && !notDialled)
+        violated('records', `${where} shows call result ${row.call_result} but the platform never called it`);
       // Done without ever being called: only as a contact finished campaigns never reported (an attempt spent each time).
       if (!last && row.status === 3 && !(notDialled && row.attempts >= 1)) {
-        violated('records', `${where} is done (attempts ${row.attempts}, failReason ${row.fail_reason}) but the platform never called it`);
+        violated(
+          'records',
+          `${where} is done (attempts ${row.attempts}, failReason ${row.fail_reason}) but the platform never called it`,
+        );
       }
-      if ([5, 6].includes(view.status) && ![3, 4].includes(row.status)) violated('records', `${where} is still ${row.status} although its task finished (${view.status})`);
+      if ([5, 6].includes(view.status) && ![3, 4].includes(row.status))
+        violated('records', `${where} is still ${row.status} although its task finished (${view.status})`);
     }
-    if (apiContacts.length !== rows.length) violated('records', `${phase}: task ${taskId} lists ${apiContacts.length} contacts, the database holds ${rows.length}`);
+    if (apiContacts.length !== rows.length)
+      violated(
+        'records',
+        `${phase}: task ${taskId} lists ${apiContacts.length} contacts, the database holds ${rows.length}`,
+      );
     await checkStatsAndExport(r, firm, taskId, apiContacts, phase);
   }
 }
@@ -490,10 +671,22 @@ async function allContacts(w: World, firm: Model['firms'][number], taskId: strin
 }
 
 const RESULT_LABEL: Record<number, string> = { 0: '', 1: '成功 connected', 2: '失败 failed' };
-const INTENTION_LABEL: Record<number, string> = { 0: '', 1: '有意向 interested', 2: '不考虑 not considering', 3: '不方便 inconvenient', 4: '号码错误 wrong number' };
+const INTENTION_LABEL: Record<number, string> = {
+  0: '',
+  1: '有意向 interested',
+  2: '不考虑 not considering',
+  3: '不方便 inconvenient',
+  4: '号码错误 wrong number',
+};
 
 /** The statistics and the CSV export against the contact list (which the checks above tie to the platform). */
-async function checkStatsAndExport(r: Real, firm: Model['firms'][number], taskId: string, contacts: any[], phase: string): Promise<void> {
+async function checkStatsAndExport(
+  r: Real,
+  firm: Model['firms'][number],
+  taskId: string,
+  contacts: any[],
+  phase: string,
+): Promise<void> {
   const w = r.w;
   const stats = (await w.h.http().get(`/v1/tasks/${taskId}/stats`).set(as(firm))).body;
   const count = (f: (c: any) => boolean) => contacts.filter(f).length;
@@ -514,29 +707,66 @@ async function checkStatsAndExport(r: Real, firm: Model['firms'][number], taskId
     },
   };
   const got = {
-    total: stats.total, waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped,
-    connected: stats.connected, failed: stats.failed, attempts: stats.attempts, intentions: stats.intentions,
+    total: stats.total,
+    waiting: stats.waiting,
+    inCampaign: stats.inCampaign,
+    done: stats.done,
+    skipped: stats.skipped,
+    connected: stats.connected,
+    failed: stats.failed,
+    attempts: stats.attempts,
+    intentions: stats.intentions,
   };
-  if (show(got) !== show(expected)) violated('records', `${phase}: GET /v1/tasks/${taskId}/stats says ${show(got)}, its contacts add up to ${show(expected)}`);
+  if (show(got) !== show(expected))
+    violated(
+      'records',
+      `${phase}: GET /v1/tasks/${taskId}/stats says ${show(got)}, its contacts add up to ${show(expected)}`,
+    );
 
-  const csv = await w.h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(as(firm)).buffer(true).parse((res, done) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => (text += chunk));
-    res.on('end', () => done(null, text));
-  });
+  const csv = await w.h
+    .http()
+    .get(`/v1/tasks/${taskId}/contacts.csv`)
+    .set(as(firm))
+    .buffer(true)
+    .parse((res, done) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => done(null, text));
+    });
   if (csv.status !== 200) throw new Error(`CSV export of task ${taskId} answered ${csv.status}`);
-  const lines = String(csv.body).replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+  const lines = String(csv.body)
+    .replace(/^\uFEFF/, '')
+    .split('\r\n')
+    .filter(Boolean);
   const header = lines[0].split(',');
   const col = (name: string) => header.indexOf(name);
   const rows = lines.slice(1).map((line) => line.split(','));
-  if (rows.length !== contacts.length) violated('records', `${phase}: the CSV export of task ${taskId} has ${rows.length} rows for ${contacts.length} contacts`);
+  if (rows.length !== contacts.length)
+    violated(
+      'records',
+      `${phase}: the CSV export of task ${taskId} has ${rows.length} rows for ${contacts.length} contacts`,
+    );
   const byRef = new Map(rows.map((row) => [row[col('candidate_ref')], row]));
   for (const c of contacts) {
     const row = byRef.get(c.candidateRef);
-    const expectedRow = { attempts: String(c.attempts), callResult: RESULT_LABEL[c.callResult], intention: INTENTION_LABEL[c.intensionResult], calledAt: c.calledAt ?? '' };
-    const gotRow = row && { attempts: row[col('attempts')], callResult: row[col('call_result')], intention: row[col('intention')], calledAt: row[col('called_at')] };
-    if (show(gotRow) !== show(expectedRow)) violated('records', `${phase}: the CSV row of contact ${c.id} (${c.candidateRef}) of task ${taskId} is ${show(gotRow)}, the contact shows ${show(expectedRow)}`);
+    const expectedRow = {
+      attempts: String(c.attempts),
+      callResult: RESULT_LABEL[c.callResult],
+      intention: INTENTION_LABEL[c.intensionResult],
+      calledAt: c.calledAt ?? '',
+    };
+    const gotRow = row && {
+      attempts: row[col('attempts')],
+      callResult: row[col('call_result')],
+      intention: row[col('intention')],
+      calledAt: row[col('called_at')],
+    };
+    if (show(gotRow) !== show(expectedRow))
+      violated(
+        'records',
+        `${phase}: the CSV row of contact ${c.id} (${c.candidateRef}) of task ${taskId} is ${show(gotRow)}, the contact shows ${show(expectedRow)}`,
+      );
   }
 }
 
@@ -569,7 +799,11 @@ function taskLine(s: Snapshot, taskId: string): string {
  * edge pass is included because the service bounds a campaign whose end no push reveals (a lost push, an undialled
  * contact) by the worker's next one-minute edge check (issue 20, item 1). The push half is `checkMovedOnAfterPush`.
  */
-export function checkCampaignMovedOn(before: Snapshot | undefined, after: Snapshot, what: 'sync pass' | 'edge pass'): void {
+export function checkCampaignMovedOn(
+  before: Snapshot | undefined,
+  after: Snapshot,
+  what: 'sync pass' | 'edge pass',
+): void {
   if (!before) return;
   // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
   const statuses = what === 'edge pass' ? [2, 3] : [2, 3, 4];
@@ -579,7 +813,10 @@ export function checkCampaignMovedOn(before: Snapshot | undefined, after: Snapsh
     if (campaign?.status !== REMOTE_FINISHED) continue;
     const now = after.callTasks.find((x) => x.id === ct.id);
     if (now && ACTIVE.includes(now.status)) {
-      violated('campaignMovedOn', `campaign ${campaign.campaign_id} (call task ${ct.id}) of ${taskLine(before, ct.task_id)} was finished on the platform (${campaign.records.length} records of ${campaign.contact_count} contacts) when a healthy ${what} started; after it the call task is still ${now.status}, ${taskLine(after, ct.task_id)}`);
+      violated(
+        'campaignMovedOn',
+        `campaign ${campaign.campaign_id} (call task ${ct.id}) of ${taskLine(before, ct.task_id)} was finished on the platform (${campaign.records.length} records of ${campaign.contact_count} contacts) when a healthy ${what} started; after it the call task is still ${now.status}, ${taskLine(after, ct.task_id)}`,
+      );
     }
   }
 }
@@ -604,12 +841,20 @@ export function revealedByPush(s: Snapshot): CallTaskRow[] {
  * pushes of this step revealed (`revealedByPush`, not yet revealed at the step before) has been moved on once the
  * service's push follow-up had its time (`awaitPushFollowUp`); `after` is read once that wait is over.
  */
-export function checkMovedOnAfterPush(revealed: CallTaskRow[], before: Snapshot, after: Snapshot, waitedMs: number): void {
+export function checkMovedOnAfterPush(
+  revealed: CallTaskRow[],
+  before: Snapshot,
+  after: Snapshot,
+  waitedMs: number,
+): void {
   for (const ct of revealed) {
     const now = after.callTasks.find((x) => x.id === ct.id);
     if (now && ACTIVE.includes(now.status)) {
       const campaign = campaignOf(before, ct)!;
-      violated('campaignMovedOn', `pushes stored the result of every contact of campaign ${campaign.campaign_id} (call task ${ct.id}, ${campaign.contact_count} contacts), which the platform reports finished, on a healthy platform; ${waitedMs} ms later the call task is still ${now.status}: ${taskLine(after, ct.task_id)}`);
+      violated(
+        'campaignMovedOn',
+        `pushes stored the result of every contact of campaign ${campaign.campaign_id} (call task ${ct.id}, ${campaign.contact_count} contacts), which the platform reports finished, on a healthy platform; ${waitedMs} ms later the call task is still ${now.status}: ${taskLine(after, ct.task_id)}`,
+      );
     }
   }
 }
@@ -632,7 +877,10 @@ export function checkDueWork(m: Model, before: Snapshot | undefined, after: Snap
     const now = after.callTasks.find((x) => x.id === ct.id);
     if (now && ACTIVE.includes(now.status)) {
       const live = [...before.views.values()].filter((v) => [2, 3, 4].includes(v.status)).length;
-      violated('dueWork', `cancelled task ${ct.task_id}'s call task ${ct.id} (campaign ${ct.campaign_id ?? 'never created'}${campaign ? `, finished on the platform with ${campaign.records.length} records` : ''}) was left to read when a healthy pass started; after it the call task is still ${now.status} (${live} tasks of the run in 2/3/4, claim batch 4)`);
+      violated(
+        'dueWork',
+        `cancelled task ${ct.task_id}'s call task ${ct.id} (campaign ${ct.campaign_id ?? 'never created'}${campaign ? `, finished on the platform with ${campaign.records.length} records` : ''}) was left to read when a healthy pass started; after it the call task is still ${now.status} (${live} tasks of the run in 2/3/4, claim batch 4)`,
+      );
     }
   }
   if (m.refuse) return;
@@ -641,12 +889,22 @@ export function checkDueWork(m: Model, before: Snapshot | undefined, after: Snap
     if (v?.status !== 3 || v.activeCampaign) continue;
     if (before.callTasks.some((ct) => ct.task_id === task.id && ACTIVE.includes(ct.status))) continue;
     if (!windowOpen(task.window, passStartedAt) || !botUsable(m.firms[task.firm], passStartedAt)) continue;
-    const due = before.contacts.filter((c) => c.task_id === task.id && c.status === 1 && (c.next_attempt_at === null || c.next_attempt_at <= passStartedAt.getTime()));
+    const due = before.contacts.filter(
+      (c) =>
+        c.task_id === task.id &&
+        c.status === 1 &&
+        (c.next_attempt_at === null || c.next_attempt_at <= passStartedAt.getTime()),
+    );
     if (due.length === 0) continue;
     const after_ = after.views.get(task.id);
-    const opened = after.callTasks.some((ct) => ct.task_id === task.id && !before.callTasks.some((x) => x.id === ct.id));
+    const opened = after.callTasks.some(
+      (ct) => ct.task_id === task.id && !before.callTasks.some((x) => x.id === ct.id),
+    );
     if (after_?.status === 3 && !opened) {
-      violated('dueWork', `${taskLine(before, task.id)} had no campaign and ${due.length} contact(s) due (${due.map((c) => c.id).join(', ')}) with its ${task.window} window open when a healthy pass started; after it no campaign was opened: ${taskLine(after, task.id)}`);
+      violated(
+        'dueWork',
+        `${taskLine(before, task.id)} had no campaign and ${due.length} contact(s) due (${due.map((c) => c.id).join(', ')}) with its ${task.window} window open when a healthy pass started; after it no campaign was opened: ${taskLine(after, task.id)}`,
+      );
     }
   }
 }
@@ -667,7 +925,10 @@ export function checkStoppedWithinOnePass(m: Model, before: Snapshot | undefined
     const was = before.views.get(ct.task_id)?.status;
     const is = after.views.get(ct.task_id)?.status;
     if ([4, 6].includes(was) && [4, 6].includes(is)) {
-      violated('stoppedWithinOnePass', `campaign ${c.campaign_id} (call task ${ct.id}, local status ${ct.status}) still dials (${c.dialled_count}/${c.contact_count}) after a healthy pass although ${taskLine(before, ct.task_id)} was paused or cancelled before it (after: ${taskLine(after, ct.task_id)})`);
+      violated(
+        'stoppedWithinOnePass',
+        `campaign ${c.campaign_id} (call task ${ct.id}, local status ${ct.status}) still dials (${c.dialled_count}/${c.contact_count}) after a healthy pass although ${taskLine(before, ct.task_id)} was paused or cancelled before it (after: ${taskLine(after, ct.task_id)})`,
+      );
     }
   }
 }
@@ -685,7 +946,11 @@ export function checkAttemptsBound(m: Model, s: Snapshot): void {
   for (const c of s.campaigns) {
     const task = taskOf.get(c.request_id);
     if (!task) continue;
-    for (const rec of c.records) calls.set(rec.ref, [...(calls.get(rec.ref) ?? []), { task, at: rec.called_at, id: rec.record_id, result: rec.call_result, intention: rec.intention }]);
+    for (const rec of c.records)
+      calls.set(rec.ref, [
+        ...(calls.get(rec.ref) ?? []),
+        { task, at: rec.called_at, id: rec.record_id, result: rec.call_result, intention: rec.intention },
+      ]);
   }
   for (const [ref, list] of calls) {
     const task = m.tasks.find((t) => t.id === list[0].task);
@@ -696,7 +961,10 @@ export function checkAttemptsBound(m: Model, s: Snapshot): void {
     let final = false;
     for (const [i, call] of list.entries()) {
       if (final) {
-        violated('attemptsBound', `contact ${ref} of task ${task.id} (maxAttempts ${task.maxAttempts}) was dialled ${list.length} times; call ${i + 1} (${call.id}) came after its outcome was final: ${show(list.map((x) => `${x.id} ${x.result}/${x.intention}`))}`);
+        violated(
+          'attemptsBound',
+          `contact ${ref} of task ${task.id} (maxAttempts ${task.maxAttempts}) was dialled ${list.length} times; call ${i + 1} (${call.id}) came after its outcome was final: ${show(list.map((x) => `${x.id} ${x.result}/${x.intention}`))}`,
+        );
         break;
       }
       if (call.result === 1) {
@@ -734,9 +1002,15 @@ export function checkDeliveries(before: Snapshot | undefined, after: Snapshot, s
     if (!now) continue; // delivered or given up
     const what = `delivery ${d.id} (event ${d.event_type ?? 'gone'}, task ${d.task_id}, sequence ${d.sequence}, position ${d.event_position}, attempts ${d.attempts}, created ${new Date(d.created_at).toISOString()})`;
     if (now.attempts === d.attempts) {
-      violated('deliveryDue', `${what} was due and first of its task's pending events when relay rounds started at ${startedAt.toISOString()}; after them it is still pending, never tried (lastError ${show(now.last_error)})`);
+      violated(
+        'deliveryDue',
+        `${what} was due and first of its task's pending events when relay rounds started at ${startedAt.toISOString()}; after them it is still pending, never tried (lastError ${show(now.last_error)})`,
+      );
     } else if (now.first_attempt_at !== null && now.first_attempt_at <= t0 - RELAY.retryHours * 3_600_000) {
-      violated('deliveryHorizon', `${what} is still pending after relay rounds at ${startedAt.toISOString()}, its first attempt at ${new Date(now.first_attempt_at).toISOString()}: past its retry horizon (${RELAY.retryHours} h)`);
+      violated(
+        'deliveryHorizon',
+        `${what} is still pending after relay rounds at ${startedAt.toISOString()}, its first attempt at ${new Date(now.first_attempt_at).toISOString()}: past its retry horizon (${RELAY.retryHours} h)`,
+      );
     }
   }
 }

@@ -27,7 +27,11 @@ export interface PlatformProxy {
   close(): Promise<void>;
 }
 
-export const REFUSAL = { code: 40000, message: 'script not approved for outbound calls (refused by the platform)', data: null };
+export const REFUSAL = {
+  code: 40000,
+  message: 'script not approved for outbound calls (refused by the platform)',
+  data: null,
+};
 export const OVERSIZED_SUFFIX = '_the_platform_sent_a_reason_longer_than_any_column_holds';
 
 export async function startPlatformProxy(): Promise<PlatformProxy> {
@@ -64,7 +68,8 @@ let lossRoll: { seed: number; next: () => number } | null = null;
 /** Whether this change_status reply is to be lost (after the platform applied the request). */
 function loseStatusReply(proxy: PlatformProxy, call: string, parsed: Record<string, any> | null): boolean {
   const lost = proxy.lostStatusReplies;
-  if (!lost || call !== 'robot_call_campaign_change_status' || !parsed || !lost.actions.includes(String(parsed.action))) return false;
+  if (!lost || call !== 'robot_call_campaign_change_status' || !parsed || !lost.actions.includes(String(parsed.action)))
+    return false;
   if (lossRoll?.seed !== lost.seed) lossRoll = { seed: lost.seed, next: mulberry32(lost.seed) };
   return lossRoll.next() < lost.rate;
 }
@@ -124,5 +129,7 @@ async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerRes
       // not JSON: pass it on as it is
     }
   }
-  res.writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' }).end(answer);
+  res
+    .writeHead(upstream.status, { 'Content-Type': upstream.headers.get('content-type') ?? 'application/json' })
+    .end(answer);
 }

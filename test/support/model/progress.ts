@@ -12,7 +12,12 @@ import { as, Model, Real, sleep } from './world';
  * The hook to wire to the follow-up once the service has it (e.g. wait until the API reports the task's follow-up
  * idle, instead of polling): keep the contract (resolve once the follow-up has had its chance, never throw).
  */
-export async function awaitPushFollowUp(m: Model, r: Real, revealed: readonly CallTaskRow[], deadlineMs = PROGRESS.pushFollowUpMs): Promise<number> {
+export async function awaitPushFollowUp(
+  m: Model,
+  r: Real,
+  revealed: readonly CallTaskRow[],
+  deadlineMs = PROGRESS.pushFollowUpMs,
+): Promise<number> {
   const started = Date.now();
   const open = new Map(revealed.map((ct) => [ct.task_id, ct.id]));
   while (open.size > 0) {

@@ -27,7 +27,14 @@ export interface PushProxy {
   /** The service's callback URL, set once the API listens. */
   target: string;
   faults: PushFaults | null;
-  readonly counts: { received: number; forwarded: number; lost: number; held: number; repeated: number; released: number };
+  readonly counts: {
+    received: number;
+    forwarded: number;
+    lost: number;
+    held: number;
+    repeated: number;
+    released: number;
+  };
   /** Pushes held back or kept for a repeat, not forwarded yet. */
   pending(): number;
   /** Forwards what was held back and the repeats kept, in arrival order or reversed; answers their statuses. */
@@ -43,7 +50,11 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
   let seeded: number | null = null;
   const counts = { received: 0, forwarded: 0, lost: 0, held: 0, repeated: 0, released: 0 };
   const forward = async (target: string, body: string): Promise<number> => {
-    const res = await fetch(target, { method: 'POST', headers: signedPushHeaders(body, Math.floor(clock.now().getTime() / 1000)), body });
+    const res = await fetch(target, {
+      method: 'POST',
+      headers: signedPushHeaders(body, Math.floor(clock.now().getTime() / 1000)),
+      body,
+    });
     await res.arrayBuffer().catch(() => undefined);
     return res.status;
   };
@@ -106,7 +117,9 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
         },
         body,
       })
-        .then(async (upstream) => res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(await upstream.text()))
+        .then(async (upstream) =>
+          res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(await upstream.text()),
+        )
         .catch(() => res.destroy());
     });
   });

@@ -1,4 +1,17 @@
-import { CreateMany, CreateTask, EdgePass, ModelCommand, Pass, Recruiter, Redeliver, Relay, SetFaults, TaskShape, Toggle, Wait } from './commands';
+import {
+  CreateMany,
+  CreateTask,
+  EdgePass,
+  ModelCommand,
+  Pass,
+  Recruiter,
+  Redeliver,
+  Relay,
+  SetFaults,
+  TaskShape,
+  Toggle,
+  Wait,
+} from './commands';
 
 /**
  * Fixed runs of the model for the cases of issue 20 (items 1–4), each a directed sequence of the model's own
@@ -30,7 +43,13 @@ export const REGRESSIONS: Regression[] = [
     invariant: 'campaignMovedOn',
     // On main: every push moves sync_after SYNC_SKIP_AFTER_PUSH_SECONDS ahead and nothing notices the end:
     // "pushes stored the result of every contact of campaign …; 3000 ms later the call task is still 1".
-    commands: () => [new CreateTask(shape(4, 2)), new Toggle('push', true), new Recruiter(0, 'start'), new Wait(300), new Pass('main')],
+    commands: () => [
+      new CreateTask(shape(4, 2)),
+      new Toggle('push', true),
+      new Recruiter(0, 'start'),
+      new Wait(300),
+      new Pass('main'),
+    ],
   },
   {
     name: 'a campaign whose end no push reveals (a contact never dialled) is moved on by the next edge check',
@@ -38,7 +57,12 @@ export const REGRESSIONS: Regression[] = [
     invariant: 'campaignMovedOn',
     // On main the edge pass only looks at window and BOT edges: "campaign … was finished on the platform … when a
     // healthy edge pass started; after it the call task is still 1".
-    commands: () => [new CreateTask(shape(2, 2, { neverDialled: [false, true] })), new Recruiter(0, 'start'), new Wait(300), new EdgePass()],
+    commands: () => [
+      new CreateTask(shape(2, 2, { neverDialled: [false, true] })),
+      new Recruiter(0, 'start'),
+      new Wait(300),
+      new EdgePass(),
+    ],
   },
   {
     name: 'a cancelled task still reading is visited by the next pass, whatever the number of live tasks above it',
@@ -80,6 +104,13 @@ export const REGRESSIONS: Regression[] = [
     // On main RedeliverEvents also schedules the outbox's unrendered batch rows (task set, sequence null): no
     // claim ever offers them, and the sequencer deletes the row once rendered: "delivery … (event batch:records
     // …, sequence null …) was due … still pending, never tried".
-    commands: () => [new CreateTask(shape(4, 4)), new Recruiter(0, 'start'), new Wait(200), new Pass('main'), new Redeliver(5), new Relay()],
+    commands: () => [
+      new CreateTask(shape(4, 4)),
+      new Recruiter(0, 'start'),
+      new Wait(200),
+      new Pass('main'),
+      new Redeliver(5),
+      new Relay(),
+    ],
   },
 ];

@@ -116,7 +116,9 @@ export async function startWorld(): Promise<World> {
   // On MySQL the apps reach the database through a TCP proxy of the test's own, which CutDatabase cuts; the
   // observer (the test's reads) goes to the server directly. The embedded database has no connection to cut.
   const server = serverUrl();
-  const dbProxy = server ? await startTcpProxy({ host: new URL(server).hostname, port: Number(new URL(server).port || 3306) }) : null;
+  const dbProxy = server
+    ? await startTcpProxy({ host: new URL(server).hostname, port: Number(new URL(server).port || 3306) })
+    : null;
   const clock = new ShiftedClock();
   clock.set(nextShanghai(new Date(), 10, 0));
   const proxy = await startPlatformProxy();
@@ -151,16 +153,37 @@ export async function startWorld(): Promise<World> {
   pushProxy.target = callbackUrl;
   const receiver = await startWebhookReceiver();
   const registered = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url });
-  if (registered.status !== 201) throw new Error(`could not register the model's webhook: ${registered.status} ${JSON.stringify(registered.body)}`);
+  if (registered.status !== 201)
+    throw new Error(`could not register the model's webhook: ${registered.status} ${JSON.stringify(registered.body)}`);
   receiver.secret = registered.body.secret;
   const secondWorker = await h.addWorker();
-  const observer = new DataSource({ ...buildDataSourceOptions(dbProxy ? { url: viaProxy(h.db.settings.url!, Number(new URL(server).port || 3306)) } : h.db.settings), migrations: [] });
+  const observer = new DataSource({
+    ...buildDataSourceOptions(
+      dbProxy ? { url: viaProxy(h.db.settings.url!, Number(new URL(server).port || 3306)) } : h.db.settings,
+    ),
+    migrations: [],
+  });
   await observer.initialize();
   const errors: World['errors'] = [];
   Logger.overrideLogger(new CapturingLogger(errors));
   const webhookId = String(registered.body.id);
   const dbCut = dbProxy ? databaseCut(h, dbProxy) : undefined;
-  return { h, clock, proxy, pushProxy, receiver, webhookId, secondWorker, observer, callbackUrl, runs: 0, errors, leftovers: [], dbCut, dbProxy: dbProxy ?? undefined };
+  return {
+    h,
+    clock,
+    proxy,
+    pushProxy,
+    receiver,
+    webhookId,
+    secondWorker,
+    observer,
+    callbackUrl,
+    runs: 0,
+    errors,
+    leftovers: [],
+    dbCut,
+    dbProxy: dbProxy ?? undefined,
+  };
 }
 
 /** The URL with its port replaced (the proxy's, or the server's own). */
@@ -232,7 +255,8 @@ const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, delayMs: 0, 
 export async function setFaults(w: World, faults: Faults | null, seed = 1): Promise<void> {
   const { delayMs: _latency, ...failures } = NO_FAULTS;
   const { lostStatusReplyRate, ...simulated } = faults ?? { lostStatusReplyRate: 0 };
-  w.proxy.lostStatusReplies = lostStatusReplyRate > 0 ? { rate: lostStatusReplyRate, actions: ['start', 'pause', 'stop'], seed } : null;
+  w.proxy.lostStatusReplies =
+    lostStatusReplyRate > 0 ? { rate: lostStatusReplyRate, actions: ['start', 'pause', 'stop'], seed } : null;
   await axios.put(`${w.h.simulator.baseUrl}/_simulator/faults`, { ...failures, ...simulated }, { headers: simHeaders });
 }
 
@@ -242,9 +266,14 @@ export async function setLatency(w: World, delayMs: number): Promise<void> {
 
 /** Whether a campaign of this task dials now (status 1 with contacts left), read from the platform. */
 export async function taskDialling(w: World, taskId: string): Promise<string | null> {
-  const rows: { request_id: string }[] = await w.observer.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+  const rows: { request_id: string }[] = await w.observer.query(
+    'SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?',
+    [taskId],
+  );
   const mine = new Set(rows.map((row) => row.request_id));
-  const dialling = (await simCampaigns(w)).find((c) => mine.has(c.request_id) && c.status === 1 && c.dialled_count < c.contact_count);
+  const dialling = (await simCampaigns(w)).find(
+    (c) => mine.has(c.request_id) && c.status === 1 && c.dialled_count < c.contact_count,
+  );
   return dialling?.campaign_id ?? null;
 }
 

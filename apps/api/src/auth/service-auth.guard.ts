@@ -6,7 +6,6 @@ import { bearerMatches } from './token';
 import { ID_PATTERN } from '../http/invalid-id.error';
 import { ApiConfig, apiConfig } from '../config/api-env';
 
-
 /**
  * User routes: the recruiting platform's back end authenticates with SERVICE_TOKEN and asserts the acting
  * account and firm in `X-Account-Id` / `X-Firm-Id`.

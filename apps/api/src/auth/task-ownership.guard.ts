@@ -15,7 +15,10 @@ export class TaskOwnershipGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<Request & CallerRequest>();
-    request.taskAccess = await this.authorize.execute({ caller: request.caller!, taskId: idParam('id', String(request.params.id)) });
+    request.taskAccess = await this.authorize.execute({
+      caller: request.caller!,
+      taskId: idParam('id', String(request.params.id)),
+    });
     return true;
   }
 }

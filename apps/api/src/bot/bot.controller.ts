@@ -12,7 +12,6 @@ import { ApiAdminAuth, ApiServiceAuth } from '../openapi';
 import { GrantBotDto } from './bot.dto';
 import { FirmBotResponse } from './bot.responses';
 
-
 /** Operations set and read a firm's BOT entitlement. */
 @ApiTags('admin')
 @ApiAdminAuth()

@@ -9,7 +9,13 @@ export class FirmBotResponse implements FirmBotView {
   @ApiProperty({ example: true })
   isOpenBot: boolean;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'ISO 8601, UTC. Null: never granted', example: '2027-12-31T00:00:00.000Z' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'ISO 8601, UTC. Null: never granted',
+    example: '2027-12-31T00:00:00.000Z',
+  })
   botExpireAt: string | null;
 
   @ApiProperty({ description: 'Task quota', example: 10 })

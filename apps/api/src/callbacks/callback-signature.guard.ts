@@ -36,7 +36,8 @@ export class CallbackSignatureGuard implements CanActivate {
       throw new CallbackSignatureError('Missing or malformed X-Robot-Timestamp / X-Robot-Signature');
     }
     const age = Math.abs(this.clock.now().getTime() / 1000 - Number(timestamp));
-    if (age > CALLBACK_MAX_AGE_SECONDS) throw new CallbackSignatureError('The push is too old (or from the future): refused as a replay');
+    if (age > CALLBACK_MAX_AGE_SECONDS)
+      throw new CallbackSignatureError('The push is too old (or from the future): refused as a replay');
     const expected = createHmac('sha256', this.config.callbackSecret)
       .update(`${timestamp}.`)
       .update(request.rawBody)

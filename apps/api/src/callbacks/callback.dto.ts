@@ -1,9 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Min, ValidateBy, ValidateNested,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Min,
+  ValidateBy,
+  ValidateNested,
 } from 'class-validator';
-import { parseWireDateTime, REMOTE_CALL_RESULTS, REMOTE_INTENTIONS, RemoteCallResult, RemoteIntention } from '@app/campaign-gateway';
+import {
+  parseWireDateTime,
+  REMOTE_CALL_RESULTS,
+  REMOTE_INTENTIONS,
+  RemoteCallResult,
+  RemoteIntention,
+} from '@app/campaign-gateway';
 
 /** A date-time as the wire has it: ISO 8601, UTC when it carries no zone (the platform's contract). */
 const IsWireDateTime = () =>
@@ -22,11 +38,17 @@ const IsWireDateTime = () =>
  * refusing the whole push for one oversized value.
  */
 export class PushedRecordDto {
-  @ApiProperty({ example: 'rec_000001_000001', description: 'Over 64 characters: stored as its SHA-256 digest (`sha256:…`)' })
+  @ApiProperty({
+    example: 'rec_000001_000001',
+    description: 'Over 64 characters: stored as its SHA-256 digest (`sha256:…`)',
+  })
   @IsString()
   record_id: string;
 
-  @ApiProperty({ description: "The contact's ref sent with campaign_add; a record whose ref is no contact id is not stored", example: '1001' })
+  @ApiProperty({
+    description: "The contact's ref sent with campaign_add; a record whose ref is no contact id is not stored",
+    example: '1001',
+  })
   @IsString()
   ref: string;
 
@@ -34,7 +56,12 @@ export class PushedRecordDto {
   @IsIn(REMOTE_CALL_RESULTS)
   call_result: RemoteCallResult;
 
-  @ApiPropertyOptional({ type: String, nullable: true, example: 'no_answer', description: 'Stored cut to 16 characters' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    example: 'no_answer',
+    description: 'Stored cut to 16 characters',
+  })
   @IsOptional()
   @IsString()
   fail_reason: string | null;
@@ -62,7 +89,8 @@ export class PushedRecordDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'Where the recording can be fetched; passed on in the `contact.called` event. Not an http(s) URL, or over 2,048 characters: left out',
+    description:
+      'Where the recording can be fetched; passed on in the `contact.called` event. Not an http(s) URL, or over 2,048 characters: left out',
     example: 'https://recordings.robot-call.example/r/rec_000001_000001.mp3',
   })
   @IsOptional()
@@ -72,7 +100,8 @@ export class PushedRecordDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: "What was said, as the platform transcribed it; passed on in the `contact.called` event, cut to 20,000 characters",
+    description:
+      'What was said, as the platform transcribed it; passed on in the `contact.called` event, cut to 20,000 characters',
     example: '机器人：您好，我是寻访顾问的 AI 助理。\n候选人：你好，请讲。',
   })
   @IsOptional()
@@ -82,7 +111,8 @@ export class PushedRecordDto {
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    description: 'The platform\'s summary of the conversation; passed on in the `contact.called` event, cut to 2,000 characters',
+    description:
+      "The platform's summary of the conversation; passed on in the `contact.called` event, cut to 2,000 characters",
     example: 'Interested in the role; prefers a call after 18:00.',
   })
   @IsOptional()

@@ -5,6 +5,9 @@ export class CallbackResultResponse {
   @ApiProperty({ description: 'Records in the push', example: 3 })
   received: number;
 
-  @ApiProperty({ description: 'Records stored now (the others were already stored: pushes are idempotent)', example: 3 })
+  @ApiProperty({
+    description: 'Records stored now (the others were already stored: pushes are idempotent)',
+    example: 3,
+  })
   stored: number;
 }

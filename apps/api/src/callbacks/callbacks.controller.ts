@@ -32,8 +32,16 @@ export class CallbacksController {
       'ROBOT_CALL_CALLBACK_SECRET; a missing, stale or wrong signature answers 401 `CALLBACK_SIGNATURE_INVALID`.',
   })
   @ApiNoSecurityScheme()
-  @ApiHeader({ name: 'X-Robot-Timestamp', required: true, description: 'Unix seconds; older than 5 minutes is refused' })
-  @ApiHeader({ name: 'X-Robot-Signature', required: true, description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>' })
+  @ApiHeader({
+    name: 'X-Robot-Timestamp',
+    required: true,
+    description: 'Unix seconds; older than 5 minutes is refused',
+  })
+  @ApiHeader({
+    name: 'X-Robot-Signature',
+    required: true,
+    description: 'sha256=<hex HMAC-SHA256(secret, "<timestamp>.<raw body>")>',
+  })
   @ApiOkResponse({ type: CallbackResultResponse, description: 'Records received and newly stored' })
   @ApiErrors('CALLBACK_SIGNATURE_INVALID', ...BODY_ERRORS, 'CAMPAIGN_NOT_FOUND', 'DATABASE_BUSY', ...DATABASE_ERRORS)
   push(@Body() body: RobotCallPushDto) {

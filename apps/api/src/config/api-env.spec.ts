@@ -41,21 +41,38 @@ describe('API configuration validation', () => {
 
   describe('phone keys', () => {
     const key = (fill: string) => Buffer.alloc(32, fill).toString('base64');
-    const mysql = { DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv', ROBOT_CALL_API_KEY: 'robot-key', ROBOT_CALL_CALLBACK_SECRET: 'callback-secret-0123' };
+    const mysql = {
+      DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv',
+      ROBOT_CALL_API_KEY: 'robot-key',
+      ROBOT_CALL_CALLBACK_SECRET: 'callback-secret-0123',
+    };
 
     it('are optional with the embedded database, required with a DATABASE_URL', () => {
       expect(() => validate(valid)).not.toThrow();
-      expect(failure(mysql)).toMatch(/PHONE_HASH_KEY: PHONE_ENCRYPTION_KEYS and PHONE_HASH_KEY must be set when DATABASE_URL is set/);
-      expect(() => validate({ ...valid, ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_HASH_KEY: key('h') })).not.toThrow();
+      expect(failure(mysql)).toMatch(
+        /PHONE_HASH_KEY: PHONE_ENCRYPTION_KEYS and PHONE_HASH_KEY must be set when DATABASE_URL is set/,
+      );
+      expect(() =>
+        validate({ ...valid, ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_HASH_KEY: key('h') }),
+      ).not.toThrow();
     });
 
     it('refuses a malformed key list or an active id it does not list, without echoing a key', () => {
-      const bad = failure({ ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 'a').toString('base64')}`, PHONE_HASH_KEY: key('h') });
+      const bad = failure({
+        ...mysql,
+        PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(16, 'a').toString('base64')}`,
+        PHONE_HASH_KEY: key('h'),
+      });
       expect(bad).toMatch(/key "k1" must be the base64 of exactly 32 bytes/);
       expect(bad).not.toContain(Buffer.alloc(16, 'a').toString('base64'));
-      expect(failure({ ...mysql, PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`, PHONE_ENCRYPTION_KEY_ID: 'k2', PHONE_HASH_KEY: key('h') })).toMatch(
-        /PHONE_ENCRYPTION_KEY_ID "k2" is not one of the ids/,
-      );
+      expect(
+        failure({
+          ...mysql,
+          PHONE_ENCRYPTION_KEYS: `k1:${key('a')}`,
+          PHONE_ENCRYPTION_KEY_ID: 'k2',
+          PHONE_HASH_KEY: key('h'),
+        }),
+      ).toMatch(/PHONE_ENCRYPTION_KEY_ID "k2" is not one of the ids/);
     });
   });
 
@@ -71,9 +88,15 @@ describe('API configuration validation', () => {
       const message = failure(production);
 
       expect(message).toMatch(/^\s+ROBOT_CALL_API_KEY: ROBOT_CALL_API_KEY must be set when DATABASE_URL is set/m);
-      expect(message).toMatch(/^\s+ROBOT_CALL_CALLBACK_SECRET: ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/m);
-      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: '' })).toMatch(/ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/);
-      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: 'short' })).toMatch(/ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters/);
+      expect(message).toMatch(
+        /^\s+ROBOT_CALL_CALLBACK_SECRET: ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/m,
+      );
+      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: '' })).toMatch(
+        /ROBOT_CALL_CALLBACK_SECRET must be set when DATABASE_URL is set/,
+      );
+      expect(failure({ ...production, ...secrets, ROBOT_CALL_CALLBACK_SECRET: 'short' })).toMatch(
+        /ROBOT_CALL_CALLBACK_SECRET must be at least 16 characters/,
+      );
     });
 
     it('are accepted when set with a DATABASE_URL', () => {
@@ -87,14 +110,20 @@ describe('API configuration validation', () => {
       expect(validated).not.toHaveProperty('ROBOT_CALL_CALLBACK_SECRET');
       expect(readEnvOrThrow(ApiEnv, valid).ROBOT_CALL_CALLBACK_SECRET).toBe('dev-callback-secret');
       expect(readEnvOrThrow(campaignGatewayConfig.schema, {}).ROBOT_CALL_API_KEY).toBe('dev-robot-key');
-      expect(readEnvOrThrow(ApiEnv, { ...valid, ROBOT_CALL_CALLBACK_SECRET: 'own-secret-0123456' }).ROBOT_CALL_CALLBACK_SECRET).toBe('own-secret-0123456');
+      expect(
+        readEnvOrThrow(ApiEnv, { ...valid, ROBOT_CALL_CALLBACK_SECRET: 'own-secret-0123456' })
+          .ROBOT_CALL_CALLBACK_SECRET,
+      ).toBe('own-secret-0123456');
     });
   });
 
   it('names every bad variable at once, and no good one', () => {
     const message = failure({ LOG_LEVEL: 'loud', SHUTDOWN_TIMEOUT_MS: 'x', API_PORT: '-5', ADMIN_TOKEN: undefined });
 
-    const named = message.split('\n').slice(1).map((line) => line.trim().split(':')[0]);
+    const named = message
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(':')[0]);
     expect(named.sort()).toEqual(['ADMIN_TOKEN', 'API_PORT', 'LOG_LEVEL', 'SHUTDOWN_TIMEOUT_MS']);
   });
 });

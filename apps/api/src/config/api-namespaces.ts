@@ -8,4 +8,13 @@ import { observabilityConfig } from '@app/observability';
 import { apiConfig } from './api-env';
 
 /** Every configuration the API reads: the libs' and its own, loaded and validated together at boot. */
-export const API_NAMESPACES = [databaseConfig, phoneVaultConfig, observabilityConfig, campaignGatewayConfig, taskConfig, suppressionConfig, eventsConfig, apiConfig];
+export const API_NAMESPACES = [
+  databaseConfig,
+  phoneVaultConfig,
+  observabilityConfig,
+  campaignGatewayConfig,
+  taskConfig,
+  suppressionConfig,
+  eventsConfig,
+  apiConfig,
+];

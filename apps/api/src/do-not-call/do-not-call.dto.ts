@@ -2,7 +2,10 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 
 export class DoNotCallChangeDto {
-  @ApiProperty({ description: 'Numbers (any usual format; no country code means China). Never put numbers in URLs.', example: ['13800138000'] })
+  @ApiProperty({
+    description: 'Numbers (any usual format; no country code means China). Never put numbers in URLs.',
+    example: ['13800138000'],
+  })
   @IsArray()
   @ArrayMinSize(1)
   @ArrayMaxSize(10_000)

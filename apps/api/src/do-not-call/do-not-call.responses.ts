@@ -21,7 +21,10 @@ export class DoNotCallPageResponse extends PageResponse {
 }
 
 export class DoNotCallAddedResponse {
-  @ApiProperty({ description: 'Distinct numbers in the request, all now on the list (numbers already listed included)', example: 1 })
+  @ApiProperty({
+    description: 'Distinct numbers in the request, all now on the list (numbers already listed included)',
+    example: 1,
+  })
   added: number;
 }
 

@@ -28,7 +28,13 @@ export class EventsController {
   @ApiOkResponse({ type: EventPageResponse, description: 'A page of events and the cursor to read on from' })
   @ApiErrors(...USER_AUTH_ERRORS, 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@CurrentCaller() caller: Caller, @Query() query: EventsQueryDto) {
-    return this.listEvents.execute({ firmId: caller.firmId, after: query.after, types: query.types, taskId: query.taskId, limit: query.limit });
+    return this.listEvents.execute({
+      firmId: caller.firmId,
+      after: query.after,
+      types: query.types,
+      taskId: query.taskId,
+      limit: query.limit,
+    });
   }
 }
 
@@ -45,6 +51,12 @@ export class AdminEventsController {
   @ApiOkResponse({ type: EventPageResponse, description: 'A page of events and the cursor to read on from' })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', ...DATABASE_ERRORS)
   list(@Query() query: AdminEventsQueryDto) {
-    return this.listEvents.execute({ firmId: query.firmId, after: query.after, types: query.types, taskId: query.taskId, limit: query.limit });
+    return this.listEvents.execute({
+      firmId: query.firmId,
+      after: query.after,
+      types: query.types,
+      taskId: query.taskId,
+      limit: query.limit,
+    });
   }
 }

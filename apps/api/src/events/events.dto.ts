@@ -22,7 +22,8 @@ export class EventsQueryDto {
   @ApiPropertyOptional({
     type: String,
     pattern: CURSOR_PATTERN.source,
-    description: 'Read the events after this position: the `nextCursor` of the previous page. Absent or 0: from the oldest event kept',
+    description:
+      'Read the events after this position: the `nextCursor` of the previous page. Absent or 0: from the oldest event kept',
     example: '1042',
   })
   @IsOptional()
@@ -42,12 +43,23 @@ export class EventsQueryDto {
   @IsIn(EVENT_TYPES, { each: true, message: `types must be among: ${EVENT_TYPES.join(', ')}` })
   types?: EventType[];
 
-  @ApiPropertyOptional({ type: String, pattern: ID_PATTERN.source, description: "Only this task's events", example: '42' })
+  @ApiPropertyOptional({
+    type: String,
+    pattern: ID_PATTERN.source,
+    description: "Only this task's events",
+    example: '42',
+  })
   @IsOptional()
   @Matches(ID_PATTERN, { message: 'taskId must be a positive integer id' })
   taskId?: string;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_EVENTS_PAGE, default: DEFAULT_EVENTS_PAGE, description: 'Events per page' })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_EVENTS_PAGE,
+    default: DEFAULT_EVENTS_PAGE,
+    description: 'Events per page',
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,6 +1,12 @@
 import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { InjectThrottlerOptions, InjectThrottlerStorage, ThrottlerGuard, ThrottlerModuleOptions, ThrottlerStorage } from '@nestjs/throttler';
+import {
+  InjectThrottlerOptions,
+  InjectThrottlerStorage,
+  ThrottlerGuard,
+  ThrottlerModuleOptions,
+  ThrottlerStorage,
+} from '@nestjs/throttler';
 import { bearerMatches } from '../auth/token';
 import { ID_PATTERN } from './invalid-id.error';
 import { ApiConfig, apiConfig } from '../config/api-env';
@@ -26,7 +32,9 @@ export class AccountThrottlerGuard extends ThrottlerGuard {
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
     const path: string = context.switchToHttp().getRequest<{ path?: string }>().path ?? '';
-    return OPERATIONS_PATHS.some((prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`));
+    return OPERATIONS_PATHS.some(
+      (prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`),
+    );
   }
 
   protected override async getTracker(req: Record<string, any>): Promise<string> {
@@ -34,7 +42,14 @@ export class AccountThrottlerGuard extends ThrottlerGuard {
     const firm = headers['x-firm-id'];
     const account = headers['x-account-id'];
     const token = this.config.serviceToken;
-    if (token && firm && account && ID_PATTERN.test(firm) && ID_PATTERN.test(account) && bearerMatches(headers.authorization, token)) {
+    if (
+      token &&
+      firm &&
+      account &&
+      ID_PATTERN.test(firm) &&
+      ID_PATTERN.test(account) &&
+      bearerMatches(headers.authorization, token)
+    ) {
       return `account:${firm}:${account}`;
     }
     return `ip:${req.ip ?? 'unknown'}`;

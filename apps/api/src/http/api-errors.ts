@@ -42,7 +42,7 @@ const DESCRIPTIONS: Record<number, string> = {
   401: 'Not authenticated',
   403: 'Forbidden',
   404: 'Not found',
-  409: 'Conflict with the current state (of the task, or of a webhook\'s secret rotation)',
+  409: "Conflict with the current state (of the task, or of a webhook's secret rotation)",
   413: 'Body over 4 MB',
   415: 'A JSON body in a charset other than UTF-8',
   429: 'More than THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS from one account (or one address); Retry-After says when to try again',
@@ -62,7 +62,10 @@ export class ErrorResponse implements ErrorBody {
 
   // One shape per code (DETAILS_BY_CODE); each route's error responses say which code carries which.
   @ApiPropertyOptional({
-    oneOf: [{ type: 'array', items: { type: 'object', additionalProperties: true } }, { type: 'object', additionalProperties: true }],
+    oneOf: [
+      { type: 'array', items: { type: 'object', additionalProperties: true } },
+      { type: 'object', additionalProperties: true },
+    ],
     description:
       'More about the error, in one shape per code: VALIDATION_FAILED `[{ field, errors[] }]` (every field refused, at most 50), ' +
       'WEBHOOK_URL_NOT_ALLOWED `{ reason }`, ROBOT_CALL_* `{ call, attempts?, httpStatus?, remoteCode? }`, ' +
@@ -75,7 +78,11 @@ export class ErrorResponse implements ErrorBody {
 /** What any route under /v1 may answer, whatever it does: the throttle (a global guard) and a fault of its own. */
 export const EVERY_ROUTE_ERRORS: ErrorCode[] = ['TOO_MANY_REQUESTS', 'INTERNAL_ERROR'];
 
-const ROBOT_CALL = { type: 'string', enum: Object.values(RobotCall), description: 'The robot-call platform\'s call that failed' } as const;
+const ROBOT_CALL = {
+  type: 'string',
+  enum: Object.values(RobotCall),
+  description: "The robot-call platform's call that failed",
+} as const;
 const COUNT = { type: 'integer', minimum: 0 } as const;
 
 /** The one shape of `details` each code has; a code not here never has details. */
@@ -97,7 +104,12 @@ export const DETAILS_BY_CODE: Partial<Record<ErrorCode, SchemaObject>> = {
     additionalProperties: false,
     properties: { reason: { type: 'string', enum: ['malformed', 'scheme', 'credentials', 'host'] } },
   },
-  ROBOT_CALL_TIMEOUT: { type: 'object', required: ['call', 'attempts'], additionalProperties: false, properties: { call: ROBOT_CALL, attempts: COUNT } },
+  ROBOT_CALL_TIMEOUT: {
+    type: 'object',
+    required: ['call', 'attempts'],
+    additionalProperties: false,
+    properties: { call: ROBOT_CALL, attempts: COUNT },
+  },
   ROBOT_CALL_UNAVAILABLE: {
     type: 'object',
     required: ['call'],
@@ -126,19 +138,24 @@ const NO_DETAILS: SchemaObject = { not: {} };
 function errorSchema(codes: ErrorCode[]): SchemaObject {
   const listed = { properties: { code: { type: 'string', enum: codes } } };
   if (!codes.some((code) => DETAILS_BY_CODE[code])) {
-    return { allOf: [{ $ref: getSchemaPath(ErrorResponse) }, { properties: { ...listed.properties, details: NO_DETAILS } }] };
+    return {
+      allOf: [{ $ref: getSchemaPath(ErrorResponse) }, { properties: { ...listed.properties, details: NO_DETAILS } }],
+    };
   }
   const byCode = codes.map((code) => ({
     required: ['code'],
     properties: { code: { type: 'string', enum: [code] }, details: DETAILS_BY_CODE[code] ?? NO_DETAILS },
   }));
-  return { allOf: [{ $ref: getSchemaPath(ErrorResponse) }, listed, byCode.length === 1 ? byCode[0] : { oneOf: byCode }] };
+  return {
+    allOf: [{ $ref: getSchemaPath(ErrorResponse) }, listed, byCode.length === 1 ? byCode[0] : { oneOf: byCode }],
+  };
 }
 
 /** Documents the error responses a route may give, one per status, each listing its codes (and EVERY_ROUTE_ERRORS). */
 export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorator {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of new Set([...codes, ...EVERY_ROUTE_ERRORS])) byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
+  for (const code of new Set([...codes, ...EVERY_ROUTE_ERRORS]))
+    byStatus.set(ERROR_STATUS[code], [...(byStatus.get(ERROR_STATUS[code]) ?? []), code]);
   const responses = [...byStatus.entries()]
     .sort(([a], [b]) => a - b)
     .map(([status, statusCodes]) =>
@@ -154,7 +171,12 @@ export function ApiErrors(...codes: ErrorCode[]): MethodDecorator & ClassDecorat
 /** Groups of codes many routes share. */
 export const USER_AUTH_ERRORS: ErrorCode[] = ['UNAUTHENTICATED', 'CALLER_HEADERS_INVALID'];
 /** A route with a JSON body: invalid, not JSON, over 4 MB, or in a charset the parser does not read. */
-export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'MALFORMED_REQUEST', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
+export const BODY_ERRORS: ErrorCode[] = [
+  'VALIDATION_FAILED',
+  'MALFORMED_REQUEST',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+];
 /** Routes under /tasks/:id: a malformed id, another account's task, a task not found (or another firm's). */
 export const OWNED_TASK_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'NOT_TASK_OWNER', 'TASK_NOT_FOUND'];
 export const BOT_ERRORS: ErrorCode[] = ['BOT_NOT_OPEN', 'BOT_EXPIRED'];

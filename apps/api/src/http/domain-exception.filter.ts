@@ -61,7 +61,8 @@ export class DomainExceptionFilter implements ExceptionFilter {
   }
 
   private toHttp(exception: unknown): [number, ErrorBody] {
-    if (!(exception instanceof DomainError) && this.dialect?.isConnectionError(exception)) exception = new DatabaseUnavailableError();
+    if (!(exception instanceof DomainError) && this.dialect?.isConnectionError(exception))
+      exception = new DatabaseUnavailableError();
     if (exception instanceof DomainError) {
       const body: ErrorBody = { code: exception.code, message: maskPhonesInText(exception.message) };
       if (exception.details !== undefined) body.details = exception.details;

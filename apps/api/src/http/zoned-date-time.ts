@@ -13,7 +13,8 @@ export function IsZonedDateTime(validationOptions?: ValidationOptions): Property
       validator: {
         validate: (value) => typeof value === 'string' && parseDateTime(value, 'refuse') !== null,
         defaultMessage: buildMessage(
-          (each) => `${each}$property must be an ISO 8601 date-time with a zone (Z or ±HH:MM), e.g. 2027-12-31T00:00:00Z`,
+          (each) =>
+            `${each}$property must be an ISO 8601 date-time with a zone (Z or ±HH:MM), e.g. 2027-12-31T00:00:00Z`,
           validationOptions,
         ),
       },

@@ -3,7 +3,11 @@ import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString,
 
 /** A task's call window; every field optional, defaulting to 09:00–20:00 Asia/Shanghai, Monday–Sunday. */
 export class CallWindowDto {
-  @ApiPropertyOptional({ description: 'Daily start, local time, inclusive', example: '09:00', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$' })
+  @ApiPropertyOptional({
+    description: 'Daily start, local time, inclusive',
+    example: '09:00',
+    pattern: '^([01]\\d|2[0-3]):[0-5]\\d$',
+  })
   @IsOptional()
   @Matches(/^([01]\d|2[0-3]):[0-5]\d$/, { message: 'callWindow.start must be HH:MM' })
   start?: string;

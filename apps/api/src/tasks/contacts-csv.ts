@@ -3,7 +3,19 @@ import { CallResult, ContactStatus, ExportedContact, Intention } from '@app/task
 /** Excel opens a UTF-8 CSV with Chinese names correctly only with a byte-order mark. */
 const BOM = '\uFEFF';
 
-const HEADER = ['candidate_ref', 'name', 'phone', 'status', 'skip_reason', 'attempts', 'call_result', 'fail_reason', 'intention', 'duration_sec', 'called_at'];
+const HEADER = [
+  'candidate_ref',
+  'name',
+  'phone',
+  'status',
+  'skip_reason',
+  'attempts',
+  'call_result',
+  'fail_reason',
+  'intention',
+  'duration_sec',
+  'called_at',
+];
 
 /** The recruiters' labels, Chinese then English; Records over the enums, so a new value needs its label. */
 const STATUS_LABEL: Record<ContactStatus, string> = {

@@ -3,11 +3,28 @@ import { Type } from 'class-transformer';
 import { CallResult, ContactStatus, Intention, TaskStatus } from '@app/task';
 import { CallWindowDto } from './call-window.dto';
 import {
-  CALL_RESULT_MEANINGS, CALL_RESULTS, CONTACT_STATUS_MEANINGS, CONTACT_STATUSES, INTENTION_MEANINGS, INTENTIONS, TASK_STATUS_MEANINGS,
+  CALL_RESULT_MEANINGS,
+  CALL_RESULTS,
+  CONTACT_STATUS_MEANINGS,
+  CONTACT_STATUSES,
+  INTENTION_MEANINGS,
+  INTENTIONS,
+  TASK_STATUS_MEANINGS,
   TASK_STATUSES,
 } from './status-words';
 import {
-  ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, MaxLength, Min,
+  ArrayMaxSize,
+  ArrayMinSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
   ValidateNested,
 } from 'class-validator';
 
@@ -34,7 +51,11 @@ export class ContactDto {
   name?: string;
 
   /** The platform's own id for the candidate, echoed in results. */
-  @ApiPropertyOptional({ description: "The platform's own id for the candidate, echoed in results", maxLength: 64, example: 'cand-1' })
+  @ApiPropertyOptional({
+    description: "The platform's own id for the candidate, echoed in results",
+    maxLength: 64,
+    example: 'cand-1',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
@@ -53,13 +74,22 @@ export class CreateTaskDto {
   @Matches(/^[\w.-]{1,64}$/, { message: 'scriptId must be 1–64 letters, digits, dots, dashes or underscores' })
   scriptId: string;
 
-  @ApiPropertyOptional({ description: 'Contacts per campaign (default TASK_DEFAULT_BATCH_SIZE, at most TASK_MAX_BATCH_SIZE)', minimum: 1, example: 200 })
+  @ApiPropertyOptional({
+    description: 'Contacts per campaign (default TASK_DEFAULT_BATCH_SIZE, at most TASK_MAX_BATCH_SIZE)',
+    minimum: 1,
+    example: 200,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
   batchSize?: number;
 
-  @ApiPropertyOptional({ description: 'Calls per contact at most (default TASK_DEFAULT_MAX_ATTEMPTS)', minimum: 1, maximum: 10, example: 2 })
+  @ApiPropertyOptional({
+    description: 'Calls per contact at most (default TASK_DEFAULT_MAX_ATTEMPTS)',
+    minimum: 1,
+    maximum: 10,
+    example: 2,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -78,7 +108,10 @@ export class CreateTaskDto {
   @Max(7 * 24 * 60)
   retryGapMinutes?: number;
 
-  @ApiPropertyOptional({ description: 'When the robot may call; default 09:00–20:00 Asia/Shanghai, every day', type: CallWindowDto })
+  @ApiPropertyOptional({
+    description: 'When the robot may call; default 09:00–20:00 Asia/Shanghai, every day',
+    type: CallWindowDto,
+  })
   @IsOptional()
   @ValidateNested()
   @Type(() => CallWindowDto)
@@ -122,7 +155,11 @@ export class PageQueryDto {
 }
 
 export class ListTasksQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ type: 'integer', enum: TASK_STATUSES, description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}` })
+  @ApiPropertyOptional({
+    type: 'integer',
+    enum: TASK_STATUSES,
+    description: `Only tasks in this status: ${TASK_STATUS_MEANINGS}`,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsIn(TASK_STATUSES)
@@ -131,13 +168,21 @@ export class ListTasksQueryDto extends PageQueryDto {
 
 /** The filters of a task's contacts, for the list and the export alike. */
 export class ContactFiltersDto {
-  @ApiPropertyOptional({ type: 'integer', enum: CONTACT_STATUSES, description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}` })
+  @ApiPropertyOptional({
+    type: 'integer',
+    enum: CONTACT_STATUSES,
+    description: `Only contacts in this status: ${CONTACT_STATUS_MEANINGS}`,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CONTACT_STATUSES)
   status?: ContactStatus;
 
-  @ApiPropertyOptional({ type: 'integer', enum: CALL_RESULTS, description: `Only this call result: ${CALL_RESULT_MEANINGS}` })
+  @ApiPropertyOptional({
+    type: 'integer',
+    enum: CALL_RESULTS,
+    description: `Only this call result: ${CALL_RESULT_MEANINGS}`,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsIn(CALL_RESULTS)

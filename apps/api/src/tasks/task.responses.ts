@@ -1,12 +1,35 @@
 import { ApiProperty } from '@nestjs/swagger';
 import {
-  CALL_TASK_TRANSITIONS, CallResult, CallTaskStatus, ContactStatus, ContactView, CreateTaskResult, IntakeReport, Intention, Page, PauseReason,
-  TASK_TRANSITIONS, RejectedContact, SkippedContact, TaskStatus, TaskView, WAITING_FOR_VALUES, WaitingFor,
+  CALL_TASK_TRANSITIONS,
+  CallResult,
+  CallTaskStatus,
+  ContactStatus,
+  ContactView,
+  CreateTaskResult,
+  IntakeReport,
+  Intention,
+  Page,
+  PauseReason,
+  TASK_TRANSITIONS,
+  RejectedContact,
+  SkippedContact,
+  TaskStatus,
+  TaskView,
+  WAITING_FOR_VALUES,
+  WaitingFor,
 } from '@app/task';
 import { TaskStats } from '@app/stats';
 import {
-  CALL_RESULT_MEANINGS, CALL_RESULTS, CALL_TASK_STATUS_MEANINGS, CALL_TASK_STATUSES, CONTACT_STATUS_MEANINGS, CONTACT_STATUSES, INTENTION_MEANINGS,
-  INTENTIONS, TASK_STATUS_MEANINGS, TASK_STATUSES,
+  CALL_RESULT_MEANINGS,
+  CALL_RESULTS,
+  CALL_TASK_STATUS_MEANINGS,
+  CALL_TASK_STATUSES,
+  CONTACT_STATUS_MEANINGS,
+  CONTACT_STATUSES,
+  INTENTION_MEANINGS,
+  INTENTIONS,
+  TASK_STATUS_MEANINGS,
+  TASK_STATUSES,
 } from './status-words';
 
 /**
@@ -24,13 +47,23 @@ const CALL_TASK_STATUS = `Campaign (call task) status: ${CALL_TASK_STATUS_MEANIN
 const CONTACT_STATUS = `Contact status: ${CONTACT_STATUS_MEANINGS}`;
 const CALL_RESULT = `Call result: ${CALL_RESULT_MEANINGS}`;
 const INTENTION = `Intention: ${INTENTION_MEANINGS}`;
-const DATE_TIME = { type: String, format: 'date-time', description: 'ISO 8601, UTC', example: '2026-11-28T02:03:04.000Z' } as const;
+const DATE_TIME = {
+  type: String,
+  format: 'date-time',
+  description: 'ISO 8601, UTC',
+  example: '2026-11-28T02:03:04.000Z',
+} as const;
 
 export class ActiveCampaignResponse {
   @ApiProperty({ description: 'Local call task id', example: '7' })
   callTaskId: string;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Remote campaign id; null until the platform confirmed it', example: 'cmp_000001' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'Remote campaign id; null until the platform confirmed it',
+    example: 'cmp_000001',
+  })
   campaignId: string | null;
 
   @ApiProperty({ enum: CALL_TASK_STATUSES, description: CALL_TASK_STATUS, example: CallTaskStatus.InProgress })
@@ -73,7 +106,12 @@ export class TaskResponse implements TaskView {
   @ApiProperty({ enum: TASK_STATUSES, description: TASK_STATUS, example: TaskStatus.InProgress })
   status: TaskStatus;
 
-  @ApiProperty({ type: String, nullable: true, enum: Object.values(PauseReason), description: 'Why a paused task is paused' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    enum: Object.values(PauseReason),
+    description: 'Why a paused task is paused',
+  })
   pauseReason: string | null;
 
   @ApiProperty({
@@ -95,7 +133,8 @@ export class TaskResponse implements TaskView {
     type: String,
     format: 'date-time',
     nullable: true,
-    description: 'When the wait ends by itself (UTC): the window opening, the earliest retry or callback; null for other waits',
+    description:
+      'When the wait ends by itself (UTC): the window opening, the earliest retry or callback; null for other waits',
     example: '2026-12-01T01:00:00.000Z',
   })
   nextActionAt: string | null;
@@ -103,7 +142,8 @@ export class TaskResponse implements TaskView {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: "The robot-call platform's last refusal or failure while starting the task (see `pauseReason: platform_rejected`)",
+    description:
+      "The robot-call platform's last refusal or failure while starting the task (see `pauseReason: platform_rejected`)",
     example: null,
   })
   lastError: string | null;
@@ -120,7 +160,11 @@ export class TaskResponse implements TaskView {
   @ApiProperty({ type: CallWindowResponse, description: 'When the task may call; nobody is called outside it' })
   callWindow: CallWindowResponse;
 
-  @ApiProperty({ type: ActiveCampaignResponse, nullable: true, description: 'The campaign now open (new, in progress or paused), if any' })
+  @ApiProperty({
+    type: ActiveCampaignResponse,
+    nullable: true,
+    description: 'The campaign now open (new, in progress or paused), if any',
+  })
   activeCampaign: ActiveCampaignResponse | null;
 
   @ApiProperty({ ...DATE_TIME, nullable: true })
@@ -160,7 +204,7 @@ export class SkippedContactResponse implements SkippedContact {
   @ApiProperty({ type: String, nullable: true, example: 'cand-4' })
   candidateRef: string | null;
 
-  @ApiProperty({ enum: ['do_not_call', 'invalid', 'cooling'], description: "Why the firm must not call it now" })
+  @ApiProperty({ enum: ['do_not_call', 'invalid', 'cooling'], description: 'Why the firm must not call it now' })
   reason: string;
 }
 
@@ -168,10 +212,16 @@ export class AddContactsResponse implements IntakeReport {
   @ApiProperty({ description: 'Contacts stored and waiting to be called', example: 9 })
   added: number;
 
-  @ApiProperty({ type: [SkippedContactResponse], description: 'Contacts stored but not to be called (status 4), with the reason' })
+  @ApiProperty({
+    type: [SkippedContactResponse],
+    description: 'Contacts stored but not to be called (status 4), with the reason',
+  })
   skipped: SkippedContactResponse[];
 
-  @ApiProperty({ type: [RejectedContactResponse], description: 'Contacts refused, not stored: invalid or duplicate numbers' })
+  @ApiProperty({
+    type: [RejectedContactResponse],
+    description: 'Contacts refused, not stored: invalid or duplicate numbers',
+  })
   rejected: RejectedContactResponse[];
 }
 
@@ -204,7 +254,12 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ example: '1001' })
   id: string;
 
-  @ApiProperty({ type: String, nullable: true, description: "The platform's own id for the candidate", example: 'cand-1' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The platform's own id for the candidate",
+    example: 'cand-1',
+  })
   candidateRef: string | null;
 
   @ApiProperty({ type: String, nullable: true, example: '张三' })

@@ -2,7 +2,15 @@ import { Body, Controller, Get, HttpCode, Post, Query, UseGuards } from '@nestjs
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller } from '@app/core';
 import {
-  AddContacts, CancelTask, CreateTask, GetTask, ListContacts, ListTasks, PauseTask, StartTask, TaskAccess,
+  AddContacts,
+  CancelTask,
+  CreateTask,
+  GetTask,
+  ListContacts,
+  ListTasks,
+  PauseTask,
+  StartTask,
+  TaskAccess,
 } from '@app/task';
 import { GetTaskStats } from '@app/stats';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
@@ -10,12 +18,23 @@ import { TaskOwnershipGuard } from '../auth/task-ownership.guard';
 import { BotEntitlementGuard } from '../auth/bot-entitlement.guard';
 import { CurrentCaller, GrantedTask } from '../auth/caller.decorator';
 import {
-  ApiErrors, BODY_ERRORS, BOT_ERRORS, DATABASE_ERRORS, OWNED_TASK_ERRORS, ROBOT_CALL_ERRORS, USER_AUTH_ERRORS,
+  ApiErrors,
+  BODY_ERRORS,
+  BOT_ERRORS,
+  DATABASE_ERRORS,
+  OWNED_TASK_ERRORS,
+  ROBOT_CALL_ERRORS,
+  USER_AUTH_ERRORS,
 } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
 import { AddContactsDto, CreateTaskDto, ListContactsQueryDto, ListTasksQueryDto } from './task.dto';
 import {
-  AddContactsResponse, ContactPageResponse, CreateTaskResponse, TaskPageResponse, TaskResponse, TaskStatsResponse,
+  AddContactsResponse,
+  ContactPageResponse,
+  CreateTaskResponse,
+  TaskPageResponse,
+  TaskResponse,
+  TaskStatsResponse,
 } from './task.responses';
 
 export const TaskId = () => ApiParam({ name: 'id', description: 'Task id (digits)', example: '42' });
@@ -42,7 +61,14 @@ export class TasksController {
   @UseGuards(BotEntitlementGuard)
   @ApiOperation({ summary: "Create a task with contacts; takes one slot of the firm's quota" })
   @ApiCreatedResponse({ type: CreateTaskResponse, description: 'The task created, and what became of each contact' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...BOT_ERRORS, 'BOT_TASK_QUOTA_EXCEEDED', 'DATABASE_BUSY', ...DATABASE_ERRORS)
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
+    ...BOT_ERRORS,
+    'BOT_TASK_QUOTA_EXCEEDED',
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
   create(@CurrentCaller() caller: Caller, @Body() body: CreateTaskDto) {
     return this.createTask.execute({ caller, ...body });
   }
@@ -70,7 +96,14 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Add contacts in bulk (at most 10,000); a running task calls them in its next campaign' })
   @ApiCreatedResponse({ type: AddContactsResponse, description: 'What became of each contact' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...BODY_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', 'DATABASE_BUSY', ...DATABASE_ERRORS)
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    'TASK_FINISHED',
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
   add(@GrantedTask() access: TaskAccess, @Body() body: AddContactsDto) {
     return this.addContacts.execute({ access, contacts: body.contacts });
   }
@@ -92,8 +125,14 @@ export class TasksController {
   @ApiOperation({ summary: 'Start, or resume a paused task; a no-op on a running one' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(
-    ...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...BOT_ERRORS, 'TASK_FINISHED', 'NO_CONTACTS_WAITING', ...ROBOT_CALL_ERRORS,
-    'DATABASE_BUSY', ...DATABASE_ERRORS,
+    ...USER_AUTH_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    ...BOT_ERRORS,
+    'TASK_FINISHED',
+    'NO_CONTACTS_WAITING',
+    ...ROBOT_CALL_ERRORS,
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
   )
   start(@GrantedTask() access: TaskAccess) {
     return this.startTask.execute({ access });
@@ -105,7 +144,15 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Pause the running campaign' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_NOT_RUNNING', 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY', ...DATABASE_ERRORS)
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    'TASK_NOT_RUNNING',
+    'TASK_FINISHED',
+    ...ROBOT_CALL_ERRORS,
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
   pause(@GrantedTask() access: TaskAccess) {
     return this.pauseTask.execute({ access });
   }
@@ -116,7 +163,14 @@ export class TasksController {
   @TaskId()
   @ApiOperation({ summary: 'Stop for good (status 6); a never-started task gives its quota slot back' })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
-  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'TASK_FINISHED', ...ROBOT_CALL_ERRORS, 'DATABASE_BUSY', ...DATABASE_ERRORS)
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    'TASK_FINISHED',
+    ...ROBOT_CALL_ERRORS,
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
   cancel(@GrantedTask() access: TaskAccess) {
     return this.cancelTask.execute({ access });
   }

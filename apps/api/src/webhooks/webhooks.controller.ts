@@ -1,7 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import {
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
 import { Caller } from '@app/core';
-import { DeleteWebhook, GetWebhook, ListWebhooks, RedeliverEvents, RegisterWebhook, RotateWebhookSecret, UpdateWebhook } from '@app/events';
+import {
+  DeleteWebhook,
+  GetWebhook,
+  ListWebhooks,
+  RedeliverEvents,
+  RegisterWebhook,
+  RotateWebhookSecret,
+  UpdateWebhook,
+} from '@app/events';
 import { AdminAuthGuard } from '../auth/admin-auth.guard';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
 import { CurrentCaller } from '../auth/caller.decorator';
@@ -57,7 +72,9 @@ export class AdminWebhooksController {
 
   @Patch(':id')
   @ApiParam(ID_PARAM)
-  @ApiOperation({ summary: 'Change the URL, the types, full numbers, or disable / enable (enabling clears the failure streak)' })
+  @ApiOperation({
+    summary: 'Change the URL, the types, full numbers, or disable / enable (enabling clears the failure streak)',
+  })
   @ApiOkResponse({ type: WebhookResponse, description: 'The endpoint as changed' })
   @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'WEBHOOK_URL_NOT_ALLOWED', 'WEBHOOK_NOT_FOUND', ...DATABASE_ERRORS)
   update(@Param('id') id: string, @Body() body: UpdateWebhookDto) {
@@ -84,7 +101,10 @@ export class AdminWebhooksController {
       '`webhook-signature` carries both `v1,…` entries (space-separated) and `X-AIV-Signature` both `v1=` (the new one first), ' +
       'so receivers switch over at their pace. Until `previousSecretExpiresAt` the endpoint cannot be rotated again (409 `WEBHOOK_SECRET_ROTATING`).',
   })
-  @ApiOkResponse({ type: RegisteredWebhookResponse, description: 'The endpoint, with its new secret and the end of the overlap' })
+  @ApiOkResponse({
+    type: RegisteredWebhookResponse,
+    description: 'The endpoint, with its new secret and the end of the overlap',
+  })
   @ApiErrors('UNAUTHENTICATED', 'VALIDATION_FAILED', 'WEBHOOK_NOT_FOUND', 'WEBHOOK_SECRET_ROTATING', ...DATABASE_ERRORS)
   rotateSecret(@Param('id') id: string) {
     return this.rotateWebhookSecret.execute({ id: idParam('id', id) });
@@ -97,7 +117,7 @@ export class AdminWebhooksController {
     summary: 'Send events again: those created in [from, to), or those listed in eventIds',
     description:
       "Each event the endpoint receives (its firm's, its types) gets its delivery put back to pending with a fresh retry period, " +
-      'or a new one if it never had one. Per-task order holds: a task\'s later pending events wait for its earlier ones. ' +
+      "or a new one if it never had one. Per-task order holds: a task's later pending events wait for its earlier ones. " +
       'Only events already in the feed are taken: one committed moments ago and not positioned yet is sent by the fan-out anyway.',
   })
   @ApiOkResponse({ type: RedeliveryResponse, description: 'How many deliveries were scheduled' })
@@ -123,7 +143,8 @@ export class FirmWebhooksController {
   @Get()
   @ApiOperation({
     summary: "The calling firm's endpoints with their health (never the secrets)",
-    description: "Only the endpoints registered for the firm: the platform's all-firms endpoints carry every firm's events and are not shown.",
+    description:
+      "Only the endpoints registered for the firm: the platform's all-firms endpoints carry every firm's events and are not shown.",
   })
   @ApiOkResponse({ type: [WebhookResponse], description: "The firm's endpoints" })
   @ApiErrors(...USER_AUTH_ERRORS, ...DATABASE_ERRORS)

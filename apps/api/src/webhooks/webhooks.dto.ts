@@ -1,6 +1,17 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayMinSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayMinSize,
+  ArrayUnique,
+  IsArray,
+  IsBoolean,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+} from 'class-validator';
 import { EVENT_TYPES, EventType } from '@app/events';
 import { ID_PATTERN } from '../http/invalid-id.error';
 import { IsZonedDateTime } from '../http/zoned-date-time';
@@ -24,7 +35,11 @@ function EventTypesField(example: EventType[]): PropertyDecorator {
 }
 
 export class CreateWebhookDto {
-  @ApiProperty({ description: URL_DESCRIPTION, maxLength: 2048, example: 'https://hooks.platform.example.com/ai-visitor' })
+  @ApiProperty({
+    description: URL_DESCRIPTION,
+    maxLength: 2048,
+    example: 'https://hooks.platform.example.com/ai-visitor',
+  })
   @IsString()
   @MaxLength(2048)
   url: string;
@@ -42,19 +57,31 @@ export class CreateWebhookDto {
   @EventTypesField(['contact.called', 'task.completed'])
   eventTypes?: EventType[] | null;
 
-  @ApiPropertyOptional({ description: 'Send full phone numbers (default: masked, as the feed shows them)', default: false, example: false })
+  @ApiPropertyOptional({
+    description: 'Send full phone numbers (default: masked, as the feed shows them)',
+    default: false,
+    example: false,
+  })
   @IsOptional()
   @IsBoolean()
   fullPhones?: boolean;
 
-  @ApiPropertyOptional({ description: 'Deliver to it (default true); a disabled endpoint gets no new deliveries', default: true, example: true })
+  @ApiPropertyOptional({
+    description: 'Deliver to it (default true); a disabled endpoint gets no new deliveries',
+    default: true,
+    example: true,
+  })
   @IsOptional()
   @IsBoolean()
   enabled?: boolean;
 }
 
 export class UpdateWebhookDto {
-  @ApiPropertyOptional({ description: URL_DESCRIPTION, maxLength: 2048, example: 'https://hooks.platform.example.com/ai-visitor/v2' })
+  @ApiPropertyOptional({
+    description: URL_DESCRIPTION,
+    maxLength: 2048,
+    example: 'https://hooks.platform.example.com/ai-visitor/v2',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(2048)
@@ -69,7 +96,8 @@ export class UpdateWebhookDto {
   fullPhones?: boolean;
 
   @ApiPropertyOptional({
-    description: 'Disable (the reason reads `disabled by operations`), or enable again: clears the reason and the failure streak',
+    description:
+      'Disable (the reason reads `disabled by operations`), or enable again: clears the reason and the failure streak',
     example: true,
   })
   @IsOptional()
@@ -91,19 +119,30 @@ export class RedeliverDto {
   @ApiPropertyOptional({
     type: String,
     format: 'date-time',
-    description: 'Events created from this instant (inclusive), ISO 8601 with a zone; give `to` too. Or give `eventIds`.',
+    description:
+      'Events created from this instant (inclusive), ISO 8601 with a zone; give `to` too. Or give `eventIds`.',
     example: '2026-12-01T00:00:00Z',
   })
   @IsOptional()
   @IsZonedDateTime()
   from?: string;
 
-  @ApiPropertyOptional({ type: String, format: 'date-time', description: 'Up to this instant (exclusive), ISO 8601 with a zone', example: '2026-12-02T00:00:00Z' })
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description: 'Up to this instant (exclusive), ISO 8601 with a zone',
+    example: '2026-12-02T00:00:00Z',
+  })
   @IsOptional()
   @IsZonedDateTime()
   to?: string;
 
-  @ApiPropertyOptional({ description: 'These events (`evt_…`, at most 1,000)', type: [String], maxItems: 1000, example: ['evt_1047', 'evt_1054'] })
+  @ApiPropertyOptional({
+    description: 'These events (`evt_…`, at most 1,000)',
+    type: [String],
+    maxItems: 1000,
+    example: ['evt_1047', 'evt_1054'],
+  })
   @IsOptional()
   @IsArray()
   @ArrayMinSize(1)

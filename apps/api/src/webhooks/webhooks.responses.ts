@@ -7,13 +7,24 @@ export class WebhookResponse implements WebhookView {
   @ApiProperty({ example: '3' })
   id: string;
 
-  @ApiProperty({ type: String, nullable: true, description: "The firm whose events it receives; null: every firm's", example: '1' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The firm whose events it receives; null: every firm's",
+    example: '1',
+  })
   firmId: string | null;
 
   @ApiProperty({ example: 'https://hooks.platform.example.com/ai-visitor' })
   url: string;
 
-  @ApiProperty({ type: [String], enum: EVENT_TYPES, nullable: true, description: 'The types it receives; null: every type', example: ['contact.called', 'task.completed'] })
+  @ApiProperty({
+    type: [String],
+    enum: EVENT_TYPES,
+    nullable: true,
+    description: 'The types it receives; null: every type',
+    example: ['contact.called', 'task.completed'],
+  })
   eventTypes: EventType[] | null;
 
   @ApiProperty({ description: 'Full phone numbers (else masked)', example: false })
@@ -25,12 +36,19 @@ export class WebhookResponse implements WebhookView {
   @ApiProperty({
     type: String,
     nullable: true,
-    description: 'Why it is disabled: `disabled by operations`, or `failing for 24 h without a success`; null when enabled',
+    description:
+      'Why it is disabled: `disabled by operations`, or `failing for 24 h without a success`; null when enabled',
     example: null,
   })
   disabledReason: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'Since when every attempt failed; null after any success', example: null })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'Since when every attempt failed; null after any success',
+    example: null,
+  })
   failingSince: string | null;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-01T08:00:01.250Z' })
@@ -39,10 +57,18 @@ export class WebhookResponse implements WebhookView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, example: '2026-12-01T07:59:58.000Z' })
   lastFailureAt: string | null;
 
-  @ApiProperty({ type: String, nullable: true, description: 'The last failed attempt: `HTTP 503`, `no answer within 10000 ms`, …', example: 'HTTP 503' })
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The last failed attempt: `HTTP 503`, `no answer within 10000 ms`, …',
+    example: 'HTTP 503',
+  })
   lastError: string | null;
 
-  @ApiProperty({ description: 'Deliveries still to make (due, retrying, or held behind an earlier event of their task)', example: 0 })
+  @ApiProperty({
+    description: 'Deliveries still to make (due, retrying, or held behind an earlier event of their task)',
+    example: 0,
+  })
   pendingDeliveries: number;
 
   @ApiProperty({
@@ -74,6 +100,10 @@ export class RegisteredWebhookResponse extends WebhookResponse implements Regist
 }
 
 export class RedeliveryResponse implements RedeliveryResult {
-  @ApiProperty({ description: "Deliveries put back to pending (or created), among the events the endpoint receives (its firm's, its types)", example: 12 })
+  @ApiProperty({
+    description:
+      "Deliveries put back to pending (or created), among the events the endpoint receives (its firm's, its types)",
+    example: 12,
+  })
   scheduled: number;
 }

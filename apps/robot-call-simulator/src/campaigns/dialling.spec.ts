@@ -37,7 +37,11 @@ describe('dialling (simulator over HTTP)', () => {
     expect(Math.max(...inFlightSeen)).toBeLessThanOrEqual(PARALLELISM);
     expect(truth.dialled_count).toBe(20);
     expect(truth.in_flight_count).toBe(0);
-    expect(truth.records.map((r: any) => r.ref).sort()).toEqual(testContacts(20).map((c) => c.ref).sort());
+    expect(truth.records.map((r: any) => r.ref).sort()).toEqual(
+      testContacts(20)
+        .map((c) => c.ref)
+        .sort(),
+    );
     const serial = campaignId.replace('cmp_', '');
     expect(truth.records.map((r: any) => r.record_id)).toEqual(
       Array.from({ length: 20 }, (_, i) => `rec_${serial}_${String(i + 1).padStart(6, '0')}`),
@@ -55,10 +59,16 @@ describe('dialling (simulator over HTTP)', () => {
 
   it('stops new dials on pause, records the calls in flight, and resumes on start', async () => {
     const campaignId = await startedCampaign(30);
-    await waitFor(() => sut.truth(campaignId), (t) => t.dialled_count >= 3);
+    await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.dialled_count >= 3,
+    );
 
     expect((await sut.changeStatus(campaignId, 'pause')).data.status).toBe(2);
-    const drained = await waitFor(() => sut.truth(campaignId), (t) => t.in_flight_count === 0);
+    const drained = await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.in_flight_count === 0,
+    );
     await sleep(CALL_MS * 6);
     const paused = await sut.truth(campaignId);
 
@@ -67,7 +77,10 @@ describe('dialling (simulator over HTTP)', () => {
     expect(paused.dialled_count).toBeLessThan(30);
 
     await sut.changeStatus(campaignId, 'start');
-    const finished = await waitFor(() => sut.truth(campaignId), (t) => t.status === 3);
+    const finished = await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.status === 3,
+    );
 
     expect(finished.dialled_count).toBe(30);
     expect(new Set(finished.records.map((r: any) => r.ref)).size).toBe(30);
@@ -75,7 +88,10 @@ describe('dialling (simulator over HTTP)', () => {
 
   it('finishes on stop, leaving undialled contacts without records', async () => {
     const campaignId = await startedCampaign(30);
-    await waitFor(() => sut.truth(campaignId), (t) => t.dialled_count >= 3);
+    await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.dialled_count >= 3,
+    );
 
     expect((await sut.changeStatus(campaignId, 'stop')).data.status).toBe(3);
     const stopped = await sut.truth(campaignId);
@@ -108,7 +124,10 @@ describe('dialling (simulator over HTTP)', () => {
 
   it('keeps a stored cursor valid: resuming from it reads only newer records', async () => {
     const campaignId = await startedCampaign(12);
-    await waitFor(() => sut.truth(campaignId), (t) => t.status === 3);
+    await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.status === 3,
+    );
     const first = (await sut.detail(campaignId, null, 5)).data;
 
     const rest = (await sut.detail(campaignId, first.next_cursor, 100)).data;

@@ -116,12 +116,15 @@ export class SimulatedCampaign {
       return;
     }
     const calledAt = this.plan.now?.() ?? new Date();
-    const timer = setTimeout(() => {
-      this.inFlight.delete(timer);
-      this.record(contact, calledAt);
-      this.dialWhatFits();
-      this.finishWhenAllDialled();
-    }, this.plan.callMsOf?.(contact.phone) ?? this.plan.callMs);
+    const timer = setTimeout(
+      () => {
+        this.inFlight.delete(timer);
+        this.record(contact, calledAt);
+        this.dialWhatFits();
+        this.finishWhenAllDialled();
+      },
+      this.plan.callMsOf?.(contact.phone) ?? this.plan.callMs,
+    );
     // A simulated call must never keep a process (a test run, a CLI) alive on its own.
     timer.unref();
     this.inFlight.add(timer);

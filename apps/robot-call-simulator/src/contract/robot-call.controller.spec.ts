@@ -61,7 +61,16 @@ describe('robot-call contract (simulator over HTTP)', () => {
       ['no script_id', { script_id: undefined }, 'script_id'],
       ['no contacts', { contacts: [] }, 'contacts'],
       ['a phone not in E.164', { contacts: [{ ref: 'a', phone: '13800138000' }] }, 'contacts.0.phone'],
-      ['duplicate refs', { contacts: [{ ref: 'a', phone: '+8613800138000' }, { ref: 'a', phone: '+8613800138001' }] }, 'contacts.1.ref'],
+      [
+        'duplicate refs',
+        {
+          contacts: [
+            { ref: 'a', phone: '+8613800138000' },
+            { ref: 'a', phone: '+8613800138001' },
+          ],
+        },
+        'contacts.1.ref',
+      ],
     ])('answers 40000 naming the field for %s, without echoing phones', async (_case, patch, field) => {
       const body = { request_id: 'req-1', name: 'n', script_id: 's', contacts: testContacts(2), ...patch };
 

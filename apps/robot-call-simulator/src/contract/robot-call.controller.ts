@@ -65,6 +65,7 @@ export class RobotCallController {
 
   /** The `refuseRate` fault: the platform will not take this campaign (nothing is done). */
   private refuseIfInjected(what: string): void {
-    if (this.faults.shouldRefuse()) throw new SimulatorRefusal(RefusalCode.RequestIdReused, `injected refusal of ${what}`);
+    if (this.faults.shouldRefuse())
+      throw new SimulatorRefusal(RefusalCode.RequestIdReused, `injected refusal of ${what}`);
   }
 }

@@ -36,7 +36,11 @@ export function recordView(record: SimulatedCallRecord) {
     called_at: record.calledAt.toISOString(),
     // Optional per record: only a connected call with a conversation carries these.
     ...('conversation' in record && record.conversation
-      ? { recording_url: record.conversation.recordingUrl, transcript: record.conversation.transcript, summary: record.conversation.summary }
+      ? {
+          recording_url: record.conversation.recordingUrl,
+          transcript: record.conversation.transcript,
+          summary: record.conversation.summary,
+        }
       : {}),
   };
 }

@@ -38,7 +38,16 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.reset();
     const afterReset = await sut.get('/_simulator/faults');
 
-    const quiet = { timeoutRate: 0, hangMs: 30_000, delayMs: 1, lostReplyRate: 0, refuseRate: 0, undialledRate: 0, longFailReasonRate: 0, stuckCursorRate: 0 };
+    const quiet = {
+      timeoutRate: 0,
+      hangMs: 30_000,
+      delayMs: 1,
+      lostReplyRate: 0,
+      refuseRate: 0,
+      undialledRate: 0,
+      longFailReasonRate: 0,
+      stuckCursorRate: 0,
+    };
     expect(changed.data).toEqual({ errorRate: 1, ...quiet });
     expect(refused.code).toBe(50000);
     expect(afterReset.data).toEqual({ errorRate: 0, ...quiet });
@@ -81,7 +90,11 @@ describe('fault injection (simulator over HTTP)', () => {
 
   it('does not let a pending hang hold up close()', async () => {
     await start({ timeoutRate: 1, hangMs: 30_000 });
-    const abandoned = sut.post('/robot_call_campaign_detail', { campaign_id: 'x' }, { signal: AbortSignal.timeout(100) });
+    const abandoned = sut.post(
+      '/robot_call_campaign_detail',
+      { campaign_id: 'x' },
+      { signal: AbortSignal.timeout(100) },
+    );
     await expect(abandoned).rejects.toThrow();
     const hung = sut.detail('cmp_000001').catch((error: Error) => error);
 
@@ -107,7 +120,10 @@ describe('fault injection (simulator over HTTP)', () => {
 
     const { campaign_id: id } = (await sut.add('req-long', testContacts(3))).data;
     await sut.changeStatus(id, 'start');
-    const truth = await waitFor(() => sut.truth(id), (c) => c.status === 3);
+    const truth = await waitFor(
+      () => sut.truth(id),
+      (c) => c.status === 3,
+    );
     const page = (await sut.detail(id)).data;
 
     expect(page.records.map((r: { fail_reason: string }) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
@@ -120,7 +136,10 @@ describe('fault injection (simulator over HTTP)', () => {
 
     const { campaign_id: id } = (await sut.add('req-short', testContacts(20))).data;
     await sut.changeStatus(id, 'start');
-    const truth = await waitFor(() => sut.truth(id), (c) => c.status === 3);
+    const truth = await waitFor(
+      () => sut.truth(id),
+      (c) => c.status === 3,
+    );
 
     for (const record of truth.records) {
       expect([null, 'no_answer', 'busy', 'rejected', 'unreachable']).toContain(record.fail_reason);
@@ -132,7 +151,10 @@ describe('fault injection (simulator over HTTP)', () => {
 
     const { campaign_id: id } = (await sut.add('req-stuck', testContacts(3))).data;
     await sut.changeStatus(id, 'start');
-    await waitFor(() => sut.truth(id), (c) => c.status === 3);
+    await waitFor(
+      () => sut.truth(id),
+      (c) => c.status === 3,
+    );
     const first = (await sut.detail(id, null, 2)).data;
     const again = (await sut.detail(id, '1', 1)).data;
     const last = (await sut.detail(id, '2', 2)).data;

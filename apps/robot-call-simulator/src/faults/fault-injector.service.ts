@@ -1,7 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RefusalCode, SimulatorRefusal } from '../envelope/envelope';
 import { hash32, mulberry32 } from '../outcomes/prng';
-import { FAULT_KEYS, numericOptionProblem, SIMULATOR_OPTIONS, SimulatorFaults, SimulatorOptions } from '../simulator.options';
+import {
+  FAULT_KEYS,
+  numericOptionProblem,
+  SIMULATOR_OPTIONS,
+  SimulatorFaults,
+  SimulatorOptions,
+} from '../simulator.options';
 import { Sleeper } from './sleeper.service';
 import { CallOutcome, FailReason } from '../outcomes/call-outcome';
 
@@ -91,6 +97,26 @@ export class FaultInjector {
 }
 
 function pickFaults(options: SimulatorFaults): SimulatorFaults {
-  const { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate, longFailReasonRate, stuckCursorRate } = options;
-  return { errorRate, timeoutRate, hangMs, delayMs, lostReplyRate, refuseRate, undialledRate, longFailReasonRate, stuckCursorRate };
+  const {
+    errorRate,
+    timeoutRate,
+    hangMs,
+    delayMs,
+    lostReplyRate,
+    refuseRate,
+    undialledRate,
+    longFailReasonRate,
+    stuckCursorRate,
+  } = options;
+  return {
+    errorRate,
+    timeoutRate,
+    hangMs,
+    delayMs,
+    lostReplyRate,
+    refuseRate,
+    undialledRate,
+    longFailReasonRate,
+    stuckCursorRate,
+  };
 }

@@ -43,7 +43,9 @@ const REPLIES: Readonly<Record<Intention, [reply: string, summary: string]>> = {
 };
 
 function conversationOf(requestId: string, ref: string, intention: Intention, seed: number): Conversation {
-  const key = hash32(JSON.stringify([seed, requestId, ref])).toString(16).padStart(8, '0');
+  const key = hash32(JSON.stringify([seed, requestId, ref]))
+    .toString(16)
+    .padStart(8, '0');
   const [reply, summary] = REPLIES[intention];
   return {
     recordingUrl: `${RECORDINGS_BASE}${key}-${encodeURIComponent(ref)}.mp3`,
@@ -60,12 +62,30 @@ export function callOutcome(model: OutcomeModel, requestId: string, ref: string)
   const random = mulberry32(hash32(JSON.stringify([model.seed, requestId, ref])));
   // Every roll is drawn up front, so each always means the same thing whichever branch is taken.
   // The conversation's roll comes last, so adding it left every earlier outcome of a seed as it was.
-  const [connectRoll, intentionRoll, durationRoll, failRoll, conversationRoll] = [random(), random(), random(), random(), random()];
+  const [connectRoll, intentionRoll, durationRoll, failRoll, conversationRoll] = [
+    random(),
+    random(),
+    random(),
+    random(),
+    random(),
+  ];
   if (connectRoll < model.connectRate) {
-    const intention = INTENTIONS[pickWeighted(INTENTIONS.map((i) => model.intentionMix[i]), intentionRoll)];
+    const intention =
+      INTENTIONS[
+        pickWeighted(
+          INTENTIONS.map((i) => model.intentionMix[i]),
+          intentionRoll,
+        )
+      ];
     const durationSec = MIN_TALK_SEC + Math.floor(durationRoll * (MAX_TALK_SEC - MIN_TALK_SEC + 1));
     if (conversationRoll >= model.conversationRate) return { callResult: 1, failReason: null, intention, durationSec };
-    return { callResult: 1, failReason: null, intention, durationSec, conversation: conversationOf(requestId, ref, intention, model.seed) };
+    return {
+      callResult: 1,
+      failReason: null,
+      intention,
+      durationSec,
+      conversation: conversationOf(requestId, ref, intention, model.seed),
+    };
   }
   const failReason = FAIL_REASONS[pickWeighted(FAIL_REASON_WEIGHTS, failRoll)];
   return { callResult: 2, failReason, intention: 0, durationSec: 0 };

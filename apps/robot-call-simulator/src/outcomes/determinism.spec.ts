@@ -9,7 +9,10 @@ async function outcomesOf(options: Partial<SimulatorOptions>, contactCount = 60)
     const sut = SimulatorHttp.of(simulator);
     const campaignId = (await sut.add('req-determinism', testContacts(contactCount))).data.campaign_id;
     await sut.changeStatus(campaignId, 'start');
-    const truth = await waitFor(() => sut.truth(campaignId), (t) => t.status === 3);
+    const truth = await waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.status === 3,
+    );
     return Object.fromEntries(
       truth.records.map((r: any) => [r.ref, [r.call_result, r.fail_reason, r.intention, r.duration_sec]]),
     );
@@ -36,7 +39,10 @@ describe('call outcomes (simulator over HTTP)', () => {
 
   it('follow the connect rate and the intention mix', async () => {
     const allFailed = await outcomesOf({ connectRate: 0, parallelism: 20 }, 20);
-    const allWrongNumber = await outcomesOf({ connectRate: 1, intentionMix: { 0: 0, 1: 0, 2: 0, 3: 0, 4: 1 }, parallelism: 20 }, 20);
+    const allWrongNumber = await outcomesOf(
+      { connectRate: 1, intentionMix: { 0: 0, 1: 0, 2: 0, 3: 0, 4: 1 }, parallelism: 20 },
+      20,
+    );
 
     for (const [callResult, failReason, intention, duration] of Object.values(allFailed) as any[]) {
       expect([callResult, intention, duration]).toEqual([2, 0, 0]);

@@ -18,7 +18,10 @@ export const DEFAULT_INTENTION_MIX_TEXT = '1:0.25,2:0.35,3:0.2,4:0.1';
  */
 export function parseIntentionMix(text: string): IntentionMix | string {
   const weights: Record<number, number> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const match = /^([0-4])\s*:\s*(\d+(?:\.\d+)?|\.\d+)$/.exec(part);
     if (!match) return `"${part}" is not "<intention 0-4>:<weight>"`;
     const intention = Number(match[1]);

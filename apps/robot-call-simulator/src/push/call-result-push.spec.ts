@@ -32,12 +32,18 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
   async function finishedCampaign(requestId: string, contactCount: number): Promise<any> {
     const campaignId = (await sut.add(requestId, testContacts(contactCount))).data.campaign_id;
     await sut.changeStatus(campaignId, 'start');
-    return waitFor(() => sut.truth(campaignId), (t) => t.status === 3);
+    return waitFor(
+      () => sut.truth(campaignId),
+      (t) => t.status === 3,
+    );
   }
 
   /** Waits until every push is finished (delivered or given up) and returns the counters. */
   function settledPush(done: (push: any) => boolean = () => true): Promise<any> {
-    return waitFor(() => sut.push(), (push) => push.pending === 0 && done(push));
+    return waitFor(
+      () => sut.push(),
+      (push) => push.pending === 0 && done(push),
+    );
   }
 
   function expectedSignature(push: ReceivedPush, secret = SECRET): string {
@@ -111,14 +117,18 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     await start();
     await sut.setPush({ url: receiver.url, secret: SECRET, batchMs: 150 });
 
-    const [first, second] = await Promise.all([finishedCampaign('req-batch-1', 20), finishedCampaign('req-batch-2', 7)]);
+    const [first, second] = await Promise.all([
+      finishedCampaign('req-batch-1', 20),
+      finishedCampaign('req-batch-2', 7),
+    ]);
     const push = await settledPush((p) => p.recordsDelivered === 27);
 
     expect(receiver.received).toHaveLength(2);
     const bodyOf = (campaign: any) => receiver.received.find((r) => r.body.campaign_id === campaign.campaign_id)!.body;
     expect(bodyOf(first).records).toEqual(first.records);
     expect(bodyOf(second).records).toEqual(second.records);
-    for (const request of receiver.received) expect(request.headers['x-robot-signature']).toBe(expectedSignature(request));
+    for (const request of receiver.received)
+      expect(request.headers['x-robot-signature']).toBe(expectedSignature(request));
     expect(push).toMatchObject({ url: receiver.url, batchMs: 150, attempted: 2, succeeded: 2, recordsDelivered: 27 });
     expect(push).not.toHaveProperty('secret');
   });
@@ -127,7 +137,10 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     await start({ pushUrl: await deadUrl(), pushSecret: SECRET });
 
     const truth = await finishedCampaign('req-unreachable', 3);
-    const push = await waitFor(() => sut.push(), (p) => p.failed >= 3);
+    const push = await waitFor(
+      () => sut.push(),
+      (p) => p.failed >= 3,
+    );
 
     expect(truth).toMatchObject({ status: 3, dialled_count: 3 });
     expect(push).toMatchObject({ succeeded: 0, recordsDelivered: 0 });

@@ -174,7 +174,12 @@ export class CallResultPusher implements OnModuleDestroy {
       });
   }
 
-  private async deliver(campaignId: string, records: WireRecord[], target: PushTarget, generation: number): Promise<void> {
+  private async deliver(
+    campaignId: string,
+    records: WireRecord[],
+    target: PushTarget,
+    generation: number,
+  ): Promise<void> {
     const body = JSON.stringify({ campaign_id: campaignId, records });
     const what = `Push of ${records.length} record(s) of ${campaignId}`;
     for (let attempt = 1; ; attempt += 1) {
@@ -203,7 +208,10 @@ export class CallResultPusher implements OnModuleDestroy {
   /** One signed POST; null when answered 2xx, else why not. Never throws. */
   private async post(target: PushTarget, body: string): Promise<string | null> {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error(`no answer within ${PUSH_TIMEOUT_MS} ms`)), PUSH_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => controller.abort(new Error(`no answer within ${PUSH_TIMEOUT_MS} ms`)),
+      PUSH_TIMEOUT_MS,
+    );
     timer.unref();
     this.inFlight.add(controller);
     try {

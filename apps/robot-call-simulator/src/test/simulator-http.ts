@@ -19,7 +19,11 @@ export class SimulatorHttp {
     return new SimulatorHttp(simulator.baseUrl, simulator.apiKey);
   }
 
-  post<T = any>(path: string, body: unknown, init: { apiKey?: string | null; signal?: AbortSignal } = {}): Promise<Answer<T>> {
+  post<T = any>(
+    path: string,
+    body: unknown,
+    init: { apiKey?: string | null; signal?: AbortSignal } = {},
+  ): Promise<Answer<T>> {
     return this.send('POST', path, body, init);
   }
 
@@ -32,7 +36,13 @@ export class SimulatorHttp {
   }
 
   async add(requestId: string, contacts: TestContact[], extra: Record<string, unknown> = {}): Promise<Answer> {
-    return this.post('/robot_call_campaign_add', { request_id: requestId, name: 'spec', script_id: 'script-1', contacts, ...extra });
+    return this.post('/robot_call_campaign_add', {
+      request_id: requestId,
+      name: 'spec',
+      script_id: 'script-1',
+      contacts,
+      ...extra,
+    });
   }
 
   async changeStatus(campaignId: string, action: string): Promise<Answer> {
@@ -115,7 +125,8 @@ export async function waitFor<T>(
   for (;;) {
     const value = await probe();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms; last value ${JSON.stringify(value)}`);
     await sleep(intervalMs);
   }
 }

@@ -14,8 +14,15 @@ describe('worker configuration validation', () => {
   }
 
   it('takes the defaults from an empty environment', () => {
-    expect(validate({})).toMatchObject({ WORKER_PORT: 3001, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: 25_000, SYNC_CRON: '*/30 * * * *',
-      BOT_EXPIRY_CRON: '*/10 * * * *', EVENTS_PURGE_CRON: '0 * * * *', EVENTS_RETENTION_DAYS: 30 });
+    expect(validate({})).toMatchObject({
+      WORKER_PORT: 3001,
+      LOG_LEVEL: 'info',
+      SHUTDOWN_TIMEOUT_MS: 25_000,
+      SYNC_CRON: '*/30 * * * *',
+      BOT_EXPIRY_CRON: '*/10 * * * *',
+      EVENTS_PURGE_CRON: '0 * * * *',
+      EVENTS_RETENTION_DAYS: 30,
+    });
   });
 
   it('accepts WORKER_PORT, LOG_LEVEL=silent and a SHUTDOWN_TIMEOUT_MS', () => {
@@ -40,7 +47,7 @@ describe('worker configuration validation', () => {
     expect(failure({ [name]: value })).toMatch(new RegExp(`^\\s+${name}: `, 'm'));
   });
 
-  it('requires ROBOT_CALL_API_KEY with a DATABASE_URL (the callback secret is the API\'s alone)', () => {
+  it("requires ROBOT_CALL_API_KEY with a DATABASE_URL (the callback secret is the API's alone)", () => {
     const production = {
       DATABASE_URL: 'mysql://aiv:secret@db:3306/aiv',
       PHONE_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 'a').toString('base64')}`,

@@ -1,4 +1,13 @@
-import { IsInt, IsString, Max, Min, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { ConfigType } from '@nestjs/config';
 import { CronTime } from 'cron';
 import { envNamespace } from '@app/core';

@@ -8,4 +8,13 @@ import { observabilityConfig } from '@app/observability';
 import { workerConfig } from './worker-env';
 
 /** Every configuration the worker reads: the libs' and its own, loaded and validated together at boot. */
-export const WORKER_NAMESPACES = [databaseConfig, phoneVaultConfig, observabilityConfig, campaignGatewayConfig, taskConfig, suppressionConfig, eventsConfig, workerConfig];
+export const WORKER_NAMESPACES = [
+  databaseConfig,
+  phoneVaultConfig,
+  observabilityConfig,
+  campaignGatewayConfig,
+  taskConfig,
+  suppressionConfig,
+  eventsConfig,
+  workerConfig,
+];

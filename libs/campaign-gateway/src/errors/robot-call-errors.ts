@@ -35,7 +35,9 @@ export class RobotCallUnavailableError extends DomainError {
  */
 export class RobotCallCircuitOpenError extends RobotCallUnavailableError {
   constructor(call: RobotCall) {
-    super(call, 'the robot-call platform failed most recent calls; calls are paused for a moment (circuit open)', { attempts: 0 });
+    super(call, 'the robot-call platform failed most recent calls; calls are paused for a moment (circuit open)', {
+      attempts: 0,
+    });
   }
 }
 

@@ -38,7 +38,12 @@ export class RobotCallProbe {
     const timeout = Math.min(this.config.timeoutMs, PROBE_TIMEOUT_MS);
     try {
       const reply = await firstValueFrom(
-        this.http.get(this.config.baseUrl, { timeout, signal: AbortSignal.timeout(timeout), maxRedirects: 0, validateStatus: () => true }),
+        this.http.get(this.config.baseUrl, {
+          timeout,
+          signal: AbortSignal.timeout(timeout),
+          maxRedirects: 0,
+          validateStatus: () => true,
+        }),
       );
       return reply.status < 500 ? { status: 'up' } : { status: 'down', message: `answered HTTP ${reply.status}` };
     } catch (error) {

@@ -49,7 +49,10 @@ describe('CampaignGatewayClient answer mapping', () => {
   it('retries a 5xx without an envelope (a proxy error page), then raises Unavailable', async () => {
     await serve(() => ({ status: 502, raw: '<html>Bad Gateway</html>' }));
 
-    await expect(change()).rejects.toMatchObject({ code: 'ROBOT_CALL_UNAVAILABLE', details: { httpStatus: 502, attempts: 3 } });
+    await expect(change()).rejects.toMatchObject({
+      code: 'ROBOT_CALL_UNAVAILABLE',
+      details: { httpStatus: 502, attempts: 3 },
+    });
     expect(server.requests).toHaveLength(3);
   });
 
@@ -68,8 +71,24 @@ describe('CampaignGatewayClient answer mapping', () => {
   });
 
   it('raises Unavailable for data of the wrong shape, naming the field but not its value', async () => {
-    const record = { record_id: 'r1', ref: 'a', call_result: 1, fail_reason: null, intention: 9, duration_sec: 3, called_at: PHONE };
-    const data = { campaign_id: 'c', status: 1, contact_count: 1, dialled_count: 1, records: [record], next_cursor: '1', has_more: false };
+    const record = {
+      record_id: 'r1',
+      ref: 'a',
+      call_result: 1,
+      fail_reason: null,
+      intention: 9,
+      duration_sec: 3,
+      called_at: PHONE,
+    };
+    const data = {
+      campaign_id: 'c',
+      status: 1,
+      contact_count: 1,
+      dialled_count: 1,
+      records: [record],
+      next_cursor: '1',
+      has_more: false,
+    };
     await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
 
     const error = await rejectionOf(gateway.client.getCampaignDetail({ campaignId: 'c' }));
@@ -82,7 +101,9 @@ describe('CampaignGatewayClient answer mapping', () => {
     const data = { campaign_id: `cmp_${'9'.repeat(61)}`, status: 0, contact_count: 1, created: true };
     await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
 
-    const error = await rejectionOf(gateway.client.addCampaign({ requestId: 'r', name: 'n', scriptId: 's', contacts: [{ ref: '1', phone: PHONE }] }));
+    const error = await rejectionOf(
+      gateway.client.addCampaign({ requestId: 'r', name: 'n', scriptId: 's', contacts: [{ ref: '1', phone: PHONE }] }),
+    );
 
     expect(error).toBeInstanceOf(RobotCallUnavailableError);
     expect(error.message).toContain('campaign_id is not 1 to 64 characters long');
@@ -92,15 +113,38 @@ describe('CampaignGatewayClient answer mapping', () => {
     ['absent', {}],
     ['null', { next_cursor: null }],
     ['empty', { next_cursor: '' }],
-  ])('reads a next_cursor %s as no cursor, and passes record values through as sent (fitting them is the caller’s)', async (_, cursor) => {
-    const record = { record_id: 'r'.repeat(80), ref: '1', call_result: 2, fail_reason: 'x'.repeat(40), intention: 0, duration_sec: 0, called_at: '2026-11-28T02:03:04.000Z' };
-    const data = { campaign_id: 'c', status: 1, contact_count: 1, dialled_count: 1, records: [record], has_more: true, ...cursor };
-    await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
+  ])(
+    'reads a next_cursor %s as no cursor, and passes record values through as sent (fitting them is the caller’s)',
+    async (_, cursor) => {
+      const record = {
+        record_id: 'r'.repeat(80),
+        ref: '1',
+        call_result: 2,
+        fail_reason: 'x'.repeat(40),
+        intention: 0,
+        duration_sec: 0,
+        called_at: '2026-11-28T02:03:04.000Z',
+      };
+      const data = {
+        campaign_id: 'c',
+        status: 1,
+        contact_count: 1,
+        dialled_count: 1,
+        records: [record],
+        has_more: true,
+        ...cursor,
+      };
+      await serve(() => ({ status: 200, body: { code: 0, message: 'ok', data } }));
 
-    const page = await gateway.client.getCampaignDetail({ campaignId: 'c' });
+      const page = await gateway.client.getCampaignDetail({ campaignId: 'c' });
 
-    expect(page).toMatchObject({ nextCursor: null, hasMore: true, records: [{ recordId: 'r'.repeat(80), failReason: 'x'.repeat(40) }] });
-  });
+      expect(page).toMatchObject({
+        nextCursor: null,
+        hasMore: true,
+        records: [{ recordId: 'r'.repeat(80), failReason: 'x'.repeat(40) }],
+      });
+    },
+  );
 
   it('raises Unavailable for a 4xx without an envelope, without retrying', async () => {
     await serve(() => ({ status: 404, raw: 'Not Found' }));
@@ -110,10 +154,11 @@ describe('CampaignGatewayClient answer mapping', () => {
   });
 
   it('masks phone numbers the platform echoes in refusals and failures', async () => {
-    await serve((n) =>
-      n === 1
-        ? { status: 400, body: { code: 40000, message: `phone ${PHONE} is blacklisted`, data: null } }
-        : { status: 500, body: { code: 50000, message: `dialler crashed on 13800138000`, data: null } },
+    await serve(
+      (n) =>
+        n === 1
+          ? { status: 400, body: { code: 40000, message: `phone ${PHONE} is blacklisted`, data: null } }
+          : { status: 500, body: { code: 50000, message: `dialler crashed on 13800138000`, data: null } },
       0,
     );
 

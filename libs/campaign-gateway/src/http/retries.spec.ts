@@ -42,7 +42,10 @@ describe('CampaignGatewayClient retries against the simulator', () => {
     const error = await rejectionOf(gateway.client.addCampaign(input));
 
     expect(error).toBeInstanceOf(RobotCallUnavailableError);
-    expect(error).toMatchObject({ code: 'ROBOT_CALL_UNAVAILABLE', details: { attempts: RETRIES + 1, remoteCode: 50000 } });
+    expect(error).toMatchObject({
+      code: 'ROBOT_CALL_UNAVAILABLE',
+      details: { attempts: RETRIES + 1, remoteCode: 50000 },
+    });
     expect(await truth.requests()).toEqual({ robot_call_campaign_add: RETRIES + 1 });
     expect(await truth.campaigns()).toEqual([]);
   });

@@ -25,7 +25,9 @@ describe('CampaignGatewayClient metrics (its port)', () => {
   async function clientFor(baseUrl: string, timeoutMs = 2000): Promise<CampaignGatewayClient> {
     metrics = new RecordingMetrics();
     moduleRef = await Test.createTestingModule({
-      imports: [CampaignGatewayModule.register({ baseUrl, apiKey: 'spec-key', timeoutMs, retries: 1, retryBaseDelayMs: 1 })],
+      imports: [
+        CampaignGatewayModule.register({ baseUrl, apiKey: 'spec-key', timeoutMs, retries: 1, retryBaseDelayMs: 1 }),
+      ],
     })
       .overrideProvider(CampaignGatewayMetrics)
       .useValue(metrics)
@@ -51,11 +53,15 @@ describe('CampaignGatewayClient metrics (its port)', () => {
   const status = { status: 200, body: { code: 0, message: 'ok', data: { campaign_id: 'cmp_1', status: 1 } } };
 
   it('counts one call per logical call, retries included, by outcome', async () => {
-    const client = await clientAgainst((n) => (n === 1 ? { status: 503, body: { code: 50300, message: 'busy', data: null } } : status));
+    const client = await clientAgainst((n) =>
+      n === 1 ? { status: 503, body: { code: 50300, message: 'busy', data: null } } : status,
+    );
 
     await client.changeCampaignStatus('cmp_1', 'start');
 
-    expect(metrics.calls).toEqual([{ call: RobotCall.ChangeStatus, outcome: 'ok', durationSeconds: expect.any(Number) }]);
+    expect(metrics.calls).toEqual([
+      { call: RobotCall.ChangeStatus, outcome: 'ok', durationSeconds: expect.any(Number) },
+    ]);
     expect(metrics.calls[0].durationSeconds).toBeGreaterThan(0);
   });
 
@@ -78,7 +84,9 @@ describe('CampaignGatewayClient metrics (its port)', () => {
       await SimulatorHttp.of(simulator).setFaults({ timeoutRate: 1, hangMs: 1000 });
       const client = await clientFor(simulator.baseUrl, 100);
 
-      await expect(client.getCampaignDetail({ campaignId: 'cmp_000001' })).rejects.toMatchObject({ code: 'ROBOT_CALL_TIMEOUT' });
+      await expect(client.getCampaignDetail({ campaignId: 'cmp_000001' })).rejects.toMatchObject({
+        code: 'ROBOT_CALL_TIMEOUT',
+      });
 
       expect(metrics.calls.map((c) => c.outcome)).toEqual(['timeout']);
     } finally {

@@ -4,7 +4,13 @@ import { RobotCall } from '../wire/robot-call';
 /** How one call (retries included) ended. */
 export type GatewayCallOutcome = 'ok' | 'rejected' | 'unavailable' | 'timeout' | 'circuit_open';
 
-export const GATEWAY_CALL_OUTCOMES: readonly GatewayCallOutcome[] = ['ok', 'rejected', 'unavailable', 'timeout', 'circuit_open'];
+export const GATEWAY_CALL_OUTCOMES: readonly GatewayCallOutcome[] = [
+  'ok',
+  'rejected',
+  'unavailable',
+  'timeout',
+  'circuit_open',
+];
 
 /**
  * What the client reports about each call: the port its code writes to. CampaignGatewayModule binds it to

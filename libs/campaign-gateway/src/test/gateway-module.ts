@@ -20,7 +20,14 @@ export async function gatewayFor(
 ): Promise<GatewayUnderTest> {
   const moduleRef: TestingModule = await Test.createTestingModule({
     imports: [
-      CampaignGatewayModule.register({ baseUrl, apiKey: 'spec-key', timeoutMs: 2000, retries: 2, retryBaseDelayMs: 5, ...options }),
+      CampaignGatewayModule.register({
+        baseUrl,
+        apiKey: 'spec-key',
+        timeoutMs: 2000,
+        retries: 2,
+        retryBaseDelayMs: 5,
+        ...options,
+      }),
     ],
   }).compile();
   // Retry warnings are expected in these specs; keep the output readable.

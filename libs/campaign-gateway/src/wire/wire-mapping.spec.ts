@@ -10,7 +10,17 @@ const detailWith = (calledAt: unknown) => ({
   status: 1,
   contact_count: 1,
   dialled_count: 1,
-  records: [{ record_id: 'rec_1', ref: '1', call_result: 1, fail_reason: null, intention: 1, duration_sec: 30, called_at: calledAt }],
+  records: [
+    {
+      record_id: 'rec_1',
+      ref: '1',
+      call_result: 1,
+      fail_reason: null,
+      intention: 1,
+      duration_sec: 30,
+      called_at: calledAt,
+    },
+  ],
   next_cursor: '1',
   has_more: false,
 });
@@ -42,8 +52,21 @@ describe("fromDetailData: a record's called_at", () => {
       process.stdout.write(JSON.stringify({ mapped, local: new Date(text).toISOString() }));`;
     const child = spawnSync(
       process.execPath,
-      ['-r', 'ts-node/register/transpile-only', '-r', 'tsconfig-paths/register', '-e', script, JSON.stringify(detailWith('2026-11-28T10:03:04'))],
-      { cwd: ROOT, env: { ...process.env, TZ: 'Asia/Shanghai', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, encoding: 'utf8', timeout: 30_000 },
+      [
+        '-r',
+        'ts-node/register/transpile-only',
+        '-r',
+        'tsconfig-paths/register',
+        '-e',
+        script,
+        JSON.stringify(detailWith('2026-11-28T10:03:04')),
+      ],
+      {
+        cwd: ROOT,
+        env: { ...process.env, TZ: 'Asia/Shanghai', TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') },
+        encoding: 'utf8',
+        timeout: 30_000,
+      },
     );
     expect(child.stderr).toBe('');
     // `local` proves the child really runs at +08:00: there, new Date() reads the same text 8 hours earlier.
@@ -52,7 +75,15 @@ describe("fromDetailData: a record's called_at", () => {
 });
 
 describe('decodeCallRecord: the conversation fields', () => {
-  const record = { record_id: 'rec_1', ref: '1', call_result: 1, fail_reason: null, intention: 1, duration_sec: 30, called_at: '2026-11-28T02:03:04Z' };
+  const record = {
+    record_id: 'rec_1',
+    ref: '1',
+    call_result: 1,
+    fail_reason: null,
+    intention: 1,
+    duration_sec: 30,
+    called_at: '2026-11-28T02:03:04Z',
+  };
 
   it('reads recording_url, transcript and summary when the platform gives them', () => {
     const sut = decodeCallRecord({
@@ -61,7 +92,11 @@ describe('decodeCallRecord: the conversation fields', () => {
       transcript: '机器人：您好\n候选人：你好',
       summary: 'Interested; call back on Monday',
     });
-    expect(sut).toMatchObject({ recordingUrl: 'https://rec.example.com/r/1.mp3', transcript: '机器人：您好\n候选人：你好', summary: 'Interested; call back on Monday' });
+    expect(sut).toMatchObject({
+      recordingUrl: 'https://rec.example.com/r/1.mp3',
+      transcript: '机器人：您好\n候选人：你好',
+      summary: 'Interested; call back on Monday',
+    });
   });
 
   it('reads an absent or null one as none, per record', () => {

@@ -17,7 +17,20 @@ export type ZonelessDateTime = 'refuse' | 'utc';
 export function parseDateTime(text: string, zoneless: ZonelessDateTime): Date | null {
   const m = DATE_TIME.exec(text);
   if (!m) return null;
-  const [, year, month, day, hour = '0', minute = '0', second = '0', fraction = '', utc, sign, offsetHours, offsetMinutes] = m;
+  const [
+    ,
+    year,
+    month,
+    day,
+    hour = '0',
+    minute = '0',
+    second = '0',
+    fraction = '',
+    utc,
+    sign,
+    offsetHours,
+    offsetMinutes,
+  ] = m;
   const hasZone = utc !== undefined || sign !== undefined;
   if (!hasZone && zoneless === 'refuse') return null;
 

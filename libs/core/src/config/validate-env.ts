@@ -28,7 +28,11 @@ export function readEnv<T extends object>(schema: EnvSchema<T>, raw: Record<stri
       }
     }
   }
-  return { env, errors: validateSync(env, { skipMissingProperties: false, whitelist: false }), embeddedDefaults: applied };
+  return {
+    env,
+    errors: validateSync(env, { skipMissingProperties: false, whitelist: false }),
+    embeddedDefaults: applied,
+  };
 }
 
 /** {@link readEnv}, throwing the boot-time message when a variable is wrong. */

@@ -1,4 +1,11 @@
-import { IsOptional, IsString, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface } from 'class-validator';
+import {
+  IsOptional,
+  IsString,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 import { envNamespace } from '../config/env-namespace';
 import { phoneKeysFromEnv, PhoneVaultError } from './phone-vault';
 

@@ -52,7 +52,9 @@ describe('PhoneVault', () => {
       const dev = new PhoneVault(phoneKeysFromEnv({}));
       expect(dev.activeKeyId).toBe('dev');
       expect(dev.open(dev.seal('+8613912345678'))).toBe('+8613912345678');
-      expect(() => phoneKeysFromEnv({ DATABASE_URL: env.DATABASE_URL })).toThrow(/must be set when DATABASE_URL is set/);
+      expect(() => phoneKeysFromEnv({ DATABASE_URL: env.DATABASE_URL })).toThrow(
+        /must be set when DATABASE_URL is set/,
+      );
     });
 
     it.each([

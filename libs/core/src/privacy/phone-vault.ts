@@ -35,7 +35,8 @@ export class PhoneVault {
 
   constructor(private readonly keys: PhoneKeys) {
     const active = keys.encryptionKeys.get(keys.activeKeyId);
-    if (!active) throw new PhoneVaultError(`the active phone key "${keys.activeKeyId}" is not among the configured keys`);
+    if (!active)
+      throw new PhoneVaultError(`the active phone key "${keys.activeKeyId}" is not among the configured keys`);
     this.activeKey = active;
   }
 
@@ -66,9 +67,14 @@ export class PhoneVault {
       const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
       decipher.setAAD(Buffer.from(sealed.keyId, 'utf8'));
       decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
-      return Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+      return Buffer.concat([
+        decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)),
+        decipher.final(),
+      ]).toString('utf8');
     } catch {
-      throw new PhoneVaultError(`sealed phone number does not open with key "${sealed.keyId}" (altered, or the wrong key)`);
+      throw new PhoneVaultError(
+        `sealed phone number does not open with key "${sealed.keyId}" (altered, or the wrong key)`,
+      );
     }
   }
 }
@@ -106,7 +112,9 @@ export function phoneKeysFromEnv(env: PhoneKeyEnv): PhoneKeys {
   const encryptionKeys = parseEncryptionKeys(keysText);
   const activeKeyId = env.PHONE_ENCRYPTION_KEY_ID || [...encryptionKeys.keys()][0];
   if (!encryptionKeys.has(activeKeyId)) {
-    throw new PhoneVaultError(`PHONE_ENCRYPTION_KEY_ID "${activeKeyId}" is not one of the ids in PHONE_ENCRYPTION_KEYS`);
+    throw new PhoneVaultError(
+      `PHONE_ENCRYPTION_KEY_ID "${activeKeyId}" is not one of the ids in PHONE_ENCRYPTION_KEYS`,
+    );
   }
   const hashKey = Buffer.from(hashText, 'base64');
   if (hashKey.length < 32) throw new PhoneVaultError('PHONE_HASH_KEY must be the base64 of at least 32 bytes');
@@ -116,12 +124,19 @@ export function phoneKeysFromEnv(env: PhoneKeyEnv): PhoneKeys {
 /** Parses PHONE_ENCRYPTION_KEYS; throws a {@link PhoneVaultError} naming what is wrong. */
 export function parseEncryptionKeys(text: string): Map<string, Buffer> {
   const keys = new Map<string, Buffer>();
-  for (const entry of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const colon = entry.indexOf(':');
     const id = colon > 0 ? entry.slice(0, colon) : '';
-    if (!KEY_ID.test(id)) throw new PhoneVaultError('PHONE_ENCRYPTION_KEYS entries must look like id:base64key (id: 1-16 of A-Z a-z 0-9 _ -)');
+    if (!KEY_ID.test(id))
+      throw new PhoneVaultError(
+        'PHONE_ENCRYPTION_KEYS entries must look like id:base64key (id: 1-16 of A-Z a-z 0-9 _ -)',
+      );
     const key = Buffer.from(entry.slice(colon + 1), 'base64');
-    if (key.length !== 32) throw new PhoneVaultError(`PHONE_ENCRYPTION_KEYS key "${id}" must be the base64 of exactly 32 bytes`);
+    if (key.length !== 32)
+      throw new PhoneVaultError(`PHONE_ENCRYPTION_KEYS key "${id}" must be the base64 of exactly 32 bytes`);
     if (keys.has(id)) throw new PhoneVaultError(`PHONE_ENCRYPTION_KEYS lists key "${id}" twice`);
     keys.set(id, key);
   }

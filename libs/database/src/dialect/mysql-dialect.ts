@@ -36,7 +36,12 @@ export class MysqlDialect extends SqlDialect {
     return dataSource.transaction(work);
   }
 
-  protected updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string {
+  protected updateFromClause(
+    table: string,
+    key: string,
+    derived: string,
+    set: Readonly<Record<string, string>>,
+  ): string {
     const assignments = Object.entries(set).map(([column, expression]) => `t.${column} = ${expression}`);
     return `UPDATE ${table} t JOIN (${derived}) v ON t.${key} = v.${key} SET ${assignments.join(', ')}`;
   }
@@ -47,7 +52,9 @@ export class MysqlDialect extends SqlDialect {
 
   /** `SELECT … FOR UPDATE`: the row is read and locked by the same statement. */
   lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null> {
-    return manager.getRepository(target).findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
+    return manager
+      .getRepository(target)
+      .findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
   }
 
   /** ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings. */
@@ -69,7 +76,13 @@ export class MysqlDialect extends SqlDialect {
   }
 
   /** `LAST_INSERT_ID(expr)` sets the value the statement's OK packet reports as its insert id: no re-read. */
-  async incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number> {
+  async incrementReturning(
+    manager: EntityManager,
+    table: string,
+    column: string,
+    id: string,
+    by: number,
+  ): Promise<number> {
     const result: { affectedRows?: number; insertId?: number | string } = await manager.query(
       `UPDATE ${table} SET ${column} = LAST_INSERT_ID(${column} + ?) WHERE id = ?`,
       [by, id],
@@ -120,6 +133,8 @@ export class MysqlDialect extends SqlDialect {
    */
   isConnectionError(error: unknown): boolean {
     const number = errno(error);
-    return fatal(error) || code(error) === ACQUIRE_TIMEOUT_CODE || (number !== undefined && CONNECTION_ERRNOS.has(number));
+    return (
+      fatal(error) || code(error) === ACQUIRE_TIMEOUT_CODE || (number !== undefined && CONNECTION_ERRNOS.has(number))
+    );
   }
 }

@@ -15,7 +15,11 @@ export abstract class SqlDialect {
    * Locks one row (by its `id`) for the rest of the transaction and reads it, in one statement where the engine
    * has locking reads; null when it does not exist.
    */
-  abstract lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null>;
+  abstract lockOne<T extends { id: unknown }>(
+    manager: EntityManager,
+    target: EntityTarget<T>,
+    id: string,
+  ): Promise<T | null>;
 
   /**
    * Declares, as a transaction's first statement, that it will write `table` after reading it (a claim:
@@ -24,7 +28,12 @@ export abstract class SqlDialect {
   abstract intendToWrite(manager: EntityManager, table: string): Promise<void>;
 
   /** Inserts many rows in one statement per chunk; a duplicate key fails the statement. */
-  insertMany(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  insertMany(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
     return this.insertRows(manager, table, columns, rows, '');
   }
 
@@ -32,7 +41,12 @@ export abstract class SqlDialect {
    * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
    * Rows are sent in the order given: callers sort them by key so concurrent writers lock in one order.
    */
-  insertIgnore(manager: EntityManager, table: string, columns: readonly string[], rows: readonly unknown[][]): Promise<void> {
+  insertIgnore(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+  ): Promise<void> {
     return this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause());
   }
 
@@ -93,7 +107,12 @@ export abstract class SqlDialect {
   }
 
   /** `UPDATE table t … (derived) v … SET …` joined on `key`, in the engine's syntax. */
-  protected abstract updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string;
+  protected abstract updateFromClause(
+    table: string,
+    key: string,
+    derived: string,
+    set: Readonly<Record<string, string>>,
+  ): string;
 
   /** The tail of an INSERT that skips rows whose unique key exists. */
   protected abstract ignoreDuplicatesClause(): string;
@@ -108,7 +127,13 @@ export abstract class SqlDialect {
    * Adds `by` to an integer column of the row with primary key `id` and returns the new value, in one statement
    * (the row stays locked by the caller's transaction). Throws when no row has that id.
    */
-  abstract incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number>;
+  abstract incrementReturning(
+    manager: EntityManager,
+    table: string,
+    column: string,
+    id: string,
+    by: number,
+  ): Promise<number>;
 
   /** SQL for the database's own clock, `seconds` from now (leases use database time only, never the worker's). */
   abstract nowPlus(seconds: number): string;

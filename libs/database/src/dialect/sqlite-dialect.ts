@@ -26,7 +26,11 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /** SQLite has no row locks: a write that changes nothing takes the database's write lock, then the read. */
-  async lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null> {
+  async lockOne<T extends { id: unknown }>(
+    manager: EntityManager,
+    target: EntityTarget<T>,
+    id: string,
+  ): Promise<T | null> {
     const repo = manager.getRepository(target);
     await manager.query(`UPDATE ${repo.metadata.tableName} SET id = id WHERE id = ?`, [id]);
     return repo.findOne({ where: { id } as FindOptionsWhere<T> });
@@ -41,7 +45,12 @@ export class SqliteDialect extends SqlDialect {
     await manager.query(`UPDATE ${table} SET id = id WHERE 0`);
   }
 
-  protected updateFromClause(table: string, key: string, derived: string, set: Readonly<Record<string, string>>): string {
+  protected updateFromClause(
+    table: string,
+    key: string,
+    derived: string,
+    set: Readonly<Record<string, string>>,
+  ): string {
     // UPDATE … FROM (SQLite 3.33+): the assigned columns are the target's, unqualified.
     const assignments = Object.entries(set).map(([column, expression]) => `${column} = ${expression}`);
     return `UPDATE ${table} AS t SET ${assignments.join(', ')} FROM (${derived}) AS v WHERE t.${key} = v.${key}`;
@@ -64,8 +73,17 @@ export class SqliteDialect extends SqlDialect {
   }
 
   /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
-  async incrementReturning(manager: EntityManager, table: string, column: string, id: string, by: number): Promise<number> {
-    const rows: Record<string, number | string>[] = await manager.query(`UPDATE ${table} SET ${column} = ${column} + ? WHERE id = ? RETURNING ${column}`, [by, id]);
+  async incrementReturning(
+    manager: EntityManager,
+    table: string,
+    column: string,
+    id: string,
+    by: number,
+  ): Promise<number> {
+    const rows: Record<string, number | string>[] = await manager.query(
+      `UPDATE ${table} SET ${column} = ${column} + ? WHERE id = ? RETURNING ${column}`,
+      [by, id],
+    );
     if (rows.length === 0) throw new Error(`${table} has no row ${id}`);
     return Number(rows[0][column]);
   }

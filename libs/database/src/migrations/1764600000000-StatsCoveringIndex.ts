@@ -23,7 +23,9 @@ export class StatsCoveringIndex1764600000000 implements MigrationInterface {
   async down(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type === 'better-sqlite3') {
       await queryRunner.query('DROP INDEX idx_list_stats');
-      await queryRunner.query('CREATE INDEX idx_list_stats ON ai_visitor_list (task_id, status, call_result, intension_result)');
+      await queryRunner.query(
+        'CREATE INDEX idx_list_stats ON ai_visitor_list (task_id, status, call_result, intension_result)',
+      );
       return;
     }
     await queryRunner.query(

@@ -58,11 +58,16 @@ export class PhoneEncryption1764700000000 implements MigrationInterface {
           updated_at DATETIME NOT NULL DEFAULT ${now},
           PRIMARY KEY (firm_id, phone_hash)
         )`);
-      const columns = 'firm_id, phone_hash, phone_enc, phone_key_id, last_called_at, last_task_id, do_not_call, dnc_reason, dnc_at, invalid, created_at, updated_at';
-      await queryRunner.query(`INSERT INTO ai_visitor_firm_phone_sealed (${columns}) SELECT ${columns} FROM ai_visitor_firm_phone`);
+      const columns =
+        'firm_id, phone_hash, phone_enc, phone_key_id, last_called_at, last_task_id, do_not_call, dnc_reason, dnc_at, invalid, created_at, updated_at';
+      await queryRunner.query(
+        `INSERT INTO ai_visitor_firm_phone_sealed (${columns}) SELECT ${columns} FROM ai_visitor_firm_phone`,
+      );
       await queryRunner.query('DROP TABLE ai_visitor_firm_phone');
       await queryRunner.query('ALTER TABLE ai_visitor_firm_phone_sealed RENAME TO ai_visitor_firm_phone');
-      await queryRunner.query('CREATE INDEX idx_firm_phone_dnc ON ai_visitor_firm_phone (firm_id, do_not_call, dnc_at)');
+      await queryRunner.query(
+        'CREATE INDEX idx_firm_phone_dnc ON ai_visitor_firm_phone (firm_id, do_not_call, dnc_at)',
+      );
       return;
     }
     await queryRunner.query(`ALTER TABLE ai_visitor_list
@@ -97,7 +102,9 @@ export class PhoneEncryption1764700000000 implements MigrationInterface {
 function lazyVault(sqlite: boolean): () => PhoneVault {
   let vault: PhoneVault | undefined;
   return () => {
-    vault ??= new PhoneVault(phoneKeysFromEnv({ ...process.env, DATABASE_URL: sqlite ? '' : process.env.DATABASE_URL || 'set' }));
+    vault ??= new PhoneVault(
+      phoneKeysFromEnv({ ...process.env, DATABASE_URL: sqlite ? '' : process.env.DATABASE_URL || 'set' }),
+    );
     return vault;
   };
 }
@@ -118,7 +125,10 @@ async function sealAll(queryRunner: QueryRunner, table: string, key: string[], v
         const caseOf = (pick: (p: SealedPhone) => string) =>
           `CASE ${key[0]} ${ids.map((id, j) => (params.push(id, pick(part[j])), 'WHEN ? THEN ?')).join(' ')} END`;
         const sets = `phone_hash = ${caseOf((p) => p.hash)}, phone_enc = ${caseOf((p) => p.enc)}, phone_key_id = ${caseOf((p) => p.keyId)}`;
-        await queryRunner.query(`UPDATE ${table} SET ${sets} WHERE ${key[0]} IN (${ids.map(() => '?').join(', ')})`, [...params, ...ids]);
+        await queryRunner.query(`UPDATE ${table} SET ${sets} WHERE ${key[0]} IN (${ids.map(() => '?').join(', ')})`, [
+          ...params,
+          ...ids,
+        ]);
       }
       continue;
     }

@@ -59,20 +59,28 @@ export class TaskStatsCounters1764800000000 implements MigrationInterface {
          AND OLD.intension_result = NEW.intension_result AND OLD.attempts = NEW.attempts)`;
 
     if (sqlite) {
-      await queryRunner.query(`CREATE TRIGGER trg_list_stats_insert AFTER INSERT ON ai_visitor_list BEGIN ${add('NEW')} END`);
+      await queryRunner.query(
+        `CREATE TRIGGER trg_list_stats_insert AFTER INSERT ON ai_visitor_list BEGIN ${add('NEW')} END`,
+      );
       await queryRunner.query(
         `CREATE TRIGGER trg_list_stats_update AFTER UPDATE OF task_id, status, call_result, intension_result, attempts
          ON ai_visitor_list WHEN ${changed} BEGIN ${remove('OLD')} ${add('NEW')} END`,
       );
-      await queryRunner.query(`CREATE TRIGGER trg_list_stats_delete AFTER DELETE ON ai_visitor_list BEGIN ${remove('OLD')} END`);
+      await queryRunner.query(
+        `CREATE TRIGGER trg_list_stats_delete AFTER DELETE ON ai_visitor_list BEGIN ${remove('OLD')} END`,
+      );
       return;
     }
-    await queryRunner.query(`CREATE TRIGGER trg_list_stats_insert AFTER INSERT ON ai_visitor_list FOR EACH ROW ${add('NEW').replace(/;$/, '')}`);
+    await queryRunner.query(
+      `CREATE TRIGGER trg_list_stats_insert AFTER INSERT ON ai_visitor_list FOR EACH ROW ${add('NEW').replace(/;$/, '')}`,
+    );
     await queryRunner.query(
       `CREATE TRIGGER trg_list_stats_update AFTER UPDATE ON ai_visitor_list FOR EACH ROW
        IF ${changed} THEN ${remove('OLD')} ${add('NEW')} END IF`,
     );
-    await queryRunner.query(`CREATE TRIGGER trg_list_stats_delete AFTER DELETE ON ai_visitor_list FOR EACH ROW ${remove('OLD').replace(/;$/, '')}`);
+    await queryRunner.query(
+      `CREATE TRIGGER trg_list_stats_delete AFTER DELETE ON ai_visitor_list FOR EACH ROW ${remove('OLD').replace(/;$/, '')}`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -21,9 +21,13 @@ export class DropStatsAggregateIndex1764900000000 implements MigrationInterface 
 
   async down(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type === 'better-sqlite3') {
-      await queryRunner.query('CREATE INDEX idx_list_stats ON ai_visitor_list (task_id, status, call_result, intension_result, attempts)');
+      await queryRunner.query(
+        'CREATE INDEX idx_list_stats ON ai_visitor_list (task_id, status, call_result, intension_result, attempts)',
+      );
       return;
     }
-    await queryRunner.query('ALTER TABLE ai_visitor_list ADD INDEX idx_list_stats (task_id, status, call_result, intension_result, attempts)');
+    await queryRunner.query(
+      'ALTER TABLE ai_visitor_list ADD INDEX idx_list_stats (task_id, status, call_result, intension_result, attempts)',
+    );
   }
 }

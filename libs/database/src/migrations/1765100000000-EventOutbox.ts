@@ -156,9 +156,13 @@ export class EventOutbox1765100000000 implements MigrationInterface {
         created_at DATETIME NOT NULL,
         delivered_at DATETIME NULL
       )`);
-    await queryRunner.query('CREATE UNIQUE INDEX uq_delivery_event ON ai_visitor_webhook_delivery (webhook_id, event_pk)');
+    await queryRunner.query(
+      'CREATE UNIQUE INDEX uq_delivery_event ON ai_visitor_webhook_delivery (webhook_id, event_pk)',
+    );
     await queryRunner.query('CREATE INDEX idx_delivery_due ON ai_visitor_webhook_delivery (status, next_attempt_at)');
-    await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (status, webhook_id, task_id, sequence)');
+    await queryRunner.query(
+      'CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (status, webhook_id, task_id, sequence)',
+    );
     await queryRunner.query('ALTER TABLE ai_visitor_task ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0');
     await queryRunner.query('ALTER TABLE ai_visitor_list ADD COLUMN phone_masked VARCHAR(24) NULL');
     await queryRunner.query('ALTER TABLE ai_visitor_firm_bot ADD COLUMN expiry_notice_for DATETIME NULL');

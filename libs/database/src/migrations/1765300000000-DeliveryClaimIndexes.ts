@@ -15,8 +15,12 @@ export class DeliveryClaimIndexes1765300000000 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     if (queryRunner.connection.options.type === 'better-sqlite3') {
       await queryRunner.query('DROP INDEX idx_delivery_task_order');
-      await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (webhook_id, task_id, status, sequence)');
-      await queryRunner.query('CREATE INDEX idx_delivery_taskless ON ai_visitor_webhook_delivery (task_id, status, next_attempt_at)');
+      await queryRunner.query(
+        'CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (webhook_id, task_id, status, sequence)',
+      );
+      await queryRunner.query(
+        'CREATE INDEX idx_delivery_taskless ON ai_visitor_webhook_delivery (task_id, status, next_attempt_at)',
+      );
       return;
     }
     await queryRunner.query(
@@ -30,7 +34,9 @@ export class DeliveryClaimIndexes1765300000000 implements MigrationInterface {
     if (queryRunner.connection.options.type === 'better-sqlite3') {
       await queryRunner.query('DROP INDEX idx_delivery_taskless');
       await queryRunner.query('DROP INDEX idx_delivery_task_order');
-      await queryRunner.query('CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (status, webhook_id, task_id, sequence)');
+      await queryRunner.query(
+        'CREATE INDEX idx_delivery_task_order ON ai_visitor_webhook_delivery (status, webhook_id, task_id, sequence)',
+      );
       return;
     }
     await queryRunner.query(

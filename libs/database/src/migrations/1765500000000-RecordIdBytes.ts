@@ -28,8 +28,12 @@ export class RecordIdBytes1765500000000 implements MigrationInterface {
   }
 
   private async setCollation(queryRunner: QueryRunner, collation: string): Promise<void> {
-    await queryRunner.query(`ALTER TABLE ai_visitor_call_record MODIFY record_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NOT NULL`);
-    await queryRunner.query(`ALTER TABLE ai_visitor_list MODIFY record_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NULL`);
+    await queryRunner.query(
+      `ALTER TABLE ai_visitor_call_record MODIFY record_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NOT NULL`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE ai_visitor_list MODIFY record_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NULL`,
+    );
   }
 }
 
@@ -41,6 +45,9 @@ async function byteCollation(queryRunner: QueryRunner): Promise<string> {
     preferred,
   );
   const found = preferred.find((name) => rows.some((row) => row.name === name));
-  if (!found) throw new Error(`the server has none of the collations ${preferred.join(', ')} (MySQL 8.0.17+ or MariaDB 10.2+ is required)`);
+  if (!found)
+    throw new Error(
+      `the server has none of the collations ${preferred.join(', ')} (MySQL 8.0.17+ or MariaDB 10.2+ is required)`,
+    );
   return found;
 }

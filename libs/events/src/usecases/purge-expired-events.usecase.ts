@@ -44,7 +44,12 @@ export class PurgeExpiredEvents {
         const rows = keptFrom === -1 ? oldest : oldest.slice(0, keptFrom);
         if (rows.length === 0) return { events: 0, deliveries: 0 };
         const ids = rows.map((r) => Number(r.id));
-        const deliveries = await manager.createQueryBuilder().delete().from('ai_visitor_webhook_delivery').where('event_pk IN (:...ids)', { ids }).execute();
+        const deliveries = await manager
+          .createQueryBuilder()
+          .delete()
+          .from('ai_visitor_webhook_delivery')
+          .where('event_pk IN (:...ids)', { ids })
+          .execute();
         await this.events.deleteByIds(manager, ids);
         return { events: ids.length, deliveries: deliveries.affected ?? 0 };
       });

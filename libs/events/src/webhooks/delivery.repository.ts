@@ -7,8 +7,25 @@ import { DeliveryStatus, WebhookDeliveryEntity } from './entities/webhook-delive
 import { UNSENDABLE_ERRORS, UNSENDABLE_REASONS, UnsendableReason } from './domain/unsendable';
 
 const TABLE = 'ai_visitor_webhook_delivery';
-const NEW_COLUMNS = ['webhook_id', 'event_pk', 'task_id', 'sequence', 'status', 'attempts', 'next_attempt_at', 'created_at'];
-const RESET_COLUMNS = ['status', 'attempts', 'next_attempt_at', 'first_attempt_at', 'last_status', 'last_error', 'delivered_at'];
+const NEW_COLUMNS = [
+  'webhook_id',
+  'event_pk',
+  'task_id',
+  'sequence',
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'created_at',
+];
+const RESET_COLUMNS = [
+  'status',
+  'attempts',
+  'next_attempt_at',
+  'first_attempt_at',
+  'last_status',
+  'last_error',
+  'delivered_at',
+];
 const MAX_ERROR = 255;
 
 /** A delivery to create: one event for one endpoint. */
@@ -49,7 +66,16 @@ export class DeliveryRepository {
 
   /** Creates the deliveries that do not exist yet (the unique (endpoint, event) key makes the fan-out idempotent). */
   async insertMissing(manager: EntityManager, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
-    const rows = sortByKey(deliveries).map((d) => [d.webhookId, d.eventPk, d.taskId, d.sequence, DeliveryStatus.Pending, 0, now, now]);
+    const rows = sortByKey(deliveries).map((d) => [
+      d.webhookId,
+      d.eventPk,
+      d.taskId,
+      d.sequence,
+      DeliveryStatus.Pending,
+      0,
+      now,
+      now,
+    ]);
     await this.dialect.insertIgnore(manager, TABLE, NEW_COLUMNS, rows);
   }
 
@@ -58,8 +84,28 @@ export class DeliveryRepository {
    * operator's redelivery. A delivery in flight keeps its lease; it is simply sent again afterwards.
    */
   async reset(manager: EntityManager, deliveries: readonly NewDelivery[], now: Date): Promise<void> {
-    const rows = sortByKey(deliveries).map((d) => [d.webhookId, d.eventPk, d.taskId, d.sequence, DeliveryStatus.Pending, 0, now, null, null, null, null, now]);
-    await this.dialect.upsert(manager, TABLE, [...NEW_COLUMNS.slice(0, 7), 'first_attempt_at', 'last_status', 'last_error', 'delivered_at', 'created_at'], ['webhook_id', 'event_pk'], rows, RESET_COLUMNS);
+    const rows = sortByKey(deliveries).map((d) => [
+      d.webhookId,
+      d.eventPk,
+      d.taskId,
+      d.sequence,
+      DeliveryStatus.Pending,
+      0,
+      now,
+      null,
+      null,
+      null,
+      null,
+      now,
+    ]);
+    await this.dialect.upsert(
+      manager,
+      TABLE,
+      [...NEW_COLUMNS.slice(0, 7), 'first_attempt_at', 'last_status', 'last_error', 'delivered_at', 'created_at'],
+      ['webhook_id', 'event_pk'],
+      rows,
+      RESET_COLUMNS,
+    );
   }
 
   /**
@@ -77,10 +123,17 @@ export class DeliveryRepository {
    * claims run side by side, but no fan-out commits during one (it locks that row for update), and the snapshot
    * then holds every delivery a candidate could wait for.
    */
-  async claim(manager: EntityManager, owner: string, limit: number, now: Date, leaseSeconds: number): Promise<string[]> {
+  async claim(
+    manager: EntityManager,
+    owner: string,
+    limit: number,
+    now: Date,
+    leaseSeconds: number,
+  ): Promise<string[]> {
     await this.dialect.intendToWrite(manager, TABLE);
     await this.events.shareFanoutCursor(manager);
-    const leaseFree = (alias: string) => `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
+    const leaseFree = (alias: string) =>
+      `(${alias}lease_until IS NULL OR ${alias}lease_until < ${this.dialect.nowPlus(0)})`;
     const due = (alias: string) =>
       `${alias}status = ${DeliveryStatus.Pending} AND ${alias}next_attempt_at <= ? AND ${leaseFree(alias)} ` +
       `AND ${alias}webhook_id IN (SELECT w.id FROM ai_visitor_webhook w WHERE w.enabled = 1)`;
@@ -122,12 +175,17 @@ export class DeliveryRepository {
        WHERE id IN (${marks}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}`,
       [owner, ...ids],
     );
-    const won: { id: string | number }[] = await manager.query(`SELECT id FROM ${TABLE} WHERE id IN (${marks}) AND lease_owner = ?`, [...ids, owner]);
+    const won: { id: string | number }[] = await manager.query(
+      `SELECT id FROM ${TABLE} WHERE id IN (${marks}) AND lease_owner = ?`,
+      [...ids, owner],
+    );
     return won.map((w) => String(w.id));
   }
 
   find(manager: EntityManager, ids: readonly string[]): Promise<WebhookDeliveryEntity[]> {
-    return ids.length === 0 ? Promise.resolve([]) : manager.getRepository(WebhookDeliveryEntity).find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
+    return ids.length === 0
+      ? Promise.resolve([])
+      : manager.getRepository(WebhookDeliveryEntity).find({ where: { id: In([...ids]) }, order: { id: 'ASC' } });
   }
 
   /**
@@ -167,15 +225,27 @@ export class DeliveryRepository {
    * count as pending. `owner`: the claim that holds them (the relay, which found out on loading them); absent
    * (the housekeeping), only those no lease holds. Returns how many it gave up.
    */
-  async giveUp(manager: EntityManager, ids: readonly string[], reason: UnsendableReason, owner?: string): Promise<number> {
+  async giveUp(
+    manager: EntityManager,
+    ids: readonly string[],
+    reason: UnsendableReason,
+    owner?: string,
+  ): Promise<number> {
     if (ids.length === 0) return 0;
     const sorted = [...new Set(ids)].sort((a, b) => Number(a) - Number(b));
-    const held = owner === undefined ? `(lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})` : 'lease_owner = :owner';
+    const held =
+      owner === undefined
+        ? `(lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})`
+        : 'lease_owner = :owner';
     const result = await manager
       .createQueryBuilder()
       .update(WebhookDeliveryEntity)
       .set({ status: DeliveryStatus.Failed, lastError: UNSENDABLE_ERRORS[reason], leaseOwner: null, leaseUntil: null })
-      .where(`id IN (:...ids) AND status = :pending AND ${held}`, { ids: sorted, pending: DeliveryStatus.Pending, owner })
+      .where(`id IN (:...ids) AND status = :pending AND ${held}`, {
+        ids: sorted,
+        pending: DeliveryStatus.Pending,
+        owner,
+      })
       .execute();
     return result.affected ?? 0;
   }

@@ -8,7 +8,9 @@ import { WebhookView } from './domain/webhook-view';
 import { EndpointScope } from './domain/endpoint-match';
 
 /** What a registration or a change writes. */
-export type WebhookPatch = Partial<Pick<WebhookEntity, 'url' | 'eventTypes' | 'fullPhones' | 'enabled' | 'disabledReason' | 'failingSince'>>;
+export type WebhookPatch = Partial<
+  Pick<WebhookEntity, 'url' | 'eventTypes' | 'fullPhones' | 'enabled' | 'disabledReason' | 'failingSince'>
+>;
 
 /** The endpoint as the fan-out matches events against it. */
 export interface EndpointFilter extends EndpointScope {
@@ -27,7 +29,17 @@ export class WebhookRepository {
 
   async insert(
     manager: EntityManager,
-    row: Omit<WebhookEntity, 'id' | 'failingSince' | 'lastSuccessAt' | 'lastFailureAt' | 'lastError' | 'previousSecretEnc' | 'previousSecretKeyId' | 'previousSecretExpiresAt'>,
+    row: Omit<
+      WebhookEntity,
+      | 'id'
+      | 'failingSince'
+      | 'lastSuccessAt'
+      | 'lastFailureAt'
+      | 'lastError'
+      | 'previousSecretEnc'
+      | 'previousSecretKeyId'
+      | 'previousSecretExpiresAt'
+    >,
   ): Promise<string> {
     const result = await manager.getRepository(WebhookEntity).insert(row);
     return String(result.identifiers[0].id);
@@ -73,11 +85,14 @@ export class WebhookRepository {
         secretKeyId: next.keyId,
         updatedAt: now,
       })
-      .where('id = :id AND secret_enc = :currentEnc AND (previous_secret_expires_at IS NULL OR previous_secret_expires_at <= :now)', {
-        id,
-        currentEnc: current.enc,
-        now: this.dialect.dateParam(now),
-      })
+      .where(
+        'id = :id AND secret_enc = :currentEnc AND (previous_secret_expires_at IS NULL OR previous_secret_expires_at <= :now)',
+        {
+          id,
+          currentEnc: current.enc,
+          now: this.dialect.dateParam(now),
+        },
+      )
       .execute();
     return (result.affected ?? 0) > 0;
   }
@@ -91,10 +106,16 @@ export class WebhookRepository {
 
   /** The enabled endpoints, as the fan-out matches events to them. */
   async enabledFilters(manager: EntityManager): Promise<EndpointFilter[]> {
-    const rows = await manager.getRepository(WebhookEntity).find({ select: { id: true, firmId: true, eventTypes: true }, where: { enabled: 1 } });
+    const rows = await manager
+      .getRepository(WebhookEntity)
+      .find({ select: { id: true, firmId: true, eventTypes: true }, where: { enabled: 1 } });
     return rows.map((r) => {
       const types = typesOf(r.eventTypes);
-      return { id: String(r.id), firmId: r.firmId === null ? null : String(r.firmId), eventTypes: types && new Set(types) };
+      return {
+        id: String(r.id),
+        firmId: r.firmId === null ? null : String(r.firmId),
+        eventTypes: types && new Set(types),
+      };
     });
   }
 
@@ -140,13 +161,22 @@ export class WebhookRepository {
    * (a success clears `failing_since`); whether it did. The compare-and-set makes one worker the one that
    * disables it, so `webhook.disabled` is written once.
    */
-  async disableIfFailingSince(manager: EntityManager, id: string, threshold: Date, reason: string, now: Date): Promise<boolean> {
+  async disableIfFailingSince(
+    manager: EntityManager,
+    id: string,
+    threshold: Date,
+    reason: string,
+    now: Date,
+  ): Promise<boolean> {
     const result = await manager
       .getRepository(WebhookEntity)
       .createQueryBuilder()
       .update()
       .set({ enabled: 0, disabledReason: reason.slice(0, MAX_ERROR), updatedAt: now })
-      .where('id = :id AND enabled = 1 AND failing_since IS NOT NULL AND failing_since <= :threshold', { id, threshold: this.dialect.dateParam(threshold) })
+      .where('id = :id AND enabled = 1 AND failing_since IS NOT NULL AND failing_since <= :threshold', {
+        id,
+        threshold: this.dialect.dateParam(threshold),
+      })
       .execute();
     return (result.affected ?? 0) > 0;
   }

@@ -13,7 +13,15 @@ import { DeleteWebhook } from './usecases/delete-webhook.usecase';
 import { RotateWebhookSecret } from './usecases/rotate-webhook-secret.usecase';
 import { RedeliverEvents } from './usecases/redeliver-events.usecase';
 
-const USE_CASES = [RegisterWebhook, ListWebhooks, GetWebhook, UpdateWebhook, DeleteWebhook, RotateWebhookSecret, RedeliverEvents];
+const USE_CASES = [
+  RegisterWebhook,
+  ListWebhooks,
+  GetWebhook,
+  UpdateWebhook,
+  DeleteWebhook,
+  RotateWebhookSecret,
+  RedeliverEvents,
+];
 
 /**
  * Webhook endpoints and their deliveries: registration and its use cases (the API's). Exports the repositories

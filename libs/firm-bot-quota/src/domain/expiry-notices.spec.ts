@@ -10,7 +10,11 @@ describe('dueExpiryNotice', () => {
   });
 
   it('sends a week ahead, then a day ahead, then at expiry, each once', () => {
-    expect(dueExpiryNotice(expireAt, at(7 * DAY), 0)).toEqual({ type: 'firm.bot_expiring', daysLeft: 7, notices: EXPIRY_NOTICE.week });
+    expect(dueExpiryNotice(expireAt, at(7 * DAY), 0)).toEqual({
+      type: 'firm.bot_expiring',
+      daysLeft: 7,
+      notices: EXPIRY_NOTICE.week,
+    });
     expect(dueExpiryNotice(expireAt, at(2 * DAY), EXPIRY_NOTICE.week)).toBeNull();
     expect(dueExpiryNotice(expireAt, at(DAY), EXPIRY_NOTICE.week)).toEqual({
       type: 'firm.bot_expiring',
@@ -27,7 +31,10 @@ describe('dueExpiryNotice', () => {
   });
 
   it('sends only the most urgent notice when earlier ones were overtaken', () => {
-    expect(dueExpiryNotice(expireAt, at(DAY / 2), 0)).toMatchObject({ daysLeft: 1, notices: EXPIRY_NOTICE.week | EXPIRY_NOTICE.day });
+    expect(dueExpiryNotice(expireAt, at(DAY / 2), 0)).toMatchObject({
+      daysLeft: 1,
+      notices: EXPIRY_NOTICE.week | EXPIRY_NOTICE.day,
+    });
     expect(dueExpiryNotice(expireAt, at(-1), 0)).toMatchObject({ daysLeft: 0, notices: ALL_EXPIRY_NOTICES });
   });
 

@@ -23,6 +23,10 @@ export class GrantFirmBot {
 
   async execute(command: GrantFirmBotCommand): Promise<FirmBotView> {
     await this.repository.upsert(this.tx.autocommit, command.firmId, command);
-    return toFirmBotView(command.firmId, await this.repository.find(this.tx.autocommit, command.firmId), this.clock.now());
+    return toFirmBotView(
+      command.firmId,
+      await this.repository.find(this.tx.autocommit, command.firmId),
+      this.clock.now(),
+    );
   }
 }

@@ -3,7 +3,12 @@ import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { EventOutbox } from '@app/events';
 import { FirmBotRepository, ExpiringGrant } from '../firm-bot.repository';
-import { ALL_EXPIRY_NOTICES, dueExpiryNotice, EXPIRED_NOTICE_LOOKBACK_MS, EXPIRY_NOTICE_AHEAD_MS } from '../domain/expiry-notices';
+import {
+  ALL_EXPIRY_NOTICES,
+  dueExpiryNotice,
+  EXPIRED_NOTICE_LOOKBACK_MS,
+  EXPIRY_NOTICE_AHEAD_MS,
+} from '../domain/expiry-notices';
 
 /** Grants read per round. */
 const BATCH = 500;
@@ -36,7 +41,10 @@ export class NotifyBotExpiry {
 
   async execute(): Promise<BotExpirySummary> {
     const now = this.clock.now();
-    const range = { from: new Date(now.getTime() - EXPIRED_NOTICE_LOOKBACK_MS), to: new Date(now.getTime() + EXPIRY_NOTICE_AHEAD_MS) };
+    const range = {
+      from: new Date(now.getTime() - EXPIRED_NOTICE_LOOKBACK_MS),
+      to: new Date(now.getTime() + EXPIRY_NOTICE_AHEAD_MS),
+    };
     const summary: BotExpirySummary = { scanned: 0, notified: 0 };
     let after = '0';
     for (;;) {
@@ -54,7 +62,10 @@ export class NotifyBotExpiry {
     const due = dueExpiryNotice(entitlement.botExpireAt, now, sentNotices);
     if (!due) return false;
     const sent = await this.tx.run(async (manager) => {
-      if (!(await this.repository.recordExpiryNotices(manager, firmId, entitlement.botExpireAt, sentNotices, due.notices))) return false;
+      if (
+        !(await this.repository.recordExpiryNotices(manager, firmId, entitlement.botExpireAt, sentNotices, due.notices))
+      )
+        return false;
       await this.outbox.append(manager, [
         {
           type: due.type,

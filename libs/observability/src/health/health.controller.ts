@@ -2,7 +2,12 @@ import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nest
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Response } from 'express';
-import { DependencyState, HEALTH_CHECK_TIMEOUT_MS, REPORTED_DEPENDENCIES, ReportedDependency } from './reported-dependency';
+import {
+  DependencyState,
+  HEALTH_CHECK_TIMEOUT_MS,
+  REPORTED_DEPENDENCIES,
+  ReportedDependency,
+} from './reported-dependency';
 
 /**
  * Kubernetes-style probes, unauthenticated and outside the API's `/v1` prefix.
@@ -33,10 +38,15 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: the database answers (the robot-call platform’s reachability is reported, not required)' })
+  @ApiOperation({
+    summary: 'Readiness: the database answers (the robot-call platform’s reachability is reported, not required)',
+  })
   async ready(@Res({ passthrough: true }) response: Response): Promise<HealthCheckResult> {
     const [result, ...states] = await Promise.all([
-      answer(this.health.check([() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS })]), response),
+      answer(
+        this.health.check([() => this.database.pingCheck('database', { timeout: HEALTH_CHECK_TIMEOUT_MS })]),
+        response,
+      ),
       ...this.reported.map((dependency) => dependency.check()),
     ]);
     return withReported(result as HealthCheckResult, this.reported, states as DependencyState[]);
@@ -44,7 +54,11 @@ export class HealthController {
 }
 
 /** The reported dependencies beside the checks, where they inform without deciding the answer. */
-function withReported(result: HealthCheckResult, reported: readonly ReportedDependency[], states: DependencyState[]): HealthCheckResult {
+function withReported(
+  result: HealthCheckResult,
+  reported: readonly ReportedDependency[],
+  states: DependencyState[],
+): HealthCheckResult {
   const shown = Object.fromEntries(reported.map((dependency, i) => [dependency.name, states[i]]));
   return { ...result, info: { ...result.info, ...shown }, details: { ...result.details, ...shown } };
 }

@@ -17,7 +17,13 @@ export class HealthModule {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ errorLogStyle: 'json' }), ...(reported.imports ?? [])],
       controllers: [HealthController],
-      providers: [{ provide: REPORTED_DEPENDENCIES, inject: reported.inject, useFactory: (...deps: ReportedDependency[]) => deps }],
+      providers: [
+        {
+          provide: REPORTED_DEPENDENCIES,
+          inject: reported.inject,
+          useFactory: (...deps: ReportedDependency[]) => deps,
+        },
+      ],
     };
   }
 }

@@ -6,7 +6,13 @@ function capture(env: NodeJS.ProcessEnv = {}) {
   const lines: Record<string, any>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line)));
+      lines.push(
+        ...chunk
+          .toString('utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((line) => JSON.parse(line)),
+      );
       done();
     },
   });
@@ -24,7 +30,13 @@ describe('BootLogger', () => {
     new Logger('NestFactory').log('Starting Nest application...');
 
     expect(lines).toEqual([
-      { level: 'info', time: expect.any(String), service: 'spec', context: 'NestFactory', msg: 'Starting Nest application...' },
+      {
+        level: 'info',
+        time: expect.any(String),
+        service: 'spec',
+        context: 'NestFactory',
+        msg: 'Starting Nest application...',
+      },
     ]);
   });
 
@@ -35,8 +47,18 @@ describe('BootLogger', () => {
     new Logger('ExceptionHandler').error(new Error('refused 13812345678'));
     new Logger('Boot').error('failed', 'Error: failed\n    at somewhere');
 
-    expect(lines[0]).toMatchObject({ level: 'error', context: 'ExceptionHandler', msg: 'refused 138****5678', err: { message: 'refused 138****5678' } });
-    expect(lines[1]).toMatchObject({ level: 'error', context: 'Boot', msg: 'failed', err: { stack: 'Error: failed\n    at somewhere' } });
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      context: 'ExceptionHandler',
+      msg: 'refused 138****5678',
+      err: { message: 'refused 138****5678' },
+    });
+    expect(lines[1]).toMatchObject({
+      level: 'error',
+      context: 'Boot',
+      msg: 'failed',
+      err: { stack: 'Error: failed\n    at somewhere' },
+    });
   });
 
   it('takes LOG_LEVEL when it is valid, else info', () => {
@@ -57,7 +79,11 @@ describe('BootLogger', () => {
     sut.startFailed(new Error('listen EADDRINUSE: address already in use :::3000'), 'Api');
 
     expect(lines).toEqual([
-      expect.objectContaining({ level: 'fatal', context: 'Api', msg: 'start-up failed: listen EADDRINUSE: address already in use :::3000' }),
+      expect.objectContaining({
+        level: 'fatal',
+        context: 'Api',
+        msg: 'start-up failed: listen EADDRINUSE: address already in use :::3000',
+      }),
     ]);
   });
 });

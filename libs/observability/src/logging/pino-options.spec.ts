@@ -46,7 +46,13 @@ describe('the apps’ pino options', () => {
   it('redacts authorization headers and cookies', () => {
     const { logger, parsed } = capture();
 
-    logger.info({ req: { method: 'GET', url: '/v1/bot', headers: { authorization: 'Bearer secret-token', cookie: 'a=b', 'x-firm-id': '1' } } });
+    logger.info({
+      req: {
+        method: 'GET',
+        url: '/v1/bot',
+        headers: { authorization: 'Bearer secret-token', cookie: 'a=b', 'x-firm-id': '1' },
+      },
+    });
 
     const [line] = parsed();
     expect(line.req.headers).toEqual({ authorization: '[redacted]', cookie: '[redacted]', 'x-firm-id': '1' });
@@ -58,7 +64,13 @@ describe('the apps’ pino options', () => {
 
     logger.child({ taskId: '42' }).info('synced');
 
-    expect(parsed()[0]).toEqual({ level: 'info', time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/), service: 'spec', taskId: '42', msg: 'synced' });
+    expect(parsed()[0]).toEqual({
+      level: 'info',
+      time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      service: 'spec',
+      taskId: '42',
+      msg: 'synced',
+    });
   });
 
   it('honours the level, down to silent', () => {

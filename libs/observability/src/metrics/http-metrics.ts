@@ -16,7 +16,9 @@ export class HttpMetrics {
 
   readonly middleware = (req: Request, res: Response, next: NextFunction): void => {
     const stop = this.duration.startTimer();
-    res.once('finish', () => stop({ method: req.method, route: routeTemplateOf(req), status_code: String(res.statusCode) }));
+    res.once('finish', () =>
+      stop({ method: req.method, route: routeTemplateOf(req), status_code: String(res.statusCode) }),
+    );
     next();
   };
 }

@@ -27,7 +27,12 @@ export class ListDoNotCall {
   ) {}
 
   async execute(query: { firmId: string; page: number; pageSize: number }) {
-    const { items, total } = await this.suppression.listDoNotCall(this.tx.autocommit, query.firmId, query.page, query.pageSize);
+    const { items, total } = await this.suppression.listDoNotCall(
+      this.tx.autocommit,
+      query.firmId,
+      query.page,
+      query.pageSize,
+    );
     const views: DoNotCallEntryView[] = items.map((entry) => ({
       phone: maskPhone(entry.phone),
       reason: entry.reason,
@@ -47,7 +52,13 @@ export class AddDoNotCall {
 
   async execute(change: DoNotCallChange): Promise<{ added: number }> {
     const phones = doNotCallNumbers(change.phones);
-    await this.suppression.addDoNotCall(this.tx.autocommit, change.firmId, phones, change.reason ?? 'requested', this.clock.now());
+    await this.suppression.addDoNotCall(
+      this.tx.autocommit,
+      change.firmId,
+      phones,
+      change.reason ?? 'requested',
+      this.clock.now(),
+    );
     return { added: new Set(phones).size };
   }
 }
@@ -60,6 +71,12 @@ export class RemoveDoNotCall {
   ) {}
 
   async execute(change: DoNotCallChange): Promise<{ removed: number }> {
-    return { removed: await this.suppression.removeDoNotCall(this.tx.autocommit, change.firmId, doNotCallNumbers(change.phones)) };
+    return {
+      removed: await this.suppression.removeDoNotCall(
+        this.tx.autocommit,
+        change.firmId,
+        doNotCallNumbers(change.phones),
+      ),
+    };
   }
 }

@@ -62,7 +62,8 @@ export function applyCall(
   const attempts = before.attempts + 1;
   const connected = call.callResult === CallResult.Connected;
   const retry = !connected && attempts < policy.maxAttempts;
-  const callback = connected && call.intention === Intention.Inconvenient && before.callbackCount < MAX_INCONVENIENT_CALLBACKS;
+  const callback =
+    connected && call.intention === Intention.Inconvenient && before.callbackCount < MAX_INCONVENIENT_CALLBACKS;
   const requeued = retry || callback;
   return {
     status: requeued ? ContactStatus.Waiting : ContactStatus.Done,

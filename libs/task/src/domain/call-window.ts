@@ -34,9 +34,11 @@ export function isValidTimeZone(zone: string): boolean {
 
 /** Why a window is malformed, or null when it is fine. */
 export function callWindowProblem(window: CallWindow): string | null {
-  if (!HHMM.test(window.start) || !(HHMM.test(window.end) || window.end === '24:00')) return 'start and end must be HH:MM';
+  if (!HHMM.test(window.start) || !(HHMM.test(window.end) || window.end === '24:00'))
+    return 'start and end must be HH:MM';
   if (minutesOf(window.end) <= minutesOf(window.start)) return 'end must be after start (same day)';
-  if (!window.days.length || window.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7)) return 'days must be ISO weekdays 1–7';
+  if (!window.days.length || window.days.some((d) => !Number.isInteger(d) || d < 1 || d > 7))
+    return 'days must be ISO weekdays 1–7';
   if (!isValidTimeZone(window.timeZone)) return `unknown time zone ${window.timeZone}`;
   return null;
 }
@@ -105,7 +107,11 @@ function instantOf(year: number, month: number, day: number, minutes: number, ti
 
 export function isWindowOpen(window: CallWindow, at: Date): boolean {
   const local = localTime(at, window.timeZone);
-  return window.days.includes(local.weekday) && local.minutes >= minutesOf(window.start) && local.minutes < minutesOf(window.end);
+  return (
+    window.days.includes(local.weekday) &&
+    local.minutes >= minutesOf(window.start) &&
+    local.minutes < minutesOf(window.end)
+  );
 }
 
 /**
@@ -119,7 +125,13 @@ export function nextWindowOpening(window: CallWindow, at: Date, skipDays = 0): D
     const day = new Date(Date.UTC(local.year, local.month - 1, local.day + offset));
     const weekday = ((day.getUTCDay() + 6) % 7) + 1;
     if (!window.days.includes(weekday)) continue;
-    const opening = instantOf(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), minutesOf(window.start), window.timeZone);
+    const opening = instantOf(
+      day.getUTCFullYear(),
+      day.getUTCMonth() + 1,
+      day.getUTCDate(),
+      minutesOf(window.start),
+      window.timeZone,
+    );
     if (opening.getTime() > at.getTime() || offset > 0) return opening;
   }
   throw new Error('a call window with at least one weekday always opens within a week');

@@ -2,7 +2,10 @@ import { screenContacts } from './contact-intake';
 
 describe('screenContacts', () => {
   it('accepts distinct valid numbers in order, normalised', () => {
-    const sut = screenContacts([{ phone: '13800138000', name: ' 张三 ' }, { phone: '13900139000', candidateRef: 'c2' }]);
+    const sut = screenContacts([
+      { phone: '13800138000', name: ' 张三 ' },
+      { phone: '13900139000', candidateRef: 'c2' },
+    ]);
     expect(sut.accepted).toEqual([
       { index: 0, phone: '+8613800138000', name: '张三', candidateRef: null },
       { index: 1, phone: '+8613900139000', name: null, candidateRef: 'c2' },

@@ -13,14 +13,27 @@ function task(status: TaskStatus, pauseReason: string | null = null): EdgeSubjec
 }
 
 describe('edgeOf', () => {
-  it.each([TaskStatus.Starting, TaskStatus.InProgress])('a running task (%s) pauses when its BOT closes, whatever the window', async (status) => {
-    await expect(edgeOf(task(status), OPEN, closed)).resolves.toEqual({ action: 'pause', reason: 'bot_closed', suspends: true });
-    await expect(edgeOf(task(status), CLOSED, closed)).resolves.toEqual({ action: 'pause', reason: 'bot_closed', suspends: true });
-  });
+  it.each([TaskStatus.Starting, TaskStatus.InProgress])(
+    'a running task (%s) pauses when its BOT closes, whatever the window',
+    async (status) => {
+      await expect(edgeOf(task(status), OPEN, closed)).resolves.toEqual({
+        action: 'pause',
+        reason: 'bot_closed',
+        suspends: true,
+      });
+      await expect(edgeOf(task(status), CLOSED, closed)).resolves.toEqual({
+        action: 'pause',
+        reason: 'bot_closed',
+        suspends: true,
+      });
+    },
+  );
 
   it('a running task pauses outside its window, and runs on inside it', async () => {
     await expect(edgeOf(task(TaskStatus.InProgress), CLOSED, usable)).resolves.toEqual({
-      action: 'pause', reason: PauseReason.OutsideWindow, suspends: true,
+      action: 'pause',
+      reason: PauseReason.OutsideWindow,
+      suspends: true,
     });
     await expect(edgeOf(task(TaskStatus.InProgress), OPEN, usable)).resolves.toBeNull();
   });
@@ -29,7 +42,11 @@ describe('edgeOf', () => {
     const waiting = task(TaskStatus.Paused, PauseReason.OutsideWindow);
     await expect(edgeOf(waiting, OPEN, usable)).resolves.toEqual({ action: 'resume' });
     await expect(edgeOf(waiting, CLOSED, usable)).resolves.toBeNull();
-    await expect(edgeOf(waiting, OPEN, closed)).resolves.toEqual({ action: 'pause', reason: 'bot_closed', suspends: false });
+    await expect(edgeOf(waiting, OPEN, closed)).resolves.toEqual({
+      action: 'pause',
+      reason: 'bot_closed',
+      suspends: false,
+    });
   });
 
   it.each([

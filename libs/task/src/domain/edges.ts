@@ -35,7 +35,10 @@ export class BotChecks {
   }
 }
 
-export type EdgeSubject = Pick<TaskEntity, 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>;
+export type EdgeSubject = Pick<
+  TaskEntity,
+  'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'
+>;
 
 /**
  * The one edge rule, used by the sync's cheap look, by the sync under the task's lock, and by the edge pass.

@@ -2,7 +2,7 @@ import { PAUSED_RECHECK_MS, pausedSyncAfter, PausedSubject } from './sync-due';
 import { PauseReason } from './statuses';
 
 const window = { windowStart: '09:00', windowEnd: '18:00', windowDays: '1,2,3,4,5', windowTz: 'Asia/Shanghai' };
-const paused = (pauseReason: PauseReason): PausedSubject => ({ ...window, pauseReason } as PausedSubject);
+const paused = (pauseReason: PauseReason): PausedSubject => ({ ...window, pauseReason }) as PausedSubject;
 
 describe('pausedSyncAfter', () => {
   // Tuesday 2026-12-01 20:00 in Shanghai (12:00 UTC): the window opens again on Wednesday at 09:00 (01:00 UTC).
@@ -14,7 +14,9 @@ describe('pausedSyncAfter', () => {
 
   it('at most a day away, when the window opens later than that', () => {
     const friday = new Date('2026-12-04T12:00:00Z'); // Friday 20:00: the next opening is Monday
-    expect(pausedSyncAfter(paused(PauseReason.OutsideWindow), friday).getTime()).toBe(friday.getTime() + PAUSED_RECHECK_MS);
+    expect(pausedSyncAfter(paused(PauseReason.OutsideWindow), friday).getTime()).toBe(
+      friday.getTime() + PAUSED_RECHECK_MS,
+    );
   });
 
   it.each([PauseReason.Recruiter, PauseReason.BotClosed, PauseReason.BotExpired, PauseReason.PlatformRejected])(

@@ -19,7 +19,11 @@ export interface TaskAccess {
  * A task is only ever acted on by the account that created it. Another firm's task is reported as not found,
  * so ids of other firms reveal nothing; another account of the same firm gets NOT_TASK_OWNER.
  */
-export function grantAccess(owner: Pick<TaskEntity, 'firmId' | 'accountId'> | null, taskId: string, caller: Caller): TaskAccess {
+export function grantAccess(
+  owner: Pick<TaskEntity, 'firmId' | 'accountId'> | null,
+  taskId: string,
+  caller: Caller,
+): TaskAccess {
   if (!owner || String(owner.firmId) !== String(caller.firmId)) throw new TaskNotFoundError(taskId);
   if (String(owner.accountId) !== String(caller.accountId)) throw new NotTaskOwnerError(taskId);
   return { taskId: String(taskId), caller } as TaskAccess;

@@ -26,7 +26,21 @@ describe('lifecycleEventsOf', () => {
 
   it('covers every allowed move (a new one must be decided here)', () => {
     const covered = new Set([
-      '1>2', '1>3', '1>4', '1>6', '2>3', '2>4', '2>6', '3>2', '3>4', '3>5', '3>6', '4>2', '4>3', '4>5', '4>6',
+      '1>2',
+      '1>3',
+      '1>4',
+      '1>6',
+      '2>3',
+      '2>4',
+      '2>6',
+      '3>2',
+      '3>4',
+      '3>5',
+      '3>6',
+      '4>2',
+      '4>3',
+      '4>5',
+      '4>6',
     ]);
     const allowed = Object.entries(TASK_TRANSITIONS).flatMap(([from, tos]) => tos.map((to) => `${from}>${to}`));
     expect(allowed.sort()).toEqual([...covered].sort());

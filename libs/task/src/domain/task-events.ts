@@ -15,7 +15,8 @@ export function lifecycleEventsOf(from: TaskStatus, to: TaskStatus): TaskLifecyc
   if (from === to) return [];
   if (to === TaskStatus.Cancelled) return ['task.cancelled'];
   if (to === TaskStatus.Completed) return ['task.completed'];
-  if (from === TaskStatus.NotStarted) return to === TaskStatus.Paused ? ['task.started', 'task.paused'] : ['task.started'];
+  if (from === TaskStatus.NotStarted)
+    return to === TaskStatus.Paused ? ['task.started', 'task.paused'] : ['task.started'];
   if (to === TaskStatus.Paused) return ['task.paused'];
   if (from === TaskStatus.Paused && RUNNING.includes(to)) return ['task.resumed'];
   return [];

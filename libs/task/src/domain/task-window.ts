@@ -1,7 +1,9 @@
 import { TaskEntity } from '../entities/task.entity';
 import { CallWindow } from './call-window';
 
-export function taskCallWindow(task: Pick<TaskEntity, 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>): CallWindow {
+export function taskCallWindow(
+  task: Pick<TaskEntity, 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>,
+): CallWindow {
   return {
     start: task.windowStart,
     end: task.windowEnd,

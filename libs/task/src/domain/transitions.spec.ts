@@ -1,6 +1,11 @@
 import { CallTaskStatus, TaskStatus } from './statuses';
 import {
-  assertCallTaskMoves, assertTaskMoves, campaignIntent, canMoveCallTask, canMoveTask, IllegalTransitionError,
+  assertCallTaskMoves,
+  assertTaskMoves,
+  campaignIntent,
+  canMoveCallTask,
+  canMoveTask,
+  IllegalTransitionError,
 } from './transitions';
 
 const TASK = [1, 2, 3, 4, 5, 6] as TaskStatus[];
@@ -8,11 +13,27 @@ const CALL_TASK = [0, 1, 2, 3] as CallTaskStatus[];
 
 /** Every (from, to) pair, written out: the table below is the lifecycle of SPEC §2–3 with its fixes. */
 const ALLOWED_TASK = new Set([
-  '1→1', '1→2', '1→3', '1→4', '1→6',
-  '2→2', '2→3', '2→4', '2→6',
-  '3→2', '3→3', '3→4', '3→5', '3→6',
-  '4→2', '4→3', '4→4', '4→5', '4→6',
-  '5→5', '6→6',
+  '1→1',
+  '1→2',
+  '1→3',
+  '1→4',
+  '1→6',
+  '2→2',
+  '2→3',
+  '2→4',
+  '2→6',
+  '3→2',
+  '3→3',
+  '3→4',
+  '3→5',
+  '3→6',
+  '4→2',
+  '4→3',
+  '4→4',
+  '4→5',
+  '4→6',
+  '5→5',
+  '6→6',
 ]);
 const ALLOWED_CALL_TASK = new Set(['0→0', '0→1', '0→2', '0→3', '1→1', '1→2', '1→3', '2→1', '2→2', '2→3', '3→3']);
 
@@ -32,7 +53,9 @@ describe('task transition table', () => {
   });
 
   it('a compare-and-set is checked for every status it could move from', () => {
-    expect(() => assertTaskMoves([TaskStatus.InProgress, TaskStatus.Completed], TaskStatus.Paused)).toThrow(IllegalTransitionError);
+    expect(() => assertTaskMoves([TaskStatus.InProgress, TaskStatus.Completed], TaskStatus.Paused)).toThrow(
+      IllegalTransitionError,
+    );
     expect(() => assertTaskMoves([TaskStatus.InProgress, TaskStatus.Paused], TaskStatus.Completed)).not.toThrow();
     expect(() => assertTaskMoves([TaskStatus.Completed], undefined)).not.toThrow(); // no status change
   });

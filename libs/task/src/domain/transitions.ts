@@ -62,7 +62,8 @@ export function assertTaskMoves(from: readonly TaskStatus[], to: TaskStatus | un
 
 export function assertCallTaskMoves(from: readonly CallTaskStatus[], to: CallTaskStatus | undefined): void {
   if (to === undefined) return;
-  for (const status of from) if (!canMoveCallTask(status, to)) throw new IllegalTransitionError('call task', status, to);
+  for (const status of from)
+    if (!canMoveCallTask(status, to)) throw new IllegalTransitionError('call task', status, to);
 }
 
 /** What the remote campaign of a task should be doing, as the task's status records it (the intent). */

@@ -6,7 +6,15 @@ const OFFICE = { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7], time
 const NOW = new Date('2026-12-01T04:00:00Z'); // 12:00 in Shanghai
 
 function input(patch: Partial<WaitingInput>): WaitingInput {
-  return { status: TaskStatus.InProgress, pauseReason: null, window: ALWAYS, activeCampaign: null, nextDue: async () => null, now: NOW, ...patch };
+  return {
+    status: TaskStatus.InProgress,
+    pauseReason: null,
+    window: ALWAYS,
+    activeCampaign: null,
+    nextDue: async () => null,
+    now: NOW,
+    ...patch,
+  };
 }
 
 describe('whyWaiting', () => {
@@ -15,16 +23,32 @@ describe('whyWaiting', () => {
     for (const status of [TaskStatus.NotStarted, TaskStatus.Completed, TaskStatus.Cancelled]) {
       expect(await sut(input({ status }))).toEqual({ waitingFor: null, nextActionAt: null });
     }
-    expect(await sut(input({ activeCampaign: CallTaskStatus.InProgress }))).toEqual({ waitingFor: null, nextActionAt: null });
+    expect(await sut(input({ activeCampaign: CallTaskStatus.InProgress }))).toEqual({
+      waitingFor: null,
+      nextActionAt: null,
+    });
   });
 
   it('names the reason of a pause, with the window opening for the window', async () => {
     const sut = whyWaiting;
-    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter }))).toEqual({ waitingFor: 'recruiter', nextActionAt: null });
-    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.PlatformRejected }))).toEqual({ waitingFor: 'recruiter', nextActionAt: null });
-    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.BotExpired }))).toEqual({ waitingFor: 'bot', nextActionAt: null });
+    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter }))).toEqual({
+      waitingFor: 'recruiter',
+      nextActionAt: null,
+    });
+    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.PlatformRejected }))).toEqual({
+      waitingFor: 'recruiter',
+      nextActionAt: null,
+    });
+    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.BotExpired }))).toEqual({
+      waitingFor: 'bot',
+      nextActionAt: null,
+    });
     const evening = new Date('2026-12-01T13:00:00Z'); // 21:00 in Shanghai
-    expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow, window: OFFICE, now: evening }))).toEqual({
+    expect(
+      await sut(
+        input({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow, window: OFFICE, now: evening }),
+      ),
+    ).toEqual({
       waitingFor: 'call_window',
       nextActionAt: new Date('2026-12-02T01:00:00Z'),
     });
@@ -33,13 +57,25 @@ describe('whyWaiting', () => {
   it('between campaigns: the earliest retry or callback, else the worker', async () => {
     const sut = whyWaiting;
     const later = new Date(NOW.getTime() + 3_600_000);
-    expect(await sut(input({ nextDue: async () => ({ at: later, callback: false }) }))).toEqual({ waitingFor: 'retry_gap', nextActionAt: later });
-    expect(await sut(input({ nextDue: async () => ({ at: later, callback: true }) }))).toEqual({ waitingFor: 'callback', nextActionAt: later });
-    expect(await sut(input({ nextDue: async () => ({ at: null, callback: false }) }))).toEqual({ waitingFor: 'worker', nextActionAt: null });
+    expect(await sut(input({ nextDue: async () => ({ at: later, callback: false }) }))).toEqual({
+      waitingFor: 'retry_gap',
+      nextActionAt: later,
+    });
+    expect(await sut(input({ nextDue: async () => ({ at: later, callback: true }) }))).toEqual({
+      waitingFor: 'callback',
+      nextActionAt: later,
+    });
+    expect(await sut(input({ nextDue: async () => ({ at: null, callback: false }) }))).toEqual({
+      waitingFor: 'worker',
+      nextActionAt: null,
+    });
     expect(await sut(input({ nextDue: async () => null }))).toEqual({ waitingFor: 'worker', nextActionAt: null });
   });
 
   it('a campaign not confirmed yet waits for the platform', async () => {
-    expect(await whyWaiting(input({ status: TaskStatus.Starting, activeCampaign: CallTaskStatus.New }))).toEqual({ waitingFor: 'platform', nextActionAt: null });
+    expect(await whyWaiting(input({ status: TaskStatus.Starting, activeCampaign: CallTaskStatus.New }))).toEqual({
+      waitingFor: 'platform',
+      nextActionAt: null,
+    });
   });
 });

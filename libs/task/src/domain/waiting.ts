@@ -17,7 +17,13 @@ import { CallWindow, isWindowOpen, nextWindowOpening } from './call-window';
 export type WaitingFor = 'call_window' | 'retry_gap' | 'callback' | 'platform' | 'worker' | 'bot' | 'recruiter';
 
 export const WAITING_FOR_VALUES = [
-  'call_window', 'retry_gap', 'callback', 'platform', 'worker', 'bot', 'recruiter',
+  'call_window',
+  'retry_gap',
+  'callback',
+  'platform',
+  'worker',
+  'bot',
+  'recruiter',
 ] as const satisfies readonly WaitingFor[];
 
 export interface Waiting {
@@ -44,7 +50,8 @@ export const NOT_STARTED_WAITING: Waiting = NOT_WAITING;
 
 export async function whyWaiting(input: WaitingInput): Promise<Waiting> {
   const { status, now } = input;
-  if (status === TaskStatus.NotStarted || status === TaskStatus.Completed || status === TaskStatus.Cancelled) return NOT_WAITING;
+  if (status === TaskStatus.NotStarted || status === TaskStatus.Completed || status === TaskStatus.Cancelled)
+    return NOT_WAITING;
   if (status === TaskStatus.Paused) {
     switch (input.pauseReason) {
       case PauseReason.OutsideWindow:
@@ -57,8 +64,10 @@ export async function whyWaiting(input: WaitingInput): Promise<Waiting> {
     }
   }
   if (status === TaskStatus.InProgress && input.activeCampaign === CallTaskStatus.InProgress) return NOT_WAITING;
-  if (!isWindowOpen(input.window, now)) return { waitingFor: 'call_window', nextActionAt: nextWindowOpening(input.window, now) };
-  if (input.activeCampaign !== null || status === TaskStatus.Starting) return { waitingFor: 'platform', nextActionAt: null };
+  if (!isWindowOpen(input.window, now))
+    return { waitingFor: 'call_window', nextActionAt: nextWindowOpening(input.window, now) };
+  if (input.activeCampaign !== null || status === TaskStatus.Starting)
+    return { waitingFor: 'platform', nextActionAt: null };
   const due = await input.nextDue();
   if (due?.at && due.at.getTime() > now.getTime()) {
     return { waitingFor: due.callback ? 'callback' : 'retry_gap', nextActionAt: due.at };

@@ -1,6 +1,14 @@
 import { CallResult, Intention } from './statuses';
 import {
-  cursorFits, cutToCharacters, describeUnfit, fitRecords, MAX_CALL_SECONDS, RECORDING_URL_LENGTH, recordIdDigest, SUMMARY_LENGTH, TRANSCRIPT_LENGTH,
+  cursorFits,
+  cutToCharacters,
+  describeUnfit,
+  fitRecords,
+  MAX_CALL_SECONDS,
+  RECORDING_URL_LENGTH,
+  recordIdDigest,
+  SUMMARY_LENGTH,
+  TRANSCRIPT_LENGTH,
 } from './wire-fit';
 import type { IncomingRecord } from './call-outcome';
 
@@ -39,7 +47,10 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
   it('stores a record id too long for its column as its digest: deterministic, distinct for ids alike in their first 64 characters, and fitting', () => {
     const common = 'r'.repeat(70);
 
-    const { records, unfit } = fitRecords([record({ recordId: `${common}A` }), record({ recordId: `${common}B`, ref: '102' })], NOW);
+    const { records, unfit } = fitRecords(
+      [record({ recordId: `${common}A` }), record({ recordId: `${common}B`, ref: '102' })],
+      NOW,
+    );
 
     expect(records.map((r) => r.recordId)).toEqual([recordIdDigest(`${common}A`), recordIdDigest(`${common}B`)]);
     expect(records[0].recordId).not.toBe(records[1].recordId);
@@ -55,7 +66,12 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
     const good = record({ recordId: 'rec_ok' });
 
     const { records, unfit } = fitRecords(
-      [record({ recordId: '' }), record({ recordId: 'rec_a', ref: 'abc' }), record({ recordId: 'rec_b', ref: '9'.repeat(20) }), good],
+      [
+        record({ recordId: '' }),
+        record({ recordId: 'rec_a', ref: 'abc' }),
+        record({ recordId: 'rec_b', ref: '9'.repeat(20) }),
+        good,
+      ],
       NOW,
     );
 
@@ -69,7 +85,11 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
 
   it('cuts a duration beyond a day, and replaces a called_at outside DATETIME’s range by the time received', () => {
     const { records, unfit } = fitRecords(
-      [record({ durationSec: 3_000_000_000 }), record({ recordId: 'rec_2', calledAt: new Date('+010000-01-01T00:00:00Z') }), record({ recordId: 'rec_3', calledAt: new Date('0999-12-31T23:59:59Z') })],
+      [
+        record({ durationSec: 3_000_000_000 }),
+        record({ recordId: 'rec_2', calledAt: new Date('+010000-01-01T00:00:00Z') }),
+        record({ recordId: 'rec_3', calledAt: new Date('0999-12-31T23:59:59Z') }),
+      ],
       NOW,
     );
 
@@ -78,25 +98,41 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
       [0, NOW],
       [0, NOW],
     ]);
-    expect(unfit.map((u) => `${u.field} ${u.action}`)).toEqual(['duration_sec cut', 'called_at replaced', 'called_at replaced']);
+    expect(unfit.map((u) => `${u.field} ${u.action}`)).toEqual([
+      'duration_sec cut',
+      'called_at replaced',
+      'called_at replaced',
+    ]);
   });
 
   it('passes a conversation that fits through unchanged', () => {
     const url = `https://rec.example.com/${'a'.repeat(RECORDING_URL_LENGTH - 24)}`;
-    const fitting = record({ recordingUrl: url, transcript: '话'.repeat(TRANSCRIPT_LENGTH), summary: 's'.repeat(SUMMARY_LENGTH) });
+    const fitting = record({
+      recordingUrl: url,
+      transcript: '话'.repeat(TRANSCRIPT_LENGTH),
+      summary: 's'.repeat(SUMMARY_LENGTH),
+    });
 
     expect(url).toHaveLength(RECORDING_URL_LENGTH);
     expect(fitRecords([fitting], NOW)).toEqual({ records: [fitting], unfit: [] });
   });
 
   it('cuts a transcript to 20,000 and a summary to 2,000 characters, and drops a recording URL too long or not http(s), keeping the record', () => {
-    const long = record({ recordingUrl: `https://rec.example.com/${'a'.repeat(RECORDING_URL_LENGTH)}`, transcript: `${'😀'.repeat(TRANSCRIPT_LENGTH)}end`, summary: 'x'.repeat(SUMMARY_LENGTH + 1) });
+    const long = record({
+      recordingUrl: `https://rec.example.com/${'a'.repeat(RECORDING_URL_LENGTH)}`,
+      transcript: `${'😀'.repeat(TRANSCRIPT_LENGTH)}end`,
+      summary: 'x'.repeat(SUMMARY_LENGTH + 1),
+    });
     const odd = record({ recordId: 'rec_2', recordingUrl: 'javascript:alert(1)' });
 
     const { records, unfit } = fitRecords([long, odd], NOW);
 
     expect(records).toHaveLength(2);
-    expect(records[0]).toMatchObject({ recordingUrl: null, transcript: '😀'.repeat(TRANSCRIPT_LENGTH), summary: 'x'.repeat(SUMMARY_LENGTH) });
+    expect(records[0]).toMatchObject({
+      recordingUrl: null,
+      transcript: '😀'.repeat(TRANSCRIPT_LENGTH),
+      summary: 'x'.repeat(SUMMARY_LENGTH),
+    });
     expect(records[1].recordingUrl).toBeNull();
     expect(unfit).toEqual([
       { field: 'recording_url', action: 'dropped', recordId: 'rec_1' },
@@ -108,7 +144,9 @@ describe('fitRecords: the platform’s values fitted to the database', () => {
 
   it('describes what did not fit in one line, by field and action, with a few record ids and never a value', () => {
     const { unfit } = fitRecords(
-      ['a', 'b', 'c', 'd'].map((id) => record({ recordId: id, failReason: 'secret text that is far too long' })).concat(record({ ref: 'x' })),
+      ['a', 'b', 'c', 'd']
+        .map((id) => record({ recordId: id, failReason: 'secret text that is far too long' }))
+        .concat(record({ ref: 'x' })),
       NOW,
     );
 

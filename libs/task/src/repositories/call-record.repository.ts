@@ -2,7 +2,17 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { SqlDialect } from '@app/database';
 
-const RECORD_COLUMNS = ['record_id', 'task_id', 'call_task_id', 'contact_id', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at'];
+const RECORD_COLUMNS = [
+  'record_id',
+  'task_id',
+  'call_task_id',
+  'contact_id',
+  'call_result',
+  'fail_reason',
+  'intension_result',
+  'duration_sec',
+  'called_at',
+];
 
 /** One call record to store: the remote record, its task, call task and contact. */
 export interface CallRecordRow {
@@ -54,7 +64,15 @@ export class CallRecordRepository {
     const rows = [...records]
       .sort((a, b) => a.recordId.localeCompare(b.recordId))
       .map((r) => [
-        r.recordId, r.taskId, r.callTaskId, r.contactId, r.callResult, r.failReason, r.intention, r.durationSec, this.dialect.dateParam(r.calledAt),
+        r.recordId,
+        r.taskId,
+        r.callTaskId,
+        r.contactId,
+        r.callResult,
+        r.failReason,
+        r.intention,
+        r.durationSec,
+        this.dialect.dateParam(r.calledAt),
       ]);
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
   }

@@ -3,7 +3,9 @@ import { PhoneVault, SealedPhone } from '@app/core';
 import { ContactEntity } from '../entities/contact.entity';
 
 /** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
-export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked'> & { phone: string };
+export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked'> & {
+  phone: string;
+};
 
 /**
  * How a contact's number is stored (PhoneVault): written as keyed hash + ciphertext, looked up by hash, opened

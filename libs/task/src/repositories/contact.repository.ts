@@ -54,7 +54,17 @@ interface ExportColumns {
 /** A contact a reported call may move on: what the ingest rules read of it. */
 export type CallTarget = Pick<
   ContactEntity,
-  'id' | 'candidateRef' | 'name' | 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked' | 'attempts' | 'callbackCount' | 'status' | 'callTaskId'
+  | 'id'
+  | 'candidateRef'
+  | 'name'
+  | 'phoneHash'
+  | 'phoneEnc'
+  | 'phoneKeyId'
+  | 'phoneMasked'
+  | 'attempts'
+  | 'callbackCount'
+  | 'status'
+  | 'callTaskId'
 >;
 
 /** What a reported call does to its contact (domain/call-outcome), by contact id. */
@@ -71,7 +81,21 @@ export interface NewContact extends AcceptedContact {
   skipReason?: string | null;
 }
 
-const CONTACT_COLUMNS = ['task_id', 'candidate_ref', 'name', 'phone_hash', 'phone_enc', 'phone_key_id', 'phone_masked', 'status', 'skip_reason', 'attempts', 'call_result', 'intension_result', 'duration_sec'];
+const CONTACT_COLUMNS = [
+  'task_id',
+  'candidate_ref',
+  'name',
+  'phone_hash',
+  'phone_enc',
+  'phone_key_id',
+  'phone_masked',
+  'status',
+  'skip_reason',
+  'attempts',
+  'call_result',
+  'intension_result',
+  'duration_sec',
+];
 /** The fail reason of a contact a finished campaign never dialled. */
 export const NOT_DIALLED = 'not_dialled';
 
@@ -109,8 +133,19 @@ export class ContactRepository {
     const rows = contacts.map((c) => {
       const sealed = this.phones.seal(c.phone);
       return [
-        taskId, c.candidateRef, c.name, sealed.hash, sealed.enc, sealed.keyId, maskPhone(c.phone),
-        c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting, c.skipReason ?? null, 0, 0, 0, 0,
+        taskId,
+        c.candidateRef,
+        c.name,
+        sealed.hash,
+        sealed.enc,
+        sealed.keyId,
+        maskPhone(c.phone),
+        c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting,
+        c.skipReason ?? null,
+        0,
+        0,
+        0,
+        0,
       ];
     });
     await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
@@ -129,7 +164,9 @@ export class ContactRepository {
       .addSelect('c.phone_enc', 'enc')
       .addSelect('c.phone_key_id', 'keyId')
       .where('c.task_id = :taskId AND c.status = :waiting', { taskId, waiting: ContactStatus.Waiting })
-      .andWhere(new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })))
+      .andWhere(
+        new Brackets((qb) => qb.where('c.next_attempt_at IS NULL').orWhere('c.next_attempt_at <= :now', { now })),
+      )
       .orderBy('c.id', 'ASC')
       .limit(limit)
       .getRawMany<{ id: string | number; hash: string; enc: string; keyId: string }>();
@@ -140,7 +177,10 @@ export class ContactRepository {
     for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
       await manager
         .getRepository(ContactEntity)
-        .update({ id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting }, { status: ContactStatus.Skipped, skipReason: reason });
+        .update(
+          { id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting },
+          { status: ContactStatus.Skipped, skipReason: reason },
+        );
     }
   }
 
@@ -148,12 +188,18 @@ export class ContactRepository {
     for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
       await manager
         .getRepository(ContactEntity)
-        .update({ id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting }, { status: ContactStatus.InCampaign, callTaskId });
+        .update(
+          { id: In(ids.slice(i, i + UPDATE_CHUNK)), status: ContactStatus.Waiting },
+          { status: ContactStatus.InCampaign, callTaskId },
+        );
     }
   }
 
   /** The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). */
-  async findByCallTask(manager: EntityManager, callTaskId: string): Promise<{ id: string; phone: string; name: string | null }[]> {
+  async findByCallTask(
+    manager: EntityManager,
+    callTaskId: string,
+  ): Promise<{ id: string; phone: string; name: string | null }[]> {
     const rows = await manager.getRepository(ContactEntity).find({
       select: { id: true, phoneEnc: true, phoneKeyId: true, name: true },
       where: { callTaskId },
@@ -193,9 +239,10 @@ export class ContactRepository {
    * result stays); one never called is skipped with reason `cancelled`.
    */
   async closeForCancel(manager: EntityManager, taskId: string, callTaskId: string | null): Promise<number> {
-    const which = callTaskId === null
-      ? `status = ${ContactStatus.Waiting}`
-      : `(status = ${ContactStatus.Waiting} OR (status = ${ContactStatus.InCampaign} AND call_task_id = ?))`;
+    const which =
+      callTaskId === null
+        ? `status = ${ContactStatus.Waiting}`
+        : `(status = ${ContactStatus.Waiting} OR (status = ${ContactStatus.InCampaign} AND call_task_id = ?))`;
     const result = await manager.query(
       `UPDATE ai_visitor_list SET ` +
         `skip_reason = CASE WHEN attempts > 0 THEN skip_reason ELSE 'cancelled' END, ` +
@@ -317,7 +364,11 @@ export class ContactRepository {
   }
 
   /** A contact's number as stored, if the contact exists and its task is the firm's (a webhook's full number). */
-  sealedPhoneOf(manager: EntityManager, firmId: string, contactId: string): Promise<Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'> | null> {
+  sealedPhoneOf(
+    manager: EntityManager,
+    firmId: string,
+    contactId: string,
+  ): Promise<Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'> | null> {
     return manager
       .getRepository(ContactEntity)
       .createQueryBuilder('c')
@@ -331,9 +382,17 @@ export class ContactRepository {
   callTargets(manager: EntityManager, taskId: string, ids: readonly string[]): Promise<CallTarget[]> {
     return manager.getRepository(ContactEntity).find({
       select: {
-        id: true, candidateRef: true, name: true, phoneHash: true, phoneEnc: true, phoneKeyId: true, phoneMasked: true, attempts: true,
+        id: true,
+        candidateRef: true,
+        name: true,
+        phoneHash: true,
+        phoneEnc: true,
+        phoneKeyId: true,
+        phoneMasked: true,
+        attempts: true,
         callbackCount: true,
-        status: true, callTaskId: true,
+        status: true,
+        callTaskId: true,
       },
       where: { taskId, id: In([...ids]) },
     });
@@ -344,13 +403,32 @@ export class ContactRepository {
     const rows = [...updates.entries()]
       .sort(([a], [b]) => Number(a) - Number(b))
       .map(([id, u]) => [
-        Number(id), u.status, u.attempts, u.callbackCount, u.callResult, u.failReason, u.intensionResult, u.durationSec,
-        this.dialect.dateParam(u.calledAt), u.recordId, this.dialect.dateParam(u.nextAttemptAt), this.dialect.dateParam(now),
+        Number(id),
+        u.status,
+        u.attempts,
+        u.callbackCount,
+        u.callResult,
+        u.failReason,
+        u.intensionResult,
+        u.durationSec,
+        this.dialect.dateParam(u.calledAt),
+        u.recordId,
+        this.dialect.dateParam(u.nextAttemptAt),
+        this.dialect.dateParam(now),
         u.requeued ? 1 : 0,
       ]);
     const columns = [
-      'status', 'attempts', 'callback_count', 'call_result', 'fail_reason', 'intension_result', 'duration_sec', 'called_at',
-      'record_id', 'next_attempt_at', 'synced_at',
+      'status',
+      'attempts',
+      'callback_count',
+      'call_result',
+      'fail_reason',
+      'intension_result',
+      'duration_sec',
+      'called_at',
+      'record_id',
+      'next_attempt_at',
+      'synced_at',
     ];
     await this.dialect.updateRows(manager, 'ai_visitor_list', 'id', [...columns, 'requeued'], rows, {
       ...Object.fromEntries(columns.map((c) => [c, `v.${c}`])),

@@ -54,7 +54,9 @@ export class TaskRepository {
 
   /** Who owns the task (its firm and account never change): the ownership check's one read. */
   ownerOf(manager: EntityManager, id: string): Promise<Pick<TaskEntity, 'firmId' | 'accountId'> | null> {
-    return manager.getRepository(TaskEntity).findOne({ select: { id: true, firmId: true, accountId: true }, where: { id } });
+    return manager
+      .getRepository(TaskEntity)
+      .findOne({ select: { id: true, firmId: true, accountId: true }, where: { id } });
   }
 
   async list(manager: EntityManager, query: TaskListQuery): Promise<{ items: TaskEntity[]; total: number }> {
@@ -70,9 +72,23 @@ export class TaskRepository {
   /** Tasks a call-window or BOT edge may change: running ones, and those the window paused (window columns only). */
   edgeCandidates(
     manager: EntityManager,
-  ): Promise<Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'>[]> {
+  ): Promise<
+    Pick<
+      TaskEntity,
+      'id' | 'firmId' | 'status' | 'pauseReason' | 'windowStart' | 'windowEnd' | 'windowDays' | 'windowTz'
+    >[]
+  > {
     return manager.getRepository(TaskEntity).find({
-      select: { id: true, firmId: true, status: true, pauseReason: true, windowStart: true, windowEnd: true, windowDays: true, windowTz: true },
+      select: {
+        id: true,
+        firmId: true,
+        status: true,
+        pauseReason: true,
+        windowStart: true,
+        windowEnd: true,
+        windowDays: true,
+        windowTz: true,
+      },
       where: [
         { status: In([TaskStatus.Starting, TaskStatus.InProgress]) },
         { status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow },
@@ -171,7 +187,12 @@ export class TaskRepository {
    * (IllegalTransitionError). A status move writes the lifecycle events it announces (domain/task-events) to the
    * outbox, in the same transaction.
    */
-  async transition(manager: EntityManager, task: TaskEntity, from: readonly TaskStatus[], patch: Partial<TaskEntity>): Promise<boolean> {
+  async transition(
+    manager: EntityManager,
+    task: TaskEntity,
+    from: readonly TaskStatus[],
+    patch: Partial<TaskEntity>,
+  ): Promise<boolean> {
     assertTaskMoves(from, patch.status);
     if (!from.includes(task.status)) return false;
     const before = { id: task.id, firmId: task.firmId, status: task.status, pauseReason: task.pauseReason };
@@ -188,9 +209,17 @@ export class TaskRepository {
   }
 
   /** The lifecycle events of a status move, each with the task's next `sequence`. */
-  private async announce(manager: EntityManager, before: Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason'>, patch: Partial<TaskEntity>): Promise<void> {
+  private async announce(
+    manager: EntityManager,
+    before: Pick<TaskEntity, 'id' | 'firmId' | 'status' | 'pauseReason'>,
+    patch: Partial<TaskEntity>,
+  ): Promise<void> {
     const to = patch.status!;
-    const reasonChanged = to === TaskStatus.Paused && before.status === TaskStatus.Paused && patch.pauseReason !== undefined && patch.pauseReason !== before.pauseReason;
+    const reasonChanged =
+      to === TaskStatus.Paused &&
+      before.status === TaskStatus.Paused &&
+      patch.pauseReason !== undefined &&
+      patch.pauseReason !== before.pauseReason;
     const types = reasonChanged ? (['task.paused'] as const) : lifecycleEventsOf(before.status, to);
     if (types.length === 0) return;
     const taskId = String(before.id);
@@ -215,7 +244,9 @@ export class TaskRepository {
   }
 
   async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {
-    await manager.getRepository(TaskEntity).update({ id: taskId }, { lastError: lastError === null ? null : lastError.slice(0, 255) });
+    await manager
+      .getRepository(TaskEntity)
+      .update({ id: taskId }, { lastError: lastError === null ? null : lastError.slice(0, 255) });
   }
 
   // --- call-task writes --------------------------------------------------------------------------------------
@@ -226,7 +257,12 @@ export class TaskRepository {
   }
 
   /** Compare-and-set on a call task's status, checked against its transition table. */
-  async updateCallTask(manager: EntityManager, id: string, from: readonly CallTaskStatus[], patch: Partial<CallTaskEntity>): Promise<boolean> {
+  async updateCallTask(
+    manager: EntityManager,
+    id: string,
+    from: readonly CallTaskStatus[],
+    patch: Partial<CallTaskEntity>,
+  ): Promise<boolean> {
     assertCallTaskMoves(from, patch.status);
     const result = await manager.getRepository(CallTaskEntity).update({ id, status: In([...from]) }, patch);
     return (result.affected ?? 0) === 1;
@@ -277,7 +313,12 @@ export class TaskRepository {
    * (status, task_id) index, in that id range only, so a claim costs the same whatever the number of live tasks;
    * not locked (the claim's conditional update decides who wins).
    */
-  finishedStillReading(manager: EntityManager, limit: number, after = '0', upTo: string | null = null): Promise<{ id: string | number }[]> {
+  finishedStillReading(
+    manager: EntityManager,
+    limit: number,
+    after = '0',
+    upTo: string | null = null,
+  ): Promise<{ id: string | number }[]> {
     return manager.query(
       `SELECT DISTINCT t.id AS id FROM ai_visitor_call_task ct JOIN ai_visitor_task t ON t.id = ct.task_id ` +
         `WHERE ct.task_id > ?${upTo === null ? '' : ' AND ct.task_id <= ?'} AND ct.status IN (${ACTIVE_CALL_TASK_STATUSES.join(', ')}) ` +
@@ -333,5 +374,4 @@ export class TaskRepository {
       );
     }
   }
-
 }

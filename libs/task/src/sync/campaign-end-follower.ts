@@ -85,11 +85,15 @@ export class CampaignEndFollower implements BeforeApplicationShutdown {
           return true;
         }
       } catch (error) {
-        this.logger.warn(`task ${taskId}: moving on after campaign end failed, trying again: ${maskPhonesInText((error as Error).message)}`);
+        this.logger.warn(
+          `task ${taskId}: moving on after campaign end failed, trying again: ${maskPhonesInText((error as Error).message)}`,
+        );
       }
     }
     this.metrics?.campaignEndFollowed(trigger, 'deferred');
-    this.logger.warn(`task ${taskId}: call task ${callTaskId} not closed yet; the worker's next minute check moves it on`);
+    this.logger.warn(
+      `task ${taskId}: call task ${callTaskId} not closed yet; the worker's next minute check moves it on`,
+    );
     return false;
   }
 

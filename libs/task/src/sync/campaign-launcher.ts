@@ -69,9 +69,19 @@ export class CampaignLauncher {
       const due = await this.contacts.dueWaiting(manager, task.id, now, task.batchSize);
       if (due.length === 0) return null;
       // Claimed, not just read: two tasks of the firm preparing at once cannot both take a number.
-      const suppressed = await this.suppression.claim(manager, task.firmId, task.id, due.map((c) => c.phone), now);
+      const suppressed = await this.suppression.claim(
+        manager,
+        task.firmId,
+        task.id,
+        due.map((c) => c.phone),
+        now,
+      );
       for (const reason of new Set(suppressed.values())) {
-        await this.contacts.skip(manager, due.filter((c) => suppressed.get(c.phone) === reason).map((c) => c.id), reason);
+        await this.contacts.skip(
+          manager,
+          due.filter((c) => suppressed.get(c.phone) === reason).map((c) => c.id),
+          reason,
+        );
       }
       batch = due.filter((c) => !suppressed.has(c.phone));
     }
@@ -133,7 +143,12 @@ export class CampaignLauncher {
     }
   }
 
-  private async run(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
+  private async run(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    observed: RemoteCampaignStatus | undefined,
+    fence: SyncFence | undefined,
+  ): Promise<boolean> {
     if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
       // Nobody is called outside the window: record the pause; the next round pauses a running campaign, and
       // the worker resumes it when the window opens.
@@ -169,7 +184,8 @@ export class CampaignLauncher {
     failpoint('launch.after-start');
     // Running and recorded as running, task and call task: nothing to confirm (the common case of every sync pass).
     // A call task still 0 whose campaign the platform reports running (a start whose reply was lost) is confirmed.
-    if (!needsStart && task.status === TaskStatus.InProgress && callTask.status === CallTaskStatus.InProgress) return true;
+    if (!needsStart && task.status === TaskStatus.InProgress && callTask.status === CallTaskStatus.InProgress)
+      return true;
 
     const confirmed = await this.tx.run(async (manager) => {
       const current = await this.tasks.lock(manager, task.id, fence);
@@ -197,9 +213,16 @@ export class CampaignLauncher {
    * not running or it is confirmed paused; the platform's "not allowed from this status" means nothing dials
    * (never started, or finished: the sync reads it out), and counts as done.
    */
-  private async pause(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
+  private async pause(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    observed: RemoteCampaignStatus | undefined,
+    fence: SyncFence | undefined,
+  ): Promise<boolean> {
     if (!callTask.campaignId) return true; // never created: nothing dials
-    const mayRun = observed === RemoteCampaignStatus.Running || (observed === undefined && callTask.status !== CallTaskStatus.Paused);
+    const mayRun =
+      observed === RemoteCampaignStatus.Running ||
+      (observed === undefined && callTask.status !== CallTaskStatus.Paused);
     if (mayRun) {
       try {
         await this.gateway.changeCampaignStatus(callTask.campaignId, 'pause');
@@ -215,7 +238,9 @@ export class CampaignLauncher {
     return this.tx.run(async (manager) => {
       const current = await this.tasks.lock(manager, task.id, fence);
       if (!current || campaignIntent(current.status) !== 'paused') return false;
-      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.New, CallTaskStatus.InProgress], { status: CallTaskStatus.Paused });
+      await this.tasks.updateCallTask(manager, callTask.id, [CallTaskStatus.New, CallTaskStatus.InProgress], {
+        status: CallTaskStatus.Paused,
+      });
       return true;
     });
   }
@@ -224,7 +249,12 @@ export class CampaignLauncher {
    * A finished task's campaign is stopped, then read to its last record by the sync, which closes it. One that
    * the platform never created (no campaign id) is closed here, without creating it just to stop it.
    */
-  private async stop(task: TaskEntity, callTask: CallTaskEntity, observed: RemoteCampaignStatus | undefined, fence: SyncFence | undefined): Promise<boolean> {
+  private async stop(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    observed: RemoteCampaignStatus | undefined,
+    fence: SyncFence | undefined,
+  ): Promise<boolean> {
     if (!callTask.campaignId) {
       return this.tx.run(async (manager) => {
         await this.tasks.lock(manager, task.id, fence);
@@ -260,7 +290,12 @@ export class CampaignLauncher {
   }
 
   /** False when the platform refused the start (counted; see `refused`). */
-  private async startRemote(task: TaskEntity, callTask: CallTaskEntity, campaignId: string, fence: SyncFence | undefined): Promise<boolean> {
+  private async startRemote(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    campaignId: string,
+    fence: SyncFence | undefined,
+  ): Promise<boolean> {
     try {
       await this.gateway.changeCampaignStatus(campaignId, 'start');
       return true;
@@ -271,7 +306,9 @@ export class CampaignLauncher {
         // records out and finishes it.
         const detail = await this.gateway.getCampaignDetail({ campaignId, cursor: callTask.detailCursor, limit: 1 });
         if (detail.status === RemoteCampaignStatus.Finished) {
-          this.logger.warn(`campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`);
+          this.logger.warn(
+            `campaign ${campaignId} of task ${task.id} had already run to its end; recording it as started`,
+          );
           return true;
         }
       }
@@ -284,7 +321,11 @@ export class CampaignLauncher {
    * Returns the campaign id for a call task, creating the campaign remotely if needed (idempotent by request
    * id); null when the call task was given up meanwhile or the platform refused it.
    */
-  private async createRemote(task: TaskEntity, callTask: CallTaskEntity, fence: SyncFence | undefined): Promise<string | null> {
+  private async createRemote(
+    task: TaskEntity,
+    callTask: CallTaskEntity,
+    fence: SyncFence | undefined,
+  ): Promise<string | null> {
     const batch = await this.contacts.findByCallTask(this.tx.autocommit, callTask.id);
     failpoint('launch.before-create');
     let created;
@@ -300,7 +341,9 @@ export class CampaignLauncher {
       throw error;
     }
     failpoint('launch.after-create');
-    const recorded = await this.tx.run((manager) => this.tasks.recordCampaignId(manager, callTask.id, created.campaignId));
+    const recorded = await this.tx.run((manager) =>
+      this.tasks.recordCampaignId(manager, callTask.id, created.campaignId),
+    );
     failpoint('launch.after-campaign-id');
     if (!recorded) return null;
     if (created.status === RemoteCampaignStatus.Finished) {
@@ -329,7 +372,9 @@ export class CampaignLauncher {
       await this.tasks.setRefusals(manager, callTaskId, refusals);
       await this.tasks.setLastError(manager, taskId, error.message);
       if (refusals < MAX_PLATFORM_REFUSALS) return;
-      this.logger.warn(`task ${taskId}: the platform refused its campaign ${refusals} times; paused (platform_rejected)`);
+      this.logger.warn(
+        `task ${taskId}: the platform refused its campaign ${refusals} times; paused (platform_rejected)`,
+      );
       if (!created && !callTask.campaignId) await this.closeNeverCreated(manager, task, callTaskId);
       await this.tasks.transition(manager, task, [TaskStatus.Starting, TaskStatus.InProgress], {
         status: TaskStatus.Paused,

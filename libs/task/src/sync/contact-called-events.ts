@@ -55,12 +55,22 @@ export class ContactCalledEvents implements EventBatchRenderer {
         const common = { firmId: batch.firmId, taskId: batch.taskId };
         if (!row) {
           // Written in the same transaction as its record, and records are never deleted: should not happen.
-          this.logger.error(`task ${batch.taskId}: the call record of event sequence ${sequence} is missing; its event carries what the batch held`);
-          return [{ type: 'contact.called', ...common, sequence, data: { taskId: batch.taskId, recordId, attempt, ...conversationOf(conversation) } }];
+          this.logger.error(
+            `task ${batch.taskId}: the call record of event sequence ${sequence} is missing; its event carries what the batch held`,
+          );
+          return [
+            {
+              type: 'contact.called',
+              ...common,
+              sequence,
+              data: { taskId: batch.taskId, recordId, attempt, ...conversationOf(conversation) },
+            },
+          ];
         }
         const data = this.calledData(row, attempt, conversation);
         const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, data }];
-        if (row.intension_result === Intention.Interested) events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, data });
+        if (row.intension_result === Intention.Interested)
+          events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, data });
         return events;
       }),
     );
@@ -93,5 +103,9 @@ export function conversationFrom(said: Partial<Record<keyof Conversation, string
 
 /** The three fields of a payload: each null when the platform did not give it. */
 function conversationOf(said: Partial<Record<keyof Conversation, string | null>> | undefined): Conversation {
-  return { recordingUrl: said?.recordingUrl ?? null, transcript: said?.transcript ?? null, summary: said?.summary ?? null };
+  return {
+    recordingUrl: said?.recordingUrl ?? null,
+    transcript: said?.transcript ?? null,
+    summary: said?.summary ?? null,
+  };
 }

@@ -121,7 +121,10 @@ export class IngestPushedRecords {
     const queue = this.queues.get(taskId) ?? [];
     let records = 0;
     let count = 0;
-    while (count < queue.length && (count === 0 || records + queue[count].records.length <= IngestPushedRecords.MAX_RECORDS_PER_TRANSACTION)) {
+    while (
+      count < queue.length &&
+      (count === 0 || records + queue[count].records.length <= IngestPushedRecords.MAX_RECORDS_PER_TRANSACTION)
+    ) {
       records += queue[count].records.length;
       count += 1;
     }
@@ -159,7 +162,10 @@ export class IngestPushedRecords {
    * One transaction under the task's lock: the pushes' records stored per call task, in arrival order. `ended`:
    * the call tasks whose last contact waiting for a result got it from these pushes (their campaign is over).
    */
-  private ingest(taskId: string, batch: readonly PendingPush[]): Promise<{ outcomes: IngestPushedRecordsOutcome[]; ended: string[] }> {
+  private ingest(
+    taskId: string,
+    batch: readonly PendingPush[],
+  ): Promise<{ outcomes: IngestPushedRecordsOutcome[]; ended: string[] }> {
     return this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, taskId);
       if (!task) throw new UnknownCampaignError(batch[0].campaignId);

@@ -2,7 +2,18 @@ import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import { Counter, Histogram } from 'prom-client';
 import { UnfitAction, UnfitField } from '../domain/wire-fit';
-import { CAMPAIGN_END_OUTCOMES, CAMPAIGN_END_TRIGGERS, CampaignEndOutcome, CampaignEndTrigger, SYNC_PASS_OUTCOMES, SYNC_TASK_RUN_OUTCOMES, SyncMetrics, SyncPassOutcome, SyncTaskRunOutcome, UNFIT_VALUE_LABELS } from './sync-metrics';
+import {
+  CAMPAIGN_END_OUTCOMES,
+  CAMPAIGN_END_TRIGGERS,
+  CampaignEndOutcome,
+  CampaignEndTrigger,
+  SYNC_PASS_OUTCOMES,
+  SYNC_TASK_RUN_OUTCOMES,
+  SyncMetrics,
+  SyncPassOutcome,
+  SyncTaskRunOutcome,
+  UNFIT_VALUE_LABELS,
+} from './sync-metrics';
 import { TASK_METRIC as METRIC } from '../metrics/task-metrics';
 
 /** The sync metrics port, on Prometheus (the task module provides it; the app's `/metrics` exports it). */
@@ -24,7 +35,8 @@ export class PrometheusSyncMetrics extends SyncMetrics {
     this.records.inc(0);
     for (const labels of UNFIT_VALUE_LABELS) this.unfitValues.inc(labels, 0);
     this.pagingStalls.inc(0);
-    for (const trigger of CAMPAIGN_END_TRIGGERS) for (const outcome of CAMPAIGN_END_OUTCOMES) this.campaignEnds.inc({ trigger, outcome }, 0);
+    for (const trigger of CAMPAIGN_END_TRIGGERS)
+      for (const outcome of CAMPAIGN_END_OUTCOMES) this.campaignEnds.inc({ trigger, outcome }, 0);
   }
 
   campaignEndFollowed(trigger: CampaignEndTrigger, outcome: CampaignEndOutcome): void {

@@ -73,19 +73,25 @@ export class RecordIngestor {
     }
     const storedIds = new Set<string>();
     const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0, moved: 0, storedIds };
-    const known = await this.records.knownIds(manager, records.map((r) => r.recordId));
+    const known = await this.records.knownIds(
+      manager,
+      records.map((r) => r.recordId),
+    );
     const fresh = new Map<string, IncomingRecord>();
     for (const record of records) {
       if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
     }
     if (fresh.size === 0) return outcome;
 
-    const targets = await this.contacts.callTargets(manager, task.id, [...new Set([...fresh.values()].map((r) => r.ref))]);
+    const targets = await this.contacts.callTargets(manager, task.id, [
+      ...new Set([...fresh.values()].map((r) => r.ref)),
+    ]);
     const byId = new Map(targets.map((c) => [String(c.id), c]));
     // Scheduled on the service's clock, like every other window decision: the same instant for the whole page,
     // so it is worked out once (the time-zone arithmetic is the costliest JavaScript of a page).
     let callback: Date | undefined;
-    const callbackAt = () => (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
+    const callbackAt = () =>
+      (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
 
     const rows: CallRecordRow[] = [];
     const called: { entry: CalledEntry; events: number }[] = [];
@@ -111,7 +117,8 @@ export class RecordIngestor {
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
       if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
-      if (connected && record.intention === Intention.NotConsidering) notConsidering.push(this.phones.sealedOf(contact));
+      if (connected && record.intention === Intention.NotConsidering)
+        notConsidering.push(this.phones.sealedOf(contact));
       if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
       if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
@@ -131,11 +138,13 @@ export class RecordIngestor {
     outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
     outcome.moved = updates.size;
 
-    if (notConsidering.length) await this.suppression.addDoNotCall(manager, task.firmId, notConsidering, 'not_considering', now);
+    if (notConsidering.length)
+      await this.suppression.addDoNotCall(manager, task.firmId, notConsidering, 'not_considering', now);
     if (wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, wrongNumbers);
     if (notConsidering.length || wrongNumbers.length) failpoint('ingest.after-suppression');
     // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
-    if (task.status === TaskStatus.Cancelled && outcome.requeued > 0) await this.contacts.closeForCancel(manager, task.id, null);
+    if (task.status === TaskStatus.Cancelled && outcome.requeued > 0)
+      await this.contacts.closeForCancel(manager, task.id, null);
     return outcome;
   }
 
@@ -145,15 +154,26 @@ export class RecordIngestor {
    * and sequences, and the conversation when the platform gave it), rendered into the events by
    * ContactCalledEvents once committed.
    */
-  private async announce(manager: EntityManager, task: TaskEntity, called: readonly { entry: CalledEntry; events: number }[]): Promise<void> {
+  private async announce(
+    manager: EntityManager,
+    task: TaskEntity,
+    called: readonly { entry: CalledEntry; events: number }[],
+  ): Promise<void> {
     if (called.length === 0) return;
-    let sequence = await this.tasks.allocateEventSequences(manager, String(task.id), called.reduce((n, c) => n + c.events, 0));
+    let sequence = await this.tasks.allocateEventSequences(
+      manager,
+      String(task.id),
+      called.reduce((n, c) => n + c.events, 0),
+    );
     for (const c of called) {
       c.entry[2] = sequence;
       sequence += c.events;
     }
     await this.outbox.appendBatch(manager, {
-      kind: CALLED_BATCH_KIND, firmId: String(task.firmId), taskId: String(task.id), entries: called.map((c) => c.entry),
+      kind: CALLED_BATCH_KIND,
+      firmId: String(task.firmId),
+      taskId: String(task.id),
+      entries: called.map((c) => c.entry),
     });
   }
 }

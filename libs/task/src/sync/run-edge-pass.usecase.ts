@@ -77,7 +77,9 @@ export class RunEdgePass {
       await this.leases.release(fences);
     }
     const synced = new Set(atEdge);
-    const running = candidates.filter((t) => (t.status === TaskStatus.Starting || t.status === TaskStatus.InProgress) && !synced.has(t.id));
+    const running = candidates.filter(
+      (t) => (t.status === TaskStatus.Starting || t.status === TaskStatus.InProgress) && !synced.has(t.id),
+    );
     const probe = await this.probeCampaignEnds(running.map((t) => String(t.id)));
     return { checked: candidates.length, synced: fences.length, ...probe };
   }
@@ -88,7 +90,13 @@ export class RunEdgePass {
     for (let i = 0; i < taskIds.length; i += PROBE_READ_CHUNK) {
       const active = await this.tasks.findActiveCallTasks(this.tx.autocommit, taskIds.slice(i, i + PROBE_READ_CHUNK));
       for (const [taskId, callTask] of active) {
-        if (callTask.campaignId) campaigns.push({ taskId, callTaskId: String(callTask.id), campaignId: callTask.campaignId, cursor: callTask.detailCursor });
+        if (callTask.campaignId)
+          campaigns.push({
+            taskId,
+            callTaskId: String(callTask.id),
+            campaignId: callTask.campaignId,
+            cursor: callTask.detailCursor,
+          });
       }
     }
     let movedOn = 0;
@@ -102,12 +110,16 @@ export class RunEdgePass {
             if (page.status !== RemoteCampaignStatus.Finished) return;
             if (await this.follower.moveOn(c.taskId, c.callTaskId, 'probe')) movedOn++;
           } catch (error) {
-            this.logger.warn(`campaign-end probe of task ${c.taskId} failed: ${maskPhonesInText((error as Error).message)}`);
+            this.logger.warn(
+              `campaign-end probe of task ${c.taskId} failed: ${maskPhonesInText((error as Error).message)}`,
+            );
           }
         });
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(this.settings.syncConcurrency, campaigns.length)) }, slot));
+    await Promise.all(
+      Array.from({ length: Math.max(1, Math.min(this.settings.syncConcurrency, campaigns.length)) }, slot),
+    );
     return { probed: campaigns.length, movedOn };
   }
 }

@@ -86,22 +86,36 @@ describe('RunSyncPass instrumentation', () => {
 
   it('reports each task and the pass, and runs each task in a scope naming it', async () => {
     const metrics = new RecordingMetrics();
-    const sut = new RunSyncPass(tasks(['1', '2', '3']), syncTask, { ...DEFAULT_TASK_SETTINGS, syncConcurrency: 2 }, metrics, scope);
+    const sut = new RunSyncPass(
+      tasks(['1', '2', '3']),
+      syncTask,
+      { ...DEFAULT_TASK_SETTINGS, syncConcurrency: 2 },
+      metrics,
+      scope,
+    );
 
     const summary = await sut.execute();
 
     expect(summary).toMatchObject({ tasks: 3, failed: 1, recordsStored: 3, completed: 1 });
-    expect(metrics.tasks.sort()).toEqual([['completed', 0], ['failed', 0], ['ingested', 3]]);
+    expect(metrics.tasks.sort()).toEqual([
+      ['completed', 0],
+      ['failed', 0],
+      ['ingested', 3],
+    ]);
     expect(metrics.passes).toEqual(['partial']);
     expect(seenFields).toEqual({ '1': { taskId: '1' }, '2': { taskId: '2' }, '3': { taskId: '3' } });
     // The failure is logged inside its task's scope, phone masked.
-    expect(errors).toEqual([{ message: 'sync of task 2 failed: platform down for 138****5678', fields: { taskId: '2' } }]);
+    expect(errors).toEqual([
+      { message: 'sync of task 2 failed: platform down for 138****5678', fields: { taskId: '2' } },
+    ]);
   });
 
   it('a pass where every task synced is ok; a pass that breaks off is an error, and still throws', async () => {
     const metrics = new RecordingMetrics();
     await new RunSyncPass(tasks(['1']), syncTask, DEFAULT_TASK_SETTINGS, metrics, scope).execute();
-    await expect(new RunSyncPass(tasks(new Error('db gone')), syncTask, DEFAULT_TASK_SETTINGS, metrics, scope).execute()).rejects.toThrow('db gone');
+    await expect(
+      new RunSyncPass(tasks(new Error('db gone')), syncTask, DEFAULT_TASK_SETTINGS, metrics, scope).execute(),
+    ).rejects.toThrow('db gone');
 
     expect(metrics.passes).toEqual(['ok', 'error']);
   });

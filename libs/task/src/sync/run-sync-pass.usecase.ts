@@ -99,7 +99,11 @@ export class RunSyncPass {
               exhausted = true;
               return;
             }
-            const { won: batch, contended, last } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT, after);
+            const {
+              won: batch,
+              contended,
+              last,
+            } = await this.leases.tryClaim(this.owner, concurrency * CLAIM_BATCH_PER_SLOT, after);
             if (last) after = last;
             if (batch.length === 0) {
               // Every candidate went to another worker: the pass goes on after them.
@@ -136,7 +140,9 @@ export class RunSyncPass {
         const next = queue.shift();
         if (!next) return;
         failpoint('task.before-sync');
-        await withinLogScope(this.logScope, { taskId: next.fence.taskId }, () => this.syncOne(next.fence, summary, bots, next.known));
+        await withinLogScope(this.logScope, { taskId: next.fence.taskId }, () =>
+          this.syncOne(next.fence, summary, bots, next.known),
+        );
         done.push(next.fence);
         if (done.length >= concurrency) {
           const batch = done;
@@ -158,7 +164,12 @@ export class RunSyncPass {
     return summary;
   }
 
-  private async syncOne(fence: SyncFence, summary: SyncPassSummary, bots: BotChecks, known: KnownTask | undefined): Promise<void> {
+  private async syncOne(
+    fence: SyncFence,
+    summary: SyncPassSummary,
+    bots: BotChecks,
+    known: KnownTask | undefined,
+  ): Promise<void> {
     const taskId = fence.taskId;
     try {
       const outcome: SyncTaskOutcome = await this.syncTask.execute({ taskId, fence, bots, known });

@@ -43,8 +43,11 @@ describe('sync leases', () => {
     const [fenceB] = (await b.get(SyncLeases).claim('worker-b', 1000)).filter((f) => f.taskId === String(taskId));
     expect(Number(fenceB.epoch)).toBe(Number(fenceA.epoch) + 1);
 
-    const count = async () => Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
-    await expect(a.get(SyncTask).execute({ taskId: String(taskId), fence: fenceA })).rejects.toBeInstanceOf(LeaseLostError);
+    const count = async () =>
+      Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+    await expect(a.get(SyncTask).execute({ taskId: String(taskId), fence: fenceA })).rejects.toBeInstanceOf(
+      LeaseLostError,
+    );
     expect(await count()).toBe(0);
 
     await b.get(SyncTask).execute({ taskId: String(taskId), fence: fenceB });

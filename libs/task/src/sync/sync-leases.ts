@@ -49,7 +49,11 @@ export class SyncLeases {
    * candidate could be looked at because other workers' claims had them locked, so trying again shortly may
    * find some.
    */
-  async tryClaim(owner: string, limit: number, after = '0'): Promise<{ won: SyncFence[]; contended: boolean; last: string | null }> {
+  async tryClaim(
+    owner: string,
+    limit: number,
+    after = '0',
+  ): Promise<{ won: SyncFence[]; contended: boolean; last: string | null }> {
     await this.settleOwed();
     return this.tx.run(async (manager) => {
       await this.dialect.intendToWrite(manager, 'ai_visitor_task');
@@ -62,8 +66,17 @@ export class SyncLeases {
       const reading = await this.tasks.finishedStillReading(manager, limit, after, upTo);
       const candidates = [...live, ...reading].sort((a, b) => Number(a.id) - Number(b.id)).slice(0, limit);
       const last = candidates.length ? String(candidates[candidates.length - 1].id) : null;
-      const won = await this.claimEach(manager, owner, candidates.map((c) => String(c.id)));
-      if (won.length === 0) return { won: [], contended: candidates.length === 0 && (await this.tasks.anyLeaseFree(manager, now, after)), last };
+      const won = await this.claimEach(
+        manager,
+        owner,
+        candidates.map((c) => String(c.id)),
+      );
+      if (won.length === 0)
+        return {
+          won: [],
+          contended: candidates.length === 0 && (await this.tasks.anyLeaseFree(manager, now, after)),
+          last,
+        };
       return { won, contended: false, last };
     });
   }
@@ -98,7 +111,9 @@ export class SyncLeases {
       } catch (error) {
         if (attempt >= RELEASE_TRIES) {
           this.owe(all);
-          this.logger.warn(`could not give back ${all.length} lease(s), given back once the database answers: ${(error as Error).message}`);
+          this.logger.warn(
+            `could not give back ${all.length} lease(s), given back once the database answers: ${(error as Error).message}`,
+          );
           return;
         }
         await new Promise((resolve) => setTimeout(resolve, RELEASE_RETRY_MS * attempt));

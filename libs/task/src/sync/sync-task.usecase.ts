@@ -149,7 +149,10 @@ export class SyncTask {
       if (!task) return null;
       const edge = await edgeOf(task, this.clock.now(), () => this.firmBot.isUsable(manager, task.firmId));
       if (edge?.action === 'pause') {
-        await this.tasks.transition(manager, task, [task.status], { status: TaskStatus.Paused, pauseReason: edge.reason });
+        await this.tasks.transition(manager, task, [task.status], {
+          status: TaskStatus.Paused,
+          pauseReason: edge.reason,
+        });
         return edge.suspends ? 'suspended' : null;
       }
       if (edge?.action === 'resume') {
@@ -192,17 +195,20 @@ export class SyncTask {
       const cursorMoves = !!page.nextCursor && page.nextCursor !== cursor && storable;
       // A page with nothing to store and no cursor to move writes nothing: no transaction (the common case of a
       // running campaign polled between calls). Closing a finished campaign still goes through the lock below.
-      const stillActive = records.length === 0 && !cursorMoves ? true : await this.tx.run(async (manager) => {
-        const locked = (await this.tasks.lock(manager, task.id, fence)) ?? task;
-        const current = await this.tasks.findCallTask(manager, callTask.id);
-        // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
-        // moves for the call task this pass is reading.
-        const result = await this.ingestor.ingest(manager, { task: locked, callTaskId: callTask.id, records });
-        stored += result.stored;
-        if (cursorMoves) await this.tasks.saveDetailCursor(manager, callTask.id, page.nextCursor!);
-        failpoint('drain.before-commit');
-        return current?.status !== CallTaskStatus.Finished;
-      });
+      const stillActive =
+        records.length === 0 && !cursorMoves
+          ? true
+          : await this.tx.run(async (manager) => {
+              const locked = (await this.tasks.lock(manager, task.id, fence)) ?? task;
+              const current = await this.tasks.findCallTask(manager, callTask.id);
+              // Records are stored even for a call task finished meanwhile (they are real calls); the cursor only
+              // moves for the call task this pass is reading.
+              const result = await this.ingestor.ingest(manager, { task: locked, callTaskId: callTask.id, records });
+              stored += result.stored;
+              if (cursorMoves) await this.tasks.saveDetailCursor(manager, callTask.id, page.nextCursor!);
+              failpoint('drain.before-commit');
+              return current?.status !== CallTaskStatus.Finished;
+            });
       failpoint('drain.after-commit');
       if (!stillActive) return { stored, closed: true };
       if (!page.hasMore) {
@@ -236,7 +242,6 @@ export class SyncTask {
     this.metrics?.unfitValue('next_cursor', 'not_saved');
     return false;
   }
-
 
   /**
    * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: for
@@ -289,7 +294,10 @@ export class SyncTask {
       if (await this.tasks.findActiveCallTask(manager, taskId)) return null; // another pass got here first
       if (task.status === TaskStatus.Starting) {
         // Its campaign ran and was read to its end before the start was ever confirmed: it is running.
-        await this.tasks.transition(manager, task, [TaskStatus.Starting], { status: TaskStatus.InProgress, startedAt: task.startedAt ?? this.clock.now() });
+        await this.tasks.transition(manager, task, [TaskStatus.Starting], {
+          status: TaskStatus.InProgress,
+          startedAt: task.startedAt ?? this.clock.now(),
+        });
       }
       if (task.status === TaskStatus.InProgress) {
         const next = await this.launcher.prepare(manager, task);
@@ -303,7 +311,8 @@ export class SyncTask {
         if (due?.at && due.at > this.clock.now()) await this.tasks.syncAfter(manager, taskId, due.at);
       }
       // Paused with no campaign: nothing until it is resumed (or its window opens), cancelled or given contacts.
-      if (task.status === TaskStatus.Paused) await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, this.clock.now()));
+      if (task.status === TaskStatus.Paused)
+        await this.tasks.syncAfter(manager, taskId, pausedSyncAfter(task, this.clock.now()));
       return null;
     });
   }

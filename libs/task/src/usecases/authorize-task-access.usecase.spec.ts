@@ -17,15 +17,23 @@ describe('AuthorizeTaskAccess', () => {
 
   it("grants the task's owner access, reading the owner once per task", async () => {
     owners.set('42', { firmId: '7', accountId: '1' });
-    for (let i = 0; i < 3; i++) await expect(sut.execute({ caller: OWNER, taskId: '42' })).resolves.toMatchObject({ taskId: '42', caller: OWNER });
+    for (let i = 0; i < 3; i++)
+      await expect(sut.execute({ caller: OWNER, taskId: '42' })).resolves.toMatchObject({
+        taskId: '42',
+        caller: OWNER,
+      });
     expect(ownerOf).toHaveBeenCalledTimes(1);
   });
 
   it('refuses from the remembered owner as from the database: a colleague NOT_TASK_OWNER, another firm TASK_NOT_FOUND', async () => {
     owners.set('42', { firmId: '7', accountId: '1' });
     await sut.execute({ caller: OWNER, taskId: '42' });
-    await expect(sut.execute({ caller: { firmId: '7', accountId: '2' }, taskId: '42' })).rejects.toThrow(NotTaskOwnerError);
-    await expect(sut.execute({ caller: { firmId: '8', accountId: '1' }, taskId: '42' })).rejects.toThrow(TaskNotFoundError);
+    await expect(sut.execute({ caller: { firmId: '7', accountId: '2' }, taskId: '42' })).rejects.toThrow(
+      NotTaskOwnerError,
+    );
+    await expect(sut.execute({ caller: { firmId: '8', accountId: '1' }, taskId: '42' })).rejects.toThrow(
+      TaskNotFoundError,
+    );
     expect(ownerOf).toHaveBeenCalledTimes(1);
   });
 

@@ -59,7 +59,9 @@ export class CancelTask {
     });
     if (toStop) {
       await this.launcher.drive(toStop.id).catch((error: Error) => {
-        this.logger.warn(`task ${command.access.taskId} cancelled; its campaign will be stopped by the next sync: ${maskPhonesInText(error.message)}`);
+        this.logger.warn(
+          `task ${command.access.taskId} cancelled; its campaign will be stopped by the next sync: ${maskPhonesInText(error.message)}`,
+        );
       });
     }
     return this.getTask.execute(command);

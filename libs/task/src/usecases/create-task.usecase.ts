@@ -50,7 +50,10 @@ export class CreateTask {
     }
     const window: CallWindow = { ...DEFAULT_CALL_WINDOW, ...command.callWindow };
     const problem = callWindowProblem(window);
-    if (problem) throw new InvalidTaskInputError(`callWindow: ${problem}`, [{ field: 'callWindow', errors: [`callWindow: ${problem}`] }]);
+    if (problem)
+      throw new InvalidTaskInputError(`callWindow: ${problem}`, [
+        { field: 'callWindow', errors: [`callWindow: ${problem}`] },
+      ]);
     const { task, report } = await this.tx.run(async (manager) => {
       await this.firmBot.takeTaskSlot(manager, command.caller.firmId);
       const id = await this.tasks.insert(manager, {
@@ -67,7 +70,9 @@ export class CreateTask {
         windowDays: [...new Set(window.days)].sort().join(','),
         windowTz: window.timeZone,
       });
-      const report = await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, { newTask: true });
+      const report = await this.intake.take(manager, { id, firmId: command.caller.firmId }, command.contacts, {
+        newTask: true,
+      });
       // Read back in the same transaction: the view shows the row as stored (defaults, times).
       return { task: (await this.tasks.findById(manager, id))!, report };
     });

@@ -24,7 +24,10 @@ export class ListTasks {
 
   async execute(query: ListTasksQuery): Promise<Page<TaskView>> {
     const { items, total } = await this.tasks.list(this.tx.autocommit, { ...query.caller, ...query });
-    const active = await this.tasks.findActiveCallTasks(this.tx.autocommit, items.map((t) => t.id));
+    const active = await this.tasks.findActiveCallTasks(
+      this.tx.autocommit,
+      items.map((t) => t.id),
+    );
     const views = await Promise.all(items.map((t) => this.getTask.view(t, active.get(String(t.id)) ?? null)));
     return { items: views, total, page: query.page, pageSize: query.pageSize };
   }

@@ -37,15 +37,23 @@ export class PauseTask {
       if (FINISHED_TASK_STATUSES.includes(task.status)) {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
-      if (task.status === TaskStatus.NotStarted || (task.status === TaskStatus.Paused && task.pauseReason === PauseReason.Recruiter)) {
+      if (
+        task.status === TaskStatus.NotStarted ||
+        (task.status === TaskStatus.Paused && task.pauseReason === PauseReason.Recruiter)
+      ) {
         throw new TaskNotRunningError(task.id);
       }
-      await this.tasks.transition(manager, task, [task.status], { status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter });
+      await this.tasks.transition(manager, task, [task.status], {
+        status: TaskStatus.Paused,
+        pauseReason: PauseReason.Recruiter,
+      });
       return this.tasks.findActiveCallTask(manager, task.id);
     });
     if (active) {
       await this.launcher.drive(active.id).catch((error: Error) => {
-        this.logger.warn(`task ${command.access.taskId} paused; its campaign will be paused by the next sync: ${maskPhonesInText(error.message)}`);
+        this.logger.warn(
+          `task ${command.access.taskId} paused; its campaign will be paused by the next sync: ${maskPhonesInText(error.message)}`,
+        );
       });
     }
     return this.getTask.execute(command);

@@ -39,43 +39,46 @@ export class StartTask {
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
-    const toDrive = await this.tx.run(async (manager): Promise<{ callTaskId: string; known?: DriveOptions['known'] } | null> => {
-      const task = await this.tasks.lockGranted(manager, command.access);
-      if (FINISHED_TASK_STATUSES.includes(task.status)) {
-        throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
-      }
-      await this.firmBot.assertUsable(task.firmId, manager);
-      /** Records the intent; the transition keeps the locked row in step, so the drive starts from it without reading it again. */
-      const record = (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) => this.tasks.transition(manager, task, [task.status], patch);
-      const active = await this.tasks.findActiveCallTask(manager, task.id);
-      if (!active) {
-        const pending = await this.contacts.countPending(manager, task.id);
-        if (pending.waiting === 0) throw new NoContactsWaitingError(task.id);
-      }
-      if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
-        // Nobody is called outside the window: the task waits for it (waitingFor call_window), the worker
-        // resumes it when it opens, and a campaign that may be running is paused now: any the platform created
-        // and that is not confirmed paused (a start whose reply was lost leaves it 0 while it dials).
-        await record({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
-        const mayRun = !!active?.campaignId && active.status !== CallTaskStatus.Paused;
-        return mayRun ? { callTaskId: active.id, known: { task, callTask: active } } : null;
-      }
-      if (active) {
-        if (active.status === CallTaskStatus.InProgress && task.status === TaskStatus.InProgress) return null; // running: a no-op
-        // New (maybe never confirmed) or paused: record the intent, then bring it to running. The recruiter's
-        // start gives a campaign the platform refused another full round of tries.
-        await this.tasks.setRefusals(manager, active.id, 0);
-        active.refusals = 0;
-        await record({ status: TaskStatus.Starting, pauseReason: null });
-        return { callTaskId: active.id, known: { task, callTask: active } };
-      }
-      const prepared = await this.launcher.prepare(manager, task);
-      if (prepared) return { callTaskId: prepared };
-      // Contacts wait only for their retry gap or a callback: the task runs, and the sync opens the campaign
-      // when they are due (waitingFor retry_gap / callback says until when).
-      await record({ status: TaskStatus.InProgress, pauseReason: null });
-      return null;
-    });
+    const toDrive = await this.tx.run(
+      async (manager): Promise<{ callTaskId: string; known?: DriveOptions['known'] } | null> => {
+        const task = await this.tasks.lockGranted(manager, command.access);
+        if (FINISHED_TASK_STATUSES.includes(task.status)) {
+          throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
+        }
+        await this.firmBot.assertUsable(task.firmId, manager);
+        /** Records the intent; the transition keeps the locked row in step, so the drive starts from it without reading it again. */
+        const record = (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) =>
+          this.tasks.transition(manager, task, [task.status], patch);
+        const active = await this.tasks.findActiveCallTask(manager, task.id);
+        if (!active) {
+          const pending = await this.contacts.countPending(manager, task.id);
+          if (pending.waiting === 0) throw new NoContactsWaitingError(task.id);
+        }
+        if (!isWindowOpen(taskCallWindow(task), this.clock.now())) {
+          // Nobody is called outside the window: the task waits for it (waitingFor call_window), the worker
+          // resumes it when it opens, and a campaign that may be running is paused now: any the platform created
+          // and that is not confirmed paused (a start whose reply was lost leaves it 0 while it dials).
+          await record({ status: TaskStatus.Paused, pauseReason: PauseReason.OutsideWindow });
+          const mayRun = !!active?.campaignId && active.status !== CallTaskStatus.Paused;
+          return mayRun ? { callTaskId: active.id, known: { task, callTask: active } } : null;
+        }
+        if (active) {
+          if (active.status === CallTaskStatus.InProgress && task.status === TaskStatus.InProgress) return null; // running: a no-op
+          // New (maybe never confirmed) or paused: record the intent, then bring it to running. The recruiter's
+          // start gives a campaign the platform refused another full round of tries.
+          await this.tasks.setRefusals(manager, active.id, 0);
+          active.refusals = 0;
+          await record({ status: TaskStatus.Starting, pauseReason: null });
+          return { callTaskId: active.id, known: { task, callTask: active } };
+        }
+        const prepared = await this.launcher.prepare(manager, task);
+        if (prepared) return { callTaskId: prepared };
+        // Contacts wait only for their retry gap or a callback: the task runs, and the sync opens the campaign
+        // when they are due (waitingFor retry_gap / callback says until when).
+        await record({ status: TaskStatus.InProgress, pauseReason: null });
+        return null;
+      },
+    );
     if (toDrive) await this.launcher.drive(toDrive.callTaskId, { known: toDrive.known });
     return this.getTask.execute(command);
   }

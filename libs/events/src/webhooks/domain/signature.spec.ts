@@ -86,6 +86,7 @@ describe('webhook signatures', () => {
   });
 
   it('refuses a stored secret that is not whsec_ and base64 or base64url (a corrupt row must not sign with a wrong key)', () => {
-    for (const bad of ['', 'whsec_', 'whsec_not base64!', 'secret-without-prefix']) expect(() => signingKeyOf(bad)).toThrow();
+    for (const bad of ['', 'whsec_', 'whsec_not base64!', 'secret-without-prefix'])
+      expect(() => signingKeyOf(bad)).toThrow();
   });
 });

@@ -54,11 +54,19 @@ export function standardSecretOf(secret: string): string {
  *    what a receiver deduplicates on.
  * The timestamp is signed with the body in both, so a receiver can refuse replays of old deliveries.
  */
-export function deliveryHeaders(secrets: readonly string[], eventId: string, unixSeconds: number, rawBody: string): Record<string, string> {
+export function deliveryHeaders(
+  secrets: readonly string[],
+  eventId: string,
+  unixSeconds: number,
+  rawBody: string,
+): Record<string, string> {
   if (secrets.length === 0) throw new Error('a delivery is signed with at least one secret');
-  const aiv = secrets.map((secret) => `v1=${createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`, 'utf8').digest('hex')}`);
+  const aiv = secrets.map(
+    (secret) => `v1=${createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`, 'utf8').digest('hex')}`,
+  );
   const standard = secrets.map(
-    (secret) => `v1,${createHmac('sha256', signingKeyOf(secret)).update(`${eventId}.${unixSeconds}.${rawBody}`, 'utf8').digest('base64')}`,
+    (secret) =>
+      `v1,${createHmac('sha256', signingKeyOf(secret)).update(`${eventId}.${unixSeconds}.${rawBody}`, 'utf8').digest('base64')}`,
   );
   return {
     [WEBHOOK_HEADERS.eventId]: eventId,

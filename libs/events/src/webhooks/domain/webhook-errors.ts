@@ -28,9 +28,12 @@ export class WebhookSecretRotatingError extends DomainError {
   readonly code = 'WEBHOOK_SECRET_ROTATING';
   readonly kind = ErrorKind.Conflict;
   constructor(id: string, previousSecretExpiresAt: Date) {
-    super(`Webhook ${id} is still in the overlap of its last secret rotation, until ${previousSecretExpiresAt.toISOString()}`, {
-      previousSecretExpiresAt: previousSecretExpiresAt.toISOString(),
-    });
+    super(
+      `Webhook ${id} is still in the overlap of its last secret rotation, until ${previousSecretExpiresAt.toISOString()}`,
+      {
+        previousSecretExpiresAt: previousSecretExpiresAt.toISOString(),
+      },
+    );
   }
 }
 

@@ -19,9 +19,12 @@ export function checkWebhookUrl(raw: string, allowedHosts: readonly string[]): W
   } catch {
     return { ok: false, reason: 'malformed', message: 'url must be an absolute URL' };
   }
-  if (url.href.length > MAX_LENGTH) return { ok: false, reason: 'malformed', message: `url must be at most ${MAX_LENGTH} characters` };
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, reason: 'scheme', message: 'url must be http or https' };
-  if (url.username || url.password) return { ok: false, reason: 'credentials', message: 'url must not carry credentials' };
+  if (url.href.length > MAX_LENGTH)
+    return { ok: false, reason: 'malformed', message: `url must be at most ${MAX_LENGTH} characters` };
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    return { ok: false, reason: 'scheme', message: 'url must be http or https' };
+  if (url.username || url.password)
+    return { ok: false, reason: 'credentials', message: 'url must not carry credentials' };
   const host = url.hostname.toLowerCase().replace(/\.$/, '');
   if (!isAllowedHost(host, allowedHosts)) {
     return { ok: false, reason: 'host', message: `host ${host} is not in WEBHOOK_ALLOWED_HOSTS` };
@@ -31,5 +34,7 @@ export function checkWebhookUrl(raw: string, allowedHosts: readonly string[]): W
 
 /** `host` is listed, or is a subdomain of a listed `*.domain` (the domain itself needs its own entry). */
 export function isAllowedHost(host: string, allowedHosts: readonly string[]): boolean {
-  return allowedHosts.some((entry) => (entry.startsWith('*.') ? host.endsWith(entry.slice(1)) && host.length > entry.length - 1 : host === entry));
+  return allowedHosts.some((entry) =>
+    entry.startsWith('*.') ? host.endsWith(entry.slice(1)) && host.length > entry.length - 1 : host === entry,
+  );
 }

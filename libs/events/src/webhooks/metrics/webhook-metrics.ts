@@ -1,5 +1,10 @@
 import { Injectable, Logger, Provider } from '@nestjs/common';
-import { InjectMetric, makeCounterProvider, makeGaugeProvider, makeHistogramProvider } from '@willsoto/nestjs-prometheus';
+import {
+  InjectMetric,
+  makeCounterProvider,
+  makeGaugeProvider,
+  makeHistogramProvider,
+} from '@willsoto/nestjs-prometheus';
 import { Counter, Gauge, Histogram } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { parseDbDate } from '@app/database';
@@ -69,7 +74,11 @@ export class PrometheusRelayMetrics extends RelayMetrics {
  * deliveries of enabled endpoints (a disabled one's wait on purpose, and would keep an alert firing).
  * A failed query leaves the gauge empty for that scrape rather than failing the scrape or repeating a stale age.
  */
-async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSource, deliveries: DeliveryRepository): Promise<void> {
+async function collectOldestUndelivered(
+  gauge: Gauge<string>,
+  dataSource: DataSource,
+  deliveries: DeliveryRepository,
+): Promise<void> {
   gauge.reset();
   if (!dataSource.isInitialized) return;
   try {
@@ -77,7 +86,9 @@ async function collectOldestUndelivered(gauge: Gauge<string>, dataSource: DataSo
     const oldest = found ? parseDbDate(found) : null;
     gauge.set(oldest ? Math.max(0, (Date.now() - oldest.getTime()) / 1000) : 0);
   } catch (error) {
-    logger.warn(`reading the oldest undelivered event failed: ${error instanceof Error ? error.message : String(error)}`);
+    logger.warn(
+      `reading the oldest undelivered event failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 

@@ -110,8 +110,19 @@ export class WebhookDeliverer {
     // process's monotonic clock it lasts at least until leaseFrom + leaseSeconds, whatever the skew between this
     // host's clock and the database's (and a test's shifted Clock).
     const leaseFrom = performance.now();
-    const ids = await this.tx.run((manager) => this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds));
-    const summary: DeliverySummary = { claimed: ids.length, delivered: 0, retried: 0, failed: 0, disabled: 0, unrecorded: 0, released: 0, unsendable: 0 };
+    const ids = await this.tx.run((manager) =>
+      this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds),
+    );
+    const summary: DeliverySummary = {
+      claimed: ids.length,
+      delivered: 0,
+      retried: 0,
+      failed: 0,
+      disabled: 0,
+      unrecorded: 0,
+      released: 0,
+      unsendable: 0,
+    };
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
     const { claimed, unsendable, unpositioned } = await this.load(ids);
@@ -122,7 +133,14 @@ export class WebhookDeliverer {
     // lanes queue on it). A crash before that commit sends those events again after their leases expire: at least
     // once, as promised.
     const postBy = leaseFrom + (leaseSeconds - RECORD_MARGIN_SECONDS) * 1000 - this.settings.webhookTimeoutMs;
-    const round: Round = { succeeded: new Map(), delivered: [], secrets: new Map(), sent: new Set(), postBy, unsent: [] };
+    const round: Round = {
+      succeeded: new Map(),
+      delivered: [],
+      secrets: new Map(),
+      sent: new Set(),
+      postBy,
+      unsent: [],
+    };
     const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
       while (next < claimed.length) {
         const item = claimed[next++];
@@ -131,7 +149,9 @@ export class WebhookDeliverer {
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
           if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
-          this.logger.error(`delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`);
+          this.logger.error(
+            `delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+          );
         }
       }
     });
@@ -147,15 +167,26 @@ export class WebhookDeliverer {
    * The round's deliveries made, the endpoints that answered and the deliveries given back unsent, in one
    * transaction; then the metrics.
    */
-  private async recordRound(owner: string, round: Round, unsent: readonly string[], summary: DeliverySummary): Promise<void> {
+  private async recordRound(
+    owner: string,
+    round: Round,
+    unsent: readonly string[],
+    summary: DeliverySummary,
+  ): Promise<void> {
     if (round.delivered.length === 0 && round.succeeded.size === 0 && unsent.length === 0) return;
     try {
       const lost = await this.tx.run(async (manager) => {
         const recorded = await this.deliveries.markDelivered(
           manager,
-          round.delivered.map((d) => ({ id: d.delivery.id, attemptedAt: d.attemptedAt, at: d.at, httpStatus: d.status })),
+          round.delivered.map((d) => ({
+            id: d.delivery.id,
+            attemptedAt: d.attemptedAt,
+            at: d.at,
+            httpStatus: d.status,
+          })),
         );
-        for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b))) await this.webhooks.recordSuccess(manager, id, at);
+        for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b)))
+          await this.webhooks.recordSuccess(manager, id, at);
         await this.deliveries.release(manager, unsent, owner);
         return round.delivered.length - recorded;
       });
@@ -163,10 +194,13 @@ export class WebhookDeliverer {
       summary.unrecorded += lost;
     } catch (error) {
       summary.unrecorded += round.delivered.length;
-      this.logger.error(`a round's ${round.delivered.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`);
+      this.logger.error(
+        `a round's ${round.delivered.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`,
+      );
       return;
     }
-    for (const d of round.delivered) this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
+    for (const d of round.delivered)
+      this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
     summary.delivered += round.delivered.length;
     summary.released += unsent.length;
   }
@@ -175,7 +209,8 @@ export class WebhookDeliverer {
   private async giveUp(owner: string, unsendable: ReadonlyMap<UnsendableReason, string[]>): Promise<number> {
     const given = await this.tx.run(async (manager) => {
       const counts = new Map<UnsendableReason, number>();
-      for (const [reason, ids] of unsendable) counts.set(reason, await this.deliveries.giveUp(manager, ids, reason, owner));
+      for (const [reason, ids] of unsendable)
+        counts.set(reason, await this.deliveries.giveUp(manager, ids, reason, owner));
       return counts;
     });
     let total = 0;
@@ -192,17 +227,25 @@ export class WebhookDeliverer {
    * whose event has no feed position yet (a delivery made before redelivery took positioned events only) is
    * given back: the body carries the position, and the sequencer gives it one in a later round.
    */
-  private async load(ids: readonly string[]): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
+  private async load(
+    ids: readonly string[],
+  ): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
     const manager = this.tx.autocommit;
     const deliveries = await this.deliveries.find(manager, ids);
-    const events = await this.events.findByIds(manager, deliveries.map((d) => d.eventPk));
-    const endpoints = await manager.getRepository(WebhookEntity).find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
+    const events = await this.events.findByIds(
+      manager,
+      deliveries.map((d) => d.eventPk),
+    );
+    const endpoints = await manager
+      .getRepository(WebhookEntity)
+      .find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
     const claimed: Claimed[] = [];
     const unsendable = new Map<UnsendableReason, string[]>();
     const unpositioned: string[] = [];
-    const giveUp = (reason: UnsendableReason, id: string) => (unsendable.get(reason) ?? unsendable.set(reason, []).get(reason)!).push(id);
+    const giveUp = (reason: UnsendableReason, id: string) =>
+      (unsendable.get(reason) ?? unsendable.set(reason, []).get(reason)!).push(id);
     for (const delivery of deliveries) {
       const event = eventById.get(String(delivery.eventPk));
       const endpoint = endpointById.get(String(delivery.webhookId));
@@ -219,7 +262,12 @@ export class WebhookDeliverer {
    * One delivery: POSTed and its outcome noted (a failure recorded at once); false, and nothing sent, when the
    * lease has too little left to start the POST (Round.postBy): the lane stops and the delivery is given back.
    */
-  private async deliver(owner: string, { delivery, event, endpoint }: Claimed, summary: DeliverySummary, round: Round): Promise<boolean> {
+  private async deliver(
+    owner: string,
+    { delivery, event, endpoint }: Claimed,
+    summary: DeliverySummary,
+    round: Round,
+  ): Promise<boolean> {
     const { succeeded } = round;
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
     let secrets = round.secrets.get(String(endpoint.id));
@@ -230,8 +278,15 @@ export class WebhookDeliverer {
     }
     const attemptedAt = this.clock.now();
     // During a rotation's overlap, signed with both: a receiver holding either secret verifies (the new one first).
-    const signing = secrets.previous && secrets.previous.until > attemptedAt ? [secrets.current, secrets.previous.secret] : [secrets.current];
-    const outcome = await this.sender.post(endpoint.url, body, deliveryHeaders(signing, eventIdOf(event.id), Math.floor(attemptedAt.getTime() / 1000), body));
+    const signing =
+      secrets.previous && secrets.previous.until > attemptedAt
+        ? [secrets.current, secrets.previous.secret]
+        : [secrets.current];
+    const outcome = await this.sender.post(
+      endpoint.url,
+      body,
+      deliveryHeaders(signing, eventIdOf(event.id), Math.floor(attemptedAt.getTime() / 1000), body),
+    );
     round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
     const now = this.clock.now();
@@ -266,7 +321,9 @@ export class WebhookDeliverer {
     if (disabled) {
       summary.disabled++;
       this.metrics.endpointDisabled();
-      this.logger.warn(`webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`);
+      this.logger.warn(
+        `webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`,
+      );
     }
     return true;
   }
@@ -275,16 +332,33 @@ export class WebhookDeliverer {
   private openSecrets(endpoint: WebhookEntity): EndpointSecrets {
     const current = this.vault.open({ enc: endpoint.secretEnc, keyId: endpoint.secretKeyId });
     const until = endpoint.previousSecretExpiresAt ? new Date(endpoint.previousSecretExpiresAt) : null;
-    if (until === null || until <= this.clock.now() || endpoint.previousSecretEnc === null || endpoint.previousSecretKeyId === null) return { current, previous: null };
-    return { current, previous: { secret: this.vault.open({ enc: endpoint.previousSecretEnc, keyId: endpoint.previousSecretKeyId }), until } };
+    if (
+      until === null ||
+      until <= this.clock.now() ||
+      endpoint.previousSecretEnc === null ||
+      endpoint.previousSecretKeyId === null
+    )
+      return { current, previous: null };
+    return {
+      current,
+      previous: {
+        secret: this.vault.open({ enc: endpoint.previousSecretEnc, keyId: endpoint.previousSecretKeyId }),
+        until,
+      },
+    };
   }
 
   /** Disables the endpoint after WEBHOOK_DISABLE_AFTER_HOURS of failures without a success, and writes `webhook.disabled`, in the same transaction. */
-  private async disableIfFailingTooLong(manager: Parameters<WebhookRepository['recordFailure']>[0], endpoint: WebhookEntity, now: Date): Promise<boolean> {
+  private async disableIfFailingTooLong(
+    manager: Parameters<WebhookRepository['recordFailure']>[0],
+    endpoint: WebhookEntity,
+    now: Date,
+  ): Promise<boolean> {
     const hours = this.settings.webhookDisableAfterHours;
     const reason = `failing for ${hours} h without a success`;
     const threshold = new Date(now.getTime() - hours * 3_600_000);
-    if (!(await this.webhooks.disableIfFailingSince(manager, String(endpoint.id), threshold, reason, now))) return false;
+    if (!(await this.webhooks.disableIfFailingSince(manager, String(endpoint.id), threshold, reason, now)))
+      return false;
     const current = await this.webhooks.find(manager, String(endpoint.id));
     await this.outbox.append(manager, [
       {

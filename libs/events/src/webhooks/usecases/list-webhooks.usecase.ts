@@ -23,7 +23,10 @@ export class ListWebhooks {
   async execute(query: ListWebhooksQuery = {}): Promise<WebhookView[]> {
     const manager = this.tx.autocommit;
     const rows = await this.webhooks.list(manager, query.firmId);
-    const pending = await this.webhooks.pendingCounts(manager, rows.map((r) => String(r.id)));
+    const pending = await this.webhooks.pendingCounts(
+      manager,
+      rows.map((r) => String(r.id)),
+    );
     return rows.map((row) => toWebhookView(row, pending.get(String(row.id)) ?? 0));
   }
 }

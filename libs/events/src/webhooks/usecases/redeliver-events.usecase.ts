@@ -50,14 +50,22 @@ export class RedeliverEvents {
   async execute(command: RedeliverEventsCommand): Promise<RedeliveryResult> {
     const byRange = command.from !== undefined || command.to !== undefined;
     const byIds = command.eventIds !== undefined;
-    if (byRange === byIds) throw new InvalidRedeliveryError('Give either from and to, or eventIds', [{ field: 'from', errors: ['either from and to, or eventIds'] }]);
+    if (byRange === byIds)
+      throw new InvalidRedeliveryError('Give either from and to, or eventIds', [
+        { field: 'from', errors: ['either from and to, or eventIds'] },
+      ]);
     if (byRange && (command.from === undefined || command.to === undefined || command.from >= command.to)) {
-      throw new InvalidRedeliveryError('from and to must both be given, from before to', [{ field: 'to', errors: ['to must be after from'] }]);
+      throw new InvalidRedeliveryError('from and to must both be given, from before to', [
+        { field: 'to', errors: ['to must be after from'] },
+      ]);
     }
     const endpoint = await this.webhooks.find(this.tx.autocommit, command.webhookId);
     if (!endpoint) throw new WebhookNotFoundError(command.webhookId);
     const types = typesOf(endpoint.eventTypes);
-    const scope = { firmId: endpoint.firmId === null ? null : String(endpoint.firmId), eventTypes: types && new Set<string>(types) };
+    const scope = {
+      firmId: endpoint.firmId === null ? null : String(endpoint.firmId),
+      eventTypes: types && new Set<string>(types),
+    };
 
     let scheduled = 0;
     let afterId = '0';
@@ -66,7 +74,12 @@ export class RedeliverEvents {
       if (events.length === 0) break;
       const mine: NewDelivery[] = events
         .filter((e) => endpointReceives(scope, { type: e.type, firmId: e.firmId === null ? null : String(e.firmId) }))
-        .map((e) => ({ webhookId: command.webhookId, eventPk: String(e.id), taskId: e.taskId === null ? null : String(e.taskId), sequence: e.sequence }));
+        .map((e) => ({
+          webhookId: command.webhookId,
+          eventPk: String(e.id),
+          taskId: e.taskId === null ? null : String(e.taskId),
+          sequence: e.sequence,
+        }));
       if (mine.length > 0) await this.tx.run((manager) => this.deliveries.reset(manager, mine, this.clock.now()));
       scheduled += mine.length;
       afterId = String(events[events.length - 1].id);
@@ -79,6 +92,13 @@ export class RedeliverEvents {
   private page(command: RedeliverEventsCommand, firmId: string | null, afterId: string): Promise<EventEntity[]> {
     // A public id is `evt_<row id>`; one that is not names no event.
     const ids = command.eventIds?.map(rowIdOf).filter((id): id is string => id !== null);
-    return this.events.redeliveryPage(this.tx.autocommit, { afterId, firmId, ids, from: command.from, to: command.to, limit: BATCH });
+    return this.events.redeliveryPage(this.tx.autocommit, {
+      afterId,
+      firmId,
+      ids,
+      from: command.from,
+      to: command.to,
+      limit: BATCH,
+    });
   }
 }

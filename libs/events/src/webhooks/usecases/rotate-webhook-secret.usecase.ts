@@ -36,12 +36,22 @@ export class RotateWebhookSecret {
     const row = await this.tx.run(async (manager) => {
       const current = await this.webhooks.find(manager, command.id);
       if (!current) throw new WebhookNotFoundError(command.id);
-      const rotated = await this.webhooks.rotateSecret(manager, command.id, { enc: current.secretEnc, keyId: current.secretKeyId }, sealed, overlapEnd, now);
+      const rotated = await this.webhooks.rotateSecret(
+        manager,
+        command.id,
+        { enc: current.secretEnc, keyId: current.secretKeyId },
+        sealed,
+        overlapEnd,
+        now,
+      );
       if (!rotated) {
         // An overlap still running, or a rotation that came in between (its overlap runs now).
         const latest = await this.webhooks.find(manager, command.id);
         if (!latest) throw new WebhookNotFoundError(command.id);
-        throw new WebhookSecretRotatingError(command.id, latest.previousSecretExpiresAt ? new Date(latest.previousSecretExpiresAt) : overlapEnd);
+        throw new WebhookSecretRotatingError(
+          command.id,
+          latest.previousSecretExpiresAt ? new Date(latest.previousSecretExpiresAt) : overlapEnd,
+        );
       }
       return (await this.webhooks.find(manager, command.id))!;
     });

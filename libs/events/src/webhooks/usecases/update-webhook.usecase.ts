@@ -43,8 +43,10 @@ export class UpdateWebhook {
       if (url !== undefined) patch.url = url;
       if (command.eventTypes !== undefined) patch.eventTypes = storedTypes(command.eventTypes);
       if (command.fullPhones !== undefined) patch.fullPhones = command.fullPhones ? 1 : 0;
-      if (command.enabled === true && Number(current.enabled) !== 1) Object.assign(patch, { enabled: 1, disabledReason: null, failingSince: null });
-      if (command.enabled === false && Number(current.enabled) === 1) Object.assign(patch, { enabled: 0, disabledReason: DISABLED_BY_OPERATIONS });
+      if (command.enabled === true && Number(current.enabled) !== 1)
+        Object.assign(patch, { enabled: 1, disabledReason: null, failingSince: null });
+      if (command.enabled === false && Number(current.enabled) === 1)
+        Object.assign(patch, { enabled: 0, disabledReason: DISABLED_BY_OPERATIONS });
       await this.webhooks.update(manager, command.id, patch, this.clock.now());
     });
     return this.getWebhook.execute({ id: command.id });
