@@ -147,6 +147,48 @@ describe('a call record whose values do not fit the database', () => {
       expect(unfit(after, 'ref', 'rejected') - unfit(before, 'ref', 'rejected')).toBe(2);
     });
 
+    it('tells campaign ids apart byte for byte: two campaigns whose ids differ only in case are recorded, each push reaches its own', async () => {
+      const ds = h.api.get(DataSource);
+      const first = await createTask(h, FIRM, 1, { contacts: contacts(2, 500), batchSize: 2, maxAttempts: 1 });
+      const second = await createTask(h, FIRM, 1, { contacts: contacts(2, 510), batchSize: 2, maxAttempts: 1 });
+      for (const id of [first, second]) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
+      // The platform answered ids that differ only in case (its ids are case-sensitive): both must be recordable.
+      await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_Case' WHERE task_id = ?", [first]);
+      await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_case' WHERE task_id = ?", [second]);
+      const contactOf = async (taskId: string) =>
+        (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items[0].id as string;
+      for (const [campaignId, taskId, recordId] of [
+        ['cmp_Case', first, 'rec_case_1'],
+        ['cmp_case', second, 'rec_case_2'],
+      ] as const) {
+        const body = JSON.stringify({
+          campaign_id: campaignId,
+          records: [
+            {
+              record_id: recordId,
+              ref: await contactOf(taskId),
+              call_result: 2,
+              fail_reason: 'no_answer',
+              intention: 0,
+              duration_sec: 0,
+              called_at: new Date().toISOString(),
+            },
+          ],
+        });
+        expect(
+          (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
+        ).toEqual({ received: 1, stored: 1 });
+      }
+      const stored: { record_id: string; task_id: string | number }[] = await ds.query(
+        "SELECT record_id, task_id FROM ai_visitor_call_record WHERE record_id IN ('rec_case_1', 'rec_case_2') ORDER BY record_id",
+      );
+      expect(stored.map((r) => [r.record_id, String(r.task_id)])).toEqual([
+        ['rec_case_1', first],
+        ['rec_case_2', second],
+      ]);
+      for (const id of [first, second]) await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
+    });
+
     it('tells record ids apart byte for byte: ids differing only in case, or by a trailing space, are distinct records, each with its event', async () => {
       const errors = jest.spyOn(Logger.prototype, 'error');
       try {
