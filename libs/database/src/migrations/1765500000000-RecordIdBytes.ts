@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { byteCollation } from '../byte-collation';
 
 /**
  * The platform's `record_id` is the ingest's idempotency key, and the platform's ids are case-sensitive
@@ -35,19 +36,4 @@ export class RecordIdBytes1765500000000 implements MigrationInterface {
       `ALTER TABLE ai_visitor_list MODIFY record_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NULL`,
     );
   }
-}
-
-/** The server's binary, no-pad collation of utf8mb4: MariaDB's name first, then MySQL 8's. */
-async function byteCollation(queryRunner: QueryRunner): Promise<string> {
-  const preferred = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
-  const rows: { name: string }[] = await queryRunner.query(
-    `SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (${preferred.map(() => '?').join(', ')})`,
-    preferred,
-  );
-  const found = preferred.find((name) => rows.some((row) => row.name === name));
-  if (!found)
-    throw new Error(
-      `the server has none of the collations ${preferred.join(', ')} (MySQL 8.0.17+ or MariaDB 10.2+ is required)`,
-    );
-  return found;
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { byteCollation } from '../byte-collation';
 
 /**
  * The platform's `campaign_id` (and the `request_id` it is created with) compare byte for byte, like `record_id`
@@ -28,20 +29,4 @@ export class CampaignIdBytes1765700000000 implements MigrationInterface {
         `MODIFY campaign_id VARCHAR(64) CHARACTER SET utf8mb4 COLLATE ${collation} NULL`,
     );
   }
-}
-
-/** The server's binary, no-pad collation of utf8mb4: MariaDB's name first, then MySQL 8's. */
-async function byteCollation(queryRunner: QueryRunner): Promise<string> {
-  const preferred = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
-  const rows: { name: string }[] = await queryRunner.query(
-    `SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (${preferred.map(() => '?').join(', ')})`,
-    preferred,
-  );
-  const found = preferred.find((name) => rows.some((row) => row.name === name));
-  if (!found) {
-    throw new Error(
-      `the server has none of the collations ${preferred.join(', ')} (MySQL 8.0.17+ or MariaDB 10.2+ is required)`,
-    );
-  }
-  return found;
 }
