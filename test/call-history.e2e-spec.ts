@@ -35,6 +35,16 @@ interface ConversationRow {
   recording_url_key_id: string | null;
 }
 
+interface ListedContact {
+  id: string;
+  lastSummary: string | null;
+}
+
+/** A JSON answer's body as the test reads it (its shape is checked against the OpenAPI document already). */
+const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
+/** A code of an error answer. */
+const codeOf = (res: { body: unknown }): string => bodyOf<{ code: string }>(res).code;
+
 /** RFC 4180, as the export writes it: quoted cells may hold commas, quotes (doubled) and line breaks. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
@@ -44,13 +54,22 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') ((cell += '"'), i++);
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') (row.push(cell), (cell = ''));
-    else if (ch === '\r' && text[i + 1] === '\n') (row.push(cell), rows.push(row), (row = []), (cell = ''), i++);
-    else cell += ch;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i++;
+    } else cell += ch;
   }
   return rows;
 }
@@ -83,11 +102,17 @@ describe('call history with the conversation', () => {
     return page.items;
   }
 
-  const history = async (taskId: string, contactId: string): Promise<{ contactId: string; items: Call[] }> =>
-    (await h.http().get(`/v1/tasks/${taskId}/contacts/${contactId}/calls`).set(me).expect(200)).body;
+  const history = async (taskId: string, contactId: string) =>
+    bodyOf<{ contactId: string; items: Call[] }>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts/${contactId}/calls`).set(me).expect(200),
+    );
+  const listed = async (taskId: string, query = '') =>
+    bodyOf<{ items: ListedContact[] }>(await h.http().get(`/v1/tasks/${taskId}/contacts${query}`).set(me).expect(200))
+      .items;
+  const rowsOf = <T>(sql: string, params: unknown[] = []): Promise<T[]> => ds.query<T[]>(sql, params);
 
-  const conversationRows = (taskId: string): Promise<ConversationRow[]> =>
-    ds.query('SELECT * FROM call_conversation WHERE task_id = ? ORDER BY call_record_id', [taskId]);
+  const conversationRows = (taskId: string) =>
+    rowsOf<ConversationRow>('SELECT * FROM call_conversation WHERE task_id = ? ORDER BY call_record_id', [taskId]);
 
   async function push(campaignId: string, records: Record<string, unknown>[]): Promise<void> {
     const body = JSON.stringify({ campaign_id: campaignId, records });
@@ -132,7 +157,10 @@ describe('call history with the conversation', () => {
       expect(row.transcript_enc).toMatch(/^[A-Za-z0-9+/]+=*$/);
     }
     // The call-record table holds no conversation column: it stays narrow.
-    const [recordRow] = await ds.query('SELECT * FROM ai_visitor_call_record WHERE task_id = ? LIMIT 1', [taskId]);
+    const [recordRow] = await rowsOf<Record<string, unknown>>(
+      'SELECT * FROM ai_visitor_call_record WHERE task_id = ? LIMIT 1',
+      [taskId],
+    );
     expect(Object.keys(recordRow).sort()).toEqual(
       [
         'call_result',
@@ -153,10 +181,10 @@ describe('call history with the conversation', () => {
     const byContact = new Map<string, EventView[]>();
     for (const e of events)
       byContact.set(String(e.data.contactId), [...(byContact.get(String(e.data.contactId)) ?? []), e]);
-    const list = (await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200)).body.items;
+    const list = await listed(taskId, '?pageSize=100');
     expect(list).toHaveLength(12);
     let several = 0;
-    for (const contact of list as { id: string; lastSummary: string | null; attempts: number }[]) {
+    for (const contact of list) {
       const calls = await history(taskId, contact.id);
       const expected = [...(byContact.get(contact.id) ?? [])]
         .sort(
@@ -188,19 +216,17 @@ describe('call history with the conversation', () => {
     const csv = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     const [header, ...lines] = parseCsv(csv.replace(/^\ufeff/, ''));
     expect(header[header.length - 1]).toBe('last_summary');
-    expect(lines.map((l) => l[l.length - 1])).toEqual(
-      (list as { lastSummary: string | null }[]).map((c) => c.lastSummary ?? ''),
-    );
+    expect(lines.map((l) => l[l.length - 1])).toEqual(list.map((c) => c.lastSummary ?? ''));
     expect(lines.some((l) => l[l.length - 1] !== '')).toBe(true);
   });
 
   it('stores pushed conversations too; a re-delivered record neither doubles nor loses what was said', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(3, 200), maxAttempts: 3 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const campaignId = started.activeCampaign.campaignId as string;
-    const ids: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
-      (c: { id: string }) => c.id,
+    const started = bodyOf<{ activeCampaign: { campaignId: string } }>(
+      await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200),
     );
+    const campaignId = started.activeCampaign.campaignId;
+    const ids = (await listed(taskId)).map((c) => c.id);
     const hour = 3_600_000;
     const now = Date.now();
     // Pushed out of order: a connected call with only its summary, then the earlier failed attempt.
@@ -240,7 +266,7 @@ describe('call history with the conversation', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].summary_enc).toBe(sealedSummary);
     expect(rows[0].transcript_enc).not.toContain('候选人');
-    const records = await ds.query('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+    const records = await rowsOf('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
     expect(records).toHaveLength(2);
 
     const calls = await history(taskId, ids[0]);
@@ -272,8 +298,7 @@ describe('call history with the conversation', () => {
       ],
     });
     // The last call (by its time, not its arrival) gives the list and the CSV their summary; its comma is quoted.
-    const listed = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-    expect(listed.map((c: { lastSummary: string | null }) => c.lastSummary)).toEqual([
+    expect((await listed(taskId)).map((c) => c.lastSummary)).toEqual([
       'Interested, call back on Saturday, asked for the salary range.',
       null,
       null,
@@ -289,37 +314,37 @@ describe('call history with the conversation', () => {
   it("guards the history: another account's task, another firm's, a contact of another task, a malformed id", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 300) });
     const other = await createTask(h, FIRM, 1, { contacts: contacts(1, 301) });
-    const [contact] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-    const [foreign] = (await h.http().get(`/v1/tasks/${other}/contacts`).set(me).expect(200)).body.items;
+    const [contact] = await listed(taskId);
+    const [foreign] = await listed(other);
     const path = `/v1/tasks/${taskId}/contacts/${contact.id}/calls`;
 
     const colleague = await h.http().get(path).set(asAccount(FIRM, 2)).expect(403);
-    expect(colleague.body.code).toBe('NOT_TASK_OWNER');
+    expect(codeOf(colleague)).toBe('NOT_TASK_OWNER');
     const stranger = await h
       .http()
       .get(path)
       .set(asAccount(FIRM + 1, 1))
       .expect(404);
-    expect(stranger.body.code).toBe('TASK_NOT_FOUND');
+    expect(codeOf(stranger)).toBe('TASK_NOT_FOUND');
     const elsewhere = await h.http().get(`/v1/tasks/${taskId}/contacts/${foreign.id}/calls`).set(me).expect(404);
-    expect(elsewhere.body.code).toBe('CONTACT_NOT_FOUND');
+    expect(codeOf(elsewhere)).toBe('CONTACT_NOT_FOUND');
     const missing = await h.http().get(`/v1/tasks/${taskId}/contacts/999999999/calls`).set(me).expect(404);
-    expect(missing.body.code).toBe('CONTACT_NOT_FOUND');
+    expect(codeOf(missing)).toBe('CONTACT_NOT_FOUND');
     const malformed = await h.http().get(`/v1/tasks/${taskId}/contacts/1x/calls`).set(me).expect(400);
     expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'contactId' }] });
     // The owner is answered.
-    expect((await h.http().get(path).set(me).expect(200)).body).toEqual({ contactId: contact.id, items: [] });
+    expect(bodyOf(await h.http().get(path).set(me).expect(200))).toEqual({ contactId: contact.id, items: [] });
   });
 
   it('phones:rekey reseals the conversations with the numbers; they read the same', async () => {
-    const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM call_conversation'))[0].n);
-    const fields = await ds.query(
+    const rows = Number((await rowsOf<{ n: number | string }>('SELECT COUNT(*) AS n FROM call_conversation'))[0].n);
+    const fields = await rowsOf<{ s: number | string; t: number | string; r: number | string }>(
       `SELECT SUM(CASE WHEN summary_enc IS NULL THEN 0 ELSE 1 END) AS s,
               SUM(CASE WHEN transcript_enc IS NULL THEN 0 ELSE 1 END) AS t,
               SUM(CASE WHEN recording_url_enc IS NULL THEN 0 ELSE 1 END) AS r FROM call_conversation`,
     );
     expect(rows).toBeGreaterThan(0);
-    const [{ task_id: taskId, contact_id: contactId }] = await ds.query(
+    const [{ task_id: taskId, contact_id: contactId }] = await rowsOf<{ task_id: string; contact_id: string }>(
       'SELECT task_id, contact_id FROM call_conversation WHERE transcript_enc IS NOT NULL ORDER BY call_record_id LIMIT 1',
     );
     const before = await history(String(taskId), String(contactId));
@@ -332,12 +357,12 @@ describe('call history with the conversation', () => {
       'call_conversation.transcript': Number(fields[0].t),
       'call_conversation.recording_url': Number(fields[0].r),
     });
-    const keys = await ds.query(
+    const keys = await rowsOf<{ k: string }>(
       `SELECT DISTINCT summary_key_id AS k FROM call_conversation WHERE summary_key_id IS NOT NULL
        UNION SELECT DISTINCT transcript_key_id FROM call_conversation WHERE transcript_key_id IS NOT NULL
        UNION SELECT DISTINCT recording_url_key_id FROM call_conversation WHERE recording_url_key_id IS NOT NULL`,
     );
-    expect(keys.map((k: { k: string }) => k.k)).toEqual(['k0']);
+    expect(keys.map((k) => k.k)).toEqual(['k0']);
     // The running service (k1 active, k0 still listed) reads them the same.
     expect(await history(String(taskId), String(contactId))).toEqual(before);
     const second = await rekeyPhones(ds, toK0);

@@ -138,7 +138,7 @@ describe('permission matrix: every route × every caller case', () => {
   const rememberContact = async (taskId: string) => {
     const [{ id }] = await h.api
       .get(DataSource)
-      .query('SELECT MIN(id) AS id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
+      .query<{ id: string | number }[]>('SELECT MIN(id) AS id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
     contactOf[taskId] = String(id);
   };
 

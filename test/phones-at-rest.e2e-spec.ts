@@ -148,16 +148,16 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }),
     );
     const report = await rekeyPhones(ds, toK0, 7); // a small batch: several pages
-    const said = Number((await ds.query('SELECT COUNT(*) AS n FROM call_conversation'))[0].n);
-    expect(said).toBeGreaterThan(0); // every connected call of the simulator says something
+    const [{ n: said }] = await ds.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM call_conversation');
+    expect(Number(said)).toBeGreaterThan(0); // every connected call of the simulator says something
     expect(report.resealed).toEqual({
       ai_visitor_list: rows,
       ai_visitor_firm_phone: registry,
       ai_visitor_webhook: 1,
       'ai_visitor_webhook.previous_secret': 1,
-      'call_conversation.summary': said,
-      'call_conversation.transcript': said,
-      'call_conversation.recording_url': said,
+      'call_conversation.summary': Number(said),
+      'call_conversation.transcript': Number(said),
+      'call_conversation.recording_url': Number(said),
     });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
     const [hook] = await ds.query(

@@ -51,8 +51,8 @@ describe('statements per request', () => {
   });
 
   it("GET /v1/tasks/:id/contacts/:contactId/calls: two, the contact's task and its calls with what was said", async () => {
-    const [contact] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(asAccount(FIRM, OWNER)).expect(200)).body
-      .items;
+    const contacts = await h.http().get(`/v1/tasks/${taskId}/contacts`).set(asAccount(FIRM, OWNER)).expect(200);
+    const [contact] = (contacts.body as { items: { id: string }[] }).items;
     const sent = await statementsOf(() =>
       h.http().get(`/v1/tasks/${taskId}/contacts/${contact.id}/calls`).set(asAccount(FIRM, OWNER)).expect(200),
     );
