@@ -119,7 +119,7 @@ export class CallConversationRepository {
       durationSec: Number(r.duration_sec),
       failReason: r.fail_reason,
       calledAt: parseDbDate(r.called_at),
-      ...this.open(r),
+      ...this.openSealed(r),
     }));
   }
 
@@ -169,7 +169,8 @@ export class CallConversationRepository {
     return sealed;
   }
 
-  private open(row: Partial<SealedColumns>): Conversation {
+  /** A row's sealed conversation columns (as `history` and the events' renderer read them), opened. */
+  openSealed(row: Partial<SealedColumns>): Conversation {
     const conversation: Conversation = { summary: null, transcript: null, recordingUrl: null };
     for (const [field, enc, key] of SEALED) {
       const value = row[enc];

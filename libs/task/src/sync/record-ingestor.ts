@@ -126,9 +126,8 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      const conversation = said.get(record.recordId);
+      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed).
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
-      if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
       if (connected && record.intention === Intention.NotConsidering)
         notConsidering.push(this.phones.sealedOf(contact));
@@ -188,7 +187,7 @@ export class RecordIngestor {
   /**
    * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
    * interested, in the page's transaction: written as one compact event batch (the results' record ids, attempts
-   * and sequences, and the conversation when the platform gave it), rendered into the events by
+   * and sequences; their conversations are read from call_conversation), rendered into the events by
    * ContactCalledEvents once committed.
    */
   private async announce(
