@@ -162,7 +162,7 @@ export class CallConversationRepository {
     const sealed = {} as SealedColumns;
     for (const [field, enc, key] of SEALED) {
       const value = conversation[field];
-      const box = value ? this.vault.seal(value) : null;
+      const box = value ? this.vault.sealText(value) : null;
       sealed[enc] = box?.enc ?? null;
       sealed[key] = box?.keyId ?? null;
     }
