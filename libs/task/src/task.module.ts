@@ -11,7 +11,7 @@ import { CallRecordRepository } from './repositories/call-record.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
-import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
+import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS } from './sync';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';

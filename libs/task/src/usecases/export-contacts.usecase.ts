@@ -47,11 +47,12 @@ export class ExportContacts {
     private readonly contacts: ContactRepository,
   ) {}
 
-  async execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
+  execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
     const { contacts, tx } = this;
     const { taskId } = query.access;
     const read = (after: string) => contacts.exportPageAfter(tx.autocommit, taskId, after, query, PAGE);
-    return (async function* pages() {
+    // Nothing is read until the caller asks for the first page.
+    const stream = (async function* pages() {
       let next: Promise<ExportRow[]> | null = read('0');
       try {
         while (next) {
@@ -66,5 +67,6 @@ export class ExportContacts {
         next?.catch(() => undefined);
       }
     })();
+    return Promise.resolve(stream);
   }
 }
