@@ -186,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scaleRaw = (env.BENCH_SCALE ?? 'small').trim() || 'small';
   if (scaleRaw !== 'small' && scaleRaw !== 'full')
     throw new Error(`BENCH_SCALE must be small or full, got "${scaleRaw}"`);
-  const scale = scaleRaw as ScaleName;
+  const scale: ScaleName = scaleRaw;
   const preset = PRESETS[scale];
   const sections = (
     env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL_SECTIONS

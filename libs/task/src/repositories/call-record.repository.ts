@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { parseDbDate, SqlDialect } from '@app/database';
+import { Intention } from '../domain/statuses';
 
 const RECORD_COLUMNS = [
   'record_id',
@@ -42,7 +43,7 @@ export interface CalledRow {
   contact_id: string | number;
   call_result: number;
   fail_reason: string | null;
-  intension_result: number;
+  intension_result: Intention;
   duration_sec: number;
   called_at: Date | string;
   candidate_ref: string | null;

@@ -24,7 +24,7 @@ export type { Conversation };
 export type CalledEntry = [recordId: string, attempt: number, sequence: number, conversation?: Conversation];
 
 /** How many events a stored result announces: `contact.called`, and `candidate.interested` when interested. */
-export function eventsPerCall(intention: number): number {
+export function eventsPerCall(intention: Intention): number {
   return intention === Intention.Interested ? 2 : 1;
 }
 
