@@ -10,7 +10,7 @@ export const BENCH_PHONE_KEYS = {
   PHONE_HASH_KEY: Buffer.alloc(32, 'bench-hash-key').toString('base64'),
 };
 
-function benchVault(): PhoneVault {
+export function benchVault(): PhoneVault {
   return new PhoneVault(phoneKeysFromEnv({ ...BENCH_PHONE_KEYS, DATABASE_URL: 'mysql://bench/bench' }));
 }
 
@@ -91,6 +91,7 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
 
 const TABLES = [
   'ai_visitor_call_record',
+  'call_conversation',
   'ai_visitor_task_stats',
   'ai_visitor_list',
   'ai_visitor_call_task',
