@@ -87,6 +87,59 @@ export interface ApiError {
   details?: FieldError[] & Record<string, unknown>;
 }
 
+/** /health/live and /health/ready (@nestjs/terminus): each indicator's state under its name. */
+export interface HealthResponse {
+  status: string;
+  info?: Record<string, { status: string; [key: string]: unknown }>;
+  error?: Record<string, { status: string; [key: string]: unknown }>;
+  details?: Record<string, { status: string; [key: string]: unknown }>;
+}
+
+/**
+ * The served OpenAPI document (/docs-json) as the suites read it. What a suite reads is declared present: one the
+ * document lacks fails the test where it is read, as it did untyped.
+ */
+export interface OpenApiSchema {
+  type?: string;
+  format?: string;
+  pattern?: string;
+  description?: string;
+  nullable?: boolean;
+  maxItems?: number;
+  $ref?: string;
+  enum: unknown[];
+  required: string[];
+  properties: Record<string, OpenApiSchema>;
+  allOf: OpenApiSchema[];
+  anyOf: OpenApiSchema[];
+  items: OpenApiSchema;
+  additionalProperties?: unknown;
+  [keyword: string]: unknown;
+}
+export interface OpenApiParameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  schema: OpenApiSchema;
+}
+export interface OpenApiResponse {
+  description: string;
+  content: Record<string, { schema: OpenApiSchema; example?: unknown; examples?: Record<string, { value: unknown }> }>;
+}
+export interface OpenApiOperation {
+  operationId: string;
+  security?: Record<string, string[]>[];
+  parameters?: OpenApiParameter[];
+  requestBody?: { content: Record<string, { schema: OpenApiSchema }> };
+  responses: Record<string, OpenApiResponse>;
+  [field: string]: unknown;
+}
+export interface OpenApiDocumentRead {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: { schemas: Record<string, OpenApiSchema>; securitySchemes: Record<string, Record<string, unknown>> };
+}
+
 /** A response whose body a suite reads as `T`. */
 export type TypedResponse<T> = Omit<Response, 'body'> & { body: T };
 
