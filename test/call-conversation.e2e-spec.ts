@@ -2,6 +2,7 @@ import axios from 'axios';
 import { EventView, ListEvents } from '@app/events';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, signedPushHeaders, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
+import { ApiError, bodyOf, ContactPageResponse, TaskResponse, typed } from './support/api-types';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -88,10 +89,10 @@ describe('call conversation in contact.called', () => {
 
   it('a pushed record without them, or with values too large, is stored with them left out or cut', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, 300), maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
-      (c: { id: string }) => c.id,
-    );
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    const ids = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items.map((c: { id: string }) => c.id);
     const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
       record_id: recordId,
       ref,
@@ -103,7 +104,7 @@ describe('call conversation in contact.called', () => {
       ...extra,
     });
     const body = JSON.stringify({
-      campaign_id: started.activeCampaign.campaignId,
+      campaign_id: started.activeCampaign!.campaignId,
       records: [
         record('rec_conv_none', ids[0]),
         record('rec_conv_large', ids[1], {
@@ -143,12 +144,9 @@ describe('call conversation in contact.called', () => {
         },
       ],
     });
-    const { body: answer } = await h
-      .http()
-      .post('/v1/callbacks/robot-call')
-      .set(signedPushHeaders(body))
-      .send(body)
-      .expect(400);
+    const { body: answer } = typed<ApiError>(
+      await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(400),
+    );
     expect(answer.code).toBe('VALIDATION_FAILED');
   });
 });

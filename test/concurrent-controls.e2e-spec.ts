@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf, TaskResponse } from './support/api-types';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -53,7 +54,7 @@ describe('concurrent pause / start / cancel', () => {
     // end and makes the platform agree with whichever intent won.
     await h.sync();
 
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
     const callTasks: { status: number; campaign_id: string }[] = await ds.query(
       'SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
       [taskId],

@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { createTask, grantBot } from './support/factories';
 import { checkedClient, ContractValidator } from './support/contract';
 import { ID_PATTERN } from '../apps/api/src/http/invalid-id.error';
+import { bodyOf, TaskResponse } from './support/api-types';
 
 /**
  * The contract check itself (test/support/contract.ts): every response of the e2e suites goes through it, so it
@@ -24,7 +25,7 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
     h = await startHarness();
     await grantBot(h, FIRM);
     taskId = await createTask(h, FIRM, OWNER);
-    task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, OWNER)).expect(200)).body;
+    task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, OWNER)).expect(200));
     document = (await h.http().get('/docs-json').expect(200)).body;
   });
 

@@ -1,6 +1,7 @@
 import { asAccount, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { bodyOf, ContactPageResponse } from './support/api-types';
 
 const FIRM = 7601;
 const ROUNDS = 8;
@@ -58,10 +59,14 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
       );
 
       const skipped = [
-        ...(await h.http().get(`/v1/tasks/${a}/contacts?status=4`).set(asAccount(FIRM, 1)).expect(200)).body.items,
-        ...(await h.http().get(`/v1/tasks/${b}/contacts?status=4`).set(asAccount(FIRM, 2)).expect(200)).body.items,
+        ...bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${a}/contacts?status=4`).set(asAccount(FIRM, 1)).expect(200),
+        ).items,
+        ...bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${b}/contacts?status=4`).set(asAccount(FIRM, 2)).expect(200),
+        ).items,
       ];
-      expect(skipped.map((c: { skipReason: string }) => c.skipReason)).toEqual(Array(shared.length).fill('cooling'));
+      expect(skipped.map((c) => c.skipReason)).toEqual(Array(shared.length).fill('cooling'));
     }
   });
 });

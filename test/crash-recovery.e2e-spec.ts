@@ -7,6 +7,7 @@ import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/fact
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -161,7 +162,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
           await sleep(100);
         }
         for (const id of taskIds) {
-          const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+          const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
           if (task.status === 4) await startAsRecruiter(h, me, id);
         }
       }
@@ -244,7 +245,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
           h.simulator.baseUrl,
           own.map((c) => c.campaign_id),
         );
-        const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+        const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
         expect(stats).toMatchObject({
           total: sizes[t],
           done: sizes[t],

@@ -6,6 +6,7 @@ import { Clock } from '@app/core';
 import { asAdmin, Harness, startHarness } from './support/harness';
 import { sample } from './operations/ops-stack';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
+import { bodyOf, RegisteredWebhookResponse, WebhookResponse } from './support/api-types';
 
 const DAY = 24 * 3600_000;
 const MINUTE = 60_000;
@@ -244,14 +245,14 @@ describe('events housekeeping', () => {
       const base = 200 * DAY;
       at(base);
       const register = async () =>
-        (
+        bodyOf<RegisteredWebhookResponse>(
           await h
             .http()
             .post('/v1/admin/webhooks')
             .set(asAdmin())
             .send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) })
-            .expect(201)
-        ).body.id as string;
+            .expect(201),
+        ).id as string;
       const hook = await register();
       const other = await register();
       const outbox = h.api.get(EventOutbox);
@@ -295,7 +296,8 @@ describe('events housekeeping', () => {
       const waiting = await write('waiting', '80', 1);
       await deliver(other, waiting, '80', 1);
       const pendingOf = async (id: string) =>
-        (await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200)).body.pendingDeliveries;
+        bodyOf<WebhookResponse>(await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200))
+          .pendingDeliveries;
       expect([await pendingOf(hook), await pendingOf(other)]).toEqual([2, 1]);
       const before = { gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') };
 

@@ -3,6 +3,7 @@ import { EventSequencer, ListEvents } from '@app/events';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
+import { TaskResponse, typed } from './support/api-types';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -33,7 +34,7 @@ describe('events outbox', () => {
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 100));
       await h.sync();
-      const { body } = await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200);
+      const { body } = typed<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
       if (body.status === 5) break;
     }
     const events = await eventsOf(taskId);
@@ -66,7 +67,7 @@ describe('events outbox', () => {
     for (let i = 0; i < 30; i++) {
       await new Promise((r) => setTimeout(r, 100));
       await h.sync();
-      const { body } = await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200);
+      const { body } = typed<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
       if (body.status === 5) return;
     }
     throw new Error(`task ${taskId} did not complete`);

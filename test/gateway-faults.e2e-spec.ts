@@ -4,6 +4,7 @@ import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harne
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf, TaskStatsResponse } from './support/api-types';
 
 const FIRM = 7701;
 const me = asAccount(FIRM, 1);
@@ -77,7 +78,7 @@ describe('gateway faults', () => {
     let interested = 0;
     let attempts = 0;
     for (const id of ids) {
-      const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+      const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
       expect(stats).toMatchObject({ total: 15, done: 15, waiting: 0, inCampaign: 0 });
       connected += stats.connected;
       interested += stats.intentions.interested;

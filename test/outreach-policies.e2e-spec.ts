@@ -13,6 +13,15 @@ import {
 } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import {
+  ApiError,
+  bodyOf,
+  ContactPageResponse,
+  CreateTaskResponse,
+  DoNotCallPageResponse,
+  TaskResponse,
+  typed,
+} from './support/api-types';
 
 /** 2026-11-30 is a Monday; Shanghai is UTC+8 all year. */
 const shanghai = (isoLocal: string) => new Date(`${isoLocal}+08:00`);
@@ -40,7 +49,7 @@ describe('call window: nobody is called outside it', () => {
   it('start outside the window opens no campaign; the worker opens it with the window, pauses it when the window closes and resumes it next day', async () => {
     clock.set(shanghai('2026-11-30T08:00:00'));
     const taskId = await createTask(h, FIRM, 1, { callWindow: OFFICE_HOURS, contacts: contacts(5, 100) });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     // Nobody is called outside the window: the task waits for it, and says so and until when.
     expect(started).toMatchObject({
       status: 4,
@@ -104,7 +113,7 @@ describe('call window: nobody is called outside it', () => {
       pauseReason: 'outside_window',
     });
 
-    const paused = (await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200)).body;
+    const paused = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200));
     expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter' });
     clock.set(shanghai('2026-12-02T10:00:00'));
     await h.sync();
@@ -114,7 +123,7 @@ describe('call window: nobody is called outside it', () => {
     });
 
     // Their start resumes it at once, inside the window.
-    const resumed = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const resumed = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(resumed).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
   });
 
@@ -125,7 +134,9 @@ describe('call window: nobody is called outside it', () => {
       { days: [0] },
       { start: '9am' },
     ]) {
-      const res = await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow }).expect(400);
+      const res = typed<ApiError>(
+        await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow }).expect(400),
+      );
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
   });
@@ -196,12 +207,14 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     await h.http().post(`/v1/tasks/${first}/start`).set(me).expect(200);
     await syncUntil(h, FIRM, 1, first, 5);
 
-    const again = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'again', scriptId: 's', callWindow: ALWAYS, contacts: contacts(4, 100) })
-      .expect(201);
+    const again = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'again', scriptId: 's', callWindow: ALWAYS, contacts: contacts(4, 100) })
+        .expect(201),
+    );
     expect(again.body.contacts.added).toBe(1);
     expect(again.body.contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual([
       'cooling',
@@ -211,12 +224,14 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     expect(again.body.contacts.skipped[0].phone).toMatch(/\*{4}/);
 
     await grantBot(h, 7404);
-    const otherFirm = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(7404, 1))
-      .send({ name: 'x', scriptId: 's', contacts: contacts(3, 100) })
-      .expect(201);
+    const otherFirm = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(7404, 1))
+        .send({ name: 'x', scriptId: 's', contacts: contacts(3, 100) })
+        .expect(201),
+    );
     expect(otherFirm.body.contacts).toMatchObject({ added: 3, skipped: [] });
 
     const stats = (await h.http().get(`/v1/tasks/${again.body.task.id}/stats`).set(me)).body;
@@ -231,22 +246,30 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(me)
       .send({ phones: [a, `+86 ${b}`], reason: 'opted_out' })
       .expect(201);
-    const listed = (await h.http().get('/v1/do-not-call').set(me).expect(200)).body;
+    const listed = bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call').set(me).expect(200));
     expect(listed.total).toBe(2);
     // Oldest entry first; both were added by one request, so their order between them is not defined.
     expect(listed.items.map((i: { phone: string }) => i.phone).sort()).toEqual(
       [`+86${a.slice(0, 3)}****${a.slice(-4)}`, `+86${b.slice(0, 3)}****${b.slice(-4)}`].sort(),
     );
     expect(listed.items[0].reason).toBe('opted_out');
-    expect((await h.http().get(`/v1/admin/firms/${FIRM}/do-not-call`).set(asAdmin()).expect(200)).body.total).toBe(2);
-    expect((await h.http().get('/v1/do-not-call').set(asAccount(7404, 1)).expect(200)).body.total).toBe(0);
+    expect(
+      bodyOf<DoNotCallPageResponse>(
+        await h.http().get(`/v1/admin/firms/${FIRM}/do-not-call`).set(asAdmin()).expect(200),
+      ).total,
+    ).toBe(2);
+    expect(
+      bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call').set(asAccount(7404, 1)).expect(200)).total,
+    ).toBe(0);
 
-    const created = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'dnc', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
-      .expect(201);
+    const created = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'dnc', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
+        .expect(201),
+    );
     expect(created.body.contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual([
       'do_not_call',
       'do_not_call',
@@ -258,20 +281,24 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(asAdmin())
       .send({ phones: [a] })
       .expect(200);
-    const after = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'dnc2', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
-      .expect(201);
+    const after = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'dnc2', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
+        .expect(201),
+    );
     expect(after.body.contacts).toMatchObject({ added: 1, skipped: [{ reason: 'do_not_call' }] });
 
-    const bad = await h
-      .http()
-      .post('/v1/do-not-call')
-      .set(me)
-      .send({ phones: ['12345'] })
-      .expect(400);
+    const bad = typed<ApiError>(
+      await h
+        .http()
+        .post('/v1/do-not-call')
+        .set(me)
+        .send({ phones: ['12345'] })
+        .expect(400),
+    );
     expect(bad.body.code).toBe('VALIDATION_FAILED');
   });
 
@@ -284,8 +311,8 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(me)
       .send({ phones: [late] })
       .expect(201);
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    expect(started.activeCampaign.contactCount).toBe(2);
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    expect(started.activeCampaign!.contactCount).toBe(2);
     const skipped = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=4`).set(me)).body.items;
     expect(skipped).toEqual([expect.objectContaining({ skipReason: 'do_not_call' })]);
   });
@@ -333,17 +360,19 @@ describe('what candidates say has firm-wide consequences', () => {
     expect(listed.sort()).toEqual(notConsidering.map(maskPhone).sort());
 
     await grantBot(h, FIRM, { botTaskNum: 100 });
-    const retry = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(FIRM, 2))
-      .send({
-        name: 'later',
-        scriptId: 's',
-        callWindow: ALWAYS,
-        contacts: [...notConsidering, ...wrong].map((phone) => ({ phone })),
-      })
-      .expect(201);
+    const retry = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, 2))
+        .send({
+          name: 'later',
+          scriptId: 's',
+          callWindow: ALWAYS,
+          contacts: [...notConsidering, ...wrong].map((phone) => ({ phone })),
+        })
+        .expect(201),
+    );
     const reasons = retry.body.contacts.skipped.map((s: { reason: string }) => s.reason);
     expect(reasons.filter((r: string) => r === 'do_not_call')).toHaveLength(notConsidering.length);
     expect(reasons.filter((r: string) => r === 'invalid')).toHaveLength(wrong.length);
@@ -403,8 +432,8 @@ describe('results pushed by the platform', () => {
 
   it('refuses a wrong signature, a stale timestamp and an unknown campaign; a replayed push stores nothing', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 900) });
-    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign
-      .campaignId;
+    const campaignId = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200))
+      .activeCampaign!.campaignId!;
     const body = JSON.stringify({
       campaign_id: campaignId,
       records: [
@@ -503,7 +532,9 @@ describe('export of results as CSV', () => {
   });
 
   it('filters by contact status too, like the contact list', async () => {
-    const list = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=3&pageSize=500`).set(me).expect(200)).body;
+    const list = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?status=3&pageSize=500`).set(me).expect(200),
+    );
     expect(list.total).toBe(30);
     expect((await csv('?status=3')).text.slice(1).trimEnd().split('\r\n')).toHaveLength(1 + 30);
     // Nobody waits: the header alone.
@@ -511,13 +542,13 @@ describe('export of results as CSV', () => {
   });
 
   it.each(['page=1', 'pageSize=500', 'page=2&pageSize=10'])('refuses ?%s: an export is never paged', async (query) => {
-    const res = await h.http().get(`/v1/tasks/${taskId}/contacts.csv?${query}`).set(me).expect(400);
+    const res = typed<ApiError>(await h.http().get(`/v1/tasks/${taskId}/contacts.csv?${query}`).set(me).expect(400));
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
 
   it('another account of the firm may not export it', async () => {
-    expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(asAccount(FIRM, 2)).expect(403)).body.code).toBe(
-      'NOT_TASK_OWNER',
-    );
+    expect(
+      bodyOf<ApiError>(await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(asAccount(FIRM, 2)).expect(403)).code,
+    ).toBe('NOT_TASK_OWNER');
   });
 });

@@ -1,6 +1,7 @@
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
+import { bodyOf, RegisteredWebhookResponse, TaskResponse, typed } from './support/api-types';
 
 /**
  * Every route of the API (apps/api/src/**\/*.controller.ts, except the HMAC callback and the ops routes)
@@ -135,21 +136,23 @@ describe('permission matrix: every route × every caller case', () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
     webhookId = String(
-      (
+      bodyOf<RegisteredWebhookResponse>(
         await h
           .http()
           .post('/v1/admin/webhooks')
           .set(asAdmin())
           .send({ url: 'http://127.0.0.1:9/matrix-target' })
-          .expect(201)
-      ).body.id,
+          .expect(201),
+      ).id,
     );
     await grantBot(h, OTHER_FIRM);
     taskOf[FIRM] = await createTask(h, FIRM, OWNER);
     for (const firm of [CLOSED_FIRM, EXPIRED_FIRM]) {
       await grantBot(h, firm);
       taskOf[firm] = await createTask(h, firm, OWNER);
-      const started = await h.http().post(`/v1/tasks/${taskOf[firm]}/start`).set(asAccount(firm, OWNER)).expect(200);
+      const started = typed<TaskResponse>(
+        await h.http().post(`/v1/tasks/${taskOf[firm]}/start`).set(asAccount(firm, OWNER)).expect(200),
+      );
       expect(started.body.status).toBe(3);
     }
     await grantBot(h, CLOSED_FIRM, { isOpenBot: false });

@@ -12,6 +12,13 @@ import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase } from './support/test-database';
+import {
+  AddContactsResponse,
+  bodyOf,
+  ContactPageResponse,
+  RegisteredWebhookResponse,
+  typed,
+} from './support/api-types';
 
 const COMPLETED = 5;
 const TABLES = [
@@ -100,10 +107,12 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
     // Every number at least once (unanswered ones twice), never the do-not-call ones.
     expect([...new Set(dialled)].sort()).toEqual(numbers.map((n) => `+86${n}`).sort());
 
-    const listed = (await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200)).body.items;
+    const listed = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200),
+    ).items;
     expect(listed).toHaveLength(numbers.length + dnc.length);
     for (const c of listed) expect(c.phone).toMatch(/^\+86136\*{4}\d{4}$/);
-    expect(listed.filter((c: { skipReason: string }) => c.skipReason === 'do_not_call')).toHaveLength(dnc.length);
+    expect(listed.filter((c) => c.skipReason === 'do_not_call')).toHaveLength(dnc.length);
 
     const csv = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     for (const phone of [...numbers, ...dnc]) expect(csv).toContain(`+86${phone}`);
@@ -112,14 +121,16 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
   it('finds duplicates on the keyed hash: a number already in the task is refused however it is written', async () => {
     const [first, second] = mobiles(2, 5151, '136');
     const other = await createTask(h, FIRM, 1, { contacts: [{ phone: first }], callWindow: ALWAYS });
-    const res = await h
-      .http()
-      .post(`/v1/tasks/${other}/contacts`)
-      .set(me)
-      .send({
-        contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }],
-      })
-      .expect(201);
+    const res = typed<AddContactsResponse>(
+      await h
+        .http()
+        .post(`/v1/tasks/${other}/contacts`)
+        .set(me)
+        .send({
+          contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }],
+        })
+        .expect(201),
+    );
     expect(res.body.added).toBe(1);
     expect(res.body.rejected).toEqual([
       {
@@ -134,12 +145,13 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
   it('rotates keys: rows resealed under another key read the same, and a second run has nothing to do', async () => {
     const ds = h.api.get(DataSource);
     // A webhook's signing secret is sealed with the same keys, and rotated with the numbers.
-    const { secret: replaced, id: webhookId } = (
-      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)
-    ).body;
+    const { secret: replaced, id: webhookId } = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201),
+    );
     // Rotated: the secret it replaced signs on through the overlap, sealed the same way, and rekeyed with the rest.
-    const { secret } = (await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200))
-      .body;
+    const { secret } = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200),
+    );
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
     const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);

@@ -4,6 +4,7 @@ import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { expectCountersExact } from './support/stats-counters';
 import { PlatformProxy, startPlatformProxy } from './support/model/platform-proxy';
+import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
 
 const FIRM = 8201;
 const me = asAccount(FIRM, 1);
@@ -25,7 +26,7 @@ describe('progress bounds: nothing that has work waits', () => {
   let ds: DataSource;
   let callbackUrl: string;
   let next = 1;
-  const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+  const task = async (id: string) => bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
   const people = (count: number, prefix = '139') =>
     mobiles(count, (next += count) - count, prefix).map((phone, i) => ({ phone, name: `候选人${i}` }));
 
@@ -98,7 +99,7 @@ describe('progress bounds: nothing that has work waits', () => {
     );
     expect(campaigns.length).toBeGreaterThanOrEqual(3);
     expect(campaigns.every((c) => Number(c.status) === 3)).toBe(true);
-    const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
     expect(stats.done).toBe(30);
     const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]);
     expect(Number(n)).toBe(stats.attempts);
@@ -153,9 +154,9 @@ describe('progress bounds: nothing that has work waits', () => {
       maxAttempts: 1,
       callWindow: ALWAYS,
     });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     await setPush(false);
-    const campaignId = started.activeCampaign.campaignId;
+    const campaignId = started.activeCampaign!.campaignId;
     await waitFor(
       'the platform finishes the first campaign',
       async () =>
@@ -193,8 +194,8 @@ describe('progress bounds: nothing that has work waits', () => {
     for (let i = 0; i < 7; i++)
       live.push(await createTask(h, FIRM, 1, { contacts: people(2, SLOW_PREFIX), batchSize: 2, callWindow: ALWAYS }));
     for (const id of live) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
-    const started = (await h.http().post(`/v1/tasks/${cancelled}/start`).set(me).expect(200)).body;
-    const campaignId = started.activeCampaign.campaignId;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${cancelled}/start`).set(me).expect(200));
+    const campaignId = started.activeCampaign!.campaignId;
     await waitFor(
       'the platform makes its calls',
       async () =>
@@ -207,7 +208,7 @@ describe('progress bounds: nothing that has work waits', () => {
     await h.sync();
     const [callTask] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [cancelled]);
     expect(Number(callTask.status)).toBe(3);
-    const stats = (await h.http().get(`/v1/tasks/${cancelled}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${cancelled}/stats`).set(me).expect(200));
     expect(stats.inCampaign).toBe(0);
     expect(stats.connected + stats.failed).toBe(20);
     for (const id of live) await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -272,7 +273,7 @@ describe('progress bounds: a start whose reply was lost', () => {
     // records the pause.
     const today = ((new Date(Date.now() + 8 * 3_600_000).getUTCDay() + 6) % 7) + 1; // ISO weekday in Asia/Shanghai
     await ds.query('UPDATE ai_visitor_task SET window_days = ? WHERE id = ?', [String((today % 7) + 1), id]);
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     expect(started.pauseReason).toBe('outside_window');
     expect((await remote(campaignId)).status).toBe(2);
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -281,7 +282,7 @@ describe('progress bounds: a start whose reply was lost', () => {
   it('the next look confirms a start that went through, without refusing or restarting it', async () => {
     const { id, campaignId } = await startLosingTheReply();
     await h.sync();
-    const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
     expect(task.status).toBe(3);
     const [callTask] = await ds.query('SELECT status, refusals FROM ai_visitor_call_task WHERE task_id = ?', [id]);
     expect(Number(callTask.status)).toBe(1);

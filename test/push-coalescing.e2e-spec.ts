@@ -5,6 +5,7 @@ import { asAccount, Harness, signedPushHeaders, startHarness } from './support/h
 import { contacts, createTask, grantBot } from './support/factories';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf, ContactPageResponse, TaskResponse } from './support/api-types';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -50,12 +51,13 @@ describe('pushed results arriving together', () => {
 
   async function startTask(count: number, from: number): Promise<Started> {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
-      .items;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
+    ).items;
     return {
       taskId,
-      campaignId: started.activeCampaign.campaignId,
+      campaignId: started.activeCampaign!.campaignId!,
       contactIds: items.map((c: { id: string }) => c.id),
     };
   }
@@ -142,8 +144,9 @@ describe('pushed results arriving together', () => {
       [taskId],
     );
     expect(Number(stored[0].n)).toBe(30);
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
-      .items;
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
+    ).items;
     for (const c of items) expect(c).toMatchObject({ status: 3, callResult: 1 });
 
     await h.api.get(EventSequencer).sequenceAll();

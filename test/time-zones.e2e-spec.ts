@@ -5,6 +5,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
 import { startPrivateMariaDb, PrivateMariaDb } from './support/private-mariadb';
 import { serverUrl } from './support/test-database';
+import { ApiError, bodyOf, ContactPageResponse, FirmBotResponse, TaskResponse } from './support/api-types';
 
 /**
  * UTC everywhere (issue 11, item 11). On the MySQL run (DATABASE_URL set) the whole file runs on a MariaDB of
@@ -78,15 +79,15 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
 
   it("a new task's createdAt and updatedAt are the time now, and so is updatedAt after a change", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2) });
-    const created = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
+    const created = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
     expectNow(created.createdAt);
     expectNow(created.updatedAt);
 
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
-    const started = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
     expect(started.status).toBe(3);
     expectNow(started.updatedAt);
-    expectNow(started.startedAt);
+    expectNow(started.startedAt!);
     expect(started.createdAt).toBe(created.createdAt);
   });
 
@@ -126,16 +127,18 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     // With a zone it is the instant meant, stored and answered in UTC.
     const granted = (await put('2027-12-31T08:00:00+08:00').expect(200)).body;
     expect(granted.botExpireAt).toBe('2027-12-31T00:00:00.000Z');
-    expect((await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).body.botExpireAt).toBe(
-      '2027-12-31T00:00:00.000Z',
-    );
+    expect(
+      bodyOf<FirmBotResponse>(await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).botExpireAt,
+    ).toBe('2027-12-31T00:00:00.000Z');
   });
 
   it("a pushed record's called_at without a zone is taken as UTC", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 50) });
-    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign
-      .campaignId;
-    const [contact] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    const campaignId = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200))
+      .activeCampaign!.campaignId!;
+    const [contact] = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items;
     const body = JSON.stringify({
       campaign_id: campaignId,
       records: [
@@ -153,13 +156,16 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     expect(
       (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
     ).toEqual({ received: 1, stored: 1 });
-    const [called] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    const [called] = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items;
     expect(called.calledAt).toBe('2026-11-28T10:03:04.500Z');
 
     const garbled = body.replace('2026-11-28 10:03:04.5', 'Nov 28 2026 10:03');
     expect(
-      (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400)).body
-        .code,
+      bodyOf<ApiError>(
+        await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400),
+      ).code,
     ).toBe('VALIDATION_FAILED');
   });
 

@@ -3,6 +3,7 @@ import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
 
 /**
  * kill -9 of a worker process in the middle of delivering webhooks loses nothing: a worker armed with a relay
@@ -38,14 +39,14 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       const firm = 9500 + index;
       const me = asAccount(firm, 1);
       await grantBot(h, firm);
-      const hook = (
+      const hook = bodyOf<RegisteredWebhookResponse>(
         await h
           .http()
           .post('/v1/admin/webhooks')
           .set(asAdmin())
           .send({ url: receiver.url, firmId: String(firm) })
-          .expect(201)
-      ).body;
+          .expect(201),
+      );
       receiver.secret = hook.secret;
       // Three tasks, three events each (started, paused, cancelled): several chains, several deliveries per round.
       const taskIds: string[] = [];

@@ -4,6 +4,7 @@ import { TransactionRunner } from '@app/database';
 import { asAdmin, Harness, startHarness } from './support/harness';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
 
 const TASKS = 100;
 const TIMEOUT_MS = 5_000;
@@ -37,9 +38,9 @@ describe('a slow receiver and two relays', () => {
 
   it('no delivery is sent twice and each task gets its events in order, though a round outlasts its lease', async () => {
     const FIRM = '9600';
-    const hook = (
-      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201)
-    ).body;
+    const hook = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201),
+    );
     receiver.secret = hook.secret;
     // Two events per task, every task's first one before any second one: one claim takes the 100 first events.
     const taskIds = Array.from({ length: TASKS }, (_, i) => String(960_001 + i));

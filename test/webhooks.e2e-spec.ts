@@ -15,6 +15,7 @@ import {
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
+import { bodyOf, RegisteredWebhookResponse, typed, WebhookResponse } from './support/api-types';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,7 +58,9 @@ describe('webhooks', () => {
   }
 
   async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<Record<string, any>> {
-    const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201);
+    const res = typed<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201),
+    );
     if (r) r.secret = res.body.secret;
     return res.body;
   }
@@ -173,16 +176,18 @@ describe('webhooks', () => {
       ]);
       expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
 
-      const one = (await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body;
+      const one = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200),
+      );
       expect(one).not.toHaveProperty('secret');
       const { secret: _secret, ...view } = created;
       expect(one).toEqual(view);
       expect(one.previousSecretExpiresAt).toBeNull();
-      const all = (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body;
+      const all = bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200));
       expect(all.map((w: { id: string }) => w.id)).toContain(created.id);
       expect(all.every((w: object) => !('secret' in w))).toBe(true);
       expect(
-        (await h.http().get('/v1/admin/webhooks?firmId=9002').set(asAdmin()).expect(200)).body.map(
+        bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks?firmId=9002').set(asAdmin()).expect(200)).map(
           (w: { id: string }) => w.id,
         ),
       ).toEqual([created.id]);
@@ -196,14 +201,14 @@ describe('webhooks', () => {
       expect(refused.body.code).toBe('WEBHOOK_URL_NOT_ALLOWED');
       expect((await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body).toEqual(one);
 
-      const changed = (
+      const changed = bodyOf<WebhookResponse>(
         await h
           .http()
           .patch(`/v1/admin/webhooks/${created.id}`)
           .set(asAdmin())
           .send({ url: 'http://localhost:9/b', eventTypes: ['contact.called'], fullPhones: true, enabled: false })
-          .expect(200)
-      ).body;
+          .expect(200),
+      );
       expect(changed).toMatchObject({
         url: 'http://localhost:9/b',
         eventTypes: ['contact.called'],
@@ -215,14 +220,14 @@ describe('webhooks', () => {
         ds.options.type === 'better-sqlite3' ? '2026-01-01 00:00:00.000' : new Date('2026-01-01T00:00:00Z'),
         created.id,
       ]);
-      const enabled = (
+      const enabled = bodyOf<WebhookResponse>(
         await h
           .http()
           .patch(`/v1/admin/webhooks/${created.id}`)
           .set(asAdmin())
           .send({ enabled: true, eventTypes: null })
-          .expect(200)
-      ).body;
+          .expect(200),
+      );
       expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null, eventTypes: null });
 
       await h.http().delete(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(204);
@@ -320,7 +325,7 @@ describe('webhooks', () => {
       expect(other.requests).toEqual([]);
 
       // The firm sees its endpoints' health (not the secrets, not other firms' endpoints).
-      const mine = (await h.http().get('/v1/webhooks').set(me).expect(200)).body;
+      const mine = bodyOf<WebhookResponse[]>(await h.http().get('/v1/webhooks').set(me).expect(200));
       expect(mine.map((w: { id: string }) => w.id).sort()).toEqual([flakyHook.id, phonesHook.id].sort());
       const health = mine.find((w: { id: string }) => w.id === flakyHook.id);
       expect(health).toMatchObject({
@@ -329,7 +334,7 @@ describe('webhooks', () => {
         pendingDeliveries: 0,
         lastSuccessAt: expect.any(String),
       });
-      expect(health.lastError).toMatch(/HTTP 500|no answer within 300 ms/);
+      expect(health!.lastError).toMatch(/HTTP 500|no answer within 300 ms/);
       expect(mine.every((w: object) => !('secret' in w))).toBe(true);
 
       // Metrics: deliveries by outcome, their latency, events by type.
@@ -436,7 +441,9 @@ describe('webhooks', () => {
       const heldAttempts = r.requests.filter((x) => x.event.taskId === held);
       expect(heldAttempts.length).toBeGreaterThan(1);
       expect(new Set(heldAttempts.map((x) => x.event.sequence))).toEqual(new Set([1])); // 2 and 3 wait
-      const waiting = (await h.http().get('/v1/webhooks').set(asAccount(FIRM, 1)).expect(200)).body[0];
+      const waiting = bodyOf<WebhookResponse[]>(
+        await h.http().get('/v1/webhooks').set(asAccount(FIRM, 1)).expect(200),
+      )[0];
       expect(waiting).toMatchObject({ pendingDeliveries: 3, lastError: 'HTTP 500' });
 
       // The receiver recovers: the held events follow, in order.
@@ -653,7 +660,7 @@ describe('webhooks', () => {
       const FIRM = 9300;
       await grantBot(h, FIRM);
       // The day passes for every endpoint: the other tests' are deleted first (with their deliveries).
-      for (const w of (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body) {
+      for (const w of bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200))) {
         await h.http().delete(`/v1/admin/webhooks/${w.id}`).set(asAdmin()).expect(204);
       }
       const [{ n: left }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
@@ -668,7 +675,9 @@ describe('webhooks', () => {
 
       const taskId = await threeEventTask(FIRM);
       for (let i = 0; i < 5; i++) await h.relay();
-      const failing = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      const failing = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200),
+      );
       expect(failing).toMatchObject({
         enabled: true,
         failingSince: expect.any(String),
@@ -686,7 +695,9 @@ describe('webhooks', () => {
       // A day and an hour on: the next failure gives the delivery up and disables the endpoint.
       clock.set(new Date(Date.now() + 25 * 3_600_000));
       await h.relay();
-      const disabled = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      const disabled = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200),
+      );
       expect(disabled).toMatchObject({
         enabled: false,
         disabledReason: 'failing for 24 h without a success',
@@ -761,12 +772,13 @@ describe('webhooks', () => {
 
       // The rotation answers the new secret once, in the specification's form; the previous one signs for 2 hours.
       const rotatedAt = Date.now();
-      const rotated = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200))
-        .body;
+      const rotated = bodyOf<RegisteredWebhookResponse>(
+        await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200),
+      );
       const second: string = rotated.secret;
       expect(second).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(second).not.toBe(first);
-      const overlapEnd = Date.parse(rotated.previousSecretExpiresAt);
+      const overlapEnd = Date.parse(rotated.previousSecretExpiresAt!);
       expect(overlapEnd - rotatedAt).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
       expect(overlapEnd - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
       const { secret: _secret, ...view } = rotated;
@@ -826,8 +838,9 @@ describe('webhooks', () => {
         );
         expect(after.every((x) => x.verified)).toBe(true);
         // The overlap over, the endpoint can be rotated again; the secret it replaces is the second.
-        const third = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200))
-          .body;
+        const third = bodyOf<RegisteredWebhookResponse>(
+          await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200),
+        );
         expect(third.secret).not.toBe(second);
         const [latest] = await ds.query(
           'SELECT previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
