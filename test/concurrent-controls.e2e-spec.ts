@@ -55,7 +55,7 @@ describe('concurrent pause / start / cancel', () => {
     await h.sync();
 
     const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
-    const callTasks: { status: number; campaign_id: string }[] = await ds.query(
+    const callTasks = await ds.query<{ status: number; campaign_id: string }[]>(
       'SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
       [taskId],
     );

@@ -8,6 +8,7 @@ import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
 import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -151,7 +152,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
         // (under faults a pass may fail to reach the platform; the worker's next pass tries again).
         for (let pass = 0; ; pass++) {
           await h.sync();
-          const [{ n }] = await ds.query(
+          const [{ n }] = await ds.query<{ n: DbValue }[]>(
             `SELECT COUNT(*) AS n FROM ai_visitor_call_task c JOIN ai_visitor_task t ON t.id = c.task_id
            WHERE t.firm_id = ? AND t.status = 4 AND c.status = 1`,
             [firm],
@@ -171,17 +172,18 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await setFaults(h, NO_FAULTS);
 
       const placeholders = taskIds.map(() => '?').join(', ');
-      const callTasks: { id: string; request_id: string; campaign_id: string | null; status: number }[] =
-        await ds.query(
-          `SELECT id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${placeholders})`,
-          taskIds,
-        );
+      const callTasks = await ds.query<
+        { id: string; request_id: string; campaign_id: string | null; status: number }[]
+      >(
+        `SELECT id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${placeholders})`,
+        taskIds,
+      );
       expect(callTasks.filter((c) => c.campaign_id === null || Number(c.status) !== 3)).toEqual([]);
 
       // Every campaign the platform holds is one of ours, under the request id we recorded: nothing orphaned,
       // nothing created twice (across all the points run so far, too).
       const truthAll = await groundTruth(h.simulator.baseUrl);
-      const allLocal: { request_id: string; campaign_id: string | null }[] = await ds.query(
+      const allLocal = await ds.query<{ request_id: string; campaign_id: string | null }[]>(
         'SELECT request_id, campaign_id FROM ai_visitor_call_task',
       );
       const localByRequest = new Map(allLocal.map((c) => [c.request_id, c.campaign_id]));
@@ -193,7 +195,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       const truth = await groundTruth(h.simulator.baseUrl, [...mine]);
       expect(truth.campaigns).toHaveLength(callTasks.length);
       const remoteRecords = truth.campaigns.flatMap((c) => (c.records ?? []).map((r) => r.record_id)).sort();
-      const stored: { record_id: string }[] = await ds.query(
+      const stored = await ds.query<{ record_id: string }[]>(
         `SELECT record_id FROM ai_visitor_call_record WHERE task_id IN (${placeholders}) ORDER BY record_id`,
         taskIds,
       );
@@ -204,7 +206,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       const callsPerRef = new Map<string, number>();
       for (const c of truth.campaigns)
         for (const r of c.records ?? []) callsPerRef.set(r.ref, (callsPerRef.get(r.ref) ?? 0) + 1);
-      const contacts: { id: string; attempts: number; status: number }[] = await ds.query(
+      const contacts = await ds.query<{ id: string; attempts: number; status: number }[]>(
         `SELECT id, attempts, status FROM ai_visitor_list WHERE task_id IN (${placeholders}) ORDER BY id`,
         taskIds,
       );
@@ -224,7 +226,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
         )
       ).map((e: { data: string }) => (JSON.parse(e.data) as { recordId: string }).recordId);
       expect(called.sort()).toEqual(stored.map((r) => r.record_id).sort());
-      const sequences: { task_id: string | number; sequence: number }[] = await ds.query(
+      const sequences = await ds.query<{ task_id: string | number; sequence: number }[]>(
         `SELECT task_id, sequence FROM ai_visitor_event WHERE task_id IN (${placeholders}) ORDER BY task_id, sequence`,
         taskIds,
       );
@@ -237,7 +239,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await expectCountersExact(ds);
       // …and the statistics equal what was really dialled, per task.
       for (const [t, id] of taskIds.entries()) {
-        const own: { campaign_id: string }[] = await ds.query(
+        const own = await ds.query<{ campaign_id: string }[]>(
           'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
           [id],
         );

@@ -18,6 +18,7 @@ import {
 } from '@app/events';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { DbValue } from './support/db-rows';
 
 /**
  * The port event batches are rendered through (EventBatchRenderers): the app gives the module that hosts the
@@ -146,7 +147,9 @@ describe('event batch renderers (the port the sequencer renders batches through)
         ['task.paused', 4, { taskId: '70' }],
       ]);
       expect(page.items.map((e) => Number(e.position))).toEqual([1, 2, 3, 4]);
-      const [{ n }] = await tx.autocommit.query("SELECT COUNT(*) AS n FROM ai_visitor_event WHERE type LIKE 'batch:%'");
+      const [{ n }] = await tx.autocommit.query<{ n: DbValue }[]>(
+        "SELECT COUNT(*) AS n FROM ai_visitor_event WHERE type LIKE 'batch:%'",
+      );
       expect(Number(n)).toBe(0);
     });
   });

@@ -107,15 +107,17 @@ describe('events outbox', () => {
 
     // Each stored result: one contact.called carrying the stored call and its contact, and candidate.interested beside an interested one.
     // (in call order: an "inconvenient" candidate's callback is its attempt 2)
-    const stored: {
-      record_id: string;
-      contact_id: string | number;
-      intension_result: number;
-      call_result: number;
-      duration_sec: number;
-      name: string;
-      candidate_ref: string;
-    }[] = await ds.query(
+    const stored = await ds.query<
+      {
+        record_id: string;
+        contact_id: string | number;
+        intension_result: number;
+        call_result: number;
+        duration_sec: number;
+        name: string;
+        candidate_ref: string;
+      }[]
+    >(
       `SELECT r.record_id, r.contact_id, r.intension_result, r.call_result, r.duration_sec, c.name, c.candidate_ref
            FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id WHERE r.task_id = ? ORDER BY r.called_at, r.id`,
       [taskId],

@@ -5,6 +5,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
 import { bodyOf, TaskStatsResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7701;
 const me = asAccount(FIRM, 1);
@@ -71,7 +72,7 @@ describe('gateway faults', () => {
     const truth = await groundTruth(h.simulator.baseUrl);
     // Lost replies never made a second campaign: one per request id, at most one per batch.
     expect(new Set(truth.campaigns.map((c) => c.request_id)).size).toBe(truth.campaigns.length);
-    const [{ calls }] = await ds.query('SELECT COUNT(*) AS calls FROM ai_visitor_call_task');
+    const [{ calls }] = await ds.query<{ calls: DbValue }[]>('SELECT COUNT(*) AS calls FROM ai_visitor_call_task');
     expect(Number(calls)).toBe(truth.campaigns.length);
 
     let connected = 0;
@@ -87,7 +88,7 @@ describe('gateway faults', () => {
     expect(connected).toBe(truth.finalConnected);
     expect(interested).toBe(truth.finalIntentions.interested);
     expect(attempts).toBe(truth.records);
-    const [{ n, d }] = await ds.query(
+    const [{ n, d }] = await ds.query<{ n: DbValue; d: DbValue }[]>(
       'SELECT COUNT(*) AS n, COUNT(DISTINCT record_id) AS d FROM ai_visitor_call_record',
     );
     expect(Number(n)).toBe(truth.records);

@@ -6,6 +6,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
 import { bodyOf, ContactPageResponse, FirmBotResponse, TaskResponse, TaskStatsResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -226,7 +227,10 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
       await sleep(20);
     }
     expect(await task(id)).toMatchObject({ status: 5 });
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
+    );
     expect(Number(n)).toBe(2);
     const list = bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${id}/contacts`).set(me).expect(200)).items;
     for (const c of list) expect(c).toMatchObject({ status: 3, attempts: 2, callResult: 2, failReason: 'not_dialled' });

@@ -3,6 +3,7 @@ import { AuthorizeTaskAccess, StartTask } from '@app/task';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { ApiError, bodyOf, FirmBotResponse, typed } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7201;
 const OTHER_FIRM = 7202;
@@ -10,7 +11,7 @@ const ACCOUNT = 8201;
 const COLLEAGUE = 8202;
 
 async function countRows(h: Harness, table: string): Promise<number> {
-  const [{ n }] = await h.api.get(DataSource).query(`SELECT COUNT(*) AS n FROM ${table}`);
+  const [{ n }] = await h.api.get(DataSource).query<{ n: DbValue }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
   return Number(n);
 }
 
@@ -152,7 +153,7 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
         .get(AuthorizeTaskAccess)
         .execute({ caller: { firmId: String(firm), accountId: '1' }, taskId: id });
       await expect(h.api.get(StartTask).execute({ access })).rejects.toMatchObject({ code: 'BOT_NOT_OPEN' });
-      const [row] = await h.api.get(DataSource).query('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
+      const [row] = await h.api.get(DataSource).query<DbRow[]>('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
       expect(Number(row.status)).toBe(1);
     });
 
@@ -198,7 +199,7 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       });
       const [{ n }] = await h.api
         .get(DataSource)
-        .query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
+        .query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
       expect(Number(n)).toBe(5);
     });
 

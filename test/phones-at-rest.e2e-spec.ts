@@ -19,6 +19,7 @@ import {
   RegisteredWebhookResponse,
   typed,
 } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const COMPLETED = 5;
 const TABLES = [
@@ -79,13 +80,13 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
     expect(stored).toContain(taskId); // the dump is real
     for (const phone of [...numbers, ...dnc]) expect(stored).not.toContain(phone);
 
-    const list: { phone_hash: string; phone_key_id: string }[] = await ds.query(
+    const list = await ds.query<{ phone_hash: string; phone_key_id: string }[]>(
       'SELECT phone_hash, phone_key_id FROM ai_visitor_list WHERE task_id = ?',
       [taskId],
     );
     expect(list).toHaveLength(numbers.length + dnc.length);
     expect(new Set(list.map((r) => r.phone_key_id))).toEqual(new Set(['k1']));
-    const registry: unknown[] = await ds.query('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [
+    const registry = await ds.query<unknown[]>('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [
       FIRM,
     ]);
     expect(registry).toHaveLength(numbers.length + dnc.length); // called numbers (cooling) and the do-not-call list
@@ -167,7 +168,9 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       'ai_visitor_webhook.previous_secret': 1,
     });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
-    const [hook] = await ds.query(
+    const [hook] = await ds.query<
+      { secret_enc: string; secret_key_id: string; previous_secret_enc: string; previous_secret_key_id: string }[]
+    >(
       'SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
       [webhookId],
     );
@@ -213,7 +216,7 @@ describe('PhoneEncryption migration', () => {
       await older.query(
         "INSERT INTO ai_visitor_task (firm_id, account_id, name, script_id, status, batch_size, max_attempts, retry_gap_minutes) VALUES (1, 1, 't', 's', 1, 10, 2, 0)",
       );
-      const [{ id }] = await older.query('SELECT id FROM ai_visitor_task');
+      const [{ id }] = await older.query<{ id: DbValue }[]>('SELECT id FROM ai_visitor_task');
       const clear = mobiles(1_205, 1, '137').map((n) => `+86${n}`); // more than one batch of the migration
       for (let i = 0; i < clear.length; i += 200) {
         const chunk = clear.slice(i, i + 200);
@@ -239,12 +242,12 @@ describe('PhoneEncryption migration', () => {
           'PhoneEncryption1764700000000',
         ]);
         const vault = new PhoneVault(phoneKeysFromEnv(keys));
-        const rows: { phone_hash: string; phone_enc: string; phone_key_id: string }[] = await current.query(
+        const rows = await current.query<{ phone_hash: string; phone_enc: string; phone_key_id: string }[]>(
           'SELECT phone_hash, phone_enc, phone_key_id FROM ai_visitor_list ORDER BY id',
         );
         expect(rows.map((r) => vault.open({ enc: r.phone_enc, keyId: r.phone_key_id }))).toEqual(clear);
         expect(rows.map((r) => r.phone_hash)).toEqual(clear.map((p) => vault.hash(p)));
-        const registry: { phone_hash: string; do_not_call: number }[] = await current.query(
+        const registry = await current.query<{ phone_hash: string; do_not_call: number }[]>(
           'SELECT phone_hash, do_not_call FROM ai_visitor_firm_phone ORDER BY do_not_call DESC',
         );
         expect(registry.map((r) => [r.phone_hash, Number(r.do_not_call)])).toEqual([

@@ -10,6 +10,7 @@ import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
 import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-injector.service';
 import { bodyOf, ContactPageResponse, EventPageResponse, TaskResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /** The platform's long fail_reason cut to the column's 16 characters (characters, not bytes: MySQL's VARCHAR). */
 const CUT_FAIL_REASON = [...LONG_FAIL_REASON].slice(0, 16).join('');
@@ -132,9 +133,9 @@ describe('a call record whose values do not fit the database', () => {
         await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
       ).items;
       expect(items.map((c) => c.failReason)).toEqual([CUT_FAIL_REASON, 'no_answer', 'no_answer']);
-      const stored: { record_id: string }[] = await h.api
+      const stored = await h.api
         .get(DataSource)
-        .query(
+        .query<{ record_id: string }[]>(
           "SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? AND record_id NOT LIKE 'rec_0%' ORDER BY record_id",
           [taskId],
         );
@@ -181,7 +182,7 @@ describe('a call record whose values do not fit the database', () => {
           (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
         ).toEqual({ received: 1, stored: 1 });
       }
-      const stored: { record_id: string; task_id: string | number }[] = await ds.query(
+      const stored = await ds.query<{ record_id: string; task_id: string | number }[]>(
         "SELECT record_id, task_id FROM ai_visitor_call_record WHERE record_id IN ('rec_case_1', 'rec_case_2') ORDER BY record_id",
       );
       expect(stored.map((r) => [r.record_id, String(r.task_id)])).toEqual([
@@ -231,7 +232,7 @@ describe('a call record whose values do not fit the database', () => {
         ).toEqual({ received: 3, stored: 3 });
 
         const ds = h.api.get(DataSource);
-        const stored: { record_id: string; contact_id: string | number }[] = await ds.query(
+        const stored = await ds.query<{ record_id: string; contact_id: string | number }[]>(
           'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ?',
           [taskId],
         );
@@ -244,7 +245,7 @@ describe('a call record whose values do not fit the database', () => {
         expect(
           items.slice(0, 4).map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts]),
         ).toEqual(ids.map((id) => [id, 3, 1]));
-        const lastRecords: { id: string | number; record_id: string }[] = await ds.query(
+        const lastRecords = await ds.query<{ id: string | number; record_id: string }[]>(
           'SELECT id, record_id FROM ai_visitor_list WHERE task_id = ? AND record_id IS NOT NULL',
           [taskId],
         );
@@ -335,7 +336,7 @@ describe('paging that does not advance', () => {
     await syncUntil(h, FIRM, 1, taskId, 5, 20);
     const [{ n }] = await h.api
       .get(DataSource)
-      .query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+      .query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
     expect(Number(n)).toBe(6);
     expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({
       done: 6,
@@ -415,7 +416,10 @@ describe('a paging cursor too long for its column', () => {
     expect(unfit(await metrics(h), 'next_cursor', 'not_saved') - unfit(before, 'next_cursor', 'not_saved')).toBe(3);
     const [{ stored_cursor: storedCursor }] = await h.api
       .get(DataSource)
-      .query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+      .query<{ stored_cursor: DbValue }[]>(
+        'SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?',
+        [taskId],
+      );
     expect(storedCursor).toBeNull();
   });
 });

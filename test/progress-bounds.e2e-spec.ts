@@ -5,6 +5,7 @@ import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { expectCountersExact } from './support/stats-counters';
 import { PlatformProxy, startPlatformProxy } from './support/model/platform-proxy';
 import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 8201;
 const me = asAccount(FIRM, 1);
@@ -93,7 +94,7 @@ describe('progress bounds: nothing that has work waits', () => {
     );
     expect(done.waitingFor).toBeNull();
     // Three campaigns of 10, and one more for each "inconvenient now" called back (at once, here).
-    const campaigns: { status: number }[] = await ds.query(
+    const campaigns = await ds.query<{ status: number }[]>(
       'SELECT status FROM ai_visitor_call_task WHERE task_id = ?',
       [id],
     );
@@ -101,7 +102,10 @@ describe('progress bounds: nothing that has work waits', () => {
     expect(campaigns.every((c) => Number(c.status) === 3)).toBe(true);
     const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
     expect(stats.done).toBe(30);
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
+      [id],
+    );
     expect(Number(n)).toBe(stats.attempts);
   });
 
@@ -122,7 +126,7 @@ describe('progress bounds: nothing that has work waits', () => {
         Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n),
       (n) => n === 1,
     );
-    const [row] = await ds.query('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
+    const [row] = await ds.query<DbRow[]>('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
     expect(row.sync_after).toBeNull();
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
   });
@@ -166,15 +170,17 @@ describe('progress bounds: nothing that has work waits', () => {
     await h.edges();
     const after = await task(id);
     expect(after.activeCampaign?.campaignId).not.toBe(campaignId);
-    const [first] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE campaign_id = ?', [campaignId]);
+    const [first] = await ds.query<DbRow[]>('SELECT status FROM ai_visitor_call_task WHERE campaign_id = ?', [
+      campaignId,
+    ]);
     expect(Number(first.status)).toBe(3);
     // Its ten contacts have their results (done, or waiting for a callback); none is still "in campaign" for it.
-    const [{ n }] = await ds.query(
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
       'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE call_task_id = (SELECT id FROM ai_visitor_call_task WHERE campaign_id = ?)',
       [campaignId],
     );
     expect(Number(n)).toBe(10);
-    const [{ stuck }] = await ds.query(
+    const [{ stuck }] = await ds.query<{ stuck: DbValue }[]>(
       'SELECT COUNT(*) AS stuck FROM ai_visitor_list l JOIN ai_visitor_call_task ct ON ct.id = l.call_task_id WHERE ct.campaign_id = ? AND l.status = 2',
       [campaignId],
     );
@@ -206,7 +212,9 @@ describe('progress bounds: nothing that has work waits', () => {
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
     // SYNC_CONCURRENCY 1 claims 4 tasks at a time: the 7 live ones fill more than a claim batch.
     await h.sync();
-    const [callTask] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [cancelled]);
+    const [callTask] = await ds.query<DbRow[]>('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [
+      cancelled,
+    ]);
     expect(Number(callTask.status)).toBe(3);
     const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${cancelled}/stats`).set(me).expect(200));
     expect(stats.inCampaign).toBe(0);
@@ -254,7 +262,10 @@ describe('progress bounds: a start whose reply was lost', () => {
     const res = await h.http().post(`/v1/tasks/${id}/start`).set(me);
     expect(res.status).toBeGreaterThanOrEqual(500);
     proxy.lostStatusReplies = null;
-    const [callTask] = await ds.query('SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [callTask] = await ds.query<{ status: DbValue; campaign_id: string }[]>(
+      'SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
+    );
     expect(Number(callTask.status)).toBe(0);
     expect((await remote(callTask.campaign_id)).status).toBe(1);
     return { id, campaignId: callTask.campaign_id };
@@ -284,7 +295,9 @@ describe('progress bounds: a start whose reply was lost', () => {
     await h.sync();
     const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
     expect(task.status).toBe(3);
-    const [callTask] = await ds.query('SELECT status, refusals FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [callTask] = await ds.query<DbRow[]>('SELECT status, refusals FROM ai_visitor_call_task WHERE task_id = ?', [
+      id,
+    ]);
     expect(Number(callTask.status)).toBe(1);
     expect(Number(callTask.refusals)).toBe(0);
     expect((await remote(campaignId)).status).toBe(1);

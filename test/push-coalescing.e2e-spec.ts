@@ -139,7 +139,7 @@ describe('pushed results arriving together', () => {
     expect(after.pushes - before.pushes).toBe(31);
 
     const db = h.api.get(DataSource);
-    const stored: { n: string | number }[] = await db.query(
+    const stored = await db.query<{ n: string | number }[]>(
       'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
       [taskId],
     );
@@ -186,9 +186,12 @@ describe('pushed results arriving together', () => {
     const answers = await Promise.all([first, ...others]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 500, 200]);
     expect(answers.map((a) => a.body.stored)).toEqual([1, 1, undefined, 2]);
-    const stored: { record_id: string }[] = await h.api
+    const stored = await h.api
       .get(DataSource)
-      .query('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id', [taskId]);
+      .query<{ record_id: string }[]>(
+        'SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id',
+        [taskId],
+      );
     expect(stored.map((r) => r.record_id)).toEqual(['rec_p_0', 'rec_p_1', 'rec_p_3', 'rec_p_4']);
   });
 

@@ -6,6 +6,7 @@ import { groundTruth } from './support/ground-truth';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
 import { expectCountersExact } from './support/stats-counters';
 import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7301;
 const ACCOUNT = 8301;
@@ -50,7 +51,7 @@ describe('worker sync and gateway faults', () => {
     await h.sync();
 
     const ds = h.api.get(DataSource);
-    const [{ n, distinct_contacts }] = await ds.query(
+    const [{ n, distinct_contacts }] = await ds.query<{ n: DbValue; distinct_contacts: DbValue }[]>(
       'SELECT COUNT(*) AS n, COUNT(DISTINCT contact_id) AS distinct_contacts FROM ai_visitor_call_record WHERE task_id = ?',
       [taskId],
     );

@@ -5,6 +5,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
 import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7101;
 const ACCOUNT = 8101;
@@ -89,7 +90,10 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     const after = await groundTruth(h.simulator.baseUrl);
     expect(after.campaigns.length - before).toBe(1);
     const ds = h.api.get(DataSource);
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?',
+      [taskId],
+    );
     expect(Number(n)).toBe(1);
     const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
     expect(task).toMatchObject({ status: 3, activeCampaign: { status: 1, contactCount: 20 } });

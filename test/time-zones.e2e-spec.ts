@@ -6,6 +6,7 @@ import { dbFingerprint } from './support/db-fingerprint';
 import { startPrivateMariaDb, PrivateMariaDb } from './support/private-mariadb';
 import { serverUrl } from './support/test-database';
 import { ApiError, bodyOf, ContactPageResponse, FirmBotResponse, TaskResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /**
  * UTC everywhere (issue 11, item 11). On the MySQL run (DATABASE_URL set) the whole file runs on a MariaDB of
@@ -59,7 +60,7 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
   it("every connection of the API and the worker runs its session at UTC, so the database's own clock reads UTC", async () => {
     for (const ds of [h.api.get(DataSource), h.worker.get(DataSource)]) {
       if (h.db.kind === 'sqlite') {
-        const [{ now }] = await ds.query("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now");
+        const [{ now }] = await ds.query<{ now: DbValue }[]>("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now");
         expectNow(`${String(now).replace(' ', 'T')}Z`);
         continue;
       }

@@ -4,6 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process in the middle of delivering webhooks loses nothing: a worker armed with a relay
@@ -99,7 +100,7 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       await ds.query('UPDATE ai_visitor_webhook_delivery SET lease_until = NULL WHERE webhook_id = ?', [hook.id]);
       for (let round = 0; round < 200; round++) {
         await h.relay();
-        const [{ n }] = await ds.query(
+        const [{ n }] = await ds.query<{ n: DbValue }[]>(
           'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
           [hook.id],
         );
@@ -116,7 +117,7 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
         expect([...new Set(seqs)]).toEqual([1, 2, 3]);
       }
-      const [{ delivered }] = await ds.query(
+      const [{ delivered }] = await ds.query<{ delivered: DbValue }[]>(
         'SELECT COUNT(*) AS delivered FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 1',
         [hook.id],
       );

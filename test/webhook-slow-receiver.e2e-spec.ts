@@ -99,7 +99,7 @@ describe('a slow receiver and two relays', () => {
     unrecorded += exit.report?.unrecorded ?? 0;
 
     // Every event arrived, each as often as an attempt was recorded: no relay sent a delivery the other held.
-    const attempts: { event_pk: string | number; attempts: number; status: number }[] = await ds.query(
+    const attempts = await ds.query<{ event_pk: string | number; attempts: number; status: number }[]>(
       'SELECT event_pk, attempts, status FROM ai_visitor_webhook_delivery WHERE webhook_id = ?',
       [hook.id],
     );

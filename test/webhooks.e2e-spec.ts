@@ -16,6 +16,7 @@ import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
 import { bodyOf, RegisteredWebhookResponse, typed, WebhookResponse } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -71,12 +72,14 @@ describe('webhooks', () => {
     const marks = webhookIds.map(() => '?').join(', ');
     for (;;) {
       await h.relay();
-      const [{ n }] = await ds.query(
+      const [{ n }] = await ds.query<{ n: DbValue }[]>(
         `SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE status = 0 AND webhook_id IN (${marks})`,
         webhookIds,
       );
-      const [{ e }] = await ds.query('SELECT COUNT(*) AS e FROM ai_visitor_event WHERE position IS NULL');
-      const [{ c }] = await ds.query(
+      const [{ e }] = await ds.query<{ e: DbValue }[]>(
+        'SELECT COUNT(*) AS e FROM ai_visitor_event WHERE position IS NULL',
+      );
+      const [{ c }] = await ds.query<{ c: DbValue }[]>(
         "SELECT COUNT(*) AS c FROM ai_visitor_event WHERE position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout')",
       );
       if (Number(n) === 0 && Number(e) === 0 && Number(c) === 0) return;
@@ -99,8 +102,9 @@ describe('webhooks', () => {
   async function eventsOfFirm(
     firm: number,
   ): Promise<{ event_id: string; type: string; task_id: string | number | null; sequence: number }[]> {
-    const rows: { id: string | number; type: string; task_id: string | number | null; sequence: number }[] =
-      await ds.query('SELECT id, type, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm]);
+    const rows = await ds.query<
+      { id: string | number; type: string; task_id: string | number | null; sequence: number }[]
+    >('SELECT id, type, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm]);
     return rows.map((e) => ({ ...e, event_id: `evt_${e.id}` }));
   }
 
@@ -171,7 +175,7 @@ describe('webhooks', () => {
         disabledReason: null,
         pendingDeliveries: 0,
       });
-      const [row] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [
+      const [row] = await ds.query<DbRow[]>('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [
         created.id,
       ]);
       expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
@@ -271,9 +275,10 @@ describe('webhooks', () => {
       for (let pass = 0; pass < 200; pass++) {
         await h.sync();
         await h.relay();
-        const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`, [
-          FIRM,
-        ]);
+        const [{ n }] = await ds.query<{ n: DbValue }[]>(
+          `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`,
+          [FIRM],
+        );
         if (Number(n) === 0) break;
         await sleep(20);
       }
@@ -479,12 +484,12 @@ describe('webhooks', () => {
       }
       const [batchRow] = await unrendered();
       expect(batchRow).toBeDefined();
-      const [unpositioned] = await ds.query(
+      const [unpositioned] = await ds.query<DbRow[]>(
         "SELECT id FROM ai_visitor_event WHERE task_id = ? AND type = 'task.started' AND position IS NULL",
         [taskId],
       );
       expect(unpositioned).toBeDefined();
-      const [{ n: inFeed }] = await ds.query(
+      const [{ n: inFeed }] = await ds.query<{ n: DbValue }[]>(
         'SELECT COUNT(*) AS n FROM ai_visitor_event WHERE firm_id = ? AND position IS NOT NULL',
         [FIRM],
       );
@@ -575,13 +580,15 @@ describe('webhooks', () => {
         retried: 0,
       });
       expect(r.requests).toEqual([]);
-      const rows: {
-        event_pk: string | number;
-        status: number;
-        attempts: number;
-        last_error: string | null;
-        lease_owner: string | null;
-      }[] = await ds.query(
+      const rows = await ds.query<
+        {
+          event_pk: string | number;
+          status: number;
+          attempts: number;
+          last_error: string | null;
+          lease_owner: string | null;
+        }[]
+      >(
         'SELECT event_pk, status, attempts, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id = ? ORDER BY id',
         [hook.id],
       );
@@ -642,7 +649,7 @@ describe('webhooks', () => {
       // receiver then holds the event twice, as at-least-once allows, and the delivery counts both attempts.)
       // (And a round whose outcome could not be recorded, say its transaction failed on a loaded database, sends
       // those events again: each relay counts such POSTs, `unrecorded`.)
-      const [{ attempts }] = await ds.query(
+      const [{ attempts }] = await ds.query<{ attempts: DbValue }[]>(
         'SELECT SUM(attempts) AS attempts FROM ai_visitor_webhook_delivery WHERE webhook_id = ?',
         [hook.id],
       );
@@ -663,7 +670,7 @@ describe('webhooks', () => {
       for (const w of bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200))) {
         await h.http().delete(`/v1/admin/webhooks/${w.id}`).set(asAdmin()).expect(204);
       }
-      const [{ n: left }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
+      const [{ n: left }] = await ds.query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
       expect(Number(left)).toBe(0);
       const down = await receiver({ failRate: 1 });
       const hook = await register({ url: down.url, firmId: String(FIRM) }, down);
@@ -703,13 +710,15 @@ describe('webhooks', () => {
         disabledReason: 'failing for 24 h without a success',
         failingSince: failing.failingSince,
       });
-      const [{ failed }] = await ds.query(
+      const [{ failed }] = await ds.query<{ failed: DbValue }[]>(
         'SELECT COUNT(*) AS failed FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 2',
         [hook.id],
       );
       expect(Number(failed)).toBe(1); // the head of the task's events; the others wait, held by a disabled endpoint
 
-      const [event] = await ds.query("SELECT firm_id, data FROM ai_visitor_event WHERE type = 'webhook.disabled'");
+      const [event] = await ds.query<{ firm_id: DbValue; data: string }[]>(
+        "SELECT firm_id, data FROM ai_visitor_event WHERE type = 'webhook.disabled'",
+      );
       expect(String(event.firm_id)).toBe(String(FIRM));
       expect(JSON.parse(event.data)).toMatchObject({
         webhookId: hook.id,
@@ -784,7 +793,9 @@ describe('webhooks', () => {
       const { secret: _secret, ...view } = rotated;
       expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toEqual(view);
       // Both sealed at rest, neither in clear.
-      const [row] = await ds.query(
+      const [row] = await ds.query<
+        { secret_enc: string; secret_key_id: string; previous_secret_enc: string; previous_secret_key_id: string }[]
+      >(
         'SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
         [hook.id],
       );
@@ -842,7 +853,7 @@ describe('webhooks', () => {
           await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200),
         );
         expect(third.secret).not.toBe(second);
-        const [latest] = await ds.query(
+        const [latest] = await ds.query<{ previous_secret_enc: string; previous_secret_key_id: string }[]>(
           'SELECT previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
           [hook.id],
         );

@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Harness } from './harness';
+import { DbValue } from './db-rows';
 
 /** Every table the API can write; a refused request must leave all of them as they were. */
 const TABLES = [
@@ -26,7 +27,7 @@ export async function dbFingerprint(h: Harness): Promise<Record<string, unknown>
   const ds = h.api.get(DataSource);
   const counts: Record<string, number> = {};
   for (const table of TABLES) {
-    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
     counts[table] = Number(n);
   }
   return {
