@@ -7,7 +7,7 @@ import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/fact
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
-import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
+import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
 import { DbValue } from './support/db-rows';
 
 /**
@@ -55,7 +55,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function startAsRecruiter(h: Harness, me: Record<string, string>, taskId: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const res = await h.http().post(`/v1/tasks/${taskId}/start`).set(me);
+    const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me));
     const transient = SOAK && TRANSIENT_PLATFORM_ERRORS.includes(res.body?.code) && attempt < 40;
     if (!transient) {
       expect({ status: res.status, body: res.status === 200 ? undefined : res.body }).toEqual({ status: 200 });

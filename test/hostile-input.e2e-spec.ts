@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
+import { ApiError, AddContactsResponse, CreateTaskResponse, typed } from './support/api-types';
 
 /**
  * Property-based hostile input against the real API: whatever the body, query, path parameter or caller
@@ -473,24 +474,28 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
     const before = await dbFingerprint(h);
     // Not even JSON: a 400 MALFORMED_REQUEST would mean it was parsed first.
     const notJson = `{"name":"${'x'.repeat(4 * 1024 * 1024 + 10)}`;
-    const res = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(FIRM, OWNER))
-      .set('Content-Type', 'application/json')
-      .send(notJson);
+    const res = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, OWNER))
+        .set('Content-Type', 'application/json')
+        .send(notJson),
+    );
     expect({ status: res.status, body: res.body }).toEqual({
       status: 413,
       body: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) },
     });
     const valid = JSON.stringify({ contacts: contacts(70_000, 10_000) }); // valid JSON, ~4.9 MB
     expect(valid.length).toBeGreaterThan(4 * 1024 * 1024);
-    const res2 = await h
-      .http()
-      .post(`/v1/tasks/${taskId}/contacts`)
-      .set(asAccount(FIRM, OWNER))
-      .set('Content-Type', 'application/json')
-      .send(valid);
+    const res2 = typed<ApiError>(
+      await h
+        .http()
+        .post(`/v1/tasks/${taskId}/contacts`)
+        .set(asAccount(FIRM, OWNER))
+        .set('Content-Type', 'application/json')
+        .send(valid),
+    );
     expect({ status: res2.status, code: res2.body.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     expect(await dbFingerprint(h)).toEqual(before);
   });
@@ -510,7 +515,9 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
     // A task of its own: the property tests above may have cancelled the shared one (a valid request among them).
     const fresh = await createTask(h, FIRM, OWNER);
     const list = contacts(10_000, 40_000).map(({ phone }) => ({ phone }));
-    const res = await h.http().post(`/v1/tasks/${fresh}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list });
+    const res = typed<AddContactsResponse>(
+      await h.http().post(`/v1/tasks/${fresh}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list }),
+    );
     expect({ status: res.status, added: res.body.added, body: res.status === 201 ? null : res.body }).toEqual({
       status: 201,
       added: 10_000,

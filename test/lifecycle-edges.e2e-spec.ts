@@ -5,7 +5,15 @@ import { asAccount, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from '.
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
-import { bodyOf, ContactPageResponse, FirmBotResponse, TaskResponse, TaskStatsResponse } from './support/api-types';
+import {
+  ApiError,
+  bodyOf,
+  ContactPageResponse,
+  FirmBotResponse,
+  TaskResponse,
+  TaskStatsResponse,
+  typed,
+} from './support/api-types';
 import { DbValue } from './support/db-rows';
 
 const FIRM = 7901;
@@ -239,7 +247,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   it('a create the platform keeps refusing pauses the task platform_rejected with lastError, its contacts back to waiting', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 600), batchSize: 5 });
     await faults(h, { refuseRate: 1 });
-    const first = await h.http().post(`/v1/tasks/${id}/start`).set(me);
+    const first = typed<ApiError>(await h.http().post(`/v1/tasks/${id}/start`).set(me));
     expect(first.status).toBe(502);
     expect(first.body.code).toBe('ROBOT_CALL_REJECTED');
     expect(await task(id)).toMatchObject({

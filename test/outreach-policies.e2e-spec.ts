@@ -20,6 +20,7 @@ import {
   CreateTaskResponse,
   DoNotCallPageResponse,
   TaskResponse,
+  TaskStatsResponse,
   typed,
 } from './support/api-types';
 
@@ -64,9 +65,9 @@ describe('call window: nobody is called outside it', () => {
 
     clock.set(shanghai('2026-11-30T09:00:00'));
     await h.sync();
-    const running = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const running = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(running).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
-    const campaignId = running.activeCampaign.campaignId;
+    const campaignId = running.activeCampaign!.campaignId!;
 
     clock.set(shanghai('2026-11-30T20:00:00'));
     await h.sync();
@@ -169,7 +170,7 @@ describe('"inconvenient now" is called once more, in the next day’s window', (
     for (let pass = 0; pass < 100 && !(waiting.length === 4 && waiting.every((c) => c.status === 1)); pass++) {
       await new Promise((r) => setTimeout(r, 25));
       await h.sync();
-      waiting = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me)).body.items;
+      waiting = bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me)).items;
     }
     expect(waiting).toHaveLength(4);
     for (const c of waiting) {
@@ -182,7 +183,7 @@ describe('"inconvenient now" is called once more, in the next day’s window', (
     clock.set(shanghai('2026-12-01T09:30:00'));
     const done = await syncUntil(h, FIRM, 1, taskId, 5);
     expect(done.status).toBe(5);
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     expect(stats).toMatchObject({ total: 4, done: 4, attempts: 8, intentions: { inconvenient: 4 } });
   });
 });
@@ -234,7 +235,7 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     );
     expect(otherFirm.body.contacts).toMatchObject({ added: 3, skipped: [] });
 
-    const stats = (await h.http().get(`/v1/tasks/${again.body.task.id}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${again.body.task.id}/stats`).set(me));
     expect(stats).toMatchObject({ total: 4, waiting: 1, skipped: 3 });
   });
 
@@ -313,7 +314,9 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .expect(201);
     const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(started.activeCampaign!.contactCount).toBe(2);
-    const skipped = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=4`).set(me)).body.items;
+    const skipped = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?status=4`).set(me),
+    ).items;
     expect(skipped).toEqual([expect.objectContaining({ skipReason: 'do_not_call' })]);
   });
 });
@@ -352,11 +355,9 @@ describe('what candidates say has firm-wide consequences', () => {
     expect(notConsidering.length).toBeGreaterThan(0);
     expect(wrong.length).toBeGreaterThan(0);
 
-    const dnc = (await h.http().get('/v1/do-not-call?pageSize=500').set(me)).body;
+    const dnc = bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call?pageSize=500').set(me));
     // The registry reuses the contact's sealed number as stored: the list opens to exactly those numbers.
-    const listed = dnc.items
-      .filter((i: { reason: string }) => i.reason === 'not_considering')
-      .map((i: { phone: string }) => i.phone);
+    const listed = dnc.items.filter((i) => i.reason === 'not_considering').map((i) => i.phone);
     expect(listed.sort()).toEqual(notConsidering.map(maskPhone).sort());
 
     await grantBot(h, FIRM, { botTaskNum: 100 });
@@ -405,10 +406,10 @@ describe('results pushed by the platform', () => {
     );
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(20, 100), maxAttempts: 1 });
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
-    let stats: Record<string, number> = {};
+    let stats: Partial<TaskStatsResponse> = {};
     for (let i = 0; i < 100 && stats.done !== 20; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+      stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     }
     expect(stats.done).toBe(20);
     const ds = h.api.get(DataSource);
@@ -524,7 +525,7 @@ describe('export of results as CSV', () => {
   });
 
   it('filters by call result and intention, like the contact list', async () => {
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     const interested = (await csv('?intention=1')).text.slice(1).trimEnd().split('\r\n');
     expect(interested).toHaveLength(1 + stats.intentions.interested);
     const failed = (await csv('?callResult=2')).text.slice(1).trimEnd().split('\r\n');

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { AuthorizeTaskAccess, StartTask } from '@app/task';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
-import { ApiError, bodyOf, FirmBotResponse, typed } from './support/api-types';
+import { ApiError, bodyOf, FirmBotResponse, TaskResponse, typed } from './support/api-types';
 import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7201;
@@ -82,7 +82,9 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
           await h.http().post(`/v1/tasks/${taskId}/${action}`).set(asAccount(FIRM, COLLEAGUE)).expect(403),
         );
         expect(res.body.code).toBe('NOT_TASK_OWNER');
-        expect((await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).body.status).toBe(1);
+        expect(
+          bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).status,
+        ).toBe(1);
       },
     );
 
@@ -305,7 +307,7 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
         );
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
-      expect((await h.http().get(`/v1/bot`).set(asAccount(FIRM, ACCOUNT))).body.botTaskNum).toBe(100);
+      expect(bodyOf<FirmBotResponse>(await h.http().get(`/v1/bot`).set(asAccount(FIRM, ACCOUNT))).botTaskNum).toBe(100);
     });
   });
 });

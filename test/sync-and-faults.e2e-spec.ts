@@ -73,15 +73,15 @@ describe('worker sync and gateway faults', () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(5, 2000) });
     const before = (await groundTruth(h.simulator.baseUrl)).campaigns.length;
     await setFaults(h, { lostReplyRate: 1 });
-    const res = await h.http().post(`/v1/tasks/${taskId}/start`).set(me);
+    const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me));
     expect([502, 504]).toContain(res.status);
     expect(['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_TIMEOUT']).toContain(res.body.code);
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(task).toMatchObject({ status: 2, activeCampaign: { status: 0, campaignId: null } });
 
     await setFaults(h, {});
     await h.sync();
-    const recovered = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const recovered = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(recovered).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
     const after = await groundTruth(h.simulator.baseUrl);
     expect(after.campaigns.length - before).toBe(1);
@@ -124,7 +124,7 @@ describe('worker sync and gateway faults', () => {
     );
     await grantBot(h, firm, { botExpireAt: new Date(Date.now() - 1000).toISOString() });
     await h.sync();
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firm, 1))).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firm, 1)));
     expect(task).toMatchObject({ status: 4, pauseReason: 'bot_expired' });
     const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign!.campaignId!]);
     expect([2, 3]).toContain(truth.campaigns[0].status); // paused (or already finished dialling)

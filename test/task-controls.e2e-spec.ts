@@ -50,7 +50,7 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     const taskId = await createTask(h, FIRM, ACCOUNT);
     const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(409));
     expect(res.body).toEqual({ code: 'TASK_NOT_RUNNING', message: expect.any(String) });
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me)).body.status).toBe(1);
+    expect(bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me)).status).toBe(1);
   });
 
   it('cancel stops the remote campaign, skips contacts not called, and a finished task refuses changes', async () => {
@@ -95,7 +95,7 @@ describe('start, pause, resume, cancel against a running campaign', () => {
       [taskId],
     );
     expect(Number(n)).toBe(1);
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(task).toMatchObject({ status: 3, activeCampaign: { status: 1, contactCount: 20 } });
   });
 

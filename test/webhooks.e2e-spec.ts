@@ -15,7 +15,14 @@ import {
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
-import { bodyOf, RegisteredWebhookResponse, typed, WebhookResponse } from './support/api-types';
+import {
+  ApiError,
+  bodyOf,
+  RedeliveryResponse,
+  RegisteredWebhookResponse,
+  typed,
+  WebhookResponse,
+} from './support/api-types';
 import { DbRow, DbValue } from './support/db-rows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -123,7 +130,7 @@ describe('webhooks', () => {
       ['not a url', 'malformed'],
     ])('refuses %s (%s) with WEBHOOK_URL_NOT_ALLOWED and writes nothing', async (url, reason) => {
       const before = await dbFingerprint(h);
-      const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url });
+      const res = typed<ApiError>(await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url }));
       expect({ status: res.status, code: res.body.code, details: res.body.details }).toEqual({
         status: 400,
         code: 'WEBHOOK_URL_NOT_ALLOWED',
@@ -151,7 +158,7 @@ describe('webhooks', () => {
         { url: 'http://127.0.0.1/x', firmId: 'abc' },
         { url: 'http://127.0.0.1/x', secret: 'mine' },
       ]) {
-        const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body);
+        const res = typed<ApiError>(await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body));
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
       await h.http().delete(`/v1/admin/webhooks/${ok.id}`).set(asAdmin()).expect(204);
@@ -197,11 +204,13 @@ describe('webhooks', () => {
       ).toEqual([created.id]);
 
       // A refused URL on PATCH changes nothing.
-      const refused = await h
-        .http()
-        .patch(`/v1/admin/webhooks/${created.id}`)
-        .set(asAdmin())
-        .send({ url: 'https://evil.example.com/', fullPhones: true });
+      const refused = typed<ApiError>(
+        await h
+          .http()
+          .patch(`/v1/admin/webhooks/${created.id}`)
+          .set(asAdmin())
+          .send({ url: 'https://evil.example.com/', fullPhones: true }),
+      );
       expect(refused.body.code).toBe('WEBHOOK_URL_NOT_ALLOWED');
       expect((await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body).toEqual(one);
 
@@ -393,7 +402,9 @@ describe('webhooks', () => {
       ).toEqual(calledIds);
 
       for (const body of [{}, { from, to, eventIds: [target.event_id] }, { from: to, to: from }, { from }]) {
-        const res = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body);
+        const res = typed<ApiError>(
+          await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body),
+        );
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
     }, 120_000);
@@ -814,7 +825,7 @@ describe('webhooks', () => {
       });
 
       // Rotating again during the overlap would drop a secret receivers may hold: refused, nothing changed.
-      const again = await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin());
+      const again = typed<ApiError>(await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()));
       expect({ status: again.status, code: again.body.code, details: again.body.details }).toEqual({
         status: 409,
         code: 'WEBHOOK_SECRET_ROTATING',
