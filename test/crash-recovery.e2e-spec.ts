@@ -8,7 +8,7 @@ import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
 import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
-import { DbValue } from './support/db-rows';
+import { DbRow, DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -220,11 +220,11 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       // its results' events as one batch, rendered when the relay's sequencer runs: run it as the relay would.
       await h.api.get(EventSequencer).sequenceAll();
       const called: string[] = (
-        await ds.query(
+        await ds.query<{ data: string }[]>(
           `SELECT data FROM ai_visitor_event WHERE type = 'contact.called' AND task_id IN (${placeholders})`,
           taskIds,
         )
-      ).map((e: { data: string }) => (JSON.parse(e.data) as { recordId: string }).recordId);
+      ).map((e) => (JSON.parse(e.data) as { recordId: string }).recordId);
       expect(called.sort()).toEqual(stored.map((r) => r.record_id).sort());
       const sequences = await ds.query<{ task_id: string | number; sequence: number }[]>(
         `SELECT task_id, sequence FROM ai_visitor_event WHERE task_id IN (${placeholders}) ORDER BY task_id, sequence`,

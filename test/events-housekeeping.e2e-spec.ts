@@ -223,7 +223,7 @@ describe('events housekeeping', () => {
       expect(await h.worker.get(PurgeExpiredEvents).execute({ batch: 2 })).toEqual({ events: 5, deliveries: 2 });
       expect(await eventIds()).toEqual(['newer-1', 'newer-2', 'new-1']);
       expect(
-        (await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) =>
+        (await ds.query<{ event_pk: unknown }[]>('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r) =>
           String(r.event_pk),
         ),
       ).toEqual([String(kept.id)]);

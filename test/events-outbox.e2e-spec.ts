@@ -4,6 +4,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { TaskResponse, typed } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -39,7 +40,7 @@ describe('events outbox', () => {
     }
     const events = await eventsOf(taskId);
     const records = Number(
-      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
     );
     expect(records).toBeGreaterThanOrEqual(6); // an "inconvenient" candidate is called back once
     expect(events.filter((e) => e.type === 'contact.called')).toHaveLength(records);
@@ -169,7 +170,7 @@ describe('events outbox', () => {
 
     await h.api.get(EventSequencer).sequenceAll();
     const records = Number(
-      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
     );
     const rows = await rowsOf(taskId);
     expect(rows.filter((r) => r.type.startsWith('batch:'))).toHaveLength(0);

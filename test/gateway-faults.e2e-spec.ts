@@ -5,7 +5,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
 import { bodyOf, TaskStatsResponse } from './support/api-types';
-import { DbValue } from './support/db-rows';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7701;
 const me = asAccount(FIRM, 1);
@@ -45,7 +45,9 @@ describe('gateway faults', () => {
     const ds = h.api.get(DataSource);
     const open = async () =>
       Number(
-        (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM]))[0].n,
+        (
+          await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM])
+        )[0].n,
       );
     for (let pass = 0; pass < 150 && (await open()) > 0; pass++) {
       await h.sync();

@@ -14,7 +14,7 @@ import {
   TaskStatsResponse,
   typed,
 } from './support/api-types';
-import { DbValue } from './support/db-rows';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -103,7 +103,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
     const row = async () =>
       (
-        await ds.query(
+        await ds.query<DbRow[]>(
           'SELECT t.lease_epoch, t.sync_after, ct.status AS ct_status FROM ai_visitor_task t JOIN ai_visitor_call_task ct ON ct.task_id = t.id WHERE t.id = ?',
           [id],
         )
@@ -152,9 +152,11 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // This task's campaigns on the platform (the passes below may open campaigns for other tasks of the file).
     const campaignsOfTask = async () => {
       const mine = new Set(
-        (await ds.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [id])).map(
-          (r: { request_id: string }) => r.request_id,
-        ),
+        (
+          await ds.query<{ request_id: string }[]>('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [
+            id,
+          ])
+        ).map((r) => r.request_id),
       );
       return (await groundTruth(h.simulator.baseUrl)).campaigns.filter((c) => mine.has(c.request_id)).length;
     };
@@ -168,9 +170,14 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // Nothing for the sync before a status move: passes pass the task over (its lease is not even claimed), a day
     // at most (the safety net).
     const row = async () =>
-      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (
+        await ds.query<{ lease_epoch: DbValue; sync_after: Date | string | null }[]>(
+          'SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?',
+          [id],
+        )
+      )[0];
     const hinted = await row();
-    expect(Math.abs(parseDbDate(hinted.sync_after).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
+    expect(Math.abs(parseDbDate(hinted.sync_after!).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     await h.sync();
     expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
 
@@ -198,7 +205,12 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
 
     // Nothing to do before then: passes pass it over (its lease is not even claimed, so its epoch stays)…
     const row = async () =>
-      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (
+        await ds.query<{ lease_epoch: DbValue; sync_after: Date | string | null }[]>(
+          'SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?',
+          [id],
+        )
+      )[0];
     const hinted = await row();
     const syncAfter =
       hinted.sync_after instanceof Date

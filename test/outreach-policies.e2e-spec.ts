@@ -23,6 +23,7 @@ import {
   TaskStatsResponse,
   typed,
 } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 /** 2026-11-30 is a Monday; Shanghai is UTC+8 all year. */
 const shanghai = (isoLocal: string) => new Date(`${isoLocal}+08:00`);
@@ -414,11 +415,13 @@ describe('results pushed by the platform', () => {
     expect(stats.done).toBe(20);
     const ds = h.api.get(DataSource);
     const count = async () =>
-      Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+      Number(
+        (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      );
     expect(await count()).toBe(20);
     // The push that gave the campaign's last contact its result moved the task on at once (CampaignEndFollower):
     // the campaign closed and the task completed, with no sync pass.
-    const task = async () => (await ds.query('SELECT status FROM ai_visitor_task WHERE id = ?', [taskId]))[0];
+    const task = async () => (await ds.query<DbRow[]>('SELECT status FROM ai_visitor_task WHERE id = ?', [taskId]))[0];
     for (let i = 0; i < 100 && Number((await task()).status) !== 5; i++) await new Promise((r) => setTimeout(r, 50));
     expect(Number((await task()).status)).toBe(5);
     // A pass afterwards (polling, the safety net) finds nothing to store twice.

@@ -154,8 +154,8 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200),
     );
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
-    const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
-    const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
+    const rows = Number((await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
+    const registry = Number((await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
 
     const toK0 = new PhoneVault(
       phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }),

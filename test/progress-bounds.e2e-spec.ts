@@ -123,7 +123,9 @@ describe('progress bounds: nothing that has work waits', () => {
     await waitFor(
       'the call in flight is pushed',
       async () =>
-        Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n),
+        Number(
+          (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n,
+        ),
       (n) => n === 1,
     );
     const [row] = await ds.query<DbRow[]>('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
@@ -141,7 +143,7 @@ describe('progress bounds: nothing that has work waits', () => {
     });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     const row = async () =>
-      (await ds.query('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (await ds.query<DbRow[]>('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const quiet = await waitFor('the two quick calls are pushed', row, (r) => r.sync_after !== null);
     expect(Number(quiet.status)).toBe(3);
     await h.sync();

@@ -4,7 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
-import { DbValue } from './support/db-rows';
+import { DbRow, DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process in the middle of delivering webhooks loses nothing: a worker armed with a relay
@@ -59,8 +59,11 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
         taskIds.push(id);
       }
       const events: { event_id: string; task_id: string | number; sequence: number }[] = (
-        await ds.query('SELECT id, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm])
-      ).map((e: { id: string | number; task_id: string | number; sequence: number }) => ({
+        await ds.query<{ id: string | number; task_id: string | number; sequence: number }[]>(
+          'SELECT id, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id',
+          [firm],
+        )
+      ).map((e) => ({
         ...e,
         event_id: `evt_${e.id}`,
       }));
@@ -87,11 +90,11 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       else expect(sentByTheDead.size).toBeGreaterThanOrEqual(nth);
       // What it leased is still pending, the delivery it died after among them: sent, never recorded.
       const leased: { event_id: string }[] = (
-        await ds.query(
+        await ds.query<{ event_pk: string | number }[]>(
           'SELECT d.event_pk FROM ai_visitor_webhook_delivery d WHERE d.webhook_id = ? AND d.status = 0 AND d.lease_owner IS NOT NULL',
           [hook.id],
         )
-      ).map((d: { event_pk: string | number }) => ({ event_id: `evt_${d.event_pk}` }));
+      ).map((d) => ({ event_id: `evt_${d.event_pk}` }));
       expect(leased.length).toBeGreaterThan(0);
       const sentNotRecorded = leased.filter((l) => sentByTheDead.has(l.event_id)).length;
       if (point === 'relay.after-post') expect(sentNotRecorded).toBeGreaterThanOrEqual(1);

@@ -5,6 +5,7 @@ import { asAdmin, Harness, startHarness } from './support/harness';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 const TASKS = 100;
 const TIMEOUT_MS = 5_000;
@@ -60,15 +61,16 @@ describe('a slow receiver and two relays', () => {
     const pending = async () =>
       Number(
         (
-          await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [
-            hook.id,
-          ])
+          await ds.query<DbRow[]>(
+            'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
+            [hook.id],
+          )
         )[0].n,
       );
     const leased = async () =>
       Number(
         (
-          await ds.query(
+          await ds.query<DbRow[]>(
             'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND lease_owner IS NOT NULL',
             [hook.id],
           )

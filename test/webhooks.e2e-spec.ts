@@ -546,7 +546,7 @@ describe('webhooks', () => {
       await relayUntilDelivered([hook.id]); // nothing else waiting: this round's claim is the two below
       const outbox = h.api.get(EventOutbox);
       const append = (events: NewEvent[]) => h.api.get(TransactionRunner).run((m) => outbox.append(m, events));
-      const lastId = async () => String((await ds.query('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
+      const lastId = async () => String((await ds.query<DbRow[]>('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
       // Deliveries as a redelivery made before it took positioned events only left them: one whose event was
       // deleted since, one whose event is not positioned, and behind a thousand others (another firm's, received
       // by no endpoint), so the round's sequencing does not reach it before the claim.
@@ -635,7 +635,7 @@ describe('webhooks', () => {
       const pending = async () =>
         Number(
           (
-            await ds.query(
+            await ds.query<DbRow[]>(
               'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
               [hook.id],
             )

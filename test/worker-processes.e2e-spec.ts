@@ -4,7 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker, SyncInterval } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
-import { DbValue } from './support/db-rows';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -78,10 +78,10 @@ describe(`${WORKERS} worker processes over ${TASKS} tasks`, () => {
       );
       expect(Number(completed)).toBe(TASKS);
       const [{ records, distinct }] = (
-        await ds.query(
+        await ds.query<{ records: number; distinct_ids: number }[]>(
           'SELECT COUNT(*) AS records, COUNT(DISTINCT record_id) AS distinct_ids FROM ai_visitor_call_record',
         )
-      ).map((r: { records: number; distinct_ids: number }) => ({
+      ).map((r) => ({
         records: Number(r.records),
         distinct: Number(r.distinct_ids),
       }));
