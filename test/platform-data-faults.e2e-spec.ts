@@ -9,7 +9,7 @@ import { groundTruth } from './support/ground-truth';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
 import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-injector.service';
-import { bodyOf, ContactPageResponse, EventPageResponse, TaskResponse } from './support/api-types';
+import { bodyOf, ContactPageResponse, EventPageResponse, parseAs, TaskResponse } from './support/api-types';
 import { DbValue } from './support/db-rows';
 
 /** The platform's long fail_reason cut to the column's 16 characters (characters, not bytes: MySQL's VARCHAR). */
@@ -158,8 +158,7 @@ describe('a call record whose values do not fit the database', () => {
       await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_Case' WHERE task_id = ?", [first]);
       await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_case' WHERE task_id = ?", [second]);
       const contactOf = async (taskId: string) =>
-        bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).items[0]
-          .id as string;
+        bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).items[0].id;
       for (const [campaignId, taskId, recordId] of [
         ['cmp_Case', first, 'rec_case_1'],
         ['cmp_case', second, 'rec_case_2'],
@@ -351,13 +350,14 @@ describe('paging that does not advance', () => {
  */
 async function startCursorStretcher(): Promise<{ url: string; target: string; close(): Promise<void> }> {
   const PAD = `opaque-${'x'.repeat(70)}:`;
-  const state = { url: '', target: '', close: async () => undefined as void };
+  const state = { url: '', target: '', close: (): Promise<void> => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', async () => {
+    req.on('end', () => void onEnd());
+    const onEnd = async () => {
       const detail = req.url === '/robot_call_campaign_detail';
-      const body = text ? JSON.parse(text) : {};
+      const body = text ? parseAs<{ cursor?: unknown }>(text) : {};
       if (detail && typeof body.cursor === 'string') body.cursor = body.cursor.split(':').pop();
       const answer = await fetch(state.target + req.url, {
         method: req.method,
@@ -368,7 +368,7 @@ async function startCursorStretcher(): Promise<{ url: string; target: string; cl
       if (detail && typeof envelope.data?.next_cursor === 'string')
         envelope.data.next_cursor = PAD + envelope.data.next_cursor;
       res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(envelope));
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,9 +1,11 @@
 import axios from 'axios';
+import { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { expectCountersExact } from './support/stats-counters';
 import { PlatformProxy, startPlatformProxy } from './support/model/platform-proxy';
+import type { SimCampaign } from './support/model/world';
 import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
 import { DbRow, DbValue } from './support/db-rows';
 
@@ -63,7 +65,7 @@ describe('progress bounds: nothing that has work waits', () => {
     });
     ds = h.api.get(DataSource);
     await h.api.listen(0, '127.0.0.1');
-    const address = h.api.getHttpServer().address() as { port: number };
+    const address = (h.api.getHttpServer() as Server).address() as { port: number };
     callbackUrl = `http://127.0.0.1:${address.port}/v1/callbacks/robot-call`;
     await grantBot(h, FIRM, { botTaskNum: 1000 });
   });
@@ -166,7 +168,12 @@ describe('progress bounds: nothing that has work waits', () => {
     await waitFor(
       'the platform finishes the first campaign',
       async () =>
-        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data.status,
+        (
+          await axios.get<{ data: SimCampaign }>(
+            `${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`,
+            simHeaders,
+          )
+        ).data.data.status,
       (s) => s === 3,
     );
     await h.edges();
@@ -207,8 +214,12 @@ describe('progress bounds: nothing that has work waits', () => {
     await waitFor(
       'the platform makes its calls',
       async () =>
-        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data
-          .dialled_count,
+        (
+          await axios.get<{ data: SimCampaign }>(
+            `${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`,
+            simHeaders,
+          )
+        ).data.data.dialled_count,
       (n) => n === 20,
     );
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
@@ -234,7 +245,8 @@ describe('progress bounds: a start whose reply was lost', () => {
   let next = 1;
   const people = (count: number) => mobiles(count, (next += count) - count, SLOW_PREFIX).map((phone) => ({ phone }));
   const remote = async (campaignId: string) =>
-    (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data;
+    (await axios.get<{ data: SimCampaign }>(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders))
+      .data.data;
 
   beforeAll(async () => {
     proxy = await startPlatformProxy();

@@ -5,7 +5,14 @@ import { asAccount, Harness, signedPushHeaders, startHarness } from './support/h
 import { contacts, createTask, grantBot } from './support/factories';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
-import { bodyOf, ContactPageResponse, TaskResponse } from './support/api-types';
+import {
+  ApiError,
+  bodyOf,
+  CallbackResultResponse,
+  ContactPageResponse,
+  TaskResponse,
+  typed,
+} from './support/api-types';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -37,7 +44,7 @@ describe('pushed results arriving together', () => {
     // The simulator's own calls are slow, never pushed and never synced here: only the test's pushes count.
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
-    ingestor = (h.api.get(IngestPushedRecords) as unknown as Internals).ingestor;
+    ingestor = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).ingestor;
     realIngest = ingestor.ingest.bind(ingestor);
   });
 
@@ -96,7 +103,7 @@ describe('pushed results arriving together', () => {
   }
 
   async function waitingPushes(taskId: string, count: number): Promise<void> {
-    const queues = (h.api.get(IngestPushedRecords) as unknown as Internals).queues;
+    const queues = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).queues;
     for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < count; i++)
       await new Promise((r) => setTimeout(r, 10));
     expect(queues.get(taskId)).toHaveLength(count);
@@ -115,14 +122,20 @@ describe('pushed results arriving together', () => {
     const before = await coalesced();
     const held = holdFirstIngest();
     // The first push's transaction is held at its ingest; the others arrive meanwhile and wait in the process.
-    const first = push(campaignId, [record('rec_c_0', contactIds[0], 1)]).then((r) => r);
+    const first = push(campaignId, [record('rec_c_0', contactIds[0], 1)]).then((r) => typed<CallbackResultResponse>(r));
     await held.entered;
     const others = contactIds
       .slice(1)
-      .map((id, i) => push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) => r));
+      .map((id, i) =>
+        push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) =>
+          typed<CallbackResultResponse>(r),
+        ),
+      );
     // Two pushes repeat records: counted stored by one push only.
     others.push(
-      push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) => r),
+      push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) =>
+        typed<CallbackResultResponse>(r),
+      ),
     );
     await waitingPushes(taskId, others.length);
     held.release();
@@ -167,7 +180,7 @@ describe('pushed results arriving together', () => {
   it('a push that fails a shared transaction fails alone: the others are run again one by one and stored', async () => {
     const { taskId, campaignId, contactIds } = await startTask(6, 200);
     const held = holdFirstIngest();
-    const first = push(campaignId, [record('rec_p_0', contactIds[0], 0)]).then((r) => r);
+    const first = push(campaignId, [record('rec_p_0', contactIds[0], 0)]).then((r) => typed<CallbackResultResponse>(r));
     await held.entered;
     const guarded = ingestor.ingest;
     // A record the ingest cannot take (as a fault of the database would be): any transaction holding it fails.
@@ -176,9 +189,11 @@ describe('pushed results arriving together', () => {
       return guarded(manager, command);
     };
     const others = [
-      push(campaignId, [record('rec_p_1', contactIds[1], 0)]).then((r) => r),
-      push(campaignId, [record('rec_poison', contactIds[2], 0)]).then((r) => r),
-      push(campaignId, [record('rec_p_3', contactIds[3], 0), record('rec_p_4', contactIds[4], 0)]).then((r) => r),
+      push(campaignId, [record('rec_p_1', contactIds[1], 0)]).then((r) => typed<CallbackResultResponse>(r)),
+      push(campaignId, [record('rec_poison', contactIds[2], 0)]).then((r) => typed<CallbackResultResponse>(r)),
+      push(campaignId, [record('rec_p_3', contactIds[3], 0), record('rec_p_4', contactIds[4], 0)]).then((r) =>
+        typed<CallbackResultResponse>(r),
+      ),
     ];
     await waitingPushes(taskId, 3);
     held.release();
@@ -198,7 +213,7 @@ describe('pushed results arriving together', () => {
   it('a push for a campaign nobody recorded is refused at once, and remembered by no one', async () => {
     const body = [record('rec_x', '1', 0)];
     await push('campaign-unknown', body).expect(404);
-    const answer = await push('campaign-unknown', body).expect(404);
+    const answer = typed<ApiError>(await push('campaign-unknown', body).expect(404));
     expect(answer.body.code).toBe('CAMPAIGN_NOT_FOUND');
   });
 });

@@ -5,7 +5,15 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
 import { startPrivateMariaDb, PrivateMariaDb } from './support/private-mariadb';
 import { serverUrl } from './support/test-database';
-import { ApiError, bodyOf, ContactPageResponse, FirmBotResponse, TaskResponse } from './support/api-types';
+import {
+  ApiError,
+  bodyOf,
+  ContactPageResponse,
+  FirmBotResponse,
+  OpenApiDocumentRead,
+  TaskResponse,
+  typed,
+} from './support/api-types';
 import { DbValue } from './support/db-rows';
 
 /**
@@ -67,13 +75,15 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
       // Concurrent statements take several of the pool's connections: each one, not only the first, is at UTC.
       const sessions = await Promise.all(
         Array.from({ length: 4 }, () =>
-          ds.query('SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept'),
+          ds.query<{ id: DbValue; zone: string; now: Date }[]>(
+            'SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept',
+          ),
         ),
       );
       expect(new Set(sessions.map(([s]) => String(s.id))).size).toBeGreaterThan(1);
       for (const [session] of sessions) {
         expect(session.zone).toBe('+00:00');
-        expectNow((session.now as Date).toISOString()); // mysql2 reads DATETIME as UTC
+        expectNow(session.now.toISOString()); // mysql2 reads DATETIME as UTC
       }
     }
   });
@@ -107,7 +117,7 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
       '2027-12-31T00:00',
       '2027-12-31',
     ]) {
-      const res = await put(zoneless);
+      const res = typed<ApiError>(await put(zoneless));
       expect({ zoneless, status: res.status, code: res.body.code }).toEqual({
         zoneless,
         status: 400,
@@ -126,7 +136,7 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     expect(await dbFingerprint(h)).toEqual(before);
 
     // With a zone it is the instant meant, stored and answered in UTC.
-    const granted = (await put('2027-12-31T08:00:00+08:00').expect(200)).body;
+    const granted = bodyOf<FirmBotResponse>(await put('2027-12-31T08:00:00+08:00').expect(200));
     expect(granted.botExpireAt).toBe('2027-12-31T00:00:00.000Z');
     expect(
       bodyOf<FirmBotResponse>(await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).botExpireAt,
@@ -171,7 +181,7 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
   });
 
   it('the OpenAPI document states the rule on the fields that take date-times', async () => {
-    const { schemas } = (await h.http().get('/docs-json').expect(200)).body.components;
+    const { schemas } = bodyOf<OpenApiDocumentRead>(await h.http().get('/docs-json').expect(200)).components;
     expect(schemas.GrantBotDto.properties.botExpireAt.description).toMatch(/with its zone.*refused/s);
     expect(schemas.PushedRecordDto.properties.called_at.description).toMatch(/Without a zone it is UTC/);
     expect(schemas.TaskResponse.properties.createdAt.description).toMatch(/UTC/);

@@ -15,14 +15,7 @@ import {
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
-import {
-  ApiError,
-  bodyOf,
-  RedeliveryResponse,
-  RegisteredWebhookResponse,
-  typed,
-  WebhookResponse,
-} from './support/api-types';
+import { ApiError, bodyOf, RegisteredWebhookResponse, typed, WebhookResponse } from './support/api-types';
 import { DbRow, DbValue } from './support/db-rows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,7 +58,7 @@ describe('webhooks', () => {
     return r;
   }
 
-  async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<Record<string, any>> {
+  async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<RegisteredWebhookResponse> {
     const res = typed<RegisteredWebhookResponse>(
       await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201),
     );
@@ -79,7 +72,7 @@ describe('webhooks', () => {
     const marks = webhookIds.map(() => '?').join(', ');
     for (;;) {
       await h.relay();
-      const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      const [{ n }] = await ds.query<{ n: number | string }[]>(
         `SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE status = 0 AND webhook_id IN (${marks})`,
         webhookIds,
       );
@@ -255,7 +248,10 @@ describe('webhooks', () => {
           .send({ eventIds: ['evt_1'] }),
         await h.http().post(`/v1/admin/webhooks/${created.id}/rotate-secret`).set(asAdmin()),
       ]) {
-        expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'WEBHOOK_NOT_FOUND' });
+        expect({ status: res.status, code: bodyOf<ApiError>(res).code }).toEqual({
+          status: 404,
+          code: 'WEBHOOK_NOT_FOUND',
+        });
       }
     });
   });
@@ -284,7 +280,7 @@ describe('webhooks', () => {
       for (let pass = 0; pass < 200; pass++) {
         await h.sync();
         await h.relay();
-        const [{ n }] = await ds.query<{ n: DbValue }[]>(
+        const [{ n }] = await ds.query<{ n: number | string }[]>(
           `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`,
           [FIRM],
         );
@@ -486,16 +482,17 @@ describe('webhooks', () => {
       const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, (numbers += 10)), maxAttempts: 1 });
       await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
       const unrendered = async () =>
-        (await ds.query("SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'", [FIRM])) as {
-          id: string | number;
-        }[];
+        await ds.query<{ id: string | number }[]>(
+          "SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'",
+          [FIRM],
+        );
       for (let pass = 0; pass < 200 && (await unrendered()).length === 0; pass++) {
         await h.sync();
         await sleep(20);
       }
       const [batchRow] = await unrendered();
       expect(batchRow).toBeDefined();
-      const [unpositioned] = await ds.query<DbRow[]>(
+      const [unpositioned] = await ds.query<{ id: string | number }[]>(
         "SELECT id FROM ai_visitor_event WHERE task_id = ? AND type = 'task.started' AND position IS NULL",
         [taskId],
       );
@@ -818,7 +815,7 @@ describe('webhooks', () => {
         vault.open({ enc: row.previous_secret_enc, keyId: row.previous_secret_key_id }),
       ]).toEqual([second, first]);
 
-      const malformed = await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin());
+      const malformed = typed<ApiError>(await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin()));
       expect({ status: malformed.status, code: malformed.body.code }).toEqual({
         status: 400,
         code: 'VALIDATION_FAILED',
