@@ -14,6 +14,7 @@ import { AppProcess, freePort, startAppProcess } from './support/app-process';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { ContractValidator, reportCoverage } from './support/contract';
 import { DbValue } from './support/db-rows';
+import { CreateTaskResponse, parseAs, RegisteredWebhookResponse } from './support/api-types';
 
 /**
  * The database goes away and comes back (issue 20, item 5). The API and the worker run as production runs them,
@@ -80,7 +81,8 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   /** The document the API process serves (read from memory, the database away or not), checking every answer of `call`. */
   let contract: ContractValidator | undefined;
-  const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+  /** `T`: the body as the test reads it (an error's body where the test reads the refusal). */
+  const call = async <T = unknown>(method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const started = performance.now();
     const sent = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${api.baseUrl}${path}`, {
@@ -93,7 +95,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const answer = {
       route: `${method} ${path}`,
       status: res.status,
-      body: text ? JSON.parse(text) : undefined,
+      body: text ? parseAs<T>(text) : undefined,
       ms: performance.now() - started,
     };
     contract ??= new ContractValidator(
@@ -298,7 +300,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     await withLogs(
       worker,
       waitFor(
-        `the tasks leased at the cut (${[...stranded.keys()]}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`,
+        `the tasks leased at the cut (${[...stranded.keys()].join(',')}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`,
         60_000,
         async () => {
           const rows = await direct.query<{ id: string | number; lease_epoch: string | number; status: number }[]>(
@@ -322,15 +324,19 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     } catch (error) {
       throw new Error(
         `${(error as Error).message}\n--- the ${app.name}'s log, last lines:\n${app.output().slice(-3000)}`,
+        { cause: error },
       );
     }
   }
 
   it('no process exits; readiness and requests say so while it is away; every task completes with nothing lost or doubled', async () => {
     // The endpoint first: it gets every event of the firm from then on.
-    const hook = await call('POST', '/v1/admin/webhooks', admin, { url: receiver.url, firmId: String(FIRM) });
+    const hook = await call<RegisteredWebhookResponse>('POST', '/v1/admin/webhooks', admin, {
+      url: receiver.url,
+      firmId: String(FIRM),
+    });
     expect(hook.status).toBe(201);
-    receiver.secret = hook.body.secret;
+    receiver.secret = hook.body!.secret;
     expect(
       (
         await call('PUT', `/v1/admin/firms/${FIRM}/bot`, admin, {
@@ -343,7 +349,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
     const taskIds: string[] = [];
     for (let t = 0; t < TASKS; t++) {
-      const created = await call('POST', '/v1/tasks', me, {
+      const created = await call<CreateTaskResponse>('POST', '/v1/tasks', me, {
         name: `outage ${t}`,
         scriptId: 'recruit-v1',
         batchSize: 4,
@@ -353,7 +359,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         contacts: mobiles(CONTACTS, t * 100 + 1, '136').map((phone) => ({ phone })),
       });
       expect(created.status).toBe(201);
-      taskIds.push(created.body.task.id);
+      taskIds.push(created.body!.task.id);
     }
     for (const id of taskIds) expect((await call('POST', `/v1/tasks/${id}/start`, me)).status).toBe(200);
 

@@ -1,7 +1,7 @@
-import { EventOutbox, EventView, NewEvent } from '@app/events';
+import { EventOutbox, NewEvent } from '@app/events';
 import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
-import { ApiError, bodyOf, EventPageResponse, typed } from './support/api-types';
+import { ApiError, bodyOf, EventPageResponse, EventResponse, typed } from './support/api-types';
 
 const FIRM_A = 7701;
 const FIRM_B = 7702;
@@ -45,16 +45,18 @@ describe('events feed', () => {
     headers: Record<string, string>,
     after?: string,
     limit = 7,
-  ): Promise<{ items: EventView[]; cursor: string | null }> {
-    const items: EventView[] = [];
+  ): Promise<{ items: EventResponse[]; cursor: string | null }> {
+    const items: EventResponse[] = [];
     let cursor = after ?? null;
     for (;;) {
       const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { after: cursor } : {}) });
-      const { body } = await h
-        .http()
-        .get(`${path}${path.includes('?') ? '&' : '?'}${query}`)
-        .set(headers)
-        .expect(200);
+      const { body } = typed<EventPageResponse>(
+        await h
+          .http()
+          .get(`${path}${path.includes('?') ? '&' : '?'}${query.toString()}`)
+          .set(headers)
+          .expect(200),
+      );
       items.push(...body.items);
       cursor = body.nextCursor;
       if (!body.hasMore) return { items, cursor };
@@ -83,7 +85,7 @@ describe('events feed', () => {
     );
     const done = Promise.all([late, writers]).finally(() => (writing = false));
 
-    const seen: EventView[] = [];
+    const seen: EventResponse[] = [];
     let cursor: string | undefined;
     while (writing) {
       const page = await drain('/v1/events', me, cursor, 5);
@@ -126,7 +128,7 @@ describe('events feed', () => {
       );
     });
 
-    const who = (items: { data: EventView['data'] }[]) => items.map((e) => e.data.who);
+    const who = (items: EventResponse[]) => items.map((e) => e.data.who);
 
     it("shows a firm its own events only, and another firm's task id yields nothing", async () => {
       expect(who((await drain('/v1/events', asAccount(FIRM_A, 1))).items)).toEqual(['a1', 'a2', 'a3', 'a4']);

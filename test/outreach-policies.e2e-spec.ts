@@ -16,6 +16,7 @@ import { groundTruth } from './support/ground-truth';
 import {
   ApiError,
   bodyOf,
+  CallbackResultResponse,
   ContactPageResponse,
   CreateTaskResponse,
   DoNotCallPageResponse,
@@ -346,10 +347,10 @@ describe('what candidates say has firm-wide consequences', () => {
     const vault = h.api.get(PhoneVault);
     const said = async (intention: number) =>
       (
-        (await ds.query(
+        await ds.query<{ enc: string; keyId: string }[]>(
           'SELECT phone_enc AS enc, phone_key_id AS keyId FROM ai_visitor_list WHERE task_id = ? AND intension_result = ?',
           [taskId, intention],
-        )) as { enc: string; keyId: string }[]
+        )
       ).map((r) => vault.open(r));
     const notConsidering = await said(2);
     const wrong = await said(4);
@@ -456,28 +457,35 @@ describe('results pushed by the platform', () => {
       h.http().post('/v1/callbacks/robot-call').set(headers).send(payload);
 
     expect(
-      (await post({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401)).body
-        .code,
+      bodyOf<ApiError>(
+        await post({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401),
+      ).code,
     ).toBe('CALLBACK_SIGNATURE_INVALID');
-    expect((await post(signedPushHeaders(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).body.code).toBe(
-      'CALLBACK_SIGNATURE_INVALID',
-    );
-    expect((await post({ 'Content-Type': 'application/json' }).expect(401)).body.code).toBe(
+    expect(
+      bodyOf<ApiError>(await post(signedPushHeaders(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).code,
+    ).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect(bodyOf<ApiError>(await post({ 'Content-Type': 'application/json' }).expect(401)).code).toBe(
       'CALLBACK_SIGNATURE_INVALID',
     );
     const tampered = body.replace('"intention":1', '"intention":2');
-    expect((await post(signedPushHeaders(body), tampered).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(body), tampered).expect(401)).code).toBe(
+      'CALLBACK_SIGNATURE_INVALID',
+    );
 
     const unknown = body.replace(campaignId, 'cmp_nobody');
-    expect((await post(signedPushHeaders(unknown), unknown).expect(404)).body.code).toBe('CAMPAIGN_NOT_FOUND');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(unknown), unknown).expect(404)).code).toBe(
+      'CAMPAIGN_NOT_FOUND',
+    );
 
-    const first = (await post(signedPushHeaders(body)).expect(200)).body;
-    const replay = (await post(signedPushHeaders(body)).expect(200)).body;
+    const first = bodyOf<CallbackResultResponse>(await post(signedPushHeaders(body)).expect(200));
+    const replay = bodyOf<CallbackResultResponse>(await post(signedPushHeaders(body)).expect(200));
     expect(first).toEqual({ received: 1, stored: 0 }); // ref 999999 is not this task's contact: never trusted
     expect(replay).toEqual({ received: 1, stored: 0 });
 
     const invalid = JSON.stringify({ campaign_id: campaignId, records: [{ record_id: 'x' }] });
-    expect((await post(signedPushHeaders(invalid), invalid).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(invalid), invalid).expect(400)).code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 });
 
