@@ -3,7 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
-import { bodyOf, TaskResponse } from './support/api-types';
+import { ApiError, bodyOf, TaskResponse } from './support/api-types';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -48,7 +48,7 @@ describe('concurrent pause / start / cancel', () => {
     const answers = await Promise.all(actions.map((a) => h.http().post(`/v1/tasks/${taskId}/${a}`).set(me)));
     for (const res of answers) {
       expect([200, 409]).toContain(res.status);
-      if (res.status === 409) expect(['TASK_NOT_RUNNING', 'TASK_FINISHED']).toContain(res.body.code);
+      if (res.status === 409) expect(['TASK_NOT_RUNNING', 'TASK_FINISHED']).toContain(bodyOf<ApiError>(res).code);
     }
     // The intent each answer recorded is final; one worker pass reads a cancelled task's stopped campaign to its
     // end and makes the platform agree with whichever intent won.

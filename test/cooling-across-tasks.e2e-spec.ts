@@ -1,7 +1,7 @@
 import { asAccount, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { groundTruth } from './support/ground-truth';
-import { bodyOf, ContactPageResponse } from './support/api-types';
+import { bodyOf, ContactPageResponse, TaskResponse } from './support/api-types';
 
 const FIRM = 7601;
 const ROUNDS = 8;
@@ -48,15 +48,19 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
         h.http().post(`/v1/tasks/${b}/start`).set(asAccount(FIRM, 2)),
       ]);
       expect([startedA.status, startedB.status]).toEqual([200, 200]);
-      const campaignIds = [startedA.body.activeCampaign.campaignId, startedB.body.activeCampaign.campaignId];
+      const campaignIds = [
+        bodyOf<TaskResponse>(startedA).activeCampaign!.campaignId!,
+        bodyOf<TaskResponse>(startedB).activeCampaign!.campaignId!,
+      ];
 
       const truth = await dialledOut(h, campaignIds);
       for (const phone of shared)
         expect({ round, phone, dials: truth.dialsByPhone[`+86${phone}`] ?? 0 }).toEqual({ round, phone, dials: 1 });
       // Between them the two campaigns held every number once: the shared ones went to one task or the other.
-      expect(startedA.body.activeCampaign.contactCount + startedB.body.activeCampaign.contactCount).toBe(
-        shared.length + 4,
-      );
+      expect(
+        bodyOf<TaskResponse>(startedA).activeCampaign!.contactCount +
+          bodyOf<TaskResponse>(startedB).activeCampaign!.contactCount,
+      ).toBe(shared.length + 4);
 
       const skipped = [
         ...bodyOf<ContactPageResponse>(

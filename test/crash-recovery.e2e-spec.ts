@@ -8,7 +8,6 @@ import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
 import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
-import { DbRow, DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -99,7 +98,10 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await grantBot(h, firm);
       // Suspend points: the firm's BOT is closed while a slow campaign dials, so the worker pauses tasks.
       const suspending = point.startsWith('suspend.');
-      const sizes = [...Array(TASKS).fill(CONTACTS), ...Array(suspending ? SLOW_TASKS : 0).fill(SLOW_SIZE)] as number[];
+      const sizes = [
+        ...Array<number>(TASKS).fill(CONTACTS),
+        ...Array<number>(suspending ? SLOW_TASKS : 0).fill(SLOW_SIZE),
+      ];
       // The slow tasks are the last ones (told by position: SLOW_SIZE is below CONTACTS under soak).
       const slow = (t: number) => t >= TASKS;
       const taskIds: string[] = [];
@@ -152,7 +154,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
         // (under faults a pass may fail to reach the platform; the worker's next pass tries again).
         for (let pass = 0; ; pass++) {
           await h.sync();
-          const [{ n }] = await ds.query<{ n: DbValue }[]>(
+          const [{ n }] = await ds.query<{ n: number | string }[]>(
             `SELECT COUNT(*) AS n FROM ai_visitor_call_task c JOIN ai_visitor_task t ON t.id = c.task_id
            WHERE t.firm_id = ? AND t.status = 4 AND c.status = 1`,
             [firm],

@@ -31,16 +31,18 @@ import { DbValue } from './support/db-rows';
 class RecordingRenderer implements EventBatchRenderer {
   readonly calls: StoredEventBatch[][] = [];
 
-  async render(_manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
+  render(_manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
     this.calls.push([...batches]);
-    return batches.map((b) =>
-      b.entries.map((entry): NewEvent => ({
-        type: 'contact.called',
-        firmId: b.firmId,
-        taskId: b.taskId,
-        sequence: Number(entry),
-        data: { rendered: entry },
-      })),
+    return Promise.resolve(
+      batches.map((b) =>
+        b.entries.map((entry): NewEvent => ({
+          type: 'contact.called',
+          firmId: b.firmId,
+          taskId: b.taskId,
+          sequence: Number(entry),
+          data: { rendered: entry },
+        })),
+      ),
     );
   }
 }
@@ -49,8 +51,8 @@ class RecordingRenderer implements EventBatchRenderer {
 class RecordingRendererModule {}
 
 class NoPhones extends FullPhoneSource {
-  async fullPhone(): Promise<string | null> {
-    return null;
+  fullPhone(): Promise<string | null> {
+    return Promise.resolve(null);
   }
 }
 

@@ -253,7 +253,7 @@ describe('events housekeeping', () => {
             .set(asAdmin())
             .send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) })
             .expect(201),
-        ).id as string;
+        ).id;
       const hook = await register();
       const other = await register();
       const outbox = h.api.get(EventOutbox);

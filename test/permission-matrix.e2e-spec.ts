@@ -1,7 +1,7 @@
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
-import { bodyOf, RegisteredWebhookResponse, TaskResponse, typed } from './support/api-types';
+import { ApiError, bodyOf, RegisteredWebhookResponse, TaskResponse, typed } from './support/api-types';
 
 /**
  * Every route of the API (apps/api/src/**\/*.controller.ts, except the HMAC callback and the ops routes)
@@ -183,7 +183,7 @@ describe('permission matrix: every route × every caller case', () => {
   ) {
     const before = await dbFingerprint(h);
     const res = await send(route, path, headers);
-    expect({ route: label(route), status: res.status, body: res.body }).toEqual({
+    expect({ route: label(route), status: res.status, body: bodyOf<ApiError>(res) }).toEqual({
       route: label(route),
       status,
       body: { code, message: expect.any(String) },
@@ -283,7 +283,7 @@ describe('permission matrix: every route × every caller case', () => {
       '%s still works for the owner',
       async (_l, route) => {
         const res = await send(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER));
-        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: label(route), status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
           route: label(route),
           status: route.ok,
           code: undefined,
@@ -303,7 +303,10 @@ describe('permission matrix: every route × every caller case', () => {
       '%s with the admin token',
       async (_l, route) => {
         const res = await send(route, pathOf(route, ''), asAdmin());
-        expect({ status: res.status, code: res.body?.code }).toEqual({ status: route.ok, code: undefined });
+        expect({ status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
+          status: route.ok,
+          code: undefined,
+        });
       },
     );
 
@@ -312,7 +315,7 @@ describe('permission matrix: every route × every caller case', () => {
       const taskId = await createTask(h, FIRM, OWNER, { contacts: contacts(3, 7000) });
       for (const route of ROUTES.filter((r) => r.kind === 'user')) {
         const res = await send(route, pathOf(route, taskId), asAccount(FIRM, OWNER));
-        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: label(route), status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
           route: label(route),
           status: route.ok,
           code: undefined,

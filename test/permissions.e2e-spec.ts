@@ -188,9 +188,9 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       );
       const codes = results.map((r) => r.status);
       expect(codes.filter((c) => c === 201)).toHaveLength(5);
-      expect(results.filter((r) => r.status === 403).every((r) => r.body.code === 'BOT_TASK_QUOTA_EXCEEDED')).toBe(
-        true,
-      );
+      expect(
+        results.filter((r) => r.status === 403).every((r) => bodyOf<ApiError>(r).code === 'BOT_TASK_QUOTA_EXCEEDED'),
+      ).toBe(true);
       const bot = bodyOf<FirmBotResponse>(await h.http().get('/v1/bot').set(asAccount(firm, 1)).expect(200));
       expect(bot).toMatchObject({
         firmId: String(firm),

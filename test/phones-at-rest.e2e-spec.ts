@@ -45,7 +45,7 @@ async function everythingStored(ds: DataSource): Promise<string> {
 async function failureOf(query: Promise<unknown>): Promise<string | null> {
   return query.then(
     () => null,
-    (error: { message?: string }) => String(error?.message ?? error),
+    (error: { message?: string; toString(): string }) => String(error?.message ?? error),
   );
 }
 

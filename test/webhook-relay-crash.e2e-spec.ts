@@ -4,7 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
-import { DbRow, DbValue } from './support/db-rows';
+import { DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process in the middle of delivering webhooks loses nothing: a worker armed with a relay

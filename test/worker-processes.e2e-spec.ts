@@ -4,7 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker, SyncInterval } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
-import { DbRow, DbValue } from './support/db-rows';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);

@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Harness } from './harness';
-import { DbValue } from './db-rows';
+import { DbRow, DbValue } from './db-rows';
 
 /** Every table the API can write; a refused request must leave all of them as they were. */
 const TABLES = [
@@ -15,9 +15,9 @@ const TABLES = [
   'ai_visitor_webhook_delivery',
 ];
 
-const cell = (v: unknown): string =>
+const cell = (v: DbValue | undefined): string =>
   v instanceof Date ? v.toISOString() : v === null || v === undefined ? 'null' : String(v);
-const rows = (list: Record<string, unknown>[]): string[] => list.map((r) => Object.values(r).map(cell).join('|'));
+const rows = (list: DbRow[]): string[] => list.map((r) => Object.values(r).map(cell).join('|'));
 
 /**
  * A cheap picture of the database: row counts of every table, the tasks' status / pause reason / updated_at,

@@ -100,14 +100,14 @@ export async function syncUntil(
   taskId: string,
   status: number,
   maxPasses = 200,
-): Promise<Record<string, any>> {
-  let task: Record<string, any> = {};
+): Promise<TaskResponse> {
+  let task: Partial<TaskResponse> = {};
   for (let pass = 0; pass < maxPasses; pass++) {
     await h.sync();
     task = bodyOf<TaskResponse>(
       await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firmId, accountId)).expect(200),
     );
-    if (task.status === status) return task;
+    if (task.status === status) return task as TaskResponse;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`task ${taskId} did not reach status ${status}; last seen ${JSON.stringify(task)}`);
