@@ -1,5 +1,3 @@
-import type { Response } from 'supertest';
-
 /**
  * Typed bodies for the end-to-end suites. supertest types every body as `any`; a suite says instead what it reads,
  * with the API's own response classes (apps/api/src/**\/*.responses.ts, re-exported here as types) or the small
@@ -7,6 +5,7 @@ import type { Response } from 'supertest';
  * reads: each response is still checked against the served OpenAPI document (test/support/contract.ts).
  */
 
+import type { Response } from 'supertest';
 import type { FirmBotResponse as FirmBotClass } from '../../apps/api/src/bot/bot.responses';
 import type { CallbackResultResponse as CallbackResultClass } from '../../apps/api/src/callbacks/callback.responses';
 import type {
