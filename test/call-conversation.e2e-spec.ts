@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { EventView, ListEvents } from '@app/events';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, signedPushHeaders, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
+import { ApiError, bodyOf, ContactPageResponse, TaskResponse, typed } from './support/api-types';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -90,9 +91,10 @@ describe('call conversation in contact.called', () => {
 
   it('a pushed record without them, or with values too large, is stored with them left out or cut', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, 300), maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const listed = await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200);
-    const ids = (listed.body as { items: { id: string }[] }).items.map((c) => c.id);
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    const ids = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items.map((c: { id: string }) => c.id);
     const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
       record_id: recordId,
       ref,
@@ -104,7 +106,7 @@ describe('call conversation in contact.called', () => {
       ...extra,
     });
     const body = JSON.stringify({
-      campaign_id: started.activeCampaign.campaignId,
+      campaign_id: started.activeCampaign!.campaignId,
       records: [
         record('rec_conv_none', ids[0]),
         record('rec_conv_large', ids[1], {
@@ -169,12 +171,9 @@ describe('call conversation in contact.called', () => {
         },
       ],
     });
-    const { body: answer } = await h
-      .http()
-      .post('/v1/callbacks/robot-call')
-      .set(signedPushHeaders(body))
-      .send(body)
-      .expect(400);
+    const { body: answer } = typed<ApiError>(
+      await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(400),
+    );
     expect(answer.code).toBe('VALIDATION_FAILED');
   });
 });

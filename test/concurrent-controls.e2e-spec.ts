@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { ApiError, bodyOf, TaskResponse } from './support/api-types';
 
 const FIRM = 7801;
 const me = asAccount(FIRM, 1);
@@ -47,14 +48,14 @@ describe('concurrent pause / start / cancel', () => {
     const answers = await Promise.all(actions.map((a) => h.http().post(`/v1/tasks/${taskId}/${a}`).set(me)));
     for (const res of answers) {
       expect([200, 409]).toContain(res.status);
-      if (res.status === 409) expect(['TASK_NOT_RUNNING', 'TASK_FINISHED']).toContain(res.body.code);
+      if (res.status === 409) expect(['TASK_NOT_RUNNING', 'TASK_FINISHED']).toContain(bodyOf<ApiError>(res).code);
     }
     // The intent each answer recorded is final; one worker pass reads a cancelled task's stopped campaign to its
     // end and makes the platform agree with whichever intent won.
     await h.sync();
 
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
-    const callTasks: { status: number; campaign_id: string }[] = await ds.query(
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
+    const callTasks = await ds.query<{ status: number; campaign_id: string }[]>(
       'SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
       [taskId],
     );

@@ -1,4 +1,5 @@
 import { createHmac } from 'crypto';
+import { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -7,7 +8,8 @@ import { configureApi } from '../apps/api/src/bootstrap';
 import { WorkerModule } from '../apps/worker/src/worker.module';
 import { ADMIN_TOKEN, SERVICE_TOKEN } from './support/harness';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
-import { checkedClient, ContractValidator } from './support/contract';
+import { checkedClient, ContractValidator, OpenApiDocument } from './support/contract';
+import { ApiError, bodyOf } from './support/api-types';
 import { createTestDatabase, TestDatabase } from './support/test-database';
 
 /** Each case boots the apps from this environment alone: nothing of the suite's own settings leaks in. */
@@ -71,8 +73,14 @@ describe('configuration at boot', () => {
       api = configureApi(moduleRef.createNestApplication({ bodyParser: false, logger: ['error'] }));
       await api.init();
       // Checked against the served document, as the harness's client checks every response.
-      const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
-      const http = checkedClient(api.getHttpServer(), () => contract, []);
+      const contract = new ContractValidator(
+        bodyOf<OpenApiDocument>(
+          await request(api.getHttpServer() as Server)
+            .get('/docs-json')
+            .expect(200),
+        ),
+      );
+      const http = checkedClient(api.getHttpServer() as Server, () => contract, []);
       const push = (secret: string) => {
         const body = JSON.stringify({ campaign_id: 'no-such-campaign', records: [] });
         const timestamp = String(Math.floor(Date.now() / 1000));
@@ -87,9 +95,9 @@ describe('configuration at boot', () => {
           .send(body);
       };
 
-      expect((await push('another-secret-0123')).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+      expect(bodyOf<ApiError>(await push('another-secret-0123')).code).toBe('CALLBACK_SIGNATURE_INVALID');
       // Past the signature check, the body's own validation answers (an empty push is refused there).
-      expect((await push('dev-callback-secret')).body.code).toBe('VALIDATION_FAILED');
+      expect(bodyOf<ApiError>(await push('dev-callback-secret')).code).toBe('VALIDATION_FAILED');
       expect(process.env.ROBOT_CALL_CALLBACK_SECRET).toBeUndefined();
     });
   });

@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { createTask, grantBot } from './support/factories';
 import { checkedClient, ContractValidator } from './support/contract';
 import { ID_PATTERN } from '../apps/api/src/http/invalid-id.error';
+import { ApiError, bodyOf, TaskResponse } from './support/api-types';
 
 /**
  * The contract check itself (test/support/contract.ts): every response of the e2e suites goes through it, so it
@@ -24,8 +25,8 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
     h = await startHarness();
     await grantBot(h, FIRM);
     taskId = await createTask(h, FIRM, OWNER);
-    task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, OWNER)).expect(200)).body;
-    document = (await h.http().get('/docs-json').expect(200)).body;
+    task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, OWNER)).expect(200));
+    document = bodyOf<typeof document>(await h.http().get('/docs-json').expect(200));
   });
 
   afterAll(async () => {
@@ -148,6 +149,8 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
 
   it('VALIDATION_FAILED details have one shape, [{ field, errors[] }], whatever refused the request', async () => {
     const me = asAccount(FIRM, OWNER);
+    /** The body as this test reads it: each detail an object whose keys it checks. */
+    type Refusal = { code: string; details?: Record<string, unknown>[] };
     const refusals = {
       body: await h.http().post('/v1/tasks').set(me).send({ name: '', scriptId: 's' }),
       pathId: await h.http().get('/v1/tasks/0').set(me),
@@ -168,14 +171,14 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
         source,
         {
           status: res.status,
-          code: res.body.code,
-          details: Array.isArray(res.body.details)
-            ? res.body.details.map((d: Record<string, unknown>) => ({
+          code: bodyOf<Refusal>(res).code,
+          details: Array.isArray(bodyOf<Refusal>(res).details)
+            ? bodyOf<Refusal>(res).details!.map((d: Record<string, unknown>) => ({
                 keys: Object.keys(d).sort(),
                 field: typeof d.field,
                 errors: Array.isArray(d.errors) && d.errors.every((e) => typeof e === 'string'),
               }))
-            : res.body.details,
+            : bodyOf<Refusal>(res).details,
         },
       ]),
     );
@@ -185,7 +188,7 @@ describe('the OpenAPI contract check fails on every kind of mismatch', () => {
       details: [{ keys: ['errors', 'field'], field: 'string', errors: true }],
     };
     expect(shapes).toEqual({ body: one, pathId: one, taskSetting: one, callWindow: one, doNotCallNumber: one });
-    expect(refusals.doNotCallNumber.body.details[0]).toEqual({
+    expect(bodyOf<ApiError>(refusals.doNotCallNumber).details![0]).toEqual({
       field: 'phones.1',
       errors: [expect.stringMatching(/invalid/)],
     });

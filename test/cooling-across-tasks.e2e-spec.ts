@@ -1,6 +1,7 @@
 import { asAccount, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import { bodyOf, ContactPageResponse, TaskResponse } from './support/api-types';
 
 const FIRM = 7601;
 const ROUNDS = 8;
@@ -47,21 +48,29 @@ describe('cooling across tasks: a number two tasks of one firm hold is dialled o
         h.http().post(`/v1/tasks/${b}/start`).set(asAccount(FIRM, 2)),
       ]);
       expect([startedA.status, startedB.status]).toEqual([200, 200]);
-      const campaignIds = [startedA.body.activeCampaign.campaignId, startedB.body.activeCampaign.campaignId];
+      const campaignIds = [
+        bodyOf<TaskResponse>(startedA).activeCampaign!.campaignId!,
+        bodyOf<TaskResponse>(startedB).activeCampaign!.campaignId!,
+      ];
 
       const truth = await dialledOut(h, campaignIds);
       for (const phone of shared)
         expect({ round, phone, dials: truth.dialsByPhone[`+86${phone}`] ?? 0 }).toEqual({ round, phone, dials: 1 });
       // Between them the two campaigns held every number once: the shared ones went to one task or the other.
-      expect(startedA.body.activeCampaign.contactCount + startedB.body.activeCampaign.contactCount).toBe(
-        shared.length + 4,
-      );
+      expect(
+        bodyOf<TaskResponse>(startedA).activeCampaign!.contactCount +
+          bodyOf<TaskResponse>(startedB).activeCampaign!.contactCount,
+      ).toBe(shared.length + 4);
 
       const skipped = [
-        ...(await h.http().get(`/v1/tasks/${a}/contacts?status=4`).set(asAccount(FIRM, 1)).expect(200)).body.items,
-        ...(await h.http().get(`/v1/tasks/${b}/contacts?status=4`).set(asAccount(FIRM, 2)).expect(200)).body.items,
+        ...bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${a}/contacts?status=4`).set(asAccount(FIRM, 1)).expect(200),
+        ).items,
+        ...bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${b}/contacts?status=4`).set(asAccount(FIRM, 2)).expect(200),
+        ).items,
       ];
-      expect(skipped.map((c: { skipReason: string }) => c.skipReason)).toEqual(Array(shared.length).fill('cooling'));
+      expect(skipped.map((c) => c.skipReason)).toEqual(Array(shared.length).fill('cooling'));
     }
   });
 });

@@ -7,6 +7,7 @@ import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/fact
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
+import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
 
 /**
  * kill -9 of a worker process at every crash point of a sync pass (libs/core/src/failpoints), then a restarted
@@ -53,7 +54,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function startAsRecruiter(h: Harness, me: Record<string, string>, taskId: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    const res = await h.http().post(`/v1/tasks/${taskId}/start`).set(me);
+    const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me));
     const transient = SOAK && TRANSIENT_PLATFORM_ERRORS.includes(res.body?.code) && attempt < 40;
     if (!transient) {
       expect({ status: res.status, body: res.status === 200 ? undefined : res.body }).toEqual({ status: 200 });
@@ -97,7 +98,10 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await grantBot(h, firm);
       // Suspend points: the firm's BOT is closed while a slow campaign dials, so the worker pauses tasks.
       const suspending = point.startsWith('suspend.');
-      const sizes = [...Array(TASKS).fill(CONTACTS), ...Array(suspending ? SLOW_TASKS : 0).fill(SLOW_SIZE)] as number[];
+      const sizes = [
+        ...Array<number>(TASKS).fill(CONTACTS),
+        ...Array<number>(suspending ? SLOW_TASKS : 0).fill(SLOW_SIZE),
+      ];
       // The slow tasks are the last ones (told by position: SLOW_SIZE is below CONTACTS under soak).
       const slow = (t: number) => t >= TASKS;
       const taskIds: string[] = [];
@@ -150,7 +154,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
         // (under faults a pass may fail to reach the platform; the worker's next pass tries again).
         for (let pass = 0; ; pass++) {
           await h.sync();
-          const [{ n }] = await ds.query(
+          const [{ n }] = await ds.query<{ n: number | string }[]>(
             `SELECT COUNT(*) AS n FROM ai_visitor_call_task c JOIN ai_visitor_task t ON t.id = c.task_id
            WHERE t.firm_id = ? AND t.status = 4 AND c.status = 1`,
             [firm],
@@ -161,7 +165,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
           await sleep(100);
         }
         for (const id of taskIds) {
-          const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+          const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
           if (task.status === 4) await startAsRecruiter(h, me, id);
         }
       }
@@ -170,17 +174,18 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await setFaults(h, NO_FAULTS);
 
       const placeholders = taskIds.map(() => '?').join(', ');
-      const callTasks: { id: string; request_id: string; campaign_id: string | null; status: number }[] =
-        await ds.query(
-          `SELECT id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${placeholders})`,
-          taskIds,
-        );
+      const callTasks = await ds.query<
+        { id: string; request_id: string; campaign_id: string | null; status: number }[]
+      >(
+        `SELECT id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${placeholders})`,
+        taskIds,
+      );
       expect(callTasks.filter((c) => c.campaign_id === null || Number(c.status) !== 3)).toEqual([]);
 
       // Every campaign the platform holds is one of ours, under the request id we recorded: nothing orphaned,
       // nothing created twice (across all the points run so far, too).
       const truthAll = await groundTruth(h.simulator.baseUrl);
-      const allLocal: { request_id: string; campaign_id: string | null }[] = await ds.query(
+      const allLocal = await ds.query<{ request_id: string; campaign_id: string | null }[]>(
         'SELECT request_id, campaign_id FROM ai_visitor_call_task',
       );
       const localByRequest = new Map(allLocal.map((c) => [c.request_id, c.campaign_id]));
@@ -192,7 +197,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       const truth = await groundTruth(h.simulator.baseUrl, [...mine]);
       expect(truth.campaigns).toHaveLength(callTasks.length);
       const remoteRecords = truth.campaigns.flatMap((c) => (c.records ?? []).map((r) => r.record_id)).sort();
-      const stored: { record_id: string }[] = await ds.query(
+      const stored = await ds.query<{ record_id: string }[]>(
         `SELECT record_id FROM ai_visitor_call_record WHERE task_id IN (${placeholders}) ORDER BY record_id`,
         taskIds,
       );
@@ -203,7 +208,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       const callsPerRef = new Map<string, number>();
       for (const c of truth.campaigns)
         for (const r of c.records ?? []) callsPerRef.set(r.ref, (callsPerRef.get(r.ref) ?? 0) + 1);
-      const contacts: { id: string; attempts: number; status: number }[] = await ds.query(
+      const contacts = await ds.query<{ id: string; attempts: number; status: number }[]>(
         `SELECT id, attempts, status FROM ai_visitor_list WHERE task_id IN (${placeholders}) ORDER BY id`,
         taskIds,
       );
@@ -217,13 +222,13 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       // its results' events as one batch, rendered when the relay's sequencer runs: run it as the relay would.
       await h.api.get(EventSequencer).sequenceAll();
       const called: string[] = (
-        await ds.query(
+        await ds.query<{ data: string }[]>(
           `SELECT data FROM ai_visitor_event WHERE type = 'contact.called' AND task_id IN (${placeholders})`,
           taskIds,
         )
-      ).map((e: { data: string }) => (JSON.parse(e.data) as { recordId: string }).recordId);
+      ).map((e) => (JSON.parse(e.data) as { recordId: string }).recordId);
       expect(called.sort()).toEqual(stored.map((r) => r.record_id).sort());
-      const sequences: { task_id: string | number; sequence: number }[] = await ds.query(
+      const sequences = await ds.query<{ task_id: string | number; sequence: number }[]>(
         `SELECT task_id, sequence FROM ai_visitor_event WHERE task_id IN (${placeholders}) ORDER BY task_id, sequence`,
         taskIds,
       );
@@ -236,7 +241,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
       await expectCountersExact(ds);
       // …and the statistics equal what was really dialled, per task.
       for (const [t, id] of taskIds.entries()) {
-        const own: { campaign_id: string }[] = await ds.query(
+        const own = await ds.query<{ campaign_id: string }[]>(
           'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
           [id],
         );
@@ -244,7 +249,7 @@ describe('a worker killed (SIGKILL) at any point of a sync pass loses nothing an
           h.simulator.baseUrl,
           own.map((c) => c.campaign_id),
         );
-        const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+        const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
         expect(stats).toMatchObject({
           total: sizes[t],
           done: sizes[t],

@@ -13,6 +13,8 @@ import { OutageMode, startTcpProxy, TcpProxy } from './support/tcp-proxy';
 import { AppProcess, freePort, startAppProcess } from './support/app-process';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
 import { ContractValidator, reportCoverage } from './support/contract';
+import { DbValue } from './support/db-rows';
+import { CreateTaskResponse, parseAs, RegisteredWebhookResponse } from './support/api-types';
 
 /**
  * The database goes away and comes back (issue 20, item 5). The API and the worker run as production runs them,
@@ -79,7 +81,8 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' };
   /** The document the API process serves (read from memory, the database away or not), checking every answer of `call`. */
   let contract: ContractValidator | undefined;
-  const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
+  /** `T`: the body as the test reads it (an error's body where the test reads the refusal). */
+  const call = async <T = unknown>(method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     const started = performance.now();
     const sent = body === undefined || typeof body === 'string' ? body : JSON.stringify(body);
     const res = await fetch(`${api.baseUrl}${path}`, {
@@ -92,7 +95,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const answer = {
       route: `${method} ${path}`,
       status: res.status,
-      body: text ? JSON.parse(text) : undefined,
+      body: text ? parseAs<T>(text) : undefined,
       ms: performance.now() - started,
     };
     contract ??= new ContractValidator(
@@ -190,7 +193,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
   /** Tasks whose lease is held now (database time), with the epoch of that lease. */
   async function leased(): Promise<Map<string, number>> {
-    const rows: { id: string | number; lease_epoch: string | number }[] = await direct.query(
+    const rows = await direct.query<{ id: string | number; lease_epoch: string | number }[]>(
       'SELECT id, lease_epoch FROM ai_visitor_task WHERE firm_id = ? AND lease_owner IS NOT NULL AND lease_until > NOW(3)',
       [FIRM],
     );
@@ -217,7 +220,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   }
 
   async function storedRecords(): Promise<number> {
-    const [{ n }] = await direct.query(
+    const [{ n }] = await direct.query<{ n: DbValue }[]>(
       'SELECT COUNT(*) AS n FROM ai_visitor_call_record r JOIN ai_visitor_task t ON t.id = r.task_id WHERE t.firm_id = ?',
       [FIRM],
     );
@@ -231,7 +234,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
   async function outage(taskIds: string[], mode: OutageMode): Promise<Map<string, number>> {
     // A campaign the API knows (it remembers a campaign's task once a push named it), so that pushes during the
     // outage queue for the task's transaction as the platform's do.
-    const [{ campaign_id: campaignId }] = await direct.query(
+    const [{ campaign_id: campaignId }] = await direct.query<{ campaign_id: string }[]>(
       'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ? AND campaign_id IS NOT NULL ORDER BY id LIMIT 1',
       [taskIds[3]],
     );
@@ -297,10 +300,10 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     await withLogs(
       worker,
       waitFor(
-        `the tasks leased at the cut (${[...stranded.keys()]}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`,
+        `the tasks leased at the cut (${[...stranded.keys()].join(',')}) synced again, well before SYNC_LEASE_SECONDS (${LEASE_SECONDS} s)`,
         60_000,
         async () => {
-          const rows: { id: string | number; lease_epoch: string | number; status: number }[] = await direct.query(
+          const rows = await direct.query<{ id: string | number; lease_epoch: string | number; status: number }[]>(
             `SELECT id, lease_epoch, status FROM ai_visitor_task WHERE id IN (${[...stranded.keys()].map(() => '?').join(', ')})`,
             [...stranded.keys()],
           );
@@ -321,15 +324,19 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     } catch (error) {
       throw new Error(
         `${(error as Error).message}\n--- the ${app.name}'s log, last lines:\n${app.output().slice(-3000)}`,
+        { cause: error },
       );
     }
   }
 
   it('no process exits; readiness and requests say so while it is away; every task completes with nothing lost or doubled', async () => {
     // The endpoint first: it gets every event of the firm from then on.
-    const hook = await call('POST', '/v1/admin/webhooks', admin, { url: receiver.url, firmId: String(FIRM) });
+    const hook = await call<RegisteredWebhookResponse>('POST', '/v1/admin/webhooks', admin, {
+      url: receiver.url,
+      firmId: String(FIRM),
+    });
     expect(hook.status).toBe(201);
-    receiver.secret = hook.body.secret;
+    receiver.secret = hook.body!.secret;
     expect(
       (
         await call('PUT', `/v1/admin/firms/${FIRM}/bot`, admin, {
@@ -342,7 +349,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
     const taskIds: string[] = [];
     for (let t = 0; t < TASKS; t++) {
-      const created = await call('POST', '/v1/tasks', me, {
+      const created = await call<CreateTaskResponse>('POST', '/v1/tasks', me, {
         name: `outage ${t}`,
         scriptId: 'recruit-v1',
         batchSize: 4,
@@ -352,7 +359,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         contacts: mobiles(CONTACTS, t * 100 + 1, '136').map((phone) => ({ phone })),
       });
       expect(created.status).toBe(201);
-      taskIds.push(created.body.task.id);
+      taskIds.push(created.body!.task.id);
     }
     for (const id of taskIds) expect((await call('POST', `/v1/tasks/${id}/start`, me)).status).toBe(200);
 
@@ -377,7 +384,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         'every task completed',
         120_000,
         async () => {
-          const [{ n }] = await direct.query(
+          const [{ n }] = await direct.query<{ n: DbValue }[]>(
             'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5',
             [FIRM],
           );
@@ -391,7 +398,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
 
     // No campaign doubled: every campaign on the platform is one of ours, under the request id we recorded, and
     // each of ours exists there, finished.
-    const callTasks: { request_id: string; campaign_id: string | null; status: number }[] = await direct.query(
+    const callTasks = await direct.query<{ request_id: string; campaign_id: string | null; status: number }[]>(
       `SELECT request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`,
       taskIds,
     );
@@ -402,7 +409,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     expect(callTasks.filter((c) => Number(c.status) !== 3)).toEqual([]);
 
     // Every call stored once.
-    const stored: { record_id: string }[] = await direct.query(
+    const stored = await direct.query<{ record_id: string }[]>(
       `SELECT record_id FROM ai_visitor_call_record WHERE task_id IN (${marks})`,
       taskIds,
     );
@@ -414,11 +421,12 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
     const callsPerRef = new Map<string, number>();
     for (const c of truth.campaigns)
       for (const r of c.records ?? []) callsPerRef.set(r.ref, (callsPerRef.get(r.ref) ?? 0) + 1);
-    const contacts: { id: string | number; status: number; attempts: number; callback_count: number }[] =
-      await direct.query(
-        `SELECT id, status, attempts, callback_count FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
-        taskIds,
-      );
+    const contacts = await direct.query<
+      { id: string | number; status: number; attempts: number; callback_count: number }[]
+    >(
+      `SELECT id, status, attempts, callback_count FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
+      taskIds,
+    );
     expect(contacts).toHaveLength(TASKS * CONTACTS);
     expect(contacts.map((c) => [String(c.id), Number(c.status), Number(c.attempts)])).toEqual(
       contacts.map((c) => [String(c.id), 3, callsPerRef.get(String(c.id)) ?? 0]),
@@ -435,7 +443,7 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         'every event positioned, fanned out and delivered',
         120_000,
         async () => {
-          const [{ n }] = await direct.query(
+          const [{ n }] = await direct.query<{ n: DbValue }[]>(
             `SELECT (SELECT COUNT(*) FROM ai_visitor_event WHERE firm_id = ? AND (position IS NULL OR type LIKE 'batch:%'))
               + (SELECT COUNT(*) FROM ai_visitor_event WHERE firm_id = ? AND position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout'))
               + (SELECT COUNT(*) FROM ai_visitor_webhook_delivery WHERE status <> 1) AS n`,
@@ -446,16 +454,15 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         250,
       ),
     );
-    const events: {
-      id: string | number;
-      type: string;
-      task_id: string | number | null;
-      sequence: number | null;
-      data: string;
-    }[] = await direct.query(
-      'SELECT id, type, task_id, sequence, data FROM ai_visitor_event WHERE firm_id = ? ORDER BY id',
-      [FIRM],
-    );
+    const events = await direct.query<
+      {
+        id: string | number;
+        type: string;
+        task_id: string | number | null;
+        sequence: number | null;
+        data: string;
+      }[]
+    >('SELECT id, type, task_id, sequence, data FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [FIRM]);
     const called = events
       .filter((e) => e.type === 'contact.called')
       .map((e) => (JSON.parse(e.data) as { recordId: string }).recordId);
@@ -467,7 +474,9 @@ async function waitFor<T>(what: string, ms: number, check: () => Promise<T | und
         .sort((a, b) => a - b);
       expect(own).toEqual(own.map((_, i) => i + 1));
     }
-    const [{ deliveries }] = await direct.query('SELECT COUNT(*) AS deliveries FROM ai_visitor_webhook_delivery');
+    const [{ deliveries }] = await direct.query<{ deliveries: DbValue }[]>(
+      'SELECT COUNT(*) AS deliveries FROM ai_visitor_webhook_delivery',
+    );
     expect(Number(deliveries)).toBe(events.length);
     const received = new Set(receiver.accepted().map((d) => d.eventId));
     expect([...received].sort()).toEqual(events.map((e) => `evt_${e.id}`).sort());

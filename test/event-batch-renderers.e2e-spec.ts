@@ -18,6 +18,7 @@ import {
 } from '@app/events';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase, TestDatabase } from './support/test-database';
+import { DbValue } from './support/db-rows';
 
 /**
  * The port event batches are rendered through (EventBatchRenderers): the app gives the module that hosts the
@@ -30,16 +31,18 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
 class RecordingRenderer implements EventBatchRenderer {
   readonly calls: StoredEventBatch[][] = [];
 
-  async render(_manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
+  render(_manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
     this.calls.push([...batches]);
-    return batches.map((b) =>
-      b.entries.map((entry): NewEvent => ({
-        type: 'contact.called',
-        firmId: b.firmId,
-        taskId: b.taskId,
-        sequence: Number(entry),
-        data: { rendered: entry },
-      })),
+    return Promise.resolve(
+      batches.map((b) =>
+        b.entries.map((entry): NewEvent => ({
+          type: 'contact.called',
+          firmId: b.firmId,
+          taskId: b.taskId,
+          sequence: Number(entry),
+          data: { rendered: entry },
+        })),
+      ),
     );
   }
 }
@@ -48,8 +51,8 @@ class RecordingRenderer implements EventBatchRenderer {
 class RecordingRendererModule {}
 
 class NoPhones extends FullPhoneSource {
-  async fullPhone(): Promise<string | null> {
-    return null;
+  fullPhone(): Promise<string | null> {
+    return Promise.resolve(null);
   }
 }
 
@@ -146,7 +149,9 @@ describe('event batch renderers (the port the sequencer renders batches through)
         ['task.paused', 4, { taskId: '70' }],
       ]);
       expect(page.items.map((e) => Number(e.position))).toEqual([1, 2, 3, 4]);
-      const [{ n }] = await tx.autocommit.query("SELECT COUNT(*) AS n FROM ai_visitor_event WHERE type LIKE 'batch:%'");
+      const [{ n }] = await tx.autocommit.query<{ n: DbValue }[]>(
+        "SELECT COUNT(*) AS n FROM ai_visitor_event WHERE type LIKE 'batch:%'",
+      );
       expect(Number(n)).toBe(0);
     });
   });

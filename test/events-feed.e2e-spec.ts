@@ -1,6 +1,7 @@
-import { EventOutbox, EventView, NewEvent } from '@app/events';
+import { EventOutbox, NewEvent } from '@app/events';
 import { TransactionRunner } from '@app/database';
 import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
+import { ApiError, bodyOf, EventPageResponse, EventResponse, typed } from './support/api-types';
 
 const FIRM_A = 7701;
 const FIRM_B = 7702;
@@ -44,16 +45,18 @@ describe('events feed', () => {
     headers: Record<string, string>,
     after?: string,
     limit = 7,
-  ): Promise<{ items: EventView[]; cursor: string | null }> {
-    const items: EventView[] = [];
+  ): Promise<{ items: EventResponse[]; cursor: string | null }> {
+    const items: EventResponse[] = [];
     let cursor = after ?? null;
     for (;;) {
       const query = new URLSearchParams({ limit: String(limit), ...(cursor ? { after: cursor } : {}) });
-      const { body } = await h
-        .http()
-        .get(`${path}${path.includes('?') ? '&' : '?'}${query}`)
-        .set(headers)
-        .expect(200);
+      const { body } = typed<EventPageResponse>(
+        await h
+          .http()
+          .get(`${path}${path.includes('?') ? '&' : '?'}${query.toString()}`)
+          .set(headers)
+          .expect(200),
+      );
       items.push(...body.items);
       cursor = body.nextCursor;
       if (!body.hasMore) return { items, cursor };
@@ -82,7 +85,7 @@ describe('events feed', () => {
     );
     const done = Promise.all([late, writers]).finally(() => (writing = false));
 
-    const seen: EventView[] = [];
+    const seen: EventResponse[] = [];
     let cursor: string | undefined;
     while (writing) {
       const page = await drain('/v1/events', me, cursor, 5);
@@ -125,7 +128,7 @@ describe('events feed', () => {
       );
     });
 
-    const who = (items: EventView[]) => items.map((e) => e.data.who);
+    const who = (items: EventResponse[]) => items.map((e) => e.data.who);
 
     it("shows a firm its own events only, and another firm's task id yields nothing", async () => {
       expect(who((await drain('/v1/events', asAccount(FIRM_A, 1))).items)).toEqual(['a1', 'a2', 'a3', 'a4']);
@@ -146,18 +149,24 @@ describe('events feed', () => {
         'a4',
       ]);
       expect(who((await drain('/v1/events?taskId=502', me)).items)).toEqual(['a4']);
-      const first = (await h.http().get('/v1/events?limit=2').set(me).expect(200)).body;
+      const first = bodyOf<EventPageResponse>(await h.http().get('/v1/events?limit=2').set(me).expect(200));
       expect(who(first.items)).toEqual(['a1', 'a2']);
       expect(first).toMatchObject({ hasMore: true, nextCursor: first.items[1].position });
-      const rest = (await h.http().get(`/v1/events?limit=2&after=${first.nextCursor}`).set(me).expect(200)).body;
+      const rest = bodyOf<EventPageResponse>(
+        await h.http().get(`/v1/events?limit=2&after=${first.nextCursor}`).set(me).expect(200),
+      );
       expect(who(rest.items)).toEqual(['a3', 'a4']);
       expect(rest.hasMore).toBe(false);
-      const empty = (await h.http().get(`/v1/events?after=${rest.nextCursor}`).set(me).expect(200)).body;
+      const empty = bodyOf<EventPageResponse>(
+        await h.http().get(`/v1/events?after=${rest.nextCursor}`).set(me).expect(200),
+      );
       expect(empty).toEqual({ items: [], nextCursor: rest.nextCursor, hasMore: false });
     });
 
     it('gives the envelope of each event', async () => {
-      const [a1] = (await h.http().get('/v1/events?limit=1').set(asAccount(FIRM_A, 1)).expect(200)).body.items;
+      const [a1] = bodyOf<EventPageResponse>(
+        await h.http().get('/v1/events?limit=1').set(asAccount(FIRM_A, 1)).expect(200),
+      ).items;
       expect(a1).toEqual({
         id: expect.stringMatching(/^evt_\d+$/),
         type: 'task.started',
@@ -202,27 +211,29 @@ describe('events feed', () => {
       ['taskId=0', 'taskId'],
       ['firm=1', 'firm'],
     ])('refuses %s with VALIDATION_FAILED naming %s', async (query, field) => {
-      const { body } = await h.http().get(`/v1/events?${query}`).set(asAccount(FIRM_A, 1)).expect(400);
+      const { body } = typed<ApiError>(await h.http().get(`/v1/events?${query}`).set(asAccount(FIRM_A, 1)).expect(400));
       expect(body.code).toBe('VALIDATION_FAILED');
-      expect(body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(body.details!.map((d: { field: string }) => d.field)).toContain(field);
     });
 
     it('refuses a bad firmId to operations, and each route the other token', async () => {
-      expect((await h.http().get('/v1/admin/events?firmId=abc').set(asAdmin()).expect(400)).body.code).toBe(
+      expect(bodyOf<ApiError>(await h.http().get('/v1/admin/events?firmId=abc').set(asAdmin()).expect(400)).code).toBe(
         'VALIDATION_FAILED',
       );
-      expect((await h.http().get('/v1/admin/events').set(asAccount(FIRM_A, 1)).expect(401)).body.code).toBe(
+      expect(bodyOf<ApiError>(await h.http().get('/v1/admin/events').set(asAccount(FIRM_A, 1)).expect(401)).code).toBe(
         'UNAUTHENTICATED',
       );
-      expect((await h.http().get('/v1/events').set(asAdmin()).expect(401)).body.code).toBe('UNAUTHENTICATED');
+      expect(bodyOf<ApiError>(await h.http().get('/v1/events').set(asAdmin()).expect(401)).code).toBe(
+        'UNAUTHENTICATED',
+      );
       expect(
-        (
+        bodyOf<ApiError>(
           await h
             .http()
             .get('/v1/events')
             .set({ Authorization: asAccount(1, 1).Authorization })
-            .expect(400)
-        ).body.code,
+            .expect(400),
+        ).code,
       ).toBe('CALLER_HEADERS_INVALID');
     });
   });

@@ -6,6 +6,8 @@ import { Clock } from '@app/core';
 import { asAdmin, Harness, startHarness } from './support/harness';
 import { sample } from './operations/ops-stack';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
+import { bodyOf, RegisteredWebhookResponse, WebhookResponse } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 const DAY = 24 * 3600_000;
 const MINUTE = 60_000;
@@ -201,8 +203,8 @@ describe('events housekeeping', () => {
       await writeAt(5 * DAY, ['newer-1', 'newer-2']);
       await writeAt(31 * DAY, ['new-1']);
       await eventIds(); // positioned
-      const [old] = await ds.query("SELECT id FROM ai_visitor_event WHERE data LIKE '%old-1%'");
-      const [kept] = await ds.query("SELECT id FROM ai_visitor_event WHERE data LIKE '%newer-1%'");
+      const [old] = await ds.query<DbRow[]>("SELECT id FROM ai_visitor_event WHERE data LIKE '%old-1%'");
+      const [kept] = await ds.query<DbRow[]>("SELECT id FROM ai_visitor_event WHERE data LIKE '%newer-1%'");
       for (const [webhookId, eventPk] of [
         [1, old.id],
         [2, old.id],
@@ -221,7 +223,7 @@ describe('events housekeeping', () => {
       expect(await h.worker.get(PurgeExpiredEvents).execute({ batch: 2 })).toEqual({ events: 5, deliveries: 2 });
       expect(await eventIds()).toEqual(['newer-1', 'newer-2', 'new-1']);
       expect(
-        (await ds.query('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r: { event_pk: unknown }) =>
+        (await ds.query<{ event_pk: unknown }[]>('SELECT event_pk FROM ai_visitor_webhook_delivery')).map((r) =>
           String(r.event_pk),
         ),
       ).toEqual([String(kept.id)]);
@@ -244,14 +246,14 @@ describe('events housekeeping', () => {
       const base = 200 * DAY;
       at(base);
       const register = async () =>
-        (
+        bodyOf<RegisteredWebhookResponse>(
           await h
             .http()
             .post('/v1/admin/webhooks')
             .set(asAdmin())
             .send({ url: 'http://127.0.0.1:9/hooks', firmId: String(firm) })
-            .expect(201)
-        ).body.id as string;
+            .expect(201),
+        ).id;
       const hook = await register();
       const other = await register();
       const outbox = h.api.get(EventOutbox);
@@ -260,7 +262,7 @@ describe('events housekeeping', () => {
         await tx.run((m) =>
           outbox.append(m, [{ type: 'contact.called', firmId: String(firm), taskId, sequence, data: { n } }]),
         );
-        const [row] = await ds.query('SELECT id FROM ai_visitor_event WHERE data LIKE ?', [`%"${n}"%`]);
+        const [row] = await ds.query<DbRow[]>('SELECT id FROM ai_visitor_event WHERE data LIKE ?', [`%"${n}"%`]);
         return String(row.id);
       };
       const deliver = (
@@ -284,9 +286,10 @@ describe('events housekeeping', () => {
         "INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at) VALUES ('batch:records', ?, 78, NULL, '[]', '2031-07-24 08:00:00.000')",
         [firm],
       );
-      const [batch] = await ds.query("SELECT id FROM ai_visitor_event WHERE type = 'batch:records' AND firm_id = ?", [
-        firm,
-      ]);
+      const [batch] = await ds.query<DbRow[]>(
+        "SELECT id FROM ai_visitor_event WHERE type = 'batch:records' AND firm_id = ?",
+        [firm],
+      );
       await deliver(hook, String(batch.id), '78', null);
       // Delivered before its event went: history, left alone. Not positioned yet: sendable once it is, left alone.
       const old = await write('old', '79', 1);
@@ -295,19 +298,22 @@ describe('events housekeeping', () => {
       const waiting = await write('waiting', '80', 1);
       await deliver(other, waiting, '80', 1);
       const pendingOf = async (id: string) =>
-        (await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200)).body.pendingDeliveries;
+        bodyOf<WebhookResponse>(await h.http().get(`/v1/admin/webhooks/${id}`).set(asAdmin()).expect(200))
+          .pendingDeliveries;
       expect([await pendingOf(hook), await pendingOf(other)]).toEqual([2, 1]);
       const before = { gone: await unsendable('event_gone'), unrendered: await unsendable('unrendered') };
 
       await h.worker.get(SyncScheduler).tick('events-housekeeping');
       await h.worker.get(SyncScheduler).tick('events-housekeeping'); // twice: given up and counted once
 
-      const rows: {
-        event_pk: string | number;
-        status: number;
-        last_error: string | null;
-        lease_owner: string | null;
-      }[] = await ds.query(
+      const rows = await ds.query<
+        {
+          event_pk: string | number;
+          status: number;
+          last_error: string | null;
+          lease_owner: string | null;
+        }[]
+      >(
         'SELECT event_pk, status, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id IN (?, ?) ORDER BY id',
         [hook, other],
       );

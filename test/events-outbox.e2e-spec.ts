@@ -3,6 +3,8 @@ import { EventSequencer, ListEvents } from '@app/events';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
+import { TaskResponse, typed } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -33,12 +35,12 @@ describe('events outbox', () => {
     for (let i = 0; i < 20; i++) {
       await new Promise((r) => setTimeout(r, 100));
       await h.sync();
-      const { body } = await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200);
+      const { body } = typed<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
       if (body.status === 5) break;
     }
     const events = await eventsOf(taskId);
     const records = Number(
-      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
     );
     expect(records).toBeGreaterThanOrEqual(6); // an "inconvenient" candidate is called back once
     expect(events.filter((e) => e.type === 'contact.called')).toHaveLength(records);
@@ -66,7 +68,7 @@ describe('events outbox', () => {
     for (let i = 0; i < 30; i++) {
       await new Promise((r) => setTimeout(r, 100));
       await h.sync();
-      const { body } = await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200);
+      const { body } = typed<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
       if (body.status === 5) return;
     }
     throw new Error(`task ${taskId} did not complete`);
@@ -106,15 +108,17 @@ describe('events outbox', () => {
 
     // Each stored result: one contact.called carrying the stored call and its contact, and candidate.interested beside an interested one.
     // (in call order: an "inconvenient" candidate's callback is its attempt 2)
-    const stored: {
-      record_id: string;
-      contact_id: string | number;
-      intension_result: number;
-      call_result: number;
-      duration_sec: number;
-      name: string;
-      candidate_ref: string;
-    }[] = await ds.query(
+    const stored = await ds.query<
+      {
+        record_id: string;
+        contact_id: string | number;
+        intension_result: number;
+        call_result: number;
+        duration_sec: number;
+        name: string;
+        candidate_ref: string;
+      }[]
+    >(
       `SELECT r.record_id, r.contact_id, r.intension_result, r.call_result, r.duration_sec, c.name, c.candidate_ref
            FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id WHERE r.task_id = ? ORDER BY r.called_at, r.id`,
       [taskId],
@@ -166,7 +170,7 @@ describe('events outbox', () => {
 
     await h.api.get(EventSequencer).sequenceAll();
     const records = Number(
-      (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
     );
     const rows = await rowsOf(taskId);
     expect(rows.filter((r) => r.type.startsWith('batch:'))).toHaveLength(0);

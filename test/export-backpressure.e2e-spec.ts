@@ -1,4 +1,4 @@
-import { createServer, get, IncomingMessage, Server } from 'http';
+import { createServer, get, IncomingMessage, RequestListener, Server } from 'http';
 import { Socket } from 'net';
 import { tmpdir } from 'os';
 import { join } from 'path';
@@ -39,7 +39,7 @@ describe('CSV export back-pressure', () => {
     await grantBot(h, FIRM);
     taskId = await createTask(h, FIRM, 1, { contacts: [], callWindow: ALWAYS });
     await insertContacts(h, taskId, CONTACTS);
-    server = createServer(h.api.getHttpAdapter().getInstance());
+    server = createServer(h.api.getHttpAdapter().getInstance() as RequestListener);
     server.on('connection', (socket: Socket) => (serverSocket = socket));
     await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   });
@@ -56,7 +56,7 @@ describe('CSV export back-pressure', () => {
     const query = ds.query.bind(ds) as (...args: unknown[]) => Promise<unknown>;
     const spy = jest.spyOn(ds, 'query').mockImplementation((sql: string, ...rest: unknown[]) => {
       if (CONTACT_PAGE.test(sql)) pagesRead++;
-      return query(sql, ...rest) as Promise<any>;
+      return query(sql, ...rest);
     });
     try {
       const res = await new Promise<IncomingMessage>((resolve, reject) => {

@@ -4,6 +4,8 @@ import { asAccount, Harness, SIMULATOR_KEY, startHarness } from './support/harne
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf, TaskStatsResponse } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7701;
 const me = asAccount(FIRM, 1);
@@ -43,7 +45,9 @@ describe('gateway faults', () => {
     const ds = h.api.get(DataSource);
     const open = async () =>
       Number(
-        (await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM]))[0].n,
+        (
+          await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5', [FIRM])
+        )[0].n,
       );
     for (let pass = 0; pass < 150 && (await open()) > 0; pass++) {
       await h.sync();
@@ -70,14 +74,14 @@ describe('gateway faults', () => {
     const truth = await groundTruth(h.simulator.baseUrl);
     // Lost replies never made a second campaign: one per request id, at most one per batch.
     expect(new Set(truth.campaigns.map((c) => c.request_id)).size).toBe(truth.campaigns.length);
-    const [{ calls }] = await ds.query('SELECT COUNT(*) AS calls FROM ai_visitor_call_task');
+    const [{ calls }] = await ds.query<{ calls: DbValue }[]>('SELECT COUNT(*) AS calls FROM ai_visitor_call_task');
     expect(Number(calls)).toBe(truth.campaigns.length);
 
     let connected = 0;
     let interested = 0;
     let attempts = 0;
     for (const id of ids) {
-      const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+      const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
       expect(stats).toMatchObject({ total: 15, done: 15, waiting: 0, inCampaign: 0 });
       connected += stats.connected;
       interested += stats.intentions.interested;
@@ -86,7 +90,7 @@ describe('gateway faults', () => {
     expect(connected).toBe(truth.finalConnected);
     expect(interested).toBe(truth.finalIntentions.interested);
     expect(attempts).toBe(truth.records);
-    const [{ n, d }] = await ds.query(
+    const [{ n, d }] = await ds.query<{ n: DbValue; d: DbValue }[]>(
       'SELECT COUNT(*) AS n, COUNT(DISTINCT record_id) AS d FROM ai_visitor_call_record',
     );
     expect(Number(n)).toBe(truth.records);

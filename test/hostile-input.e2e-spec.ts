@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
+import { ApiError, AddContactsResponse, CreateTaskResponse, typed } from './support/api-types';
 
 /**
  * Property-based hostile input against the real API: whatever the body, query, path parameter or caller
@@ -14,7 +15,7 @@ const OWNER = 1;
 const GRANT_FIRM = 7702; // the only firm the PUT /admin/.../bot property may change
 const RUNS = 50;
 
-type Res = { status: number; body: any; text?: string };
+type Res = { status: number; body?: Partial<ApiError>; text?: string };
 
 describe('hostile input never gets a 5xx, and a refused request writes nothing', () => {
   let h: Harness;
@@ -44,7 +45,7 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
       try {
         expect(after).toEqual(before);
       } catch (e) {
-        throw new Error(`a refused request wrote to the database: ${shown}\n${(e as Error).message}`);
+        throw new Error(`a refused request wrote to the database: ${shown}\n${(e as Error).message}`, { cause: e });
       }
     } else if (res.status < 200 || res.status >= 300) {
       throw new Error(`unexpected status: ${shown}`);
@@ -52,9 +53,7 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
   }
 
   const postJson = (path: string, headers: Record<string, string>, value: unknown, method: 'post' | 'put' = 'post') =>
-    h
-      .http()
-      [method](path)
+    (method === 'put' ? h.http().put(path) : h.http().post(path))
       .set(headers)
       .set('Content-Type', 'application/json')
       .send(JSON.stringify(value) ?? 'undefined');
@@ -473,24 +472,28 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
     const before = await dbFingerprint(h);
     // Not even JSON: a 400 MALFORMED_REQUEST would mean it was parsed first.
     const notJson = `{"name":"${'x'.repeat(4 * 1024 * 1024 + 10)}`;
-    const res = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(FIRM, OWNER))
-      .set('Content-Type', 'application/json')
-      .send(notJson);
+    const res = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, OWNER))
+        .set('Content-Type', 'application/json')
+        .send(notJson),
+    );
     expect({ status: res.status, body: res.body }).toEqual({
       status: 413,
       body: { code: 'PAYLOAD_TOO_LARGE', message: expect.any(String) },
     });
     const valid = JSON.stringify({ contacts: contacts(70_000, 10_000) }); // valid JSON, ~4.9 MB
     expect(valid.length).toBeGreaterThan(4 * 1024 * 1024);
-    const res2 = await h
-      .http()
-      .post(`/v1/tasks/${taskId}/contacts`)
-      .set(asAccount(FIRM, OWNER))
-      .set('Content-Type', 'application/json')
-      .send(valid);
+    const res2 = typed<ApiError>(
+      await h
+        .http()
+        .post(`/v1/tasks/${taskId}/contacts`)
+        .set(asAccount(FIRM, OWNER))
+        .set('Content-Type', 'application/json')
+        .send(valid),
+    );
     expect({ status: res2.status, code: res2.body.code }).toEqual({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     expect(await dbFingerprint(h)).toEqual(before);
   });
@@ -501,7 +504,7 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
   ])('%s with 10,001 contacts is 400 VALIDATION_FAILED and writes nothing', async (_name, path, body) => {
     const before = await dbFingerprint(h);
     const list = contacts(10_001, 20_000).map(({ phone }) => ({ phone }));
-    const res = await h.http().post(path()).set(asAccount(FIRM, OWNER)).send(body(list));
+    const res = typed<ApiError>(await h.http().post(path()).set(asAccount(FIRM, OWNER)).send(body(list)));
     expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
     expect(await dbFingerprint(h)).toEqual(before);
   });
@@ -510,7 +513,9 @@ describe('hostile input never gets a 5xx, and a refused request writes nothing',
     // A task of its own: the property tests above may have cancelled the shared one (a valid request among them).
     const fresh = await createTask(h, FIRM, OWNER);
     const list = contacts(10_000, 40_000).map(({ phone }) => ({ phone }));
-    const res = await h.http().post(`/v1/tasks/${fresh}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list });
+    const res = typed<AddContactsResponse>(
+      await h.http().post(`/v1/tasks/${fresh}/contacts`).set(asAccount(FIRM, OWNER)).send({ contacts: list }),
+    );
     expect({ status: res.status, added: res.body.added, body: res.status === 201 ? null : res.body }).toEqual({
       status: 201,
       added: 10_000,

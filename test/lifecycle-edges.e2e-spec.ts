@@ -5,6 +5,16 @@ import { asAccount, Harness, ShiftedClock, SIMULATOR_KEY, startHarness } from '.
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import {
+  ApiError,
+  bodyOf,
+  ContactPageResponse,
+  FirmBotResponse,
+  TaskResponse,
+  TaskStatsResponse,
+  typed,
+} from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -22,7 +32,7 @@ const NO_FAULTS = { errorRate: 0, timeoutRate: 0, lostReplyRate: 0, refuseRate: 
 describe('lifecycle edges: nothing lost, nothing stuck', () => {
   let h: Harness;
   let ds: DataSource;
-  const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+  const task = async (id: string) => bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
 
   beforeAll(async () => {
     // Calls of 40 ms, one at a time: a campaign of 100 or more is part-way through for seconds.
@@ -43,15 +53,15 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   it('cancel keeps every call already made: the stopped campaign is read to its end, onto contacts, stats and export', async () => {
     // 100 calls of 40 ms one at a time: part-way through for seconds, however loaded the machine.
     const id = await createTask(h, FIRM, 1, { contacts: contacts(100, 1000), batchSize: 100, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     await sleep(300); // some calls made, none read yet
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
     await h.sync();
 
-    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
+    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign!.campaignId!]);
     expect(truth.records).toBeGreaterThan(0);
     expect(truth.records).toBeLessThan(100);
-    const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
     expect(stats).toMatchObject({
       total: 100,
       done: truth.records,
@@ -69,9 +79,9 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   it('a pause the platform cannot take is recorded first, answered 200, and finished by the next sync', async () => {
     // 200 calls of 40 ms one at a time: still dialling after the sync, however loaded the machine.
     const id = await createTask(h, FIRM, 1, { contacts: contacts(200, 2000), batchSize: 200 });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     await faults(h, { errorRate: 1 });
-    const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
+    const paused = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200));
     expect(paused).toMatchObject({
       status: 4,
       pauseReason: 'recruiter',
@@ -81,7 +91,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await faults(h, NO_FAULTS);
     await h.sync();
     expect(await task(id)).toMatchObject({ status: 4, activeCampaign: { status: 2 } });
-    const [campaign] = (await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId])).campaigns;
+    const [campaign] = (await groundTruth(h.simulator.baseUrl, [started.activeCampaign!.campaignId!])).campaigns;
     expect(campaign.status).toBe(2);
   });
 
@@ -93,7 +103,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
     const row = async () =>
       (
-        await ds.query(
+        await ds.query<DbRow[]>(
           'SELECT t.lease_epoch, t.sync_after, ct.status AS ct_status FROM ai_visitor_task t JOIN ai_visitor_call_task ct ON ct.task_id = t.id WHERE t.id = ?',
           [id],
         )
@@ -142,14 +152,16 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // This task's campaigns on the platform (the passes below may open campaigns for other tasks of the file).
     const campaignsOfTask = async () => {
       const mine = new Set(
-        (await ds.query('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [id])).map(
-          (r: { request_id: string }) => r.request_id,
-        ),
+        (
+          await ds.query<{ request_id: string }[]>('SELECT request_id FROM ai_visitor_call_task WHERE task_id = ?', [
+            id,
+          ])
+        ).map((r) => r.request_id),
       );
       return (await groundTruth(h.simulator.baseUrl)).campaigns.filter((c) => mine.has(c.request_id)).length;
     };
     const before = await campaignsOfTask();
-    const paused = (await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200)).body;
+    const paused = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200));
     expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter', waitingFor: 'recruiter', nextActionAt: null });
     await ds.query('UPDATE ai_visitor_list SET next_attempt_at = NULL WHERE task_id = ?', [id]); // the gap has passed
     for (let i = 0; i < 3; i++) await h.sync();
@@ -158,13 +170,18 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     // Nothing for the sync before a status move: passes pass the task over (its lease is not even claimed), a day
     // at most (the safety net).
     const row = async () =>
-      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (
+        await ds.query<{ lease_epoch: DbValue; sync_after: Date | string | null }[]>(
+          'SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?',
+          [id],
+        )
+      )[0];
     const hinted = await row();
-    expect(Math.abs(parseDbDate(hinted.sync_after).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
+    expect(Math.abs(parseDbDate(hinted.sync_after!).getTime() - (Date.now() + 24 * 3_600_000))).toBeLessThan(60_000);
     await h.sync();
     expect(String((await row()).lease_epoch)).toBe(String(hinted.lease_epoch));
 
-    const resumed = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const resumed = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     expect(resumed).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
     expect((await row()).sync_after).toBeNull();
   });
@@ -182,13 +199,18 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     await faults(h, NO_FAULTS);
     const waiting = await task(id);
     expect(waiting).toMatchObject({ status: 3, activeCampaign: null, waitingFor: 'retry_gap' });
-    const due = new Date(waiting.nextActionAt).getTime();
+    const due = new Date(waiting.nextActionAt!).getTime();
     expect(due).toBeGreaterThan(Date.now() + 85 * 60_000);
     expect(due).toBeLessThan(Date.now() + 95 * 60_000);
 
     // Nothing to do before then: passes pass it over (its lease is not even claimed, so its epoch stays)…
     const row = async () =>
-      (await ds.query('SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (
+        await ds.query<{ lease_epoch: DbValue; sync_after: Date | string | null }[]>(
+          'SELECT lease_epoch, sync_after FROM ai_visitor_task WHERE id = ?',
+          [id],
+        )
+      )[0];
     const hinted = await row();
     const syncAfter =
       hinted.sync_after instanceof Date
@@ -225,16 +247,19 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
       await sleep(20);
     }
     expect(await task(id)).toMatchObject({ status: 5 });
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
+    );
     expect(Number(n)).toBe(2);
-    const list = (await h.http().get(`/v1/tasks/${id}/contacts`).set(me).expect(200)).body.items;
+    const list = bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${id}/contacts`).set(me).expect(200)).items;
     for (const c of list) expect(c).toMatchObject({ status: 3, attempts: 2, callResult: 2, failReason: 'not_dialled' });
   });
 
   it('a create the platform keeps refusing pauses the task platform_rejected with lastError, its contacts back to waiting', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(5, 600), batchSize: 5 });
     await faults(h, { refuseRate: 1 });
-    const first = await h.http().post(`/v1/tasks/${id}/start`).set(me);
+    const first = typed<ApiError>(await h.http().post(`/v1/tasks/${id}/start`).set(me));
     expect(first.status).toBe(502);
     expect(first.body.code).toBe('ROBOT_CALL_REJECTED');
     expect(await task(id)).toMatchObject({
@@ -254,7 +279,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
     expect((await h.http().get(`/v1/tasks/${id}/stats`).set(me)).body).toMatchObject({ waiting: 5, inCampaign: 0 });
 
     await faults(h, NO_FAULTS);
-    const resumed = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const resumed = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     expect(resumed).toMatchObject({ status: 3, pauseReason: null, lastError: null, activeCampaign: { status: 1 } });
   });
 
@@ -266,7 +291,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
         c.name?.startsWith(`ai-visitor task ${id} `),
       );
     expect([502, 504]).toContain((await h.http().post(`/v1/tasks/${id}/start`).set(me)).status);
-    const cancelled = (await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200)).body;
+    const cancelled = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200));
     expect(cancelled).toMatchObject({ status: 6, activeCampaign: null });
     await faults(h, NO_FAULTS);
     await h.sync();
@@ -279,7 +304,7 @@ describe('lifecycle edges: nothing lost, nothing stuck', () => {
   });
 
   it('cancel gives the quota slot back only when nothing can have been dialled (not by startedAt)', async () => {
-    const bot = async () => (await h.http().get('/v1/bot').set(me).expect(200)).body.botTaskUsed;
+    const bot = async () => bodyOf<FirmBotResponse>(await h.http().get('/v1/bot').set(me).expect(200)).botTaskUsed;
     const never = await createTask(h, FIRM, 1, { contacts: contacts(2, 800) });
     let used = await bot();
     await h.http().post(`/v1/tasks/${never}/cancel`).set(me).expect(200);
@@ -315,8 +340,8 @@ describe('window and BOT edges act within a minute (the edge check), not at the 
   it('pauses a running campaign at the window close, resumes it at the opening, and pauses it when the BOT expires', async () => {
     clock.set(shanghai('2026-12-01T19:58:00'));
     const id = await createTask(h, EDGE_FIRM, 1, { callWindow: OFFICE, contacts: contacts(3, 900) });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200)).body;
-    const campaignId = started.activeCampaign.campaignId;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200));
+    const campaignId = started.activeCampaign!.campaignId!;
     const remote = async () => (await groundTruth(h.simulator.baseUrl, [campaignId])).campaigns[0].status;
 
     clock.set(shanghai('2026-12-01T19:59:30'));
@@ -324,7 +349,7 @@ describe('window and BOT edges act within a minute (the edge check), not at the 
     clock.set(shanghai('2026-12-01T20:00:10'));
     expect((await h.edges()).synced).toBe(1);
     expect(await remote()).toBe(2);
-    const view = (await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200)).body;
+    const view = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(mine).expect(200));
     expect(view).toMatchObject({
       status: 4,
       pauseReason: 'outside_window',
@@ -358,9 +383,9 @@ describe('window and BOT edges act within a minute (the edge check), not at the 
     const id = await createTask(h, EDGE_FIRM, 1, { callWindow: OFFICE, contacts: contacts(3, 950) });
     await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200);
     clock.set(shanghai('2026-12-03T21:00:00'));
-    const again = (await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200)).body;
+    const again = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(mine).expect(200));
     expect(again).toMatchObject({ status: 4, pauseReason: 'outside_window', waitingFor: 'call_window' });
-    const truth = await groundTruth(h.simulator.baseUrl, [again.activeCampaign.campaignId]);
+    const truth = await groundTruth(h.simulator.baseUrl, [again.activeCampaign!.campaignId!]);
     expect(truth.campaigns[0].status).toBe(2);
   });
 });

@@ -208,7 +208,7 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       if (details.failed) {
         const replay = `MODEL_SEED=${details.seed} MODEL_PATH=${details.counterexamplePath ?? ''}`;
         const replayPath = /replayPath="([^"]*)"/.exec(
-          String((details.counterexample as unknown[] | null)?.[1] ?? ''),
+          String((details.counterexample as [unknown, { toString(): string }] | null)?.[1] ?? ''),
         )?.[1];
         throw new Error(
           `${fc.defaultReportMessage(details)}\n\n${(details.errorInstance as Error)?.message ?? String(details.errorInstance)}\n\nReplay: ${replay}${replayPath ? ` MODEL_REPLAY='${replayPath}'` : ''} npx jest test/lifecycle-model.e2e-spec.ts${DIAGNOSTIC_NOTE ? `\n${DIAGNOSTIC_NOTE}` : ''}`,

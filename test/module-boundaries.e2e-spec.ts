@@ -123,8 +123,8 @@ function libOf(path: string): string | undefined {
 
 /** A stand-in full-number source, so the relay module compiles without the task lib. */
 class NoPhones extends FullPhoneSource {
-  async fullPhone(): Promise<string | null> {
-    return null;
+  fullPhone(): Promise<string | null> {
+    return Promise.resolve(null);
   }
 }
 
@@ -133,8 +133,8 @@ class NoPhonesModule {}
 
 /** A stand-in batch renderer, so the modules hosting the sequencer compile without the task lib. */
 class NoEvents implements EventBatchRenderer {
-  async render(): Promise<NewEvent[][]> {
-    return [];
+  render(): Promise<NewEvent[][]> {
+    return Promise.resolve([]);
   }
 }
 

@@ -2,7 +2,7 @@ import { INestApplication, Type } from '@nestjs/common';
 import { GUARDS_METADATA, METHOD_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { TestingModule } from '@nestjs/testing';
-import { ServerResponse } from 'node:http';
+import { Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { DataSource } from 'typeorm';
 import { RunSyncPass } from '@app/task';
@@ -23,6 +23,15 @@ import {
   startedTask,
   startOpsStack,
 } from './operations/ops-stack';
+import {
+  ApiError,
+  bodyOf,
+  CreateTaskResponse,
+  HealthResponse,
+  OpenApiDocumentRead,
+  OpenApiResponse,
+  typed,
+} from './support/api-types';
 
 const FIRM = 9101;
 const ACCOUNT = 9201;
@@ -100,14 +109,16 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
 
     it('is set on errors, including bodies refused before routing', async () => {
       const unauthenticated = await stack.http().get('/v1/bot').expect(401);
-      const malformed = await stack
-        .http()
-        .post('/v1/tasks')
-        .set(me)
-        .set('Content-Type', 'application/json')
-        .send('{"name":')
-        .expect(400);
-      const unknown = await stack.http().get('/v1/nowhere').expect(404);
+      const malformed = typed<ApiError>(
+        await stack
+          .http()
+          .post('/v1/tasks')
+          .set(me)
+          .set('Content-Type', 'application/json')
+          .send('{"name":')
+          .expect(400),
+      );
+      const unknown = typed<ApiError>(await stack.http().get('/v1/nowhere').expect(404));
 
       for (const res of [unauthenticated, malformed, unknown]) expect(res.headers['x-request-id']).toBeTruthy();
       expect(malformed.body.code).toBe('MALFORMED_REQUEST');
@@ -116,24 +127,21 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
 
     it('the error logged for a 5xx carries the request id, and no token or whole phone number appears', async () => {
       await grantBot(stack, FIRM);
-      const taskId = (
+      const taskId = bodyOf<CreateTaskResponse>(
         await stack
           .http()
           .post('/v1/tasks')
           .set(me)
           .send({ name: 'n', scriptId: 's', contacts: [{ phone: '+8613812345678' }], callWindow: ALWAYS_OPEN })
-          .expect(201)
-      ).body.task.id;
+          .expect(201),
+      ).task.id;
       const simulator = SimulatorHttp.of(stack.simulator);
       await simulator.setFaults({ errorRate: 1 });
       stack.logs.clear();
       try {
-        const res = await stack
-          .http()
-          .post(`/v1/tasks/${taskId}/start`)
-          .set(me)
-          .set('X-Request-Id', 'req-5xx')
-          .expect(502);
+        const res = typed<ApiError>(
+          await stack.http().post(`/v1/tasks/${taskId}/start`).set(me).set('X-Request-Id', 'req-5xx').expect(502),
+        );
         expect(res.body.code).toBe('ROBOT_CALL_UNAVAILABLE');
       } finally {
         await simulator.setFaults({ errorRate: 0 });
@@ -221,7 +229,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     it('serves the document at /docs-json and Swagger UI at /docs, without authentication', async () => {
       const ui = await stack.http().get('/docs').expect(200);
       expect(ui.text).toContain('swagger-ui');
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
 
       expect(doc.openapi).toMatch(/^3\./);
       expect(Object.keys(doc.components.securitySchemes).sort()).toEqual([
@@ -238,9 +246,9 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
 
     it('documents every route: security as its guards require, a response, the auth failure', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
-      const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) =>
-        Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
+      const operations = Object.entries(doc.paths).flatMap(([path, methods]) =>
+        Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
       );
       const routes = operations.map((o) => o.route);
       expect(routes).toEqual(
@@ -269,7 +277,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
       for (const controller of served) {
         const type = controller.metatype as Type<unknown>;
         for (const name of Object.getOwnPropertyNames(type.prototype)) {
-          const handler = type.prototype[name];
+          const handler = (type.prototype as Record<string, object>)[name];
           if (name === 'constructor' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
           expect(documented).toContain(`${type.name}_${name}`);
         }
@@ -279,8 +287,9 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
         const [controllerName, method] = String(op.operationId).split('_');
         const type = served.find((c) => c.metatype?.name === controllerName)!.metatype as Type<unknown>;
         const guards = [
-          ...(Reflect.getMetadata(GUARDS_METADATA, type) ?? []),
-          ...(Reflect.getMetadata(GUARDS_METADATA, type.prototype[method]) ?? []),
+          ...((Reflect.getMetadata(GUARDS_METADATA, type) as unknown[] | undefined) ?? []),
+          ...((Reflect.getMetadata(GUARDS_METADATA, (type.prototype as Record<string, object>)[method]) as
+            unknown[] | undefined) ?? []),
         ];
         const expected = guards.includes(ServiceAuthGuard)
           ? [{ 'service-token': [], 'account-id': [], 'firm-id': [] }]
@@ -293,14 +302,14 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
         }
         const success = Object.keys(op.responses).find((status) => /^2\d\d$/.test(status));
         expect({ route, success }).toEqual({ route, success: expect.any(String) });
-        for (const [status, response] of Object.entries<any>(op.responses)) {
+        for (const [status, response] of Object.entries(op.responses)) {
           expect({ route, status, described: !!response.description }).toEqual({ route, status, described: true });
         }
       }
     });
 
     it('lists, per route and status, the error codes it may answer, as { code, message, details? }', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
       const codes = (route: string, status: string) => {
         const [method, path] = route.split(' ');
         const schema = doc.paths[path][method.toLowerCase()].responses[status]?.content['application/json'].schema;
@@ -327,14 +336,14 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
 
     it('lists 503 DATABASE_UNAVAILABLE on every route that reads or writes the database (all but GET /v1/me)', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
       // Whatever the route produces (the CSV export documents its errors under text/csv), the same error schema.
-      const codesOf = (response: any): string[] =>
-        response ? (Object.values<any>(response.content)[0].schema.allOf[1].properties.code.enum as string[]) : [];
-      const unavailable = Object.entries<Record<string, any>>(doc.paths)
+      const codesOf = (response: OpenApiResponse | undefined): string[] =>
+        response ? (Object.values(response.content)[0].schema.allOf[1].properties.code.enum as string[]) : [];
+      const unavailable = Object.entries(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
         .flatMap(([path, methods]) =>
-          Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+          Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
         )
         .map(({ route, op }) => ({ route, codes: codesOf(op.responses['503']) }));
 
@@ -349,13 +358,13 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
 
     it('lists on every /v1 route the statuses any route may answer: 429 (the throttle), 500; and 413, 415 where it takes a body', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
-      const codesOf = (response: any): string[] =>
-        response ? response.content['application/json'].schema.allOf[1].properties.code.enum : [];
-      const operations = Object.entries<Record<string, any>>(doc.paths)
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
+      const codesOf = (response: OpenApiResponse | undefined): string[] =>
+        response ? (response.content['application/json'].schema.allOf[1].properties.code.enum as string[]) : [];
+      const operations = Object.entries(doc.paths)
         .filter(([path]) => path.startsWith('/v1/'))
         .flatMap(([path, methods]) =>
-          Object.entries<any>(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
+          Object.entries(methods).map(([method, op]) => ({ route: `${method.toUpperCase()} ${path}`, op })),
         );
       for (const { route, op } of operations) {
         const listed = (status: string) => ({ route, status, codes: codesOf(op.responses[status]) });
@@ -378,7 +387,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
 
     it('says null as strict OpenAPI 3.0.3 reads it, closes every schema, and types every path id', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
       const { schemas } = doc.components;
 
       expect(doc.openapi).toBe('3.0.3');
@@ -391,24 +400,24 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
         ],
       });
       expect(schemas.TaskResponse.properties.pauseReason.enum).toContain(null);
-      for (const [name, schema] of Object.entries<any>(schemas)) {
+      for (const [name, schema] of Object.entries(schemas)) {
         expect({ name, additionalProperties: schema.additionalProperties }).toEqual({
           name,
           additionalProperties: false,
         });
       }
-      const pathParameters = Object.values<Record<string, any>>(doc.paths)
-        .flatMap((methods) => Object.values<any>(methods))
-        .flatMap((op) => (op.parameters ?? []).filter((p: any) => p.in === 'path'));
+      const pathParameters = Object.values(doc.paths)
+        .flatMap((methods) => Object.values(methods))
+        .flatMap((op) => (op.parameters ?? []).filter((p) => p.in === 'path'));
       expect(pathParameters.length).toBeGreaterThan(10);
       for (const parameter of pathParameters)
         expect(parameter.schema).toMatchObject({ type: 'string', pattern: '^[1-9][0-9]{0,18}$' });
     });
 
     it('types the paging and the status filters as the integers the service takes', async () => {
-      const doc = (await stack.http().get('/docs-json').expect(200)).body;
+      const doc = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200));
       const typeOf = (path: string, name: string) =>
-        doc.paths[path].get.parameters.find((p: any) => p.name === name).schema.type;
+        doc.paths[path].get.parameters!.find((p) => p.name === name)!.schema.type;
       for (const [path, names] of [
         ['/v1/tasks', ['page', 'pageSize', 'status']],
         ['/v1/tasks/{id}/contacts', ['page', 'pageSize', 'status', 'callResult', 'intention']],
@@ -420,7 +429,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
     });
 
     it('describes the DTOs and the views the routes answer with', async () => {
-      const { schemas } = (await stack.http().get('/docs-json').expect(200)).body.components;
+      const { schemas } = bodyOf<OpenApiDocumentRead>(await stack.http().get('/docs-json').expect(200)).components;
 
       expect(schemas.CreateTaskDto.required).toEqual(['name', 'scriptId']);
       expect(schemas.CreateTaskDto.properties.contacts).toMatchObject({ type: 'array', maxItems: 10000 });
@@ -437,7 +446,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
   });
 
   describe('graceful shutdown', () => {
-    async function listeningApi(): Promise<{ app: INestApplication; url: string }> {
+    async function listeningApi(): Promise<{ app: INestApplication<Server>; url: string }> {
       const app = await createApi(stack.logs);
       await app.listen(0, '127.0.0.1');
       const { port } = app.getHttpServer().address() as AddressInfo;
@@ -521,7 +530,7 @@ describe('API operations: probes, metrics, request ids, logs, OpenAPI', () => {
   it('/health/ready answers 503 when the database does not answer, naming it', async () => {
     await stack.api.get(DataSource).destroy();
 
-    const res = await stack.http().get('/health/ready').expect(503);
+    const res = typed<HealthResponse>(await stack.http().get('/health/ready').expect(503));
 
     expect(res.body).toMatchObject({
       status: 'error',

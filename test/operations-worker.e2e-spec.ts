@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { TestingModule } from '@nestjs/testing';
+import { Server } from 'node:http';
 import request from 'supertest';
 import { SimulatorHttp } from '../apps/robot-call-simulator/src/test/simulator-http';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
@@ -14,6 +15,7 @@ import {
   startedTask,
   startOpsStack,
 } from './operations/ops-stack';
+import { HealthResponse, typed } from './support/api-types';
 
 const FIRM = 9301;
 const ACCOUNT = 9401;
@@ -36,7 +38,7 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
   });
 
   describe('as an HTTP app (main.ts): probes and metrics only', () => {
-    let worker: INestApplication;
+    let worker: INestApplication<Server>;
 
     beforeAll(async () => {
       worker = await createWorkerHttp(stack.logs);
@@ -48,7 +50,7 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
 
     it('answers /health/live and /health/ready (the database, with the robot-call platform reported)', async () => {
       await request(worker.getHttpServer()).get('/health/live').expect(200);
-      const ready = await request(worker.getHttpServer()).get('/health/ready').expect(200);
+      const ready = typed<HealthResponse>(await request(worker.getHttpServer()).get('/health/ready').expect(200));
       expect(ready.body.details).toEqual({
         database: { status: 'up' },
         robotCall: expect.objectContaining({ status: 'up' }),
@@ -98,9 +100,11 @@ describe('worker operations: probes, metrics, task-scoped logs, graceful shutdow
 
       expect(summary).toMatchObject({ failed: expect.any(Number) });
       const syncLines = stack.logs.lines.filter((l) =>
-        ['RunSyncPass', 'CampaignGateway', 'SyncTask', 'CampaignLauncher'].includes(l.context),
+        (['RunSyncPass', 'CampaignGateway', 'SyncTask', 'CampaignLauncher'] as (string | undefined)[]).includes(
+          l.context,
+        ),
       );
-      const failures = syncLines.filter((l) => /^sync of task \d+ failed/.test(l.msg));
+      const failures = syncLines.filter((l) => /^sync of task \d+ failed/.test(String(l.msg)));
       expect(failures.map((l) => l.taskId).sort()).toEqual(expect.arrayContaining([first, second].sort()));
       for (const line of failures) expect(line.msg).toContain(`sync of task ${line.taskId} failed`);
       // Retries of the gateway client, written deep in axios-retry's callback, still name their task.

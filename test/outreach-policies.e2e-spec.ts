@@ -13,6 +13,18 @@ import {
 } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
+import {
+  ApiError,
+  bodyOf,
+  CallbackResultResponse,
+  ContactPageResponse,
+  CreateTaskResponse,
+  DoNotCallPageResponse,
+  TaskResponse,
+  TaskStatsResponse,
+  typed,
+} from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 /** 2026-11-30 is a Monday; Shanghai is UTC+8 all year. */
 const shanghai = (isoLocal: string) => new Date(`${isoLocal}+08:00`);
@@ -40,7 +52,7 @@ describe('call window: nobody is called outside it', () => {
   it('start outside the window opens no campaign; the worker opens it with the window, pauses it when the window closes and resumes it next day', async () => {
     clock.set(shanghai('2026-11-30T08:00:00'));
     const taskId = await createTask(h, FIRM, 1, { callWindow: OFFICE_HOURS, contacts: contacts(5, 100) });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     // Nobody is called outside the window: the task waits for it, and says so and until when.
     expect(started).toMatchObject({
       status: 4,
@@ -55,9 +67,9 @@ describe('call window: nobody is called outside it', () => {
 
     clock.set(shanghai('2026-11-30T09:00:00'));
     await h.sync();
-    const running = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const running = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(running).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
-    const campaignId = running.activeCampaign.campaignId;
+    const campaignId = running.activeCampaign!.campaignId!;
 
     clock.set(shanghai('2026-11-30T20:00:00'));
     await h.sync();
@@ -104,7 +116,7 @@ describe('call window: nobody is called outside it', () => {
       pauseReason: 'outside_window',
     });
 
-    const paused = (await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200)).body;
+    const paused = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200));
     expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter' });
     clock.set(shanghai('2026-12-02T10:00:00'));
     await h.sync();
@@ -114,7 +126,7 @@ describe('call window: nobody is called outside it', () => {
     });
 
     // Their start resumes it at once, inside the window.
-    const resumed = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const resumed = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(resumed).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
   });
 
@@ -125,7 +137,9 @@ describe('call window: nobody is called outside it', () => {
       { days: [0] },
       { start: '9am' },
     ]) {
-      const res = await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow }).expect(400);
+      const res = typed<ApiError>(
+        await h.http().post('/v1/tasks').set(me).send({ name: 'n', scriptId: 's', callWindow }).expect(400),
+      );
       expect(res.body.code).toBe('VALIDATION_FAILED');
     }
   });
@@ -158,7 +172,7 @@ describe('"inconvenient now" is called once more, in the next day’s window', (
     for (let pass = 0; pass < 100 && !(waiting.length === 4 && waiting.every((c) => c.status === 1)); pass++) {
       await new Promise((r) => setTimeout(r, 25));
       await h.sync();
-      waiting = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me)).body.items;
+      waiting = bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me)).items;
     }
     expect(waiting).toHaveLength(4);
     for (const c of waiting) {
@@ -171,7 +185,7 @@ describe('"inconvenient now" is called once more, in the next day’s window', (
     clock.set(shanghai('2026-12-01T09:30:00'));
     const done = await syncUntil(h, FIRM, 1, taskId, 5);
     expect(done.status).toBe(5);
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     expect(stats).toMatchObject({ total: 4, done: 4, attempts: 8, intentions: { inconvenient: 4 } });
   });
 });
@@ -196,12 +210,14 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     await h.http().post(`/v1/tasks/${first}/start`).set(me).expect(200);
     await syncUntil(h, FIRM, 1, first, 5);
 
-    const again = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'again', scriptId: 's', callWindow: ALWAYS, contacts: contacts(4, 100) })
-      .expect(201);
+    const again = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'again', scriptId: 's', callWindow: ALWAYS, contacts: contacts(4, 100) })
+        .expect(201),
+    );
     expect(again.body.contacts.added).toBe(1);
     expect(again.body.contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual([
       'cooling',
@@ -211,15 +227,17 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     expect(again.body.contacts.skipped[0].phone).toMatch(/\*{4}/);
 
     await grantBot(h, 7404);
-    const otherFirm = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(7404, 1))
-      .send({ name: 'x', scriptId: 's', contacts: contacts(3, 100) })
-      .expect(201);
+    const otherFirm = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(7404, 1))
+        .send({ name: 'x', scriptId: 's', contacts: contacts(3, 100) })
+        .expect(201),
+    );
     expect(otherFirm.body.contacts).toMatchObject({ added: 3, skipped: [] });
 
-    const stats = (await h.http().get(`/v1/tasks/${again.body.task.id}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${again.body.task.id}/stats`).set(me));
     expect(stats).toMatchObject({ total: 4, waiting: 1, skipped: 3 });
   });
 
@@ -231,22 +249,30 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(me)
       .send({ phones: [a, `+86 ${b}`], reason: 'opted_out' })
       .expect(201);
-    const listed = (await h.http().get('/v1/do-not-call').set(me).expect(200)).body;
+    const listed = bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call').set(me).expect(200));
     expect(listed.total).toBe(2);
     // Oldest entry first; both were added by one request, so their order between them is not defined.
     expect(listed.items.map((i: { phone: string }) => i.phone).sort()).toEqual(
       [`+86${a.slice(0, 3)}****${a.slice(-4)}`, `+86${b.slice(0, 3)}****${b.slice(-4)}`].sort(),
     );
     expect(listed.items[0].reason).toBe('opted_out');
-    expect((await h.http().get(`/v1/admin/firms/${FIRM}/do-not-call`).set(asAdmin()).expect(200)).body.total).toBe(2);
-    expect((await h.http().get('/v1/do-not-call').set(asAccount(7404, 1)).expect(200)).body.total).toBe(0);
+    expect(
+      bodyOf<DoNotCallPageResponse>(
+        await h.http().get(`/v1/admin/firms/${FIRM}/do-not-call`).set(asAdmin()).expect(200),
+      ).total,
+    ).toBe(2);
+    expect(
+      bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call').set(asAccount(7404, 1)).expect(200)).total,
+    ).toBe(0);
 
-    const created = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'dnc', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
-      .expect(201);
+    const created = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'dnc', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
+        .expect(201),
+    );
     expect(created.body.contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual([
       'do_not_call',
       'do_not_call',
@@ -258,20 +284,24 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(asAdmin())
       .send({ phones: [a] })
       .expect(200);
-    const after = await h
-      .http()
-      .post('/v1/tasks')
-      .set(me)
-      .send({ name: 'dnc2', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
-      .expect(201);
+    const after = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(me)
+        .send({ name: 'dnc2', scriptId: 's', callWindow: ALWAYS, contacts: [{ phone: a }, { phone: b }] })
+        .expect(201),
+    );
     expect(after.body.contacts).toMatchObject({ added: 1, skipped: [{ reason: 'do_not_call' }] });
 
-    const bad = await h
-      .http()
-      .post('/v1/do-not-call')
-      .set(me)
-      .send({ phones: ['12345'] })
-      .expect(400);
+    const bad = typed<ApiError>(
+      await h
+        .http()
+        .post('/v1/do-not-call')
+        .set(me)
+        .send({ phones: ['12345'] })
+        .expect(400),
+    );
     expect(bad.body.code).toBe('VALIDATION_FAILED');
   });
 
@@ -284,9 +314,11 @@ describe('no harassment: cooling period and the do-not-call list', () => {
       .set(me)
       .send({ phones: [late] })
       .expect(201);
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    expect(started.activeCampaign.contactCount).toBe(2);
-    const skipped = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=4`).set(me)).body.items;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    expect(started.activeCampaign!.contactCount).toBe(2);
+    const skipped = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?status=4`).set(me),
+    ).items;
     expect(skipped).toEqual([expect.objectContaining({ skipReason: 'do_not_call' })]);
   });
 });
@@ -315,35 +347,35 @@ describe('what candidates say has firm-wide consequences', () => {
     const vault = h.api.get(PhoneVault);
     const said = async (intention: number) =>
       (
-        (await ds.query(
+        await ds.query<{ enc: string; keyId: string }[]>(
           'SELECT phone_enc AS enc, phone_key_id AS keyId FROM ai_visitor_list WHERE task_id = ? AND intension_result = ?',
           [taskId, intention],
-        )) as { enc: string; keyId: string }[]
+        )
       ).map((r) => vault.open(r));
     const notConsidering = await said(2);
     const wrong = await said(4);
     expect(notConsidering.length).toBeGreaterThan(0);
     expect(wrong.length).toBeGreaterThan(0);
 
-    const dnc = (await h.http().get('/v1/do-not-call?pageSize=500').set(me)).body;
+    const dnc = bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call?pageSize=500').set(me));
     // The registry reuses the contact's sealed number as stored: the list opens to exactly those numbers.
-    const listed = dnc.items
-      .filter((i: { reason: string }) => i.reason === 'not_considering')
-      .map((i: { phone: string }) => i.phone);
+    const listed = dnc.items.filter((i) => i.reason === 'not_considering').map((i) => i.phone);
     expect(listed.sort()).toEqual(notConsidering.map(maskPhone).sort());
 
     await grantBot(h, FIRM, { botTaskNum: 100 });
-    const retry = await h
-      .http()
-      .post('/v1/tasks')
-      .set(asAccount(FIRM, 2))
-      .send({
-        name: 'later',
-        scriptId: 's',
-        callWindow: ALWAYS,
-        contacts: [...notConsidering, ...wrong].map((phone) => ({ phone })),
-      })
-      .expect(201);
+    const retry = typed<CreateTaskResponse>(
+      await h
+        .http()
+        .post('/v1/tasks')
+        .set(asAccount(FIRM, 2))
+        .send({
+          name: 'later',
+          scriptId: 's',
+          callWindow: ALWAYS,
+          contacts: [...notConsidering, ...wrong].map((phone) => ({ phone })),
+        })
+        .expect(201),
+    );
     const reasons = retry.body.contacts.skipped.map((s: { reason: string }) => s.reason);
     expect(reasons.filter((r: string) => r === 'do_not_call')).toHaveLength(notConsidering.length);
     expect(reasons.filter((r: string) => r === 'invalid')).toHaveLength(wrong.length);
@@ -376,19 +408,21 @@ describe('results pushed by the platform', () => {
     );
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(20, 100), maxAttempts: 1 });
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
-    let stats: Record<string, number> = {};
+    let stats: Partial<TaskStatsResponse> = {};
     for (let i = 0; i < 100 && stats.done !== 20; i++) {
       await new Promise((r) => setTimeout(r, 50));
-      stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+      stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     }
     expect(stats.done).toBe(20);
     const ds = h.api.get(DataSource);
     const count = async () =>
-      Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+      Number(
+        (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n,
+      );
     expect(await count()).toBe(20);
     // The push that gave the campaign's last contact its result moved the task on at once (CampaignEndFollower):
     // the campaign closed and the task completed, with no sync pass.
-    const task = async () => (await ds.query('SELECT status FROM ai_visitor_task WHERE id = ?', [taskId]))[0];
+    const task = async () => (await ds.query<DbRow[]>('SELECT status FROM ai_visitor_task WHERE id = ?', [taskId]))[0];
     for (let i = 0; i < 100 && Number((await task()).status) !== 5; i++) await new Promise((r) => setTimeout(r, 50));
     expect(Number((await task()).status)).toBe(5);
     // A pass afterwards (polling, the safety net) finds nothing to store twice.
@@ -403,8 +437,8 @@ describe('results pushed by the platform', () => {
 
   it('refuses a wrong signature, a stale timestamp and an unknown campaign; a replayed push stores nothing', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 900) });
-    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign
-      .campaignId;
+    const campaignId = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200))
+      .activeCampaign!.campaignId!;
     const body = JSON.stringify({
       campaign_id: campaignId,
       records: [
@@ -423,28 +457,35 @@ describe('results pushed by the platform', () => {
       h.http().post('/v1/callbacks/robot-call').set(headers).send(payload);
 
     expect(
-      (await post({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401)).body
-        .code,
+      bodyOf<ApiError>(
+        await post({ ...signedPushHeaders(body), 'X-Robot-Signature': `sha256=${'0'.repeat(64)}` }).expect(401),
+      ).code,
     ).toBe('CALLBACK_SIGNATURE_INVALID');
-    expect((await post(signedPushHeaders(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).body.code).toBe(
-      'CALLBACK_SIGNATURE_INVALID',
-    );
-    expect((await post({ 'Content-Type': 'application/json' }).expect(401)).body.code).toBe(
+    expect(
+      bodyOf<ApiError>(await post(signedPushHeaders(body, Math.floor(Date.now() / 1000) - 600)).expect(401)).code,
+    ).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect(bodyOf<ApiError>(await post({ 'Content-Type': 'application/json' }).expect(401)).code).toBe(
       'CALLBACK_SIGNATURE_INVALID',
     );
     const tampered = body.replace('"intention":1', '"intention":2');
-    expect((await post(signedPushHeaders(body), tampered).expect(401)).body.code).toBe('CALLBACK_SIGNATURE_INVALID');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(body), tampered).expect(401)).code).toBe(
+      'CALLBACK_SIGNATURE_INVALID',
+    );
 
     const unknown = body.replace(campaignId, 'cmp_nobody');
-    expect((await post(signedPushHeaders(unknown), unknown).expect(404)).body.code).toBe('CAMPAIGN_NOT_FOUND');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(unknown), unknown).expect(404)).code).toBe(
+      'CAMPAIGN_NOT_FOUND',
+    );
 
-    const first = (await post(signedPushHeaders(body)).expect(200)).body;
-    const replay = (await post(signedPushHeaders(body)).expect(200)).body;
+    const first = bodyOf<CallbackResultResponse>(await post(signedPushHeaders(body)).expect(200));
+    const replay = bodyOf<CallbackResultResponse>(await post(signedPushHeaders(body)).expect(200));
     expect(first).toEqual({ received: 1, stored: 0 }); // ref 999999 is not this task's contact: never trusted
     expect(replay).toEqual({ received: 1, stored: 0 });
 
     const invalid = JSON.stringify({ campaign_id: campaignId, records: [{ record_id: 'x' }] });
-    expect((await post(signedPushHeaders(invalid), invalid).expect(400)).body.code).toBe('VALIDATION_FAILED');
+    expect(bodyOf<ApiError>(await post(signedPushHeaders(invalid), invalid).expect(400)).code).toBe(
+      'VALIDATION_FAILED',
+    );
   });
 });
 
@@ -495,7 +536,7 @@ describe('export of results as CSV', () => {
   });
 
   it('filters by call result and intention, like the contact list', async () => {
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me));
     const interested = (await csv('?intention=1')).text.slice(1).trimEnd().split('\r\n');
     expect(interested).toHaveLength(1 + stats.intentions.interested);
     const failed = (await csv('?callResult=2')).text.slice(1).trimEnd().split('\r\n');
@@ -503,7 +544,9 @@ describe('export of results as CSV', () => {
   });
 
   it('filters by contact status too, like the contact list', async () => {
-    const list = (await h.http().get(`/v1/tasks/${taskId}/contacts?status=3&pageSize=500`).set(me).expect(200)).body;
+    const list = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?status=3&pageSize=500`).set(me).expect(200),
+    );
     expect(list.total).toBe(30);
     expect((await csv('?status=3')).text.slice(1).trimEnd().split('\r\n')).toHaveLength(1 + 30);
     // Nobody waits: the header alone.
@@ -511,13 +554,13 @@ describe('export of results as CSV', () => {
   });
 
   it.each(['page=1', 'pageSize=500', 'page=2&pageSize=10'])('refuses ?%s: an export is never paged', async (query) => {
-    const res = await h.http().get(`/v1/tasks/${taskId}/contacts.csv?${query}`).set(me).expect(400);
+    const res = typed<ApiError>(await h.http().get(`/v1/tasks/${taskId}/contacts.csv?${query}`).set(me).expect(400));
     expect(res.body.code).toBe('VALIDATION_FAILED');
   });
 
   it('another account of the firm may not export it', async () => {
-    expect((await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(asAccount(FIRM, 2)).expect(403)).body.code).toBe(
-      'NOT_TASK_OWNER',
-    );
+    expect(
+      bodyOf<ApiError>(await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(asAccount(FIRM, 2)).expect(403)).code,
+    ).toBe('NOT_TASK_OWNER');
   });
 });

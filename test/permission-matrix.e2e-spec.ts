@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
+import { ApiError, bodyOf, RegisteredWebhookResponse, TaskResponse, typed } from './support/api-types';
 
 /**
  * Every route of the API (apps/api/src/**\/*.controller.ts, except the HMAC callback and the ops routes)
@@ -146,21 +147,23 @@ describe('permission matrix: every route × every caller case', () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
     webhookId = String(
-      (
+      bodyOf<RegisteredWebhookResponse>(
         await h
           .http()
           .post('/v1/admin/webhooks')
           .set(asAdmin())
           .send({ url: 'http://127.0.0.1:9/matrix-target' })
-          .expect(201)
-      ).body.id,
+          .expect(201),
+      ).id,
     );
     await grantBot(h, OTHER_FIRM);
     taskOf[FIRM] = await createTask(h, FIRM, OWNER);
     for (const firm of [CLOSED_FIRM, EXPIRED_FIRM]) {
       await grantBot(h, firm);
       taskOf[firm] = await createTask(h, firm, OWNER);
-      const started = await h.http().post(`/v1/tasks/${taskOf[firm]}/start`).set(asAccount(firm, OWNER)).expect(200);
+      const started = typed<TaskResponse>(
+        await h.http().post(`/v1/tasks/${taskOf[firm]}/start`).set(asAccount(firm, OWNER)).expect(200),
+      );
       expect(started.body.status).toBe(3);
     }
     for (const taskId of Object.values(taskOf)) await rememberContact(taskId);
@@ -195,7 +198,7 @@ describe('permission matrix: every route × every caller case', () => {
   ) {
     const before = await dbFingerprint(h);
     const res = await send(route, path, headers);
-    expect({ route: label(route), status: res.status, body: res.body }).toEqual({
+    expect({ route: label(route), status: res.status, body: bodyOf<ApiError>(res) }).toEqual({
       route: label(route),
       status,
       body: { code, message: expect.any(String) },
@@ -295,7 +298,7 @@ describe('permission matrix: every route × every caller case', () => {
       '%s still works for the owner',
       async (_l, route) => {
         const res = await send(route, pathOf(route, taskOf[firm]), asAccount(firm, OWNER));
-        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: label(route), status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
           route: label(route),
           status: route.ok,
           code: undefined,
@@ -315,7 +318,10 @@ describe('permission matrix: every route × every caller case', () => {
       '%s with the admin token',
       async (_l, route) => {
         const res = await send(route, pathOf(route, ''), asAdmin());
-        expect({ status: res.status, code: res.body?.code }).toEqual({ status: route.ok, code: undefined });
+        expect({ status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
+          status: route.ok,
+          code: undefined,
+        });
       },
     );
 
@@ -325,7 +331,7 @@ describe('permission matrix: every route × every caller case', () => {
       await rememberContact(taskId);
       for (const route of ROUTES.filter((r) => r.kind === 'user')) {
         const res = await send(route, pathOf(route, taskId), asAccount(FIRM, OWNER));
-        expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({
+        expect({ route: label(route), status: res.status, code: bodyOf<ApiError | undefined>(res)?.code }).toEqual({
           route: label(route),
           status: route.ok,
           code: undefined,

@@ -2,6 +2,8 @@ import { DataSource } from 'typeorm';
 import { AuthorizeTaskAccess, StartTask } from '@app/task';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
+import { ApiError, bodyOf, FirmBotResponse, TaskResponse, typed } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 7201;
 const OTHER_FIRM = 7202;
@@ -9,7 +11,7 @@ const ACCOUNT = 8201;
 const COLLEAGUE = 8202;
 
 async function countRows(h: Harness, table: string): Promise<number> {
-  const [{ n }] = await h.api.get(DataSource).query(`SELECT COUNT(*) AS n FROM ${table}`);
+  const [{ n }] = await h.api.get(DataSource).query<{ n: DbValue }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
   return Number(n);
 }
 
@@ -37,11 +39,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       ],
       ['a non-bearer scheme', { Authorization: `Basic ${SERVICE_TOKEN}` }],
     ])('user routes refuse %s with 401', async (_, headers) => {
-      const res = await h
-        .http()
-        .get('/v1/tasks')
-        .set(headers as Record<string, string>)
-        .expect(401);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .get('/v1/tasks')
+          .set(headers as Record<string, string>)
+          .expect(401),
+      );
       expect(res.body).toEqual({ code: 'UNAUTHENTICATED', message: expect.any(String) });
     });
 
@@ -52,42 +56,52 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
     });
 
     it('missing or malformed caller headers are a 400', async () => {
-      const res = await h
-        .http()
-        .get('/v1/tasks')
-        .set({ Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': 'abc' })
-        .expect(400);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .get('/v1/tasks')
+          .set({ Authorization: `Bearer ${SERVICE_TOKEN}`, 'X-Firm-Id': 'abc' })
+          .expect(400),
+      );
       expect(res.body.code).toBe('CALLER_HEADERS_INVALID');
     });
   });
 
   describe('ownership', () => {
     it.each(['', '/stats', '/contacts'])('GET /tasks/:id%s of a colleague is 403 NOT_TASK_OWNER', async (suffix) => {
-      const res = await h.http().get(`/v1/tasks/${taskId}${suffix}`).set(asAccount(FIRM, COLLEAGUE)).expect(403);
+      const res = typed<ApiError>(
+        await h.http().get(`/v1/tasks/${taskId}${suffix}`).set(asAccount(FIRM, COLLEAGUE)).expect(403),
+      );
       expect(res.body.code).toBe('NOT_TASK_OWNER');
     });
 
     it.each(['start', 'pause', 'cancel'])(
       'POST /tasks/:id/%s of a colleague is 403 and changes nothing',
       async (action) => {
-        const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(asAccount(FIRM, COLLEAGUE)).expect(403);
+        const res = typed<ApiError>(
+          await h.http().post(`/v1/tasks/${taskId}/${action}`).set(asAccount(FIRM, COLLEAGUE)).expect(403),
+        );
         expect(res.body.code).toBe('NOT_TASK_OWNER');
-        expect((await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).body.status).toBe(1);
+        expect(
+          bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(FIRM, ACCOUNT))).status,
+        ).toBe(1);
       },
     );
 
     it('a task of another firm is 404 TASK_NOT_FOUND (its existence is not revealed)', async () => {
-      const res = await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(OTHER_FIRM, ACCOUNT)).expect(404);
+      const res = typed<ApiError>(
+        await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(OTHER_FIRM, ACCOUNT)).expect(404),
+      );
       expect(res.body.code).toBe('TASK_NOT_FOUND');
     });
 
     it('an unknown or malformed task id', async () => {
-      expect((await h.http().get('/v1/tasks/999999999').set(asAccount(FIRM, ACCOUNT)).expect(404)).body.code).toBe(
-        'TASK_NOT_FOUND',
-      );
-      expect((await h.http().get('/v1/tasks/12abc').set(asAccount(FIRM, ACCOUNT)).expect(400)).body.code).toBe(
-        'VALIDATION_FAILED',
-      );
+      expect(
+        bodyOf<ApiError>(await h.http().get('/v1/tasks/999999999').set(asAccount(FIRM, ACCOUNT)).expect(404)).code,
+      ).toBe('TASK_NOT_FOUND');
+      expect(
+        bodyOf<ApiError>(await h.http().get('/v1/tasks/12abc').set(asAccount(FIRM, ACCOUNT)).expect(400)).code,
+      ).toBe('VALIDATION_FAILED');
     });
 
     it('adding contacts to a colleague’s task is refused and writes nothing', async () => {
@@ -104,12 +118,14 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
 
   describe('BOT entitlement', () => {
     it('a firm never granted gets BOT_NOT_OPEN on create', async () => {
-      const res = await h
-        .http()
-        .post('/v1/tasks')
-        .set(asAccount(7299, 1))
-        .send({ name: 'x', scriptId: 's', contacts: [] })
-        .expect(403);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .post('/v1/tasks')
+          .set(asAccount(7299, 1))
+          .send({ name: 'x', scriptId: 's', contacts: [] })
+          .expect(403),
+      );
       expect(res.body.code).toBe('BOT_NOT_OPEN');
     });
 
@@ -119,12 +135,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       const id = await createTask(h, firm, 1);
       await grantBot(h, firm, { isOpenBot: false });
       expect(
-        (await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body
-          .code,
+        bodyOf<ApiError>(
+          await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403),
+        ).code,
       ).toBe('BOT_NOT_OPEN');
-      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe(
-        'BOT_NOT_OPEN',
-      );
+      expect(
+        bodyOf<ApiError>(await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).code,
+      ).toBe('BOT_NOT_OPEN');
       await grantBot(h, firm);
       await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(200);
     });
@@ -138,7 +155,7 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
         .get(AuthorizeTaskAccess)
         .execute({ caller: { firmId: String(firm), accountId: '1' }, taskId: id });
       await expect(h.api.get(StartTask).execute({ access })).rejects.toMatchObject({ code: 'BOT_NOT_OPEN' });
-      const [row] = await h.api.get(DataSource).query('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
+      const [row] = await h.api.get(DataSource).query<DbRow[]>('SELECT status FROM ai_visitor_task WHERE id = ?', [id]);
       expect(Number(row.status)).toBe(1);
     });
 
@@ -148,12 +165,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       const id = await createTask(h, firm, 1);
       await grantBot(h, firm, { botExpireAt: new Date(Date.now() - 1000).toISOString() });
       expect(
-        (await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403)).body
-          .code,
+        bodyOf<ApiError>(
+          await h.http().post('/v1/tasks').set(asAccount(firm, 1)).send({ name: 'x', scriptId: 's' }).expect(403),
+        ).code,
       ).toBe('BOT_EXPIRED');
-      expect((await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).body.code).toBe(
-        'BOT_EXPIRED',
-      );
+      expect(
+        bodyOf<ApiError>(await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(firm, 1)).expect(403)).code,
+      ).toBe('BOT_EXPIRED');
     });
 
     it('concurrent creations at the quota edge never exceed bot_task_num', async () => {
@@ -170,10 +188,10 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       );
       const codes = results.map((r) => r.status);
       expect(codes.filter((c) => c === 201)).toHaveLength(5);
-      expect(results.filter((r) => r.status === 403).every((r) => r.body.code === 'BOT_TASK_QUOTA_EXCEEDED')).toBe(
-        true,
-      );
-      const bot = (await h.http().get('/v1/bot').set(asAccount(firm, 1)).expect(200)).body;
+      expect(
+        results.filter((r) => r.status === 403).every((r) => bodyOf<ApiError>(r).code === 'BOT_TASK_QUOTA_EXCEEDED'),
+      ).toBe(true);
+      const bot = bodyOf<FirmBotResponse>(await h.http().get('/v1/bot').set(asAccount(firm, 1)).expect(200));
       expect(bot).toMatchObject({
         firmId: String(firm),
         botTaskNum: 5,
@@ -183,7 +201,7 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       });
       const [{ n }] = await h.api
         .get(DataSource)
-        .query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
+        .query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ?', [firm]);
       expect(Number(n)).toBe(5);
     });
 
@@ -197,11 +215,13 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       const c = await createTask(h, firm, 1);
       await h.http().post(`/v1/tasks/${c}/start`).set(asAccount(firm, 1)).expect(200);
       await h.http().post(`/v1/tasks/${c}/cancel`).set(asAccount(firm, 1)).expect(200);
-      const bot = (await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200)).body;
+      const bot = bodyOf<FirmBotResponse>(await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200));
       expect(bot).toMatchObject({ botTaskUsed: 2, botTaskRemaining: 0 });
       // A new grant changes the quota, never the usage.
       await grantBot(h, firm, { botTaskNum: 3 });
-      const regranted = (await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200)).body;
+      const regranted = bodyOf<FirmBotResponse>(
+        await h.http().get(`/v1/admin/firms/${firm}/bot`).set(asAdmin()).expect(200),
+      );
       expect(regranted).toMatchObject({ botTaskNum: 3, botTaskUsed: 2, botTaskRemaining: 1 });
       expect(b).toBeDefined();
     });
@@ -232,39 +252,47 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
       ['an unknown field', { name: 'n', scriptId: 's', firmId: 1 }],
     ])('create with %s', async (_, body) => {
       const before = await countRows(h, 'ai_visitor_task');
-      const res = await h.http().post('/v1/tasks').set(asAccount(FIRM, ACCOUNT)).send(body).expect(400);
+      const res = typed<ApiError>(
+        await h.http().post('/v1/tasks').set(asAccount(FIRM, ACCOUNT)).send(body).expect(400),
+      );
       expect(res.body.code).toBe('VALIDATION_FAILED');
       expect(await countRows(h, 'ai_visitor_task')).toBe(before);
     });
 
     it('more than 10,000 contacts in one request', async () => {
-      const res = await h
-        .http()
-        .post(`/v1/tasks/${taskId}/contacts`)
-        .set(asAccount(FIRM, ACCOUNT))
-        .send({ contacts: Array.from({ length: 10_001 }, () => ({ phone: '13800138000' })) })
-        .expect(400);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .post(`/v1/tasks/${taskId}/contacts`)
+          .set(asAccount(FIRM, ACCOUNT))
+          .send({ contacts: Array.from({ length: 10_001 }, () => ({ phone: '13800138000' })) })
+          .expect(400),
+      );
       expect(res.body.code).toBe('VALIDATION_FAILED');
     });
 
     it('malformed JSON', async () => {
-      const res = await h
-        .http()
-        .post('/v1/tasks')
-        .set(asAccount(FIRM, ACCOUNT))
-        .set('Content-Type', 'application/json')
-        .send('{"name":')
-        .expect(400);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .post('/v1/tasks')
+          .set(asAccount(FIRM, ACCOUNT))
+          .set('Content-Type', 'application/json')
+          .send('{"name":')
+          .expect(400),
+      );
       expect(res.body.code).toBe('MALFORMED_REQUEST');
     });
 
     it('a body over the size limit is 413 PAYLOAD_TOO_LARGE', async () => {
-      const res = await h
-        .http()
-        .post('/v1/tasks')
-        .set(asAccount(FIRM, ACCOUNT))
-        .send({ name: 'x'.repeat(5 * 1024 * 1024), scriptId: 's' })
-        .expect(413);
+      const res = typed<ApiError>(
+        await h
+          .http()
+          .post('/v1/tasks')
+          .set(asAccount(FIRM, ACCOUNT))
+          .send({ name: 'x'.repeat(5 * 1024 * 1024), scriptId: 's' })
+          .expect(413),
+      );
       expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
     });
 
@@ -274,10 +302,12 @@ describe('authentication, ownership, BOT entitlement and validation', () => {
         { isOpenBot: true, botExpireAt: 'tomorrow', botTaskNum: 1 },
         { isOpenBot: true, botExpireAt: null, botTaskNum: -1 },
       ]) {
-        const res = await h.http().put(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).send(body).expect(400);
+        const res = typed<ApiError>(
+          await h.http().put(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).send(body).expect(400),
+        );
         expect(res.body.code).toBe('VALIDATION_FAILED');
       }
-      expect((await h.http().get(`/v1/bot`).set(asAccount(FIRM, ACCOUNT))).body.botTaskNum).toBe(100);
+      expect(bodyOf<FirmBotResponse>(await h.http().get(`/v1/bot`).set(asAccount(FIRM, ACCOUNT))).botTaskNum).toBe(100);
     });
   });
 });

@@ -12,6 +12,14 @@ import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { createTestDatabase } from './support/test-database';
+import {
+  AddContactsResponse,
+  bodyOf,
+  ContactPageResponse,
+  RegisteredWebhookResponse,
+  typed,
+} from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const COMPLETED = 5;
 const TABLES = [
@@ -37,7 +45,7 @@ async function everythingStored(ds: DataSource): Promise<string> {
 async function failureOf(query: Promise<unknown>): Promise<string | null> {
   return query.then(
     () => null,
-    (error: { message?: string }) => String(error?.message ?? error),
+    (error: { message?: string; toString(): string }) => String(error?.message ?? error),
   );
 }
 
@@ -72,13 +80,13 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
     expect(stored).toContain(taskId); // the dump is real
     for (const phone of [...numbers, ...dnc]) expect(stored).not.toContain(phone);
 
-    const list: { phone_hash: string; phone_key_id: string }[] = await ds.query(
+    const list = await ds.query<{ phone_hash: string; phone_key_id: string }[]>(
       'SELECT phone_hash, phone_key_id FROM ai_visitor_list WHERE task_id = ?',
       [taskId],
     );
     expect(list).toHaveLength(numbers.length + dnc.length);
     expect(new Set(list.map((r) => r.phone_key_id))).toEqual(new Set(['k1']));
-    const registry: unknown[] = await ds.query('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [
+    const registry = await ds.query<unknown[]>('SELECT phone_hash FROM ai_visitor_firm_phone WHERE firm_id = ?', [
       FIRM,
     ]);
     expect(registry).toHaveLength(numbers.length + dnc.length); // called numbers (cooling) and the do-not-call list
@@ -100,10 +108,12 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
     // Every number at least once (unanswered ones twice), never the do-not-call ones.
     expect([...new Set(dialled)].sort()).toEqual(numbers.map((n) => `+86${n}`).sort());
 
-    const listed = (await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200)).body.items;
+    const listed = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=100`).set(me).expect(200),
+    ).items;
     expect(listed).toHaveLength(numbers.length + dnc.length);
     for (const c of listed) expect(c.phone).toMatch(/^\+86136\*{4}\d{4}$/);
-    expect(listed.filter((c: { skipReason: string }) => c.skipReason === 'do_not_call')).toHaveLength(dnc.length);
+    expect(listed.filter((c) => c.skipReason === 'do_not_call')).toHaveLength(dnc.length);
 
     const csv = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
     for (const phone of [...numbers, ...dnc]) expect(csv).toContain(`+86${phone}`);
@@ -112,14 +122,16 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
   it('finds duplicates on the keyed hash: a number already in the task is refused however it is written', async () => {
     const [first, second] = mobiles(2, 5151, '136');
     const other = await createTask(h, FIRM, 1, { contacts: [{ phone: first }], callWindow: ALWAYS });
-    const res = await h
-      .http()
-      .post(`/v1/tasks/${other}/contacts`)
-      .set(me)
-      .send({
-        contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }],
-      })
-      .expect(201);
+    const res = typed<AddContactsResponse>(
+      await h
+        .http()
+        .post(`/v1/tasks/${other}/contacts`)
+        .set(me)
+        .send({
+          contacts: [{ phone: `+86 ${first.slice(0, 3)} ${first.slice(3, 7)} ${first.slice(7)}` }, { phone: second }],
+        })
+        .expect(201),
+    );
     expect(res.body.added).toBe(1);
     expect(res.body.rejected).toEqual([
       {
@@ -134,15 +146,16 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
   it('rotates keys: rows resealed under another key read the same, and a second run has nothing to do', async () => {
     const ds = h.api.get(DataSource);
     // A webhook's signing secret is sealed with the same keys, and rotated with the numbers.
-    const { secret: replaced, id: webhookId } = (
-      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201)
-    ).body;
+    const { secret: replaced, id: webhookId } = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: 'http://127.0.0.1:9/hooks' }).expect(201),
+    );
     // Rotated: the secret it replaced signs on through the overlap, sealed the same way, and rekeyed with the rest.
-    const { secret } = (await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200))
-      .body;
+    const { secret } = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post(`/v1/admin/webhooks/${webhookId}/rotate-secret`).set(asAdmin()).expect(200),
+    );
     const before = (await h.http().get(`/v1/tasks/${taskId}/contacts.csv`).set(me).expect(200)).text;
-    const rows = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
-    const registry = Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
+    const rows = Number((await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_list'))[0].n);
+    const registry = Number((await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_firm_phone'))[0].n);
 
     const toK0 = new PhoneVault(
       phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }),
@@ -160,7 +173,9 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       'call_conversation.recording_url': Number(said),
     });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
-    const [hook] = await ds.query(
+    const [hook] = await ds.query<
+      { secret_enc: string; secret_key_id: string; previous_secret_enc: string; previous_secret_key_id: string }[]
+    >(
       'SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
       [webhookId],
     );
@@ -209,7 +224,7 @@ describe('PhoneEncryption migration', () => {
       await older.query(
         "INSERT INTO ai_visitor_task (firm_id, account_id, name, script_id, status, batch_size, max_attempts, retry_gap_minutes) VALUES (1, 1, 't', 's', 1, 10, 2, 0)",
       );
-      const [{ id }] = await older.query('SELECT id FROM ai_visitor_task');
+      const [{ id }] = await older.query<{ id: DbValue }[]>('SELECT id FROM ai_visitor_task');
       const clear = mobiles(1_205, 1, '137').map((n) => `+86${n}`); // more than one batch of the migration
       for (let i = 0; i < clear.length; i += 200) {
         const chunk = clear.slice(i, i + 200);
@@ -235,12 +250,12 @@ describe('PhoneEncryption migration', () => {
           'PhoneEncryption1764700000000',
         ]);
         const vault = new PhoneVault(phoneKeysFromEnv(keys));
-        const rows: { phone_hash: string; phone_enc: string; phone_key_id: string }[] = await current.query(
+        const rows = await current.query<{ phone_hash: string; phone_enc: string; phone_key_id: string }[]>(
           'SELECT phone_hash, phone_enc, phone_key_id FROM ai_visitor_list ORDER BY id',
         );
         expect(rows.map((r) => vault.open({ enc: r.phone_enc, keyId: r.phone_key_id }))).toEqual(clear);
         expect(rows.map((r) => r.phone_hash)).toEqual(clear.map((p) => vault.hash(p)));
-        const registry: { phone_hash: string; do_not_call: number }[] = await current.query(
+        const registry = await current.query<{ phone_hash: string; do_not_call: number }[]>(
           'SELECT phone_hash, do_not_call FROM ai_visitor_firm_phone ORDER BY do_not_call DESC',
         );
         expect(registry.map((r) => [r.phone_hash, Number(r.do_not_call)])).toEqual([

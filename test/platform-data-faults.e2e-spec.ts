@@ -9,6 +9,8 @@ import { groundTruth } from './support/ground-truth';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
 import { LONG_FAIL_REASON } from '../apps/robot-call-simulator/src/faults/fault-injector.service';
+import { bodyOf, ContactPageResponse, EventPageResponse, parseAs, TaskResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /** The platform's long fail_reason cut to the column's 16 characters (characters, not bytes: MySQL's VARCHAR). */
 const CUT_FAIL_REASON = [...LONG_FAIL_REASON].slice(0, 16).join('');
@@ -69,7 +71,9 @@ describe('a call record whose values do not fit the database', () => {
 
     await syncUntil(h, FIRM, 1, taskId, 5, 60);
 
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items;
     expect(items).toHaveLength(6);
     for (const contact of items)
       expect(contact).toMatchObject({ status: 3, callResult: 2, failReason: CUT_FAIL_REASON });
@@ -90,10 +94,10 @@ describe('a call record whose values do not fit the database', () => {
       // The simulator dials these contacts too: once the test's push has given each its result, the campaign's end
       // is followed and its own records (ids rec_0…) are read and stored as history; only the pushed ones count here.
       const taskId = await createTask(h, FIRM, 1, { contacts: contacts(3, 300), batchSize: 3 });
-      const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-      const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
-        (c: { id: string }) => c.id,
-      );
+      const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+      const ids = bodyOf<ContactPageResponse>(
+        await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+      ).items.map((c: { id: string }) => c.id);
       const common = `rec_${'x'.repeat(70)}_`; // 75 characters before the last one: two ids alike in their first 64
       const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
         record_id: recordId,
@@ -106,7 +110,7 @@ describe('a call record whose values do not fit the database', () => {
         ...extra,
       });
       const body = JSON.stringify({
-        campaign_id: started.activeCampaign.campaignId,
+        campaign_id: started.activeCampaign!.campaignId,
         records: [
           record('rec_push_long_reason', ids[0], { fail_reason: LONG_FAIL_REASON }),
           record(`${common}A`, ids[1]),
@@ -125,15 +129,13 @@ describe('a call record whose values do not fit the database', () => {
 
       expect(first.body).toEqual({ received: 4, stored: 3 });
       expect(replay.body).toEqual({ received: 4, stored: 0 });
-      const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
-      expect(items.map((c: { failReason: string }) => c.failReason)).toEqual([
-        CUT_FAIL_REASON,
-        'no_answer',
-        'no_answer',
-      ]);
-      const stored: { record_id: string }[] = await h.api
+      const items = bodyOf<ContactPageResponse>(
+        await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+      ).items;
+      expect(items.map((c) => c.failReason)).toEqual([CUT_FAIL_REASON, 'no_answer', 'no_answer']);
+      const stored = await h.api
         .get(DataSource)
-        .query(
+        .query<{ record_id: string }[]>(
           "SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? AND record_id NOT LIKE 'rec_0%' ORDER BY record_id",
           [taskId],
         );
@@ -156,7 +158,7 @@ describe('a call record whose values do not fit the database', () => {
       await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_Case' WHERE task_id = ?", [first]);
       await ds.query("UPDATE ai_visitor_call_task SET campaign_id = 'cmp_case' WHERE task_id = ?", [second]);
       const contactOf = async (taskId: string) =>
-        (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items[0].id as string;
+        bodyOf<ContactPageResponse>(await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).items[0].id;
       for (const [campaignId, taskId, recordId] of [
         ['cmp_Case', first, 'rec_case_1'],
         ['cmp_case', second, 'rec_case_2'],
@@ -179,7 +181,7 @@ describe('a call record whose values do not fit the database', () => {
           (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
         ).toEqual({ received: 1, stored: 1 });
       }
-      const stored: { record_id: string; task_id: string | number }[] = await ds.query(
+      const stored = await ds.query<{ record_id: string; task_id: string | number }[]>(
         "SELECT record_id, task_id FROM ai_visitor_call_record WHERE record_id IN ('rec_case_1', 'rec_case_2') ORDER BY record_id",
       );
       expect(stored.map((r) => [r.record_id, String(r.task_id)])).toEqual([
@@ -195,14 +197,14 @@ describe('a call record whose values do not fit the database', () => {
         // A fifth contact gets no pushed result, so these pushes never end the campaign: nothing reads the
         // simulator's own records of it (a campaign's end would be followed and read to its last record).
         const taskId = await createTask(h, FIRM, 1, { contacts: contacts(5, 400), batchSize: 5, maxAttempts: 1 });
-        const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-        const all: string[] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
-          (c: { id: string }) => c.id,
-        );
+        const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+        const all: string[] = bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+        ).items.map((c: { id: string }) => c.id);
         const ids = all.slice(0, 4);
         const push = (records: [recordId: string, ref: string][]) => {
           const body = JSON.stringify({
-            campaign_id: started.activeCampaign.campaignId,
+            campaign_id: started.activeCampaign!.campaignId,
             records: records.map(([recordId, ref]) => ({
               record_id: recordId,
               ref,
@@ -229,18 +231,20 @@ describe('a call record whose values do not fit the database', () => {
         ).toEqual({ received: 3, stored: 3 });
 
         const ds = h.api.get(DataSource);
-        const stored: { record_id: string; contact_id: string | number }[] = await ds.query(
+        const stored = await ds.query<{ record_id: string; contact_id: string | number }[]>(
           'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ?',
           [taskId],
         );
         const byRecord = Object.fromEntries(stored.map((r) => [r.record_id, String(r.contact_id)]));
         expect(byRecord).toEqual(Object.fromEntries(recordIds.map((recordId, i) => [recordId, ids[i]])));
         // Each contact moved on once, by its own record.
-        const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+        const items = bodyOf<ContactPageResponse>(
+          await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+        ).items;
         expect(
           items.slice(0, 4).map((c: { id: string; status: number; attempts: number }) => [c.id, c.status, c.attempts]),
         ).toEqual(ids.map((id) => [id, 3, 1]));
-        const lastRecords: { id: string | number; record_id: string }[] = await ds.query(
+        const lastRecords = await ds.query<{ id: string | number; record_id: string }[]>(
           'SELECT id, record_id FROM ai_visitor_list WHERE task_id = ? AND record_id IS NOT NULL',
           [taskId],
         );
@@ -250,12 +254,12 @@ describe('a call record whose values do not fit the database', () => {
 
         // Every contact.called renders from its own stored record.
         await h.relay();
-        const feed = (
-          await h.http().get(`/v1/events?taskId=${taskId}&types=contact.called&limit=100`).set(me).expect(200)
-        ).body.items;
-        expect(
-          feed.map((e: { data: { recordId: string; contactId: string } }) => [e.data.recordId, e.data.contactId]),
-        ).toEqual(recordIds.map((recordId, i) => [recordId, ids[i]]));
+        const feed = bodyOf<EventPageResponse>(
+          await h.http().get(`/v1/events?taskId=${taskId}&types=contact.called&limit=100`).set(me).expect(200),
+        ).items;
+        expect(feed.map((e) => [e.data.recordId, e.data.contactId])).toEqual(
+          recordIds.map((recordId, i) => [recordId, ids[i]]),
+        );
         expect(errors.mock.calls.map((call) => String(call[0])).filter((line) => line.includes('is missing'))).toEqual(
           [],
         );
@@ -291,8 +295,8 @@ describe('paging that does not advance', () => {
 
   it('ends the pass for that task with a logged error and a metric, keeping the page it read; reading goes on once the platform pages again', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    await dialledOut(h, started.activeCampaign.campaignId);
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    await dialledOut(h, started.activeCampaign!.campaignId!);
     const errors = jest.spyOn(Logger.prototype, 'error');
     const before = await metrics(h);
 
@@ -331,7 +335,7 @@ describe('paging that does not advance', () => {
     await syncUntil(h, FIRM, 1, taskId, 5, 20);
     const [{ n }] = await h.api
       .get(DataSource)
-      .query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
+      .query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
     expect(Number(n)).toBe(6);
     expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({
       done: 6,
@@ -346,13 +350,14 @@ describe('paging that does not advance', () => {
  */
 async function startCursorStretcher(): Promise<{ url: string; target: string; close(): Promise<void> }> {
   const PAD = `opaque-${'x'.repeat(70)}:`;
-  const state = { url: '', target: '', close: async () => undefined as void };
+  const state = { url: '', target: '', close: (): Promise<void> => Promise.resolve() };
   const server: Server = createServer((req, res) => {
     let text = '';
     req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    req.on('end', async () => {
+    req.on('end', () => void onEnd());
+    const onEnd = async () => {
       const detail = req.url === '/robot_call_campaign_detail';
-      const body = text ? JSON.parse(text) : {};
+      const body = text ? parseAs<{ cursor?: unknown }>(text) : {};
       if (detail && typeof body.cursor === 'string') body.cursor = body.cursor.split(':').pop();
       const answer = await fetch(state.target + req.url, {
         method: req.method,
@@ -363,7 +368,7 @@ async function startCursorStretcher(): Promise<{ url: string; target: string; cl
       if (detail && typeof envelope.data?.next_cursor === 'string')
         envelope.data.next_cursor = PAD + envelope.data.next_cursor;
       res.writeHead(answer.status, { 'Content-Type': 'application/json' }).end(JSON.stringify(envelope));
-    });
+    };
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   state.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -399,19 +404,22 @@ describe('a paging cursor too long for its column', () => {
   it('is followed in the pass but not stored, with a warning; every record is stored once and the task completes', async () => {
     const before = await metrics(h);
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(6, 100), batchSize: 6, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    await dialledOut(h, started.activeCampaign.campaignId);
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    await dialledOut(h, started.activeCampaign!.campaignId!);
 
     const summary = await within(15_000, 'a sync pass over long cursors', h.sync());
 
     expect(summary).toMatchObject({ failed: 0, recordsStored: 6, completed: 1 });
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body.status).toBe(5);
+    expect(bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).status).toBe(5);
     expect((await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body).toMatchObject({ done: 6 });
     // Three pages, each handing a cursor of 80 characters.
     expect(unfit(await metrics(h), 'next_cursor', 'not_saved') - unfit(before, 'next_cursor', 'not_saved')).toBe(3);
     const [{ stored_cursor: storedCursor }] = await h.api
       .get(DataSource)
-      .query('SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+      .query<{ stored_cursor: DbValue }[]>(
+        'SELECT detail_cursor AS stored_cursor FROM ai_visitor_call_task WHERE task_id = ?',
+        [taskId],
+      );
     expect(storedCursor).toBeNull();
   });
 });

@@ -1,9 +1,13 @@
 import axios from 'axios';
+import { Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, startHarness } from './support/harness';
 import { ALWAYS, createTask, grantBot, mobiles } from './support/factories';
 import { expectCountersExact } from './support/stats-counters';
 import { PlatformProxy, startPlatformProxy } from './support/model/platform-proxy';
+import type { SimCampaign } from './support/model/world';
+import { bodyOf, TaskResponse, TaskStatsResponse } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const FIRM = 8201;
 const me = asAccount(FIRM, 1);
@@ -25,7 +29,7 @@ describe('progress bounds: nothing that has work waits', () => {
   let ds: DataSource;
   let callbackUrl: string;
   let next = 1;
-  const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+  const task = async (id: string) => bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
   const people = (count: number, prefix = '139') =>
     mobiles(count, (next += count) - count, prefix).map((phone, i) => ({ phone, name: `候选人${i}` }));
 
@@ -61,7 +65,7 @@ describe('progress bounds: nothing that has work waits', () => {
     });
     ds = h.api.get(DataSource);
     await h.api.listen(0, '127.0.0.1');
-    const address = h.api.getHttpServer().address() as { port: number };
+    const address = (h.api.getHttpServer() as Server).address() as { port: number };
     callbackUrl = `http://127.0.0.1:${address.port}/v1/callbacks/robot-call`;
     await grantBot(h, FIRM, { botTaskNum: 1000 });
   });
@@ -92,15 +96,18 @@ describe('progress bounds: nothing that has work waits', () => {
     );
     expect(done.waitingFor).toBeNull();
     // Three campaigns of 10, and one more for each "inconvenient now" called back (at once, here).
-    const campaigns: { status: number }[] = await ds.query(
+    const campaigns = await ds.query<{ status: number }[]>(
       'SELECT status FROM ai_visitor_call_task WHERE task_id = ?',
       [id],
     );
     expect(campaigns.length).toBeGreaterThanOrEqual(3);
     expect(campaigns.every((c) => Number(c.status) === 3)).toBe(true);
-    const stats = (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
     expect(stats.done).toBe(30);
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
+      [id],
+    );
     expect(Number(n)).toBe(stats.attempts);
   });
 
@@ -118,10 +125,12 @@ describe('progress bounds: nothing that has work waits', () => {
     await waitFor(
       'the call in flight is pushed',
       async () =>
-        Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n),
+        Number(
+          (await ds.query<DbRow[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [id]))[0].n,
+        ),
       (n) => n === 1,
     );
-    const [row] = await ds.query('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
+    const [row] = await ds.query<DbRow[]>('SELECT sync_after FROM ai_visitor_task WHERE id = ?', [id]);
     expect(row.sync_after).toBeNull();
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
   });
@@ -136,7 +145,7 @@ describe('progress bounds: nothing that has work waits', () => {
     });
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     const row = async () =>
-      (await ds.query('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
+      (await ds.query<DbRow[]>('SELECT status, sync_after, lease_epoch FROM ai_visitor_task WHERE id = ?', [id]))[0];
     const quiet = await waitFor('the two quick calls are pushed', row, (r) => r.sync_after !== null);
     expect(Number(quiet.status)).toBe(3);
     await h.sync();
@@ -153,27 +162,34 @@ describe('progress bounds: nothing that has work waits', () => {
       maxAttempts: 1,
       callWindow: ALWAYS,
     });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     await setPush(false);
-    const campaignId = started.activeCampaign.campaignId;
+    const campaignId = started.activeCampaign!.campaignId;
     await waitFor(
       'the platform finishes the first campaign',
       async () =>
-        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data.status,
+        (
+          await axios.get<{ data: SimCampaign }>(
+            `${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`,
+            simHeaders,
+          )
+        ).data.data.status,
       (s) => s === 3,
     );
     await h.edges();
     const after = await task(id);
     expect(after.activeCampaign?.campaignId).not.toBe(campaignId);
-    const [first] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE campaign_id = ?', [campaignId]);
+    const [first] = await ds.query<DbRow[]>('SELECT status FROM ai_visitor_call_task WHERE campaign_id = ?', [
+      campaignId,
+    ]);
     expect(Number(first.status)).toBe(3);
     // Its ten contacts have their results (done, or waiting for a callback); none is still "in campaign" for it.
-    const [{ n }] = await ds.query(
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
       'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE call_task_id = (SELECT id FROM ai_visitor_call_task WHERE campaign_id = ?)',
       [campaignId],
     );
     expect(Number(n)).toBe(10);
-    const [{ stuck }] = await ds.query(
+    const [{ stuck }] = await ds.query<{ stuck: DbValue }[]>(
       'SELECT COUNT(*) AS stuck FROM ai_visitor_list l JOIN ai_visitor_call_task ct ON ct.id = l.call_task_id WHERE ct.campaign_id = ? AND l.status = 2',
       [campaignId],
     );
@@ -193,21 +209,27 @@ describe('progress bounds: nothing that has work waits', () => {
     for (let i = 0; i < 7; i++)
       live.push(await createTask(h, FIRM, 1, { contacts: people(2, SLOW_PREFIX), batchSize: 2, callWindow: ALWAYS }));
     for (const id of live) await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
-    const started = (await h.http().post(`/v1/tasks/${cancelled}/start`).set(me).expect(200)).body;
-    const campaignId = started.activeCampaign.campaignId;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${cancelled}/start`).set(me).expect(200));
+    const campaignId = started.activeCampaign!.campaignId;
     await waitFor(
       'the platform makes its calls',
       async () =>
-        (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data
-          .dialled_count,
+        (
+          await axios.get<{ data: SimCampaign }>(
+            `${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`,
+            simHeaders,
+          )
+        ).data.data.dialled_count,
       (n) => n === 20,
     );
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
     // SYNC_CONCURRENCY 1 claims 4 tasks at a time: the 7 live ones fill more than a claim batch.
     await h.sync();
-    const [callTask] = await ds.query('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [cancelled]);
+    const [callTask] = await ds.query<DbRow[]>('SELECT status FROM ai_visitor_call_task WHERE task_id = ?', [
+      cancelled,
+    ]);
     expect(Number(callTask.status)).toBe(3);
-    const stats = (await h.http().get(`/v1/tasks/${cancelled}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${cancelled}/stats`).set(me).expect(200));
     expect(stats.inCampaign).toBe(0);
     expect(stats.connected + stats.failed).toBe(20);
     for (const id of live) await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -223,7 +245,8 @@ describe('progress bounds: a start whose reply was lost', () => {
   let next = 1;
   const people = (count: number) => mobiles(count, (next += count) - count, SLOW_PREFIX).map((phone) => ({ phone }));
   const remote = async (campaignId: string) =>
-    (await axios.get(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders)).data.data;
+    (await axios.get<{ data: SimCampaign }>(`${h.simulator.baseUrl}/_simulator/campaigns/${campaignId}`, simHeaders))
+      .data.data;
 
   beforeAll(async () => {
     proxy = await startPlatformProxy();
@@ -253,7 +276,10 @@ describe('progress bounds: a start whose reply was lost', () => {
     const res = await h.http().post(`/v1/tasks/${id}/start`).set(me);
     expect(res.status).toBeGreaterThanOrEqual(500);
     proxy.lostStatusReplies = null;
-    const [callTask] = await ds.query('SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [callTask] = await ds.query<{ status: DbValue; campaign_id: string }[]>(
+      'SELECT status, campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
+    );
     expect(Number(callTask.status)).toBe(0);
     expect((await remote(callTask.campaign_id)).status).toBe(1);
     return { id, campaignId: callTask.campaign_id };
@@ -272,7 +298,7 @@ describe('progress bounds: a start whose reply was lost', () => {
     // records the pause.
     const today = ((new Date(Date.now() + 8 * 3_600_000).getUTCDay() + 6) % 7) + 1; // ISO weekday in Asia/Shanghai
     await ds.query('UPDATE ai_visitor_task SET window_days = ? WHERE id = ?', [String((today % 7) + 1), id]);
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
     expect(started.pauseReason).toBe('outside_window');
     expect((await remote(campaignId)).status).toBe(2);
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
@@ -281,9 +307,11 @@ describe('progress bounds: a start whose reply was lost', () => {
   it('the next look confirms a start that went through, without refusing or restarting it', async () => {
     const { id, campaignId } = await startLosingTheReply();
     await h.sync();
-    const task = (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
     expect(task.status).toBe(3);
-    const [callTask] = await ds.query('SELECT status, refusals FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+    const [callTask] = await ds.query<DbRow[]>('SELECT status, refusals FROM ai_visitor_call_task WHERE task_id = ?', [
+      id,
+    ]);
     expect(Number(callTask.status)).toBe(1);
     expect(Number(callTask.refusals)).toBe(0);
     expect((await remote(campaignId)).status).toBe(1);

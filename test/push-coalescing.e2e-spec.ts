@@ -5,6 +5,14 @@ import { asAccount, Harness, signedPushHeaders, startHarness } from './support/h
 import { contacts, createTask, grantBot } from './support/factories';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
+import {
+  ApiError,
+  bodyOf,
+  CallbackResultResponse,
+  ContactPageResponse,
+  TaskResponse,
+  typed,
+} from './support/api-types';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
@@ -36,7 +44,7 @@ describe('pushed results arriving together', () => {
     // The simulator's own calls are slow, never pushed and never synced here: only the test's pushes count.
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
-    ingestor = (h.api.get(IngestPushedRecords) as unknown as Internals).ingestor;
+    ingestor = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).ingestor;
     realIngest = ingestor.ingest.bind(ingestor);
   });
 
@@ -50,12 +58,13 @@ describe('pushed results arriving together', () => {
 
   async function startTask(count: number, from: number): Promise<Started> {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
-      .items;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
+    ).items;
     return {
       taskId,
-      campaignId: started.activeCampaign.campaignId,
+      campaignId: started.activeCampaign!.campaignId!,
       contactIds: items.map((c: { id: string }) => c.id),
     };
   }
@@ -94,7 +103,7 @@ describe('pushed results arriving together', () => {
   }
 
   async function waitingPushes(taskId: string, count: number): Promise<void> {
-    const queues = (h.api.get(IngestPushedRecords) as unknown as Internals).queues;
+    const queues = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).queues;
     for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < count; i++)
       await new Promise((r) => setTimeout(r, 10));
     expect(queues.get(taskId)).toHaveLength(count);
@@ -113,14 +122,20 @@ describe('pushed results arriving together', () => {
     const before = await coalesced();
     const held = holdFirstIngest();
     // The first push's transaction is held at its ingest; the others arrive meanwhile and wait in the process.
-    const first = push(campaignId, [record('rec_c_0', contactIds[0], 1)]).then((r) => r);
+    const first = push(campaignId, [record('rec_c_0', contactIds[0], 1)]).then((r) => typed<CallbackResultResponse>(r));
     await held.entered;
     const others = contactIds
       .slice(1)
-      .map((id, i) => push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) => r));
+      .map((id, i) =>
+        push(campaignId, [record(`rec_c_${i + 1}`, id, i % 3 === 0 ? 1 : 0)]).then((r) =>
+          typed<CallbackResultResponse>(r),
+        ),
+      );
     // Two pushes repeat records: counted stored by one push only.
     others.push(
-      push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) => r),
+      push(campaignId, [record('rec_c_1', contactIds[1], 1), record('rec_c_2', contactIds[2], 0)]).then((r) =>
+        typed<CallbackResultResponse>(r),
+      ),
     );
     await waitingPushes(taskId, others.length);
     held.release();
@@ -137,13 +152,14 @@ describe('pushed results arriving together', () => {
     expect(after.pushes - before.pushes).toBe(31);
 
     const db = h.api.get(DataSource);
-    const stored: { n: string | number }[] = await db.query(
+    const stored = await db.query<{ n: string | number }[]>(
       'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
       [taskId],
     );
     expect(Number(stored[0].n)).toBe(30);
-    const items = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200)).body
-      .items;
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
+    ).items;
     for (const c of items) expect(c).toMatchObject({ status: 3, callResult: 1 });
 
     await h.api.get(EventSequencer).sequenceAll();
@@ -164,7 +180,7 @@ describe('pushed results arriving together', () => {
   it('a push that fails a shared transaction fails alone: the others are run again one by one and stored', async () => {
     const { taskId, campaignId, contactIds } = await startTask(6, 200);
     const held = holdFirstIngest();
-    const first = push(campaignId, [record('rec_p_0', contactIds[0], 0)]).then((r) => r);
+    const first = push(campaignId, [record('rec_p_0', contactIds[0], 0)]).then((r) => typed<CallbackResultResponse>(r));
     await held.entered;
     const guarded = ingestor.ingest;
     // A record the ingest cannot take (as a fault of the database would be): any transaction holding it fails.
@@ -173,9 +189,11 @@ describe('pushed results arriving together', () => {
       return guarded(manager, command);
     };
     const others = [
-      push(campaignId, [record('rec_p_1', contactIds[1], 0)]).then((r) => r),
-      push(campaignId, [record('rec_poison', contactIds[2], 0)]).then((r) => r),
-      push(campaignId, [record('rec_p_3', contactIds[3], 0), record('rec_p_4', contactIds[4], 0)]).then((r) => r),
+      push(campaignId, [record('rec_p_1', contactIds[1], 0)]).then((r) => typed<CallbackResultResponse>(r)),
+      push(campaignId, [record('rec_poison', contactIds[2], 0)]).then((r) => typed<CallbackResultResponse>(r)),
+      push(campaignId, [record('rec_p_3', contactIds[3], 0), record('rec_p_4', contactIds[4], 0)]).then((r) =>
+        typed<CallbackResultResponse>(r),
+      ),
     ];
     await waitingPushes(taskId, 3);
     held.release();
@@ -183,16 +201,19 @@ describe('pushed results arriving together', () => {
     const answers = await Promise.all([first, ...others]);
     expect(answers.map((a) => a.status)).toEqual([200, 200, 500, 200]);
     expect(answers.map((a) => a.body.stored)).toEqual([1, 1, undefined, 2]);
-    const stored: { record_id: string }[] = await h.api
+    const stored = await h.api
       .get(DataSource)
-      .query('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id', [taskId]);
+      .query<{ record_id: string }[]>(
+        'SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id',
+        [taskId],
+      );
     expect(stored.map((r) => r.record_id)).toEqual(['rec_p_0', 'rec_p_1', 'rec_p_3', 'rec_p_4']);
   });
 
   it('a push for a campaign nobody recorded is refused at once, and remembered by no one', async () => {
     const body = [record('rec_x', '1', 0)];
     await push('campaign-unknown', body).expect(404);
-    const answer = await push('campaign-unknown', body).expect(404);
+    const answer = typed<ApiError>(await push('campaign-unknown', body).expect(404));
     expect(answer.body.code).toBe('CAMPAIGN_NOT_FOUND');
   });
 });

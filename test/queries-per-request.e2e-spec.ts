@@ -23,7 +23,7 @@ describe('statements per request', () => {
     const logQuery = logger.logQuery.bind(logger);
     logger.logQuery = (query, parameters, runner) => {
       statements.push(query);
-      return logQuery(query, parameters, runner);
+      return logQuery(query, parameters, runner) as unknown;
     };
   });
 

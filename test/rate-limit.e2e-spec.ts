@@ -1,5 +1,6 @@
 import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
 import { grantBot } from './support/factories';
+import { ApiError, typed } from './support/api-types';
 
 describe('rate limiting per account', () => {
   let h: Harness;
@@ -16,7 +17,7 @@ describe('rate limiting per account', () => {
   it('an account over its budget gets 429 TOO_MANY_REQUESTS; other accounts and the probes are unaffected', async () => {
     const me = asAccount(7601, 1);
     for (let i = 0; i < 5; i++) await h.http().get('/v1/tasks').set(me).expect(200);
-    const refused = await h.http().get('/v1/tasks').set(me).expect(429);
+    const refused = typed<ApiError>(await h.http().get('/v1/tasks').set(me).expect(429));
     expect(refused.body.code).toBe('TOO_MANY_REQUESTS');
     expect(refused.headers['retry-after']).toBeDefined();
 

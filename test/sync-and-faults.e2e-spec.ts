@@ -5,6 +5,8 @@ import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { SyncScheduler } from '../apps/worker/src/sync.scheduler';
 import { expectCountersExact } from './support/stats-counters';
+import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7301;
 const ACCOUNT = 8301;
@@ -41,7 +43,7 @@ describe('worker sync and gateway faults', () => {
 
   it('the cron handler runs a sync pass that stores every record exactly once, however often it runs', async () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(25, 1000), batchSize: 25, maxAttempts: 1 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     await new Promise((r) => setTimeout(r, 300));
     await h.worker.get(SyncScheduler).tick();
     await h.worker.get(SyncScheduler).tick();
@@ -49,16 +51,16 @@ describe('worker sync and gateway faults', () => {
     await h.sync();
 
     const ds = h.api.get(DataSource);
-    const [{ n, distinct_contacts }] = await ds.query(
+    const [{ n, distinct_contacts }] = await ds.query<{ n: DbValue; distinct_contacts: DbValue }[]>(
       'SELECT COUNT(*) AS n, COUNT(DISTINCT contact_id) AS distinct_contacts FROM ai_visitor_call_record WHERE task_id = ?',
       [taskId],
     );
     const truth = await groundTruth(h.simulator.baseUrl); // this file's first task: all campaigns are its own
-    expect(truth.byId[started.activeCampaign.campaignId]).toBeDefined();
+    expect(truth.byId[started.activeCampaign!.campaignId!]).toBeDefined();
     expect(Number(n)).toBe(truth.records); // one row per call made ("inconvenient now" is called back once)
     expect(Number(distinct_contacts)).toBe(25);
     expect(truth.records).toBeGreaterThanOrEqual(25);
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200));
     expect(stats).toMatchObject({
       done: 25,
       connected: truth.finalConnected,
@@ -71,15 +73,15 @@ describe('worker sync and gateway faults', () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(5, 2000) });
     const before = (await groundTruth(h.simulator.baseUrl)).campaigns.length;
     await setFaults(h, { lostReplyRate: 1 });
-    const res = await h.http().post(`/v1/tasks/${taskId}/start`).set(me);
+    const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me));
     expect([502, 504]).toContain(res.status);
     expect(['ROBOT_CALL_UNAVAILABLE', 'ROBOT_CALL_TIMEOUT']).toContain(res.body.code);
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(task).toMatchObject({ status: 2, activeCampaign: { status: 0, campaignId: null } });
 
     await setFaults(h, {});
     await h.sync();
-    const recovered = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const recovered = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(recovered).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
     const after = await groundTruth(h.simulator.baseUrl);
     expect(after.campaigns.length - before).toBe(1);
@@ -89,13 +91,13 @@ describe('worker sync and gateway faults', () => {
   it('a gateway that keeps failing gives 502 ROBOT_CALL_UNAVAILABLE, a hanging one 504 ROBOT_CALL_TIMEOUT', async () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(3, 3000) });
     await setFaults(h, { errorRate: 1 });
-    const failed = await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(502);
+    const failed = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(502));
     expect(failed.body.code).toBe('ROBOT_CALL_UNAVAILABLE');
     await setFaults(h, { timeoutRate: 1, hangMs: 2000 });
-    const hung = await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(504);
+    const hung = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(504));
     expect(hung.body.code).toBe('ROBOT_CALL_TIMEOUT');
     await setFaults(h, {});
-    const ok = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const ok = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(ok.status).toBe(3);
   });
 
@@ -117,12 +119,14 @@ describe('worker sync and gateway faults', () => {
     const firm = 7302;
     await grantBot(h, firm, { botTaskNum: 5 });
     const taskId = await createTask(h, firm, 1, { contacts: contacts(50, 5000), batchSize: 50 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(asAccount(firm, 1)).expect(200)).body;
+    const started = bodyOf<TaskResponse>(
+      await h.http().post(`/v1/tasks/${taskId}/start`).set(asAccount(firm, 1)).expect(200),
+    );
     await grantBot(h, firm, { botExpireAt: new Date(Date.now() - 1000).toISOString() });
     await h.sync();
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firm, 1))).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firm, 1)));
     expect(task).toMatchObject({ status: 4, pauseReason: 'bot_expired' });
-    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
+    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign!.campaignId!]);
     expect([2, 3]).toContain(truth.campaigns[0].status); // paused (or already finished dialling)
   });
 

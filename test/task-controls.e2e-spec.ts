@@ -4,6 +4,8 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { ApiError, bodyOf, TaskResponse, TaskStatsResponse, typed } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7101;
 const ACCOUNT = 8101;
@@ -24,44 +26,44 @@ describe('start, pause, resume, cancel against a running campaign', () => {
 
   it('start on a running task is a no-op; pause then start resumes the same campaign', async () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(5, 100) });
-    const first = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const first = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(first).toMatchObject({ status: 3, activeCampaign: { status: 1, contactCount: 5 } });
-    const again = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    expect(again.activeCampaign.campaignId).toBe(first.activeCampaign.campaignId);
+    const again = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    expect(again.activeCampaign!.campaignId).toBe(first.activeCampaign!.campaignId);
 
-    const paused = (await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200)).body;
+    const paused = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(200));
     expect(paused).toMatchObject({ status: 4, pauseReason: 'recruiter', activeCampaign: { status: 2 } });
-    let truth = await groundTruth(h.simulator.baseUrl, [first.activeCampaign.campaignId]);
+    let truth = await groundTruth(h.simulator.baseUrl, [first.activeCampaign!.campaignId!]);
     expect(truth.campaigns[0].status).toBe(2);
 
-    const pausedAgain = await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(409);
+    const pausedAgain = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(409));
     expect(pausedAgain.body.code).toBe('TASK_NOT_RUNNING');
 
-    const resumed = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
+    const resumed = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
     expect(resumed).toMatchObject({ status: 3, pauseReason: null, activeCampaign: { status: 1 } });
-    expect(resumed.activeCampaign.campaignId).toBe(first.activeCampaign.campaignId);
-    truth = await groundTruth(h.simulator.baseUrl, [first.activeCampaign.campaignId]);
+    expect(resumed.activeCampaign!.campaignId).toBe(first.activeCampaign!.campaignId);
+    truth = await groundTruth(h.simulator.baseUrl, [first.activeCampaign!.campaignId!]);
     expect(truth.campaigns[0].status).toBe(1);
   });
 
   it('pausing a task that never started is refused with TASK_NOT_RUNNING, and nothing changes', async () => {
     const taskId = await createTask(h, FIRM, ACCOUNT);
-    const res = await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(409);
+    const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/pause`).set(me).expect(409));
     expect(res.body).toEqual({ code: 'TASK_NOT_RUNNING', message: expect.any(String) });
-    expect((await h.http().get(`/v1/tasks/${taskId}`).set(me)).body.status).toBe(1);
+    expect(bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me)).status).toBe(1);
   });
 
   it('cancel stops the remote campaign, skips contacts not called, and a finished task refuses changes', async () => {
     const taskId = await createTask(h, FIRM, ACCOUNT, { contacts: contacts(30, 300), batchSize: 30 });
-    const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const cancelled = (await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
+    const cancelled = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200));
     // Stopped remotely at once; kept until the worker has read it to its last record.
     expect(cancelled).toMatchObject({
       status: 6,
       waitingFor: null,
-      activeCampaign: { campaignId: started.activeCampaign.campaignId },
+      activeCampaign: { campaignId: started.activeCampaign!.campaignId },
     });
-    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign.campaignId]);
+    const truth = await groundTruth(h.simulator.baseUrl, [started.activeCampaign!.campaignId!]);
     expect(truth.campaigns[0].status).toBe(3);
     await h.sync();
     expect((await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body).toMatchObject({
@@ -70,10 +72,10 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     });
 
     for (const action of ['start', 'pause', 'cancel']) {
-      const res = await h.http().post(`/v1/tasks/${taskId}/${action}`).set(me).expect(409);
+      const res = typed<ApiError>(await h.http().post(`/v1/tasks/${taskId}/${action}`).set(me).expect(409));
       expect(res.body.code).toBe('TASK_FINISHED');
     }
-    const stats = (await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200)).body;
+    const stats = bodyOf<TaskStatsResponse>(await h.http().get(`/v1/tasks/${taskId}/stats`).set(me).expect(200));
     expect(stats).toMatchObject({ waiting: 0, inCampaign: 0, skipped: 30 });
   });
 
@@ -88,9 +90,12 @@ describe('start, pause, resume, cancel against a running campaign', () => {
     const after = await groundTruth(h.simulator.baseUrl);
     expect(after.campaigns.length - before).toBe(1);
     const ds = h.api.get(DataSource);
-    const [{ n }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [taskId]);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?',
+      [taskId],
+    );
     expect(Number(n)).toBe(1);
-    const task = (await h.http().get(`/v1/tasks/${taskId}`).set(me)).body;
+    const task = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me));
     expect(task).toMatchObject({ status: 3, activeCampaign: { status: 1, contactCount: 20 } });
   });
 

@@ -5,6 +5,16 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
 import { startPrivateMariaDb, PrivateMariaDb } from './support/private-mariadb';
 import { serverUrl } from './support/test-database';
+import {
+  ApiError,
+  bodyOf,
+  ContactPageResponse,
+  FirmBotResponse,
+  OpenApiDocumentRead,
+  TaskResponse,
+  typed,
+} from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /**
  * UTC everywhere (issue 11, item 11). On the MySQL run (DATABASE_URL set) the whole file runs on a MariaDB of
@@ -58,35 +68,37 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
   it("every connection of the API and the worker runs its session at UTC, so the database's own clock reads UTC", async () => {
     for (const ds of [h.api.get(DataSource), h.worker.get(DataSource)]) {
       if (h.db.kind === 'sqlite') {
-        const [{ now }] = await ds.query("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now");
+        const [{ now }] = await ds.query<{ now: DbValue }[]>("SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now");
         expectNow(`${String(now).replace(' ', 'T')}Z`);
         continue;
       }
       // Concurrent statements take several of the pool's connections: each one, not only the first, is at UTC.
       const sessions = await Promise.all(
         Array.from({ length: 4 }, () =>
-          ds.query('SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept'),
+          ds.query<{ id: DbValue; zone: string; now: Date }[]>(
+            'SELECT CONNECTION_ID() AS id, @@session.time_zone AS zone, NOW(3) AS now, SLEEP(0.2) AS slept',
+          ),
         ),
       );
       expect(new Set(sessions.map(([s]) => String(s.id))).size).toBeGreaterThan(1);
       for (const [session] of sessions) {
         expect(session.zone).toBe('+00:00');
-        expectNow((session.now as Date).toISOString()); // mysql2 reads DATETIME as UTC
+        expectNow(session.now.toISOString()); // mysql2 reads DATETIME as UTC
       }
     }
   });
 
   it("a new task's createdAt and updatedAt are the time now, and so is updatedAt after a change", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2) });
-    const created = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
+    const created = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
     expectNow(created.createdAt);
     expectNow(created.updatedAt);
 
     await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
-    const started = (await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200)).body;
+    const started = bodyOf<TaskResponse>(await h.http().get(`/v1/tasks/${taskId}`).set(me).expect(200));
     expect(started.status).toBe(3);
     expectNow(started.updatedAt);
-    expectNow(started.startedAt);
+    expectNow(started.startedAt!);
     expect(started.createdAt).toBe(created.createdAt);
   });
 
@@ -105,7 +117,7 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
       '2027-12-31T00:00',
       '2027-12-31',
     ]) {
-      const res = await put(zoneless);
+      const res = typed<ApiError>(await put(zoneless));
       expect({ zoneless, status: res.status, code: res.body.code }).toEqual({
         zoneless,
         status: 400,
@@ -124,18 +136,20 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     expect(await dbFingerprint(h)).toEqual(before);
 
     // With a zone it is the instant meant, stored and answered in UTC.
-    const granted = (await put('2027-12-31T08:00:00+08:00').expect(200)).body;
+    const granted = bodyOf<FirmBotResponse>(await put('2027-12-31T08:00:00+08:00').expect(200));
     expect(granted.botExpireAt).toBe('2027-12-31T00:00:00.000Z');
-    expect((await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).body.botExpireAt).toBe(
-      '2027-12-31T00:00:00.000Z',
-    );
+    expect(
+      bodyOf<FirmBotResponse>(await h.http().get(`/v1/admin/firms/${FIRM}/bot`).set(asAdmin()).expect(200)).botExpireAt,
+    ).toBe('2027-12-31T00:00:00.000Z');
   });
 
   it("a pushed record's called_at without a zone is taken as UTC", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 50) });
-    const campaignId = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body.activeCampaign
-      .campaignId;
-    const [contact] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    const campaignId = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200))
+      .activeCampaign!.campaignId!;
+    const [contact] = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items;
     const body = JSON.stringify({
       campaign_id: campaignId,
       records: [
@@ -153,18 +167,21 @@ describe('time zones: UTC in the database and on the wire, whatever the server r
     expect(
       (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body).expect(200)).body,
     ).toEqual({ received: 1, stored: 1 });
-    const [called] = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items;
+    const [called] = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200),
+    ).items;
     expect(called.calledAt).toBe('2026-11-28T10:03:04.500Z');
 
     const garbled = body.replace('2026-11-28 10:03:04.5', 'Nov 28 2026 10:03');
     expect(
-      (await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400)).body
-        .code,
+      bodyOf<ApiError>(
+        await h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(garbled)).send(garbled).expect(400),
+      ).code,
     ).toBe('VALIDATION_FAILED');
   });
 
   it('the OpenAPI document states the rule on the fields that take date-times', async () => {
-    const { schemas } = (await h.http().get('/docs-json').expect(200)).body.components;
+    const { schemas } = bodyOf<OpenApiDocumentRead>(await h.http().get('/docs-json').expect(200)).components;
     expect(schemas.GrantBotDto.properties.botExpireAt.description).toMatch(/with its zone.*refused/s);
     expect(schemas.PushedRecordDto.properties.called_at.description).toMatch(/Without a zone it is UTC/);
     expect(schemas.TaskResponse.properties.createdAt.description).toMatch(/UTC/);

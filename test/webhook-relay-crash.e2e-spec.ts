@@ -3,6 +3,8 @@ import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot } from './support/factories';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
+import { DbValue } from './support/db-rows';
 
 /**
  * kill -9 of a worker process in the middle of delivering webhooks loses nothing: a worker armed with a relay
@@ -38,14 +40,14 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       const firm = 9500 + index;
       const me = asAccount(firm, 1);
       await grantBot(h, firm);
-      const hook = (
+      const hook = bodyOf<RegisteredWebhookResponse>(
         await h
           .http()
           .post('/v1/admin/webhooks')
           .set(asAdmin())
           .send({ url: receiver.url, firmId: String(firm) })
-          .expect(201)
-      ).body;
+          .expect(201),
+      );
       receiver.secret = hook.secret;
       // Three tasks, three events each (started, paused, cancelled): several chains, several deliveries per round.
       const taskIds: string[] = [];
@@ -57,8 +59,11 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
         taskIds.push(id);
       }
       const events: { event_id: string; task_id: string | number; sequence: number }[] = (
-        await ds.query('SELECT id, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm])
-      ).map((e: { id: string | number; task_id: string | number; sequence: number }) => ({
+        await ds.query<{ id: string | number; task_id: string | number; sequence: number }[]>(
+          'SELECT id, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id',
+          [firm],
+        )
+      ).map((e) => ({
         ...e,
         event_id: `evt_${e.id}`,
       }));
@@ -85,11 +90,11 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       else expect(sentByTheDead.size).toBeGreaterThanOrEqual(nth);
       // What it leased is still pending, the delivery it died after among them: sent, never recorded.
       const leased: { event_id: string }[] = (
-        await ds.query(
+        await ds.query<{ event_pk: string | number }[]>(
           'SELECT d.event_pk FROM ai_visitor_webhook_delivery d WHERE d.webhook_id = ? AND d.status = 0 AND d.lease_owner IS NOT NULL',
           [hook.id],
         )
-      ).map((d: { event_pk: string | number }) => ({ event_id: `evt_${d.event_pk}` }));
+      ).map((d) => ({ event_id: `evt_${d.event_pk}` }));
       expect(leased.length).toBeGreaterThan(0);
       const sentNotRecorded = leased.filter((l) => sentByTheDead.has(l.event_id)).length;
       if (point === 'relay.after-post') expect(sentNotRecorded).toBeGreaterThanOrEqual(1);
@@ -98,7 +103,7 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
       await ds.query('UPDATE ai_visitor_webhook_delivery SET lease_until = NULL WHERE webhook_id = ?', [hook.id]);
       for (let round = 0; round < 200; round++) {
         await h.relay();
-        const [{ n }] = await ds.query(
+        const [{ n }] = await ds.query<{ n: DbValue }[]>(
           'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
           [hook.id],
         );
@@ -115,7 +120,7 @@ describe('a worker killed (SIGKILL) while delivering webhooks loses no event', (
         expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
         expect([...new Set(seqs)]).toEqual([1, 2, 3]);
       }
-      const [{ delivered }] = await ds.query(
+      const [{ delivered }] = await ds.query<{ delivered: DbValue }[]>(
         'SELECT COUNT(*) AS delivered FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 1',
         [hook.id],
       );

@@ -4,6 +4,8 @@ import { TransactionRunner } from '@app/database';
 import { asAdmin, Harness, startHarness } from './support/harness';
 import { spawnWorker } from './support/worker-child';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { bodyOf, RegisteredWebhookResponse } from './support/api-types';
+import { DbRow } from './support/db-rows';
 
 const TASKS = 100;
 const TIMEOUT_MS = 5_000;
@@ -37,9 +39,9 @@ describe('a slow receiver and two relays', () => {
 
   it('no delivery is sent twice and each task gets its events in order, though a round outlasts its lease', async () => {
     const FIRM = '9600';
-    const hook = (
-      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201)
-    ).body;
+    const hook = bodyOf<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201),
+    );
     receiver.secret = hook.secret;
     // Two events per task, every task's first one before any second one: one claim takes the 100 first events.
     const taskIds = Array.from({ length: TASKS }, (_, i) => String(960_001 + i));
@@ -59,15 +61,16 @@ describe('a slow receiver and two relays', () => {
     const pending = async () =>
       Number(
         (
-          await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0', [
-            hook.id,
-          ])
+          await ds.query<DbRow[]>(
+            'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
+            [hook.id],
+          )
         )[0].n,
       );
     const leased = async () =>
       Number(
         (
-          await ds.query(
+          await ds.query<DbRow[]>(
             'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND lease_owner IS NOT NULL',
             [hook.id],
           )
@@ -98,7 +101,7 @@ describe('a slow receiver and two relays', () => {
     unrecorded += exit.report?.unrecorded ?? 0;
 
     // Every event arrived, each as often as an attempt was recorded: no relay sent a delivery the other held.
-    const attempts: { event_pk: string | number; attempts: number; status: number }[] = await ds.query(
+    const attempts = await ds.query<{ event_pk: string | number; attempts: number; status: number }[]>(
       'SELECT event_pk, attempts, status FROM ai_visitor_webhook_delivery WHERE webhook_id = ?',
       [hook.id],
     );

@@ -15,6 +15,8 @@ import {
 import { sample } from './operations/ops-stack';
 import { spawnWorker } from './support/worker-child';
 import { dbFingerprint } from './support/db-fingerprint';
+import { ApiError, bodyOf, RegisteredWebhookResponse, typed, WebhookResponse } from './support/api-types';
+import { DbRow, DbValue } from './support/db-rows';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -56,8 +58,10 @@ describe('webhooks', () => {
     return r;
   }
 
-  async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<Record<string, any>> {
-    const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201);
+  async function register(body: Record<string, unknown>, r?: WebhookReceiver): Promise<RegisteredWebhookResponse> {
+    const res = typed<RegisteredWebhookResponse>(
+      await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body).expect(201),
+    );
     if (r) r.secret = res.body.secret;
     return res.body;
   }
@@ -68,12 +72,14 @@ describe('webhooks', () => {
     const marks = webhookIds.map(() => '?').join(', ');
     for (;;) {
       await h.relay();
-      const [{ n }] = await ds.query(
+      const [{ n }] = await ds.query<{ n: number | string }[]>(
         `SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE status = 0 AND webhook_id IN (${marks})`,
         webhookIds,
       );
-      const [{ e }] = await ds.query('SELECT COUNT(*) AS e FROM ai_visitor_event WHERE position IS NULL');
-      const [{ c }] = await ds.query(
+      const [{ e }] = await ds.query<{ e: DbValue }[]>(
+        'SELECT COUNT(*) AS e FROM ai_visitor_event WHERE position IS NULL',
+      );
+      const [{ c }] = await ds.query<{ c: DbValue }[]>(
         "SELECT COUNT(*) AS c FROM ai_visitor_event WHERE position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout')",
       );
       if (Number(n) === 0 && Number(e) === 0 && Number(c) === 0) return;
@@ -96,8 +102,9 @@ describe('webhooks', () => {
   async function eventsOfFirm(
     firm: number,
   ): Promise<{ event_id: string; type: string; task_id: string | number | null; sequence: number }[]> {
-    const rows: { id: string | number; type: string; task_id: string | number | null; sequence: number }[] =
-      await ds.query('SELECT id, type, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm]);
+    const rows = await ds.query<
+      { id: string | number; type: string; task_id: string | number | null; sequence: number }[]
+    >('SELECT id, type, task_id, sequence FROM ai_visitor_event WHERE firm_id = ? ORDER BY id', [firm]);
     return rows.map((e) => ({ ...e, event_id: `evt_${e.id}` }));
   }
 
@@ -116,7 +123,7 @@ describe('webhooks', () => {
       ['not a url', 'malformed'],
     ])('refuses %s (%s) with WEBHOOK_URL_NOT_ALLOWED and writes nothing', async (url, reason) => {
       const before = await dbFingerprint(h);
-      const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url });
+      const res = typed<ApiError>(await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url }));
       expect({ status: res.status, code: res.body.code, details: res.body.details }).toEqual({
         status: 400,
         code: 'WEBHOOK_URL_NOT_ALLOWED',
@@ -144,7 +151,7 @@ describe('webhooks', () => {
         { url: 'http://127.0.0.1/x', firmId: 'abc' },
         { url: 'http://127.0.0.1/x', secret: 'mine' },
       ]) {
-        const res = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body);
+        const res = typed<ApiError>(await h.http().post('/v1/admin/webhooks').set(asAdmin()).send(body));
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
       await h.http().delete(`/v1/admin/webhooks/${ok.id}`).set(asAdmin()).expect(204);
@@ -168,42 +175,46 @@ describe('webhooks', () => {
         disabledReason: null,
         pendingDeliveries: 0,
       });
-      const [row] = await ds.query('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [
+      const [row] = await ds.query<DbRow[]>('SELECT secret_enc, secret_key_id FROM ai_visitor_webhook WHERE id = ?', [
         created.id,
       ]);
       expect(JSON.stringify(row)).not.toContain(created.secret.slice(6));
 
-      const one = (await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body;
+      const one = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200),
+      );
       expect(one).not.toHaveProperty('secret');
       const { secret: _secret, ...view } = created;
       expect(one).toEqual(view);
       expect(one.previousSecretExpiresAt).toBeNull();
-      const all = (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body;
+      const all = bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200));
       expect(all.map((w: { id: string }) => w.id)).toContain(created.id);
       expect(all.every((w: object) => !('secret' in w))).toBe(true);
       expect(
-        (await h.http().get('/v1/admin/webhooks?firmId=9002').set(asAdmin()).expect(200)).body.map(
+        bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks?firmId=9002').set(asAdmin()).expect(200)).map(
           (w: { id: string }) => w.id,
         ),
       ).toEqual([created.id]);
 
       // A refused URL on PATCH changes nothing.
-      const refused = await h
-        .http()
-        .patch(`/v1/admin/webhooks/${created.id}`)
-        .set(asAdmin())
-        .send({ url: 'https://evil.example.com/', fullPhones: true });
+      const refused = typed<ApiError>(
+        await h
+          .http()
+          .patch(`/v1/admin/webhooks/${created.id}`)
+          .set(asAdmin())
+          .send({ url: 'https://evil.example.com/', fullPhones: true }),
+      );
       expect(refused.body.code).toBe('WEBHOOK_URL_NOT_ALLOWED');
       expect((await h.http().get(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(200)).body).toEqual(one);
 
-      const changed = (
+      const changed = bodyOf<WebhookResponse>(
         await h
           .http()
           .patch(`/v1/admin/webhooks/${created.id}`)
           .set(asAdmin())
           .send({ url: 'http://localhost:9/b', eventTypes: ['contact.called'], fullPhones: true, enabled: false })
-          .expect(200)
-      ).body;
+          .expect(200),
+      );
       expect(changed).toMatchObject({
         url: 'http://localhost:9/b',
         eventTypes: ['contact.called'],
@@ -215,14 +226,14 @@ describe('webhooks', () => {
         ds.options.type === 'better-sqlite3' ? '2026-01-01 00:00:00.000' : new Date('2026-01-01T00:00:00Z'),
         created.id,
       ]);
-      const enabled = (
+      const enabled = bodyOf<WebhookResponse>(
         await h
           .http()
           .patch(`/v1/admin/webhooks/${created.id}`)
           .set(asAdmin())
           .send({ enabled: true, eventTypes: null })
-          .expect(200)
-      ).body;
+          .expect(200),
+      );
       expect(enabled).toMatchObject({ enabled: true, disabledReason: null, failingSince: null, eventTypes: null });
 
       await h.http().delete(`/v1/admin/webhooks/${created.id}`).set(asAdmin()).expect(204);
@@ -237,7 +248,10 @@ describe('webhooks', () => {
           .send({ eventIds: ['evt_1'] }),
         await h.http().post(`/v1/admin/webhooks/${created.id}/rotate-secret`).set(asAdmin()),
       ]) {
-        expect({ status: res.status, code: res.body.code }).toEqual({ status: 404, code: 'WEBHOOK_NOT_FOUND' });
+        expect({ status: res.status, code: bodyOf<ApiError>(res).code }).toEqual({
+          status: 404,
+          code: 'WEBHOOK_NOT_FOUND',
+        });
       }
     });
   });
@@ -266,9 +280,10 @@ describe('webhooks', () => {
       for (let pass = 0; pass < 200; pass++) {
         await h.sync();
         await h.relay();
-        const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`, [
-          FIRM,
-        ]);
+        const [{ n }] = await ds.query<{ n: number | string }[]>(
+          `SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status <> 5`,
+          [FIRM],
+        );
         if (Number(n) === 0) break;
         await sleep(20);
       }
@@ -320,7 +335,7 @@ describe('webhooks', () => {
       expect(other.requests).toEqual([]);
 
       // The firm sees its endpoints' health (not the secrets, not other firms' endpoints).
-      const mine = (await h.http().get('/v1/webhooks').set(me).expect(200)).body;
+      const mine = bodyOf<WebhookResponse[]>(await h.http().get('/v1/webhooks').set(me).expect(200));
       expect(mine.map((w: { id: string }) => w.id).sort()).toEqual([flakyHook.id, phonesHook.id].sort());
       const health = mine.find((w: { id: string }) => w.id === flakyHook.id);
       expect(health).toMatchObject({
@@ -329,7 +344,7 @@ describe('webhooks', () => {
         pendingDeliveries: 0,
         lastSuccessAt: expect.any(String),
       });
-      expect(health.lastError).toMatch(/HTTP 500|no answer within 300 ms/);
+      expect(health!.lastError).toMatch(/HTTP 500|no answer within 300 ms/);
       expect(mine.every((w: object) => !('secret' in w))).toBe(true);
 
       // Metrics: deliveries by outcome, their latency, events by type.
@@ -383,7 +398,9 @@ describe('webhooks', () => {
       ).toEqual(calledIds);
 
       for (const body of [{}, { from, to, eventIds: [target.event_id] }, { from: to, to: from }, { from }]) {
-        const res = await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body);
+        const res = typed<ApiError>(
+          await h.http().post(`/v1/admin/webhooks/${phonesHook.id}/redeliver`).set(asAdmin()).send(body),
+        );
         expect({ status: res.status, code: res.body.code }).toEqual({ status: 400, code: 'VALIDATION_FAILED' });
       }
     }, 120_000);
@@ -436,7 +453,9 @@ describe('webhooks', () => {
       const heldAttempts = r.requests.filter((x) => x.event.taskId === held);
       expect(heldAttempts.length).toBeGreaterThan(1);
       expect(new Set(heldAttempts.map((x) => x.event.sequence))).toEqual(new Set([1])); // 2 and 3 wait
-      const waiting = (await h.http().get('/v1/webhooks').set(asAccount(FIRM, 1)).expect(200)).body[0];
+      const waiting = bodyOf<WebhookResponse[]>(
+        await h.http().get('/v1/webhooks').set(asAccount(FIRM, 1)).expect(200),
+      )[0];
       expect(waiting).toMatchObject({ pendingDeliveries: 3, lastError: 'HTTP 500' });
 
       // The receiver recovers: the held events follow, in order.
@@ -463,21 +482,22 @@ describe('webhooks', () => {
       const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, (numbers += 10)), maxAttempts: 1 });
       await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200);
       const unrendered = async () =>
-        (await ds.query("SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'", [FIRM])) as {
-          id: string | number;
-        }[];
+        await ds.query<{ id: string | number }[]>(
+          "SELECT id FROM ai_visitor_event WHERE firm_id = ? AND type LIKE 'batch:%'",
+          [FIRM],
+        );
       for (let pass = 0; pass < 200 && (await unrendered()).length === 0; pass++) {
         await h.sync();
         await sleep(20);
       }
       const [batchRow] = await unrendered();
       expect(batchRow).toBeDefined();
-      const [unpositioned] = await ds.query(
+      const [unpositioned] = await ds.query<{ id: string | number }[]>(
         "SELECT id FROM ai_visitor_event WHERE task_id = ? AND type = 'task.started' AND position IS NULL",
         [taskId],
       );
       expect(unpositioned).toBeDefined();
-      const [{ n: inFeed }] = await ds.query(
+      const [{ n: inFeed }] = await ds.query<{ n: DbValue }[]>(
         'SELECT COUNT(*) AS n FROM ai_visitor_event WHERE firm_id = ? AND position IS NOT NULL',
         [FIRM],
       );
@@ -523,7 +543,7 @@ describe('webhooks', () => {
       await relayUntilDelivered([hook.id]); // nothing else waiting: this round's claim is the two below
       const outbox = h.api.get(EventOutbox);
       const append = (events: NewEvent[]) => h.api.get(TransactionRunner).run((m) => outbox.append(m, events));
-      const lastId = async () => String((await ds.query('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
+      const lastId = async () => String((await ds.query<DbRow[]>('SELECT MAX(id) AS id FROM ai_visitor_event'))[0].id);
       // Deliveries as a redelivery made before it took positioned events only left them: one whose event was
       // deleted since, one whose event is not positioned, and behind a thousand others (another firm's, received
       // by no endpoint), so the round's sequencing does not reach it before the claim.
@@ -568,13 +588,15 @@ describe('webhooks', () => {
         retried: 0,
       });
       expect(r.requests).toEqual([]);
-      const rows: {
-        event_pk: string | number;
-        status: number;
-        attempts: number;
-        last_error: string | null;
-        lease_owner: string | null;
-      }[] = await ds.query(
+      const rows = await ds.query<
+        {
+          event_pk: string | number;
+          status: number;
+          attempts: number;
+          last_error: string | null;
+          lease_owner: string | null;
+        }[]
+      >(
         'SELECT event_pk, status, attempts, last_error, lease_owner FROM ai_visitor_webhook_delivery WHERE webhook_id = ? ORDER BY id',
         [hook.id],
       );
@@ -610,7 +632,7 @@ describe('webhooks', () => {
       const pending = async () =>
         Number(
           (
-            await ds.query(
+            await ds.query<DbRow[]>(
               'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
               [hook.id],
             )
@@ -635,7 +657,7 @@ describe('webhooks', () => {
       // receiver then holds the event twice, as at-least-once allows, and the delivery counts both attempts.)
       // (And a round whose outcome could not be recorded, say its transaction failed on a loaded database, sends
       // those events again: each relay counts such POSTs, `unrecorded`.)
-      const [{ attempts }] = await ds.query(
+      const [{ attempts }] = await ds.query<{ attempts: DbValue }[]>(
         'SELECT SUM(attempts) AS attempts FROM ai_visitor_webhook_delivery WHERE webhook_id = ?',
         [hook.id],
       );
@@ -653,10 +675,10 @@ describe('webhooks', () => {
       const FIRM = 9300;
       await grantBot(h, FIRM);
       // The day passes for every endpoint: the other tests' are deleted first (with their deliveries).
-      for (const w of (await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200)).body) {
+      for (const w of bodyOf<WebhookResponse[]>(await h.http().get('/v1/admin/webhooks').set(asAdmin()).expect(200))) {
         await h.http().delete(`/v1/admin/webhooks/${w.id}`).set(asAdmin()).expect(204);
       }
-      const [{ n: left }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
+      const [{ n: left }] = await ds.query<{ n: DbValue }[]>('SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery');
       expect(Number(left)).toBe(0);
       const down = await receiver({ failRate: 1 });
       const hook = await register({ url: down.url, firmId: String(FIRM) }, down);
@@ -668,7 +690,9 @@ describe('webhooks', () => {
 
       const taskId = await threeEventTask(FIRM);
       for (let i = 0; i < 5; i++) await h.relay();
-      const failing = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      const failing = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200),
+      );
       expect(failing).toMatchObject({
         enabled: true,
         failingSince: expect.any(String),
@@ -686,19 +710,23 @@ describe('webhooks', () => {
       // A day and an hour on: the next failure gives the delivery up and disables the endpoint.
       clock.set(new Date(Date.now() + 25 * 3_600_000));
       await h.relay();
-      const disabled = (await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body;
+      const disabled = bodyOf<WebhookResponse>(
+        await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200),
+      );
       expect(disabled).toMatchObject({
         enabled: false,
         disabledReason: 'failing for 24 h without a success',
         failingSince: failing.failingSince,
       });
-      const [{ failed }] = await ds.query(
+      const [{ failed }] = await ds.query<{ failed: DbValue }[]>(
         'SELECT COUNT(*) AS failed FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 2',
         [hook.id],
       );
       expect(Number(failed)).toBe(1); // the head of the task's events; the others wait, held by a disabled endpoint
 
-      const [event] = await ds.query("SELECT firm_id, data FROM ai_visitor_event WHERE type = 'webhook.disabled'");
+      const [event] = await ds.query<{ firm_id: DbValue; data: string }[]>(
+        "SELECT firm_id, data FROM ai_visitor_event WHERE type = 'webhook.disabled'",
+      );
       expect(String(event.firm_id)).toBe(String(FIRM));
       expect(JSON.parse(event.data)).toMatchObject({
         webhookId: hook.id,
@@ -761,18 +789,21 @@ describe('webhooks', () => {
 
       // The rotation answers the new secret once, in the specification's form; the previous one signs for 2 hours.
       const rotatedAt = Date.now();
-      const rotated = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200))
-        .body;
+      const rotated = bodyOf<RegisteredWebhookResponse>(
+        await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200),
+      );
       const second: string = rotated.secret;
       expect(second).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
       expect(second).not.toBe(first);
-      const overlapEnd = Date.parse(rotated.previousSecretExpiresAt);
+      const overlapEnd = Date.parse(rotated.previousSecretExpiresAt!);
       expect(overlapEnd - rotatedAt).toBeGreaterThanOrEqual(2 * 3_600_000 - 1_000);
       expect(overlapEnd - Date.now()).toBeLessThanOrEqual(2 * 3_600_000);
       const { secret: _secret, ...view } = rotated;
       expect((await h.http().get(`/v1/admin/webhooks/${hook.id}`).set(asAdmin()).expect(200)).body).toEqual(view);
       // Both sealed at rest, neither in clear.
-      const [row] = await ds.query(
+      const [row] = await ds.query<
+        { secret_enc: string; secret_key_id: string; previous_secret_enc: string; previous_secret_key_id: string }[]
+      >(
         'SELECT secret_enc, secret_key_id, previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
         [hook.id],
       );
@@ -784,14 +815,14 @@ describe('webhooks', () => {
         vault.open({ enc: row.previous_secret_enc, keyId: row.previous_secret_key_id }),
       ]).toEqual([second, first]);
 
-      const malformed = await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin());
+      const malformed = typed<ApiError>(await h.http().post('/v1/admin/webhooks/abc/rotate-secret').set(asAdmin()));
       expect({ status: malformed.status, code: malformed.body.code }).toEqual({
         status: 400,
         code: 'VALIDATION_FAILED',
       });
 
       // Rotating again during the overlap would drop a secret receivers may hold: refused, nothing changed.
-      const again = await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin());
+      const again = typed<ApiError>(await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()));
       expect({ status: again.status, code: again.body.code, details: again.body.details }).toEqual({
         status: 409,
         code: 'WEBHOOK_SECRET_ROTATING',
@@ -826,10 +857,11 @@ describe('webhooks', () => {
         );
         expect(after.every((x) => x.verified)).toBe(true);
         // The overlap over, the endpoint can be rotated again; the secret it replaces is the second.
-        const third = (await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200))
-          .body;
+        const third = bodyOf<RegisteredWebhookResponse>(
+          await h.http().post(`/v1/admin/webhooks/${hook.id}/rotate-secret`).set(asAdmin()).expect(200),
+        );
         expect(third.secret).not.toBe(second);
-        const [latest] = await ds.query(
+        const [latest] = await ds.query<{ previous_secret_enc: string; previous_secret_key_id: string }[]>(
           'SELECT previous_secret_enc, previous_secret_key_id FROM ai_visitor_webhook WHERE id = ?',
           [hook.id],
         );

@@ -4,6 +4,7 @@ import { contacts, createTask, grantBot } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { spawnWorker, SyncInterval } from './support/worker-child';
 import { expectCountersExact } from './support/stats-counters';
+import { DbValue } from './support/db-rows';
 
 const FIRM = 7601;
 const me = asAccount(FIRM, 1);
@@ -71,23 +72,25 @@ describe(`${WORKERS} worker processes over ${TASKS} tasks`, () => {
       expect(overlaps).toEqual([]);
       expect(handedOver).toBeGreaterThan(0); // tasks did move between processes: the check above had something to check
 
-      const [{ n: completed }] = await ds.query(
+      const [{ n: completed }] = await ds.query<{ n: DbValue }[]>(
         'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE firm_id = ? AND status = 5',
         [FIRM],
       );
       expect(Number(completed)).toBe(TASKS);
       const [{ records, distinct }] = (
-        await ds.query(
+        await ds.query<{ records: number; distinct_ids: number }[]>(
           'SELECT COUNT(*) AS records, COUNT(DISTINCT record_id) AS distinct_ids FROM ai_visitor_call_record',
         )
-      ).map((r: { records: number; distinct_ids: number }) => ({
+      ).map((r) => ({
         records: Number(r.records),
         distinct: Number(r.distinct_ids),
       }));
       expect(records).toBe(distinct);
       expect(records).toBe((await groundTruth(h.simulator.baseUrl)).records);
       await expectCountersExact(ds);
-      const [{ n: held }] = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_until IS NOT NULL');
+      const [{ n: held }] = await ds.query<{ n: DbValue }[]>(
+        'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE lease_until IS NOT NULL',
+      );
       expect(Number(held)).toBe(0);
     },
     process.env.SOAK === '1' ? 900_000 : 180_000,

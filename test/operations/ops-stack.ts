@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test, TestingModule } from '@nestjs/testing';
 import { Logger } from 'nestjs-pino';
+import { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { configureOperationalHttp, LOG_DESTINATION } from '@app/observability';
@@ -10,7 +11,8 @@ import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { RunningSimulator, startSimulator } from '../../apps/robot-call-simulator/src';
 import { TEST_PHONE_KEYS } from '../support/phone-keys';
 import { createTestDatabase, TestDatabase } from '../support/test-database';
-import { checkedClient, ContractValidator, reportCoverage } from '../support/contract';
+import { checkedClient, ContractValidator, OpenApiDocument, reportCoverage } from '../support/contract';
+import { bodyOf, CreateTaskResponse, parseAs, typed } from '../support/api-types';
 
 /**
  * A small stack for the operations suites, built like main.ts builds the apps (pino as Nest's logger,
@@ -23,15 +25,27 @@ export const ADMIN_TOKEN = 'ops-admin-token-0123456789';
 export const SIMULATOR_KEY = 'ops-robot-key';
 export const CALLBACK_SECRET = 'ops-callback-secret-0123';
 
+/** One of pino's JSON lines, with the fields the suites read by name. */
+export interface LogLine {
+  level?: string;
+  msg?: string;
+  context?: string;
+  taskId?: string;
+  requestId?: string;
+  req?: { url?: string; headers?: Record<string, string> };
+  res?: { statusCode?: number };
+  [field: string]: unknown;
+}
+
 /** Collects pino's JSON lines. */
 export class LogCapture extends Writable {
-  readonly lines: Record<string, any>[] = [];
+  readonly lines: LogLine[] = [];
   readonly raw: string[] = [];
 
   override _write(chunk: Buffer, _encoding: string, done: () => void): void {
     for (const line of chunk.toString('utf8').split('\n').filter(Boolean)) {
       this.raw.push(line);
-      this.lines.push(JSON.parse(line));
+      this.lines.push(parseAs<LogLine>(line));
     }
     done();
   }
@@ -84,9 +98,9 @@ async function compile(
 }
 
 /** The API as main.ts runs it, on a real HTTP server (not listening: supertest binds it). */
-export async function createApi(logs: LogCapture): Promise<INestApplication> {
+export async function createApi(logs: LogCapture): Promise<INestApplication<Server>> {
   const moduleRef = await compile([ApiModule.forRoot()], logs);
-  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   configureApi(app);
   await app.init();
@@ -94,9 +108,9 @@ export async function createApi(logs: LogCapture): Promise<INestApplication> {
 }
 
 /** The worker as main.ts runs it: an HTTP app for probes and metrics (not listening: supertest binds it). */
-export async function createWorkerHttp(logs: LogCapture): Promise<INestApplication> {
+export async function createWorkerHttp(logs: LogCapture): Promise<INestApplication<Server>> {
   const moduleRef = await compile([WorkerModule.forRoot({ scheduled: true })], logs);
-  const app = moduleRef.createNestApplication({ bodyParser: false, bufferLogs: true });
+  const app = moduleRef.createNestApplication<INestApplication<Server>>({ bodyParser: false, bufferLogs: true });
   app.useLogger(app.get(Logger));
   configureOperationalHttp(app);
   await app.init();
@@ -120,7 +134,9 @@ export async function startOpsStack(
   setEnv(db, simulator, options.env);
   const logs = new LogCapture();
   const api = await createApi(logs);
-  const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
+  const contract = new ContractValidator(
+    bodyOf<OpenApiDocument>(await request(api.getHttpServer()).get('/docs-json').expect(200)),
+  );
   const violations: Error[] = [];
   let closed = false;
   return {
@@ -169,18 +185,20 @@ export async function createdTask(
   accountId: number,
   count = 1,
 ): Promise<string> {
-  const created = await stack
-    .http()
-    .post('/v1/tasks')
-    .set(asAccount(firmId, accountId))
-    .send({
-      name: 'ops',
-      scriptId: 'recruit-v1',
-      contacts: freshMobiles(count),
-      retryGapMinutes: 0,
-      callWindow: ALWAYS_OPEN,
-    })
-    .expect(201);
+  const created = typed<CreateTaskResponse>(
+    await stack
+      .http()
+      .post('/v1/tasks')
+      .set(asAccount(firmId, accountId))
+      .send({
+        name: 'ops',
+        scriptId: 'recruit-v1',
+        contacts: freshMobiles(count),
+        retryGapMinutes: 0,
+        callWindow: ALWAYS_OPEN,
+      })
+      .expect(201),
+  );
   return created.body.task.id;
 }
 

@@ -50,8 +50,8 @@ export async function startAppProcess(
     // The tail is what explains a failure; a long run's whole log is not needed.
     if (output.length > 2_000_000) output = output.slice(-1_000_000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve((exit = { code, signal }))),

@@ -24,7 +24,7 @@ interface Operation {
   operationId?: string;
   responses: Record<string, ResponseObject>;
 }
-interface OpenApiDocument {
+export interface OpenApiDocument {
   openapi: string;
   paths: Record<string, Record<string, Operation>>;
   components?: { schemas?: Record<string, Schema> };

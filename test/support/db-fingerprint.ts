@@ -1,5 +1,6 @@
 import { DataSource } from 'typeorm';
 import { Harness } from './harness';
+import { DbRow, DbValue } from './db-rows';
 
 /** Every table the API can write; a refused request must leave all of them as they were. */
 const TABLES = [
@@ -15,9 +16,9 @@ const TABLES = [
   'ai_visitor_webhook_delivery',
 ];
 
-const cell = (v: unknown): string =>
+const cell = (v: DbValue | undefined): string =>
   v instanceof Date ? v.toISOString() : v === null || v === undefined ? 'null' : String(v);
-const rows = (list: Record<string, unknown>[]): string[] => list.map((r) => Object.values(r).map(cell).join('|'));
+const rows = (list: DbRow[]): string[] => list.map((r) => Object.values(r).map(cell).join('|'));
 
 /**
  * A cheap picture of the database: row counts of every table, the tasks' status / pause reason / updated_at,
@@ -27,7 +28,7 @@ export async function dbFingerprint(h: Harness): Promise<Record<string, unknown>
   const ds = h.api.get(DataSource);
   const counts: Record<string, number> = {};
   for (const table of TABLES) {
-    const [{ n }] = await ds.query(`SELECT COUNT(*) AS n FROM ${table}`);
+    const [{ n }] = await ds.query<{ n: DbValue }[]>(`SELECT COUNT(*) AS n FROM ${table}`);
     counts[table] = Number(n);
   }
   return {

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { maskPhone, PhoneVault } from '@app/core';
 import { Harness, asAccount, asAdmin } from './harness';
+import { bodyOf, CreateTaskResponse, TaskResponse, typed } from './api-types';
 
 /** A call window that is always open, so tests do not depend on the hour they run at. */
 export const ALWAYS = { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' };
@@ -73,19 +74,21 @@ export async function createTask(
   accountId: number | string,
   body: Record<string, unknown> = {},
 ): Promise<string> {
-  const res = await h
-    .http()
-    .post('/v1/tasks')
-    .set(asAccount(firmId, accountId))
-    .send({
-      name: 'Java 架构师寻访',
-      scriptId: 'recruit-v1',
-      contacts: contacts(10),
-      retryGapMinutes: 0,
-      callWindow: ALWAYS,
-      ...body,
-    })
-    .expect(201);
+  const res = typed<CreateTaskResponse>(
+    await h
+      .http()
+      .post('/v1/tasks')
+      .set(asAccount(firmId, accountId))
+      .send({
+        name: 'Java 架构师寻访',
+        scriptId: 'recruit-v1',
+        contacts: contacts(10),
+        retryGapMinutes: 0,
+        callWindow: ALWAYS,
+        ...body,
+      })
+      .expect(201),
+  );
   return res.body.task.id;
 }
 
@@ -97,12 +100,14 @@ export async function syncUntil(
   taskId: string,
   status: number,
   maxPasses = 200,
-): Promise<Record<string, any>> {
-  let task: Record<string, any> = {};
+): Promise<TaskResponse> {
+  let task: Partial<TaskResponse> = {};
   for (let pass = 0; pass < maxPasses; pass++) {
     await h.sync();
-    task = (await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firmId, accountId)).expect(200)).body;
-    if (task.status === status) return task;
+    task = bodyOf<TaskResponse>(
+      await h.http().get(`/v1/tasks/${taskId}`).set(asAccount(firmId, accountId)).expect(200),
+    );
+    if (task.status === status) return task as TaskResponse;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error(`task ${taskId} did not reach status ${status}; last seen ${JSON.stringify(task)}`);

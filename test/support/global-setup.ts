@@ -23,6 +23,6 @@ export default async function globalSetup(): Promise<void> {
     await connection.end();
     process.stdout.write(`\ntests run on ${(rows as { version: string }[])[0].version} (${shown})\n`);
   } catch (error) {
-    throw new Error(`Cannot reach the test database at ${shown}: ${(error as Error).message}`);
+    throw new Error(`Cannot reach the test database at ${shown}: ${(error as Error).message}`, { cause: error });
   }
 }

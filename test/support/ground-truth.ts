@@ -32,15 +32,23 @@ export interface GroundTruth {
   dialsByPhone: Record<string, number>;
 }
 
+/** The simulator's campaign list, in or out of its `{ data }` envelope. */
+type SimList = SimCampaign[] & { data?: SimCampaign[] & { campaigns?: SimCampaign[] }; campaigns?: SimCampaign[] };
+
 /** What the simulator really dialled, read from its ground-truth endpoints, optionally for some campaigns only. */
 export async function groundTruth(baseUrl: string, campaignIds?: string[]): Promise<GroundTruth> {
   const headers = { Authorization: `Bearer ${SIMULATOR_KEY}` };
-  const list = (await axios.get(`${baseUrl}/_simulator/campaigns`, { headers })).data;
-  const summaries: SimCampaign[] = list.data?.campaigns ?? list.data ?? list.campaigns ?? list;
+  // Read with or without the simulator's `{ data }` envelope.
+  const list = (await axios.get<SimList>(`${baseUrl}/_simulator/campaigns`, { headers })).data;
+  const summaries = list.data?.campaigns ?? list.data ?? list.campaigns ?? list;
   const wanted = campaignIds ? summaries.filter((c) => campaignIds.includes(c.campaign_id)) : summaries;
   const campaigns: SimCampaign[] = [];
   for (const c of wanted) {
-    const detail = (await axios.get(`${baseUrl}/_simulator/campaigns/${c.campaign_id}`, { headers })).data;
+    const detail = (
+      await axios.get<SimCampaign & { data?: SimCampaign }>(`${baseUrl}/_simulator/campaigns/${c.campaign_id}`, {
+        headers,
+      })
+    ).data;
     campaigns.push(detail.data ?? detail);
   }
   const last = new Map<string, SimRecord>();

@@ -1,4 +1,5 @@
 import { createHmac } from 'crypto';
+import { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { Test, TestingModule, TestingModuleBuilder } from '@nestjs/testing';
 import { Clock } from '@app/core';
@@ -12,7 +13,8 @@ import { startSimulator } from '../../apps/robot-call-simulator/src';
 import { TEST_PHONE_KEYS } from './phone-keys';
 import { createTestDatabase, TestDatabase } from './test-database';
 import { DEFAULT_TEST_LOG_LEVEL, nestLogLevels } from './test-log-level';
-import { checkedClient, ContractValidator, reportCoverage } from './contract';
+import { checkedClient, ContractValidator, OpenApiDocument, reportCoverage } from './contract';
+import { bodyOf } from './api-types';
 
 export const SERVICE_TOKEN = 'test-service-token-0123456789';
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
@@ -103,7 +105,13 @@ export async function startHarness(
   const apiModule = await withClock(Test.createTestingModule({ imports: [ApiModule.forRoot()] })).compile();
   const api = configureApi(apiModule.createNestApplication({ bodyParser: false, logger: nestLogLevels() }));
   await api.init();
-  const contract = new ContractValidator((await request(api.getHttpServer()).get('/docs-json').expect(200)).body);
+  const contract = new ContractValidator(
+    bodyOf<OpenApiDocument>(
+      await request(api.getHttpServer() as Server)
+        .get('/docs-json')
+        .expect(200),
+    ),
+  );
   const violations: Error[] = [];
 
   const worker = await withClock(
@@ -125,7 +133,7 @@ export async function startHarness(
       extraWorkers.push(extra);
       return extra;
     },
-    http: checkedClient(api.getHttpServer(), () => contract, violations),
+    http: checkedClient(api.getHttpServer() as Server, () => contract, violations),
     contract,
     api,
     worker,

@@ -115,7 +115,9 @@ async function grantRootOverTcp(socket: string, timeoutMs = 60_000): Promise<voi
       return;
     } catch (error) {
       if (Date.now() > deadline)
-        throw new Error(`the private MariaDB did not answer in ${timeoutMs} ms: ${(error as Error).message}`);
+        throw new Error(`the private MariaDB did not answer in ${timeoutMs} ms: ${(error as Error).message}`, {
+          cause: error,
+        });
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }

@@ -36,8 +36,9 @@ export async function createTestDatabase(options: { migrate?: boolean; server?: 
       kind: 'sqlite',
       settings: { sqlitePath },
       env: { DATABASE_URL: '', SQLITE_PATH: sqlitePath },
-      drop: async () => {
+      drop: () => {
         for (const suffix of ['', '-wal', '-shm']) rmSync(`${sqlitePath}${suffix}`, { force: true });
+        return Promise.resolve();
       },
     };
   }

@@ -17,6 +17,7 @@ import { DataSource } from 'typeorm';
 import { RunSyncPass } from '@app/task';
 import { RunRelayRound } from '@app/events';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
+import { DbValue } from './db-rows';
 
 export interface SyncInterval {
   taskId: string;
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
     while (Date.now() < deadline) {
       unrecorded += (await round.execute()).unrecorded;
       passes++;
-      const [{ n }] = await dataSource.query(
+      const [{ n }] = await dataSource.query<{ n: DbValue }[]>(
         `SELECT (SELECT COUNT(*) FROM ai_visitor_webhook_delivery WHERE status = 0)
               + (SELECT COUNT(*) FROM ai_visitor_event WHERE position IS NULL OR position > (SELECT position FROM ai_visitor_event_cursor WHERE name = 'fanout')) AS n`,
       );
@@ -92,7 +93,9 @@ async function main(): Promise<void> {
   while (Date.now() < deadline) {
     await pass.execute();
     passes++;
-    const [{ n }] = await dataSource.query('SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (2, 3, 4)');
+    const [{ n }] = await dataSource.query<{ n: DbValue }[]>(
+      'SELECT COUNT(*) AS n FROM ai_visitor_task WHERE status IN (2, 3, 4)',
+    );
     left = Number(n);
     if (left === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 20));

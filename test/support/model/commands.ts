@@ -39,14 +39,26 @@ import {
   sleep,
   taskDialling,
 } from './world';
+import {
+  AddContactsResponse,
+  ApiError,
+  bodyOf,
+  CreateTaskResponse,
+  RedeliveryResponse,
+  TaskResponse,
+  TaskStatsResponse,
+  typed,
+} from '../api-types';
 
-type Answer = { status: number; body: any };
+type Answer = { status: number; body: unknown };
+/** What the model reads of any answer: the error's code. */
+const codeOf = (res: Answer) => bodyOf<Partial<ApiError> | undefined>(res)?.code;
 /** What a command did, and which checks its kind adds (a healthy sync pass, a healthy edge pass, relay rounds). */
 type Outcome = { text: string; healthyPassAt?: Date; healthyEdgePass?: boolean; relayStartedAt?: Date };
 type Allowed = [number, string?][];
 
 const show = (value: unknown) => JSON.stringify(value);
-const brief = (res: Answer) => `${res.status}${res.body?.code ? ` ${res.body.code}` : ''}`;
+const brief = (res: Answer) => `${res.status}${codeOf(res) ? ` ${codeOf(res)}` : ''}`;
 
 /** The platform is healthy now: no faults injected, hung requests landed and the gateway's breaker closed again. */
 export function healthy(m: Model): boolean {
@@ -74,7 +86,7 @@ const PLATFORM_FAILURES: Allowed = [
 
 function expectAnswer(what: string, res: Answer, allowed: Allowed): boolean {
   const ok = [...allowed, ...ALWAYS_ALLOWED].some(
-    ([status, code]) => res.status === status && (code === undefined || res.body?.code === code),
+    ([status, code]) => res.status === status && (code === undefined || codeOf(res) === code),
   );
   if (!ok)
     violated(
@@ -104,12 +116,12 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
     try {
       outcome = await this.act(m, r);
     } catch (error) {
-      note(r, `#${r.step} ${this} → ${(error as Error).message}`);
+      note(r, `#${r.step} ${this.toString()} → ${(error as Error).message}`);
       throw error;
     }
     const acted = Date.now();
     let s = await snapshot(m, r);
-    note(r, `#${r.step} ${this} → ${outcome.text} [${acted - started}+${Date.now() - acted} ms]`);
+    note(r, `#${r.step} ${this.toString()} → ${outcome.text} [${acted - started}+${Date.now() - acted} ms]`);
     for (const [id, v] of s.views) m.observed[id] = v.status;
     r.last = s;
     checkAlways(m, s);
@@ -169,10 +181,10 @@ async function view(
   m: Model,
   r: Real,
   taskIx: number,
-): Promise<{ task: Model['tasks'][number]; firm: Model['firms'][number]; pre: any }> {
+): Promise<{ task: Model['tasks'][number]; firm: Model['firms'][number]; pre: TaskResponse }> {
   const task = pick(m, taskIx);
   const firm = m.firms[task.firm];
-  const pre = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+  const pre = bodyOf<TaskResponse>(await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm)));
   return { task, firm, pre };
 }
 
@@ -210,19 +222,21 @@ export class CreateTask extends ModelCommand {
     const firm = m.firms[this.shape.firm % m.firms.length];
     const contacts = newContacts(r, this.shape.neverDialled);
     const usable = botUsable(firm, r.w.clock.now());
-    const res = await r.w.h
-      .http()
-      .post('/v1/tasks')
-      .set(as(firm))
-      .send({
-        name: `model task ${r.run}`,
-        scriptId: 'recruit-v1',
-        contacts,
-        batchSize: this.shape.batchSize,
-        maxAttempts: this.shape.maxAttempts,
-        retryGapMinutes: this.shape.retryGapMinutes,
-        callWindow: WINDOWS[this.shape.window],
-      });
+    const res = typed<CreateTaskResponse>(
+      await r.w.h
+        .http()
+        .post('/v1/tasks')
+        .set(as(firm))
+        .send({
+          name: `model task ${r.run}`,
+          scriptId: 'recruit-v1',
+          contacts,
+          batchSize: this.shape.batchSize,
+          maxAttempts: this.shape.maxAttempts,
+          retryGapMinutes: this.shape.retryGapMinutes,
+          callWindow: WINDOWS[this.shape.window],
+        }),
+    );
     expectAnswer(`create (BOT ${show(firm.bot)})`, res, usable ? [[201]] : [[403, botRefusal(firm)!]]);
     if (res.status === 201) {
       const id = String(res.body.task.id);
@@ -270,7 +284,9 @@ export class AddContacts extends TaskCommand {
   async act(m: Model, r: Real) {
     const { task, firm, pre } = await view(m, r, this.taskIx);
     const contacts = newContacts(r, this.neverDialled);
-    const res = await r.w.h.http().post(`/v1/tasks/${task.id}/contacts`).set(as(firm)).send({ contacts });
+    const res = typed<AddContactsResponse>(
+      await r.w.h.http().post(`/v1/tasks/${task.id}/contacts`).set(as(firm)).send({ contacts }),
+    );
     const finished = [5, 6].includes(pre.status);
     if (
       expectAnswer(
@@ -300,7 +316,7 @@ function allowedFor(
   action: Action,
   m: Model,
   firm: Model['firms'][number],
-  pre: any,
+  pre: TaskResponse,
   waiting: number,
   at: Date,
   racing: boolean,
@@ -342,12 +358,12 @@ function checkAccepted(
   action: Action,
   m: Model,
   task: Model['tasks'][number],
-  pre: any,
+  pre: TaskResponse,
   waiting: number,
   res: Answer,
   racing: boolean,
 ): void {
-  const body = res.body;
+  const body = bodyOf<TaskResponse>(res);
   if (action === 'pause' && !(body.status === 4 && body.pauseReason === 'recruiter')) {
     violated(
       'responses',
@@ -373,10 +389,12 @@ export class Recruiter extends TaskCommand {
   }
   async act(m: Model, r: Real) {
     const { task, firm, pre } = await view(m, r, this.taskIx);
-    const waiting = (await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm))).body.waiting;
+    const waiting = bodyOf<TaskStatsResponse>(
+      await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm)),
+    ).waiting;
     const diallingBefore = this.action === 'start' ? await taskDialling(r.w, task.id) : null;
     const before = r.w.clock.now();
-    const res = await r.w.h.http().post(`/v1/tasks/${task.id}/${this.action}`).set(as(firm));
+    const res = typed<TaskResponse>(await r.w.h.http().post(`/v1/tasks/${task.id}/${this.action}`).set(as(firm)));
     checkAnswer(this.action, m, r, task, firm, pre, waiting, before, res, false);
     if (
       this.action === 'start' &&
@@ -408,7 +426,7 @@ function checkAnswer(
   r: Real,
   task: Model['tasks'][number],
   firm: Model['firms'][number],
-  pre: any,
+  pre: TaskResponse,
   waiting: number,
   before: Date,
   res: Answer,
@@ -424,7 +442,7 @@ function checkAnswer(
     [2, 3, 4].includes(pre.status) &&
     !(pre.status === 4 && pre.pauseReason === 'recruiter') &&
     res.status === 409 &&
-    res.body?.code === 'TASK_NOT_RUNNING'
+    codeOf(res) === 'TASK_NOT_RUNNING'
   ) {
     violated(
       'pauseAnyTime',
@@ -450,7 +468,9 @@ export class Race extends TaskCommand {
   }
   async act(m: Model, r: Real) {
     const { task, firm, pre } = await view(m, r, this.taskIx);
-    const waiting = (await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm))).body.waiting;
+    const waiting = bodyOf<TaskStatsResponse>(
+      await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm)),
+    ).waiting;
     const before = r.w.clock.now();
     const act = () =>
       r.w.h
@@ -598,8 +618,10 @@ export class CreateMany extends ModelCommand {
       }
       const task = m.tasks[m.tasks.length - 1];
       const firm = m.firms[task.firm];
-      const pre = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
-      const waiting = (await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm))).body.waiting;
+      const pre = bodyOf<TaskResponse>(await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm)));
+      const waiting = bodyOf<TaskStatsResponse>(
+        await r.w.h.http().get(`/v1/tasks/${task.id}/stats`).set(as(firm)),
+      ).waiting;
       const before = r.w.clock.now();
       const res = await r.w.h.http().post(`/v1/tasks/${task.id}/start`).set(as(firm));
       checkAnswer('start', m, r, task, firm, pre, waiting, before, res, false);
@@ -617,10 +639,10 @@ export class SetPushFaults extends ModelCommand {
   constructor(readonly faults: PushFaults | null) {
     super();
   }
-  async act(m: Model, r: Real) {
+  act(m: Model, r: Real) {
     r.w.pushProxy.faults = this.faults;
     m.pushFaults = this.faults;
-    return { text: `ok (${r.w.pushProxy.pending()} held)` };
+    return Promise.resolve({ text: `ok (${r.w.pushProxy.pending()} held)` });
   }
   toString() {
     return this.faults
@@ -684,10 +706,10 @@ export class Receiver extends ModelCommand {
   constructor(readonly mode: Model['receiver']) {
     super();
   }
-  async act(m: Model, r: Real) {
+  act(m: Model, r: Real) {
     r.w.receiver.options = receiverOptions(this.mode);
     m.receiver = this.mode;
-    return { text: 'ok' };
+    return Promise.resolve({ text: 'ok' });
   }
   toString() {
     return `Receiver(${this.mode})`;
@@ -717,7 +739,9 @@ export class Redeliver extends ModelCommand {
       from: new Date(now - this.minutesBack * 60_000).toISOString(),
       to: new Date(now + 60_000).toISOString(),
     };
-    const res = await r.w.h.http().post(`/v1/admin/webhooks/${r.w.webhookId}/redeliver`).set(asAdmin()).send(body);
+    const res = typed<RedeliveryResponse | undefined>(
+      await r.w.h.http().post(`/v1/admin/webhooks/${r.w.webhookId}/redeliver`).set(asAdmin()).send(body),
+    );
     expectAnswer('redeliver', res, [[200], [201]]);
     return { text: `${brief(res)} scheduled ${res.body?.scheduled}` };
   }
@@ -775,7 +799,7 @@ export class MoveClock extends ModelCommand {
   constructor(readonly move: ClockMove) {
     super();
   }
-  async act(_m: Model, r: Real) {
+  act(_m: Model, r: Real) {
     const now = r.w.clock.now();
     const to =
       typeof this.move === 'object'
@@ -788,7 +812,7 @@ export class MoveClock extends ModelCommand {
               ? nextShanghai(now, 0, 0)
               : nextShanghai(now, 10, 0, [6]);
     r.w.clock.set(to);
-    return { text: `now ${to.toISOString()}` };
+    return Promise.resolve({ text: `now ${to.toISOString()}` });
   }
   toString() {
     return typeof this.move === 'object' ? `Clock(+${this.move.advanceMinutes} min)` : `Clock(to ${this.move})`;
@@ -838,11 +862,11 @@ class Disabled extends ModelCommand {
   override check(): boolean {
     return false;
   }
-  async act() {
-    return { text: 'disabled' };
+  act() {
+    return Promise.resolve({ text: 'disabled' });
   }
   toString() {
-    return `Disabled(${this.inner})`;
+    return `Disabled(${this.inner.toString()})`;
   }
 }
 

@@ -1,5 +1,6 @@
 import { nextShanghai, WEEKDAYS } from './call-windows';
 import { PLATFORM } from './config';
+import { ApiError, bodyOf, ContactPageResponse, TaskResponse, TaskStatsResponse, typed } from '../api-types';
 import {
   checkAfterHealthyPass,
   checkAlways,
@@ -159,9 +160,11 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
 
   // B. the recruiter resumes what is paused; every started task must finish
   for (const task of m.tasks) {
-    const v = s.views.get(task.id);
+    const v = s.views.get(task.id)!;
     if (v.status !== 4) continue;
-    const res = await w.h.http().post(`/v1/tasks/${task.id}/start`).set(as(m.firms[task.firm]));
+    const res = typed<Partial<TaskResponse & ApiError> | undefined>(
+      await w.h.http().post(`/v1/tasks/${task.id}/start`).set(as(m.firms[task.firm])),
+    );
     note(
       r,
       `final phase B: start task ${task.id} (was 4/${v.pauseReason}) → ${res.status}${res.body?.code ? ` ${res.body.code}` : ` ${res.body?.status}`}`,
@@ -173,7 +176,7 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
       );
     }
   }
-  const started = m.tasks.filter((t) => s.views.get(t.id).status !== 1).map((t) => t.id);
+  const started = m.tasks.filter((t) => s.views.get(t.id)!.status !== 1).map((t) => t.id);
   const phaseB = Date.now();
   let passes = 0;
   let finished = false;
@@ -183,7 +186,7 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
       const { s: now, stored } = await healthyPass(m, r);
       s = now;
       passes++;
-      if (started.every((id) => [5, 6].includes(s.views.get(id).status))) {
+      if (started.every((id) => [5, 6].includes(s.views.get(id)!.status))) {
         finished = true;
         break;
       }
@@ -198,18 +201,19 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
     }
   }
   if (!finished) {
-    const open = started.filter((id) => ![5, 6].includes(s.views.get(id).status));
+    const open = started.filter((id) => ![5, 6].includes(s.views.get(id)!.status));
     const details = [];
     for (const id of open) {
-      const v = s.views.get(id);
+      const v = s.views.get(id)!;
       const firm = m.firms[m.tasks.find((t) => t.id === id)!.firm];
-      const stats = (await w.h.http().get(`/v1/tasks/${id}/stats`).set(as(firm))).body;
-      const contacts = (await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm))).body
-        .items;
+      const stats = bodyOf<TaskStatsResponse>(await w.h.http().get(`/v1/tasks/${id}/stats`).set(as(firm)));
+      const contacts = bodyOf<ContactPageResponse>(
+        await w.h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 50 }).set(as(firm)),
+      ).items;
       const remote = s.campaigns.find((c) => c.campaign_id === v.activeCampaign?.campaignId);
       const row = s.taskRows.find((t) => t.id === id);
       details.push(
-        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign, syncAfter: row?.sync_after })}, on the platform ${show(remote && { status: remote.status, dialled: remote.dialled_count, contacts: remote.contact_count, inFlight: remote.in_flight_count, records: remote.records.map((x) => `${x.record_id} ${x.ref}`) })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c: any) => [1, 2].includes(c.status)).map((c: any) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
+        `task ${id}: ${show({ status: v.status, pauseReason: v.pauseReason, waitingFor: v.waitingFor, nextActionAt: v.nextActionAt, lastError: v.lastError, activeCampaign: v.activeCampaign, syncAfter: row?.sync_after })}, on the platform ${show(remote && { status: remote.status, dialled: remote.dialled_count, contacts: remote.contact_count, inFlight: remote.in_flight_count, records: remote.records.map((x) => `${x.record_id} ${x.ref}`) })}, stats ${show({ waiting: stats.waiting, inCampaign: stats.inCampaign, done: stats.done, skipped: stats.skipped, attempts: stats.attempts })}, contacts ${show(contacts.filter((c) => [1, 2].includes(c.status)).map((c) => ({ id: c.id, status: c.status, attempts: c.attempts, failReason: c.failReason, nextAttemptAt: c.nextAttemptAt })))}`,
       );
     }
     violated(

@@ -3,6 +3,15 @@ import { parseDbDate } from '@app/database';
 import { CheckName, checks, RELAY } from './config';
 import { windowOpen } from './call-windows';
 import {
+  ContactPageResponse,
+  ContactResponse,
+  TaskPageResponse,
+  TaskResponse,
+  TaskStatsResponse,
+  typed,
+} from '../api-types';
+import { DbRow } from '../db-rows';
+import {
   as,
   botUsable,
   followUpsSettled,
@@ -86,9 +95,9 @@ export interface DeliveryRow {
 /** The state of one run, read at one moment: database (one snapshot), API views, then the platform's truth. */
 export interface Snapshot {
   at: Date;
-  views: Map<string, any>;
+  views: Map<string, TaskResponse>;
   /** The same tasks as GET /v1/tasks lists them. */
-  listed: Map<string, any>;
+  listed: Map<string, TaskResponse>;
   callTasks: CallTaskRow[];
   records: RecordRow[];
   contacts: ContactRow[];
@@ -111,11 +120,12 @@ const TIME_BASED = ['call_window', 'retry_gap', 'callback'];
  * at the next pass; a refusing one must end in a stated state (`platform_rejected`) after bounded retries.
  */
 export const STARTING_PASSES = 3;
-const norm = (rows: Record<string, unknown>[], numeric: string[]): any[] =>
+/** Rows with every value a string (or null), but the `numeric` columns numbers: `T`, the row as the checks read it. */
+const norm = <T>(rows: DbRow[], numeric: string[]): T[] =>
   rows.map((row) => {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(row)) out[k] = v === null ? null : numeric.includes(k) ? Number(v) : String(v);
-    return out;
+    return out as T;
   });
 
 /**
@@ -155,16 +165,16 @@ async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
   const w = r.w;
   const ids = m.tasks.map((t) => t.id);
   const at = w.clock.now();
-  const views = new Map<string, any>();
+  const views = new Map<string, TaskResponse>();
   for (const task of m.tasks) {
-    const res = await w.h.http().get(`/v1/tasks/${task.id}`).set(as(m.firms[task.firm]));
+    const res = typed<TaskResponse>(await w.h.http().get(`/v1/tasks/${task.id}`).set(as(m.firms[task.firm])));
     if (res.status !== 200)
       throw new Error(`GET /v1/tasks/${task.id} answered ${res.status} ${JSON.stringify(res.body)}`);
     views.set(task.id, res.body);
   }
-  const listed = new Map<string, any>();
+  const listed = new Map<string, TaskResponse>();
   for (const firm of m.firms.filter((_, i) => m.tasks.some((t) => t.firm === i))) {
-    const res = await w.h.http().get('/v1/tasks').query({ pageSize: 100 }).set(as(firm));
+    const res = typed<TaskPageResponse>(await w.h.http().get('/v1/tasks').query({ pageSize: 100 }).set(as(firm)));
     if (res.status !== 200) throw new Error(`GET /v1/tasks answered ${res.status} ${JSON.stringify(res.body)}`);
     for (const item of res.body.items) listed.set(String(item.id), item);
   }
@@ -198,7 +208,7 @@ async function readDeliveries(
   manager: EntityManager,
   webhookId: string,
 ): Promise<Pick<Snapshot, 'deliveries' | 'endpointEnabled'>> {
-  const rows: Record<string, unknown>[] = await manager.query(
+  const rows = await manager.query<DbRow[]>(
     `SELECT d.id, d.webhook_id, d.task_id, d.sequence, d.status, d.attempts, d.next_attempt_at, d.first_attempt_at, d.created_at, d.last_error,
             e.type AS event_type, e.position AS event_position
        FROM ai_visitor_webhook_delivery d LEFT JOIN ai_visitor_event e ON e.id = d.event_pk
@@ -231,8 +241,8 @@ async function readDb(
   ids: string[],
 ): Promise<Omit<Snapshot, 'at' | 'views' | 'listed' | 'campaigns' | 'deliveries' | 'endpointEnabled'>> {
   const marks = ids.map(() => '?').join(', ');
-  const callTasks = norm(
-    await manager.query(
+  const callTasks = norm<CallTaskRow>(
+    await manager.query<DbRow[]>(
       `SELECT id, task_id, request_id, campaign_id, status FROM ai_visitor_call_task WHERE task_id IN (${marks})`,
       ids,
     ),
@@ -240,8 +250,8 @@ async function readDb(
   );
   const ctIds = callTasks.map((c) => c.id);
   const ctMarks = ctIds.length ? ctIds.map(() => '?').join(', ') : 'NULL';
-  const records = norm(
-    await manager.query(
+  const records = norm<RecordRow>(
+    await manager.query<DbRow[]>(
       `SELECT r.record_id, r.task_id, r.call_task_id, r.contact_id, r.call_result, r.intension_result,
               CASE WHEN v.call_record_id IS NULL THEN 0 ELSE 1 END AS said
          FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
@@ -250,12 +260,12 @@ async function readDb(
     ),
     ['call_result', 'intension_result', 'said'],
   );
-  const contactRows: Record<string, unknown>[] = await manager.query(
+  const contactRows = await manager.query<DbRow[]>(
     `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id, next_attempt_at
      FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
     ids,
   );
-  const contacts = norm(
+  const contacts = norm<Omit<ContactRow, 'next_attempt_at'>>(
     contactRows.map(({ next_attempt_at: _due, ...row }) => row),
     ['status', 'attempts', 'call_result', 'intension_result'],
   ).map((row, i) => ({ ...row, next_attempt_at: ms(contactRows[i].next_attempt_at) }));
@@ -265,26 +275,31 @@ async function readDb(
     Object.fromEntries(
       rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]),
     );
-  const fromContacts = await manager.query(
+  const fromContacts = await manager.query<DbRow[]>(
     `SELECT task_id, status, call_result, intension_result, COUNT(*) AS contacts, SUM(attempts) AS attempts
      FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result`,
     ids,
   );
-  const fromCounters = await manager.query(
+  const fromCounters = await manager.query<DbRow[]>(
     `SELECT task_id, status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
-  const taskRows = norm(
-    await manager.query(`SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`, ids),
+  const taskRows = norm<Snapshot['taskRows'][number]>(
+    await manager.query<DbRow[]>(
+      `SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`,
+      ids,
+    ),
     ['status'],
   );
   const lifecycle = (
-    await manager.query(
+    await manager.query<
+      { task_id: unknown; type: string; sequence: unknown; data: string | Record<string, unknown> }[]
+    >(
       `SELECT task_id, type, sequence, data FROM ai_visitor_event WHERE task_id IN (${marks}) AND type LIKE 'task.%' ORDER BY task_id, sequence`,
       ids,
     )
-  ).map((row: { task_id: unknown; type: string; sequence: unknown; data: unknown }) => ({
+  ).map((row) => ({
     ...row,
     task_id: String(row.task_id),
     sequence: Number(row.sequence),
@@ -486,7 +501,7 @@ function sorted(o: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-export function checkWaiting(id: string, view: any): void {
+export function checkWaiting(id: string, view: TaskResponse): void {
   if ([2, 3, 4].includes(view.status) && view.activeCampaign?.status !== 1) {
     if (typeof view.waitingFor !== 'string' || view.waitingFor.length === 0) {
       violated(
@@ -558,7 +573,7 @@ export function checkAfterHealthyPass(m: Model, s: Snapshot, passStartedAt: Date
     if (m.startingStreak[task.id] > STARTING_PASSES) {
       violated(
         'boundedStart',
-        `task ${task.id} is still "starting" (2) after ${m.startingStreak[task.id]} healthy passes (refusal ${m.refuse}): ${show({ pauseReason: view.pauseReason, activeCampaign: view.activeCampaign, lastError: view.lastError })}`,
+        `task ${task.id} is still "starting" (2) after ${m.startingStreak[task.id]} healthy passes (refusal ${m.refuse}): ${show({ pauseReason: view!.pauseReason, activeCampaign: view!.activeCampaign, lastError: view!.lastError })}`,
       );
     }
   }
@@ -582,7 +597,7 @@ export async function checkResultsComplete(
   for (const taskId of taskIds) {
     const task = m.tasks.find((t) => t.id === taskId)!;
     const firm = m.firms[task.firm];
-    const view = s.views.get(taskId);
+    const view = s.views.get(taskId)!;
     const campaigns = s.campaigns.filter((c) => ctByRequest.get(c.request_id)?.task_id === taskId);
     const truth = campaigns.flatMap((c) => c.records.map((rec) => ({ ...rec, campaign: c.campaign_id })));
     const missing = truth.filter((rec) => !stored.has(rec.record_id));
@@ -671,10 +686,12 @@ export async function checkResultsComplete(
   }
 }
 
-async function allContacts(w: World, firm: Model['firms'][number], taskId: string): Promise<any[]> {
-  const items: any[] = [];
+async function allContacts(w: World, firm: Model['firms'][number], taskId: string): Promise<ContactResponse[]> {
+  const items: ContactResponse[] = [];
   for (let page = 1; ; page++) {
-    const res = await w.h.http().get(`/v1/tasks/${taskId}/contacts`).query({ page, pageSize: 500 }).set(as(firm));
+    const res = typed<ContactPageResponse>(
+      await w.h.http().get(`/v1/tasks/${taskId}/contacts`).query({ page, pageSize: 500 }).set(as(firm)),
+    );
     if (res.status !== 200) throw new Error(`GET contacts of task ${taskId} answered ${res.status}`);
     items.push(...res.body.items);
     if (items.length >= res.body.total || res.body.items.length === 0) return items;
@@ -695,12 +712,12 @@ async function checkStatsAndExport(
   r: Real,
   firm: Model['firms'][number],
   taskId: string,
-  contacts: any[],
+  contacts: ContactResponse[],
   phase: string,
 ): Promise<void> {
   const w = r.w;
-  const stats = (await w.h.http().get(`/v1/tasks/${taskId}/stats`).set(as(firm))).body;
-  const count = (f: (c: any) => boolean) => contacts.filter(f).length;
+  const stats = typed<TaskStatsResponse>(await w.h.http().get(`/v1/tasks/${taskId}/stats`).set(as(firm))).body;
+  const count = (f: (c: ContactResponse) => boolean) => contacts.filter(f).length;
   const expected = {
     total: contacts.length,
     waiting: count((c) => c.status === 1),
@@ -760,7 +777,7 @@ async function checkStatsAndExport(
     );
   const byRef = new Map(rows.map((row) => [row[col('candidate_ref')], row]));
   for (const c of contacts) {
-    const row = byRef.get(c.candidateRef);
+    const row = byRef.get(c.candidateRef as string);
     const expectedRow = {
       attempts: String(c.attempts),
       callResult: RESULT_LABEL[c.callResult],
@@ -817,7 +834,7 @@ export function checkCampaignMovedOn(
 ): void {
   if (!before) return;
   // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
-  const statuses = what === 'edge pass' ? [2, 3] : [2, 3, 4];
+  const statuses: (number | undefined)[] = what === 'edge pass' ? [2, 3] : [2, 3, 4];
   for (const ct of before.callTasks) {
     if (!ACTIVE.includes(ct.status) || !statuses.includes(before.views.get(ct.task_id)?.status)) continue;
     const campaign = campaignOf(before, ct);
@@ -839,7 +856,8 @@ export function checkCampaignMovedOn(
  */
 export function revealedByPush(s: Snapshot): CallTaskRow[] {
   return s.callTasks.filter((ct) => {
-    if (!ACTIVE.includes(ct.status) || ![2, 3].includes(s.views.get(ct.task_id)?.status)) return false;
+    if (!ACTIVE.includes(ct.status) || !([2, 3] as (number | undefined)[]).includes(s.views.get(ct.task_id)?.status))
+      return false;
     const campaign = campaignOf(s, ct);
     if (campaign?.status !== REMOTE_FINISHED || !campaign.contacts?.length) return false;
     const stored = new Set(s.records.filter((rec) => rec.call_task_id === ct.id).map((rec) => rec.contact_id));
@@ -935,7 +953,8 @@ export function checkStoppedWithinOnePass(m: Model, before: Snapshot | undefined
     if (!ct) continue;
     const was = before.views.get(ct.task_id)?.status;
     const is = after.views.get(ct.task_id)?.status;
-    if ([4, 6].includes(was) && [4, 6].includes(is)) {
+    const stopped: (number | undefined)[] = [4, 6];
+    if (stopped.includes(was) && stopped.includes(is)) {
       violated(
         'stoppedWithinOnePass',
         `campaign ${c.campaign_id} (call task ${ct.id}, local status ${ct.status}) still dials (${c.dialled_count}/${c.contact_count}) after a healthy pass although ${taskLine(before, ct.task_id)} was paused or cancelled before it (after: ${taskLine(after, ct.task_id)})`,

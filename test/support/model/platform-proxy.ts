@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { mulberry32 } from './push-proxy';
+import { parseAs } from '../api-types';
 
 /**
  * A pass-through HTTP proxy between the service's gateway client and the robot-call simulator, for the
@@ -42,7 +43,7 @@ export async function startPlatformProxy(): Promise<PlatformProxy> {
     oversize: false,
     lostStatusReplies: null,
     counts: { refused: 0, oversized: 0, lostStatusReplies: 0 },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   } as PlatformProxy & { baseUrl: string };
 
   const server: Server = createServer((req, res) => {
@@ -66,7 +67,7 @@ async function readBody(req: IncomingMessage): Promise<Buffer> {
 let lossRoll: { seed: number; next: () => number } | null = null;
 
 /** Whether this change_status reply is to be lost (after the platform applied the request). */
-function loseStatusReply(proxy: PlatformProxy, call: string, parsed: Record<string, any> | null): boolean {
+function loseStatusReply(proxy: PlatformProxy, call: string, parsed: { action?: string } | null): boolean {
   const lost = proxy.lostStatusReplies;
   if (!lost || call !== 'robot_call_campaign_change_status' || !parsed || !lost.actions.includes(String(parsed.action)))
     return false;
@@ -78,9 +79,9 @@ async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerRes
   const raw = await readBody(req);
   const call = (req.url ?? '').replace(/^\//, '').split('?')[0];
   const body = raw.toString('utf8');
-  let parsed: Record<string, any> | null = null;
+  let parsed: { action?: string } | null;
   try {
-    parsed = JSON.parse(body);
+    parsed = parseAs<{ action?: string } | null>(body);
   } catch {
     parsed = null;
   }
@@ -117,7 +118,9 @@ async function handle(proxy: PlatformProxy, req: IncomingMessage, res: ServerRes
   }
   if (proxy.oversize && call === 'robot_call_campaign_detail') {
     try {
-      const envelope = JSON.parse(answer);
+      const envelope = parseAs<{ data?: { records?: { call_result: number; fail_reason: string | null }[] } } | null>(
+        answer,
+      );
       for (const record of envelope?.data?.records ?? []) {
         if (record.call_result === 2) {
           record.fail_reason = `${record.fail_reason ?? 'failed'}${OVERSIZED_SUFFIX}`;

@@ -1,6 +1,7 @@
 import { PROGRESS } from './config';
 import { CallTaskRow } from './invariants';
 import { as, Model, Real, sleep } from './world';
+import { TaskResponse, typed } from '../api-types';
 
 /**
  * The service's push follow-up (issue 20, item 1: "a campaign whose end a push reveals is moved on within seconds
@@ -27,7 +28,7 @@ export async function awaitPushFollowUp(
         open.delete(taskId);
         continue;
       }
-      const res = await r.w.h.http().get(`/v1/tasks/${taskId}`).set(as(m.firms[task.firm]));
+      const res = typed<TaskResponse>(await r.w.h.http().get(`/v1/tasks/${taskId}`).set(as(m.firms[task.firm])));
       if (res.status === 200 && res.body.activeCampaign?.callTaskId !== callTaskId) open.delete(taskId);
     }
     if (open.size === 0 || Date.now() - started >= deadlineMs) break;

@@ -77,7 +77,7 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
     drop: () => {
       held = [];
     },
-    close: async () => undefined,
+    close: () => Promise.resolve(),
   };
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];

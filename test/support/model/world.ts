@@ -11,6 +11,7 @@ import { RelayRoundSummary } from '@app/events';
 import { startWebhookReceiver, WebhookReceiver } from '../webhook-receiver';
 import { startTcpProxy, TcpProxy } from '../tcp-proxy';
 import { serverUrl } from '../test-database';
+import { RegisteredWebhookResponse, typed } from '../api-types';
 import { PlatformProxy, startPlatformProxy } from './platform-proxy';
 import { PushFaults, PushProxy, startPushProxy } from './push-proxy';
 import { nextShanghai, WindowKind } from './call-windows';
@@ -154,7 +155,9 @@ export async function startWorld(): Promise<World> {
   const callbackUrl = `${await h.api.getUrl()}/v1/callbacks/robot-call`.replace('[::1]', '127.0.0.1');
   pushProxy.target = callbackUrl;
   const receiver = await startWebhookReceiver();
-  const registered = await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url });
+  const registered = typed<RegisteredWebhookResponse>(
+    await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url }),
+  );
   if (registered.status !== 201)
     throw new Error(`could not register the model's webhook: ${registered.status} ${JSON.stringify(registered.body)}`);
   receiver.secret = registered.body.secret;
@@ -286,7 +289,16 @@ export async function setPush(w: World, on: boolean): Promise<void> {
 }
 
 export async function pushPending(w: World): Promise<number> {
-  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/push`, { headers: simHeaders })).data.data.pending;
+  return (
+    await axios.get<SimEnvelope<{ pending: number }>>(`${w.h.simulator.baseUrl}/_simulator/push`, {
+      headers: simHeaders,
+    })
+  ).data.data.pending;
+}
+
+/** The simulator's answers: `{ data }`. */
+interface SimEnvelope<T> {
+  data: T;
 }
 
 export interface SimRecord {
@@ -317,11 +329,22 @@ export interface SimCampaign {
 
 /** Every campaign the simulator holds (summaries only). */
 export async function simCampaigns(w: World): Promise<Omit<SimCampaign, 'records' | 'contacts'>[]> {
-  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/campaigns`, { headers: simHeaders })).data.data;
+  return (
+    await axios.get<SimEnvelope<Omit<SimCampaign, 'records' | 'contacts'>[]>>(
+      `${w.h.simulator.baseUrl}/_simulator/campaigns`,
+      {
+        headers: simHeaders,
+      },
+    )
+  ).data.data;
 }
 
 export async function simCampaign(w: World, id: string): Promise<SimCampaign> {
-  return (await axios.get(`${w.h.simulator.baseUrl}/_simulator/campaigns/${id}`, { headers: simHeaders })).data.data;
+  return (
+    await axios.get<SimEnvelope<SimCampaign>>(`${w.h.simulator.baseUrl}/_simulator/campaigns/${id}`, {
+      headers: simHeaders,
+    })
+  ).data.data;
 }
 
 // ---- the service -------------------------------------------------------------------------------------------
