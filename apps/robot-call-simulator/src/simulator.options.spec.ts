@@ -14,7 +14,7 @@ describe('simulatorOptionsFromEnv', () => {
       connectRate: 0.7,
       conversationRate: 1,
       transcriptBytes: 0,
-      intentionMix: { 0: expect.closeTo(0.1, 10) as unknown, 1: 0.25, 2: 0.35, 3: 0.2, 4: 0.1 },
+      intentionMix: { 0: expect.closeTo(0.1, 10), 1: 0.25, 2: 0.35, 3: 0.2, 4: 0.1 },
       errorRate: 0,
       timeoutRate: 0,
       hangMs: 30_000,
@@ -113,9 +113,9 @@ describe('parseIntentionMix', () => {
   const sut = parseIntentionMix;
 
   it('gives intention 0 what the named weights leave below 1', () => {
-    expect(sut('1:0.3,2:0.4')).toEqual({ 0: expect.closeTo(0.3, 10) as unknown, 1: 0.3, 2: 0.4, 3: 0, 4: 0 });
+    expect(sut('1:0.3,2:0.4')).toEqual({ 0: expect.closeTo(0.3, 10), 1: 0.3, 2: 0.4, 3: 0, 4: 0 });
     expect(sut('1:0.3,2:0.4,3:0.2,4:0.1')).toEqual({
-      0: expect.closeTo(0, 10) as unknown,
+      0: expect.closeTo(0, 10),
       1: 0.3,
       2: 0.4,
       3: 0.2,

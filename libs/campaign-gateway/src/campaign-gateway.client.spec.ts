@@ -58,7 +58,7 @@ describe('CampaignGatewayClient against the simulator', () => {
     const again = await sut.addCampaign(input());
 
     expect(created).toEqual({
-      campaignId: expect.stringMatching(/^cmp_/) as unknown,
+      campaignId: expect.stringMatching(/^cmp_/),
       status: RemoteCampaignStatus.New,
       contactCount: 9,
       created: true,

@@ -24,7 +24,7 @@ describe('robot-call contract (simulator over HTTP)', () => {
         code: 0,
         message: 'ok',
         data: {
-          campaign_id: expect.stringMatching(/^cmp_\d{6}$/) as unknown,
+          campaign_id: expect.stringMatching(/^cmp_\d{6}$/),
           status: 0,
           contact_count: 3,
           created: true,

@@ -34,7 +34,7 @@ describe('BootLogger', () => {
     expect(lines).toEqual([
       {
         level: 'info',
-        time: expect.any(String) as unknown,
+        time: expect.any(String),
         service: 'spec',
         context: 'NestFactory',
         msg: 'Starting Nest application...',
