@@ -265,8 +265,20 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ type: String, nullable: true, example: '张三' })
   name: string | null;
 
-  @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
-  phone: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "E.164, masked; null once the candidate's data was erased",
+    example: '+86138****8000',
+  })
+  phone: string | null;
+
+  @ApiProperty({
+    description:
+      "The candidate's personal data was erased (POST /v1/admin/firms/{firmId}/erasure): name, candidateRef and phone are null; the results stay",
+    example: false,
+  })
+  erased: boolean;
 
   @ApiProperty({ enum: CONTACT_STATUSES, description: CONTACT_STATUS, example: ContactStatus.Done })
   status: ContactStatus;

@@ -1,11 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { maskPhone } from '@app/core';
+import { isErasedSealed, maskPhone } from '@app/core';
 import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { Intention } from '../domain/statuses';
+import { erasedEventData } from '../domain/erasure';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
@@ -68,22 +69,30 @@ export class ContactCalledEvents implements EventBatchRenderer {
           ];
         }
         const data = this.calledData(row, attempt, conversation);
-        const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, data }];
-        if (row.intension_result === Intention.Interested)
-          events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, data });
+        const contactId = String(row.contact_id);
+        const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, contactId, data }];
+        if (Number(row.intension_result) === Intention.Interested)
+          events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, contactId, data });
         return events;
       }),
     );
   }
 
-  /** The payload of `contact.called` (docs/events.md); phone masked. */
+  /**
+   * The payload of `contact.called` (docs/events.md); phone masked. A contact erased since the page committed (a
+   * candidate's erasure, which serialises with this rendering on the feed cursor) gets the erased payload: its
+   * personal fields null, the batch's conversation dropped, `erased: true`.
+   */
   private calledData(row: CalledRow, attempt: number, conversation: Conversation | undefined): Record<string, unknown> {
-    return {
+    const erased = isErasedSealed({ keyId: row.phone_key_id });
+    const data = {
       taskId: String(row.task_id),
       contactId: String(row.contact_id),
       candidateRef: row.candidate_ref,
       name: row.name,
-      phone: row.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: row.phone_enc, phoneKeyId: row.phone_key_id })),
+      phone: erased
+        ? null
+        : (row.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: row.phone_enc, phoneKeyId: row.phone_key_id }))),
       attempt,
       recordId: row.record_id,
       callResult: Number(row.call_result),
@@ -91,8 +100,9 @@ export class ContactCalledEvents implements EventBatchRenderer {
       failReason: row.fail_reason,
       durationSec: Number(row.duration_sec),
       calledAt: parseDbDate(row.called_at).toISOString(),
-      ...conversationOf(conversation),
+      ...conversationOf(erased ? undefined : conversation),
     };
+    return erased ? (erasedEventData(data) ?? data) : data;
   }
 }
 

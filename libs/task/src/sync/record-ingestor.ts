@@ -113,7 +113,9 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      const conversation = conversationFrom(record);
+      // An erased candidate's call (one already in progress on the platform at the erasure) is stored as a result;
+      // what they said is not kept, anywhere.
+      const conversation = this.phones.isErased(contact) ? undefined : conversationFrom(record);
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
       if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });

@@ -22,6 +22,7 @@ function exported(c: ExportRow): ExportedContact {
     candidateRef: c.candidateRef,
     name: c.name,
     phone: c.phone,
+    erased: c.erased,
     status: c.status,
     skipReason: c.skipReason,
     attempts: c.attempts,
