@@ -29,7 +29,7 @@ export class AdminErasureController {
       'in progress on the platform may still end; its result is stored, its conversation is not.',
   })
   @ApiOkResponse({ type: ErasureResponse, description: 'What was erased: counts per task, no number' })
-  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, ...DATABASE_ERRORS)
+  @ApiErrors('UNAUTHENTICATED', ...BODY_ERRORS, 'DATABASE_BUSY', ...DATABASE_ERRORS)
   erase(@Param('firmId') firmId: string, @Body() body: ErasureDto) {
     return this.eraseCandidates.execute({ firmId: idParam('firmId', firmId), phones: body.phones });
   }
