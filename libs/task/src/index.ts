@@ -39,6 +39,7 @@ export * from './usecases/add-contacts.usecase';
 export * from './usecases/get-task.usecase';
 export * from './usecases/list-tasks.usecase';
 export * from './usecases/list-contacts.usecase';
+export * from './usecases/list-contact-calls.usecase';
 export * from './usecases/start-task.usecase';
 export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
@@ -47,7 +48,7 @@ export * from './usecases/erase-candidates.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views
-export type { TaskView, ContactView, Page } from './task.view';
+export type { TaskView, ContactView, CallView, ContactCallsView, Page } from './task.view';
 
 // The sync engine's use cases the apps run, with their commands and results (the engine itself, one task's sync
 // included, stays inside: libs/task/src/sync)

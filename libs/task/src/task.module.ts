@@ -5,9 +5,11 @@ import { TaskEntity } from './entities/task.entity';
 import { ContactEntity } from './entities/contact.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallRecordEntity } from './entities/call-record.entity';
+import { CallConversationEntity } from './entities/call-conversation.entity';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
+import { CallConversationRepository } from './repositories/call-conversation.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
@@ -29,6 +31,7 @@ import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 import { EraseCandidates } from './usecases/erase-candidates.usecase';
+import { ListContactCalls } from './usecases/list-contact-calls.usecase';
 
 const USE_CASES = [
   AuthorizeTaskAccess,
@@ -37,6 +40,7 @@ const USE_CASES = [
   GetTask,
   ListTasks,
   ListContacts,
+  ListContactCalls,
   StartTask,
   PauseTask,
   CancelTask,
@@ -61,7 +65,7 @@ export class TaskModule {
     return {
       module: TaskModule,
       imports: [
-        TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]),
+        TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity, CallConversationEntity]),
         CampaignGatewayModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
@@ -74,6 +78,7 @@ export class TaskModule {
         TaskRepository,
         ContactRepository,
         CallRecordRepository,
+        CallConversationRepository,
         ContactPhones,
         ContactIntake,
         ContactFullPhones,

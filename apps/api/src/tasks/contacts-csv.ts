@@ -15,6 +15,7 @@ const HEADER = [
   'intention',
   'duration_sec',
   'called_at',
+  'last_summary',
 ];
 
 /** The recruiters' labels, Chinese then English; Records over the enums, so a new value needs its label. */
@@ -71,7 +72,7 @@ function contactRow(c: ExportedContact): string {
   return (
     `${cell(c.candidateRef)},${cell(c.name)},${c.erased ? ERASED_CELL : cell(c.phone)},${labelCell(STATUS_LABEL, c.status)},${cell(c.skipReason)},` +
     `${cell(c.attempts)},${labelCell(RESULT_LABEL, c.callResult)},${cell(c.failReason)},${labelCell(INTENTION_LABEL, c.intention)},` +
-    `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())}\r\n`
+    `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())},${cell(c.lastSummary)}\r\n`
   );
 }
 

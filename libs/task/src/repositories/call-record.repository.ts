@@ -1,6 +1,7 @@
+import { ERASED_KEY_ID } from '@app/core';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { SqlDialect } from '@app/database';
+import { parseDbDate, SqlDialect } from '@app/database';
 
 const RECORD_COLUMNS = [
   'record_id',
@@ -24,6 +25,14 @@ export interface CallRecordRow {
   failReason: string | null;
   intention: number;
   durationSec: number;
+  calledAt: Date;
+}
+
+/** A stored call record as its conversation is keyed. */
+export interface StoredCallRecord {
+  id: string;
+  recordId: string;
+  contactId: string;
   calledAt: Date;
 }
 
@@ -75,6 +84,28 @@ export class CallRecordRepository {
         this.dialect.dateParam(r.calledAt),
       ]);
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
+  }
+
+  /**
+   * The stored call records of this task with these remote record ids, as their conversations are keyed: id,
+   * contact and time as stored (a re-delivered record's `ref` is not trusted over them). A record of an erased
+   * contact is left out: what an erased candidate said is never stored (a call in progress at the erasure).
+   */
+  async storedOf(manager: EntityManager, taskId: string, recordIds: readonly string[]): Promise<StoredCallRecord[]> {
+    if (recordIds.length === 0) return [];
+    const rows: { id: string | number; record_id: string; contact_id: string | number; called_at: Date | string }[] =
+      await manager.query(
+        `SELECT r.id, r.record_id, r.contact_id, r.called_at FROM ai_visitor_call_record r
+           JOIN ai_visitor_list c ON c.id = r.contact_id
+          WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')}) AND r.task_id = ? AND c.phone_key_id <> ?`,
+        [...recordIds, taskId, ERASED_KEY_ID],
+      );
+    return rows.map((r) => ({
+      id: String(r.id),
+      recordId: r.record_id,
+      contactId: String(r.contact_id),
+      calledAt: parseDbDate(r.called_at),
+    }));
   }
 
   /** The stored calls with these remote record ids, each with its contact (one query). */

@@ -417,6 +417,15 @@ export class ContactRepository {
     return changed;
   }
 
+  /** Whether this contact is one of this task's (a read by primary key). */
+  async inTask(manager: EntityManager, taskId: string, contactId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query('SELECT 1 AS found FROM ai_visitor_list WHERE id = ? AND task_id = ?', [
+      contactId,
+      taskId,
+    ]);
+    return rows.length > 0;
+  }
+
   /** A contact's number as stored, if the contact exists and its task is the firm's (a webhook's full number). */
   sealedPhoneOf(
     manager: EntityManager,

@@ -5,18 +5,15 @@ import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
+import type { Conversation } from '../repositories/call-conversation.repository';
 import { Intention } from '../domain/statuses';
 import { erasedEventData } from '../domain/erasure';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
 
-/** What the platform said of the conversation: carried by the event, not stored. */
-export interface Conversation {
-  recordingUrl: string | null;
-  transcript: string | null;
-  summary: string | null;
-}
+/** What the platform said of the conversation: carried by the event, and stored beside the record (sealed). */
+export type { Conversation };
 
 /**
  * One stored call result in a page's event batch: only what the database does not hold once the page commits.
