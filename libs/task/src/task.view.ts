@@ -120,6 +120,8 @@ export interface CallView {
 /** A contact's calls, newest first. */
 export interface ContactCallsView {
   contactId: string;
+  /** The candidate's personal data was erased: every call's summary, transcript and recording link are null. */
+  erased: boolean;
   items: CallView[];
 }
 

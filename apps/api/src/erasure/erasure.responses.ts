@@ -10,6 +10,9 @@ export class ErasedInTaskResponse implements ErasedInTask {
   @ApiProperty({ description: 'Contacts erased in the task (one per number found there)', example: 1 })
   contacts: number;
 
+  @ApiProperty({ description: "Conversations deleted (the contacts' calls' summaries, transcripts, recording links)", example: 2 })
+  conversations: number;
+
   @ApiProperty({ description: 'Events of the task redacted in place (contact.called, candidate.interested)', example: 3 })
   events: number;
 }
@@ -23,6 +26,9 @@ export class ErasureResponse implements ErasureResult {
 
   @ApiProperty({ description: 'Contacts erased, over every task', example: 2 })
   contacts: number;
+
+  @ApiProperty({ description: 'Conversations deleted, over every task', example: 2 })
+  conversations: number;
 
   @ApiProperty({ description: 'Events redacted, over every task', example: 5 })
   events: number;

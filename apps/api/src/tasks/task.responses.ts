@@ -377,6 +377,13 @@ export class ContactCallsResponse implements ContactCallsView {
   contactId: string;
 
   @ApiProperty({
+    description:
+      "The candidate's personal data was erased: the calls' outcomes stay, their summary, transcript and recording link are null",
+    example: false,
+  })
+  erased: boolean;
+
+  @ApiProperty({
     type: [CallResponse],
     description: 'Every call the platform reported for the contact, newest first (empty: never called)',
   })

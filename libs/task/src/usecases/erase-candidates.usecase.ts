@@ -8,6 +8,7 @@ import { InvalidTaskInputError } from '../errors/task-errors';
 import { ContactRepository } from '../repositories/contact.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { TaskRepository } from '../repositories/task.repository';
+import { CallConversationRepository } from '../repositories/call-conversation.repository';
 
 /** Numbers one erasure takes at most (each may be in every task of the firm). */
 export const MAX_ERASURE_PHONES = 100;
@@ -23,6 +24,8 @@ export interface ErasedInTask {
   taskId: string;
   /** Contacts erased (one per number found in the task). */
   contacts: number;
+  /** Conversations deleted (summary, transcript, recording link of the contacts' calls). */
+  conversations: number;
   /** Events redacted in place (`contact.called`, `candidate.interested`). */
   events: number;
 }
@@ -35,6 +38,8 @@ export interface ErasureResult {
   found: number;
   /** Contacts erased, over every task. */
   contacts: number;
+  /** Conversations deleted, over every task. */
+  conversations: number;
   /** Events redacted, over every task. */
   events: number;
   /** Numbers now on the firm's do-not-call list as erased (every number of the request). */
@@ -46,7 +51,8 @@ export interface ErasureResult {
 /**
  * A candidate's right to erasure (PIPL): their numbers' personal data is erased in every task of the firm, in one
  * transaction. Each contact's name, candidate reference, masked number and ciphertext are replaced by the erased
- * marker; the keyed hash stays, as the firm's do-not-call entry (reason `erased`), so the number is never called
+ * marker, and what they said on their calls (conversations: summary, transcript, recording link) is deleted; the
+ * keyed hash stays, as the firm's do-not-call entry (reason `erased`), so the number is never called
  * again by any task, this one's next campaign included. The events that carry them are redacted in place (sequence
  * and position kept, the personal fields null, `erased: true`); deliveries still pending go out redacted. Results,
  * attempts and counts stay, so statistics do not change; a contact still waiting is closed (done if called before,
@@ -64,6 +70,7 @@ export class EraseCandidates {
     private readonly tasks: TaskRepository,
     private readonly contacts: ContactRepository,
     private readonly phones: ContactPhones,
+    private readonly conversations: CallConversationRepository,
     private readonly suppression: SuppressionService,
     private readonly redaction: EventRedaction,
     private readonly outbox: EventOutbox,
@@ -83,7 +90,7 @@ export class EraseCandidates {
       const taskOf = new Map(contacts.map((c) => [c.id, c.taskId]));
       const perTask = new Map<string, ErasedInTask>();
       for (const c of contacts) {
-        const entry = perTask.get(c.taskId) ?? { taskId: c.taskId, contacts: 0, events: 0 };
+        const entry = perTask.get(c.taskId) ?? { taskId: c.taskId, contacts: 0, conversations: 0, events: 0 };
         entry.contacts += 1;
         perTask.set(c.taskId, entry);
       }
@@ -91,6 +98,11 @@ export class EraseCandidates {
         manager,
         contacts.map((c) => c.id),
       );
+      const deleted = await this.conversations.deleteOfContacts(manager, [...taskOf.keys()]);
+      for (const [taskId, n] of deleted) {
+        const task = perTask.get(taskId);
+        if (task) task.conversations += n;
+      }
       await this.suppression.eraseNumbers(manager, command.firmId, hashes, this.clock.now());
       const events = await this.redaction.rewriteContactEvents(manager, [...taskOf.keys()], (event) => {
         if (!CONTACT_EVENT_TYPES.includes(event.type)) return null;
@@ -118,6 +130,7 @@ export class EraseCandidates {
         numbers: hashes.length,
         found: new Set(contacts.map((c) => c.phoneHash)).size,
         contacts: contacts.length,
+        conversations: tasks.reduce((n, t) => n + t.conversations, 0),
         events,
         doNotCall: hashes.length,
         tasks,
