@@ -26,7 +26,7 @@ class NotBeyondCallContentRetention implements ValidatorConstraintInterface {
     const content = (args.object as EventsEnv).CALL_CONTENT_RETENTION_DAYS;
     return (
       `EVENTS_RETENTION_DAYS (${String(args.value)}) may not exceed CALL_CONTENT_RETENTION_DAYS (${String(content)}): ` +
-      'events carry calls\' conversations, which are kept no longer than that; lower EVENTS_RETENTION_DAYS or raise CALL_CONTENT_RETENTION_DAYS'
+      "events carry calls' conversations, which are kept no longer than that; lower EVENTS_RETENTION_DAYS or raise CALL_CONTENT_RETENTION_DAYS"
     );
   }
 }

@@ -22,7 +22,7 @@ export class AdminErasureController {
   @ApiOperation({
     summary: "Erase candidates' personal data in every task of the firm",
     description:
-      'Each number\'s contacts lose their name, candidate reference and number (only the keyed hash stays, as the ' +
+      "Each number's contacts lose their name, candidate reference and number (only the keyed hash stays, as the " +
       "firm's do-not-call entry: the number is never called again); the events carrying them are redacted in place " +
       '(personal fields null, `erased: true`; deliveries still pending go out redacted; what was delivered cannot be ' +
       'recalled). Results and counts stay. Writes `candidate.erased` (contact ids, never the number). A call already ' +

@@ -10,10 +10,16 @@ export class ErasedInTaskResponse implements ErasedInTask {
   @ApiProperty({ description: 'Contacts erased in the task (one per number found there)', example: 1 })
   contacts: number;
 
-  @ApiProperty({ description: "Conversations deleted (the contacts' calls' summaries, transcripts, recording links)", example: 2 })
+  @ApiProperty({
+    description: "Conversations deleted (the contacts' calls' summaries, transcripts, recording links)",
+    example: 2,
+  })
   conversations: number;
 
-  @ApiProperty({ description: 'Events of the task redacted in place (contact.called, candidate.interested)', example: 3 })
+  @ApiProperty({
+    description: 'Events of the task redacted in place (contact.called, candidate.interested)',
+    example: 3,
+  })
   events: number;
 }
 

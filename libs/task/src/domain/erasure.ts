@@ -5,7 +5,14 @@
  */
 
 /** The fields of a `contact.called` payload that are the candidate's personal data. */
-export const PERSONAL_EVENT_FIELDS = ['candidateRef', 'name', 'phone', 'recordingUrl', 'transcript', 'summary'] as const;
+export const PERSONAL_EVENT_FIELDS = [
+  'candidateRef',
+  'name',
+  'phone',
+  'recordingUrl',
+  'transcript',
+  'summary',
+] as const;
 
 /** A call's conversation in a payload: what the conversations' retention deletes. */
 export const CONVERSATION_EVENT_FIELDS = ['recordingUrl', 'transcript', 'summary'] as const;
@@ -18,7 +25,8 @@ export const CONTACT_EVENT_TYPES: readonly string[] = ['contact.called', 'candid
  * it is erased already (nothing to write).
  */
 export function erasedEventData(data: Record<string, unknown>): Record<string, unknown> | null {
-  if (data.erased === true && PERSONAL_EVENT_FIELDS.every((f) => data[f] === null || data[f] === undefined)) return null;
+  if (data.erased === true && PERSONAL_EVENT_FIELDS.every((f) => data[f] === null || data[f] === undefined))
+    return null;
   const out: Record<string, unknown> = { ...data };
   for (const field of PERSONAL_EVENT_FIELDS) out[field] = null;
   out.erased = true;

@@ -138,10 +138,9 @@ export class CallConversationRepository {
   /** Deletes conversations by their call record's id (the key). */
   async deleteByRecordIds(manager: EntityManager, callRecordIds: readonly string[]): Promise<void> {
     if (callRecordIds.length === 0) return;
-    await manager.query(
-      `DELETE FROM ${TABLE} WHERE call_record_id IN (${callRecordIds.map(() => '?').join(', ')})`,
-      [...callRecordIds],
-    );
+    await manager.query(`DELETE FROM ${TABLE} WHERE call_record_id IN (${callRecordIds.map(() => '?').join(', ')})`, [
+      ...callRecordIds,
+    ]);
   }
 
   /** Every call of a contact with what was said, newest first (one query on the record's contact index). */
