@@ -91,6 +91,7 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
 
 const TABLES = [
   'ai_visitor_call_record',
+  'call_conversation',
   'ai_visitor_task_stats',
   'ai_visitor_list',
   'ai_visitor_call_task',

@@ -748,8 +748,9 @@ async function checkStatsAndExport(
       `${phase}: the CSV export of task ${taskId} has ${rows.length} rows for ${contacts.length} contacts`,
     );
   const byRef = new Map(rows.map((row) => [row[col('candidate_ref')], row]));
-  for (const c of contacts) {
-    const row = byRef.get(c.candidateRef);
+  for (const [i, c] of contacts.entries()) {
+    // An erased contact has no reference left: found by its place (the list and the export are both in id order).
+    const row = c.candidateRef === null ? rows[i] : byRef.get(c.candidateRef);
     const expectedRow = {
       attempts: String(c.attempts),
       callResult: RESULT_LABEL[c.callResult],
