@@ -117,10 +117,12 @@ export async function runErasure(ctx: SectionContext): Promise<ErasureResult> {
     for (let rep = 0; rep < reps; rep++) {
       // The ingest alone, with the purge's rows in place (idle), then the purge alone, then a bare delete of the
       // same rows (seeded again).
+      // The purge's rows are seeded first: the simulator's dialling then gives the database's background flushing of
+      // the seed time to settle before anything is timed.
       await truncateAll(db.pool);
       await simulator.reset();
-      await prepareDialledCampaigns(ctx, simulator, rep * 2);
       await seedPurge(db, conversations);
+      await prepareDialledCampaigns(ctx, simulator, rep * 2);
       const alone = await timed(() => worker.get(RunSyncPass).execute());
       const aloneRecords = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record WHERE task_id < ?', [
         PURGE_FIRST_TASK,
@@ -134,8 +136,8 @@ export async function runErasure(ctx: SectionContext): Promise<ErasureResult> {
       // The ingest while the purge runs beside it (the purge started first; both in this process, as in a worker).
       await truncateAll(db.pool);
       await simulator.reset();
-      await prepareDialledCampaigns(ctx, simulator, rep * 2 + 1);
       await seedPurge(db, conversations);
+      await prepareDialledCampaigns(ctx, simulator, rep * 2 + 1);
       const purging = timed(() => worker.get(PurgeExpiredConversations).execute());
       const during = await timed(() => worker.get(RunSyncPass).execute());
       const purgedBeside = await purging;
@@ -281,7 +283,7 @@ async function seedConversations(db: BenchDatabase, calledAt: string, where = '1
  * call record and one conversation of a call made 200 days ago; one contact in ten has its `contact.called` event
  * still kept (a record that arrived late), carrying the conversation.
  */
-async function seedPurge(db: BenchDatabase, conversations: number): Promise<void> {
+export async function seedPurge(db: BenchDatabase, conversations: number): Promise<void> {
   const tasks = 100;
   const perTask = Math.ceil(conversations / tasks);
   await seedTasks(db, {
@@ -338,7 +340,7 @@ async function bareDelete(db: BenchDatabase): Promise<number> {
   let deleted = 0;
   for (;;) {
     const [result] = await db.pool.query(
-      'DELETE FROM call_conversation WHERE called_at < ? ORDER BY called_at, call_record_id LIMIT 2000',
+      'DELETE FROM call_conversation WHERE called_at < ? ORDER BY called_at LIMIT 2000',
       [before],
     );
     const n = (result as { affectedRows: number }).affectedRows;

@@ -34,22 +34,33 @@ export class EventRedaction {
 
   /**
    * Reads these contacts' events (locked for update) and writes back those `rewrite` changes (it answers the
-   * new payload, or null to leave the event as it is). Returns how many were rewritten.
+   * new payload, or null to leave the event as it is). `prepare`, when given, sees each chunk's events first (to
+   * read what the rewrite needs about them alone). Returns how many were rewritten.
    */
   async rewriteContactEvents(
     manager: EntityManager,
     contactIds: readonly string[],
     rewrite: (event: ContactEvent) => Record<string, unknown> | null,
+    prepare?: (events: readonly ContactEvent[]) => Promise<void>,
   ): Promise<number> {
     let rewritten = 0;
     const ids = [...new Set(contactIds)];
     for (let i = 0; i < ids.length; i += CHUNK) {
       const rows = await this.events.eventsOfContacts(manager, ids.slice(i, i + CHUNK));
+      if (rows.length === 0) continue;
+      const events = rows.map((row) => ({
+        id: Number(row.id),
+        event: {
+          type: row.type,
+          contactId: String(row.contact_id),
+          data: JSON.parse(row.data) as Record<string, unknown>,
+        },
+      }));
+      if (prepare) await prepare(events.map((e) => e.event));
       const changed: [number, string][] = [];
-      for (const row of rows) {
-        const data = JSON.parse(row.data) as Record<string, unknown>;
-        const next = rewrite({ type: row.type, contactId: String(row.contact_id), data });
-        if (next !== null) changed.push([Number(row.id), JSON.stringify(next)]);
+      for (const { id, event } of events) {
+        const next = rewrite(event);
+        if (next !== null) changed.push([id, JSON.stringify(next)]);
       }
       await this.events.rewriteData(manager, changed);
       rewritten += changed.length;

@@ -113,26 +113,19 @@ export class CallConversationRepository {
   }
 
   /**
-   * The oldest `limit` conversations of calls made before `before` (`idx_call_conversation_called_at`), with their
-   * contact and the platform's record id (what their events carry): the retention purge's next batch.
+   * The oldest `limit` conversations of calls made before `before`, with their contact: the retention purge's next
+   * batch, read from `idx_call_conversation_called_at` (called_at, contact_id, and the key) alone.
    */
   async expired(
     manager: EntityManager,
     before: Date,
     limit: number,
-  ): Promise<{ callRecordId: string; contactId: string; recordId: string }[]> {
-    const rows: { call_record_id: string | number; contact_id: string | number; record_id: string }[] =
-      await manager.query(
-        `SELECT v.call_record_id, v.contact_id, r.record_id FROM ${TABLE} v
-           JOIN ai_visitor_call_record r ON r.id = v.call_record_id
-          WHERE v.called_at < ? ORDER BY v.called_at, v.call_record_id LIMIT ${Math.trunc(limit)}`,
-        [this.dialect.dateParam(before)],
-      );
-    return rows.map((r) => ({
-      callRecordId: String(r.call_record_id),
-      contactId: String(r.contact_id),
-      recordId: r.record_id,
-    }));
+  ): Promise<{ callRecordId: string; contactId: string }[]> {
+    const rows: { call_record_id: string | number; contact_id: string | number }[] = await manager.query(
+      `SELECT call_record_id, contact_id FROM ${TABLE} WHERE called_at < ? ORDER BY called_at LIMIT ${Math.trunc(limit)}`,
+      [this.dialect.dateParam(before)],
+    );
+    return rows.map((r) => ({ callRecordId: String(r.call_record_id), contactId: String(r.contact_id) }));
   }
 
   /** Deletes conversations by their call record's id (the key). */

@@ -108,6 +108,16 @@ export class CallRecordRepository {
     }));
   }
 
+  /** The platform's record ids of these stored records (by their ids), as their events carry them. */
+  async remoteIds(manager: EntityManager, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { record_id: string }[] = await manager.query(
+      `SELECT record_id FROM ai_visitor_call_record WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      [...ids],
+    );
+    return rows.map((r) => r.record_id);
+  }
+
   /** The stored calls with these remote record ids, each with its contact (one query). */
   async calledWithContacts(manager: EntityManager, recordIds: readonly string[]): Promise<CalledRow[]> {
     if (recordIds.length === 0) return [];

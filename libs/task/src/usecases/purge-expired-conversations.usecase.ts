@@ -4,6 +4,7 @@ import { TransactionRunner } from '@app/database';
 import { EventRedaction, eventsConfig, EventsSettings } from '@app/events';
 import { CONTACT_EVENT_TYPES, withoutConversation } from '../domain/erasure';
 import { CallConversationRepository } from '../repositories/call-conversation.repository';
+import { CallRecordRepository } from '../repositories/call-record.repository';
 
 /** Conversations deleted per transaction: short transactions, whatever the backlog. */
 const BATCH = 2000;
@@ -36,6 +37,7 @@ export class PurgeExpiredConversations {
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     private readonly conversations: CallConversationRepository,
+    private readonly records: CallRecordRepository,
     private readonly redaction: EventRedaction,
     @Inject(eventsConfig.KEY) private readonly settings: EventsSettings,
   ) {}
@@ -51,7 +53,9 @@ export class PurgeExpiredConversations {
           manager,
           expired.map((c) => c.callRecordId),
         );
-        const purged = new Set(expired.map((c) => c.recordId));
+        // The events of these contacts (most are gone: events are kept no longer than conversations); the platform's
+        // record ids are read only for the contacts that still have some, to tell the purged calls' events apart.
+        let purged = new Set<string>();
         const events = await this.redaction.rewriteContactEvents(
           manager,
           expired.map((c) => c.contactId),
@@ -59,6 +63,11 @@ export class PurgeExpiredConversations {
             CONTACT_EVENT_TYPES.includes(event.type) && purged.has(String(event.data.recordId))
               ? withoutConversation(event.data)
               : null,
+          async (found) => {
+            const contacts = new Set(found.map((e) => e.contactId));
+            const ids = expired.filter((c) => contacts.has(c.contactId)).map((c) => c.callRecordId);
+            purged = new Set(await this.records.remoteIds(manager, ids));
+          },
         );
         return { conversations: expired.length, events };
       });
