@@ -5,6 +5,8 @@ import { EventView, ListEvents } from '@app/events';
 import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
+import { CampaignStore } from '../apps/robot-call-simulator/src/campaigns/campaign-store.service';
+import { recordView } from '../apps/robot-call-simulator/src/contract/wire-views';
 
 const FIRM = 7811;
 const me = asAccount(FIRM, 1);
@@ -182,6 +184,13 @@ describe('call history with the conversation', () => {
     for (const e of events)
       byContact.set(String(e.data.contactId), [...(byContact.get(String(e.data.contactId)) ?? []), e]);
     const list = await listed(taskId, '?pageSize=100');
+    const platform = new Map(
+      h.simulator.app
+        .get(CampaignStore)
+        .list()
+        .flatMap((c) => c.records.map(recordView))
+        .map((r) => [r.record_id, r as { summary?: string; transcript?: string; recording_url?: string }]),
+    );
     expect(list).toHaveLength(12);
     let several = 0;
     for (const contact of list) {
@@ -204,6 +213,16 @@ describe('call history with the conversation', () => {
           recordingUrl: e.data.recordingUrl,
         }));
       expect(calls).toEqual({ contactId: contact.id, erased: false, items: expected });
+      // …and what the platform said, as its own records have it (not only as the events show it).
+      for (const call of calls.items) {
+        const made = platform.get(call.recordId);
+        expect(made).toBeDefined();
+        expect([call.summary, call.transcript, call.recordingUrl]).toEqual([
+          made?.summary ?? null,
+          made?.transcript ?? null,
+          made?.recording_url ?? null,
+        ]);
+      }
       if (calls.items.length > 1) several++;
       for (let i = 1; i < calls.items.length; i++)
         expect(Date.parse(calls.items[i - 1].calledAt)).toBeGreaterThanOrEqual(Date.parse(calls.items[i].calledAt));

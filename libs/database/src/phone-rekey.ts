@@ -1,5 +1,6 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { ERASED_KEY_ID, PhoneVault } from '@app/core';
+import { queryRows } from './query-rows';
 
 /**
  * The values sealed with the vault's keys: the report's name for them, their table, the key that finds one row and
@@ -78,7 +79,8 @@ async function rekeyTable(
   for (;;) {
     // Keyset over the table's key, so rows another writer keeps under an old key cannot loop us forever.
     const keyList = key.join(', ');
-    const page: Record<string, unknown>[] = await runner.query(
+    const page: Record<string, unknown>[] = await queryRows(
+      runner,
       `SELECT ${keyList}, ${enc} AS sealed_enc, ${keyId} AS sealed_key_id FROM ${table} WHERE ${keyId} <> ? AND ${keyId} <> ?` +
         (after ? ` AND (${keyList}) > (${key.map(() => '?').join(', ')})` : '') +
         ` ORDER BY ${keyList} LIMIT ${batch}`,

@@ -35,7 +35,7 @@ export const TASK_COUNTERS_SQL =
 /** Adds the counter rows up into the statistics the API reports (and `task.completed` carries). */
 export function summarizeCounters(taskId: string, rows: readonly CounterRow[]): TaskStats {
   const count = (
-    match: (r: { status: number; callResult: number; intention: number }) => boolean,
+    match: (r: { status: ContactStatus; callResult: CallResult; intention: Intention }) => boolean,
     field: 'contacts' | 'attempts' = 'contacts',
   ) =>
     rows.reduce(

@@ -13,7 +13,7 @@ import { CallConversationRepository } from './repositories/call-conversation.rep
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
-import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
+import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS } from './sync';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';

@@ -22,7 +22,8 @@ async function text(pages: ExportedContact[][]): Promise<{ chunks: string[]; csv
   const chunks: string[] = [];
   for await (const chunk of contactsCsv(
     (async function* () {
-      yield* pages;
+      // Each page arrives as a database read hands it over: asynchronously.
+      for (const page of pages) yield await Promise.resolve(page);
     })(),
   ))
     chunks.push(chunk);

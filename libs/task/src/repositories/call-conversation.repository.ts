@@ -160,7 +160,7 @@ export class CallConversationRepository {
       durationSec: Number(r.duration_sec),
       failReason: r.fail_reason,
       calledAt: parseDbDate(r.called_at),
-      ...this.open(r),
+      ...this.openSealed(r),
     }));
   }
 
@@ -203,14 +203,15 @@ export class CallConversationRepository {
     const sealed = {} as SealedColumns;
     for (const [field, enc, key] of SEALED) {
       const value = conversation[field];
-      const box = value ? this.vault.seal(value) : null;
+      const box = value ? this.vault.sealText(value) : null;
       sealed[enc] = box?.enc ?? null;
       sealed[key] = box?.keyId ?? null;
     }
     return sealed;
   }
 
-  private open(row: Partial<SealedColumns>): Conversation {
+  /** A row's sealed conversation columns (as `history` and the events' renderer read them), opened. */
+  openSealed(row: Partial<SealedColumns>): Conversation {
     const conversation: Conversation = { summary: null, transcript: null, recordingUrl: null };
     for (const [field, enc, key] of SEALED) {
       const value = row[enc];

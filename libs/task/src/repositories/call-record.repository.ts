@@ -2,6 +2,7 @@ import { ERASED_KEY_ID } from '@app/core';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { parseDbDate, SqlDialect } from '@app/database';
+import { Intention } from '../domain/statuses';
 
 const RECORD_COLUMNS = [
   'record_id',
@@ -43,7 +44,7 @@ export interface CalledRow {
   contact_id: string | number;
   call_result: number;
   fail_reason: string | null;
-  intension_result: number;
+  intension_result: Intention;
   duration_sec: number;
   called_at: Date | string;
   candidate_ref: string | null;
@@ -51,6 +52,13 @@ export interface CalledRow {
   phone_masked: string | null;
   phone_enc: string;
   phone_key_id: string;
+  /** The call's conversation as stored, sealed (CallConversationRepository.openSealed); NULL when none. */
+  summary_enc: string | null;
+  summary_key_id: string | null;
+  transcript_enc: string | null;
+  transcript_key_id: string | null;
+  recording_url_enc: string | null;
+  recording_url_key_id: string | null;
 }
 
 /** The call history: every call the platform reported, stored once by its remote record id. */
@@ -118,13 +126,15 @@ export class CallRecordRepository {
     return rows.map((r) => r.record_id);
   }
 
-  /** The stored calls with these remote record ids, each with its contact (one query). */
+  /** The stored calls with these remote record ids, each with its contact and its conversation, sealed (one query). */
   async calledWithContacts(manager: EntityManager, recordIds: readonly string[]): Promise<CalledRow[]> {
     if (recordIds.length === 0) return [];
     return manager.query(
       `SELECT r.record_id, r.task_id, r.contact_id, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at,
-              c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id
+              c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id,
+              v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
          FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id
+         LEFT JOIN call_conversation v ON v.call_record_id = r.id
         WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,
       [...recordIds],
     );

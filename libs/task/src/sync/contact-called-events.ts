@@ -5,25 +5,27 @@ import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
-import type { Conversation } from '../repositories/call-conversation.repository';
+import { CallConversationRepository, Conversation } from '../repositories/call-conversation.repository';
 import { Intention } from '../domain/statuses';
 import { erasedEventData } from '../domain/erasure';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
 
-/** What the platform said of the conversation: carried by the event, and stored beside the record (sealed). */
+/** What the platform said of the conversation: stored beside the record (sealed), and carried by the event. */
 export type { Conversation };
 
 /**
  * One stored call result in a page's event batch: only what the database does not hold once the page commits.
  * The attempt is the contact's at the time; the sequence is the `contact.called` one (a `candidate.interested`
- * beside it takes the next).
+ * beside it takes the next). The conversation is no longer written here (it is stored, sealed, in
+ * `call_conversation` and read from there when the batch is rendered); batches written before that still carry it,
+ * and it is used when the table has none.
  */
 export type CalledEntry = [recordId: string, attempt: number, sequence: number, conversation?: Conversation];
 
 /** How many events a stored result announces: `contact.called`, and `candidate.interested` when interested. */
-export function eventsPerCall(intention: number): number {
+export function eventsPerCall(intention: Intention): number {
   return intention === Intention.Interested ? 2 : 1;
 }
 
@@ -41,6 +43,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
   constructor(
     private readonly records: CallRecordRepository,
     private readonly phones: ContactPhones,
+    private readonly conversations: CallConversationRepository,
   ) {}
 
   async render(manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
@@ -76,12 +79,15 @@ export class ContactCalledEvents implements EventBatchRenderer {
   }
 
   /**
-   * The payload of `contact.called` (docs/events.md); phone masked. A contact erased since the page committed (a
-   * candidate's erasure, which serialises with this rendering on the feed cursor) gets the erased payload: its
-   * personal fields null, the batch's conversation dropped, `erased: true`.
+   * The payload of `contact.called` (docs/events.md); phone masked; the conversation as stored (a batch written before
+   * conversations were stored carries its own). A contact erased since the page committed (a candidate's erasure,
+   * which serialises with this rendering on the feed cursor) gets the erased payload: its personal fields null, no
+   * conversation, `erased: true`.
    */
-  private calledData(row: CalledRow, attempt: number, conversation: Conversation | undefined): Record<string, unknown> {
+  private calledData(row: CalledRow, attempt: number, batched: Conversation | undefined): Record<string, unknown> {
     const erased = isErasedSealed({ keyId: row.phone_key_id });
+    const stored = row.summary_key_id || row.transcript_key_id || row.recording_url_key_id;
+    const conversation = erased ? undefined : stored ? this.conversations.openSealed(row) : batched;
     const data = {
       taskId: String(row.task_id),
       contactId: String(row.contact_id),
@@ -97,7 +103,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
       failReason: row.fail_reason,
       durationSec: Number(row.duration_sec),
       calledAt: parseDbDate(row.called_at).toISOString(),
-      ...conversationOf(erased ? undefined : conversation),
+      ...conversationOf(conversation),
     };
     return erased ? (erasedEventData(data) ?? data) : data;
   }

@@ -126,11 +126,10 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      // An erased candidate's call (one already in progress on the platform at the erasure) is stored as a result;
-      // what they said is not kept, anywhere (storeConversations leaves erased contacts out too).
-      const conversation = this.phones.isErased(contact) ? undefined : said.get(record.recordId);
+      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed). An
+      // erased candidate's call (one already in progress on the platform at the erasure) is stored as a result; what
+      // they said is not kept (storeConversations leaves erased contacts out).
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
-      if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
       if (connected && record.intention === Intention.NotConsidering)
         notConsidering.push(this.phones.sealedOf(contact));
@@ -190,7 +189,7 @@ export class RecordIngestor {
   /**
    * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
    * interested, in the page's transaction: written as one compact event batch (the results' record ids, attempts
-   * and sequences, and the conversation when the platform gave it), rendered into the events by
+   * and sequences; their conversations are read from call_conversation), rendered into the events by
    * ContactCalledEvents once committed.
    */
   private async announce(

@@ -60,7 +60,7 @@ export class ExportContacts {
     private readonly conversations: CallConversationRepository,
   ) {}
 
-  async execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
+  execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
     const { contacts, conversations, tx } = this;
     const { taskId } = query.access;
     // A page is its contacts and their last calls' summaries, read together (the summaries by the page's ids).
@@ -75,7 +75,8 @@ export class ExportContacts {
         next: rows.length === PAGE ? rows[rows.length - 1].id : null,
       };
     };
-    return (async function* pages() {
+    // Nothing is read until the caller asks for the first page.
+    const stream = (async function* pages() {
       let next: Promise<ExportPage> | null = read('0');
       try {
         while (next) {
@@ -90,5 +91,6 @@ export class ExportContacts {
         next?.catch(() => undefined);
       }
     })();
+    return Promise.resolve(stream);
   }
 }
