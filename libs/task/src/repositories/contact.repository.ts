@@ -403,7 +403,7 @@ export class ContactRepository {
     let changed = 0;
     for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
       const chunk = ids.slice(i, i + UPDATE_CHUNK);
-      const result = await manager.query(
+      const result: unknown = await manager.query(
         `UPDATE ai_visitor_list SET name = NULL, candidate_ref = NULL, phone_masked = NULL, phone_enc = '', phone_key_id = ?, ` +
           `skip_reason = CASE WHEN status = ${ContactStatus.Waiting} AND attempts = 0 THEN 'do_not_call' ELSE skip_reason END, ` +
           `next_attempt_at = CASE WHEN status = ${ContactStatus.Waiting} THEN NULL ELSE next_attempt_at END, ` +

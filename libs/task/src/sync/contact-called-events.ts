@@ -71,7 +71,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
         const data = this.calledData(row, attempt, conversation);
         const contactId = String(row.contact_id);
         const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, contactId, data }];
-        if (Number(row.intension_result) === Intention.Interested)
+        if (row.intension_result === Intention.Interested)
           events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, contactId, data });
         return events;
       }),
