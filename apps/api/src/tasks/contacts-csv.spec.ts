@@ -117,7 +117,7 @@ describe('contactsCsv', () => {
     const { csv } = await text([
       [contact({ candidateRef: null, name: null, phone: null, erased: true, intention: Intention.Interested })],
     ]);
-    expect(csv.split('\r\n')[1]).toBe(',,已删除 erased,已完成 done,,1,成功 connected,,有意向 interested,2,');
+    expect(csv.split('\r\n')[1]).toBe(',,已删除 erased,已完成 done,,1,成功 connected,,有意向 interested,2,,');
   });
 
   it('writes the BOM and header even when there is no contact', async () => {
