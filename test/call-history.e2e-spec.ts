@@ -212,7 +212,7 @@ describe('call history with the conversation', () => {
           transcript: e.data.transcript,
           recordingUrl: e.data.recordingUrl,
         }));
-      expect(calls).toEqual({ contactId: contact.id, items: expected });
+      expect(calls).toEqual({ contactId: contact.id, erased: false, items: expected });
       // …and what the platform said, as its own records have it (not only as the events show it).
       for (const call of calls.items) {
         const made = platform.get(call.recordId);
@@ -291,6 +291,7 @@ describe('call history with the conversation', () => {
     const calls = await history(taskId, ids[0]);
     expect(calls).toEqual({
       contactId: ids[0],
+      erased: false,
       items: [
         {
           recordId: `rec_h_${taskId}_2`,
@@ -326,7 +327,7 @@ describe('call history with the conversation', () => {
     expect(csv).toContain(',"Interested, call back on Saturday, asked for the salary range."\r\n');
 
     // A contact never called has an empty history.
-    expect(await history(taskId, ids[2])).toEqual({ contactId: ids[2], items: [] });
+    expect(await history(taskId, ids[2])).toEqual({ contactId: ids[2], erased: false, items: [] });
     await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200);
   });
 
@@ -352,7 +353,11 @@ describe('call history with the conversation', () => {
     const malformed = await h.http().get(`/v1/tasks/${taskId}/contacts/1x/calls`).set(me).expect(400);
     expect(malformed.body).toMatchObject({ code: 'VALIDATION_FAILED', details: [{ field: 'contactId' }] });
     // The owner is answered.
-    expect(bodyOf(await h.http().get(path).set(me).expect(200))).toEqual({ contactId: contact.id, items: [] });
+    expect(bodyOf(await h.http().get(path).set(me).expect(200))).toEqual({
+      contactId: contact.id,
+      erased: false,
+      items: [],
+    });
   });
 
   it('phones:rekey reseals the conversations with the numbers; they read the same', async () => {

@@ -252,7 +252,7 @@ describe('no harassment: cooling period and the do-not-call list', () => {
     const listed = bodyOf<DoNotCallPageResponse>(await h.http().get('/v1/do-not-call').set(me).expect(200));
     expect(listed.total).toBe(2);
     // Oldest entry first; both were added by one request, so their order between them is not defined.
-    expect(listed.items.map((i: { phone: string }) => i.phone).sort()).toEqual(
+    expect(listed.items.map((i) => i.phone).sort()).toEqual(
       [`+86${a.slice(0, 3)}****${a.slice(-4)}`, `+86${b.slice(0, 3)}****${b.slice(-4)}`].sort(),
     );
     expect(listed.items[0].reason).toBe('opted_out');

@@ -103,6 +103,13 @@ const ROUTES: Route[] = [
     ok: 200,
     body: () => ({ phones: ['13912340002'] }),
   },
+  {
+    method: 'post',
+    pattern: '/v1/admin/firms/:firmId/erasure',
+    kind: 'admin',
+    ok: 200,
+    body: () => ({ phones: ['13912340003'] }),
+  },
   { method: 'get', pattern: '/v1/admin/events', kind: 'admin', ok: 200 },
   {
     method: 'post',

@@ -13,7 +13,8 @@ export type SectionName =
   | 'api'
   | 'export'
   | 'live'
-  | 'scale';
+  | 'scale'
+  | 'erasure';
 export const ALL_SECTIONS: SectionName[] = [
   'stats',
   'ingest',
@@ -27,6 +28,7 @@ export const ALL_SECTIONS: SectionName[] = [
   'export',
   'live',
   'scale',
+  'erasure',
 ];
 
 export interface BenchConfig {
@@ -97,6 +99,11 @@ export interface BenchConfig {
    * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
    */
   exportCsv: { contacts: number; otherContacts: number; rssSampleMs: number };
+  /**
+   * A candidate's erasure: a number in each of `tasks` tasks of `contactsPerTask` contacts, with `events` events
+   * stored; the conversations' retention purge of `conversations` conversations, alone and beside the ingest.
+   */
+  erasure: { tasks: number; contactsPerTask: number; events: number; conversations: number };
   /** Run the children (API, workers) from `dist/` instead of a fresh build of the current sources. */
   useDist: boolean;
   keepDatabase: boolean;
@@ -135,6 +142,8 @@ const PRESETS: Record<
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
     rollover: { tasks: 4, campaigns: 4, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 2, timeoutS: 600 },
     exportCsv: { contacts: 20_000, otherContacts: 20_000, rssSampleMs: 50 },
+    // The issue's sizes even at the small scale: the seeding is server-side SQL (about a minute), the timed work short.
+    erasure: { tasks: 100, contactsPerTask: 1000, events: 1_000_000, conversations: 100_000 },
   },
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
@@ -169,6 +178,7 @@ const PRESETS: Record<
       timeoutS: 1800,
     },
     exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
+    erasure: { tasks: 100, contactsPerTask: 1000, events: 1_000_000, conversations: 200_000 },
   },
 };
 
@@ -284,6 +294,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       contacts: int(env, 'BENCH_EXPORT_CONTACTS', preset.exportCsv.contacts, 1, 10_000_000),
       otherContacts: int(env, 'BENCH_EXPORT_OTHER_CONTACTS', preset.exportCsv.otherContacts, 0, 10_000_000),
       rssSampleMs: int(env, 'BENCH_EXPORT_RSS_SAMPLE_MS', preset.exportCsv.rssSampleMs, 5, 10_000),
+    },
+    erasure: {
+      tasks: int(env, 'BENCH_ERASURE_TASKS', preset.erasure.tasks, 1, 10_000),
+      contactsPerTask: int(env, 'BENCH_ERASURE_CONTACTS', preset.erasure.contactsPerTask, 10, 100_000),
+      events: int(env, 'BENCH_ERASURE_EVENTS', preset.erasure.events, 1, 100_000_000),
+      conversations: int(env, 'BENCH_PURGE_CONVERSATIONS', preset.erasure.conversations, 100, 10_000_000),
     },
     useDist: env.BENCH_USE_DIST === '1',
     keepDatabase: env.BENCH_KEEP_DB === '1',

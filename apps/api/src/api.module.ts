@@ -23,6 +23,7 @@ import { CallbackSignatureGuard } from './callbacks/callback-signature.guard';
 import { AdminBotController, OwnBotController } from './bot/bot.controller';
 import { AdminWebhooksController, FirmWebhooksController } from './webhooks/webhooks.controller';
 import { MeController } from './me/me.controller';
+import { AdminErasureController } from './erasure/erasure.controller';
 import { DomainExceptionFilter } from './http/domain-exception.filter';
 import { ServiceAuthGuard } from './auth/service-auth.guard';
 import { AdminAuthGuard } from './auth/admin-auth.guard';
@@ -73,6 +74,7 @@ export class ApiModule {
         AdminWebhooksController,
         FirmWebhooksController,
         MeController,
+        AdminErasureController,
       ],
       providers: [
         { provide: APP_FILTER, useClass: DomainExceptionFilter },

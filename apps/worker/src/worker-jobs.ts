@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RunEdgePass, RunSyncPass } from '@app/task';
+import { PurgeExpiredConversations, RunEdgePass, RunSyncPass } from '@app/task';
 import { NotifyBotExpiry } from '@app/firm-bot-quota';
 import { GiveUpUnsendableDeliveries, PurgeExpiredEvents } from '@app/events';
 import { WorkerConfig, workerConfig } from './config/worker-env';
@@ -25,8 +25,8 @@ export interface WorkerJob {
 /**
  * The worker's jobs as one table (issue 21): the sync pass on SYNC_CRON, the minute check on SYNC_EDGE_CRON (window
  * and BOT edges, and the probe of running campaigns), the BOT expiry notices on BOT_EXPIRY_CRON, and the events'
- * housekeeping on EVENTS_PURGE_CRON (the retention purge, then the webhook deliveries that can never be sent given
- * up). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default);
+ * housekeeping on EVENTS_PURGE_CRON (the events' retention purge and the webhook deliveries that can never be sent
+ * given up, then the conversations' retention purge). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default);
  * `WorkerJobRunner` runs a row, logs it and keeps shutdown honest.
  */
 @Injectable()
@@ -40,6 +40,7 @@ export class WorkerJobs {
     notifyBotExpiry: NotifyBotExpiry,
     purgeExpiredEvents: PurgeExpiredEvents,
     giveUpUnsendableDeliveries: GiveUpUnsendableDeliveries,
+    purgeExpiredConversations: PurgeExpiredConversations,
   ) {
     this.table = [
       job({
@@ -67,23 +68,31 @@ export class WorkerJobs {
         name: 'events-housekeeping',
         what: 'events housekeeping',
         schedule: config.eventsPurgeCron,
-        // Both steps run whatever the other did; the job fails with the first error.
+        // Every step runs whatever the others did; the job fails with the first error. The conversations' retention
+        // is a step here, not a job of its own: it is the same kind of work on the same schedule (hourly, bounded
+        // batches), it redacts events (so it belongs with their purge), and one more cron would be one more knob.
+        // It runs after the events' purge, so it redacts only the events that are kept.
         run: async () => {
           const [purged, unsendable] = await Promise.allSettled([
             purgeExpiredEvents.execute({}),
             giveUpUnsendableDeliveries.execute({}),
           ]);
+          const [conversations] = await Promise.allSettled([purgeExpiredConversations.execute({})]);
           if (purged.status === 'rejected') throw purged.reason;
           if (unsendable.status === 'rejected') throw unsendable.reason;
+          if (conversations.status === 'rejected') throw conversations.reason;
           const { events: purgedEvents, deliveries: purgedDeliveries } = purged.value;
           return {
             purgedEvents,
             purgedDeliveries,
             unsendableEventGone: unsendable.value.eventGone,
             unsendableUnrendered: unsendable.value.unrendered,
+            purgedConversations: conversations.value.conversations,
+            redactedEvents: conversations.value.events,
           };
         },
-        worthLogging: (s) => s.purgedEvents + s.unsendableEventGone + s.unsendableUnrendered > 0,
+        worthLogging: (s) =>
+          s.purgedEvents + s.unsendableEventGone + s.unsendableUnrendered + s.purgedConversations > 0,
       }),
     ];
   }

@@ -7,7 +7,7 @@ export * from './clock/date-time';
 export * from './identity/caller';
 export * from './privacy/mask-phone';
 export * from './privacy/phone-number';
-export { PhoneVault, phoneKeysFromEnv } from './privacy/phone-vault';
+export { PhoneVault, phoneKeysFromEnv, ERASED_KEY_ID, erasedSealed, isErasedSealed } from './privacy/phone-vault';
 export type { SealedPhone, PhoneKeys } from './privacy/phone-vault';
 export * from './privacy/phone-vault.module';
 export { phoneVaultConfig } from './privacy/phone-vault.config';

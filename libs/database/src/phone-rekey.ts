@@ -1,10 +1,11 @@
 import { DataSource, QueryRunner } from 'typeorm';
-import { PhoneVault } from '@app/core';
+import { ERASED_KEY_ID, PhoneVault } from '@app/core';
 import { queryRows } from './query-rows';
 
 /**
  * The values sealed with the vault's keys: the report's name for them, their table, the key that finds one row and
- * the sealed columns (a row whose key id is NULL holds no value there and is skipped).
+ * the sealed columns (a row whose key id is NULL holds no value there and is skipped, and so is an erased number's:
+ * its key id is the erased marker and there is nothing left to reseal).
  */
 const SEALED_TABLES = [
   { name: 'ai_visitor_list', table: 'ai_visitor_list', key: ['id'], enc: 'phone_enc', keyId: 'phone_key_id' },
@@ -80,10 +81,10 @@ async function rekeyTable(
     const keyList = key.join(', ');
     const page: Record<string, unknown>[] = await queryRows(
       runner,
-      `SELECT ${keyList}, ${enc} AS sealed_enc, ${keyId} AS sealed_key_id FROM ${table} WHERE ${keyId} <> ?` +
+      `SELECT ${keyList}, ${enc} AS sealed_enc, ${keyId} AS sealed_key_id FROM ${table} WHERE ${keyId} <> ? AND ${keyId} <> ?` +
         (after ? ` AND (${keyList}) > (${key.map(() => '?').join(', ')})` : '') +
         ` ORDER BY ${keyList} LIMIT ${batch}`,
-      [vault.activeKeyId, ...(after ?? [])],
+      [vault.activeKeyId, ERASED_KEY_ID, ...(after ?? [])],
     );
     if (page.length === 0) break;
     for (const row of page) {

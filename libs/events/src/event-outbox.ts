@@ -45,6 +45,7 @@ export class EventOutbox {
       e.sequence ?? null,
       JSON.stringify(e.data),
       now,
+      e.contactId ?? null,
     ]);
     await this.events.append(manager, rows);
   }
@@ -64,6 +65,7 @@ export class EventOutbox {
       null,
       json,
       now,
+      null,
     ]);
     await this.events.appendBatchRows(manager, rows);
   }

@@ -100,6 +100,7 @@ export class EventSequencer {
             e.sequence ?? null,
             JSON.stringify(e.data),
             createdAt,
+            e.contactId ?? null,
             ++position,
           ]);
           types.push(e.type);

@@ -7,10 +7,13 @@ import { BATCH_TYPE_PREFIX } from './event-batch-renderer';
 
 const TABLE = 'ai_visitor_event';
 const CURSORS = 'ai_visitor_event_cursor';
-const NEW_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at'];
+const NEW_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at', 'contact_id'];
 const POSITIONED_COLUMNS = [...NEW_COLUMNS, 'position'];
 
-/** A row as written: type, firm, task, sequence, data (JSON), created_at (a dialect date param). */
+/**
+ * A row as written: type, firm, task, sequence, data (JSON), created_at (a dialect date param), and the contact whose
+ * personal data it carries (erasure and the conversations' retention find its events by it; null for the others).
+ */
 export type EventRow = [
   type: string,
   firmId: string | null,
@@ -18,7 +21,16 @@ export type EventRow = [
   sequence: number | null,
   data: string,
   createdAt: unknown,
+  contactId: string | null,
 ];
+
+/** An event that carries a contact's personal data, as its redaction reads it. */
+export interface ContactEventRow {
+  id: string | number;
+  type: string;
+  contact_id: string | number;
+  data: string;
+}
 
 /** An outbox row the sequencer has not positioned yet; `data` only for a batch row (the others' is not read). */
 export interface UnpositionedRow {
@@ -140,7 +152,7 @@ export class EventRepository {
     await this.dialect.updateRows(manager, TABLE, 'id', ['position'], moved, { position: 'v.position' });
   }
 
-  /** A batch's events, inserted with their positions: type, firm, task, sequence, data, created_at, position. */
+  /** A batch's events, inserted with their positions: type, firm, task, sequence, data, created_at, contact_id, position. */
   async insertPositioned(manager: EntityManager, rows: readonly unknown[][]): Promise<void> {
     await this.dialect.insertMany(manager, TABLE, POSITIONED_COLUMNS, rows);
   }
@@ -192,6 +204,28 @@ export class EventRepository {
     if (selection.ids) query.andWhere('e.id IN (:...ids)', { ids: selection.ids.length ? [...selection.ids] : ['0'] });
     else query.andWhere('e.created_at >= :from AND e.created_at < :to', { from: selection.from, to: selection.to });
     return query.getMany();
+  }
+
+  // ---- redaction (a candidate's erasure, the conversations' retention)
+
+  /**
+   * The events carrying these contacts' personal data (`idx_event_contact`), read for update: the caller rewrites
+   * their payloads in place. Batch rows are not among them (they carry no contact id): they are rendered from the
+   * contacts as they are then.
+   */
+  eventsOfContacts(manager: EntityManager, contactIds: readonly string[]): Promise<ContactEventRow[]> {
+    if (contactIds.length === 0) return Promise.resolve([]);
+    return manager.query(
+      `SELECT id, type, contact_id, data FROM ${TABLE} WHERE contact_id IN (${contactIds.map(() => '?').join(', ')})` +
+        this.dialect.forUpdateClause(),
+      [...contactIds],
+    );
+  }
+
+  /** Rewrites events' payloads: `[id, data]` pairs, one statement (id, type, sequence and position unchanged). */
+  async rewriteData(manager: EntityManager, rows: readonly [number, string][]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.dialect.updateRows(manager, TABLE, 'id', ['data'], rows, { data: 'v.data' });
   }
 
   // ---- retention

@@ -1,14 +1,57 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsString, Max, Min } from 'class-validator';
+import {
+  IsInt,
+  IsString,
+  Max,
+  Min,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
+  Validate,
+} from 'class-validator';
 import { envNamespace } from '@app/core';
+
+/**
+ * Events carry calls' conversations (`contact.called`), so they may not be kept longer than the conversations
+ * themselves: a start-up error, not a silent clamp.
+ */
+@ValidatorConstraint({ name: 'notBeyondCallContentRetention' })
+class NotBeyondCallContentRetention implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    const content = (args.object as EventsEnv).CALL_CONTENT_RETENTION_DAYS;
+    return typeof value !== 'number' || typeof content !== 'number' || value <= content;
+  }
+
+  defaultMessage(args: ValidationArguments): string {
+    const content = (args.object as EventsEnv).CALL_CONTENT_RETENTION_DAYS;
+    return (
+      `EVENTS_RETENTION_DAYS (${String(args.value)}) may not exceed CALL_CONTENT_RETENTION_DAYS (${String(content)}): ` +
+      "events carry calls' conversations, which are kept no longer than that; lower EVENTS_RETENTION_DAYS or raise CALL_CONTENT_RETENTION_DAYS"
+    );
+  }
+}
 
 /** The events' variables (docs/events.md, docs/configuration.md). */
 export class EventsEnv {
-  /** Events are kept this many days (the feed's reach), then deleted with their deliveries by the worker. */
+  /**
+   * Events are kept this many days (the feed's reach), then deleted with their deliveries by the worker. At most
+   * CALL_CONTENT_RETENTION_DAYS: events carry conversations.
+   */
   @IsInt()
   @Min(1)
   @Max(3650)
+  @Validate(NotBeyondCallContentRetention)
   EVENTS_RETENTION_DAYS: number = 30;
+
+  /**
+   * Calls' conversations (summary, transcript, recording link: personal data) are kept this many days after the
+   * call, then deleted by the worker's housekeeping, with the events that still carry them redacted (PIPL: kept
+   * no longer than needed). Results and counts stay.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(3650)
+  CALL_CONTENT_RETENTION_DAYS: number = 180;
 
   /**
    * Hosts a webhook URL may point at, comma-separated (the receivers are the platform's own services): an exact
@@ -63,6 +106,8 @@ export class EventsEnv {
 
 export interface EventsSettings {
   retentionDays: number;
+  /** CALL_CONTENT_RETENTION_DAYS: conversations' lifetime (the task lib's purge reads it here, beside the events'). */
+  callContentRetentionDays: number;
   allowedHosts: string[];
   webhookTimeoutMs: number;
   webhookRetryHours: number;
@@ -75,6 +120,7 @@ export interface EventsSettings {
 /** The events lib's configuration; `EventsModule` reads it (the app loads this namespace). */
 export const eventsConfig = envNamespace('events', EventsEnv, (env): EventsSettings => ({
   retentionDays: env.EVENTS_RETENTION_DAYS,
+  callContentRetentionDays: env.CALL_CONTENT_RETENTION_DAYS,
   allowedHosts: env.WEBHOOK_ALLOWED_HOSTS.split(',')
     .map((h) => h.trim().toLowerCase())
     .filter(Boolean),

@@ -9,6 +9,8 @@ export { EVENT_TYPES, isEventType } from './domain/event-types';
 export type { EventType } from './domain/event-types';
 export type { NewEvent, EventView, NewEventBatch, StoredEventBatch } from './domain/event';
 export { EventOutbox, eventIdOf, rowIdOf } from './event-outbox';
+export { EventRedaction } from './event-redaction';
+export type { ContactEvent } from './event-redaction';
 export { EventSequencer } from './event-sequencer';
 export type { EventBatchRenderer } from './event-batch-renderer';
 export { ListEvents } from './usecases/list-events.usecase';

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager, In } from 'typeorm';
-import { PhoneVault, SealedPhone } from '@app/core';
+import { erasedSealed, isErasedSealed, PhoneVault, SealedPhone } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { FirmPhoneEntity } from './firm-phone.entity';
 import { SUPPRESSION_SETTINGS, SuppressionSettings } from './suppression.settings';
@@ -11,9 +11,9 @@ export type SuppressionReason = 'do_not_call' | 'invalid' | 'cooling';
 /** Why a number is on the do-not-call list: `not_considering`, `opted_out`, `requested`, or another caller's word. */
 export type DoNotCallReason = string;
 
-/** An entry of the do-not-call list, its number opened (mask it before showing it). */
+/** An entry of the do-not-call list, its number opened (mask it before showing it); null when it was erased. */
 export interface DoNotCallEntry {
-  phone: string;
+  phone: string | null;
   reason: string | null;
   since: Date | null;
 }
@@ -163,6 +163,28 @@ export class SuppressionService {
     );
   }
 
+  /**
+   * A candidate's erasure: these numbers (by keyed hash) go on the firm's do-not-call list with reason `erased`
+   * and their ciphertext is replaced by the erased marker, in the caller's transaction. The hash stays (the number
+   * is never called again by any task of the firm, and a number given again later is recognised); the number
+   * itself is gone. Row locks in hash order, as every upsert here.
+   */
+  async eraseNumbers(manager: EntityManager, firmId: string, hashes: readonly string[], at: Date): Promise<void> {
+    const when = this.dialect.dateParam(at);
+    const rows = [...new Set(hashes)]
+      .sort()
+      .map((hash) => erasedSealed(hash))
+      .map((p) => [firmId, p.hash, p.enc, p.keyId, 1, 'erased', when]);
+    await this.dialect.upsert(
+      manager,
+      'ai_visitor_firm_phone',
+      ['firm_id', ...SEALED, 'do_not_call', 'dnc_reason', 'dnc_at'],
+      KEY,
+      rows,
+      ['phone_enc', 'phone_key_id', 'do_not_call', 'dnc_reason', 'dnc_at'],
+    );
+  }
+
   async removeDoNotCall(manager: EntityManager, firmId: string, phones: readonly string[]): Promise<number> {
     if (phones.length === 0) return 0;
     const result = await manager
@@ -196,7 +218,9 @@ export class SuppressionService {
       take: pageSize,
     });
     const items = rows.map((row) => ({
-      phone: this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId }),
+      phone: isErasedSealed({ keyId: row.phoneKeyId })
+        ? null
+        : this.vault.open({ enc: row.phoneEnc, keyId: row.phoneKeyId }),
       reason: row.dncReason,
       since: row.dncAt,
     }));

@@ -44,6 +44,8 @@ export * from './usecases/start-task.usecase';
 export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
 export * from './usecases/export-contacts.usecase';
+export * from './usecases/erase-candidates.usecase';
+export * from './usecases/purge-expired-conversations.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views

@@ -30,6 +30,8 @@ import { StartTask } from './usecases/start-task.usecase';
 import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
+import { EraseCandidates } from './usecases/erase-candidates.usecase';
+import { PurgeExpiredConversations } from './usecases/purge-expired-conversations.usecase';
 import { ListContactCalls } from './usecases/list-contact-calls.usecase';
 
 const USE_CASES = [
@@ -44,6 +46,8 @@ const USE_CASES = [
   PauseTask,
   CancelTask,
   ExportContacts,
+  EraseCandidates,
+  PurgeExpiredConversations,
 ];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
 const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];

@@ -66,8 +66,10 @@ export interface ContactView {
   id: string;
   candidateRef: string | null;
   name: string | null;
-  /** Masked: list responses never carry whole numbers. */
-  phone: string;
+  /** Masked: list responses never carry whole numbers; null once the candidate's data was erased. */
+  phone: string | null;
+  /** The candidate's personal data was erased (name, reference and number null; results kept). */
+  erased: boolean;
   status: number;
   skipReason: string | null;
   attempts: number;
@@ -86,7 +88,8 @@ export function toContactView(contact: StoredContact, lastSummary: string | null
     id: String(contact.id),
     candidateRef: contact.candidateRef,
     name: contact.name,
-    phone: maskPhone(contact.phone),
+    phone: contact.phone === null ? null : maskPhone(contact.phone),
+    erased: contact.erased,
     status: contact.status,
     skipReason: contact.skipReason,
     attempts: contact.attempts,
@@ -117,6 +120,8 @@ export interface CallView {
 /** A contact's calls, newest first. */
 export interface ContactCallsView {
   contactId: string;
+  /** The candidate's personal data was erased: every call's summary, transcript and recording link are null. */
+  erased: boolean;
   items: CallView[];
 }
 

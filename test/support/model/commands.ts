@@ -17,6 +17,7 @@ import {
   violated,
 } from './invariants';
 import { awaitPushFollowUp } from './progress';
+import { checkErasures, eraseCandidateArbitrary } from './commands-erasure';
 import { PushFaults } from './push-proxy';
 import {
   as,
@@ -125,6 +126,7 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
     for (const [id, v] of s.views) m.observed[id] = v.status;
     r.last = s;
     checkAlways(m, s);
+    await checkErasures(r, s);
     if (outcome.healthyPassAt) {
       checkStoppedWithinOnePass(m, before, s);
       checkDueWork(m, before, s, outcome.healthyPassAt);
@@ -968,6 +970,8 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
       ),
     },
     { weight: 3, arbitrary: gated('edgePass', fc.constant(new EdgePass())) },
+    // issue 22
+    { weight: 1, arbitrary: gated('erasure', eraseCandidateArbitrary()) },
     { weight: 2, arbitrary: gated('relay', fc.constant(new Relay())) },
     {
       weight: 1,

@@ -77,6 +77,8 @@ export const FEATURES = [
   'slowReceiver',
   'redeliver',
   'dbCut',
+  // issue 22: a candidate's erasure (commands-erasure.ts)
+  'erasure',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 

@@ -57,6 +57,8 @@ export interface RecordRow {
   intension_result: number;
   /** 1 when the record's conversation is stored (call_conversation), else 0. */
   said: number;
+  /** 1 when the record's contact was erased (a candidate's erasure): its conversation is never kept. */
+  erased: number;
 }
 
 export interface ContactRow {
@@ -253,12 +255,14 @@ async function readDb(
   const records = norm<RecordRow>(
     await manager.query<DbRow[]>(
       `SELECT r.record_id, r.task_id, r.call_task_id, r.contact_id, r.call_result, r.intension_result,
-              CASE WHEN v.call_record_id IS NULL THEN 0 ELSE 1 END AS said
+              CASE WHEN v.call_record_id IS NULL THEN 0 ELSE 1 END AS said,
+              CASE WHEN c.phone_key_id = '!erased' THEN 1 ELSE 0 END AS erased
          FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
+         JOIN ai_visitor_list c ON c.id = r.contact_id
         WHERE r.task_id IN (${marks}) OR r.call_task_id IN (${ctMarks})`,
       [...ids, ...ctIds],
     ),
-    ['call_result', 'intension_result', 'said'],
+    ['call_result', 'intension_result', 'said', 'erased'],
   );
   const contactRows = await manager.query<DbRow[]>(
     `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id, next_attempt_at
@@ -450,8 +454,9 @@ export function checkAlways(m: Model, s: Snapshot): void {
     };
     if (show(expected) !== show(got))
       violated('records', `stored record ${rec.record_id} is ${show(got)}, the platform made ${show(expected)}`);
-    // What the candidate said is stored with the record whenever the platform's record carried it, and never made up.
-    const platformSaid = truth.recording_url || truth.transcript || truth.summary ? 1 : 0;
+    // What the candidate said is stored with the record whenever the platform's record carried it, and never made up;
+    // never for an erased contact (deleted at the erasure, not kept from a call that ended after it).
+    const platformSaid = !rec.erased && (truth.recording_url || truth.transcript || truth.summary) ? 1 : 0;
     if (rec.said !== platformSaid)
       violated(
         'records',
@@ -776,8 +781,9 @@ async function checkStatsAndExport(
       `${phase}: the CSV export of task ${taskId} has ${rows.length} rows for ${contacts.length} contacts`,
     );
   const byRef = new Map(rows.map((row) => [row[col('candidate_ref')], row]));
-  for (const c of contacts) {
-    const row = byRef.get(c.candidateRef as string);
+  for (const [i, c] of contacts.entries()) {
+    // An erased contact has no reference left: found by its place (the list and the export are both in id order).
+    const row = c.candidateRef === null ? rows[i] : byRef.get(c.candidateRef);
     const expectedRow = {
       attempts: String(c.attempts),
       callResult: RESULT_LABEL[c.callResult],

@@ -5,8 +5,16 @@ import { PageResponse } from '../tasks/task.responses';
 /** The do-not-call routes' answers, for the OpenAPI document (mirroring the suppression lib's views). */
 
 export class DoNotCallEntryResponse implements DoNotCallEntryView {
-  @ApiProperty({ description: 'The number, masked', example: '+86138****8000' })
-  phone: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The number, masked; null for an erased number (only its keyed hash is kept, so it is never called)',
+    example: '+86138****8000',
+  })
+  phone: string | null;
+
+  @ApiProperty({ description: "The number was erased by a candidate's erasure (reason `erased`)", example: false })
+  erased: boolean;
 
   @ApiProperty({ type: String, nullable: true, example: 'opted_out' })
   reason: string | null;

@@ -5,6 +5,7 @@ const contact = (fields: Partial<ExportedContact>): ExportedContact => ({
   candidateRef: 'q',
   name: 'm',
   phone: '+8613800138000',
+  erased: false,
   status: ContactStatus.Done,
   skipReason: null,
   attempts: 1,
@@ -110,6 +111,13 @@ describe('contactsCsv', () => {
     );
     // One chunk for the header, one per page: memory follows the page size, not the task's.
     expect(chunks).toHaveLength(3);
+  });
+
+  it('writes an erased contact as erased: no reference, no name, the erased mark for its number, its results', async () => {
+    const { csv } = await text([
+      [contact({ candidateRef: null, name: null, phone: null, erased: true, intention: Intention.Interested })],
+    ]);
+    expect(csv.split('\r\n')[1]).toBe(',,已删除 erased,已完成 done,,1,成功 connected,,有意向 interested,2,,');
   });
 
   it('writes the BOM and header even when there is no contact', async () => {

@@ -64,10 +64,13 @@ function row(values: readonly string[]): string {
   return `${values.map(cell).join(',')}\r\n`;
 }
 
+/** The phone cell of a contact whose data was erased (name and reference are empty then). */
+export const ERASED_CELL = '已删除 erased';
+
 // Labels hold none of what cell() changes (a test pins the bytes), so they are written as they are.
 function contactRow(c: ExportedContact): string {
   return (
-    `${cell(c.candidateRef)},${cell(c.name)},${cell(c.phone)},${labelCell(STATUS_LABEL, c.status)},${cell(c.skipReason)},` +
+    `${cell(c.candidateRef)},${cell(c.name)},${c.erased ? ERASED_CELL : cell(c.phone)},${labelCell(STATUS_LABEL, c.status)},${cell(c.skipReason)},` +
     `${cell(c.attempts)},${labelCell(RESULT_LABEL, c.callResult)},${cell(c.failReason)},${labelCell(INTENTION_LABEL, c.intention)},` +
     `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())},${cell(c.lastSummary)}\r\n`
   );

@@ -267,8 +267,20 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ type: String, nullable: true, example: '张三' })
   name: string | null;
 
-  @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
-  phone: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "E.164, masked; null once the candidate's data was erased",
+    example: '+86138****8000',
+  })
+  phone: string | null;
+
+  @ApiProperty({
+    description:
+      "The candidate's personal data was erased (POST /v1/admin/firms/{firmId}/erasure): name, candidateRef and phone are null; the results stay",
+    example: false,
+  })
+  erased: boolean;
 
   @ApiProperty({ enum: CONTACT_STATUSES, description: CONTACT_STATUS, example: ContactStatus.Done })
   status: ContactStatus;
@@ -363,6 +375,13 @@ export class CallResponse implements CallView {
 export class ContactCallsResponse implements ContactCallsView {
   @ApiProperty({ description: 'The contact', example: '1001' })
   contactId: string;
+
+  @ApiProperty({
+    description:
+      "The candidate's personal data was erased: the calls' outcomes stay, their summary, transcript and recording link are null",
+    example: false,
+  })
+  erased: boolean;
 
   @ApiProperty({
     type: [CallResponse],

@@ -136,6 +136,7 @@ export class TasksController {
     description: 'Every call of the contact, newest first',
     example: {
       contactId: '1001',
+      erased: false,
       items: [
         {
           recordId: 'rec_000002_1001',

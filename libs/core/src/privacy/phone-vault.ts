@@ -22,6 +22,23 @@ export interface PhoneKeys {
   hashKey: Buffer;
 }
 
+/**
+ * The key id of an erased number (a candidate's erasure, PIPL): the ciphertext is gone (`enc` empty) and only the
+ * keyed hash stays, as the do-not-call entry that keeps the number from being called again. Outside the key-id
+ * pattern, so no configured key can ever carry it; `PhoneVault.open` refuses it like any unknown key.
+ */
+export const ERASED_KEY_ID = '!erased';
+
+/** The sealed columns of an erased number: the hash kept, the ciphertext replaced by the erased marker. */
+export function erasedSealed(hash: string): SealedPhone {
+  return { hash, enc: '', keyId: ERASED_KEY_ID };
+}
+
+/** Whether a stored number was erased (its ciphertext replaced by the erased marker). */
+export function isErasedSealed(sealed: { keyId: string }): boolean {
+  return sealed.keyId === ERASED_KEY_ID;
+}
+
 /** Raised when a stored number cannot be opened: its key is no longer configured, or the value was altered. */
 export class PhoneVaultError extends Error {}
 

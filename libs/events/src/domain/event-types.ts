@@ -13,6 +13,7 @@ export const EVENT_TYPES = [
   'firm.bot_expiring',
   'firm.bot_expired',
   'webhook.disabled',
+  'candidate.erased',
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -8,6 +8,8 @@ export interface NewEvent {
   /** The task it concerns, with its per-task `sequence` (the task lib allocates it under the task's lock). */
   taskId?: string | null;
   sequence?: number | null;
+  /** The contact whose personal data the payload carries (name, number, conversation): its erasure finds the event by it. */
+  contactId?: string | null;
   /** The payload: JSON-serialisable, phone numbers masked (a full-number subscription is served at delivery). */
   data: Record<string, unknown>;
 }

@@ -27,6 +27,10 @@ export class EventEntity {
   @Column({ type: 'text' })
   data: string;
 
+  /** The contact whose personal data the event carries (`contact.called`, `candidate.interested`); null for the others. */
+  @Column({ name: 'contact_id', type: 'bigint', nullable: true })
+  contactId: string | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 }

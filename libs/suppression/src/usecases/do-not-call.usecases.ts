@@ -5,8 +5,10 @@ import { SuppressionService } from '../suppression.service';
 import { doNotCallNumbers } from '../domain/do-not-call-numbers';
 
 export interface DoNotCallEntryView {
-  /** Masked: list responses never carry whole numbers. */
-  phone: string;
+  /** Masked: list responses never carry whole numbers; null for an erased number (only its keyed hash is kept). */
+  phone: string | null;
+  /** The number was erased (a candidate's erasure): it stays on the list, but cannot be shown. */
+  erased: boolean;
   reason: string | null;
   since: string | null;
 }
@@ -34,7 +36,8 @@ export class ListDoNotCall {
       query.pageSize,
     );
     const views: DoNotCallEntryView[] = items.map((entry) => ({
-      phone: maskPhone(entry.phone),
+      phone: entry.phone === null ? null : maskPhone(entry.phone),
+      erased: entry.phone === null,
       reason: entry.reason,
       since: entry.since?.toISOString() ?? null,
     }));

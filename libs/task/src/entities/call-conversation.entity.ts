@@ -10,7 +10,7 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 @Entity({ name: 'call_conversation' })
 @Index('idx_call_conversation_task', ['taskId'])
 @Index('idx_call_conversation_contact', ['contactId'])
-@Index('idx_call_conversation_called_at', ['calledAt'])
+@Index('idx_call_conversation_called_at', ['calledAt', 'contactId'])
 export class CallConversationEntity {
   @PrimaryColumn({ name: 'call_record_id', type: 'bigint' })
   callRecordId: string;

@@ -95,6 +95,47 @@ export class CallConversationRepository {
     await flush();
   }
 
+  /** Deletes these contacts' conversations (a candidate's erasure), by the contact index; returns how many, per task. */
+  async deleteOfContacts(manager: EntityManager, contactIds: readonly string[]): Promise<Map<string, number>> {
+    const perTask = new Map<string, number>();
+    for (let i = 0; i < contactIds.length; i += 500) {
+      const chunk = contactIds.slice(i, i + 500);
+      const list = chunk.map(() => '?').join(', ');
+      const rows: { task_id: string | number; n: string | number }[] = await manager.query(
+        `SELECT task_id, COUNT(*) AS n FROM ${TABLE} WHERE contact_id IN (${list}) GROUP BY task_id`,
+        [...chunk],
+      );
+      if (rows.length === 0) continue;
+      await manager.query(`DELETE FROM ${TABLE} WHERE contact_id IN (${list})`, [...chunk]);
+      for (const r of rows) perTask.set(String(r.task_id), (perTask.get(String(r.task_id)) ?? 0) + Number(r.n));
+    }
+    return perTask;
+  }
+
+  /**
+   * The oldest `limit` conversations of calls made before `before`, with their contact: the retention purge's next
+   * batch, read from `idx_call_conversation_called_at` (called_at, contact_id, and the key) alone.
+   */
+  async expired(
+    manager: EntityManager,
+    before: Date,
+    limit: number,
+  ): Promise<{ callRecordId: string; contactId: string }[]> {
+    const rows: { call_record_id: string | number; contact_id: string | number }[] = await manager.query(
+      `SELECT call_record_id, contact_id FROM ${TABLE} WHERE called_at < ? ORDER BY called_at LIMIT ${Math.trunc(limit)}`,
+      [this.dialect.dateParam(before)],
+    );
+    return rows.map((r) => ({ callRecordId: String(r.call_record_id), contactId: String(r.contact_id) }));
+  }
+
+  /** Deletes conversations by their call record's id (the key). */
+  async deleteByRecordIds(manager: EntityManager, callRecordIds: readonly string[]): Promise<void> {
+    if (callRecordIds.length === 0) return;
+    await manager.query(`DELETE FROM ${TABLE} WHERE call_record_id IN (${callRecordIds.map(() => '?').join(', ')})`, [
+      ...callRecordIds,
+    ]);
+  }
+
   /** Every call of a contact with what was said, newest first (one query on the record's contact index). */
   async history(manager: EntityManager, contactId: string): Promise<CallHistoryRow[]> {
     const rows: (SealedColumns & {

@@ -1,3 +1,4 @@
+import { ERASED_KEY_ID } from '@app/core';
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { parseDbDate, SqlDialect } from '@app/database';
@@ -95,15 +96,17 @@ export class CallRecordRepository {
 
   /**
    * The stored call records of this task with these remote record ids, as their conversations are keyed: id,
-   * contact and time as stored (a re-delivered record's `ref` is not trusted over them).
+   * contact and time as stored (a re-delivered record's `ref` is not trusted over them). A record of an erased
+   * contact is left out: what an erased candidate said is never stored (a call in progress at the erasure).
    */
   async storedOf(manager: EntityManager, taskId: string, recordIds: readonly string[]): Promise<StoredCallRecord[]> {
     if (recordIds.length === 0) return [];
     const rows: { id: string | number; record_id: string; contact_id: string | number; called_at: Date | string }[] =
       await manager.query(
-        `SELECT id, record_id, contact_id, called_at FROM ai_visitor_call_record
-          WHERE record_id IN (${recordIds.map(() => '?').join(', ')}) AND task_id = ?`,
-        [...recordIds, taskId],
+        `SELECT r.id, r.record_id, r.contact_id, r.called_at FROM ai_visitor_call_record r
+           JOIN ai_visitor_list c ON c.id = r.contact_id
+          WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')}) AND r.task_id = ? AND c.phone_key_id <> ?`,
+        [...recordIds, taskId, ERASED_KEY_ID],
       );
     return rows.map((r) => ({
       id: String(r.id),
@@ -111,6 +114,16 @@ export class CallRecordRepository {
       contactId: String(r.contact_id),
       calledAt: parseDbDate(r.called_at),
     }));
+  }
+
+  /** The platform's record ids of these stored records (by their ids), as their events carry them. */
+  async remoteIds(manager: EntityManager, ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows: { record_id: string }[] = await manager.query(
+      `SELECT record_id FROM ai_visitor_call_record WHERE id IN (${ids.map(() => '?').join(', ')})`,
+      [...ids],
+    );
+    return rows.map((r) => r.record_id);
   }
 
   /** The stored calls with these remote record ids, each with its contact and its conversation, sealed (one query). */

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { PhoneVault, SealedPhone } from '@app/core';
+import { isErasedSealed, PhoneVault, SealedPhone } from '@app/core';
 import { ContactEntity } from '../entities/contact.entity';
 
-/** A contact as the rest of the service sees it: its number opened (mask it before showing it to people). */
+/**
+ * A contact as the rest of the service sees it: its number opened (mask it before showing it to people), or null
+ * when the candidate's data was erased (`erased`).
+ */
 export type StoredContact = Omit<ContactEntity, 'phoneHash' | 'phoneEnc' | 'phoneKeyId' | 'phoneMasked'> & {
-  phone: string;
+  phone: string | null;
+  erased: boolean;
 };
 
 /**
@@ -32,9 +36,19 @@ export class ContactPhones {
     return { hash: row.phoneHash, enc: row.phoneEnc, keyId: row.phoneKeyId };
   }
 
-  /** The row with its number opened and the sealed columns left out. */
+  /** Whether the row's number was erased (only its keyed hash is left). */
+  isErased(row: Pick<ContactEntity, 'phoneKeyId'>): boolean {
+    return isErasedSealed({ keyId: row.phoneKeyId });
+  }
+
+  /** The number opened, or null when it was erased. */
+  openUnlessErased(row: Pick<ContactEntity, 'phoneEnc' | 'phoneKeyId'>): string | null {
+    return this.isErased(row) ? null : this.open(row);
+  }
+
+  /** The row with its number opened (null when erased) and the sealed columns left out. */
   reveal(row: ContactEntity): StoredContact {
     const { phoneHash: _hash, phoneEnc: _enc, phoneKeyId: _keyId, phoneMasked: _masked, ...rest } = row;
-    return { ...rest, phone: this.open(row) };
+    return { ...rest, phone: this.openUnlessErased(row), erased: this.isErased(row) };
   }
 }

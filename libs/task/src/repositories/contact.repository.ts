@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Brackets, EntityManager, In } from 'typeorm';
-import { maskPhone, SealedPhone } from '@app/core';
+import { ERASED_KEY_ID, maskPhone, SealedPhone } from '@app/core';
 import { parseDbDate, SqlDialect } from '@app/database';
 import { ContactEntity } from '../entities/contact.entity';
 import { TaskEntity } from '../entities/task.entity';
@@ -23,7 +23,9 @@ export interface ExportRow {
   id: string;
   candidateRef: string | null;
   name: string | null;
-  phone: string;
+  /** Null once the candidate's data was erased. */
+  phone: string | null;
+  erased: boolean;
   status: ContactStatus;
   skipReason: string | null;
   attempts: number;
@@ -195,7 +197,11 @@ export class ContactRepository {
     }
   }
 
-  /** The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). */
+  /**
+   * The batch of a call task, in the order it was sent (so a retried `campaign_add` carries the same payload). A
+   * contact erased after the batch was claimed is left out: its number is gone, and it must not be dialled (a
+   * campaign the platform already has may still call it: see docs/operations.md, "Data rights").
+   */
   async findByCallTask(
     manager: EntityManager,
     callTaskId: string,
@@ -205,7 +211,9 @@ export class ContactRepository {
       where: { callTaskId },
       order: { id: 'ASC' },
     });
-    return rows.map((c) => ({ id: String(c.id), phone: this.phones.open(c), name: c.name }));
+    return rows
+      .filter((c) => !this.phones.isErased(c))
+      .map((c) => ({ id: String(c.id), phone: this.phones.open(c), name: c.name }));
   }
 
   /**
@@ -336,7 +344,8 @@ export class ContactRepository {
       id: String(r.id),
       candidateRef: r.candidate_ref,
       name: r.name,
-      phone: this.phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id }),
+      phone: this.phones.openUnlessErased({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id }),
+      erased: this.phones.isErased({ phoneKeyId: r.phone_key_id }),
       status: Number(r.status),
       skipReason: r.skip_reason,
       attempts: Number(r.attempts),
@@ -361,6 +370,60 @@ export class ContactRepository {
       take: query.pageSize,
     });
     return { items: items.map((row) => this.phones.reveal(row)), total };
+  }
+
+  /**
+   * The firm's contacts with these numbers (keyed hashes), in every task of the firm: the firm's tasks
+   * (`idx_task_account`) joined to the list's unique (task_id, phone_hash) key, one index probe per task and hash,
+   * so no index of its own is needed. In contact id order.
+   */
+  async findInFirmByHashes(
+    manager: EntityManager,
+    firmId: string,
+    hashes: readonly string[],
+  ): Promise<{ id: string; taskId: string; phoneHash: string }[]> {
+    if (hashes.length === 0) return [];
+    const rows: { id: string | number; task_id: string | number; phone_hash: string }[] = await manager.query(
+      `SELECT c.id, c.task_id, c.phone_hash FROM ai_visitor_task t JOIN ai_visitor_list c ON c.task_id = t.id ` +
+        `WHERE t.firm_id = ? AND c.phone_hash IN (${hashes.map(() => '?').join(', ')}) ORDER BY c.id`,
+      [firmId, ...hashes],
+    );
+    return rows.map((r) => ({ id: String(r.id), taskId: String(r.task_id), phoneHash: r.phone_hash }));
+  }
+
+  /**
+   * A candidate's erasure of these contacts: name, candidate reference, masked number and ciphertext replaced by
+   * the erased marker (the keyed hash stays: the list's unique key, and the firm's do-not-call entry matches it).
+   * A contact still waiting is never called again: one called before is done (its last result stays), one never
+   * called is skipped `do_not_call`, as the next campaign's claim would skip it. Results, attempts and statuses of
+   * the others are left as they are, so the statistics do not change. `status` is assigned last (MySQL reads a
+   * column assigned earlier in the same SET as its new value). Returns the contacts changed.
+   */
+  async erase(manager: EntityManager, ids: readonly string[]): Promise<number> {
+    let changed = 0;
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      const chunk = ids.slice(i, i + UPDATE_CHUNK);
+      const result: unknown = await manager.query(
+        `UPDATE ai_visitor_list SET name = NULL, candidate_ref = NULL, phone_masked = NULL, phone_enc = '', phone_key_id = ?, ` +
+          `skip_reason = CASE WHEN status = ${ContactStatus.Waiting} AND attempts = 0 THEN 'do_not_call' ELSE skip_reason END, ` +
+          `next_attempt_at = CASE WHEN status = ${ContactStatus.Waiting} THEN NULL ELSE next_attempt_at END, ` +
+          `status = CASE WHEN status = ${ContactStatus.Waiting} THEN ` +
+          `(CASE WHEN attempts > 0 THEN ${ContactStatus.Done} ELSE ${ContactStatus.Skipped} END) ELSE status END ` +
+          `WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+        [ERASED_KEY_ID, ...chunk],
+      );
+      changed += affectedRows(result);
+    }
+    return changed;
+  }
+
+  /** Whether this contact of this task was erased; null when it is not one of the task's (a read by primary key). */
+  async erasedInTask(manager: EntityManager, taskId: string, contactId: string): Promise<boolean | null> {
+    const rows: { phone_key_id: string }[] = await manager.query(
+      'SELECT phone_key_id FROM ai_visitor_list WHERE id = ? AND task_id = ?',
+      [contactId, taskId],
+    );
+    return rows.length === 0 ? null : this.phones.isErased({ phoneKeyId: rows[0].phone_key_id });
   }
 
   /** Whether this contact is one of this task's (a read by primary key). */

@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { maskPhone } from '@app/core';
+import { isErasedSealed, maskPhone } from '@app/core';
 import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { CallConversationRepository, Conversation } from '../repositories/call-conversation.repository';
 import { Intention } from '../domain/statuses';
+import { erasedEventData } from '../domain/erasure';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
@@ -68,24 +69,33 @@ export class ContactCalledEvents implements EventBatchRenderer {
           ];
         }
         const data = this.calledData(row, attempt, conversation);
-        const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, data }];
+        const contactId = String(row.contact_id);
+        const events: NewEvent[] = [{ type: 'contact.called', ...common, sequence, contactId, data }];
         if (row.intension_result === Intention.Interested)
-          events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, data });
+          events.push({ type: 'candidate.interested', ...common, sequence: sequence + 1, contactId, data });
         return events;
       }),
     );
   }
 
-  /** The payload of `contact.called` (docs/events.md); phone masked. */
+  /**
+   * The payload of `contact.called` (docs/events.md); phone masked; the conversation as stored (a batch written before
+   * conversations were stored carries its own). A contact erased since the page committed (a candidate's erasure,
+   * which serialises with this rendering on the feed cursor) gets the erased payload: its personal fields null, no
+   * conversation, `erased: true`.
+   */
   private calledData(row: CalledRow, attempt: number, batched: Conversation | undefined): Record<string, unknown> {
+    const erased = isErasedSealed({ keyId: row.phone_key_id });
     const stored = row.summary_key_id || row.transcript_key_id || row.recording_url_key_id;
-    const conversation = stored ? this.conversations.openSealed(row) : batched;
-    return {
+    const conversation = erased ? undefined : stored ? this.conversations.openSealed(row) : batched;
+    const data = {
       taskId: String(row.task_id),
       contactId: String(row.contact_id),
       candidateRef: row.candidate_ref,
       name: row.name,
-      phone: row.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: row.phone_enc, phoneKeyId: row.phone_key_id })),
+      phone: erased
+        ? null
+        : (row.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: row.phone_enc, phoneKeyId: row.phone_key_id }))),
       attempt,
       recordId: row.record_id,
       callResult: Number(row.call_result),
@@ -95,6 +105,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
       calledAt: parseDbDate(row.called_at).toISOString(),
       ...conversationOf(conversation),
     };
+    return erased ? (erasedEventData(data) ?? data) : data;
   }
 }
 

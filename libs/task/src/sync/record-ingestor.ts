@@ -126,7 +126,9 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed).
+      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed). An
+      // erased candidate's call (one already in progress on the platform at the erasure) is stored as a result; what
+      // they said is not kept (storeConversations leaves erased contacts out).
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
       if (connected && record.intention === Intention.NotConsidering)

@@ -32,6 +32,7 @@ function exported(c: ExportRow, lastSummary: string | null): ExportedContact {
     candidateRef: c.candidateRef,
     name: c.name,
     phone: c.phone,
+    erased: c.erased,
     status: c.status,
     skipReason: c.skipReason,
     attempts: c.attempts,

@@ -27,11 +27,12 @@ export class ListContactCalls {
 
   async execute({ access, contactId }: ListContactCallsQuery): Promise<ContactCallsView> {
     const manager = this.tx.autocommit;
-    if (!(await this.contacts.inTask(manager, access.taskId, contactId)))
-      throw new ContactNotFoundError(access.taskId, contactId);
+    const erased = await this.contacts.erasedInTask(manager, access.taskId, contactId);
+    if (erased === null) throw new ContactNotFoundError(access.taskId, contactId);
     const calls = await this.conversations.history(manager, contactId);
     return {
       contactId,
+      erased,
       items: calls.map((c): CallView => ({
         recordId: c.recordId,
         callResult: c.callResult,
