@@ -14,6 +14,7 @@ export {
   CallResult,
   Intention,
   PauseReason,
+  SkipReason,
   SYSTEM_PAUSE_REASONS,
 } from './domain/statuses';
 export { TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, IllegalTransitionError } from './domain/transitions';
@@ -43,6 +44,8 @@ export * from './usecases/start-task.usecase';
 export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
 export * from './usecases/export-contacts.usecase';
+export * from './usecases/edit-task.usecase';
+export * from './usecases/withdraw-contacts.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views

@@ -28,6 +28,8 @@ import { StartTask } from './usecases/start-task.usecase';
 import { PauseTask } from './usecases/pause-task.usecase';
 import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
+import { EditTask } from './usecases/edit-task.usecase';
+import { WithdrawContacts } from './usecases/withdraw-contacts.usecase';
 
 const USE_CASES = [
   AuthorizeTaskAccess,
@@ -40,6 +42,8 @@ const USE_CASES = [
   PauseTask,
   CancelTask,
   ExportContacts,
+  EditTask,
+  WithdrawContacts,
 ];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
 const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];

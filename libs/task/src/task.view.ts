@@ -70,6 +70,8 @@ export interface ContactView {
   phone: string;
   status: number;
   skipReason: string | null;
+  /** Withdrawn while a campaign holds it: skipped `withdrawn` once that campaign is done with it. */
+  withdrawPending: boolean;
   attempts: number;
   callResult: number;
   failReason: string | null;
@@ -87,6 +89,7 @@ export function toContactView(contact: StoredContact): ContactView {
     phone: maskPhone(contact.phone),
     status: contact.status,
     skipReason: contact.skipReason,
+    withdrawPending: Number(contact.withdrawPending) === 1,
     attempts: contact.attempts,
     callResult: contact.callResult,
     failReason: contact.failReason,

@@ -256,18 +256,19 @@ async function readDb(
     ['status', 'attempts', 'call_result', 'intension_result'],
   ).map((row, i) => ({ ...row, next_attempt_at: ms(contactRows[i].next_attempt_at) }));
   const key = (row: Record<string, unknown>) =>
-    [row.task_id, row.status, row.call_result, row.intension_result].map(String).join('/');
+    [row.task_id, row.status, row.call_result, row.intension_result, row.skip_reason ?? ''].map(String).join('/');
   const table = (rows: Record<string, unknown>[]) =>
     Object.fromEntries(
       rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]),
     );
   const fromContacts = await manager.query(
-    `SELECT task_id, status, call_result, intension_result, COUNT(*) AS contacts, SUM(attempts) AS attempts
-     FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result`,
+    `SELECT task_id, status, call_result, intension_result, COALESCE(skip_reason, '') AS skip_reason, COUNT(*) AS contacts,
+            SUM(attempts) AS attempts
+     FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result, COALESCE(skip_reason, '')`,
     ids,
   );
   const fromCounters = await manager.query(
-    `SELECT task_id, status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats
+    `SELECT task_id, status, call_result, intension_result, skip_reason, contacts, attempts FROM ai_visitor_task_stats
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
