@@ -9,6 +9,35 @@ const OTHER_FIRM = 8202;
 const me = asAccount(FIRM, 1);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A contact as `GET /v1/tasks/:id/contacts` lists it. */
+interface Contact {
+  id: string;
+  candidateRef: string | null;
+  phone: string;
+  status: number;
+  skipReason: string | null;
+  withdrawPending: boolean;
+  attempts: number;
+  callResult: number;
+  failReason: string | null;
+  intensionResult: number;
+  calledAt: string | null;
+  nextAttemptAt: string | null;
+}
+
+/** An event as the outbox holds it, its payload parsed. */
+interface StoredEvent {
+  type: string;
+  sequence: number;
+  data: Record<string, unknown>;
+}
+
+/** A response's body, as the type the test reads it as (the contract check validated its shape). */
+const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
+const codeOf = (res: { body: unknown }): string | undefined => bodyOf<{ code?: string }>(res).code;
+const parsed = (data: unknown): Record<string, unknown> =>
+  (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;
+
 /** A window open on one weekday three days from today in Shanghai: closed now, and for the whole test. */
 function closedWindow(): { start: string; end: string; days: number[]; timeZone: string } {
   const local = new Date(Date.now() + 8 * 3600_000);
@@ -20,21 +49,21 @@ function closedWindow(): { start: string; end: string; days: number[]; timeZone:
 describe('edit a task (PATCH /v1/tasks/:id)', () => {
   let h: Harness;
   let ds: DataSource;
-  const task = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+  const task = async (id: string) =>
+    bodyOf<Record<string, unknown>>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
   const list = async (id: string) =>
-    (await h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 500 }).set(me).expect(200)).body.items;
-  const stats = async (id: string) => (await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200)).body;
-  const events = async (id: string, type?: string) =>
-    (
-      await ds.query(
-        `SELECT type, sequence, data FROM ai_visitor_event WHERE task_id = ?${type ? ' AND type = ?' : ''} ORDER BY sequence`,
-        type ? [id, type] : [id],
-      )
-    ).map((e: { type: string; sequence: number | string; data: unknown }) => ({
-      type: e.type,
-      sequence: Number(e.sequence),
-      data: typeof e.data === 'string' ? JSON.parse(e.data) : e.data,
-    }));
+    bodyOf<{ items: Contact[] }>(
+      await h.http().get(`/v1/tasks/${id}/contacts`).query({ pageSize: 500 }).set(me).expect(200),
+    ).items;
+  const stats = async (id: string) =>
+    bodyOf<Record<string, number>>(await h.http().get(`/v1/tasks/${id}/stats`).set(me).expect(200));
+  const events = async (id: string, type?: string): Promise<StoredEvent[]> => {
+    const rows: { type: string; sequence: number | string; data: unknown }[] = await ds.query(
+      `SELECT type, sequence, data FROM ai_visitor_event WHERE task_id = ?${type ? ' AND type = ?' : ''} ORDER BY sequence`,
+      type ? [id, type] : [id],
+    );
+    return rows.map((e) => ({ type: e.type, sequence: Number(e.sequence), data: parsed(e.data) }));
+  };
   /** Sync passes until no contact of the task is in a campaign (every call of the running one reported). */
   const syncUntilSettled = async (id: string) => {
     for (let i = 0; i < 200; i++) {
@@ -60,11 +89,15 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
 
   it('a window that closes under a running campaign pauses it at the next minute check, and its opening resumes it', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(100, 1000), batchSize: 100 });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<{ activeCampaign: { campaignId: string } }>(
+      await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200),
+    );
     expect(started).toMatchObject({ status: 3, activeCampaign: { status: 1 } });
     const window = closedWindow();
 
-    const edited = (await h.http().patch(`/v1/tasks/${id}`).set(me).send({ callWindow: window }).expect(200)).body;
+    const edited = bodyOf<Record<string, unknown>>(
+      await h.http().patch(`/v1/tasks/${id}`).set(me).send({ callWindow: window }).expect(200),
+    );
     // Recorded now; it takes effect at the worker's next minute check.
     expect(edited).toMatchObject({ status: 3, callWindow: window });
     const [updated] = await events(id, 'task.updated');
@@ -109,27 +142,29 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
     await syncUntilSettled(id);
     const before = await list(id);
     // Waiting for a retry: the failed ones (an "inconvenient" candidate's callback is not a retry, and stays).
-    const failed = before.filter((c: any) => c.callResult === 2);
-    const callbacks = before.filter((c: any) => c.callResult === 1 && c.status === 1).length;
+    const failed = before.filter((c) => c.callResult === 2);
+    const callbacks = before.filter((c) => c.callResult === 1 && c.status === 1).length;
     expect(failed.length).toBeGreaterThan(0);
     for (const c of failed) {
       expect(c).toMatchObject({ status: 1 });
       expect(c.attempts).toBeGreaterThanOrEqual(1);
-      expect(Date.parse(c.nextAttemptAt)).toBe(Date.parse(c.calledAt) + 120 * 60_000);
+      expect(Date.parse(c.nextAttemptAt ?? '')).toBe(Date.parse(c.calledAt ?? '') + 120 * 60_000);
     }
     const statsBefore = await stats(id);
 
     await h.http().patch(`/v1/tasks/${id}`).set(me).send({ retryGapMinutes: 5 }).expect(200);
-    for (const c of (await list(id)).filter((x: any) => x.callResult === 2))
-      expect(Date.parse(c.nextAttemptAt)).toBe(Date.parse(c.calledAt) + 5 * 60_000);
+    for (const c of (await list(id)).filter((x) => x.callResult === 2))
+      expect(Date.parse(c.nextAttemptAt ?? '')).toBe(Date.parse(c.calledAt ?? '') + 5 * 60_000);
     expect(await task(id)).toMatchObject({ retryGapMinutes: 5, waitingFor: 'retry_gap' });
 
-    const edited = (await h.http().patch(`/v1/tasks/${id}`).set(me).send({ maxAttempts: 1 }).expect(200)).body;
+    const edited = bodyOf<Record<string, unknown>>(
+      await h.http().patch(`/v1/tasks/${id}`).set(me).send({ maxAttempts: 1 }).expect(200),
+    );
     expect(edited).toMatchObject({ maxAttempts: 1 });
     const after = await list(id);
-    for (const c of after.filter((x: any) => x.callResult === 2)) {
+    for (const c of after.filter((x) => x.callResult === 2)) {
       // Not called again; the result stays as it was.
-      const was = failed.find((f: any) => f.id === c.id);
+      const was = failed.find((f) => f.id === c.id)!;
       expect(c).toMatchObject({ status: 3, attempts: was.attempts, nextAttemptAt: null, failReason: was.failReason });
     }
     const statsAfter = await stats(id);
@@ -145,7 +180,7 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
     // Nothing left to call but the callbacks: the passes complete it, nobody failed called again.
     await syncUntil(h, FIRM, 1, id, 5);
     const again = await list(id);
-    for (const c of failed) expect(again.find((x: any) => x.id === c.id)).toMatchObject({ attempts: c.attempts });
+    for (const c of failed) expect(again.find((x) => x.id === c.id)).toMatchObject({ attempts: c.attempts });
   });
 
   it('a lower maxAttempts under a running campaign: the calls it makes are its last', async () => {
@@ -155,16 +190,20 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
       maxAttempts: 3,
       retryGapMinutes: 0,
     });
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
+    const started = bodyOf<{ activeCampaign: { campaignId: string } }>(
+      await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200),
+    );
     await h.http().patch(`/v1/tasks/${id}`).set(me).send({ maxAttempts: 1 }).expect(200);
     await syncUntilSettled(id);
     await h.sync();
     expect(await task(id)).toMatchObject({ status: 5 });
     // Every call the platform made for the task: no failed call is followed by another (maxAttempts 1 from the
     // edit on); only an "inconvenient" candidate's callback follows a call.
-    const ids = (await ds.query('SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?', [id])).map(
-      (r: { campaign_id: string }) => r.campaign_id,
+    const rows: { campaign_id: string }[] = await ds.query(
+      'SELECT campaign_id FROM ai_visitor_call_task WHERE task_id = ?',
+      [id],
     );
+    const ids = rows.map((r) => r.campaign_id);
     expect(ids).toContain(started.activeCampaign.campaignId);
     const truth = await groundTruth(h.simulator.baseUrl, ids);
     const calls = new Map<string, { at: string; result: number; intention: number }[]>();
@@ -189,14 +228,19 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     await h.http().patch(`/v1/tasks/${id}`).set(me).send({ batchSize: 3 }).expect(200);
     for (let i = 0; i < 200; i++) {
-      const rows = await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?', [id]);
+      const rows: { n: number | string }[] = await ds.query(
+        'SELECT COUNT(*) AS n FROM ai_visitor_call_task WHERE task_id = ?',
+        [id],
+      );
       if (Number(rows[0].n) >= 2) break;
       await h.sync();
       await sleep(25);
     }
-    const counts = (
-      await ds.query('SELECT contact_count FROM ai_visitor_call_task WHERE task_id = ? ORDER BY batch_no', [id])
-    ).map((r: { contact_count: number | string }) => Number(r.contact_count));
+    const callTasks: { contact_count: number | string }[] = await ds.query(
+      'SELECT contact_count FROM ai_visitor_call_task WHERE task_id = ? ORDER BY batch_no',
+      [id],
+    );
+    const counts = callTasks.map((r) => Number(r.contact_count));
     expect(counts.slice(0, 2)).toEqual([2, 3]);
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
     await h.sync();
@@ -205,10 +249,10 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
   it('refuses an empty patch and bad values with nothing written; an edit that changes nothing says nothing', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(2, 5000), maxAttempts: 2 });
     const before = await task(id);
-    const refuse = async (body: unknown, field: string) => {
+    const refuse = async (body: object, field: string) => {
       const res = await h.http().patch(`/v1/tasks/${id}`).set(me).send(body).expect(400);
-      expect(res.body.code).toBe('VALIDATION_FAILED');
-      expect(res.body.details.map((d: { field: string }) => d.field)).toContain(field);
+      expect(codeOf(res)).toBe('VALIDATION_FAILED');
+      expect(bodyOf<{ details: { field: string }[] }>(res).details.map((d) => d.field)).toContain(field);
     };
     await refuse({}, 'body');
     await refuse({ maxAttempts: 0 }, 'maxAttempts');
@@ -225,7 +269,9 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
     // The same values: 200, nothing changed, no event.
     await h.http().patch(`/v1/tasks/${id}`).set(me).send({ maxAttempts: 2, name: before.name }).expect(200);
     expect(await events(id)).toEqual([]);
-    const renamed = (await h.http().patch(`/v1/tasks/${id}`).set(me).send({ name: '新名字' }).expect(200)).body;
+    const renamed = bodyOf<{ name: string }>(
+      await h.http().patch(`/v1/tasks/${id}`).set(me).send({ name: '新名字' }).expect(200),
+    );
     expect(renamed.name).toBe('新名字');
     expect((await events(id)).map((e) => e.data)).toEqual([
       { taskId: id, changed: { name: { from: before.name, to: '新名字' } } },
@@ -235,13 +281,13 @@ describe('edit a task (PATCH /v1/tasks/:id)', () => {
   it('only the owner edits, and not a finished task (409 TASK_FINISHED)', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: contacts(2, 6000) });
     const colleague = await h.http().patch(`/v1/tasks/${id}`).set(asAccount(FIRM, 2)).send({ name: 'x' }).expect(403);
-    expect(colleague.body.code).toBe('NOT_TASK_OWNER');
+    expect(codeOf(colleague)).toBe('NOT_TASK_OWNER');
     const stranger = await h.http().patch(`/v1/tasks/${id}`).set(asAccount(OTHER_FIRM, 1)).send({ name: 'x' });
     expect(stranger.status).toBe(404);
-    expect(stranger.body.code).toBe('TASK_NOT_FOUND');
+    expect(codeOf(stranger)).toBe('TASK_NOT_FOUND');
     await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200);
     const finished = await h.http().patch(`/v1/tasks/${id}`).set(me).send({ maxAttempts: 1 }).expect(409);
-    expect(finished.body.code).toBe('TASK_FINISHED');
+    expect(codeOf(finished)).toBe('TASK_FINISHED');
     expect(await events(id, 'task.updated')).toEqual([]);
     expect(await task(id)).toMatchObject({ status: 6, name: 'Java 架构师寻访' });
   });

@@ -58,8 +58,8 @@ export function summarizeCounters(taskId: string, rows: readonly CounterRow[]): 
   const failed = count((r) => r.callResult === CallResult.Failed);
   const interested = count((r) => r.intention === Intention.Interested);
   const called = connected + failed;
-  const skippedFor = (reason: string) =>
-    count((r) => r.status === ContactStatus.Skipped && r.skipReason === reason);
+  const skippedStatus: number = ContactStatus.Skipped;
+  const skippedFor = (reason: string) => count((r) => r.status === skippedStatus && r.skipReason === reason);
   return {
     taskId,
     total: count(() => true),

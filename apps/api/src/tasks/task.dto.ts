@@ -236,7 +236,8 @@ export class EditTaskDto {
   maxAttempts?: number;
 
   @ApiPropertyOptional({
-    description: 'Minutes before a failed contact is called again; contacts waiting for a retry are due at their last call plus it',
+    description:
+      'Minutes before a failed contact is called again; contacts waiting for a retry are due at their last call plus it',
     minimum: 0,
     maximum: 7 * 24 * 60,
     example: 30,

@@ -279,7 +279,8 @@ export class ContactResponse implements ContactView {
     type: String,
     enum: Object.values(SkipReason),
     nullable: true,
-    description: 'Why a skipped contact is not called: do_not_call, invalid, cooling, cancelled, withdrawn (by its recruiter; a result it had is kept)',
+    description:
+      'Why a skipped contact is not called: do_not_call, invalid, cooling, cancelled, withdrawn (by its recruiter; a result it had is kept)',
     example: null,
   })
   skipReason: string | null;

@@ -109,7 +109,7 @@ export class TasksController {
   @ApiOperation({
     summary: "Change a task's name, call window, attempts, retry gap or batch size while it is not finished",
     description:
-      'Writes `task.updated` with what changed. A window change takes effect at the worker\'s next minute check (a ' +
+      "Writes `task.updated` with what changed. A window change takes effect at the worker's next minute check (a " +
       'running task outside the new window pauses); a lower maxAttempts ends the contacts waiting for a retry that had ' +
       'that many calls; a new retry gap moves their due times; a batch size applies from the next campaign',
   })

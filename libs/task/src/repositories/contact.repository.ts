@@ -323,7 +323,7 @@ export class ContactRepository {
    * retry and stays. Through the (task_id, status, …) index: the task's waiting contacts only.
    */
   async endRetriesBeyond(manager: EntityManager, taskId: string, maxAttempts: number): Promise<number> {
-    const result = await manager.query(
+    const result: unknown = await manager.query(
       `UPDATE ai_visitor_list SET status = ${ContactStatus.Done}, next_attempt_at = NULL ` +
         `WHERE task_id = ? AND status = ${ContactStatus.Waiting} AND attempts >= ? AND call_result <> ${CallResult.Connected}`,
       [taskId, Math.trunc(maxAttempts)],
@@ -337,7 +337,7 @@ export class ContactRepository {
    */
   async moveRetries(manager: EntityManager, taskId: string, retryGapMinutes: number): Promise<number> {
     const base = `CASE WHEN fail_reason = '${NOT_DIALLED}' OR called_at IS NULL THEN COALESCE(synced_at, called_at) ELSE called_at END`;
-    const result = await manager.query(
+    const result: unknown = await manager.query(
       `UPDATE ai_visitor_list SET next_attempt_at = ${this.dialect.plusMinutes(base, retryGapMinutes)} ` +
         `WHERE task_id = ? AND status = ${ContactStatus.Waiting} AND call_result = ${CallResult.Failed}`,
       [taskId],
@@ -376,9 +376,7 @@ export class ContactRepository {
     callTaskId: string,
     ids?: readonly string[],
   ): Promise<WithdrawalTarget[]> {
-    const which = ids
-      ? `id IN (${ids.map(() => '?').join(', ')})`
-      : `status = ${ContactStatus.InCampaign}`;
+    const which = ids ? `id IN (${ids.map(() => '?').join(', ')})` : `status = ${ContactStatus.InCampaign}`;
     const rows: WithdrawalColumns[] = await manager.query(
       `SELECT ${WITHDRAWAL_COLUMNS} FROM ai_visitor_list WHERE call_task_id = ? AND withdraw_pending = 1 AND ${which}`,
       [callTaskId, ...(ids ?? [])],
