@@ -18,6 +18,7 @@ import {
 } from './invariants';
 import { awaitPushFollowUp } from './progress';
 import { PushFaults } from './push-proxy';
+import { editCommandEntries } from './commands-edit';
 import {
   as,
   BotState,
@@ -892,6 +893,8 @@ function taskShapeArbitrary(): fc.Arbitrary<TaskShape> {
 
 export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
   return fc.oneof(
+    // issue 22: edit a task, withdraw candidates (support/model/commands-edit.ts)
+    ...editCommandEntries(ModelCommand, gated),
     { weight: 3, arbitrary: createTaskArbitrary() },
     { weight: 1, arbitrary: fc.tuple(taskIx, neverDialled(4, 1)).map(([t, n]) => new AddContacts(t, n)) },
     { weight: 6, arbitrary: taskIx.map((t) => new Recruiter(t, 'start')) },
