@@ -19,9 +19,17 @@ import { as, edgePass, Model, Real, taskDialling, TaskModel } from './world';
  *    after the withdrawal (`withdrawn`, invariants.ts).
  */
 
-type Answer = { status: number; body: any };
+type Answer = { status: number; body: unknown };
+/** A task as GET /v1/tasks/:id shows it (the fields the commands read). */
+type TaskView = { status: number } & Record<string, unknown>;
 const show = (value: unknown) => JSON.stringify(value);
-const brief = (res: Answer) => `${res.status}${res.body?.code ? ` ${res.body.code}` : ''}`;
+const codeOf = (res: Answer): string | undefined => (res.body as { code?: string } | undefined)?.code;
+const brief = (res: Answer) => `${res.status}${codeOf(res) ? ` ${codeOf(res)}` : ''}`;
+
+/** The task as its owner reads it now. */
+async function viewOf(r: Real, m: Model, task: TaskModel): Promise<TaskView> {
+  return (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(m.firms[task.firm]))).body as TaskView;
+}
 
 const TASK_IX_MAX = 7;
 
@@ -38,7 +46,7 @@ function pick(m: Model, taskIx: number): TaskModel {
 /** The answer is one of `allowed` (or a database busy through its retries); else `responses` is broken. */
 function expectAnswer(what: string, res: Answer, allowed: [number, string?][]): boolean {
   const ok = [...allowed, [503, 'DATABASE_BUSY'] as [number, string]].some(
-    ([status, code]) => res.status === status && (code === undefined || res.body?.code === code),
+    ([status, code]) => res.status === status && (code === undefined || codeOf(res) === code),
   );
   if (!ok) violated('responses', `${what} answered ${res.status} ${show(res.body)}; the model allows ${show(allowed)}`);
   return ok;
@@ -84,7 +92,7 @@ export async function reopenEditedWindows(m: Model, r: Real): Promise<void> {
       .set(as(m.firms[task.firm]))
       .send({ callWindow: WINDOWS.always });
     if (res.status === 200) task.window = 'always';
-    else if (!(res.status === 409 && res.body?.code === 'TASK_FINISHED'))
+    else if (!(res.status === 409 && codeOf(res) === 'TASK_FINISHED'))
       violated('responses', `final phase: reopening the window of task ${task.id} answered ${brief(res)}`);
   }
 }
@@ -130,7 +138,7 @@ export function editCommandEntries(
     async act(m: Model, r: Real) {
       const task = pick(m, this.taskIx);
       const firm = m.firms[task.firm];
-      const pre = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+      const pre = await viewOf(r, m, task);
       const body: Record<string, unknown> = {};
       if (this.edit.rename) body.name = `edited ${r.step}`;
       if (this.edit.window) body.callWindow = WINDOWS[this.edit.window];
@@ -140,7 +148,7 @@ export function editCommandEntries(
       const res: Answer = await r.w.h.http().patch(`/v1/tasks/${task.id}`).set(as(firm)).send(body);
       const empty = Object.keys(body).length === 0;
       // A task may finish between the read and the edit (a push's follow-up completes it in the background).
-      const after = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+      const after = await viewOf(r, m, task);
       const finished = [5, 6].includes(pre.status) || [5, 6].includes(after.status);
       const allowed: [number, string?][] = empty
         ? [[400, 'VALIDATION_FAILED']]
@@ -159,7 +167,8 @@ export function editCommandEntries(
         ...(body.retryGapMinutes !== undefined ? { retryGapMinutes: body.retryGapMinutes } : {}),
         ...(body.batchSize !== undefined ? { batchSize: body.batchSize } : {}),
       };
-      const got = Object.fromEntries(Object.keys(expected).map((k) => [k, res.body[k]]));
+      const answered = res.body as Record<string, unknown>;
+      const got = Object.fromEntries(Object.keys(expected).map((k) => [k, answered[k]]));
       if (show(got) !== show(expected)) violated('responses', `${what} answered 200 with ${show(got)}`);
 
       if (this.edit.maxAttempts !== null && this.edit.maxAttempts !== task.maxAttempts) {
@@ -193,7 +202,7 @@ export function editCommandEntries(
         edge = `; minute check: checked ${summary.checked}, synced ${summary.synced}`;
         if (closedNow && wasHealthy && healthy(m) && !m.refuse && !windowOpen(task.window, startedAt)) {
           // The bound of a window edit: the next minute check pauses a running task outside its new window.
-          const view = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+          const view = await viewOf(r, m, task);
           if ([2, 3].includes(view.status))
             violated(
               'windowEditBound',
@@ -237,7 +246,7 @@ export function editCommandEntries(
     async act(m: Model, r: Real) {
       const task = pick(m, this.taskIx);
       const firm = m.firms[task.firm];
-      const pre = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+      const pre = await viewOf(r, m, task);
       const rows: { id: string | number; candidate_ref: string }[] = await r.w.observer.query(
         'SELECT id, candidate_ref FROM ai_visitor_list WHERE task_id = ? ORDER BY id',
         [task.id],
@@ -260,7 +269,7 @@ export function editCommandEntries(
           }
         : { contactIds: [...chosen.map((c) => String(c.id)), ...(this.shape.unknown ? ['999999999999'] : [])] };
       const res: Answer = await r.w.h.http().post(`/v1/tasks/${task.id}/contacts/withdraw`).set(as(firm)).send(body);
-      const after = (await r.w.h.http().get(`/v1/tasks/${task.id}`).set(as(firm))).body;
+      const after = await viewOf(r, m, task);
       const allowed: [number, string?][] = [5, 6].includes(pre.status)
         ? [[409, 'TASK_FINISHED']]
         : [5, 6].includes(after.status)
