@@ -22,6 +22,8 @@ import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
 import { ExportResult, runExport } from './sections/export';
 import { RolloverResult, runRollover } from './sections/rollover';
+import { ConversationsResult, runConversations } from './sections/conversations';
+import { HistoryResult, runHistory } from './sections/history';
 
 interface Row {
   metric: string;
@@ -105,6 +107,8 @@ async function main(): Promise<void> {
       if (section === 'ingest') results.ingest = await runIngest(ctx);
       if (section === 'live') results.live = await runLiveTasks(ctx);
       if (section === 'events') results.events = await runEvents(ctx);
+      if (section === 'conversations') results.conversations = await runConversations(ctx);
+      if (section === 'history') results.history = await runHistory(ctx);
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
@@ -167,6 +171,8 @@ interface Results {
   ingest?: IngestResult;
   live?: LiveTasksResult;
   events?: EventsResult;
+  conversations?: ConversationsResult;
+  history?: HistoryResult;
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
   rollover?: RolloverResult;
@@ -268,6 +274,38 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       met: '',
     });
   } else failed('events', 'events');
+
+  if (r.conversations) {
+    const c = r.conversations;
+    rows.push({
+      metric: `ingest with the conversations (a ${fmt(c.transcriptBytes)}-byte transcript, a summary and a link a record, sealed and stored) vs without (${fmt(c.records)} records), records/s`,
+      median: `${fmt(c.withPerSec)}/s`,
+      baseline: `${fmt(c.withoutPerSec)}/s`,
+      ratio: `${fmt(c.ratio, 2)}×`,
+      target: '≥ 0.8×',
+      met: yesNo(c.ratio >= 0.8),
+    });
+    rows.push({
+      metric: 'on disk (data and indexes, InnoDB estimate): a conversation / a call record',
+      median: `${fmt(c.bytesPerConversation)} B / ${fmt(c.bytesPerRecord)} B`,
+      baseline: '',
+      ratio: '',
+      target: '',
+      met: '',
+    });
+  } else failed('conversations', 'conversations');
+
+  if (r.history) {
+    const h = r.history;
+    rows.push({
+      metric: `call history of a contact with ${h.attempts} calls (ListContactCalls, conversations opened) at ${fmt(h.contacts)} contacts (${fmt(h.records)} records, ${fmt(h.conversations)} conversations), p50 / p99 vs the same two reads as bare SQL`,
+      median: `${fmt(h.appP50, 2)} / ${fmt(h.appP99, 2)} ms`,
+      baseline: `${fmt(h.bareP50, 2)} / ${fmt(h.bareP99, 2)} ms`,
+      ratio: `${fmt(h.ratioP50, 2)}× / ${fmt(h.ratioP99, 2)}×`,
+      target: 'p99 < 20 ms',
+      met: yesNo(h.appP99 < 20),
+    });
+  } else failed('history', 'history');
 
   if (r.delivery) {
     const d = r.delivery;

@@ -6,8 +6,8 @@
  * separate processes (their logs go to data/demo/*.log), grants a demo firm its BOT, registers a webhook for
  * `candidate.interested` to a small receiver in this process (signatures verified), creates a task with a few
  * hundred generated candidates, starts it, and shows its progress, each interested candidate printed the moment
- * the event arrives, until the task completes; then the statistics. Ctrl-C stops everything. No process is left
- * behind either way.
+ * the event arrives, until the task completes; then the statistics, and for one interested candidate the
+ * call-history request with the transcript it answers. Ctrl-C stops everything. No process is left behind either way.
  */
 'use strict';
 
@@ -130,8 +130,11 @@ function candidates(count) {
   }));
 }
 
+/** The caller headers of the printed curl commands. */
+const CURL_HEADERS = `-H 'Authorization: Bearer ${SERVICE_TOKEN}' -H 'X-Firm-Id: ${FIRM_ID}' -H 'X-Account-Id: ${ACCOUNT_ID}'`;
+
 function printCurl(base, taskId) {
-  const h = `-H 'Authorization: Bearer ${SERVICE_TOKEN}' -H 'X-Firm-Id: ${FIRM_ID}' -H 'X-Account-Id: ${ACCOUNT_ID}'`;
+  const h = CURL_HEADERS;
   log('The same by hand:');
   log(
     `  curl -X PUT ${base}/v1/admin/firms/${FIRM_ID}/bot -H 'Authorization: Bearer ${ADMIN_TOKEN}' -H 'Content-Type: application/json' \\`,
@@ -362,12 +365,42 @@ async function main() {
       log(
         `\nTask ${taskId} ${STATUS_NAMES[task.status]}. ${interested.total} interested candidates to follow up, for example:`,
       );
-      for (const c of interested.items) log(`  ${c.candidateRef}  ${c.name}  ${c.phone}  (${c.durationSec} s call)`);
+      for (const c of interested.items)
+        log(`  ${c.candidateRef}  ${c.name}  ${c.phone}  (${c.durationSec} s call)  ${c.lastSummary ?? ''}`);
+      if (!(await printCallHistory(base, taskId, interested.items[0]))) {
+        shutdown(1);
+        return;
+      }
       break;
     }
     await sleep(500);
   }
   shutdown(0);
+}
+
+/**
+ * What one interested candidate said: the request that reads their call history (every call, newest first, with
+ * the summary, transcript and recording link stored for each), and its answer's transcript. False when it has none:
+ * the simulator gives every connected call its conversation, so a history without one is a fault (CI runs this).
+ */
+async function printCallHistory(base, taskId, candidate) {
+  if (!candidate) {
+    log('\ndemo failed: no interested candidate to show the call history of');
+    return false;
+  }
+  const url = `/v1/tasks/${taskId}/contacts/${candidate.id}/calls`;
+  const history = await api(base, 'GET', url);
+  const call = history.items.find((c) => c.transcript);
+  log(`\nWhat ${candidate.name} said (${history.items.length} call(s), newest first), by hand:`);
+  log(`  curl ${base}${url} ${CURL_HEADERS}`);
+  if (!call) {
+    log(`\ndemo failed: the call history of contact ${candidate.id} has no transcript`);
+    return false;
+  }
+  log(`  ${call.calledAt}  summary: ${call.summary ?? '—'}`);
+  for (const line of call.transcript.split('\n')) log(`    ${line}`);
+  if (call.recordingUrl) log(`  recording: ${call.recordingUrl}`);
+  return true;
 }
 
 main().catch((error) => {

@@ -1,4 +1,5 @@
 import axios from 'axios';
+import { DataSource } from 'typeorm';
 import { EventView, ListEvents } from '@app/events';
 import { asAccount, CALLBACK_SECRET, Harness, SIMULATOR_KEY, signedPushHeaders, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
@@ -9,7 +10,8 @@ const RECORDING = /^https:\/\/recordings\.robot-call\.invalid\/r\/[0-9a-f]{8}-\d
 
 /**
  * The conversation a call record may carry (recording URL, transcript, summary) reaches the `contact.called`
- * event, whether the record was polled or pushed: one decoder, one ingest.
+ * event, whether the record was polled or pushed: one decoder, one ingest. It is stored too, sealed, beside the
+ * record (test/call-history.e2e-spec.ts follows it there).
  */
 describe('call conversation in contact.called', () => {
   let h: Harness;
@@ -89,9 +91,8 @@ describe('call conversation in contact.called', () => {
   it('a pushed record without them, or with values too large, is stored with them left out or cut', async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, 300), maxAttempts: 1 });
     const started = (await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200)).body;
-    const ids = (await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200)).body.items.map(
-      (c: { id: string }) => c.id,
-    );
+    const listed = await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).expect(200);
+    const ids = (listed.body as { items: { id: string }[] }).items.map((c) => c.id);
     const record = (recordId: string, ref: string, extra: Record<string, unknown> = {}) => ({
       record_id: recordId,
       ref,
@@ -122,6 +123,31 @@ describe('call conversation in contact.called', () => {
       transcript: '话'.repeat(20_000),
       summary: null,
     });
+    // Stored as cut, beside the record (the longest transcript sealed: MEDIUMTEXT on MySQL/MariaDB); a record
+    // without a conversation has no row, and its history says so. (The simulator's own calls may be there too.)
+    type Said = { recordId: string; recordingUrl: string | null; transcript: string | null; summary: string | null };
+    const call = async (contactId: string, recordId: string) => {
+      const res = await h.http().get(`/v1/tasks/${taskId}/contacts/${contactId}/calls`).set(me).expect(200);
+      return (res.body as { items: Said[] }).items.find((c) => c.recordId === recordId);
+    };
+    const large = await call(ids[1], 'rec_conv_large');
+    expect({ ...large, transcript: large?.transcript === '话'.repeat(20_000) }).toMatchObject({
+      recordingUrl: null,
+      transcript: true,
+      summary: null,
+    });
+    expect(await call(ids[0], 'rec_conv_none')).toMatchObject({
+      recordingUrl: null,
+      transcript: null,
+      summary: null,
+    });
+    const stored = await h.api
+      .get(DataSource)
+      .query<{ record_id: string }[]>(
+        'SELECT r.record_id FROM call_conversation v JOIN ai_visitor_call_record r ON r.id = v.call_record_id WHERE r.record_id IN (?, ?)',
+        ['rec_conv_none', 'rec_conv_large'],
+      );
+    expect(stored).toEqual([{ record_id: 'rec_conv_large' }]);
     const metrics = (await h.http().get('/metrics').expect(200)).text;
     expect(metrics).toMatch(/aiv_ingest_unfit_values_total\{[^}]*field="transcript"[^}]*action="cut"[^}]*\} 1/);
     expect(metrics).toMatch(/aiv_ingest_unfit_values_total\{[^}]*field="recording_url"[^}]*action="dropped"[^}]*\} 1/);

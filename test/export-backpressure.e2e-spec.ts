@@ -98,7 +98,7 @@ describe('CSV export back-pressure', () => {
       const lines = text.split('\r\n');
       expect(lines.pop()).toBe('');
       expect(lines[0]).toBe(
-        '\ufeffcandidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at',
+        '\ufeffcandidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at,last_summary',
       );
       const rows = lines.slice(1);
       expect(rows).toHaveLength(CONTACTS);

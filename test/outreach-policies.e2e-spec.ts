@@ -488,7 +488,7 @@ describe('export of results as CSV', () => {
     expect(text.charCodeAt(0)).toBe(0xfeff);
     const lines = text.slice(1).trimEnd().split('\r\n');
     expect(lines[0]).toBe(
-      'candidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at',
+      'candidate_ref,name,phone,status,skip_reason,attempts,call_result,fail_reason,intention,duration_sec,called_at,last_summary',
     );
     expect(lines).toHaveLength(31);
     expect(lines[1]).toMatch(/^cand-100,候选人100,\+86139000001\d\d,已完成 done,/);

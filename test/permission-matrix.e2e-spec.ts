@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { ADMIN_TOKEN, asAccount, asAdmin, Harness, SERVICE_TOKEN, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
 import { dbFingerprint } from './support/db-fingerprint';
@@ -53,6 +54,8 @@ const ROUTES: Route[] = [
   },
   { method: 'get', pattern: '/v1/tasks/:id/contacts', kind: 'user', task: true, ok: 200 },
   { method: 'get', pattern: '/v1/tasks/:id/contacts.csv', kind: 'user', task: true, ok: 200 },
+  // :contactId is the task's first contact (another task's contact is CONTACT_NOT_FOUND: call-history.e2e-spec).
+  { method: 'get', pattern: '/v1/tasks/:id/contacts/:contactId/calls', kind: 'user', task: true, ok: 200 },
   { method: 'get', pattern: '/v1/tasks/:id/stats', kind: 'user', task: true, ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/start', kind: 'user', task: true, spendsBot: true, ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/pause', kind: 'user', task: true, ok: 200 },
@@ -146,6 +149,14 @@ describe('permission matrix: every route × every caller case', () => {
   const taskOf: Record<number, string> = {};
   /** The webhook endpoint the admin webhook routes with :id address. */
   let webhookId = '';
+  /** The first contact of each task the matrix addresses (`:contactId`). */
+  const contactOf: Record<string, string> = {};
+  const rememberContact = async (taskId: string) => {
+    const [{ id }] = await h.api
+      .get(DataSource)
+      .query<{ id: string | number }[]>('SELECT MIN(id) AS id FROM ai_visitor_list WHERE task_id = ?', [taskId]);
+    contactOf[taskId] = String(id);
+  };
 
   beforeAll(async () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
@@ -168,6 +179,7 @@ describe('permission matrix: every route × every caller case', () => {
       const started = await h.http().post(`/v1/tasks/${taskOf[firm]}/start`).set(asAccount(firm, OWNER)).expect(200);
       expect(started.body.status).toBe(3);
     }
+    for (const taskId of Object.values(taskOf)) await rememberContact(taskId);
     await grantBot(h, CLOSED_FIRM, { isOpenBot: false });
     await grantBot(h, EXPIRED_FIRM, { botExpireAt: new Date(Date.now() - 60_000).toISOString() });
   });
@@ -177,7 +189,10 @@ describe('permission matrix: every route × every caller case', () => {
   });
 
   function pathOf(route: Route, taskId: string, firmId: number = ADMIN_TARGET_FIRM): string {
-    return route.pattern.replace(':id', route.kind === 'admin' ? webhookId : taskId).replace(':firmId', String(firmId));
+    return route.pattern
+      .replace(':id', route.kind === 'admin' ? webhookId : taskId)
+      .replace(':firmId', String(firmId))
+      .replace(':contactId', contactOf[taskId] ?? '1');
   }
 
   async function send(route: Route, path: string, headers: Record<string, string>) {
@@ -252,8 +267,8 @@ describe('permission matrix: every route × every caller case', () => {
   describe('ownership (every /tasks/:id route)', () => {
     const taskRoutes = ROUTES.filter((r) => r.task);
 
-    it('covers all ten /tasks/:id routes', () => {
-      expect(taskRoutes).toHaveLength(10);
+    it('covers all eleven /tasks/:id routes', () => {
+      expect(taskRoutes).toHaveLength(11);
     });
 
     it.each(taskRoutes.map((r) => [label(r), r] as const))(
@@ -323,6 +338,7 @@ describe('permission matrix: every route × every caller case', () => {
     // A fresh task of FIRM for each mutating step, in ROUTES order (create, …, start, pause, …, cancel).
     it('every user route for the owner of an open BOT', async () => {
       const taskId = await createTask(h, FIRM, OWNER, { contacts: contacts(3, 7000) });
+      await rememberContact(taskId);
       for (const route of ROUTES.filter((r) => r.kind === 'user')) {
         const res = await send(route, pathOf(route, taskId), asAccount(FIRM, OWNER));
         expect({ route: label(route), status: res.status, code: res.body?.code }).toEqual({

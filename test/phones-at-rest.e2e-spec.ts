@@ -148,11 +148,16 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       phoneKeysFromEnv({ ...TEST_PHONE_KEYS, DATABASE_URL: 'mysql://x/y', PHONE_ENCRYPTION_KEY_ID: 'k0' }),
     );
     const report = await rekeyPhones(ds, toK0, 7); // a small batch: several pages
+    const [{ n: said }] = await ds.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM call_conversation');
+    expect(Number(said)).toBeGreaterThan(0); // every connected call of the simulator says something
     expect(report.resealed).toEqual({
       ai_visitor_list: rows,
       ai_visitor_firm_phone: registry,
       ai_visitor_webhook: 1,
       'ai_visitor_webhook.previous_secret': 1,
+      'call_conversation.summary': Number(said),
+      'call_conversation.transcript': Number(said),
+      'call_conversation.recording_url': Number(said),
     });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
     const [hook] = await ds.query(
@@ -171,6 +176,9 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       ai_visitor_firm_phone: 0,
       ai_visitor_webhook: 0,
       'ai_visitor_webhook.previous_secret': 0,
+      'call_conversation.summary': 0,
+      'call_conversation.transcript': 0,
+      'call_conversation.recording_url': 0,
     });
 
     // A service that no longer lists k0 could not read them: back to k1 before anyone drops it.

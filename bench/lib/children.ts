@@ -124,7 +124,7 @@ export function summarizeLog(file: string, maxSamples = 8, fromByte = 0): LogSum
   const seen = new Set<string>();
   for (const line of readFileSync(file).subarray(fromByte).toString('utf8').split('\n')) {
     if (!line.trim()) continue;
-    let level = '';
+    let level: string;
     let msg = line;
     try {
       const parsed = JSON.parse(line) as { level?: string | number; msg?: string; err?: { message?: string } };

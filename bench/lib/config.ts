@@ -2,11 +2,24 @@
 
 export type ScaleName = 'small' | 'full';
 export type SectionName =
-  'stats' | 'ingest' | 'events' | 'delivery' | 'freshness' | 'rollover' | 'api' | 'export' | 'live' | 'scale';
+  | 'stats'
+  | 'ingest'
+  | 'events'
+  | 'conversations'
+  | 'history'
+  | 'delivery'
+  | 'freshness'
+  | 'rollover'
+  | 'api'
+  | 'export'
+  | 'live'
+  | 'scale';
 export const ALL_SECTIONS: SectionName[] = [
   'stats',
   'ingest',
   'events',
+  'conversations',
+  'history',
   'delivery',
   'freshness',
   'rollover',
@@ -26,6 +39,11 @@ export interface BenchConfig {
   repsExpensive: number;
   ingest: { tasks: number; contactsPerTask: number; rowByRowMaxRecords: number; rowByRowMaxMs: number };
   stats: { contacts: number; runs: number; warmup: number };
+  /**
+   * Call history (issue 22): one task of `contacts` contacts with their calls and conversations; `sampled` of
+   * them with `attempts` calls each are read `runs` times a repetition.
+   */
+  history: { contacts: number; sampled: number; attempts: number; runs: number };
   api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
   scaling: {
     tasks: number;
@@ -95,6 +113,7 @@ const PRESETS: Record<
   small: {
     ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
+    history: { contacts: 100_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
     scaling: {
       tasks: 100,
@@ -120,6 +139,7 @@ const PRESETS: Record<
   full: {
     ingest: { tasks: 100, contactsPerTask: 1000, rowByRowMaxRecords: 20_000, rowByRowMaxMs: 60_000 },
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
+    history: { contacts: 1_000_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
     scaling: {
       tasks: 1000,
@@ -166,7 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
   const scaleRaw = (env.BENCH_SCALE ?? 'small').trim() || 'small';
   if (scaleRaw !== 'small' && scaleRaw !== 'full')
     throw new Error(`BENCH_SCALE must be small or full, got "${scaleRaw}"`);
-  const scale = scaleRaw as ScaleName;
+  const scale: ScaleName = scaleRaw;
   const preset = PRESETS[scale];
   const sections = (
     env.BENCH_ONLY?.trim() ? env.BENCH_ONLY.split(',').map((s) => s.trim()) : ALL_SECTIONS
@@ -192,6 +212,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       contacts: int(env, 'BENCH_STATS_CONTACTS', preset.stats.contacts, 1, 10_000_000),
       runs: int(env, 'BENCH_STATS_RUNS', preset.stats.runs, 2, 10_000),
       warmup: int(env, 'BENCH_STATS_WARMUP', preset.stats.warmup, 0, 100),
+    },
+    history: {
+      contacts: int(env, 'BENCH_HISTORY_CONTACTS', preset.history.contacts, 1000, 10_000_000),
+      sampled: int(env, 'BENCH_HISTORY_SAMPLED', preset.history.sampled, 1, 10_000),
+      attempts: int(env, 'BENCH_HISTORY_ATTEMPTS', preset.history.attempts, 1, 100),
+      runs: int(env, 'BENCH_HISTORY_RUNS', preset.history.runs, 2, 100_000),
     },
     api: {
       connections: int(env, 'BENCH_API_CONNECTIONS', preset.api.connections, 1, 1000),

@@ -10,7 +10,7 @@ export const BENCH_PHONE_KEYS = {
   PHONE_HASH_KEY: Buffer.alloc(32, 'bench-hash-key').toString('base64'),
 };
 
-function benchVault(): PhoneVault {
+export function benchVault(): PhoneVault {
   return new PhoneVault(phoneKeysFromEnv({ ...BENCH_PHONE_KEYS, DATABASE_URL: 'mysql://bench/bench' }));
 }
 
@@ -91,6 +91,7 @@ export async function createBenchDatabase(serverUrl: string): Promise<BenchDatab
 
 const TABLES = [
   'ai_visitor_call_record',
+  'call_conversation',
   'ai_visitor_task_stats',
   'ai_visitor_list',
   'ai_visitor_call_task',
@@ -225,6 +226,14 @@ export async function seedContacts(db: BenchDatabase, seed: ContactSeed): Promis
   }
 }
 
+interface ContactRow extends RowDataPacket {
+  id: number | string;
+  task_id: number | string;
+  phone_enc: string;
+  phone_key_id: string;
+  name: string;
+}
+
 /** Contacts of these tasks in id order, grouped by task, numbers opened: what a campaign_add carries. */
 export async function contactsByTask(
   pool: Pool,
@@ -232,7 +241,7 @@ export async function contactsByTask(
   lastTaskId: number,
 ): Promise<Map<number, { id: string; phone: string; name: string }[]>> {
   const vault = benchVault();
-  const [rows] = await pool.query<RowDataPacket[]>(
+  const [rows] = await pool.query<ContactRow[]>(
     'SELECT id, task_id, phone_enc, phone_key_id, name FROM ai_visitor_list WHERE task_id BETWEEN ? AND ? ORDER BY id',
     [firstTaskId, lastTaskId],
   );

@@ -99,7 +99,7 @@ export class WebhookReceiver {
         data: Record<string, unknown>;
       };
       try {
-        event = JSON.parse(raw.toString('utf8'));
+        event = JSON.parse(raw.toString('utf8')) as typeof event;
       } catch {
         this.counts.badSignature++;
         return;
@@ -132,7 +132,7 @@ export class WebhookReceiver {
   }
 
   private verify(header: string, raw: Buffer): boolean {
-    const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2)));
+    const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=', 2) as [string, string]));
     const t = Number(parts.t);
     if (!this.secret || !Number.isInteger(t) || !parts.v1) return false;
     if (Math.abs(Date.now() / 1000 - t) > 300) return false;

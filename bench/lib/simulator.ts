@@ -24,7 +24,17 @@ export class BenchSimulator {
 
   static async start(
     options: { callMs: number; parallelism: number; delayMs?: number } & Partial<
-      Pick<SimulatorOptions, 'pushUrl' | 'pushSecret' | 'pushBatchMs' | 'callMsOf' | 'intentionMix'>
+      Pick<
+        SimulatorOptions,
+        | 'pushUrl'
+        | 'pushSecret'
+        | 'pushBatchMs'
+        | 'callMsOf'
+        | 'intentionMix'
+        | 'connectRate'
+        | 'conversationRate'
+        | 'transcriptBytes'
+      >
     >,
   ): Promise<BenchSimulator> {
     return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));

@@ -59,7 +59,7 @@ export async function mapLimit<T, R>(
   limit: number,
   work: (item: T, index: number) => Promise<R>,
 ): Promise<R[]> {
-  const results: R[] = new Array(items.length);
+  const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
@@ -85,9 +85,9 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
   if (!dir) return work();
   const session = new Session();
   session.connect();
-  const post = (method: string, params?: object) =>
-    new Promise<any>((resolve, reject) =>
-      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res))),
+  const post = <T = unknown>(method: string, params?: object) =>
+    new Promise<T>((resolve, reject) =>
+      session.post(method, params ?? {}, (err, res) => (err ? reject(err) : resolve(res as T))),
     );
   await post('Profiler.enable');
   await post('Profiler.setSamplingInterval', { interval: 200 });
@@ -95,7 +95,7 @@ export async function profiled<T>(name: string, work: () => Promise<T>): Promise
   try {
     return await work();
   } finally {
-    const { profile } = await post('Profiler.stop');
+    const { profile } = await post<{ profile: unknown }>('Profiler.stop');
     session.disconnect();
     mkdirSync(dir, { recursive: true });
     writeFileSync(`${dir}/${name}.cpuprofile`, JSON.stringify(profile));

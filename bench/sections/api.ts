@@ -202,7 +202,7 @@ export async function runApi(ctx: SectionContext, build: AppBuild): Promise<ApiR
         const cpuBefore = processCpuMs(api.child.pid);
         autocannon(
           { url: base, connections, duration, headers, requests: scenarios[scenario](), timeout: 20 },
-          (error, result) => {
+          (error: Error | null, result) => {
             if (error) return reject(error);
             const cpuAfter = processCpuMs(api.child.pid);
             resolve({

@@ -51,7 +51,7 @@ export async function runEvents(ctx: SectionContext): Promise<EventsResult> {
         ? builder
         : builder
             .overrideProvider(EventOutbox)
-            .useValue({ append: async () => undefined, appendBatch: async () => undefined })
+            .useValue({ append: () => Promise.resolve(), appendBatch: () => Promise.resolve() })
     ).compile();
   };
   const withOutbox: TestingModule = await build(true);

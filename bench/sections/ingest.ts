@@ -233,11 +233,16 @@ export async function prepareDialledCampaigns(
   return done.records;
 }
 
+/** A row read to be written back as it is: its values are passed on, never looked into. */
+interface CopiedRow extends RowDataPacket {
+  [column: string]: unknown;
+}
+
 /** What the sync wrote that is not a call record: the contacts' final values and sealed numbers, the registry, the event batches' sizes. */
 interface SyncWrites {
-  contacts: Map<string, RowDataPacket>;
+  contacts: Map<string, CopiedRow>;
   /** Registry rows the pass wrote, by phone hash. */
-  registry: Map<string, RowDataPacket>;
+  registry: Map<string, CopiedRow>;
 }
 
 const CONTACT_FINAL = [
@@ -256,11 +261,11 @@ const CONTACT_FINAL = [
 ] as const;
 
 async function snapshotWrites(conn: Connection, tasks: number): Promise<SyncWrites> {
-  const [contacts] = await conn.query<RowDataPacket[]>(
+  const [contacts] = await conn.query<CopiedRow[]>(
     `SELECT id, phone_hash, phone_enc, phone_key_id, ${CONTACT_FINAL.join(', ')} FROM ai_visitor_list WHERE task_id BETWEEN 1 AND ?`,
     [tasks],
   );
-  const [registry] = await conn.query<RowDataPacket[]>('SELECT * FROM ai_visitor_firm_phone');
+  const [registry] = await conn.query<CopiedRow[]>('SELECT * FROM ai_visitor_firm_phone');
   return {
     contacts: new Map(contacts.map((c) => [String(c.id), c])),
     registry: new Map(registry.map((r) => [String(r.phone_hash), r])),
@@ -306,7 +311,7 @@ async function handBulk(
     bigNumberStrings: true,
     connectionLimit: opts.concurrency,
   });
-  const [callTasks] = await pool.query<RowDataPacket[]>(
+  const [callTasks] = await pool.query<CopiedRow[]>(
     'SELECT id, task_id, campaign_id FROM ai_visitor_call_task WHERE task_id BETWEEN 1 AND ? ORDER BY id',
     [opts.tasks],
   );
@@ -376,7 +381,7 @@ async function handBulk(
             );
             const registry = contacts
               .map((c) => written.registry.get(String(c.phone_hash)))
-              .filter((r): r is RowDataPacket => !!r);
+              .filter((r): r is CopiedRow => !!r);
             if (registry.length > 0) {
               await conn.query(
                 `INSERT INTO ai_visitor_firm_phone (firm_id, phone_hash, phone_enc, phone_key_id, do_not_call, dnc_reason, dnc_at, invalid) VALUES ?

@@ -7,6 +7,7 @@ const TABLES = [
   'ai_visitor_list',
   'ai_visitor_call_task',
   'ai_visitor_call_record',
+  'call_conversation',
   'ai_visitor_firm_bot',
   'ai_visitor_firm_phone',
   'ai_visitor_event',

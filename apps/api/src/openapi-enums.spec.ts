@@ -56,6 +56,8 @@ describe('OpenAPI enums follow the TypeScript enums', () => {
   /** Every enum of numbers in the document, and where its values come from. */
   type Case = [where: string, read: () => Schema, values: readonly number[]];
   const NUMERIC: Case[] = [
+    ['CallResponse.callResult', () => property('CallResponse', 'callResult'), enumNumbers(CallResult)],
+    ['CallResponse.intention', () => property('CallResponse', 'intention'), enumNumbers(Intention)],
     ['TaskResponse.status', () => property('TaskResponse', 'status'), enumNumbers(TaskStatus)],
     ['ActiveCampaignResponse.status', () => property('ActiveCampaignResponse', 'status'), enumNumbers(CallTaskStatus)],
     ['ContactResponse.status', () => property('ContactResponse', 'status'), enumNumbers(ContactStatus)],

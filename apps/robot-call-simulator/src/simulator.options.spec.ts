@@ -13,7 +13,8 @@ describe('simulatorOptionsFromEnv', () => {
       seed: 42,
       connectRate: 0.7,
       conversationRate: 1,
-      intentionMix: { 0: expect.closeTo(0.1, 10), 1: 0.25, 2: 0.35, 3: 0.2, 4: 0.1 },
+      transcriptBytes: 0,
+      intentionMix: { 0: expect.closeTo(0.1, 10) as unknown, 1: 0.25, 2: 0.35, 3: 0.2, 4: 0.1 },
       errorRate: 0,
       timeoutRate: 0,
       hangMs: 30_000,
@@ -38,6 +39,7 @@ describe('simulatorOptionsFromEnv', () => {
       SIMULATOR_SEED: '7',
       SIMULATOR_CONNECT_RATE: '0.5',
       SIMULATOR_CONVERSATION_RATE: '0.25',
+      SIMULATOR_TRANSCRIPT_BYTES: '1024',
       SIMULATOR_INTENTION_MIX: '1:1',
       SIMULATOR_ERROR_RATE: '0.1',
       SIMULATOR_TIMEOUT_RATE: '0.2',
@@ -61,6 +63,7 @@ describe('simulatorOptionsFromEnv', () => {
       seed: 7,
       connectRate: 0.5,
       conversationRate: 0.25,
+      transcriptBytes: 1024,
       intentionMix: { 0: 0, 1: 1, 2: 0, 3: 0, 4: 0 },
       errorRate: 0.1,
       timeoutRate: 0.2,
@@ -110,8 +113,14 @@ describe('parseIntentionMix', () => {
   const sut = parseIntentionMix;
 
   it('gives intention 0 what the named weights leave below 1', () => {
-    expect(sut('1:0.3,2:0.4')).toEqual({ 0: expect.closeTo(0.3, 10), 1: 0.3, 2: 0.4, 3: 0, 4: 0 });
-    expect(sut('1:0.3,2:0.4,3:0.2,4:0.1')).toEqual({ 0: expect.closeTo(0, 10), 1: 0.3, 2: 0.4, 3: 0.2, 4: 0.1 });
+    expect(sut('1:0.3,2:0.4')).toEqual({ 0: expect.closeTo(0.3, 10) as unknown, 1: 0.3, 2: 0.4, 3: 0, 4: 0 });
+    expect(sut('1:0.3,2:0.4,3:0.2,4:0.1')).toEqual({
+      0: expect.closeTo(0, 10) as unknown,
+      1: 0.3,
+      2: 0.4,
+      3: 0.2,
+      4: 0.1,
+    });
   });
 
   it('keeps an explicit intention 0 and accepts weights of any scale', () => {

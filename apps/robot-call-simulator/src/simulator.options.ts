@@ -52,6 +52,8 @@ export interface SimulatorOptions extends SimulatorFaults, SimulatorPushSettings
   intentionMix: IntentionMix;
   /** Fraction of connected calls whose record carries `recording_url`, `transcript` and `summary`. */
   conversationRate: number;
+  /** The least size of a transcript, UTF-8 bytes (0: the short one); the bench's 1 KB transcripts. */
+  transcriptBytes: number;
   /**
    * Test-only hook, never read from the environment: the platform's clock, for `called_at` and the push
    * timestamp (default: the real clock). A test that moves the service's clock (test/support/harness.ts
@@ -94,6 +96,7 @@ export const NUMERIC_OPTIONS: Readonly<Record<NumericOption, NumericSpec>> = {
   seed: { env: 'SIMULATOR_SEED', fallback: 42, integer: true, min: 0, max: 0xffffffff },
   connectRate: { env: 'SIMULATOR_CONNECT_RATE', fallback: 0.7, integer: false, min: 0, max: 1 },
   conversationRate: { env: 'SIMULATOR_CONVERSATION_RATE', fallback: 1, integer: false, min: 0, max: 1 },
+  transcriptBytes: { env: 'SIMULATOR_TRANSCRIPT_BYTES', fallback: 0, integer: true, min: 0, max: 60_000 },
   errorRate: { env: 'SIMULATOR_ERROR_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   timeoutRate: { env: 'SIMULATOR_TIMEOUT_RATE', fallback: 0, integer: false, min: 0, max: 1 },
   hangMs: { env: 'SIMULATOR_HANG_MS', fallback: 30_000, integer: true, min: 0, max: HOUR_MS },

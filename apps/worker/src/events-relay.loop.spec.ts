@@ -16,41 +16,42 @@ const IDLE: RelayRoundSummary = {
 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function loopWith(execute: () => Promise<RelayRoundSummary>, intervalMs: number) {
-  const round = { execute: jest.fn(execute) } as unknown as RunRelayRound & { execute: jest.Mock };
+function loopWith(impl: () => Promise<RelayRoundSummary>, intervalMs: number) {
+  const execute = jest.fn(impl);
+  const round = { execute } as unknown as RunRelayRound;
   const sut = new EventsRelayLoop(
     round,
     { relayIntervalMs: intervalMs } as never,
     { shutdownTimeoutMs: 1000 } as never,
   );
-  return { sut, round };
+  return { sut, execute };
 }
 
 describe('EventsRelayLoop', () => {
   it('runs a round, then the next one an interval after it ended when it found nothing', async () => {
-    const { sut, round } = loopWith(async () => IDLE, 50);
+    const { sut, execute } = loopWith(() => Promise.resolve(IDLE), 50);
     sut.onApplicationBootstrap();
     await sleep(120);
     await sut.beforeApplicationShutdown();
-    expect(round.execute.mock.calls.length).toBeGreaterThanOrEqual(2);
-    expect(round.execute.mock.calls.length).toBeLessThanOrEqual(4);
+    expect(execute.mock.calls.length).toBeGreaterThanOrEqual(2);
+    expect(execute.mock.calls.length).toBeLessThanOrEqual(4);
   });
 
   it('runs the next round at once while rounds find work (a backlog drains without waiting)', async () => {
     let left = 5;
-    const { sut, round } = loopWith(async () => (left-- > 0 ? { ...IDLE, claimed: 1 } : IDLE), 10_000);
+    const { sut, execute } = loopWith(() => Promise.resolve(left-- > 0 ? { ...IDLE, claimed: 1 } : IDLE), 10_000);
     sut.onApplicationBootstrap();
     // Six rounds back to back (five busy, then an idle one), however loaded the machine; the seventh would come
     // only after the 10 s interval.
-    for (let waited = 0; round.execute.mock.calls.length < 6 && waited < 5000; waited += 10) await sleep(10);
+    for (let waited = 0; execute.mock.calls.length < 6 && waited < 5000; waited += 10) await sleep(10);
     await sleep(50);
     await sut.beforeApplicationShutdown();
-    expect(round.execute).toHaveBeenCalledTimes(6);
+    expect(execute).toHaveBeenCalledTimes(6);
   });
 
   it('on shutdown starts no new round and waits for the one in flight', async () => {
     let finished = false;
-    const { sut, round } = loopWith(async () => {
+    const { sut, execute } = loopWith(async () => {
       await sleep(100);
       finished = true;
       return IDLE;
@@ -60,15 +61,15 @@ describe('EventsRelayLoop', () => {
     await sut.beforeApplicationShutdown();
     expect(finished).toBe(true);
     await sleep(50);
-    expect(round.execute).toHaveBeenCalledTimes(1);
+    expect(execute).toHaveBeenCalledTimes(1);
   });
 
   it('keeps going after a failed round', async () => {
     let calls = 0;
-    const { sut } = loopWith(async () => {
-      if (++calls === 1) throw new Error('database gone');
-      return IDLE;
-    }, 10);
+    const { sut } = loopWith(
+      () => (++calls === 1 ? Promise.reject(new Error('database gone')) : Promise.resolve(IDLE)),
+      10,
+    );
     sut.onApplicationBootstrap();
     await sleep(80);
     await sut.beforeApplicationShutdown();

@@ -58,7 +58,7 @@ describe('CampaignGatewayClient against the simulator', () => {
     const again = await sut.addCampaign(input());
 
     expect(created).toEqual({
-      campaignId: expect.stringMatching(/^cmp_/),
+      campaignId: expect.stringMatching(/^cmp_/) as unknown,
       status: RemoteCampaignStatus.New,
       contactCount: 9,
       created: true,
@@ -104,7 +104,7 @@ describe('CampaignGatewayClient against the simulator', () => {
     );
     const groundTruth = await truth.truth(campaignId);
     expect(records).toEqual(
-      groundTruth.records.map((r: any) => ({
+      groundTruth.records.map((r) => ({
         recordId: r.record_id,
         ref: r.ref,
         callResult: r.call_result,

@@ -23,8 +23,11 @@ describe('circuit breaker in front of the robot-call platform', () => {
     }).compile();
     const sut = moduleRef.get(CampaignGatewayClient);
     const requests = async () => {
-      const counts = (await axios.get(`${simulator.baseUrl}/_simulator/requests`, admin)).data.data;
-      return Object.values(counts as Record<string, number>).reduce((a, b) => a + Number(b), 0);
+      const answer = await axios.get<{ data: Record<string, number> }>(
+        `${simulator.baseUrl}/_simulator/requests`,
+        admin,
+      );
+      return Object.values(answer.data.data).reduce((a, b) => a + Number(b), 0);
     };
     const detail = () => sut.getCampaignDetail({ campaignId: 'cmp_x' });
     try {

@@ -1,4 +1,5 @@
 import { QueryRunner } from 'typeorm';
+import { queryRows } from './query-rows';
 
 /**
  * The server's binary, no-pad collation of utf8mb4, for ids that must compare byte for byte (the platform's record,
@@ -8,7 +9,8 @@ import { QueryRunner } from 'typeorm';
  */
 export async function byteCollation(queryRunner: QueryRunner): Promise<string> {
   const preferred = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin'];
-  const rows: { name: string }[] = await queryRunner.query(
+  const rows = await queryRows<{ name: string }>(
+    queryRunner,
     `SELECT COLLATION_NAME AS name FROM information_schema.COLLATIONS WHERE COLLATION_NAME IN (${preferred.map(() => '?').join(', ')})`,
     preferred,
   );

@@ -5,7 +5,7 @@ import { DatabaseSettings, DEFAULT_SQLITE_PATH } from './database-url';
 
 export class DatabaseEnv {
   /** MySQL/MariaDB in production. Unset: the embedded SQLite database at SQLITE_PATH. */
-  @Transform(({ value }) => (value === '' ? undefined : value))
+  @Transform(({ value }: { value: unknown }) => (value === '' ? undefined : value))
   @IsOptional()
   @Matches(/^(mysql|mariadb):\/\/[^/]+\/\w+/, {
     message:

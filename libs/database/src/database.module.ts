@@ -1,4 +1,4 @@
-import { DynamicModule, Global, Module } from '@nestjs/common';
+import { DynamicModule, FactoryProvider, Global, Module } from '@nestjs/common';
 import { ConfigType } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
@@ -11,8 +11,8 @@ import { TransactionRunner } from './transaction-runner';
 
 export interface DatabaseModuleAsyncOptions {
   imports?: DynamicModule['imports'];
-  inject?: any[];
-  useFactory: (...args: any[]) => DatabaseSettings | Promise<DatabaseSettings>;
+  inject?: FactoryProvider['inject'];
+  useFactory: FactoryProvider<DatabaseSettings>['useFactory'];
 }
 
 /**

@@ -8,3 +8,5 @@ export { SqlDialect } from './dialect/sql-dialect';
 export { DatabaseBusyError, DatabaseUnavailableError, TransactionRunner } from './transaction-runner';
 export * from './phone-rekey';
 export { parseDbDate } from './db-date';
+export { queryRows } from './query-rows';
+export type { RawQueryable } from './query-rows';

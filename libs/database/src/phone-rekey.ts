@@ -1,5 +1,6 @@
 import { DataSource, QueryRunner } from 'typeorm';
 import { PhoneVault } from '@app/core';
+import { queryRows } from './query-rows';
 
 /**
  * The values sealed with the vault's keys: the report's name for them, their table, the key that finds one row and
@@ -24,17 +25,33 @@ const SEALED_TABLES = [
     enc: 'previous_secret_enc',
     keyId: 'previous_secret_key_id',
   },
+  // What candidates said on their calls (libs/task's `call_conversation`): each field sealed on its own, with its
+  // key id beside it (NULL where the platform gave nothing: skipped).
+  ...(['summary', 'transcript', 'recording_url'] as const).map(
+    (field) =>
+      ({
+        name: `call_conversation.${field}`,
+        table: 'call_conversation',
+        key: ['call_record_id'],
+        enc: `${field}_enc`,
+        keyId: `${field}_key_id`,
+      }) as const,
+  ),
 ] as const;
 
 type SealedTable = (typeof SEALED_TABLES)[number];
 
 export interface RekeyReport {
-  /** Values resealed under the active key, per table (and `ai_visitor_webhook.previous_secret` for rotated-out secrets). */
+  /**
+   * Values resealed under the active key, per table (and `ai_visitor_webhook.previous_secret` for rotated-out
+   * secrets, `call_conversation.summary` / `.transcript` / `.recording_url` for each field of the conversations).
+   */
   resealed: Record<string, number>;
 }
 
 /**
- * Key rotation, second half: reseals every stored number (and webhook signing secret, current and previous) that is not under the vault's active key, in batches
+ * Key rotation, second half: reseals every stored number (and webhook signing secret, current and previous, and
+ * every call's summary, transcript and recording link) that is not under the vault's active key, in batches
  * (each row's update checks it still holds the ciphertext it read, so a concurrent writer is never overwritten).
  * The hashes do not change (the hash key is not rotated). Once it reports nothing left, the retired key may be
  * dropped from PHONE_ENCRYPTION_KEYS. Safe to run while the service runs, and to run again.
@@ -61,7 +78,8 @@ async function rekeyTable(
   for (;;) {
     // Keyset over the table's key, so rows another writer keeps under an old key cannot loop us forever.
     const keyList = key.join(', ');
-    const page: Record<string, unknown>[] = await runner.query(
+    const page: Record<string, unknown>[] = await queryRows(
+      runner,
       `SELECT ${keyList}, ${enc} AS sealed_enc, ${keyId} AS sealed_key_id FROM ${table} WHERE ${keyId} <> ?` +
         (after ? ` AND (${keyList}) > (${key.map(() => '?').join(', ')})` : '') +
         ` ORDER BY ${keyList} LIMIT ${batch}`,

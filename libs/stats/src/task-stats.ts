@@ -39,7 +39,7 @@ export const TASK_COUNTERS_SQL =
 /** Adds the counter rows up into the statistics the API reports (and `task.completed` carries). */
 export function summarizeCounters(taskId: string, rows: readonly CounterRow[]): TaskStats {
   const count = (
-    match: (r: { status: number; callResult: number; intention: number; skipReason: string }) => boolean,
+    match: (r: { status: ContactStatus; callResult: CallResult; intention: Intention; skipReason: string }) => boolean,
     field: 'contacts' | 'attempts' = 'contacts',
   ) =>
     rows.reduce(
@@ -58,8 +58,7 @@ export function summarizeCounters(taskId: string, rows: readonly CounterRow[]): 
   const failed = count((r) => r.callResult === CallResult.Failed);
   const interested = count((r) => r.intention === Intention.Interested);
   const called = connected + failed;
-  const skippedStatus: number = ContactStatus.Skipped;
-  const skippedFor = (reason: string) => count((r) => r.status === skippedStatus && r.skipReason === reason);
+  const skippedFor = (reason: string) => count((r) => r.status === ContactStatus.Skipped && r.skipReason === reason);
   return {
     taskId,
     total: count(() => true),

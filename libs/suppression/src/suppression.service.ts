@@ -8,7 +8,8 @@ import { SUPPRESSION_SETTINGS, SuppressionSettings } from './suppression.setting
 /** Why a number must not be called now. */
 export type SuppressionReason = 'do_not_call' | 'invalid' | 'cooling';
 
-export type DoNotCallReason = 'not_considering' | 'opted_out' | 'requested' | string;
+/** Why a number is on the do-not-call list: `not_considering`, `opted_out`, `requested`, or another caller's word. */
+export type DoNotCallReason = string;
 
 /** An entry of the do-not-call list, its number opened (mask it before showing it). */
 export interface DoNotCallEntry {

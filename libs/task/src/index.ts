@@ -40,6 +40,7 @@ export * from './usecases/add-contacts.usecase';
 export * from './usecases/get-task.usecase';
 export * from './usecases/list-tasks.usecase';
 export * from './usecases/list-contacts.usecase';
+export * from './usecases/list-contact-calls.usecase';
 export * from './usecases/start-task.usecase';
 export * from './usecases/pause-task.usecase';
 export * from './usecases/cancel-task.usecase';
@@ -49,7 +50,7 @@ export * from './usecases/withdraw-contacts.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views
-export type { TaskView, ContactView, Page } from './task.view';
+export type { TaskView, ContactView, CallView, ContactCallsView, Page } from './task.view';
 
 // The sync engine's use cases the apps run, with their commands and results (the engine itself, one task's sync
 // included, stays inside: libs/task/src/sync)

@@ -5,13 +5,15 @@ import { TaskEntity } from './entities/task.entity';
 import { ContactEntity } from './entities/contact.entity';
 import { CallTaskEntity } from './entities/call-task.entity';
 import { CallRecordEntity } from './entities/call-record.entity';
+import { CallConversationEntity } from './entities/call-conversation.entity';
 import { TaskRepository } from './repositories/task.repository';
 import { ContactRepository } from './repositories/contact.repository';
 import { CallRecordRepository } from './repositories/call-record.repository';
+import { CallConversationRepository } from './repositories/call-conversation.repository';
 import { ContactPhones } from './repositories/contact-phones';
 import { CampaignGatewayModule } from '@app/campaign-gateway';
 import { TASK_METRIC_PROVIDERS } from './metrics/task-metrics';
-import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS, SyncTask } from './sync';
+import { ContactCalledEvents, IngestPushedRecords, RunEdgePass, RunSyncPass, SYNC_PROVIDERS } from './sync';
 import { AuthorizeTaskAccess } from './usecases/authorize-task-access.usecase';
 import { ContactIntake } from './contact-intake.service';
 import { ContactFullPhones } from './contact-full-phones';
@@ -30,6 +32,7 @@ import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 import { EditTask } from './usecases/edit-task.usecase';
 import { WithdrawContacts } from './usecases/withdraw-contacts.usecase';
+import { ListContactCalls } from './usecases/list-contact-calls.usecase';
 
 const USE_CASES = [
   AuthorizeTaskAccess,
@@ -38,6 +41,7 @@ const USE_CASES = [
   GetTask,
   ListTasks,
   ListContacts,
+  ListContactCalls,
   StartTask,
   PauseTask,
   CancelTask,
@@ -63,7 +67,7 @@ export class TaskModule {
     return {
       module: TaskModule,
       imports: [
-        TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity]),
+        TypeOrmModule.forFeature([TaskEntity, ContactEntity, CallTaskEntity, CallRecordEntity, CallConversationEntity]),
         CampaignGatewayModule.forRootFromConfig(),
         FirmBotQuotaModule,
         SuppressionModule,
@@ -76,6 +80,7 @@ export class TaskModule {
         TaskRepository,
         ContactRepository,
         CallRecordRepository,
+        CallConversationRepository,
         ContactPhones,
         ContactIntake,
         ContactFullPhones,

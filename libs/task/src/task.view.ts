@@ -79,9 +79,11 @@ export interface ContactView {
   durationSec: number;
   calledAt: string | null;
   nextAttemptAt: string | null;
+  /** What the candidate said on the last call, as the platform summed it up; null when it gave no summary. */
+  lastSummary: string | null;
 }
 
-export function toContactView(contact: StoredContact): ContactView {
+export function toContactView(contact: StoredContact, lastSummary: string | null = null): ContactView {
   return {
     id: String(contact.id),
     candidateRef: contact.candidateRef,
@@ -97,7 +99,28 @@ export function toContactView(contact: StoredContact): ContactView {
     durationSec: contact.durationSec,
     calledAt: contact.calledAt?.toISOString() ?? null,
     nextAttemptAt: contact.nextAttemptAt?.toISOString() ?? null,
+    lastSummary,
   };
+}
+
+/** One call of a contact as the call history shows it: the outcome and what the candidate said. */
+export interface CallView {
+  /** The platform's id of the call record (the `recordId` of its `contact.called` event). */
+  recordId: string;
+  callResult: number;
+  intention: number;
+  durationSec: number;
+  calledAt: string;
+  failReason: string | null;
+  summary: string | null;
+  transcript: string | null;
+  recordingUrl: string | null;
+}
+
+/** A contact's calls, newest first. */
+export interface ContactCallsView {
+  contactId: string;
+  items: CallView[];
 }
 
 export interface Page<T> {

@@ -46,6 +46,8 @@ export interface RecordRow {
   contact_id: string;
   call_result: number;
   intension_result: number;
+  /** 1 when the record's conversation is stored (call_conversation), else 0. */
+  said: number;
 }
 
 export interface ContactRow {
@@ -242,11 +244,13 @@ async function readDb(
   const ctMarks = ctIds.length ? ctIds.map(() => '?').join(', ') : 'NULL';
   const records = norm(
     await manager.query(
-      `SELECT record_id, task_id, call_task_id, contact_id, call_result, intension_result FROM ai_visitor_call_record
-       WHERE task_id IN (${marks}) OR call_task_id IN (${ctMarks})`,
+      `SELECT r.record_id, r.task_id, r.call_task_id, r.contact_id, r.call_result, r.intension_result,
+              CASE WHEN v.call_record_id IS NULL THEN 0 ELSE 1 END AS said
+         FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
+        WHERE r.task_id IN (${marks}) OR r.call_task_id IN (${ctMarks})`,
       [...ids, ...ctIds],
     ),
-    ['call_result', 'intension_result'],
+    ['call_result', 'intension_result', 'said'],
   );
   const contactRows: Record<string, unknown>[] = await manager.query(
     `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id,
@@ -441,6 +445,13 @@ export function checkAlways(m: Model, s: Snapshot): void {
     };
     if (show(expected) !== show(got))
       violated('records', `stored record ${rec.record_id} is ${show(got)}, the platform made ${show(expected)}`);
+    // What the candidate said is stored with the record whenever the platform's record carried it, and never made up.
+    const platformSaid = truth.recording_url || truth.transcript || truth.summary ? 1 : 0;
+    if (rec.said !== platformSaid)
+      violated(
+        'records',
+        `stored record ${rec.record_id} ${rec.said ? 'has' : 'has no'} conversation; the platform's record ${platformSaid ? 'carried' : 'carried none'}`,
+      );
   }
   // 3. one active call task per task
   const active = new Map<string, string[]>();

@@ -137,6 +137,8 @@ export async function startWorld(): Promise<World> {
       callMs: PLATFORM.callMs,
       parallelism: PLATFORM.parallelism,
       connectRate: PLATFORM.connectRate,
+      // Some connected calls say nothing: the invariant on stored conversations looks both ways.
+      conversationRate: 0.8,
       now: () => clock.now(),
       neverDials: (phone) => phone.startsWith(`+86${NEVER_DIALLED_PREFIX}`),
     },
@@ -301,6 +303,10 @@ export interface SimRecord {
   fail_reason: string | null;
   intention: number;
   called_at: string;
+  /** The conversation, on a connected call's record when the platform gives it. */
+  recording_url?: string;
+  transcript?: string;
+  summary?: string;
 }
 
 export interface SimCampaign {

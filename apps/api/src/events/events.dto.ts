@@ -13,7 +13,9 @@ const CURSOR_PATTERN = /^(0|[1-9]\d{0,18})$/;
 
 /** `types=a,b` (or `types=a&types=b`) as a list; each entry must be a known type. */
 function typeList({ value }: { value: unknown }): unknown {
-  const parts = (Array.isArray(value) ? value : [value]).flatMap((v) => (typeof v === 'string' ? v.split(',') : [v]));
+  const parts = (Array.isArray(value) ? (value as unknown[]) : [value]).flatMap((v) =>
+    typeof v === 'string' ? v.split(',') : [v],
+  );
   return parts.map((p) => (typeof p === 'string' ? p.trim() : p)).filter((p) => p !== '');
 }
 

@@ -13,6 +13,12 @@ import { ApiConfig, apiConfig } from '../config/api-env';
 
 const OPERATIONS_PATHS = ['/health', '/metrics', '/docs'];
 
+/** What the tracker reads of a request (Express's). */
+interface TrackedRequest {
+  headers?: Record<string, string | undefined>;
+  ip?: string;
+}
+
 /**
  * Rate limit per recruiter account (THROTTLE_LIMIT requests per THROTTLE_TTL_SECONDS). A request counts
  * against its account only when it carries the real service token: otherwise anybody could spend another
@@ -30,15 +36,22 @@ export class AccountThrottlerGuard extends ThrottlerGuard {
     super(options, storage, reflector);
   }
 
-  protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
+  // ThrottlerGuard awaits both hooks inside its own async methods: a value or a throw here reaches it as from an
+  // async method.
+  protected override shouldSkip(context: ExecutionContext): Promise<boolean> {
     const path: string = context.switchToHttp().getRequest<{ path?: string }>().path ?? '';
-    return OPERATIONS_PATHS.some(
+    const operations = OPERATIONS_PATHS.some(
       (prefix) => path === prefix || path.startsWith(`${prefix}/`) || path.startsWith(`${prefix}-`),
     );
+    return Promise.resolve(operations);
   }
 
-  protected override async getTracker(req: Record<string, any>): Promise<string> {
-    const headers = (req.headers ?? {}) as Record<string, string | undefined>;
+  protected override getTracker(req: TrackedRequest): Promise<string> {
+    return Promise.resolve(this.trackerOf(req));
+  }
+
+  private trackerOf(req: TrackedRequest): string {
+    const headers = req.headers ?? {};
     const firm = headers['x-firm-id'];
     const account = headers['x-account-id'];
     const token = this.config.serviceToken;

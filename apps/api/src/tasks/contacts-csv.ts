@@ -15,6 +15,7 @@ const HEADER = [
   'intention',
   'duration_sec',
   'called_at',
+  'last_summary',
 ];
 
 /** The recruiters' labels, Chinese then English; Records over the enums, so a new value needs its label. */
@@ -47,7 +48,7 @@ function labelCell<T extends number>(labels: Record<T, string>, value: T): strin
 const NEEDS_CARE = /^[=+\-@\t\r]|[",\r\n]/;
 
 /** RFC 4180 quoting, and a leading quote for cells a spreadsheet would run as a formula. */
-function cell(value: unknown): string {
+function cell(value: string | number | null | undefined): string {
   const text = value === null || value === undefined ? '' : String(value);
   // Most cells need neither: one test decides it (the export writes a cell per column of every contact).
   return NEEDS_CARE.test(text) ? careful(text) : text;
@@ -59,7 +60,7 @@ function careful(value: string): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function row(values: unknown[]): string {
+function row(values: readonly string[]): string {
   return `${values.map(cell).join(',')}\r\n`;
 }
 
@@ -68,7 +69,7 @@ function contactRow(c: ExportedContact): string {
   return (
     `${cell(c.candidateRef)},${cell(c.name)},${cell(c.phone)},${labelCell(STATUS_LABEL, c.status)},${cell(c.skipReason)},` +
     `${cell(c.attempts)},${labelCell(RESULT_LABEL, c.callResult)},${cell(c.failReason)},${labelCell(INTENTION_LABEL, c.intention)},` +
-    `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())}\r\n`
+    `${cell(c.durationSec)},${cell(c.calledAt?.toISOString())},${cell(c.lastSummary)}\r\n`
   );
 }
 

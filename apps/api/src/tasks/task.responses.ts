@@ -2,6 +2,8 @@ import { ApiProperty } from '@nestjs/swagger';
 import {
   CALL_TASK_TRANSITIONS,
   CallResult,
+  CallView,
+  ContactCallsView,
   CallTaskStatus,
   ContactStatus,
   ContactView,
@@ -311,6 +313,79 @@ export class ContactResponse implements ContactView {
 
   @ApiProperty({ ...DATE_TIME, nullable: true, description: 'When a failed contact becomes due again' })
   nextAttemptAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description:
+      "The platform's summary of the last call (the latest `calledAt`); null when that call had none or the contact was " +
+      'never called. The whole conversation of every call: `GET /v1/tasks/{id}/contacts/{contactId}/calls`',
+    example: '候选人对岗位感兴趣，希望周末面试。',
+  })
+  lastSummary: string | null;
+}
+
+export class CallResponse implements CallView {
+  @ApiProperty({
+    description: "The platform's id of the call record (the `recordId` of its `contact.called` event)",
+    example: 'rec_000001_42',
+  })
+  recordId: string;
+
+  @ApiProperty({ enum: CALL_RESULTS, description: CALL_RESULT, example: CallResult.Connected })
+  callResult: CallResult;
+
+  @ApiProperty({ enum: INTENTIONS, description: INTENTION, example: Intention.Interested })
+  intention: Intention;
+
+  @ApiProperty({ description: 'Talk time, seconds (0 when not connected)', example: 37 })
+  durationSec: number;
+
+  @ApiProperty({ ...DATE_TIME, description: 'When the call was made (ISO 8601, UTC)' })
+  calledAt: string;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'When failed: no_answer, busy, rejected, unreachable (as the platform says, at most 16 characters)',
+    example: null,
+  })
+  failReason: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The platform's summary of the conversation (at most 2,000 characters); null when not given",
+    example: '候选人对岗位感兴趣，希望周末面试。',
+  })
+  summary: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The transcript (at most 20,000 characters); null when not given',
+    example: '机器人：您好，我是某某公司的招聘助理。\n候选人：你好，请说。',
+  })
+  transcript: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "The platform's recording link (http(s), at most 2,048 characters); null when not given",
+    example: 'https://recordings.robot-call.example/r/rec_000001_42.mp3',
+  })
+  recordingUrl: string | null;
+}
+
+export class ContactCallsResponse implements ContactCallsView {
+  @ApiProperty({ description: 'The contact', example: '1001' })
+  contactId: string;
+
+  @ApiProperty({
+    type: [CallResponse],
+    description: 'Every call the platform reported for the contact, newest first (empty: never called)',
+  })
+  items: CallResponse[];
 }
 
 export class ContactPageResponse extends PageResponse implements Page<ContactView> {

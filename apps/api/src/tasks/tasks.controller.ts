@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller } from '@app/core';
 import {
@@ -7,6 +7,7 @@ import {
   CreateTask,
   EditTask,
   GetTask,
+  ListContactCalls,
   ListContacts,
   ListTasks,
   PauseTask,
@@ -29,6 +30,7 @@ import {
   USER_AUTH_ERRORS,
 } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
+import { idParam } from '../http/invalid-id.error';
 import {
   AddContactsDto,
   CreateTaskDto,
@@ -39,6 +41,7 @@ import {
 } from './task.dto';
 import {
   AddContactsResponse,
+  ContactCallsResponse,
   ContactPageResponse,
   CreateTaskResponse,
   TaskPageResponse,
@@ -64,6 +67,7 @@ export class TasksController {
     private readonly pauseTask: PauseTask,
     private readonly cancelTask: CancelTask,
     private readonly listContacts: ListContacts,
+    private readonly listContactCalls: ListContactCalls,
     private readonly getTaskStats: GetTaskStats,
     private readonly editTask: EditTask,
     private readonly withdrawContacts: WithdrawContacts,
@@ -175,6 +179,51 @@ export class TasksController {
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   contacts(@GrantedTask() access: TaskAccess, @Query() query: ListContactsQueryDto) {
     return this.listContacts.execute({ access, ...query });
+  }
+
+  @Get(':id/contacts/:contactId/calls')
+  @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiParam({ name: 'contactId', description: "A contact of the task (digits: a contact's `id`)", example: '1001' })
+  @ApiOperation({
+    summary:
+      "A contact's call history, newest first: each call's result, intention, duration, time, fail reason, and what " +
+      'the candidate said (summary, transcript, recording link)',
+  })
+  @ApiOkResponse({
+    type: ContactCallsResponse,
+    description: 'Every call of the contact, newest first',
+    example: {
+      contactId: '1001',
+      items: [
+        {
+          recordId: 'rec_000002_1001',
+          callResult: 1,
+          intention: 1,
+          durationSec: 37,
+          calledAt: '2026-11-29T02:10:00.000Z',
+          failReason: null,
+          summary: '候选人对岗位感兴趣，希望周末面试。',
+          transcript: '机器人：您好，我是某某公司的招聘助理。\n候选人：你好，我对这个岗位有兴趣。',
+          recordingUrl: 'https://recordings.robot-call.example/r/rec_000002_1001.mp3',
+        },
+        {
+          recordId: 'rec_000001_1001',
+          callResult: 2,
+          intention: 0,
+          durationSec: 0,
+          calledAt: '2026-11-28T02:03:04.000Z',
+          failReason: 'no_answer',
+          summary: null,
+          transcript: null,
+          recordingUrl: null,
+        },
+      ],
+    },
+  })
+  @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, 'CONTACT_NOT_FOUND', ...DATABASE_ERRORS)
+  calls(@GrantedTask() access: TaskAccess, @Param('contactId') contactId: string) {
+    return this.listContactCalls.execute({ access, contactId: idParam('contactId', contactId) });
   }
 
   @Post(':id/start')

@@ -1,5 +1,6 @@
 import { RunningSimulator, startSimulator } from '../start-simulator';
-import { SimulatorHttp, sleep, testContacts, waitFor } from '../test/simulator-http';
+import { DetailAnswer, SimulatorHttp, sleep, testContacts, waitFor } from '../test/simulator-http';
+import { CampaignStatus } from './campaign-status';
 
 describe('dialling (simulator over HTTP)', () => {
   const CALL_MS = 10;
@@ -30,20 +31,20 @@ describe('dialling (simulator over HTTP)', () => {
       () => sut.truth(campaignId),
       (t) => {
         inFlightSeen.push(t.in_flight_count);
-        return t.status === 3;
+        return t.status === CampaignStatus.Finished;
       },
     );
 
     expect(Math.max(...inFlightSeen)).toBeLessThanOrEqual(PARALLELISM);
     expect(truth.dialled_count).toBe(20);
     expect(truth.in_flight_count).toBe(0);
-    expect(truth.records.map((r: any) => r.ref).sort()).toEqual(
+    expect(truth.records.map((r) => r.ref).sort()).toEqual(
       testContacts(20)
         .map((c) => c.ref)
         .sort(),
     );
     const serial = campaignId.replace('cmp_', '');
-    expect(truth.records.map((r: any) => r.record_id)).toEqual(
+    expect(truth.records.map((r) => r.record_id)).toEqual(
       Array.from({ length: 20 }, (_, i) => `rec_${serial}_${String(i + 1).padStart(6, '0')}`),
     );
     expect(truth.by_call_result['1'] + truth.by_call_result['2']).toBe(20);
@@ -79,11 +80,11 @@ describe('dialling (simulator over HTTP)', () => {
     await sut.changeStatus(campaignId, 'start');
     const finished = await waitFor(
       () => sut.truth(campaignId),
-      (t) => t.status === 3,
+      (t) => t.status === CampaignStatus.Finished,
     );
 
     expect(finished.dialled_count).toBe(30);
-    expect(new Set(finished.records.map((r: any) => r.ref)).size).toBe(30);
+    expect(new Set(finished.records.map((r) => r.ref)).size).toBe(30);
   });
 
   it('finishes on stop, leaving undialled contacts without records', async () => {
@@ -110,15 +111,15 @@ describe('dialling (simulator over HTTP)', () => {
     let cursor: string | null = null;
 
     for (;;) {
-      const page: any = (await sut.detail(campaignId, cursor, 4)).data;
-      seen.push(...page.records.map((r: any) => r.record_id));
+      const page: DetailAnswer = (await sut.detail(campaignId, cursor, 4)).data;
+      seen.push(...page.records.map((r) => r.record_id));
       cursor = page.next_cursor;
-      if (page.status === 3 && !page.has_more) break;
+      if (page.status === CampaignStatus.Finished && !page.has_more) break;
       if (!page.has_more) await sleep(CALL_MS / 2);
     }
 
     const truth = await sut.truth(campaignId);
-    expect(seen).toEqual(truth.records.map((r: any) => r.record_id));
+    expect(seen).toEqual(truth.records.map((r) => r.record_id));
     expect(new Set(seen).size).toBe(37);
   });
 
@@ -126,7 +127,7 @@ describe('dialling (simulator over HTTP)', () => {
     const campaignId = await startedCampaign(12);
     await waitFor(
       () => sut.truth(campaignId),
-      (t) => t.status === 3,
+      (t) => t.status === CampaignStatus.Finished,
     );
     const first = (await sut.detail(campaignId, null, 5)).data;
 
@@ -134,8 +135,8 @@ describe('dialling (simulator over HTTP)', () => {
 
     expect(first).toMatchObject({ next_cursor: '5', has_more: true });
     expect(rest).toMatchObject({ next_cursor: '12', has_more: false });
-    expect([...first.records, ...rest.records].map((r: any) => r.record_id)).toEqual(
-      (await sut.truth(campaignId)).records.map((r: any) => r.record_id),
+    expect([...first.records, ...rest.records].map((r) => r.record_id)).toEqual(
+      (await sut.truth(campaignId)).records.map((r) => r.record_id),
     );
   });
 });

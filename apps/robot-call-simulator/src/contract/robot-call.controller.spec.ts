@@ -23,7 +23,12 @@ describe('robot-call contract (simulator over HTTP)', () => {
         status: 200,
         code: 0,
         message: 'ok',
-        data: { campaign_id: expect.stringMatching(/^cmp_\d{6}$/), status: 0, contact_count: 3, created: true },
+        data: {
+          campaign_id: expect.stringMatching(/^cmp_\d{6}$/) as unknown,
+          status: 0,
+          contact_count: 3,
+          created: true,
+        },
       });
     });
 

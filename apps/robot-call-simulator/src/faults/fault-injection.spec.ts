@@ -1,5 +1,7 @@
 import { RunningSimulator, startSimulator } from '../start-simulator';
 import { SimulatorHttp, testContacts, waitFor } from '../test/simulator-http';
+import { CampaignStatus } from '../campaigns/campaign-status';
+import { SimulatorFaults } from '../simulator.options';
 import { LONG_FAIL_REASON } from './fault-injector.service';
 
 describe('fault injection (simulator over HTTP)', () => {
@@ -61,7 +63,7 @@ describe('fault injection (simulator over HTTP)', () => {
     expect(answer).toMatchObject({ status: 400, code: 40000 });
     expect(answer.message).toContain('timeoutRate');
     expect(answer.message).toContain('bogus');
-    expect((await sut.get('/_simulator/faults')).data.errorRate).toBe(0);
+    expect((await sut.get<SimulatorFaults>('/_simulator/faults')).data.errorRate).toBe(0);
   });
 
   it('creates the campaign but loses the reply of an add, and a resent add finds it', async () => {
@@ -122,12 +124,12 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.changeStatus(id, 'start');
     const truth = await waitFor(
       () => sut.truth(id),
-      (c) => c.status === 3,
+      (c) => c.status === CampaignStatus.Finished,
     );
     const page = (await sut.detail(id)).data;
 
-    expect(page.records.map((r: { fail_reason: string }) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
-    expect(truth.records.map((r: { fail_reason: string }) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
+    expect(page.records.map((r) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
+    expect(truth.records.map((r) => r.fail_reason)).toEqual(Array(3).fill(LONG_FAIL_REASON));
     expect([...LONG_FAIL_REASON].length).toBeGreaterThan(16);
   });
 
@@ -138,7 +140,7 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.changeStatus(id, 'start');
     const truth = await waitFor(
       () => sut.truth(id),
-      (c) => c.status === 3,
+      (c) => c.status === CampaignStatus.Finished,
     );
 
     for (const record of truth.records) {
@@ -153,7 +155,7 @@ describe('fault injection (simulator over HTTP)', () => {
     await sut.changeStatus(id, 'start');
     await waitFor(
       () => sut.truth(id),
-      (c) => c.status === 3,
+      (c) => c.status === CampaignStatus.Finished,
     );
     const first = (await sut.detail(id, null, 2)).data;
     const again = (await sut.detail(id, '1', 1)).data;

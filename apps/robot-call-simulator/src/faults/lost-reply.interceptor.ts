@@ -11,7 +11,7 @@ import { FaultInjector } from './fault-injector.service';
 export class LostReplyInterceptor implements NestInterceptor {
   constructor(private readonly faults: FaultInjector) {}
 
-  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+  intercept(_context: ExecutionContext, next: CallHandler<unknown>): Observable<unknown> {
     return next.handle().pipe(
       map((body) => {
         if (this.faults.shouldLoseReply()) throw new ReplyLost();

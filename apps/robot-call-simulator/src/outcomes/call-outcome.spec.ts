@@ -38,4 +38,22 @@ describe('callOutcome: the conversation', () => {
     expect(first.conversation.transcript).toContain('候选人：');
     expect(first.conversation.summary.length).toBeGreaterThan(0);
   });
+
+  it('makes a transcript at least transcriptBytes long in UTF-8, turn by turn, the rest unchanged', () => {
+    const short = refs.map((ref) => callOutcome(model, 'req-1', ref));
+    const long = refs.map((ref) => callOutcome({ ...model, transcriptBytes: 1024 }, 'req-1', ref));
+    const said = (o: ReturnType<typeof callOutcome>) => ('conversation' in o ? o.conversation : undefined);
+    for (const [i, o] of long.entries()) {
+      const conversation = said(o);
+      if (!conversation) continue;
+      const bytes = Buffer.byteLength(conversation.transcript, 'utf8');
+      expect(bytes).toBeGreaterThanOrEqual(1024);
+      expect(bytes).toBeLessThan(1024 + 200);
+      expect(conversation.transcript.startsWith(said(short[i])!.transcript)).toBe(true);
+      expect({ ...o, conversation: { ...conversation, transcript: '' } }).toEqual({
+        ...short[i],
+        conversation: { ...said(short[i])!, transcript: '' },
+      });
+    }
+  });
 });

@@ -28,6 +28,8 @@ export interface OutcomeModel {
   intentionMix: IntentionMix;
   /** Fraction of connected calls whose record carries the conversation (recording URL, transcript, summary). */
   conversationRate: number;
+  /** The least size of a transcript in UTF-8 bytes: the dialogue goes on, turn by turn, until it reaches it (0: as short as it is). */
+  transcriptBytes?: number;
 }
 
 /** The simulated platform's recordings: a host that resolves nowhere (RFC 2606), as a real one is not reachable from tests. */
@@ -42,16 +44,24 @@ const REPLIES: Readonly<Record<Intention, [reply: string, summary: string]>> = {
   4: ['你打错了，我不是你要找的人。', 'Wrong number: the person answering is not the candidate.'],
 };
 
-function conversationOf(requestId: string, ref: string, intention: Intention, seed: number): Conversation {
+/** A turn of small talk, repeated to make a transcript as long as asked (a long call, for sizing and the bench). */
+const SMALL_TALK =
+  '\n机器人：请问您目前的工作地点和期望的薪资范围是多少？\n候选人：在上海，期望和现在差不多，看具体岗位。';
+
+function conversationOf(
+  requestId: string,
+  ref: string,
+  intention: Intention,
+  seed: number,
+  transcriptBytes = 0,
+): Conversation {
   const key = hash32(JSON.stringify([seed, requestId, ref]))
     .toString(16)
     .padStart(8, '0');
   const [reply, summary] = REPLIES[intention];
-  return {
-    recordingUrl: `${RECORDINGS_BASE}${key}-${encodeURIComponent(ref)}.mp3`,
-    transcript: `机器人：您好，我是猎头顾问的 AI 助理，想和您聊一个工作机会，现在方便吗？\n候选人：${reply}`,
-    summary,
-  };
+  let transcript = `机器人：您好，我是猎头顾问的 AI 助理，想和您聊一个工作机会，现在方便吗？\n候选人：${reply}`;
+  while (Buffer.byteLength(transcript, 'utf8') < transcriptBytes) transcript += SMALL_TALK;
+  return { recordingUrl: `${RECORDINGS_BASE}${key}-${encodeURIComponent(ref)}.mp3`, transcript, summary };
 }
 
 /**
@@ -84,7 +94,7 @@ export function callOutcome(model: OutcomeModel, requestId: string, ref: string)
       failReason: null,
       intention,
       durationSec,
-      conversation: conversationOf(requestId, ref, intention, model.seed),
+      conversation: conversationOf(requestId, ref, intention, model.seed, model.transcriptBytes),
     };
   }
   const failReason = FAIL_REASONS[pickWeighted(FAIL_REASON_WEIGHTS, failRoll)];

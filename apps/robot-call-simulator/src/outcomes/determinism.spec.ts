@@ -1,9 +1,13 @@
 import { RunningSimulator, startSimulator } from '../start-simulator';
 import { SimulatorOptions } from '../simulator.options';
-import { SimulatorHttp, testContacts, waitFor } from '../test/simulator-http';
+import { SimulatorHttp, testContacts, WireRecord, waitFor } from '../test/simulator-http';
+import { CampaignStatus } from '../campaigns/campaign-status';
+
+/** A contact's outcome: call result, fail reason, intention, duration. */
+type Outcome = [WireRecord['call_result'], WireRecord['fail_reason'], WireRecord['intention'], number];
 
 /** Runs one campaign to the end on a fresh simulator and returns each contact's outcome by ref. */
-async function outcomesOf(options: Partial<SimulatorOptions>, contactCount = 60): Promise<Record<string, unknown>> {
+async function outcomesOf(options: Partial<SimulatorOptions>, contactCount = 60): Promise<Record<string, Outcome>> {
   const simulator: RunningSimulator = await startSimulator({ callMs: 5, ...options });
   try {
     const sut = SimulatorHttp.of(simulator);
@@ -11,10 +15,10 @@ async function outcomesOf(options: Partial<SimulatorOptions>, contactCount = 60)
     await sut.changeStatus(campaignId, 'start');
     const truth = await waitFor(
       () => sut.truth(campaignId),
-      (t) => t.status === 3,
+      (t) => t.status === CampaignStatus.Finished,
     );
     return Object.fromEntries(
-      truth.records.map((r: any) => [r.ref, [r.call_result, r.fail_reason, r.intention, r.duration_sec]]),
+      truth.records.map((r): [string, Outcome] => [r.ref, [r.call_result, r.fail_reason, r.intention, r.duration_sec]]),
     );
   } finally {
     await simulator.close();
@@ -44,11 +48,11 @@ describe('call outcomes (simulator over HTTP)', () => {
       20,
     );
 
-    for (const [callResult, failReason, intention, duration] of Object.values(allFailed) as any[]) {
+    for (const [callResult, failReason, intention, duration] of Object.values(allFailed)) {
       expect([callResult, intention, duration]).toEqual([2, 0, 0]);
       expect(['no_answer', 'busy', 'rejected', 'unreachable']).toContain(failReason);
     }
-    for (const [callResult, failReason, intention, duration] of Object.values(allWrongNumber) as any[]) {
+    for (const [callResult, failReason, intention, duration] of Object.values(allWrongNumber)) {
       expect([callResult, failReason, intention]).toEqual([1, null, 4]);
       expect(duration).toBeGreaterThan(0);
     }

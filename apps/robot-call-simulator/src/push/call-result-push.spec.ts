@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { RunningSimulator, startSimulator } from '../start-simulator';
 import { CallbackReceiver, deadUrl, ReceivedPush } from '../test/callback-receiver';
-import { SimulatorHttp, sleep, testContacts, waitFor } from '../test/simulator-http';
+import { CampaignStatus } from '../campaigns/campaign-status';
+import { PushView } from './call-result-pusher.service';
+import { CampaignTruth, SimulatorHttp, sleep, testContacts, waitFor, WireRecord } from '../test/simulator-http';
 
 /** The pusher's report when it has pushed nothing (yet, or since a reset), for the receiver at `url`. */
 function nothingPushed(url: string) {
@@ -29,17 +31,17 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     sut = SimulatorHttp.of(simulator);
   }
 
-  async function finishedCampaign(requestId: string, contactCount: number): Promise<any> {
+  async function finishedCampaign(requestId: string, contactCount: number): Promise<CampaignTruth> {
     const campaignId = (await sut.add(requestId, testContacts(contactCount))).data.campaign_id;
     await sut.changeStatus(campaignId, 'start');
     return waitFor(
       () => sut.truth(campaignId),
-      (t) => t.status === 3,
+      (t) => t.status === CampaignStatus.Finished,
     );
   }
 
   /** Waits until every push is finished (delivered or given up) and returns the counters. */
-  function settledPush(done: (push: any) => boolean = () => true): Promise<any> {
+  function settledPush(done: (push: PushView) => boolean = () => true): Promise<PushView> {
     return waitFor(
       () => sut.push(),
       (push) => push.pending === 0 && done(push),
@@ -47,11 +49,11 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
   }
 
   function expectedSignature(push: ReceivedPush, secret = SECRET): string {
-    const timestamp = push.headers['x-robot-timestamp'];
+    const timestamp = push.headers['x-robot-timestamp'] as string;
     return `sha256=${createHmac('sha256', secret).update(`${timestamp}.${push.rawBody}`).digest('hex')}`;
   }
 
-  const byRecordId = (a: any, b: any) => a.record_id.localeCompare(b.record_id);
+  const byRecordId = (a: WireRecord, b: WireRecord) => a.record_id.localeCompare(b.record_id);
 
   it('is off by default: nothing is pushed and nothing counted', async () => {
     await start();
@@ -124,7 +126,8 @@ describe('pushing call results (simulator and receiver over HTTP)', () => {
     const push = await settledPush((p) => p.recordsDelivered === 27);
 
     expect(receiver.received).toHaveLength(2);
-    const bodyOf = (campaign: any) => receiver.received.find((r) => r.body.campaign_id === campaign.campaign_id)!.body;
+    const bodyOf = (campaign: CampaignTruth) =>
+      receiver.received.find((r) => r.body?.campaign_id === campaign.campaign_id)!.body!;
     expect(bodyOf(first).records).toEqual(first.records);
     expect(bodyOf(second).records).toEqual(second.records);
     for (const request of receiver.received)

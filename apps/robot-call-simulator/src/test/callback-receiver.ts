@@ -1,12 +1,20 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { WireRecord } from './simulator-http';
+
+/** The body of a push, as the simulator sends it. */
+export interface PushBody {
+  campaign_id: string;
+  records: WireRecord[];
+}
 
 /** One POST the receiver got, whatever it answered. */
 export interface ReceivedPush {
   headers: IncomingHttpHeaders;
   /** The body exactly as received (UTF-8), as a signature is computed over it. */
   rawBody: string;
-  body: any;
+  /** Parsed; null when it was not JSON. */
+  body: PushBody | null;
   /** Date.now() on arrival. */
   receivedAt: number;
   /** The HTTP status it was answered with. */
@@ -25,32 +33,33 @@ export class CallbackReceiver {
   ) {}
 
   static async start(path = '/robot-call/callback'): Promise<CallbackReceiver> {
-    let receiver: CallbackReceiver | undefined;
+    const receiver: { current?: CallbackReceiver } = {};
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
-        const status = receiver!.answer(receiver!.received.length);
-        let body: unknown = null;
+        const current = receiver.current!;
+        const status = current.answer(current.received.length);
+        let body: PushBody | null = null;
         try {
-          body = JSON.parse(rawBody);
+          body = JSON.parse(rawBody) as PushBody;
         } catch {
           // kept as null: a spec asserting on the body then fails visibly
         }
-        receiver!.received.push({ headers: request.headers, rawBody, body, receivedAt: Date.now(), status });
+        current.received.push({ headers: request.headers, rawBody, body, receivedAt: Date.now(), status });
         response.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    receiver = new CallbackReceiver(server, `http://127.0.0.1:${port}${path}`);
-    return receiver;
+    receiver.current = new CallbackReceiver(server, `http://127.0.0.1:${port}${path}`);
+    return receiver.current;
   }
 
   /** Records of every POST answered 2xx. */
-  storedRecords(): any[] {
-    return this.received.filter((push) => push.status < 300).flatMap((push) => push.body.records);
+  storedRecords(): WireRecord[] {
+    return this.received.filter((push) => push.status < 300).flatMap((push) => push.body!.records);
   }
 
   close(): Promise<void> {

@@ -1,8 +1,20 @@
+import { campaignGroundTruth, campaignSummary } from '../admin/ground-truth';
+import { addedView, detailView, recordView, statusView } from '../contract/wire-views';
+import { PushView } from '../push/call-result-pusher.service';
 import { RunningSimulator } from '../start-simulator';
 
 /** A plain fetch client for simulator specs: real HTTP, no Nest testing shortcuts. */
 
-export interface Answer<T = any> {
+/** The simulator's answers as the specs read them (the contract's wire shapes; `data` is null on a refusal). */
+export type AddedAnswer = ReturnType<typeof addedView>;
+export type StatusAnswer = ReturnType<typeof statusView>;
+/** `next_cursor` is null when the stuck-cursor fault hands back a first page's (absent) cursor. */
+export type DetailAnswer = Omit<ReturnType<typeof detailView>, 'next_cursor'> & { next_cursor: string | null };
+export type WireRecord = ReturnType<typeof recordView>;
+export type CampaignTruth = ReturnType<typeof campaignGroundTruth>;
+export type CampaignSummary = ReturnType<typeof campaignSummary>;
+
+export interface Answer<T = unknown> {
   status: number;
   code: number;
   message: string;
@@ -19,7 +31,7 @@ export class SimulatorHttp {
     return new SimulatorHttp(simulator.baseUrl, simulator.apiKey);
   }
 
-  post<T = any>(
+  post<T = unknown>(
     path: string,
     body: unknown,
     init: { apiKey?: string | null; signal?: AbortSignal } = {},
@@ -27,16 +39,20 @@ export class SimulatorHttp {
     return this.send('POST', path, body, init);
   }
 
-  get<T = any>(path: string, init: { apiKey?: string | null } = {}): Promise<Answer<T>> {
+  get<T = unknown>(path: string, init: { apiKey?: string | null } = {}): Promise<Answer<T>> {
     return this.send('GET', path, undefined, init);
   }
 
-  put<T = any>(path: string, body: unknown): Promise<Answer<T>> {
+  put<T = unknown>(path: string, body: unknown): Promise<Answer<T>> {
     return this.send('PUT', path, body, {});
   }
 
-  async add(requestId: string, contacts: TestContact[], extra: Record<string, unknown> = {}): Promise<Answer> {
-    return this.post('/robot_call_campaign_add', {
+  async add(
+    requestId: string,
+    contacts: TestContact[],
+    extra: Record<string, unknown> = {},
+  ): Promise<Answer<AddedAnswer>> {
+    return this.post<AddedAnswer>('/robot_call_campaign_add', {
       request_id: requestId,
       name: 'spec',
       script_id: 'script-1',
@@ -45,24 +61,28 @@ export class SimulatorHttp {
     });
   }
 
-  async changeStatus(campaignId: string, action: string): Promise<Answer> {
-    return this.post('/robot_call_campaign_change_status', { campaign_id: campaignId, action });
+  async changeStatus(campaignId: string, action: string): Promise<Answer<StatusAnswer>> {
+    return this.post<StatusAnswer>('/robot_call_campaign_change_status', { campaign_id: campaignId, action });
   }
 
-  async detail(campaignId: string, cursor: string | null = null, limit?: number): Promise<Answer> {
-    return this.post('/robot_call_campaign_detail', { campaign_id: campaignId, cursor, ...(limit ? { limit } : {}) });
+  async detail(campaignId: string, cursor: string | null = null, limit?: number): Promise<Answer<DetailAnswer>> {
+    return this.post<DetailAnswer>('/robot_call_campaign_detail', {
+      campaign_id: campaignId,
+      cursor,
+      ...(limit ? { limit } : {}),
+    });
   }
 
-  async truth(campaignId: string): Promise<any> {
-    return (await this.get(`/_simulator/campaigns/${campaignId}`)).data;
+  async truth(campaignId: string): Promise<CampaignTruth> {
+    return (await this.get<CampaignTruth>(`/_simulator/campaigns/${campaignId}`)).data;
   }
 
-  async campaigns(): Promise<any[]> {
-    return (await this.get('/_simulator/campaigns')).data;
+  async campaigns(): Promise<CampaignSummary[]> {
+    return (await this.get<CampaignSummary[]>('/_simulator/campaigns')).data;
   }
 
   async requests(): Promise<Record<string, number>> {
-    return (await this.get('/_simulator/requests')).data;
+    return (await this.get<Record<string, number>>('/_simulator/requests')).data;
   }
 
   async setFaults(faults: Record<string, number>): Promise<void> {
@@ -70,8 +90,8 @@ export class SimulatorHttp {
     if (answer.code !== 0) throw new Error(`setting faults failed: ${answer.message}`);
   }
 
-  async push(): Promise<any> {
-    return (await this.get('/_simulator/push')).data;
+  async push(): Promise<PushView> {
+    return (await this.get<PushView>('/_simulator/push')).data;
   }
 
   async setPush(settings: { url?: string; secret?: string; batchMs?: number }): Promise<void> {

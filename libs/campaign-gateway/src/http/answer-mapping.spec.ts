@@ -1,4 +1,4 @@
-import { RobotCallRejectedError, RobotCallUnavailableError } from '../errors/robot-call-errors';
+import { RobotCallUnavailableError } from '../errors/robot-call-errors';
 import { gatewayFor, GatewayUnderTest } from '../test/gateway-module';
 import { ScriptedReply, ScriptedServer, startScriptedServer } from '../test/scripted-server';
 import { rejectionOf } from '../test/rejection-of';

@@ -1,4 +1,4 @@
-import { ConfigFactoryKeyHost, ConfigModule, ConfigObject, registerAs } from '@nestjs/config';
+import { ConfigFactory, ConfigFactoryKeyHost, ConfigModule, ConfigObject, registerAs } from '@nestjs/config';
 import { envValidator, EnvSchema, readEnvOrThrow } from './validate-env';
 
 /**
@@ -26,8 +26,10 @@ export function envNamespace<S extends object, T extends ConfigObject>(
  * The app's ConfigModule: loads `namespaces` (global, so each lib's module injects its own) and validates all
  * their variables at boot, failing with one message that names every bad variable.
  */
-// `any`: the namespaces of one app have different types.
-export function configModuleFor(namespaces: EnvNamespace<any, any>[]): ReturnType<typeof ConfigModule.forRoot> {
+export function configModuleFor(
+  // What is loaded and validated (the namespaces of one app have different types).
+  namespaces: (ConfigFactory & Pick<EnvNamespace, 'schema'>)[],
+): ReturnType<typeof ConfigModule.forRoot> {
   return ConfigModule.forRoot({
     isGlobal: true,
     cache: true,

@@ -29,14 +29,18 @@ export function Secret(options: { embeddedDefault: string; minLength: number }):
     const defaults = EMBEDDED_DEFAULTS.get(schema) ?? new Map<string, string>();
     defaults.set(String(property), options.embeddedDefault);
     EMBEDDED_DEFAULTS.set(schema, defaults);
-    Validate(SecretIsUsable, [options.minLength])(target, property as string);
+    Validate(SecretIsUsable, [options.minLength])(target, property);
   };
 }
 
 /** The secrets of `schema` (and of the schemas it extends) with their embedded-database values. */
-export function embeddedDefaults(schema: Function): Map<string, string> {
+export function embeddedDefaults(schema: object): Map<string, string> {
   const all = new Map<string, string>();
-  for (let current = schema; current && current !== Function.prototype; current = Object.getPrototypeOf(current)) {
+  for (
+    let current: object | null = schema;
+    current && current !== Function.prototype;
+    current = Object.getPrototypeOf(current) as object | null
+  ) {
     for (const [name, value] of EMBEDDED_DEFAULTS.get(current) ?? []) if (!all.has(name)) all.set(name, value);
   }
   return all;

@@ -16,7 +16,7 @@ class PhoneKeysAreUsable implements ValidatorConstraintInterface {
 
   validate(_value: unknown, args: ValidationArguments): boolean {
     try {
-      phoneKeysFromEnv(args.object as PhoneKeysEnv);
+      phoneKeysFromEnv(args.object);
       return true;
     } catch (error) {
       if (!(error instanceof PhoneVaultError)) throw error;

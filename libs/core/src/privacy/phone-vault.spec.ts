@@ -22,6 +22,18 @@ describe('PhoneVault', () => {
     expect(vault.open(b)).toBe('+8613912345678');
   });
 
+  it('seals other text the same way, without a hash: a transcript opens back whole, never the same ciphertext twice', () => {
+    const transcript = '机器人：您好。\n候选人：我对这个机会挺感兴趣。'.repeat(300);
+    const a = vault.sealText(transcript);
+    const b = vault.sealText(transcript);
+    expect(Object.keys(a).sort()).toEqual(['enc', 'keyId']);
+    expect(a.keyId).toBe('new');
+    expect(Buffer.from(a.enc, 'base64').toString('utf8')).not.toContain('候选人');
+    expect(a.enc).not.toBe(b.enc);
+    expect(vault.open(a)).toBe(transcript);
+    expect(() => vault.open({ ...a, keyId: 'old' })).toThrow(PhoneVaultError); // bound to the key that sealed it
+  });
+
   it('hashes equal numbers equally and different numbers differently, under its own key', () => {
     expect(vault.hash('+8613912345678')).toBe(vault.seal('+8613912345678').hash);
     expect(vault.hash('+8613912345678')).not.toBe(vault.hash('+8613912345679'));

@@ -50,12 +50,20 @@ export class PhoneVault {
   }
 
   seal(e164: string): SealedPhone {
+    return { hash: this.hash(e164), ...this.sealText(e164) };
+  }
+
+  /**
+   * Any personal text sealed the way numbers are (AES-256-GCM under the active key, opened by `open`, resealed by
+   * `npm run phones:rekey` where its table is listed), without the keyed hash: what a candidate said on a call is
+   * never looked up by equality, and hashing a 20,000-character transcript would be wasted work.
+   */
+  sealText(text: string): Omit<SealedPhone, 'hash'> {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.activeKey, iv);
     cipher.setAAD(Buffer.from(this.keys.activeKeyId, 'utf8'));
-    const body = Buffer.concat([cipher.update(e164, 'utf8'), cipher.final()]);
-    const enc = Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64');
-    return { hash: this.hash(e164), enc, keyId: this.keys.activeKeyId };
+    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
+    return { enc: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64'), keyId: this.keys.activeKeyId };
   }
 
   open(sealed: { enc: string; keyId: string }): string {

@@ -71,6 +71,10 @@ export class MysqlDialect extends SqlDialect {
     return `ON DUPLICATE KEY UPDATE ${updateColumns.map((c) => `${c} = VALUES(${c})`).join(', ')}`;
   }
 
+  protected fillNullsClause(_keyColumns: readonly string[], fillColumns: readonly string[]): string {
+    return `ON DUPLICATE KEY UPDATE ${fillColumns.map((c) => `${c} = COALESCE(${c}, VALUES(${c}))`).join(', ')}`;
+  }
+
   nowPlus(seconds: number): string {
     return `(NOW(3) + INTERVAL ${Math.trunc(seconds)} SECOND)`;
   }

@@ -66,6 +66,22 @@ export abstract class SqlDialect {
   }
 
   /**
+   * Inserts many rows; a row whose key (`keyColumns`, a unique key) exists keeps every value it has and takes the
+   * row's value only for the `fillColumns` it holds NULL in (each column on its own: `c = COALESCE(c, new)`).
+   * A value already stored is never replaced, one missing is filled. One statement per chunk.
+   */
+  upsertFillingNulls(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    keyColumns: readonly string[],
+    rows: readonly unknown[][],
+    fillColumns: readonly string[],
+  ): Promise<void> {
+    return this.insertRows(manager, table, columns, rows, this.fillNullsClause(keyColumns, fillColumns));
+  }
+
+  /**
    * Inserts the rows whose key (`keyColumns`, a unique key) does not exist yet and leaves the existing ones as
    * they are, one statement per chunk. Unlike `insertIgnore` it names the key, so it suits tables without an
    * `id` column. On MySQL an existing row is locked by the statement, as by a write; SQLite has one writer.
@@ -122,6 +138,9 @@ export abstract class SqlDialect {
 
   /** The tail of an INSERT that updates `updateColumns` of rows whose key exists. */
   protected abstract upsertClause(keyColumns: readonly string[], updateColumns: readonly string[]): string;
+
+  /** The tail of an INSERT that fills the NULL `fillColumns` of rows whose key exists, keeping the rest. */
+  protected abstract fillNullsClause(keyColumns: readonly string[], fillColumns: readonly string[]): string;
 
   /**
    * Adds `by` to an integer column of the row with primary key `id` and returns the new value, in one statement

@@ -68,6 +68,10 @@ export class SqliteDialect extends SqlDialect {
     return `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${updateColumns.map((c) => `${c} = excluded.${c}`).join(', ')}`;
   }
 
+  protected fillNullsClause(keyColumns: readonly string[], fillColumns: readonly string[]): string {
+    return `ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET ${fillColumns.map((c) => `${c} = COALESCE(${c}, excluded.${c})`).join(', ')}`;
+  }
+
   nowPlus(seconds: number): string {
     return `strftime('%Y-%m-%d %H:%M:%f', 'now', '${Math.trunc(seconds) >= 0 ? '+' : ''}${Math.trunc(seconds)} seconds')`;
   }

@@ -1,5 +1,6 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { PhoneVault, phoneKeysFromEnv, SealedPhone } from '@app/core';
+import { queryRows } from '../query-rows';
 
 /** Rows sealed per statement while converting. */
 const BATCH = 500;
@@ -88,9 +89,11 @@ export class PhoneEncryption1764700000000 implements MigrationInterface {
       DROP COLUMN phone`);
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     // Going back would write every number in clear again: not offered. Restore a backup instead.
-    throw new Error('PhoneEncryption1764700000000 cannot be reverted: it would store phone numbers in clear');
+    return Promise.reject(
+      new Error('PhoneEncryption1764700000000 cannot be reverted: it would store phone numbers in clear'),
+    );
   }
 }
 
@@ -111,7 +114,8 @@ function lazyVault(sqlite: boolean): () => PhoneVault {
 
 async function sealAll(queryRunner: QueryRunner, table: string, key: string[], vault: () => PhoneVault): Promise<void> {
   for (;;) {
-    const rows: Record<string, unknown>[] = await queryRunner.query(
+    const rows = await queryRows<Record<string, unknown>>(
+      queryRunner,
       `SELECT ${key.join(', ')}, phone FROM ${table} WHERE phone_key_id IS NULL OR phone_key_id = '' LIMIT ${BATCH}`,
     );
     if (rows.length === 0) return;

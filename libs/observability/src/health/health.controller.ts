@@ -49,7 +49,7 @@ export class HealthController {
       ),
       ...this.reported.map((dependency) => dependency.check()),
     ]);
-    return withReported(result as HealthCheckResult, this.reported, states as DependencyState[]);
+    return withReported(result, this.reported, states);
   }
 }
 

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { BootLogger } from './boot-logger';
 
 function capture(env: NodeJS.ProcessEnv = {}) {
-  const lines: Record<string, any>[] = [];
+  const lines: Record<string, unknown>[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       lines.push(
@@ -11,7 +11,7 @@ function capture(env: NodeJS.ProcessEnv = {}) {
           .toString('utf8')
           .split('\n')
           .filter(Boolean)
-          .map((line) => JSON.parse(line)),
+          .map((line) => JSON.parse(line) as Record<string, unknown>),
       );
       done();
     },
@@ -21,7 +21,9 @@ function capture(env: NodeJS.ProcessEnv = {}) {
 
 describe('BootLogger', () => {
   // Nest's static logger is per test file: leave it writing nowhere rather than to a finished test's stream.
-  afterEach(() => Logger.overrideLogger(false));
+  afterEach(() => {
+    Logger.overrideLogger(false);
+  });
 
   it('writes Nest’s lines as the apps’ JSON: level name, service, context', () => {
     const { sut, lines } = capture();
@@ -32,7 +34,7 @@ describe('BootLogger', () => {
     expect(lines).toEqual([
       {
         level: 'info',
-        time: expect.any(String),
+        time: expect.any(String) as unknown,
         service: 'spec',
         context: 'NestFactory',
         msg: 'Starting Nest application...',

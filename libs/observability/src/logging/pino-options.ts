@@ -72,7 +72,7 @@ export function buildPinoHttpOptions(settings: LogSettings): Options<IncomingMes
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: {
       level: (label) => ({ level: label }),
-      log: (object) => maskFields(object as Serialized),
+      log: (object) => maskFields(object),
     },
     hooks: {
       logMethod(args, method) {
@@ -92,6 +92,7 @@ export function buildPinoHttpOptions(settings: LogSettings): Options<IncomingMes
     customSuccessMessage: (req, res) => `${req.method} ${urlOf(req)} ${res.statusCode}`,
     customErrorMessage: (req, res) => `${req.method} ${urlOf(req)} ${res.statusCode}`,
     // pino-http invents an Error (with its own stack) for any 5xx; only a real one (an aborted response) is kept.
-    customErrorObject: (_req, res, error, value) => (isStatusPlaceholder(error, res) ? withoutErr(value) : value),
+    customErrorObject: (_req, res, error, value: Serialized) =>
+      isStatusPlaceholder(error, res) ? withoutErr(value) : value,
   };
 }

@@ -29,7 +29,8 @@ export class HttpMetrics {
  * wildcard template is therefore read as no match.
  */
 export function routeTemplateOf(req: Request): string {
-  const path: unknown = req.route?.path;
+  const route = req.route as { path?: unknown } | undefined;
+  const path = route?.path;
   if (typeof path !== 'string' || path.includes('*')) return UNMATCHED_ROUTE;
   return `${req.baseUrl ?? ''}${path}`;
 }

@@ -18,7 +18,7 @@ export interface ReportedCall {
 export interface IncomingRecord extends ReportedCall {
   /** The contact id this service sent as `ref` to `campaign_add`. */
   ref: string;
-  /** The conversation, when the platform gives it: carried to the `contact.called` event, not stored (domain/wire-fit). */
+  /** The conversation, when the platform gives it: stored beside the record, sealed, and carried to the `contact.called` event (bounded by domain/wire-fit). */
   recordingUrl?: string | null;
   transcript?: string | null;
   summary?: string | null;

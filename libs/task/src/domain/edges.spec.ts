@@ -5,11 +5,11 @@ import { PauseReason, TaskStatus } from './statuses';
 const window = { windowStart: '09:00', windowEnd: '18:00', windowDays: '1,2,3,4,5', windowTz: 'Asia/Shanghai' };
 const OPEN = new Date('2026-12-01T03:00:00Z'); // 11:00 in Shanghai
 const CLOSED = new Date('2026-12-01T12:00:00Z'); // 20:00 in Shanghai
-const usable = async () => ({ usable: true });
-const closed = async () => ({ usable: false, reason: 'bot_closed' });
+const usable = () => Promise.resolve({ usable: true });
+const closed = () => Promise.resolve({ usable: false, reason: 'bot_closed' });
 
 function task(status: TaskStatus, pauseReason: string | null = null): EdgeSubject {
-  return { status, pauseReason, ...window } as EdgeSubject;
+  return { status, pauseReason, ...window };
 }
 
 describe('edgeOf', () => {

@@ -2,7 +2,7 @@ import { PAUSED_RECHECK_MS, pausedSyncAfter, PausedSubject } from './sync-due';
 import { PauseReason } from './statuses';
 
 const window = { windowStart: '09:00', windowEnd: '18:00', windowDays: '1,2,3,4,5', windowTz: 'Asia/Shanghai' };
-const paused = (pauseReason: PauseReason): PausedSubject => ({ ...window, pauseReason }) as PausedSubject;
+const paused = (pauseReason: PauseReason): PausedSubject => ({ ...window, pauseReason });
 
 describe('pausedSyncAfter', () => {
   // Tuesday 2026-12-01 20:00 in Shanghai (12:00 UTC): the window opens again on Wednesday at 09:00 (01:00 UTC).

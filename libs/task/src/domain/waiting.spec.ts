@@ -11,7 +11,7 @@ function input(patch: Partial<WaitingInput>): WaitingInput {
     pauseReason: null,
     window: ALWAYS,
     activeCampaign: null,
-    nextDue: async () => null,
+    nextDue: () => Promise.resolve(null),
     now: NOW,
     ...patch,
   };
@@ -57,19 +57,22 @@ describe('whyWaiting', () => {
   it('between campaigns: the earliest retry or callback, else the worker', async () => {
     const sut = whyWaiting;
     const later = new Date(NOW.getTime() + 3_600_000);
-    expect(await sut(input({ nextDue: async () => ({ at: later, callback: false }) }))).toEqual({
+    expect(await sut(input({ nextDue: () => Promise.resolve({ at: later, callback: false }) }))).toEqual({
       waitingFor: 'retry_gap',
       nextActionAt: later,
     });
-    expect(await sut(input({ nextDue: async () => ({ at: later, callback: true }) }))).toEqual({
+    expect(await sut(input({ nextDue: () => Promise.resolve({ at: later, callback: true }) }))).toEqual({
       waitingFor: 'callback',
       nextActionAt: later,
     });
-    expect(await sut(input({ nextDue: async () => ({ at: null, callback: false }) }))).toEqual({
+    expect(await sut(input({ nextDue: () => Promise.resolve({ at: null, callback: false }) }))).toEqual({
       waitingFor: 'worker',
       nextActionAt: null,
     });
-    expect(await sut(input({ nextDue: async () => null }))).toEqual({ waitingFor: 'worker', nextActionAt: null });
+    expect(await sut(input({ nextDue: () => Promise.resolve(null) }))).toEqual({
+      waitingFor: 'worker',
+      nextActionAt: null,
+    });
   });
 
   it('a campaign not confirmed yet waits for the platform', async () => {

@@ -15,9 +15,9 @@ export const DETAIL_CURSOR_LENGTH = 64;
 /** The longest call a record may report; longer is cut to it (also keeps `duration_sec` inside INT). */
 export const MAX_CALL_SECONDS = 86_400;
 /**
- * The conversation a record may carry (recording URL, transcript, summary) is not stored in the call-record table
- * (the largest table; transcripts are long): it travels in the `contact.called` event, whose size these bound.
- * A URL is not cut (a cut URL is a broken one): one too long, or not http(s), is dropped.
+ * The conversation a record may carry (recording URL, transcript, summary) is stored in a table of its own beside
+ * the call record (`call_conversation`, sealed; the record table stays narrow) and travels in the `contact.called`
+ * event: these bound both. A URL is not cut (a cut URL is a broken one): one too long, or not http(s), is dropped.
  */
 export const RECORDING_URL_LENGTH = 2048;
 export const TRANSCRIPT_LENGTH = 20_000;

@@ -16,6 +16,15 @@ export class NotTaskOwnerError extends DomainError {
   }
 }
 
+/** A contact id that is not one of the task's contacts (also one of another task). */
+export class ContactNotFoundError extends DomainError {
+  readonly code = 'CONTACT_NOT_FOUND';
+  readonly kind = ErrorKind.NotFound;
+  constructor(taskId: string, contactId: string) {
+    super(`Task ${taskId} has no contact ${contactId}`);
+  }
+}
+
 export class TaskNotRunningError extends DomainError {
   readonly code = 'TASK_NOT_RUNNING';
   readonly kind = ErrorKind.Conflict;

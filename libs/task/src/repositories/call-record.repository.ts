@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { SqlDialect } from '@app/database';
+import { parseDbDate, SqlDialect } from '@app/database';
+import { Intention } from '../domain/statuses';
 
 const RECORD_COLUMNS = [
   'record_id',
@@ -27,6 +28,14 @@ export interface CallRecordRow {
   calledAt: Date;
 }
 
+/** A stored call record as its conversation is keyed. */
+export interface StoredCallRecord {
+  id: string;
+  recordId: string;
+  contactId: string;
+  calledAt: Date;
+}
+
 /** A stored call with its contact, as the `contact.called` event shows it (read when the event is rendered). */
 export interface CalledRow {
   record_id: string;
@@ -34,7 +43,7 @@ export interface CalledRow {
   contact_id: string | number;
   call_result: number;
   fail_reason: string | null;
-  intension_result: number;
+  intension_result: Intention;
   duration_sec: number;
   called_at: Date | string;
   candidate_ref: string | null;
@@ -42,6 +51,13 @@ export interface CalledRow {
   phone_masked: string | null;
   phone_enc: string;
   phone_key_id: string;
+  /** The call's conversation as stored, sealed (CallConversationRepository.openSealed); NULL when none. */
+  summary_enc: string | null;
+  summary_key_id: string | null;
+  transcript_enc: string | null;
+  transcript_key_id: string | null;
+  recording_url_enc: string | null;
+  recording_url_key_id: string | null;
 }
 
 /** The call history: every call the platform reported, stored once by its remote record id. */
@@ -77,13 +93,35 @@ export class CallRecordRepository {
     await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
   }
 
-  /** The stored calls with these remote record ids, each with its contact (one query). */
+  /**
+   * The stored call records of this task with these remote record ids, as their conversations are keyed: id,
+   * contact and time as stored (a re-delivered record's `ref` is not trusted over them).
+   */
+  async storedOf(manager: EntityManager, taskId: string, recordIds: readonly string[]): Promise<StoredCallRecord[]> {
+    if (recordIds.length === 0) return [];
+    const rows: { id: string | number; record_id: string; contact_id: string | number; called_at: Date | string }[] =
+      await manager.query(
+        `SELECT id, record_id, contact_id, called_at FROM ai_visitor_call_record
+          WHERE record_id IN (${recordIds.map(() => '?').join(', ')}) AND task_id = ?`,
+        [...recordIds, taskId],
+      );
+    return rows.map((r) => ({
+      id: String(r.id),
+      recordId: r.record_id,
+      contactId: String(r.contact_id),
+      calledAt: parseDbDate(r.called_at),
+    }));
+  }
+
+  /** The stored calls with these remote record ids, each with its contact and its conversation, sealed (one query). */
   async calledWithContacts(manager: EntityManager, recordIds: readonly string[]): Promise<CalledRow[]> {
     if (recordIds.length === 0) return [];
     return manager.query(
       `SELECT r.record_id, r.task_id, r.contact_id, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at,
-              c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id
+              c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id,
+              v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
          FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id
+         LEFT JOIN call_conversation v ON v.call_record_id = r.id
         WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,
       [...recordIds],
     );

@@ -234,7 +234,7 @@ export class ContactRepository {
   async settleUnreported(manager: EntityManager, callTaskId: string, policy: RetryPolicy, now: Date): Promise<number> {
     const retry = `attempts + 1 < ${Math.trunc(policy.maxAttempts)}`;
     const nextAttemptAt = this.dialect.dateParam(new Date(now.getTime() + policy.retryGapMinutes * 60_000));
-    const result = await manager.query(
+    const result: unknown = await manager.query(
       `UPDATE ai_visitor_list SET ` +
         `status = CASE WHEN ${retry} THEN ${ContactStatus.Waiting} ELSE ${ContactStatus.Done} END, ` +
         `next_attempt_at = CASE WHEN ${retry} THEN ? ELSE NULL END, ` +
@@ -258,7 +258,7 @@ export class ContactRepository {
       callTaskId === null
         ? `status = ${ContactStatus.Waiting}`
         : `(status = ${ContactStatus.Waiting} OR (status = ${ContactStatus.InCampaign} AND call_task_id = ?))`;
-    const result = await manager.query(
+    const result: unknown = await manager.query(
       `UPDATE ai_visitor_list SET ` +
         `skip_reason = CASE WHEN attempts > 0 THEN skip_reason ELSE 'cancelled' END, ` +
         `status = CASE WHEN attempts > 0 THEN ${ContactStatus.Done} ELSE ${ContactStatus.Skipped} END, ` +
@@ -311,7 +311,7 @@ export class ContactRepository {
       })
       .groupBy('c.status')
       .getRawMany<{ status: number | string; n: number | string }>();
-    const count = (s: ContactStatus) => Number(rows.find((r) => Number(r.status) === s)?.n ?? 0);
+    const count = (s: ContactStatus) => Number(rows.find((r) => (Number(r.status) as ContactStatus) === s)?.n ?? 0);
     return { waiting: count(ContactStatus.Waiting), inCampaign: count(ContactStatus.InCampaign) };
   }
 
@@ -483,6 +483,15 @@ export class ContactRepository {
       take: query.pageSize,
     });
     return { items: items.map((row) => this.phones.reveal(row)), total };
+  }
+
+  /** Whether this contact is one of this task's (a read by primary key). */
+  async inTask(manager: EntityManager, taskId: string, contactId: string): Promise<boolean> {
+    const rows: unknown[] = await manager.query('SELECT 1 AS found FROM ai_visitor_list WHERE id = ? AND task_id = ?', [
+      contactId,
+      taskId,
+    ]);
+    return rows.length > 0;
   }
 
   /** A contact's number as stored, if the contact exists and its task is the firm's (a webhook's full number). */

@@ -5,27 +5,26 @@ import { parseDbDate } from '@app/database';
 import { EventBatchRenderer, NewEvent, StoredEventBatch } from '@app/events';
 import { CallRecordRepository, CalledRow } from '../repositories/call-record.repository';
 import { ContactPhones } from '../repositories/contact-phones';
+import { CallConversationRepository, Conversation } from '../repositories/call-conversation.repository';
 import { Intention } from '../domain/statuses';
 
 /** The kind of the event batch a page of results writes (EventOutbox.appendBatch; one of EVENT_BATCH_KINDS). */
 export const CALLED_BATCH_KIND = 'records';
 
-/** What the platform said of the conversation: carried by the event, not stored. */
-export interface Conversation {
-  recordingUrl: string | null;
-  transcript: string | null;
-  summary: string | null;
-}
+/** What the platform said of the conversation: stored beside the record (sealed), and carried by the event. */
+export type { Conversation };
 
 /**
  * One stored call result in a page's event batch: only what the database does not hold once the page commits.
  * The attempt is the contact's at the time; the sequence is the `contact.called` one (a `candidate.interested`
- * beside it takes the next).
+ * beside it takes the next). The conversation is no longer written here (it is stored, sealed, in
+ * `call_conversation` and read from there when the batch is rendered); batches written before that still carry it,
+ * and it is used when the table has none.
  */
 export type CalledEntry = [recordId: string, attempt: number, sequence: number, conversation?: Conversation];
 
 /** How many events a stored result announces: `contact.called`, and `candidate.interested` when interested. */
-export function eventsPerCall(intention: number): number {
+export function eventsPerCall(intention: Intention): number {
   return intention === Intention.Interested ? 2 : 1;
 }
 
@@ -43,6 +42,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
   constructor(
     private readonly records: CallRecordRepository,
     private readonly phones: ContactPhones,
+    private readonly conversations: CallConversationRepository,
   ) {}
 
   async render(manager: EntityManager, batches: readonly StoredEventBatch[]): Promise<NewEvent[][]> {
@@ -77,7 +77,9 @@ export class ContactCalledEvents implements EventBatchRenderer {
   }
 
   /** The payload of `contact.called` (docs/events.md); phone masked. */
-  private calledData(row: CalledRow, attempt: number, conversation: Conversation | undefined): Record<string, unknown> {
+  private calledData(row: CalledRow, attempt: number, batched: Conversation | undefined): Record<string, unknown> {
+    const stored = row.summary_key_id || row.transcript_key_id || row.recording_url_key_id;
+    const conversation = stored ? this.conversations.openSealed(row) : batched;
     return {
       taskId: String(row.task_id),
       contactId: String(row.contact_id),

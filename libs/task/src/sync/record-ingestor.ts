@@ -6,6 +6,7 @@ import { SuppressionService } from '@app/suppression';
 import { CallUpdates, ContactRepository } from '../repositories/contact.repository';
 import { IncomingRecord } from '../domain/call-outcome';
 import { CallRecordRepository, CallRecordRow } from '../repositories/call-record.repository';
+import { CallConversationRepository, Conversation } from '../repositories/call-conversation.repository';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { TaskEntity } from '../entities/task.entity';
@@ -43,8 +44,12 @@ export interface IngestOutcome {
  * candidate said ("not considering" → do-not-call list, wrong number → invalid for the firm).
  * Values that do not fit their columns are fitted first (domain/wire-fit: cut, or the record rejected), with a
  * warning and a metric, so one oversized value never fails the page it came in.
+ * What the candidate said (summary, transcript, recording link) is stored beside each record, sealed
+ * (CallConversationRepository), re-delivered records included: they fill what their stored conversation lacks.
  * A fixed number of statements whatever the page size: one read of known record ids, one of the contacts, one
- * multi-row insert, one joined update per 500 contacts. Runs inside the caller's transaction, under the task's lock.
+ * multi-row insert, one joined update per 500 contacts, and, when the page carries conversations, one read of
+ * their records' ids and one multi-row upsert (per 4 MB of sealed text). Runs inside the caller's transaction,
+ * under the task's lock.
  */
 @Injectable()
 export class RecordIngestor {
@@ -53,6 +58,7 @@ export class RecordIngestor {
   constructor(
     private readonly contacts: ContactRepository,
     private readonly records: CallRecordRepository,
+    private readonly conversations: CallConversationRepository,
     private readonly tasks: TaskRepository,
     private readonly phones: ContactPhones,
     private readonly outbox: EventOutbox,
@@ -80,10 +86,17 @@ export class RecordIngestor {
       records.map((r) => r.recordId),
     );
     const fresh = new Map<string, IncomingRecord>();
+    // What was said, by record: a known record re-delivered with it fills what its stored conversation lacks.
+    const said = new Map<string, Conversation>();
     for (const record of records) {
+      const conversation = conversationFrom(record);
+      if (conversation) said.set(record.recordId, conversation);
       if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
     }
-    if (fresh.size === 0) return outcome;
+    if (fresh.size === 0) {
+      await this.storeConversations(manager, task.id, said);
+      return outcome;
+    }
 
     const targets = await this.contacts.callTargets(manager, task.id, [
       ...new Set([...fresh.values()].map((r) => r.ref)),
@@ -116,9 +129,8 @@ export class RecordIngestor {
         durationSec: connected ? record.durationSec : 0,
         calledAt: record.calledAt,
       });
-      const conversation = conversationFrom(record);
+      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed).
       const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
-      if (conversation) entry.push(conversation);
       called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
       if (connected && record.intention === Intention.NotConsidering)
         notConsidering.push(this.phones.sealedOf(contact));
@@ -138,6 +150,7 @@ export class RecordIngestor {
     }
     await this.records.insertMany(manager, rows);
     for (const row of rows) storedIds.add(row.recordId);
+    await this.storeConversations(manager, task.id, said);
     await this.announce(manager, task, called);
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);
@@ -158,9 +171,32 @@ export class RecordIngestor {
   }
 
   /**
+   * The conversations of this page's records that carried one, beside their stored call records (this task's
+   * only; keyed by the record's id, with its contact and time as stored): two statements, none without one.
+   */
+  private async storeConversations(
+    manager: EntityManager,
+    taskId: string,
+    said: ReadonlyMap<string, Conversation>,
+  ): Promise<void> {
+    if (said.size === 0) return;
+    const stored = await this.records.storedOf(manager, taskId, [...said.keys()]);
+    await this.conversations.upsertMany(
+      manager,
+      stored.map((r) => ({
+        callRecordId: r.id,
+        taskId,
+        contactId: r.contactId,
+        calledAt: r.calledAt,
+        conversation: said.get(r.recordId)!,
+      })),
+    );
+  }
+
+  /**
    * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
    * interested, in the page's transaction: written as one compact event batch (the results' record ids, attempts
-   * and sequences, and the conversation when the platform gave it), rendered into the events by
+   * and sequences; their conversations are read from call_conversation), rendered into the events by
    * ContactCalledEvents once committed.
    */
   private async announce(

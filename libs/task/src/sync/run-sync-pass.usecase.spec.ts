@@ -52,23 +52,22 @@ describe('RunSyncPass instrumentation', () => {
   const tasks = (ids: string[] | Error) => {
     let claimed = false;
     return {
-      tryClaim: async () => {
-        if (ids instanceof Error) throw ids;
-        if (claimed) return { won: [], contended: false };
+      tryClaim: () => {
+        if (ids instanceof Error) return Promise.reject(ids);
+        if (claimed) return Promise.resolve({ won: [], contended: false });
         claimed = true;
-        return { won: ids.map((taskId) => ({ taskId, epoch: '1' })), contended: false };
+        return Promise.resolve({ won: ids.map((taskId) => ({ taskId, epoch: '1' })), contended: false });
       },
-      release: async () => undefined,
+      release: () => Promise.resolve(),
     } as unknown as SyncLeases;
   };
   const syncTask = {
     passBotChecks: () => undefined,
-    knownTasks: async () => new Map(),
-    execute: async ({ taskId }: { taskId: string }) => {
+    knownTasks: () => Promise.resolve(new Map()),
+    execute: ({ taskId }: { taskId: string }) => {
       seenFields[taskId] = scope.storage.getStore();
       const outcome = outcomes[taskId];
-      if (outcome instanceof Error) throw outcome;
-      return outcome;
+      return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
     },
   } as unknown as SyncTask;
 

@@ -76,7 +76,7 @@ export class RunSyncPass {
     let exhausted = false;
     let claiming: Promise<void> | null = null;
     let contendedRounds = 0;
-    let claimFailure: unknown;
+    let claimFailure: { error: unknown } | undefined;
     /** The pass walks the tasks in id order: each claim starts after the last candidate looked at. */
     let after = '0';
     /** Synced, lease not given back yet: given back a few at a time, so another worker may take the task on. */
@@ -126,7 +126,7 @@ export class RunSyncPass {
           // The pass stops claiming and fails once the tasks already claimed are synced (a claim started in
           // the background is awaited by no slot: its failure is kept here).
           exhausted = true;
-          claimFailure ??= error;
+          claimFailure ??= { error };
           throw error;
         } finally {
           claiming = null;
@@ -159,7 +159,7 @@ export class RunSyncPass {
       failpoint('pass.before-release');
       await this.leases.release(held);
     }
-    if (claimFailure !== undefined) throw claimFailure;
+    if (claimFailure) throw claimFailure.error;
     summary.durationMs = Date.now() - started;
     return summary;
   }

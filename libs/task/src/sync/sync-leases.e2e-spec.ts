@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { queryRows } from '@app/database';
 import { asAccount, Harness, startHarness } from '../../../../test/support/harness';
 import { contacts, createTask, grantBot } from '../../../../test/support/factories';
 import { LeaseLostError } from '../domain/sync-fence';
@@ -43,8 +44,14 @@ describe('sync leases', () => {
     const [fenceB] = (await b.get(SyncLeases).claim('worker-b', 1000)).filter((f) => f.taskId === String(taskId));
     expect(Number(fenceB.epoch)).toBe(Number(fenceA.epoch) + 1);
 
-    const count = async () =>
-      Number((await ds.query('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [taskId]))[0].n);
+    const count = async () => {
+      const [row] = await queryRows<{ n: number | string }>(
+        ds,
+        'SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?',
+        [taskId],
+      );
+      return Number(row.n);
+    };
     await expect(a.get(SyncTask).execute({ taskId: String(taskId), fence: fenceA })).rejects.toBeInstanceOf(
       LeaseLostError,
     );

@@ -291,8 +291,11 @@ export class SyncTask {
     return this.clock.now().getTime() - new Date(callTask.updatedAt).getTime() >= PAUSED_CAMPAIGN_SETTLE_MS;
   }
 
-  /** With no campaign active: open the next one if contacts are due, or complete the task if none is left. */
-  private async rollOver(taskId: string, fence: SyncFence | undefined): Promise<string | 'completed' | null> {
+  /**
+   * With no campaign active: open the next one if contacts are due (its call task's id), or complete the task if
+   * none is left (`'completed'`); null when neither.
+   */
+  private async rollOver(taskId: string, fence: SyncFence | undefined): Promise<string | null> {
     return this.tx.run(async (manager) => {
       const task = await this.tasks.lock(manager, taskId, fence);
       if (!task) return null;

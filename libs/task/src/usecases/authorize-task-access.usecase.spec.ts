@@ -11,7 +11,7 @@ describe('AuthorizeTaskAccess', () => {
 
   beforeEach(() => {
     owners = new Map();
-    ownerOf = jest.fn(async (_manager: unknown, id: string) => owners.get(id) ?? null);
+    ownerOf = jest.fn((_manager: unknown, id: string) => Promise.resolve(owners.get(id) ?? null));
     sut = new AuthorizeTaskAccess({ autocommit: {} } as TransactionRunner, { ownerOf } as unknown as TaskRepository);
   });
 

@@ -3,6 +3,7 @@ import { TransactionRunner } from '@app/database';
 import { CallResult, ContactStatus, Intention } from '../domain/statuses';
 import { TaskAccess } from '../domain/task-access';
 import { ContactRepository, ExportRow } from '../repositories/contact.repository';
+import { CallConversationRepository } from '../repositories/call-conversation.repository';
 
 export interface ExportContactsQuery {
   access: TaskAccess;
@@ -11,13 +12,22 @@ export interface ExportContactsQuery {
   intention?: Intention;
 }
 
-/** One contact of the export with its results; the phone number in full. */
-export type ExportedContact = Omit<ExportRow, 'id' | 'intensionResult'> & { intention: Intention };
+/** One contact of the export with its results and its last call's summary; the phone number in full. */
+export type ExportedContact = Omit<ExportRow, 'id' | 'intensionResult'> & {
+  intention: Intention;
+  lastSummary: string | null;
+};
+
+/** One page of the export, and the id to read the next one after (null: it was the last). */
+interface ExportPage {
+  contacts: ExportedContact[];
+  next: string | null;
+}
 
 /** Rows read per query: memory stays flat whatever the task's size. */
 const PAGE = 1000;
 
-function exported(c: ExportRow): ExportedContact {
+function exported(c: ExportRow, lastSummary: string | null): ExportedContact {
   return {
     candidateRef: c.candidateRef,
     name: c.name,
@@ -30,6 +40,7 @@ function exported(c: ExportRow): ExportedContact {
     intention: c.intensionResult,
     durationSec: c.durationSec,
     calledAt: c.calledAt,
+    lastSummary,
   };
 }
 
@@ -45,26 +56,40 @@ export class ExportContacts {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly contacts: ContactRepository,
+    private readonly conversations: CallConversationRepository,
   ) {}
 
-  async execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
-    const { contacts, tx } = this;
+  execute(query: ExportContactsQuery): Promise<AsyncIterable<ExportedContact[]>> {
+    const { contacts, conversations, tx } = this;
     const { taskId } = query.access;
-    const read = (after: string) => contacts.exportPageAfter(tx.autocommit, taskId, after, query, PAGE);
-    return (async function* pages() {
-      let next: Promise<ExportRow[]> | null = read('0');
+    // A page is its contacts and their last calls' summaries, read together (the summaries by the page's ids).
+    const read = async (after: string): Promise<ExportPage> => {
+      const rows = await contacts.exportPageAfter(tx.autocommit, taskId, after, query, PAGE);
+      const summaries = await conversations.lastSummaries(
+        tx.autocommit,
+        rows.map((r) => r.id),
+      );
+      return {
+        contacts: rows.map((r) => exported(r, summaries.get(r.id) ?? null)),
+        next: rows.length === PAGE ? rows[rows.length - 1].id : null,
+      };
+    };
+    // Nothing is read until the caller asks for the first page.
+    const stream = (async function* pages() {
+      let next: Promise<ExportPage> | null = read('0');
       try {
         while (next) {
-          const page: ExportRow[] = await next;
+          const page: ExportPage = await next;
           // The next page is asked for before this one is handed on: the database reads it while the caller
           // writes this one out. One page ahead at most, so memory stays flat and a slow reader holds both.
-          next = page.length === PAGE ? read(page[page.length - 1].id) : null;
-          if (page.length > 0) yield page.map(exported);
+          next = page.next !== null ? read(page.next) : null;
+          if (page.contacts.length > 0) yield page.contacts;
         }
       } finally {
         // A caller that stops early (its client gone) wants neither the page read ahead nor its failure.
         next?.catch(() => undefined);
       }
     })();
+    return Promise.resolve(stream);
   }
 }

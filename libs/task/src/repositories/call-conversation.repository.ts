@@ -1,0 +1,187 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { PhoneVault } from '@app/core';
+import { parseDbDate, SqlDialect } from '@app/database';
+
+/** What the platform said on one call: each field null when it did not give it. */
+export interface Conversation {
+  recordingUrl: string | null;
+  transcript: string | null;
+  summary: string | null;
+}
+
+/** A conversation to store, for the call record it belongs to (as stored: its id, task, contact and time). */
+export interface ConversationRow {
+  callRecordId: string;
+  taskId: string;
+  contactId: string;
+  calledAt: Date;
+  conversation: Conversation;
+}
+
+/** One call of a contact's history, newest first: the record's outcome and what was said. */
+export interface CallHistoryRow extends Conversation {
+  recordId: string;
+  callResult: number;
+  intention: number;
+  durationSec: number;
+  failReason: string | null;
+  calledAt: Date;
+}
+
+const TABLE = 'call_conversation';
+/** The three sealed fields, each a ciphertext column and the id of the key that sealed it. */
+const SEALED = [
+  ['summary', 'summary_enc', 'summary_key_id'],
+  ['transcript', 'transcript_enc', 'transcript_key_id'],
+  ['recordingUrl', 'recording_url_enc', 'recording_url_key_id'],
+] as const;
+const COLUMNS = [
+  'call_record_id',
+  'task_id',
+  'contact_id',
+  'called_at',
+  ...SEALED.flatMap(([, enc, key]) => [enc, key]),
+];
+const FILLED = SEALED.flatMap(([, enc, key]) => [enc, key]);
+/**
+ * Sealed text bound per INSERT statement: a page of records with long transcripts (20,000 characters each, about
+ * 107 KB sealed) in one statement would pass `max_allowed_packet` (16 MB by default on MySQL/MariaDB).
+ */
+const MAX_STATEMENT_CHARS = 4_000_000;
+
+type SealedColumns = Record<(typeof SEALED)[number][1] | (typeof SEALED)[number][2], string | null>;
+
+/**
+ * The conversations of stored calls (table `call_conversation`, one row per call record that had one), sealed at
+ * rest with the phone vault's keys: written on the ingest path in the page's transaction, opened only when read
+ * for a recruiter (the call history, the last call's summary). The one place that sees the sealed columns.
+ */
+@Injectable()
+export class CallConversationRepository {
+  constructor(
+    private readonly dialect: SqlDialect,
+    private readonly vault: PhoneVault,
+  ) {}
+
+  /**
+   * Stores conversations in multi-row upserts in call-record order (concurrent writers lock in one order). A
+   * record whose conversation is stored already keeps every field it has and gains only those it lacked: a
+   * re-delivered record neither doubles nor loses what was said.
+   */
+  async upsertMany(manager: EntityManager, rows: readonly ConversationRow[]): Promise<void> {
+    const sorted = [...rows].sort((a, b) => compareIds(a.callRecordId, b.callRecordId));
+    let chunk: unknown[][] = [];
+    let chars = 0;
+    const flush = async () => {
+      if (chunk.length === 0) return;
+      await this.dialect.upsertFillingNulls(manager, TABLE, COLUMNS, ['call_record_id'], chunk, FILLED);
+      chunk = [];
+      chars = 0;
+    };
+    for (const row of sorted) {
+      const sealed = this.seal(row.conversation);
+      const size = SEALED.reduce((n, [, enc]) => n + (sealed[enc]?.length ?? 0), 0);
+      if (chars + size > MAX_STATEMENT_CHARS) await flush();
+      chunk.push([
+        row.callRecordId,
+        row.taskId,
+        row.contactId,
+        this.dialect.dateParam(row.calledAt),
+        ...SEALED.flatMap(([, enc, key]) => [sealed[enc], sealed[key]]),
+      ]);
+      chars += size;
+    }
+    await flush();
+  }
+
+  /** Every call of a contact with what was said, newest first (one query on the record's contact index). */
+  async history(manager: EntityManager, contactId: string): Promise<CallHistoryRow[]> {
+    const rows: (SealedColumns & {
+      record_id: string;
+      call_result: number | string;
+      intension_result: number | string;
+      duration_sec: number | string;
+      fail_reason: string | null;
+      called_at: Date | string;
+    })[] = await manager.query(
+      `SELECT r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason, r.called_at,
+              ${FILLED.map((c) => `v.${c}`).join(', ')}
+         FROM ai_visitor_call_record r LEFT JOIN ${TABLE} v ON v.call_record_id = r.id
+        WHERE r.contact_id = ?
+        ORDER BY r.called_at DESC, r.id DESC`,
+      [contactId],
+    );
+    return rows.map((r) => ({
+      recordId: r.record_id,
+      callResult: Number(r.call_result),
+      intention: Number(r.intension_result),
+      durationSec: Number(r.duration_sec),
+      failReason: r.fail_reason,
+      calledAt: parseDbDate(r.called_at),
+      ...this.openSealed(r),
+    }));
+  }
+
+  /**
+   * The summary of each contact's last call (the latest `called_at`, then the latest record), null when that call
+   * had none or the contact was never called: one read of the contacts' records, one of their summaries.
+   */
+  async lastSummaries(manager: EntityManager, contactIds: readonly string[]): Promise<Map<string, string | null>> {
+    const summaries = new Map<string, string | null>();
+    if (contactIds.length === 0) return summaries;
+    const records: { id: string | number; contact_id: string | number; called_at: Date | string }[] =
+      await manager.query(
+        `SELECT id, contact_id, called_at FROM ai_visitor_call_record WHERE contact_id IN (${contactIds.map(() => '?').join(', ')})`,
+        [...contactIds],
+      );
+    const last = new Map<string, { id: string; at: number }>();
+    for (const r of records) {
+      const contactId = String(r.contact_id);
+      const at = parseDbDate(r.called_at).getTime();
+      const seen = last.get(contactId);
+      if (!seen || at > seen.at || (at === seen.at && compareIds(String(r.id), seen.id) > 0))
+        last.set(contactId, { id: String(r.id), at });
+    }
+    if (last.size === 0) return summaries;
+    const byRecord = new Map([...last].map(([contactId, { id }]) => [id, contactId]));
+    const rows: { call_record_id: string | number; summary_enc: string | null; summary_key_id: string | null }[] =
+      await manager.query(
+        `SELECT call_record_id, summary_enc, summary_key_id FROM ${TABLE}
+          WHERE call_record_id IN (${[...byRecord.keys()].map(() => '?').join(', ')}) AND summary_enc IS NOT NULL`,
+        [...byRecord.keys()],
+      );
+    for (const r of rows) {
+      const contactId = byRecord.get(String(r.call_record_id));
+      if (contactId) summaries.set(contactId, this.vault.open({ enc: r.summary_enc!, keyId: r.summary_key_id! }));
+    }
+    return summaries;
+  }
+
+  private seal(conversation: Conversation): SealedColumns {
+    const sealed = {} as SealedColumns;
+    for (const [field, enc, key] of SEALED) {
+      const value = conversation[field];
+      const box = value ? this.vault.sealText(value) : null;
+      sealed[enc] = box?.enc ?? null;
+      sealed[key] = box?.keyId ?? null;
+    }
+    return sealed;
+  }
+
+  /** A row's sealed conversation columns (as `history` and the events' renderer read them), opened. */
+  openSealed(row: Partial<SealedColumns>): Conversation {
+    const conversation: Conversation = { summary: null, transcript: null, recordingUrl: null };
+    for (const [field, enc, key] of SEALED) {
+      const value = row[enc];
+      const keyId = row[key];
+      if (value && keyId) conversation[field] = this.vault.open({ enc: value, keyId });
+    }
+    return conversation;
+  }
+}
+
+/** Ids are BIGINT, as decimal text: compared as numbers. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
