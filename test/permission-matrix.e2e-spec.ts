@@ -77,6 +77,22 @@ const ROUTES: Route[] = [
     ok: 200,
     body: () => ({ phones: ['13912340001'] }),
   },
+  {
+    method: 'patch',
+    pattern: '/v1/tasks/:id',
+    kind: 'user',
+    task: true,
+    ok: 200,
+    body: () => ({ name: 'renamed', retryGapMinutes: 15 }),
+  },
+  {
+    method: 'post',
+    pattern: '/v1/tasks/:id/contacts/withdraw',
+    kind: 'user',
+    task: true,
+    ok: 200,
+    body: () => ({ phones: ['13912349999'] }),
+  },
   { method: 'get', pattern: '/v1/events', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/webhooks', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/cancel', kind: 'user', task: true, ok: 200 },
@@ -261,8 +277,8 @@ describe('permission matrix: every route × every caller case', () => {
   describe('ownership (every /tasks/:id route)', () => {
     const taskRoutes = ROUTES.filter((r) => r.task);
 
-    it('covers all nine /tasks/:id routes', () => {
-      expect(taskRoutes).toHaveLength(9);
+    it('covers all eleven /tasks/:id routes', () => {
+      expect(taskRoutes).toHaveLength(11);
     });
 
     it.each(taskRoutes.map((r) => [label(r), r] as const))(

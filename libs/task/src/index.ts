@@ -14,6 +14,7 @@ export {
   CallResult,
   Intention,
   PauseReason,
+  SkipReason,
   SYSTEM_PAUSE_REASONS,
 } from './domain/statuses';
 export { TASK_TRANSITIONS, CALL_TASK_TRANSITIONS, IllegalTransitionError } from './domain/transitions';
@@ -46,6 +47,8 @@ export * from './usecases/cancel-task.usecase';
 export * from './usecases/export-contacts.usecase';
 export * from './usecases/erase-candidates.usecase';
 export * from './usecases/purge-expired-conversations.usecase';
+export * from './usecases/edit-task.usecase';
+export * from './usecases/withdraw-contacts.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views

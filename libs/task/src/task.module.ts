@@ -32,6 +32,8 @@ import { CancelTask } from './usecases/cancel-task.usecase';
 import { ExportContacts } from './usecases/export-contacts.usecase';
 import { EraseCandidates } from './usecases/erase-candidates.usecase';
 import { PurgeExpiredConversations } from './usecases/purge-expired-conversations.usecase';
+import { EditTask } from './usecases/edit-task.usecase';
+import { WithdrawContacts } from './usecases/withdraw-contacts.usecase';
 import { ListContactCalls } from './usecases/list-contact-calls.usecase';
 
 const USE_CASES = [
@@ -48,6 +50,8 @@ const USE_CASES = [
   ExportContacts,
   EraseCandidates,
   PurgeExpiredConversations,
+  EditTask,
+  WithdrawContacts,
 ];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
 const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];

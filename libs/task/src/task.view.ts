@@ -72,6 +72,8 @@ export interface ContactView {
   erased: boolean;
   status: number;
   skipReason: string | null;
+  /** Withdrawn while a campaign holds it: skipped `withdrawn` once that campaign is done with it. */
+  withdrawPending: boolean;
   attempts: number;
   callResult: number;
   failReason: string | null;
@@ -92,6 +94,7 @@ export function toContactView(contact: StoredContact, lastSummary: string | null
     erased: contact.erased,
     status: contact.status,
     skipReason: contact.skipReason,
+    withdrawPending: Number(contact.withdrawPending) === 1,
     attempts: contact.attempts,
     callResult: contact.callResult,
     failReason: contact.failReason,

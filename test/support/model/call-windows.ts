@@ -3,7 +3,8 @@
  * is UTC+8 all year (no daylight saving), so local time is a fixed shift of UTC.
  */
 
-export type WindowKind = 'always' | 'office' | 'weekdays';
+/** `evening` is only set by an edit (issue 22): closed at the model's mornings, so an edit to it closes the window now. */
+export type WindowKind = 'always' | 'office' | 'weekdays' | 'evening';
 
 export interface CallWindowBody {
   start: string;
@@ -16,6 +17,7 @@ export const WINDOWS: Record<WindowKind, CallWindowBody> = {
   always: { start: '00:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' },
   office: { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' },
   weekdays: { start: '09:00', end: '20:00', days: [1, 2, 3, 4, 5], timeZone: 'Asia/Shanghai' },
+  evening: { start: '20:00', end: '24:00', days: [1, 2, 3, 4, 5, 6, 7], timeZone: 'Asia/Shanghai' },
 };
 
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;

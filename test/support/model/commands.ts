@@ -19,6 +19,7 @@ import {
 import { awaitPushFollowUp } from './progress';
 import { checkErasures, eraseCandidateArbitrary } from './commands-erasure';
 import { PushFaults } from './push-proxy';
+import { editCommandEntries } from './commands-edit';
 import {
   as,
   BotState,
@@ -918,6 +919,8 @@ function taskShapeArbitrary(): fc.Arbitrary<TaskShape> {
 
 export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
   return fc.oneof(
+    // issue 22: edit a task, withdraw candidates (support/model/commands-edit.ts)
+    ...editCommandEntries(ModelCommand, gated),
     { weight: 3, arbitrary: createTaskArbitrary() },
     { weight: 1, arbitrary: fc.tuple(taskIx, neverDialled(4, 1)).map(([t, n]) => new AddContacts(t, n)) },
     { weight: 6, arbitrary: taskIx.map((t) => new Recruiter(t, 'start')) },

@@ -14,7 +14,8 @@
  *  MODEL_SKIP=check,…        do not check these (names in CHECKS below: the safety checks records, dialling,
  *                            oneActive, counters, waitingFor, liveness, boundedStart, passClean, pauseAnyTime,
  *                            responses, lifecycleEvents; the progress checks dueWork, stoppedWithinOnePass,
- *                            campaignMovedOn, attemptsBound, deliveryDue, deliveryHorizon)
+ *                            campaignMovedOn, attemptsBound, deliveryDue, deliveryHorizon; issue 22's withdrawn,
+ *                            windowEditBound)
  *  MODEL_DISABLE=feature,…   do not run these (names in FEATURES below); they are still generated, so a seed
  *                            keeps its sequence
  * e.g. to look at cancel alone on a service without `waitingFor` yet:
@@ -55,6 +56,10 @@ export const CHECKS = [
   'deliveryDue',
   'deliveryHorizon',
   'leasesAfterCut',
+  // issue 22: a withdrawn contact is never dialled by a campaign made after its withdrawal, and none stays marked
+  // for withdrawal once its campaign is closed; a window edit pauses a running task at the next minute check.
+  'withdrawn',
+  'windowEditBound',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = [
@@ -79,6 +84,9 @@ export const FEATURES = [
   'dbCut',
   // issue 22: a candidate's erasure (commands-erasure.ts)
   'erasure',
+  // issue 22: a recruiter edits a task (window, attempts, retry gap, batch size, name) and withdraws candidates.
+  'edit',
+  'withdraw',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 

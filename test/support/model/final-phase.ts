@@ -1,6 +1,7 @@
 import { nextShanghai, WEEKDAYS } from './call-windows';
 import { PLATFORM } from './config';
 import { ApiError, bodyOf, ContactPageResponse, TaskResponse, TaskStatsResponse, typed } from '../api-types';
+import { reopenEditedWindows } from './commands-edit';
 import {
   checkAfterHealthyPass,
   checkAlways,
@@ -135,6 +136,8 @@ export async function finalPhase(m: Model, r: Real): Promise<void> {
   }
   note(r, `final phase: platform healthy, BOTs open, clock ${w.clock.now().toISOString()}`);
   if (m.tasks.length === 0) return;
+  // Issue 22: a window an edit left closed at this morning is edited open again by its recruiter.
+  await reopenEditedWindows(m, r);
 
   // A. paused, completed and cancelled tasks: everything their campaigns made reaches their contacts
   let s = (await healthyPass(m, r)).s;

@@ -73,6 +73,8 @@ export interface ContactRow {
   intension_result: number;
   record_id: string | null;
   call_task_id: string | null;
+  /** Withdrawn while a campaign held it (issue 22): 1 until that campaign is done with it. */
+  withdraw_pending: number;
   /** When a waiting contact is due (ms since the epoch), null when at once. */
   next_attempt_at: number | null;
 }
@@ -265,27 +267,29 @@ async function readDb(
     ['call_result', 'intension_result', 'said', 'erased'],
   );
   const contactRows = await manager.query<DbRow[]>(
-    `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id, next_attempt_at
+    `SELECT id, task_id, candidate_ref, status, skip_reason, attempts, call_result, fail_reason, intension_result, record_id, call_task_id,
+            withdraw_pending, next_attempt_at
      FROM ai_visitor_list WHERE task_id IN (${marks}) ORDER BY id`,
     ids,
   );
   const contacts = norm<Omit<ContactRow, 'next_attempt_at'>>(
     contactRows.map(({ next_attempt_at: _due, ...row }) => row),
-    ['status', 'attempts', 'call_result', 'intension_result'],
+    ['status', 'attempts', 'call_result', 'intension_result', 'withdraw_pending'],
   ).map((row, i) => ({ ...row, next_attempt_at: ms(contactRows[i].next_attempt_at) }));
   const key = (row: Record<string, unknown>) =>
-    [row.task_id, row.status, row.call_result, row.intension_result].map(String).join('/');
+    [row.task_id, row.status, row.call_result, row.intension_result, row.skip_reason ?? ''].map(String).join('/');
   const table = (rows: Record<string, unknown>[]) =>
     Object.fromEntries(
       rows.map((row) => [key(row), `${Number(row.contacts)} contacts, ${Number(row.attempts)} attempts`]),
     );
   const fromContacts = await manager.query<DbRow[]>(
-    `SELECT task_id, status, call_result, intension_result, COUNT(*) AS contacts, SUM(attempts) AS attempts
-     FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result`,
+    `SELECT task_id, status, call_result, intension_result, COALESCE(skip_reason, '') AS skip_reason, COUNT(*) AS contacts,
+            SUM(attempts) AS attempts
+     FROM ai_visitor_list WHERE task_id IN (${marks}) GROUP BY task_id, status, call_result, intension_result, COALESCE(skip_reason, '')`,
     ids,
   );
   const fromCounters = await manager.query<DbRow[]>(
-    `SELECT task_id, status, call_result, intension_result, contacts, attempts FROM ai_visitor_task_stats
+    `SELECT task_id, status, call_result, intension_result, skip_reason, contacts, attempts FROM ai_visitor_task_stats
      WHERE task_id IN (${marks}) AND (contacts <> 0 OR attempts <> 0)`,
     ids,
   );
@@ -354,6 +358,12 @@ function checkLifecycleEvents(s: Snapshot): void {
       const data = (typeof e.data === 'string' ? JSON.parse(e.data) : e.data) as Record<string, unknown>;
       const step = STORY[e.type];
       const where = `task ${task.id}: ${e.type} (sequence ${e.sequence}, ${show(data)})`;
+      if (e.type === 'task.updated') {
+        // A settings edit (issue 22), not a status move: in sequence order, and the story goes on.
+        if (e.sequence <= sequence) violated('lifecycleEvents', `${where} does not follow sequence ${sequence}`);
+        sequence = e.sequence;
+        continue;
+      }
       if (e.sequence <= sequence) violated('lifecycleEvents', `${where} does not follow sequence ${sequence}`);
       else if (!step || !step.from.includes(told))
         violated('lifecycleEvents', `${where} follows a task the events said was ${told}`);
@@ -500,6 +510,8 @@ export function checkAlways(m: Model, s: Snapshot): void {
   checkLifecycleEvents(s);
   // progress: nobody dialled beyond their attempts and callbacks
   checkAttemptsBound(m, s);
+  // issue 22: withdrawn contacts
+  checkWithdrawals(m, s);
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {
@@ -978,14 +990,24 @@ export function checkStoppedWithinOnePass(m: Model, before: Snapshot | undefined
  */
 export function checkAttemptsBound(m: Model, s: Snapshot): void {
   const taskOf = new Map(s.callTasks.map((ct) => [ct.request_id, ct.task_id]));
-  const calls = new Map<string, { task: string; at: string; id: string; result: number; intention: number }[]>();
+  const calls = new Map<
+    string,
+    { task: string; at: string; id: string; result: number; intention: number; request: string }[]
+  >();
   for (const c of s.campaigns) {
     const task = taskOf.get(c.request_id);
     if (!task) continue;
     for (const rec of c.records)
       calls.set(rec.ref, [
         ...(calls.get(rec.ref) ?? []),
-        { task, at: rec.called_at, id: rec.record_id, result: rec.call_result, intention: rec.intention },
+        {
+          task,
+          at: rec.called_at,
+          id: rec.record_id,
+          result: rec.call_result,
+          intention: rec.intention,
+          request: c.request_id,
+        },
       ]);
   }
   for (const [ref, list] of calls) {
@@ -1006,8 +1028,56 @@ export function checkAttemptsBound(m: Model, s: Snapshot): void {
       if (call.result === 1) {
         if (call.intention === 3 && callbacks < 1) callbacks++;
         else final = true;
-      } else if (++failed >= task.maxAttempts) final = true;
+      } else if (++failed >= attemptLimit(task, list[i + 1]?.request)) final = true;
     }
+  }
+}
+
+/**
+ * The `maxAttempts` a call of the task's campaign `request` is held to (issue 22): the task's first value, then
+ * each edit's new value for a campaign the task did not have yet when that edit was answered (a campaign prepared
+ * before an edit may still make the calls it was given). Without a next call, the task's current value.
+ */
+function attemptLimit(task: TaskModel, request: string | undefined): number {
+  const edits = task.attemptEdits ?? [];
+  if (request === undefined || edits.length === 0) return task.maxAttempts;
+  let limit = edits[0].from;
+  for (const edit of edits) {
+    if (edit.known.has(request)) break;
+    limit = edit.to;
+  }
+  return limit;
+}
+
+/**
+ * Issue 22, check `withdrawn` (after every step): a withdrawn contact is never dialled by a campaign the task did not
+ * have when its withdrawal was answered (one holding it then may still call it); and a contact marked for withdrawal
+ * (`withdraw_pending`) is in a campaign still active: the campaign's close withdraws it.
+ */
+export function checkWithdrawals(m: Model, s: Snapshot): void {
+  const taskOf = new Map(s.callTasks.map((ct) => [ct.request_id, ct.task_id]));
+  for (const task of m.tasks) {
+    if (!task.withdrawn?.size) continue;
+    for (const c of s.campaigns) {
+      if (taskOf.get(c.request_id) !== task.id) continue;
+      for (const rec of c.records) {
+        const known = task.withdrawn.get(rec.ref);
+        if (known && !known.has(c.request_id))
+          violated(
+            'withdrawn',
+            `contact ${rec.ref} of task ${task.id}, withdrawn, was dialled (${rec.record_id}) by campaign ${c.campaign_id}, made after its withdrawal`,
+          );
+      }
+    }
+  }
+  const active = new Set(s.callTasks.filter((ct) => [0, 1, 2].includes(ct.status)).map((ct) => ct.id));
+  for (const c of s.contacts) {
+    if (c.withdraw_pending !== 1) continue;
+    if (c.status !== 2 || !c.call_task_id || !active.has(c.call_task_id))
+      violated(
+        'withdrawn',
+        `contact ${c.id} of task ${c.task_id} is still marked for withdrawal (status ${c.status}, call task ${c.call_task_id}) although no active campaign holds it`,
+      );
   }
 }
 

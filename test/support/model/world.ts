@@ -68,6 +68,13 @@ export interface TaskModel {
   maxAttempts: number;
   retryGapMinutes: number;
   batchSize: number;
+  /**
+   * Issue 22: each change of `maxAttempts` by an edit, in order, with the call tasks (request ids) the task had when
+   * the edit was answered: a campaign prepared after it dials by the new value (attemptsBound).
+   */
+  attemptEdits?: { from: number; to: number; known: Set<string> }[];
+  /** Issue 22: contacts withdrawn, each with the call tasks (request ids) the task had when it was answered. */
+  withdrawn?: Map<string, Set<string>>;
 }
 
 export interface Faults {

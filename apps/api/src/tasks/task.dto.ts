@@ -200,3 +200,96 @@ export class ListContactsQueryDto extends IntersectionType(PageQueryDto, Contact
 
 /** The export's query: the filters only. An export is never paged, so `page` and `pageSize` are refused. */
 export class ExportContactsQueryDto extends ContactFiltersDto {}
+
+/** A task's settings a recruiter may change (PATCH /v1/tasks/:id); at least one. */
+export class EditTaskDto {
+  @ApiPropertyOptional({ maxLength: 100, example: 'Java 架构师（上海）' })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name?: string;
+
+  @ApiPropertyOptional({
+    description:
+      'Replaced whole (fields left out take their defaults, as on create). A running task outside the new window is ' +
+      "paused (`outside_window`) at the worker's next minute check, and resumed when it opens",
+    type: CallWindowDto,
+  })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => CallWindowDto)
+  callWindow?: CallWindowDto;
+
+  @ApiPropertyOptional({
+    description:
+      'Calls per contact at most. A lower value ends at once the contacts waiting for a retry that already had that ' +
+      'many (done; results kept); a contact a running campaign holds may still get its call',
+    minimum: 1,
+    maximum: 10,
+    example: 1,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(10)
+  maxAttempts?: number;
+
+  @ApiPropertyOptional({
+    description:
+      'Minutes before a failed contact is called again; contacts waiting for a retry are due at their last call plus it',
+    minimum: 0,
+    maximum: 7 * 24 * 60,
+    example: 30,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(7 * 24 * 60)
+  retryGapMinutes?: number;
+
+  @ApiPropertyOptional({
+    description: 'Contacts per campaign (at most TASK_MAX_BATCH_SIZE), from the next campaign on',
+    minimum: 1,
+    example: 100,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  batchSize?: number;
+}
+
+/** Contacts withdrawn by one request at most. */
+export const MAX_WITHDRAWALS_PER_REQUEST = 1_000;
+
+/** Contacts to withdraw, by id or by number: exactly one of the two (a POST body: numbers never go in URLs). */
+export class WithdrawContactsDto {
+  @ApiPropertyOptional({
+    description: 'Contact ids of the task (`GET /v1/tasks/:id/contacts`)',
+    type: [String],
+    minItems: 1,
+    maxItems: MAX_WITHDRAWALS_PER_REQUEST,
+    example: ['1001', '1002'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_WITHDRAWALS_PER_REQUEST)
+  @Matches(/^[1-9][0-9]{0,18}$/, { each: true, message: 'each of contactIds must be a contact id (digits)' })
+  contactIds?: string[];
+
+  @ApiPropertyOptional({
+    description: 'Numbers as they were added (normalised as on intake; no country code means China)',
+    type: [String],
+    minItems: 1,
+    maxItems: MAX_WITHDRAWALS_PER_REQUEST,
+    example: ['13800138000'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayMaxSize(MAX_WITHDRAWALS_PER_REQUEST)
+  @IsString({ each: true })
+  @MaxLength(32, { each: true })
+  phones?: string[];
+}

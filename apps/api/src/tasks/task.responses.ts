@@ -19,6 +19,10 @@ import {
   TaskView,
   WAITING_FOR_VALUES,
   WaitingFor,
+  SkipReason,
+  WithdrawContactsResult,
+  WithdrawnContact,
+  NotFoundContact,
 } from '@app/task';
 import { TaskStats } from '@app/stats';
 import {
@@ -285,8 +289,21 @@ export class ContactResponse implements ContactView {
   @ApiProperty({ enum: CONTACT_STATUSES, description: CONTACT_STATUS, example: ContactStatus.Done })
   status: ContactStatus;
 
-  @ApiProperty({ type: String, nullable: true, description: 'Why a skipped contact was skipped, e.g. cancelled' })
+  @ApiProperty({
+    type: String,
+    enum: Object.values(SkipReason),
+    nullable: true,
+    description:
+      'Why a skipped contact is not called: do_not_call, invalid, cooling, cancelled, withdrawn (by its recruiter; a result it had is kept)',
+    example: null,
+  })
   skipReason: string | null;
+
+  @ApiProperty({
+    description: 'Withdrawn while a running campaign holds it: skipped `withdrawn` once that campaign is done with it',
+    example: false,
+  })
+  withdrawPending: boolean;
 
   @ApiProperty({ description: 'Calls made to this contact', example: 1 })
   attempts: number;
@@ -409,6 +426,23 @@ export class IntentionCountsResponse {
   wrongNumber: number;
 }
 
+export class SkippedByResponse {
+  @ApiProperty({ description: "On the firm's do-not-call list", example: 1 })
+  doNotCall: number;
+
+  @ApiProperty({ description: 'Known wrong numbers', example: 0 })
+  invalid: number;
+
+  @ApiProperty({ description: 'Called by the firm within the cooling period', example: 0 })
+  cooling: number;
+
+  @ApiProperty({ description: 'Never called before the task was cancelled', example: 0 })
+  cancelled: number;
+
+  @ApiProperty({ description: 'Withdrawn by the recruiter', example: 2 })
+  withdrawn: number;
+}
+
 export class TaskStatsResponse implements TaskStats {
   @ApiProperty({ example: '42' })
   taskId: string;
@@ -440,9 +474,55 @@ export class TaskStatsResponse implements TaskStats {
   @ApiProperty({ type: IntentionCountsResponse })
   intentions: IntentionCountsResponse;
 
+  @ApiProperty({ type: SkippedByResponse, description: 'The skipped contacts by reason (they add up to `skipped`)' })
+  skippedBy: SkippedByResponse;
+
   @ApiProperty({ description: 'connected / contacts called at least once; 0 when nobody was called yet', example: 0.7 })
   connectRate: number;
 
   @ApiProperty({ description: 'interested / connected; 0 when nobody was reached yet', example: 0.4286 })
   interestRate: number;
+}
+
+export class WithdrawnContactResponse implements WithdrawnContact {
+  @ApiProperty({ example: '1001' })
+  contactId: string;
+
+  @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
+  phone: string;
+}
+
+export class NotFoundContactResponse implements NotFoundContact {
+  @ApiProperty({ description: 'Index of the entry in the request', example: 2 })
+  index: number;
+
+  @ApiProperty({ type: String, nullable: true, description: 'The id given (null for numbers)', example: null })
+  contactId: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The number given, masked (null for ids)',
+    example: '139****0009',
+  })
+  phone: string | null;
+}
+
+export class WithdrawContactsResponse implements WithdrawContactsResult {
+  @ApiProperty({
+    type: [WithdrawnContactResponse],
+    description:
+      'Withdrawn now: skipped `withdrawn` and never called again (a result they had is kept); also those skipped already, for any reason',
+  })
+  withdrawn: WithdrawnContactResponse[];
+
+  @ApiProperty({
+    type: [WithdrawnContactResponse],
+    description:
+      'Held by a running campaign, which may still call them: withdrawn when that campaign is done with them (its result kept)',
+  })
+  afterCampaign: WithdrawnContactResponse[];
+
+  @ApiProperty({ type: [NotFoundContactResponse], description: 'Entries naming no contact of the task' })
+  notFound: NotFoundContactResponse[];
 }

@@ -1,10 +1,11 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller } from '@app/core';
 import {
   AddContacts,
   CancelTask,
   CreateTask,
+  EditTask,
   GetTask,
   ListContactCalls,
   ListContacts,
@@ -12,6 +13,7 @@ import {
   PauseTask,
   StartTask,
   TaskAccess,
+  WithdrawContacts,
 } from '@app/task';
 import { GetTaskStats } from '@app/stats';
 import { ServiceAuthGuard } from '../auth/service-auth.guard';
@@ -29,7 +31,14 @@ import {
 } from '../http/api-errors';
 import { ApiServiceAuth } from '../openapi';
 import { idParam } from '../http/invalid-id.error';
-import { AddContactsDto, CreateTaskDto, ListContactsQueryDto, ListTasksQueryDto } from './task.dto';
+import {
+  AddContactsDto,
+  CreateTaskDto,
+  EditTaskDto,
+  ListContactsQueryDto,
+  ListTasksQueryDto,
+  WithdrawContactsDto,
+} from './task.dto';
 import {
   AddContactsResponse,
   ContactCallsResponse,
@@ -38,6 +47,7 @@ import {
   TaskPageResponse,
   TaskResponse,
   TaskStatsResponse,
+  WithdrawContactsResponse,
 } from './task.responses';
 
 export const TaskId = () => ApiParam({ name: 'id', description: 'Task id (digits)', example: '42' });
@@ -59,6 +69,8 @@ export class TasksController {
     private readonly listContacts: ListContacts,
     private readonly listContactCalls: ListContactCalls,
     private readonly getTaskStats: GetTaskStats,
+    private readonly editTask: EditTask,
+    private readonly withdrawContacts: WithdrawContacts,
   ) {}
 
   @Post()
@@ -93,6 +105,53 @@ export class TasksController {
   @ApiErrors(...USER_AUTH_ERRORS, ...OWNED_TASK_ERRORS, ...DATABASE_ERRORS)
   get(@GrantedTask() access: TaskAccess) {
     return this.getTask.execute({ access });
+  }
+
+  @Patch(':id')
+  @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({
+    summary: "Change a task's name, call window, attempts, retry gap or batch size while it is not finished",
+    description:
+      "Writes `task.updated` with what changed. A window change takes effect at the worker's next minute check (a " +
+      'running task outside the new window pauses); a lower maxAttempts ends the contacts waiting for a retry that had ' +
+      'that many calls; a new retry gap moves their due times; a batch size applies from the next campaign',
+  })
+  @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    'TASK_FINISHED',
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
+  edit(@GrantedTask() access: TaskAccess, @Body() body: EditTaskDto) {
+    return this.editTask.execute({ access, edit: body });
+  }
+
+  @Post(':id/contacts/withdraw')
+  @HttpCode(200)
+  @UseGuards(TaskOwnershipGuard)
+  @TaskId()
+  @ApiOperation({
+    summary: 'Withdraw candidates, by contact id or by number (not both; at most 1,000)',
+    description:
+      'A contact not in a campaign is skipped `withdrawn` at once and never dialled; one a running campaign holds may ' +
+      'still be called by it, and is withdrawn when that campaign is done with it (its result kept). Each withdrawal ' +
+      'writes `contact.withdrawn`',
+  })
+  @ApiOkResponse({ type: WithdrawContactsResponse, description: 'What became of each contact named' })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    'TASK_FINISHED',
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
+  withdraw(@GrantedTask() access: TaskAccess, @Body() body: WithdrawContactsDto) {
+    return this.withdrawContacts.execute({ access, contactIds: body.contactIds, phones: body.phones });
   }
 
   @Post(':id/contacts')

@@ -79,6 +79,10 @@ export class MysqlDialect extends SqlDialect {
     return `(NOW(3) + INTERVAL ${Math.trunc(seconds)} SECOND)`;
   }
 
+  plusMinutes(column: string, minutes: number): string {
+    return `(${column} + INTERVAL ${Math.trunc(minutes)} MINUTE)`;
+  }
+
   /** `LAST_INSERT_ID(expr)` sets the value the statement's OK packet reports as its insert id: no re-read. */
   async incrementReturning(
     manager: EntityManager,

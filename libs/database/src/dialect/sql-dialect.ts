@@ -157,6 +157,9 @@ export abstract class SqlDialect {
   /** SQL for the database's own clock, `seconds` from now (leases use database time only, never the worker's). */
   abstract nowPlus(seconds: number): string;
 
+  /** SQL for the datetime column (or expression) `column` plus `minutes` (an integer), in the columns' format. */
+  abstract plusMinutes(column: string, minutes: number): string;
+
   /**
    * ` FORCE INDEX (<index>)` where the engine's planner needs telling: MySQL/MariaDB, whose plans follow index
    * statistics that are wrong while a table is young or just emptied (seen: a claim going from milliseconds to

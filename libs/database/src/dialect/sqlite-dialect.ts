@@ -76,6 +76,11 @@ export class SqliteDialect extends SqlDialect {
     return `strftime('%Y-%m-%d %H:%M:%f', 'now', '${Math.trunc(seconds) >= 0 ? '+' : ''}${Math.trunc(seconds)} seconds')`;
   }
 
+  plusMinutes(column: string, minutes: number): string {
+    const m = Math.trunc(minutes);
+    return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '${m >= 0 ? '+' : ''}${m} minutes')`;
+  }
+
   /** SQLite has one writer at a time: the claim's conditional UPDATE alone decides who wins. */
   async incrementReturning(
     manager: EntityManager,

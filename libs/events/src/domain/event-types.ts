@@ -10,6 +10,8 @@ export const EVENT_TYPES = [
   'task.resumed',
   'task.completed',
   'task.cancelled',
+  'task.updated',
+  'contact.withdrawn',
   'firm.bot_expiring',
   'firm.bot_expired',
   'webhook.disabled',

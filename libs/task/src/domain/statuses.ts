@@ -40,6 +40,16 @@ export enum Intention {
   WrongNumber = 4,
 }
 
+/** Why a contact is skipped (status 4): never called again. */
+export enum SkipReason {
+  DoNotCall = 'do_not_call',
+  Invalid = 'invalid',
+  Cooling = 'cooling',
+  Cancelled = 'cancelled',
+  /** The recruiter withdrew it (POST /v1/tasks/:id/contacts/withdraw); a result it already had is kept. */
+  Withdrawn = 'withdrawn',
+}
+
 /** Why a task is paused: by its recruiter, or by the system (the recruiter's start clears either). */
 export enum PauseReason {
   Recruiter = 'recruiter',

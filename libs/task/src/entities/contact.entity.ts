@@ -65,6 +65,13 @@ export class ContactEntity extends CallOutcomeColumns {
   @Column({ name: 'callback_count', type: 'tinyint', default: 0 })
   callbackCount: number;
 
+  /**
+   * Withdrawn by the recruiter while a campaign held it (the platform cannot take it out): the intent, recorded
+   * under the task's lock; the sync withdraws it (skipped `withdrawn`) once that campaign is done with it.
+   */
+  @Column({ name: 'withdraw_pending', type: 'tinyint', default: 0 })
+  withdrawPending: number;
+
   /** A requeued contact joins no campaign before this moment. */
   @Column({ name: 'next_attempt_at', type: 'datetime', precision: 3, nullable: true })
   nextAttemptAt: Date | null;

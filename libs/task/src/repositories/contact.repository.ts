@@ -7,7 +7,7 @@ import { TaskEntity } from '../entities/task.entity';
 import { AcceptedContact } from '../domain/contact-intake';
 import { ContactAfterCall, RetryPolicy } from '../domain/call-outcome';
 import { ContactPhones, StoredContact } from './contact-phones';
-import { CallResult, ContactStatus, Intention } from '../domain/statuses';
+import { CallResult, ContactStatus, Intention, SkipReason } from '../domain/statuses';
 
 export interface ContactListQuery {
   taskId: string;
@@ -67,6 +67,7 @@ export type CallTarget = Pick<
   | 'callbackCount'
   | 'status'
   | 'callTaskId'
+  | 'withdrawPending'
 >;
 
 /** What a reported call does to its contact (domain/call-outcome), by contact id. */
@@ -76,6 +77,20 @@ export type CallUpdates = Map<string, ContactAfterCall>;
 export interface DueContact {
   id: string;
   phone: SealedPhone;
+}
+
+/** A contact a withdrawal names, as the withdrawal reads it (and its event tells it). */
+export interface WithdrawalTarget {
+  id: string;
+  phoneHash: string;
+  phoneMasked: string;
+  candidateRef: string | null;
+  status: ContactStatus;
+  skipReason: string | null;
+  withdrawPending: boolean;
+  attempts: number;
+  callResult: CallResult;
+  intensionResult: Intention;
 }
 
 /** A contact to store; `skipReason` set stores it as skipped (never called) with that reason. */
@@ -308,6 +323,113 @@ export class ContactRepository {
     return { waiting: count(ContactStatus.Waiting), inCampaign: count(ContactStatus.InCampaign) };
   }
 
+  // --- a task edited (EditTask): one set-based statement each, whatever the number of contacts ---------------
+
+  /**
+   * A lower `maxAttempts`: contacts waiting for a retry that already had that many calls are done (not called
+   * again); their results stay. A callback promised to an "inconvenient" candidate (last call connected) is not a
+   * retry and stays. Through the (task_id, status, …) index: the task's waiting contacts only.
+   */
+  async endRetriesBeyond(manager: EntityManager, taskId: string, maxAttempts: number): Promise<number> {
+    const result: unknown = await manager.query(
+      `UPDATE ai_visitor_list SET status = ${ContactStatus.Done}, next_attempt_at = NULL ` +
+        `WHERE task_id = ? AND status = ${ContactStatus.Waiting} AND attempts >= ? AND call_result <> ${CallResult.Connected}`,
+      [taskId, Math.trunc(maxAttempts)],
+    );
+    return affectedRows(result);
+  }
+
+  /**
+   * A new retry gap: contacts waiting for a retry are due at their last call plus the new gap (a contact a finished
+   * campaign never dialled, `not_dialled`, at the time it was settled plus the gap, as the sync schedules it).
+   */
+  async moveRetries(manager: EntityManager, taskId: string, retryGapMinutes: number): Promise<number> {
+    const base = `CASE WHEN fail_reason = '${NOT_DIALLED}' OR called_at IS NULL THEN COALESCE(synced_at, called_at) ELSE called_at END`;
+    const result: unknown = await manager.query(
+      `UPDATE ai_visitor_list SET next_attempt_at = ${this.dialect.plusMinutes(base, retryGapMinutes)} ` +
+        `WHERE task_id = ? AND status = ${ContactStatus.Waiting} AND call_result = ${CallResult.Failed}`,
+      [taskId],
+    );
+    return affectedRows(result);
+  }
+
+  // --- withdrawals (WithdrawContacts; the sync completes the ones a campaign held) ---------------------------
+
+  /** The task's contacts among these ids, or these numbers' keyed hashes, as a withdrawal reads them. */
+  async withdrawalTargets(
+    manager: EntityManager,
+    taskId: string,
+    by: { ids: readonly string[] } | { hashes: readonly string[] },
+  ): Promise<WithdrawalTarget[]> {
+    const keys = 'ids' in by ? by.ids : by.hashes;
+    const column = 'ids' in by ? 'id' : 'phone_hash';
+    const out: WithdrawalTarget[] = [];
+    for (let i = 0; i < keys.length; i += UPDATE_CHUNK) {
+      const chunk = keys.slice(i, i + UPDATE_CHUNK);
+      const rows: WithdrawalColumns[] = await manager.query(
+        `SELECT ${WITHDRAWAL_COLUMNS} FROM ai_visitor_list WHERE task_id = ? AND ${column} IN (${chunk.map(() => '?').join(', ')})`,
+        [taskId, ...chunk],
+      );
+      out.push(...rows.map((r) => toWithdrawalTarget(r, this.phones)));
+    }
+    return out;
+  }
+
+  /**
+   * The contacts of this call task withdrawn while it held them (`withdraw_pending`), still in it (no result yet)
+   * or among `ids` (their results just stored); through the call task's index.
+   */
+  async pendingWithdrawals(
+    manager: EntityManager,
+    callTaskId: string,
+    ids?: readonly string[],
+  ): Promise<WithdrawalTarget[]> {
+    const which = ids ? `id IN (${ids.map(() => '?').join(', ')})` : `status = ${ContactStatus.InCampaign}`;
+    const rows: WithdrawalColumns[] = await manager.query(
+      `SELECT ${WITHDRAWAL_COLUMNS} FROM ai_visitor_list WHERE call_task_id = ? AND withdraw_pending = 1 AND ${which}`,
+      [callTaskId, ...(ids ?? [])],
+    );
+    return rows.map((r) => toWithdrawalTarget(r, this.phones));
+  }
+
+  /**
+   * Makes these contacts skipped `withdrawn` (never called again; the result they have stays): `now`, those
+   * waiting or done (a contact a campaign holds is not touched); `pending`, those marked `withdraw_pending` (the
+   * campaign that held them is done with them). One statement per chunk.
+   */
+  async withdraw(manager: EntityManager, ids: readonly string[], which: 'now' | 'pending'): Promise<number> {
+    const from =
+      which === 'pending' ? 'withdraw_pending = 1' : `status IN (${ContactStatus.Waiting}, ${ContactStatus.Done})`;
+    let changed = 0;
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      const chunk = ids.slice(i, i + UPDATE_CHUNK);
+      changed += affectedRows(
+        await manager.query(
+          `UPDATE ai_visitor_list SET status = ${ContactStatus.Skipped}, skip_reason = '${SkipReason.Withdrawn}', ` +
+            `next_attempt_at = NULL, withdraw_pending = 0 WHERE id IN (${chunk.map(() => '?').join(', ')}) AND ${from}`,
+          chunk,
+        ),
+      );
+    }
+    return changed;
+  }
+
+  /** Records the intent to withdraw these contacts, which a running campaign holds, once it is done with them. */
+  async markWithdrawPending(manager: EntityManager, ids: readonly string[]): Promise<number> {
+    let changed = 0;
+    for (let i = 0; i < ids.length; i += UPDATE_CHUNK) {
+      const chunk = ids.slice(i, i + UPDATE_CHUNK);
+      changed += affectedRows(
+        await manager.query(
+          `UPDATE ai_visitor_list SET withdraw_pending = 1 WHERE id IN (${chunk.map(() => '?').join(', ')}) ` +
+            `AND status = ${ContactStatus.InCampaign}`,
+          chunk,
+        ),
+      );
+    }
+    return changed;
+  }
+
   /**
    * The next `limit` contacts of the task after id `afterId`, as the export writes them (keyset paging: constant
    * cost per page however deep). Plain SQL with only the columns the export writes: at 100,000 contacts,
@@ -465,6 +587,7 @@ export class ContactRepository {
         callbackCount: true,
         status: true,
         callTaskId: true,
+        withdrawPending: true,
       },
       where: { taskId, id: In([...ids]) },
     });
@@ -507,6 +630,40 @@ export class ContactRepository {
       call_task_id: 'CASE WHEN v.requeued = 1 THEN NULL ELSE t.call_task_id END',
     });
   }
+}
+
+const WITHDRAWAL_COLUMNS =
+  'id, phone_hash, phone_masked, phone_enc, phone_key_id, candidate_ref, status, skip_reason, withdraw_pending, attempts, call_result, intension_result';
+
+interface WithdrawalColumns {
+  id: string | number;
+  phone_hash: string;
+  phone_masked: string | null;
+  phone_enc: string;
+  phone_key_id: string;
+  candidate_ref: string | null;
+  status: number | string;
+  skip_reason: string | null;
+  withdraw_pending: number | string;
+  attempts: number | string;
+  call_result: number | string;
+  intension_result: number | string;
+}
+
+function toWithdrawalTarget(r: WithdrawalColumns, phones: ContactPhones): WithdrawalTarget {
+  return {
+    id: String(r.id),
+    phoneHash: r.phone_hash,
+    // Masked when stored; a contact stored before the masked number was kept has it opened and masked here.
+    phoneMasked: r.phone_masked ?? maskPhone(phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id })),
+    candidateRef: r.candidate_ref,
+    status: Number(r.status),
+    skipReason: r.skip_reason,
+    withdrawPending: Number(r.withdraw_pending) === 1,
+    attempts: Number(r.attempts),
+    callResult: Number(r.call_result),
+    intensionResult: Number(r.intension_result),
+  };
 }
 
 /** Rows changed by a raw UPDATE: mysql2 answers a result header, better-sqlite3 (through TypeORM) `[rows, changes]`. */

@@ -243,6 +243,14 @@ export class TaskRepository {
     return last - count + 1;
   }
 
+  /**
+   * A recruiter's edit of the task's settings (EditTask), under its lock; never its status. The task is due for
+   * the sync again (`syncAfter` cleared): a new window or retry gap may make it so sooner.
+   */
+  async updateSettings(manager: EntityManager, id: string, patch: Partial<TaskEntity>): Promise<void> {
+    await manager.getRepository(TaskEntity).update({ id }, { ...patch, syncAfter: null });
+  }
+
   async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {
     await manager
       .getRepository(TaskEntity)

@@ -15,6 +15,7 @@ import { TaskEntity } from '../entities/task.entity';
 import { CallTaskEntity } from '../entities/call-task.entity';
 import { CallTaskStatus, PauseReason, TaskStatus } from '../domain/statuses';
 import { SyncFence } from '../domain/sync-fence';
+import { ContactWithdrawals } from './contact-withdrawals';
 
 /** How a call task is driven: what the platform just reported, the sync's lease, and what the caller just read. */
 export interface DriveOptions {
@@ -52,6 +53,7 @@ export class CampaignLauncher {
     private readonly tx: TransactionRunner,
     private readonly clock: Clock,
     private readonly suppression: SuppressionService,
+    private readonly withdrawals: ContactWithdrawals,
   ) {}
 
   /**
@@ -280,6 +282,8 @@ export class CampaignLauncher {
       status: CallTaskStatus.Finished,
       finishedAt: this.clock.now(),
     });
+    // Withdrawn while it held them: nobody dialled them, so they are withdrawn now.
+    await this.withdrawals.afterCampaign(manager, task, callTaskId);
     if (task.status === TaskStatus.Cancelled) await this.contacts.closeForCancel(manager, task.id, callTaskId);
     else await this.contacts.releaseFromCallTask(manager, callTaskId);
   }

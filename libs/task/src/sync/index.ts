@@ -13,12 +13,14 @@ import { RunSyncPass } from './run-sync-pass.usecase';
 import { RunEdgePass } from './run-edge-pass.usecase';
 import { IngestPushedRecords } from './ingest-pushed-records.usecase';
 import { SyncMetrics } from './sync-metrics';
+import { ContactWithdrawals } from './contact-withdrawals';
 import { PrometheusSyncMetrics } from './prometheus-sync-metrics';
 
 /** Every provider of the sync engine, for TaskModule (its metrics port bound to Prometheus). */
 export const SYNC_PROVIDERS = [
   { provide: SyncMetrics, useClass: PrometheusSyncMetrics },
   SyncLeases,
+  ContactWithdrawals,
   CampaignLauncher,
   RecordIngestor,
   CampaignEndFollower,
@@ -35,6 +37,7 @@ export { ContactCalledEvents } from './contact-called-events';
 // For the control use cases of the task lib
 export { CampaignLauncher } from './campaign-launcher';
 export type { DriveOptions } from './campaign-launcher';
+export { ContactWithdrawals } from './contact-withdrawals';
 
 // The use cases the apps run (re-exported by the lib's index)
 export { SyncTask } from './sync-task.usecase';

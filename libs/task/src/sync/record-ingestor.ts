@@ -17,6 +17,7 @@ import { taskCallWindow } from '../domain/task-window';
 import { TASK_SETTINGS, TaskSettings } from '../task.settings';
 import { describeUnfit, fitRecords } from '../domain/wire-fit';
 import { SyncMetrics } from './sync-metrics';
+import { ContactWithdrawals } from './contact-withdrawals';
 import { CALLED_BATCH_KIND, CalledEntry, conversationFrom, eventsPerCall } from './contact-called-events';
 
 /** A page of call records for one call task of a task, polled or pushed. */
@@ -62,6 +63,7 @@ export class RecordIngestor {
     private readonly phones: ContactPhones,
     private readonly outbox: EventOutbox,
     private readonly suppression: SuppressionService,
+    private readonly withdrawals: ContactWithdrawals,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
@@ -111,6 +113,7 @@ export class RecordIngestor {
     const updates: CallUpdates = new Map();
     const notConsidering: SealedPhone[] = [];
     const wrongNumbers: SealedPhone[] = [];
+    const withdrawn: string[] = [];
     for (const record of [...fresh.values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime())) {
       const contact = byId.get(record.ref);
       if (!contact) continue; // not this task's contact: never trust a ref blindly
@@ -137,6 +140,11 @@ export class RecordIngestor {
       // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
       if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
         const after = applyCall(contact, record, task, callbackAt);
+        if (Number(contact.withdrawPending) === 1) {
+          // Withdrawn while this campaign held it: the result is kept, no further call (withdrawn just below).
+          Object.assign(after, { requeued: false, status: ContactStatus.Done, nextAttemptAt: null });
+          withdrawn.push(String(contact.id));
+        }
         updates.set(String(contact.id), after);
         Object.assign(contact, { attempts: after.attempts, callbackCount: after.callbackCount, status: after.status });
         if (after.requeued) contact.callTaskId = null;
@@ -149,6 +157,7 @@ export class RecordIngestor {
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);
     failpoint('ingest.after-contacts');
+    await this.withdrawals.afterCampaign(manager, task, callTaskId, withdrawn);
     outcome.stored = rows.length;
     outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
     outcome.moved = updates.size;

@@ -20,6 +20,7 @@ import { BotChecks, edgeOf } from '../domain/edges';
 import { PAUSED_CAMPAIGN_SETTLE_MS, pausedSyncAfter } from '../domain/sync-due';
 import { characters, cursorFits, DETAIL_CURSOR_LENGTH } from '../domain/wire-fit';
 import { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
+import { ContactWithdrawals } from './contact-withdrawals';
 
 export type { SyncTaskAction, SyncTaskOutcome } from './sync-task-outcome';
 
@@ -67,6 +68,7 @@ export class SyncTask {
     private readonly ingestor: RecordIngestor,
     private readonly gateway: CampaignGatewayClient,
     private readonly firmBot: FirmBotService,
+    private readonly withdrawals: ContactWithdrawals,
     private readonly clock: Clock,
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     @Optional() private readonly metrics?: SyncMetrics,
@@ -244,8 +246,9 @@ export class SyncTask {
   }
 
   /**
-   * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: for
-   * a cancelled task they are closed with it; otherwise each spends an attempt (`not_dialled`).
+   * Closes a campaign finished remotely and read to its end. Its contacts never reported were not dialled: those
+   * withdrawn meanwhile are withdrawn now; for a cancelled task the others are closed with it; otherwise each spends
+   * an attempt (`not_dialled`).
    */
   private async close(taskId: string, callTaskId: string, fence: SyncFence | undefined): Promise<void> {
     await this.tx.run(async (manager) => {
@@ -258,6 +261,8 @@ export class SyncTask {
         { status: CallTaskStatus.Finished, finishedAt: this.clock.now() },
       );
       if (!moved) return;
+      // Withdrawn while the campaign held them and never reported: withdrawn now, no attempt spent.
+      await this.withdrawals.afterCampaign(manager, task, callTaskId);
       if (task.status === TaskStatus.Cancelled) await this.contacts.closeForCancel(manager, taskId, callTaskId);
       else await this.contacts.settleUnreported(manager, callTaskId, task, this.clock.now());
     });
