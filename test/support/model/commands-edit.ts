@@ -247,11 +247,16 @@ export function editCommandEntries(
       const task = pick(m, this.taskIx);
       const firm = m.firms[task.firm];
       const pre = await viewOf(r, m, task);
-      const rows: { id: string | number; candidate_ref: string }[] = await r.w.observer.query(
+      const listed: { id: string | number; candidate_ref: string | null }[] = await r.w.observer.query(
         'SELECT id, candidate_ref FROM ai_visitor_list WHERE task_id = ? ORDER BY id',
         [task.id],
       );
-      if (rows.length === 0) return { text: `task ${task.id} has no contacts` };
+      // By number, only contacts whose number the model can still name: an erased one has no reference left to
+      // derive it from (its withdrawal by id is still exercised).
+      const rows = listed.filter((c): c is { id: string | number; candidate_ref: string } =>
+        this.shape.byPhone ? c.candidate_ref !== null : true,
+      );
+      if (rows.length === 0) return { text: `task ${task.id} has no contacts to withdraw by number` };
       const chosen = [...new Set(this.shape.picks.map((i) => rows[i % rows.length]))];
       // The numbers as the model made them (commands.ts, newContacts: `r<run>-c<seq>` and 139/137 + 8 digits): both
       // prefixes are sent, so one of each pair names the contact and the other none.

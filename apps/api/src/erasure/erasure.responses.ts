@@ -17,7 +17,7 @@ export class ErasedInTaskResponse implements ErasedInTask {
   conversations: number;
 
   @ApiProperty({
-    description: 'Events of the task redacted in place (contact.called, candidate.interested)',
+    description: 'Events of the task redacted in place (contact.called, candidate.interested, contact.withdrawn)',
     example: 3,
   })
   events: number;

@@ -488,8 +488,13 @@ export class WithdrawnContactResponse implements WithdrawnContact {
   @ApiProperty({ example: '1001' })
   contactId: string;
 
-  @ApiProperty({ description: 'E.164, masked', example: '+86138****8000' })
-  phone: string;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "E.164, masked; null once the candidate's personal data was erased",
+    example: '+86138****8000',
+  })
+  phone: string | null;
 }
 
 export class NotFoundContactResponse implements NotFoundContact {

@@ -32,6 +32,20 @@ describe('erasedEventData', () => {
     });
   });
 
+  it("adds no field a type's payload does not carry (contact.withdrawn has no name or conversation)", () => {
+    const withdrawn = {
+      taskId: '42',
+      contactId: '901',
+      candidateRef: 'cand-1',
+      phone: '+86139****0001',
+      afterCampaign: false,
+      attempts: 0,
+      callResult: 0,
+      intention: 0,
+    };
+    expect(erasedEventData(withdrawn)).toEqual({ ...withdrawn, candidateRef: null, phone: null, erased: true });
+  });
+
   it('has nothing to write for a payload erased already', () => {
     expect(erasedEventData(erasedEventData(called)!)).toBeNull();
   });

@@ -83,7 +83,8 @@ export interface DueContact {
 export interface WithdrawalTarget {
   id: string;
   phoneHash: string;
-  phoneMasked: string;
+  /** Null once the candidate's personal data was erased. */
+  phoneMasked: string | null;
   candidateRef: string | null;
   status: ContactStatus;
   skipReason: string | null;
@@ -654,8 +655,12 @@ function toWithdrawalTarget(r: WithdrawalColumns, phones: ContactPhones): Withdr
   return {
     id: String(r.id),
     phoneHash: r.phone_hash,
-    // Masked when stored; a contact stored before the masked number was kept has it opened and masked here.
-    phoneMasked: r.phone_masked ?? maskPhone(phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id })),
+    // Masked when stored; a contact stored before the masked number was kept has it opened and masked here; an
+    // erased contact has none.
+    phoneMasked:
+      r.phone_key_id === ERASED_KEY_ID
+        ? null
+        : (r.phone_masked ?? maskPhone(phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id }))),
     candidateRef: r.candidate_ref,
     status: Number(r.status),
     skipReason: r.skip_reason,

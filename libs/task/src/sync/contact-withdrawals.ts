@@ -75,6 +75,7 @@ export class ContactWithdrawals {
       type: 'contact.withdrawn',
       firmId: String(task.firmId),
       taskId,
+      contactId: c.id,
       sequence: first + i,
       data: {
         taskId,
@@ -85,6 +86,8 @@ export class ContactWithdrawals {
         attempts: c.attempts,
         callResult: c.callResult,
         intention: c.intensionResult,
+        // An erased candidate (a withdrawal after the erasure) is written as erased, as its other events are.
+        ...(c.phoneMasked === null ? { erased: true } : {}),
       },
     }));
     await this.outbox.append(manager, events);

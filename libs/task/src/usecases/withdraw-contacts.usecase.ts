@@ -16,10 +16,10 @@ export interface WithdrawContactsCommand {
   phones?: readonly string[];
 }
 
-/** A contact a withdrawal names: its id and its number, masked. */
+/** A contact a withdrawal names: its id and its number, masked (null once the candidate's data was erased). */
 export interface WithdrawnContact {
   contactId: string;
-  phone: string;
+  phone: string | null;
 }
 
 /** An entry of the request that names no contact of the task: where it was, and what it said (a number masked). */
