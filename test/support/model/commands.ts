@@ -131,7 +131,7 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
     if (outcome.healthyPassAt) {
       checkStoppedWithinOnePass(m, before, s);
       checkDueWork(m, before, s, outcome.healthyPassAt);
-      checkCampaignMovedOn(before, s, 'sync pass');
+      checkCampaignMovedOn(before, s, 'sync pass', outcome.healthyPassAt);
       checkAfterHealthyPass(m, s, outcome.healthyPassAt);
     }
     if (outcome.healthyEdgePass) checkCampaignMovedOn(before, s, 'edge pass');

@@ -53,7 +53,7 @@ async function healthyPass(m: Model, r: Real): Promise<{ s: Snapshot; stored: nu
   checkAlways(m, s);
   checkStoppedWithinOnePass(m, before, s);
   checkDueWork(m, before, s, startedAt);
-  checkCampaignMovedOn(before, s, 'sync pass');
+  checkCampaignMovedOn(before, s, 'sync pass', startedAt);
   checkAfterHealthyPass(m, s, startedAt);
   return { s, stored: summary.recordsStored };
 }

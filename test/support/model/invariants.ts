@@ -840,21 +840,30 @@ function taskLine(s: Snapshot, taskId: string): string {
  * Progress invariant `campaignMovedOn` (after a sync pass, and after an edge pass, on a healthy platform): a campaign
  * the platform reported finished when the pass started, of a task in 2/3/4 (2/3 for the edge pass, whose bound is
  * for running tasks) whose call task knows the campaign, is
- * closed after the pass (read to its last record; then the next campaign opens or the task completes). "Within one
- * pass or one push" (SPEC): no quiet period after pushes, no lease and no claim order may leave it for later. The
- * edge pass is included because the service bounds a campaign whose end no push reveals (a lost push, an undialled
- * contact) by the worker's next one-minute edge check (issue 20, item 1). The push half is `checkMovedOnAfterPush`.
+ * closed after the pass (read to its last record; then the next campaign opens or the task completes). No lease and
+ * no claim order may leave it for later. The edge pass is included because the service bounds a campaign whose end
+ * no push reveals (a lost push, an undialled contact) by the worker's next one-minute edge check (issue 20, item 1;
+ * docs/architecture.md, "Progress bounds"). A sync pass is not held to a task its pushes made quiet (`sync_after`
+ * ahead of the pass: pushes keep coming and its campaign still has contacts waiting): that table bounds such a task
+ * by the pushes (`checkMovedOnAfterPush`) and by the minute check, which this checks after every edge pass.
  */
 export function checkCampaignMovedOn(
   before: Snapshot | undefined,
   after: Snapshot,
   what: 'sync pass' | 'edge pass',
+  passStartedAt?: Date,
 ): void {
   if (!before) return;
   // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
   const statuses: (number | undefined)[] = what === 'edge pass' ? [2, 3] : [2, 3, 4];
+  const pushQuiet = (taskId: string): boolean => {
+    if (what !== 'sync pass' || !passStartedAt) return false;
+    const due = ms(before.taskRows.find((t) => t.id === taskId)?.sync_after);
+    return due !== null && due > passStartedAt.getTime();
+  };
   for (const ct of before.callTasks) {
     if (!ACTIVE.includes(ct.status) || !statuses.includes(before.views.get(ct.task_id)?.status)) continue;
+    if (pushQuiet(ct.task_id)) continue;
     const campaign = campaignOf(before, ct);
     if (campaign?.status !== REMOTE_FINISHED) continue;
     const now = after.callTasks.find((x) => x.id === ct.id);
