@@ -34,7 +34,10 @@ import { createTestDatabase, TestDatabase } from './support/test-database';
  */
 const ROOT = resolve(__dirname, '..');
 
-/** Which libs each lib may import. Adding an edge is a design decision: say why in its README. */
+/**
+ * Which libs each lib may import. Adding an edge is a design decision: say why in its README. ESLint's zones
+ * (eslint.config.mjs) are built from the same table, checked below to be equal.
+ */
 const ALLOWED_LIB_DEPENDENCIES: Record<string, readonly string[]> = {
   core: [],
   database: ['core'],
@@ -147,6 +150,19 @@ describe('module boundaries', () => {
   it('knows every lib', () => {
     const libs = readdirSync(join(ROOT, 'libs')).filter((d) => statSync(join(ROOT, 'libs', d)).isDirectory());
     expect(libs.sort()).toEqual(Object.keys(ALLOWED_LIB_DEPENDENCIES).sort());
+  });
+
+  it("says the same layering as ESLint's import-boundaries zones (eslint.config.mjs)", () => {
+    const config = readFileSync(join(ROOT, 'eslint.config.mjs'), 'utf8');
+    const literal = /const ALLOWED_LIB_DEPENDENCIES = (\{[\s\S]*?\n\});/.exec(config)?.[1];
+    expect(literal).toBeDefined();
+    // The config's table is a plain object literal of strings and arrays of strings: read as JSON once quoted.
+    const json = literal!
+      .replace(/'/g, '"')
+      .replace(/^(\s*)([\w]+):/gm, '$1"$2":')
+      .replace(/,(\s*[}\]])/g, '$1');
+    const eslintTable = JSON.parse(json) as Record<string, string[]>;
+    expect(eslintTable).toEqual(ALLOWED_LIB_DEPENDENCIES);
   });
 
   it("lists every export of a lib's index in its README, one line each", () => {
