@@ -71,11 +71,7 @@ export class SuppressionService {
         let reason: SuppressionReason | null = null;
         if (row.doNotCall) reason = 'do_not_call';
         else if (row.invalid) reason = 'invalid';
-        else if (
-          row.lastCalledAt &&
-          row.lastCalledAt.getTime() > coolingSince &&
-          !own.has(String(row.lastTaskId))
-        ) {
+        else if (row.lastCalledAt && row.lastCalledAt.getTime() > coolingSince && !own.has(String(row.lastTaskId))) {
           reason = 'cooling';
         }
         if (reason) for (const phone of byHash.get(row.phoneHash)!) reasons.set(phone, reason);

@@ -72,7 +72,9 @@ export class ContactIntake {
       { ownTask: !options.newTask },
     );
     const skipped = fresh.flatMap((c, i) =>
-      reasons[i] ? [{ index: c.index, phone: maskPhone(c.phone), candidateRef: c.candidateRef, reason: reasons[i] }] : [],
+      reasons[i]
+        ? [{ index: c.index, phone: maskPhone(c.phone), candidateRef: c.candidateRef, reason: reasons[i] }]
+        : [],
     );
     return { added: fresh.length - skipped.length, skipped, rejected };
   }

@@ -227,7 +227,7 @@ export class FollowUpDto {
   @ApiProperty({
     type: FollowUpFilterDto,
     description:
-      'Which contacts of the source task to call again: each list given must hold the contact\'s value (at least one list)',
+      "Which contacts of the source task to call again: each list given must hold the contact's value (at least one list)",
   })
   @ValidateNested()
   @Type(() => FollowUpFilterDto)

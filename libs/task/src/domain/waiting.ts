@@ -19,14 +19,7 @@ import { CallWindow, isWindowOpen, nextWindowOpening } from './call-window';
  *    reopens.
  */
 export type WaitingFor =
-  | 'call_window'
-  | 'retry_gap'
-  | 'callback'
-  | 'platform'
-  | 'worker'
-  | 'bot'
-  | 'recruiter'
-  | 'scheduled';
+  'call_window' | 'retry_gap' | 'callback' | 'platform' | 'worker' | 'bot' | 'recruiter' | 'scheduled';
 
 export const WAITING_FOR_VALUES = [
   'call_window',

@@ -96,4 +96,3 @@ export class CreateTask {
     return { task: await this.getTask.view(task, null), contacts: report };
   }
 }
-

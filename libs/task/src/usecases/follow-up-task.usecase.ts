@@ -102,7 +102,7 @@ export class FollowUpTask {
       let matched = 0;
       let added = 0;
       const skipped: FollowUpSkippedContact[] = [];
-      for (let after = '0'; ; ) {
+      for (let after = '0'; ;) {
         const page = await this.contacts.matchingPageAfter(manager, String(source.id), filter, after, PAGE);
         if (page.length === 0) break;
         matched += page.length;
