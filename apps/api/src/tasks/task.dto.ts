@@ -21,6 +21,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -229,6 +230,7 @@ export class FollowUpDto {
     description:
       "Which contacts of the source task to call again: each list given must hold the contact's value (at least one list)",
   })
+  @IsObject()
   @ValidateNested()
   @Type(() => FollowUpFilterDto)
   filter: FollowUpFilterDto;
