@@ -23,6 +23,29 @@ interface Contact {
   intensionResult: number;
 }
 
+interface TaskBody {
+  id: string;
+  status: number;
+  sourceTaskId: string | null;
+  activeCampaign: { contactCount: number } | null;
+}
+
+interface Skipped {
+  sourceContactId: string;
+  phone: string;
+  candidateRef: string | null;
+  reason: string;
+}
+
+interface FollowUpBody {
+  task: TaskBody;
+  contacts: { added: number; skipped: Skipped[] };
+}
+
+/** A response's body as the test reads it (the contract check has validated its shape). */
+const json = <T>(res: { body: unknown }): T => res.body as T;
+const code = (res: { body: unknown }) => json<{ code: string }>(res).code;
+
 describe('follow-up', () => {
   let h: Harness;
   let nextNumber = 1;
@@ -45,13 +68,17 @@ describe('follow-up', () => {
   const followUp = (taskId: string, body: object, who = me) =>
     h.http().post(`/v1/tasks/${taskId}/follow-up`).set(who).send(body);
   const contactsOf = async (taskId: string): Promise<Contact[]> =>
-    (await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=500`).set(me).expect(200)).body.items;
-  const botUsed = async () => (await h.http().get('/v1/bot').set(me).expect(200)).body.botTaskUsed as number;
+    json<{ items: Contact[] }>(await h.http().get(`/v1/tasks/${taskId}/contacts?pageSize=500`).set(me).expect(200))
+      .items;
+  const botUsed = async () =>
+    json<{ botTaskUsed: number }>(await h.http().get('/v1/bot').set(me).expect(200)).botTaskUsed;
   /** The task's lifecycle events, in order. */
   const eventTypes = async (taskId: string) =>
-    (await h.http().get(`/v1/events?taskId=${taskId}&limit=1000`).set(me).expect(200)).body.items
-      .map((e: { type: string }) => e.type)
-      .filter((type: string) => type.startsWith('task.'));
+    json<{ items: { type: string }[] }>(
+      await h.http().get(`/v1/events?taskId=${taskId}&limit=1000`).set(me).expect(200),
+    )
+      .items.map((e) => e.type)
+      .filter((type) => type.startsWith('task.'));
   /** A task of `list` called once each, to its end. */
   const finishedTask = async (list: ReturnType<typeof contacts>, extra: object = {}) => {
     const id = await createTask(h, FIRM, 1, { contacts: list, maxAttempts: 1, callWindow: ALWAYS, ...extra });
@@ -69,7 +96,7 @@ describe('follow-up', () => {
     const usedBefore = await botUsed();
 
     const res = await followUp(source, { filter: { callResult: [2] } }).expect(201);
-    expect(res.body.task).toMatchObject({
+    expect(json<FollowUpBody>(res).task).toMatchObject({
       status: 1,
       name: 'Java 架构师寻访 (follow-up)',
       sourceTaskId: source,
@@ -77,10 +104,10 @@ describe('follow-up', () => {
       callWindow: ALWAYS,
       waitingFor: null,
     });
-    expect(res.body.contacts).toEqual({ added: failed.length, skipped: [] });
+    expect(json<FollowUpBody>(res).contacts).toEqual({ added: failed.length, skipped: [] });
     expect(await botUsed()).toBe(usedBefore + 1);
-    const id = res.body.task.id as string;
-    expect((await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body.sourceTaskId).toBe(source);
+    const id = json<FollowUpBody>(res).task.id;
+    expect(json<TaskBody>(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).sourceTaskId).toBe(source);
 
     const copied = await contactsOf(id);
     expect(copied.map((c) => [c.phone, c.name, c.candidateRef, c.status, c.attempts])).toEqual(
@@ -90,16 +117,17 @@ describe('follow-up', () => {
     const ds = h.api.get(DataSource);
     const sealed = async (taskId: string) =>
       (
-        (await ds.query(`SELECT phone_hash, phone_enc FROM ai_visitor_list WHERE task_id = ? ORDER BY id`, [
-          taskId,
-        ])) as { phone_hash: string; phone_enc: string }[]
+        await ds.query<{ phone_hash: string; phone_enc: string }[]>(
+          `SELECT phone_hash, phone_enc FROM ai_visitor_list WHERE task_id = ? ORDER BY id`,
+          [taskId],
+        )
       ).map((r) => `${r.phone_hash}/${r.phone_enc}`);
     const sourceSealed = new Set(await sealed(source));
     expect((await sealed(id)).every((s) => sourceSealed.has(s))).toBe(true);
 
     // Started at once: its campaign claims every number (the source's calls do not count), and dials them again.
-    const started = (await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200)).body;
-    expect(started.activeCampaign.contactCount).toBe(failed.length);
+    const started = json<TaskBody>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
+    expect(started.activeCampaign?.contactCount).toBe(failed.length);
     await syncUntil(h, FIRM, 1, id, 5);
     // Each dialled again (an "inconvenient" one may be called back once more).
     expect((await contactsOf(id)).filter((c) => c.attempts < 1 || c.status !== 3)).toEqual([]);
@@ -120,15 +148,15 @@ describe('follow-up', () => {
     const unreached = sourceContacts.filter((c) => c.callResult !== 1);
 
     const res = await followUp(source, { name: '第二轮', filter: { callResult: [0, 2] } }).expect(201);
-    expect(res.body.task).toMatchObject({ name: '第二轮', sourceTaskId: source });
-    expect(res.body.contacts.added).toBe(unreached.length - cooled.length);
-    expect(res.body.contacts.skipped).toEqual(
+    expect(json<FollowUpBody>(res).task).toMatchObject({ name: '第二轮', sourceTaskId: source });
+    expect(json<FollowUpBody>(res).contacts.added).toBe(unreached.length - cooled.length);
+    expect(json<FollowUpBody>(res).contacts.skipped).toEqual(
       cooled.map((c) => ({ sourceContactId: c.id, phone: c.phone, candidateRef: c.candidateRef, reason: 'cooling' })),
     );
-    expect(res.body.contacts.skipped[0].phone).toMatch(/^\+86139\*{4}\d{4}$/);
+    expect(json<FollowUpBody>(res).contacts.skipped[0].phone).toMatch(/^\+86139\*{4}\d{4}$/);
     for (const phone of mobiles(12, Number(shared[0].candidateRef.slice(5))))
       expect(JSON.stringify(res.body)).not.toContain(phone);
-    const copied = await contactsOf(res.body.task.id);
+    const copied = await contactsOf(json<FollowUpBody>(res).task.id);
     expect(copied.filter((c) => c.status === 4).map((c) => c.skipReason)).toEqual(['cooling', 'cooling']);
   });
 
@@ -146,22 +174,25 @@ describe('follow-up', () => {
     // A number a candidate asked never to be called again (not considering), or found wrong, is skipped by intake.
     const reasonOf = (c: Contact) =>
       c.intensionResult === 2 ? 'do_not_call' : c.intensionResult === 4 ? 'invalid' : null;
-    expect(res.body.contacts.added).toBe(expected.filter((c) => !reasonOf(c)).length);
-    expect(res.body.contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual(
+    expect(json<FollowUpBody>(res).contacts.added).toBe(expected.filter((c) => !reasonOf(c)).length);
+    expect(json<FollowUpBody>(res).contacts.skipped.map((s: { reason: string }) => s.reason)).toEqual(
       expected.filter((c) => reasonOf(c)).map(reasonOf),
     );
-    expect(res.body.task).toMatchObject({ maxAttempts: 3, batchSize: 7, retryGapMinutes: 5, callWindow: ALWAYS });
+    expect(json<FollowUpBody>(res).task).toMatchObject({
+      maxAttempts: 3,
+      batchSize: 7,
+      retryGapMinutes: 5,
+      callWindow: ALWAYS,
+    });
 
     // Skip reason: a cancelled task's contacts never called.
     const cancelled = await createTask(h, FIRM, 1, { contacts: fresh(5) });
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
     const again = await followUp(cancelled, { filter: { skipReason: ['cancelled'] } }).expect(201);
-    expect(again.body.contacts).toEqual({ added: 5, skipped: [] });
+    expect(json<FollowUpBody>(again).contacts).toEqual({ added: 5, skipped: [] });
     // Nothing matches: nothing is created, no slot taken.
     const used = await botUsed();
-    expect((await followUp(cancelled, { filter: { callResult: [1] } }).expect(409)).body.code).toBe(
-      'NO_CONTACTS_MATCH',
-    );
+    expect(code(await followUp(cancelled, { filter: { callResult: [1] } }).expect(409))).toBe('NO_CONTACTS_MATCH');
     expect(await botUsed()).toBe(used);
   });
 
@@ -170,8 +201,14 @@ describe('follow-up', () => {
     await insertContacts(h, source, 2_500, 500_000);
     await h.http().post(`/v1/tasks/${source}/cancel`).set(me).expect(200);
     const res = await followUp(source, { filter: { skipReason: ['cancelled'], callResult: [0] } }).expect(201);
-    expect(res.body.contacts).toEqual({ added: 2_500, skipped: [] });
-    const stats = (await h.http().get(`/v1/tasks/${res.body.task.id}/stats`).set(me).expect(200)).body;
+    expect(json<FollowUpBody>(res).contacts).toEqual({ added: 2_500, skipped: [] });
+    const stats = json<object>(
+      await h
+        .http()
+        .get(`/v1/tasks/${json<FollowUpBody>(res).task.id}/stats`)
+        .set(me)
+        .expect(200),
+    );
     expect(stats).toMatchObject({ total: 2_500, waiting: 2_500 });
   });
 
@@ -179,14 +216,14 @@ describe('follow-up', () => {
     const id = await createTask(h, FIRM, 1, { contacts: fresh(4) });
     const refuse = async () => {
       const res = await followUp(id, { filter: { callResult: [0] } }).expect(409);
-      expect(res.body.code).toBe('TASK_NOT_SETTLED');
+      expect(code(res)).toBe('TASK_NOT_SETTLED');
     };
     await refuse(); // not started
     await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200);
     await refuse(); // running
     await h.http().post(`/v1/tasks/${id}/pause`).set(me).expect(200);
     const res = await followUp(id, { filter: { callResult: [0, 2] } }).expect(201);
-    expect(res.body.task.sourceTaskId).toBe(id);
+    expect(json<FollowUpBody>(res).task.sourceTaskId).toBe(id);
   });
 
   it('400 for an empty filter or unknown values, with nothing written', async () => {
@@ -204,7 +241,7 @@ describe('follow-up', () => {
       { filter: { callResult: [0] }, extra: 1 },
     ]) {
       const res = await followUp(cancelled, body).expect(400);
-      expect({ body, code: res.body.code }).toEqual({ body, code: 'VALIDATION_FAILED' });
+      expect({ body, code: code(res) }).toEqual({ body, code: 'VALIDATION_FAILED' });
     }
     expect(await botUsed()).toBe(used);
   });
@@ -213,14 +250,14 @@ describe('follow-up', () => {
     const cancelled = await createTask(h, FIRM, 1, { contacts: fresh(2) });
     await h.http().post(`/v1/tasks/${cancelled}/cancel`).set(me).expect(200);
     const body = { filter: { skipReason: ['cancelled'] } };
-    expect((await followUp(cancelled, body, asAccount(FIRM, 2)).expect(403)).body.code).toBe('NOT_TASK_OWNER');
-    expect((await followUp(cancelled, body, asAccount(9399, 1)).expect(404)).body.code).toBe('TASK_NOT_FOUND');
+    expect(code(await followUp(cancelled, body, asAccount(FIRM, 2)).expect(403))).toBe('NOT_TASK_OWNER');
+    expect(code(await followUp(cancelled, body, asAccount(9399, 1)).expect(404))).toBe('TASK_NOT_FOUND');
 
     const used = await botUsed();
     await grantBot(h, FIRM, { botTaskNum: used, botExpireAt: '2099-01-01T00:00:00Z' });
-    expect((await followUp(cancelled, body).expect(403)).body.code).toBe('BOT_TASK_QUOTA_EXCEEDED');
+    expect(code(await followUp(cancelled, body).expect(403))).toBe('BOT_TASK_QUOTA_EXCEEDED');
     await grantBot(h, FIRM, { isOpenBot: false, botTaskNum: 100, botExpireAt: '2099-01-01T00:00:00Z' });
-    expect((await followUp(cancelled, body).expect(403)).body.code).toBe('BOT_NOT_OPEN');
+    expect(code(await followUp(cancelled, body).expect(403))).toBe('BOT_NOT_OPEN');
     await grantBot(h, FIRM, { botTaskNum: 100, botExpireAt: '2099-01-01T00:00:00Z' });
     expect(await botUsed()).toBe(used);
     await followUp(cancelled, body).expect(201);

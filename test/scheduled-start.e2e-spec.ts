@@ -25,6 +25,31 @@ interface Event {
   data: Record<string, unknown>;
 }
 
+interface TaskBody {
+  id: string;
+  status: number;
+  pauseReason: string | null;
+  startAt: string | null;
+  waitingFor: string | null;
+  nextActionAt: string | null;
+  activeCampaign: { status: number; contactCount: number } | null;
+}
+
+interface ErrorBody {
+  code: string;
+  details?: unknown;
+}
+
+interface Created {
+  task: TaskBody;
+  contacts: { added: number };
+}
+
+/** A response's body as the test reads it (the contract check has validated its shape). */
+const json = <T>(res: { body: unknown }): T => res.body as T;
+const task = (res: { body: unknown }) => json<TaskBody>(res);
+const error = (res: { body: unknown }) => json<ErrorBody>(res).code;
+
 describe('scheduled start', () => {
   const clock = new ShiftedClock();
   let h: Harness;
@@ -41,27 +66,29 @@ describe('scheduled start', () => {
   afterEach(() => clock.set(new Date()));
 
   const scheduledStarts = (): Promise<ScheduledStartsSummary> => h.worker.get(RunScheduledStarts).execute();
-  const getTask = async (id: string) => (await h.http().get(`/v1/tasks/${id}`).set(me).expect(200)).body;
+  const getTask = async (id: string) => task(await h.http().get(`/v1/tasks/${id}`).set(me).expect(200));
   const start = (id: string, body?: object) => {
     const req = h.http().post(`/v1/tasks/${id}/start`).set(me);
     return body === undefined ? req : req.send(body);
   };
   const events = async (taskId: string): Promise<Event[]> =>
-    (await h.http().get(`/v1/events?taskId=${taskId}&limit=100`).set(me).expect(200)).body.items;
+    json<{ items: Event[] }>(await h.http().get(`/v1/events?taskId=${taskId}&limit=100`).set(me).expect(200)).items;
   const types = async (taskId: string) => (await events(taskId)).map((e) => e.type);
 
   it('an `at` without a zone is refused with 400 VALIDATION_FAILED, and nothing is written', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: fresh(10) });
     const res = await start(id, { at: '2027-03-01T09:30:00' }).expect(400);
-    expect(res.body.code).toBe('VALIDATION_FAILED');
-    expect(res.body.details).toEqual([{ field: 'at', errors: [expect.stringContaining('zone')] }]);
+    expect(json<ErrorBody>(res)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      details: [{ field: 'at', errors: [expect.stringContaining('zone')] }],
+    });
     const bad = await h
       .http()
       .post('/v1/tasks')
       .set(me)
       .send({ name: 'x', scriptId: 'recruit-v1', contacts: contacts(1), startAt: '2027-03-01' })
       .expect(400);
-    expect(bad.body.details).toEqual([{ field: 'startAt', errors: [expect.stringContaining('zone')] }]);
+    expect(json<ErrorBody>(bad).details).toEqual([{ field: 'startAt', errors: [expect.stringContaining('zone')] }]);
     expect(await getTask(id)).toMatchObject({ status: 1, startAt: null, waitingFor: null });
     expect(await types(id)).toEqual([]);
   });
@@ -69,7 +96,7 @@ describe('scheduled start', () => {
   it('a scheduled task stays not started, waiting for its time; it starts at the first minute check after it, never before', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: fresh(10) });
     const at = new Date(Date.now() + 10 * MINUTE);
-    const scheduled = (await start(id, { at: at.toISOString().replace('Z', '+00:00') }).expect(200)).body;
+    const scheduled = task(await start(id, { at: at.toISOString().replace('Z', '+00:00') }).expect(200));
     expect(scheduled).toMatchObject({
       status: 1,
       startAt: at.toISOString(),
@@ -106,7 +133,7 @@ describe('scheduled start', () => {
     });
     clock.set(new Date('2031-05-05T01:55:00Z')); // 09:55 Shanghai
     const at = '2031-05-05T10:00:30+08:00';
-    expect((await start(id, { at }).expect(200)).body).toMatchObject({
+    expect(task(await start(id, { at }).expect(200))).toMatchObject({
       status: 1,
       waitingFor: 'scheduled',
       nextActionAt: '2031-05-05T02:00:30.000Z',
@@ -135,10 +162,10 @@ describe('scheduled start', () => {
     const t1 = new Date(Date.now() + 60 * MINUTE).toISOString();
     const t2 = new Date(Date.now() + 120 * MINUTE).toISOString();
     await start(id, { at: t1 }).expect(200);
-    expect((await start(id, { at: t2 }).expect(200)).body).toMatchObject({ startAt: t2, nextActionAt: t2 });
+    expect(task(await start(id, { at: t2 }).expect(200))).toMatchObject({ startAt: t2, nextActionAt: t2 });
     // The same time again changes nothing and writes nothing.
     await start(id, { at: t2 }).expect(200);
-    const unscheduled = (await start(id, { at: null }).expect(200)).body;
+    const unscheduled = task(await start(id, { at: null }).expect(200));
     expect(unscheduled).toMatchObject({ status: 1, startAt: null, waitingFor: null, nextActionAt: null });
     await start(id, { at: null }).expect(200); // not scheduled: nothing to take back
     expect((await events(id)).map((e) => [e.type, e.data.startAt, e.data.previousStartAt])).toEqual([
@@ -153,11 +180,11 @@ describe('scheduled start', () => {
 
     // Scheduled, then started by hand: started now, the schedule gone.
     await start(id, { at: t1 }).expect(200);
-    const now = (await start(id).expect(200)).body;
+    const now = task(await start(id).expect(200));
     expect(now).toMatchObject({ status: 3, startAt: null });
     // An `at` for a task already started is refused; one not in the future is a plain start (a no-op here).
-    expect((await start(id, { at: t2 }).expect(409)).body.code).toBe('TASK_ALREADY_STARTED');
-    expect((await start(id, { at: new Date(Date.now() - MINUTE).toISOString() }).expect(200)).body.status).toBe(3);
+    expect(error(await start(id, { at: t2 }).expect(409))).toBe('TASK_ALREADY_STARTED');
+    expect(task(await start(id, { at: new Date(Date.now() - MINUTE).toISOString() }).expect(200)).status).toBe(3);
     expect(await types(id)).toEqual([
       'task.scheduled',
       'task.scheduled',
@@ -169,7 +196,7 @@ describe('scheduled start', () => {
 
   it('an `at` not in the future starts now, as a plain start', async () => {
     const id = await createTask(h, FIRM, 1, { contacts: fresh(10) });
-    const res = (await start(id, { at: new Date(Date.now() - 5 * MINUTE).toISOString() }).expect(200)).body;
+    const res = task(await start(id, { at: new Date(Date.now() - 5 * MINUTE).toISOString() }).expect(200));
     expect(res).toMatchObject({ status: 3, startAt: null });
     expect(await types(id)).toEqual(['task.started']);
   });
@@ -182,10 +209,15 @@ describe('scheduled start', () => {
       .set(me)
       .send({ name: 'Monday', scriptId: 'recruit-v1', contacts: fresh(3), callWindow: ALWAYS, startAt: at })
       .expect(201);
-    expect(later.body.task).toMatchObject({ status: 1, startAt: at, waitingFor: 'scheduled', nextActionAt: at });
-    expect(later.body.contacts.added).toBe(3);
-    expect(await events(later.body.task.id)).toEqual([
-      expect.objectContaining({ type: 'task.scheduled', sequence: 1, data: expect.objectContaining({ startAt: at }) }),
+    expect(json<Created>(later).task).toMatchObject({
+      status: 1,
+      startAt: at,
+      waitingFor: 'scheduled',
+      nextActionAt: at,
+    });
+    expect(json<Created>(later).contacts.added).toBe(3);
+    expect((await events(json<Created>(later).task.id)).map((e) => [e.type, e.sequence, e.data.startAt])).toEqual([
+      ['task.scheduled', 1, at],
     ]);
 
     const now = await h
@@ -200,12 +232,13 @@ describe('scheduled start', () => {
         startAt: new Date(Date.now() - MINUTE).toISOString(),
       })
       .expect(201);
-    expect(now.body.task).toMatchObject({ status: 3, startAt: null });
-    expect(await types(now.body.task.id)).toEqual(['task.started']);
+    expect(json<Created>(now).task).toMatchObject({ status: 3, startAt: null });
+    expect(await types(json<Created>(now).task.id)).toEqual(['task.started']);
   });
 
   it('a scheduled task holds its quota slot; cancelled before its time it gives it back and never starts', async () => {
-    const bot = async () => (await h.http().get('/v1/bot').set(me).expect(200)).body.botTaskUsed as number;
+    const bot = async () =>
+      json<{ botTaskUsed: number }>(await h.http().get('/v1/bot').set(me).expect(200)).botTaskUsed;
     const before = await bot();
     const at = new Date(Date.now() + 5 * MINUTE).toISOString();
     const res = await h
@@ -214,9 +247,9 @@ describe('scheduled start', () => {
       .set(me)
       .send({ name: 'slot', scriptId: 'recruit-v1', contacts: fresh(2), callWindow: ALWAYS, startAt: at })
       .expect(201);
-    const id = res.body.task.id;
+    const id = json<Created>(res).task.id;
     expect(await bot()).toBe(before + 1);
-    expect((await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200)).body).toMatchObject({
+    expect(task(await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200))).toMatchObject({
       status: 6,
       waitingFor: null,
     });
@@ -224,19 +257,19 @@ describe('scheduled start', () => {
     clock.set(new Date(Date.parse(at) + MINUTE));
     expect(await scheduledStarts()).toMatchObject({ due: 0 });
     expect(await getTask(id)).toMatchObject({ status: 6 });
-    expect((await start(id, { at: null }).expect(409)).body.code).toBe('TASK_FINISHED');
+    expect(error(await start(id, { at: null }).expect(409))).toBe('TASK_FINISHED');
     expect(await types(id)).toEqual(['task.scheduled', 'task.cancelled']);
   });
 
   it("only the task's owner schedules it", async () => {
     const id = await createTask(h, FIRM, 1, { contacts: fresh(10) });
     const at = new Date(Date.now() + 5 * MINUTE).toISOString();
-    expect(
-      (await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(FIRM, 2)).send({ at }).expect(403)).body.code,
-    ).toBe('NOT_TASK_OWNER');
-    expect(
-      (await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(9299, 1)).send({ at }).expect(404)).body.code,
-    ).toBe('TASK_NOT_FOUND');
+    expect(error(await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(FIRM, 2)).send({ at }).expect(403))).toBe(
+      'NOT_TASK_OWNER',
+    );
+    expect(error(await h.http().post(`/v1/tasks/${id}/start`).set(asAccount(9299, 1)).send({ at }).expect(404))).toBe(
+      'TASK_NOT_FOUND',
+    );
     expect(await getTask(id)).toMatchObject({ startAt: null });
   });
 
@@ -253,16 +286,16 @@ describe('scheduled start', () => {
 
       clock.set(new Date(Date.parse(at) + 30_000));
       expect(await scheduledStarts()).toMatchObject({ due: 1, started: 0, waitingForBot: 1 });
-      const waiting = (await h.http().get(`/v1/tasks/${id}`).set(other).expect(200)).body;
+      const waiting = task(await h.http().get(`/v1/tasks/${id}`).set(other).expect(200));
       expect(waiting).toMatchObject({ status: 1, startAt: at, waitingFor: 'bot', nextActionAt: null });
       // A start refused is not a start: no event, no campaign on the platform.
-      const feed = (await h.http().get(`/v1/events?taskId=${id}`).set(other).expect(200)).body.items;
-      expect(feed.map((e: Event) => e.type)).toEqual(['task.scheduled']);
+      const feed = json<{ items: Event[] }>(await h.http().get(`/v1/events?taskId=${id}`).set(other).expect(200)).items;
+      expect(feed.map((e) => e.type)).toEqual(['task.scheduled']);
 
       // The recruiter may take the schedule back while the BOT is closed (it spends nothing), and set it again
       // once open.
       await h.http().post(`/v1/tasks/${id}/start`).set(other).send({ at: null }).expect(200);
-      expect((await h.http().post(`/v1/tasks/${id}/start`).set(other).send({ at }).expect(403)).body.code).toBe(
+      expect(error(await h.http().post(`/v1/tasks/${id}/start`).set(other).send({ at }).expect(403))).toBe(
         'BOT_NOT_OPEN',
       );
       await grantBot(h, OTHER, { botTaskNum: 5, botExpireAt: '2099-01-01T00:00:00Z' });
@@ -275,7 +308,7 @@ describe('scheduled start', () => {
       // Reopened: the next minute check starts it.
       await grantBot(h, OTHER, { botTaskNum: 5, botExpireAt: '2099-01-01T00:00:00Z' });
       expect(await scheduledStarts()).toMatchObject({ started: 1 });
-      expect((await h.http().get(`/v1/tasks/${id}`).set(other).expect(200)).body).toMatchObject({ status: 3 });
+      expect(task(await h.http().get(`/v1/tasks/${id}`).set(other).expect(200))).toMatchObject({ status: 3 });
     });
   });
 });

@@ -14,7 +14,7 @@ export class BotEntitlementGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<CallerRequest & { body?: unknown }>();
     const body = request.body;
-    if (body && typeof body === 'object' && 'at' in body && (body as { at: unknown }).at === null) return true;
+    if (body && typeof body === 'object' && 'at' in body && body.at === null) return true;
     await this.firmBot.assertUsable(request.caller!.firmId);
     return true;
   }
