@@ -251,6 +251,7 @@ describe('scheduled start', () => {
     expect(await bot()).toBe(before + 1);
     expect(task(await h.http().post(`/v1/tasks/${id}/cancel`).set(me).expect(200))).toMatchObject({
       status: 6,
+      startAt: null,
       waitingFor: null,
     });
     expect(await bot()).toBe(before);
