@@ -1,3 +1,4 @@
+import { DataSource } from 'typeorm';
 import { RunScheduledStarts, ScheduledStartsSummary } from '@app/task';
 import { asAccount, Harness, ShiftedClock, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot } from './support/factories';
@@ -272,6 +273,35 @@ describe('scheduled start', () => {
       'TASK_NOT_FOUND',
     );
     expect(await getTask(id)).toMatchObject({ startAt: null });
+  });
+
+  it("the minute's due-scheduled query reads a range of idx_task_scheduled, not the tasks started before", async () => {
+    const ds = h.api.get(DataSource);
+    // Many tasks scheduled long ago and started since (status 3 keeps its start_at), a few due now.
+    const past = '2020-01-01 00:00:00.000';
+    const rows = Array.from({ length: 3_000 }, (_, i) => [FIRM, 1, `old ${i}`, 's', i % 100 === 0 ? 1 : 3, past]);
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500);
+      await ds.query(
+        `INSERT INTO ai_visitor_task (firm_id, account_id, name, script_id, status, start_at, batch_size, max_attempts, retry_gap_minutes) VALUES ${chunk.map(() => '(?, ?, ?, ?, ?, ?, 10, 1, 0)').join(', ')}`,
+        chunk.flat(),
+      );
+    }
+    const sql =
+      'SELECT id, firm_id, start_at FROM ai_visitor_task WHERE status = 1 AND start_at <= ? ORDER BY start_at, id LIMIT 1000';
+    if (h.db.kind === 'sqlite') {
+      const plan = await ds.query<{ detail: string }[]>(`EXPLAIN QUERY PLAN ${sql}`, [new Date().toISOString()]);
+      expect(plan.map((p) => p.detail).join(' | ')).toMatch(
+        /USING INDEX idx_task_scheduled \(status=\? AND start_at<\?\)/,
+      );
+    } else {
+      await ds.query('ANALYZE TABLE ai_visitor_task');
+      const [plan] = await ds.query<{ key: string | null; rows: number | string }[]>(`EXPLAIN ${sql}`, [new Date()]);
+      expect(plan.key).toBe('idx_task_scheduled');
+      expect(Number(plan.rows)).toBeLessThan(500);
+    }
+    // Clean up: these tasks are not the firm's real ones (cancelled so no later run starts them).
+    await ds.query(`UPDATE ai_visitor_task SET status = 6 WHERE name LIKE 'old %'`);
   });
 
   describe('the BOT closed at the set time', () => {
