@@ -137,27 +137,32 @@ describe('follow-up', () => {
   });
 
   it("another task's recent call still cools a number; the skipped come back with reasons and masked numbers", async () => {
-    const shared = fresh(2);
+    const shared = fresh(6);
     const own = fresh(10);
-    // Task C calls the shared numbers first; the source then skips them as cooling.
+    // Task C calls the shared numbers first; the source then skips them: cooling, or, where C's candidate said
+    // "not considering" or "wrong number", do_not_call / invalid.
     await finishedTask(shared);
     const source = await finishedTask([...shared, ...own]);
     const sourceContacts = await contactsOf(source);
-    const cooled = sourceContacts.filter((c) => c.skipReason === 'cooling');
-    expect(cooled.map((c) => c.candidateRef)).toEqual(shared.map((c) => c.candidateRef));
+    const sharedRefs = new Set(shared.map((c) => c.candidateRef));
+    const held = sourceContacts.filter((c) => sharedRefs.has(c.candidateRef));
+    expect(held.map((c) => [c.status, c.attempts])).toEqual(held.map(() => [4, 0]));
+    const cooled = held.filter((c) => c.skipReason === 'cooling');
+    expect(cooled.length).toBeGreaterThan(0);
     const unreached = sourceContacts.filter((c) => c.callResult !== 1);
 
     const res = await followUp(source, { name: '第二轮', filter: { callResult: [0, 2] } }).expect(201);
     expect(json<FollowUpBody>(res).task).toMatchObject({ name: '第二轮', sourceTaskId: source });
-    expect(json<FollowUpBody>(res).contacts.added).toBe(unreached.length - cooled.length);
+    // Each shared number is skipped again for the same reason: C's recent call still cools it (C is not the source).
     expect(json<FollowUpBody>(res).contacts.skipped).toEqual(
-      cooled.map((c) => ({ sourceContactId: c.id, phone: c.phone, candidateRef: c.candidateRef, reason: 'cooling' })),
+      held.map((c) => ({ sourceContactId: c.id, phone: c.phone, candidateRef: c.candidateRef, reason: c.skipReason })),
     );
+    expect(json<FollowUpBody>(res).contacts.added).toBe(unreached.length - held.length);
     expect(json<FollowUpBody>(res).contacts.skipped[0].phone).toMatch(/^\+86139\*{4}\d{4}$/);
-    for (const phone of mobiles(12, Number(shared[0].candidateRef.slice(5))))
+    for (const phone of mobiles(16, Number(shared[0].candidateRef.slice(5))))
       expect(JSON.stringify(res.body)).not.toContain(phone);
     const copied = await contactsOf(json<FollowUpBody>(res).task.id);
-    expect(copied.filter((c) => c.status === 4).map((c) => c.skipReason)).toEqual(['cooling', 'cooling']);
+    expect(copied.filter((c) => c.status === 4).map((c) => c.skipReason)).toEqual(held.map((c) => c.skipReason));
   });
 
   it('filters: intention, skip reason, each list holding the value, combined; settings over the source', async () => {
