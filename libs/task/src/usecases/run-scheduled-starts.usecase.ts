@@ -11,7 +11,7 @@ import { StartTask } from './start-task.usecase';
 export interface ScheduledStartsSummary {
   /** Scheduled tasks whose time had come. */
   due: number;
-  /** Of those, started (by this run; another worker or the recruiter may have started the others). */
+  /** Of those, started after this run's start (by it, or just before it by another worker or the recruiter). */
   started: number;
   /** Left scheduled because their firm's BOT is closed or expired (`waitingFor: bot`). */
   waitingForBot: number;
