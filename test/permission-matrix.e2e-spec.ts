@@ -287,8 +287,8 @@ describe('permission matrix: every route × every caller case', () => {
   describe('ownership (every /tasks/:id route)', () => {
     const taskRoutes = ROUTES.filter((r) => r.task);
 
-    it('covers all eleven /tasks/:id routes', () => {
-      expect(taskRoutes).toHaveLength(11);
+    it('covers all twelve /tasks/:id routes', () => {
+      expect(taskRoutes).toHaveLength(12);
     });
 
     it.each(taskRoutes.map((r) => [label(r), r] as const))(
