@@ -33,7 +33,7 @@ export interface WorkerJob {
  * and BOT edges, and the probe of running campaigns), the scheduled starts beside it on the same cron (issue 22: a
  * job of its own, see RunScheduledStarts for why), the BOT expiry notices on BOT_EXPIRY_CRON, and the events'
  * housekeeping on EVENTS_PURGE_CRON (the events' retention purge and the webhook deliveries that can never be sent
- * given up, then the conversations' retention purge). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default)
+ * given up, then the conversations' retention purge). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default);
  * `WorkerJobRunner` runs a row, logs it and keeps shutdown honest.
  */
 @Injectable()

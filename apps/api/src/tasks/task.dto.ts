@@ -159,7 +159,7 @@ export class StartTaskDto {
 }
 
 /** The skip reasons a follow-up may filter on. */
-export const FOLLOW_UP_SKIP_REASONS = ['do_not_call', 'invalid', 'cooling', 'cancelled'] as const;
+export const FOLLOW_UP_SKIP_REASONS = ['do_not_call', 'invalid', 'cooling', 'cancelled', 'withdrawn'] as const;
 
 export class FollowUpFilterDto {
   @ApiPropertyOptional({
