@@ -4,6 +4,7 @@ import { commandArbitrary, createTaskArbitrary } from './support/model/commands'
 import { DIAGNOSTIC_NOTE, PATH, PLATFORM, REPLAY_PATH, SEED, SHRINK, SIZE, SOAK } from './support/model/config';
 import { finalPhase } from './support/model/final-phase';
 import { REGRESSIONS } from './support/model/regressions';
+import { SCHEDULE_RUNS } from './support/model/commands-schedule';
 import {
   as,
   FirmModel,
@@ -227,6 +228,27 @@ describe('task lifecycle: model-based test against the real API, worker and plat
       let ctx: { model: Model; real: Real } | undefined;
       try {
         await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
+        await finalPhase(ctx!.model, ctx!.real);
+      } catch (error) {
+        const log = ctx?.real.log ?? [];
+        (error as Error).message +=
+          `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
+        throw error;
+      } finally {
+        await setFaults(world, null);
+      }
+    },
+    120_000,
+  );
+
+  /** Issue 22's start at a set time and follow-ups as fixed runs (support/model/commands-schedule.ts). */
+  it.each(SCHEDULE_RUNS.map((x) => [x.name, x] as const))(
+    'issue 22: %s',
+    async (_name, run) => {
+      const world = w!;
+      let ctx: { model: Model; real: Real } | undefined;
+      try {
+        await fc.asyncModelRun(async () => (ctx = await setupRun(world)), run.commands());
         await finalPhase(ctx!.model, ctx!.real);
       } catch (error) {
         const log = ctx?.real.log ?? [];

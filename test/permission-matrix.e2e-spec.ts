@@ -26,7 +26,7 @@ interface Route {
   kind: 'user' | 'admin';
   /** Under /tasks/:id, behind TaskOwnershipGuard. */
   task?: boolean;
-  /** Behind BotEntitlementGuard (create, start). */
+  /** Behind BotEntitlementGuard (create, start, follow-up). */
   spendsBot?: boolean;
   /** What the owner (or operations) gets when allowed; with the body below. */
   ok: number;
@@ -96,6 +96,16 @@ const ROUTES: Route[] = [
   { method: 'get', pattern: '/v1/events', kind: 'user', ok: 200 },
   { method: 'get', pattern: '/v1/webhooks', kind: 'user', ok: 200 },
   { method: 'post', pattern: '/v1/tasks/:id/cancel', kind: 'user', task: true, ok: 200 },
+  // After cancel: a follow-up is made from a finished (or paused) task.
+  {
+    method: 'post',
+    pattern: '/v1/tasks/:id/follow-up',
+    kind: 'user',
+    task: true,
+    spendsBot: true,
+    ok: 201,
+    body: () => ({ filter: { callResult: [0] } }),
+  },
   {
     method: 'put',
     pattern: '/v1/admin/firms/:firmId/bot',
@@ -277,8 +287,8 @@ describe('permission matrix: every route × every caller case', () => {
   describe('ownership (every /tasks/:id route)', () => {
     const taskRoutes = ROUTES.filter((r) => r.task);
 
-    it('covers all eleven /tasks/:id routes', () => {
-      expect(taskRoutes).toHaveLength(11);
+    it('covers all twelve /tasks/:id routes', () => {
+      expect(taskRoutes).toHaveLength(12);
     });
 
     it.each(taskRoutes.map((r) => [label(r), r] as const))(

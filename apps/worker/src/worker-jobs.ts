@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { PurgeExpiredConversations, RunEdgePass, RunSyncPass } from '@app/task';
+import { PurgeExpiredConversations, RunEdgePass, RunScheduledStarts, RunSyncPass } from '@app/task';
 import { NotifyBotExpiry } from '@app/firm-bot-quota';
 import { GiveUpUnsendableDeliveries, PurgeExpiredEvents } from '@app/events';
 import { WorkerConfig, workerConfig } from './config/worker-env';
 
 /** The worker's jobs, by name: what the scheduler runs on its cron, and what `--once <name>` runs once. */
-export const WORKER_JOB_NAMES = ['sync', 'sync-edges', 'bot-expiry', 'events-housekeeping'] as const;
+export const WORKER_JOB_NAMES = [
+  'sync',
+  'sync-edges',
+  'scheduled-starts',
+  'bot-expiry',
+  'events-housekeeping',
+] as const;
 export type WorkerJobName = (typeof WORKER_JOB_NAMES)[number];
 
 /** One job: when it runs, what it runs, and when its summary is worth a log line. */
@@ -24,7 +30,8 @@ export interface WorkerJob {
 
 /**
  * The worker's jobs as one table (issue 21): the sync pass on SYNC_CRON, the minute check on SYNC_EDGE_CRON (window
- * and BOT edges, and the probe of running campaigns), the BOT expiry notices on BOT_EXPIRY_CRON, and the events'
+ * and BOT edges, and the probe of running campaigns), the scheduled starts beside it on the same cron (issue 22: a
+ * job of its own, see RunScheduledStarts for why), the BOT expiry notices on BOT_EXPIRY_CRON, and the events'
  * housekeeping on EVENTS_PURGE_CRON (the events' retention purge and the webhook deliveries that can never be sent
  * given up, then the conversations' retention purge). `SyncScheduler` schedules every row; `main.ts --once [name]` runs one row once (the sync pass by default);
  * `WorkerJobRunner` runs a row, logs it and keeps shutdown honest.
@@ -37,6 +44,7 @@ export class WorkerJobs {
     @Inject(workerConfig.KEY) config: WorkerConfig,
     runSyncPass: RunSyncPass,
     runEdgePass: RunEdgePass,
+    runScheduledStarts: RunScheduledStarts,
     notifyBotExpiry: NotifyBotExpiry,
     purgeExpiredEvents: PurgeExpiredEvents,
     giveUpUnsendableDeliveries: GiveUpUnsendableDeliveries,
@@ -56,6 +64,14 @@ export class WorkerJobs {
         schedule: config.syncEdgeCron,
         run: () => runEdgePass.execute(),
         worthLogging: (s) => s.synced > 0 || s.movedOn > 0,
+      }),
+      job({
+        name: 'scheduled-starts',
+        what: 'scheduled starts',
+        schedule: config.syncEdgeCron,
+        run: () => runScheduledStarts.execute(),
+        worthLogging: (s) => s.due > 0,
+        exitCode: (s) => (s.failed > 0 ? 2 : 0),
       }),
       job({
         name: 'bot-expiry',

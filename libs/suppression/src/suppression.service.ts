@@ -46,7 +46,8 @@ export class SuppressionService {
 
   /**
    * The numbers of `phones` that task `taskId` of the firm must not call at `now`, with the reason; keyed by
-   * the caller's own values (a clear number, or the very SealedPhone object passed in).
+   * the caller's own values (a clear number, or the very SealedPhone object passed in). Calls of the task itself
+   * and of `alsoOwn` (a follow-up's source task) do not count for the cooling period.
    */
   async screen<P extends PhoneRef>(
     manager: EntityManager,
@@ -54,7 +55,9 @@ export class SuppressionService {
     taskId: string | null,
     phones: readonly P[],
     now: Date,
+    alsoOwn: readonly string[] = [],
   ): Promise<Map<P, SuppressionReason>> {
+    const own = new Set([String(taskId), ...alsoOwn.map(String)]);
     const reasons = new Map<P, SuppressionReason>();
     const coolingSince = now.getTime() - this.settings.coolingDays * 24 * 3600_000;
     const byHash = this.groupByHash(phones);
@@ -68,11 +71,7 @@ export class SuppressionService {
         let reason: SuppressionReason | null = null;
         if (row.doNotCall) reason = 'do_not_call';
         else if (row.invalid) reason = 'invalid';
-        else if (
-          row.lastCalledAt &&
-          row.lastCalledAt.getTime() > coolingSince &&
-          String(row.lastTaskId) !== String(taskId)
-        ) {
+        else if (row.lastCalledAt && row.lastCalledAt.getTime() > coolingSince && !own.has(String(row.lastTaskId))) {
           reason = 'cooling';
         }
         if (reason) for (const phone of byHash.get(row.phoneHash)!) reasons.set(phone, reason);
@@ -91,7 +90,8 @@ export class SuppressionService {
    * both dial. Here the write decides: numbers the registry lacks are inserted already claimed; the others are
    * taken by one conditional UPDATE (free, and cooled down or last claimed by this very task: a retry); then the
    * rows are read back as last committed, locked, and a number is this task's if its row now names it. A second
-   * transaction claiming the same row waits on the first's lock, then finds it taken.
+   * transaction claiming the same row waits on the first's lock, then finds it taken. A number last claimed by
+   * one of `alsoOwn` (a follow-up's source task) is taken as if cooled down: the source's calls do not count.
    */
   async claim<P extends PhoneRef>(
     manager: EntityManager,
@@ -99,7 +99,9 @@ export class SuppressionService {
     taskId: string,
     phones: readonly P[],
     now: Date,
+    alsoOwn: readonly string[] = [],
   ): Promise<Map<P, SuppressionReason>> {
+    const ownIds = [taskId, ...alsoOwn.map(String)];
     const reasons = new Map<P, SuppressionReason>();
     const byHash = this.groupByHash(phones);
     const when = this.dialect.dateParam(now);
@@ -119,8 +121,8 @@ export class SuppressionService {
       await manager.query(
         `UPDATE ai_visitor_firm_phone SET last_called_at = ?, last_task_id = ? ` +
           `WHERE firm_id = ? AND phone_hash IN (${inList}) AND do_not_call = 0 AND invalid = 0 ` +
-          `AND (last_called_at IS NULL OR last_called_at <= ? OR last_task_id = ?)`,
-        [when, taskId, firmId, ...hashes, coolingSince, taskId],
+          `AND (last_called_at IS NULL OR last_called_at <= ? OR last_task_id IN (${ownIds.map(() => '?').join(', ')}))`,
+        [when, taskId, firmId, ...hashes, coolingSince, ...ownIds],
       );
       const rows: {
         phone_hash: string;

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, maskPhone } from '@app/core';
+import { Clock, maskPhone, SealedPhone } from '@app/core';
 import { SuppressionService } from '@app/suppression';
 import { ContactInput, RejectedContact, screenContacts } from './domain/contact-intake';
-import { ContactRepository, NewContact } from './repositories/contact.repository';
+import { ContactRepository, NewSealedContact } from './repositories/contact.repository';
 
 export interface SkippedContact {
   index: number;
@@ -60,18 +60,62 @@ export class ContactIntake {
         })),
     ].sort((a, b) => a.index - b.index);
 
+    const reasons = await this.admit(
+      manager,
+      task,
+      fresh.map((c) => ({
+        candidateRef: c.candidateRef,
+        name: c.name,
+        phone: this.contacts.seal(c.phone),
+        phoneMasked: maskPhone(c.phone),
+      })),
+      { ownTask: !options.newTask },
+    );
+    const skipped = fresh.flatMap((c, i) =>
+      reasons[i]
+        ? [{ index: c.index, phone: maskPhone(c.phone), candidateRef: c.candidateRef, reason: reasons[i] }]
+        : [],
+    );
+    return { added: fresh.length - skipped.length, skipped, rejected };
+  }
+
+  /**
+   * Contacts whose numbers are sealed already (a follow-up's copies of its source's contacts: never opened) into a
+   * task new in this transaction, through the same firm rules: do-not-call, wrong numbers, cooling. Calls of
+   * `coolingIgnores` (the follow-up's source) do not count for the cooling period; any other task's recent calls
+   * do. Answers each contact's skip reason, in order (null: stored waiting).
+   */
+  async takeSealed(
+    manager: EntityManager,
+    task: { id: string; firmId: string },
+    contacts: readonly NewSealedContact[],
+    coolingIgnores: readonly string[],
+  ): Promise<(string | null)[]> {
+    return this.admit(manager, task, contacts, { ownTask: false, coolingIgnores });
+  }
+
+  /** The one screening and insert of intake: each number against the firm's registry, then one bulk insert. */
+  private async admit(
+    manager: EntityManager,
+    task: { id: string; firmId: string },
+    contacts: readonly NewSealedContact[],
+    options: { ownTask: boolean; coolingIgnores?: readonly string[] },
+  ): Promise<(string | null)[]> {
+    const phones: SealedPhone[] = contacts.map((c) => c.phone);
     const suppressed = await this.suppression.screen(
       manager,
       task.firmId,
-      options.newTask ? null : task.id,
-      fresh.map((c) => c.phone),
+      options.ownTask ? task.id : null,
+      phones,
       this.clock.now(),
+      options.coolingIgnores ?? [],
     );
-    const rows: NewContact[] = fresh.map((c) => ({ ...c, skipReason: suppressed.get(c.phone) ?? null }));
-    await this.contacts.insertMany(manager, task.id, rows);
-    const skipped = rows
-      .filter((c) => c.skipReason)
-      .map((c) => ({ index: c.index, phone: maskPhone(c.phone), candidateRef: c.candidateRef, reason: c.skipReason! }));
-    return { added: rows.length - skipped.length, skipped, rejected };
+    const reasons = phones.map((p) => suppressed.get(p) ?? null);
+    await this.contacts.insertSealed(
+      manager,
+      task.id,
+      contacts.map((c, i) => ({ ...c, skipReason: reasons[i] })),
+    );
+    return reasons;
   }
 }

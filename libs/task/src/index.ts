@@ -49,6 +49,8 @@ export * from './usecases/erase-candidates.usecase';
 export * from './usecases/purge-expired-conversations.usecase';
 export * from './usecases/edit-task.usecase';
 export * from './usecases/withdraw-contacts.usecase';
+export * from './usecases/follow-up-task.usecase';
+export * from './usecases/run-scheduled-starts.usecase';
 export type { IntakeReport, SkippedContact } from './contact-intake.service';
 
 // Views

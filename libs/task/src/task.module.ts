@@ -35,6 +35,8 @@ import { PurgeExpiredConversations } from './usecases/purge-expired-conversation
 import { EditTask } from './usecases/edit-task.usecase';
 import { WithdrawContacts } from './usecases/withdraw-contacts.usecase';
 import { ListContactCalls } from './usecases/list-contact-calls.usecase';
+import { FollowUpTask } from './usecases/follow-up-task.usecase';
+import { RunScheduledStarts } from './usecases/run-scheduled-starts.usecase';
 
 const USE_CASES = [
   AuthorizeTaskAccess,
@@ -52,6 +54,8 @@ const USE_CASES = [
   PurgeExpiredConversations,
   EditTask,
   WithdrawContacts,
+  FollowUpTask,
+  RunScheduledStarts,
 ];
 /** The sync engine's use cases the apps run (the worker's passes, the API's pushed results). */
 const SYNC_USE_CASES = [RunSyncPass, RunEdgePass, IngestPushedRecords];

@@ -24,6 +24,10 @@ export interface TaskView {
   maxAttempts: number;
   retryGapMinutes: number;
   callWindow: CallWindow;
+  /** When a task not started is scheduled to start (null: not scheduled); kept once the schedule started it. */
+  startAt: string | null;
+  /** The task this one was made from by a follow-up (null otherwise). */
+  sourceTaskId: string | null;
   activeCampaign: { callTaskId: string; campaignId: string | null; status: number; contactCount: number } | null;
   startedAt: string | null;
   finishedAt: string | null;
@@ -47,6 +51,8 @@ export function toTaskView(task: TaskEntity, active: CallTaskEntity | null, wait
     maxAttempts: task.maxAttempts,
     retryGapMinutes: task.retryGapMinutes,
     callWindow: taskCallWindow(task),
+    startAt: task.startAt?.toISOString() ?? null,
+    sourceTaskId: task.sourceTaskId === null || task.sourceTaskId === undefined ? null : String(task.sourceTaskId),
     activeCampaign: active
       ? {
           callTaskId: String(active.id),

@@ -975,6 +975,9 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
     { weight: 3, arbitrary: gated('edgePass', fc.constant(new EdgePass())) },
     // issue 22
     { weight: 1, arbitrary: gated('erasure', eraseCandidateArbitrary()) },
+    // issue 22: start at a set time, and follow-ups (commands-schedule.ts)
+    { weight: 6, arbitrary: gated('schedule', scheduleArbitrary(taskIx)) },
+    { weight: 1, arbitrary: gated('followUp', followUpArbitrary(taskIx)) },
     { weight: 2, arbitrary: gated('relay', fc.constant(new Relay())) },
     {
       weight: 1,
@@ -1044,3 +1047,7 @@ export function commandArbitrary(): fc.Arbitrary<fc.AsyncCommand<Model, Real>> {
     },
   );
 }
+
+// Last, not first: commands-schedule.ts extends ModelCommand, so it must load after this module has defined it (a
+// CommonJS cycle; its entries above are read only when commandArbitrary() runs).
+import { followUpArbitrary, scheduleArbitrary } from './commands-schedule';

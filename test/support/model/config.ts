@@ -60,6 +60,8 @@ export const CHECKS = [
   // for withdrawal once its campaign is closed; a window edit pauses a running task at the next minute check.
   'withdrawn',
   'windowEditBound',
+  // issue 22: a scheduled task starts within its bound after `at`, never before it, and not while its BOT is off.
+  'scheduledStart',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = [
@@ -87,6 +89,9 @@ export const FEATURES = [
   // issue 22: a recruiter edits a task (window, attempts, retry gap, batch size, name) and withdraws candidates.
   'edit',
   'withdraw',
+  // issue 22: start at a set time (Schedule, Unschedule, ScheduledStarts), follow-ups (FollowUp).
+  'schedule',
+  'followUp',
 ] as const;
 export type FeatureName = (typeof FEATURES)[number];
 

@@ -326,6 +326,8 @@ const show = (value: unknown) => JSON.stringify(value);
 
 /** What a task's lifecycle events say it is, after each of them (domain/task-events.ts), and from what it may follow. */
 const STORY: Record<string, { from: string[]; to: string }> = {
+  // A schedule set, moved or taken back (issue 22): only a task not started has one.
+  'task.scheduled': { from: ['not started'], to: 'not started' },
   'task.started': { from: ['not started'], to: 'running' },
   'task.paused': { from: ['running', 'paused'], to: 'paused' },
   'task.resumed': { from: ['paused'], to: 'running' },
@@ -508,10 +510,30 @@ export function checkAlways(m: Model, s: Snapshot): void {
   }
   // 8. lifecycle events
   checkLifecycleEvents(s);
+  // issue 22: a task is never started by its schedule before its time
+  checkScheduledNotEarly(s.views, s.at);
   // progress: nobody dialled beyond their attempts and callbacks
   checkAttemptsBound(m, s);
   // issue 22: withdrawn contacts
   checkWithdrawals(m, s);
+}
+
+/**
+ * Never before `at` (issue 22): a task whose `startAt` the schedule kept (a plain start clears it) is started only once
+ * the service's clock has reached it. `now` is the service clock when the views were read (it only moves forward).
+ */
+export function checkScheduledNotEarly(
+  views: ReadonlyMap<string, { status: number; startAt?: string | null }>,
+  now: Date,
+): void {
+  if (!checks('scheduledStart')) return;
+  for (const [id, v] of views) {
+    if (v.status !== 1 && v.startAt && Date.parse(v.startAt) > now.getTime())
+      violated(
+        'scheduledStart',
+        `task ${id} is ${v.status} although its schedule (startAt ${v.startAt}) has not come: it is ${now.toISOString()}`,
+      );
+  }
 }
 
 function sorted(o: Record<string, string>): Record<string, string> {

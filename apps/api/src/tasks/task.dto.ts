@@ -1,7 +1,8 @@
-import { ApiProperty, ApiPropertyOptional, IntersectionType } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, IntersectionType, PickType } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { CallResult, ContactStatus, Intention, TaskStatus } from '@app/task';
 import { CallWindowDto } from './call-window.dto';
+import { IsZonedDateTime } from '../http/zoned-date-time';
 import {
   CALL_RESULT_MEANINGS,
   CALL_RESULTS,
@@ -15,16 +16,19 @@ import {
 import {
   ArrayMaxSize,
   ArrayMinSize,
+  ArrayUnique,
   IsArray,
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
   Max,
   MaxLength,
   Min,
+  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 
@@ -123,6 +127,119 @@ export class CreateTaskDto {
   @ValidateNested({ each: true })
   @Type(() => ContactDto)
   contacts: ContactDto[] = [];
+
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    description:
+      "Start at a set time: an ISO 8601 date-time with its zone (`Z` or `±HH:MM`). In the future, the task is created scheduled (`waitingFor: scheduled`) and the worker's minute check starts it within a minute of it; " +
+      'not in the future, the task is started as soon as it is created (a plain start). Without a zone: 400 `VALIDATION_FAILED`',
+    example: '2027-03-01T09:30:00+08:00',
+  })
+  @IsOptional()
+  @IsZonedDateTime({ message: 'startAt must be an ISO 8601 date-time with a zone (Z or ±HH:MM)' })
+  startAt?: string;
+}
+
+/** `POST /tasks/:id/start`'s optional body: a start at a set time. */
+export class StartTaskDto {
+  @ApiPropertyOptional({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'Absent (or no body): start now. An ISO 8601 date-time with its zone (`Z` or `±HH:MM`) in the future: schedule the ' +
+      "task not started to start then (again: reschedule); the worker's minute check starts it within a minute of it. " +
+      'Not in the future: start now. Null: unschedule. Without a zone: 400 `VALIDATION_FAILED`',
+    example: '2027-03-01T09:30:00+08:00',
+  })
+  @ValidateIf((_, value) => value !== null && value !== undefined)
+  @IsZonedDateTime({ message: 'at must be an ISO 8601 date-time with a zone (Z or ±HH:MM), or null' })
+  at?: string | null;
+}
+
+/** The skip reasons a follow-up may filter on. */
+export const FOLLOW_UP_SKIP_REASONS = ['do_not_call', 'invalid', 'cooling', 'cancelled', 'withdrawn'] as const;
+
+export class FollowUpFilterDto {
+  @ApiPropertyOptional({
+    type: 'integer',
+    isArray: true,
+    enum: CALL_RESULTS,
+    description: `Contacts whose call result is one of these: ${CALL_RESULT_MEANINGS}`,
+    example: [CallResult.None, CallResult.Failed],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(CALL_RESULTS, { each: true })
+  callResult?: CallResult[];
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    isArray: true,
+    enum: INTENTIONS,
+    description: `Contacts whose intention is one of these: ${INTENTION_MEANINGS}`,
+    example: [Intention.Inconvenient],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn(INTENTIONS, { each: true })
+  intention?: Intention[];
+
+  @ApiPropertyOptional({
+    type: String,
+    isArray: true,
+    enum: FOLLOW_UP_SKIP_REASONS,
+    description: 'Skipped contacts whose skip reason is one of these',
+    example: ['cancelled'],
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMinSize(1)
+  @ArrayUnique()
+  @IsIn([...FOLLOW_UP_SKIP_REASONS], { each: true })
+  skipReason?: string[];
+}
+
+/** A follow-up's own settings; each one not given is its source task's. */
+export class FollowUpSettingsDto extends PickType(CreateTaskDto, [
+  'batchSize',
+  'maxAttempts',
+  'retryGapMinutes',
+  'callWindow',
+] as const) {}
+
+export class FollowUpDto {
+  @ApiPropertyOptional({
+    maxLength: 100,
+    description: 'The new task\'s name; default: the source\'s with " (follow-up)"',
+    example: 'Java 架构师 · 第二轮',
+  })
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  @MaxLength(100)
+  name?: string;
+
+  @ApiProperty({
+    type: FollowUpFilterDto,
+    description:
+      "Which contacts of the source task to call again: each list given must hold the contact's value (at least one list)",
+  })
+  @IsObject()
+  @ValidateNested()
+  @Type(() => FollowUpFilterDto)
+  filter: FollowUpFilterDto;
+
+  @ApiPropertyOptional({ type: FollowUpSettingsDto })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FollowUpSettingsDto)
+  settings?: FollowUpSettingsDto;
 }
 
 export class AddContactsDto {

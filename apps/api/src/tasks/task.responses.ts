@@ -8,6 +8,8 @@ import {
   ContactStatus,
   ContactView,
   CreateTaskResult,
+  FollowUpSkippedContact,
+  FollowUpTaskResult,
   IntakeReport,
   Intention,
   Page,
@@ -129,7 +131,9 @@ export class TaskResponse implements TaskView {
       '`retry_gap` / `callback` (every contact left waits for its retry gap or its "inconvenient" callback), ' +
       '`platform` (a campaign not yet confirmed by the robot-call platform; the worker retries), `worker` (the ' +
       "worker's next pass opens the next campaign or completes the task), `bot` (the firm's BOT is closed or " +
-      'expired), `recruiter` (paused by the recruiter or refused by the platform: only a start resumes it). ' +
+      'expired; also a scheduled task whose time came while it was), `recruiter` (paused by the recruiter or refused ' +
+      'by the platform: only a start resumes it), `scheduled` (a task not started with a start time: `nextActionAt`; ' +
+      "once it has come the worker's minute check starts it, `worker`). " +
       'Null while a campaign runs, and for tasks not started or finished.',
     example: 'retry_gap',
   })
@@ -140,7 +144,7 @@ export class TaskResponse implements TaskView {
     format: 'date-time',
     nullable: true,
     description:
-      'When the wait ends by itself (UTC): the window opening, the earliest retry or callback; null for other waits',
+      'When the wait ends by itself (UTC): the window opening, the earliest retry or callback, the scheduled start; null for other waits',
     example: '2026-12-01T01:00:00.000Z',
   })
   nextActionAt: string | null;
@@ -165,6 +169,25 @@ export class TaskResponse implements TaskView {
 
   @ApiProperty({ type: CallWindowResponse, description: 'When the task may call; nobody is called outside it' })
   callWindow: CallWindowResponse;
+
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description:
+      'When the task is scheduled to start (UTC; `POST /tasks/:id/start { at }` or `startAt` on create); null when not ' +
+      'scheduled. A task the schedule started keeps it; a plain start of a scheduled task clears it',
+    example: null,
+  })
+  startAt: string | null;
+
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'The task this one was made from by a follow-up (`POST /tasks/:id/follow-up`); null otherwise',
+    example: null,
+  })
+  sourceTaskId: string | null;
 
   @ApiProperty({
     type: ActiveCampaignResponse,
@@ -237,6 +260,39 @@ export class CreateTaskResponse implements CreateTaskResult {
 
   @ApiProperty({ type: AddContactsResponse })
   contacts: AddContactsResponse;
+}
+
+export class FollowUpSkippedResponse implements FollowUpSkippedContact {
+  @ApiProperty({ description: 'The contact of the source task it was copied from', example: '1004' })
+  sourceContactId: string;
+
+  @ApiProperty({ description: 'The number, masked', example: '+86138****8001' })
+  phone: string;
+
+  @ApiProperty({ type: String, nullable: true, example: 'cand-4' })
+  candidateRef: string | null;
+
+  @ApiProperty({ enum: ['do_not_call', 'invalid', 'cooling'], description: 'Why the firm must not call it now' })
+  reason: string;
+}
+
+export class FollowUpContactsResponse {
+  @ApiProperty({ description: 'Contacts copied and waiting to be called', example: 12 })
+  added: number;
+
+  @ApiProperty({
+    type: [FollowUpSkippedResponse],
+    description: 'Contacts copied but not to be called (status 4), with the reason',
+  })
+  skipped: FollowUpSkippedResponse[];
+}
+
+export class FollowUpTaskResponse implements FollowUpTaskResult {
+  @ApiProperty({ type: TaskResponse, description: 'The new task (not started; `sourceTaskId` is the source)' })
+  task: TaskResponse;
+
+  @ApiProperty({ type: FollowUpContactsResponse })
+  contacts: FollowUpContactsResponse;
 }
 
 /** The paging fields every list response shares. */

@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { Caller } from '@app/core';
 import {
   AddContacts,
   CancelTask,
   CreateTask,
   EditTask,
+  FollowUpTask,
   GetTask,
   ListContactCalls,
   ListContacts,
@@ -35,15 +36,19 @@ import {
   AddContactsDto,
   CreateTaskDto,
   EditTaskDto,
+  FollowUpDto,
   ListContactsQueryDto,
   ListTasksQueryDto,
+  StartTaskDto,
   WithdrawContactsDto,
 } from './task.dto';
+import { instantOf } from '../http/zoned-date-time';
 import {
   AddContactsResponse,
   ContactCallsResponse,
   ContactPageResponse,
   CreateTaskResponse,
+  FollowUpTaskResponse,
   TaskPageResponse,
   TaskResponse,
   TaskStatsResponse,
@@ -71,6 +76,7 @@ export class TasksController {
     private readonly getTaskStats: GetTaskStats,
     private readonly editTask: EditTask,
     private readonly withdrawContacts: WithdrawContacts,
+    private readonly followUpTask: FollowUpTask,
   ) {}
 
   @Post()
@@ -86,7 +92,12 @@ export class TasksController {
     ...DATABASE_ERRORS,
   )
   create(@CurrentCaller() caller: Caller, @Body() body: CreateTaskDto) {
-    return this.createTask.execute({ caller, ...body });
+    const { startAt, ...rest } = body;
+    return this.createTask.execute({
+      caller,
+      ...rest,
+      startAt: startAt === undefined ? undefined : instantOf(startAt),
+    });
   }
 
   @Get()
@@ -231,20 +242,55 @@ export class TasksController {
   @HttpCode(200)
   @UseGuards(TaskOwnershipGuard, BotEntitlementGuard)
   @TaskId()
-  @ApiOperation({ summary: 'Start, or resume a paused task; a no-op on a running one' })
+  @ApiOperation({
+    summary:
+      'Start, or resume a paused task; a no-op on a running one. With `{ at }` in the future: schedule a task not ' +
+      'started (again: reschedule); `{ at: null }`: unschedule',
+  })
+  @ApiBody({ type: StartTaskDto, required: false })
   @ApiOkResponse({ type: TaskResponse, description: 'The task as it is now' })
   @ApiErrors(
     ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
     ...OWNED_TASK_ERRORS,
     ...BOT_ERRORS,
     'TASK_FINISHED',
+    'TASK_ALREADY_STARTED',
     'NO_CONTACTS_WAITING',
     ...ROBOT_CALL_ERRORS,
     'DATABASE_BUSY',
     ...DATABASE_ERRORS,
   )
-  start(@GrantedTask() access: TaskAccess) {
-    return this.startTask.execute({ access });
+  start(@GrantedTask() access: TaskAccess, @Body() body: StartTaskDto = {}) {
+    const at = body?.at;
+    return this.startTask.execute({ access, ...(at === undefined ? {} : { at: at === null ? null : instantOf(at) }) });
+  }
+
+  @Post(':id/follow-up')
+  @UseGuards(TaskOwnershipGuard, BotEntitlementGuard)
+  @TaskId()
+  @ApiOperation({
+    summary:
+      "A new task from a finished or paused task's contacts that match the filter (call the unreached again); takes " +
+      'one slot of the quota',
+  })
+  @ApiCreatedResponse({
+    type: FollowUpTaskResponse,
+    description: 'The new task, and what became of each copied contact',
+  })
+  @ApiErrors(
+    ...USER_AUTH_ERRORS,
+    ...BODY_ERRORS,
+    ...OWNED_TASK_ERRORS,
+    ...BOT_ERRORS,
+    'BOT_TASK_QUOTA_EXCEEDED',
+    'TASK_NOT_SETTLED',
+    'NO_CONTACTS_MATCH',
+    'DATABASE_BUSY',
+    ...DATABASE_ERRORS,
+  )
+  followUp(@GrantedTask() access: TaskAccess, @Body() body: FollowUpDto) {
+    return this.followUpTask.execute({ access, name: body.name, filter: body.filter, settings: body.settings });
   }
 
   @Post(':id/pause')

@@ -5,6 +5,7 @@
 export const EVENT_TYPES = [
   'contact.called',
   'candidate.interested',
+  'task.scheduled',
   'task.started',
   'task.paused',
   'task.resumed',

@@ -29,6 +29,34 @@ describe('whyWaiting', () => {
     });
   });
 
+  it('a scheduled task waits for its time, then for the worker, or for the BOT while it is off', async () => {
+    const sut = whyWaiting;
+    const later = new Date(NOW.getTime() + 3_600_000);
+    let botRead = 0;
+    const bot = (usable: boolean) => () => {
+      botRead++;
+      return Promise.resolve(usable);
+    };
+    expect(await sut(input({ status: TaskStatus.NotStarted, startAt: later, botUsable: bot(false) }))).toEqual({
+      waitingFor: 'scheduled',
+      nextActionAt: later,
+    });
+    expect(botRead).toBe(0); // the BOT is read only once the time has come
+    expect(await sut(input({ status: TaskStatus.NotStarted, startAt: NOW, botUsable: bot(true) }))).toEqual({
+      waitingFor: 'worker',
+      nextActionAt: null,
+    });
+    expect(await sut(input({ status: TaskStatus.NotStarted, startAt: NOW, botUsable: bot(false) }))).toEqual({
+      waitingFor: 'bot',
+      nextActionAt: null,
+    });
+    // Started by its schedule, a task keeps startAt: it waits for what any running task waits for.
+    expect(await sut(input({ startAt: NOW, activeCampaign: CallTaskStatus.InProgress }))).toEqual({
+      waitingFor: null,
+      nextActionAt: null,
+    });
+  });
+
   it('names the reason of a pause, with the window opening for the window', async () => {
     const sut = whyWaiting;
     expect(await sut(input({ status: TaskStatus.Paused, pauseReason: PauseReason.Recruiter }))).toEqual({

@@ -12,9 +12,14 @@ import { CallWindow, isWindowOpen, nextWindowOpening } from './call-window';
  *    or completes the task;
  *  - `bot`: the firm's BOT closed or expired; once operations reopen it, the recruiter starts the task again;
  *  - `recruiter`: paused by the recruiter, or refused by the platform (`platform_rejected`, see `lastError`):
- *    only the recruiter's start resumes it.
+ *    only the recruiter's start resumes it;
+ *  - `scheduled`: a task not started whose recruiter set a start time (`startAt`); `nextActionAt` is that time.
+ *    Once it has passed, the worker's minute check starts it (`worker`), or, while the firm's BOT is closed or
+ *    expired, it stays scheduled and waits for the BOT (`bot`) and starts at the first minute check after it
+ *    reopens.
  */
-export type WaitingFor = 'call_window' | 'retry_gap' | 'callback' | 'platform' | 'worker' | 'bot' | 'recruiter';
+export type WaitingFor =
+  'call_window' | 'retry_gap' | 'callback' | 'platform' | 'worker' | 'bot' | 'recruiter' | 'scheduled';
 
 export const WAITING_FOR_VALUES = [
   'call_window',
@@ -24,6 +29,7 @@ export const WAITING_FOR_VALUES = [
   'worker',
   'bot',
   'recruiter',
+  'scheduled',
 ] as const satisfies readonly WaitingFor[];
 
 export interface Waiting {
@@ -40,6 +46,10 @@ export interface WaitingInput {
   activeCampaign: CallTaskStatus | null;
   /** The earliest waiting contact (null: none waits), read only when needed. */
   nextDue: () => Promise<{ at: Date | null; callback: boolean } | null>;
+  /** When a task not started is scheduled to start (null: not scheduled). */
+  startAt?: Date | null;
+  /** Whether the firm's BOT may dial now, read only for a scheduled task whose time has passed. */
+  botUsable?: () => Promise<boolean>;
   now: Date;
 }
 
@@ -50,6 +60,11 @@ export const NOT_STARTED_WAITING: Waiting = NOT_WAITING;
 
 export async function whyWaiting(input: WaitingInput): Promise<Waiting> {
   const { status, now } = input;
+  if (status === TaskStatus.NotStarted && input.startAt) {
+    if (input.startAt.getTime() > now.getTime()) return { waitingFor: 'scheduled', nextActionAt: input.startAt };
+    const usable = input.botUsable ? await input.botUsable() : true;
+    return { waitingFor: usable ? 'worker' : 'bot', nextActionAt: null };
+  }
   if (status === TaskStatus.NotStarted || status === TaskStatus.Completed || status === TaskStatus.Cancelled)
     return NOT_WAITING;
   if (status === TaskStatus.Paused) {

@@ -5,6 +5,7 @@ import { TaskStatus } from '../domain/statuses';
 @Entity({ name: 'ai_visitor_task' })
 @Index('idx_task_account', ['firmId', 'accountId', 'id'])
 @Index('idx_task_status', ['status', 'id'])
+@Index('idx_task_scheduled', ['status', 'startAt'])
 export class TaskEntity {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
@@ -58,6 +59,17 @@ export class TaskEntity {
   /** Set by the first successful start; a task never started gives its quota slot back when cancelled. */
   @Column({ name: 'started_at', type: 'datetime', precision: 3, nullable: true })
   startedAt: Date | null;
+
+  /**
+   * When a task not started is to start (`POST /start { at }`, or `startAt` on create); NULL: not scheduled. A task
+   * the schedule started keeps it (the time it was scheduled for); a plain start of a scheduled task clears it.
+   */
+  @Column({ name: 'start_at', type: 'datetime', precision: 3, nullable: true })
+  startAt: Date | null;
+
+  /** The task this one was made from by a follow-up (`POST /tasks/:id/follow-up`); NULL otherwise. */
+  @Column({ name: 'source_task_id', type: 'bigint', nullable: true })
+  sourceTaskId: string | null;
 
   @Column({ name: 'finished_at', type: 'datetime', precision: 3, nullable: true })
   finishedAt: Date | null;

@@ -54,3 +54,30 @@ export class InvalidTaskInputError extends DomainError {
   readonly code = 'VALIDATION_FAILED';
   readonly kind = ErrorKind.Invalid;
 }
+
+/** A start at a set time asked of a task that has already started (only a task not started can be scheduled). */
+export class TaskAlreadyStartedError extends DomainError {
+  readonly code = 'TASK_ALREADY_STARTED';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string) {
+    super(`Task ${taskId} has already started: only a task not started can be scheduled`);
+  }
+}
+
+/** A follow-up asked of a task that is neither finished nor paused (its contacts' results are still coming). */
+export class TaskNotSettledError extends DomainError {
+  readonly code = 'TASK_NOT_SETTLED';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string, status: string) {
+    super(`A follow-up is made from a finished or paused task; task ${taskId} is ${status}`);
+  }
+}
+
+/** A follow-up whose filter matches no contact of its source task: no task is created, no quota slot taken. */
+export class NoContactsMatchError extends DomainError {
+  readonly code = 'NO_CONTACTS_MATCH';
+  readonly kind = ErrorKind.Conflict;
+  constructor(taskId: string) {
+    super(`No contact of task ${taskId} matches the filter`);
+  }
+}

@@ -99,6 +99,31 @@ export interface NewContact extends AcceptedContact {
   skipReason?: string | null;
 }
 
+/** A contact to store whose number is already sealed (a follow-up's copy of its source's contact), never opened. */
+export interface NewSealedContact {
+  candidateRef: string | null;
+  name: string | null;
+  phone: SealedPhone;
+  phoneMasked: string;
+  skipReason?: string | null;
+}
+
+/** A contact of a task as a follow-up copies it: ids, its number sealed as stored, nothing opened. */
+export interface FollowUpSource {
+  id: string;
+  candidateRef: string | null;
+  name: string | null;
+  phone: SealedPhone;
+  phoneMasked: string;
+}
+
+/** Which contacts of a task a follow-up takes: each list given, the contact's value is one of it. */
+export interface ContactMatch {
+  callResult?: readonly CallResult[];
+  intention?: readonly Intention[];
+  skipReason?: readonly string[];
+}
+
 const CONTACT_COLUMNS = [
   'task_id',
   'candidate_ref',
@@ -132,6 +157,11 @@ export class ContactRepository {
     private readonly phones: ContactPhones,
   ) {}
 
+  /** A number in clear sealed as a contact row stores it (its keyed hash and ciphertext). */
+  seal(e164: string): SealedPhone {
+    return this.phones.seal(e164);
+  }
+
   /** Which of these numbers the task already holds (matched on their keyed hashes). */
   async existingPhones(manager: EntityManager, taskId: string, phones: readonly string[]): Promise<Set<string>> {
     const byHash = new Map(phones.map((phone) => [this.phones.hash(phone), phone]));
@@ -148,25 +178,75 @@ export class ContactRepository {
   }
 
   async insertMany(manager: EntityManager, taskId: string, contacts: readonly NewContact[]): Promise<void> {
-    const rows = contacts.map((c) => {
-      const sealed = this.phones.seal(c.phone);
-      return [
-        taskId,
-        c.candidateRef,
-        c.name,
-        sealed.hash,
-        sealed.enc,
-        sealed.keyId,
-        maskPhone(c.phone),
-        c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting,
-        c.skipReason ?? null,
-        0,
-        0,
-        0,
-        0,
-      ];
-    });
+    await this.insertSealed(
+      manager,
+      taskId,
+      contacts.map((c) => ({ ...c, phone: this.phones.seal(c.phone), phoneMasked: maskPhone(c.phone) })),
+    );
+  }
+
+  /** Stores contacts whose numbers are sealed already, in multi-row statements (the dialect's chunks). */
+  async insertSealed(manager: EntityManager, taskId: string, contacts: readonly NewSealedContact[]): Promise<void> {
+    const rows = contacts.map((c) => [
+      taskId,
+      c.candidateRef,
+      c.name,
+      c.phone.hash,
+      c.phone.enc,
+      c.phone.keyId,
+      c.phoneMasked,
+      c.skipReason ? ContactStatus.Skipped : ContactStatus.Waiting,
+      c.skipReason ?? null,
+      0,
+      0,
+      0,
+      0,
+    ]);
     await this.dialect.insertIgnore(manager, 'ai_visitor_list', CONTACT_COLUMNS, rows);
+  }
+
+  /**
+   * The next `limit` contacts of the task after id `afterId` that match (keyset paging, through the task's
+   * contacts by id), their numbers as stored: what a follow-up copies, page by page.
+   */
+  async matchingPageAfter(
+    manager: EntityManager,
+    taskId: string,
+    match: ContactMatch,
+    afterId: string,
+    limit: number,
+  ): Promise<FollowUpSource[]> {
+    const where = ['task_id = ?', 'id > ?'];
+    const params: unknown[] = [taskId, afterId];
+    const among = (column: string, values: readonly unknown[] | undefined) => {
+      if (!values?.length) return;
+      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    among('call_result', match.callResult);
+    among('intension_result', match.intention);
+    among('skip_reason', match.skipReason);
+    const rows: {
+      id: string | number;
+      candidate_ref: string | null;
+      name: string | null;
+      phone_hash: string;
+      phone_enc: string;
+      phone_key_id: string;
+      phone_masked: string | null;
+    }[] = await manager.query(
+      `SELECT id, candidate_ref, name, phone_hash, phone_enc, phone_key_id, phone_masked FROM ai_visitor_list ` +
+        `WHERE ${where.join(' AND ')} ORDER BY id LIMIT ${Math.trunc(limit)}`,
+      params,
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      candidateRef: r.candidate_ref,
+      name: r.name,
+      phone: { hash: r.phone_hash, enc: r.phone_enc, keyId: r.phone_key_id },
+      // Rows from before the masked column have none: masked from the opened number, in memory only.
+      phoneMasked: r.phone_masked ?? maskPhone(this.phones.open({ phoneEnc: r.phone_enc, phoneKeyId: r.phone_key_id })),
+    }));
   }
 
   /**

@@ -96,6 +96,27 @@ export class TaskRepository {
     });
   }
 
+  /**
+   * Tasks not started whose scheduled start is due (`start_at <= now`), oldest schedule first, at most `limit`:
+   * a range of `idx_task_scheduled (status, start_at)`, so its cost does not grow with the tasks started before.
+   */
+  async dueScheduled(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<{ id: string; firmId: string; startAt: Date }[]> {
+    const rows = await manager
+      .getRepository(TaskEntity)
+      .createQueryBuilder('t')
+      .select(['t.id', 't.firmId', 't.startAt'])
+      .where('t.status = :status AND t.start_at <= :now', { status: TaskStatus.NotStarted, now })
+      .orderBy('t.start_at', 'ASC')
+      .addOrderBy('t.id', 'ASC')
+      .limit(limit)
+      .getMany();
+    return rows.map((r) => ({ id: String(r.id), firmId: String(r.firmId), startAt: r.startAt! }));
+  }
+
   findActiveCallTask(manager: EntityManager, taskId: string): Promise<CallTaskEntity | null> {
     return manager.getRepository(CallTaskEntity).findOne({ where: { taskId, status: In(ACTIVE_CALL_TASK_STATUSES) } });
   }
@@ -249,6 +270,45 @@ export class TaskRepository {
    */
   async updateSettings(manager: EntityManager, id: string, patch: Partial<TaskEntity>): Promise<void> {
     await manager.getRepository(TaskEntity).update({ id }, { ...patch, syncAfter: null });
+  }
+
+  /**
+   * Sets or clears a task's scheduled start, on the task as the caller locked it; with `announce`, writes
+   * `task.scheduled` (`startAt` null: unscheduled) with the task's next sequence, in the same transaction.
+   */
+  async setStartAt(
+    manager: EntityManager,
+    task: TaskEntity,
+    startAt: Date | null,
+    announce: { reason: 'recruiter' | 'no_contacts_waiting' } | null,
+  ): Promise<void> {
+    const previous = task.startAt;
+    await manager
+      .getRepository(TaskEntity)
+      .createQueryBuilder()
+      .update(TaskEntity)
+      .set({ startAt })
+      .where('id = :id', { id: task.id })
+      .execute();
+    task.startAt = startAt;
+    if (!announce) return;
+    const taskId = String(task.id);
+    const sequence = await this.allocateEventSequences(manager, taskId, 1);
+    await this.outbox.append(manager, [
+      {
+        type: 'task.scheduled',
+        firmId: String(task.firmId),
+        taskId,
+        sequence,
+        data: {
+          taskId,
+          status: task.status,
+          startAt: startAt?.toISOString() ?? null,
+          previousStartAt: previous?.toISOString() ?? null,
+          reason: announce.reason,
+        },
+      },
+    ]);
   }
 
   async setLastError(manager: EntityManager, taskId: string, lastError: string | null): Promise<void> {

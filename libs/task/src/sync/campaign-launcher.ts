@@ -77,6 +77,7 @@ export class CampaignLauncher {
         task.id,
         due.map((c) => c.phone),
         now,
+        task.sourceTaskId ? [String(task.sourceTaskId)] : [],
       );
       for (const reason of new Set(suppressed.values())) {
         await this.contacts.skip(

@@ -43,6 +43,8 @@ export class CancelTask {
         throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
       }
       const mayHaveDialled = await this.tasks.hasRemoteCampaigns(manager, task.id);
+      // A scheduled task cancelled before its time: the schedule goes with it (task.cancelled says so).
+      if (task.status === TaskStatus.NotStarted && task.startAt) await this.tasks.setStartAt(manager, task, null, null);
       await this.tasks.transition(manager, task, [task.status], {
         status: TaskStatus.Cancelled,
         pauseReason: null,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
+import { FirmBotService } from '@app/firm-bot-quota';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
 import { toTaskView, TaskView } from '../task.view';
@@ -23,6 +24,7 @@ export class GetTask {
     private readonly tasks: TaskRepository,
     private readonly contacts: ContactRepository,
     private readonly clock: Clock,
+    private readonly firmBot: FirmBotService,
   ) {}
 
   async execute({ access }: GetTaskQuery): Promise<TaskView> {
@@ -39,6 +41,8 @@ export class GetTask {
       window: taskCallWindow(task),
       activeCampaign: active?.status ?? null,
       nextDue: () => this.contacts.nextDue(this.tx.autocommit, task.id),
+      startAt: task.startAt,
+      botUsable: async () => (await this.firmBot.isUsable(this.tx.autocommit, task.firmId)).usable,
       now: this.clock.now(),
     });
     return toTaskView(task, active, waiting);

@@ -10,12 +10,22 @@ import { TaskRepository } from '../repositories/task.repository';
 import { ContactRepository } from '../repositories/contact.repository';
 import { CampaignLauncher, DriveOptions } from '../sync';
 import { TaskEntity } from '../entities/task.entity';
-import { NoContactsWaitingError, TaskFinishedError } from '../errors/task-errors';
+import { NoContactsWaitingError, TaskAlreadyStartedError, TaskFinishedError } from '../errors/task-errors';
 import { TaskView } from '../task.view';
 import { GetTask } from './get-task.usecase';
 
 export interface StartTaskCommand {
   access: TaskAccess;
+  /**
+   * Start at a set time (`POST /start { at }`): an instant in the future schedules the task (or reschedules it),
+   * null unschedules it, one not in the future starts it now as a plain start. Absent: a plain start.
+   */
+  at?: Date | null;
+  /**
+   * The worker's scheduled start (RunScheduledStarts): starts the task only if, under its lock, it is still not
+   * started and its `startAt` has come; otherwise does nothing. The BOT is checked as for any start.
+   */
+  due?: boolean;
 }
 
 /**
@@ -39,13 +49,31 @@ export class StartTask {
   ) {}
 
   async execute(command: StartTaskCommand): Promise<TaskView> {
+    const at = command.at;
+    if (at === null || (at && at.getTime() > this.clock.now().getTime())) return this.schedule(command.access, at);
     const toDrive = await this.tx.run(
       async (manager): Promise<{ callTaskId: string; known?: DriveOptions['known'] } | null> => {
         const task = await this.tasks.lockGranted(manager, command.access);
+        if (command.due) {
+          // The worker's minute check read the task as due without its lock: look again under it (a recruiter's
+          // start, reschedule, unschedule or cancel, or another worker, may have come first).
+          const now = this.clock.now();
+          if (task.status !== TaskStatus.NotStarted || !task.startAt || task.startAt.getTime() > now.getTime())
+            return null;
+        }
         if (FINISHED_TASK_STATUSES.includes(task.status)) {
           throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
         }
         await this.firmBot.assertUsable(task.firmId, manager);
+        if (command.due && (await this.contacts.countPending(manager, task.id)).waiting === 0) {
+          // Nobody to call at the set time (none added, or every contact skipped or withdrawn): the schedule ends,
+          // said by its event (a plain start would answer NO_CONTACTS_WAITING), and the task stays not started.
+          await this.tasks.setStartAt(manager, task, null, { reason: 'no_contacts_waiting' });
+          return null;
+        }
+        // A plain start of a scheduled task starts it now: the schedule is replaced (task.started says so).
+        if (!command.due && task.status === TaskStatus.NotStarted && task.startAt)
+          await this.tasks.setStartAt(manager, task, null, null);
         /** Records the intent; the transition keeps the locked row in step, so the drive starts from it without reading it again. */
         const record = (patch: Pick<TaskEntity, 'status' | 'pauseReason'>) =>
           this.tasks.transition(manager, task, [task.status], patch);
@@ -81,5 +109,28 @@ export class StartTask {
     );
     if (toDrive) await this.launcher.drive(toDrive.callTaskId, { known: toDrive.known });
     return this.getTask.execute(command);
+  }
+
+  /**
+   * Schedules a task not started to start at `at` (rescheduling it if it was), or unschedules it (`at` null), under
+   * its lock, writing `task.scheduled`. Nothing is sent to the platform: the worker's minute check starts the task
+   * through `execute({ due: true })` once `at` has come. Unscheduling a task that is not scheduled changes nothing.
+   */
+  private async schedule(access: TaskAccess, at: Date | null): Promise<TaskView> {
+    await this.tx.run(async (manager) => {
+      const task = await this.tasks.lockGranted(manager, access);
+      if (FINISHED_TASK_STATUSES.includes(task.status)) {
+        throw new TaskFinishedError(task.id, TaskStatus[task.status].toLowerCase());
+      }
+      if (at === null) {
+        if (task.status === TaskStatus.NotStarted && task.startAt)
+          await this.tasks.setStartAt(manager, task, null, { reason: 'recruiter' });
+        return;
+      }
+      if (task.status !== TaskStatus.NotStarted) throw new TaskAlreadyStartedError(task.id);
+      if (task.startAt?.getTime() === at.getTime()) return; // the same time again: nothing changes
+      await this.tasks.setStartAt(manager, task, at, { reason: 'recruiter' });
+    });
+    return this.getTask.execute({ access });
   }
 }
