@@ -205,8 +205,13 @@ async function readSnapshot(m: Model, r: Real): Promise<Snapshot> {
   return { at, views, listed, ...db, campaigns };
 }
 
+/** A DATETIME as either driver returns it, or as an ISO string (a snapshot's own), in ms since the epoch. */
 const ms = (value: unknown): number | null =>
-  value === null || value === undefined ? null : parseDbDate(value as Date | string).getTime();
+  value === null || value === undefined
+    ? null
+    : typeof value === 'string' && value.includes('T')
+      ? Date.parse(value)
+      : parseDbDate(value as Date | string).getTime();
 
 async function readDeliveries(
   manager: EntityManager,
@@ -294,10 +299,15 @@ async function readDb(
     ids,
   );
   const taskRows = norm<Snapshot['taskRows'][number]>(
-    await manager.query<DbRow[]>(
-      `SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`,
-      ids,
-    ),
+    (
+      await manager.query<DbRow[]>(
+        `SELECT id, status, pause_reason, sync_after FROM ai_visitor_task WHERE id IN (${marks})`,
+        ids,
+      )
+    ).map((row) => ({
+      ...row,
+      sync_after: row.sync_after === null ? null : new Date(ms(row.sync_after)!).toISOString(),
+    })),
     ['status'],
   );
   const lifecycle = (
@@ -878,11 +888,14 @@ export function checkCampaignMovedOn(
   if (!before) return;
   // The edge check's bound is for running tasks (issue 20, item 1); a sync pass moves paused ones on too.
   const statuses: (number | undefined)[] = what === 'edge pass' ? [2, 3] : [2, 3, 4];
-  const pushQuiet = (taskId: string): boolean => {
-    if (what !== 'sync pass' || !passStartedAt) return false;
-    const due = ms(before.taskRows.find((t) => t.id === taskId)?.sync_after);
-    return due !== null && due > passStartedAt.getTime();
-  };
+  // Read in both snapshots: a push landing between the snapshot before and the pass's claim makes it quiet too.
+  const pushQuiet = (taskId: string): boolean =>
+    what === 'sync pass' &&
+    passStartedAt !== undefined &&
+    [before, after].some((snap) => {
+      const due = ms(snap.taskRows.find((t) => t.id === taskId)?.sync_after);
+      return due !== null && due > passStartedAt.getTime();
+    });
   for (const ct of before.callTasks) {
     if (!ACTIVE.includes(ct.status) || !statuses.includes(before.views.get(ct.task_id)?.status)) continue;
     if (pushQuiet(ct.task_id)) continue;
@@ -892,7 +905,7 @@ export function checkCampaignMovedOn(
     if (now && ACTIVE.includes(now.status)) {
       violated(
         'campaignMovedOn',
-        `campaign ${campaign.campaign_id} (call task ${ct.id}) of ${taskLine(before, ct.task_id)} was finished on the platform (${campaign.records.length} records of ${campaign.contact_count} contacts) when a healthy ${what} started; after it the call task is still ${now.status}, ${taskLine(after, ct.task_id)}`,
+        `campaign ${campaign.campaign_id} (call task ${ct.id}) of ${taskLine(before, ct.task_id)} was finished on the platform (${campaign.records.length} records of ${campaign.contact_count} contacts) when a healthy ${what} started${passStartedAt ? ` (${passStartedAt.toISOString()})` : ''}; after it the call task is still ${now.status}, ${taskLine(after, ct.task_id)}`,
       );
     }
   }
