@@ -207,7 +207,8 @@ export class ContactRepository {
 
   /**
    * The next `limit` contacts of the task after id `afterId` that match (keyset paging, through the task's
-   * contacts by id), their numbers as stored: what a follow-up copies, page by page.
+   * contacts by id), their numbers as stored: what a follow-up copies, page by page. An erased candidate is never
+   * copied: nothing of them is left to call (their number is a do-not-call entry).
    */
   async matchingPageAfter(
     manager: EntityManager,
@@ -216,8 +217,8 @@ export class ContactRepository {
     afterId: string,
     limit: number,
   ): Promise<FollowUpSource[]> {
-    const where = ['task_id = ?', 'id > ?'];
-    const params: unknown[] = [taskId, afterId];
+    const where = ['task_id = ?', 'id > ?', 'phone_key_id <> ?'];
+    const params: unknown[] = [taskId, afterId, ERASED_KEY_ID];
     const among = (column: string, values: readonly unknown[] | undefined) => {
       if (!values?.length) return;
       where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
