@@ -265,4 +265,53 @@ describe('candidate erasure', () => {
     expect(await count('SELECT COUNT(*) AS n FROM call_conversation WHERE contact_id = ?', [contact.id])).toBe(0);
     expect((await stats(taskId)).intentions.interested).toBe(1);
   });
+
+  it('an erased candidate stays erased when withdrawn (before or after the erasure), and a follow-up never copies them', async () => {
+    const [a, b, c] = contacts(3, 900);
+    const taskId = await createTask(h, FIRM, 1, { contacts: [a, b, c] });
+    const [ca, cb, cc] = await contactsOf(taskId);
+    // b withdrawn before the erasure: its contact.withdrawn names it, and the erasure must redact that event too.
+    await h
+      .http()
+      .post(`/v1/tasks/${taskId}/contacts/withdraw`)
+      .set(me)
+      .send({ contactIds: [cb.id] })
+      .expect(200);
+    const erasedAnswer = bodyOf<{ events: number }>(await erase([a.phone, b.phone]).expect(200));
+    expect(erasedAnswer.events).toBeGreaterThanOrEqual(1);
+    // a withdrawn after the erasure: answered without a number (nothing is left to mask), not a 500.
+    const withdrawn = bodyOf<{ withdrawn: { contactId: string; phone: string | null }[] }>(
+      await h
+        .http()
+        .post(`/v1/tasks/${taskId}/contacts/withdraw`)
+        .set(me)
+        .send({ contactIds: [ca.id] })
+        .expect(200),
+    );
+    expect(withdrawn.withdrawn).toEqual([{ contactId: ca.id, phone: null }]);
+    const events = (await eventsOf(taskId)).filter((e) => [ca.id, cb.id].includes(String(e.data.contactId)));
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    for (const e of events) {
+      expect(e.data).toMatchObject({ candidateRef: null, phone: null, erased: true });
+      expect(JSON.stringify(e.data)).not.toContain(a.candidateRef);
+      expect(JSON.stringify(e.data)).not.toContain(b.candidateRef);
+    }
+    // A follow-up of every contact never called copies only c: the erased pair is gone.
+    await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200);
+    const made = bodyOf<{
+      task: { id: string };
+      contacts: { added: number; skipped: { sourceContactId: string }[] };
+    }>(
+      await h
+        .http()
+        .post(`/v1/tasks/${taskId}/follow-up`)
+        .set(me)
+        .send({ filter: { callResult: [0] } })
+        .expect(201),
+    );
+    expect(made.contacts.added + made.contacts.skipped.length).toBe(1);
+    expect(made.contacts.skipped.map((x) => x.sourceContactId)).not.toContain(ca.id);
+    const copied = await contactsOf(made.task.id);
+    expect(copied.map((x) => x.candidateRef)).toEqual([cc.candidateRef]);
+  });
 });
