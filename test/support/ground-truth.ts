@@ -15,6 +15,8 @@ interface SimCampaign {
   status: number;
   contact_count: number;
   dialled_count: number;
+  /** Calls dialled and not ended yet (their records come when they end). */
+  in_flight_count?: number;
   records?: SimRecord[];
   /** The campaign's contacts as sent to `add`: which number each record's `ref` dialled. */
   contacts?: { ref: string; phone: string }[];
