@@ -220,45 +220,34 @@ describe('task lifecycle: model-based test against the real API, worker and plat
     SOAK ? 3_600_000 : Math.max(300_000, SIZE.timeLimitMs * 3),
   );
 
+  /** A fixed run of the model's own commands, checked by the same invariants and ended by the same final phase. */
+  async function fixedRun(commands: Iterable<fc.AsyncCommand<Model, Real>>): Promise<void> {
+    const world = w!;
+    let ctx: { model: Model; real: Real } | undefined;
+    try {
+      await fc.asyncModelRun(async () => (ctx = await setupRun(world)), commands);
+      await finalPhase(ctx!.model, ctx!.real);
+    } catch (error) {
+      const log = ctx?.real.log ?? [];
+      (error as Error).message +=
+        `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
+      throw error;
+    } finally {
+      await setFaults(world, null);
+    }
+  }
+
   /** Issue 20's cases as fixed runs (support/model/regressions.ts): each failed on main before its fix. */
   it.each(REGRESSIONS.map((x) => [`item ${x.item}: ${x.name} (${x.invariant})`, x] as const))(
     'regression, issue 20 %s',
-    async (_name, regression) => {
-      const world = w!;
-      let ctx: { model: Model; real: Real } | undefined;
-      try {
-        await fc.asyncModelRun(async () => (ctx = await setupRun(world)), regression.commands());
-        await finalPhase(ctx!.model, ctx!.real);
-      } catch (error) {
-        const log = ctx?.real.log ?? [];
-        (error as Error).message +=
-          `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
-        throw error;
-      } finally {
-        await setFaults(world, null);
-      }
-    },
+    (_name, regression) => fixedRun(regression.commands()),
     120_000,
   );
 
   /** Issue 22's start at a set time and follow-ups as fixed runs (support/model/commands-schedule.ts). */
   it.each(SCHEDULE_RUNS.map((x) => [x.name, x] as const))(
     'issue 22: %s',
-    async (_name, run) => {
-      const world = w!;
-      let ctx: { model: Model; real: Real } | undefined;
-      try {
-        await fc.asyncModelRun(async () => (ctx = await setupRun(world)), run.commands());
-        await finalPhase(ctx!.model, ctx!.real);
-      } catch (error) {
-        const log = ctx?.real.log ?? [];
-        (error as Error).message +=
-          `\n  what the real system answered (run ${ctx?.real.run}):\n    ${log.join('\n    ')}`;
-        throw error;
-      } finally {
-        await setFaults(world, null);
-      }
-    },
+    (_name, run) => fixedRun(run.commands()),
     120_000,
   );
 });
