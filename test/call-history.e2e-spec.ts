@@ -7,6 +7,7 @@ import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { TEST_PHONE_KEYS } from './support/phone-keys';
 import { CampaignStore } from '../apps/robot-call-simulator/src/campaigns/campaign-store.service';
 import { recordView } from '../apps/robot-call-simulator/src/contract/wire-views';
+import { bodyOf } from './support/api-types';
 
 const FIRM = 7811;
 const me = asAccount(FIRM, 1);
@@ -42,8 +43,6 @@ interface ListedContact {
   lastSummary: string | null;
 }
 
-/** A JSON answer's body as the test reads it (its shape is checked against the OpenAPI document already). */
-const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
 /** A code of an error answer. */
 const codeOf = (res: { body: unknown }): string => bodyOf<{ code: string }>(res).code;
 

@@ -4,6 +4,7 @@ import { asAccount, asAdmin, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { startWebhookReceiver, WebhookReceiver } from './support/webhook-receiver';
+import { bodyOf } from './support/api-types';
 
 const FIRM = 8801;
 const OTHER_FIRM = 8802;
@@ -22,8 +23,6 @@ interface ListedContact extends Json {
   erased: boolean;
   status: number;
 }
-/** A response's body, typed as the test expects it (the contract check has validated its shape). */
-const bodyOf = <T = Json>(res: { body: unknown }): T => res.body as T;
 
 /**
  * A candidate's erasure (POST /v1/admin/firms/:firmId/erasure) end to end: across the firm's tasks, one of them
@@ -92,7 +91,7 @@ describe('candidate erasure', () => {
   it('refuses a bad number, or too many, with VALIDATION_FAILED and writes nothing', async () => {
     const list = contacts(2, 500);
     const taskId = await createTask(h, FIRM, 1, { contacts: list });
-    const bad = bodyOf(await erase([list[0].phone, '12345']).expect(400));
+    const bad = bodyOf<Json>(await erase([list[0].phone, '12345']).expect(400));
     expect(bad.code).toBe('VALIDATION_FAILED');
     expect(JSON.stringify(bad)).not.toContain(list[0].phone);
     expect(bad.details).toEqual([{ field: 'phones.1', errors: [expect.stringContaining('phones.1')] }]);

@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { ALWAYS, contacts, createTask, grantBot, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf } from './support/api-types';
 
 const FIRM = 8201;
 const OTHER_FIRM = 8202;
@@ -32,8 +33,6 @@ interface StoredEvent {
   data: Record<string, unknown>;
 }
 
-/** A response's body, as the type the test reads it as (the contract check validated its shape). */
-const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
 const codeOf = (res: { body: unknown }): string | undefined => bodyOf<{ code?: string }>(res).code;
 const parsed = (data: unknown): Record<string, unknown> =>
   (typeof data === 'string' ? JSON.parse(data) : data) as Record<string, unknown>;

@@ -3,6 +3,7 @@ import { asAccount, Harness, startHarness } from './support/harness';
 import { contacts, createTask, grantBot, mobiles, syncUntil } from './support/factories';
 import { groundTruth } from './support/ground-truth';
 import { expectCountersExact } from './support/stats-counters';
+import { bodyOf } from './support/api-types';
 
 const FIRM = 8301;
 const OTHER_FIRM = 8302;
@@ -41,8 +42,6 @@ interface WithdrawnEvent {
   intention: number;
 }
 
-/** A response's body, as the type the test reads it as (the contract check validated its shape). */
-const bodyOf = <T>(res: { body: unknown }): T => res.body as T;
 const codeOf = (res: { body: unknown }): string | undefined => bodyOf<{ code?: string }>(res).code;
 
 /** Issue 22, item 3: withdrawing candidates, at once or when the campaign that holds them is done with them. */
