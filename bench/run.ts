@@ -281,7 +281,7 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
   if (r.conversations) {
     const c = r.conversations;
     rows.push({
-      metric: `ingest with the conversations (a ${fmt(c.transcriptBytes)}-byte transcript, a summary and a link a record, sealed and stored) vs without (${fmt(c.records)} records), records/s`,
+      metric: `ingest with the conversations (a ${fmt(c.transcriptBytes)}-byte transcript, a summary and a link a record, sealed and stored) vs without (${fmt(c.records)} records; the simulators ${c.simulator === 'process' ? 'in their own processes' : 'in the bench process'}), records/s`,
       median: `${fmt(c.withPerSec)}/s`,
       baseline: `${fmt(c.withoutPerSec)}/s`,
       ratio: `${fmt(c.ratio, 2)}×`,
@@ -301,7 +301,7 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
   if (r.history) {
     const h = r.history;
     rows.push({
-      metric: `call history of a contact with ${h.attempts} calls (ListContactCalls, conversations opened) at ${fmt(h.contacts)} contacts (${fmt(h.records)} records, ${fmt(h.conversations)} conversations), p50 / p99 vs the same two reads as bare SQL`,
+      metric: `call history of a contact with ${h.attempts} calls (ListContactCalls, conversations opened) at ${fmt(h.contacts)} contacts (${fmt(h.records)} records, ${fmt(h.conversations)} conversations), p50 / p99 vs the same read (one statement) as bare SQL`,
       median: `${fmt(h.appP50, 2)} / ${fmt(h.appP99, 2)} ms`,
       baseline: `${fmt(h.bareP50, 2)} / ${fmt(h.bareP99, 2)} ms`,
       ratio: `${fmt(h.ratioP50, 2)}× / ${fmt(h.ratioP99, 2)}×`,

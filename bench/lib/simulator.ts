@@ -20,7 +20,11 @@ export interface CampaignSummary {
 
 /** The robot-call simulator in this process, and the few calls the bench makes to it directly (seeding, ground truth). */
 export class BenchSimulator {
-  private constructor(readonly running: RunningSimulator) {}
+  private constructor(
+    readonly baseUrl: string,
+    private readonly stop: () => Promise<void>,
+    private readonly inProcess?: RunningSimulator,
+  ) {}
 
   static async start(
     options: { callMs: number; parallelism: number; delayMs?: number } & Partial<
@@ -37,11 +41,19 @@ export class BenchSimulator {
       >
     >,
   ): Promise<BenchSimulator> {
-    return new BenchSimulator(await startSimulator({ apiKey: SIMULATOR_KEY, ...options }));
+    const running = await startSimulator({ apiKey: SIMULATOR_KEY, ...options });
+    return new BenchSimulator(running.baseUrl, () => running.close(), running);
   }
 
-  get baseUrl(): string {
-    return this.running.baseUrl;
+  /** A simulator running elsewhere (its own process: bench/lib/simulator-process.ts), driven over HTTP only. */
+  static remote(baseUrl: string, close: () => Promise<void>): BenchSimulator {
+    return new BenchSimulator(baseUrl, close);
+  }
+
+  /** The simulator app itself, for sections that reach into it (its pusher): in-process simulators only. */
+  get running(): RunningSimulator {
+    if (!this.inProcess) throw new Error('this simulator runs in another process: only its HTTP API is reachable');
+    return this.inProcess;
   }
 
   /** Latency added to every platform request from now on (the simulator's `delayMs` fault). */
@@ -120,6 +132,6 @@ export class BenchSimulator {
   }
 
   close(): Promise<void> {
-    return this.running.close();
+    return this.stop();
   }
 }

@@ -4,8 +4,9 @@ import { RunSyncPass } from '@app/task';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
 import { scalar, truncateAll } from '../lib/db';
 import { BenchSimulator } from '../lib/simulator';
+import { startSimulatorProcess } from '../lib/simulator-process';
 import { SectionContext, setAppEnv } from '../lib/context';
-import { log, median, round, timed } from '../lib/util';
+import { localDatabaseCpuMs, log, median, processCpuMs, round, timed } from '../lib/util';
 import { prepareDialledCampaigns } from './ingest';
 
 export interface ConversationsRep {
@@ -13,9 +14,20 @@ export interface ConversationsRep {
   withPerSec: number;
   withoutPerSec: number;
   conversations: number;
+  /** CPU seconds of each pass (with / without): the bench process (the worker module), MariaDB, the simulator. */
+  cpu: { with: PassCpu; without: PassCpu };
+}
+
+export interface PassCpu {
+  app: number;
+  database?: number;
+  /** The simulator's own process; undefined when it runs in the bench process (its CPU is then in `app`). */
+  simulator?: number;
 }
 
 export interface ConversationsResult {
+  /** Where the simulators ran: their own processes (the default) or the bench's (BENCH_CONVERSATIONS_SIMULATOR=inline). */
+  simulator: 'process' | 'inline';
   records: number;
   transcriptBytes: number;
   perRep: ConversationsRep[];
@@ -39,13 +51,20 @@ const TRANSCRIPT_BYTES = 1024;
  * read and stored by one sync pass of the real worker module, from a platform whose every record carries its
  * conversation (a 1 KB transcript, a summary, a recording link: sealed and stored beside the record) and from one
  * whose records carry none, back to back in each repetition, the order alternating. Two simulators, one worker
- * module each, the same seed: the records differ only in the conversation.
+ * module each, the same seed: the records differ only in the conversation. The simulators run in processes of
+ * their own (a platform is another machine: the larger pages it serves are not the app's CPU), or in the bench's
+ * with BENCH_CONVERSATIONS_SIMULATOR=inline, as the ingest section runs its own.
  */
 export async function runConversations(ctx: SectionContext): Promise<ConversationsResult> {
   const { db, config } = ctx;
   const options = { callMs: 0, parallelism: 10_000, connectRate: 1 };
-  const said = await BenchSimulator.start({ ...options, conversationRate: 1, transcriptBytes: TRANSCRIPT_BYTES });
-  const silent = await BenchSimulator.start({ ...options, conversationRate: 0 });
+  const inline = process.env.BENCH_CONVERSATIONS_SIMULATOR === 'inline';
+  const start = async (o: typeof options & { conversationRate: number; transcriptBytes?: number }) =>
+    inline ? { simulator: await BenchSimulator.start(o), pid: undefined } : startSimulatorProcess(o);
+  const saidProcess = await start({ ...options, conversationRate: 1, transcriptBytes: TRANSCRIPT_BYTES });
+  const silentProcess = await start({ ...options, conversationRate: 0 });
+  const said = saidProcess.simulator;
+  const silent = silentProcess.simulator;
   ctx.onCleanup(() => said.close().catch(() => undefined));
   ctx.onCleanup(() => silent.close().catch(() => undefined));
   const workerFor = async (simulator: BenchSimulator): Promise<TestingModule> => {
@@ -64,6 +83,7 @@ export async function runConversations(ctx: SectionContext): Promise<Conversatio
     for (let rep = 0; rep < config.repsExpensive; rep++) {
       const order = rep % 2 === 0 ? [true, false] : [false, true];
       const rates: Record<string, number> = {};
+      const cpu: Record<string, PassCpu> = {};
       let records = 0;
       let conversations = 0;
       for (const withConversations of order) {
@@ -73,7 +93,18 @@ export async function runConversations(ctx: SectionContext): Promise<Conversatio
         await silent.reset();
         const expected = await prepareDialledCampaigns(ctx, simulator, rep * 2 + (withConversations ? 0 : 1));
         const worker = withConversations ? withWorker : withoutWorker;
+        const simulatorPid = (withConversations ? saidProcess : silentProcess).pid;
+        const before = { app: process.cpuUsage(), db: localDatabaseCpuMs(), sim: processCpuMs(simulatorPid) };
         const pass = await timed(() => worker.get(RunSyncPass).execute());
+        const appCpu = process.cpuUsage(before.app);
+        const dbCpu = localDatabaseCpuMs();
+        const simCpu = processCpuMs(simulatorPid);
+        cpu[String(withConversations)] = {
+          app: round((appCpu.user + appCpu.system) / 1e6, 2),
+          database: dbCpu !== undefined && before.db !== undefined ? round((dbCpu - before.db) / 1000, 2) : undefined,
+          simulator:
+            simCpu !== undefined && before.sim !== undefined ? round((simCpu - before.sim) / 1000, 2) : undefined,
+        };
         records = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
         const stored = await scalar(db.pool, 'SELECT COUNT(*) FROM call_conversation');
         if (records !== expected || pass.value.failed > 0)
@@ -97,10 +128,14 @@ export async function runConversations(ctx: SectionContext): Promise<Conversatio
         withPerSec: round(rates.true, 0),
         withoutPerSec: round(rates.false, 0),
         conversations,
+        cpu: { with: cpu.true, without: cpu.false },
       };
       perRep.push(r);
+      const cpuText = (c: PassCpu) =>
+        `bench ${c.app} s, database ${c.database ?? '?'} s${c.simulator === undefined ? '' : `, simulator ${c.simulator} s`}`;
       log(
-        `conversations: rep ${rep + 1}/${config.repsExpensive}: ingest ${r.withPerSec}/s with a 1 KB transcript a record (${conversations} conversations), ${r.withoutPerSec}/s without`,
+        `conversations: rep ${rep + 1}/${config.repsExpensive}: ingest ${r.withPerSec}/s with a 1 KB transcript a record (${conversations} conversations), ${r.withoutPerSec}/s without ` +
+          `(CPU with: ${cpuText(r.cpu.with)}; without: ${cpuText(r.cpu.without)})`,
       );
     }
   } finally {
@@ -111,6 +146,7 @@ export async function runConversations(ctx: SectionContext): Promise<Conversatio
     await truncateAll(db.pool);
   }
   return {
+    simulator: inline ? 'inline' : 'process',
     records: perRep[0]?.records ?? 0,
     transcriptBytes: TRANSCRIPT_BYTES,
     perRep,

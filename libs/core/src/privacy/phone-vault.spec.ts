@@ -34,6 +34,16 @@ describe('PhoneVault', () => {
     expect(() => vault.open({ ...a, keyId: 'old' })).toThrow(PhoneVaultError); // bound to the key that sealed it
   });
 
+  it('never uses an IV twice, across the refills of its pool of random IVs', () => {
+    const ivs = new Set<string>();
+    for (let i = 0; i < 3000; i++) {
+      const sealed = vault.sealText('a');
+      ivs.add(Buffer.from(sealed.enc, 'base64').subarray(0, 12).toString('hex'));
+      if (i % 997 === 0) expect(vault.open(sealed)).toBe('a');
+    }
+    expect(ivs.size).toBe(3000);
+  });
+
   it('hashes equal numbers equally and different numbers differently, under its own key', () => {
     expect(vault.hash('+8613912345678')).toBe(vault.seal('+8613912345678').hash);
     expect(vault.hash('+8613912345678')).not.toBe(vault.hash('+8613912345679'));

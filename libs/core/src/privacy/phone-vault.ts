@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomFillSync } from 'crypto';
 
 /**
  * A phone number as it is stored: never in clear. `hash` is a keyed hash (HMAC-SHA256, hex) of the E.164
@@ -44,17 +44,25 @@ export class PhoneVaultError extends Error {}
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
+/** IVs drawn from the CSPRNG at once (12 KB): one call per 1,024 sealings rather than one each (~4 µs a call). */
+const IV_POOL = 1024;
 const KEY_ID = /^[A-Za-z0-9_-]{1,16}$/;
 
 /** Seals, opens and hashes phone numbers. Pure: the keys come from configuration (see {@link phoneKeysFromEnv}). */
 export class PhoneVault {
   private readonly activeKey: Buffer;
+  /** The active key's id as the AAD every sealing binds. */
+  private readonly activeAad: Buffer;
+  /** Random bytes not yet used as an IV, from `ivAt` on; every IV is used once, then the pool is refilled. */
+  private ivPool = Buffer.alloc(0);
+  private ivAt = 0;
 
   constructor(private readonly keys: PhoneKeys) {
     const active = keys.encryptionKeys.get(keys.activeKeyId);
     if (!active)
       throw new PhoneVaultError(`the active phone key "${keys.activeKeyId}" is not among the configured keys`);
     this.activeKey = active;
+    this.activeAad = Buffer.from(keys.activeKeyId, 'utf8');
   }
 
   get activeKeyId(): string {
@@ -76,11 +84,31 @@ export class PhoneVault {
    * never looked up by equality, and hashing a 20,000-character transcript would be wasted work.
    */
   sealText(text: string): Omit<SealedPhone, 'hash'> {
-    const iv = randomBytes(IV_BYTES);
+    const iv = this.nextIv();
     const cipher = createCipheriv('aes-256-gcm', this.activeKey, iv);
-    cipher.setAAD(Buffer.from(this.keys.activeKeyId, 'utf8'));
-    const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
-    return { enc: Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64'), keyId: this.keys.activeKeyId };
+    cipher.setAAD(this.activeAad);
+    const body = cipher.update(text, 'utf8');
+    const tail = cipher.final(); // empty for GCM, a stream mode; kept for exactness
+    const sealed = Buffer.allocUnsafe(IV_BYTES + body.length + tail.length + TAG_BYTES);
+    iv.copy(sealed, 0);
+    body.copy(sealed, IV_BYTES);
+    tail.copy(sealed, IV_BYTES + body.length);
+    cipher.getAuthTag().copy(sealed, IV_BYTES + body.length + tail.length);
+    return { enc: sealed.toString('base64'), keyId: this.keys.activeKeyId };
+  }
+
+  /**
+   * A fresh random IV (96 bits, as GCM wants them), taken from a pool the CSPRNG fills 1,024 IVs at a time: each
+   * is used once, so IVs are exactly as random and as unique as one `randomBytes(12)` a sealing would give.
+   */
+  private nextIv(): Buffer {
+    if (this.ivAt + IV_BYTES > this.ivPool.length) {
+      this.ivPool = randomFillSync(Buffer.allocUnsafe(IV_BYTES * IV_POOL));
+      this.ivAt = 0;
+    }
+    const iv = this.ivPool.subarray(this.ivAt, this.ivAt + IV_BYTES);
+    this.ivAt += IV_BYTES;
+    return iv;
   }
 
   open(sealed: { enc: string; keyId: string }): string {

@@ -8,7 +8,6 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
  * migration is the schema; `text` here is the type both drivers accept).
  */
 @Entity({ name: 'call_conversation' })
-@Index('idx_call_conversation_task', ['taskId'])
 @Index('idx_call_conversation_contact', ['contactId'])
 @Index('idx_call_conversation_called_at', ['calledAt', 'contactId'])
 export class CallConversationEntity {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { PhoneVault } from '@app/core';
+import { isErasedSealed, PhoneVault } from '@app/core';
 import { parseDbDate, SqlDialect } from '@app/database';
 
 /** What the platform said on one call: each field null when it did not give it. */
@@ -136,32 +136,49 @@ export class CallConversationRepository {
     ]);
   }
 
-  /** Every call of a contact with what was said, newest first (one query on the record's contact index). */
-  async history(manager: EntityManager, contactId: string): Promise<CallHistoryRow[]> {
+  /**
+   * A contact of this task with every call it had and what was said, newest first, in one statement: the contact by
+   * its primary key (and its task), its records by `idx_call_record_contact`, each one's conversation by its key.
+   * Null when the contact is not this task's; `erased` when its number was erased (its calls are still listed).
+   */
+  async historyInTask(
+    manager: EntityManager,
+    taskId: string,
+    contactId: string,
+  ): Promise<{ erased: boolean; calls: CallHistoryRow[] } | null> {
     const rows: (SealedColumns & {
-      record_id: string;
+      phone_key_id: string;
+      record_id: string | null;
       call_result: number | string;
       intension_result: number | string;
       duration_sec: number | string;
       fail_reason: string | null;
       called_at: Date | string;
     })[] = await manager.query(
-      `SELECT r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason, r.called_at,
-              ${FILLED.map((c) => `v.${c}`).join(', ')}
-         FROM ai_visitor_call_record r LEFT JOIN ${TABLE} v ON v.call_record_id = r.id
-        WHERE r.contact_id = ?
+      `SELECT c.phone_key_id, r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason, r.called_at,
+              ${FILLED.map((col) => `v.${col}`).join(', ')}
+         FROM ai_visitor_list c
+         LEFT JOIN ai_visitor_call_record r ON r.contact_id = c.id
+         LEFT JOIN ${TABLE} v ON v.call_record_id = r.id
+        WHERE c.id = ? AND c.task_id = ?
         ORDER BY r.called_at DESC, r.id DESC`,
-      [contactId],
+      [contactId, taskId],
     );
-    return rows.map((r) => ({
-      recordId: r.record_id,
-      callResult: Number(r.call_result),
-      intention: Number(r.intension_result),
-      durationSec: Number(r.duration_sec),
-      failReason: r.fail_reason,
-      calledAt: parseDbDate(r.called_at),
-      ...this.openSealed(r),
-    }));
+    if (rows.length === 0) return null;
+    return {
+      erased: isErasedSealed({ keyId: rows[0].phone_key_id }),
+      calls: rows
+        .filter((r) => r.record_id !== null)
+        .map((r) => ({
+          recordId: r.record_id!,
+          callResult: Number(r.call_result),
+          intention: Number(r.intension_result),
+          durationSec: Number(r.duration_sec),
+          failReason: r.fail_reason,
+          calledAt: parseDbDate(r.called_at),
+          ...this.openSealed(r),
+        })),
+    };
   }
 
   /**

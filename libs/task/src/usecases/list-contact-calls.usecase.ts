@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { TransactionRunner } from '@app/database';
 import { TaskAccess } from '../domain/task-access';
-import { ContactRepository } from '../repositories/contact.repository';
 import { CallConversationRepository } from '../repositories/call-conversation.repository';
 import { ContactNotFoundError } from '../errors/task-errors';
 import { CallView, ContactCallsView } from '../task.view';
@@ -15,21 +14,21 @@ export interface ListContactCallsQuery {
 /**
  * A contact's call history, newest first: every attempt the platform reported, its outcome and what the candidate
  * said (summary, transcript, recording link; opened from their sealed columns). A contact that is not the task's
- * is CONTACT_NOT_FOUND, whichever task it belongs to. Two reads, both by key.
+ * is CONTACT_NOT_FOUND, whichever task it belongs to. One read: the contact by its key, its records by their contact
+ * index, their conversations by key (CallConversationRepository.historyInTask).
  */
 @Injectable()
 export class ListContactCalls {
   constructor(
     private readonly tx: TransactionRunner,
-    private readonly contacts: ContactRepository,
     private readonly conversations: CallConversationRepository,
   ) {}
 
   async execute({ access, contactId }: ListContactCallsQuery): Promise<ContactCallsView> {
     const manager = this.tx.autocommit;
-    const erased = await this.contacts.erasedInTask(manager, access.taskId, contactId);
-    if (erased === null) throw new ContactNotFoundError(access.taskId, contactId);
-    const calls = await this.conversations.history(manager, contactId);
+    const history = await this.conversations.historyInTask(manager, access.taskId, contactId);
+    if (history === null) throw new ContactNotFoundError(access.taskId, contactId);
+    const { erased, calls } = history;
     return {
       contactId,
       erased,
