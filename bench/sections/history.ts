@@ -26,12 +26,15 @@ export interface HistoryResult {
   ratioP99: number;
 }
 
-/** The read ListContactCalls makes (one statement), as bare SQL returning the sealed columns unopened: the baseline. */
-const BARE_HISTORY = `SELECT c.phone_key_id, r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason, r.called_at,
-  v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
+/**
+ * The read ListContactCalls makes (one statement; it sorts the few rows itself), as bare SQL returning the sealed
+ * columns unopened and unsorted: the baseline.
+ */
+const BARE_HISTORY = `SELECT c.phone_key_id, r.id, r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason,
+  r.called_at, v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
   FROM ai_visitor_list c LEFT JOIN ai_visitor_call_record r ON r.contact_id = c.id
   LEFT JOIN call_conversation v ON v.call_record_id = r.id
-  WHERE c.id = ? AND c.task_id = ? ORDER BY r.called_at DESC, r.id DESC`;
+  WHERE c.id = ? AND c.task_id = ?`;
 
 const KB_TRANSCRIPT =
   `机器人：您好，我是猎头顾问的 AI 助理，想和您聊一个工作机会，现在方便吗？\n候选人：可以的。`.padEnd(
