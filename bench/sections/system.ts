@@ -5,7 +5,7 @@ import { BENCH_ACCOUNT, scalar, seedContacts, seedFirmBot, seedTasks, truncateAl
 import { AppBuild, LogSummary, spawnNode, summarizeLog, waitLive } from '../lib/children';
 import { ADMIN_TOKEN, appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
 import { WebhookReceiver } from '../lib/receiver';
-import { SimulatorProbe, SimulatorProcess } from '../lib/simulator-process';
+import { SimulatorProbe, SimulatorProcess } from '../lib/system-simulator';
 import { highestHeld, nextLoad, Point, SearchPlan, Trend, Trial, trendOverLastHalf } from '../lib/load-search';
 import { freePort, localDatabaseCpuMs, log, mapLimit, percentile, processCpuMs, round, sleep } from '../lib/util';
 import { pushCoalescing } from './freshness';
@@ -84,7 +84,7 @@ export interface SystemTrial {
   badSignature: number;
   /** Received contact.called whose call end the simulator did not report (must be 0). */
   unmatched: number;
-  /** Freshness (ms): the receiver holds a call's contact.called − the simulator ended the call. */
+  /** Freshness (ms): the receiver holds a call's contact.called − the simulator ended the call; calls ended during the load. */
   freshness: { n: number; p50: number; p90: number; p99: number; max: number };
   /** The same per window of the load (by the call's end), to see it drift. */
   freshnessByWindow: { fromS: number; toS: number; n: number; p50: number; p99: number }[];
@@ -105,7 +105,8 @@ export interface SystemTrial {
     bench: CpuShare;
     machineBusy: number;
   };
-  drain: { ms: number; complete: boolean };
+  /** Pausing every task through the API (the load goes on meanwhile), then draining; the drain is bounded. */
+  drain: { pauseMs: number; ms: number; complete: boolean };
   coalescing?: { transactions: number; pushes: number; perTransaction: number };
   push: Record<string, unknown>;
   loadAverage: { start: number[]; end: number[] };
@@ -161,7 +162,7 @@ export async function runSystem(ctx: SectionContext, build: AppBuild): Promise<S
   };
   const how =
     'child processes: node <build>/apps/api/src/main.js, node <build>/apps/worker/src/main.js (SYNC_CRON, SYNC_EDGE_CRON and the relay at their defaults) ' +
-    'and bench/children/simulator-child.js (the simulator, pushing each record to the API callback); the webhook receiver (all event types) and the sampling in the bench process';
+    'and bench/children/system-simulator-child.js (the simulator, pushing each record to the API callback); the webhook receiver (all event types) and the sampling in the bench process';
   const trials: SystemTrial[] = [];
   if (!s.search) {
     trials.push(await runTrial(ctx, build, s.firms, logLevel));
@@ -390,10 +391,11 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     const load1 = loadavg().map((x) => round(x, 2));
 
     // The end of the load: every task paused through the API (calls in flight end and are pushed), then drained.
-    await mapLimit(firmIds, 8, async (firm) => {
+    await mapLimit(firmIds, 16, async (firm) => {
       const res = await fetch(`${apiBase}/v1/tasks/${firm}/pause`, { method: 'POST', headers: headersOf(firm) });
       if (!res.ok) log(`${label}: pause of task ${firm} answered ${res.status}`);
     });
+    const pauseMs = Date.now() - t0 - loadMs;
     const drainFrom = Date.now();
     let complete = false;
     while (Date.now() - drainFrom < s.drainS * 1000) {
@@ -420,6 +422,8 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     const coalescing = await pushCoalescing(apiBase);
 
     // Freshness, overall and per window of the load (by call end).
+    // The figures are of the calls that ended during the load (those ending while the pauses are under way are
+    // stored and delivered too, and counted in the completeness check); each per-window list keeps all of them.
     const fresh: number[] = [];
     const byWindow = new Map<number, number[]>();
     const windowS = 30;
@@ -430,7 +434,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
         unmatched++;
         continue;
       }
-      fresh.push(at - end);
+      if (end - t0 <= loadMs) fresh.push(at - end);
       const w = Math.floor((end - t0) / 1000 / windowS);
       const values = byWindow.get(w) ?? [];
       values.push(at - end);
@@ -533,7 +537,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
         bench: share(cpuLoad.bench)!,
         machineBusy: round(busy, 2),
       },
-      drain: { ms: drainMs, complete },
+      drain: { pauseMs, ms: drainMs, complete },
       coalescing,
       push,
       loadAverage: { start: load0, end: load1 },
@@ -552,7 +556,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
         `events ${round(trends.undeliveredEvents.growth, 0)} (allowed ${allowedItems}), tasks behind ${round(trends.tasksBehind.growth, 1)} (allowed ${allowedTasks}); ` +
         `CPU over ${trial.cpu.spanS} s: API ${pct(trial.cpu.api)}, worker ${pct(trial.cpu.worker)}, database ${pct(trial.cpu.database)}, ` +
         `simulator ${pct(trial.cpu.simulator)}, bench ${pct(trial.cpu.bench)}: ${Math.round(busy * 100)}% of ${cpus().length} cores; ` +
-        `drain ${round(drainMs / 1000, 1)} s; load ${load0.join('/')} → ${load1.join('/')}`,
+        `pauses ${round(pauseMs / 1000, 1)} s, drain ${round(drainMs / 1000, 1)} s; load ${load0.join('/')} → ${load1.join('/')}`,
     );
     return trial;
   } finally {

@@ -3,7 +3,7 @@ import type { SimulatorOptions } from '../../apps/robot-call-simulator/src';
 import { AppBuild, REPO, SpawnedChild, spawnNode } from './children';
 import { SIMULATOR_KEY } from './simulator';
 
-/** What the simulator child answers to a probe (bench/children/simulator-child.js). */
+/** What the simulator child answers to a probe (bench/children/system-simulator-child.js). */
 export interface SimulatorProbe {
   /** Pushes not finished: batches gathering, POSTs in flight or waiting to be retried. */
   pending: number;
@@ -65,7 +65,7 @@ export class SimulatorProcess {
   }
 
   static async start(build: AppBuild, options: SimulatorChildOptions, logFile: string): Promise<SimulatorProcess> {
-    const proc = spawnNode(build, join(REPO, 'bench', 'children', 'simulator-child.js'), [], {}, logFile, true);
+    const proc = spawnNode(build, join(REPO, 'bench', 'children', 'system-simulator-child.js'), [], {}, logFile, true);
     const baseUrl = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the simulator child did not start; see ${logFile}`)), 60_000);
       proc.child.on('message', (m: ChildMessage) => {
