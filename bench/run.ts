@@ -654,6 +654,15 @@ function systemRows(sys: SystemResult, rows: Row[], fmt: (n: number, d?: number)
       target: 'all equal',
       met: yesNo(t.drain.complete && t.made === t.stored && t.stored === t.received && t.unmatched === 0),
     });
+    const attempted = Number(t.push.attempted ?? 0);
+    rows.push({
+      metric: `system (${fmt(t.firms)} firms): push POSTs a record (the simulator retries a POST not answered 2xx within 5 s: failed / given up, polling catches up), pushes a transaction at the API`,
+      median: `${fmt(attempted / Math.max(t.made, 1), 2)} (${fmt(Number(t.push.failed ?? 0))} / ${fmt(Number(t.push.gaveUp ?? 0))})`,
+      baseline: '—',
+      ratio: t.coalescing ? `${fmt(t.coalescing.perTransaction, 2)} a transaction` : '—',
+      target: '—',
+      met: '—',
+    });
     rows.push({
       metric: `system (${fmt(t.firms)} firms): CPU over the load, API / worker / database / simulator / bench (receiver, sampling), s (% of a core)`,
       median: `${cpu(t.cpu.api)} / ${cpu(t.cpu.worker)} / ${cpu(t.cpu.database)} / ${cpu(t.cpu.simulator)} / ${cpu(t.cpu.bench)}`,

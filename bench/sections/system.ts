@@ -178,7 +178,15 @@ export async function runSystem(ctx: SectionContext, build: AppBuild): Promise<S
       stoppedBy = `time bound (BENCH_SYSTEM_SEARCH_MAX_S ${s.searchMaxS} s) before trying ${n} firms`;
       break;
     }
-    trials.push(await runTrial(ctx, build, n, logLevel));
+    try {
+      trials.push(await runTrial(ctx, build, n, logLevel));
+    } catch (error) {
+      // The trials so far stand; a search that cannot go on says why.
+      if (trials.length === 0) throw error;
+      stoppedBy = `error at ${n} firms: ${(error as Error).message}`;
+      log(`system: ${stoppedBy}`);
+      break;
+    }
   }
   if (trials.length >= plan.maxTrials) stoppedBy = `trial bound (BENCH_SYSTEM_MAX_TRIALS ${plan.maxTrials})`;
   const best = highestHeld(toTrials(trials));
@@ -391,9 +399,18 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     const load1 = loadavg().map((x) => round(x, 2));
 
     // The end of the load: every task paused through the API (calls in flight end and are pushed), then drained.
+    // An API far behind may drop a request: a pause is tried 3 times; one that never lands is left to the drain bound.
     await mapLimit(firmIds, 16, async (firm) => {
-      const res = await fetch(`${apiBase}/v1/tasks/${firm}/pause`, { method: 'POST', headers: headersOf(firm) });
-      if (!res.ok) log(`${label}: pause of task ${firm} answered ${res.status}`);
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        try {
+          const res = await fetch(`${apiBase}/v1/tasks/${firm}/pause`, { method: 'POST', headers: headersOf(firm) });
+          if (res.ok) return;
+          log(`${label}: pause of task ${firm} answered ${res.status} (attempt ${attempt}/3)`);
+        } catch (error) {
+          log(`${label}: pause of task ${firm} failed: ${(error as Error).message} (attempt ${attempt}/3)`);
+        }
+        await sleep(1000);
+      }
     });
     const pauseMs = Date.now() - t0 - loadMs;
     const drainFrom = Date.now();
