@@ -97,8 +97,8 @@ export class SimulatorProcess {
     return new Promise<SimulatorProbe>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.probes.delete(id);
-        reject(new Error('the simulator child did not answer a probe within 30 s'));
-      }, 30_000);
+        reject(new Error('the simulator child did not answer a probe within 60 s'));
+      }, 60_000);
       this.probes.set(id, (p) => {
         clearTimeout(timer);
         resolve(p);

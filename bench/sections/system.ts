@@ -91,6 +91,8 @@ export interface SystemTrial {
   /** Campaigns the service closed (each a campaign end followed by the next campaign or the task's end). */
   campaignsClosed: number;
   samples: SystemSample[];
+  /** Samples that could not be taken (a part failed or timed out). */
+  samplesMissed: number;
   trends: Record<'pendingPushes' | 'resultsUnstored' | 'undeliveredEvents' | 'tasksBehind', Trend>;
   growing: string[];
   /** The most each backlog held during the load. */
@@ -338,7 +340,18 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     });
 
     const samples: SystemSample[] = [];
-    const takeSample = async (phase: SystemSample['phase']): Promise<SystemSample> => {
+    let samplesMissed = 0;
+    /** A sample, or undefined when one of its parts failed (a starved simulator child, a query timing out). */
+    const takeSample = async (phase: SystemSample['phase']): Promise<SystemSample | undefined> => {
+      try {
+        return await sampleOnce(phase);
+      } catch (error) {
+        samplesMissed++;
+        log(`${label}: a sample failed (${(error as Error).message}); the next one goes on`);
+        return undefined;
+      }
+    };
+    const sampleOnce = async (phase: SystemSample['phase']): Promise<SystemSample> => {
       const at = Date.now();
       const [open] = await db.pool.query<RowDataPacket[]>(
         `SELECT ct.task_id, ct.campaign_id, COUNT(r.id) AS stored
@@ -388,7 +401,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     for (let k = 1; k * s.sampleMs <= s.durationS * 1000; k++) {
       await sleep(Math.max(0, t0 + k * s.sampleMs - Date.now()));
       const x = await takeSample('load');
-      if (k % Math.max(1, Math.round(30_000 / s.sampleMs)) === 0)
+      if (x && k % Math.max(1, Math.round(30_000 / s.sampleMs)) === 0)
         log(
           `${label}: t=${x.t} s made ${x.made} stored ${x.stored} received ${x.received}; backlog: pushes ${x.pendingPushes}, ` +
             `results ${x.resultsUnstored}, events ${x.undeliveredEvents}, tasks behind ${x.tasksBehind}`,
@@ -420,6 +433,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
       const x = await takeSample('drain');
       const calledReceived = receivedByType['contact.called'] ?? 0;
       if (
+        x &&
         x.pendingPushes === 0 &&
         x.inFlightCalls === 0 &&
         x.stored >= x.made &&
@@ -537,6 +551,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
       freshnessByWindow,
       campaignsClosed,
       samples,
+      samplesMissed,
       trends,
       growing,
       backlogMax: {
