@@ -398,7 +398,8 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     };
 
     // The load: a sample every sampleMs (on a fixed grid from t0) until durationS.
-    for (let k = 1; k * s.sampleMs <= s.durationS * 1000; k++) {
+    // Samples slower than the grid (a starved machine) do not stretch the load past durationS.
+    for (let k = 1; k * s.sampleMs <= s.durationS * 1000 && Date.now() - t0 < s.durationS * 1000; k++) {
       await sleep(Math.max(0, t0 + k * s.sampleMs - Date.now()));
       const x = await takeSample('load');
       if (x && k % Math.max(1, Math.round(30_000 / s.sampleMs)) === 0)
@@ -412,11 +413,16 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     const load1 = loadavg().map((x) => round(x, 2));
 
     // The end of the load: every task paused through the API (calls in flight end and are pushed), then drained.
-    // An API far behind may drop a request: a pause is tried 3 times; one that never lands is left to the drain bound.
+    // An API far behind may drop a request or sit on it: a pause is tried 3 times, 15 s each; one that never lands is
+    // left to the drain bound.
     await mapLimit(firmIds, 16, async (firm) => {
       for (let attempt = 1; attempt <= 3; attempt++) {
         try {
-          const res = await fetch(`${apiBase}/v1/tasks/${firm}/pause`, { method: 'POST', headers: headersOf(firm) });
+          const res = await fetch(`${apiBase}/v1/tasks/${firm}/pause`, {
+            method: 'POST',
+            headers: headersOf(firm),
+            signal: AbortSignal.timeout(15_000),
+          });
           if (res.ok) return;
           log(`${label}: pause of task ${firm} answered ${res.status} (attempt ${attempt}/3)`);
         } catch (error) {
