@@ -22,6 +22,7 @@ import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
 import { ExportResult, runExport } from './sections/export';
 import { RolloverResult, runRollover } from './sections/rollover';
+import { runSystem, SYSTEM_P99_TARGET_MS, SystemResult } from './sections/system';
 import { ConversationsResult, runConversations } from './sections/conversations';
 import { HistoryResult, runHistory } from './sections/history';
 import { ErasureResult, runErasure } from './sections/erasure';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
   const needsBuild = config.sections.some(
-    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover',
+    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover' || s === 'system',
   );
   if (needsBuild) {
     log(
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
+      if (section === 'system') results.system = await runSystem(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
       if (section === 'export') results.exportCsv = await runExport(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
@@ -178,6 +180,7 @@ interface Results {
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
   rollover?: RolloverResult;
+  system?: SystemResult;
   api?: ApiResult;
   exportCsv?: ExportResult;
   scale?: ScaleResult;
@@ -389,6 +392,9 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       });
     }
   } else failed('rollover', 'rollover');
+
+  if (r.system) systemRows(r.system, rows, fmt);
+  else failed('system', 'system at the planned load');
 
   if (r.stats) {
     const s = r.stats;
@@ -611,6 +617,71 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
     });
   } else failed('erasure', 'erasure and retention');
   return rows;
+}
+
+/** The system section's rows: each trial's freshness, backlog and CPU; at full scale, the highest load held. */
+function systemRows(sys: SystemResult, rows: Row[], fmt: (n: number, d?: number) => string): void {
+  const st = sys.settings;
+  const cpu = (c: { ms: number; percentOfCore: number } | undefined) =>
+    c ? `${fmt(c.ms / 1000, 1)} s (${fmt(c.percentOfCore, 0)}%)` : '—';
+  const shown = sys.search ? sys.trials : sys.trials.slice(-1);
+  for (const t of shown) {
+    const load = `${fmt(t.firms)} firms × ${st.ratePerFirm} results/s (${fmt(t.madePerSec, 0)}/s made), calls of ${fmt(st.callMs / 1000)} s, campaigns of ${st.batchSize}, ${fmt(t.loadS, 0)} s`;
+    rows.push({
+      metric: `system: call ended → receiver holds its contact.called, p50 / p99 (${load}; ${fmt(t.campaignsClosed)} campaigns closed)`,
+      median: `${fmt(t.freshness.p50)} / ${fmt(t.freshness.p99)} ms`,
+      baseline: '—',
+      ratio: '—',
+      target: `p99 < ${fmt(SYSTEM_P99_TARGET_MS)} ms`,
+      met: yesNo(t.freshness.p99 < SYSTEM_P99_TARGET_MS),
+    });
+    const g = t.trends;
+    rows.push({
+      metric:
+        `system (${fmt(t.firms)} firms): backlog gained over the last half of the load (fitted), pending pushes / results not stored / ` +
+        `undelivered events / tasks behind (max during the load: ${fmt(t.backlogMax.pendingPushes)} / ${fmt(t.backlogMax.resultsUnstored)} / ${fmt(t.backlogMax.undeliveredEvents)} / ${fmt(t.backlogMax.tasksBehind)})`,
+      median: `${fmt(g.pendingPushes.growth)} / ${fmt(g.resultsUnstored.growth)} / ${fmt(g.undeliveredEvents.growth)} / ${fmt(g.tasksBehind.growth, 1)}`,
+      baseline: '—',
+      ratio: '—',
+      target: `not growing (≤ ${fmt(g.pendingPushes.allowed)} items, ≤ ${fmt(g.tasksBehind.allowed)} tasks)`,
+      met: yesNo(t.growing.length === 0),
+    });
+    rows.push({
+      metric: `system (${fmt(t.firms)} firms): results made / stored / contact.called received (duplicates, out of order, bad signatures)`,
+      median: `${fmt(t.made)} / ${fmt(t.stored)} / ${fmt(t.received)} (${t.duplicates}, ${t.outOfOrder}, ${t.badSignature})`,
+      baseline: '—',
+      ratio: '—',
+      target: 'all equal',
+      met: yesNo(t.drain.complete && t.made === t.stored && t.stored === t.received && t.unmatched === 0),
+    });
+    const attempted = Number(t.push.attempted ?? 0);
+    rows.push({
+      metric: `system (${fmt(t.firms)} firms): push POSTs a record (the simulator retries a POST not answered 2xx within 5 s: failed / given up, polling catches up), pushes a transaction at the API`,
+      median: `${fmt(attempted / Math.max(t.made, 1), 2)} (${fmt(Number(t.push.failed ?? 0))} / ${fmt(Number(t.push.gaveUp ?? 0))})`,
+      baseline: '—',
+      ratio: t.coalescing ? `${fmt(t.coalescing.perTransaction, 2)} a transaction` : '—',
+      target: '—',
+      met: '—',
+    });
+    rows.push({
+      metric: `system (${fmt(t.firms)} firms): CPU over the load, API / worker / database / simulator / bench (receiver, sampling), s (% of a core)`,
+      median: `${cpu(t.cpu.api)} / ${cpu(t.cpu.worker)} / ${cpu(t.cpu.database)} / ${cpu(t.cpu.simulator)} / ${cpu(t.cpu.bench)}`,
+      baseline: '—',
+      ratio: `${fmt(t.cpu.machineBusy * 100, 0)}% of ${st.cores} cores`,
+      target: '—',
+      met: '—',
+    });
+  }
+  if (sys.search) {
+    rows.push({
+      metric: `system: highest load held (freshness p99 < 2 s, no backlog growing, all delivered); tried ${sys.trials.map((t) => `${t.firms}${t.held ? ' ✓' : ' ✗'}`).join(', ')} (${sys.search.stoppedBy})`,
+      median: `${fmt(sys.search.highestHeld)} firms (${fmt(sys.search.highestHeld * st.ratePerFirm)} results/s)`,
+      baseline: '—',
+      ratio: '—',
+      target: '≥ 100 firms',
+      met: yesNo(sys.search.highestHeld >= 100),
+    });
+  }
 }
 
 let interrupted = false;

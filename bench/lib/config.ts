@@ -10,6 +10,7 @@ export type SectionName =
   | 'delivery'
   | 'freshness'
   | 'rollover'
+  | 'system'
   | 'api'
   | 'export'
   | 'live'
@@ -24,6 +25,7 @@ export const ALL_SECTIONS: SectionName[] = [
   'delivery',
   'freshness',
   'rollover',
+  'system',
   'api',
   'export',
   'live',
@@ -95,6 +97,29 @@ export interface BenchConfig {
     timeoutS: number;
   };
   /**
+   * The system at the planned load (issue 23): `firms` firms, each one task dialling `ratePerFirm` calls a second
+   * (calls of `callMs`, so ratePerFirm × callMs ÷ 1000 lines a campaign, campaigns of `batchSize`) for `durationS`,
+   * every result pushed; the API, a worker (relay on) and the simulator as processes, a webhook receiver here.
+   * `search` (full scale, unless BENCH_SYSTEM_FIRMS fixes N): the highest `firms` the system holds, trying
+   * `ladder` then bisecting to `resolution`, at most `maxTrials` trials and `searchMaxS` in all.
+   */
+  system: {
+    firms: number;
+    durationS: number;
+    ratePerFirm: number;
+    callMs: number;
+    batchSize: number;
+    sampleMs: number;
+    pushBatchMs: number;
+    transcriptBytes: number;
+    drainS: number;
+    search: boolean;
+    ladder: number[];
+    resolution: number;
+    maxTrials: number;
+    searchMaxS: number;
+  };
+  /**
    * The CSV export of one task of `contacts` contacts through the API process; `otherContacts` belong to another
    * task, stored after the exported one, so the keyset paging does not read a table that is only its task.
    */
@@ -141,6 +166,22 @@ const PRESETS: Record<
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
     rollover: { tasks: 4, campaigns: 4, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 2, timeoutS: 600 },
+    system: {
+      firms: 20,
+      durationS: 120,
+      ratePerFirm: 5,
+      callMs: 10_000,
+      batchSize: 200,
+      sampleMs: 3000,
+      pushBatchMs: 0,
+      transcriptBytes: 1024,
+      drainS: 45,
+      search: false,
+      ladder: [20, 50, 100, 150, 200, 300, 400],
+      resolution: 10,
+      maxTrials: 8,
+      searchMaxS: 2700,
+    },
     exportCsv: { contacts: 20_000, otherContacts: 20_000, rssSampleMs: 50 },
     // The issue's sizes even at the small scale: the seeding is server-side SQL (about a minute), the timed work short.
     erasure: { tasks: 100, contactsPerTask: 1000, events: 1_000_000, conversations: 100_000 },
@@ -176,6 +217,22 @@ const PRESETS: Record<
       parallelism: 10,
       offCampaigns: 3,
       timeoutS: 1800,
+    },
+    system: {
+      firms: 20,
+      durationS: 180,
+      ratePerFirm: 5,
+      callMs: 10_000,
+      batchSize: 200,
+      sampleMs: 3000,
+      pushBatchMs: 0,
+      transcriptBytes: 1024,
+      drainS: 60,
+      search: true,
+      ladder: [20, 50, 100, 150, 200, 300, 400],
+      resolution: 10,
+      maxTrials: 8,
+      searchMaxS: 2700,
     },
     exportCsv: { contacts: 100_000, otherContacts: 100_000, rssSampleMs: 50 },
     erasure: { tasks: 100, contactsPerTask: 1000, events: 1_000_000, conversations: 200_000 },
@@ -289,6 +346,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       parallelism: int(env, 'BENCH_ROLLOVER_PARALLELISM', preset.rollover.parallelism, 1, 1000),
       offCampaigns: int(env, 'BENCH_ROLLOVER_OFF_CAMPAIGNS', preset.rollover.offCampaigns, 0, 1000),
       timeoutS: int(env, 'BENCH_ROLLOVER_TIMEOUT_S', preset.rollover.timeoutS, 10, 24 * 3600),
+    },
+    system: {
+      firms: int(env, 'BENCH_SYSTEM_FIRMS', preset.system.firms, 1, 10_000),
+      durationS: int(env, 'BENCH_SYSTEM_DURATION_S', preset.system.durationS, 10, 3600),
+      ratePerFirm: int(env, 'BENCH_SYSTEM_RATE', preset.system.ratePerFirm, 1, 1000),
+      callMs: int(env, 'BENCH_SYSTEM_CALL_MS', preset.system.callMs, 100, 600_000),
+      batchSize: int(env, 'BENCH_SYSTEM_BATCH', preset.system.batchSize, 1, 1000),
+      sampleMs: int(env, 'BENCH_SYSTEM_SAMPLE_MS', preset.system.sampleMs, 500, 60_000),
+      pushBatchMs: int(env, 'BENCH_SYSTEM_PUSH_BATCH_MS', preset.system.pushBatchMs, 0, 60_000),
+      transcriptBytes: int(env, 'BENCH_SYSTEM_TRANSCRIPT_BYTES', preset.system.transcriptBytes, 0, 60_000),
+      drainS: int(env, 'BENCH_SYSTEM_DRAIN_S', preset.system.drainS, 5, 3600),
+      search: preset.system.search && !env.BENCH_SYSTEM_FIRMS?.trim(),
+      ladder: env.BENCH_SYSTEM_LADDER?.trim()
+        ? [
+            ...new Set(
+              env.BENCH_SYSTEM_LADDER.split(',')
+                .map((c) => Number(c.trim()))
+                .filter((c) => Number.isInteger(c) && c > 0 && c <= 10_000),
+            ),
+          ].sort((a, b) => a - b)
+        : preset.system.ladder,
+      resolution: int(env, 'BENCH_SYSTEM_RESOLUTION', preset.system.resolution, 1, 1000),
+      maxTrials: int(env, 'BENCH_SYSTEM_MAX_TRIALS', preset.system.maxTrials, 1, 50),
+      searchMaxS: int(env, 'BENCH_SYSTEM_SEARCH_MAX_S', preset.system.searchMaxS, 60, 24 * 3600),
     },
     exportCsv: {
       contacts: int(env, 'BENCH_EXPORT_CONTACTS', preset.exportCsv.contacts, 1, 10_000_000),

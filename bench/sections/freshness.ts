@@ -279,7 +279,7 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
 }
 
 /** The API's push group commit, from its `/metrics`; undefined when it cannot be read. */
-async function pushCoalescing(apiBase: string): Promise<FreshnessResult['coalescing']> {
+export async function pushCoalescing(apiBase: string): Promise<FreshnessResult['coalescing']> {
   try {
     const text = await (await fetch(`${apiBase}/metrics`)).text();
     const value = (name: string) => Number(new RegExp(`^${name}\\s+(\\S+)$`, 'm').exec(text)?.[1]);
