@@ -17,10 +17,8 @@ import {
 const FIRM = 7911;
 const me = asAccount(FIRM, 1);
 
-/** The use case's ingest step (the task lib's RecordIngestor, internal to it), reached for a test hook. */
-type Ingest = (manager: unknown, command: { records: readonly { recordId: string }[] }) => Promise<unknown>;
+/** The use case's pushes waiting for the next transaction, per task (internal to it), reached for a test hook. */
 interface Internals {
-  ingestor: { ingest: Ingest };
   queues: Map<string, unknown[]>;
 }
 
@@ -37,6 +35,9 @@ describe('a pushed record already stored', () => {
   let h: Harness;
   let statements: string[] = [];
   let transactions = 0;
+  /** When set, the next transaction waits for it before its work (its BEGIN issued, nothing read or written). */
+  let hold: Promise<void> | undefined;
+  let held: () => void = () => undefined;
   let taskId: string;
   let campaignId: string;
   let contactIds: string[];
@@ -54,7 +55,14 @@ describe('a pushed record already stored', () => {
     const run = runner.run.bind(runner);
     runner.run = (work) => {
       transactions += 1;
-      return run(work);
+      const gate = hold;
+      hold = undefined;
+      if (!gate) return run(work);
+      return run(async (manager) => {
+        held();
+        await gate;
+        return work(manager);
+      });
     };
     ({ taskId, campaignId, contactIds } = await startTask(10, 100));
   });
@@ -217,23 +225,14 @@ describe('a pushed record already stored', () => {
   });
 
   it("a replay arriving while its record's first push is in its transaction waits for it: stored once, counted once", async () => {
-    const ingestPushed = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
-    const { ingestor, queues } = ingestPushed;
-    const real = ingestor.ingest.bind(ingestor);
+    const { queues } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
     let release!: () => void;
-    let entered!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    const reached = new Promise<void>((resolve) => (entered = resolve));
-    ingestor.ingest = async (manager, command) => {
-      ingestor.ingest = real;
-      entered();
-      await gate;
-      return real(manager, command);
-    };
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (held = resolve));
     try {
       const first = push([record('rec_rp_5', contactIds[4])]).then((r) => typed<CallbackResultResponse>(r));
       await reached;
-      // Not committed: the pre-check does not see it, so the replay waits for the task's next transaction.
+      // Not committed: the pre-check does not see it, so the replay waits for the next push transaction.
       const replay = push([record('rec_rp_5', contactIds[4])]).then((r) => typed<CallbackResultResponse>(r));
       for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < 1; i++)
         await new Promise((r) => setTimeout(r, 10));
@@ -247,7 +246,7 @@ describe('a pushed record already stored', () => {
       ]);
       expect(await rows('rec_rp_5')).toBe(1);
     } finally {
-      ingestor.ingest = real;
+      hold = undefined;
       release();
     }
   });
