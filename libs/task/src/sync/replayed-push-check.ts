@@ -12,7 +12,9 @@ import { fitRecords } from '../domain/wire-fit';
  *
  * "Stored" is what RecordIngestor means by it: a call record row under the record's stored id. That row is written
  * in the same transaction that moves its contact on, so a record found here has had its effect (a row not yet
- * committed is not seen, and the push then takes the full path). Anything else takes the full path, which decides
+ * committed is not seen on MySQL/MariaDB, and the push then takes the full path; the embedded SQLite has one
+ * connection, which sees another push's transaction in progress: should that one then fail, the record is still
+ * read by the sync, whose cursor pushes never move). Anything else takes the full path, which decides
  * as before: a record not stored; a value that needs fitting (cut, hashed, rejected: the ingest counts and logs
  * those each time received); or a conversation field the push carries that the stored conversation lacks (the
  * ingest fills it).
