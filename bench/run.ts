@@ -16,6 +16,7 @@ import { runStats, StatsResult } from './sections/stats';
 import { IngestResult, runIngest } from './sections/ingest';
 import { LiveTasksResult, runLiveTasks } from './sections/live-tasks';
 import { ApiResult, runApi } from './sections/api';
+import { CallbackResult, runCallback } from './sections/callback';
 import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
 import { DeliveryResult, runDelivery } from './sections/delivery';
@@ -90,7 +91,14 @@ async function main(): Promise<void> {
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
   const needsBuild = config.sections.some(
-    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover' || s === 'system',
+    (s) =>
+      s === 'api' ||
+      s === 'callback' ||
+      s === 'export' ||
+      s === 'scale' ||
+      s === 'freshness' ||
+      s === 'rollover' ||
+      s === 'system',
   );
   if (needsBuild) {
     log(
@@ -116,6 +124,7 @@ async function main(): Promise<void> {
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
       if (section === 'system') results.system = await runSystem(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
+      if (section === 'callback') results.callback = await runCallback(ctx, build!);
       if (section === 'export') results.exportCsv = await runExport(ctx, build!);
       if (section === 'scale') results.scale = await runScale(ctx, build!);
       if (section === 'erasure') results.erasure = await runErasure(ctx);
@@ -182,6 +191,7 @@ interface Results {
   rollover?: RolloverResult;
   system?: SystemResult;
   api?: ApiResult;
+  callback?: CallbackResult;
   exportCsv?: ExportResult;
   scale?: ScaleResult;
   erasure?: ErasureResult;
@@ -616,6 +626,46 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       met: yesNo(e.ingestRatio >= 0.8),
     });
   } else failed('erasure', 'erasure and retention');
+  if (r.callback) {
+    const c = r.callback;
+    const m = c.median;
+    const cpu = (s: keyof CallbackResult['median']) =>
+      `API ${m[s].apiCpuUsPerRequest ?? '?'} µs, DB ${m[s].dbCpuUsPerRequest ?? '?'} µs a request`;
+    const faults = (s: keyof CallbackResult['median']) =>
+      m[s].non2xx || m[s].errors ? ` (non-2xx ${m[s].non2xx}, errors ${m[s].errors})` : '';
+    rows.push({
+      metric: `callback: signed pushes of one new record (${fmt(c.pushBytes)} bytes, a ${fmt(c.transcriptBytes)}-byte transcript) vs GET /v1/me, req/s, ${c.connections} connections (${cpu('push_new')})`,
+      median: `${fmt(m.push_new.rps)}/s (p99 ${fmt(m.push_new.p99)} ms)${faults('push_new')}`,
+      baseline: `${fmt(m.me.rps)}/s (p99 ${fmt(m.me.p99)} ms)`,
+      ratio: `${fmt(c.newToCeiling, 2)}×`,
+      target: '≥ 0.6×, p99 < 50 ms',
+      met: yesNo(c.newToCeiling >= 0.6 && m.push_new.p99 < 50 && !m.push_new.non2xx),
+    });
+    rows.push({
+      metric: `callback: batched pushes of ${fmt(c.batch)} new records, records/s (${cpu('push_batch')})`,
+      median: `${fmt(m.push_batch.recordsPerSec)}/s (${fmt(m.push_batch.rps)} pushes/s, p99 ${fmt(m.push_batch.p99)} ms)${faults('push_batch')}`,
+      baseline: '',
+      ratio: '',
+      target: '≥ 10,000 records/s',
+      met: yesNo(m.push_batch.recordsPerSec >= 10_000 && !m.push_batch.non2xx),
+    });
+    rows.push({
+      metric: `callback: a record already stored, pushed again, vs GET /v1/me, req/s (${cpu('replay')}; no write, no lock: test/push-replay)`,
+      median: `${fmt(m.replay.rps)}/s (p99 ${fmt(m.replay.p99)} ms)${faults('replay')}`,
+      baseline: `${fmt(m.me.rps)}/s`,
+      ratio: `${fmt(c.replayToCeiling, 2)}×`,
+      target: 'reference',
+      met: '',
+    });
+    rows.push({
+      metric: 'callback: records stored / records the answered pushes carried',
+      median: `${fmt(c.stored.actual)} / ${fmt(c.stored.expected)}`,
+      baseline: '',
+      ratio: '',
+      target: 'all stored',
+      met: yesNo(c.stored.actual >= c.stored.expected),
+    });
+  } else failed('callback', 'callback');
   return rows;
 }
 

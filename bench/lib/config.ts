@@ -12,6 +12,7 @@ export type SectionName =
   | 'rollover'
   | 'system'
   | 'api'
+  | 'callback'
   | 'export'
   | 'live'
   | 'scale'
@@ -27,6 +28,7 @@ export const ALL_SECTIONS: SectionName[] = [
   'rollover',
   'system',
   'api',
+  'callback',
   'export',
   'live',
   'scale',
@@ -49,6 +51,19 @@ export interface BenchConfig {
    */
   history: { contacts: number; sampled: number; attempts: number; runs: number };
   api: { connections: number; durationS: number; poolTasks: number; contactsPerTask: number };
+  /**
+   * The callback endpoint (issue 23): signed pushes to one API process from `connections` connections for
+   * `durationS` a scenario, over `tasks` running tasks of `contactsPerTask` contacts; batched pushes carry `batch`
+   * records; every record has a transcript of `transcriptBytes`.
+   */
+  callback: {
+    connections: number;
+    durationS: number;
+    tasks: number;
+    contactsPerTask: number;
+    batch: number;
+    transcriptBytes: number;
+  };
   scaling: {
     tasks: number;
     contactsPerTask: number;
@@ -147,6 +162,7 @@ const PRESETS: Record<
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     history: { contacts: 100_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
+    callback: { connections: 10, durationS: 5, tasks: 20, contactsPerTask: 2000, batch: 100, transcriptBytes: 1024 },
     scaling: {
       tasks: 100,
       contactsPerTask: 100,
@@ -191,6 +207,7 @@ const PRESETS: Record<
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     history: { contacts: 1_000_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
+    callback: { connections: 10, durationS: 15, tasks: 20, contactsPerTask: 5000, batch: 100, transcriptBytes: 1024 },
     scaling: {
       tasks: 1000,
       contactsPerTask: 10,
@@ -294,6 +311,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
         2 * int(env, 'BENCH_API_CONNECTIONS', preset.api.connections, 1, 1000) + 2,
       ),
       contactsPerTask: int(env, 'BENCH_API_CONTACTS', preset.api.contactsPerTask, 1, 10_000),
+    },
+    callback: {
+      connections: int(env, 'BENCH_CALLBACK_CONNECTIONS', preset.callback.connections, 1, 1000),
+      durationS: int(env, 'BENCH_CALLBACK_DURATION_S', preset.callback.durationS, 1, 600),
+      tasks: int(env, 'BENCH_CALLBACK_TASKS', preset.callback.tasks, 1, 10_000),
+      contactsPerTask: int(env, 'BENCH_CALLBACK_CONTACTS', preset.callback.contactsPerTask, 1, 100_000),
+      batch: int(env, 'BENCH_CALLBACK_BATCH', preset.callback.batch, 1, 1000),
+      transcriptBytes: int(env, 'BENCH_CALLBACK_TRANSCRIPT_BYTES', preset.callback.transcriptBytes, 0, 20_000),
     },
     scaling: {
       tasks: int(env, 'BENCH_SCALE_TASKS', preset.scaling.tasks, 1, 100_000),

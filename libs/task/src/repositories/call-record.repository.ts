@@ -76,6 +76,37 @@ export class CallRecordRepository {
     return new Set(rows.map((r) => r.record_id));
   }
 
+  /**
+   * Which of these remote record ids are stored, each with the conversation fields its stored conversation holds
+   * (none when it has no conversation): one indexed read, the record's unique key joined to the conversation's.
+   */
+  async storedWithConversation(
+    manager: EntityManager,
+    recordIds: readonly string[],
+  ): Promise<Map<string, { recordingUrl: boolean; transcript: boolean; summary: boolean }>> {
+    if (recordIds.length === 0) return new Map();
+    const rows: {
+      record_id: string;
+      u: number | string | null;
+      t: number | string | null;
+      s: number | string | null;
+    }[] = await manager.query(
+      `SELECT r.record_id,
+                CASE WHEN v.recording_url_enc IS NULL THEN 0 ELSE 1 END AS u,
+                CASE WHEN v.transcript_enc IS NULL THEN 0 ELSE 1 END AS t,
+                CASE WHEN v.summary_enc IS NULL THEN 0 ELSE 1 END AS s
+           FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
+          WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,
+      [...recordIds],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.record_id,
+        { recordingUrl: Number(r.u) === 1, transcript: Number(r.t) === 1, summary: Number(r.s) === 1 },
+      ]),
+    );
+  }
+
   /** One multi-row insert, in record-id order (so concurrent inserts take their locks in the same order); a record already stored is left as it is. */
   async insertMany(manager: EntityManager, records: readonly CallRecordRow[]): Promise<void> {
     const rows = [...records]

@@ -12,6 +12,7 @@ import { SyncTask } from './sync-task.usecase';
 import { RunSyncPass } from './run-sync-pass.usecase';
 import { RunEdgePass } from './run-edge-pass.usecase';
 import { IngestPushedRecords } from './ingest-pushed-records.usecase';
+import { ReplayedPushCheck } from './replayed-push-check';
 import { SyncMetrics } from './sync-metrics';
 import { ContactWithdrawals } from './contact-withdrawals';
 import { PrometheusSyncMetrics } from './prometheus-sync-metrics';
@@ -28,6 +29,7 @@ export const SYNC_PROVIDERS = [
   SyncTask,
   RunSyncPass,
   RunEdgePass,
+  ReplayedPushCheck,
   IngestPushedRecords,
 ];
 

@@ -1,0 +1,48 @@
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@app/core';
+import { TransactionRunner } from '@app/database';
+import { RemoteCallRecord } from '@app/campaign-gateway';
+import { CallRecordRepository } from '../repositories/call-record.repository';
+import { fitRecords } from '../domain/wire-fit';
+
+/**
+ * The replay fast path of the callback: a push whose every record is stored already (pushed before, or read by
+ * polling) would change nothing under the task's lock, so it is answered from one indexed read, before any lock
+ * or transaction: no write, no lock, no wait behind the task's other pushes.
+ *
+ * "Stored" is what RecordIngestor means by it: a call record row under the record's stored id. That row is written
+ * in the same transaction that moves its contact on, so a record found here has had its effect (a row not yet
+ * committed is not seen on MySQL/MariaDB, and the push then takes the full path; the embedded SQLite has one
+ * connection, which sees another push's transaction in progress: should that one then fail, the record is still
+ * read by the sync, whose cursor pushes never move). Anything else takes the full path, which decides
+ * as before: a record not stored; a value that needs fitting (cut, hashed, rejected: the ingest counts and logs
+ * those each time received); or a conversation field the push carries that the stored conversation lacks (the
+ * ingest fills it).
+ */
+@Injectable()
+export class ReplayedPushCheck {
+  constructor(
+    private readonly tx: TransactionRunner,
+    private readonly records: CallRecordRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** True when every record of the push is stored and nothing it carries would be stored or counted again. */
+  async allStored(records: readonly RemoteCallRecord[]): Promise<boolean> {
+    if (records.length === 0) return false;
+    const { records: fitted, unfit } = fitRecords(records, this.clock.now());
+    if (unfit.length > 0 || fitted.length !== records.length) return false;
+    const ids = [...new Set(fitted.map((r) => r.recordId))];
+    const stored = await this.records.storedWithConversation(this.tx.autocommit, ids);
+    return fitted.every((record) => {
+      const held = stored.get(record.recordId);
+      if (!held) return false;
+      // Only a field given (not empty) is stored (CallConversationRepository seals no empty text).
+      return (
+        (!record.recordingUrl || held.recordingUrl) &&
+        (!record.transcript || held.transcript) &&
+        (!record.summary || held.summary)
+      );
+    });
+  }
+}

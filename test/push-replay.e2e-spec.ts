@@ -1,0 +1,294 @@
+import { DataSource } from 'typeorm';
+import { TransactionRunner } from '@app/database';
+import { IngestPushedRecords } from '@app/task';
+import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
+import { contacts, createTask, grantBot } from './support/factories';
+import { groundTruth } from './support/ground-truth';
+import {
+  ApiError,
+  bodyOf,
+  CallbackResultResponse,
+  ContactPageResponse,
+  ContactResponse,
+  TaskResponse,
+  typed,
+} from './support/api-types';
+
+const FIRM = 7911;
+const me = asAccount(FIRM, 1);
+
+/** The use case's pushes waiting for the next transaction, per task (internal to it), reached for a test hook. */
+interface Internals {
+  queues: Map<string, unknown[]>;
+}
+
+/** The one statement a replayed push sends: the pushed record ids read by their unique key (ReplayedPushCheck). */
+const PRE_CHECK = /FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v\.call_record_id = r\.id\s+WHERE/;
+
+/**
+ * A push whose records are all stored already (the platform retrying, or a record polled before it was pushed)
+ * changes nothing, so it is answered from one indexed read before the task's lock: no transaction, no lock, no
+ * write (issue 23). Statements are counted at TypeORM's query runner as in test/queries-per-request, and the
+ * transactions at the TransactionRunner every write of the service goes through.
+ */
+describe('a pushed record already stored', () => {
+  let h: Harness;
+  let statements: string[] = [];
+  let transactions = 0;
+  /** When set, the next transaction waits for it before its work (its BEGIN issued, nothing read or written). */
+  let hold: Promise<void> | undefined;
+  let held: () => void = () => undefined;
+  let taskId: string;
+  let campaignId: string;
+  let contactIds: string[];
+
+  beforeAll(async () => {
+    h = await startHarness();
+    await grantBot(h, FIRM);
+    const logger = h.api.get(DataSource).logger;
+    const logQuery = logger.logQuery.bind(logger);
+    logger.logQuery = (query, parameters, runner) => {
+      statements.push(query);
+      return logQuery(query, parameters, runner) as unknown;
+    };
+    const runner = h.api.get(TransactionRunner);
+    const run = runner.run.bind(runner);
+    runner.run = (work) => {
+      transactions += 1;
+      const gate = hold;
+      hold = undefined;
+      if (!gate) return run(work);
+      return run(async (manager) => {
+        held();
+        await gate;
+        return work(manager);
+      });
+    };
+    ({ taskId, campaignId, contactIds } = await startTask(10, 100));
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  async function startTask(count: number, from: number) {
+    const id = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
+    return { taskId: id, campaignId: started.activeCampaign!.campaignId!, contactIds: await contactIdsOf(id) };
+  }
+
+  async function contactsOf(id: string): Promise<ContactResponse[]> {
+    return bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${id}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
+    ).items;
+  }
+
+  async function contactIdsOf(id: string): Promise<string[]> {
+    return (await contactsOf(id)).map((c) => c.id);
+  }
+
+  const record = (recordId: string, ref: string, said: Record<string, string | null> = {}) => ({
+    record_id: recordId,
+    ref,
+    call_result: 1,
+    fail_reason: null,
+    intention: 1,
+    duration_sec: 42,
+    called_at: new Date().toISOString(),
+    recording_url: 'https://recordings.robot-call.example/r/1.mp3',
+    transcript: '机器人：您好。\n候选人：你好，请讲。',
+    summary: 'Interested.',
+    ...said,
+  });
+
+  function push(records: unknown[], campaign = campaignId) {
+    const body = JSON.stringify({ campaign_id: campaign, records });
+    return h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body);
+  }
+
+  /** What one push sent to the database: its statements and the transactions it ran. */
+  async function counted(send: () => Promise<unknown>): Promise<{ statements: string[]; transactions: number }> {
+    statements = [];
+    transactions = 0;
+    await send();
+    return { statements, transactions };
+  }
+
+  const rows = (recordId: string) =>
+    h.api
+      .get(DataSource)
+      .query<{ n: number | string }[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE record_id = ?', [
+        recordId,
+      ])
+      .then((r) => Number(r[0].n));
+
+  it('is answered {received, stored: 0} from one read: no transaction, no lock, no write', async () => {
+    const first = await counted(async () =>
+      expect(typed<CallbackResultResponse>(await push([record('rec_rp_1', contactIds[0])]).expect(200)).body).toEqual({
+        received: 1,
+        stored: 1,
+      }),
+    );
+    // The counters see a push that stores: its transaction, the task's lock, the writes.
+    expect(first.transactions).toBe(1);
+    expect(first.statements.some((s) => /INSERT/i.test(s))).toBe(true);
+    const contactAfterFirst = (await contactsOf(taskId)).find((c) => c.id === contactIds[0]);
+
+    for (let i = 0; i < 3; i++) {
+      const replay = await counted(async () =>
+        expect(typed<CallbackResultResponse>(await push([record('rec_rp_1', contactIds[0])]).expect(200)).body).toEqual(
+          { received: 1, stored: 0 },
+        ),
+      );
+      expect(replay.transactions).toBe(0);
+      expect(replay.statements).toEqual([expect.stringMatching(PRE_CHECK)]);
+    }
+    expect(await rows('rec_rp_1')).toBe(1);
+    expect((await contactsOf(taskId)).find((c) => c.id === contactIds[0])).toEqual(contactAfterFirst);
+  });
+
+  it('a push of several stored records, repeated ids included, is one read too', async () => {
+    await push([record('rec_rp_2', contactIds[1]), record('rec_rp_3', contactIds[2], { transcript: null })]).expect(
+      200,
+    );
+    const replay = await counted(async () =>
+      expect(
+        typed<CallbackResultResponse>(
+          await push([
+            record('rec_rp_3', contactIds[2], { transcript: null }),
+            record('rec_rp_2', contactIds[1]),
+            record('rec_rp_1', contactIds[0]),
+            record('rec_rp_2', contactIds[1]),
+          ]).expect(200),
+        ).body,
+      ).toEqual({ received: 4, stored: 0 }),
+    );
+    expect(replay.transactions).toBe(0);
+    expect(replay.statements).toEqual([expect.stringMatching(PRE_CHECK)]);
+  });
+
+  it('a push with one record not stored yet takes the transaction and stores that one, its contact moved on', async () => {
+    const before = (await contactsOf(taskId)).find((c) => c.id === contactIds[3])!;
+    expect(before.calledAt).toBeNull();
+    const mixed = await counted(async () =>
+      expect(
+        typed<CallbackResultResponse>(
+          await push([record('rec_rp_1', contactIds[0]), record('rec_rp_4', contactIds[3])]).expect(200),
+        ).body,
+      ).toEqual({ received: 2, stored: 1 }),
+    );
+    expect(mixed.transactions).toBe(1);
+    const after = (await contactsOf(taskId)).find((c) => c.id === contactIds[3])!;
+    expect(after.calledAt).not.toBeNull();
+    expect(after.status).not.toEqual(before.status);
+    expect(await rows('rec_rp_1')).toBe(1);
+    expect(await rows('rec_rp_4')).toBe(1);
+  });
+
+  it('a stored record pushed with a conversation field its stored conversation lacks takes the ingest, which fills it; then it is a replay', async () => {
+    const transcriptOf = async () =>
+      (
+        await h.api.get(DataSource).query<{ t: number | string }[]>(
+          `SELECT CASE WHEN v.transcript_enc IS NULL THEN 0 ELSE 1 END AS t FROM ai_visitor_call_record r
+               JOIN call_conversation v ON v.call_record_id = r.id WHERE r.record_id = ?`,
+          ['rec_rp_3'],
+        )
+      ).map((r) => Number(r.t));
+    expect(await transcriptOf()).toEqual([0]);
+    const filling = await counted(async () =>
+      expect(typed<CallbackResultResponse>(await push([record('rec_rp_3', contactIds[2])]).expect(200)).body).toEqual({
+        received: 1,
+        stored: 0,
+      }),
+    );
+    expect(filling.transactions).toBe(1);
+    expect(await transcriptOf()).toEqual([1]);
+    const replay = await counted(() => push([record('rec_rp_3', contactIds[2])]).expect(200));
+    expect(replay).toEqual({ statements: [expect.stringMatching(PRE_CHECK)], transactions: 0 });
+    // A field the push leaves out, or sends empty, is nothing to fill.
+    const without = await counted(() =>
+      push([record('rec_rp_3', contactIds[2], { transcript: '', summary: null, recording_url: null })]).expect(200),
+    );
+    expect(without).toEqual({ statements: [expect.stringMatching(PRE_CHECK)], transactions: 0 });
+  });
+
+  it('a value the ingest must fit sends the push the full way (fitted, counted and logged each time received)', async () => {
+    const long = await counted(() =>
+      push([record('rec_rp_1', contactIds[0], { summary: 'x'.repeat(2_500) })]).expect(200),
+    );
+    expect(long.transactions).toBe(1);
+  });
+
+  it('a campaign that is not known is still refused, stored records or not', async () => {
+    const refused = bodyOf<ApiError>(await push([record('rec_rp_1', contactIds[0])], 'cmp_not_known').expect(404));
+    expect(refused.code).toBe('CAMPAIGN_NOT_FOUND');
+  });
+
+  it("a replay arriving while its record's first push is in its transaction waits for it: stored once, counted once", async () => {
+    const { queues } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (held = resolve));
+    try {
+      const first = push([record('rec_rp_5', contactIds[4])]).then((r) => typed<CallbackResultResponse>(r));
+      await reached;
+      // Not committed: the pre-check does not see it, so the replay waits for the next push transaction.
+      const replay = push([record('rec_rp_5', contactIds[4])]).then((r) => typed<CallbackResultResponse>(r));
+      for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < 1; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(queues.get(taskId)).toHaveLength(1);
+      release();
+      const answers = await Promise.all([first, replay]);
+      expect(answers.map((a) => a.status)).toEqual([200, 200]);
+      expect(answers.map((a) => a.body)).toEqual([
+        { received: 1, stored: 1 },
+        { received: 1, stored: 0 },
+      ]);
+      expect(await rows('rec_rp_5')).toBe(1);
+    } finally {
+      hold = undefined;
+      release();
+    }
+  });
+
+  it('a record stored by polling is stored too: its push is one read', async () => {
+    // The simulator dials this task's contacts in a few ms; the sync reads the records and stores them.
+    const polled = await startTask(3, 200);
+    for (let i = 0; i < 200; i++) {
+      if ((await groundTruth(h.simulator.baseUrl, [polled.campaignId])).campaigns[0]?.status === 3) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await h.sync();
+    const [stored] = await h.api
+      .get(DataSource)
+      .query<{ record_id: string; contact_id: string | number }[]>(
+        'SELECT record_id, contact_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY id LIMIT 1',
+        [polled.taskId],
+      );
+    expect(stored).toBeDefined();
+    const again = () =>
+      push(
+        [record(stored.record_id, String(stored.contact_id), { transcript: null, summary: null, recording_url: null })],
+        polled.campaignId,
+      );
+    await again().expect(200); // the API learns the campaign's task (once per process)
+    const replay = await counted(async () =>
+      expect(
+        typed<CallbackResultResponse>(
+          await push(
+            [
+              record(stored.record_id, String(stored.contact_id), {
+                transcript: null,
+                summary: null,
+                recording_url: null,
+              }),
+            ],
+            polled.campaignId,
+          ).expect(200),
+        ).body,
+      ).toEqual({ received: 1, stored: 0 }),
+    );
+    expect(replay).toEqual({ statements: [expect.stringMatching(PRE_CHECK)], transactions: 0 });
+    expect(await rows(stored.record_id)).toBe(1);
+  });
+});
