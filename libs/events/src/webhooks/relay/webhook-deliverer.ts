@@ -94,10 +94,10 @@ interface Round {
  * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
  * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
  *
- * A claim's lease covers its whole round, recorded at the end: so a POST starts only while the lease has time
- * for it and for that record (Round.postBy). Against a slow receiver the round stops starting POSTs in time and
- * gives the rest back; without that, the lease lapsed mid-round, another worker claimed the same deliveries and
- * sent them again, and a task's event could reach the receiver after its next one.
+ * A claim's lease covers its whole round, its waves each recorded as they end: so a POST starts only while the
+ * lease has time for it and for its wave's record (Round.postBy). Against a slow receiver the round stops
+ * starting POSTs in time and gives the rest back; without that, the lease lapsed mid-round, another worker
+ * claimed the same deliveries and sent them again, and a task's event could reach the receiver after its next one.
  */
 @Injectable()
 export class WebhookDeliverer {
