@@ -13,9 +13,9 @@ const TIMEOUT_MS = 5_000;
 const SLOW_MS = 4_000;
 
 /**
- * A slow receiver against two relays (this process's and a worker process). One round claims 100 deliveries
- * under one lease of WEBHOOK_TIMEOUT_MS + 30 s and sends them 10 at a time: answered in 4 s each, they take 40 s,
- * longer than the lease. A POST starts only while the lease has WEBHOOK_TIMEOUT_MS (and the time to record the
+ * A slow receiver against two relays (this process's and a worker process). One round claims 200 deliveries
+ * (each task's two, a chain sent in order) under one lease of WEBHOOK_TIMEOUT_MS + 30 s and sends 10 chains at a
+ * time: each task's first event answered in 4 s, the 100 chains take 40 s, longer than the lease. A POST starts only while the lease has WEBHOOK_TIMEOUT_MS (and the time to record the
  * round) left, so the round stops starting POSTs in time, records what it sent and gives the rest back; the
  * other relay never takes over a delivery still being sent or sent and not yet recorded. So the receiver gets
  * each event exactly as many times as the database counts attempts (no double send), and each task's events in
@@ -43,7 +43,7 @@ describe('a slow receiver and two relays', () => {
       await h.http().post('/v1/admin/webhooks').set(asAdmin()).send({ url: receiver.url, firmId: FIRM }).expect(201),
     );
     receiver.secret = hook.secret;
-    // Two events per task, every task's first one before any second one: one claim takes the 100 first events.
+    // Two events per task, every task's first one before any second one: one claim takes them all, by task.
     const taskIds = Array.from({ length: TASKS }, (_, i) => String(960_001 + i));
     const event = (taskId: string, sequence: number): NewEvent => ({
       type: sequence === 1 ? 'task.started' : 'task.paused',
@@ -79,14 +79,15 @@ describe('a slow receiver and two relays', () => {
     const other = spawnWorker({ AIV_WORKER_JOB: 'relay', AIV_WORKER_MAX_MS: '200000' });
     await other.ready;
 
-    // This process's relay claims the 100 first events; the other relay starts once they are leased.
+    // This process's relay claims every event (each task's first with its second behind it); the other relay starts
+    // once they are leased.
     let released = 0;
     let unrecorded = 0;
     const first = h.relay();
-    while ((await leased()) < TASKS) await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await leased()) < 2 * TASKS) await new Promise((resolve) => setTimeout(resolve, 20));
     other.go();
     const firstRound = await first;
-    expect(firstRound.claimed).toBe(TASKS);
+    expect(firstRound.claimed).toBe(2 * TASKS);
     released += firstRound.released;
     unrecorded += firstRound.unrecorded;
     const deadline = Date.now() + 200_000;

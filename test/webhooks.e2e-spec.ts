@@ -668,6 +668,73 @@ describe('webhooks', () => {
         expect(firsts).toEqual([1, 2, 3]);
       }
     }, 90_000);
+
+    it('two worker processes over a backlog of many events per task: a round takes a chain of each task, and every event arrives once per recorded attempt, in per-task order', async () => {
+      const FIRM = '9260';
+      const TASKS = 12;
+      const PER_TASK = 25;
+      const r = await receiver();
+      const hook = await register({ url: r.url, firmId: FIRM }, r);
+      const taskIds = Array.from({ length: TASKS }, (_, i) => String(926_001 + i));
+      // Interleaved by task in blocks of 5, as a page of pushes per task leaves them.
+      const events: NewEvent[] = [];
+      for (let block = 0; block < PER_TASK / 5; block++)
+        for (const taskId of taskIds)
+          for (let k = 1; k <= 5; k++) {
+            const sequence = block * 5 + k;
+            events.push({ type: 'contact.called', firmId: FIRM, taskId, sequence, data: { taskId, n: sequence } });
+          }
+      await h.api.get(TransactionRunner).run((m) => h.api.get(EventOutbox).append(m, events));
+      const pending = async () =>
+        Number(
+          (
+            await ds.query<DbRow[]>(
+              'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id = ? AND status = 0',
+              [hook.id],
+            )
+          )[0].n,
+        );
+
+      const othersPending = Number(
+        (
+          await ds.query<DbRow[]>(
+            'SELECT COUNT(*) AS n FROM ai_visitor_webhook_delivery WHERE webhook_id <> ? AND status = 0',
+            [hook.id],
+          )
+        )[0].n,
+      );
+      // One round here first: it positions and fans out the backlog, and claims more than one event of a task (one
+      // head per task would be TASKS at most, beside what other endpoints had pending).
+      const first = await h.relay();
+      expect(first.claimed - othersPending).toBeGreaterThan(TASKS);
+      // Then two worker processes race for the rest.
+      const workers = [spawnWorker({ AIV_WORKER_JOB: 'relay' }), spawnWorker({ AIV_WORKER_JOB: 'relay' })];
+      await Promise.all(workers.map((w) => w.ready));
+      workers.forEach((w) => w.go());
+      const exits = await Promise.all(workers.map((w) => w.exited));
+      expect(exits.map((e) => ({ code: e.code, left: e.report?.left }))).toEqual([
+        { code: 0, left: 0 },
+        { code: 0, left: 0 },
+      ]);
+      expect(await pending()).toBe(0);
+
+      expect(new Set(r.requests.map((x) => x.eventId)).size).toBe(TASKS * PER_TASK);
+      // No two relays sent the same delivery: every request is an attempt one of them recorded, or a POST it counted
+      // as unrecorded (see the test above).
+      const [{ attempts }] = await ds.query<{ attempts: DbValue }[]>(
+        'SELECT SUM(attempts) AS attempts FROM ai_visitor_webhook_delivery WHERE webhook_id = ?',
+        [hook.id],
+      );
+      const unrecorded = first.unrecorded + exits.reduce((n, e) => n + (e.report?.unrecorded ?? 0), 0);
+      expect(r.requests.length).toBe(Number(attempts) + unrecorded);
+      // Per task, what arrived never goes back (an attempt answered too late is repeated before the next event),
+      // and the first arrivals are the task's events in sequence order.
+      for (const taskId of taskIds) {
+        const arrived = r.requests.filter((x) => x.event.taskId === taskId).map((x) => x.event.sequence!);
+        expect(arrived).toEqual([...arrived].sort((a, b) => a - b));
+        expect([...new Set(arrived)]).toEqual(Array.from({ length: PER_TASK }, (_, i) => i + 1));
+      }
+    }, 90_000);
   });
 
   describe('an endpoint failing for a day', () => {

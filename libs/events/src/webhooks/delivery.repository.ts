@@ -27,6 +27,21 @@ const RESET_COLUMNS = [
   'delivered_at',
 ];
 const MAX_ERROR = 255;
+/**
+ * A chain looks this many sequence numbers ahead per delivery it may take: a task's sequence counts all its
+ * events, an endpoint receives some types only, so its deliveries of one task skip numbers.
+ */
+const CHAIN_SPAN = 4;
+
+/** A claim's row: its (endpoint, task) and place in the task. */
+interface ClaimRow {
+  id: string | number;
+  webhook_id: string | number;
+  task_id: string | number | null;
+  sequence: string | number | null;
+}
+/** Marks the end of a chain: a delivery not ready yet, which holds the ones after it. */
+const STOPPED: ClaimRow = { id: '', webhook_id: '', task_id: null, sequence: null };
 
 /** A delivery to create: one event for one endpoint. */
 export interface NewDelivery {
@@ -109,13 +124,20 @@ export class DeliveryRepository {
   }
 
   /**
-   * Leases up to `limit` due deliveries to `owner` (unique per claim) and returns their ids. Due: pending,
-   * `next_attempt_at` reached, lease free or expired (database time), endpoint enabled, and no earlier event of
-   * the same task still pending for the same endpoint, so each endpoint gets a task's events in sequence order,
-   * one at a time (a delivery given up, status failed, no longer holds the later ones; other tasks are never
-   * held). A task's head is read by a loose index scan of idx_delivery_task_order, so the claim costs the same however many of a task's
-   * events wait behind it. Rows another worker is claiming are skipped (SKIP LOCKED); on SQLite the conditional
-   * UPDATE decides.
+   * Leases due deliveries to `owner` (unique per claim) and returns their ids: up to `heads` (endpoint, task)
+   * heads and deliveries of no task, and behind each head up to `chain - 1` of the task's next deliveries to the
+   * same endpoint. Due: pending, `next_attempt_at` reached, lease free or expired (database time), endpoint
+   * enabled. A head is a task's first pending delivery for an endpoint: no earlier event of the task is still
+   * pending there, so each endpoint gets a task's events in sequence order (a delivery given up, status failed, no
+   * longer holds the later ones; other tasks are never held). Its chain is the pending deliveries that follow it in
+   * sequence order, each due too, up to the first that is not (one waiting for a retry holds the rest): the
+   * relay sends a chain in order, one POST after the other, and stops at its first failure (WebhookDeliverer). So
+   * a round takes more than one event of a task, and the order holds as with heads alone; the whole chain is
+   * leased with its head, so no other worker can claim a later event of the task while this one holds the head.
+   *
+   * A task's head is read by a loose index scan of idx_delivery_task_order, so the claim costs the same however
+   * many of a task's events wait behind it; each chain is one range of that index. Heads another worker is
+   * claiming are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
    *
    * The order check reads the table as of the statement's snapshot while the claim reads rows as last committed:
    * a fan-out committing between the two could show a task's two new deliveries as candidates while the snapshot
@@ -126,7 +148,7 @@ export class DeliveryRepository {
   async claim(
     manager: EntityManager,
     owner: string,
-    limit: number,
+    { heads: limit, chain }: { heads: number; chain: number },
     now: Date,
     leaseSeconds: number,
   ): Promise<string[]> {
@@ -144,7 +166,7 @@ export class DeliveryRepository {
     // index): on a young table MariaDB otherwise evaluated the grouping once per pending row (a LATERAL split),
     // and a claim over 5,000 pending deliveries took 8–80 s.
     const order = this.dialect.forceIndex('idx_delivery_task_order');
-    const heads: { id: string | number }[] = await manager.query(
+    const headRows: { id: string | number }[] = await manager.query(
       `SELECT d.id
          FROM (SELECT webhook_id, task_id, MIN(sequence) AS seq FROM ${TABLE}${order}
                WHERE status = ${DeliveryStatus.Pending} AND task_id IS NOT NULL GROUP BY webhook_id, task_id) h
@@ -159,27 +181,84 @@ export class DeliveryRepository {
       `SELECT d.id FROM ${TABLE} d WHERE d.task_id IS NULL AND ${due('d.')} ORDER BY d.next_attempt_at, d.id LIMIT ${Math.trunc(limit)}`,
       [when],
     );
-    const offered = [...heads, ...loose].map((c) => String(c.id));
+    const offered = [...headRows, ...loose].map((c) => String(c.id));
     if (offered.length === 0) return [];
     // Rows another worker is claiming right now are skipped (SKIP LOCKED); on SQLite the conditional UPDATE decides.
-    const candidates: { id: string | number }[] = await manager.query(
-      `SELECT id FROM ${TABLE} WHERE id IN (${offered.map(() => '?').join(', ')}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}
-       ORDER BY next_attempt_at, id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
+    const candidates: ClaimRow[] = await manager.query(
+      `SELECT id, webhook_id, task_id, sequence FROM ${TABLE}
+        WHERE id IN (${offered.map(() => '?').join(', ')}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}
+        ORDER BY next_attempt_at, id LIMIT ${Math.trunc(limit)}${this.dialect.skipLockedClause()}`,
       offered,
     );
     if (candidates.length === 0) return [];
-    const ids = candidates.map((c) => String(c.id));
+    const chains = await this.chainsBehind(manager, candidates, Math.trunc(chain), when);
+    const ids = chains.flat();
     const marks = ids.map(() => '?').join(', ');
     await manager.query(
       `UPDATE ${TABLE} SET lease_owner = ?, lease_until = ${this.dialect.nowPlus(leaseSeconds)}
        WHERE id IN (${marks}) AND status = ${DeliveryStatus.Pending} AND ${leaseFree('')}`,
       [owner, ...ids],
     );
-    const won: { id: string | number }[] = await manager.query(
+    const wonRows: { id: string | number }[] = await manager.query(
       `SELECT id FROM ${TABLE} WHERE id IN (${marks}) AND lease_owner = ?`,
       [...ids, owner],
     );
-    return won.map((w) => String(w.id));
+    const won = new Set(wonRows.map((w) => String(w.id)));
+    // A chain is sent only up to its first delivery this claim did not win (another worker's meanwhile, on SQLite's
+    // conditional UPDATE): what follows such a gap would overtake it, so it is given back at once.
+    const kept: string[] = [];
+    const behindGap: string[] = [];
+    for (const ids of chains) {
+      const gap = ids.findIndex((id) => !won.has(id));
+      kept.push(...(gap === -1 ? ids : ids.slice(0, gap)));
+      if (gap !== -1) behindGap.push(...ids.slice(gap + 1).filter((id) => won.has(id)));
+    }
+    await this.release(manager, behindGap, owner);
+    return kept;
+  }
+
+  /**
+   * Each candidate with the deliveries that follow it for its (endpoint, task), in sequence order: up to `chain`
+   * in all, the task's pending deliveries among the next `chain` × CHAIN_SPAN sequence numbers, stopping before
+   * the first that is not due (waiting for a retry, or leased). A candidate of no task stands alone.
+   */
+  private async chainsBehind(
+    manager: EntityManager,
+    candidates: readonly ClaimRow[],
+    chain: number,
+    when: unknown,
+  ): Promise<string[][]> {
+    const heads = chain > 1 ? candidates.filter((c) => c.task_id !== null && c.sequence !== null) : [];
+    const behind = new Map<string, ClaimRow[]>();
+    if (heads.length > 0) {
+      const span = chain * CHAIN_SPAN;
+      const ranges = heads
+        .map(() => '(webhook_id = ? AND task_id = ? AND sequence > ? AND sequence <= ?)')
+        .join(' OR ');
+      const params = heads.flatMap((h) => [h.webhook_id, h.task_id, Number(h.sequence), Number(h.sequence) + span]);
+      const rows: (ClaimRow & { ready: string | number })[] = await manager.query(
+        `SELECT id, webhook_id, task_id, sequence,
+                CASE WHEN next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ${this.dialect.nowPlus(0)})
+                     THEN 1 ELSE 0 END AS ready
+           FROM ${TABLE}${this.dialect.forceIndex('idx_delivery_task_order')}
+          WHERE status = ${DeliveryStatus.Pending} AND (${ranges})
+          ORDER BY webhook_id, task_id, sequence`,
+        [when, ...params],
+      );
+      for (const row of rows) {
+        const key = `${row.webhook_id}:${row.task_id}`;
+        const list = behind.get(key) ?? behind.set(key, []).get(key)!;
+        // Stops at the first delivery not ready: the ones after it wait for it.
+        if (list.length < chain - 1 && (list.length === 0 || list[list.length - 1] !== STOPPED)) {
+          list.push(Number(row.ready) === 1 ? row : STOPPED);
+        }
+      }
+    }
+    return candidates.map((c) => {
+      const rest = c.task_id === null ? [] : (behind.get(`${c.webhook_id}:${c.task_id}`) ?? []);
+      const stop = rest.indexOf(STOPPED);
+      return [c, ...(stop === -1 ? rest : rest.slice(0, stop))].map((r) => String(r.id));
+    });
   }
 
   find(manager: EntityManager, ids: readonly string[]): Promise<WebhookDeliveryEntity[]> {

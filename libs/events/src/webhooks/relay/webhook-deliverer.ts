@@ -16,13 +16,20 @@ import { DeliveryRepository } from '../delivery.repository';
 import { WebhookRepository } from '../webhook.repository';
 import { retryDelayMs } from '../domain/backoff';
 import { UnsendableReason } from '../domain/unsendable';
-import { deliveryHeaders } from '../domain/signature';
+import { DeliverySigner, deliverySigner } from '../domain/signature';
 import { RelayMetrics } from '../metrics/webhook-metrics';
 import { FullPhoneSource } from './full-phone-source';
 import { WebhookSender } from './webhook-sender';
 
-/** Deliveries claimed per round at most, and sent at once at most. */
-const CLAIM_BATCH = 100;
+/**
+ * A round claims up to CLAIM_HEADS (endpoint, task) heads (and deliveries of no task), each with up to CHAIN - 1 of
+ * its task's next deliveries behind it (DeliveryRepository.claim), and sends CONCURRENCY chains at once, each chain's
+ * POSTs one after the other. Chains make a round carry more than one event per task: with heads alone, 100 tasks
+ * gave at most 100 deliveries a round, and the round's fixed cost (sequence, fan-out, claim, load, record) bounded
+ * the rate (bench/README.md, delivery).
+ */
+const CLAIM_HEADS = 100;
+const CHAIN = 10;
 const CONCURRENCY = 10;
 /** A claim's lease is WEBHOOK_TIMEOUT_MS and this much (database time); then another worker may take it over. */
 const LEASE_MARGIN_SECONDS = 30;
@@ -54,24 +61,30 @@ export interface DeliverySummary {
 }
 
 type Claimed = { delivery: WebhookDeliveryEntity; event: EventEntity; endpoint: WebhookEntity };
+/** Claimed deliveries of one (endpoint, task) in sequence order, or one delivery of no task: sent in this order. */
+type Chain = Claimed[];
+/** How one delivery went: answered 2xx; failed (recorded: its chain stops); or not started (the lease ran short). */
+type Sent = 'delivered' | 'failed' | 'late';
 
 /** An endpoint's secret, and during a rotation's overlap the one it replaced with the overlap's end. */
 type EndpointSecrets = { current: string; previous: { secret: string; until: Date } | null };
+/** An endpoint's signers: with its current secret, and with both while a rotation's overlap lasts. */
+type EndpointSigning = { current: DeliverySigner; both: DeliverySigner | null; until: Date | null };
 
 /** What one round's lanes did, recorded when they are all done. */
 interface Round {
-  /** Endpoints that answered 2xx, with the last time. */
+  /** Endpoints that answered 2xx in this wave, with the last time (recorded with the wave). */
   succeeded: Map<string, Date>;
-  /** Deliveries made. */
+  /** Endpoints that answered 2xx in this round. */
+  answered: Set<string>;
+  /** Deliveries made in this wave (recorded with it). */
   delivered: { delivery: WebhookDeliveryEntity; attemptedAt: Date; at: Date; status: number; createdAt: Date }[];
-  /** Endpoints' secrets opened this round (one decryption per endpoint, not per delivery). */
-  secrets: Map<string, EndpointSecrets>;
+  /** Endpoints' secrets opened and their signing keys made this round (once per endpoint, not per delivery). */
+  secrets: Map<string, EndpointSigning>;
   /** Deliveries POSTed this round (whatever the answer). */
   sent: Set<string>;
   /** The last moment (`performance.now()`) a POST may start: the lease then has WEBHOOK_TIMEOUT_MS + RECORD_MARGIN_SECONDS left. */
   postBy: number;
-  /** Deliveries taken by a lane and not sent: the lease had run too short. Given back with the round's record. */
-  unsent: string[];
 }
 
 /**
@@ -81,10 +94,10 @@ interface Round {
  * event) once it has failed without a success for WEBHOOK_DISABLE_AFTER_HOURS. A worker killed between the POST
  * and the mark leaves the lease to expire and the delivery is sent again: delivery is at least once.
  *
- * A claim's lease covers its whole round, recorded at the end: so a POST starts only while the lease has time
- * for it and for that record (Round.postBy). Against a slow receiver the round stops starting POSTs in time and
- * gives the rest back; without that, the lease lapsed mid-round, another worker claimed the same deliveries and
- * sent them again, and a task's event could reach the receiver after its next one.
+ * A claim's lease covers its whole round, its waves each recorded as they end: so a POST starts only while the
+ * lease has time for it and for its wave's record (Round.postBy). Against a slow receiver the round stops
+ * starting POSTs in time and gives the rest back; without that, the lease lapsed mid-round, another worker
+ * claimed the same deliveries and sent them again, and a task's event could reach the receiver after its next one.
  */
 @Injectable()
 export class WebhookDeliverer {
@@ -111,7 +124,7 @@ export class WebhookDeliverer {
     // host's clock and the database's (and a test's shifted Clock).
     const leaseFrom = performance.now();
     const ids = await this.tx.run((manager) =>
-      this.deliveries.claim(manager, owner, CLAIM_BATCH, this.clock.now(), leaseSeconds),
+      this.deliveries.claim(manager, owner, { heads: CLAIM_HEADS, chain: CHAIN }, this.clock.now(), leaseSeconds),
     );
     const summary: DeliverySummary = {
       claimed: ids.length,
@@ -125,84 +138,122 @@ export class WebhookDeliverer {
     };
     if (ids.length === 0) return summary;
     failpoint('relay.after-claim');
-    const { claimed, unsendable, unpositioned } = await this.load(ids);
+    const { chains, unsendable, unpositioned } = await this.load(ids);
     if (unsendable.size > 0) summary.unsendable = await this.giveUp(owner, unsendable);
-    let next = 0;
-    // What went through is recorded once per round, in one transaction: the deliveries (a commit each had been most
+    // What went through is recorded once per wave, in one transaction: the deliveries (a commit each had been most
     // of the relay's database time) and each endpoint's health (every delivery updating the endpoint's row had the
-    // lanes queue on it). A crash before that commit sends those events again after their leases expire: at least
-    // once, as promised.
+    // lanes queue on it). A wave sends the next delivery of every chain still going, CONCURRENCY at a time; a
+    // chain's next delivery is sent only once the one before it is recorded, so a crash (or a record that fails)
+    // leaves at most one event of a task sent and not recorded: sent again after its lease expires, at least once,
+    // and never after the task's next one.
     const postBy = leaseFrom + (leaseSeconds - RECORD_MARGIN_SECONDS) * 1000 - this.settings.webhookTimeoutMs;
     const round: Round = {
       succeeded: new Map(),
+      answered: new Set(),
       delivered: [],
       secrets: new Map(),
       sent: new Set(),
       postBy,
-      unsent: [],
     };
-    const lanes = Array.from({ length: Math.min(CONCURRENCY, claimed.length) }, async () => {
-      while (next < claimed.length) {
-        const item = claimed[next++];
-        try {
-          if (!(await this.deliver(owner, item, summary, round))) break;
-        } catch (error) {
-          // The lease expires and the delivery is tried again; nothing else is lost.
-          if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
-          this.logger.error(
-            `delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
-          );
+    const unsent: string[] = [];
+    const giveBack = (chain: Chain, from: number) =>
+      unsent.push(...chain.slice(from).map((c) => String(c.delivery.id)));
+    let going = chains.map((chain) => ({ chain, at: 0 }));
+    let stop = false;
+    // Nothing to send: only the deliveries whose event is not positioned yet, given back.
+    if (going.length === 0) await this.recordWave(owner, round, unpositioned, summary);
+    while (going.length > 0 && !stop) {
+      const outcomes = new Map<(typeof going)[number], Sent>();
+      let next = 0;
+      const wave = going;
+      const lanes = Array.from({ length: Math.min(CONCURRENCY, wave.length) }, async () => {
+        while (next < wave.length && !stop) {
+          const step = wave[next++];
+          const item = step.chain[step.at];
+          try {
+            const sent = await this.deliver(owner, item, summary, round);
+            outcomes.set(step, sent);
+            // The lease runs short: no POST starts any more this round.
+            if (sent === 'late') stop = true;
+          } catch (error) {
+            // The lease expires and the delivery is tried again; nothing else is lost. Its chain stops: the task's
+            // later events must not overtake it.
+            outcomes.set(step, 'failed');
+            if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
+            this.logger.error(
+              `delivery ${item.delivery.id} could not be recorded: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
         }
+      });
+      await Promise.all(lanes);
+      going = [];
+      for (const step of wave) {
+        const sent = outcomes.get(step);
+        // Not reached (the round stopped) or not started (late): given back from this delivery on.
+        if (sent === undefined || sent === 'late') giveBack(step.chain, step.at);
+        // Failed (recorded, retried later): the rest of the chain waits for it, given back.
+        else if (sent === 'failed') giveBack(step.chain, step.at + 1);
+        else if (step.at + 1 < step.chain.length) going.push({ chain: step.chain, at: step.at + 1 });
       }
-    });
-    await Promise.all(lanes);
-    // Given back: what a lane took and could not start in time, what no lane took once they stopped, and the
-    // deliveries whose event is not positioned yet.
-    const unsent = [...round.unsent, ...claimed.slice(next).map((c) => String(c.delivery.id)), ...unpositioned];
-    await this.recordRound(owner, round, unsent, summary);
+      if (stop) for (const step of going.splice(0)) giveBack(step.chain, step.at);
+      // The last wave's record gives back what was not sent, in the same transaction.
+      const last = going.length === 0;
+      const recorded = await this.recordWave(owner, round, last ? [...unsent, ...unpositioned] : [], summary);
+      // Not recorded: the chains must not go on past what was sent and not recorded; given back (or left to their
+      // leases if that fails too).
+      if (!recorded && !last) {
+        for (const step of going.splice(0)) giveBack(step.chain, step.at);
+        await this.recordWave(owner, round, [...unsent, ...unpositioned], summary);
+      }
+    }
     return summary;
   }
 
   /**
-   * The round's deliveries made, the endpoints that answered and the deliveries given back unsent, in one
-   * transaction; then the metrics.
+   * A wave's deliveries made, the endpoints that answered and the deliveries given back unsent, in one
+   * transaction; then the metrics. Whether every delivery made was recorded by this worker (false: the chains
+   * must stop).
    */
-  private async recordRound(
+  private async recordWave(
     owner: string,
     round: Round,
     unsent: readonly string[],
     summary: DeliverySummary,
-  ): Promise<void> {
-    if (round.delivered.length === 0 && round.succeeded.size === 0 && unsent.length === 0) return;
+  ): Promise<boolean> {
+    const made = round.delivered.splice(0);
+    const succeeded = [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b));
+    round.succeeded.clear();
+    if (made.length === 0 && succeeded.length === 0 && unsent.length === 0) return true;
     try {
       const lost = await this.tx.run(async (manager) => {
         const recorded = await this.deliveries.markDelivered(
           manager,
-          round.delivered.map((d) => ({
+          made.map((d) => ({
             id: d.delivery.id,
             attemptedAt: d.attemptedAt,
             at: d.at,
             httpStatus: d.status,
           })),
         );
-        for (const [id, at] of [...round.succeeded].sort(([a], [b]) => Number(a) - Number(b)))
-          await this.webhooks.recordSuccess(manager, id, at);
+        for (const [id, at] of succeeded) await this.webhooks.recordSuccess(manager, id, at);
         await this.deliveries.release(manager, unsent, owner);
-        return round.delivered.length - recorded;
+        return made.length - recorded;
       });
       // Delivered meanwhile by another worker (this one's lease had expired): sent twice, recorded once.
       summary.unrecorded += lost;
+      for (const d of made)
+        this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
+      summary.delivered += made.length;
+      summary.released += unsent.length;
+      return lost === 0;
     } catch (error) {
-      summary.unrecorded += round.delivered.length;
+      summary.unrecorded += made.length;
       this.logger.error(
-        `a round's ${round.delivered.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`,
+        `${made.length} deliveries could not be recorded; they go again: ${error instanceof Error ? error.message : String(error)}`,
       );
-      return;
+      return false;
     }
-    for (const d of round.delivered)
-      this.metrics.attempted('delivered', (d.at.getTime() - new Date(d.createdAt).getTime()) / 1000);
-    summary.delivered += round.delivered.length;
-    summary.released += unsent.length;
   }
 
   /** Gives up the claimed deliveries that can never be sent, in one transaction; how many. */
@@ -225,11 +276,13 @@ export class WebhookDeliverer {
    * The claimed deliveries with their events and endpoints. A delivery whose endpoint was deleted meanwhile went
    * with it. One that can never be sent (its event gone, or a batch row: UnsendableReason) is to be given up; one
    * whose event has no feed position yet (a delivery made before redelivery took positioned events only) is
-   * given back: the body carries the position, and the sequencer gives it one in a later round.
+   * given back, and the rest of its chain with it: the body carries the position, and the sequencer gives it one
+   * in a later round. The others in chains: a task's claimed deliveries to an endpoint in sequence order, or one
+   * delivery of no task alone.
    */
   private async load(
     ids: readonly string[],
-  ): Promise<{ claimed: Claimed[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
+  ): Promise<{ chains: Chain[]; unsendable: Map<UnsendableReason, string[]>; unpositioned: string[] }> {
     const manager = this.tx.autocommit;
     const deliveries = await this.deliveries.find(manager, ids);
     const events = await this.events.findByIds(
@@ -241,25 +294,44 @@ export class WebhookDeliverer {
       .find({ where: { id: In([...new Set(deliveries.map((d) => d.webhookId))]) } });
     const eventById = new Map(events.map((e) => [String(e.id), e]));
     const endpointById = new Map(endpoints.map((w) => [String(w.id), w]));
-    const claimed: Claimed[] = [];
+    const chains: Chain[] = [];
+    const chainOf = new Map<string, Chain>();
+    /** The (endpoint, task) pairs whose chain stopped at a delivery given back: the later ones go back too. */
+    const heldBack = new Set<string>();
     const unsendable = new Map<UnsendableReason, string[]>();
     const unpositioned: string[] = [];
     const giveUp = (reason: UnsendableReason, id: string) =>
       (unsendable.get(reason) ?? unsendable.set(reason, []).get(reason)!).push(id);
-    for (const delivery of deliveries) {
+    const inOrder = [...deliveries].sort(
+      (a, b) => Number(a.sequence ?? 0) - Number(b.sequence ?? 0) || Number(a.id) - Number(b.id),
+    );
+    for (const delivery of inOrder) {
       const event = eventById.get(String(delivery.eventPk));
       const endpoint = endpointById.get(String(delivery.webhookId));
+      const key = delivery.taskId === null ? null : `${delivery.webhookId}:${delivery.taskId}`;
       if (!endpoint) continue;
+      // Given up, it holds no later event of its task (as in the claim), so the chain goes on past it.
       if (!event) giveUp('event_gone', String(delivery.id));
       else if (event.type.startsWith(BATCH_TYPE_PREFIX)) giveUp('unrendered', String(delivery.id));
-      else if (event.position === null) unpositioned.push(String(delivery.id));
-      else claimed.push({ delivery, event, endpoint });
+      else if (event.position === null || (key !== null && heldBack.has(key))) {
+        unpositioned.push(String(delivery.id));
+        if (key !== null) heldBack.add(key);
+      } else if (key === null) chains.push([{ delivery, event, endpoint }]);
+      else {
+        const chain = chainOf.get(key);
+        if (chain) chain.push({ delivery, event, endpoint });
+        else {
+          const started: Chain = [{ delivery, event, endpoint }];
+          chainOf.set(key, started);
+          chains.push(started);
+        }
+      }
     }
-    return { claimed, unsendable, unpositioned };
+    return { chains, unsendable, unpositioned };
   }
 
   /**
-   * One delivery: POSTed and its outcome noted (a failure recorded at once); false, and nothing sent, when the
+   * One delivery: POSTed and its outcome noted (a failure recorded at once); 'late', and nothing sent, when the
    * lease has too little left to start the POST (Round.postBy): the lane stops and the delivery is given back.
    */
   private async deliver(
@@ -267,25 +339,19 @@ export class WebhookDeliverer {
     { delivery, event, endpoint }: Claimed,
     summary: DeliverySummary,
     round: Round,
-  ): Promise<boolean> {
+  ): Promise<Sent> {
     const { succeeded } = round;
     const body = JSON.stringify(await this.payload(event, Number(endpoint.fullPhones) === 1));
-    let secrets = round.secrets.get(String(endpoint.id));
-    if (secrets === undefined) round.secrets.set(String(endpoint.id), (secrets = this.openSecrets(endpoint)));
-    if (performance.now() > round.postBy) {
-      round.unsent.push(String(delivery.id));
-      return false;
-    }
+    let signing = round.secrets.get(String(endpoint.id));
+    if (signing === undefined) round.secrets.set(String(endpoint.id), (signing = this.signingOf(endpoint)));
+    if (performance.now() > round.postBy) return 'late';
     const attemptedAt = this.clock.now();
     // During a rotation's overlap, signed with both: a receiver holding either secret verifies (the new one first).
-    const signing =
-      secrets.previous && secrets.previous.until > attemptedAt
-        ? [secrets.current, secrets.previous.secret]
-        : [secrets.current];
+    const sign = signing.both && signing.until! > attemptedAt ? signing.both : signing.current;
     const outcome = await this.sender.post(
       endpoint.url,
       body,
-      deliveryHeaders(signing, eventIdOf(event.id), Math.floor(attemptedAt.getTime() / 1000), body),
+      this.headersOf(sign, eventIdOf(event.id), attemptedAt, body),
     );
     round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
@@ -294,7 +360,8 @@ export class WebhookDeliverer {
       round.delivered.push({ delivery, attemptedAt, at: now, status: outcome.status!, createdAt: event.createdAt });
       const last = succeeded.get(String(endpoint.id));
       if (!last || last < now) succeeded.set(String(endpoint.id), now);
-      return true;
+      round.answered.add(String(endpoint.id));
+      return 'delivered';
     }
     const firstAttemptAt = delivery.firstAttemptAt ? new Date(delivery.firstAttemptAt) : attemptedAt;
     const giveUp = now.getTime() - firstAttemptAt.getTime() >= this.settings.webhookRetryHours * 3_600_000;
@@ -310,8 +377,8 @@ export class WebhookDeliverer {
       // Not recorded: the lease was lost meanwhile (another worker has the delivery).
       if (!recorded) return { disabled: false, lost: true };
       await this.webhooks.recordFailure(manager, String(endpoint.id), now, error);
-      // A success in this round (recorded when the round ends) means the endpoint is not failing throughout.
-      if (succeeded.has(String(endpoint.id))) return { disabled: false, lost: false };
+      // A success in this round (recorded with its wave) means the endpoint is not failing throughout.
+      if (round.answered.has(String(endpoint.id))) return { disabled: false, lost: false };
       return { disabled: await this.disableIfFailingTooLong(manager, endpoint, now), lost: false };
     });
     if (lost) summary.unrecorded++;
@@ -325,7 +392,25 @@ export class WebhookDeliverer {
         `webhook ${endpoint.id} disabled: failing for ${this.settings.webhookDisableAfterHours} h (last error: ${error})`,
       );
     }
-    return true;
+    return 'failed';
+  }
+
+  /**
+   * The headers of one delivery's POST (besides the sender's own, WebhookSender's requestHeaders): its ids and
+   * signatures. The one place a per-delivery header is added.
+   */
+  private headersOf(sign: DeliverySigner, eventId: string, attemptedAt: Date, body: string): Record<string, string> {
+    return sign(eventId, Math.floor(attemptedAt.getTime() / 1000), body);
+  }
+
+  /** The endpoint's signers, its secrets opened once a round. */
+  private signingOf(endpoint: WebhookEntity): EndpointSigning {
+    const secrets = this.openSecrets(endpoint);
+    return {
+      current: deliverySigner([secrets.current]),
+      both: secrets.previous ? deliverySigner([secrets.current, secrets.previous.secret]) : null,
+      until: secrets.previous?.until ?? null,
+    };
   }
 
   /** The endpoint's secret opened, and the previous one while its overlap lasts (an expired one is not opened). */

@@ -7,7 +7,7 @@ import { DeliveryRepository, NewDelivery } from '../delivery.repository';
 import { endpointReceives } from '../domain/endpoint-match';
 
 /** Events turned into deliveries per round at most. */
-const BATCH = 500;
+const BATCH = 1000;
 
 /**
  * Turns positioned events into deliveries: for each event after the `fanout` cursor, one delivery per enabled
