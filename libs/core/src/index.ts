@@ -19,3 +19,5 @@ export * from './logging/log-level';
 export * from './logging/log-scope';
 export * from './failpoints/failpoint';
 export { RecentlyUsed } from './collections/recently-used';
+export { startTracing, stopTracing, tracingRequested } from './tracing/start-tracing';
+export * from './tracing/trace-context';

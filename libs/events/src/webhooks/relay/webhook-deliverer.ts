@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'perf_hooks';
 import { In } from 'typeorm';
-import { Clock, failpoint, PhoneVault } from '@app/core';
+import { Clock, failpoint, inContinuedSpan, PhoneVault } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
@@ -145,7 +145,13 @@ export class WebhookDeliverer {
       while (next < claimed.length) {
         const item = claimed[next++];
         try {
-          if (!(await this.deliver(owner, item, summary, round))) break;
+          // tracing (issue 23, item 5): each delivery a span continuing its event's trace (its POST's `traceparent`)
+          if (
+            !(await inContinuedSpan('webhook.deliver', item.event.traceparent, traced(item), () =>
+              this.deliver(owner, item, summary, round),
+            ))
+          )
+            break;
         } catch (error) {
           // The lease expires and the delivery is tried again; nothing else is lost.
           if (round.sent.has(String(item.delivery.id))) summary.unrecorded++;
@@ -384,4 +390,14 @@ export class WebhookDeliverer {
     const phone = await this.phones.fullPhone(view.firmId, contactId);
     return phone === null ? view : { ...view, data: { ...view.data, phone } };
   }
+}
+
+/** tracing (issue 23, item 5): a delivery span's attributes. */
+function traced({ delivery, event, endpoint }: Claimed): Record<string, string> {
+  return {
+    'event.id': eventIdOf(event.id),
+    'event.type': event.type,
+    'webhook.id': String(endpoint.id),
+    'delivery.id': String(delivery.id),
+  };
 }
