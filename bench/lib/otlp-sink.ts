@@ -15,7 +15,7 @@ export interface ReceivedSpan {
   /** The instrumentation that made it (`@opentelemetry/instrumentation-mysql2`, `ai-visitor`, …). */
   scope: string;
   links: { traceId: string; spanId: string }[];
-  attributes: Record<string, unknown>;
+  attributes: Record<string, string | number | boolean | undefined>;
 }
 
 export interface OtlpSink {
@@ -51,7 +51,8 @@ type ExportRequest = {
   }[];
 };
 
-const valueOf = (v: AnyValue): unknown => v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
+const valueOf = (v: AnyValue): string | number | boolean | undefined =>
+  v.stringValue ?? v.intValue ?? v.boolValue ?? v.doubleValue;
 const attributesOf = (list: KeyValue[] | undefined) =>
   Object.fromEntries((list ?? []).map((a) => [a.key, valueOf(a.value)]));
 

@@ -6,7 +6,7 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { SpanKind } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import {
   BatchSpanProcessor,
   NodeTracerProvider,
@@ -60,7 +60,7 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
     ],
   });
   provider.register();
-  registerInstrumentations({
+  const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
@@ -74,5 +74,14 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
       new PinoInstrumentation({ disableLogSending: true }),
     ],
   });
-  return { shutdown: () => provider.shutdown() };
+  return {
+    // The spans buffered exported, then everything undone (the bench turns tracing on and off in one process).
+    shutdown: async () => {
+      await provider.shutdown();
+      unregister();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
 }
