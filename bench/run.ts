@@ -3,6 +3,8 @@
  * the MySQL/MariaDB server and the robot-call simulator, measures ingest, stats, the API and the worker's
  * scaling in one run, writes bench/results/latest.json and prints a Markdown table. See bench/README.md.
  */
+// First: with BENCH_OTEL=1, the instrumentations hook the modules before they load (bench/lib/otel.ts).
+import './lib/otel';
 import 'reflect-metadata';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'os';

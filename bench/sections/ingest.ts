@@ -1,7 +1,7 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { Connection, Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
-import { inContinuedSpan, startTracing, stopTracing } from '@app/core';
+import { inContinuedSpan } from '@app/core';
 import { CampaignGatewayClient } from '@app/campaign-gateway';
 import { RunSyncPass, taskConfig, TaskSettings } from '@app/task';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -11,6 +11,7 @@ import { SectionContext, setAppEnv } from '../lib/context';
 import { countQueries, QueryCount } from '../lib/query-count';
 import { log, mapLimit, median, nowMs, profiled, round, timed } from '../lib/util';
 import { startOtlpSink } from '../lib/otlp-sink';
+import { withTracing } from '../lib/otel';
 
 interface StoredRecord {
   record_id: string;
@@ -203,10 +204,10 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
 }
 
 /**
- * BENCH_OTEL=1: campaigns dialled anew, then the sync pass timed with the OpenTelemetry SDK started in this process
- * (startTracing, as an app's tracing.ts does; exporting to an OTLP sink here) and the pass in one root span, so
- * every statement and platform call is a recorded, exported span: the most tracing can cost the pass. Stopped
- * after, so that nothing else in the run is traced.
+ * BENCH_OTEL=1: campaigns dialled anew, then the sync pass timed with tracing on in this process (bench/lib/otel.ts:
+ * the apps' instrumentations, exporting to an OTLP sink here) and the pass in one root span, so every statement and
+ * platform call is a recorded, exported span: the most tracing can cost the pass (the apps start no trace for a
+ * sync pass). Off again after it, so that nothing else in the run is traced.
  */
 async function tracedPass(
   ctx: SectionContext,
@@ -218,22 +219,13 @@ async function tracedPass(
   await simulator.reset();
   await prepareDialledCampaigns(ctx, simulator, rep);
   const sink = await startOtlpSink({ keep: false });
-  process.env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.endpoint;
   try {
-    startTracing('ai-visitor-bench');
-    // Loaded again under the hooks the SDK just set: what the process had loaded before is instrumented too.
-    await import('mysql2');
-    await import('http');
-    const pass = await timed(() =>
-      inContinuedSpan('bench.sync-pass', null, {}, () => worker.get(RunSyncPass).execute()),
+    const pass = await withTracing(sink.endpoint, () =>
+      timed(() => inContinuedSpan('bench.sync-pass', null, {}, () => worker.get(RunSyncPass).execute())),
     );
     const stored = await scalar(ctx.db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
-    await stopTracing();
     return { tracedPerSec: round(stored / (pass.ms / 1000), 0), tracedSpans: sink.counts.spans };
   } finally {
-    await stopTracing();
-    delete process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
-    delete process.env.OTEL_SERVICE_NAME;
     await sink.close();
   }
 }
