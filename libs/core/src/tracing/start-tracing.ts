@@ -28,9 +28,18 @@ export function startTracing(service: string, env: NodeJS.ProcessEnv = process.e
   return true;
 }
 
-/** Exports the spans still buffered, then stops tracing (at shutdown); nothing when it is off. */
+/** How long shutdown waits for the last spans' export at most: a collector away must not hold the exit. */
+const STOP_WITHIN_MS = 5000;
+
+/** Exports the spans still buffered (within 5 s), then stops tracing (at shutdown); nothing when it is off. */
 export async function stopTracing(): Promise<void> {
   const sdk = started;
   started = null;
-  await sdk?.shutdown();
+  if (!sdk) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    sdk.shutdown().catch(() => undefined),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, STOP_WITHIN_MS).unref())),
+  ]);
+  clearTimeout(timer);
 }
