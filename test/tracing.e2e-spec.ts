@@ -226,12 +226,17 @@ describe('a push traced across the hops: callback, transaction, relay, webhook',
 
     // The webhook's POST carries the trace, as docs/webhooks.md says.
     expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
-    // And the API's log lines of the push carry its ids.
-    const lines = api
-      .output()
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(lines.some((l) => l.trace_id === traceId && typeof l.span_id === 'string')).toBe(true);
+    // And the API's log lines of the push carry its ids (the access line, once written out).
+    const logged = () =>
+      api
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('{') && l.endsWith('}'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+        .find((l) => l.trace_id === traceId);
+    expect(await waitFor('a log line of the push with its trace id', 30_000, logged)).toMatchObject({
+      trace_id: traceId,
+      span_id: expect.stringMatching(/^[0-9a-f]{16}$/),
+    });
   }, 180_000);
 });
