@@ -3,6 +3,8 @@
  * the MySQL/MariaDB server and the robot-call simulator, measures ingest, stats, the API and the worker's
  * scaling in one run, writes bench/results/latest.json and prints a Markdown table. See bench/README.md.
  */
+// First: with BENCH_OTEL=1, the instrumentations hook the modules before they load (bench/lib/otel.ts).
+import './lib/otel';
 import 'reflect-metadata';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'os';
@@ -11,7 +13,7 @@ import { loadConfig, SectionName } from './lib/config';
 import { BenchDatabase, createBenchDatabase } from './lib/db';
 import { AppBuild, prepareBuild, removeBuild, REPO } from './lib/children';
 import { SectionContext } from './lib/context';
-import { log, round } from './lib/util';
+import { log, median, round } from './lib/util';
 import { runStats, StatsResult } from './sections/stats';
 import { IngestResult, runIngest } from './sections/ingest';
 import { LiveTasksResult, runLiveTasks } from './sections/live-tasks';
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
       if (section === 'history') results.history = await runHistory(ctx);
       if (section === 'delivery') results.delivery = await runDelivery(ctx, build!);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
+      if (section === 'freshness' && config.otel)
+        results.freshnessTraced = await runFreshness(ctx, build!, { tracing: true });
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
       if (section === 'system') results.system = await runSystem(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
@@ -189,6 +193,8 @@ interface Results {
   history?: HistoryResult;
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
+  /** BENCH_OTEL=1: the same load with tracing on in the API and the worker. */
+  freshnessTraced?: FreshnessResult;
   rollover?: RolloverResult;
   system?: SystemResult;
   api?: ApiResult;
@@ -234,6 +240,17 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       target: 'reference',
       met: '',
     });
+    if (i.tracedRatio !== undefined) {
+      const spans = median(i.perRep.map((p) => p.tracedSpans ?? 0));
+      rows.push({
+        metric: `ingest with tracing on (every statement and platform call a span, ${fmt(spans)} exported) vs off, records/s`,
+        median: `${fmt(median(i.perRep.map((p) => p.tracedPerSec ?? NaN)))}/s`,
+        baseline: `${fmt(i.recordsPerSec)}/s`,
+        ratio: `${fmt(i.tracedRatio, 2)}×`,
+        target: '≥ 0.90×',
+        met: yesNo(i.tracedRatio >= 0.9),
+      });
+    }
   } else failed('ingest', 'ingest');
 
   if (r.live) {
@@ -398,6 +415,30 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       ),
     });
   } else failed('freshness', 'freshness');
+
+  if (r.freshness && r.freshnessTraced) {
+    const [off, on] = [r.freshness, r.freshnessTraced];
+    // The load is fixed (the simulator's rate): tracing's cost shows as the processes' CPU per record.
+    const perRecord = (f: FreshnessResult) =>
+      ((f.cpu.apiMs ?? NaN) + (f.cpu.workerMs ?? NaN)) / Math.max(f.recordsStored, 1);
+    const ratio = perRecord(on) / perRecord(off);
+    rows.push({
+      metric: `tracing on vs off, freshness load: CPU of the API + the worker per pushed record (${fmt(on.spans?.spans ?? 0)} spans exported)`,
+      median: `${fmt(perRecord(on), 2)} ms`,
+      baseline: `${fmt(perRecord(off), 2)} ms`,
+      ratio: `${fmt(ratio, 2)}×`,
+      target: '≤ 1.10×',
+      met: yesNo(ratio <= 1.1),
+    });
+    rows.push({
+      metric: 'tracing on vs off: freshness p50 / p99',
+      median: `${fmt(on.p50Ms)} / ${fmt(on.p99Ms)} ms`,
+      baseline: `${fmt(off.p50Ms)} / ${fmt(off.p99Ms)} ms`,
+      ratio: '—',
+      target: 'p99 < 2,000 ms',
+      met: yesNo(on.p99Ms < 2000 && on.received === on.recordsMade),
+    });
+  }
 
   if (r.rollover) {
     const o = r.rollover;

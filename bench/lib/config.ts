@@ -43,6 +43,12 @@ export interface BenchConfig {
   /** Repetitions of cheap measurements (stats) and of expensive ones (ingest, API, scale). */
   repsCheap: number;
   repsExpensive: number;
+  /**
+   * BENCH_OTEL=1: the freshness section runs a second time with tracing on in the API and the worker (exporting to
+   * an OTLP sink in the bench process), and the ingest section times one more sync pass a repetition with the SDK
+   * started in the bench process: each against its run with tracing off, in the same run.
+   */
+  otel: boolean;
   ingest: { tasks: number; contactsPerTask: number; rowByRowMaxRecords: number; rowByRowMaxMs: number };
   stats: { contacts: number; runs: number; warmup: number };
   /**
@@ -154,7 +160,15 @@ const PRESETS: Record<
   ScaleName,
   Omit<
     BenchConfig,
-    'scale' | 'serverUrl' | 'sections' | 'repsCheap' | 'repsExpensive' | 'useDist' | 'keepDatabase' | 'resultFile'
+    | 'scale'
+    | 'serverUrl'
+    | 'sections'
+    | 'repsCheap'
+    | 'repsExpensive'
+    | 'useDist'
+    | 'keepDatabase'
+    | 'resultFile'
+    | 'otel'
   >
 > = {
   small: {
@@ -286,6 +300,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
     sections,
     repsCheap: int(env, 'BENCH_REPS_CHEAP', reps ?? 5, 1, 50),
     repsExpensive: int(env, 'BENCH_REPS_EXPENSIVE', reps ?? 3, 1, 50),
+    otel: env.BENCH_OTEL === '1',
     ingest: {
       tasks: int(env, 'BENCH_INGEST_TASKS', preset.ingest.tasks, 1, 10_000),
       contactsPerTask: int(env, 'BENCH_INGEST_CONTACTS', preset.ingest.contactsPerTask, 1, 10_000),

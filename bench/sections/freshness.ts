@@ -6,11 +6,26 @@ import { BenchSimulator } from '../lib/simulator';
 import { AppBuild, waitLive, LogSummary, spawnNode, summarizeLog } from '../lib/children';
 import { ADMIN_TOKEN, appEnv, SectionContext, SERVICE_TOKEN } from '../lib/context';
 import { WebhookReceiver } from '../lib/receiver';
-import { localDatabaseCpuMs, log, mapLimit, percentile, round, sleep, waitFor, freePort } from '../lib/util';
+import { OtlpSink, startOtlpSink } from '../lib/otlp-sink';
+import {
+  localDatabaseCpuMs,
+  log,
+  mapLimit,
+  percentile,
+  processCpuMs,
+  round,
+  sleep,
+  waitFor,
+  freePort,
+} from '../lib/util';
 import { WORKER_HEAP_FLAG } from './scale';
 
 export interface FreshnessResult {
   how: string;
+  /** Tracing on in the API and the worker (BENCH_OTEL=1's second run), exporting to an OTLP sink in this process. */
+  tracing: boolean;
+  /** Spans the sink received, and its export requests (tracing on). */
+  spans?: { spans: number; requests: number };
   build: AppBuild['kind'];
   durationS: number;
   tasks: number;
@@ -52,8 +67,11 @@ export interface FreshnessResult {
    * results, the pushes they answered, and pushes per transaction.
    */
   coalescing?: { transactions: number; pushes: number; perTransaction: number };
-  /** CPU (ms) of this process (simulator and receiver) and of the local database over the run. */
-  cpu: { benchMs: number; databaseMs?: number };
+  /**
+   * CPU (ms) over the run of this process (simulator, receiver, OTLP sink), of the local database, and of the API
+   * and the worker processes.
+   */
+  cpu: { benchMs: number; databaseMs?: number; apiMs?: number; workerMs?: number };
   loadAverage: { start: number[]; end: number[] };
   apiLog: LogSummary;
   workerLog: LogSummary;
@@ -66,8 +84,18 @@ export interface FreshnessResult {
  * EVENTS_RELAY_INTERVAL_MS) sequences, fans out and POSTs it to a receiver in this process. Freshness = when the
  * receiver holds the event − when the simulator ended the call: both times are Date.now() of this process.
  */
-export async function runFreshness(ctx: SectionContext, build: AppBuild): Promise<FreshnessResult> {
+export async function runFreshness(
+  ctx: SectionContext,
+  build: AppBuild,
+  options: { tracing?: boolean } = {},
+): Promise<FreshnessResult> {
   const { db, config } = ctx;
+  const tracing = options.tracing ?? false;
+  const name = tracing ? 'freshness (tracing on)' : 'freshness';
+  // Tracing on: the API and the worker export their spans to this sink (counted, not kept), as to a collector.
+  const sink: OtlpSink | undefined = tracing ? await startOtlpSink({ keep: false }) : undefined;
+  if (sink) ctx.onCleanup(() => sink.close());
+  const otelEnv: Record<string, string> = sink ? { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint } : {};
   const { durationS, tasks, parallelism, callMs, pushBatchMs, drainS } = config.freshness;
   const contactsPerTask = Math.max(1, Math.round((parallelism * durationS * 1000) / callMs));
   const targetRatePerSec = (tasks * parallelism * 1000) / callMs;
@@ -117,13 +145,14 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
     build,
     join(build.dir, 'apps/api/src/main.js'),
     [],
-    appEnv(db, simulator.baseUrl, { API_PORT: String(apiPort), LOG_LEVEL: logLevel }),
+    appEnv(db, simulator.baseUrl, { API_PORT: String(apiPort), LOG_LEVEL: logLevel, ...otelEnv }),
     apiLogFile,
   );
   ctx.onCleanup(() => api.kill());
   const workerEnv = appEnv(db, simulator.baseUrl, {
     WORKER_PORT: String(workerPort),
     LOG_LEVEL: logLevel,
+    ...otelEnv,
     NODE_OPTIONS: [process.env.NODE_OPTIONS, WORKER_HEAP_FLAG].filter(Boolean).join(' '),
   });
   const worker = spawnNode(build, join(build.dir, 'apps/worker/src/main.js'), [], workerEnv, workerLogFile);
@@ -132,7 +161,7 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
     await waitLive(`${apiBase}/health/live`, api, apiLogFile, 'the API');
     await waitLive(`http://127.0.0.1:${workerPort}/health/live`, worker, workerLogFile, 'the worker');
     log(
-      `freshness: API and worker up (${build.kind} build); registering the endpoint, starting ${tasks} tasks of ${contactsPerTask} contacts`,
+      `${name}: API and worker up (${build.kind} build); registering the endpoint, starting ${tasks} tasks of ${contactsPerTask} contacts`,
     );
 
     const registered = await fetch(`${apiBase}/v1/admin/webhooks`, {
@@ -148,6 +177,8 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
 
     const cpu0 = process.cpuUsage();
     const dbCpu0 = localDatabaseCpuMs();
+    const apiCpu0 = processCpuMs(api.child.pid);
+    const workerCpu0 = processCpuMs(worker.child.pid);
     const load0 = loadavg().map((x) => round(x, 2));
     const headers = {
       Authorization: `Bearer ${SERVICE_TOKEN}`,
@@ -162,7 +193,7 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
         if (!res.ok) throw new Error(`start of task ${id} answered ${res.status}: ${(await res.text()).slice(0, 300)}`);
       },
     );
-    log(`freshness: ${tasks} tasks started; the simulator dials ~${targetRatePerSec}/s for ~${durationS} s`);
+    log(`${name}: ${tasks} tasks started; the simulator dials ~${targetRatePerSec}/s for ~${durationS} s`);
     await simulator.waitAllFinished((durationS * 3 + 60) * 1000);
     const made = endedAt.size;
     // Drain: until the receiver holds an event for every record the API stored, the simulator's pushes are
@@ -182,11 +213,13 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
       },
       250,
     ).catch((e: Error) =>
-      log(`freshness: WARNING ${e.message} (stored ${stored} of ${made}, received ${receiver.counts.unique})`),
+      log(`${name}: WARNING ${e.message} (stored ${stored} of ${made}, received ${receiver.counts.unique})`),
     );
     await sleep(500); // a late duplicate, if any, is counted
     const cpu = process.cpuUsage(cpu0);
     const dbCpu1 = localDatabaseCpuMs();
+    const apiCpu1 = processCpuMs(api.child.pid);
+    const workerCpu1 = processCpuMs(worker.child.pid);
     const load1 = loadavg().map((x) => round(x, 2));
     stored = await scalar(db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
     const push = (
@@ -226,6 +259,8 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
       how:
         'child processes: node <build>/apps/api/src/main.js and node <build>/apps/worker/src/main.js (cron sync off, relay loop on); ' +
         'the simulator (pushing each record to the API callback) and the receiver in the bench process',
+      tracing,
+      spans: sink ? { ...sink.counts } : undefined,
       build: build.kind,
       durationS,
       tasks,
@@ -256,24 +291,29 @@ export async function runFreshness(ctx: SectionContext, build: AppBuild): Promis
       cpu: {
         benchMs: round((cpu.user + cpu.system) / 1000, 0),
         databaseMs: dbCpu0 !== undefined && dbCpu1 !== undefined ? dbCpu1 - dbCpu0 : undefined,
+        apiMs: apiCpu0 !== undefined && apiCpu1 !== undefined ? apiCpu1 - apiCpu0 : undefined,
+        workerMs: workerCpu0 !== undefined && workerCpu1 !== undefined ? workerCpu1 - workerCpu0 : undefined,
       },
       loadAverage: { start: load0, end: load1 },
       apiLog: summarizeLog(apiLogFile),
       workerLog: summarizeLog(workerLogFile),
     };
     log(
-      `freshness: ${made} records made at ${result.pushedRatePerSec}/s, ${stored} stored, ${result.received} contact.called received ` +
+      `${name}: ${made} records made at ${result.pushedRatePerSec}/s, ${stored} stored, ${result.received} contact.called received ` +
         `(duplicates ${c.duplicates}, out of order ${c.outOfOrder}, bad signatures ${c.badSignature}, unmatched ${unmatched}); ` +
         `freshness p50 ${result.p50Ms} ms, p90 ${result.p90Ms} ms, p99 ${result.p99Ms} ms, max ${result.maxMs} ms ` +
         `(call end → event committed: p50 ${result.ingestLegMs.p50}, p99 ${result.ingestLegMs.p99}; → received: p50 ${result.relayLegMs.p50}, p99 ${result.relayLegMs.p99}) ` +
         `(from calledAt + callMs: p50 ${result.p50FromCalledAtMs}, p99 ${result.p99FromCalledAtMs}); ` +
-        `${coalescing ? `${coalescing.pushes} pushes in ${coalescing.transactions} transactions (${coalescing.perTransaction} a transaction); ` : ''}load ${load0.join('/')} → ${load1.join('/')}`,
+        `${coalescing ? `${coalescing.pushes} pushes in ${coalescing.transactions} transactions (${coalescing.perTransaction} a transaction); ` : ''}` +
+        `CPU API ${result.cpu.apiMs ?? '?'} ms, worker ${result.cpu.workerMs ?? '?'} ms, database ${result.cpu.databaseMs ?? '?'} ms; ` +
+        `${sink ? `${sink.counts.spans} spans exported in ${sink.counts.requests} requests; ` : ''}load ${load0.join('/')} → ${load1.join('/')}`,
     );
     return result;
   } finally {
     await Promise.all([api.kill(), worker.kill()]);
     await simulator.close().catch(() => undefined);
     await receiver.close();
+    await sink?.close();
     await truncateAll(db.pool);
   }
 }

@@ -1,6 +1,7 @@
 import { Test, TestingModule } from '@nestjs/testing';
 import { Connection, Pool, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import mysql from 'mysql2/promise';
+import { inContinuedSpan } from '@app/core';
 import { CampaignGatewayClient } from '@app/campaign-gateway';
 import { RunSyncPass, taskConfig, TaskSettings } from '@app/task';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -9,6 +10,8 @@ import { BenchSimulator } from '../lib/simulator';
 import { SectionContext, setAppEnv } from '../lib/context';
 import { countQueries, QueryCount } from '../lib/query-count';
 import { log, mapLimit, median, nowMs, profiled, round, timed } from '../lib/util';
+import { startOtlpSink } from '../lib/otlp-sink';
+import { withTracing } from '../lib/otel';
 
 interface StoredRecord {
   record_id: string;
@@ -37,6 +40,12 @@ export interface IngestRep {
   rowByRowRecords: number;
   rowByRowMs: number;
   rowByRowPerSec: number;
+  /**
+   * BENCH_OTEL=1: the same pass again (campaigns dialled anew) with tracing on in this process, every statement and
+   * platform call a recorded span (the pass in one root span, the worst case), exported to an OTLP sink here.
+   */
+  tracedPerSec?: number;
+  tracedSpans?: number;
 }
 
 export interface IngestResult {
@@ -55,6 +64,8 @@ export interface IngestResult {
   ratioToHandBulk: number;
   ratioToRawUpsert: number;
   ratioToRowByRow: number;
+  /** BENCH_OTEL=1: records/s with tracing on ÷ off, median of the repetitions' ratios. */
+  tracedRatio?: number;
 }
 
 const RECORD_COLUMNS = [
@@ -144,10 +155,12 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
         rowByRowMs: round(byRow.ms, 1),
         rowByRowPerSec: round(byRow.records / (byRow.ms / 1000), 0),
       };
+      if (config.otel) Object.assign(r, await tracedPass(ctx, simulator, worker, rep));
       perRep.push(r);
       log(
         `ingest: rep ${rep + 1}/${config.repsExpensive}: sync ${r.records} records in ${(r.syncMs / 1000).toFixed(2)} s = ${r.recordsPerSec}/s; ` +
-          `hand-written bulk SQL, same writes from the same pages ${r.handBulkPerSec}/s (${r.handBulkPages} pages); raw upsert ${r.rawUpsertPerSec}/s; row by row ${r.rowByRowPerSec}/s (${r.rowByRowRecords} records)`,
+          `hand-written bulk SQL, same writes from the same pages ${r.handBulkPerSec}/s (${r.handBulkPages} pages); raw upsert ${r.rawUpsertPerSec}/s; row by row ${r.rowByRowPerSec}/s (${r.rowByRowRecords} records)` +
+          (r.tracedPerSec ? `; with tracing on ${r.tracedPerSec}/s (${r.tracedSpans} spans)` : ''),
       );
     }
   } finally {
@@ -184,7 +197,37 @@ export async function runIngest(ctx: SectionContext): Promise<IngestResult> {
     // repetition, then the median over repetitions (steadier than a ratio of medians on a noisy machine).
     ratioToRawUpsert: round(median(perRep.map((r) => r.recordsPerSec / r.rawUpsertPerSec)), 3),
     ratioToRowByRow: round(median(perRep.map((r) => r.recordsPerSec / r.rowByRowPerSec)), 1),
+    tracedRatio: config.otel
+      ? round(median(perRep.map((r) => (r.tracedPerSec ?? NaN) / r.recordsPerSec)), 3)
+      : undefined,
   };
+}
+
+/**
+ * BENCH_OTEL=1: campaigns dialled anew, then the sync pass timed with tracing on in this process (bench/lib/otel.ts:
+ * the apps' instrumentations, exporting to an OTLP sink here) and the pass in one root span, so every statement and
+ * platform call is a recorded, exported span: the most tracing can cost the pass (the apps start no trace for a
+ * sync pass). Off again after it, so that nothing else in the run is traced.
+ */
+async function tracedPass(
+  ctx: SectionContext,
+  simulator: BenchSimulator,
+  worker: TestingModule,
+  rep: number,
+): Promise<Pick<IngestRep, 'tracedPerSec' | 'tracedSpans'>> {
+  await truncateAll(ctx.db.pool);
+  await simulator.reset();
+  await prepareDialledCampaigns(ctx, simulator, rep);
+  const sink = await startOtlpSink({ keep: false });
+  try {
+    const pass = await withTracing(sink.endpoint, () =>
+      timed(() => inContinuedSpan('bench.sync-pass', null, {}, () => worker.get(RunSyncPass).execute())),
+    );
+    const stored = await scalar(ctx.db.pool, 'SELECT COUNT(*) FROM ai_visitor_call_record');
+    return { tracedPerSec: round(stored / (pass.ms / 1000), 0), tracedSpans: sink.counts.spans };
+  } finally {
+    await sink.close();
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+// First: tracing starts (when configured) before what it instruments is loaded.
+import './tracing';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Logger } from 'nestjs-pino';

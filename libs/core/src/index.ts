@@ -1,5 +1,6 @@
 // What every lib and app shares, with no domain in it: errors and their kinds, the clock, date-times, the caller's
-// identity, phone numbers (normalising, masking, sealing), typed configuration, log scopes, failpoints and a bounded map.
+// identity, phone numbers (normalising, masking, sealing), typed configuration, log scopes, failpoints, a bounded map
+// and tracing (OpenTelemetry's start, and the helpers the libs trace their hops with).
 export * from './errors/domain-error';
 export { Clock, FixedClock } from './clock/clock';
 export * from './clock/clock.module';
@@ -19,3 +20,5 @@ export * from './logging/log-level';
 export * from './logging/log-scope';
 export * from './failpoints/failpoint';
 export { RecentlyUsed } from './collections/recently-used';
+export { startTracing, stopTracing, tracingRequested } from './tracing/start-tracing';
+export * from './tracing/trace-context';

@@ -102,6 +102,7 @@ export class EventSequencer {
             createdAt,
             e.contactId ?? null,
             ++position,
+            row.traceparent ?? null, // tracing (issue 23, item 5): the batch's trace context, for its deliveries
           ]);
           types.push(e.type);
         }

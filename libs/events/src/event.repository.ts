@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, MoreThan } from 'typeorm';
+import { currentTraceparent } from '@app/core';
 import { SqlDialect } from '@app/database';
 import { EventEntity } from './entities/event.entity';
 import { EventType } from './domain/event-types';
@@ -8,7 +9,9 @@ import { BATCH_TYPE_PREFIX } from './event-batch-renderer';
 const TABLE = 'ai_visitor_event';
 const CURSORS = 'ai_visitor_event_cursor';
 const NEW_COLUMNS = ['type', 'firm_id', 'task_id', 'sequence', 'data', 'created_at', 'contact_id'];
-const POSITIONED_COLUMNS = [...NEW_COLUMNS, 'position'];
+/** With tracing on, the rows written carry the writing span's context (`traceparent`, for the relay's spans). */
+const TRACED_COLUMNS = [...NEW_COLUMNS, 'traceparent'];
+const POSITIONED_COLUMNS = [...NEW_COLUMNS, 'position', 'traceparent'];
 
 /**
  * A row as written: type, firm, task, sequence, data (JSON), created_at (a dialect date param), and the contact whose
@@ -40,6 +43,8 @@ export interface UnpositionedRow {
   task_id: string | number | null;
   created_at: Date | string;
   data: string | null;
+  /** The trace context it was written in (a batch's events carry it on); null with tracing off. */
+  traceparent: string | null;
 }
 
 /** A positioned event as the fan-out reads it (no payload). */
@@ -91,12 +96,16 @@ export class EventRepository {
 
   /** Plain insert: rows have no key but their new id, so nothing can collide. */
   async append(manager: EntityManager, rows: readonly EventRow[]): Promise<void> {
-    await this.dialect.insertIgnore(manager, TABLE, NEW_COLUMNS, rows);
+    const traceparent = currentTraceparent();
+    if (traceparent === null) await this.dialect.insertIgnore(manager, TABLE, NEW_COLUMNS, rows);
+    else await this.dialect.insertIgnore(manager, TABLE, TRACED_COLUMNS, traced(rows, traceparent));
   }
 
   /** A batch's rows (type `batch:<kind>`, no sequence). */
   async appendBatchRows(manager: EntityManager, rows: readonly EventRow[]): Promise<void> {
-    await this.dialect.insertMany(manager, TABLE, NEW_COLUMNS, rows);
+    const traceparent = currentTraceparent();
+    if (traceparent === null) await this.dialect.insertMany(manager, TABLE, NEW_COLUMNS, rows);
+    else await this.dialect.insertMany(manager, TABLE, TRACED_COLUMNS, traced(rows, traceparent));
   }
 
   // ---- the cursors
@@ -142,7 +151,7 @@ export class EventRepository {
   /** Up to `limit` rows not positioned yet, in id order, with a batch row's data. */
   unpositioned(manager: EntityManager, limit: number): Promise<UnpositionedRow[]> {
     return manager.query(
-      `SELECT id, type, firm_id, task_id, created_at, CASE WHEN type LIKE '${BATCH_TYPE_PREFIX}%' THEN data END AS data
+      `SELECT id, type, firm_id, task_id, created_at, CASE WHEN type LIKE '${BATCH_TYPE_PREFIX}%' THEN data END AS data, traceparent
            FROM ${TABLE} WHERE position IS NULL ORDER BY id LIMIT ${Math.trunc(limit)}`,
     );
   }
@@ -152,7 +161,10 @@ export class EventRepository {
     await this.dialect.updateRows(manager, TABLE, 'id', ['position'], moved, { position: 'v.position' });
   }
 
-  /** A batch's events, inserted with their positions: type, firm, task, sequence, data, created_at, contact_id, position. */
+  /**
+   * A batch's events, inserted with their positions: type, firm, task, sequence, data, created_at, contact_id,
+   * position, traceparent (the batch row's).
+   */
   async insertPositioned(manager: EntityManager, rows: readonly unknown[][]): Promise<void> {
     await this.dialect.insertMany(manager, TABLE, POSITIONED_COLUMNS, rows);
   }
@@ -238,4 +250,9 @@ export class EventRepository {
   async deleteByIds(manager: EntityManager, ids: readonly number[]): Promise<void> {
     await manager.createQueryBuilder().delete().from(TABLE).where('id IN (:...ids)', { ids }).execute();
   }
+}
+
+/** The rows with the writing span's trace context as their last column. */
+function traced(rows: readonly EventRow[], traceparent: string): unknown[][] {
+  return rows.map((row) => [...row, traceparent]);
 }

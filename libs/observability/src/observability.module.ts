@@ -3,6 +3,7 @@ import { HealthModule, ReportedDependencies } from './health/health.module';
 import { HttpDrain } from './http/http-drain';
 import { LoggingModule } from './logging/logging.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { TracingShutdown } from './tracing-shutdown';
 
 export interface ObservabilityOptions {
   /** The `service` field of every log line, e.g. `ai-visitor-api`. */
@@ -29,7 +30,7 @@ export class ObservabilityModule {
         MetricsModule,
         HealthModule.forRoot(options.reported),
       ],
-      providers: [HttpDrain],
+      providers: [HttpDrain, TracingShutdown],
       exports: [HttpDrain],
     };
   }

@@ -33,4 +33,8 @@ export class EventEntity {
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
+
+  /** The W3C trace context of the span that wrote it (tracing on): its deliveries continue that trace. Else null. */
+  @Column({ type: 'varchar', length: 55, nullable: true })
+  traceparent: string | null;
 }

@@ -1,5 +1,13 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import { Clock, DomainError, ErrorKind, RecentlyUsed } from '@app/core';
+import {
+  captureTraceContext,
+  Clock,
+  DomainError,
+  ErrorKind,
+  inLinkedSpan,
+  RecentlyUsed,
+  TraceContext,
+} from '@app/core';
 import { EntityManager } from 'typeorm';
 import { SqlDialect, TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
@@ -39,6 +47,8 @@ interface PendingPush {
   records: RemoteCallRecord[];
   resolve(outcome: IngestPushedRecordsOutcome): void;
   reject(error: unknown): void;
+  /** tracing (issue 23, item 5): the push's request, which its transaction's span links to. */
+  trace?: TraceContext;
 }
 
 /** The call task a campaign belongs to: written once, when the campaign is created, and never changed. */
@@ -93,6 +103,7 @@ export class IngestPushedRecords {
     if (await this.replays.allStored(command.records)) return { received: command.records.length, stored: 0 };
     return new Promise((resolve, reject) => {
       const push: PendingPush = { ...command, callTaskId: campaign.callTaskId, resolve, reject };
+      push.trace = captureTraceContext(); // tracing (issue 23, item 5)
       const queue = this.queues.get(campaign.taskId);
       if (queue) {
         queue.push(push);
@@ -143,7 +154,13 @@ export class IngestPushedRecords {
    */
   private async settle(taskId: string, batch: PendingPush[]): Promise<void> {
     try {
-      const { outcomes, ended } = await this.ingest(taskId, batch);
+      // tracing (issue 23, item 5): the transaction's span, child of the first push's request, linked to every push's
+      const { outcomes, ended } = await inLinkedSpan(
+        'push.ingest',
+        batch.map((p) => p.trace),
+        { 'push.count': batch.length, 'task.id': taskId },
+        () => this.ingest(taskId, batch),
+      );
       this.metrics?.pushesCoalesced(batch.length);
       batch.forEach((push, i) => push.resolve(outcomes[i]));
       // Committed and answered: the campaigns these pushes ended are moved on now, in the background.

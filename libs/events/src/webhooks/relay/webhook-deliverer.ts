@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'perf_hooks';
 import { In } from 'typeorm';
-import { Clock, failpoint, PhoneVault } from '@app/core';
+import { Clock, failpoint, inContinuedSpan, PhoneVault } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
@@ -171,7 +171,10 @@ export class WebhookDeliverer {
           const step = wave[next++];
           const item = step.chain[step.at];
           try {
-            const sent = await this.deliver(owner, item, summary, round);
+            // tracing (issue 23, item 5): each delivery a span continuing its event's trace (its POST's `traceparent`)
+            const sent = await inContinuedSpan('webhook.deliver', item.event.traceparent, traced(item), () =>
+              this.deliver(owner, item, summary, round),
+            );
             outcomes.set(step, sent);
             // The lease runs short: no POST starts any more this round.
             if (sent === 'late') stop = true;
@@ -469,4 +472,14 @@ export class WebhookDeliverer {
     const phone = await this.phones.fullPhone(view.firmId, contactId);
     return phone === null ? view : { ...view, data: { ...view.data, phone } };
   }
+}
+
+/** tracing (issue 23, item 5): a delivery span's attributes. */
+function traced({ delivery, event, endpoint }: Claimed): Record<string, string> {
+  return {
+    'event.id': eventIdOf(event.id),
+    'event.type': event.type,
+    'webhook.id': String(endpoint.id),
+    'delivery.id': String(delivery.id),
+  };
 }
