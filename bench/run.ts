@@ -20,6 +20,7 @@ import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
 import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
+import { PushResult, runPush } from './sections/push';
 import { ExportResult, runExport } from './sections/export';
 import { RolloverResult, runRollover } from './sections/rollover';
 import { ConversationsResult, runConversations } from './sections/conversations';
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
   const errors: Partial<Record<SectionName, string>> = {};
   const sectionMs: Partial<Record<SectionName, number>> = {};
   const needsBuild = config.sections.some(
-    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'rollover',
+    (s) => s === 'api' || s === 'export' || s === 'scale' || s === 'freshness' || s === 'push' || s === 'rollover',
   );
   if (needsBuild) {
     log(
@@ -112,6 +113,7 @@ async function main(): Promise<void> {
       if (section === 'history') results.history = await runHistory(ctx);
       if (section === 'delivery') results.delivery = await runDelivery(ctx);
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
+      if (section === 'push') results.push = await runPush(ctx, build!);
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
       if (section === 'export') results.exportCsv = await runExport(ctx, build!);
@@ -177,6 +179,7 @@ interface Results {
   history?: HistoryResult;
   delivery?: DeliveryResult;
   freshness?: FreshnessResult;
+  push?: PushResult;
   rollover?: RolloverResult;
   api?: ApiResult;
   exportCsv?: ExportResult;
@@ -366,6 +369,28 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       ),
     });
   } else failed('freshness', 'freshness');
+
+  if (r.push) {
+    const p = r.push;
+    const cpu = (s: PushResult['pushed']) => s.cpuMsPerRecord ?? s.serverCpuMsPerRecord ?? NaN;
+    const which = p.perUser ? "its connections' statements" : 'the server process, other clients included';
+    rows.push({
+      metric: `push: database CPU a pushed record (${which}; one record a push, ${fmt(p.transcriptBytes)} B transcript, ${fmt(p.pushed.ratePerSec)} pushes/s, relay off) vs a polled one`,
+      median: `${fmt(cpu(p.pushed), 3)} ms`,
+      baseline: `${fmt(cpu(p.polled), 3)} ms (polled)`,
+      ratio: p.ratioToPolled !== undefined ? `${fmt(p.ratioToPolled, 2)}×` : '—',
+      target: '≤ 0.5 ms',
+      met: yesNo(cpu(p.pushed) <= 0.5),
+    });
+    rows.push({
+      metric: 'push: statements and commits a pushed record vs a polled one',
+      median: `${fmt(p.pushed.statementsPerRecord ?? NaN, 2)} / ${fmt(p.pushed.commitsPerRecord ?? NaN, 2)}`,
+      baseline: `${fmt(p.polled.statementsPerRecord ?? NaN, 2)} / ${fmt(p.polled.commitsPerRecord ?? NaN, 2)} (polled)`,
+      ratio: '—',
+      target: 'reference',
+      met: '',
+    });
+  } else failed('push', 'push');
 
   if (r.rollover) {
     const o = r.rollover;
