@@ -1,5 +1,5 @@
 import { join } from 'path';
-import { Pool, RowDataPacket } from 'mysql2/promise';
+import mysql, { Pool, RowDataPacket } from 'mysql2/promise';
 import { Test, TestingModule } from '@nestjs/testing';
 import { IngestPushedRecords, RunSyncPass } from '@app/task';
 import { WorkerModule } from '../../apps/worker/src/worker.module';
@@ -56,6 +56,12 @@ export interface PushResult {
   lonePush: { statements: number; byShape: [string, number][] };
   /** The same with `concurrentTasks` tasks pushing at once (one push each, together). */
   concurrentPushes: { tasks: number; statementsPerPush: number; byShape: [string, number][] };
+  /**
+   * The event write alone (measured once, to decide how it is written): database CPU (µs) of the `contact.called`
+   * batch row's INSERT, from transactions with and without it (each also moving a task's `event_seq`, as the ingest
+   * does), `transactions` of each. Undefined without per-user figures.
+   */
+  eventWrite?: { transactions: number; withUs: number; withoutUs: number; insertUs: number };
   apiLog: LogSummary;
 }
 
@@ -80,6 +86,7 @@ export async function runPush(ctx: SectionContext, build: AppBuild): Promise<Pus
     const pushedSide = await pushed(ctx, build, users);
     const polled = await polledSide(ctx, pushedSide.pushed.records, users);
     const lone = await statementsOfPushes(ctx);
+    const eventWrite = users ? await eventWriteCost(ctx, users) : undefined;
     const base = (s: PushSide) => s.cpuMsPerRecord ?? s.serverCpuMsPerRecord;
     const p = base(pushedSide.pushed);
     const q = base(polled);
@@ -96,6 +103,7 @@ export async function runPush(ctx: SectionContext, build: AppBuild): Promise<Pus
       simulatorPush: pushedSide.simulatorPush,
       lonePush: lone.lone,
       concurrentPushes: lone.concurrent,
+      eventWrite,
       apiLog: pushedSide.apiLog,
     };
     log(
@@ -103,6 +111,10 @@ export async function runPush(ctx: SectionContext, build: AppBuild): Promise<Pus
         `${result.coalescing ? `${result.coalescing.pushes} pushes in ${result.coalescing.transactions} transactions; ` : ''}` +
         `a lone push ${lone.lone.statements} statements, ${CONCURRENT_TASKS} tasks at once ${lone.concurrent.statementsPerPush} a push`,
     );
+    if (eventWrite)
+      log(
+        `push: the event batch row's INSERT: ${eventWrite.insertUs} µs of database CPU (${eventWrite.withUs} µs a transaction with it, ${eventWrite.withoutUs} without)`,
+      );
     log('push: statements of a lone push, by shape:');
     for (const [shape, n] of lone.lone.byShape) log(`  ${String(n).padStart(4)}  ${shape}`);
     log(`push: statements of ${CONCURRENT_TASKS} tasks' pushes at once, by shape:`);
@@ -198,14 +210,12 @@ async function pushed(
     await sleep(durationS * 1000);
     const after = await snapshot(db.pool, users, 'a');
     const side = sideOf(before, after);
-    await simulator.waitAllFinished((durationS + warmupS) * 3000 + 60_000);
-    const simulatorPush = (
-      (await (
-        await fetch(`${simulator.baseUrl}/_simulator/push`, {
-          headers: { Authorization: `Bearer ${simulator.running.apiKey}` },
-        })
-      ).json()) as { data: Record<string, unknown> }
-    ).data;
+    // What comes after the window is not measured: the campaigns are left to the clean-up.
+    const simulatorPush = await fetch(`${simulator.baseUrl}/_simulator/push`, {
+      headers: { Authorization: `Bearer ${simulator.running.apiKey}` },
+    })
+      .then(async (res) => ((await res.json()) as { data: Record<string, unknown> }).data)
+      .catch((e: Error) => ({ unreadable: e.message }));
     return { pushed: side, coalescing: await pushCoalescing(apiBase), simulatorPush, apiLog: summarizeLog(apiLogFile) };
   } finally {
     await api.kill();
@@ -337,6 +347,46 @@ async function statementsOfPushes(
     await app.close();
     await simulator.close().catch(() => undefined);
     setAppEnv(db, '');
+    await truncateAll(db.pool);
+  }
+}
+
+/**
+ * The `contact.called` batch row's INSERT on its own: transactions that move a task's `event_seq` (as the ingest
+ * does) with and without the row a one-record push writes, alternating in blocks, on the polled side's user.
+ */
+async function eventWriteCost(ctx: SectionContext, users: PerUserStats): Promise<PushResult['eventWrite']> {
+  const { db } = ctx;
+  const transactions = 1000;
+  await truncateAll(db.pool);
+  await seedFirmBot(db.pool, 1, 1);
+  await seedTasks(db, { firstId: 1, count: 1, status: 3, batchSize: 1, maxAttempts: 1, retryGapMinutes: 60 });
+  const conn = await mysql.createConnection({ uri: users.url(db.url, 'b'), timezone: 'Z' });
+  try {
+    let n = 0;
+    const run = async (withEvent: boolean) => {
+      await conn.query('START TRANSACTION');
+      await conn.query('UPDATE ai_visitor_task SET event_seq = LAST_INSERT_ID(event_seq + 1) WHERE id = 1');
+      if (withEvent)
+        await conn.query(
+          'INSERT INTO ai_visitor_event (type, firm_id, task_id, sequence, data, created_at, contact_id) VALUES (?, 1, 1, NULL, ?, UTC_TIMESTAMP(3), NULL)',
+          [`batch:records`, JSON.stringify([[`rec-event-${++n}`, 1, n]])],
+        );
+      await conn.query('COMMIT');
+    };
+    const cpu = { with: 0, without: 0 };
+    for (let block = 0; block < 10; block++) {
+      for (const withEvent of [true, false]) {
+        const before = Number((await users.read('b'))?.CPU_TIME ?? 0);
+        for (let i = 0; i < transactions / 10; i++) await run(withEvent);
+        const spent = Number((await users.read('b'))?.CPU_TIME ?? 0) - before;
+        cpu[withEvent ? 'with' : 'without'] += spent;
+      }
+    }
+    const us = (s: number) => round((s * 1e6) / transactions, 0);
+    return { transactions, withUs: us(cpu.with), withoutUs: us(cpu.without), insertUs: us(cpu.with - cpu.without) };
+  } finally {
+    await conn.end().catch(() => undefined);
     await truncateAll(db.pool);
   }
 }
