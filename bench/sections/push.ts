@@ -132,6 +132,23 @@ function describe(s: PushSide): string {
   );
 }
 
+/**
+ * A call to the in-process simulator, tried again on a transport failure: on a machine loaded far past its cores
+ * the bench's own loop may not accept its connection in time. The calls repeated are idempotent (a campaign is
+ * created once per request id; a started campaign is started again as a no-op).
+ */
+async function again<T>(call: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (error) {
+      if (i >= attempts || !(error instanceof TypeError)) throw error;
+      log(`push: the simulator did not answer (${error.message}); trying again`);
+      await sleep(500 * i);
+    }
+  }
+}
+
 /** Tasks 1..T in progress, one campaign each (call task id = task id) holding its contacts, on the simulator. */
 async function seedCampaigns(
   ctx: SectionContext,
@@ -151,12 +168,12 @@ async function seedCampaigns(
     requestId: `bench-push-${label}-${taskId}`,
     contacts,
   }));
-  const campaignIds = await simulator.createCampaigns(batches, false);
+  const campaignIds = await again(() => simulator.createCampaigns(batches, false));
   await db.pool.query(
     'INSERT INTO ai_visitor_call_task (id, task_id, batch_no, request_id, campaign_id, status, contact_count) VALUES ?',
     [batches.map((b) => [b.taskId, b.taskId, 1, b.requestId, campaignIds.get(b.requestId)!, 1, b.contacts.length])],
   );
-  await mapLimit([...campaignIds.values()], 4, (id) => simulator.changeStatus(id, 'start'));
+  await mapLimit([...campaignIds.values()], 4, (id) => again(() => simulator.changeStatus(id, 'start')));
 }
 
 async function pushed(
