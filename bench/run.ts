@@ -23,6 +23,7 @@ import { runScale, ScaleResult } from './sections/scale';
 import { EventsResult, runEvents } from './sections/events';
 import { DeliveryResult, runDelivery } from './sections/delivery';
 import { FreshnessResult, runFreshness } from './sections/freshness';
+import { PushResult, runPush } from './sections/push';
 import { ExportResult, runExport } from './sections/export';
 import { RolloverResult, runRollover } from './sections/rollover';
 import { runSystem, SYSTEM_P99_TARGET_MS, SystemResult } from './sections/system';
@@ -100,6 +101,7 @@ async function main(): Promise<void> {
       s === 'export' ||
       s === 'scale' ||
       s === 'freshness' ||
+      s === 'push' ||
       s === 'rollover' ||
       s === 'system',
   );
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
       if (section === 'freshness') results.freshness = await runFreshness(ctx, build!);
       if (section === 'freshness' && config.otel)
         results.freshnessTraced = await runFreshness(ctx, build!, { tracing: true });
+      if (section === 'push') results.push = await runPush(ctx, build!);
       if (section === 'rollover') results.rollover = await runRollover(ctx, build!);
       if (section === 'system') results.system = await runSystem(ctx, build!);
       if (section === 'api') results.api = await runApi(ctx, build!);
@@ -195,6 +198,7 @@ interface Results {
   freshness?: FreshnessResult;
   /** BENCH_OTEL=1: the same load with tracing on in the API and the worker. */
   freshnessTraced?: FreshnessResult;
+  push?: PushResult;
   rollover?: RolloverResult;
   system?: SystemResult;
   api?: ApiResult;
@@ -439,6 +443,27 @@ function table(r: Results, errors: Partial<Record<SectionName, string>>, section
       met: yesNo(on.p99Ms < 2000 && on.received === on.recordsMade),
     });
   }
+  if (r.push) {
+    const p = r.push;
+    const cpu = (s: PushResult['pushed']) => s.cpuMsPerRecord ?? s.serverCpuMsPerRecord ?? NaN;
+    const which = p.perUser ? "its connections' statements" : 'the server process, other clients included';
+    rows.push({
+      metric: `push: database CPU a pushed record (${which}; one record a push, ${fmt(p.transcriptBytes)} B transcript, ${fmt(p.pushed.ratePerSec)} pushes/s, relay off) vs a polled one`,
+      median: `${fmt(cpu(p.pushed), 3)} ms`,
+      baseline: `${fmt(cpu(p.polled), 3)} ms (polled)`,
+      ratio: p.ratioToPolled !== undefined ? `${fmt(p.ratioToPolled, 2)}×` : '—',
+      target: '≤ 0.5 ms',
+      met: yesNo(cpu(p.pushed) <= 0.5),
+    });
+    rows.push({
+      metric: 'push: statements and commits a pushed record vs a polled one',
+      median: `${fmt(p.pushed.statementsPerRecord ?? NaN, 2)} / ${fmt(p.pushed.commitsPerRecord ?? NaN, 2)}`,
+      baseline: `${fmt(p.polled.statementsPerRecord ?? NaN, 2)} / ${fmt(p.polled.commitsPerRecord ?? NaN, 2)} (polled)`,
+      ratio: '—',
+      target: 'reference',
+      met: '',
+    });
+  } else failed('push', 'push');
 
   if (r.rollover) {
     const o = r.rollover;

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { SqlDialect } from '@app/database';
 import { EventSequencer, ListEvents } from '@app/events';
 import { IngestPushedRecords } from '@app/task';
 import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
@@ -24,9 +25,13 @@ interface Started {
 }
 
 /** The use case's ingest step (the task lib's RecordIngestor, internal to it), reached for a test hook. */
-type Ingest = (manager: unknown, command: { records: readonly { recordId: string }[] }) => Promise<unknown>;
+type Ingest = (
+  manager: unknown,
+  pages: readonly { task: { id: unknown }; records: readonly { recordId: string }[] }[],
+  options?: unknown,
+) => Promise<unknown>;
 interface Internals {
-  ingestor: { ingest: Ingest };
+  ingestor: { ingestMany: Ingest };
   queues: Map<string, unknown[]>;
 }
 
@@ -37,7 +42,7 @@ interface Internals {
  */
 describe('pushed results arriving together', () => {
   let h: Harness;
-  let ingestor: { ingest: Ingest };
+  let ingestor: { ingestMany: Ingest };
   let realIngest: Ingest;
 
   beforeAll(async () => {
@@ -45,11 +50,11 @@ describe('pushed results arriving together', () => {
     h = await startHarness({ simulator: { callMs: 60_000 } });
     await grantBot(h, FIRM);
     ingestor = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).ingestor;
-    realIngest = ingestor.ingest.bind(ingestor);
+    realIngest = ingestor.ingestMany.bind(ingestor);
   });
 
   afterEach(() => {
-    ingestor.ingest = realIngest;
+    ingestor.ingestMany = realIngest;
   });
 
   afterAll(async () => {
@@ -91,13 +96,13 @@ describe('pushed results arriving together', () => {
     const gate = new Promise<void>((resolve) => (release = resolve));
     const reached = new Promise<void>((resolve) => (entered = resolve));
     let first = true;
-    ingestor.ingest = async (manager, command) => {
+    ingestor.ingestMany = async (manager, pages, options) => {
       if (first) {
         first = false;
         entered();
         await gate;
       }
-      return realIngest(manager, command);
+      return realIngest(manager, pages, options);
     };
     return { entered: reached, release };
   }
@@ -182,11 +187,11 @@ describe('pushed results arriving together', () => {
     const held = holdFirstIngest();
     const first = push(campaignId, [record('rec_p_0', contactIds[0], 0)]).then((r) => typed<CallbackResultResponse>(r));
     await held.entered;
-    const guarded = ingestor.ingest;
+    const guarded = ingestor.ingestMany;
     // A record the ingest cannot take (as a fault of the database would be): any transaction holding it fails.
-    ingestor.ingest = async (manager, command) => {
-      if (command.records.some((r) => r.recordId === 'rec_poison')) throw new Error('poisoned record');
-      return guarded(manager, command);
+    ingestor.ingestMany = async (manager, pages, options) => {
+      if (pages.some((p) => p.records.some((r) => r.recordId === 'rec_poison'))) throw new Error('poisoned record');
+      return guarded(manager, pages, options);
     };
     const others = [
       push(campaignId, [record('rec_p_1', contactIds[1], 0)]).then((r) => typed<CallbackResultResponse>(r)),
@@ -208,6 +213,169 @@ describe('pushed results arriving together', () => {
         [taskId],
       );
     expect(stored.map((r) => r.record_id)).toEqual(['rec_p_0', 'rec_p_1', 'rec_p_3', 'rec_p_4']);
+  });
+
+  /** The push transactions from now on (not the sync's, which a campaign's end starts), as their pages' task ids. */
+  function watchTransactions(): string[][] {
+    const seen: string[][] = [];
+    const inner = ingestor.ingestMany;
+    ingestor.ingestMany = async (manager, pages, options) => {
+      if ((options as { lockedTogether?: boolean } | undefined)?.lockedTogether)
+        seen.push([...new Set(pages.map((p) => String(p.task.id)))].sort());
+      return inner(manager, pages, options);
+    };
+    return seen;
+  }
+
+  async function storedOf(taskId: string): Promise<string[]> {
+    const rows = await h.api
+      .get(DataSource)
+      .query<{ record_id: string }[]>(
+        'SELECT record_id FROM ai_visitor_call_record WHERE task_id = ? ORDER BY record_id',
+        [taskId],
+      );
+    return rows.map((r) => r.record_id);
+  }
+
+  it("pushes of several tasks share one transaction: each task's records stored once, its events in its own sequence", async () => {
+    const a = await startTask(4, 300);
+    const b = await startTask(4, 400);
+    const before = await coalesced();
+    const held = holdFirstIngest();
+    const first = push(a.campaignId, [record('rec_x_a0', a.contactIds[0], 1)]).then((r) =>
+      typed<CallbackResultResponse>(r),
+    );
+    await held.entered;
+    const transactions = watchTransactions();
+    const others = [0, 1, 2, 3].flatMap((i) => [
+      push(b.campaignId, [record(`rec_x_b${i}`, b.contactIds[i], i % 2)]).then((r) => typed<CallbackResultResponse>(r)),
+      ...(i > 0
+        ? [
+            push(a.campaignId, [record(`rec_x_a${i}`, a.contactIds[i], 0)]).then((r) =>
+              typed<CallbackResultResponse>(r),
+            ),
+          ]
+        : []),
+    ]);
+    await waitingPushes(b.taskId, 4);
+    await waitingPushes(a.taskId, 3);
+    held.release();
+
+    const answers = await Promise.all([first, ...others]);
+    expect(answers.map((x) => [x.status, x.body.stored])).toEqual(answers.map(() => [200, 1]));
+    const after = await coalesced();
+    expect(after.transactions - before.transactions).toBe(2); // the first push's, then one for both tasks' 7
+    expect(after.pushes - before.pushes).toBe(8);
+    expect(transactions).toEqual([[a.taskId, b.taskId].sort()]);
+    expect(await storedOf(a.taskId)).toEqual(['rec_x_a0', 'rec_x_a1', 'rec_x_a2', 'rec_x_a3']);
+    expect(await storedOf(b.taskId)).toEqual(['rec_x_b0', 'rec_x_b1', 'rec_x_b2', 'rec_x_b3']);
+
+    await h.api.get(EventSequencer).sequenceAll();
+    for (const { taskId, interested } of [
+      { taskId: a.taskId, interested: 1 },
+      { taskId: b.taskId, interested: 2 },
+    ]) {
+      const events = (
+        await h.api
+          .get(ListEvents)
+          .execute({ firmId: String(FIRM), taskId, types: ['contact.called', 'candidate.interested'], limit: 1000 })
+      ).items;
+      expect(events.filter((e) => e.type === 'contact.called')).toHaveLength(4);
+      expect(events.filter((e) => e.type === 'candidate.interested')).toHaveLength(interested);
+      // Each task's own sequences: one each, none repeated, none skipped, whatever the other task took.
+      const sequences = events.map((e) => Number(e.sequence)).sort((x, y) => x - y);
+      expect(new Set(sequences).size).toBe(sequences.length);
+      expect(sequences[sequences.length - 1] - sequences[0]).toBe(sequences.length - 1);
+    }
+    await expectCountersExact(h.api.get(DataSource));
+  });
+
+  it("a push that fails a transaction shared by several tasks fails alone: the other tasks' pushes are stored", async () => {
+    const a = await startTask(3, 500);
+    const b = await startTask(3, 600);
+    const held = holdFirstIngest();
+    const first = push(a.campaignId, [record('rec_y_a0', a.contactIds[0], 0)]).then((r) =>
+      typed<CallbackResultResponse>(r),
+    );
+    await held.entered;
+    const guarded = ingestor.ingestMany;
+    ingestor.ingestMany = async (manager, pages, options) => {
+      if (pages.some((p) => p.records.some((r) => r.recordId === 'rec_y_poison'))) throw new Error('poisoned record');
+      return guarded(manager, pages, options);
+    };
+    const others = [
+      push(b.campaignId, [record('rec_y_poison', b.contactIds[0], 0)]),
+      push(a.campaignId, [record('rec_y_a1', a.contactIds[1], 0)]),
+      push(b.campaignId, [record('rec_y_b1', b.contactIds[1], 0)]),
+    ].map((p) => p.then((r) => typed<CallbackResultResponse>(r)));
+    await waitingPushes(b.taskId, 2);
+    await waitingPushes(a.taskId, 1);
+    held.release();
+
+    const answers = await Promise.all([first, ...others]);
+    expect(answers.map((x) => x.status)).toEqual([200, 500, 200, 200]);
+    expect(await storedOf(a.taskId)).toEqual(['rec_y_a0', 'rec_y_a1']);
+    expect(await storedOf(b.taskId)).toEqual(['rec_y_b1']);
+    await expectCountersExact(h.api.get(DataSource));
+  });
+
+  it('a shared transaction locks its tasks in id order, whatever order their pushes came in', async () => {
+    const c = await startTask(1, 700);
+    const low = await startTask(2, 710);
+    const high = await startTask(2, 720);
+    expect(BigInt(low.taskId) < BigInt(high.taskId)).toBe(true);
+    const dialect = h.api.get(SqlDialect);
+    const lockMany = dialect.lockMany.bind(dialect);
+    const locked: string[][] = [];
+    const spy = jest.spyOn(dialect, 'lockMany').mockImplementation((manager, target, ids) => {
+      locked.push(ids.map(String));
+      return lockMany(manager, target, ids);
+    });
+    const db = h.api.get(DataSource);
+    // On MySQL/MariaDB, another transaction holds the higher task's row: the shared transaction must hold the lower
+    // one already while it waits for it (it locked in id order, though the higher task's push came first).
+    const other = h.db.kind === 'mysql' ? db.createQueryRunner() : undefined;
+    try {
+      const held = holdFirstIngest();
+      // (A supertest request is sent once it is awaited or then'd.)
+      const first = push(c.campaignId, [record('rec_z_c0', c.contactIds[0], 0)]).then((r) => r);
+      await held.entered;
+      const pushes = [
+        push(high.campaignId, [record('rec_z_h0', high.contactIds[0], 0)]).then((r) => r),
+        push(low.campaignId, [record('rec_z_l0', low.contactIds[0], 0)]).then((r) => r),
+      ];
+      await waitingPushes(high.taskId, 1);
+      await waitingPushes(low.taskId, 1);
+      if (other) {
+        await other.connect();
+        await other.startTransaction();
+        await other.query('SELECT id FROM ai_visitor_task WHERE id = ? FOR UPDATE', [high.taskId]);
+      }
+      held.release();
+      if (other) {
+        let lowHeld = false;
+        for (let i = 0; i < 200 && !lowHeld; i++) {
+          lowHeld = await db
+            .transaction((m) => m.query('SELECT id FROM ai_visitor_task WHERE id = ? FOR UPDATE NOWAIT', [low.taskId]))
+            .then(
+              () => false,
+              () => true,
+            );
+          if (!lowHeld) await new Promise((r) => setTimeout(r, 25));
+        }
+        expect(lowHeld).toBe(true);
+        await other.commitTransaction();
+      }
+      const answers = await Promise.all([first, ...pushes]);
+      expect(answers.map((x) => x.status)).toEqual([200, 200, 200]);
+      expect(locked).toContainEqual([low.taskId, high.taskId]);
+      expect(await storedOf(low.taskId)).toEqual(['rec_z_l0']);
+      expect(await storedOf(high.taskId)).toEqual(['rec_z_h0']);
+    } finally {
+      spy.mockRestore();
+      if (other?.isTransactionActive) await other.rollbackTransaction();
+      await other?.release();
+    }
   });
 
   it('a push for a campaign nobody recorded is refused at once, and remembered by no one', async () => {

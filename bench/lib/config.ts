@@ -9,6 +9,7 @@ export type SectionName =
   | 'history'
   | 'delivery'
   | 'freshness'
+  | 'push'
   | 'rollover'
   | 'system'
   | 'api'
@@ -25,6 +26,7 @@ export const ALL_SECTIONS: SectionName[] = [
   'history',
   'delivery',
   'freshness',
+  'push',
   'rollover',
   'system',
   'api',
@@ -95,6 +97,11 @@ export interface BenchConfig {
    * Freshness: the simulator pushes results for `durationS` at about `ratePerSec` (tasks × parallelism ÷ call time),
    * each task's contacts in one campaign; `pushBatchMs` 0 pushes each record as its call ends.
    */
+  /**
+   * What a pushed record costs the database (issue 23): the simulator pushes one record per push (1 KB transcript)
+   * at tasks × parallelism ÷ callMs a second; the database's work is measured over `durationS` after `warmupS`.
+   */
+  push: { durationS: number; warmupS: number; tasks: number; parallelism: number; callMs: number };
   freshness: {
     durationS: number;
     tasks: number;
@@ -194,6 +201,7 @@ const PRESETS: Record<
       defaultConcurrency: 48,
     },
     delivery: { events: 20_000, tasks: 100, block: 50, timeoutS: 300 },
+    push: { durationS: 20, warmupS: 3, tasks: 20, parallelism: 10, callMs: 1000 },
     freshness: { durationS: 25, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 60 },
     rollover: { tasks: 4, campaigns: 4, batchSize: 100, callMs: 1200, parallelism: 10, offCampaigns: 2, timeoutS: 600 },
     system: {
@@ -239,6 +247,7 @@ const PRESETS: Record<
       defaultConcurrency: 48,
     },
     delivery: { events: 100_000, tasks: 100, block: 50, timeoutS: 1200 },
+    push: { durationS: 60, warmupS: 5, tasks: 20, parallelism: 10, callMs: 1000 },
     freshness: { durationS: 60, tasks: 20, parallelism: 10, callMs: 1000, pushBatchMs: 0, drainS: 120 },
     rollover: {
       tasks: 10,
@@ -369,6 +378,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       tasks: int(env, 'BENCH_DELIVERY_TASKS', preset.delivery.tasks, 1, 100_000),
       block: int(env, 'BENCH_DELIVERY_BLOCK', preset.delivery.block, 1, 100_000),
       timeoutS: int(env, 'BENCH_DELIVERY_TIMEOUT_S', preset.delivery.timeoutS, 10, 24 * 3600),
+    },
+    push: {
+      durationS: int(env, 'BENCH_PUSH_DURATION_S', preset.push.durationS, 1, 3600),
+      warmupS: int(env, 'BENCH_PUSH_WARMUP_S', preset.push.warmupS, 0, 600),
+      tasks: int(env, 'BENCH_PUSH_TASKS', preset.push.tasks, 1, 1000),
+      parallelism: int(env, 'BENCH_PUSH_PARALLELISM', preset.push.parallelism, 1, 1000),
+      callMs: int(env, 'BENCH_PUSH_CALL_MS', preset.push.callMs, 1, 600_000),
     },
     freshness: {
       durationS: int(env, 'BENCH_FRESHNESS_DURATION_S', preset.freshness.durationS, 1, 3600),

@@ -56,17 +56,24 @@ export class EventOutbox {
    * already hold. The sequencer renders the row into its events with their ids and positions.
    */
   async appendBatch(manager: EntityManager, batch: NewEventBatch): Promise<void> {
-    if (batch.entries.length === 0) return;
+    await this.appendBatches(manager, [batch]);
+  }
+
+  /** Several batches (a transaction's pages of several tasks) in one multi-row insert, in the order given. */
+  async appendBatches(manager: EntityManager, batches: readonly NewEventBatch[]): Promise<void> {
     const now = this.dialect.dateParam(this.clock.now());
-    const rows = packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json): EventRow => [
-      batchRowType(batch.kind),
-      batch.firmId,
-      batch.taskId,
-      null,
-      json,
-      now,
-      null,
-    ]);
+    const rows = batches.flatMap((batch) =>
+      packEntries(batch.entries, BATCH_ROW_MAX_BYTES).map((json): EventRow => [
+        batchRowType(batch.kind),
+        batch.firmId,
+        batch.taskId,
+        null,
+        json,
+        now,
+        null,
+      ]),
+    );
+    if (rows.length === 0) return;
     await this.events.appendBatchRows(manager, rows);
   }
 }

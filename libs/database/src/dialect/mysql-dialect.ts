@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, FindOptionsOrder, FindOptionsWhere, In } from 'typeorm';
 import { SqlDialect } from './sql-dialect';
 import { ACQUIRE_TIMEOUT_CODE } from '../acquire-timeout';
 
@@ -55,6 +55,20 @@ export class MysqlDialect extends SqlDialect {
     return manager
       .getRepository(target)
       .findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
+  }
+
+  /** `… WHERE id IN (…) ORDER BY id FOR UPDATE`: InnoDB walks the primary key in order, locking as it goes. */
+  lockMany<T extends { id: unknown }>(
+    manager: EntityManager,
+    target: EntityTarget<T>,
+    ids: readonly string[],
+  ): Promise<T[]> {
+    if (ids.length === 0) return Promise.resolve([]);
+    return manager.getRepository(target).find({
+      where: { id: In([...ids]) } as FindOptionsWhere<T>,
+      order: { id: 'ASC' } as FindOptionsOrder<T>,
+      lock: { mode: 'pessimistic_write' },
+    });
   }
 
   /** ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings. */

@@ -22,6 +22,17 @@ export abstract class SqlDialect {
   ): Promise<T | null>;
 
   /**
+   * Locks several rows (by their `id`) for the rest of the transaction and reads them, in id order: the locks are
+   * taken in that order too, so two transactions locking overlapping sets cannot deadlock on them. One statement
+   * where the engine has locking reads; rows that do not exist are left out.
+   */
+  abstract lockMany<T extends { id: unknown }>(
+    manager: EntityManager,
+    target: EntityTarget<T>,
+    ids: readonly string[],
+  ): Promise<T[]>;
+
+  /**
    * Declares, as a transaction's first statement, that it will write `table` after reading it (a claim:
    * select candidates, then update them). MySQL needs nothing (row locks, SKIP LOCKED); see SqliteDialect.
    */

@@ -1,4 +1,4 @@
-import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, FindOptionsOrder, FindOptionsWhere, In } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { SqlDialect } from './sql-dialect';
 
@@ -34,6 +34,22 @@ export class SqliteDialect extends SqlDialect {
     const repo = manager.getRepository(target);
     await manager.query(`UPDATE ${repo.metadata.tableName} SET id = id WHERE id = ?`, [id]);
     return repo.findOne({ where: { id } as FindOptionsWhere<T> });
+  }
+
+  /** As lockOne: the database's write lock (one no-op write), then the rows in id order. */
+  async lockMany<T extends { id: unknown }>(
+    manager: EntityManager,
+    target: EntityTarget<T>,
+    ids: readonly string[],
+  ): Promise<T[]> {
+    if (ids.length === 0) return [];
+    const repo = manager.getRepository(target);
+    const marks = ids.map(() => '?').join(', ');
+    await manager.query(`UPDATE ${repo.metadata.tableName} SET id = id WHERE id IN (${marks})`, [...ids]);
+    return repo.find({
+      where: { id: In([...ids]) } as FindOptionsWhere<T>,
+      order: { id: 'ASC' } as FindOptionsOrder<T>,
+    });
   }
 
   /**

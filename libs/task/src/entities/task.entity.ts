@@ -92,6 +92,13 @@ export class TaskEntity {
   @Column({ name: 'sync_after', type: 'datetime', precision: 3, nullable: true })
   syncAfter: Date | null;
 
+  /**
+   * The last event sequence number the task gave out (its events' `sequence`). Read only through the entity:
+   * sequences are given out by TaskRepository under the task's lock, never written back from a loaded row.
+   */
+  @Column({ name: 'event_seq', type: 'int', unsigned: true, default: 0, insert: false, update: false })
+  eventSeq: number;
+
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;
 

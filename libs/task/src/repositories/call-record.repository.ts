@@ -33,6 +33,7 @@ export interface CallRecordRow {
 export interface StoredCallRecord {
   id: string;
   recordId: string;
+  taskId: string;
   contactId: string;
   calledAt: Date;
 }
@@ -126,22 +127,29 @@ export class CallRecordRepository {
   }
 
   /**
-   * The stored call records of this task with these remote record ids, as their conversations are keyed: id,
-   * contact and time as stored (a re-delivered record's `ref` is not trusted over them). A record of an erased
-   * contact is left out: what an erased candidate said is never stored (a call in progress at the erasure).
+   * The stored call records with these remote record ids, as their conversations are keyed: id, task, contact and
+   * time as stored (a re-delivered record's `ref` is not trusted over them; the caller keeps those of the task it
+   * ingests for). A record of an erased contact is left out: what an erased candidate said is never stored (a call
+   * in progress at the erasure).
    */
-  async storedOf(manager: EntityManager, taskId: string, recordIds: readonly string[]): Promise<StoredCallRecord[]> {
+  async storedOf(manager: EntityManager, recordIds: readonly string[]): Promise<StoredCallRecord[]> {
     if (recordIds.length === 0) return [];
-    const rows: { id: string | number; record_id: string; contact_id: string | number; called_at: Date | string }[] =
-      await manager.query(
-        `SELECT r.id, r.record_id, r.contact_id, r.called_at FROM ai_visitor_call_record r
-           JOIN ai_visitor_list c ON c.id = r.contact_id
-          WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')}) AND r.task_id = ? AND c.phone_key_id <> ?`,
-        [...recordIds, taskId, ERASED_KEY_ID],
-      );
+    const rows: {
+      id: string | number;
+      record_id: string;
+      task_id: string | number;
+      contact_id: string | number;
+      called_at: Date | string;
+    }[] = await manager.query(
+      `SELECT r.id, r.record_id, r.task_id, r.contact_id, r.called_at FROM ai_visitor_call_record r
+         JOIN ai_visitor_list c ON c.id = r.contact_id
+        WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')}) AND c.phone_key_id <> ?`,
+      [...recordIds, ERASED_KEY_ID],
+    );
     return rows.map((r) => ({
       id: String(r.id),
       recordId: r.record_id,
+      taskId: String(r.task_id),
       contactId: String(r.contact_id),
       calledAt: parseDbDate(r.called_at),
     }));

@@ -57,6 +57,7 @@ interface ExportColumns {
 export type CallTarget = Pick<
   ContactEntity,
   | 'id'
+  | 'taskId'
   | 'candidateRef'
   | 'name'
   | 'phoneHash'
@@ -371,11 +372,21 @@ export class ContactRepository {
    * the platform has reported on every contact it was given, so the campaign has ended (through its index).
    */
   async anyAwaitingResult(manager: EntityManager, callTaskId: string): Promise<boolean> {
-    const rows: unknown[] = await manager.query(
-      `SELECT 1 AS awaiting FROM ai_visitor_list WHERE call_task_id = ? AND status = ${ContactStatus.InCampaign} LIMIT 1`,
-      [callTaskId],
+    return (await this.awaitingResult(manager, [callTaskId])).size > 0;
+  }
+
+  /**
+   * Which of these call tasks still have a contact waiting for its result: one statement, one probe of the call
+   * task's (call_task_id, status) index each, however many contacts they hold.
+   */
+  async awaitingResult(manager: EntityManager, callTaskIds: readonly string[]): Promise<Set<string>> {
+    if (callTaskIds.length === 0) return new Set();
+    const rows: { id: string | number }[] = await manager.query(
+      `SELECT ct.id FROM ai_visitor_call_task ct WHERE ct.id IN (${callTaskIds.map(() => '?').join(', ')})
+          AND EXISTS (SELECT 1 FROM ai_visitor_list l WHERE l.call_task_id = ct.id AND l.status = ${ContactStatus.InCampaign})`,
+      [...callTaskIds],
     );
-    return rows.length > 0;
+    return new Set(rows.map((r) => String(r.id)));
   }
 
   /** The earliest moment a waiting contact of the task is due, and whether it is an "inconvenient" callback. */
@@ -655,10 +666,16 @@ export class ContactRepository {
   }
 
   /** The contacts of this task among `ids`, as the ingest rules read them (a ref from the platform is never trusted blindly). */
-  callTargets(manager: EntityManager, taskId: string, ids: readonly string[]): Promise<CallTarget[]> {
+  /**
+   * The contacts with these ids, whichever task holds them (by primary key, one statement for a page of several
+   * tasks): the caller keeps those of the task the record names, never trusting a `ref` blindly.
+   */
+  callTargets(manager: EntityManager, ids: readonly string[]): Promise<CallTarget[]> {
+    if (ids.length === 0) return Promise.resolve([]);
     return manager.getRepository(ContactEntity).find({
       select: {
         id: true,
+        taskId: true,
         candidateRef: true,
         name: true,
         phoneHash: true,
@@ -671,7 +688,7 @@ export class ContactRepository {
         callTaskId: true,
         withdrawPending: true,
       },
-      where: { taskId, id: In([...ids]) },
+      where: { id: In([...ids]) },
     });
   }
 

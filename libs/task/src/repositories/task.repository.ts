@@ -185,6 +185,15 @@ export class TaskRepository {
     return task;
   }
 
+  /**
+   * Several tasks locked in one statement, in id order (so two transactions locking overlapping sets wait on each
+   * other instead of deadlocking), read as they are now, `eventSeq` included. Tasks that do not exist are left out.
+   */
+  lockMany(manager: EntityManager, ids: readonly string[]): Promise<TaskEntity[]> {
+    const unique = [...new Set(ids.map(String))].sort((a, b) => compareIds(a, b));
+    return this.dialect.lockMany(manager, TaskEntity, unique);
+  }
+
   /** The task a caller was granted access to, locked (it exists: the grant read it, and tasks are never deleted). */
   async lockGranted(manager: EntityManager, access: TaskAccess): Promise<TaskEntity> {
     const task = await this.lock(manager, access.taskId);
@@ -262,6 +271,31 @@ export class TaskRepository {
   async allocateEventSequences(manager: EntityManager, taskId: string, count: number): Promise<number> {
     const last = await this.dialect.incrementReturning(manager, 'ai_visitor_task', 'event_seq', taskId, count);
     return last - count + 1;
+  }
+
+  /**
+   * Reserves sequence numbers for several tasks in one statement, each locked by this transaction's `lockMany`
+   * with nothing given out since (so `eventSeq` as read is current): returns each task's first. The loaded rows'
+   * `eventSeq` move on with it.
+   */
+  async allocateLockedEventSequences(
+    manager: EntityManager,
+    counts: ReadonlyMap<TaskEntity, number>,
+  ): Promise<Map<TaskEntity, number>> {
+    const firsts = new Map<TaskEntity, number>();
+    const rows: unknown[][] = [];
+    for (const [task, count] of [...counts].sort(([a], [b]) => compareIds(String(a.id), String(b.id)))) {
+      if (count <= 0) continue;
+      firsts.set(task, Number(task.eventSeq) + 1);
+      rows.push([Number(task.id), Number(task.eventSeq), count]);
+    }
+    if (rows.length === 0) return firsts;
+    // Checked against the value read under the lock: a row given sequences meanwhile would be a bug, and fails.
+    await this.dialect.updateRows(manager, 'ai_visitor_task', 'id', ['seen', 'n'], rows, {
+      event_seq: 'CASE WHEN t.event_seq = v.seen THEN t.event_seq + v.n ELSE NULL END',
+    });
+    for (const [task, count] of counts) if (count > 0) task.eventSeq = Number(task.eventSeq) + count;
+    return firsts;
   }
 
   /**
@@ -371,6 +405,15 @@ export class TaskRepository {
   }
 
   /** Records that the task has nothing for the sync before `at` (see TaskEntity.syncAfter); under the task's lock. */
+  /** As syncAfter, for several tasks at once (one statement). */
+  async syncAfterMany(manager: EntityManager, ids: readonly string[], at: Date | null): Promise<void> {
+    if (ids.length === 0) return;
+    await manager.query(`UPDATE ai_visitor_task SET sync_after = ? WHERE id IN (${ids.map(() => '?').join(', ')})`, [
+      this.dialect.dateParam(at),
+      ...ids,
+    ]);
+  }
+
   async syncAfter(manager: EntityManager, id: string, at: Date | null): Promise<void> {
     await manager.query('UPDATE ai_visitor_task SET sync_after = ? WHERE id = ?', [this.dialect.dateParam(at), id]);
   }
@@ -442,4 +485,9 @@ export class TaskRepository {
       );
     }
   }
+}
+
+/** Numeric order of two BIGINT ids given as decimal strings. */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
 }

@@ -40,9 +40,10 @@ export interface IngestPushedRecordsOutcome {
   stored: number;
 }
 
-/** A push waiting for its task's next transaction. */
+/** A push waiting for the next transaction. */
 interface PendingPush {
   campaignId: string;
+  taskId: string;
   callTaskId: string;
   records: RemoteCallRecord[];
   resolve(outcome: IngestPushedRecordsOutcome): void;
@@ -64,13 +65,15 @@ interface CampaignOf {
  * that gives the last contact of a campaign its result hands the task to CampaignEndFollower once committed and
  * answered, which moves it on (the campaign closed, the next one opened or the task completed) within seconds.
  *
- * Pushes of one task are coalesced (group commit): a push arriving while its task's transaction runs waits for
- * the next one, which takes every push waiting then (up to `MAX_RECORDS_PER_TRANSACTION` records). A quiet
- * platform's push is its own transaction, as fast as before; a busy one's pushes share transactions, so the
- * cost per record falls as the rate rises instead of a queue forming on the task's lock. (One push per call at
- * 200 calls/s, one transaction each, had the API's pool waiting on task locks and pushes timing out:
- * bench/README.md, "freshness".) Each push is answered once the transaction holding its records commits; if a
- * shared transaction fails, its pushes are run again one by one, so one push's fault is its own.
+ * Pushes are coalesced across tasks (group commit): the process runs one push transaction at a time, and a push
+ * arriving while it runs waits for the next one, which takes every push waiting then, whatever its task (up to
+ * `MAX_RECORDS_PER_TRANSACTION` records). That transaction locks all their tasks in one statement, in id order
+ * (TaskRepository.lockMany: two such transactions, or one and a sync, wait on each other rather than deadlock),
+ * and stores all their records with the statements of one page (RecordIngestor.ingestMany). A quiet platform's
+ * push is its own transaction, as fast as before; a busy one's pushes share transactions, so the database's
+ * cost per record falls as the rate rises instead of one transaction per push (one push per call at 200 calls/s:
+ * bench/README.md, "push"). Each push is answered once the transaction holding its records commits; if a shared
+ * transaction fails, its pushes are run again one by one, so one push's fault is its own.
  */
 @Injectable()
 export class IngestPushedRecords {
@@ -80,8 +83,10 @@ export class IngestPushedRecords {
   static readonly REMEMBERED = 10_000;
 
   private readonly logger = new Logger(IngestPushedRecords.name);
-  /** Per task id, the pushes waiting for its next transaction; present while one runs. */
+  /** Per task id, the pushes waiting for the next transaction, oldest first; tasks in the order they came. */
   private readonly queues = new Map<string, PendingPush[]>();
+  /** Whether a push transaction runs now (the one that takes the waiting pushes next, when it ends). */
+  private draining = false;
   private readonly campaigns = new RecentlyUsed<string, CampaignOf>(IngestPushedRecords.REMEMBERED);
 
   constructor(
@@ -102,111 +107,137 @@ export class IngestPushedRecords {
     // A push of records all stored already (a replay) is answered from one read: no lock, no transaction.
     if (await this.replays.allStored(command.records)) return { received: command.records.length, stored: 0 };
     return new Promise((resolve, reject) => {
-      const push: PendingPush = { ...command, callTaskId: campaign.callTaskId, resolve, reject };
+      const push: PendingPush = { ...command, ...campaign, resolve, reject };
       push.trace = captureTraceContext(); // tracing (issue 23, item 5)
       const queue = this.queues.get(campaign.taskId);
-      if (queue) {
-        queue.push(push);
-        return;
+      if (queue) queue.push(push);
+      else this.queues.set(campaign.taskId, [push]);
+      if (!this.draining) {
+        this.draining = true;
+        void this.drain();
       }
-      this.queues.set(campaign.taskId, []);
-      void this.drain(campaign.taskId, [push]);
     });
   }
 
-  /** Runs `first`, then whatever gathered meanwhile, until nothing waits for the task. */
-  private async drain(taskId: string, first: PendingPush[]): Promise<void> {
-    let batch = first;
+  /** Runs the waiting pushes, a transaction at a time, until none waits. */
+  private async drain(): Promise<void> {
+    let batch: PendingPush[] = [];
     try {
-      while (batch.length > 0) {
-        await this.settle(taskId, batch);
-        batch = this.takeWaiting(taskId);
-      }
+      for (batch = this.takeWaiting(); batch.length > 0; batch = this.takeWaiting()) await this.settle(batch);
     } catch (error) {
       // settle answers every push it is given, so this is a bug: answer everyone still waiting rather than leave
-      // the task's queue stuck (the platform retries a push not answered 2xx).
-      for (const push of [...batch, ...(this.queues.get(taskId) ?? [])]) push.reject(error);
+      // the queue stuck (the platform retries a push not answered 2xx).
+      for (const push of [...batch, ...this.takeAll()]) push.reject(error);
     } finally {
-      this.queues.delete(taskId);
+      this.draining = false;
     }
   }
 
-  /** The pushes waiting for the task, oldest first, up to the records a transaction takes (at least one push). */
-  private takeWaiting(taskId: string): PendingPush[] {
-    const queue = this.queues.get(taskId) ?? [];
+  /**
+   * The pushes waiting, task by task in the order the tasks came (each task's oldest first), up to the records a
+   * transaction takes (at least one push). A task whose pushes do not all fit keeps the rest, first in line.
+   */
+  private takeWaiting(): PendingPush[] {
+    const batch: PendingPush[] = [];
     let records = 0;
-    let count = 0;
-    while (
-      count < queue.length &&
-      (count === 0 || records + queue[count].records.length <= IngestPushedRecords.MAX_RECORDS_PER_TRANSACTION)
-    ) {
-      records += queue[count].records.length;
-      count += 1;
+    for (const [taskId, queue] of this.queues) {
+      let count = 0;
+      while (
+        count < queue.length &&
+        (batch.length + count === 0 ||
+          records + queue[count].records.length <= IngestPushedRecords.MAX_RECORDS_PER_TRANSACTION)
+      ) {
+        records += queue[count].records.length;
+        count += 1;
+      }
+      batch.push(...queue.splice(0, count));
+      if (queue.length > 0) break;
+      this.queues.delete(taskId);
     }
-    return queue.splice(0, count);
+    return batch;
+  }
+
+  private takeAll(): PendingPush[] {
+    const all = [...this.queues.values()].flat();
+    this.queues.clear();
+    return all;
   }
 
   /**
    * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
-   * database cannot be reached, the batch and every push waiting behind it for the task are answered at once: each
-   * would fail the same way after a wait of its own (a connect or acquire timeout each, one after another), and the
-   * platform retries them anyway.
+   * database cannot be reached, the batch and every push waiting behind it are answered at once: each would fail
+   * the same way after a wait of its own (a connect or acquire timeout each, one after another), and the platform
+   * retries them anyway.
    */
-  private async settle(taskId: string, batch: PendingPush[]): Promise<void> {
+  private async settle(batch: PendingPush[]): Promise<void> {
     try {
       // tracing (issue 23, item 5): the transaction's span, child of the first push's request, linked to every push's
       const { outcomes, ended } = await inLinkedSpan(
         'push.ingest',
         batch.map((p) => p.trace),
-        { 'push.count': batch.length, 'task.id': taskId },
-        () => this.ingest(taskId, batch),
+        { 'push.count': batch.length, 'task.count': new Set(batch.map((p) => p.taskId)).size },
+        () => this.ingest(batch),
       );
       this.metrics?.pushesCoalesced(batch.length);
       batch.forEach((push, i) => push.resolve(outcomes[i]));
       // Committed and answered: the campaigns these pushes ended are moved on now, in the background.
-      for (const callTaskId of ended) this.follower.follow(taskId, callTaskId, 'push');
+      for (const { taskId, callTaskId } of ended) this.follower.follow(taskId, callTaskId, 'push');
     } catch (error) {
       if (this.dialect.isConnectionError(error)) {
-        for (const push of [...batch, ...(this.queues.get(taskId)?.splice(0) ?? [])]) push.reject(error);
+        for (const push of [...batch, ...this.takeAll()]) push.reject(error);
         return;
       }
       if (batch.length === 1) {
         batch[0].reject(error);
         return;
       }
-      this.logger.warn(`${batch.length} coalesced pushes of task ${taskId} failed together; running them one by one`);
-      for (const push of batch) await this.settle(taskId, [push]);
+      const tasks = new Set(batch.map((p) => p.taskId)).size;
+      this.logger.warn(`${batch.length} coalesced pushes of ${tasks} task(s) failed together; running them one by one`);
+      for (const push of batch) await this.settle([push]);
     }
   }
 
   /**
-   * One transaction under the task's lock: the pushes' records stored per call task, in arrival order. `ended`:
-   * the call tasks whose last contact waiting for a result got it from these pushes (their campaign is over).
+   * One transaction, the batch's tasks locked in id order: the pushes' records stored per call task, each task's
+   * in arrival order. `ended`: the call tasks whose last contact waiting for a result got it from these pushes
+   * (their campaign is over).
    */
-  private ingest(
-    taskId: string,
-    batch: readonly PendingPush[],
-  ): Promise<{ outcomes: IngestPushedRecordsOutcome[]; ended: string[] }> {
+  private ingest(batch: readonly PendingPush[]): Promise<{
+    outcomes: IngestPushedRecordsOutcome[];
+    ended: { taskId: string; callTaskId: string }[];
+  }> {
     return this.tx.run(async (manager) => {
-      const task = await this.tasks.lock(manager, taskId);
-      if (!task) throw new UnknownCampaignError(batch[0].campaignId);
-      const byCallTask = new Map<string, RemoteCallRecord[]>();
+      const locked = await this.tasks.lockMany(
+        manager,
+        batch.map((p) => p.taskId),
+      );
+      const tasks = new Map(locked.map((t) => [String(t.id), t]));
+      const missing = batch.find((p) => !tasks.has(p.taskId));
+      if (missing) throw new UnknownCampaignError(missing.campaignId);
+      const byCallTask = new Map<string, { task: TaskEntity; records: RemoteCallRecord[] }>();
       for (const push of batch) {
-        const records = byCallTask.get(push.callTaskId) ?? [];
-        records.push(...push.records);
-        byCallTask.set(push.callTaskId, records);
+        const page = byCallTask.get(push.callTaskId) ?? { task: tasks.get(push.taskId)!, records: [] };
+        page.records.push(...push.records);
+        byCallTask.set(push.callTaskId, page);
       }
+      const pages = [...byCallTask].map(([callTaskId, { task, records }]) => ({ task, callTaskId, records }));
+      const results = await this.ingestor.ingestMany(manager, pages, { lockedTogether: true });
       const stored = new Set<string>();
-      const ended: string[] = [];
-      let running = false;
-      for (const [callTaskId, records] of byCallTask) {
-        const outcome = await this.ingestor.ingest(manager, { task, callTaskId, records });
-        for (const id of outcome.storedIds) stored.add(id);
-        if (outcome.moved === 0) continue;
-        if (await this.contacts.anyAwaitingResult(manager, callTaskId)) running = true;
-        else ended.push(callTaskId);
-      }
-      if (running && ended.length === 0) await this.quietPolling(manager, task);
+      for (const outcome of results) for (const id of outcome.storedIds) stored.add(id);
+      // Whether a campaign is over is asked only of those whose contacts moved on (one statement for all).
+      const movedOn = pages.filter((_, i) => results[i].moved > 0);
+      const awaiting = await this.contacts.awaitingResult(
+        manager,
+        movedOn.map((p) => p.callTaskId),
+      );
+      const ended = movedOn
+        .filter((p) => !awaiting.has(p.callTaskId))
+        .map((p) => ({ taskId: String(p.task.id), callTaskId: p.callTaskId }));
+      const endedTasks = new Set(ended.map((e) => e.taskId));
+      const running = new Set(
+        movedOn.filter((p) => awaiting.has(p.callTaskId) && !endedTasks.has(String(p.task.id))).map((p) => p.task),
+      );
+      await this.quietPolling(manager, [...running]);
       // Each stored record is counted once, for the first push that carried it (by the key it is stored under).
       const outcomes = batch.map((push) => ({
         received: push.records.length,
@@ -217,19 +248,26 @@ export class IngestPushedRecords {
   }
 
   /**
-   * The platform pushes results of this task's running campaign, which still has contacts to report on: the sync's
-   * passes leave it alone for SYNC_SKIP_AFTER_PUSH_SECONDS (its `sync_after`), polling being the safety net once
-   * the pushes stop; the campaign's end is noticed by the push that reveals it (CampaignEndFollower) or by the
-   * worker's minute check. Only for a task in progress: pushes never postpone the sync of a task that is paused,
-   * cancelled or waiting (its calls in flight are results, not a reason to look later). Written at most every half
-   * period, and never shortening a later `sync_after`.
+   * The platform pushes results of these tasks' running campaigns, which still have contacts to report on: the
+   * sync's passes leave them alone for SYNC_SKIP_AFTER_PUSH_SECONDS (their `sync_after`), polling being the safety
+   * net once the pushes stop; a campaign's end is noticed by the push that reveals it (CampaignEndFollower) or by
+   * the worker's minute check. Only for a task in progress: pushes never postpone the sync of a task that is
+   * paused, cancelled or waiting (its calls in flight are results, not a reason to look later). Written at most
+   * every half period, never shortening a later `sync_after`: one statement for all the tasks due for it.
    */
-  private async quietPolling(manager: EntityManager, task: TaskEntity): Promise<void> {
+  private async quietPolling(manager: EntityManager, tasks: readonly TaskEntity[]): Promise<void> {
     const quietMs = this.settings.skipPollAfterPushSeconds * 1000;
-    if (quietMs === 0 || task.status !== TaskStatus.InProgress) return;
+    if (quietMs === 0) return;
     const now = this.clock.now().getTime();
-    if (task.syncAfter && task.syncAfter.getTime() >= now + quietMs / 2) return;
-    await this.tasks.syncAfter(manager, String(task.id), new Date(now + quietMs));
+    const due = tasks.filter(
+      (task) =>
+        task.status === TaskStatus.InProgress && !(task.syncAfter && task.syncAfter.getTime() >= now + quietMs / 2),
+    );
+    await this.tasks.syncAfterMany(
+      manager,
+      due.map((t) => String(t.id)),
+      new Date(now + quietMs),
+    );
   }
 
   private async campaignOf(campaignId: string): Promise<CampaignOf> {

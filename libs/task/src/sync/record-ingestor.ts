@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Clock, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
-import { EventOutbox } from '@app/events';
+import { EventOutbox, NewEventBatch } from '@app/events';
 import { SuppressionService } from '@app/suppression';
 import { CallUpdates, ContactRepository } from '../repositories/contact.repository';
 import { IncomingRecord } from '../domain/call-outcome';
@@ -26,6 +26,14 @@ export interface IngestCommand {
   task: TaskEntity;
   callTaskId: string;
   records: readonly IncomingRecord[];
+}
+
+export interface IngestOptions {
+  /**
+   * Every page's task was locked by this transaction's first statement (TaskRepository.lockMany) and none has
+   * been given event sequences since: the pages' sequences are then given out in one statement for all.
+   */
+  lockedTogether?: boolean;
 }
 
 export interface IngestOutcome {
@@ -69,158 +77,236 @@ export class RecordIngestor {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {}
 
-  async ingest(manager: EntityManager, { task, callTaskId, records: received }: IngestCommand): Promise<IngestOutcome> {
-    const now = this.clock.now();
-    const { records, unfit } = fitRecords(received, now);
-    if (unfit.length > 0) {
-      this.logger.warn(
-        `task ${task.id}, call task ${callTaskId}: ${unfit.length} value(s) of the platform's records did not fit the database ` +
-          `and were fitted or their record rejected: ${maskPhonesInText(describeUnfit(unfit))}`,
-      );
-      for (const value of unfit) this.metrics?.unfitValue(value.field, value.action);
-    }
-    const storedIds = new Set<string>();
-    const outcome: IngestOutcome = { received: received.length, stored: 0, requeued: 0, moved: 0, storedIds };
-    const known = await this.records.knownIds(
-      manager,
-      records.map((r) => r.recordId),
-    );
-    const fresh = new Map<string, IncomingRecord>();
-    // What was said, by record: a known record re-delivered with it fills what its stored conversation lacks.
-    const said = new Map<string, Conversation>();
-    for (const record of records) {
-      const conversation = conversationFrom(record);
-      if (conversation) said.set(record.recordId, conversation);
-      if (!known.has(record.recordId) && /^\d+$/.test(record.ref)) fresh.set(record.recordId, record);
-    }
-    if (fresh.size === 0) {
-      await this.storeConversations(manager, task.id, said);
-      return outcome;
-    }
-
-    const targets = await this.contacts.callTargets(manager, task.id, [
-      ...new Set([...fresh.values()].map((r) => r.ref)),
-    ]);
-    const byId = new Map(targets.map((c) => [String(c.id), c]));
-    // Scheduled on the service's clock, like every other window decision: the same instant for the whole page,
-    // so it is worked out once (the time-zone arithmetic is the costliest JavaScript of a page).
-    let callback: Date | undefined;
-    const callbackAt = () =>
-      (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
-
-    const rows: CallRecordRow[] = [];
-    const called: { entry: CalledEntry; events: number }[] = [];
-    const updates: CallUpdates = new Map();
-    const notConsidering: SealedPhone[] = [];
-    const wrongNumbers: SealedPhone[] = [];
-    const withdrawn: string[] = [];
-    for (const record of [...fresh.values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime())) {
-      const contact = byId.get(record.ref);
-      if (!contact) continue; // not this task's contact: never trust a ref blindly
-      const connected = record.callResult === CallResult.Connected;
-      rows.push({
-        recordId: record.recordId,
-        taskId: task.id,
-        callTaskId,
-        contactId: String(contact.id),
-        callResult: record.callResult,
-        failReason: record.failReason,
-        intention: connected ? record.intention : Intention.None,
-        durationSec: connected ? record.durationSec : 0,
-        calledAt: record.calledAt,
-      });
-      // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed). An
-      // erased candidate's call (one already in progress on the platform at the erasure) is stored as a result; what
-      // they said is not kept (storeConversations leaves erased contacts out).
-      const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
-      called.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
-      if (connected && record.intention === Intention.NotConsidering)
-        notConsidering.push(this.phones.sealedOf(contact));
-      if (connected && record.intention === Intention.WrongNumber) wrongNumbers.push(this.phones.sealedOf(contact));
-      // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
-      if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
-        const after = applyCall(contact, record, task, callbackAt);
-        if (Number(contact.withdrawPending) === 1) {
-          // Withdrawn while this campaign held it: the result is kept, no further call (withdrawn just below).
-          Object.assign(after, { requeued: false, status: ContactStatus.Done, nextAttemptAt: null });
-          withdrawn.push(String(contact.id));
-        }
-        updates.set(String(contact.id), after);
-        Object.assign(contact, { attempts: after.attempts, callbackCount: after.callbackCount, status: after.status });
-        if (after.requeued) contact.callTaskId = null;
-      }
-    }
-    await this.records.insertMany(manager, rows);
-    for (const row of rows) storedIds.add(row.recordId);
-    await this.storeConversations(manager, task.id, said);
-    await this.announce(manager, task, called);
-    failpoint('ingest.after-records');
-    await this.contacts.applyCalls(manager, updates, now);
-    failpoint('ingest.after-contacts');
-    await this.withdrawals.afterCampaign(manager, task, callTaskId, withdrawn);
-    outcome.stored = rows.length;
-    outcome.requeued = [...updates.values()].filter((u) => u.requeued).length;
-    outcome.moved = updates.size;
-
-    if (notConsidering.length)
-      await this.suppression.addDoNotCall(manager, task.firmId, notConsidering, 'not_considering', now);
-    if (wrongNumbers.length) await this.suppression.markInvalid(manager, task.firmId, wrongNumbers);
-    if (notConsidering.length || wrongNumbers.length) failpoint('ingest.after-suppression');
-    // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
-    if (task.status === TaskStatus.Cancelled && outcome.requeued > 0)
-      await this.contacts.closeForCancel(manager, task.id, null);
-    return outcome;
+  async ingest(manager: EntityManager, command: IngestCommand): Promise<IngestOutcome> {
+    return (await this.ingestMany(manager, [command]))[0];
   }
 
   /**
-   * The conversations of this page's records that carried one, beside their stored call records (this task's
-   * only; keyed by the record's id, with its contact and time as stored): two statements, none without one.
+   * Several pages in one go, each for its own task and call task (the pushes of several tasks sharing one
+   * transaction): the statements are the page's, shared by all of them (each read and write covers every page;
+   * the events' sequences one statement per task, or one for all with `lockedTogether`). The outcomes are the
+   * pages', in their order. A record id in two pages is stored once, for the first.
+   */
+  async ingestMany(
+    manager: EntityManager,
+    pages: readonly IngestCommand[],
+    options: IngestOptions = {},
+  ): Promise<IngestOutcome[]> {
+    const now = this.clock.now();
+    const fitted = pages.map(({ task, callTaskId, records: received }) => {
+      const { records, unfit } = fitRecords(received, now);
+      if (unfit.length > 0) {
+        this.logger.warn(
+          `task ${task.id}, call task ${callTaskId}: ${unfit.length} value(s) of the platform's records did not fit the database ` +
+            `and were fitted or their record rejected: ${maskPhonesInText(describeUnfit(unfit))}`,
+        );
+        for (const value of unfit) this.metrics?.unfitValue(value.field, value.action);
+      }
+      return records;
+    });
+    const storedIds = pages.map(() => new Set<string>());
+    const outcomes: IngestOutcome[] = pages.map((page, i) => ({
+      received: page.records.length,
+      stored: 0,
+      requeued: 0,
+      moved: 0,
+      storedIds: storedIds[i],
+    }));
+    const known = await this.records.knownIds(
+      manager,
+      fitted.flatMap((records) => records.map((r) => r.recordId)),
+    );
+    // Per page, its records not stored yet (a record id in two pages belongs to the first).
+    const fresh = pages.map(() => new Map<string, IncomingRecord>());
+    const claimed = new Set<string>();
+    // What was said, by record: a known record re-delivered with it fills what its stored conversation lacks.
+    const said = new Map<string, { taskId: string; conversation: Conversation }>();
+    fitted.forEach((records, i) => {
+      const taskId = String(pages[i].task.id);
+      for (const record of records) {
+        const conversation = conversationFrom(record);
+        if (conversation) {
+          const before = said.get(record.recordId);
+          said.set(
+            record.recordId,
+            before
+              ? { taskId: before.taskId, conversation: { ...conversation, ...defined(before.conversation) } }
+              : { taskId, conversation },
+          );
+        }
+        if (!known.has(record.recordId) && !claimed.has(record.recordId) && /^\d+$/.test(record.ref)) {
+          fresh[i].set(record.recordId, record);
+          claimed.add(record.recordId);
+        }
+      }
+    });
+    if (claimed.size === 0) {
+      await this.storeConversations(manager, said);
+      return outcomes;
+    }
+
+    const targets = await this.contacts.callTargets(manager, [
+      ...new Set(fresh.flatMap((records) => [...records.values()].map((r) => r.ref))),
+    ]);
+    const byId = new Map(targets.map((c) => [String(c.id), c]));
+
+    const rows: CallRecordRow[] = [];
+    const called = new Map<TaskEntity, { entry: CalledEntry; events: number }[]>();
+    const updates: CallUpdates = new Map();
+    const notConsidering = new Map<string, SealedPhone[]>();
+    const wrongNumbers = new Map<string, SealedPhone[]>();
+    const withdrawn = pages.map((): string[] => []);
+    const moved = pages.map(() => new Set<string>());
+    for (const [i, { task, callTaskId }] of pages.entries()) {
+      // Scheduled on the service's clock, like every other window decision: the same instant for the whole page,
+      // so it is worked out once (the time-zone arithmetic is the costliest JavaScript of a page).
+      let callback: Date | undefined;
+      const callbackAt = () =>
+        (callback ??= nextWindowOpening(taskCallWindow(task), now, this.settings.inconvenientCallbackDays));
+      const firmId = String(task.firmId);
+      for (const record of [...fresh[i].values()].sort((a, b) => a.calledAt.getTime() - b.calledAt.getTime())) {
+        const contact = byId.get(record.ref);
+        // Not this task's contact: never trust a ref blindly.
+        if (!contact || String(contact.taskId) !== String(task.id)) continue;
+        const connected = record.callResult === CallResult.Connected;
+        rows.push({
+          recordId: record.recordId,
+          taskId: task.id,
+          callTaskId,
+          contactId: String(contact.id),
+          callResult: record.callResult,
+          failReason: record.failReason,
+          intention: connected ? record.intention : Intention.None,
+          durationSec: connected ? record.durationSec : 0,
+          calledAt: record.calledAt,
+        });
+        storedIds[i].add(record.recordId);
+        // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed). An
+        // erased candidate's call (one already in progress on the platform at the erasure) is stored as a result;
+        // what they said is not kept (storeConversations leaves erased contacts out).
+        const entry: CalledEntry = [record.recordId, contact.attempts + 1, 0];
+        const entries = called.get(task) ?? [];
+        entries.push({ entry, events: eventsPerCall(connected ? record.intention : Intention.None) });
+        called.set(task, entries);
+        if (connected && record.intention === Intention.NotConsidering)
+          push(notConsidering, firmId, this.phones.sealedOf(contact));
+        if (connected && record.intention === Intention.WrongNumber)
+          push(wrongNumbers, firmId, this.phones.sealedOf(contact));
+        // Only a contact still in this campaign moves on; a late duplicate for an older attempt is history only.
+        if (contact.status === ContactStatus.InCampaign && String(contact.callTaskId) === String(callTaskId)) {
+          const after = applyCall(contact, record, task, callbackAt);
+          if (Number(contact.withdrawPending) === 1) {
+            // Withdrawn while this campaign held it: the result is kept, no further call (withdrawn just below).
+            Object.assign(after, { requeued: false, status: ContactStatus.Done, nextAttemptAt: null });
+            withdrawn[i].push(String(contact.id));
+          }
+          updates.set(String(contact.id), after);
+          moved[i].add(String(contact.id));
+          Object.assign(contact, {
+            attempts: after.attempts,
+            callbackCount: after.callbackCount,
+            status: after.status,
+          });
+          if (after.requeued) contact.callTaskId = null;
+        }
+      }
+    }
+    await this.records.insertMany(manager, rows);
+    await this.storeConversations(manager, said);
+    await this.announce(manager, called, options.lockedTogether === true);
+    failpoint('ingest.after-records');
+    await this.contacts.applyCalls(manager, updates, now);
+    failpoint('ingest.after-contacts');
+    for (const [i, { task, callTaskId }] of pages.entries()) {
+      await this.withdrawals.afterCampaign(manager, task, callTaskId, withdrawn[i]);
+      const outcome = outcomes[i];
+      outcome.stored = storedIds[i].size;
+      outcome.moved = moved[i].size;
+      outcome.requeued = [...moved[i]].filter((id) => updates.get(id)!.requeued).length;
+    }
+
+    for (const [firmId, phones] of notConsidering)
+      await this.suppression.addDoNotCall(manager, firmId, phones, 'not_considering', now);
+    for (const [firmId, phones] of wrongNumbers) await this.suppression.markInvalid(manager, firmId, phones);
+    if (notConsidering.size || wrongNumbers.size) failpoint('ingest.after-suppression');
+    // A cancelled task calls nobody again: a failed call that would have been retried closes its contact.
+    const closing = new Set<TaskEntity>();
+    for (const [i, { task }] of pages.entries())
+      if (task.status === TaskStatus.Cancelled && outcomes[i].requeued > 0) closing.add(task);
+    for (const task of closing) await this.contacts.closeForCancel(manager, task.id, null);
+    return outcomes;
+  }
+
+  /**
+   * The conversations of these pages' records that carried one, beside their stored call records (each of the
+   * task whose page carried it; keyed by the record's id, with its contact and time as stored): two statements,
+   * none without one.
    */
   private async storeConversations(
     manager: EntityManager,
-    taskId: string,
-    said: ReadonlyMap<string, Conversation>,
+    said: ReadonlyMap<string, { taskId: string; conversation: Conversation }>,
   ): Promise<void> {
     if (said.size === 0) return;
-    const stored = await this.records.storedOf(manager, taskId, [...said.keys()]);
+    const stored = await this.records.storedOf(manager, [...said.keys()]);
     await this.conversations.upsertMany(
       manager,
-      stored.map((r) => ({
-        callRecordId: r.id,
-        taskId,
-        contactId: r.contactId,
-        calledAt: r.calledAt,
-        conversation: said.get(r.recordId)!,
-      })),
+      stored
+        .filter((r) => said.get(r.recordId)!.taskId === r.taskId)
+        .map((r) => ({
+          callRecordId: r.id,
+          taskId: r.taskId,
+          contactId: r.contactId,
+          calledAt: r.calledAt,
+          conversation: said.get(r.recordId)!.conversation,
+        })),
     );
   }
 
   /**
    * One `contact.called` per stored call result, and a `candidate.interested` beside each whose candidate is
-   * interested, in the page's transaction: written as one compact event batch (the results' record ids, attempts
-   * and sequences; their conversations are read from call_conversation), rendered into the events by
-   * ContactCalledEvents once committed.
+   * interested, in the page's transaction: written as one compact event batch a task (the results' record ids,
+   * attempts and sequences; their conversations are read from call_conversation), rendered into the events by
+   * ContactCalledEvents once committed. All the tasks' batches are one insert; their sequences one statement a
+   * task, or one for all when the caller locked them together (`lockedTogether`).
    */
   private async announce(
     manager: EntityManager,
-    task: TaskEntity,
-    called: readonly { entry: CalledEntry; events: number }[],
+    called: ReadonlyMap<TaskEntity, readonly { entry: CalledEntry; events: number }[]>,
+    lockedTogether: boolean,
   ): Promise<void> {
-    if (called.length === 0) return;
-    let sequence = await this.tasks.allocateEventSequences(
-      manager,
-      String(task.id),
-      called.reduce((n, c) => n + c.events, 0),
-    );
-    for (const c of called) {
-      c.entry[2] = sequence;
-      sequence += c.events;
+    if (called.size === 0) return;
+    const counts = new Map([...called].map(([task, c]) => [task, c.reduce((n, x) => n + x.events, 0)]));
+    const firsts = lockedTogether
+      ? await this.tasks.allocateLockedEventSequences(manager, counts)
+      : new Map<TaskEntity, number>();
+    if (!lockedTogether)
+      for (const [task, count] of counts)
+        firsts.set(task, await this.tasks.allocateEventSequences(manager, String(task.id), count));
+    const batches: NewEventBatch[] = [];
+    for (const [task, entries] of called) {
+      let sequence = firsts.get(task)!;
+      for (const c of entries) {
+        c.entry[2] = sequence;
+        sequence += c.events;
+      }
+      batches.push({
+        kind: CALLED_BATCH_KIND,
+        firmId: String(task.firmId),
+        taskId: String(task.id),
+        entries: entries.map((c) => c.entry),
+      });
     }
-    await this.outbox.appendBatch(manager, {
-      kind: CALLED_BATCH_KIND,
-      firmId: String(task.firmId),
-      taskId: String(task.id),
-      entries: called.map((c) => c.entry),
-    });
+    await this.outbox.appendBatches(manager, batches);
   }
+}
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The fields of a conversation that hold a value (so that spreading it fills, never blanks). */
+function defined(conversation: Conversation): Partial<Conversation> {
+  return Object.fromEntries(Object.entries(conversation).filter(([, v]) => v !== null && v !== undefined));
 }
