@@ -13,6 +13,7 @@ import {
   ParentBasedSampler,
   Sampler,
   SamplingDecision,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 
@@ -22,14 +23,25 @@ const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 /**
  * A trace starts at a request, a push's transaction or a delivery; a statement or an outgoing call outside any of
  * them (the relay's polling every EVENTS_RELAY_INTERVAL_MS, the sync's passes) starts none: thousands of one-span
- * traces a minute that say nothing of a push. Below a sampled span, everything is recorded.
+ * traces a minute that say nothing of a push. Of the traces that may start, the share `OTEL_TRACES_SAMPLER_ARG`
+ * (0 to 1, the standard variable; default 1, every one) is kept, by trace id. Below a sampled span, everything is
+ * recorded, across processes (parent-based: a delivery follows its push's decision, carried in the outbox row).
  */
-const NO_ROOT_CLIENT_SPANS: Sampler = {
-  shouldSample: (_context, _traceId, _name, kind) => ({
-    decision: kind === SpanKind.CLIENT ? SamplingDecision.NOT_RECORD : SamplingDecision.RECORD_AND_SAMPLED,
-  }),
-  toString: () => 'NoRootClientSpans',
-};
+export function rootSampler(env: NodeJS.ProcessEnv): Sampler {
+  const byRatio = new TraceIdRatioBasedSampler(samplingRatio(env));
+  return {
+    shouldSample: (context, traceId, _name, kind) =>
+      kind === SpanKind.CLIENT ? { decision: SamplingDecision.NOT_RECORD } : byRatio.shouldSample(context, traceId),
+    toString: () => `NoRootClientSpans{${byRatio.toString()}}`,
+  };
+}
+
+/** OTEL_TRACES_SAMPLER_ARG as a ratio: a number from 0 to 1, else 1 (every trace). */
+export function samplingRatio(env: NodeJS.ProcessEnv): number {
+  const raw = env.OTEL_TRACES_SAMPLER_ARG;
+  const value = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
+  return Number.isFinite(value) && value >= 0 && value <= 1 ? value : 1;
+}
 
 /** A positive integer of the environment, or undefined (the SDK's default). */
 function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -49,7 +61,7 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
   );
   const provider = new NodeTracerProvider({
     resource,
-    sampler: new ParentBasedSampler({ root: NO_ROOT_CLIENT_SPANS }),
+    sampler: new ParentBasedSampler({ root: rootSampler(env) }),
     spanProcessors: [
       new BatchSpanProcessor(new OTLPTraceExporter(), {
         scheduledDelayMillis: positive(env, 'OTEL_BSP_SCHEDULE_DELAY'),
