@@ -235,8 +235,10 @@ async function pushed(
       .catch((e: Error) => ({ unreadable: e.message }));
     return { pushed: side, coalescing: await pushCoalescing(apiBase), simulatorPush, apiLog: summarizeLog(apiLogFile) };
   } finally {
-    await api.kill();
+    // The simulator first: its campaigns are still dialling, and pushes to an API already gone would be retried and
+    // logged (on stdout, the table's stream) until they give up.
     await simulator.close().catch(() => undefined);
+    await api.kill();
   }
 }
 
