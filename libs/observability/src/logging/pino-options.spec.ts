@@ -52,6 +52,20 @@ describe('the apps’ pino options', () => {
     expect(failed.err.stack).toContain('campaign refused 138****5678');
   });
 
+  it('leaves trace and span ids whole, even when their hex holds a run of digits like a number', () => {
+    const { logger, parsed } = capture();
+
+    logger.info(
+      { trace_id: 'd3477689fc2fd2b02b433e0813812345', span_id: 'e087138123457343', contact: '13812345678' },
+      'x',
+    );
+
+    const [line] = parsed();
+    expect(line.trace_id).toBe('d3477689fc2fd2b02b433e0813812345');
+    expect(line.span_id).toBe('e087138123457343');
+    expect(line.contact).toBe('138****5678');
+  });
+
   it('redacts authorization headers and cookies', () => {
     const { logger, parsed } = capture();
 

@@ -28,10 +28,16 @@ const mask = (value: unknown): unknown => (typeof value === 'string' ? maskPhone
 
 type Serialized = Record<string, unknown>;
 
+/**
+ * Ids the tracing writes on a line (hex; one with 11 digits in a row would read as a phone number and lose its
+ * middle, so the line could no longer be found by its trace): never masked.
+ */
+const TRACE_FIELDS = new Set(['trace_id', 'span_id', 'trace_flags']);
+
 /** Messages and top-level string fields are masked; errors (message and stack) too, in `serializeError`. */
 function maskFields(object: Serialized): Serialized {
   const masked: Serialized = {};
-  for (const [key, value] of Object.entries(object)) masked[key] = mask(value);
+  for (const [key, value] of Object.entries(object)) masked[key] = TRACE_FIELDS.has(key) ? value : mask(value);
   return masked;
 }
 
