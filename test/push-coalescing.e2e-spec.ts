@@ -46,8 +46,10 @@ describe('pushed results arriving together', () => {
   let realIngest: Ingest;
 
   beforeAll(async () => {
-    // The simulator's own calls are slow, never pushed and never synced here: only the test's pushes count.
-    h = await startHarness({ simulator: { callMs: 60_000 } });
+    // The simulator's own calls are slow, never pushed and never synced here: only the test's pushes count. One
+    // push lane: the cases below hold a transaction and expect every other task's pushes to wait behind it (the
+    // lanes have their own suite, at the end).
+    h = await startHarness({ simulator: { callMs: 60_000 }, env: { SYNC_PUSH_LANES: '1' } });
     await grantBot(h, FIRM);
     ingestor = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).ingestor;
     realIngest = ingestor.ingestMany.bind(ingestor);
@@ -383,5 +385,125 @@ describe('pushed results arriving together', () => {
     await push('campaign-unknown', body).expect(404);
     const answer = typed<ApiError>(await push('campaign-unknown', body).expect(404));
     expect(answer.body.code).toBe('CAMPAIGN_NOT_FOUND');
+  });
+});
+
+/**
+ * Push lanes (SYNC_PUSH_LANES): an API process's tasks are split among lanes by id, each running one push
+ * transaction at a time. A transaction held up (by a task lock another transaction holds: a sync page, a
+ * campaign's end) holds back only its own lane's pushes; another lane's task is stored and answered meanwhile
+ * (docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time, so it keeps one
+ * lane whatever the setting, and there a held transaction holds every push.
+ */
+describe('pushed results of tasks in different lanes', () => {
+  const LANE_FIRM = 7902;
+  const owner = asAccount(LANE_FIRM, 1);
+  let h: Harness;
+  let ingestor: { ingestMany: Ingest };
+
+  beforeAll(async () => {
+    h = await startHarness({ simulator: { callMs: 60_000 }, env: { SYNC_PUSH_LANES: '2' } });
+    await grantBot(h, LANE_FIRM);
+    ingestor = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).ingestor;
+  });
+
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function startTask(from: number): Promise<Started> {
+    const taskId = await createTask(h, LANE_FIRM, 1, { contacts: contacts(2, from), batchSize: 2, maxAttempts: 1 });
+    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(owner).expect(200));
+    const items = bodyOf<ContactPageResponse>(
+      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(owner).query({ pageSize: 10 }).expect(200),
+    ).items;
+    return { taskId, campaignId: started.activeCampaign!.campaignId!, contactIds: items.map((c) => c.id) };
+  }
+
+  function push(campaignId: string, recordId: string, ref: string) {
+    const body = JSON.stringify({
+      campaign_id: campaignId,
+      records: [
+        {
+          record_id: recordId,
+          ref,
+          call_result: 1,
+          fail_reason: null,
+          intention: 0,
+          duration_sec: 12,
+          called_at: new Date().toISOString(),
+        },
+      ],
+    });
+    return h
+      .http()
+      .post('/v1/callbacks/robot-call')
+      .set(signedPushHeaders(body))
+      .send(body)
+      .then((r) => typed<CallbackResultResponse>(r));
+  }
+
+  it("a push transaction held up holds back its own lane's pushes only", async () => {
+    // Two tasks in different lanes: ids are consecutive, so two tasks made one after the other differ in parity.
+    const a = await startTask(800);
+    const b = await startTask(810);
+    expect(BigInt(a.taskId) % 2n).not.toBe(BigInt(b.taskId) % 2n);
+
+    const realIngest = ingestor.ingestMany.bind(ingestor);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let entered!: () => void;
+    const held = new Promise<void>((resolve) => (entered = resolve));
+    ingestor.ingestMany = async (manager, pages, options) => {
+      if (pages.some((p) => String(p.task.id) === a.taskId)) {
+        entered();
+        await gate;
+      }
+      return realIngest(manager, pages, options);
+    };
+    try {
+      const first = push(a.campaignId, 'rec_lane_a0', a.contactIds[0]);
+      await held;
+      // a's lane is held: a's next push waits for it.
+      let aSecondAnswered = false;
+      const second = push(a.campaignId, 'rec_lane_a1', a.contactIds[1]).then((r) => {
+        aSecondAnswered = true;
+        return r;
+      });
+      const queues = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).queues;
+      for (let i = 0; i < 400 && (queues.get(a.taskId)?.length ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(queues.get(a.taskId)).toHaveLength(1);
+
+      const other = push(b.campaignId, 'rec_lane_b0', b.contactIds[0]);
+      if (h.db.kind === 'mysql') {
+        // b's lane is free: its push is stored and answered while a's transaction is still held.
+        const answer = await other;
+        expect([answer.status, answer.body.stored]).toEqual([200, 1]);
+        expect(aSecondAnswered).toBe(false);
+        const rows = await h.api
+          .get(DataSource)
+          .query<{ n: string | number }[]>('SELECT COUNT(*) AS n FROM ai_visitor_call_record WHERE task_id = ?', [
+            b.taskId,
+          ]);
+        expect(Number(rows[0].n)).toBe(1);
+        release();
+      } else {
+        // One lane on the embedded database: b's push waits behind a's transaction like a's own.
+        for (let i = 0; i < 400 && (queues.get(b.taskId)?.length ?? 0) < 1; i++)
+          await new Promise((r) => setTimeout(r, 10));
+        expect(queues.get(b.taskId)).toHaveLength(1);
+        release();
+        expect([(await other).status, (await other).body.stored]).toEqual([200, 1]);
+      }
+      const answers = await Promise.all([first, second]);
+      expect(answers.map((x) => [x.status, x.body.stored])).toEqual([
+        [200, 1],
+        [200, 1],
+      ]);
+      await expectCountersExact(h.api.get(DataSource));
+    } finally {
+      release();
+      ingestor.ingestMany = realIngest;
+    }
   });
 });

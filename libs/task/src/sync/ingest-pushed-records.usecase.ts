@@ -65,9 +65,13 @@ interface CampaignOf {
  * that gives the last contact of a campaign its result hands the task to CampaignEndFollower once committed and
  * answered, which moves it on (the campaign closed, the next one opened or the task completed) within seconds.
  *
- * Pushes are coalesced across tasks (group commit): the process runs one push transaction at a time, and a push
- * arriving while it runs waits for the next one, which takes every push waiting then, whatever its task (up to
- * `MAX_RECORDS_PER_TRANSACTION` records). That transaction locks all their tasks in one statement, in id order
+ * Pushes are coalesced across tasks (group commit). The process's tasks are split among `SYNC_PUSH_LANES` lanes by
+ * id (`laneOf`); each lane runs one push transaction at a time, and a push arriving while its lane's runs waits for
+ * the lane's next one, which takes every push of the lane waiting then, whatever its task (up to
+ * `MAX_RECORDS_PER_TRANSACTION` records). Lanes never share a task, so a transaction waiting on one task's lock (a
+ * sync page, a campaign's end, a recruiter's pause) holds back only its own lane's pushes, never the other lanes'
+ * (docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time whatever the
+ * lanes (SqliteDialect), so it has one. A transaction locks all its tasks in one statement, in id order
  * (TaskRepository.lockMany: two such transactions, or one and a sync, wait on each other rather than deadlock),
  * and stores all their records with the statements of one page (RecordIngestor.ingestMany). A quiet platform's
  * push is its own transaction, as fast as before; a busy one's pushes share transactions, so the database's
@@ -83,10 +87,12 @@ export class IngestPushedRecords {
   static readonly REMEMBERED = 10_000;
 
   private readonly logger = new Logger(IngestPushedRecords.name);
-  /** Per task id, the pushes waiting for the next transaction, oldest first; tasks in the order they came. */
+  /** Per task id, the pushes waiting for their lane's next transaction, oldest first; tasks in the order they came. */
   private readonly queues = new Map<string, PendingPush[]>();
-  /** Whether a push transaction runs now (the one that takes the waiting pushes next, when it ends). */
-  private draining = false;
+  /** Transactions of pushes that may run at once: tasks are split among them by id. */
+  private readonly lanes: number;
+  /** Per lane, whether a push transaction runs now (the one that takes the lane's waiting pushes next, when it ends). */
+  private readonly draining: boolean[];
   private readonly campaigns = new RecentlyUsed<string, CampaignOf>(IngestPushedRecords.REMEMBERED);
 
   constructor(
@@ -100,7 +106,15 @@ export class IngestPushedRecords {
     @Inject(TASK_SETTINGS) private readonly settings: TaskSettings,
     private readonly replays: ReplayedPushCheck,
     @Optional() private readonly metrics?: SyncMetrics,
-  ) {}
+  ) {
+    this.lanes = dialect.kind === 'sqlite' ? 1 : settings.pushLanes;
+    this.draining = new Array<boolean>(this.lanes).fill(false);
+  }
+
+  /** The lane of a task: its id modulo the lanes (ids are handed out in sequence, so the lanes fill evenly). */
+  private laneOf(taskId: string): number {
+    return this.lanes === 1 ? 0 : Number(BigInt(taskId) % BigInt(this.lanes));
+  }
 
   async execute(command: IngestPushedRecordsCommand): Promise<IngestPushedRecordsOutcome> {
     const campaign = await this.campaignOf(command.campaignId);
@@ -112,35 +126,38 @@ export class IngestPushedRecords {
       const queue = this.queues.get(campaign.taskId);
       if (queue) queue.push(push);
       else this.queues.set(campaign.taskId, [push]);
-      if (!this.draining) {
-        this.draining = true;
-        void this.drain();
+      const lane = this.laneOf(campaign.taskId);
+      if (!this.draining[lane]) {
+        this.draining[lane] = true;
+        void this.drain(lane);
       }
     });
   }
 
-  /** Runs the waiting pushes, a transaction at a time, until none waits. */
-  private async drain(): Promise<void> {
+  /** Runs the lane's waiting pushes, a transaction at a time, until none waits. */
+  private async drain(lane: number): Promise<void> {
     let batch: PendingPush[] = [];
     try {
-      for (batch = this.takeWaiting(); batch.length > 0; batch = this.takeWaiting()) await this.settle(batch);
+      for (batch = this.takeWaiting(lane); batch.length > 0; batch = this.takeWaiting(lane)) await this.settle(batch);
     } catch (error) {
-      // settle answers every push it is given, so this is a bug: answer everyone still waiting rather than leave
-      // the queue stuck (the platform retries a push not answered 2xx).
-      for (const push of [...batch, ...this.takeAll()]) push.reject(error);
+      // settle answers every push it is given, so this is a bug: answer everyone of the lane still waiting rather
+      // than leave its queue stuck (the platform retries a push not answered 2xx).
+      for (const push of [...batch, ...this.takeAll(lane)]) push.reject(error);
     } finally {
-      this.draining = false;
+      this.draining[lane] = false;
     }
   }
 
   /**
-   * The pushes waiting, task by task in the order the tasks came (each task's oldest first), up to the records a
-   * transaction takes (at least one push). A task whose pushes do not all fit keeps the rest, first in line.
+   * The lane's pushes waiting, task by task in the order the tasks came (each task's oldest first), up to the
+   * records a transaction takes (at least one push). A task whose pushes do not all fit keeps the rest, first in
+   * line.
    */
-  private takeWaiting(): PendingPush[] {
+  private takeWaiting(lane: number): PendingPush[] {
     const batch: PendingPush[] = [];
     let records = 0;
     for (const [taskId, queue] of this.queues) {
+      if (this.laneOf(taskId) !== lane) continue;
       let count = 0;
       while (
         count < queue.length &&
@@ -157,17 +174,22 @@ export class IngestPushedRecords {
     return batch;
   }
 
-  private takeAll(): PendingPush[] {
-    const all = [...this.queues.values()].flat();
-    this.queues.clear();
+  /** Every push waiting, of one lane or (no lane given) of all, taken off the queues. */
+  private takeAll(lane?: number): PendingPush[] {
+    const all: PendingPush[] = [];
+    for (const [taskId, queue] of this.queues) {
+      if (lane !== undefined && this.laneOf(taskId) !== lane) continue;
+      all.push(...queue);
+      this.queues.delete(taskId);
+    }
     return all;
   }
 
   /**
    * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
-   * database cannot be reached, the batch and every push waiting behind it are answered at once: each would fail
-   * the same way after a wait of its own (a connect or acquire timeout each, one after another), and the platform
-   * retries them anyway.
+   * database cannot be reached, the batch and every push waiting behind it, in every lane, are answered at once:
+   * each would fail the same way after a wait of its own (a connect or acquire timeout each, one after another),
+   * and the platform retries them anyway. (A lane's own transaction, running meanwhile, answers its batch itself.)
    */
   private async settle(batch: PendingPush[]): Promise<void> {
     try {
