@@ -16,7 +16,7 @@ import {
   Snapshot,
   violated,
 } from './invariants';
-import { awaitPushFollowUp } from './progress';
+import { awaitPushFollowUp, checkPushesAnswered } from './progress';
 import { checkErasures, eraseCandidateArbitrary } from './commands-erasure';
 import { PushFaults } from './push-proxy';
 import { editCommandEntries } from './commands-edit';
@@ -138,6 +138,11 @@ export abstract class ModelCommand implements fc.AsyncCommand<Model, Real> {
     if (outcome.relayStartedAt) checkDeliveries(before, s, outcome.relayStartedAt);
     s = await this.pushFollowUp(m, r, before, s, healthyBefore);
     r.last = s;
+    if (this.databaseStaysUp) checkPushesAnswered(r);
+    else {
+      r.w.pushProxy.takeAnswers();
+      r.pushesHeldFrom = performance.now();
+    }
   }
 
   /**

@@ -9,13 +9,14 @@
  *  MODEL_NO_SHRINK=1         report the first failing sequence as it is, without shrinking it
  *  MODEL_VERBOSE=1           print every step of every run as it happens
  *  MODEL_PUSH_FOLLOW_UP_MS   how long the model waits for the service's push follow-up (campaignMovedOn; 3000)
+ *  MODEL_PUSH_ANSWER_MS      the bound of pushAnswered: a delivered push answered within it (5000)
  *
  * Diagnostic only (never in CI; a run using them says so loudly):
  *  MODEL_SKIP=check,…        do not check these (names in CHECKS below: the safety checks records, dialling,
  *                            oneActive, counters, waitingFor, liveness, boundedStart, passClean, pauseAnyTime,
  *                            responses, lifecycleEvents; the progress checks dueWork, stoppedWithinOnePass,
  *                            campaignMovedOn, attemptsBound, deliveryDue, deliveryHorizon; issue 22's withdrawn,
- *                            windowEditBound)
+ *                            windowEditBound, scheduledStart; issue 23's pushAnswered)
  *  MODEL_DISABLE=feature,…   do not run these (names in FEATURES below); they are still generated, so a seed
  *                            keeps its sequence
  * e.g. to look at cancel alone on a service without `waitingFor` yet:
@@ -62,6 +63,8 @@ export const CHECKS = [
   'windowEditBound',
   // issue 22: a scheduled task starts within its bound after `at`, never before it, and not while its BOT is off.
   'scheduledStart',
+  // issue 23: every push delivered is answered within the platform's push timeout (push lanes: docs/architecture.md).
+  'pushAnswered',
 ] as const;
 export type CheckName = (typeof CHECKS)[number];
 export const FEATURES = [
@@ -154,6 +157,8 @@ export const PLATFORM = {
  */
 export const PROGRESS = {
   pushFollowUpMs: int('MODEL_PUSH_FOLLOW_UP_MS', 3000),
+  /** `pushAnswered`: the platform's push timeout (the simulator's, 5 s): a push answered later is one it retries. */
+  pushAnswerMs: int('MODEL_PUSH_ANSWER_MS', 5000),
 };
 
 /** The webhook relay as the model runs it: short time-outs and retries, a retry horizon the clock moves can pass. */

@@ -1,5 +1,5 @@
 import { PROGRESS } from './config';
-import { CallTaskRow } from './invariants';
+import { CallTaskRow, violated } from './invariants';
 import { as, Model, Real, sleep } from './world';
 import { TaskResponse, typed } from '../api-types';
 
@@ -35,4 +35,32 @@ export async function awaitPushFollowUp(
     await sleep(50);
   }
   return Date.now() - started;
+}
+
+/**
+ * Progress invariant `pushAnswered` (after every step in which the database stayed up; docs/architecture.md,
+ * "Progress bounds": a push waits for the transaction running in its lane, then its own): every push the platform
+ * sent and the network delivered on time (push-proxy.ts, not the late ones a fault released) is answered, and
+ * within PROGRESS.pushAnswerMs, the platform's push timeout; a push still unanswered at the end of the step has not
+ * waited longer than that. Pushes sent before the database's last cut are left out (an outage answers them late or
+ * not at all, and the platform retries them). Which status is not asked here: `responses` and the safety checks
+ * hold the outcome (every record stored once).
+ */
+export function checkPushesAnswered(r: Real): void {
+  const from = r.pushesHeldFrom ?? 0;
+  const answers = r.w.pushProxy.takeAnswers().filter((a) => a.sentAt >= from);
+  const late = answers.filter((a) => a.ms > PROGRESS.pushAnswerMs || a.status === 0);
+  if (late.length > 0) {
+    violated(
+      'pushAnswered',
+      `${late.length} of ${answers.length} push(es) not answered within ${PROGRESS.pushAnswerMs} ms: ${late
+        .slice(0, 5)
+        .map((a) => `${a.status === 0 ? 'no answer' : a.status} after ${Math.round(a.ms)} ms`)
+        .join(', ')}`,
+    );
+  }
+  const waiting = r.w.pushProxy.oldestUnanswered();
+  if (waiting > PROGRESS.pushAnswerMs) {
+    violated('pushAnswered', `a push has waited ${Math.round(waiting)} ms for its answer (bound ${PROGRESS.pushAnswerMs} ms)`);
+  }
 }

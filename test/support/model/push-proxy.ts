@@ -37,6 +37,13 @@ export interface PushProxy {
   };
   /** Pushes held back or kept for a repeat, not forwarded yet. */
   pending(): number;
+  /**
+   * The pushes forwarded as they came (not the late ones) and answered since the last call: when each was sent (`performance.now()`), how
+   * long the service took to answer it (ms) and its status (0: no answer, the connection broke). `pushAnswered` checks them.
+   */
+  takeAnswers(): { sentAt: number; ms: number; status: number }[];
+  /** How long the oldest push forwarded and not answered yet has waited (ms; 0 when none waits). */
+  oldestUnanswered(): number;
   /** Forwards what was held back and the repeats kept, in arrival order or reversed; answers their statuses. */
   release(order: 'in-order' | 'reversed'): Promise<number[]>;
   /** Forgets what is held (the pushes are lost). */
@@ -46,6 +53,10 @@ export interface PushProxy {
 
 export async function startPushProxy(clock: Clock): Promise<PushProxy> {
   let held: string[] = [];
+  let answers: { sentAt: number; ms: number; status: number }[] = [];
+  /** Pushes forwarded and not answered yet: when each was sent, by a number of its own. */
+  const unanswered = new Map<number, number>();
+  let forwardedSoFar = 0;
   let rng = mulberry32(1);
   let seeded: number | null = null;
   const counts = { received: 0, forwarded: 0, lost: 0, held: 0, repeated: 0, released: 0 };
@@ -64,6 +75,12 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
     faults: null,
     counts,
     pending: () => held.length,
+    takeAnswers: () => {
+      const taken = answers;
+      answers = [];
+      return taken;
+    },
+    oldestUnanswered: () => (unanswered.size ? performance.now() - Math.min(...unanswered.values()) : 0),
     release: async (order) => {
       const batch = order === 'reversed' ? held.reverse() : held;
       held = [];
@@ -107,6 +124,13 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
         held.push(body);
       }
       counts.forwarded++;
+      const sent = performance.now();
+      const id = forwardedSoFar++;
+      unanswered.set(id, sent);
+      const answered = (status: number) => {
+        unanswered.delete(id);
+        answers.push({ sentAt: sent, ms: performance.now() - sent, status });
+      };
       // Forwarded as the platform sent it (its own signature and timestamp); the service's answer goes back.
       fetch(proxy.target, {
         method: 'POST',
@@ -117,16 +141,23 @@ export async function startPushProxy(clock: Clock): Promise<PushProxy> {
         },
         body,
       })
-        .then(async (upstream) =>
-          res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(await upstream.text()),
-        )
-        .catch(() => res.destroy());
+        .then(async (upstream) => {
+          const text = await upstream.text();
+          answered(upstream.status);
+          res.writeHead(upstream.status, { 'Content-Type': 'application/json' }).end(text);
+        })
+        .catch(() => {
+          answered(0);
+          res.destroy();
+        });
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`;
   proxy.close = async () => {
     held = [];
+    answers = [];
+    unanswered.clear();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   };

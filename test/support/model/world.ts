@@ -116,6 +116,8 @@ export interface Real {
   log: string[];
   /** The state read at the end of the previous step: what a pass found when it started (the progress checks). */
   last?: Snapshot;
+  /** Pushes sent before this (`performance.now()`: the end of the last step that cut the database) are not held to `pushAnswered`. */
+  pushesHeldFrom?: number;
 }
 
 export const NEVER_DIALLED_PREFIX = '137';
