@@ -632,15 +632,6 @@ export class ContactRepository {
     return changed;
   }
 
-  /** Whether this contact of this task was erased; null when it is not one of the task's (a read by primary key). */
-  async erasedInTask(manager: EntityManager, taskId: string, contactId: string): Promise<boolean | null> {
-    const rows: { phone_key_id: string }[] = await manager.query(
-      'SELECT phone_key_id FROM ai_visitor_list WHERE id = ? AND task_id = ?',
-      [contactId, taskId],
-    );
-    return rows.length === 0 ? null : this.phones.isErased({ phoneKeyId: rows[0].phone_key_id });
-  }
-
   /** Whether this contact is one of this task's (a read by primary key). */
   async inTask(manager: EntityManager, taskId: string, contactId: string): Promise<boolean> {
     const rows: unknown[] = await manager.query('SELECT 1 AS found FROM ai_visitor_list WHERE id = ? AND task_id = ?', [
