@@ -2,8 +2,9 @@ import { DataSource } from 'typeorm';
 import { SqlDialect } from '@app/database';
 import { EventSequencer, ListEvents } from '@app/events';
 import { IngestPushedRecords } from '@app/task';
-import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
-import { contacts, createTask, grantBot } from './support/factories';
+import { asAccount, Harness, startHarness } from './support/harness';
+import { grantBot } from './support/factories';
+import { PushedTask, pushedRecord, pushRecords, startPushedTask } from './support/pushes';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
 import {
@@ -11,18 +12,11 @@ import {
   bodyOf,
   CallbackResultResponse,
   ContactPageResponse,
-  TaskResponse,
   typed,
 } from './support/api-types';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);
-
-interface Started {
-  taskId: string;
-  campaignId: string;
-  contactIds: string[];
-}
 
 /** The use case's ingest step (the task lib's RecordIngestor, internal to it), reached for a test hook. */
 type Ingest = (
@@ -63,33 +57,9 @@ describe('pushed results arriving together', () => {
     await h.close();
   });
 
-  async function startTask(count: number, from: number): Promise<Started> {
-    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
-    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200));
-    const items = bodyOf<ContactPageResponse>(
-      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(me).query({ pageSize: 100 }).expect(200),
-    ).items;
-    return {
-      taskId,
-      campaignId: started.activeCampaign!.campaignId!,
-      contactIds: items.map((c: { id: string }) => c.id),
-    };
-  }
-
-  const record = (recordId: string, ref: string, intention: number) => ({
-    record_id: recordId,
-    ref,
-    call_result: 1,
-    fail_reason: null,
-    intention,
-    duration_sec: 30,
-    called_at: new Date().toISOString(),
-  });
-
-  function push(campaignId: string, records: unknown[]) {
-    const body = JSON.stringify({ campaign_id: campaignId, records });
-    return h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body);
-  }
+  const startTask = (count: number, from: number): Promise<PushedTask> => startPushedTask(h, FIRM, count, from);
+  const record = (recordId: string, ref: string, intention: number) => pushedRecord(recordId, ref, intention);
+  const push = (campaignId: string, records: unknown[]) => pushRecords(h, campaignId, records);
 
   /** Holds the task's first transaction at its ingest until released; resolves `entered` when it is there. */
   function holdFirstIngest(): { entered: Promise<void>; release: () => void } {
@@ -397,7 +367,6 @@ describe('pushed results arriving together', () => {
  */
 describe('pushed results of tasks in different lanes', () => {
   const LANE_FIRM = 7902;
-  const owner = asAccount(LANE_FIRM, 1);
   let h: Harness;
   let ingestor: { ingestMany: Ingest };
 
@@ -411,37 +380,9 @@ describe('pushed results of tasks in different lanes', () => {
     await h.close();
   });
 
-  async function startTask(from: number): Promise<Started> {
-    const taskId = await createTask(h, LANE_FIRM, 1, { contacts: contacts(2, from), batchSize: 2, maxAttempts: 1 });
-    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${taskId}/start`).set(owner).expect(200));
-    const items = bodyOf<ContactPageResponse>(
-      await h.http().get(`/v1/tasks/${taskId}/contacts`).set(owner).query({ pageSize: 10 }).expect(200),
-    ).items;
-    return { taskId, campaignId: started.activeCampaign!.campaignId!, contactIds: items.map((c) => c.id) };
-  }
-
-  function push(campaignId: string, recordId: string, ref: string) {
-    const body = JSON.stringify({
-      campaign_id: campaignId,
-      records: [
-        {
-          record_id: recordId,
-          ref,
-          call_result: 1,
-          fail_reason: null,
-          intention: 0,
-          duration_sec: 12,
-          called_at: new Date().toISOString(),
-        },
-      ],
-    });
-    return h
-      .http()
-      .post('/v1/callbacks/robot-call')
-      .set(signedPushHeaders(body))
-      .send(body)
-      .then((r) => typed<CallbackResultResponse>(r));
-  }
+  const startTask = (from: number) => startPushedTask(h, LANE_FIRM, 2, from);
+  const push = (campaignId: string, recordId: string, ref: string) =>
+    pushRecords(h, campaignId, [pushedRecord(recordId, ref, 0)]).then((r) => typed<CallbackResultResponse>(r));
 
   it("a push transaction held up holds back its own lane's pushes only", async () => {
     // Two tasks in different lanes: ids are consecutive, so two tasks made one after the other differ in parity.

@@ -1,8 +1,9 @@
 import { DataSource } from 'typeorm';
 import { TransactionRunner } from '@app/database';
 import { IngestPushedRecords } from '@app/task';
-import { asAccount, Harness, signedPushHeaders, startHarness } from './support/harness';
-import { contacts, createTask, grantBot } from './support/factories';
+import { asAccount, Harness, startHarness } from './support/harness';
+import { grantBot } from './support/factories';
+import { pushedRecord, pushRecords, startPushedTask } from './support/pushes';
 import { groundTruth } from './support/ground-truth';
 import {
   ApiError,
@@ -10,7 +11,6 @@ import {
   CallbackResultResponse,
   ContactPageResponse,
   ContactResponse,
-  TaskResponse,
   typed,
 } from './support/api-types';
 
@@ -71,11 +71,7 @@ describe('a pushed record already stored', () => {
     await h?.close();
   });
 
-  async function startTask(count: number, from: number) {
-    const id = await createTask(h, FIRM, 1, { contacts: contacts(count, from), batchSize: count, maxAttempts: 1 });
-    const started = bodyOf<TaskResponse>(await h.http().post(`/v1/tasks/${id}/start`).set(me).expect(200));
-    return { taskId: id, campaignId: started.activeCampaign!.campaignId!, contactIds: await contactIdsOf(id) };
-  }
+  const startTask = (count: number, from: number) => startPushedTask(h, FIRM, count, from);
 
   async function contactsOf(id: string): Promise<ContactResponse[]> {
     return bodyOf<ContactPageResponse>(
@@ -83,28 +79,16 @@ describe('a pushed record already stored', () => {
     ).items;
   }
 
-  async function contactIdsOf(id: string): Promise<string[]> {
-    return (await contactsOf(id)).map((c) => c.id);
-  }
+  const record = (recordId: string, ref: string, said: Record<string, string | null> = {}) =>
+    pushedRecord(recordId, ref, 1, {
+      duration_sec: 42,
+      recording_url: 'https://recordings.robot-call.example/r/1.mp3',
+      transcript: '机器人：您好。\n候选人：你好，请讲。',
+      summary: 'Interested.',
+      ...said,
+    });
 
-  const record = (recordId: string, ref: string, said: Record<string, string | null> = {}) => ({
-    record_id: recordId,
-    ref,
-    call_result: 1,
-    fail_reason: null,
-    intention: 1,
-    duration_sec: 42,
-    called_at: new Date().toISOString(),
-    recording_url: 'https://recordings.robot-call.example/r/1.mp3',
-    transcript: '机器人：您好。\n候选人：你好，请讲。',
-    summary: 'Interested.',
-    ...said,
-  });
-
-  function push(records: unknown[], campaign = campaignId) {
-    const body = JSON.stringify({ campaign_id: campaign, records });
-    return h.http().post('/v1/callbacks/robot-call').set(signedPushHeaders(body)).send(body);
-  }
+  const push = (records: unknown[], campaign = campaignId) => pushRecords(h, campaign, records);
 
   /** What one push sent to the database: its statements and the transactions it ran. */
   async function counted(send: () => Promise<unknown>): Promise<{ statements: string[]; transactions: number }> {
