@@ -36,6 +36,8 @@ interface ConversationRow {
   transcript_key_id: string | null;
   recording_url_enc: string | null;
   recording_url_key_id: string | null;
+  conversation_enc: string | null;
+  conversation_key_id: string | null;
 }
 
 interface ListedContact {
@@ -141,7 +143,7 @@ describe('call history with the conversation', () => {
     expect(connected.length).toBeGreaterThan(0);
     expect(events.length).toBeGreaterThan(connected.length); // some failed attempts too: histories of several calls
 
-    // At rest: one row per connected call, every field sealed (no plaintext, a key id beside it).
+    // At rest: one row per connected call, its fields sealed together (no plaintext, a key id beside it).
     const rows = await conversationRows(taskId);
     expect(rows).toHaveLength(connected.length);
     const raw = JSON.stringify(rows);
@@ -154,8 +156,10 @@ describe('call history with the conversation', () => {
     expect(raw).not.toContain('候选人');
     expect(raw).not.toContain('recordings.robot-call');
     for (const row of rows) {
-      expect([row.summary_key_id, row.transcript_key_id, row.recording_url_key_id]).toEqual(['k1', 'k1', 'k1']);
-      expect(row.transcript_enc).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      expect(row.conversation_key_id).toBe('k1');
+      expect(row.conversation_enc).toMatch(/^[A-Za-z0-9+/]+=*$/);
+      // The per-field columns hold only conversations stored before the fields were sealed together.
+      expect([row.summary_enc, row.transcript_enc, row.recording_url_enc]).toEqual([null, null, null]);
     }
     // The call-record table holds no conversation column: it stays narrow.
     const [recordRow] = await rowsOf<Record<string, unknown>>(
@@ -263,7 +267,7 @@ describe('call history with the conversation', () => {
       }),
     ]);
     expect(await conversationRows(taskId)).toHaveLength(1);
-    const sealedSummary = (await conversationRows(taskId))[0].summary_enc;
+    const sealedFirst = (await conversationRows(taskId))[0].conversation_enc;
 
     // Re-delivered (a retried push, then the same record polled with its transcript and a different summary):
     // the stored summary stays, the transcript and link it lacked are filled, nothing is doubled.
@@ -282,8 +286,9 @@ describe('call history with the conversation', () => {
     ]);
     const rows = await conversationRows(taskId);
     expect(rows).toHaveLength(1);
-    expect(rows[0].summary_enc).toBe(sealedSummary);
-    expect(rows[0].transcript_enc).not.toContain('候选人');
+    // Rewritten whole with what it gained (sealed together, so one new ciphertext); what it held reads the same below.
+    expect(rows[0].conversation_enc).not.toBe(sealedFirst);
+    expect(rows[0].conversation_enc).not.toContain('候选人');
     const records = await rowsOf('SELECT record_id FROM ai_visitor_call_record WHERE task_id = ?', [taskId]);
     expect(records).toHaveLength(2);
 
@@ -330,6 +335,57 @@ describe('call history with the conversation', () => {
     await h.http().post(`/v1/tasks/${taskId}/cancel`).set(me).expect(200);
   });
 
+  it('reads a conversation stored with each field sealed apart (before they were sealed together); a re-delivery adds to it together', async () => {
+    const taskId = await createTask(h, FIRM, 1, { contacts: contacts(2, 300), maxAttempts: 3 });
+    const started = bodyOf<{ activeCampaign: { campaignId: string } }>(
+      await h.http().post(`/v1/tasks/${taskId}/start`).set(me).expect(200),
+    );
+    const campaignId = started.activeCampaign.campaignId;
+    const ids = (await listed(taskId)).map((c) => c.id);
+    const calledAt = new Date(Date.now() - 3_600_000);
+    const first = record(`rec_apart_${taskId}`, ids[0], calledAt, {
+      summary: 'Interested in the role, asked about the team.',
+      transcript: '机器人：您好。\n候选人：可以聊聊。',
+    });
+    await push(campaignId, [first]);
+    const before = await history(taskId, ids[0]);
+    // As the rows stored before migration ConversationSealedTogether: each field sealed on its own, nothing together.
+    const vault = h.api.get(PhoneVault);
+    const summary = vault.sealText('Interested in the role, asked about the team.');
+    const transcript = vault.sealText('机器人：您好。\n候选人：可以聊聊。');
+    await ds.query(
+      `UPDATE call_conversation SET summary_enc = ?, summary_key_id = ?, transcript_enc = ?, transcript_key_id = ?,
+              conversation_enc = NULL, conversation_key_id = NULL WHERE task_id = ?`,
+      [summary.enc, summary.keyId, transcript.enc, transcript.keyId, taskId],
+    );
+    expect(await history(taskId, ids[0])).toEqual(before);
+    expect((await listed(taskId)).map((c) => c.lastSummary)).toEqual([
+      'Interested in the role, asked about the team.',
+      null,
+    ]);
+
+    // Re-delivered with a different summary and the link it lacked: the stored fields stay, the link is added, and
+    // the row is rewritten sealed together.
+    await push(campaignId, [
+      {
+        ...first,
+        summary: 'A later summary that must not replace the first',
+        recording_url: 'https://r.example.com/a.mp3',
+      },
+    ]);
+    const rows = await conversationRows(taskId);
+    expect(rows).toHaveLength(1);
+    expect([rows[0].summary_enc, rows[0].transcript_enc, rows[0].recording_url_enc]).toEqual([null, null, null]);
+    expect(rows[0].conversation_key_id).toBe('k1');
+    expect((await history(taskId, ids[0])).items).toEqual([
+      { ...before.items[0], recordingUrl: 'https://r.example.com/a.mp3' },
+    ]);
+    expect((await listed(taskId)).map((c) => c.lastSummary)).toEqual([
+      'Interested in the role, asked about the team.',
+      null,
+    ]);
+  });
+
   it("guards the history: another account's task, another firm's, a contact of another task, a malformed id", async () => {
     const taskId = await createTask(h, FIRM, 1, { contacts: contacts(1, 300) });
     const other = await createTask(h, FIRM, 1, { contacts: contacts(1, 301) });
@@ -361,14 +417,16 @@ describe('call history with the conversation', () => {
 
   it('phones:rekey reseals the conversations with the numbers; they read the same', async () => {
     const rows = Number((await rowsOf<{ n: number | string }>('SELECT COUNT(*) AS n FROM call_conversation'))[0].n);
-    const fields = await rowsOf<{ s: number | string; t: number | string; r: number | string }>(
-      `SELECT SUM(CASE WHEN summary_enc IS NULL THEN 0 ELSE 1 END) AS s,
+    const fields = await rowsOf<{ c: number | string; s: number | string; t: number | string; r: number | string }>(
+      `SELECT SUM(CASE WHEN conversation_enc IS NULL THEN 0 ELSE 1 END) AS c,
+              SUM(CASE WHEN summary_enc IS NULL THEN 0 ELSE 1 END) AS s,
               SUM(CASE WHEN transcript_enc IS NULL THEN 0 ELSE 1 END) AS t,
               SUM(CASE WHEN recording_url_enc IS NULL THEN 0 ELSE 1 END) AS r FROM call_conversation`,
     );
     expect(rows).toBeGreaterThan(0);
+    expect(Number(fields[0].c)).toBeGreaterThan(0);
     const [{ task_id: taskId, contact_id: contactId }] = await rowsOf<{ task_id: string; contact_id: string }>(
-      'SELECT task_id, contact_id FROM call_conversation WHERE transcript_enc IS NOT NULL ORDER BY call_record_id LIMIT 1',
+      'SELECT task_id, contact_id FROM call_conversation WHERE conversation_enc IS NOT NULL ORDER BY call_record_id LIMIT 1',
     );
     const before = await history(String(taskId), String(contactId));
     const toK0 = new PhoneVault(
@@ -376,12 +434,14 @@ describe('call history with the conversation', () => {
     );
     const report = await rekeyPhones(ds, toK0, 5);
     expect(report.resealed).toMatchObject({
+      'call_conversation.conversation': Number(fields[0].c),
       'call_conversation.summary': Number(fields[0].s),
       'call_conversation.transcript': Number(fields[0].t),
       'call_conversation.recording_url': Number(fields[0].r),
     });
     const keys = await rowsOf<{ k: string }>(
-      `SELECT DISTINCT summary_key_id AS k FROM call_conversation WHERE summary_key_id IS NOT NULL
+      `SELECT DISTINCT conversation_key_id AS k FROM call_conversation WHERE conversation_key_id IS NOT NULL
+       UNION SELECT DISTINCT summary_key_id FROM call_conversation WHERE summary_key_id IS NOT NULL
        UNION SELECT DISTINCT transcript_key_id FROM call_conversation WHERE transcript_key_id IS NOT NULL
        UNION SELECT DISTINCT recording_url_key_id FROM call_conversation WHERE recording_url_key_id IS NOT NULL`,
     );
@@ -390,13 +450,14 @@ describe('call history with the conversation', () => {
     expect(await history(String(taskId), String(contactId))).toEqual(before);
     const second = await rekeyPhones(ds, toK0);
     expect(second.resealed).toMatchObject({
+      'call_conversation.conversation': 0,
       'call_conversation.summary': 0,
       'call_conversation.transcript': 0,
       'call_conversation.recording_url': 0,
     });
     // Back to k1 before anyone drops k0.
-    expect((await rekeyPhones(ds, h.api.get(PhoneVault))).resealed['call_conversation.transcript']).toBe(
-      Number(fields[0].t),
+    expect((await rekeyPhones(ds, h.api.get(PhoneVault))).resealed['call_conversation.conversation']).toBe(
+      Number(fields[0].c),
     );
     expect(await history(String(taskId), String(contactId))).toEqual(before);
   });

@@ -168,9 +168,11 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       ai_visitor_firm_phone: registry,
       ai_visitor_webhook: 1,
       'ai_visitor_webhook.previous_secret': 1,
-      'call_conversation.summary': Number(said),
-      'call_conversation.transcript': Number(said),
-      'call_conversation.recording_url': Number(said),
+      // Each conversation sealed as one value (its fields together); the per-field columns hold none written now.
+      'call_conversation.conversation': Number(said),
+      'call_conversation.summary': 0,
+      'call_conversation.transcript': 0,
+      'call_conversation.recording_url': 0,
     });
     expect(await ds.query("SELECT phone_key_id FROM ai_visitor_list WHERE phone_key_id <> 'k0'")).toEqual([]);
     const [hook] = await ds.query<
@@ -191,6 +193,7 @@ describe('phone numbers at rest (AES-256-GCM + HMAC blind index)', () => {
       ai_visitor_firm_phone: 0,
       ai_visitor_webhook: 0,
       'ai_visitor_webhook.previous_secret': 0,
+      'call_conversation.conversation': 0,
       'call_conversation.summary': 0,
       'call_conversation.transcript': 0,
       'call_conversation.recording_url': 0,

@@ -1,4 +1,5 @@
 import { DataSource } from 'typeorm';
+import { PhoneVault } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { IngestPushedRecords } from '@app/task';
 import { asAccount, Harness, startHarness } from './support/harness';
@@ -170,14 +171,15 @@ describe('a pushed record already stored', () => {
   });
 
   it('a stored record pushed with a conversation field its stored conversation lacks takes the ingest, which fills it; then it is a replay', async () => {
+    // Whether the stored conversation holds a transcript: opened, its fields sealed together ([summary, transcript, link]).
     const transcriptOf = async () =>
       (
-        await h.api.get(DataSource).query<{ t: number | string }[]>(
-          `SELECT CASE WHEN v.transcript_enc IS NULL THEN 0 ELSE 1 END AS t FROM ai_visitor_call_record r
+        await h.api.get(DataSource).query<{ e: string; k: string }[]>(
+          `SELECT v.conversation_enc AS e, v.conversation_key_id AS k FROM ai_visitor_call_record r
                JOIN call_conversation v ON v.call_record_id = r.id WHERE r.record_id = ?`,
           ['rec_rp_3'],
         )
-      ).map((r) => Number(r.t));
+      ).map((r) => ((JSON.parse(h.api.get(PhoneVault).open({ enc: r.e, keyId: r.k })) as unknown[])[1] ? 1 : 0));
     expect(await transcriptOf()).toEqual([0]);
     const filling = await counted(async () =>
       expect(typed<CallbackResultResponse>(await push([record('rec_rp_3', contactIds[2])]).expect(200)).body).toEqual({

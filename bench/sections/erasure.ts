@@ -275,11 +275,11 @@ async function seedErasure(
 
 /** A conversation (about 1.5 KB sealed, as a short call's) for every call record without one, at `calledAt`. */
 async function seedConversations(db: BenchDatabase, calledAt: string, where = '1 = 1'): Promise<void> {
-  const body = 'x'.repeat(1_400);
+  // One value, as the ingest seals a conversation (summary, transcript and link together).
+  const body = 'x'.repeat(1_430);
   await db.pool.query(
-    `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, summary_enc, summary_key_id,
-       transcript_enc, transcript_key_id, recording_url_enc, recording_url_key_id)
-     SELECT r.id, r.task_id, r.contact_id, ${calledAt}, 'c3VtbWFyeQ==', 'bench', ?, 'bench', 'dXJs', 'bench'
+    `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, conversation_enc, conversation_key_id)
+     SELECT r.id, r.task_id, r.contact_id, ${calledAt}, ?, 'bench'
        FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
       WHERE v.call_record_id IS NULL AND ${where}`,
     [body],

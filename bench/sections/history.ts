@@ -31,7 +31,8 @@ export interface HistoryResult {
  * columns unopened and unsorted: the baseline.
  */
 const BARE_HISTORY = `SELECT c.phone_key_id, r.id, r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason,
-  r.called_at, v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
+  r.called_at, v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id,
+  v.conversation_enc, v.conversation_key_id
   FROM ai_visitor_list c LEFT JOIN ai_visitor_call_record r ON r.contact_id = c.id
   LEFT JOIN call_conversation v ON v.call_record_id = r.id
   WHERE c.id = ? AND c.task_id = ?`;
@@ -62,11 +63,14 @@ export async function runHistory(ctx: SectionContext): Promise<HistoryResult> {
     const [[bounds]] = await db.pool.query<RowDataPacket[]>('SELECT MIN(id) AS lo, MAX(id) AS hi FROM ai_visitor_list');
     const [lo, hi] = [Number(bounds.lo), Number(bounds.hi)];
     // One record for each called contact, a conversation for each connected one (chunks: no giant transaction).
-    const said = {
-      summary: vault.seal('Interested: asked for details of the role.'),
-      transcript: vault.seal(KB_TRANSCRIPT),
-      url: vault.seal('https://recordings.robot-call.invalid/r/00000000-1.mp3'),
-    };
+    // Sealed together, as the ingest stores them (migration ConversationSealedTogether): [summary, transcript, link].
+    const said = vault.seal(
+      JSON.stringify([
+        'Interested: asked for details of the role.',
+        KB_TRANSCRIPT,
+        'https://recordings.robot-call.invalid/r/00000000-1.mp3',
+      ]),
+    );
     for (let a = lo; a <= hi; a += 50_000) {
       const b = Math.min(hi, a + 49_999);
       await db.pool.query(
@@ -77,20 +81,10 @@ export async function runHistory(ctx: SectionContext): Promise<HistoryResult> {
         [a, b],
       );
       await db.pool.query(
-        `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, summary_enc, summary_key_id,
-           transcript_enc, transcript_key_id, recording_url_enc, recording_url_key_id)
-         SELECT id, task_id, contact_id, called_at, ?, ?, ?, ?, ?, ? FROM ai_visitor_call_record
+        `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, conversation_enc, conversation_key_id)
+         SELECT id, task_id, contact_id, called_at, ?, ? FROM ai_visitor_call_record
           WHERE contact_id BETWEEN ? AND ? AND call_result = 1`,
-        [
-          said.summary.enc,
-          said.summary.keyId,
-          said.transcript.enc,
-          said.transcript.keyId,
-          said.url.enc,
-          said.url.keyId,
-          a,
-          b,
-        ],
+        [said.enc, said.keyId, a, b],
       );
     }
     // The sampled contacts: `attempts` calls each, oldest first, every other one connected with its conversation.
@@ -118,25 +112,17 @@ export async function runHistory(ctx: SectionContext): Promise<HistoryResult> {
         [id],
       );
       const rows = stored.map((r): unknown[] => {
-        const summary = vault.seal('Inconvenient now; asked to be called back later.');
-        const transcript = vault.seal(KB_TRANSCRIPT);
-        const url = vault.seal(`https://recordings.robot-call.invalid/r/${String(r.id)}.mp3`);
-        return [
-          r.id,
-          1,
-          id,
-          r.called_at,
-          summary.enc,
-          summary.keyId,
-          transcript.enc,
-          transcript.keyId,
-          url.enc,
-          url.keyId,
-        ];
+        const said = vault.seal(
+          JSON.stringify([
+            'Inconvenient now; asked to be called back later.',
+            KB_TRANSCRIPT,
+            `https://recordings.robot-call.invalid/r/${String(r.id)}.mp3`,
+          ]),
+        );
+        return [r.id, 1, id, r.called_at, said.enc, said.keyId];
       });
       await db.pool.query(
-        `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, summary_enc, summary_key_id,
-           transcript_enc, transcript_key_id, recording_url_enc, recording_url_key_id) VALUES ?`,
+        `INSERT INTO call_conversation (call_record_id, task_id, contact_id, called_at, conversation_enc, conversation_key_id) VALUES ?`,
         [rows],
       );
     }

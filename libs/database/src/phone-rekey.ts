@@ -26,8 +26,16 @@ const SEALED_TABLES = [
     enc: 'previous_secret_enc',
     keyId: 'previous_secret_key_id',
   },
-  // What candidates said on their calls (libs/task's `call_conversation`): each field sealed on its own, with its
-  // key id beside it (NULL where the platform gave nothing: skipped).
+  // What candidates said on their calls (libs/task's `call_conversation`): the three fields sealed together, with its
+  // key id beside it (migration ConversationSealedTogether), and in rows stored before it each field sealed on its
+  // own (NULL where the platform gave nothing, or the row is sealed together: skipped).
+  {
+    name: 'call_conversation.conversation',
+    table: 'call_conversation',
+    key: ['call_record_id'],
+    enc: 'conversation_enc',
+    keyId: 'conversation_key_id',
+  },
   ...(['summary', 'transcript', 'recording_url'] as const).map(
     (field) =>
       ({
@@ -45,7 +53,8 @@ type SealedTable = (typeof SEALED_TABLES)[number];
 export interface RekeyReport {
   /**
    * Values resealed under the active key, per table (and `ai_visitor_webhook.previous_secret` for rotated-out
-   * secrets, `call_conversation.summary` / `.transcript` / `.recording_url` for each field of the conversations).
+   * secrets, `call_conversation.conversation` for the conversations sealed together, `call_conversation.summary` /
+   * `.transcript` / `.recording_url` for each field of those stored before).
    */
   resealed: Record<string, number>;
 }

@@ -67,6 +67,15 @@ export function characters(value: string): number {
   return Array.from(value).length;
 }
 
+/**
+ * Whether `value` has more than `length` characters (code points). A string of at most `length` UTF-16 units has
+ * at most as many code points, so it is not counted: counting makes an array of every character (~8 µs for a 1 KB
+ * transcript, on every record the ingest receives).
+ */
+export function longerThan(value: string, length: number): boolean {
+  return value.length > length && characters(value) > length;
+}
+
 export function cutToCharacters(value: string, length: number): string {
   if (value.length <= length) return value; // UTF-16 units ≥ code points: it fits
   return characters(value) <= length ? value : Array.from(value).slice(0, length).join('');
@@ -83,7 +92,7 @@ export function recordIdDigest(recordId: string): string {
 
 /** The key a record id is stored under: itself, or its digest when too long for the column. */
 export function storedRecordId(recordId: string): string {
-  return characters(recordId) > RECORD_ID_LENGTH ? recordIdDigest(recordId) : recordId;
+  return longerThan(recordId, RECORD_ID_LENGTH) ? recordIdDigest(recordId) : recordId;
 }
 
 /**
@@ -116,7 +125,7 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       next = { ...next, recordId: key };
       report('record_id', 'hashed');
     }
-    if (record.failReason !== null && characters(record.failReason) > FAIL_REASON_LENGTH) {
+    if (record.failReason !== null && longerThan(record.failReason, FAIL_REASON_LENGTH)) {
       next = { ...next, failReason: cutToCharacters(record.failReason, FAIL_REASON_LENGTH) };
       report('fail_reason', 'cut');
     }
@@ -133,11 +142,11 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       next = { ...next, recordingUrl: null };
       report('recording_url', 'dropped');
     }
-    if (record.transcript && characters(record.transcript) > TRANSCRIPT_LENGTH) {
+    if (record.transcript && longerThan(record.transcript, TRANSCRIPT_LENGTH)) {
       next = { ...next, transcript: cutToCharacters(record.transcript, TRANSCRIPT_LENGTH) };
       report('transcript', 'cut');
     }
-    if (record.summary && characters(record.summary) > SUMMARY_LENGTH) {
+    if (record.summary && longerThan(record.summary, SUMMARY_LENGTH)) {
       next = { ...next, summary: cutToCharacters(record.summary, SUMMARY_LENGTH) };
       report('summary', 'cut');
     }
@@ -159,7 +168,7 @@ function recordingUrlFits(url: string): boolean {
 
 /** Whether a paging cursor fits its column (one that does not is used for the pass but not stored). */
 export function cursorFits(cursor: string): boolean {
-  return characters(cursor) <= DETAIL_CURSOR_LENGTH;
+  return !longerThan(cursor, DETAIL_CURSOR_LENGTH);
 }
 
 /** One log line's worth: counts by field and action, with a few record ids; values themselves are never logged. */

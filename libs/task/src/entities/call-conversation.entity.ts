@@ -2,7 +2,8 @@ import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm'
 
 /**
  * What the candidate said on one stored call (migration CallConversation): the platform's summary, transcript and
- * recording link, each sealed with the phone vault's keys (ciphertext and key id; both null when not given).
+ * recording link sealed together with the phone vault's keys (`conversation_*`, migration ConversationSealedTogether:
+ * ciphertext and key id), or, for rows stored before it, each field sealed on its own (both null when not given).
  * Keyed by its call record's id; task, contact and call time copied from the record for erasure and retention.
  * Written and read by CallConversationRepository alone, in raw SQL (the transcript is MEDIUMTEXT on MySQL/MariaDB: the
  * migration is the schema; `text` here is the type both drivers accept).
@@ -40,6 +41,12 @@ export class CallConversationEntity {
 
   @Column({ name: 'recording_url_key_id', type: 'varchar', length: 16, nullable: true })
   recordingUrlKeyId: string | null;
+
+  @Column({ name: 'conversation_enc', type: 'text', nullable: true })
+  conversationEnc: string | null;
+
+  @Column({ name: 'conversation_key_id', type: 'varchar', length: 16, nullable: true })
+  conversationKeyId: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt: Date;

@@ -17,6 +17,11 @@ export interface ConversationRow {
   contactId: string;
   calledAt: Date;
   conversation: Conversation;
+  /**
+   * Its call record was inserted by this very transaction (not a re-delivery of one stored before): it has no stored
+   * conversation to add to, so none is read. Left out (a re-delivered record), the stored one is read and filled.
+   */
+  fresh?: boolean;
 }
 
 /** One call of a contact's history, newest first: the record's outcome and what was said. */
@@ -30,27 +35,41 @@ export interface CallHistoryRow extends Conversation {
 }
 
 const TABLE = 'call_conversation';
-/** The three sealed fields, each a ciphertext column and the id of the key that sealed it. */
+/**
+ * The conversation sealed as one value (migration ConversationSealedTogether): one cipher context a call, where
+ * sealing each field on its own took three (the AES-GCM set-up was most of the CPU a conversation cost the ingest).
+ * Its plaintext is the JSON array `[summary, transcript, recordingUrl]`, each a string or null.
+ */
+const TOGETHER = ['conversation_enc', 'conversation_key_id'] as const;
+/**
+ * The fields of the rows stored before it, each sealed on its own: a ciphertext column and the id of the key that
+ * sealed it. Still read (a field here is taken before the same field of the value sealed together); never written
+ * but as NULL, when a re-delivery rewrites the row together.
+ */
 const SEALED = [
   ['summary', 'summary_enc', 'summary_key_id'],
   ['transcript', 'transcript_enc', 'transcript_key_id'],
   ['recordingUrl', 'recording_url_enc', 'recording_url_key_id'],
 ] as const;
-const COLUMNS = [
-  'call_record_id',
-  'task_id',
-  'contact_id',
-  'called_at',
-  ...SEALED.flatMap(([, enc, key]) => [enc, key]),
-];
-const FILLED = SEALED.flatMap(([, enc, key]) => [enc, key]);
+const APART = SEALED.flatMap(([, enc, key]) => [enc, key]);
+const KEYS = ['call_record_id', 'task_id', 'contact_id', 'called_at'];
+/** A new conversation's row. */
+const COLUMNS = [...KEYS, ...TOGETHER];
+/** A stored conversation rewritten with what a re-delivery added: sealed together, the per-field columns cleared. */
+const REWRITTEN = [...TOGETHER, ...APART];
+/** Every sealed column, as the readers select them (`v.` prefixed where joined) and openSealed opens them. */
+export const SEALED_CONVERSATION_COLUMNS: readonly string[] = [...APART, ...TOGETHER];
 /**
  * Sealed text bound per INSERT statement: a page of records with long transcripts (20,000 characters each, about
  * 107 KB sealed) in one statement would pass `max_allowed_packet` (16 MB by default on MySQL/MariaDB).
  */
 const MAX_STATEMENT_CHARS = 4_000_000;
 
-type SealedColumns = Record<(typeof SEALED)[number][1] | (typeof SEALED)[number][2], string | null>;
+/** A conversation's sealed columns as read (null where not stored): opened by `openSealed`. */
+export type SealedColumns = Record<
+  (typeof SEALED)[number][1] | (typeof SEALED)[number][2] | (typeof TOGETHER)[number],
+  string | null
+>;
 
 /**
  * The conversations of stored calls (table `call_conversation`, one row per call record that had one), sealed at
@@ -65,34 +84,51 @@ export class CallConversationRepository {
   ) {}
 
   /**
-   * Stores conversations in multi-row upserts in call-record order (concurrent writers lock in one order). A
-   * record whose conversation is stored already keeps every field it has and gains only those it lacked: a
-   * re-delivered record neither doubles nor loses what was said.
+   * Stores conversations, each sealed as one value, in multi-row statements in call-record order (concurrent writers
+   * lock in one order). A record whose conversation is stored already keeps every field it has and gains only those
+   * it lacked: a re-delivered record neither doubles nor loses what was said. The stored conversations of
+   * re-delivered records (rows not `fresh`) are read first (one statement per 500) and, when the re-delivery adds a
+   * field, rewritten whole; the others are inserted (a row that appeared meanwhile keeps its value).
    */
   async upsertMany(manager: EntityManager, rows: readonly ConversationRow[]): Promise<void> {
     const sorted = [...rows].sort((a, b) => compareIds(a.callRecordId, b.callRecordId));
-    let chunk: unknown[][] = [];
-    let chars = 0;
-    const flush = async () => {
-      if (chunk.length === 0) return;
-      await this.dialect.upsertFillingNulls(manager, TABLE, COLUMNS, ['call_record_id'], chunk, FILLED);
-      chunk = [];
-      chars = 0;
-    };
+    const stored = await this.storedOf(
+      manager,
+      sorted.filter((r) => !r.fresh).map((r) => r.callRecordId),
+    );
+    const inserted: unknown[][] = [];
+    const rewritten: unknown[][] = [];
     for (const row of sorted) {
-      const sealed = this.seal(row.conversation);
-      const size = SEALED.reduce((n, [, enc]) => n + (sealed[enc]?.length ?? 0), 0);
-      if (chars + size > MAX_STATEMENT_CHARS) await flush();
-      chunk.push([
-        row.callRecordId,
-        row.taskId,
-        row.contactId,
-        this.dialect.dateParam(row.calledAt),
-        ...SEALED.flatMap(([, enc, key]) => [sealed[enc], sealed[key]]),
-      ]);
-      chars += size;
+      const before = stored.get(row.callRecordId);
+      const conversation = before ? filled(before, row.conversation) : row.conversation;
+      if (before && sameConversation(before, conversation)) continue; // nothing to add
+      if (!conversation.summary && !conversation.transcript && !conversation.recordingUrl) continue;
+      const box = this.vault.sealText(
+        JSON.stringify([conversation.summary, conversation.transcript, conversation.recordingUrl]),
+      );
+      const values = [row.callRecordId, row.taskId, row.contactId, this.dialect.dateParam(row.calledAt)];
+      if (before) rewritten.push([...values, box.enc, box.keyId, ...APART.map(() => null)]);
+      else inserted.push([...values, box.enc, box.keyId]);
     }
-    await flush();
+    for (const chunk of bySealedSize(inserted))
+      await this.dialect.upsertFillingNulls(manager, TABLE, COLUMNS, ['call_record_id'], chunk, TOGETHER);
+    for (const chunk of bySealedSize(rewritten))
+      await this.dialect.upsert(manager, TABLE, [...KEYS, ...REWRITTEN], ['call_record_id'], chunk, REWRITTEN);
+  }
+
+  /** The stored conversations of these call records (by their ids), opened. */
+  private async storedOf(manager: EntityManager, callRecordIds: readonly string[]): Promise<Map<string, Conversation>> {
+    const stored = new Map<string, Conversation>();
+    for (let i = 0; i < callRecordIds.length; i += 500) {
+      const chunk = callRecordIds.slice(i, i + 500);
+      const rows: (SealedColumns & { call_record_id: string | number })[] = await manager.query(
+        `SELECT call_record_id, ${SEALED_CONVERSATION_COLUMNS.join(', ')} FROM ${TABLE}
+          WHERE call_record_id IN (${chunk.map(() => '?').join(', ')})`,
+        [...chunk],
+      );
+      for (const r of rows) stored.set(String(r.call_record_id), this.openSealed(r));
+    }
+    return stored;
   }
 
   /** Deletes these contacts' conversations (a candidate's erasure), by the contact index; returns how many, per task. */
@@ -160,7 +196,7 @@ export class CallConversationRepository {
       called_at: Date | string;
     })[] = await manager.query(
       `SELECT c.phone_key_id, r.id, r.record_id, r.call_result, r.intension_result, r.duration_sec, r.fail_reason,
-              r.called_at, ${FILLED.map((col) => `v.${col}`).join(', ')}
+              r.called_at, ${SEALED_CONVERSATION_COLUMNS.map((col) => `v.${col}`).join(', ')}
          FROM ai_visitor_list c
          LEFT JOIN ai_visitor_call_record r ON r.contact_id = c.id
          LEFT JOIN ${TABLE} v ON v.call_record_id = r.id
@@ -208,31 +244,27 @@ export class CallConversationRepository {
     }
     if (last.size === 0) return summaries;
     const byRecord = new Map([...last].map(([contactId, { id }]) => [id, contactId]));
-    const rows: { call_record_id: string | number; summary_enc: string | null; summary_key_id: string | null }[] =
-      await manager.query(
-        `SELECT call_record_id, summary_enc, summary_key_id FROM ${TABLE}
-          WHERE call_record_id IN (${[...byRecord.keys()].map(() => '?').join(', ')}) AND summary_enc IS NOT NULL`,
-        [...byRecord.keys()],
-      );
+    // A summary is sealed with the rest of its conversation: the whole value is opened for it (one AES-GCM pass
+    // over a transcript of a few KB, microseconds; the row is read whole by InnoDB either way).
+    const rows: (SealedColumns & { call_record_id: string | number })[] = await manager.query(
+      `SELECT call_record_id, summary_enc, summary_key_id, conversation_enc, conversation_key_id FROM ${TABLE}
+        WHERE call_record_id IN (${[...byRecord.keys()].map(() => '?').join(', ')})
+          AND (summary_enc IS NOT NULL OR conversation_enc IS NOT NULL)`,
+      [...byRecord.keys()],
+    );
     for (const r of rows) {
       const contactId = byRecord.get(String(r.call_record_id));
-      if (contactId) summaries.set(contactId, this.vault.open({ enc: r.summary_enc!, keyId: r.summary_key_id! }));
+      const summary = this.openSealed(r).summary;
+      if (contactId && summary !== null) summaries.set(contactId, summary);
     }
     return summaries;
   }
 
-  private seal(conversation: Conversation): SealedColumns {
-    const sealed = {} as SealedColumns;
-    for (const [field, enc, key] of SEALED) {
-      const value = conversation[field];
-      const box = value ? this.vault.sealText(value) : null;
-      sealed[enc] = box?.enc ?? null;
-      sealed[key] = box?.keyId ?? null;
-    }
-    return sealed;
-  }
-
-  /** A row's sealed conversation columns (as `history` and the events' renderer read them), opened. */
+  /**
+   * A row's sealed conversation columns (as `history` and the events' renderer read them: every column of
+   * SEALED_CONVERSATION_COLUMNS, or those it has), opened: the value sealed together, and for a row stored before
+   * it the fields sealed on its own (each taken first: a stored value is never replaced).
+   */
   openSealed(row: Partial<SealedColumns>): Conversation {
     const conversation: Conversation = { summary: null, transcript: null, recordingUrl: null };
     for (const [field, enc, key] of SEALED) {
@@ -240,8 +272,53 @@ export class CallConversationRepository {
       const keyId = row[key];
       if (value && keyId) conversation[field] = this.vault.open({ enc: value, keyId });
     }
+    if (row.conversation_enc && row.conversation_key_id) {
+      const together = parseTogether(this.vault.open({ enc: row.conversation_enc, keyId: row.conversation_key_id }));
+      conversation.summary ??= together[0];
+      conversation.transcript ??= together[1];
+      conversation.recordingUrl ??= together[2];
+    }
     return conversation;
   }
+}
+
+/** The plaintext of a conversation sealed together: `[summary, transcript, recordingUrl]`, each a string or null. */
+function parseTogether(text: string): [string | null, string | null, string | null] {
+  const value: unknown = JSON.parse(text);
+  const field = (v: unknown) => (typeof v === 'string' ? v : null);
+  if (!Array.isArray(value) || value.length !== 3)
+    throw new Error('a sealed conversation is not [summary, transcript, recordingUrl]');
+  return [field(value[0]), field(value[1]), field(value[2])];
+}
+
+/** `stored` with the fields it lacks taken from `given`: a stored value is never replaced. */
+function filled(stored: Conversation, given: Conversation): Conversation {
+  return {
+    summary: stored.summary || given.summary || null,
+    transcript: stored.transcript || given.transcript || null,
+    recordingUrl: stored.recordingUrl || given.recordingUrl || null,
+  };
+}
+
+function sameConversation(a: Conversation, b: Conversation): boolean {
+  return a.summary === b.summary && a.transcript === b.transcript && a.recordingUrl === b.recordingUrl;
+}
+
+/** Rows (their sealed value at index 4) in chunks of at most MAX_STATEMENT_CHARS of sealed text each. */
+function* bySealedSize(rows: readonly unknown[][]): Generator<unknown[][]> {
+  let chunk: unknown[][] = [];
+  let chars = 0;
+  for (const row of rows) {
+    const size = String(row[4]).length;
+    if (chunk.length > 0 && chars + size > MAX_STATEMENT_CHARS) {
+      yield chunk;
+      chunk = [];
+      chars = 0;
+    }
+    chunk.push(row);
+    chars += size;
+  }
+  if (chunk.length > 0) yield chunk;
 }
 
 /** Ids are BIGINT, as decimal text: compared as numbers. */

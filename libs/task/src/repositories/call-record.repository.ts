@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { parseDbDate, SqlDialect } from '@app/database';
 import { Intention } from '../domain/statuses';
+import { SEALED_CONVERSATION_COLUMNS, SealedColumns } from './call-conversation.repository';
 
 const RECORD_COLUMNS = [
   'record_id',
@@ -39,7 +40,8 @@ export interface StoredCallRecord {
 }
 
 /** A stored call with its contact, as the `contact.called` event shows it (read when the event is rendered). */
-export interface CalledRow {
+export interface CalledRow extends SealedColumns {
+  // The SealedColumns: the call's conversation as stored, sealed (CallConversationRepository.openSealed); NULL when none.
   record_id: string;
   task_id: string | number;
   contact_id: string | number;
@@ -53,13 +55,6 @@ export interface CalledRow {
   phone_masked: string | null;
   phone_enc: string;
   phone_key_id: string;
-  /** The call's conversation as stored, sealed (CallConversationRepository.openSealed); NULL when none. */
-  summary_enc: string | null;
-  summary_key_id: string | null;
-  transcript_enc: string | null;
-  transcript_key_id: string | null;
-  recording_url_enc: string | null;
-  recording_url_key_id: string | null;
 }
 
 /** The call history: every call the platform reported, stored once by its remote record id. */
@@ -78,34 +73,22 @@ export class CallRecordRepository {
   }
 
   /**
-   * Which of these remote record ids are stored, each with the conversation fields its stored conversation holds
-   * (none when it has no conversation): one indexed read, the record's unique key joined to the conversation's.
+   * Which of these remote record ids are stored, each with its stored conversation, sealed (every column null when
+   * it has none; CallConversationRepository.openSealed opens it): one indexed read, the record's unique key joined
+   * to the conversation's.
    */
   async storedWithConversation(
     manager: EntityManager,
     recordIds: readonly string[],
-  ): Promise<Map<string, { recordingUrl: boolean; transcript: boolean; summary: boolean }>> {
+  ): Promise<Map<string, SealedColumns>> {
     if (recordIds.length === 0) return new Map();
-    const rows: {
-      record_id: string;
-      u: number | string | null;
-      t: number | string | null;
-      s: number | string | null;
-    }[] = await manager.query(
-      `SELECT r.record_id,
-                CASE WHEN v.recording_url_enc IS NULL THEN 0 ELSE 1 END AS u,
-                CASE WHEN v.transcript_enc IS NULL THEN 0 ELSE 1 END AS t,
-                CASE WHEN v.summary_enc IS NULL THEN 0 ELSE 1 END AS s
+    const rows: (SealedColumns & { record_id: string })[] = await manager.query(
+      `SELECT r.record_id, ${SEALED_CONVERSATION_COLUMNS.map((c) => `v.${c}`).join(', ')}
            FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v.call_record_id = r.id
           WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,
       [...recordIds],
     );
-    return new Map(
-      rows.map((r) => [
-        r.record_id,
-        { recordingUrl: Number(r.u) === 1, transcript: Number(r.t) === 1, summary: Number(r.s) === 1 },
-      ]),
-    );
+    return new Map(rows.map((r) => [r.record_id, r]));
   }
 
   /** One multi-row insert, in record-id order (so concurrent inserts take their locks in the same order); a record already stored is left as it is. */
@@ -171,7 +154,7 @@ export class CallRecordRepository {
     return manager.query(
       `SELECT r.record_id, r.task_id, r.contact_id, r.call_result, r.fail_reason, r.intension_result, r.duration_sec, r.called_at,
               c.candidate_ref, c.name, c.phone_masked, c.phone_enc, c.phone_key_id,
-              v.summary_enc, v.summary_key_id, v.transcript_enc, v.transcript_key_id, v.recording_url_enc, v.recording_url_key_id
+              ${SEALED_CONVERSATION_COLUMNS.map((c) => `v.${c}`).join(', ')}
          FROM ai_visitor_call_record r JOIN ai_visitor_list c ON c.id = r.contact_id
          LEFT JOIN call_conversation v ON v.call_record_id = r.id
         WHERE r.record_id IN (${recordIds.map(() => '?').join(', ')})`,

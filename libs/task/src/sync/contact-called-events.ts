@@ -86,7 +86,7 @@ export class ContactCalledEvents implements EventBatchRenderer {
    */
   private calledData(row: CalledRow, attempt: number, batched: Conversation | undefined): Record<string, unknown> {
     const erased = isErasedSealed({ keyId: row.phone_key_id });
-    const stored = row.summary_key_id || row.transcript_key_id || row.recording_url_key_id;
+    const stored = row.conversation_key_id || row.summary_key_id || row.transcript_key_id || row.recording_url_key_id;
     const conversation = erased ? undefined : stored ? this.conversations.openSealed(row) : batched;
     const data = {
       taskId: String(row.task_id),

@@ -56,7 +56,8 @@ export interface IngestOutcome {
  * (CallConversationRepository), re-delivered records included: they fill what their stored conversation lacks.
  * A fixed number of statements whatever the page size: one read of known record ids, one of the contacts, one
  * multi-row insert, one joined update per 500 contacts, and, when the page carries conversations, one read of
- * their records' ids and one multi-row upsert (per 4 MB of sealed text). Runs inside the caller's transaction,
+ * their records' ids, one multi-row insert (per 4 MB of sealed text; each conversation sealed as one value) and,
+ * for records stored before this page, one read of their stored conversations and one rewrite of those it adds to. Runs inside the caller's transaction,
  * under the task's lock.
  */
 @Injectable()
@@ -212,7 +213,7 @@ export class RecordIngestor {
       }
     }
     await this.records.insertMany(manager, rows);
-    await this.storeConversations(manager, said);
+    await this.storeConversations(manager, said, new Set(rows.map((r) => r.recordId)));
     await this.announce(manager, called, options.lockedTogether === true);
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);
@@ -240,11 +241,13 @@ export class RecordIngestor {
   /**
    * The conversations of these pages' records that carried one, beside their stored call records (each of the
    * task whose page carried it; keyed by the record's id, with its contact and time as stored): two statements,
-   * none without one.
+   * none without one, and for records not `fresh` (not inserted by this page) a read of their stored conversations
+   * (and a rewrite of those a re-delivery adds to).
    */
   private async storeConversations(
     manager: EntityManager,
     said: ReadonlyMap<string, { taskId: string; conversation: Conversation }>,
+    fresh: ReadonlySet<string> = new Set(),
   ): Promise<void> {
     if (said.size === 0) return;
     const stored = await this.records.storedOf(manager, [...said.keys()]);
@@ -258,6 +261,8 @@ export class RecordIngestor {
           contactId: r.contactId,
           calledAt: r.calledAt,
           conversation: said.get(r.recordId)!.conversation,
+          // Inserted by this transaction just now: no conversation of it can be stored yet.
+          fresh: fresh.has(r.recordId),
         })),
     );
   }

@@ -3,6 +3,7 @@ import { Clock } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { RemoteCallRecord } from '@app/campaign-gateway';
 import { CallRecordRepository } from '../repositories/call-record.repository';
+import { CallConversationRepository } from '../repositories/call-conversation.repository';
 import { fitRecords } from '../domain/wire-fit';
 
 /**
@@ -24,6 +25,7 @@ export class ReplayedPushCheck {
   constructor(
     private readonly tx: TransactionRunner,
     private readonly records: CallRecordRepository,
+    private readonly conversations: CallConversationRepository,
     private readonly clock: Clock,
   ) {}
 
@@ -35,8 +37,10 @@ export class ReplayedPushCheck {
     const ids = [...new Set(fitted.map((r) => r.recordId))];
     const stored = await this.records.storedWithConversation(this.tx.autocommit, ids);
     return fitted.every((record) => {
-      const held = stored.get(record.recordId);
-      if (!held) return false;
+      const sealed = stored.get(record.recordId);
+      if (!sealed) return false;
+      // Opened to see which fields it holds (they are sealed together): one AES-GCM pass over a few KB a record.
+      const held = this.conversations.openSealed(sealed);
       // Only a field given (not empty) is stored (CallConversationRepository seals no empty text).
       return (
         (!record.recordingUrl || held.recordingUrl) &&
