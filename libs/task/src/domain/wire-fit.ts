@@ -67,6 +67,14 @@ export function characters(value: string): number {
   return Array.from(value).length;
 }
 
+/**
+ * Whether a string has more characters (code points) than `length`, counting them only when it could: a string
+ * of no more UTF-16 units than that fits (units ≥ code points), so a transcript within bounds is never walked.
+ */
+export function longerThan(value: string, length: number): boolean {
+  return value.length > length && characters(value) > length;
+}
+
 export function cutToCharacters(value: string, length: number): string {
   if (value.length <= length) return value; // UTF-16 units ≥ code points: it fits
   return characters(value) <= length ? value : Array.from(value).slice(0, length).join('');
@@ -83,7 +91,7 @@ export function recordIdDigest(recordId: string): string {
 
 /** The key a record id is stored under: itself, or its digest when too long for the column. */
 export function storedRecordId(recordId: string): string {
-  return characters(recordId) > RECORD_ID_LENGTH ? recordIdDigest(recordId) : recordId;
+  return longerThan(recordId, RECORD_ID_LENGTH) ? recordIdDigest(recordId) : recordId;
 }
 
 /**
@@ -116,7 +124,7 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       next = { ...next, recordId: key };
       report('record_id', 'hashed');
     }
-    if (record.failReason !== null && characters(record.failReason) > FAIL_REASON_LENGTH) {
+    if (record.failReason !== null && longerThan(record.failReason, FAIL_REASON_LENGTH)) {
       next = { ...next, failReason: cutToCharacters(record.failReason, FAIL_REASON_LENGTH) };
       report('fail_reason', 'cut');
     }
@@ -133,11 +141,11 @@ export function fitRecords(records: readonly IncomingRecord[], receivedAt: Date)
       next = { ...next, recordingUrl: null };
       report('recording_url', 'dropped');
     }
-    if (record.transcript && characters(record.transcript) > TRANSCRIPT_LENGTH) {
+    if (record.transcript && longerThan(record.transcript, TRANSCRIPT_LENGTH)) {
       next = { ...next, transcript: cutToCharacters(record.transcript, TRANSCRIPT_LENGTH) };
       report('transcript', 'cut');
     }
-    if (record.summary && characters(record.summary) > SUMMARY_LENGTH) {
+    if (record.summary && longerThan(record.summary, SUMMARY_LENGTH)) {
       next = { ...next, summary: cutToCharacters(record.summary, SUMMARY_LENGTH) };
       report('summary', 'cut');
     }
@@ -159,7 +167,7 @@ function recordingUrlFits(url: string): boolean {
 
 /** Whether a paging cursor fits its column (one that does not is used for the pass but not stored). */
 export function cursorFits(cursor: string): boolean {
-  return characters(cursor) <= DETAIL_CURSOR_LENGTH;
+  return !longerThan(cursor, DETAIL_CURSOR_LENGTH);
 }
 
 /** One log line's worth: counts by field and action, with a few record ids; values themselves are never logged. */
