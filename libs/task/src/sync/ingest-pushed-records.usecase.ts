@@ -68,9 +68,8 @@ interface CampaignOf {
  * Pushes are coalesced across tasks (group commit). One push transaction runs at a time, and a push arriving
  * meanwhile waits for the next one, which takes every push waiting then, whatever its task (up to
  * `MAX_RECORDS_PER_TRANSACTION` records). Only when the transactions running have all run `LANE_PATIENCE_MS`
- * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause), or `LANE_RECORDS` records
- * wait (batched pushes), does another start beside them, for the pushes of the other tasks, up to
- * `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
+ * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does another start beside
+ * them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
  * so its pushes stay in order. A transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
  * most, while a healthy process keeps one transaction at a time: lanes given to every task by id whatever the
  * database's pace split the pushes into several small concurrent transactions, each with its own statements and
@@ -92,12 +91,6 @@ export class IngestPushedRecords {
   static readonly REMEMBERED = 10_000;
   /** How long the push transactions running must all have run before another starts beside them. */
   static readonly LANE_PATIENCE_MS = 100;
-  /**
-   * Records waiting that start another transaction beside those running without waiting for the patience: a
-   * transaction's fixed statements are well shared by then, and the API's work on one overlaps the database's on
-   * another (batched pushes of 100 records went from ~3,500 to ~2,700 records/s when they waited).
-   */
-  static readonly LANE_RECORDS = 100;
 
   private readonly logger = new Logger(IngestPushedRecords.name);
   /** Per task id, the pushes waiting for a transaction, oldest first; tasks in the order they came. */
@@ -151,7 +144,7 @@ export class IngestPushedRecords {
       const now = performance.now();
       const youngest = Math.max(-Infinity, ...[...this.running].map((t) => t.startedAt));
       const wait = youngest + IngestPushedRecords.LANE_PATIENCE_MS - now;
-      if (this.running.size > 0 && wait > 0 && this.startableRecords() < IngestPushedRecords.LANE_RECORDS) {
+      if (this.running.size > 0 && wait > 0) {
         if (!this.patienceTimer) {
           this.patienceTimer = setTimeout(() => {
             this.patienceTimer = undefined;
@@ -172,17 +165,6 @@ export class IngestPushedRecords {
         this.startTransactions();
       });
     }
-  }
-
-  /** The records of the pushes waiting whose task is in no running transaction (counted up to LANE_RECORDS). */
-  private startableRecords(): number {
-    let records = 0;
-    for (const [taskId, queue] of this.queues) {
-      if (this.busy.has(taskId)) continue;
-      for (const push of queue) records += push.records.length;
-      if (records >= IngestPushedRecords.LANE_RECORDS) break;
-    }
-    return records;
   }
 
   /** Whether a push waits whose task is in no running transaction. */

@@ -40,11 +40,8 @@ describe('push transactions: one at a time, another only beside one held past th
     return ingest;
   }
 
-  const push = (ingest: IngestPushedRecords, task: string, records = 1) =>
-    ingest.execute({
-      campaignId: `cmp_${task}`,
-      records: Array.from({ length: records }, (_, i) => ({ recordId: `rec_${task}_${i}` }) as never),
-    });
+  const push = (ingest: IngestPushedRecords, task: string) =>
+    ingest.execute({ campaignId: `cmp_${task}`, records: [{ recordId: `rec_${task}` } as never] });
   const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 
   beforeEach(() => {
@@ -88,25 +85,6 @@ describe('push transactions: one at a time, another only beside one held past th
     expect(held.map((h) => h.tasks)).toEqual([['1'], ['2'], ['1']]);
     held[2].release();
     await expect(Promise.all(answers)).resolves.toHaveLength(3);
-  });
-
-  it('starts another at once for LANE_RECORDS records waiting (batched pushes), within SYNC_PUSH_LANES', async () => {
-    const ingest = usecase(3);
-    void push(ingest, '1', 100);
-    await tick(0);
-    void push(ingest, '2', IngestPushedRecords.LANE_RECORDS - 1);
-    await tick(0);
-    expect(held.map((h) => h.tasks)).toEqual([['1']]);
-    void push(ingest, '3', 1);
-    await tick(0);
-    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2', '3']]);
-    void push(ingest, '4', IngestPushedRecords.LANE_RECORDS);
-    void push(ingest, '5', IngestPushedRecords.LANE_RECORDS);
-    await tick(0);
-    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2', '3'], ['4']]);
-    held[0].release();
-    await tick(0);
-    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2', '3'], ['4'], ['5']]);
   });
 
   it('runs SYNC_PUSH_LANES transactions at most, and one on the embedded database', async () => {
