@@ -471,7 +471,8 @@ describe('pushed results of tasks in different lanes', () => {
         return r;
       });
       const queues = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).queues;
-      for (let i = 0; i < 400 && (queues.get(a.taskId)?.length ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 400 && (queues.get(a.taskId)?.length ?? 0) < 1; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(queues.get(a.taskId)).toHaveLength(1);
 
       const other = push(b.campaignId, 'rec_lane_b0', b.contactIds[0]);

@@ -303,11 +303,13 @@ export async function runCallback(ctx: SectionContext, build: AppBuild): Promise
       perRep.push(runs);
       log(
         `callback: rep ${rep + 1}/${config.callback.reps}: ` +
-          order.map(
-            (s: CallbackScenario) =>
-              `${s} ${runs[s].rps}/s p99 ${runs[s].p99} ms (API ${runs[s].apiCpuUsPerRequest ?? '?'} µs, DB ${runs[s].dbCpuUsPerRequest ?? '?'} µs a request)` +
-              (runs[s].non2xx || runs[s].errors ? ` (non-2xx ${runs[s].non2xx}, errors ${runs[s].errors})` : ''),
-          ).join('; ') +
+          order
+            .map(
+              (s: CallbackScenario) =>
+                `${s} ${runs[s].rps}/s p99 ${runs[s].p99} ms (API ${runs[s].apiCpuUsPerRequest ?? '?'} µs, DB ${runs[s].dbCpuUsPerRequest ?? '?'} µs a request)` +
+                (runs[s].non2xx || runs[s].errors ? ` (non-2xx ${runs[s].non2xx}, errors ${runs[s].errors})` : ''),
+            )
+            .join('; ') +
           `; ${runs.push_batch.recordsPerSec} records/s batched; push_new / me ${round(runs.push_new.rps / runs.me.rps, 3)}`,
       );
     }
