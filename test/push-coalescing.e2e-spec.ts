@@ -359,11 +359,11 @@ describe('pushed results arriving together', () => {
 });
 
 /**
- * Push lanes (SYNC_PUSH_LANES): an API process's tasks are split among lanes by id, each running one push
- * transaction at a time. A transaction held up (by a task lock another transaction holds: a sync page, a
- * campaign's end) holds back only its own lane's pushes; another lane's task is stored and answered meanwhile
- * (docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time, so it keeps one
- * lane whatever the setting, and there a held transaction holds every push.
+ * Push lanes (SYNC_PUSH_LANES): an API process runs one push transaction at a time, and starts another beside it
+ * only once it has run IngestPushedRecords.LANE_PATIENCE_MS, for the other tasks' pushes. A transaction held up (by
+ * a task lock another transaction holds: a sync page, a campaign's end) holds back its own task's pushes; another
+ * task's is stored and answered meanwhile (docs/architecture.md, "Progress bounds"). The embedded database runs one
+ * transaction at a time, so it keeps one lane whatever the setting, and there a held transaction holds every push.
  */
 describe('pushed results of tasks in different lanes', () => {
   const LANE_FIRM = 7902;
@@ -385,7 +385,7 @@ describe('pushed results of tasks in different lanes', () => {
     pushRecords(h, campaignId, [pushedRecord(recordId, ref, 0)]).then((r) => typed<CallbackResultResponse>(r));
 
   it("a push transaction held up holds back its own lane's pushes only", async () => {
-    // Two tasks in different lanes: ids are consecutive, so two tasks made one after the other differ in parity.
+    // Two tasks (in different lanes when lanes were fixed by task id: consecutive ids differ in parity).
     const a = await startTask(800);
     const b = await startTask(810);
     expect(BigInt(a.taskId) % 2n).not.toBe(BigInt(b.taskId) % 2n);
@@ -412,7 +412,8 @@ describe('pushed results of tasks in different lanes', () => {
         return r;
       });
       const queues = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords).queues;
-      for (let i = 0; i < 400 && (queues.get(a.taskId)?.length ?? 0) < 1; i++) await new Promise((r) => setTimeout(r, 10));
+      for (let i = 0; i < 400 && (queues.get(a.taskId)?.length ?? 0) < 1; i++)
+        await new Promise((r) => setTimeout(r, 10));
       expect(queues.get(a.taskId)).toHaveLength(1);
 
       const other = push(b.campaignId, 'rec_lane_b0', b.contactIds[0]);

@@ -62,9 +62,11 @@ export interface BenchConfig {
   /**
    * The callback endpoint (issue 23): signed pushes to one API process from `connections` connections for
    * `durationS` a scenario, over `tasks` running tasks of `contactsPerTask` contacts; batched pushes carry `batch`
-   * records; every record has a transcript of `transcriptBytes`.
+   * records; every record has a transcript of `transcriptBytes`. `reps` repetitions of all the scenarios (5 by
+   * default, whatever BENCH_REPS_EXPENSIVE: the ratio's median needs them on a shared 2-core machine).
    */
   callback: {
+    reps: number;
     connections: number;
     durationS: number;
     tasks: number;
@@ -337,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       contactsPerTask: int(env, 'BENCH_API_CONTACTS', preset.api.contactsPerTask, 1, 10_000),
     },
     callback: {
+      reps: int(env, 'BENCH_CALLBACK_REPS', reps ?? 5, 1, 50),
       connections: int(env, 'BENCH_CALLBACK_CONNECTIONS', preset.callback.connections, 1, 1000),
       durationS: int(env, 'BENCH_CALLBACK_DURATION_S', preset.callback.durationS, 1, 600),
       tasks: int(env, 'BENCH_CALLBACK_TASKS', preset.callback.tasks, 1, 10_000),

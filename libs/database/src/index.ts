@@ -9,4 +9,5 @@ export { DatabaseBusyError, DatabaseUnavailableError, TransactionRunner } from '
 export * from './phone-rekey';
 export { parseDbDate } from './db-date';
 export { queryRows } from './query-rows';
+export { selectEntities } from './select-entities';
 export type { RawQueryable } from './query-rows';

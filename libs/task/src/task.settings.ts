@@ -83,9 +83,10 @@ export class TaskEnv {
   SYNC_SKIP_AFTER_PUSH_SECONDS: number = 300;
 
   /**
-   * Push transactions one API process runs at once (IngestPushedRecords). The process's tasks are split among these
-   * lanes by id, each lane coalescing its tasks' pushes into one transaction at a time, so a push waiting on one
-   * task's lock (a sync page, a campaign's end) holds back only its lane's. Each lane holds at most one database
+   * Push transactions one API process runs at most at once (IngestPushedRecords). It runs one at a time, coalescing
+   * the pushes waiting into the next; another starts beside those running only once they have all run
+   * LANE_PATIENCE_MS (100 ms: held up on a task's lock, a sync page, a campaign's end), for the other tasks' pushes,
+   * so a push waiting on one task's lock holds back the others by that at most. Each lane holds at most one database
    * connection: keep it well under DATABASE_POOL_SIZE. With one lane, 60 firms pushing gave a freshness p99 of
    * 4.3 s (bench "system", 2026-12-07); bench/README.md has the run with 4. Ignored with the embedded database,
    * which runs one transaction at a time (one lane).

@@ -1,6 +1,7 @@
-import { DataSource, EntityManager, EntityTarget, FindOptionsOrder, FindOptionsWhere, In } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget } from 'typeorm';
 import { SqlDialect } from './sql-dialect';
 import { ACQUIRE_TIMEOUT_CODE } from '../acquire-timeout';
+import { selectEntities } from '../select-entities';
 
 const ER_DUP_ENTRY = 1062;
 const ER_LOCK_WAIT_TIMEOUT = 1205;
@@ -52,9 +53,7 @@ export class MysqlDialect extends SqlDialect {
 
   /** `SELECT … FOR UPDATE`: the row is read and locked by the same statement. */
   lockOne<T extends { id: unknown }>(manager: EntityManager, target: EntityTarget<T>, id: string): Promise<T | null> {
-    return manager
-      .getRepository(target)
-      .findOne({ where: { id } as FindOptionsWhere<T>, lock: { mode: 'pessimistic_write' } });
+    return selectEntities(manager, target, 'WHERE id = ? FOR UPDATE', [id]).then((rows) => rows[0] ?? null);
   }
 
   /** `… WHERE id IN (…) ORDER BY id FOR UPDATE`: InnoDB walks the primary key in order, locking as it goes. */
@@ -64,11 +63,13 @@ export class MysqlDialect extends SqlDialect {
     ids: readonly string[],
   ): Promise<T[]> {
     if (ids.length === 0) return Promise.resolve([]);
-    return manager.getRepository(target).find({
-      where: { id: In([...ids]) } as FindOptionsWhere<T>,
-      order: { id: 'ASC' } as FindOptionsOrder<T>,
-      lock: { mode: 'pessimistic_write' },
-    });
+    // The statement find({ lock: pessimistic_write }) writes, without the query builder (a push's hot path).
+    return selectEntities(
+      manager,
+      target,
+      `WHERE id IN (${ids.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+      ids,
+    );
   }
 
   /** ON DUPLICATE KEY UPDATE id = id rather than INSERT IGNORE: IGNORE would also turn bad data into warnings. */

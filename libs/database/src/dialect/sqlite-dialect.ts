@@ -1,6 +1,7 @@
-import { DataSource, EntityManager, EntityTarget, FindOptionsOrder, FindOptionsWhere, In } from 'typeorm';
+import { DataSource, EntityManager, EntityTarget, FindOptionsWhere } from 'typeorm';
 import { DateUtils } from 'typeorm/util/DateUtils';
 import { SqlDialect } from './sql-dialect';
+import { selectEntities } from '../select-entities';
 
 function sqliteCode(error: unknown): string | undefined {
   const e = error as { code?: string; driverError?: { code?: string } };
@@ -46,10 +47,7 @@ export class SqliteDialect extends SqlDialect {
     const repo = manager.getRepository(target);
     const marks = ids.map(() => '?').join(', ');
     await manager.query(`UPDATE ${repo.metadata.tableName} SET id = id WHERE id IN (${marks})`, [...ids]);
-    return repo.find({
-      where: { id: In([...ids]) } as FindOptionsWhere<T>,
-      order: { id: 'ASC' } as FindOptionsOrder<T>,
-    });
+    return selectEntities(manager, target, `WHERE id IN (${marks}) ORDER BY id`, ids);
   }
 
   /**

@@ -65,13 +65,17 @@ interface CampaignOf {
  * that gives the last contact of a campaign its result hands the task to CampaignEndFollower once committed and
  * answered, which moves it on (the campaign closed, the next one opened or the task completed) within seconds.
  *
- * Pushes are coalesced across tasks (group commit). The process's tasks are split among `SYNC_PUSH_LANES` lanes by
- * id (`laneOf`); each lane runs one push transaction at a time, and a push arriving while its lane's runs waits for
- * the lane's next one, which takes every push of the lane waiting then, whatever its task (up to
- * `MAX_RECORDS_PER_TRANSACTION` records). Lanes never share a task, so a transaction waiting on one task's lock (a
- * sync page, a campaign's end, a recruiter's pause) holds back only its own lane's pushes, never the other lanes'
- * (docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time whatever the
- * lanes (SqliteDialect), so it has one. A transaction locks all its tasks in one statement, in id order
+ * Pushes are coalesced across tasks (group commit). One push transaction runs at a time, and a push arriving
+ * meanwhile waits for the next one, which takes every push waiting then, whatever its task (up to
+ * `MAX_RECORDS_PER_TRANSACTION` records). Only when the transactions running have all run `LANE_PATIENCE_MS`
+ * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does another start beside
+ * them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
+ * so its pushes stay in order. A transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
+ * most, while a healthy process keeps one transaction at a time: lanes given to every task by id whatever the
+ * database's pace split the pushes into several small concurrent transactions, each with its own statements and
+ * commit, which cost the API twice the CPU and the database several times its CPU a push (bench/README.md,
+ * "callback"; docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time
+ * whatever the lanes (SqliteDialect), so it has one. A transaction locks all its tasks in one statement, in id order
  * (TaskRepository.lockMany: two such transactions, or one and a sync, wait on each other rather than deadlock),
  * and stores all their records with the statements of one page (RecordIngestor.ingestMany). A quiet platform's
  * push is its own transaction, as fast as before; a busy one's pushes share transactions, so the database's
@@ -85,14 +89,20 @@ export class IngestPushedRecords {
   static readonly MAX_RECORDS_PER_TRANSACTION = 1000;
   /** Campaigns whose call task a process remembers (a few hundred bytes each). */
   static readonly REMEMBERED = 10_000;
+  /** How long the push transactions running must all have run before another starts beside them. */
+  static readonly LANE_PATIENCE_MS = 100;
 
   private readonly logger = new Logger(IngestPushedRecords.name);
-  /** Per task id, the pushes waiting for their lane's next transaction, oldest first; tasks in the order they came. */
+  /** Per task id, the pushes waiting for a transaction, oldest first; tasks in the order they came. */
   private readonly queues = new Map<string, PendingPush[]>();
-  /** Transactions of pushes that may run at once: tasks are split among them by id. */
+  /** Push transactions that may run at once (SYNC_PUSH_LANES; one on the embedded database). */
   private readonly lanes: number;
-  /** Per lane, whether a push transaction runs now (the one that takes the lane's waiting pushes next, when it ends). */
-  private readonly draining: boolean[];
+  /** The tasks of the push transactions running now: a task's next pushes wait for its transaction to end. */
+  private readonly busy = new Set<string>();
+  /** When each push transaction running now started (ms, this process's monotonic clock). */
+  private readonly running = new Set<{ startedAt: number }>();
+  /** A look again once the youngest transaction running has run LANE_PATIENCE_MS, while pushes wait. */
+  private patienceTimer?: NodeJS.Timeout;
   private readonly campaigns = new RecentlyUsed<string, CampaignOf>(IngestPushedRecords.REMEMBERED);
 
   constructor(
@@ -108,12 +118,6 @@ export class IngestPushedRecords {
     @Optional() private readonly metrics?: SyncMetrics,
   ) {
     this.lanes = dialect.kind === 'sqlite' ? 1 : settings.pushLanes;
-    this.draining = new Array<boolean>(this.lanes).fill(false);
-  }
-
-  /** The lane of a task: its id modulo the lanes (ids are handed out in sequence, so the lanes fill evenly). */
-  private laneOf(taskId: string): number {
-    return this.lanes === 1 ? 0 : Number(BigInt(taskId) % BigInt(this.lanes));
   }
 
   async execute(command: IngestPushedRecordsCommand): Promise<IngestPushedRecordsOutcome> {
@@ -126,38 +130,70 @@ export class IngestPushedRecords {
       const queue = this.queues.get(campaign.taskId);
       if (queue) queue.push(push);
       else this.queues.set(campaign.taskId, [push]);
-      const lane = this.laneOf(campaign.taskId);
-      if (!this.draining[lane]) {
-        this.draining[lane] = true;
-        void this.drain(lane);
-      }
+      this.startTransactions();
     });
   }
 
-  /** Runs the lane's waiting pushes, a transaction at a time, until none waits. */
-  private async drain(lane: number): Promise<void> {
-    let batch: PendingPush[] = [];
+  /**
+   * Starts a push transaction for the pushes waiting, if none runs, or if every one running has run
+   * LANE_PATIENCE_MS and fewer than `lanes` run; otherwise, while pushes of tasks not in a running transaction
+   * wait, looks again once the youngest has run that long (or when a transaction ends).
+   */
+  private startTransactions(): void {
+    while (this.running.size < this.lanes && this.hasStartable()) {
+      const now = performance.now();
+      const youngest = Math.max(-Infinity, ...[...this.running].map((t) => t.startedAt));
+      const wait = youngest + IngestPushedRecords.LANE_PATIENCE_MS - now;
+      if (this.running.size > 0 && wait > 0) {
+        if (!this.patienceTimer) {
+          this.patienceTimer = setTimeout(() => {
+            this.patienceTimer = undefined;
+            this.startTransactions();
+          }, Math.ceil(wait));
+          this.patienceTimer.unref();
+        }
+        return;
+      }
+      const batch = this.takeWaiting();
+      const transaction = { startedAt: now };
+      const tasks = new Set(batch.map((p) => p.taskId));
+      this.running.add(transaction);
+      for (const taskId of tasks) this.busy.add(taskId);
+      void this.run(batch).finally(() => {
+        this.running.delete(transaction);
+        for (const taskId of tasks) this.busy.delete(taskId);
+        this.startTransactions();
+      });
+    }
+  }
+
+  /** Whether a push waits whose task is in no running transaction. */
+  private hasStartable(): boolean {
+    for (const taskId of this.queues.keys()) if (!this.busy.has(taskId)) return true;
+    return false;
+  }
+
+  /** One transaction's pushes, answered whatever happens. */
+  private async run(batch: PendingPush[]): Promise<void> {
     try {
-      for (batch = this.takeWaiting(lane); batch.length > 0; batch = this.takeWaiting(lane)) await this.settle(batch);
+      await this.settle(batch);
     } catch (error) {
-      // settle answers every push it is given, so this is a bug: answer everyone of the lane still waiting rather
-      // than leave its queue stuck (the platform retries a push not answered 2xx).
-      for (const push of [...batch, ...this.takeAll(lane)]) push.reject(error);
-    } finally {
-      this.draining[lane] = false;
+      // settle answers every push it is given, so this is a bug: answer the batch rather than leave it waiting (the
+      // platform retries a push not answered 2xx).
+      for (const push of batch) push.reject(error);
     }
   }
 
   /**
-   * The lane's pushes waiting, task by task in the order the tasks came (each task's oldest first), up to the
-   * records a transaction takes (at least one push). A task whose pushes do not all fit keeps the rest, first in
-   * line.
+   * The pushes waiting of the tasks in no running transaction, task by task in the order the tasks came (each
+   * task's oldest first), up to the records a transaction takes (at least one push). A task whose pushes do not
+   * all fit keeps the rest, first in line.
    */
-  private takeWaiting(lane: number): PendingPush[] {
+  private takeWaiting(): PendingPush[] {
     const batch: PendingPush[] = [];
     let records = 0;
     for (const [taskId, queue] of this.queues) {
-      if (this.laneOf(taskId) !== lane) continue;
+      if (this.busy.has(taskId)) continue;
       let count = 0;
       while (
         count < queue.length &&
@@ -174,22 +210,19 @@ export class IngestPushedRecords {
     return batch;
   }
 
-  /** Every push waiting, of one lane or (no lane given) of all, taken off the queues. */
-  private takeAll(lane?: number): PendingPush[] {
+  /** Every push waiting, taken off the queues. */
+  private takeAll(): PendingPush[] {
     const all: PendingPush[] = [];
-    for (const [taskId, queue] of this.queues) {
-      if (lane !== undefined && this.laneOf(taskId) !== lane) continue;
-      all.push(...queue);
-      this.queues.delete(taskId);
-    }
+    for (const queue of this.queues.values()) all.push(...queue);
+    this.queues.clear();
     return all;
   }
 
   /**
    * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
-   * database cannot be reached, the batch and every push waiting behind it, in every lane, are answered at once:
+   * database cannot be reached, the batch and every push waiting behind it are answered at once:
    * each would fail the same way after a wait of its own (a connect or acquire timeout each, one after another),
-   * and the platform retries them anyway. (A lane's own transaction, running meanwhile, answers its batch itself.)
+   * and the platform retries them anyway. (Another transaction running meanwhile answers its batch itself.)
    */
   private async settle(batch: PendingPush[]): Promise<void> {
     try {

@@ -1,0 +1,114 @@
+import { IngestPushedRecords, IngestPushedRecordsOutcome } from './ingest-pushed-records.usecase';
+
+/**
+ * When IngestPushedRecords starts a push transaction (the lanes of SYNC_PUSH_LANES opening on demand), on a fake
+ * clock: each transaction (`settle`) is held until the spec releases it, so what runs beside what is exact. The
+ * transactions' own work is the e2e suites' (test/push-coalescing.e2e-spec.ts).
+ */
+describe('push transactions: one at a time, another only beside one held past the patience', () => {
+  interface Held {
+    tasks: string[];
+    release(): void;
+  }
+  let held: Held[];
+
+  function usecase(lanes: number, kind: 'mysql' | 'sqlite' = 'mysql'): IngestPushedRecords {
+    const stub = (value: object) => value as never;
+    const ingest = new IngestPushedRecords(
+      stub({ autocommit: {} }),
+      // A campaign "cmp_<task>" belongs to call task "<task>0" of task "<task>".
+      stub({ findCallTaskByCampaign: (_: unknown, c: string) => ({ id: `${c.slice(4)}0`, taskId: c.slice(4) }) }),
+      stub({}),
+      stub({}),
+      stub({ follow: () => undefined }),
+      stub({ now: () => new Date() }),
+      stub({ kind }),
+      stub({ pushLanes: lanes }),
+      stub({ allStored: () => Promise.resolve(false) }),
+    );
+    type Pending = { taskId: string; resolve(o: IngestPushedRecordsOutcome): void }[];
+    (ingest as unknown as { settle(batch: Pending): Promise<void> }).settle = (batch) =>
+      new Promise<void>((done) =>
+        held.push({
+          tasks: batch.map((p) => p.taskId),
+          release: () => {
+            for (const p of batch) p.resolve({ received: 1, stored: 1 });
+            done();
+          },
+        }),
+      );
+    return ingest;
+  }
+
+  const push = (ingest: IngestPushedRecords, task: string) =>
+    ingest.execute({ campaignId: `cmp_${task}`, records: [{ recordId: `rec_${task}` } as never] });
+  const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
+
+  beforeEach(() => {
+    held = [];
+    jest.useFakeTimers();
+  });
+  afterEach(() => jest.useRealTimers());
+
+  it('coalesces the pushes arriving while a transaction runs into the next, whatever their task', async () => {
+    const ingest = usecase(4);
+    const answers = [push(ingest, '1')];
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1']]);
+    answers.push(push(ingest, '2'), push(ingest, '3'), push(ingest, '1'));
+    await tick(99);
+    expect(held).toHaveLength(1);
+    held[0].release();
+    await tick(0);
+    // (In the order they reached the queue: task 1's campaign was known, so its push got there first.)
+    expect(held.map((h) => [...h.tasks].sort())).toEqual([['1'], ['1', '2', '3']]);
+    held[1].release();
+    await expect(Promise.all(answers)).resolves.toHaveLength(4);
+  });
+
+  it("starts another beside a transaction held past the patience, for the other tasks' pushes only", async () => {
+    const ingest = usecase(4);
+    const answers = [push(ingest, '1')];
+    await tick(0);
+    answers.push(push(ingest, '1'), push(ingest, '2'));
+    await tick(IngestPushedRecords.LANE_PATIENCE_MS - 1);
+    expect(held).toHaveLength(1);
+    await tick(1);
+    // Task 1's second push waits for task 1's transaction: a task's pushes stay in order.
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2']]);
+    held[0].release();
+    await tick(0);
+    // Task 1 is free, but the transaction of task 2 has just started: task 1's push waits for it or the patience.
+    expect(held).toHaveLength(2);
+    held[1].release();
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2'], ['1']]);
+    held[2].release();
+    await expect(Promise.all(answers)).resolves.toHaveLength(3);
+  });
+
+  it('runs SYNC_PUSH_LANES transactions at most, and one on the embedded database', async () => {
+    const two = usecase(2);
+    void push(two, '1');
+    await tick(IngestPushedRecords.LANE_PATIENCE_MS);
+    void push(two, '2');
+    await tick(IngestPushedRecords.LANE_PATIENCE_MS);
+    void push(two, '3');
+    await tick(10 * IngestPushedRecords.LANE_PATIENCE_MS);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2']]);
+    held[0].release();
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2'], ['3']]);
+
+    held = [];
+    const embedded = usecase(4, 'sqlite');
+    void push(embedded, '1');
+    await tick(0);
+    void push(embedded, '2');
+    await tick(10 * IngestPushedRecords.LANE_PATIENCE_MS);
+    expect(held.map((h) => h.tasks)).toEqual([['1']]);
+    held[0].release();
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2']]);
+  });
+});
