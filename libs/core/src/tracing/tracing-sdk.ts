@@ -7,7 +7,7 @@ import { PinoInstrumentation } from '@opentelemetry/instrumentation-pino';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources';
-import { context, propagation, SpanKind, trace, TraceFlags } from '@opentelemetry/api';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import {
   BatchSpanProcessor,
   NodeTracerProvider,
@@ -17,7 +17,6 @@ import {
   TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { withoutHandlerSpans } from './nest-handler-spans';
 
 /** Probes and metrics: scraped every few seconds, they would be most of the spans and say nothing of a push. */
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
@@ -38,14 +37,9 @@ export function rootSampler(env: NodeJS.ProcessEnv): Sampler {
   };
 }
 
-/**
- * The active context is in a sampled trace: a statement's or an outgoing call's span would be recorded there (the
- * sampler is parent-based). By the context's flags, not the span's recording: Nest's handler is the route span's
- * context (nest-handler-spans.ts).
- */
-export function inSampledTrace(): boolean {
-  const span = trace.getSpanContext(context.active());
-  return span !== undefined && (span.traceFlags & TraceFlags.SAMPLED) !== 0;
+/** A span that records is active: what a statement's or an outgoing call's span would be the child of. */
+export function inRecordedSpan(): boolean {
+  return trace.getSpan(context.active())?.isRecording() ?? false;
 }
 
 /**
@@ -68,7 +62,7 @@ if (typeof patchQuery === 'function')
       return (original: Query): Query => {
         const traced = wrap(original);
         return function (this: unknown, ...args: unknown[]) {
-          return (inSampledTrace() ? traced : original).apply(this, args);
+          return (inRecordedSpan() ? traced : original).apply(this, args);
         };
       };
     },
@@ -99,7 +93,7 @@ function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * The OpenTelemetry SDK of one process: spans of HTTP (in and out: the callback, the platform's calls through axios),
- * Nest (the route: controller and handler), mysql2 (each statement, its values masked) and undici (any fetch),
+ * Nest (the controller and handler), mysql2 (each statement, its values masked) and undici (the webhooks' fetch),
  * trace ids in the pino lines, exported in batches over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. Loaded only by
  * startTracing, when tracing is on, before anything it instruments.
  */
@@ -120,7 +114,6 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
     ],
   });
   provider.register();
-  const nest = new NestInstrumentation();
   const unregister = registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [
@@ -130,18 +123,16 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
         // `webhook.deliver`'s): a client span beside it would say the same again, at a cost a push.
         // And a call outside any recorded span (the sync's, the campaign-end follow-up's) would make a span that
         // records nothing: skipped before the instrumentation's work, as the statements are.
-        ignoreOutgoingRequestHook: (options) => !inSampledTrace() || carriesTraceContext(options.headers),
+        ignoreOutgoingRequestHook: (options) => !inRecordedSpan() || carriesTraceContext(options.headers),
       }),
-      nest,
+      new NestInstrumentation(),
       // Statements only, as written with their placeholders: values (phones sealed or hashed, transcripts) never.
       new RecordedStatementsInstrumentation({ maskStatement: true }),
-      new UndiciInstrumentation({ ignoreRequestHook: () => !inSampledTrace() }),
+      new UndiciInstrumentation({ ignoreRequestHook: () => !inRecordedSpan() }),
       // Trace and span ids in the log lines; the lines themselves still go to stdout only.
       new PinoInstrumentation({ disableLogSending: true }),
     ],
   });
-  // Nest's route span, not its handler's inside it (nest-handler-spans.ts): set before Nest loads, when it is patched.
-  nest.setTracerProvider(withoutHandlerSpans(provider));
   return {
     // The spans buffered exported, then everything undone (the bench turns tracing on and off in one process).
     shutdown: async () => {
