@@ -93,7 +93,7 @@ function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * The OpenTelemetry SDK of one process: spans of HTTP (in and out: the callback, the platform's calls through axios),
- * Nest (the controller and handler), mysql2 (each statement, its values masked) and undici (the webhooks' fetch),
+ * Nest (the controller and handler), mysql2 (each statement, its values masked) and undici (any fetch),
  * trace ids in the pino lines, exported in batches over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. Loaded only by
  * startTracing, when tracing is on, before anything it instruments.
  */
