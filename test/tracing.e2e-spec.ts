@@ -224,8 +224,10 @@ describe('a push traced across the hops: callback, transaction, relay, webhook',
     expect(ancestors(delivery)).toContainEqual(ingest);
     expect(delivery.kind).toBe(5);
 
-    // The webhook's POST carries the trace, as docs/webhooks.md says.
-    expect(delivered.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+    // The webhook's POST carries the trace, as docs/webhooks.md says: the delivery's span is the POST's (no client
+    // span of its own), with the answer's status on it.
+    expect(delivered.headers.traceparent).toBe(`00-${traceId}-${delivery.spanId}-01`);
+    expect(delivery.attributes['http.response.status_code']).toEqual(expect.any(Number));
     // And the API's log lines of the push carry its ids (the access line, once written out).
     const logged = () =>
       api

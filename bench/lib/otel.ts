@@ -26,9 +26,10 @@ if (process.env.BENCH_OTEL === '1') {
   const { HttpInstrumentation } = load(
     '@opentelemetry/instrumentation-http',
   ) as typeof import('@opentelemetry/instrumentation-http');
-  const { MySQL2Instrumentation } = load(
-    '@opentelemetry/instrumentation-mysql2',
-  ) as typeof import('@opentelemetry/instrumentation-mysql2');
+  // The apps' own pieces: mysql2's instrumentation minus statements outside a sampled trace, the outgoing hooks.
+  const { RecordedStatementsInstrumentation, inRecordedSpan, carriesTraceContext } = load(
+    '../../libs/core/src/tracing/tracing-sdk',
+  ) as typeof import('../../libs/core/src/tracing/tracing-sdk');
   const { NestInstrumentation } = load(
     '@opentelemetry/instrumentation-nestjs-core',
   ) as typeof import('@opentelemetry/instrumentation-nestjs-core');
@@ -44,12 +45,15 @@ if (process.env.BENCH_OTEL === '1') {
     exporter: load('@opentelemetry/exporter-trace-otlp-http') as Sdk['exporter'],
     resources: load('@opentelemetry/resources') as Sdk['resources'],
   };
-  // The apps' set and settings (libs/core/src/tracing/tracing-sdk.ts).
+  // The apps' set and settings (libs/core/src/tracing/tracing-sdk.ts; Nest's handler span aside: this process
+  // serves no request while traced, and Nest's tracer is fixed when it loads, before any provider here).
   instrumentations = [
-    new HttpInstrumentation(),
+    new HttpInstrumentation({
+      ignoreOutgoingRequestHook: (options) => !inRecordedSpan() || carriesTraceContext(options.headers),
+    }),
     new NestInstrumentation(),
-    new MySQL2Instrumentation({ maskStatement: true }),
-    new UndiciInstrumentation(),
+    new RecordedStatementsInstrumentation({ maskStatement: true }),
+    new UndiciInstrumentation({ ignoreRequestHook: () => !inRecordedSpan() }),
     new PinoInstrumentation({ disableLogSending: true }),
   ];
   registerInstrumentations({ instrumentations });

@@ -25,6 +25,8 @@ export interface OtlpSink {
   spans: ReceivedSpan[];
   /** Spans and export requests received. */
   counts: { spans: number; requests: number };
+  /** Spans received by `<service> <scope> <name>` (kept or not): what the traced processes make. */
+  byName: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -65,6 +67,7 @@ export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<O
   const keep = options.keep ?? true;
   const spans: ReceivedSpan[] = [];
   const counts = { spans: 0, requests: 0 };
+  const byName = new Map<string, number>();
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -79,6 +82,8 @@ export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<O
           for (const scopeSpans of resourceSpans.scopeSpans ?? [])
             for (const span of scopeSpans.spans ?? []) {
               counts.spans++;
+              const key = `${service} ${(scopeSpans.scope?.name ?? '').replace('@opentelemetry/', '')} ${span.name}`;
+              byName.set(key, (byName.get(key) ?? 0) + 1);
               if (!keep) continue;
               spans.push({
                 service,
@@ -104,6 +109,7 @@ export async function startOtlpSink(options: { keep?: boolean } = {}): Promise<O
     endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     spans,
     counts,
+    byName,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

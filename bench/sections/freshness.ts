@@ -26,6 +26,8 @@ export interface FreshnessResult {
   tracing: boolean;
   /** Spans the sink received, and its export requests (tracing on). */
   spans?: { spans: number; requests: number };
+  /** Tracing on: spans received ÷ records stored, by `<service> <instrumentation> <span name>` (what a push makes). */
+  spansPerRecord?: Record<string, number>;
   build: AppBuild['kind'];
   durationS: number;
   tasks: number;
@@ -261,6 +263,13 @@ export async function runFreshness(
         'the simulator (pushing each record to the API callback) and the receiver in the bench process',
       tracing,
       spans: sink ? { ...sink.counts } : undefined,
+      spansPerRecord: sink
+        ? Object.fromEntries(
+            [...sink.byName]
+              .sort((a, b) => b[1] - a[1])
+              .map(([key, count]) => [key, round(count / Math.max(stored, 1), 2)]),
+          )
+        : undefined,
       build: build.kind,
       durationS,
       tasks,
@@ -308,6 +317,12 @@ export async function runFreshness(
         `CPU API ${result.cpu.apiMs ?? '?'} ms, worker ${result.cpu.workerMs ?? '?'} ms, database ${result.cpu.databaseMs ?? '?'} ms; ` +
         `${sink ? `${sink.counts.spans} spans exported in ${sink.counts.requests} requests; ` : ''}load ${load0.join('/')} → ${load1.join('/')}`,
     );
+    if (result.spansPerRecord)
+      log(
+        `${name}: spans a stored record: ${Object.entries(result.spansPerRecord)
+          .map(([key, n]) => `${key} ${n}`)
+          .join('; ')}`,
+      );
     return result;
   } finally {
     await Promise.all([api.kill(), worker.kill()]);

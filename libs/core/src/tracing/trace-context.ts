@@ -45,6 +45,14 @@ export function currentTraceparent(): string | null {
   return `00-${span.traceId}-${span.spanId}-0${(span.traceFlags & TraceFlags.SAMPLED).toString(16)}`;
 }
 
+/** Sets attributes (those not undefined) on the active span, if one records; nothing when tracing is off. */
+export function setSpanAttributes(attributes: Attributes): void {
+  if (!tracingOn()) return;
+  const span = trace.getSpan(context.active());
+  if (!span?.isRecording()) return;
+  for (const [key, value] of Object.entries(attributes)) if (value !== undefined) span.setAttribute(key, value);
+}
+
 /** A W3C `traceparent` as a remote span context, or undefined when it is not one. */
 export function parseTraceparent(traceparent: string | null | undefined): SpanContext | undefined {
   const match = traceparent ? /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/.exec(traceparent) : null;

@@ -1,6 +1,7 @@
 import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
 import { SamplingDecision } from '@opentelemetry/sdk-trace-node';
-import { rootSampler, samplingRatio } from './tracing-sdk';
+import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
+import { carriesTraceContext, inRecordedSpan, rootSampler, samplingRatio } from './tracing-sdk';
 
 describe('tracing sampler', () => {
   it('reads OTEL_TRACES_SAMPLER_ARG as a ratio from 0 to 1, and anything else as 1', () => {
@@ -31,5 +32,26 @@ describe('tracing sampler', () => {
     const tenth = sampled({ OTEL_TRACES_SAMPLER_ARG: '0.1' }, SpanKind.INTERNAL);
     expect(tenth).toBeGreaterThan(0);
     expect(tenth).toBeLessThan(traceIds.length);
+  });
+});
+
+describe('tracing: what the instrumentations skip', () => {
+  it("still finds mysql2's query wrapper to guard (an upgrade renaming it must fail here)", () => {
+    expect(typeof (MySQL2Instrumentation.prototype as unknown as { _patchQuery?: unknown })._patchQuery).toBe(
+      'function',
+    );
+  });
+
+  it('sees no recorded span outside one', () => {
+    expect(inRecordedSpan()).toBe(false);
+  });
+
+  it("tells a request carrying its caller's trace context, in either header form", () => {
+    expect(carriesTraceContext(undefined)).toBe(false);
+    expect(carriesTraceContext({ 'Content-Type': 'application/json' })).toBe(false);
+    expect(carriesTraceContext({ traceparent: '00-…' })).toBe(true);
+    expect(carriesTraceContext({ TraceParent: '00-…' })).toBe(true);
+    expect(carriesTraceContext(['Host', 'x', 'traceparent', '00-…'])).toBe(true);
+    expect(carriesTraceContext(['Host', 'traceparent'])).toBe(false);
   });
 });

@@ -1,3 +1,4 @@
+import type { OutgoingHttpHeaders } from 'http';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { MySQL2Instrumentation } from '@opentelemetry/instrumentation-mysql2';
@@ -36,6 +37,47 @@ export function rootSampler(env: NodeJS.ProcessEnv): Sampler {
   };
 }
 
+/** A span that records is active: what a statement's or an outgoing call's span would be the child of. */
+export function inRecordedSpan(): boolean {
+  return trace.getSpan(context.active())?.isRecording() ?? false;
+}
+
+/**
+ * mysql2's instrumentation, minus its work for a statement outside any recorded span (the relay's rounds, the
+ * campaign-end follow-up after a push's answer, a sync pass, a trace not sampled): there the sampler would drop its
+ * span anyway (no root at a client span; parent-based below a span not sampled), but the instrumentation would still
+ * build its attributes, mask its text, start a span that records nothing and wrap its callback, each statement. A
+ * statement inside a recorded span gets its span exactly as before.
+ */
+export class RecordedStatementsInstrumentation extends MySQL2Instrumentation {}
+type Query = (this: unknown, ...args: unknown[]) => unknown;
+type PatchQuery = (format: unknown, isPrepared: boolean) => (original: Query) => Query;
+const patchQuery = (MySQL2Instrumentation.prototype as unknown as { _patchQuery?: PatchQuery })._patchQuery;
+// The instrumentation's own wrapper of Connection.query/execute (a private method: tracing-sdk.spec.ts checks it
+// is there, so that an upgrade renaming it fails a test rather than silently tracing every statement again).
+if (typeof patchQuery === 'function')
+  Object.defineProperty(RecordedStatementsInstrumentation.prototype, '_patchQuery', {
+    value: function (this: MySQL2Instrumentation, format: unknown, isPrepared: boolean) {
+      const wrap = patchQuery.call(this, format, isPrepared);
+      return (original: Query): Query => {
+        const traced = wrap(original);
+        return function (this: unknown, ...args: unknown[]) {
+          return (inRecordedSpan() ? traced : original).apply(this, args);
+        };
+      };
+    },
+  });
+
+/** The headers of an outgoing request name a `traceparent` (set by the caller: its span is the request's). */
+export function carriesTraceContext(headers: OutgoingHttpHeaders | readonly string[] | undefined): boolean {
+  if (!headers) return false;
+  if (Array.isArray(headers))
+    return (headers as readonly unknown[]).some(
+      (name, i) => i % 2 === 0 && typeof name === 'string' && name.toLowerCase() === 'traceparent',
+    );
+  return Object.keys(headers).some((name) => name.toLowerCase() === 'traceparent');
+}
+
 /** OTEL_TRACES_SAMPLER_ARG as a ratio: a number from 0 to 1, else 1 (every trace). */
 export function samplingRatio(env: NodeJS.ProcessEnv): number {
   const raw = env.OTEL_TRACES_SAMPLER_ARG;
@@ -51,7 +93,7 @@ function positive(env: NodeJS.ProcessEnv, name: string): number | undefined {
 
 /**
  * The OpenTelemetry SDK of one process: spans of HTTP (in and out: the callback, the platform's calls through axios),
- * Nest (the controller and handler), mysql2 (each statement, its values masked) and undici (the webhooks' fetch),
+ * Nest (the controller and handler), mysql2 (each statement, its values masked) and undici (any fetch),
  * trace ids in the pino lines, exported in batches over OTLP/HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. Loaded only by
  * startTracing, when tracing is on, before anything it instruments.
  */
@@ -77,11 +119,16 @@ export function startSdk(env: NodeJS.ProcessEnv): { shutdown(): Promise<void> } 
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.test(request.url ?? ''),
+        // A request that carries its trace context already is its caller's span's own (the relay's delivery sends
+        // `webhook.deliver`'s): a client span beside it would say the same again, at a cost a push.
+        // And a call outside any recorded span (the sync's, the campaign-end follow-up's) would make a span that
+        // records nothing: skipped before the instrumentation's work, as the statements are.
+        ignoreOutgoingRequestHook: (options) => !inRecordedSpan() || carriesTraceContext(options.headers),
       }),
       new NestInstrumentation(),
       // Statements only, as written with their placeholders: values (phones sealed or hashed, transcripts) never.
-      new MySQL2Instrumentation({ maskStatement: true }),
-      new UndiciInstrumentation(),
+      new RecordedStatementsInstrumentation({ maskStatement: true }),
+      new UndiciInstrumentation({ ignoreRequestHook: () => !inRecordedSpan() }),
       // Trace and span ids in the log lines; the lines themselves still go to stdout only.
       new PinoInstrumentation({ disableLogSending: true }),
     ],

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { performance } from 'perf_hooks';
 import { In } from 'typeorm';
-import { Clock, failpoint, inContinuedSpan, PhoneVault } from '@app/core';
+import { Clock, currentTraceparent, failpoint, inContinuedSpan, PhoneVault, setSpanAttributes } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { eventsConfig, EventsSettings } from '../../events.config';
 import { EventEntity } from '../../entities/event.entity';
@@ -356,6 +356,11 @@ export class WebhookDeliverer {
       body,
       this.headersOf(sign, eventIdOf(event.id), attemptedAt, body),
     );
+    // tracing (issue 23, item 5): the POST is this delivery's span (no client span of its own): its answer on it
+    setSpanAttributes({
+      'http.response.status_code': outcome.status ?? undefined,
+      'error.type': outcome.error ?? undefined,
+    });
     round.sent.add(String(delivery.id));
     failpoint('relay.after-post');
     const now = this.clock.now();
@@ -400,10 +405,14 @@ export class WebhookDeliverer {
 
   /**
    * The headers of one delivery's POST (besides the sender's own, WebhookSender's requestHeaders): its ids and
-   * signatures. The one place a per-delivery header is added.
+   * signatures, and its trace context when tracing is on. The one place a per-delivery header is added.
    */
   private headersOf(sign: DeliverySigner, eventId: string, attemptedAt: Date, body: string): Record<string, string> {
-    return sign(eventId, Math.floor(attemptedAt.getTime() / 1000), body);
+    const headers = sign(eventId, Math.floor(attemptedAt.getTime() / 1000), body);
+    // Tracing on: the delivery's span as the W3C `traceparent` (docs/webhooks.md), not signed. Sent by the POST
+    // itself, the HTTP instrumentation makes no client span for it (tracing-sdk.ts, carriesTraceContext).
+    const traceparent = currentTraceparent();
+    return traceparent === null ? headers : { ...headers, traceparent };
   }
 
   /** The endpoint's signers, its secrets opened once a round. */
