@@ -7,13 +7,7 @@ import { grantBot } from './support/factories';
 import { PushedTask, pushedRecord, pushRecords, startPushedTask } from './support/pushes';
 import { sample } from './operations/ops-stack';
 import { expectCountersExact } from './support/stats-counters';
-import {
-  ApiError,
-  bodyOf,
-  CallbackResultResponse,
-  ContactPageResponse,
-  typed,
-} from './support/api-types';
+import { ApiError, bodyOf, CallbackResultResponse, ContactPageResponse, typed } from './support/api-types';
 
 const FIRM = 7901;
 const me = asAccount(FIRM, 1);

@@ -5,7 +5,7 @@
  * bench sends, and reports what only the platform knows: when each call ended (for freshness) and, on request,
  * which campaigns have results or an end the service has not caught up with yet.
  *
- * IPC in:  { type: 'start', options }
+ * IPC in:  { type: 'start', options }   (the simulator's options, and callJitter: see below)
  *          { type: 'probe', id, open: [campaignId, stored][], olderThanMs }
  *          { type: 'exit' }
  * IPC out: { type: 'ready', baseUrl } | { type: 'failed', message }
@@ -92,7 +92,14 @@ function probe(store, pusher, message) {
 
 process.on('message', (message) => {
   if (message.type === 'start') {
-    startSimulator(message.options).then(
+    // callJitter (the bench's, not the simulator's): each call lasts callMs × (1 ± jitter), uniformly, so the lines
+    // of a campaign, all dialled at its start, do not all end together every callMs (the mean stays callMs).
+    const { callJitter, ...options } = message.options;
+    if (callJitter > 0) {
+      const callMs = options.callMs;
+      options.callMsOf = () => Math.round(callMs * (1 - callJitter + 2 * callJitter * Math.random()));
+    }
+    startSimulator(options).then(
       (running) => {
         simulator = running;
         hook(running.app.get(CallResultPusher));

@@ -138,6 +138,11 @@ export interface BenchConfig {
     durationS: number;
     ratePerFirm: number;
     callMs: number;
+    /**
+     * Each call lasts callMs × (1 ± this %), uniformly: a platform's calls vary in length, so a firm's results come
+     * spread over time at ratePerFirm a second, not all its lines' together every callMs (0: every call callMs).
+     */
+    callJitterPercent: number;
     batchSize: number;
     sampleMs: number;
     pushBatchMs: number;
@@ -178,7 +183,8 @@ const PRESETS: Record<
     | 'keepDatabase'
     | 'resultFile'
     | 'otel'
-  >
+    | 'callback'
+  > & { callback: Omit<BenchConfig['callback'], 'reps'> }
 > = {
   small: {
     ingest: { tasks: 10, contactsPerTask: 1000, rowByRowMaxRecords: 3000, rowByRowMaxMs: 8_000 },
@@ -211,6 +217,7 @@ const PRESETS: Record<
       durationS: 120,
       ratePerFirm: 5,
       callMs: 10_000,
+      callJitterPercent: 50,
       batchSize: 200,
       sampleMs: 3000,
       pushBatchMs: 0,
@@ -265,6 +272,7 @@ const PRESETS: Record<
       durationS: 180,
       ratePerFirm: 5,
       callMs: 10_000,
+      callJitterPercent: 50,
       batchSize: 200,
       sampleMs: 3000,
       pushBatchMs: 0,
@@ -411,6 +419,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): BenchConfig {
       durationS: int(env, 'BENCH_SYSTEM_DURATION_S', preset.system.durationS, 10, 3600),
       ratePerFirm: int(env, 'BENCH_SYSTEM_RATE', preset.system.ratePerFirm, 1, 1000),
       callMs: int(env, 'BENCH_SYSTEM_CALL_MS', preset.system.callMs, 100, 600_000),
+      callJitterPercent: int(env, 'BENCH_SYSTEM_CALL_JITTER', preset.system.callJitterPercent, 0, 100),
       batchSize: int(env, 'BENCH_SYSTEM_BATCH', preset.system.batchSize, 1, 1000),
       sampleMs: int(env, 'BENCH_SYSTEM_SAMPLE_MS', preset.system.sampleMs, 500, 60_000),
       pushBatchMs: int(env, 'BENCH_SYSTEM_PUSH_BATCH_MS', preset.system.pushBatchMs, 0, 60_000),

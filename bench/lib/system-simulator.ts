@@ -38,7 +38,10 @@ export type SimulatorChildOptions = Partial<
     | 'conversationRate'
     | 'transcriptBytes'
   >
->;
+> & {
+  /** Each call lasts `callMs × (1 ± callJitter)`, uniformly (the child's, not the simulator's: 0 every call callMs). */
+  callJitter?: number;
+};
 
 /**
  * The robot-call simulator in a child process (the system section's load generator, its CPU apart from the

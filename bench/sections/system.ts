@@ -153,6 +153,7 @@ export async function runSystem(ctx: SectionContext, build: AppBuild): Promise<S
   const settings = {
     ratePerFirm: s.ratePerFirm,
     callMs: s.callMs,
+    callJitterPercent: s.callJitterPercent,
     linesPerCampaign: Math.max(1, Math.round((s.ratePerFirm * s.callMs) / 1000)),
     batchSize: s.batchSize,
     durationS: s.durationS,
@@ -227,6 +228,7 @@ async function runTrial(ctx: SectionContext, build: AppBuild, firms: number, log
     build,
     {
       callMs: s.callMs,
+      callJitter: s.callJitterPercent / 100,
       parallelism: lines,
       pushUrl: `${apiBase}/v1/callbacks/robot-call`,
       pushSecret: callbackSecret,

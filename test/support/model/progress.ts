@@ -61,6 +61,9 @@ export function checkPushesAnswered(r: Real): void {
   }
   const waiting = r.w.pushProxy.oldestUnanswered();
   if (waiting > PROGRESS.pushAnswerMs) {
-    violated('pushAnswered', `a push has waited ${Math.round(waiting)} ms for its answer (bound ${PROGRESS.pushAnswerMs} ms)`);
+    violated(
+      'pushAnswered',
+      `a push has waited ${Math.round(waiting)} ms for its answer (bound ${PROGRESS.pushAnswerMs} ms)`,
+    );
   }
 }
