@@ -21,10 +21,16 @@ const me = asAccount(FIRM, 1);
 /** The use case's pushes waiting for the next transaction, per task (internal to it), reached for a test hook. */
 interface Internals {
   queues: Map<string, unknown[]>;
+  /** Its replay check (ReplayedPushCheck). */
+  replays: { inspect(records: unknown[]): Promise<{ replay: boolean; notStored: ReadonlySet<string> }> };
 }
 
 /** The one statement a replayed push sends: the pushed record ids read by their unique key (ReplayedPushCheck). */
 const PRE_CHECK = /FROM ai_visitor_call_record r LEFT JOIN call_conversation v ON v\.call_record_id = r\.id\s+WHERE/;
+/** The ingest's read of which record ids are stored (CallRecordRepository.knownIds). */
+const KNOWN_IDS = /^SELECT record_id FROM ai_visitor_call_record WHERE record_id IN/;
+/** The read of stored records' ids for their conversations (CallRecordRepository.storedOf). */
+const STORED_OF = /SELECT r\.id, r\.record_id, r\.task_id, r\.contact_id, r\.called_at FROM ai_visitor_call_record r/;
 
 /**
  * A push whose records are all stored already (the platform retrying, or a record polled before it was pushed)
@@ -168,6 +174,52 @@ describe('a pushed record already stored', () => {
     expect(after.status).not.toEqual(before.status);
     expect(await rows('rec_rp_1')).toBe(1);
     expect(await rows('rec_rp_4')).toBe(1);
+  });
+
+  it('a new record is read once, by the replay check: not again under the lock, and its conversation keyed by the id its insert gave', async () => {
+    const sent = await counted(async () =>
+      expect(typed<CallbackResultResponse>(await push([record('rec_rp_6', contactIds[6])]).expect(200)).body).toEqual({
+        received: 1,
+        stored: 1,
+      }),
+    );
+    expect(sent.transactions).toBe(1);
+    expect(sent.statements.filter((s) => PRE_CHECK.test(s))).toHaveLength(1);
+    expect(sent.statements.filter((s) => KNOWN_IDS.test(s))).toEqual([]);
+    // Where the server returns an insert's rows (MariaDB 10.5+, SQLite), the record's id is not read back either.
+    const driver = h.api.get(DataSource).driver as { isReturningSqlSupported?(kind: string): boolean };
+    if (h.api.get(DataSource).options.type !== 'mariadb' || driver.isReturningSqlSupported?.('insert'))
+      expect(sent.statements.filter((s) => STORED_OF.test(s))).toEqual([]);
+    const [stored] = await h.api.get(DataSource).query<{ contact_id: string | number; enc: string | null }[]>(
+      `SELECT v.contact_id, v.conversation_enc AS enc FROM ai_visitor_call_record r
+         JOIN call_conversation v ON v.call_record_id = r.id WHERE r.record_id = ?`,
+      ['rec_rp_6'],
+    );
+    expect(String(stored.contact_id)).toBe(contactIds[6]);
+    expect(stored.enc).not.toBeNull();
+  });
+
+  it('a record stored between the replay check and the lock fails the insert, and the push runs again: stored once, counted once', async () => {
+    // The record is stored (as by the sync or another process's push) after the check found it not stored.
+    const { replays } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
+    const inspect = replays.inspect.bind(replays);
+    const spy = jest.spyOn(replays, 'inspect').mockImplementationOnce(async (records) => {
+      const found = await inspect(records);
+      await push([record('rec_rp_7', contactIds[7])]).expect(200);
+      return found;
+    });
+    try {
+      transactions = 0;
+      const late = typed<CallbackResultResponse>(await push([record('rec_rp_7', contactIds[7])]).expect(200));
+      expect(late.body).toEqual({ received: 1, stored: 0 });
+      // The other push's, the one that failed on the record's key, and the one run again.
+      expect(transactions).toBe(3);
+      expect(await rows('rec_rp_7')).toBe(1);
+      const contact = (await contactsOf(taskId)).find((c) => c.id === contactIds[7])!;
+      expect(contact.attempts).toBe(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('a stored record pushed with a conversation field its stored conversation lacks takes the ingest, which fills it; then it is a replay', async () => {

@@ -47,6 +47,12 @@ export class MysqlDialect extends SqlDialect {
     return `UPDATE ${table} t JOIN (${derived}) v ON t.${key} = v.${key} SET ${assignments.join(', ')}`;
   }
 
+  /** MariaDB 10.5+ (TypeORM's driver reads the server's version when it connects); MySQL has no RETURNING. */
+  protected canReturnInserted(manager: EntityManager): boolean {
+    const driver = manager.connection.driver as { isReturningSqlSupported?(kind: 'insert'): boolean };
+    return driver.isReturningSqlSupported?.('insert') === true;
+  }
+
   async intendToWrite(): Promise<void> {
     // Row locks taken by the statements themselves are enough.
   }

@@ -45,8 +45,37 @@ export abstract class SqlDialect {
     columns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, '');
+    return this.insertRows(manager, table, columns, rows, '').then(() => undefined);
   }
+
+  /**
+   * Inserts rows that must all be new (a duplicate key fails the statement, as `insertMany`) and gives back each
+   * one's `returning` columns from the same statement, where the server can (`INSERT … RETURNING`: MariaDB 10.5+,
+   * SQLite 3.35+); `undefined` where it cannot (MySQL), the rows inserted all the same. One statement per chunk.
+   */
+  async insertReturning(
+    manager: EntityManager,
+    table: string,
+    columns: readonly string[],
+    rows: readonly unknown[][],
+    returning: readonly string[],
+  ): Promise<Record<string, unknown>[] | undefined> {
+    if (!this.canReturnInserted(manager)) {
+      await this.insertMany(manager, table, columns, rows);
+      return undefined;
+    }
+    const returned: Record<string, unknown>[][] = await this.insertRows(
+      manager,
+      table,
+      columns,
+      rows,
+      `RETURNING ${returning.join(', ')}`,
+    );
+    return returned.flat();
+  }
+
+  /** Whether an INSERT can return its rows' columns (`RETURNING`) on this connection's server. */
+  protected abstract canReturnInserted(manager: EntityManager): boolean;
 
   /**
    * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
@@ -58,7 +87,7 @@ export abstract class SqlDialect {
     columns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause());
+    return this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause()).then(() => undefined);
   }
 
   /**
@@ -73,7 +102,9 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
     updateColumns: readonly string[],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns));
+    return this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns)).then(
+      () => undefined,
+    );
   }
 
   /**
@@ -89,7 +120,9 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
     fillColumns: readonly string[],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.fillNullsClause(keyColumns, fillColumns));
+    return this.insertRows(manager, table, columns, rows, this.fillNullsClause(keyColumns, fillColumns)).then(
+      () => undefined,
+    );
   }
 
   /**
@@ -104,7 +137,7 @@ export abstract class SqlDialect {
     keyColumns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.keepExistingClause(keyColumns));
+    return this.insertRows(manager, table, columns, rows, this.keepExistingClause(keyColumns)).then(() => undefined);
   }
 
   /**
@@ -215,21 +248,25 @@ export abstract class SqlDialect {
    */
   abstract isConnectionError(error: unknown): boolean;
 
-  /** Multi-row INSERTs in chunks binding at most MAX_PARAMS_PER_STATEMENT placeholders each. */
-  private async insertRows(
+  /** Multi-row INSERTs in chunks binding at most MAX_PARAMS_PER_STATEMENT placeholders each; each chunk's result. */
+  private async insertRows<R = unknown>(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
     rows: readonly unknown[][],
     tail: string,
-  ): Promise<void> {
+  ): Promise<R[]> {
     const placeholder = `(${columns.map(() => '?').join(', ')})`;
+    const results: R[] = [];
     for (const chunk of chunkRows(rows, columns.length, MAX_PARAMS_PER_STATEMENT)) {
-      await manager.query(
-        `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ${tail}`,
-        chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
+      results.push(
+        await manager.query(
+          `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${chunk.map(() => placeholder).join(', ')} ${tail}`,
+          chunk.flat().map((value) => (value instanceof Date ? this.dateParam(value) : value)),
+        ),
       );
     }
+    return results;
   }
 }
 

@@ -70,6 +70,11 @@ export class SqliteDialect extends SqlDialect {
     return `UPDATE ${table} AS t SET ${assignments.join(', ')} FROM (${derived}) AS v WHERE t.${key} = v.${key}`;
   }
 
+  /** SQLite 3.35+: better-sqlite3 bundles a later one. */
+  protected canReturnInserted(): boolean {
+    return true;
+  }
+
   protected ignoreDuplicatesClause(): string {
     return 'ON CONFLICT DO NOTHING';
   }

@@ -91,8 +91,14 @@ export class CallRecordRepository {
     return new Map(rows.map((r) => [r.record_id, r]));
   }
 
-  /** One multi-row insert, in record-id order (so concurrent inserts take their locks in the same order); a record already stored is left as it is. */
-  async insertMany(manager: EntityManager, records: readonly CallRecordRow[]): Promise<void> {
+  /**
+   * One multi-row insert of records not stored (the caller read so under the task's lock, or was told so by the
+   * replay check a moment before: a record stored meanwhile fails the statement, and the caller runs again), in
+   * record-id order (so concurrent inserts take their locks in the same order). Gives each record's id, by its
+   * remote id, from the same statement where the server can (RETURNING); else `undefined`.
+   */
+  async insertNew(manager: EntityManager, records: readonly CallRecordRow[]): Promise<Map<string, string> | undefined> {
+    if (records.length === 0) return new Map();
     const rows = [...records]
       .sort((a, b) => a.recordId.localeCompare(b.recordId))
       .map((r) => [
@@ -106,7 +112,11 @@ export class CallRecordRepository {
         r.durationSec,
         this.dialect.dateParam(r.calledAt),
       ]);
-    await this.dialect.insertIgnore(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows);
+    const inserted = await this.dialect.insertReturning(manager, 'ai_visitor_call_record', RECORD_COLUMNS, rows, [
+      'id',
+      'record_id',
+    ]);
+    return inserted && new Map(inserted.map((r) => [String(r.record_id), String(r.id)]));
   }
 
   /**

@@ -50,6 +50,11 @@ interface PendingPush {
   reject(error: unknown): void;
   /** tracing (issue 23, item 5): the push's request, which its transaction's span links to. */
   trace?: TraceContext;
+  /**
+   * Its records the replay check found not stored, just before: not read again under the lock (IngestOptions
+   * .presumedFresh). Dropped when the push is run again after a failure.
+   */
+  presumedFresh?: ReadonlySet<string>;
 }
 
 /** The call task a campaign belongs to: written once, when the campaign is created, and never changed. */
@@ -122,10 +127,12 @@ export class IngestPushedRecords {
 
   async execute(command: IngestPushedRecordsCommand): Promise<IngestPushedRecordsOutcome> {
     const campaign = await this.campaignOf(command.campaignId);
-    // A push of records all stored already (a replay) is answered from one read: no lock, no transaction.
-    if (await this.replays.allStored(command.records)) return { received: command.records.length, stored: 0 };
+    // A push of records all stored already (a replay) is answered from one read: no lock, no transaction. The
+    // others' records that read found not stored are not read again in the transaction.
+    const { replay, notStored } = await this.replays.inspect(command.records);
+    if (replay) return { received: command.records.length, stored: 0 };
     return new Promise((resolve, reject) => {
-      const push: PendingPush = { ...command, ...campaign, resolve, reject };
+      const push: PendingPush = { ...command, ...campaign, resolve, reject, presumedFresh: notStored };
       push.trace = captureTraceContext(); // tracing (issue 23, item 5)
       const queue = this.queues.get(campaign.taskId);
       if (queue) queue.push(push);
@@ -242,6 +249,13 @@ export class IngestPushedRecords {
         for (const push of [...batch, ...this.takeAll()]) push.reject(error);
         return;
       }
+      if (batch.some((p) => p.presumedFresh?.size) && this.dialect.isUniqueViolation(error)) {
+        // A record the replay check found not stored was stored since (by the sync, or another process's push):
+        // nothing of the transaction was kept, and the pushes run again, their records all read under the lock.
+        for (const push of batch) push.presumedFresh = undefined;
+        await this.settle(batch);
+        return;
+      }
       if (batch.length === 1) {
         batch[0].reject(error);
         return;
@@ -276,7 +290,8 @@ export class IngestPushedRecords {
         byCallTask.set(push.callTaskId, page);
       }
       const pages = [...byCallTask].map(([callTaskId, { task, records }]) => ({ task, callTaskId, records }));
-      const results = await this.ingestor.ingestMany(manager, pages, { lockedTogether: true });
+      const presumedFresh = new Set(batch.flatMap((p) => [...(p.presumedFresh ?? [])]));
+      const results = await this.ingestor.ingestMany(manager, pages, { lockedTogether: true, presumedFresh });
       const stored = new Set<string>();
       for (const outcome of results) for (const id of outcome.storedIds) stored.add(id);
       // Whether a campaign is over is asked only of those whose contacts moved on (one statement for all).

@@ -1,12 +1,16 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { Clock, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
+import { Clock, ERASED_KEY_ID, failpoint, maskPhonesInText, SealedPhone } from '@app/core';
 import { EventOutbox, NewEventBatch } from '@app/events';
 import { SuppressionService } from '@app/suppression';
 import { CallUpdates, ContactRepository } from '../repositories/contact.repository';
 import { IncomingRecord } from '../domain/call-outcome';
 import { CallRecordRepository, CallRecordRow } from '../repositories/call-record.repository';
-import { CallConversationRepository, Conversation } from '../repositories/call-conversation.repository';
+import {
+  CallConversationRepository,
+  Conversation,
+  ConversationRow,
+} from '../repositories/call-conversation.repository';
 import { TaskRepository } from '../repositories/task.repository';
 import { ContactPhones } from '../repositories/contact-phones';
 import { TaskEntity } from '../entities/task.entity';
@@ -34,6 +38,13 @@ export interface IngestOptions {
    * been given event sequences since: the pages' sequences are then given out in one statement for all.
    */
   lockedTogether?: boolean;
+  /**
+   * Record ids (as stored) the caller found not stored a moment before, outside the lock (the callback's replay
+   * check, ReplayedPushCheck): they are not read again under the lock. Should one have been stored meanwhile (by
+   * the sync, or another process's push), the records' insert fails with a unique violation, nothing of the
+   * transaction is kept, and the caller runs the pages again without the presumption.
+   */
+  presumedFresh?: ReadonlySet<string>;
 }
 
 export interface IngestOutcome {
@@ -113,9 +124,10 @@ export class RecordIngestor {
       moved: 0,
       storedIds: storedIds[i],
     }));
+    const presumedFresh = options.presumedFresh ?? new Set<string>();
     const known = await this.records.knownIds(
       manager,
-      fitted.flatMap((records) => records.map((r) => r.recordId)),
+      fitted.flatMap((records) => records.map((r) => r.recordId)).filter((id) => !presumedFresh.has(id)),
     );
     // Per page, its records not stored yet (a record id in two pages belongs to the first).
     const fresh = pages.map(() => new Map<string, IncomingRecord>());
@@ -152,6 +164,8 @@ export class RecordIngestor {
     const byId = new Map(targets.map((c) => [String(c.id), c]));
 
     const rows: CallRecordRow[] = [];
+    /** The records inserted now whose contact was erased: what they said is not kept. */
+    const ofErased = new Set<string>();
     const called = new Map<TaskEntity, { entry: CalledEntry; events: number }[]>();
     const updates: CallUpdates = new Map();
     const notConsidering = new Map<string, SealedPhone[]>();
@@ -182,6 +196,7 @@ export class RecordIngestor {
           calledAt: record.calledAt,
         });
         storedIds[i].add(record.recordId);
+        if (contact.phoneKeyId === ERASED_KEY_ID) ofErased.add(record.recordId);
         // The conversation is not in the batch: the renderer reads it from call_conversation (one copy, sealed). An
         // erased candidate's call (one already in progress on the platform at the erasure) is stored as a result;
         // what they said is not kept (storeConversations leaves erased contacts out).
@@ -212,8 +227,8 @@ export class RecordIngestor {
         }
       }
     }
-    await this.records.insertMany(manager, rows);
-    await this.storeConversations(manager, said, new Set(rows.map((r) => r.recordId)));
+    const ids = await this.records.insertNew(manager, rows);
+    await this.storeConversations(manager, said, { rows, ids, ofErased });
     await this.announce(manager, called, options.lockedTogether === true);
     failpoint('ingest.after-records');
     await this.contacts.applyCalls(manager, updates, now);
@@ -240,22 +255,41 @@ export class RecordIngestor {
 
   /**
    * The conversations of these pages' records that carried one, beside their stored call records (each of the
-   * task whose page carried it; keyed by the record's id, with its contact and time as stored): two statements,
-   * none without one, and for records not `fresh` (not inserted by this page) a read of their stored conversations
-   * (and a rewrite of those a re-delivery adds to).
+   * task whose page carried it; keyed by the record's id, with its contact and time as stored): one statement, none
+   * without one. The records `inserted` now are keyed by the ids their insert gave (`ids`; where the server gives
+   * none, MySQL, they are read as the others are); the others, re-delivered, are read with their stored
+   * conversations (and those a re-delivery adds to rewritten). An erased candidate's call keeps no conversation.
    */
   private async storeConversations(
     manager: EntityManager,
     said: ReadonlyMap<string, { taskId: string; conversation: Conversation }>,
-    fresh: ReadonlySet<string> = new Set(),
+    inserted: {
+      rows: readonly CallRecordRow[];
+      ids: ReadonlyMap<string, string> | undefined;
+      ofErased: ReadonlySet<string>;
+    } = { rows: [], ids: new Map(), ofErased: new Set() },
   ): Promise<void> {
     if (said.size === 0) return;
-    const stored = await this.records.storedOf(manager, [...said.keys()]);
-    await this.conversations.upsertMany(
-      manager,
-      stored
-        .filter((r) => said.get(r.recordId)!.taskId === r.taskId)
-        .map((r) => ({
+    const rows: ConversationRow[] = [];
+    const fresh = new Set<string>();
+    for (const row of inserted.rows) {
+      fresh.add(row.recordId);
+      const id = inserted.ids?.get(row.recordId);
+      const what = said.get(row.recordId);
+      if (id === undefined || what?.taskId !== String(row.taskId) || inserted.ofErased.has(row.recordId)) continue;
+      rows.push({
+        callRecordId: id,
+        taskId: String(row.taskId),
+        contactId: row.contactId,
+        calledAt: row.calledAt,
+        conversation: what.conversation,
+        fresh: true,
+      });
+    }
+    const unread = [...said.keys()].filter((recordId) => !fresh.has(recordId) || inserted.ids === undefined);
+    for (const r of await this.records.storedOf(manager, unread))
+      if (said.get(r.recordId)!.taskId === r.taskId)
+        rows.push({
           callRecordId: r.id,
           taskId: r.taskId,
           contactId: r.contactId,
@@ -263,8 +297,8 @@ export class RecordIngestor {
           conversation: said.get(r.recordId)!.conversation,
           // Inserted by this transaction just now: no conversation of it can be stored yet.
           fresh: fresh.has(r.recordId),
-        })),
-    );
+        });
+    await this.conversations.upsertMany(manager, rows);
   }
 
   /**

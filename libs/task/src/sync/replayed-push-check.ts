@@ -29,16 +29,21 @@ export class ReplayedPushCheck {
     private readonly clock: Clock,
   ) {}
 
-  /** True when every record of the push is stored and nothing it carries would be stored or counted again. */
-  async allStored(records: readonly RemoteCallRecord[]): Promise<boolean> {
-    if (records.length === 0) return false;
+  /**
+   * `replay`: every record of the push is stored and nothing it carries would be stored or counted again.
+   * `notStored`: the record ids (as stored) of the push found not stored, which the ingest then need not read again
+   * under the lock (IngestOptions.presumedFresh).
+   */
+  async inspect(records: readonly RemoteCallRecord[]): Promise<{ replay: boolean; notStored: ReadonlySet<string> }> {
+    const notStored = new Set<string>();
+    if (records.length === 0) return { replay: false, notStored };
     const { records: fitted, unfit } = fitRecords(records, this.clock.now());
-    if (unfit.length > 0 || fitted.length !== records.length) return false;
     const ids = [...new Set(fitted.map((r) => r.recordId))];
     const stored = await this.records.storedWithConversation(this.tx.autocommit, ids);
-    return fitted.every((record) => {
-      const sealed = stored.get(record.recordId);
-      if (!sealed) return false;
+    for (const id of ids) if (!stored.has(id)) notStored.add(id);
+    if (unfit.length > 0 || fitted.length !== records.length || notStored.size > 0) return { replay: false, notStored };
+    const replay = fitted.every((record) => {
+      const sealed = stored.get(record.recordId)!;
       // Opened to see which fields it holds (they are sealed together): one AES-GCM pass over a few KB a record.
       const held = this.conversations.openSealed(sealed);
       // Only a field given (not empty) is stored (CallConversationRepository seals no empty text).
@@ -48,5 +53,6 @@ export class ReplayedPushCheck {
         (!record.summary || held.summary)
       );
     });
+    return { replay, notStored };
   }
 }
