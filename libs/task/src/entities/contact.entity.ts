@@ -7,7 +7,7 @@ import { CallOutcomeColumns } from './call-outcome.columns';
 @Entity({ name: 'ai_visitor_list' })
 @Index('uq_list_task_phone', ['taskId', 'phoneHash'], { unique: true })
 @Index('idx_list_waiting', ['taskId', 'status', 'nextAttemptAt', 'id'])
-@Index('idx_list_call_task', ['callTaskId'])
+@Index('idx_list_call_task_status', ['callTaskId', 'status'])
 export class ContactEntity extends CallOutcomeColumns {
   @PrimaryGeneratedColumn({ type: 'bigint' })
   id: string;
