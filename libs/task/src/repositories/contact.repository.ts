@@ -393,14 +393,17 @@ export class ContactRepository {
   }
 
   /**
-   * Which of these call tasks still have a contact waiting for its result: one statement, one probe of the call
-   * task's (call_task_id, status) index each, however many contacts they hold.
+   * Which of these call tasks still have a contact waiting for its result: one statement, one probe of the
+   * (call_task_id, status) index each, however many contacts they hold. A scalar subquery with LIMIT 1, not
+   * EXISTS: MariaDB turns an EXISTS into a semi-join that reads every contact of the call task in that status
+   * first (most of a campaign's, early on: ~1,000 rows a push half-way through a campaign of 2,000).
    */
   async awaitingResult(manager: EntityManager, callTaskIds: readonly string[]): Promise<Set<string>> {
     if (callTaskIds.length === 0) return new Set();
     const rows: { id: string | number }[] = await manager.query(
       `SELECT ct.id FROM ai_visitor_call_task ct WHERE ct.id IN (${callTaskIds.map(() => '?').join(', ')})
-          AND EXISTS (SELECT 1 FROM ai_visitor_list l WHERE l.call_task_id = ct.id AND l.status = ${ContactStatus.InCampaign})`,
+          AND (SELECT 1 FROM ai_visitor_list l
+                WHERE l.call_task_id = ct.id AND l.status = ${ContactStatus.InCampaign} LIMIT 1) IS NOT NULL`,
       [...callTaskIds],
     );
     return new Set(rows.map((r) => String(r.id)));
