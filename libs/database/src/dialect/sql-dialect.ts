@@ -158,15 +158,22 @@ export abstract class SqlDialect {
   ): Promise<void> {
     const names = [key, ...columns];
     for (let i = 0; i < rows.length; i += chunkRows) {
-      const chunk = rows.slice(i, i + chunkRows);
-      const first = `SELECT ${names.map((n) => `? AS ${n}`).join(', ')}`;
-      const rest = ` UNION ALL SELECT ${names.map(() => '?').join(', ')}`;
-      const derived = first + rest.repeat(chunk.length - 1);
-      await manager.query(this.updateFromClause(table, key, derived, set), chunk.flat());
+      const derived = this.rowsAsTable(names, rows.slice(i, i + chunkRows));
+      await manager.query(this.updateFromClause(table, key, derived.sql, set), derived.params);
     }
   }
 
-  /** `UPDATE table t … (derived) v … SET …` joined on `key`, in the engine's syntax. */
+  /**
+   * Rows as a table expression whose columns are `names` (the first the key, an integer id): by default a
+   * parenthesised `SELECT ? AS a, … UNION ALL SELECT ?, …`, one query block a row.
+   */
+  protected rowsAsTable(names: readonly string[], rows: readonly unknown[][]): { sql: string; params: unknown[] } {
+    const first = `SELECT ${names.map((n) => `? AS ${n}`).join(', ')}`;
+    const rest = ` UNION ALL SELECT ${names.map(() => '?').join(', ')}`;
+    return { sql: `(${first + rest.repeat(rows.length - 1)})`, params: rows.flat() };
+  }
+
+  /** `UPDATE table t … <derived> v … SET …` joined on `key`, in the engine's syntax. */
   protected abstract updateFromClause(
     table: string,
     key: string,

@@ -67,7 +67,7 @@ export class SqliteDialect extends SqlDialect {
   ): string {
     // UPDATE … FROM (SQLite 3.33+): the assigned columns are the target's, unqualified.
     const assignments = Object.entries(set).map(([column, expression]) => `${column} = ${expression}`);
-    return `UPDATE ${table} AS t SET ${assignments.join(', ')} FROM (${derived}) AS v WHERE t.${key} = v.${key}`;
+    return `UPDATE ${table} AS t SET ${assignments.join(', ')} FROM ${derived} AS v WHERE t.${key} = v.${key}`;
   }
 
   /** SQLite 3.35+: better-sqlite3 bundles a later one. */
