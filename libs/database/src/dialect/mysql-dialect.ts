@@ -91,7 +91,7 @@ export class MysqlDialect extends SqlDialect {
   ): { sql: string; params: unknown[] } {
     const types = names.map((_, i) => (i === 0 ? 'BIGINT' : jsonColumnType(rows.map((row) => row[i]))));
     const json = JSON.stringify(rows.map((row) => row.map(jsonValue)));
-    const columns = names.map((name, i) => `${name} ${types[i]} PATH '$[${i}]'`).join(', ');
+    const columns = names.map((name, i) => `\`${name}\` ${types[i]} PATH '$[${i}]'`).join(', ');
     return { sql: `JSON_TABLE(?, '$[*]' COLUMNS (${columns}))`, params: [json] };
   }
 
