@@ -95,11 +95,7 @@ export async function runConversations(ctx: SectionContext): Promise<Conversatio
         const worker = withConversations ? withWorker : withoutWorker;
         const simulatorPid = (withConversations ? saidProcess : silentProcess).pid;
         const before = { app: process.cpuUsage(), db: localDatabaseCpuMs(), sim: processCpuMs(simulatorPid) };
-        const insp = require('inspector'); const sess = new insp.Session(); sess.connect();
-        const post = (m: string, a?: object) => new Promise<any>((res, rej) => sess.post(m, a ?? {}, (e: unknown, r: unknown) => (e ? rej(e) : res(r))));
-        if (process.env.EXP_PROF) { await post('Profiler.enable'); await post('Profiler.setSamplingInterval', { interval: 200 }); await post('Profiler.start'); }
         const pass = await timed(() => worker.get(RunSyncPass).execute());
-        if (process.env.EXP_PROF) { const { profile } = await post('Profiler.stop'); require('fs').writeFileSync(`/tmp/prof/${withConversations ? 'with' : 'without'}-${rep}.cpuprofile`, JSON.stringify(profile)); }
         const appCpu = process.cpuUsage(before.app);
         const dbCpu = localDatabaseCpuMs();
         const simCpu = processCpuMs(simulatorPid);
