@@ -39,13 +39,13 @@ export abstract class SqlDialect {
   abstract intendToWrite(manager: EntityManager, table: string): Promise<void>;
 
   /** Inserts many rows in one statement per chunk; a duplicate key fails the statement. */
-  insertMany(
+  async insertMany(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, '').then(() => undefined);
+    await this.insertRows(manager, table, columns, rows, '');
   }
 
   /**
@@ -81,20 +81,20 @@ export abstract class SqlDialect {
    * Inserts many rows in one statement per chunk, silently skipping rows whose unique key already exists.
    * Rows are sent in the order given: callers sort them by key so concurrent writers lock in one order.
    */
-  insertIgnore(
+  async insertIgnore(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause()).then(() => undefined);
+    await this.insertRows(manager, table, columns, rows, this.ignoreDuplicatesClause());
   }
 
   /**
    * Inserts many rows; a row whose key (`keyColumns`, a unique key) exists instead updates `updateColumns`
    * from the row given. One statement per chunk.
    */
-  upsert(
+  async upsert(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
@@ -102,9 +102,7 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
     updateColumns: readonly string[],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns)).then(
-      () => undefined,
-    );
+    await this.insertRows(manager, table, columns, rows, this.upsertClause(keyColumns, updateColumns));
   }
 
   /**
@@ -112,7 +110,7 @@ export abstract class SqlDialect {
    * row's value only for the `fillColumns` it holds NULL in (each column on its own: `c = COALESCE(c, new)`).
    * A value already stored is never replaced, one missing is filled. One statement per chunk.
    */
-  upsertFillingNulls(
+  async upsertFillingNulls(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
@@ -120,9 +118,7 @@ export abstract class SqlDialect {
     rows: readonly unknown[][],
     fillColumns: readonly string[],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.fillNullsClause(keyColumns, fillColumns)).then(
-      () => undefined,
-    );
+    await this.insertRows(manager, table, columns, rows, this.fillNullsClause(keyColumns, fillColumns));
   }
 
   /**
@@ -130,14 +126,14 @@ export abstract class SqlDialect {
    * they are, one statement per chunk. Unlike `insertIgnore` it names the key, so it suits tables without an
    * `id` column. On MySQL an existing row is locked by the statement, as by a write; SQLite has one writer.
    */
-  insertMissing(
+  async insertMissing(
     manager: EntityManager,
     table: string,
     columns: readonly string[],
     keyColumns: readonly string[],
     rows: readonly unknown[][],
   ): Promise<void> {
-    return this.insertRows(manager, table, columns, rows, this.keepExistingClause(keyColumns)).then(() => undefined);
+    await this.insertRows(manager, table, columns, rows, this.keepExistingClause(keyColumns));
   }
 
   /**

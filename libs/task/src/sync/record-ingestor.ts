@@ -65,11 +65,12 @@ export interface IngestOutcome {
  * warning and a metric, so one oversized value never fails the page it came in.
  * What the candidate said (summary, transcript, recording link) is stored beside each record, sealed
  * (CallConversationRepository), re-delivered records included: they fill what their stored conversation lacks.
- * A fixed number of statements whatever the page size: one read of known record ids, one of the contacts, one
- * multi-row insert, one joined update per 500 contacts, and, when the page carries conversations, one read of
- * their records' ids, one multi-row insert (per 4 MB of sealed text; each conversation sealed as one value) and,
- * for records stored before this page, one read of their stored conversations and one rewrite of those it adds to. Runs inside the caller's transaction,
- * under the task's lock.
+ * A fixed number of statements whatever the page size: one read of known record ids (none for the ids the caller
+ * presumes new: IngestOptions.presumedFresh), one of the contacts, one multi-row insert (which gives the new records'
+ * ids where the server returns them), one joined update per 500 contacts, and, when the page carries conversations,
+ * one multi-row insert (per 4 MB of sealed text; each conversation sealed as one value) and, for records stored
+ * before this page (or every record, on a server without RETURNING), one read of their ids and stored
+ * conversations and one rewrite of those it adds to. Runs inside the caller's transaction, under the task's lock.
  */
 @Injectable()
 export class RecordIngestor {
