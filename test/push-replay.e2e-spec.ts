@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { PhoneVault } from '@app/core';
 import { TransactionRunner } from '@app/database';
 import { IngestPushedRecords } from '@app/task';
+import { decodeCallRecord } from '@app/campaign-gateway';
 import { asAccount, Harness, startHarness } from './support/harness';
 import { grantBot } from './support/factories';
 import { pushedRecord, pushRecords, startPushedTask } from './support/pushes';
@@ -22,7 +23,9 @@ const me = asAccount(FIRM, 1);
 interface Internals {
   queues: Map<string, unknown[]>;
   /** Its replay check (ReplayedPushCheck). */
-  replays: { inspect(records: unknown[]): Promise<{ replay: boolean; notStored: ReadonlySet<string> }> };
+  replays: {
+    inspectMany(pushes: unknown[][]): Promise<{ replay: boolean; notStored: ReadonlySet<string> }[]>;
+  };
 }
 
 /** The one statement a replayed push sends: the pushed record ids read by their unique key (ReplayedPushCheck). */
@@ -200,12 +203,20 @@ describe('a pushed record already stored', () => {
   });
 
   it('a record stored between the replay check and the lock fails the insert, and the push runs again: stored once, counted once', async () => {
-    // The record is stored (as by the sync or another process's push) after the check found it not stored.
-    const { replays } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
-    const inspect = replays.inspect.bind(replays);
-    const spy = jest.spyOn(replays, 'inspect').mockImplementationOnce(async (records) => {
-      const found = await inspect(records);
-      await push([record('rec_rp_7', contactIds[7])]).expect(200);
+    // The record is stored by another API process's push after the check found it not stored. That process is
+    // this one's use case with queues of its own (its lanes are its own; the database is the same).
+    const usecase = h.api.get(IngestPushedRecords);
+    const { replays } = usecase as unknown as Internals;
+    const otherProcess = Object.assign(Object.create(IngestPushedRecords.prototype) as object, usecase, {
+      queues: new Map(),
+      busy: new Set(),
+      running: new Set(),
+      patienceTimer: undefined,
+    }) as unknown as IngestPushedRecords;
+    const inspectMany = replays.inspectMany.bind(replays);
+    const spy = jest.spyOn(replays, 'inspectMany').mockImplementationOnce(async (pushes) => {
+      const found = await inspectMany(pushes);
+      await otherProcess.execute({ campaignId, records: [decodeCallRecord(record('rec_rp_7', contactIds[7]))] });
       return found;
     });
     try {
@@ -283,6 +294,44 @@ describe('a pushed record already stored', () => {
         { received: 1, stored: 0 },
       ]);
       expect(await rows('rec_rp_5')).toBe(1);
+    } finally {
+      hold = undefined;
+      release();
+    }
+  });
+
+  it('the pushes waiting for a transaction are inspected by one read: the replays among them answered without one', async () => {
+    const { queues } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (held = resolve));
+    try {
+      const answer = (records: unknown[]) => push(records).then((r) => typed<CallbackResultResponse>(r));
+      const first = answer([record('rec_rp_8', contactIds[8])]);
+      await reached;
+      // Behind the held transaction: two replays (stored by the tests above) and a new record.
+      const waiting = [
+        answer([record('rec_rp_1', contactIds[0])]),
+        answer([record('rec_rp_2', contactIds[1])]),
+        answer([record('rec_rp_9', contactIds[9])]),
+      ];
+      for (let i = 0; i < 400 && (queues.get(taskId)?.length ?? 0) < 3; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      expect(queues.get(taskId)).toHaveLength(3);
+      statements = [];
+      transactions = 0;
+      release();
+      const answers = await Promise.all([first, ...waiting]);
+      expect(answers.map((a) => [a.status, a.body])).toEqual([
+        [200, { received: 1, stored: 1 }],
+        [200, { received: 1, stored: 0 }],
+        [200, { received: 1, stored: 0 }],
+        [200, { received: 1, stored: 1 }],
+      ]);
+      // One read for the three waiting, and one transaction: the new record's (the replays took none).
+      expect(statements.filter((s) => PRE_CHECK.test(s))).toHaveLength(1);
+      expect(transactions).toBe(1);
+      expect(await rows('rec_rp_9')).toBe(1);
     } finally {
       hold = undefined;
       release();

@@ -175,9 +175,10 @@ export async function runSystem(ctx: SectionContext, build: AppBuild): Promise<S
   const started = Date.now();
   let stoppedBy = 'search done';
   for (let n = nextLoad(trials, plan); n !== undefined; n = nextLoad(trials, plan)) {
-    // A trial: the load, up to the drain bound, and about a minute of seeding, boot and teardown.
+    // A trial: the load, up to the drain bound, and about a minute of seeding, boot and teardown. The bound stops
+    // the search before a trial that would pass it, never before the first (a search that tried nothing says nothing).
     const trialS = s.durationS + s.drainS + 60;
-    if ((Date.now() - started) / 1000 + trialS > s.searchMaxS) {
+    if (trials.length > 0 && (Date.now() - started) / 1000 + trialS > s.searchMaxS) {
       stoppedBy = `time bound (BENCH_SYSTEM_SEARCH_MAX_S ${s.searchMaxS} s) before trying ${n} firms`;
       break;
     }

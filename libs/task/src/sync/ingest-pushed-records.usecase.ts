@@ -51,8 +51,8 @@ interface PendingPush {
   /** tracing (issue 23, item 5): the push's request, which its transaction's span links to. */
   trace?: TraceContext;
   /**
-   * Its records the replay check found not stored, just before: not read again under the lock (IngestOptions
-   * .presumedFresh). Dropped when the push is run again after a failure.
+   * Its records the replay check (of its transaction's pushes, just before it) found not stored: not read again
+   * under the lock (IngestOptions.presumedFresh). Dropped when the push is run again after a failure.
    */
   presumedFresh?: ReadonlySet<string>;
 }
@@ -72,7 +72,9 @@ interface CampaignOf {
  *
  * Pushes are coalesced across tasks (group commit). One push transaction runs at a time, and a push arriving
  * meanwhile waits for the next one, which takes every push waiting then, whatever its task (up to
- * `MAX_RECORDS_PER_TRANSACTION` records). Only when the transactions running have all run `LANE_PATIENCE_MS`
+ * `MAX_RECORDS_PER_TRANSACTION` records). Before it begins, one read of all those pushes' records answers the
+ * replays among them (ReplayedPushCheck: stored already, they take no lock and write nothing) and tells the
+ * transaction which records are new, so it need not read them again. Only when the transactions running have all run `LANE_PATIENCE_MS`
  * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does another start beside
  * them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
  * so its pushes stay in order. A transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
@@ -127,12 +129,8 @@ export class IngestPushedRecords {
 
   async execute(command: IngestPushedRecordsCommand): Promise<IngestPushedRecordsOutcome> {
     const campaign = await this.campaignOf(command.campaignId);
-    // A push of records all stored already (a replay) is answered from one read: no lock, no transaction. The
-    // others' records that read found not stored are not read again in the transaction.
-    const { replay, notStored } = await this.replays.inspect(command.records);
-    if (replay) return { received: command.records.length, stored: 0 };
     return new Promise((resolve, reject) => {
-      const push: PendingPush = { ...command, ...campaign, resolve, reject, presumedFresh: notStored };
+      const push: PendingPush = { ...command, ...campaign, resolve, reject };
       push.trace = captureTraceContext(); // tracing (issue 23, item 5)
       const queue = this.queues.get(campaign.taskId);
       if (queue) queue.push(push);
@@ -180,15 +178,46 @@ export class IngestPushedRecords {
     return false;
   }
 
-  /** One transaction's pushes, answered whatever happens. */
+  /**
+   * One transaction's pushes, answered whatever happens: the replays among them at once, from one read of all their
+   * records (ReplayedPushCheck), and the others by one transaction, which does not read again the records that
+   * read found not stored.
+   */
   private async run(batch: PendingPush[]): Promise<void> {
     try {
-      await this.settle(batch);
+      const rest = await this.answerReplays(batch);
+      if (rest.length > 0) await this.settle(rest);
     } catch (error) {
       // settle answers every push it is given, so this is a bug: answer the batch rather than leave it waiting (the
       // platform retries a push not answered 2xx).
       for (const push of batch) push.reject(error);
     }
+  }
+
+  /**
+   * Answers the pushes of the batch whose every record is stored already (a replay: no lock, no transaction, no
+   * write) and gives the others what the read found not stored. A read that fails answers nothing: the
+   * transaction meets the same fault and answers it as it does (a database out of reach: every push waiting).
+   */
+  private async answerReplays(batch: PendingPush[]): Promise<PendingPush[]> {
+    let inspections;
+    try {
+      inspections = await inLinkedSpan(
+        'push.replay-check',
+        batch.map((p) => p.trace),
+        { 'push.count': batch.length },
+        () => this.replays.inspectMany(batch.map((p) => p.records)),
+      );
+    } catch {
+      return batch;
+    }
+    const rest: PendingPush[] = [];
+    batch.forEach((push, i) => {
+      const { replay, notStored } = inspections[i];
+      if (replay) push.resolve({ received: push.records.length, stored: 0 });
+      else rest.push(Object.assign(push, { presumedFresh: notStored }));
+    });
+    return rest;
   }
 
   /**

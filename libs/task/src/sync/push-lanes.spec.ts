@@ -24,7 +24,10 @@ describe('push transactions: one at a time, another only beside one held past th
       stub({ now: () => new Date() }),
       stub({ kind }),
       stub({ pushLanes: lanes }),
-      stub({ inspect: () => Promise.resolve({ replay: false, notStored: new Set() }) }),
+      stub({
+        inspectMany: (pushes: unknown[]) =>
+          Promise.resolve(pushes.map(() => ({ replay: false, notStored: new Set() }))),
+      }),
     );
     type Pending = { taskId: string; resolve(o: IngestPushedRecordsOutcome): void }[];
     (ingest as unknown as { settle(batch: Pending): Promise<void> }).settle = (batch) =>
