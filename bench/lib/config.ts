@@ -191,7 +191,7 @@ const PRESETS: Record<
     stats: { contacts: 100_000, runs: 50, warmup: 3 },
     history: { contacts: 100_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 5, poolTasks: 24, contactsPerTask: 1000 },
-    callback: { connections: 10, durationS: 5, tasks: 100, contactsPerTask: 3000, batch: 100, transcriptBytes: 1024 },
+    callback: { connections: 10, durationS: 5, tasks: 100, contactsPerTask: 5000, batch: 100, transcriptBytes: 1024 },
     scaling: {
       tasks: 100,
       contactsPerTask: 100,
@@ -238,7 +238,7 @@ const PRESETS: Record<
     stats: { contacts: 1_000_000, runs: 50, warmup: 3 },
     history: { contacts: 1_000_000, sampled: 200, attempts: 10, runs: 500 },
     api: { connections: 10, durationS: 15, poolTasks: 24, contactsPerTask: 1000 },
-    callback: { connections: 10, durationS: 15, tasks: 100, contactsPerTask: 8000, batch: 100, transcriptBytes: 1024 },
+    callback: { connections: 10, durationS: 15, tasks: 100, contactsPerTask: 12000, batch: 100, transcriptBytes: 1024 },
     scaling: {
       tasks: 1000,
       contactsPerTask: 10,

@@ -77,7 +77,9 @@ interface CampaignOf {
  * transaction which records are new, so it need not read them again. Only when the transactions running have all run `LANE_PATIENCE_MS`
  * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does another start beside
  * them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
- * so its pushes stay in order. A transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
+ * so its pushes stay in order; and at once, patience or not, when `FULL_TRANSACTION_RECORDS` records wait for it
+ * (a batching platform's pushes: a transaction of that many gains nothing from waiting to coalesce more). A
+ * transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
  * most, while a healthy process keeps one transaction at a time: lanes given to every task by id whatever the
  * database's pace split the pushes into several small concurrent transactions, each with its own statements and
  * commit, which cost the API twice the CPU and the database several times its CPU a push (bench/README.md,
@@ -98,6 +100,12 @@ export class IngestPushedRecords {
   static readonly REMEMBERED = 10_000;
   /** How long the push transactions running must all have run before another starts beside them. */
   static readonly LANE_PATIENCE_MS = 100;
+  /**
+   * Records waiting (of tasks in no running transaction) that start another transaction beside the running ones
+   * at once, patience or not: a transaction of that many shares its statements and commit as well as one of more
+   * would, so waiting to coalesce further saves nothing and only delays them (the platform's batched pushes).
+   */
+  static readonly FULL_TRANSACTION_RECORDS = 500;
 
   private readonly logger = new Logger(IngestPushedRecords.name);
   /** Per task id, the pushes waiting for a transaction, oldest first; tasks in the order they came. */
@@ -140,8 +148,8 @@ export class IngestPushedRecords {
   }
 
   /**
-   * Starts a push transaction for the pushes waiting, if none runs, or if every one running has run
-   * LANE_PATIENCE_MS and fewer than `lanes` run; otherwise, while pushes of tasks not in a running transaction
+   * Starts a push transaction for the pushes waiting, if none runs, or, while fewer than `lanes` run, if every one
+   * running has run LANE_PATIENCE_MS or FULL_TRANSACTION_RECORDS records wait (of tasks in none); otherwise, while pushes of tasks not in a running transaction
    * wait, looks again once the youngest has run that long (or when a transaction ends).
    */
   private startTransactions(): void {
@@ -149,7 +157,7 @@ export class IngestPushedRecords {
       const now = performance.now();
       const youngest = Math.max(-Infinity, ...[...this.running].map((t) => t.startedAt));
       const wait = youngest + IngestPushedRecords.LANE_PATIENCE_MS - now;
-      if (this.running.size > 0 && wait > 0) {
+      if (this.running.size > 0 && wait > 0 && this.startableRecords() < IngestPushedRecords.FULL_TRANSACTION_RECORDS) {
         if (!this.patienceTimer) {
           this.patienceTimer = setTimeout(() => {
             this.patienceTimer = undefined;
@@ -176,6 +184,17 @@ export class IngestPushedRecords {
   private hasStartable(): boolean {
     for (const taskId of this.queues.keys()) if (!this.busy.has(taskId)) return true;
     return false;
+  }
+
+  /** The records of the pushes waiting whose task is in no running transaction (counted up to a full one). */
+  private startableRecords(): number {
+    let records = 0;
+    for (const [taskId, queue] of this.queues) {
+      if (this.busy.has(taskId)) continue;
+      for (const push of queue) records += push.records.length;
+      if (records >= IngestPushedRecords.FULL_TRANSACTION_RECORDS) break;
+    }
+    return records;
   }
 
   /**

@@ -43,8 +43,11 @@ describe('push transactions: one at a time, another only beside one held past th
     return ingest;
   }
 
-  const push = (ingest: IngestPushedRecords, task: string) =>
-    ingest.execute({ campaignId: `cmp_${task}`, records: [{ recordId: `rec_${task}` } as never] });
+  const push = (ingest: IngestPushedRecords, task: string, records = 1) =>
+    ingest.execute({
+      campaignId: `cmp_${task}`,
+      records: Array.from({ length: records }, (_, i) => ({ recordId: `rec_${task}_${i}` }) as never),
+    });
   const tick = (ms: number) => jest.advanceTimersByTimeAsync(ms);
 
   beforeEach(() => {
@@ -88,6 +91,34 @@ describe('push transactions: one at a time, another only beside one held past th
     expect(held.map((h) => h.tasks)).toEqual([['1'], ['2'], ['1']]);
     held[2].release();
     await expect(Promise.all(answers)).resolves.toHaveLength(3);
+  });
+
+  it("starts another at once, patience or not, when a transaction's worth of records waits for it", async () => {
+    const full = IngestPushedRecords.FULL_TRANSACTION_RECORDS;
+    const ingest = usecase(4);
+    void push(ingest, '1', 100);
+    await tick(0);
+    // Just short of a transaction's worth: they wait for the running one, or the patience.
+    void push(ingest, '2', full / 2);
+    void push(ingest, '3', full / 2 - 1);
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1']]);
+    // One record more, and they go at once, beside it.
+    void push(ingest, '4', 1);
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['2', '3', '4']]);
+    // A push of the busy task counts for nothing: it waits for its task's transaction.
+    void push(ingest, '1', full);
+    await tick(0);
+    expect(held).toHaveLength(2);
+    // Nor does the embedded database open a second transaction for it.
+    held = [];
+    const embedded = usecase(4, 'sqlite');
+    void push(embedded, '1');
+    await tick(0);
+    void push(embedded, '2', full);
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1']]);
   });
 
   it('runs SYNC_PUSH_LANES transactions at most, and one on the embedded database', async () => {
