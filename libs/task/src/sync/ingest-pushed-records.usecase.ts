@@ -215,8 +215,10 @@ export class IngestPushedRecords {
 
   /**
    * Answers the pushes of the batch whose every record is stored already (a replay: no lock, no transaction, no
-   * write) and gives the others what the read found not stored. A read that fails answers nothing: the
-   * transaction meets the same fault and answers it as it does (a database out of reach: every push waiting).
+   * write) and gives the others what the read found not stored. A database out of reach answers the batch and
+   * every push waiting behind it at once, as `settle` does (the transaction would wait out its own timeout again
+   * before the same answer: past the platform's 5 s); a read that fails otherwise leaves every push to the
+   * transaction, which reads its records under the lock.
    */
   private async answerReplays(batch: PendingPush[]): Promise<PendingPush[]> {
     let inspections;
@@ -227,8 +229,10 @@ export class IngestPushedRecords {
         { 'push.count': batch.length },
         () => this.replays.inspectMany(batch.map((p) => p.records)),
       );
-    } catch {
-      return batch;
+    } catch (error) {
+      if (!this.dialect.isConnectionError(error)) return batch;
+      for (const push of [...batch, ...this.takeAll()]) push.reject(error);
+      return [];
     }
     const rest: PendingPush[] = [];
     batch.forEach((push, i) => {

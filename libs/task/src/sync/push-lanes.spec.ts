@@ -12,6 +12,9 @@ describe('push transactions: one at a time, another only beside one held past th
   }
   let held: Held[];
 
+  /** When set, the replay check's read fails with it (a connection error when its message says so). */
+  let readFails: Error | undefined;
+
   function usecase(lanes: number, kind: 'mysql' | 'sqlite' = 'mysql'): IngestPushedRecords {
     const stub = (value: object) => value as never;
     const ingest = new IngestPushedRecords(
@@ -22,11 +25,13 @@ describe('push transactions: one at a time, another only beside one held past th
       stub({}),
       stub({ follow: () => undefined }),
       stub({ now: () => new Date() }),
-      stub({ kind }),
+      stub({ kind, isConnectionError: (e: Error) => e.message.includes('connection') }),
       stub({ pushLanes: lanes }),
       stub({
         inspectMany: (pushes: unknown[]) =>
-          Promise.resolve(pushes.map(() => ({ replay: false, notStored: new Set() }))),
+          readFails
+            ? Promise.reject(readFails)
+            : Promise.resolve(pushes.map(() => ({ replay: false, notStored: new Set() }))),
       }),
     );
     type Pending = { taskId: string; resolve(o: IngestPushedRecordsOutcome): void }[];
@@ -52,6 +57,7 @@ describe('push transactions: one at a time, another only beside one held past th
 
   beforeEach(() => {
     held = [];
+    readFails = undefined;
     jest.useFakeTimers();
   });
   afterEach(() => jest.useRealTimers());
@@ -119,6 +125,26 @@ describe('push transactions: one at a time, another only beside one held past th
     void push(embedded, '2', full);
     await tick(0);
     expect(held.map((h) => h.tasks)).toEqual([['1']]);
+  });
+
+  it('a database out of reach at the replay check answers the batch and every push waiting, without a transaction', async () => {
+    const ingest = usecase(4);
+    const first = push(ingest, '1');
+    await tick(0);
+    const waiting = [push(ingest, '1'), push(ingest, '2')];
+    readFails = new Error('no database connection within 4000 ms');
+    held[0].release();
+    await expect(first).resolves.toEqual({ received: 1, stored: 1 });
+    // Answered at once: the transaction would only wait out the same timeout again (past the platform's 5 s).
+    for (const answer of waiting) await expect(answer).rejects.toThrow('no database connection');
+    expect(held).toHaveLength(1);
+    // Another fault of the read leaves the pushes to the transaction, which reads their records under the lock.
+    readFails = new Error('a statement of its own failed');
+    const answer = push(ingest, '3');
+    await tick(0);
+    expect(held.map((h) => h.tasks)).toEqual([['1'], ['3']]);
+    held[1].release();
+    await expect(answer).resolves.toEqual({ received: 1, stored: 1 });
   });
 
   it('runs SYNC_PUSH_LANES transactions at most, and one on the embedded database', async () => {
