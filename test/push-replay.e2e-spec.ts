@@ -100,6 +100,14 @@ describe('a pushed record already stored', () => {
 
   const push = (records: unknown[], campaign = campaignId) => pushRecords(h, campaign, records);
 
+  /** Holds the next transaction after its BEGIN: `reached` once it waits there, `release` lets it go on. */
+  function holdNextTransaction(): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    hold = new Promise<void>((resolve) => (release = resolve));
+    const reached = new Promise<void>((resolve) => (held = resolve));
+    return { reached, release };
+  }
+
   /** What one push sent to the database: its statements and the transactions it ran. */
   async function counted(send: () => Promise<unknown>): Promise<{ statements: string[]; transactions: number }> {
     statements = [];
@@ -275,9 +283,7 @@ describe('a pushed record already stored', () => {
 
   it("a replay arriving while its record's first push is in its transaction waits for it: stored once, counted once", async () => {
     const { queues } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
-    let release!: () => void;
-    hold = new Promise<void>((resolve) => (release = resolve));
-    const reached = new Promise<void>((resolve) => (held = resolve));
+    const { reached, release } = holdNextTransaction();
     try {
       const first = push([record('rec_rp_5', contactIds[4])]).then((r) => typed<CallbackResultResponse>(r));
       await reached;
@@ -302,9 +308,7 @@ describe('a pushed record already stored', () => {
 
   it('the pushes waiting for a transaction are inspected by one read: the replays among them answered without one', async () => {
     const { queues } = h.api.get<IngestPushedRecords, Internals>(IngestPushedRecords);
-    let release!: () => void;
-    hold = new Promise<void>((resolve) => (release = resolve));
-    const reached = new Promise<void>((resolve) => (held = resolve));
+    const { reached, release } = holdNextTransaction();
     try {
       const answer = (records: unknown[]) => push(records).then((r) => typed<CallbackResultResponse>(r));
       const first = answer([record('rec_rp_8', contactIds[8])]);

@@ -74,13 +74,13 @@ interface CampaignOf {
  * meanwhile waits for the next one, which takes every push waiting then, whatever its task (up to
  * `MAX_RECORDS_PER_TRANSACTION` records). Before it begins, one read of all those pushes' records answers the
  * replays among them (ReplayedPushCheck: stored already, they take no lock and write nothing) and tells the
- * transaction which records are new, so it need not read them again. Only when the transactions running have all run `LANE_PATIENCE_MS`
- * (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does another start beside
- * them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one transaction at a time,
- * so its pushes stay in order; and at once, patience or not, when `FULL_TRANSACTION_RECORDS` records wait for it
- * (a batching platform's pushes: a transaction of that many gains nothing from waiting to coalesce more). A
- * transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at
- * most, while a healthy process keeps one transaction at a time: lanes given to every task by id whatever the
+ * transaction which records are new, so it need not read them again. Only when the transactions running have all
+ * run `LANE_PATIENCE_MS` (one held up on a task's lock: a sync page, a campaign's end, a recruiter's pause) does
+ * another start beside them, for the pushes of the other tasks, up to `SYNC_PUSH_LANES` at once; a task is in one
+ * transaction at a time, so its pushes stay in order; and at once, patience or not, when `FULL_TRANSACTION_RECORDS`
+ * records wait for it (a batching platform's pushes: a transaction of that many gains nothing from waiting to
+ * coalesce more). A transaction held up thus holds back the others' pushes by `LANE_PATIENCE_MS` at most, while a
+ * healthy process keeps one transaction at a time: lanes given to every task by id whatever the
  * database's pace split the pushes into several small concurrent transactions, each with its own statements and
  * commit, which cost the API twice the CPU and the database several times its CPU a push (bench/README.md,
  * "callback"; docs/architecture.md, "Progress bounds"). The embedded database runs one transaction at a time
@@ -149,8 +149,9 @@ export class IngestPushedRecords {
 
   /**
    * Starts a push transaction for the pushes waiting, if none runs, or, while fewer than `lanes` run, if every one
-   * running has run LANE_PATIENCE_MS or FULL_TRANSACTION_RECORDS records wait (of tasks in none); otherwise, while pushes of tasks not in a running transaction
-   * wait, looks again once the youngest has run that long (or when a transaction ends).
+   * running has run LANE_PATIENCE_MS or FULL_TRANSACTION_RECORDS records wait (of tasks in none); otherwise, while
+   * pushes of tasks not in a running transaction wait, looks again once the youngest has run that long (or when a
+   * transaction ends).
    */
   private startTransactions(): void {
     while (this.running.size < this.lanes && this.hasStartable()) {
@@ -231,7 +232,7 @@ export class IngestPushedRecords {
       );
     } catch (error) {
       if (!this.dialect.isConnectionError(error)) return batch;
-      for (const push of [...batch, ...this.takeAll()]) push.reject(error);
+      this.answerOutOfReach(batch, error);
       return [];
     }
     const rest: PendingPush[] = [];
@@ -269,6 +270,15 @@ export class IngestPushedRecords {
     return batch;
   }
 
+  /**
+   * The database out of reach: the batch and every push waiting behind it answered with the error at once. Each
+   * would fail the same way after a wait of its own (a connect or acquire timeout each, one after another, past the
+   * platform's 5 s), and the platform retries them anyway.
+   */
+  private answerOutOfReach(batch: readonly PendingPush[], error: unknown): void {
+    for (const push of [...batch, ...this.takeAll()]) push.reject(error);
+  }
+
   /** Every push waiting, taken off the queues. */
   private takeAll(): PendingPush[] {
     const all: PendingPush[] = [];
@@ -279,9 +289,8 @@ export class IngestPushedRecords {
 
   /**
    * Answers every push of the batch: from one shared transaction, or, when that fails, from one each. When the
-   * database cannot be reached, the batch and every push waiting behind it are answered at once:
-   * each would fail the same way after a wait of its own (a connect or acquire timeout each, one after another),
-   * and the platform retries them anyway. (Another transaction running meanwhile answers its batch itself.)
+   * database cannot be reached, the batch and every push waiting behind it are answered at once
+   * (`answerOutOfReach`; another transaction running meanwhile answers its batch itself).
    */
   private async settle(batch: PendingPush[]): Promise<void> {
     try {
@@ -298,7 +307,7 @@ export class IngestPushedRecords {
       for (const { taskId, callTaskId } of ended) this.follower.follow(taskId, callTaskId, 'push');
     } catch (error) {
       if (this.dialect.isConnectionError(error)) {
-        for (const push of [...batch, ...this.takeAll()]) push.reject(error);
+        this.answerOutOfReach(batch, error);
         return;
       }
       if (batch.some((p) => p.presumedFresh?.size) && this.dialect.isUniqueViolation(error)) {

@@ -42,11 +42,6 @@ export class ReplayedPushCheck {
     private readonly clock: Clock,
   ) {}
 
-  /** One push's inspection (`inspectMany` of one). */
-  async inspect(records: readonly RemoteCallRecord[]): Promise<PushInspection> {
-    return (await this.inspectMany([records]))[0];
-  }
-
   /** Each push's inspection, in order, from one read of all their record ids (none when no push has a record). */
   async inspectMany(pushes: readonly (readonly RemoteCallRecord[])[]): Promise<PushInspection[]> {
     const now = this.clock.now();
